@@ -1,0 +1,1 @@
+"""The ``gridplan`` command line: one module per subcommand, imported lazily."""

@@ -1,0 +1,34 @@
+"""Shared fixtures: the bundled demo, the OR-Library reference data, a scratch dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_DIR = ROOT / "data" / "boundaries"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    """The bundled demo district (``data/boundaries``)."""
+    return DEMO_DIR
+
+
+@pytest.fixture(scope="session")
+def demo_layers(demo_dir: Path):
+    """The demo district loaded and validated by :func:`geo.io.load_layers` (metric CRS)."""
+    from geo.io import load_layers
+
+    return load_layers(demo_dir)
+
+
+@pytest.fixture(scope="session")
+def orlib_dir() -> Path:
+    """OR-Library p-median instances, kept in ``../shared/data/orlib`` (never copied here)."""
+    path = SHARED_DATA / "orlib"
+    if not path.is_dir():
+        pytest.fail(f"reference data missing: {path} (shared/ must sit beside the checkout)")
+    return path

@@ -1,0 +1,1 @@
+"""Streamlit pieces for ``app.py``. Only this package and ``app.py`` import streamlit."""
