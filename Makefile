@@ -21,10 +21,10 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PIP) install -r requirements-test.txt
 	touch $@
 
-run: venv
+run: venv assets
 	$(BIN)/streamlit run app.py
 
-test: venv-test
+test: venv-test assets browser
 	$(BIN)/python -m pytest
 
 lint: venv-test
@@ -35,3 +35,19 @@ demo: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Offline map assets: pinned Leaflet + Leaflet.draw from the npm registry, checksummed against
+# ui/assets.lock.json, unpacked into static/vendor/ (gitignored; served at /app/static/vendor).
+assets: venv
+	$(BIN)/python -m ui.assets
+
+# Debian chromium + CJK fonts for the real-browser test (tests/browser); installed with apt-get
+# when missing and running as root, otherwise left alone (the test then says why it skips).
+browser:
+	@if command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else \
+		echo "browser: chromium/fonts-noto-cjk missing and not root; the browser test will skip"; \
+	fi
