@@ -44,3 +44,26 @@ MAX_COMPRESSION_RATIO = 200
 
 #: Administrative division code of 无锡市滨湖区 / the demo's district (6 digits).
 DEMO_DIVISION_CODE = "320211"
+
+#: Column-name patterns (regular expressions searched in the lower-cased name with spaces,
+#: dots and hyphens turned into ``_``) of personal fields: people's names, ID numbers,
+#: phones, addresses of persons. Such columns never leave gridplan; party-member figures
+#: are exported as counts only.
+PERSONAL_FIELD_PATTERNS = (
+    r"姓名", r"名字", r"身份证", r"证件", r"电话", r"手机", r"联系人", r"联系方式", r"住址",
+    r"出生", r"性别", r"民族", r"微信", r"邮箱", r"户主", r"党员名", r"成员名",
+    r"id_?card", r"id_?number", r"(?<![a-z])id_?no(?![a-z])", r"identity", r"passport",
+    r"(?<![a-z])ssn(?![a-z])", r"phone", r"mobile", r"(?<![a-z])tel(?![a-z])", r"e_?mail",
+    r"wechat", r"^person$", r"person_?(name|id|info|no)", r"member_?name", r"first_?name",
+    r"last_?name", r"full_?name", r"surname", r"given_?name", r"resident_?name",
+    r"owner_?name", r"contact", r"birth", r"gender", r"home_?address", r"personal",
+)
+#: Values that are personal whatever the column is called: an 18-character resident ID
+#: number, an 11-digit mainland mobile number (optionally +86).
+PERSONAL_VALUE_PATTERNS = (r"\d{17}[\dXx]", r"(?:\+?86[- ]?)?1[3-9]\d{9}")
+#: Decimal places of WGS84 coordinates in exports (1e-7 degree is about 1 cm).
+EXPORT_COORD_PRECISION = 7
+#: Environment variable naming the plan store (a file path or a postgresql:// URL).
+STORE_ENV_VAR = "GRIDPLAN_STORE"
+#: Per-user default plan store, relative to the home directory.
+DEFAULT_STORE_RELPATH = ".local/share/gridplan/plans.gpkg"
