@@ -67,3 +67,14 @@ EXPORT_COORD_PRECISION = 7
 STORE_ENV_VAR = "GRIDPLAN_STORE"
 #: Per-user default plan store, relative to the home directory.
 DEFAULT_STORE_RELPATH = ".local/share/gridplan/plans.gpkg"
+
+# --- fusion, plan import and repair (geo.fusion, geo.import_plan) ---
+#: Overlap, in square metres, from which a party grid counts as touching another grid
+#: (fusion report) and from which an imported plan's gap or double cover is reported.
+FUSION_MIN_OVERLAP_M2 = 1.0
+#: A unit is "cut" by an imported plan's boundaries when less than this share of its
+#: covered area lies in its dominant grid.
+IMPORT_CUT_SHARE = 0.99
+#: Upper bound on the units a repair of an imported plan may move per out-of-band grid
+#: (bounds the search time; repair reports the grids it could not bring into the band).
+REPAIR_MAX_MOVES_PER_GRID = 50
