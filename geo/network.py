@@ -302,6 +302,17 @@ def as_walk_network(network: Any, crs: Any = None) -> WalkNetwork | None:
     return WalkNetwork.from_graph(network, crs)
 
 
+def layers_network(layers: Any) -> WalkNetwork | None:
+    """The walk network beside a dataset (``layers.network_path``) in its metric CRS, or ``None``.
+
+    ``None`` means callers use the straight-line fallback and must say so (``method``).
+    """
+    path = getattr(layers, "network_path", None)
+    if path is None:
+        return None
+    return WalkNetwork.from_file(path, layers.crs)
+
+
 # --------------------------------------------------------------------------- distances
 
 
