@@ -17,6 +17,8 @@ from collections.abc import Sequence
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "check",
+    "coverage",
+    "staff",
 )
 
 
