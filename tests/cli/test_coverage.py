@@ -22,7 +22,7 @@ X0, Y0 = 220_000.0, 3_490_000.0
 def data_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cov")
     rng = np.random.default_rng(7)
-    xy = rng.uniform(40, 960, (12, 2)) + (X0, Y0)
+    xy = rng.uniform(40, 960, (12, 2)) + np.array([X0, Y0])
     communities = gpd.GeoDataFrame({"community_id": ["c1"], "name": ["Demo"]},
                                    geometry=[box(X0 - 20, Y0 - 20, X0 + 1020, Y0 + 1020)], crs=CRS)
     estates = gpd.GeoDataFrame({
