@@ -157,7 +157,8 @@ def map_aliases(gdf: gpd.GeoDataFrame, layer: str
     mapping: dict[str, str] = {}
     problems: list[Problem] = []
     for target in targets:
-        keys = {_norm(a) for a in aliases.get(target, ())} | {_norm(target)}
+        # Shapefile (dBase) column names are cut at 10 characters: party_members -> party_memb
+        keys = {_norm(a) for a in aliases.get(target, ())} | {_norm(target), _norm(target[:10])}
         candidates = [c for c in columns if c not in claimed and _norm(c) in keys]
         if target in columns:
             for c in candidates:

@@ -143,7 +143,7 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarr
     --------
     >>> lon, lat = wgs84_to_gcj02(116.397428, 39.90923)
     >>> round(float(lon), 6), round(float(lat), 6)
-    (116.403674, 39.910632)
+    (116.403672, 39.910634)
     """
     lon_a, lat_a = _as_lonlat(lon, lat)
     dlon, dlat = _gcj_delta(lon_a, lat_a)
@@ -175,7 +175,7 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarr
 
     Examples
     --------
-    >>> lon, lat = gcj02_to_wgs84(116.403674, 39.910632)
+    >>> lon, lat = gcj02_to_wgs84(116.403672, 39.910634)
     >>> round(float(lon), 5), round(float(lat), 5)
     (116.39743, 39.90923)
     """

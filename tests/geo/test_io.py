@@ -10,10 +10,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, Polygon, box
 
+from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from geo.errors import ValidationError
-from geo.io import load_layers, validation_report
+from geo.io import load_layers, read_layer, validation_report
 from geo.schema import Layers
 
 X0, Y0, D = 120.30, 31.48, 0.01  # lon, lat of the south-west corner; ~1 km cells
@@ -114,3 +115,231 @@ def test_negative_count_and_duplicate_id_reported_together(tmp_path):
     text = validation_report(err)
     assert text.startswith("FAILED: 2 error(s)")
     assert "feature `e2` (-3), field `households`" in text
+
+
+def problems_of(err: ValidationError, layer: str) -> str:
+    return "\n".join(str(p) for p in err.problems if p.layer == layer)
+
+
+SHAPEFILE_WARNINGS = (
+    pytest.mark.filterwarnings("ignore:Column names longer than 10:UserWarning"),
+    pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning"),
+    pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning"),
+)
+
+
+def shapefile_warnings(fn):
+    for mark in SHAPEFILE_WARNINGS:
+        fn = mark(fn)
+    return fn
+
+
+@shapefile_warnings
+def test_zipped_shapefiles_one_per_layer_and_one_archive(tmp_path):
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    communities().to_file(shp / "communities.shp", encoding="utf-8")
+    estates(community_id=["c1", "c2", "c1"]).to_file(shp / "estates.shp", encoding="utf-8")
+    import zipfile
+
+    per_layer = tmp_path / "per_layer"
+    per_layer.mkdir()
+    for name in ("communities", "estates"):
+        with zipfile.ZipFile(per_layer / f"{name}.zip", "w") as zf:
+            for f in shp.glob(f"{name}.*"):
+                zf.write(f, f"export/{f.name}")  # inside a folder, as GIS tools often do
+    layers = load_layers(per_layer)
+    # dBase cuts column names at 10 characters: party_memb / community_ are mapped back
+    assert layers.aliases["estates"] == {"party_memb": "party_members", "community_": "community_id"}
+    assert layers.communities["name"].tolist() == ["甲社区", "乙社区"]
+    assert layers.estates["party_members"].tolist() == [20, 10, 5]
+
+    archive = tmp_path / "dataset.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in shp.iterdir():
+            zf.write(f, f"dataset/{f.name}")
+    assert load_layers(archive).estates["community_id"].tolist() == ["c1", "c2", "c1"]
+
+
+def test_aliases_chinese_and_english_any_case(tmp_path):
+    comm = communities().rename(columns={"community_id": "社区编号", "name": "社区"}).assign(街道=["太湖街道"] * 2)
+    est = estates().rename(columns={"estate_id": "ID", "households": "HH",
+                                    "party_members": "Party_Members"}).assign(
+        所属社区=["c1", "c2", "c1"], 常住人口=[800, 500, 400], 名称=["A", "B", "C"])
+    layers = load_layers(write(tmp_path, communities=comm, estates=est))
+    assert layers.aliases["communities"] == {"社区编号": "community_id", "社区": "name", "街道": "street"}
+    assert layers.aliases["estates"] == {"ID": "estate_id", "HH": "households",
+                                         "Party_Members": "party_members", "所属社区": "community_id",
+                                         "常住人口": "residents", "名称": "name"}
+    assert list(layers.estates.columns[:6]) == ["estate_id", "households", "party_members", "name",
+                                                "community_id", "residents"]
+    assert layers.estates["residents"].tolist() == [800, 500, 400]
+    assert "columns mapped: 户数" not in validation_report(layers)
+    assert "HH -> households" in validation_report(layers)
+
+
+def test_two_columns_with_one_meaning_is_an_error(tmp_path):
+    est = estates().drop(columns="households").assign(户数=[1, 2, 3], 住户数=[1, 2, 3])
+    err = load_error(write(tmp_path, communities=communities(), estates=est))
+    assert "columns `户数`, `住户数` all mean `households`" in str(err)
+
+
+def test_personal_fields_dropped_and_reported(tmp_path):
+    est = estates(姓名=["张三", "李四", "王五"], 身份证号=["1", "2", "3"], phone=["1", "2", "3"],
+                  id_card=["x", "y", "z"], 联系电话=["1", "2", "3"], name=["A", "B", "C"])
+    layers = load_layers(write(tmp_path, communities=communities(), estates=est))
+    assert set(layers.estates.columns) >= {"estate_id", "households", "party_members", "name"}
+    assert not {"姓名", "身份证号", "phone", "id_card", "联系电话"} & set(layers.estates.columns)
+    msg = next(p for p in layers.problems if "personal data" in p.message)
+    assert msg.severity == "warning" and "`身份证号`" in msg.message and "`id_card`" in msg.message
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    (lambda e: e.drop(columns="households"), r"required field `households` is missing"),
+    (lambda e: e.assign(households=["300", "many", 150]),
+     r"feature `e2` \('many'\), field `households`: `households` is not a number"),
+    (lambda e: e.assign(party_members=[1.0, np.nan, 3.0]),
+     r"feature `e2`, field `party_members`: `party_members` is missing \(empty or NaN\)"),
+    (lambda e: e.assign(households=[300, -5, 150]), r"feature `e2` \(-5\).*`households` is negative"),
+    (lambda e: e.assign(households=[300.5, 1, 2]), r"`households` is not a whole number"),
+    (lambda e: e.assign(estate_id=["e1", "e1", "e3"]), r"duplicate `estate_id` values: `e1`"),
+    (lambda e: e.assign(estate_id=["e1", None, "e3"]), r"row 2, field `estate_id`: `estate_id` is empty"),
+    (lambda e: e.set_geometry([e.geometry[0], None, e.geometry[2]]),
+     r"feature `e2`: geometry is empty or missing"),
+    (lambda e: e.set_geometry([e.geometry[0], Point(X0 + 0.013, Y0 + 0.002), e.geometry[2]]),
+     r"feature `e2` \('Point'\): geometry type is not one of Polygon, MultiPolygon"),
+    (lambda e: e.set_geometry([e.geometry[0], box(X0 + 0.05, Y0, X0 + 0.06, Y0 + 0.01), e.geometry[2]]),
+     r"feature `e2`: the estate lies outside every community"),
+    (lambda e: e.assign(community_id=["c1", "c9", "c1"]),
+     r"feature `e2` \('c9'\), field `community_id`: `community_id` is not a community"),
+])
+def test_each_estate_problem_is_named(tmp_path, change, match):
+    with pytest.raises(ValidationError, match=match):
+        load_layers(write(tmp_path, communities=communities(), estates=change(estates())))
+
+
+def test_every_problem_of_every_layer_in_one_error(tmp_path):
+    comm = communities(community_id=["c1", "c1"])
+    est = estates(households=[300, -1, "x"])
+    fac = facilities().assign(level=["city", "post"])
+    err = load_error(write(tmp_path, communities=comm, estates=est, facilities=fac))
+    assert "duplicate `community_id`" in problems_of(err, "communities")
+    assert "negative" in problems_of(err, "estates") and "not a number" in problems_of(err, "estates")
+    assert "`level` is empty or unknown" in problems_of(err, "facilities")
+    report = validation_report(err)
+    assert report.index("[communities]") < report.index("[estates]") < report.index("[facilities]")
+
+
+def test_invalid_geometry_repaired_and_reported(tmp_path):
+    bowtie = Polygon([(X0 + 0.001, Y0 + 0.001), (X0 + 0.004, Y0 + 0.004),
+                      (X0 + 0.004, Y0 + 0.001), (X0 + 0.001, Y0 + 0.004)])
+    est = estates().set_geometry([bowtie, *estates().geometry[1:]])
+    layers = load_layers(write(tmp_path, communities=communities(), estates=est))
+    assert layers.estates.geometry.is_valid.all()
+    assert layers.estates.geometry.iloc[0].geom_type == "MultiPolygon"
+    repaired = [p for p in layers.problems if "make_valid" in p.message]
+    assert repaired and repaired[0].severity == "warning" and "`e1`" in repaired[0].feature
+    assert "Self-intersection" in repaired[0].feature
+
+
+def test_wrong_geometry_for_facilities(tmp_path):
+    fac = facilities().set_geometry([LineString([(X0, Y0), (X0 + 0.001, Y0)]), Point(X0, Y0)])
+    with pytest.raises(ValidationError, match=r"layer `facilities`, feature `1` \('LineString'\)"):
+        load_layers(write(tmp_path, communities=communities(), estates=estates(), facilities=fac))
+
+
+def test_empty_layers(tmp_path):
+    err = load_error(write(tmp_path, communities=communities(), estates=estates().iloc[0:0]))
+    assert "layer `estates`: the layer has no features." in str(err)
+    layers = load_layers(write(tmp_path / "b", communities=communities(), estates=estates(),
+                               facilities=facilities().iloc[0:0]))
+    assert layers.facilities is None
+    assert any(p.layer == "facilities" and "ignored" in p.message for p in layers.problems)
+
+
+def test_missing_required_layer(tmp_path):
+    with pytest.raises(ValidationError, match=r"the required layer `estates` was not found"):
+        load_layers(write(tmp_path, communities=communities()))
+
+
+@shapefile_warnings
+def test_layer_without_crs_needs_a_declared_datum(tmp_path):
+    communities().set_crs(None, allow_override=True).to_file(tmp_path / "communities.shp")
+    estates().to_file(tmp_path / "estates.geojson")
+    with pytest.raises(ValidationError, match=r"layer `communities`: the layer has no CRS"):
+        load_layers(tmp_path)
+    assert load_layers(tmp_path, datum="WGS84").crs.to_epsg() == 32651
+
+
+def test_swapped_axes_detected(tmp_path):
+    swapped = estates().set_geometry(estates().geometry.map(
+        lambda g: Polygon([(y, x) for x, y in g.exterior.coords])))
+    with pytest.raises(ValidationError, match=r"longitude and latitude look swapped"):
+        load_layers(write(tmp_path, communities=communities(), estates=swapped))
+
+
+def test_projected_metres_declared_as_degrees(tmp_path):
+    metric = {"communities": communities().to_crs(32651), "estates": estates().to_crs(32651)}
+    lying = {k: g.set_crs(4326, allow_override=True) for k, g in metric.items()}
+    write(tmp_path, **lying)
+    with pytest.raises(ValidationError, match=r"look like projected metres declared as degrees"):
+        load_layers(tmp_path)
+    layers = load_layers(tmp_path, datum="EPSG:32651")
+    assert layers.crs.to_epsg() == 32651
+    assert layers.estates.area.iloc[0] == pytest.approx(metric["estates"].area.iloc[0])
+
+
+def test_degrees_declared_as_metres(tmp_path):
+    write(tmp_path, communities=communities(), estates=estates())
+    with pytest.raises(ValidationError, match=r"look like degrees declared as metres"):
+        load_layers(tmp_path, datum="EPSG:32651")
+
+
+def test_projected_file_crs_conflicting_with_declared_datum(tmp_path):
+    write(tmp_path, communities=communities().to_crs(32651), estates=estates().to_crs(32651))
+    with pytest.raises(ValidationError, match=r"file says its CRS is EPSG:32651 but the declared datum is GCJ-02"):
+        load_layers(tmp_path, datum="GCJ-02")
+    assert load_layers(tmp_path).crs.to_epsg() == 32651
+
+
+@pytest.mark.parametrize(("datum", "forward"), [("GCJ-02", wgs84_to_gcj02), ("BD-09", wgs84_to_bd09)])
+def test_offset_datums_converted_to_wgs84(tmp_path, datum, forward):
+    est = estates()
+    shifted = est.set_geometry(est.geometry.map(lambda g: Polygon(
+        np.column_stack(forward(*np.asarray(g.exterior.coords).T)))))
+    shifted.to_file(tmp_path / "estates.geojson")
+    as_is = read_layer(tmp_path / "estates.geojson", "estates")
+    converted = read_layer(tmp_path / "estates.geojson", "estates", datum=datum)
+    assert converted.crs.to_epsg() == 4326
+    truth = est.to_crs(32651).geometry
+    shift_m = as_is.to_crs(32651).centroid.distance(truth.centroid)
+    error_m = converted.to_crs(32651).centroid.distance(truth.centroid)
+    assert shift_m.min() > 300 and error_m.max() < 0.5
+
+
+def test_cgcs2000_gets_the_gauss_kruger_zone(tmp_path):
+    write(tmp_path, communities=communities(), estates=estates())
+    layers = load_layers(tmp_path, datum="CGCS2000")
+    assert layers.crs.to_epsg() == 4549
+
+
+def test_read_layer_returns_canonical_columns_and_raises(tmp_path):
+    est = estates().rename(columns={"households": "户数"})
+    est.to_file(tmp_path / "e.geojson")
+    gdf = read_layer(tmp_path / "e.geojson", "estates")
+    assert {"estate_id", "households", "party_members"} <= set(gdf.columns)
+    assert gdf.crs.to_epsg() == 4326
+    with pytest.raises(ValueError, match="`layer` must be one of"):
+        read_layer(tmp_path / "e.geojson", "roads")
+    (tmp_path / "broken.geojson").write_text("{not json")
+    with pytest.raises(ValidationError, match=r"cannot read `broken.geojson`"):
+        read_layer(tmp_path / "broken.geojson", "estates")
+
+
+def test_inputs_are_not_mutated(tmp_path):
+    est = estates().rename(columns={"households": "户数"})
+    before = est.copy()
+    est.to_file(tmp_path / "estates.geojson")
+    communities().to_file(tmp_path / "communities.geojson")
+    load_layers(tmp_path)
+    assert est.equals(before)
