@@ -51,8 +51,9 @@ log = logging.getLogger(__name__)
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "boundaries"
 #: File types a layer may come in, in the order tried when several share a name.
 LAYER_EXTENSIONS = (".gpkg", ".geojson", ".json", ".zip", ".shp")
-#: File types accepted as uploads (layers, plus walk networks).
-UPLOAD_EXTENSIONS = (*LAYER_EXTENSIONS, ".graphml", ".osm")
+#: File types accepted as uploads: layers (a Shapefile only zipped with its .shx, .dbf, .prj)
+#: and walk networks.
+UPLOAD_EXTENSIONS = (".gpkg", ".geojson", ".json", ".zip", ".graphml", ".osm")
 #: Walk network files looked for beside the layers.
 NETWORK_FILES = ("walk.graphml", "walk.osm")
 #: Alternative layer names (file stems, GeoPackage layer names), compared case-insensitively.
