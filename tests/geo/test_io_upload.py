@@ -112,7 +112,7 @@ def test_check_upload_size_and_type(tmp_path):
 
 def test_gbk_member_names_decoded(tmp_path):
     class GBKInfo(zipfile.ZipInfo):  # as written by Chinese Windows tools: GBK, no UTF-8 flag
-        def _encodeFilenameFlags(self):
+        def _encodeFilenameFlags(self):  # noqa: N802 (zipfile.ZipInfo API)
             return self.filename.encode("gbk"), self.flag_bits
 
     archive = tmp_path / "gbk.zip"
