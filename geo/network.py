@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 NETWORK_METHOD = "network"
 #: Zero-length edges are stored with this length (metres): csgraph drops explicit zeros.
 _MIN_EDGE_M = 1e-9
-#: Dijkstra output rows are processed in chunks of at most this many matrix cells (~80 MB).
-_CHUNK_CELLS = 10_000_000
+#: Dijkstra runs on chunks of sources whose dense output holds at most this many cells
+#: (8 MB): small chunks stay in cache and measured 4-10x faster than one big call.
+_CHUNK_CELLS = 1_000_000
 
 def straight_line_method(detour_factor: float) -> str:
     """Label of the straight-line fallback, e.g. ``"straight-line x1.3"``."""
@@ -435,8 +436,9 @@ def distance_matrix(
                               np.zeros(len(o), bool) if len(t) else np.ones(len(o), bool))
     o_node, o_snap = net.snap(origins)
     t_node, t_snap = net.snap(targets)
-    net_m = _node_distances(net, o_node, t_node, cutoff_m)
-    matrix = net_m + o_snap[:, None] + t_snap[None, :]
+    matrix = _node_distances(net, o_node, t_node, cutoff_m)
+    matrix += o_snap[:, None]
+    matrix += t_snap[None, :]
     if cutoff_m is not None:
         matrix[matrix > cutoff_m] = np.inf
     return DistanceResult(matrix, NETWORK_METHOD, o_snap, t_snap, o_snap > SNAP_WARN_M,
@@ -470,7 +472,7 @@ def _node_distances(net: WalkNetwork, o_node: np.ndarray, t_node: np.ndarray,
         out[start:start + step] = rows[:, dst]
     if swap:
         out = out.T
-    return out[o_inv][:, t_inv]
+    return out[np.ix_(o_inv, t_inv)]
 
 
 def nearest(
