@@ -303,7 +303,12 @@ def _apply_datum(gdf: gpd.GeoDataFrame, layer: str, datum: str | None
     if gdf.crs is None or gdf.crs == declared or gdf.crs.is_geographic:
         if gdf.crs is not None and gdf.crs != declared and not declared.is_geographic:
             log.info("layer %s: file CRS %s replaced by the declared %s", layer, gdf.crs, datum)
-        return gdf.set_crs(declared, allow_override=True), []
+        return (gdf if gdf.crs == declared else gdf.set_crs(declared, allow_override=True)), []
+    if datum in ("WGS84", "WGS 84", WGS84, "CGCS2000", CGCS2000):
+        # a projected file CRS is more specific than a geographic datum (the app's default)
+        return gdf, [Problem(layer, f"the declared datum {datum} was not applied: the file is in "
+                             f"the projected CRS {gdf.crs.to_string()}, which is used.",
+                             "none needed if the file's CRS is right", severity="warning")]
     return gdf, [Problem(layer, f"the file says its CRS is {gdf.crs.to_string()} but the declared "
                          f"datum is {datum}.",
                          "declare the datum the file really uses, or leave it undeclared")]
@@ -347,11 +352,11 @@ def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None) -> _Prepared:
     problems += p
     gdf, p = _apply_datum(gdf, layer, datum)
     problems += p
-    georeferenced = not p and gdf.crs is not None
+    georeferenced = not _errors(p) and gdf.crs is not None
     if georeferenced:
         p = v.check_coordinates(gdf, layer)
         problems += p
-        georeferenced = not p
+        georeferenced = not _errors(p)
     if georeferenced and datum in (GCJ02, BD09):
         gdf = _to_wgs84_from_offset(gdf, datum)
     return _Prepared(_ordered(gdf, layer), aliases, problems, georeferenced)
@@ -418,8 +423,12 @@ def _read_problem(layer: str, path: Path, exc: Exception) -> Problem:
                    "check that the file is a valid GeoJSON, GeoPackage or zipped Shapefile")
 
 
+def _errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
 def _raise_on_errors(problems: list[Problem]) -> None:
-    errors = [p for p in problems if p.severity == "error"]
+    errors = _errors(problems)
     if errors:
         warnings = len(problems) - len(errors)
         raise ValidationError(problems, title=f"{len(errors)} error(s) and {warnings} "

@@ -300,6 +300,12 @@ def test_projected_file_crs_conflicting_with_declared_datum(tmp_path):
     with pytest.raises(ValidationError, match=r"file says its CRS is EPSG:32651 but the declared datum is GCJ-02"):
         load_layers(tmp_path, datum="GCJ-02")
     assert load_layers(tmp_path).crs.to_epsg() == 32651
+    with pytest.raises(ValidationError, match=r"file says its CRS is EPSG:32651 but the declared datum is EPSG:4549"):
+        load_layers(tmp_path, datum="EPSG:4549")
+    # a geographic datum (the app's default WGS84) gives way to a projected file CRS, with a warning
+    layers = load_layers(tmp_path, datum="WGS84")
+    assert layers.crs.to_epsg() == 32651
+    assert any("declared datum WGS84 was not applied" in p.message for p in layers.problems)
 
 
 @pytest.mark.parametrize(("datum", "forward"), [("GCJ-02", wgs84_to_gcj02), ("BD-09", wgs84_to_bd09)])
