@@ -1,0 +1,223 @@
+"""Sidebar: language, data source (demo or uploads with datum and validation report), map settings.
+
+Loaders are cached: the demo by ``st.cache_data`` (a fresh copy per session, never shared
+mutable state), display frames by dataset key. Uploads are checked with
+:func:`geo.io.check_upload` before they are read; every problem is collected and shown in the
+page, per layer and feature with its fix, and nothing is used until the data loads cleanly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.errors import GridplanError, Problem, UploadRejected, ValidationError
+from geo.schema import LAYER_NAMES, Layers
+from geo.settings import DATUMS
+from ui import state
+from ui.i18n import LANGS, t
+from ui.maps import BASEMAPS, to_display
+
+#: Columns kept on display frames, per layer (tooltips only need these).
+DISPLAY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "communities": ("community_id", "name", "street"),
+    "estates": ("estate_id", "name", "community_id", "households", "party_members"),
+    "buildings": ("building_id", "estate_id", "households"),
+    "facilities": ("facility_id", "name", "level"),
+    "candidates": ("candidate_id", "name"),
+    "other_grids": ("grid_id", "kind", "name"),
+}
+DEMO_KEY = "demo"
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """What the sidebar decided about maps."""
+
+    basemap: str
+    tile_url: str | None
+    show_buildings: bool
+
+
+#: Environment variable naming a data folder (or GeoPackage) to start on instead of the demo.
+DATA_ENV = "GRIDPLAN_DATA"
+
+
+def default_source() -> str | None:
+    """The folder named by ``GRIDPLAN_DATA``, or ``None`` for the bundled demo."""
+    return os.environ.get(DATA_ENV) or None
+
+
+@st.cache_data(show_spinner=False)
+def load_default_layers(source: str | None) -> Layers:
+    """The start dataset: the bundled demo, or ``source`` (cached; a private copy per call)."""
+    from geo.io import load_demo, load_layers
+
+    return load_demo() if source is None else load_layers(source)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def display_layers(_layers: Layers, dataset_key: str) -> dict[str, gpd.GeoDataFrame | None]:
+    """Simplified WGS84 display frames of every layer, cached per dataset."""
+    out: dict[str, gpd.GeoDataFrame | None] = {}
+    for name in LAYER_NAMES:
+        gdf = _layers.layer(name)
+        out[name] = None if gdf is None else to_display(gdf, columns=DISPLAY_COLUMNS[name])
+    return out
+
+
+def current_layers() -> tuple[Layers, str]:
+    """The layers in use and their dataset key (uploads once loaded, else the demo)."""
+    if st.session_state.get("source") == "upload" and "upload_layers" in st.session_state:
+        return st.session_state["upload_layers"], st.session_state["upload_key"]
+    source = default_source()
+    return load_default_layers(source), DEMO_KEY if source is None else f"data-{source}"
+
+
+def problems_frame(problems: tuple[Problem, ...] | list[Problem], lang: str) -> pd.DataFrame:
+    """A table of problems: layer, feature, field, severity, problem, fix (errors first)."""
+    rows = sorted(problems, key=lambda p: (p.severity != "error", p.layer))
+    return pd.DataFrame({
+        t("col_layer", lang): [p.layer for p in rows],
+        t("col_feature", lang): [p.feature or "" for p in rows],
+        t("col_field", lang): [p.field or "" for p in rows],
+        t("col_severity", lang): [p.severity for p in rows],
+        t("col_problem", lang): [p.message for p in rows],
+        t("col_fix", lang): [p.fix for p in rows],
+    })
+
+
+def _datum_value(choice: str, epsg: str) -> str:
+    return f"EPSG:{epsg.strip().removeprefix('EPSG:')}" if choice == "EPSG" else choice
+
+
+def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str]
+                 ) -> tuple[Layers | None, list[Problem], str]:
+    """Check and load uploaded layer files; never raises for bad data.
+
+    Parameters
+    ----------
+    files : dict
+        ``{layer: (file name, content)}``.
+    datums : dict
+        ``{layer: datum}`` (``"WGS84"``, ``"CGCS2000"``, ``"GCJ-02"``, ``"BD-09"``, ``"EPSG:n"``).
+
+    Returns
+    -------
+    (Layers or None, problems, dataset key)
+        ``None`` with the problems when anything is wrong.
+    """
+    from geo.io import check_upload, load_layers
+
+    digest = hashlib.sha256()
+    problems: list[Problem] = []
+    for layer in ("communities", "estates"):
+        if layer not in files:
+            problems.append(Problem(layer, f"the required layer `{layer}` was not uploaded.",
+                                    "upload a GeoJSON, GeoPackage or zipped Shapefile for it"))
+    with tempfile.TemporaryDirectory(prefix="gridplan-upload-") as tmp:
+        paths: dict[str, str | Path] = {}
+        for layer, (name, data) in sorted(files.items()):
+            digest.update(layer.encode() + name.encode() + data + datums.get(layer, "").encode())
+            try:
+                ext = check_upload(data, name)
+            except UploadRejected as exc:
+                problems.append(Problem(layer, str(exc), "upload a smaller or safe file", feature=name))
+                continue
+            path = Path(tmp) / f"{layer}{ext}"
+            path.write_bytes(data)
+            paths[layer] = path
+        if problems:
+            return None, problems, ""
+        try:
+            layers = load_layers(paths, datum=datums)
+        except ValidationError as exc:
+            return None, list(exc.problems), ""
+        except (GridplanError, ValueError, OSError) as exc:
+            return None, [Problem("upload", str(exc), "check the files and the datum")], ""
+    return layers, list(layers.problems), "upload-" + digest.hexdigest()[:16]
+
+
+def _upload_panel(lang: str) -> None:
+    files: dict[str, tuple[str, bytes]] = {}
+    datums: dict[str, str] = {}
+    options = [*DATUMS, "EPSG"]
+    for layer in LAYER_NAMES:
+        label = t("upload_layer", lang, layer=t(f"layer_{layer}", lang))
+        up = st.file_uploader(label, type=["geojson", "json", "gpkg", "zip"], key=f"up_{layer}")
+        if up is not None:
+            choice = st.selectbox(t("datum", lang), options, key=f"datum_{layer}",
+                                  help=t("datum_help", lang))
+            epsg = st.text_input(t("epsg_code", lang), "4549", key=f"epsg_{layer}") if choice == "EPSG" else ""
+            files[layer] = (up.name, up.getvalue())
+            datums[layer] = _datum_value(choice, epsg)
+    if st.button(t("load_uploads", lang), key="load_uploads", disabled=not files):
+        layers, problems, key = load_uploads(files, datums)
+        st.session_state["upload_report"] = problems
+        if layers is not None:
+            st.session_state["upload_layers"] = layers
+            st.session_state["upload_key"] = key
+            state.reset_derived(st.session_state)
+            st.session_state["upload_ok"] = True
+        else:
+            st.session_state.pop("upload_layers", None)
+            st.session_state["upload_ok"] = False
+
+
+def sidebar() -> tuple[str, MapSettings]:
+    """Draw the sidebar; return the language and the map settings."""
+    sb = st.sidebar
+    with sb:
+        lang = st.radio(t("language", "zh"), LANGS, key="lang", horizontal=True,
+                        format_func=lambda x: {"zh": "中文", "en": "English"}[x])
+        st.subheader(t("data", lang))
+        source = st.radio(t("data_source", lang), ("demo", "upload"), key="source",
+                          format_func=lambda x: t(f"source_{x}", lang), on_change=state.reset_derived,
+                          args=(st.session_state,))
+        if source == "demo":
+            start = default_source()
+            st.caption(t("demo_note", lang) if start is None else f"`{start}`")
+        else:
+            _upload_panel(lang)
+        st.subheader(t("map_settings", lang))
+        basemap = st.selectbox(t("basemap", lang), BASEMAPS, key="basemap",
+                               format_func=lambda x: t(f"basemap_{x}", lang))
+        tile_url = None
+        if basemap == "intranet":
+            tile_url = st.text_input(t("tile_url", lang), key="tile_url", help=t("tile_url_help", lang),
+                                     placeholder="http://tiles.example.gov/{z}/{x}/{y}.png") or None
+        if basemap == "amap":
+            st.caption(t("amap_note", lang))
+        show_buildings = st.checkbox(t("show_buildings", lang), key="show_buildings")
+    if basemap == "intranet" and not (tile_url and "{z}" in tile_url):
+        basemap = "none"
+    return lang, MapSettings(basemap, tile_url, show_buildings)
+
+
+def upload_report(lang: str) -> None:
+    """Show the validation report of the last upload in the page (errors stop loading)."""
+    if st.session_state.get("source") != "upload" or "upload_report" not in st.session_state:
+        return
+    problems = st.session_state["upload_report"]
+    with st.expander(t("validation_report", lang), expanded=not st.session_state.get("upload_ok")):
+        if st.session_state.get("upload_ok"):
+            st.success(t("loaded_uploads", lang))
+        else:
+            st.error(t("validation_failed", lang))
+        if problems:
+            st.dataframe(problems_frame(problems, lang), hide_index=True, width="stretch")
+
+
+def dataset_summary(layers: Layers) -> dict[str, Any]:
+    """Counts of the loaded dataset (communities, estates, households, party members)."""
+    est = layers.estates
+    return {"communities": len(layers.communities), "estates": len(est),
+            "households": int(est["households"].sum()), "party_members": int(est["party_members"].sum())}

@@ -1,0 +1,419 @@
+"""folium maps of the app: display geometries, basemaps, layers, legend and lasso.
+
+Everything here is plain Python on GeoDataFrames (no streamlit), so it is tested directly and
+reused by any tab. Geometries are simplified for display only, in the dataset's metric CRS,
+then sent to the browser in WGS84 (or shifted to GCJ-02 when the Amap basemap is chosen; the
+shift never reaches the engine or an export). Every map loads Leaflet from the local vendor
+folder (see :mod:`ui.assets`), so the "none" basemap works with no internet at all.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement, Template
+
+from geo.settings import WGS84
+from ui.assets import VENDOR_URL, localise
+from ui.i18n import t
+
+#: Basemap choices, in menu order; "none" needs no network.
+BASEMAPS = ("none", "osm", "light", "intranet", "amap")
+#: Tile URL and attribution of the online basemaps.
+TILES: dict[str, tuple[str, str]] = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "&copy; OpenStreetMap contributors"),
+    "light": ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+              "&copy; OpenStreetMap contributors &copy; CARTO"),
+    "amap": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+             "&copy; 高德地图 AutoNavi"),
+}
+_AMAP_SUBDOMAINS = "1234"
+#: Tolerance of display simplification, in metres (never applied to engine geometry).
+DISPLAY_TOLERANCE_M = 2.0
+#: Qualitative palette for grids (colour-blind friendly first, then extras).
+PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948",
+           "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#8c564b")
+#: Facility colour and marker radius (px) by level.
+LEVEL_STYLE: dict[str, tuple[str, int]] = {
+    "district": ("#7b001c", 11), "street": ("#c8102e", 9), "community": ("#f46d43", 7),
+    "post": ("#fdae61", 6), "other": ("#888888", 5),
+}
+#: Coverage class colours: within the 1st, 2nd, 3rd life circle, beyond.
+CLASS_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#d73027")
+SELECTED_COLOUR = "#00e5ff"
+POST_COLOUR = "#6a00a8"
+
+
+def to_display(gdf: gpd.GeoDataFrame, *, tolerance_m: float = DISPLAY_TOLERANCE_M,
+               columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+    """Return a simplified WGS84 copy of ``gdf`` for drawing.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        A layer in a metric CRS (as in :class:`geo.schema.Layers`) or already WGS84.
+    tolerance_m : float
+        Douglas-Peucker tolerance in metres, topology preserved; 0 keeps the geometry.
+    columns : sequence of str, optional
+        Attribute columns to keep (the rest are dropped to keep the page small).
+    """
+    keep = [c for c in (columns or []) if c in gdf.columns]
+    out = gdf[[*keep, gdf.geometry.name]].copy()
+    if out.crs is not None and out.crs.is_projected and tolerance_m > 0:
+        polys = out.geom_type.isin(["Polygon", "MultiPolygon", "LineString", "MultiLineString"])
+        if polys.any():
+            geom = out.geometry.copy()
+            geom[polys] = geom[polys].simplify(tolerance_m, preserve_topology=True)
+            out = out.set_geometry(geom)
+    if out.crs is not None:
+        out = out.to_crs(WGS84)
+    return out
+
+
+def shift_for_basemap(gdf: gpd.GeoDataFrame, basemap: str) -> gpd.GeoDataFrame:
+    """Shift WGS84 display geometry to GCJ-02 for the Amap basemap; other basemaps unchanged."""
+    if basemap != "amap" or len(gdf) == 0:
+        return gdf
+    from geo.crs import wgs84_to_gcj02
+
+    def _shift(xy: np.ndarray) -> np.ndarray:
+        lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    return gdf.set_geometry(shapely.transform(gdf.geometry.values, _shift))
+
+
+def click_to_wgs84(lat: float, lng: float, basemap: str) -> tuple[float, float]:
+    """Return the WGS84 ``(lon, lat)`` of a map click (undoing the Amap display shift)."""
+    if basemap != "amap":
+        return float(lng), float(lat)
+    from geo.crs import gcj02_to_wgs84
+
+    lon, la = gcj02_to_wgs84(np.array([lng], dtype=float), np.array([lat], dtype=float))
+    return float(lon[0]), float(la[0])
+
+
+def distinct_colours(gdf: gpd.GeoDataFrame, id_col: str, palette: Sequence[str] = PALETTE
+                     ) -> dict[str, str]:
+    """Colour polygons so that touching ones differ (greedy colouring, largest degree first).
+
+    Returns ``{id: colour}``; deterministic for the same input.
+    """
+    if len(gdf) == 0:
+        return {}
+    geoms = gdf.geometry.values
+    ids = [str(v) for v in gdf[id_col]]
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    neighbours: dict[int, set[int]] = {i: set() for i in range(len(ids))}
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a != b:
+            neighbours[a].add(b)
+    order = sorted(range(len(ids)), key=lambda i: (-len(neighbours[i]), ids[i]))
+    colour_of: dict[int, int] = {}
+    for i in order:
+        used = {colour_of[j] for j in neighbours[i] if j in colour_of}
+        colour_of[i] = next((c for c in range(len(palette)) if c not in used), i % len(palette))
+    return {ids[i]: palette[colour_of[i]] for i in range(len(ids))}
+
+
+def new_map(bounds: Sequence[float], basemap: str = "none", *, tile_url: str | None = None,
+            static_base: str = VENDOR_URL, height_px: int = 560) -> folium.Map:
+    """Create an empty map fitted to ``bounds`` (minx, miny, maxx, maxy in WGS84 degrees).
+
+    Parameters
+    ----------
+    basemap : str
+        One of :data:`BASEMAPS`. ``"intranet"`` needs ``tile_url`` (``{z}/{x}/{y}`` template).
+    static_base : str
+        URL prefix of the vendored Leaflet files (``/app/static/vendor`` under Streamlit).
+    """
+    if basemap not in BASEMAPS:
+        raise ValueError(f"`basemap` must be one of {BASEMAPS}, got {basemap!r}")
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14, tiles=None,
+                   control_scale=True, prefer_canvas=False, height=height_px)
+    localise(m, base_url=static_base)
+    if basemap == "intranet":
+        if not tile_url or "{z}" not in tile_url:
+            raise ValueError("`tile_url` must be a tile template with {z}, {x} and {y} for the intranet basemap")
+        folium.TileLayer(tiles=tile_url, attr="intranet", name="intranet", max_zoom=20).add_to(m)
+    elif basemap == "amap":
+        url, attr = TILES["amap"]
+        folium.TileLayer(tiles=url, attr=attr, name="amap", subdomains=_AMAP_SUBDOMAINS,
+                         max_zoom=19).add_to(m)
+    elif basemap in TILES:
+        url, attr = TILES[basemap]
+        folium.TileLayer(tiles=url, attr=attr, name=basemap, max_zoom=19).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _json_ready(gdf: gpd.GeoDataFrame, fields: Iterable[str]) -> gpd.GeoDataFrame:
+    """Keep ``fields`` + geometry, with values the GeoJSON encoder accepts."""
+    cols = [c for c in fields if c in gdf.columns]
+    out = gdf[[*cols, gdf.geometry.name]].copy()
+    for c in cols:
+        s = out[c]
+        if pd.api.types.is_bool_dtype(s):
+            out[c] = s.map({True: "✓", False: "✗"}).astype(object)
+        elif pd.api.types.is_float_dtype(s):
+            out[c] = s.round(2).astype(object).where(s.notna(), "")
+        elif pd.api.types.is_integer_dtype(s):
+            out[c] = s.astype(object)
+        else:
+            out[c] = s.astype(object).where(s.notna(), "").map(str)
+    return out
+
+
+def add_polygons(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, name: str,
+                 tooltip: Mapping[str, str] | None = None, color: str = "#333333",
+                 fill: str | None = None, fill_opacity: float = 0.0, weight: float = 1.0,
+                 colour_by: Mapping[str, str] | None = None, colour_col: str | None = None,
+                 show: bool = True, dash: str | None = None) -> folium.FeatureGroup:
+    """Add a polygon layer (WGS84) as its own toggleable group.
+
+    ``tooltip`` maps column -> label (already translated). ``colour_by`` + ``colour_col``
+    give each feature its own fill colour.
+    """
+    fields = list(tooltip or {})
+    extra = [colour_col] if colour_col else []
+    data = _json_ready(gdf, [*fields, *[c for c in extra if c not in fields]])
+    group = folium.FeatureGroup(name=name, show=show)
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        fc = fill
+        if colour_by is not None and colour_col is not None:
+            fc = colour_by.get(str(feature["properties"].get(colour_col)), fill)
+        return {"color": color, "weight": weight, "fillColor": fc or color, "fill": bool(fc),
+                "fillOpacity": fill_opacity if fc else 0.0, "dashArray": dash}
+
+    gj = folium.GeoJson(data, style_function=style, name=name,
+                        highlight_function=lambda _f: {"weight": weight + 2, "color": "#000000"})
+    if fields:
+        folium.GeoJsonTooltip(fields=fields, aliases=[tooltip[f] for f in fields], sticky=True,
+                              localize=True).add_to(gj)
+    gj.add_to(group)
+    group.add_to(m)
+    return group
+
+
+def add_points(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, name: str,
+               colour: str | Mapping[str, str] = "#333333", radius: float | Mapping[str, float] = 6,
+               key_col: str | None = None, tooltip: Mapping[str, str] | None = None,
+               show: bool = True) -> folium.FeatureGroup:
+    """Add point features as circle markers (no icon fonts needed); colour/radius by ``key_col``."""
+    group = folium.FeatureGroup(name=name, show=show)
+    pts = gdf.geometry.representative_point() if len(gdf) else gdf.geometry
+    for (_, row), pt in zip(gdf.iterrows(), pts, strict=True):
+        key = str(row[key_col]) if key_col else ""
+        c = colour.get(key, "#333333") if isinstance(colour, Mapping) else colour
+        r = radius.get(key, 6) if isinstance(radius, Mapping) else radius
+        tip = None
+        if tooltip:
+            tip = "<br>".join(f"<b>{html.escape(lbl)}</b>: {html.escape(str(row.get(col, '')))}"
+                              for col, lbl in tooltip.items() if col in row.index)
+        folium.CircleMarker(location=[pt.y, pt.x], radius=r, color="#ffffff", weight=1.5,
+                            fill=True, fill_color=c, fill_opacity=0.95, tooltip=tip).add_to(group)
+    group.add_to(m)
+    return group
+
+
+def add_labels(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, label_col: str, *,
+               name: str, show: bool = True) -> folium.FeatureGroup:
+    """Write a short text label at each polygon's representative point (Leaflet divIcon)."""
+    group = folium.FeatureGroup(name=name, show=show)
+    for label, pt in zip(gdf[label_col], gdf.geometry.representative_point(), strict=True):
+        text = html.escape(str(label))
+        folium.Marker(
+            location=[pt.y, pt.x],
+            icon=folium.DivIcon(html=f'<div class="gp-label">{text}</div>', icon_size=(60, 14),
+                                icon_anchor=(30, 7)),
+        ).add_to(group)
+    group.add_to(m)
+    return group
+
+
+_LEGEND = Template("""
+{% macro html(this, kwargs) %}{% endmacro %}
+{% macro script(this, kwargs) %}
+(function() {
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "gp-legend");
+    div.innerHTML = {{ this.html_json }};
+    return div;
+  };
+  legend.addTo({{ this._parent.get_name() }});
+  var style = document.createElement("style");
+  style.innerHTML = ".gp-legend{background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.4 sans-serif;"
+    + "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3);max-height:260px;overflow:auto}"
+    + ".gp-legend i{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;"
+    + "border:1px solid #555}.gp-label{font:bold 11px sans-serif;color:#222;text-align:center;"
+    + "text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap}";
+  document.head.appendChild(style);
+})();
+{% endmacro %}
+""")
+
+
+class Legend(MacroElement):
+    """A legend control (bottom right) listing ``(colour, label)`` entries under a title."""
+
+    _template = _LEGEND
+
+    def __init__(self, title: str, entries: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        rows = "".join(f'<div><i style="background:{html.escape(c)}"></i>{html.escape(lbl)}</div>'
+                       for c, lbl in entries)
+        # Readable UTF-8 in the page; "</" escaped so the string cannot close the <script>.
+        self.html_json = json.dumps(f"<b>{html.escape(title)}</b>{rows}",
+                                    ensure_ascii=False).replace("</", "<\\/")
+
+
+def add_legend(m: folium.Map, title: str, entries: Sequence[tuple[str, str]]) -> Legend:
+    """Attach a :class:`Legend` to ``m`` and return it."""
+    legend = Legend(title, entries)
+    legend.add_to(m)
+    return legend
+
+
+def add_lasso(m: folium.Map, *, static_base: str = VENDOR_URL) -> folium.Map:
+    """Add a polygon-only Draw control (the lasso), loading Leaflet.draw from local files."""
+    from folium.plugins import Draw
+
+    draw = Draw(draw_options={"polyline": False, "rectangle": False, "circle": False,
+                              "marker": False, "circlemarker": False, "polygon": True},
+                edit_options={"edit": False, "remove": True})
+    localise(draw, base_url=static_base)
+    draw.add_to(m)
+    return m
+
+
+def facility_layers(m: folium.Map, facilities: gpd.GeoDataFrame, lang: str) -> None:
+    """Facilities as circle markers coloured and sized by level."""
+    colours = {k: v[0] for k, v in LEVEL_STYLE.items()}
+    radii = {k: v[1] for k, v in LEVEL_STYLE.items()}
+    data = facilities.copy()
+    data["level_label"] = [t(f"level_{lv}", lang) if f"level_{lv}" in _LEVELS else str(lv)
+                           for lv in data["level"]]
+    tip = {"name": t("f_name", lang), "level_label": t("f_level", lang)}
+    add_points(m, data, name=t("layer_facilities", lang), colour=colours, radius=radii,
+               key_col="level", tooltip=tip)
+
+
+_LEVELS = {f"level_{lv}" for lv in LEVEL_STYLE}
+
+
+def facility_legend_entries(lang: str) -> list[tuple[str, str]]:
+    """Legend rows for facility levels."""
+    return [(c, t(f"level_{lv}", lang)) for lv, (c, _r) in LEVEL_STYLE.items()]
+
+
+def finish(m: folium.Map, *, legend_title: str, entries: Sequence[tuple[str, str]]) -> folium.Map:
+    """Add the layer switcher and the legend; return ``m``."""
+    add_legend(m, legend_title, entries)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap: str = "none",
+              tile_url: str | None = None, show_buildings: bool = False,
+              grids: gpd.GeoDataFrame | None = None, units: gpd.GeoDataFrame | None = None,
+              selected: Iterable[str] = (), coverage: gpd.GeoDataFrame | None = None,
+              class_labels: Sequence[str] = (), posts: gpd.GeoDataFrame | None = None,
+              newly: gpd.GeoDataFrame | None = None, lasso: bool = False,
+              static_base: str = VENDOR_URL, height_px: int = 560) -> folium.Map:
+    """Compose the app's map from display layers (WGS84, already simplified).
+
+    Parameters
+    ----------
+    disp : mapping
+        ``communities``, ``estates``, ``buildings``, ``facilities`` display frames (WGS84).
+    grids : GeoDataFrame, optional
+        Grid polygons (``grid_id``, ``name``, ``households``, ``party_members``, ``in_band``).
+    units : GeoDataFrame, optional
+        Unit cells with ``unit_id`` and ``grid_id``; drawn faintly, ``selected`` ones highlighted.
+    coverage : GeoDataFrame, optional
+        Estates with an integer ``class_idx`` (0.. len(class_labels)-1) and ``distance_m``.
+    posts, newly : GeoDataFrame, optional
+        Proposed posts (points) and the estates each newly covers (``post_id`` column).
+    """
+    layers = {k: shift_for_basemap(v, basemap) for k, v in disp.items() if v is not None and len(v)}
+    extra = {k: shift_for_basemap(v, basemap) for k, v in
+             {"grids": grids, "units": units, "coverage": coverage, "posts": posts,
+              "newly": newly}.items() if v is not None and len(v)}
+    m = new_map(layers["communities"].total_bounds, basemap, tile_url=tile_url,
+                static_base=static_base, height_px=height_px)
+    entries: list[tuple[str, str]] = []
+    hh, pm = t("f_households", lang), t("f_party_members", lang)
+    if "coverage" in extra:
+        cov = extra["coverage"].copy()
+        colours = {str(i): CLASS_COLOURS[min(i, len(CLASS_COLOURS) - 1)] for i in range(len(class_labels))}
+        cov["class_key"] = cov["class_idx"].astype(int).astype(str)
+        cov["class_label"] = [class_labels[int(i)] for i in cov["class_idx"]]
+        add_polygons(m, cov, name=t("layer_coverage", lang), color="#555555", weight=0.5,
+                     colour_by=colours, colour_col="class_key", fill_opacity=0.75,
+                     tooltip={"name": t("f_estate", lang), "households": hh,
+                              "distance_m": t("f_distance", lang), "class_label": t("f_class", lang)})
+        entries += [(colours[str(i)], lbl) for i, lbl in enumerate(class_labels)]
+    elif "estates" in layers:
+        add_polygons(m, layers["estates"], name=t("layer_estates", lang), color="#777777",
+                     fill="#cfcfcf", fill_opacity=0.35, weight=0.6,
+                     tooltip={"name": t("f_estate", lang), "households": hh, "party_members": pm},
+                     show="grids" not in extra)
+        entries.append(("#cfcfcf", t("layer_estates", lang)))
+    if "buildings" in layers:
+        add_polygons(m, layers["buildings"], name=t("layer_buildings", lang), color="#8d6e63",
+                     fill="#bcaaa4", fill_opacity=0.6, weight=0.4, show=show_buildings,
+                     tooltip={"building_id": t("layer_buildings", lang), "households": hh})
+    if "grids" in extra:
+        g = extra["grids"]
+        colours = distinct_colours(g, "grid_id")
+        tip = {"name": t("f_grid", lang), "grid_id": t("f_grid_id", lang), "households": hh,
+               "party_members": pm, "in_band": t("f_in_band", lang), "locked": t("f_locked", lang)}
+        if "units" in extra:
+            add_polygons(m, extra["units"], name=t("layer_units", lang), color="#ffffff", weight=0.5,
+                         colour_by=colours, colour_col="grid_id", fill_opacity=0.45,
+                         tooltip={"unit_id": t("f_unit", lang), "grid_name": t("f_grid", lang),
+                                  "households": hh, "party_members": pm})
+            add_polygons(m, g, name=t("layer_grids", lang), color="#222222", weight=2.2, tooltip=None)
+        else:
+            add_polygons(m, g, name=t("layer_grids", lang), color="#222222", weight=1.6,
+                         colour_by=colours, colour_col="grid_id", fill_opacity=0.45, tooltip=tip)
+        g_lab = g.assign(label=[str(n) for n in (g["label"] if "label" in g else g["grid_id"].str[-3:])])
+        add_labels(m, g_lab, "label", name=t("f_grid_id", lang))
+        entries.append(("#4e79a7", t("layer_grids", lang)))
+    sel = {str(s) for s in selected}
+    if sel and "units" in extra:
+        chosen = extra["units"][extra["units"]["unit_id"].astype(str).isin(sel)]
+        add_polygons(m, chosen, name=t("layer_selected", lang), color=SELECTED_COLOUR, weight=4,
+                     fill=SELECTED_COLOUR, fill_opacity=0.35, tooltip={"unit_id": t("f_unit", lang)})
+        entries.append((SELECTED_COLOUR, t("layer_selected", lang)))
+    add_polygons(m, layers["communities"], name=t("layer_communities", lang), color="#c8102e",
+                 weight=2.0, tooltip=None)
+    entries.append(("#c8102e", t("layer_communities", lang)))
+    if "facilities" in layers:
+        facility_layers(m, layers["facilities"], lang)
+        entries += facility_legend_entries(lang)
+    if "newly" in extra:
+        add_polygons(m, extra["newly"], name=t("layer_newly_covered", lang), color=POST_COLOUR,
+                     weight=2, fill=POST_COLOUR, fill_opacity=0.25, dash="4 3",
+                     tooltip={"name": t("f_estate", lang), "households": hh, "post_id": t("layer_posts", lang)})
+        entries.append((POST_COLOUR, t("layer_newly_covered", lang)))
+    if "posts" in extra:
+        add_points(m, extra["posts"], name=t("layer_posts", lang), colour=POST_COLOUR, radius=9,
+                   tooltip={"post_id": t("layer_posts", lang), "newly_households": hh})
+        entries.append((POST_COLOUR, t("layer_posts", lang)))
+    if lasso:
+        add_lasso(m, static_base=static_base)
+    return finish(m, legend_title=t("legend", lang), entries=entries)

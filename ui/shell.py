@@ -1,0 +1,67 @@
+"""The page: title, sidebar, and the tabs whose engines are installed.
+
+Tabs run lazily (``st.tabs(..., on_change="rerun")`` and ``tab.open``): only the open tab's
+body runs, so one map is built per rerun. A tab whose engine module is absent is left out
+rather than shown with made-up results.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+
+import streamlit as st
+
+from ui import data
+from ui.assets import missing_files
+from ui.context import Context
+from ui.i18n import t
+
+#: (tab key, ui module, engine modules it needs), in display order.
+TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("overview", "ui.tabs_overview", ("geo.io",)),
+    ("grids", "ui.tabs_grids", ("geo.gridding", "geo.edits")),
+    ("coverage", "ui.tabs_coverage", ("allocation.coverage",)),
+    ("siting", "ui.tabs_siting", ("allocation.siting",)),
+    ("staffing", "ui.tabs_staffing", ("allocation.staffing", "geo.gridding")),
+    ("export", "ui.tabs_export", ("geo.export", "geo.gridding")),
+)
+
+
+def available_tabs() -> list[tuple[str, str]]:
+    """``(tab key, ui module)`` of the tabs whose ui module and engines are importable."""
+    out = []
+    for key, module, engines in TABS:
+        if all(importlib.util.find_spec(m) is not None for m in (module, *engines)):
+            out.append((key, module))
+    return out
+
+
+def _renderer(module: str) -> Callable[[Context], None]:
+    return importlib.import_module(module).render
+
+
+def main() -> None:
+    """Build the page."""
+    lang, maps = data.sidebar()
+    st.title(t("app_title", lang))
+    st.caption(t("app_caption", lang))
+    missing = missing_files()
+    if missing:
+        st.warning(t("offline_missing", lang, n=len(missing)))
+    data.upload_report(lang)
+    layers, key = data.current_layers()
+    ctx = Context(lang=lang, layers=layers, key=key, disp=data.display_layers(layers, key), maps=maps)
+    tabs = available_tabs()
+    labels = [t(f"tab_{k}", lang) for k, _m in tabs]
+    # Remember the open tab by key so that a language switch keeps it open.
+    current = st.session_state.get("view_key", tabs[0][0])
+    keys = [k for k, _m in tabs]
+    default = labels[keys.index(current)] if current in keys else labels[0]
+    containers = st.tabs(labels, key=f"view_{lang}", on_change="rerun", default=default)
+    for (tab_key, module), box in zip(tabs, containers, strict=True):
+        if box.open:
+            st.session_state["view_key"] = tab_key
+            with box:
+                _renderer(module)(ctx)
