@@ -68,6 +68,27 @@ STORE_ENV_VAR = "GRIDPLAN_STORE"
 #: Per-user default plan store, relative to the home directory.
 DEFAULT_STORE_RELPATH = ".local/share/gridplan/plans.gpkg"
 
+# --- planning units and gridding (geo.units, geo.gridding) ---
+#: Two cells are adjacent when their shared edge is longer than this, in metres.
+ADJACENCY_MIN_EDGE_M = 1.0
+#: Seed points per unit footprint boundary for the cell tessellation (Voronoi seeds).
+TESSELLATION_POINTS_PER_UNIT = 24
+#: Smallest spacing of those seed points along a footprint boundary, in metres.
+TESSELLATION_SPACING_MIN_M = 2.0
+#: Default weight of compactness (grid perimeter² / 4πA) against balance in the gridding objective.
+DEFAULT_COMPACTNESS_WEIGHT = 0.05
+#: Weight of one party member in the "load" balance attribute (load = households + w x party members).
+DEFAULT_PARTY_LOAD_WEIGHT = 10.0
+#: Restarts of the gridding local search per community (best objective kept).
+DEFAULT_GRID_RESTARTS = 3
+#: Cap on local-search passes over the boundary units of one community (keeps time bounded).
+MAX_LOCAL_SEARCH_PASSES = 60
+#: Below this many units in total, communities are gridded in-process (a pool costs more).
+SERIAL_UNIT_THRESHOLD = 3000
+#: Tiling check tolerance: |area(union of grids) - area(community)| / area(community).
+TILING_REL_TOL = 1e-6
+#: Household estimate for footprint-only data: floor area (footprint x levels) per household, m².
+FLOOR_AREA_PER_HOUSEHOLD_M2 = 90.0
 # --- fusion, plan import and repair (geo.fusion, geo.import_plan) ---
 #: Overlap, in square metres, from which a party grid counts as touching another grid
 #: (fusion report) and from which an imported plan's gap or double cover is reported.
