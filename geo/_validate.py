@@ -348,7 +348,8 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame,
     invalid = ~null & ~wrong & ~shapely.is_valid(geoms)
     if not invalid.any():
         return gdf, problems
-    reasons = np.array([shapely.is_valid_reason(g) for g in geoms], dtype=object)
+    reasons = np.full(len(geoms), None, dtype=object)
+    reasons[invalid] = shapely.is_valid_reason(geoms[invalid])
     repaired = geoms.copy()
     repaired[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
     problems += _features_problem(layer, invalid, labels,
@@ -403,3 +404,31 @@ def check_coordinates(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
                         "degrees declared as metres.",
                         "declare the datum of lon/lat files (WGS84, CGCS2000, GCJ-02, BD-09)")]
     return []
+
+
+def check_overlaps(gdf: gpd.GeoDataFrame, layer: str, *, min_area_m2: float = 1.0) -> list[Problem]:
+    """Polygons of one layer overlapping each other by more than ``min_area_m2`` (metric CRS).
+
+    Communities must tile the district without overlap, or an estate could belong to two.
+    """
+    geoms = gdf.geometry
+    ok = ~(geoms.isna() | geoms.is_empty).to_numpy()
+    if ok.sum() < 2:
+        return []
+    labels = feature_labels(gdf, layer)
+    valid = gdf[ok]
+    idx = np.flatnonzero(ok)
+    left, right = valid.sindex.query(valid.geometry, predicate="intersects")
+    pairs = [(a, b) for a, b in zip(left, right, strict=True) if a < b]
+    if not pairs:
+        return []
+    a_idx, b_idx = np.array(pairs).T
+    areas = shapely.area(shapely.intersection(valid.geometry.to_numpy()[a_idx],
+                                              valid.geometry.to_numpy()[b_idx]))
+    found = [f"{labels[idx[a]]} and {labels[idx[b]]} ({area:,.0f} m2)"
+             for a, b, area in zip(a_idx, b_idx, areas, strict=True) if area > min_area_m2]
+    if not found:
+        return []
+    return [Problem(layer, f"{len(found)} pair(s) of features overlap: {describe_features(found)}.",
+                    "redraw the shared boundaries so that features do not overlap",
+                    severity="warning")]

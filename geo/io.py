@@ -742,6 +742,8 @@ def _reproject_and_link(prepared: dict[str, _Prepared]
         if p.gdf is not None and p.georeferenced:
             frames[name] = p.gdf.to_crs(metric)
     comm, est, bld = frames["communities"], frames["estates"], frames["buildings"]
+    if comm is not None:
+        problems += v.check_overlaps(comm, "communities")
     if comm is not None and est is not None and "community_id" in comm.columns:
         est, more = _link_estates(comm, est)
         problems += more

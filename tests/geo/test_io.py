@@ -349,3 +349,12 @@ def test_inputs_are_not_mutated(tmp_path):
     communities().to_file(tmp_path / "communities.geojson")
     load_layers(tmp_path)
     assert est.equals(before)
+
+
+def test_overlapping_communities_warned(tmp_path):
+    comm = communities().set_geometry([box(X0, Y0, X0 + D, Y0 + D),
+                                       box(X0 + 0.009, Y0, X0 + 2 * D, Y0 + D)])
+    layers = load_layers(write(tmp_path, communities=comm, estates=estates()))
+    overlap = [p for p in layers.problems if "overlap" in p.message]
+    assert len(overlap) == 1 and overlap[0].layer == "communities"
+    assert "`c1` and `c2`" in overlap[0].message
