@@ -42,7 +42,11 @@ def _layers(n_estates: int = 40, seed: int = 0, extra_facilities=()) -> Layers:
 
 def _brute_nearest(G: nx.MultiDiGraph, estates: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame):
     """Reference: nx.single_source_dijkstra_path_length per estate, snapping by full scan."""
-    U = nx.Graph(G.to_undirected())
+    U = nx.Graph()
+    U.add_nodes_from(G.nodes)
+    for u, v, d in G.edges(data=True):  # walking: both directions, shortest parallel edge
+        if u != v and (not U.has_edge(u, v) or U[u][v]["length"] > d["length"]):
+            U.add_edge(u, v, length=d["length"])
     ids = list(G.nodes)
     nxy = np.array([(G.nodes[i]["x"], G.nodes[i]["y"]) for i in ids])
 
@@ -160,3 +164,25 @@ def test_classify_edges_and_bad_input():
         coverage_review(Layers(communities=layers.communities, estates=layers.estates))
     with pytest.raises(ValueError, match="gap_threshold_m"):
         coverage_review(layers, gap_threshold_m=0)
+
+
+def _brute_on_layers(layers, sample: np.ndarray) -> np.ndarray:
+    """Reference on a dataset: its GraphML projected to the metric CRS, networkx per estate."""
+    from geo.network import load_network, project_network
+
+    G = project_network(load_network(layers.network_path), layers.crs)
+    return _brute_nearest(G, layers.estates.iloc[sample], layers.facilities)
+
+
+def check_demo_matches_brute_force(layers, n_sample: int = 12, seed: int = 0) -> None:
+    """Coverage on a dataset equals brute-force networkx Dijkstra on sampled estates."""
+    from geo.network import layers_network
+
+    assert layers.network_path is not None and layers.facilities is not None
+    res = coverage_review(layers, network=layers_network(layers))
+    assert res.method == "network"
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(len(layers.estates), size=min(n_sample, len(layers.estates)), replace=False)
+    ref = _brute_on_layers(layers, sample)
+    got = res.estates["dist_m"].to_numpy()[sample]
+    np.testing.assert_allclose(got, np.round(ref, 1), atol=0.051)

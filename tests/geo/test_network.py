@@ -45,6 +45,7 @@ def _irregular_graph(seed: int = 0, n: int = 60) -> nx.MultiDiGraph:
 def _brute(G: nx.MultiDiGraph, net: WalkNetwork, o_xy, t_xy, cutoff=None) -> np.ndarray:
     """Reference: networkx Dijkstra per origin on the undirected graph, snap by full scan."""
     U = nx.Graph()
+    U.add_nodes_from(G.nodes)
     for u, v, d in G.edges(data=True):
         if u != v and (not U.has_edge(u, v) or U[u][v]["length"] > d["length"]):
             U.add_edge(u, v, length=d["length"])
