@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: venv venv-test run test lint bench demo clean assets browser
+.PHONY: venv venv-test run test lint bench demo clean assets browser postgres
 
 venv: $(VENV)/.installed
 
@@ -24,7 +24,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 run: venv assets
 	$(BIN)/streamlit run app.py
 
-test: venv-test assets browser
+test: venv-test assets browser postgres
 	$(BIN)/python -m pytest
 
 lint: venv-test
@@ -51,3 +51,7 @@ browser:
 	else \
 		echo "browser: chromium/fonts-noto-cjk missing and not root; the browser test will skip"; \
 	fi
+
+# PostgreSQL + PostGIS from Debian for the plan-store tests (apt-get when missing, as root).
+postgres:
+	sh scripts/install_postgres.sh

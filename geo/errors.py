@@ -76,3 +76,7 @@ class EditError(GridplanError, ValueError):
 
 class ConflictError(GridplanError, RuntimeError):
     """Another session saved the same plan first; nothing was overwritten."""
+
+
+class StoreError(GridplanError, LookupError):
+    """A plan store cannot be opened, or a plan or version is not in it."""
