@@ -271,7 +271,35 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
                              f"{', '.join(LAYER_EXTENSIONS)}")
     if ext == ".gpkg" and gpkg_layer is None:
         gpkg_layer = _pick_gpkg_layer(path, layer)
-    return gpd.read_file(path, layer=gpkg_layer, engine="pyogrio")
+    encoding = _dbf_encoding(path) if ext == ".shp" else None
+    return gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding)
+
+
+def _dbf_encoding(shp: Path) -> str | None:
+    """Encoding of a Shapefile's attributes when no ``.cpg`` says it: UTF-8 if the ``.dbf``
+    decodes as UTF-8, else GBK (Chinese Windows exports); ``None`` lets GDAL decide."""
+    if any(shp.with_suffix(s).exists() for s in (".cpg", ".CPG")):
+        return None
+    dbf = next((shp.with_suffix(s) for s in (".dbf", ".DBF") if shp.with_suffix(s).exists()), None)
+    if dbf is None:
+        return None
+    raw = dbf.read_bytes()
+    # text only: field names (11 bytes per 32-byte descriptor) and the records
+    header_len = int.from_bytes(raw[8:10], "little")
+    names = b"".join(raw[i:i + 11] for i in range(32, max(header_len - 1, 32), 32))
+    data = names + raw[header_len:]
+    if all(b < 0x80 for b in data):
+        return None
+    try:
+        data.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("gbk")
+        return "GBK"
+    except UnicodeDecodeError:
+        return None
 
 
 def _declared_crs(datum: str) -> CRS:
@@ -567,8 +595,19 @@ def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
         return out, problems
     given = estates["community_id"].to_numpy(dtype=object)
     blank = np.array([c is None for c in given])
-    if blank.any():
+    # Chinese tables often give the community's name (所属社区) rather than its code
+    names = communities.drop_duplicates("name", keep=False) if "name" in communities.columns else communities.iloc[0:0]
+    name_to_id = {str(n): c for n, c in zip(names.get("name", []), names["community_id"], strict=True)}
+    by_name = ~blank & np.array([g not in known and g in name_to_id for g in given], dtype=bool)
+    if by_name.any():
+        given = np.array([name_to_id[g] if f else g for g, f in zip(given, by_name, strict=True)],
+                         dtype=object)
+        problems += v._features_problem("estates", by_name, labels,
+                                        "`community_id` named the community; its id was used.",
+                                        "none needed", field="community_id", severity="warning")
+    if blank.any() or by_name.any():
         out["community_id"] = [i if g is None else g for g, i in zip(given, inside, strict=True)]
+    if blank.any():
         problems += v._features_problem("estates", blank & ~outside, labels,
                                         "`community_id` was empty and was filled by location.",
                                         "fill in `community_id`", field="community_id",

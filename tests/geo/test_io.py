@@ -358,3 +358,22 @@ def test_overlapping_communities_warned(tmp_path):
     overlap = [p for p in layers.problems if "overlap" in p.message]
     assert len(overlap) == 1 and overlap[0].layer == "communities"
     assert "`c1` and `c2`" in overlap[0].message
+
+
+def test_community_given_by_name(tmp_path):
+    est = estates().assign(所属社区=["甲社区", "乙社区", "c1"])
+    layers = load_layers(write(tmp_path, communities=communities(), estates=est))
+    assert layers.estates["community_id"].tolist() == ["c1", "c2", "c1"]
+    named = [p for p in layers.problems if "named the community" in p.message]
+    assert named and named[0].feature == "`e1`, `e2`"
+
+
+@shapefile_warnings
+def test_gbk_shapefile_without_cpg(tmp_path):
+    est = estates().assign(名称=["太湖国际", "信成花园", "玖玖城"])
+    est.to_file(tmp_path / "estates.shp", encoding="GBK")
+    (tmp_path / "estates.cpg").unlink(missing_ok=True)
+    communities().to_file(tmp_path / "communities.geojson")
+    assert not (tmp_path / "estates.cpg").exists()
+    layers = load_layers(tmp_path)
+    assert layers.estates["name"].tolist() == ["太湖国际", "信成花园", "玖玖城"]
