@@ -18,6 +18,7 @@ from collections.abc import Sequence
 COMMANDS: tuple[str, ...] = (
     "check",
     "coverage",
+    "demo",
     "staff",
 )
 

@@ -1,0 +1,227 @@
+"""The demo district generator and the committed demo in data/boundaries."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+
+from geo.demo import LAYER_FILES, apportion, build_demo, generate_demo, write_demo
+from geo.errors import InfeasibleError
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "data" / "boundaries"
+FILES = [f"{name}.geojson" for name in LAYER_FILES] + ["walk.graphml", "metadata.json"]
+METRIC = "EPSG:4549"  # CGCS2000 Gauss-Kruger zone 40 (120 E), metres
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    write_demo(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def layers() -> dict[str, gpd.GeoDataFrame]:
+    return {name: gpd.read_file(DEMO / f"{name}.geojson").to_crs(METRIC) for name in LAYER_FILES}
+
+
+@pytest.fixture(scope="module")
+def metadata() -> dict:
+    return json.loads((DEMO / "metadata.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_generator_reproduces_committed_files_byte_for_byte(regenerated, name):
+    assert (regenerated / name).read_bytes() == (DEMO / name).read_bytes(), (
+        f"{name} differs from a fresh run: regenerate with `python -m geo.demo --out data/boundaries`")
+
+
+def test_38_communities_in_two_streets(layers):
+    com = layers["communities"]
+    assert len(com) == 38
+    assert com["community_id"].is_unique
+    assert sorted(set(zip(com["street_code"], com["street"], strict=True))) == [
+        ("320211006", "华庄街道"), ("320211007", "太湖街道")]
+    assert (com["community_id"] == com["street_code"] + com["community_code"]).all()
+    assert com["community_code"].str.fullmatch(r"\d{3}").all()
+    for name in ("太湖国际", "信成花园", "玖玖城", "天鹅湖花园", "万科", "尚贤", "周新"):
+        assert com.loc[com["name"] == name, "street"].tolist() == ["太湖街道"]
+    for name in ("华庄", "落霞苑一", "旺安", "农联", "龙渚", "双茂", "水乡苑一"):
+        assert com.loc[com["name"] == name, "street"].tolist() == ["华庄街道"]
+
+
+def test_communities_tile_the_district_without_overlap_or_gap(layers):
+    com = layers["communities"]
+    assert com.is_valid.all()
+    union = shapely.union_all(com.geometry.values)
+    assert union.geom_type == "Polygon" and len(union.interiors) == 0
+    assert com.area.sum() == pytest.approx(union.area, rel=1e-9)
+    left, right = com.sindex.query(com.geometry, predicate="intersects")
+    pairs = left < right
+    overlap = com.geometry.values[left[pairs]].intersection(com.geometry.values[right[pairs]]).area
+    assert overlap.max() < 1e-3
+
+
+def test_benchmark_community_matches_published_figures(layers):
+    com, est = layers["communities"], layers["estates"]
+    swan = com.loc[com["name"] == "天鹅湖花园"].iloc[0]
+    assert swan.geometry.area / 1e6 == pytest.approx(1.0, abs=0.1)
+    mine = est[est["community_id"] == swan["community_id"]]
+    assert mine["households"].sum() == 9000
+    assert mine["party_members"].sum() == 497
+
+
+def test_estates_inside_their_community_and_disjoint(layers):
+    com, est = layers["communities"].set_index("community_id"), layers["estates"]
+    assert est["estate_id"].is_unique and est.is_valid.all()
+    assert 300 <= len(est) <= 450
+    assert com.geometry.loc[est["community_id"]].contains(est.geometry, align=False).all()
+    left, right = est.sindex.query(est.geometry, predicate="intersects")
+    assert (left == right).all()
+    assert est["households"].between(100, 3000).all()
+    share = est["party_members"].sum() / est["households"].sum()
+    assert 0.045 <= share <= 0.065
+
+
+def test_walk_network_runs_between_estates_not_through_them(layers):
+    import osmnx as ox
+
+    graph = ox.load_graphml(DEMO / "walk.graphml")
+    edges = ox.graph_to_gdfs(graph, nodes=False).to_crs(METRIC)
+    hits = edges.sindex.query(layers["estates"].geometry.buffer(-0.5), predicate="intersects")
+    assert hits.size == 0
+    hits = edges.sindex.query(layers["buildings"].geometry, predicate="intersects")
+    assert hits.size == 0
+
+
+def test_buildings_inside_their_estate_and_sums_exact(layers):
+    est = layers["estates"].set_index("estate_id")
+    bld = layers["buildings"]
+    assert bld["building_id"].is_unique
+    assert est.geometry.loc[bld["estate_id"]].contains(bld.geometry, align=False).all()
+    sums = bld.groupby("estate_id")[["households", "party_members", "residents"]].sum()
+    pd_est = est[["households", "party_members", "residents"]].loc[sums.index]
+    assert (sums == pd_est).all().all()
+    assert set(sums.index) == set(est.index)
+    assert (bld["floors"] >= 1).all()
+    assert set(bld["kind"]) <= {"slab", "tower"}
+
+
+def test_facilities_levels(layers):
+    fac, com = layers["facilities"], layers["communities"]
+    counts = fac["level"].value_counts()
+    assert counts["district"] == 1 and counts["street"] == 2 and counts["community"] == 38
+    centres = fac[fac["level"] == "community"]
+    assert sorted(centres["community_id"]) == sorted(com["community_id"])
+    inside = com.set_index("community_id").geometry.loc[centres["community_id"]]
+    assert inside.contains(centres.geometry, align=False).all()
+    assert fac["facility_id"].is_unique
+
+
+def test_network_loads_in_osmnx_and_is_strongly_connected():
+    import osmnx as ox
+
+    graph = ox.load_graphml(DEMO / "walk.graphml")
+    assert isinstance(graph, nx.MultiDiGraph)
+    assert graph.graph["crs"] == "epsg:4326"
+    assert 300 <= graph.number_of_nodes() <= 5000
+    assert nx.is_strongly_connected(graph)
+    x = np.array([d["x"] for _, d in graph.nodes(data=True)])
+    y = np.array([d["y"] for _, d in graph.nodes(data=True)])
+    assert (abs(x - 120.33) < 0.05).all() and (abs(y - 31.49) < 0.05).all()
+    for u, v, d in graph.edges(data=True):
+        assert graph.has_edge(v, u)
+        assert isinstance(d["length"], float) and d["length"] > 0
+        assert {"osmid", "highway"} <= d.keys()
+    u, v, d = next(iter(graph.edges(data=True)))
+    geodesic = Geod(ellps="WGS84").inv(graph.nodes[u]["x"], graph.nodes[u]["y"],
+                                       graph.nodes[v]["x"], graph.nodes[v]["y"])[2]
+    assert d["length"] == pytest.approx(geodesic, abs=0.01)
+
+
+def test_totals_as_documented(layers, metadata):
+    est = layers["estates"]
+    assert metadata["seed"] == 0 and metadata["scale"] == 1
+    assert "geometry is synthetic" in metadata["statement"]
+    assert metadata["layers"] == {name: len(gdf) for name, gdf in layers.items()}
+    assert metadata["totals"]["households"] == est["households"].sum()
+    assert metadata["totals"]["party_members"] == est["party_members"].sum()
+    assert metadata["totals"]["residents"] == est["residents"].sum()
+    assert 75_000 <= est["households"].sum() <= 90_000
+    by_community = est.groupby("community_id")["households"].sum()
+    grids = int(np.ceil(by_community / 500).sum())
+    assert metadata["grids_by_rule"]["ceil(households / 500) per community"] == grids
+    assert abs(grids - 198) <= 5
+    assert abs(int(np.floor(by_community / 400 + 0.5).sum()) - 198) <= 5
+
+
+def test_geojson_is_rfc7946(metadata):
+    for name in LAYER_FILES:
+        doc = json.loads((DEMO / f"{name}.geojson").read_text(encoding="utf-8"))
+        assert "crs" not in doc
+        geom = shapely.from_geojson(json.dumps(doc["features"][0]["geometry"]))
+        if geom.geom_type == "Polygon":
+            assert geom.exterior.is_ccw
+    text = (DEMO / "estates.geojson").read_text(encoding="utf-8")
+    decimals = [len(d) for d in re.findall(r"\[1[0-9.]+,3[0-9]\.([0-9]+)\]", text)]
+    assert decimals and max(decimals) <= 7
+
+
+def test_load_layers_reads_the_demo_without_problems():
+    from geo.io import load_layers
+
+    layers = load_layers(DEMO)
+    assert len(layers.communities) == 38
+    assert layers.network_path is not None and layers.network_path.name == "walk.graphml"
+    assert [p for p in layers.problems if p.severity == "error"] == []
+
+
+def test_scale_two_doubles_the_communities():
+    demo = build_demo(scale=2)
+    com = demo.layers["communities"]
+    assert len(com) == 76 and com["community_id"].is_unique
+    assert com["street_code"].nunique() == 4
+    assert demo.layers["estates"]["estate_id"].is_unique
+    assert nx.is_strongly_connected(demo.network)
+    union = shapely.union_all(com.to_crs(METRIC).geometry.values)
+    assert union.geom_type == "Polygon"
+
+
+def test_other_seed_gives_another_district_with_the_same_rules():
+    layers = generate_demo(seed=1)
+    assert len(layers["communities"]) == 38
+    est = layers["estates"]
+    swan = layers["communities"].loc[layers["communities"]["name"] == "天鹅湖花园", "community_id"]
+    assert est.loc[est["community_id"] == swan.iloc[0], "party_members"].sum() == 497
+    assert not est["households"].equals(gpd.read_file(DEMO / "estates.geojson")["households"])
+
+
+@pytest.mark.parametrize(("scale", "seed"), [(0, 0), (497, 0), (1, -1), (1.5, 0)])
+def test_bad_scale_or_seed_is_refused(scale, seed):
+    with pytest.raises(InfeasibleError, match=r"`scale`|`seed`"):
+        build_demo(scale=scale, seed=seed)
+
+
+def test_apportion_is_exact_and_proportional():
+    out = apportion(497, np.array([9.0, 1.0, 0.0, 10.0]))
+    assert out.sum() == 497 and out[2] == 0
+    assert math.isclose(out[0] / out[3], 0.9, rel_tol=0.02)
+    assert apportion(5, np.zeros(3)).tolist() == [2, 2, 1]
+
+
+def test_cli_demo_writes_the_same_files(tmp_path, regenerated):
+    from cli.main import main
+
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    for name in FILES:
+        assert (tmp_path / name).read_bytes() == (regenerated / name).read_bytes()
