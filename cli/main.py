@@ -20,6 +20,8 @@ COMMANDS: tuple[str, ...] = (
     "coverage",
     "demo",
     "staff",
+    "plan",
+    "export",
 )
 
 

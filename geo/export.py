@@ -530,3 +530,75 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
     path = Path(path)
     _atomic_write_bytes(path, fmap.get_root().render().encode("utf-8"))
     return path
+
+
+# --------------------------------------------------------------------------- whole plans
+
+#: Export formats of :func:`export_plan`.
+FORMATS = ("geojson", "gpkg", "csv", "html")
+
+
+def plan_layers(record: Any) -> dict[str, Table]:
+    """The tables of a saved plan (a ``geo.store.PlanRecord``): grids, assignment, posts, staffing.
+
+    ``assignment`` is a plain table ``unit_id, grid_id``; ``posts`` and ``staffing`` appear
+    only when the plan has them.
+    """
+    layers: dict[str, Table] = {"grids": record.grids}
+    layers["assignment"] = pd.DataFrame(sorted(record.assignment.items()), columns=["unit_id", "grid_id"])
+    if record.posts is not None:
+        layers["posts"] = record.posts
+    if record.staffing is not None:
+        layers["staffing"] = record.staffing
+    return layers
+
+
+def plan_metadata(record: Any, **extra: Any) -> dict[str, Any]:
+    """The metadata record of a saved plan's export (name, version, parameters, time, author)."""
+    return make_metadata(record.name, record.version, dict(record.params), author=record.author,
+                         saved=record.created, parent_version=record.parent,
+                         parent_plan=record.parent_plan, **extra)
+
+
+def export_plan(record: Any, fmt: str, out: str | os.PathLike[str], *, gcj02: bool = False,
+                title: str | None = None) -> list[Path]:
+    """Export a saved plan in one of :data:`FORMATS`; return the files written.
+
+    Parameters
+    ----------
+    record : geo.store.PlanRecord
+        The plan version to export.
+    fmt : {"geojson", "gpkg", "csv", "html"}
+        ``geojson``: ``out`` holds the grids; spatial side layers go beside it as
+        ``<stem>_<layer>.geojson`` (the assignment is a table: use ``csv`` or ``gpkg``).
+        ``gpkg``: one file, one layer per table plus ``metadata``. ``csv``: ``out`` is a folder
+        of ``<table>.csv`` plus ``metadata.json``. ``html``: a standalone map.
+    out : path-like
+        Output file (folder for ``csv``).
+    gcj02 : bool
+        Offset coordinates to GCJ-02 (geojson, gpkg, csv).
+
+    Raises
+    ------
+    ValidationError
+        For an unknown format.
+    """
+    if fmt not in FORMATS:
+        raise ValidationError([Problem(layer="export", field="format", message=f"unknown format {fmt!r}",
+                                       fix=f"use one of {', '.join(FORMATS)}")], title="cannot export")
+    layers = plan_layers(record)
+    meta = plan_metadata(record)
+    out = Path(out)
+    if fmt == "gpkg":
+        return [to_gpkg(layers, out, meta, gcj02=gcj02)]
+    if fmt == "csv":
+        return to_csv_tables(layers, out, meta, gcj02=gcj02)
+    if fmt == "html":
+        label = title or f"{record.name} v{record.version}"
+        return [to_html_map(layers, out, title=label, metadata=meta)]
+    written = [write_geojson(record.grids, out, metadata={**meta, "layer": "grids"}, gcj02=gcj02)]
+    for name, df in layers.items():
+        if name != "grids" and isinstance(df, gpd.GeoDataFrame):
+            side = out.with_name(f"{out.stem}_{name}{out.suffix or '.geojson'}")
+            written.append(write_geojson(df, side, metadata={**meta, "layer": name}, gcj02=gcj02))
+    return written

@@ -1,0 +1,46 @@
+"""``gridplan export``: a saved plan version as GeoJSON, GeoPackage, CSV tables or an HTML map."""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.plan import add_store_argument
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export", help="export a saved plan (geojson, gpkg, csv, html)",
+        description="Export a plan version from the store for other systems: RFC 7946 GeoJSON "
+                    "(WGS84 lon/lat, 7 decimals), a GeoPackage with one layer per table, CSV "
+                    "tables, or a standalone HTML map. Each export carries a metadata record "
+                    "(plan, version, parameters, time). Personal fields are never exported.")
+    parser.add_argument("--plan", required=True, metavar="NAME", help="plan name in the store")
+    parser.add_argument("--version", type=int, default=None, metavar="N", help="default: latest")
+    parser.add_argument("--format", required=True, choices=("geojson", "gpkg", "csv", "html"))
+    parser.add_argument("--out", required=True, metavar="PATH",
+                        help="output file (a folder for csv)")
+    parser.add_argument("--gcj02", action="store_true",
+                        help="offset coordinates to GCJ-02 for Amap-based systems "
+                             "(geojson, gpkg, csv; not RFC 7946 WGS84 any more)")
+    add_store_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from geo.errors import Problem, ValidationError
+    from geo.export import export_plan
+    from geo.store import open_store
+
+    if args.gcj02 and args.format == "html":
+        raise ValidationError([Problem(layer="export", field="--gcj02",
+                                       message="does not apply to the html map (it draws on "
+                                               "WGS84 OpenStreetMap tiles)",
+                                       fix="drop --gcj02 or choose geojson, gpkg or csv")],
+                              title="cannot export")
+    with open_store(args.store) as store:
+        record = store.load(args.plan, args.version)
+    written = export_plan(record, args.format, args.out, gcj02=args.gcj02)
+    print(f"exported plan `{record.name}` version {record.version} ({args.format}):")
+    for path in written:
+        print(f"  {path}")
+    return 0
