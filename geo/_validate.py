@@ -102,7 +102,7 @@ def _present(value: object) -> bool:
     return not (isinstance(value, str) and value.strip() == "") and value is not pd.NA
 
 
-def _fmt_value(value: object) -> str:
+def _fmt_value(value: object, quote: bool = True) -> str:
     """Show an offending value briefly: ``-3`` rather than ``np.float64(-3.0)``."""
     if isinstance(value, (float, np.floating)):
         return str(int(value)) if float(value).is_integer() else f"{float(value):g}"
@@ -110,7 +110,7 @@ def _fmt_value(value: object) -> str:
         return str(int(value))
     if value is None:
         return "empty"
-    return repr(str(value)) if not isinstance(value, str) or not value.startswith(("x=", "`")) else value
+    return repr(str(value)) if quote else str(value)
 
 
 def describe_features(labels: Sequence[str]) -> str:
@@ -122,14 +122,14 @@ def describe_features(labels: Sequence[str]) -> str:
 
 def _features_problem(layer: str, mask: np.ndarray, labels: Sequence[str], message: str, fix: str,
                       *, field: str | None = None, severity: str = "error",
-                      values: Sequence[object] | None = None) -> list[Problem]:
+                      values: Sequence[object] | None = None, quote: bool = True) -> list[Problem]:
     """One problem naming every feature where ``mask`` holds (none when it holds nowhere)."""
     idx = np.flatnonzero(mask)
     if idx.size == 0:
         return []
     chosen = [labels[i] for i in idx]
     if values is not None:
-        chosen = [f"{labels[i]} ({_fmt_value(values[i])})" for i in idx]
+        chosen = [f"{labels[i]} ({_fmt_value(values[i], quote)})" for i in idx]
     count = f"{idx.size} feature(s): " if idx.size > 1 else ""
     return [Problem(layer, f"{count}{message}", fix, feature=describe_features(chosen),
                     field=field, severity=severity)]
@@ -335,6 +335,9 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame,
     """
     labels = feature_labels(gdf, layer)
     geoms = gdf.geometry.to_numpy()
+    if shapely.has_z(geoms).any():  # heights (PolygonZ from CAD) play no part in planning
+        gdf = gdf.set_geometry(gpd.GeoSeries(shapely.force_2d(geoms), index=gdf.index, crs=gdf.crs))
+        geoms = gdf.geometry.to_numpy()
     allowed = GEOMETRY_TYPES[layer]
     null = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     problems = _features_problem(layer, null, labels, "geometry is empty or missing.",
@@ -389,14 +392,14 @@ def check_coordinates(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
                 layer, swapped, labels,
                 f"latitude beyond 90 degrees in {crs}: longitude and latitude look swapped "
                 "(e.g. lat 120, lon 31).",
-                "write coordinates as (lon, lat), x first", values=[
+                "write coordinates as (lon, lat), x first", quote=False, values=[
                     f"x={a:.6g}, y={b:.6g}" for a, b in zip(minx, maxy, strict=True)])
                 + _features_problem(
                 layer, metres, labels,
                 f"coordinates outside -180..180 / -90..90 although {crs} is in degrees: these "
                 "look like projected metres declared as degrees.",
                 "declare the file's real CRS (e.g. --datum EPSG:4549) or reproject it to WGS84",
-                values=[f"x={a:.6g}, y={b:.6g}" for a, b in zip(minx, miny, strict=True)]))
+                quote=False, values=[f"x={a:.6g}, y={b:.6g}" for a, b in zip(minx, miny, strict=True)]))
         degrees = (np.abs(minx) <= 180) & (np.abs(maxx) <= 180) & (np.abs(miny) <= 90) & (np.abs(maxy) <= 90)
     if ok.any() and degrees[ok].all():
         return [Problem(layer, f"every coordinate lies within -180..180 / -90..90 although the "

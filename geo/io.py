@@ -622,7 +622,7 @@ def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
     problems += v._features_problem("estates", elsewhere, labels,
                                     "the estate lies in another community than its `community_id` says.",
                                     "check `community_id` or the estate's position",
-                                    field="community_id", severity="warning",
+                                    field="community_id", severity="warning", quote=False,
                                     values=[f"{g} vs {i}" for g, i in zip(given, inside, strict=True)])
     return out, problems
 
@@ -679,7 +679,25 @@ def _link_buildings(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
                                     "`estate_id` is not an estate of the estates layer.",
                                     "use an `estate_id` of the estates layer", field="estate_id",
                                     values=given)
-    return out, problems
+    return out, problems + _household_mismatch(estates, out)
+
+
+def _household_mismatch(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> list[Problem]:
+    """Estates whose buildings' households do not add up to the estate's households."""
+    if not {"households", "estate_id"} <= set(buildings.columns) or "households" not in estates.columns:
+        return []
+    hh = pd.to_numeric(buildings["households"], errors="coerce")
+    per_estate = hh.groupby(buildings["estate_id"].to_numpy()).sum()
+    own = pd.to_numeric(estates["households"], errors="coerce").to_numpy()
+    built = per_estate.reindex(estates["estate_id"].to_numpy()).to_numpy()
+    differ = ~np.isnan(built) & ~np.isnan(own) & (np.abs(built - own) > 0.5)
+    return v._features_problem(
+        "estates", differ, v.feature_labels(estates, "estates"),
+        "the households of the estate's buildings do not add up to the estate's households; "
+        "the estate's figure is used for planning, the buildings' to split it.",
+        "make the buildings' households add up to the estate's", field="households",
+        severity="warning", quote=False,
+        values=[f"{o:g} vs buildings {b:g}" for o, b in zip(own, built, strict=True)])
 
 
 # --- loading a dataset --------------------------------------------------------------------------

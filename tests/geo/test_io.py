@@ -377,3 +377,38 @@ def test_gbk_shapefile_without_cpg(tmp_path):
     assert not (tmp_path / "estates.cpg").exists()
     layers = load_layers(tmp_path)
     assert layers.estates["name"].tolist() == ["太湖国际", "信成花园", "玖玖城"]
+
+
+def buildings(**extra) -> gpd.GeoDataFrame:
+    data = {"building_id": ["b1", "b2", "b3"], "households": [200, 100, 150], **extra}
+    geoms = [box(X0 + 0.0015, Y0 + 0.0015, X0 + 0.002, Y0 + 0.002),
+             box(X0 + 0.003, Y0 + 0.003, X0 + 0.0035, Y0 + 0.0035),
+             box(X0 + 0.0125, Y0 + 0.0015, X0 + 0.013, Y0 + 0.002)]
+    return gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4326")
+
+
+def test_buildings_linked_and_checked(tmp_path):
+    layers = load_layers(write(tmp_path, communities=communities(), estates=estates(),
+                               buildings=buildings()))
+    assert layers.buildings["estate_id"].tolist() == ["e1", "e1", "e2"]
+    mismatch = [p for p in layers.problems if "do not add up" in p.message]
+    assert [p.feature for p in mismatch] == ["`e2` (200 vs buildings 150)"]
+    with pytest.raises(ValidationError, match=r"feature `b3` \('e9'\), field `estate_id`: `estate_id` is not an estate"):
+        load_layers(write(tmp_path / "b", communities=communities(), estates=estates(),
+                          buildings=buildings(estate_id=["e1", "e1", "e9"])))
+
+
+def test_z_coordinates_dropped(tmp_path):
+    est = estates()
+    est3d = est.set_geometry(est.geometry.map(
+        lambda g: Polygon([(x, y, 12.0) for x, y in g.exterior.coords])))
+    layers = load_layers(write(tmp_path, communities=communities(), estates=est3d))
+    assert not layers.estates.geometry.has_z.any()
+
+
+def test_estate_in_another_community_warned(tmp_path):
+    layers = load_layers(write(tmp_path, communities=communities(),
+                               estates=estates(community_id=["c1", "c1", "c1"])))
+    elsewhere = [p for p in layers.problems if "another community" in p.message]
+    assert [p.feature for p in elsewhere] == ["`e2` (c1 vs c2)"]
+    assert layers.estates["community_id"].tolist() == ["c1", "c1", "c1"]  # as stated, not moved
