@@ -10,7 +10,8 @@ subsample of origins, extrapolated linearly to all origins (stated in the output
 are compared with gridplan's on the subsample.
 
 Run: ``.venv/bin/python bench/bench_distances.py [--nodes 50000] [--origins 5000]
-[--targets 2000] [--cutoff 1000] [--repeat 3] [--reference-sample 100]``. Prints JSON.
+[--targets 2000] [--cutoff 1000] [--repeat 3] [--reference-sample 100] [--graphml FILE]``.
+Prints JSON.
 """
 
 from __future__ import annotations
@@ -48,7 +49,11 @@ def street_grid(n_nodes: int, *, spacing_m: float = 60.0, drop: float = 0.15, se
     return G
 
 
-def _points(net: WalkNetwork, k: int, rng: np.random.Generator) -> np.ndarray:
+def _points(net: WalkNetwork, k: int, rng: np.random.Generator, near_nodes: bool) -> np.ndarray:
+    """Uniform points over the network's extent, or (a real/demo network with holes) random
+    nodes moved up to 30 m, like estates and facilities beside a street."""
+    if near_nodes:
+        return net.xy[rng.integers(0, net.n_nodes, k)] + rng.uniform(-30.0, 30.0, (k, 2))
     lo, hi = net.xy.min(axis=0), net.xy.max(axis=0)
     return rng.uniform(lo, hi, (k, 2))
 
@@ -101,7 +106,8 @@ def main() -> None:
     G = load_network(args.graphml) if args.graphml else street_grid(args.nodes, seed=args.seed)
     t_graph = time.perf_counter() - t0
     build_s, net = _timed(lambda: WalkNetwork.from_graph(G), 1)
-    o, t = _points(net, args.origins, rng), _points(net, args.targets, rng)
+    near = args.graphml is not None
+    o, t = _points(net, args.origins, rng, near), _points(net, args.targets, rng, near)
 
     matrix_s, res = _timed(lambda: distance_matrix(o, t, network=net, cutoff_m=args.cutoff), args.repeat)
     nearest_s, near = _timed(lambda: nearest(o, t, network=net), args.repeat)
@@ -121,6 +127,7 @@ def main() -> None:
                      "nodes": net.n_nodes, "edges_directed_csr": int(net.lengths.nnz),
                      "components": net.n_components, "origins": args.origins,
                      "targets": args.targets, "cutoff_m": args.cutoff,
+                     "points": "random nodes +-30 m" if near else "uniform over the extent",
                      "pairs_within_cutoff": int(np.isfinite(res.matrix_m).sum())},
         "machine": {"python": platform.python_version(), "cpus_note": "2-core shared dev machine"},
         "graph_build_s": round(t_graph, 3),

@@ -202,13 +202,18 @@ class WalkNetwork:
         target = _CRS.from_user_input(crs) if crs is not None else None
         if target is not None and not target.is_projected:
             raise CRSError(f"`crs` must be a metric CRS, got {target.to_string()}")
-        if target is None and not g_crs.is_projected:
-            G = project_network(G, None)
-        elif target is not None and target != g_crs:
-            G = project_network(G, target)
-        final = _CRS.from_user_input(G.graph["crs"])
         node_ids = np.array(list(G.nodes), dtype=object)
         xy = np.array([(float(d["x"]), float(d["y"])) for _, d in G.nodes(data=True)], dtype=float)
+        if target is None and not g_crs.is_projected:
+            target = _utm_for(xy, g_crs)
+        final = g_crs
+        if target is not None and target != g_crs:
+            # only node points are needed: transform them directly (osmnx.project_graph also
+            # rebuilds every edge geometry and took 14 s on a 48,000-node network)
+            from pyproj import Transformer
+
+            x, y = Transformer.from_crs(g_crs, target, always_xy=True).transform(xy[:, 0], xy[:, 1])
+            xy, final = np.column_stack([x, y]), target
         lengths = _csr_lengths(G, node_ids)
         _, labels = csgraph.connected_components(lengths, directed=False)
         return cls(node_ids=node_ids, xy=xy, lengths=lengths, crs=final, component=labels)
@@ -243,6 +248,22 @@ class WalkNetwork:
         if far:
             log.warning("%d point(s) snapped more than %.0f m to the walk network", far, SNAP_WARN_M)
         return np.asarray(idx, dtype=np.int64), np.asarray(snap_m, dtype=float)
+
+
+def _utm_for(xy: np.ndarray, crs: CRS) -> CRS:
+    """UTM zone CRS of lon/lat points (their mean), as osmnx picks it; the choice is logged."""
+    from pyproj import CRS as _CRS
+    from pyproj import Transformer
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_utm_crs_info
+
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(*xy.mean(axis=0))
+    info = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat))
+    if not info:
+        raise CRSError(f"no UTM zone for the network's centre ({lon:.4f}, {lat:.4f}); pass `crs`")
+    utm = _CRS.from_epsg(int(info[0].code))
+    log.info("walk network projected to %s", utm.to_string())
+    return utm
 
 
 def _csr_lengths(G: nx.MultiDiGraph, node_ids: np.ndarray) -> sparse.csr_matrix:
