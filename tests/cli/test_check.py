@@ -58,3 +58,10 @@ def test_console_script_on_broken_file(tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 1
     assert "cannot read `estates.geojson`" in proc.stdout
+
+
+def test_check_on_the_bundled_demo(capsys):
+    assert main(["check", "--data", str(DEMO)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK: layers loaded into EPSG:32651 (WGS 84 / UTM zone 51N); 0 warning(s).")
+    assert "[communities] 38 feature(s)" in out
