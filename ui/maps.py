@@ -46,8 +46,8 @@ LEVEL_STYLE: dict[str, tuple[str, int]] = {
     "district": ("#7b001c", 11), "street": ("#c8102e", 9), "community": ("#f46d43", 7),
     "post": ("#fdae61", 6), "other": ("#888888", 5),
 }
-#: Coverage class colours: within the 1st, 2nd, 3rd life circle, beyond.
-CLASS_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#d73027")
+#: Coverage class colours: within the 1st, 2nd, 3rd life circle, beyond, unreachable.
+CLASS_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#d73027", "#67001f")
 SELECTED_COLOUR = "#00e5ff"
 POST_COLOUR = "#6a00a8"
 
@@ -174,12 +174,12 @@ def _json_ready(gdf: gpd.GeoDataFrame, fields: Iterable[str]) -> gpd.GeoDataFram
     return out
 
 
-def add_polygons(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, name: str,
-                 tooltip: Mapping[str, str] | None = None, color: str = "#333333",
-                 fill: str | None = None, fill_opacity: float = 0.0, weight: float = 1.0,
-                 colour_by: Mapping[str, str] | None = None, colour_col: str | None = None,
-                 show: bool = True, dash: str | None = None) -> folium.FeatureGroup:
-    """Add a polygon layer (WGS84) as its own toggleable group.
+def polygon_group(gdf: gpd.GeoDataFrame, *, name: str, tooltip: Mapping[str, str] | None = None,
+                  color: str = "#333333", fill: str | None = None, fill_opacity: float = 0.0,
+                  weight: float = 1.0, colour_by: Mapping[str, str] | None = None,
+                  colour_col: str | None = None, show: bool = True,
+                  dash: str | None = None) -> folium.FeatureGroup:
+    """A polygon layer (WGS84) as its own, not yet attached, toggleable group.
 
     ``tooltip`` maps column -> label (already translated). ``colour_by`` + ``colour_col``
     give each feature its own fill colour.
@@ -202,6 +202,13 @@ def add_polygons(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, 
         folium.GeoJsonTooltip(fields=fields, aliases=[tooltip[f] for f in fields], sticky=True,
                               localize=True).add_to(gj)
     gj.add_to(group)
+    return group
+
+
+def add_polygons(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, name: str,
+                 **style: Any) -> folium.FeatureGroup:
+    """Add :func:`polygon_group` of ``gdf`` to ``m`` and return the group."""
+    group = polygon_group(gdf, name=name, **style)
     group.add_to(m)
     return group
 
@@ -227,9 +234,9 @@ def add_points(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, na
     return group
 
 
-def add_labels(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, label_col: str, *,
-               name: str, show: bool = True) -> folium.FeatureGroup:
-    """Write a short text label at each polygon's representative point (Leaflet divIcon)."""
+def label_group(gdf: gpd.GeoDataFrame, label_col: str, *, name: str,
+                show: bool = True) -> folium.FeatureGroup:
+    """Short text labels at each polygon's representative point (Leaflet divIcon), unattached."""
     group = folium.FeatureGroup(name=name, show=show)
     for label, pt in zip(gdf[label_col], gdf.geometry.representative_point(), strict=True):
         text = html.escape(str(label))
@@ -238,6 +245,13 @@ def add_labels(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, label
             icon=folium.DivIcon(html=f'<div class="gp-label">{text}</div>', icon_size=(60, 14),
                                 icon_anchor=(30, 7)),
         ).add_to(group)
+    return group
+
+
+def add_labels(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, label_col: str, *,
+               name: str, show: bool = True) -> folium.FeatureGroup:
+    """Add :func:`label_group` to ``m`` and return it."""
+    group = label_group(gdf, label_col, name=name, show=show)
     group.add_to(m)
     return group
 
@@ -332,6 +346,7 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
               selected: Iterable[str] = (), coverage: gpd.GeoDataFrame | None = None,
               class_labels: Sequence[str] = (), posts: gpd.GeoDataFrame | None = None,
               newly: gpd.GeoDataFrame | None = None, lasso: bool = False,
+              extra_legend: Sequence[tuple[str, str]] = (),
               static_base: str = VENDOR_URL, height_px: int = 560) -> folium.Map:
     """Compose the app's map from display layers (WGS84, already simplified).
 
@@ -347,6 +362,8 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
         Estates with an integer ``class_idx`` (0.. len(class_labels)-1) and ``distance_m``.
     posts, newly : GeoDataFrame, optional
         Proposed posts (points) and the estates each newly covers (``post_id`` column).
+    extra_legend : sequence of (colour, label)
+        Legend rows of layers added later (``st_folium`` feature groups).
     """
     layers = {k: shift_for_basemap(v, basemap) for k, v in disp.items() if v is not None and len(v)}
     extra = {k: shift_for_basemap(v, basemap) for k, v in
@@ -354,7 +371,7 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
               "newly": newly}.items() if v is not None and len(v)}
     m = new_map(layers["communities"].total_bounds, basemap, tile_url=tile_url,
                 static_base=static_base, height_px=height_px)
-    entries: list[tuple[str, str]] = []
+    entries: list[tuple[str, str]] = list(extra_legend)
     hh, pm = t("f_households", lang), t("f_party_members", lang)
     if "coverage" in extra:
         cov = extra["coverage"].copy()
@@ -372,33 +389,14 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
                      tooltip={"name": t("f_estate", lang), "households": hh, "party_members": pm},
                      show="grids" not in extra)
         entries.append(("#cfcfcf", t("layer_estates", lang)))
-    if "buildings" in layers:
+    if "buildings" in layers and show_buildings:      # thousands of footprints: only on request
         add_polygons(m, layers["buildings"], name=t("layer_buildings", lang), color="#8d6e63",
-                     fill="#bcaaa4", fill_opacity=0.6, weight=0.4, show=show_buildings,
+                     fill="#bcaaa4", fill_opacity=0.6, weight=0.4,
                      tooltip={"building_id": t("layer_buildings", lang), "households": hh})
     if "grids" in extra:
-        g = extra["grids"]
-        colours = distinct_colours(g, "grid_id")
-        tip = {"name": t("f_grid", lang), "grid_id": t("f_grid_id", lang), "households": hh,
-               "party_members": pm, "in_band": t("f_in_band", lang), "locked": t("f_locked", lang)}
-        if "units" in extra:
-            add_polygons(m, extra["units"], name=t("layer_units", lang), color="#ffffff", weight=0.5,
-                         colour_by=colours, colour_col="grid_id", fill_opacity=0.45,
-                         tooltip={"unit_id": t("f_unit", lang), "grid_name": t("f_grid", lang),
-                                  "households": hh, "party_members": pm})
-            add_polygons(m, g, name=t("layer_grids", lang), color="#222222", weight=2.2, tooltip=None)
-        else:
-            add_polygons(m, g, name=t("layer_grids", lang), color="#222222", weight=1.6,
-                         colour_by=colours, colour_col="grid_id", fill_opacity=0.45, tooltip=tip)
-        g_lab = g.assign(label=[str(n) for n in (g["label"] if "label" in g else g["grid_id"].str[-3:])])
-        add_labels(m, g_lab, "label", name=t("f_grid_id", lang))
-        entries.append(("#4e79a7", t("layer_grids", lang)))
-    sel = {str(s) for s in selected}
-    if sel and "units" in extra:
-        chosen = extra["units"][extra["units"]["unit_id"].astype(str).isin(sel)]
-        add_polygons(m, chosen, name=t("layer_selected", lang), color=SELECTED_COLOUR, weight=4,
-                     fill=SELECTED_COLOUR, fill_opacity=0.35, tooltip={"unit_id": t("f_unit", lang)})
-        entries.append((SELECTED_COLOUR, t("layer_selected", lang)))
+        for group in plan_groups(extra["grids"], extra.get("units"), selected, lang):
+            group.add_to(m)
+        entries += plan_legend_entries(lang, selected=bool(selected) and "units" in extra)
     add_polygons(m, layers["communities"], name=t("layer_communities", lang), color="#c8102e",
                  weight=2.0, tooltip=None)
     entries.append(("#c8102e", t("layer_communities", lang)))
@@ -417,3 +415,46 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
     if lasso:
         add_lasso(m, static_base=static_base)
     return finish(m, legend_title=t("legend", lang), entries=entries)
+
+
+def plan_groups(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None, selected: Iterable[str],
+                lang: str) -> list[folium.FeatureGroup]:
+    """Unattached layers of a plan: units coloured by grid (or filled grids), outlines, labels, selection.
+
+    Inputs are WGS84 display frames already shifted for the basemap. ``grids`` needs
+    ``grid_id``, ``name``, ``households``, ``party_members``, ``in_band``, ``locked`` (and an
+    optional short ``label``); ``units`` needs ``unit_id``, ``grid_id``, ``grid_name`` and counts.
+    Kept apart from the base map so that ``st_folium(feature_group_to_add=...)`` swaps them
+    without reloading the map (the view stays where the planner left it).
+    """
+    hh, pm = t("f_households", lang), t("f_party_members", lang)
+    colours = distinct_colours(grids, "grid_id")
+    tip = {"name": t("f_grid", lang), "grid_id": t("f_grid_id", lang), "households": hh,
+           "party_members": pm, "in_band": t("f_in_band", lang), "locked": t("f_locked", lang)}
+    groups = []
+    if units is not None and len(units):
+        groups.append(polygon_group(units, name=t("layer_units", lang), color="#ffffff", weight=0.5,
+                                    colour_by=colours, colour_col="grid_id", fill_opacity=0.5,
+                                    tooltip={"unit_id": t("f_unit", lang), "grid_name": t("f_grid", lang),
+                                             "households": hh, "party_members": pm}))
+        groups.append(polygon_group(grids, name=t("layer_grids", lang), color="#222222", weight=2.2))
+    else:
+        groups.append(polygon_group(grids, name=t("layer_grids", lang), color="#222222", weight=1.6,
+                                    colour_by=colours, colour_col="grid_id", fill_opacity=0.45,
+                                    tooltip=tip))
+    labels = grids["label"] if "label" in grids else grids["grid_id"].astype(str).str[-3:]
+    groups.append(label_group(grids.assign(label=[str(v) for v in labels]), "label",
+                              name=t("f_grid_id", lang)))
+    sel = {str(s) for s in selected}
+    if sel and units is not None:
+        chosen = units[units["unit_id"].astype(str).isin(sel)]
+        groups.append(polygon_group(chosen, name=t("layer_selected", lang), color=SELECTED_COLOUR,
+                                    weight=4, fill=SELECTED_COLOUR, fill_opacity=0.35,
+                                    tooltip={"unit_id": t("f_unit", lang)}))
+    return groups
+
+
+def plan_legend_entries(lang: str, *, selected: bool = True) -> list[tuple[str, str]]:
+    """Legend rows of :func:`plan_groups`."""
+    rows = [(PALETTE[0], t("layer_grids", lang))]
+    return [*rows, (SELECTED_COLOUR, t("layer_selected", lang))] if selected else rows

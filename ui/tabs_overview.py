@@ -56,9 +56,6 @@ def render(ctx: Context) -> None:
     lang = ctx.lang
     plan = st.session_state.get("plan")
     grids = plan.grids() if plan is not None else None
-    cov = None
-    if ctx.layers.facilities is not None and len(ctx.layers.facilities):
-        cov = context.coverage(ctx.layers, ctx.key, None, tuple(LIFE_CIRCLES_M), LIFE_CIRCLES_M[1])
     est = ctx.layers.estates
     cols = st.columns(6)
     cols[0].metric(t("m_communities", lang), f"{len(ctx.layers.communities):,}")
@@ -77,11 +74,7 @@ def render(ctx: Context) -> None:
         cols[5].metric(t("m_in_band", lang), "—")
     if grids is None:
         st.info(t("no_plan_yet", lang))
-    if cov is not None:
-        st.caption(t("coverage_shares", lang) + " · " + t("distance_method", lang, method=cov.method))
-        ccols = st.columns(len(cov.thresholds_m))
-        for c, (label, share) in zip(ccols, coverage_shares(cov, lang), strict=True):
-            c.metric(label, f"{100 * share:.1f}%")
+    cov_box = st.container()          # filled after the map, so the map is drawn first
     disp_grids = None
     if grids is not None:
         from ui.tabs_grids import grids_display
@@ -91,5 +84,13 @@ def render(ctx: Context) -> None:
                   show_buildings=ctx.maps.show_buildings, grids=disp_grids,
                   static_base=context.static_base())
     context.show_map(m, key="map_overview", returned=())
+    cov = None
+    if ctx.layers.facilities is not None and len(ctx.layers.facilities):
+        cov = context.coverage(ctx.layers, ctx.key, None, tuple(LIFE_CIRCLES_M), LIFE_CIRCLES_M[1])
+        with cov_box:
+            st.caption(t("coverage_shares", lang) + " · " + t("distance_method", lang, method=cov.method))
+            ccols = st.columns(len(cov.thresholds_m))
+            for c, (label, share) in zip(ccols, coverage_shares(cov, lang), strict=True):
+                c.metric(label, f"{100 * share:.1f}%")
     st.subheader(t("per_community", lang))
     st.dataframe(community_table(ctx, grids, cov), hide_index=True, width="stretch")

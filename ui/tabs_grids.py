@@ -1,0 +1,321 @@
+"""Grids tab: generate a plan, then fix it by hand on the map.
+
+Clicking a unit on the map toggles it in the selection, a lasso (Leaflet.draw polygon)
+selects every unit inside; the same selection is a multiselect, so AppTest (which cannot click
+a map) and keyboard users drive the same code. Every edit goes through
+:class:`geo.edits.PlanEditor` in a button callback, so the page that follows already shows the
+new plan; the plan's layers travel as ``st_folium`` feature groups and the base map stays
+mounted, so the view does not jump after an edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.errors import EditError, GridplanError
+from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
+from ui import context
+from ui.context import Context
+from ui.i18n import t
+from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
+from ui.state import click_from_map, toggle, unit_at, units_in_polygon
+
+MAP_KEY = "map_grids"
+SEL_KEY = "sel_units"
+
+
+# --------------------------------------------------------------------------- cached engine calls
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def generate(_layers: Any, dataset_key: str, params: Any, _progress: Callable[[int, int], None] | None = None
+             ) -> Any:
+    """Grid every community of the dataset (cached per dataset and parameters)."""
+    from geo.gridding import grid_communities
+
+    return grid_communities(_layers, params, progress=_progress).plan
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def units_display(_plan: Any, units_key: str) -> gpd.GeoDataFrame:
+    """Unit cells of a plan as a simplified WGS84 frame (cells never change with edits)."""
+    units = _plan.units.units
+    frame = units.reset_index(drop=True) if "unit_id" in units.columns else units.reset_index()
+    return to_display(frame, columns=["unit_id", "community_id", "households", "party_members"])
+
+
+def grids_display(plan: Any, lang: str) -> gpd.GeoDataFrame:
+    """The plan's grids as a WGS84 display frame with a short label (sequence, lock mark)."""
+    g = plan.grids()
+    g = g.reset_index(drop=True) if "grid_id" in g.columns else g.reset_index()
+    disp = to_display(g, columns=["grid_id", "community_id", "name", "households", "party_members",
+                                  "in_band", "locked"])
+    return disp.assign(label=[f"{gid[-3:]}{'🔒' if lk else ''}"
+                              for gid, lk in zip(disp["grid_id"], disp["locked"], strict=True)])
+
+
+def plan_units(plan: Any, units_disp: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Unit display frame with each unit's current grid id and name."""
+    gid = units_disp["unit_id"].map(plan.assignment)
+    return units_disp.assign(grid_id=gid, grid_name=gid.map(lambda g: plan.names.get(g, g)))
+
+
+def units_key(ctx: Context, plan: Any) -> str:
+    """Cache key of a plan's units (dataset + the split threshold they were built with)."""
+    return context.token(ctx.key, plan.units.max_households, len(plan.units.units))
+
+
+# --------------------------------------------------------------------------- selection
+
+def neighbour_grids(plan: Any, unit_ids: list[str]) -> list[str]:
+    """Grids adjacent to the selected units, other than their own, sorted."""
+    own = {plan.assignment[u] for u in unit_ids}
+    out = {plan.assignment[n] for u in unit_ids for n in plan.units.neighbors.get(u, ())}
+    return sorted(out - own)
+
+
+def grid_neighbours(plan: Any, grid: str) -> list[str]:
+    """Grids sharing a unit edge with ``grid``."""
+    return neighbour_grids(plan, list(plan.members.get(grid, ())))
+
+
+def handle_map_event(value: Mapping[str, Any] | None, shown_units: gpd.GeoDataFrame,
+                     state: Any) -> None:
+    """Apply a map click (toggle a unit) or a lasso (select the units inside) to the selection.
+
+    ``shown_units`` is the unit frame exactly as drawn (after any display shift), so clicks
+    and lassos are tested in the map's own coordinates.
+    """
+    if not value:
+        return
+    selection = list(state.get(SEL_KEY, []))
+    drawing = value.get("last_active_drawing")
+    if drawing and drawing != state.get("lasso_seen"):
+        state["lasso_seen"] = drawing
+        selection = units_in_polygon(shown_units, drawing)
+    click = click_from_map(value, seen=state.get("click_seen"))
+    if click is not None:
+        state["click_seen"] = value.get("last_object_clicked")
+        hit = unit_at(shown_units, click[1], click[0])
+        if hit is not None:
+            selection = toggle(selection, hit)
+    state[SEL_KEY] = selection
+
+
+def _on_map_change() -> None:
+    shown = st.session_state.get("_shown_units")
+    if shown is not None:
+        handle_map_event(st.session_state.get(MAP_KEY), shown, st.session_state)
+
+
+# --------------------------------------------------------------------------- edits
+
+def apply_edit(op: str, **kwargs: Any) -> None:
+    """Run one editor operation, store the result or the refusal in session state."""
+    editor = st.session_state.get("editor")
+    if editor is None:
+        return
+    try:
+        result = getattr(editor, op)(**kwargs)
+    except (EditError, GridplanError, ValueError) as exc:
+        st.session_state["last_edit"] = {"op": op, "error": str(exc)}
+        return
+    st.session_state["plan"] = result.plan
+    st.session_state["last_edit"] = {"op": op, "touched": list(result.touched),
+                                     "violations": list(result.violations)}
+    alive = set(result.plan.assignment)
+    st.session_state[SEL_KEY] = [u for u in st.session_state.get(SEL_KEY, []) if u in alive]
+    for key in ("staffing",):
+        st.session_state.pop(key, None)
+
+
+def _move() -> None:
+    apply_edit("move", unit_ids=list(st.session_state.get(SEL_KEY, [])),
+               to_grid=st.session_state.get("move_to"))
+
+
+def _grid_op(op: str) -> Callable[[], None]:
+    def run() -> None:
+        grid = st.session_state.get("edit_grid")
+        if op == "merge":
+            apply_edit("merge", a=grid, b=st.session_state.get("merge_with"))
+        elif op == "split":
+            apply_edit("split", grid=grid, k=int(st.session_state.get("split_k", 2)))
+        elif op == "rename":
+            apply_edit("rename", grid=grid, name=st.session_state.get("new_name", "").strip())
+        else:
+            apply_edit(op, grids=grid)
+    return run
+
+
+def _plain(op: str) -> Callable[[], None]:
+    return lambda: apply_edit(op)
+
+
+def start_plan(plan: Any) -> None:
+    """Make ``plan`` the current plan with a fresh editor (undo history starts here)."""
+    from geo.edits import PlanEditor
+
+    st.session_state["editor"] = PlanEditor(plan)
+    st.session_state["plan"] = plan
+    st.session_state[SEL_KEY] = []
+    for key in ("last_edit", "staffing", "click_seen", "lasso_seen"):
+        st.session_state.pop(key, None)
+
+
+# --------------------------------------------------------------------------- widgets
+
+def params_form(ctx: Context) -> None:
+    """Parameters and the generate button."""
+    from geo.gridding import GridParams
+
+    lang = ctx.lang
+    with st.expander(t("generate", lang), expanded="plan" not in st.session_state):
+        c = st.columns(5)
+        lo = c[0].number_input(t("min_households", lang), 1, 5000, DEFAULT_MIN_HOUSEHOLDS, 10, key="g_min")
+        hi = c[1].number_input(t("max_households", lang), 1, 5000, DEFAULT_MAX_HOUSEHOLDS, 10, key="g_max")
+        size_by = c[2].selectbox(t("size_by", lang), ("households", "party_members"), key="g_size",
+                                 format_func=lambda v: t(f"opt_{v}", lang))
+        balance = c[3].selectbox(t("balance", lang), ("party_members", "households", "load"), key="g_bal",
+                                 format_func=lambda v: t(f"opt_{v}", lang))
+        seed = c[4].number_input(t("seed", lang), 0, 10_000, 0, 1, key="g_seed")
+        if st.button(t("generate", lang), key="generate", type="primary"):
+            try:
+                params = GridParams(min_households=int(lo), max_households=int(hi), size_by=size_by,
+                                    balance=balance, seed=int(seed))
+            except (GridplanError, ValueError) as exc:
+                st.error(t("error", lang, msg=str(exc)))
+                return
+            bar = st.progress(0.0, text=t("generating", lang))
+
+            def progress(done: int, total: int) -> None:
+                bar.progress(done / max(total, 1), text=f"{t('generating', lang)} {done}/{total}")
+
+            plan = generate(ctx.layers, ctx.key, params, _progress=progress)
+            bar.empty()
+            start_plan(plan)
+            st.success(t("generated", lang, n=len(set(plan.assignment.values()))))
+
+
+def _keep_valid(key: str, options: list[str]) -> None:
+    """Keep a selectbox's value among its (changing) options: the first one otherwise."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0] if options else None
+
+
+def edit_panel(plan: Any, lang: str) -> None:
+    """Selection, move, grid operations, undo/redo/re-optimise."""
+    editor = st.session_state["editor"]
+    unit_ids = sorted(plan.assignment)
+    st.session_state[SEL_KEY] = [u for u in st.session_state.get(SEL_KEY, []) if u in plan.assignment]
+    selected = st.multiselect(t("select_unit", lang), unit_ids, key=SEL_KEY)
+    st.caption(t("lasso_hint", lang))
+    targets = neighbour_grids(plan, selected) if selected else []
+    _keep_valid("move_to", targets)
+    c1, c2 = st.columns([3, 2])
+    c1.selectbox(t("target_grid", lang), targets, key="move_to",
+                 format_func=lambda g: f"{plan.names.get(g, g)} ({g[-3:]})")
+    c2.button(t("move", lang), key="btn_move", on_click=_move, disabled=not (selected and targets),
+              width="stretch")
+    grids = sorted(set(plan.assignment.values()))
+    default = plan.assignment[selected[0]] if selected else grids[0]
+    if st.session_state.get("edit_grid") not in grids or (selected and st.session_state.get(
+            "_sel_for_grid") != selected):
+        st.session_state["edit_grid"] = default
+        st.session_state["_sel_for_grid"] = selected
+    grid = st.selectbox(t("grid_to_edit", lang), grids, key="edit_grid",
+                        format_func=lambda g: f"{plan.names.get(g, g)} ({g})")
+    b = st.columns(3)
+    locked = grid in plan.locked
+    b[0].button(t("unlock" if locked else "lock", lang), key="btn_lock", width="stretch",
+                on_click=_grid_op("unlock" if locked else "lock"))
+    b[1].number_input(t("split_k", lang), 2, 6, 2, key="split_k", label_visibility="collapsed")
+    b[2].button(t("split", lang), key="btn_split", on_click=_grid_op("split"), width="stretch")
+    m = st.columns([3, 2])
+    merge_opts = grid_neighbours(plan, grid)
+    _keep_valid("merge_with", merge_opts)
+    m[0].selectbox(t("merge_with", lang), merge_opts, key="merge_with",
+                   format_func=lambda g: f"{plan.names.get(g, g)} ({g[-3:]})")
+    m[1].button(t("merge", lang), key="btn_merge", on_click=_grid_op("merge"), disabled=not merge_opts,
+                width="stretch")
+    r = st.columns([3, 2])
+    r[0].text_input(t("new_name", lang), key="new_name", placeholder=plan.names.get(grid, grid))
+    r[1].button(t("rename", lang), key="btn_rename", on_click=_grid_op("rename"), width="stretch")
+    u = st.columns(3)
+    u[0].button(t("undo", lang), key="btn_undo", on_click=_plain("undo"), disabled=not editor.can_undo,
+                width="stretch")
+    u[1].button(t("redo", lang), key="btn_redo", on_click=_plain("redo"), disabled=not editor.can_redo,
+                width="stretch")
+    u[2].button(t("reoptimise", lang), key="btn_reopt", on_click=_plain("reoptimise"), width="stretch")
+
+
+def last_edit_message(lang: str) -> None:
+    """Say what the last edit did and which rules it broke."""
+    last = st.session_state.get("last_edit")
+    if not last:
+        return
+    op = t(last["op"], lang) if last["op"] in ("move", "merge", "split", "lock", "unlock", "rename",
+                                               "undo", "redo", "reoptimise") else last["op"]
+    if "error" in last:
+        st.error(t("edit_refused", lang, msg=last["error"]))
+        return
+    st.success(t("edit_done", lang, op=op, grids=", ".join(last["touched"]) or "—"))
+    if last["violations"]:
+        st.warning(t("violations", lang) + "\n\n" + "\n".join(f"- {v}" for v in last["violations"]))
+    else:
+        st.caption(t("no_violations", lang))
+
+
+def metrics_panel(plan: Any, lang: str) -> None:
+    """Plan-wide figures and the per-grid table."""
+    s = plan.summary()
+    g = plan.grids()
+    c = st.columns(4)
+    c[0].metric(t("m_grids", lang), f"{len(g):,}")
+    c[1].metric(t("m_in_band", lang), f"{100 * float(g['in_band'].mean()):.0f}%")
+    c[2].metric("max |d| %", f"{float(g['dev_pct'].abs().max()):.1f}")
+    c[3].metric("Polsby-Popper", f"{float(g['polsby_popper'].mean()):.2f}")
+    infeasible = s.get("infeasible_communities") or []
+    if infeasible:
+        with st.expander(t("infeasible_report", lang)):
+            st.dataframe(pd.DataFrame(infeasible), hide_index=True, width="stretch")
+    st.subheader(t("grid_table", lang))
+    table = g.reset_index(drop="grid_id" in g.columns)
+    cols = [c for c in ("grid_id", "name", "community_id", "households", "party_members", "n_units",
+                        "dev_pct", "polsby_popper", "contiguous", "in_band", "locked", "issue")
+            if c in table.columns]
+    st.dataframe(pd.DataFrame(table[cols]), hide_index=True, width="stretch")
+
+
+def render(ctx: Context) -> None:
+    """Draw the grids tab."""
+    lang = ctx.lang
+    params_form(ctx)
+    plan = st.session_state.get("plan")
+    if plan is None:
+        st.info(t("no_plan_yet", lang))
+        return
+    udisp = plan_units(plan, units_display(plan, units_key(ctx, plan)))
+    gdisp = grids_display(plan, lang)
+    shown_units = shift_for_basemap(udisp, ctx.maps.basemap)
+    st.session_state["_shown_units"] = shown_units
+    left, right = st.columns([3, 2])
+    with left:
+        base = build_map({**ctx.disp, "estates": None}, lang=lang, basemap=ctx.maps.basemap,
+                         tile_url=ctx.maps.tile_url, show_buildings=ctx.maps.show_buildings, lasso=True,
+                         static_base=context.static_base(), extra_legend=plan_legend_entries(lang))
+        groups = plan_groups(shift_for_basemap(gdisp, ctx.maps.basemap), shown_units,
+                             st.session_state.get(SEL_KEY, []), lang)
+        from streamlit_folium import st_folium
+
+        st_folium(base, key=MAP_KEY, height=context.MAP_HEIGHT_PX, use_container_width=True,
+                  feature_group_to_add=groups, on_change=_on_map_change,
+                  returned_objects=["last_object_clicked", "last_active_drawing"])
+    with right:
+        edit_panel(plan, lang)
+        last_edit_message(lang)
+    metrics_panel(plan, lang)
