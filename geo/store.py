@@ -123,6 +123,29 @@ def record_from_plan(plan: Any, name: str, *, posts: gpd.GeoDataFrame | None = N
     )
 
 
+def record_to_plan(record: PlanRecord, units: Any) -> Any:
+    """Rebuild the engine's ``geo.gridding.Plan`` from a record on the same units.
+
+    Parameters
+    ----------
+    record : PlanRecord
+    units : geo.units.UnitGraph
+        The units the plan was made on (rebuilt from the same layers).
+
+    Raises
+    ------
+    ValidationError
+        If the record's assignment does not cover exactly the units (other data), or its
+        parameters are not valid ``GridParams``.
+    """
+    from geo.gridding import GridParams, Plan
+
+    known = {f.name for f in dataclasses.fields(GridParams)}
+    params = GridParams(**{k: v for k, v in dict(record.params).items() if k in known})
+    plan = Plan(units, {}, dict(record.names), frozenset(record.locked), params)
+    return plan.with_assignment(dict(record.assignment))
+
+
 # --------------------------------------------------------------------------- frames <-> rows
 
 
@@ -136,6 +159,15 @@ def _crs_text(crs: Any) -> str | None:
     return crs.to_wkt()
 
 
+#: Key of a row's index value in its stored attributes (frames with a non-default index).
+_INDEX_KEY = "__index__"
+
+
+def _default_index(df: pd.DataFrame) -> bool:
+    return isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1 \
+        and df.index.name is None
+
+
 def _frame_schema(df: pd.DataFrame) -> dict[str, Any]:
     geom = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
     return {
@@ -143,6 +175,7 @@ def _frame_schema(df: pd.DataFrame) -> dict[str, Any]:
         "dtypes": {str(c): str(t) for c, t in df.dtypes.items() if c != geom},
         "geometry": geom,
         "crs": _crs_text(df.crs) if geom is not None else None,
+        "index": None if _default_index(df) else {"name": df.index.name, "dtype": str(df.index.dtype)},
     }
 
 
@@ -150,12 +183,24 @@ def _row_attrs(df: pd.DataFrame) -> list[str]:
     geom = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
     cols = [c for c in df.columns if c != geom]
     records = df[cols].to_dict(orient="records") if cols else [{} for _ in range(len(df))]
+    if not _default_index(df):
+        records = [{**r, _INDEX_KEY: i} for r, i in zip(records, df.index, strict=True)]
     return [json.dumps(json_safe(r), ensure_ascii=False, allow_nan=False) for r in records]
+
+
+def _set_index(df: pd.DataFrame, spec: Mapping[str, Any] | None, values: Sequence[Any]) -> pd.DataFrame:
+    if spec is None:
+        return df
+    index = pd.Index(list(values), name=spec.get("name"))
+    with contextlib.suppress(TypeError, ValueError):
+        index = index.astype(spec["dtype"])
+    return df.set_axis(index, axis=0)
 
 
 def _restore_frame(schema: Mapping[str, Any], attrs: Sequence[str],
                    wkb: Sequence[bytes | None] | None) -> pd.DataFrame:
     rows = [json.loads(a) for a in attrs]
+    index_values = [r.pop(_INDEX_KEY, None) for r in rows]
     geom = schema["geometry"]
     plain_cols = [c for c in schema["columns"] if c != geom]
     df = pd.DataFrame.from_records(rows, columns=plain_cols) if rows else pd.DataFrame(columns=plain_cols)
@@ -164,12 +209,12 @@ def _restore_frame(schema: Mapping[str, Any], attrs: Sequence[str],
         with contextlib.suppress(TypeError, ValueError):
             df[col] = df[col].astype(dtype)
     if geom is None:
-        return df
+        return _set_index(df, schema.get("index"), index_values)
     geoms = shapely.from_wkb(np.array([None if b is None else bytes(b) for b in (wkb or [])], dtype=object))
     out = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=schema["crs"]), crs=schema["crs"])
     if geom != "geometry":
         out = out.rename_geometry(geom)
-    return out[schema["columns"]]
+    return _set_index(out[schema["columns"]], schema.get("index"), index_values)
 
 
 def _display_geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
