@@ -229,3 +229,25 @@ def test_argument_errors():
         distance_matrix(geographic, geographic)
     with pytest.raises(CRSError, match="metric CRS"):
         WalkNetwork.from_graph(grid_walk_graph(2, 2), "EPSG:4326")
+
+
+OSM_XML = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6" generator="hand">
+  <node id="1" lat="31.5000" lon="120.3000" version="1"/>
+  <node id="2" lat="31.5000" lon="120.3010" version="1"/>
+  <node id="3" lat="31.5009" lon="120.3010" version="1"/>
+  <way id="10" version="1">
+    <nd ref="1"/><nd ref="2"/><nd ref="3"/>
+    <tag k="highway" v="footway"/>
+  </way>
+</osm>
+"""
+
+
+def test_load_osm_xml(tmp_path):
+    path = tmp_path / "walk.osm"
+    path.write_text(OSM_XML, encoding="utf-8")
+    net = WalkNetwork.from_graph(load_network(path))
+    assert net.n_nodes == 2 and net.crs.to_epsg() == 32651  # simplified; UTM 51N for Wuxi
+    r = distance_matrix(net.xy[[0]], net.xy[[1]], network=net)
+    assert r.matrix_m[0, 0] == pytest.approx(95.0 + 100.0, rel=0.02)  # 0.001 deg lon + lat
