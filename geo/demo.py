@@ -45,6 +45,7 @@ from geo.errors import InfeasibleError
 from geo.settings import (
     DEFAULT_FULL_TIME_WORKERS,
     DEFAULT_MAX_HOUSEHOLDS,
+    DEFAULT_MIN_HOUSEHOLDS,
     DEFAULT_PART_TIME_WORKERS,
     DEMO_DIVISION_CODE,
     WGS84,
@@ -72,14 +73,20 @@ LAYER_FILES = ("communities", "estates", "buildings", "facilities", "landuse")
 MAX_SCALE = 496  # street numbers must stay 3 digits (007 + 2 per copy)
 
 # Lattice of one district copy: 7 columns x 6 rows of arterial cells; rows 0-2 华庄, 3-5 太湖.
-_COLS, _ROWS = 7, 6
-_SWAN_CELLS = ((4, 2), (4, 3), (5, 2), (5, 3))       # (row, col) of 天鹅湖花园
-_DOUBLE_CELLS = ((1, 4), (1, 5))                      # one 华庄 community of two cells
+# Communities of several cells, by street number: (row, col) cells; the first of 太湖 is
+# 天鹅湖花园 (2 x 2 cells, about 1 km2); the others lie on the edge of the district, where
+# towns grow into former villages and factory land.
+_COLS, _ROWS = 8, 6
+_SWAN_CELLS = ((4, 2), (4, 3), (5, 2), (5, 3))
+_MULTI_CELLS: dict[int, tuple[tuple[tuple[int, int], ...], ...]] = {
+    6: (((0, 0), (0, 1)), ((2, 0), (2, 1)), ((0, 5), (0, 6), (0, 7))),
+    7: (_SWAN_CELLS, ((3, 0), (4, 0)), ((5, 5), (5, 6), (5, 7))),
+}
 _JITTER_M = 14.0
 _LANE_SETBACK_M = 8.0       # estate wall to lane centre line
 _ARTERIAL_SETBACK_M = 18.0  # estate wall to arterial centre line
 _BUILDING_MARGIN_M = 5.0    # building to estate wall
-_TARGET_GRIDS_OTHER = 178   # grids of the 37 other communities; + 18..22 for 天鹅湖花园
+_TARGET_GRIDS_OTHER = 176   # grids of the 37 other communities; + 22 for 天鹅湖花园 = 198
 _GRID_MID = 400             # households per grid at the middle of the 300-500 rule
 
 
@@ -198,12 +205,13 @@ def _tile_communities(rng: np.random.Generator, tile: int, scale: int) -> list[_
         code = f"{DEMO_DIVISION_CODE}{number + 2 * tile:03d}"
         rows = range(0, 3) if number == 6 else range(3, 6)
         groups: list[list[tuple[int, int]]] = []
-        special = _SWAN_CELLS if number == 7 else _DOUBLE_CELLS
+        multi = {g[0]: g for g in _MULTI_CELLS[number]}
+        in_multi = {cell for g in _MULTI_CELLS[number] for cell in g}
         for r in rows:
             for c in range(_COLS):
-                if (r, c) == special[0]:
-                    groups.append(list(special))
-                elif (r, c) not in special:
+                if (r, c) in multi:
+                    groups.append(list(multi[(r, c)]))
+                elif (r, c) not in in_multi:
                     groups.append([(r, c)])
         pool = list(names.COMMUNITY_NAMES[street])
         public, invented = pool[:7], pool[7:]
@@ -229,7 +237,10 @@ def _tile_communities(rng: np.random.Generator, tile: int, scale: int) -> list[_
 
 
 def _draw_households(rng: np.random.Generator, communities: list[_Community]) -> None:
-    """Households per community so that ceil(h/500) and round(h/400) both give ~198 grids.
+    """Households per community so that the 300-500 rule gives the published 198 grids.
+
+    Aiming at 400 per grid (round(h/400), as ``geo.gridding`` does) gives exactly 198;
+    the fewest grids (ceil(h/500)) gives 194.
 
     A community sized for k grids gets households in
     [max(500(k-1)+1, 400k-200), min(500k, 400k+199)], non-empty for k <= 6.
@@ -237,8 +248,8 @@ def _draw_households(rng: np.random.Generator, communities: list[_Community]) ->
     others = [c for c in communities if c.name.split("-")[0] != names.BENCHMARK_COMMUNITY]
     k = rng.choice([2, 3, 4, 5, 6], size=len(others), p=[0.04, 0.14, 0.22, 0.3, 0.3])
     for i, c in enumerate(others):
-        if len(c.cells) == 2:
-            k[i] = 6
+        if len(c.cells) > 1:
+            k[i] = max(k[i], 5)
     while k.sum() != _TARGET_GRIDS_OTHER:
         step = 1 if k.sum() < _TARGET_GRIDS_OTHER else -1
         can = np.flatnonzero((k < 6) if step > 0 else (k > 2))
@@ -265,10 +276,10 @@ def _estate_sizes(rng: np.random.Generator, total: int, p_large: float) -> list[
         r = rng.random()
         if r < p_large:
             s = int(rng.triangular(1000, 1200, 3000))
-        elif r < p_large + 0.15:
+        elif r < p_large + 0.1:
             s = int(rng.triangular(300, 360, 800))
         else:
-            s = int(rng.integers(100, 301))
+            s = int(rng.integers(100, 281))
         if rest - s < 100:
             s = rest
         sizes.append(s)
@@ -404,7 +415,7 @@ def _cell(rng: np.random.Generator, corners: np.ndarray, community: _Community,
     height = float(np.linalg.norm(corners[2] - corners[0]))
     sizes = _estate_sizes(rng, households, p_large)
     shapes = [_shape_of(s) for s in sizes]
-    k, m = max(2, round(width / 150)), max(2, round(height / 140))
+    k, m = max(2, round(width / 175)), max(2, round(height / 160))
     placed = None
     for attempt in range(40):
         placed = _pack(rng, k, m, shapes)
@@ -632,7 +643,10 @@ def build_demo(*, scale: int = 1, seed: int = 0) -> DemoDistrict:
         for r, col in c.cells:
             in_district[r, col] = True
 
-    comm_rows, estates, buildings, landuse, facilities = [], [], [], [], []
+    comm_rows: list[dict[str, Any]] = []
+    estates: list[dict[str, Any]] = []
+    buildings: list[dict[str, Any]] = []
+    landuse: list[dict[str, Any]] = []
     segments: list[tuple[np.ndarray, np.ndarray, str, str | None]] = [
         (a, b, kind, name) for a, b, kind, name in _arterials(nodes, in_district)]
     taken_by_tile: dict[int, set[str]] = {}
@@ -657,17 +671,11 @@ def build_demo(*, scale: int = 1, seed: int = 0) -> DemoDistrict:
             segments += [(a, b, kind, None) for a, b, kind in res.segments]
         _estate_counts(rng, c, c_estates)
         estates += c_estates
-        # the community service centre sits on one of the community's free parcels
-        centre = c_landuse[int(rng.integers(len(c_landuse)))]
-        centre["kind"] = "public_service"
-        centre["name"] = f"{c.name}社区党群服务中心"
-        facilities.append({"facility_id": f"F{c.community_id}", "name": centre["name"],
-                           "level": "community", "community_id": c.community_id,
-                           "geometry": centre["geometry"].representative_point()})
         for lu in c_landuse:
             lu["community_id"] = c.community_id
         landuse += c_landuse
     _building_counts(estates, buildings)
+    facilities = _community_centres(communities, comm_rows, landuse)
     facilities = _upper_facilities(seed, communities, comm_rows, landuse, estates) + facilities
     _name_landuse(seed, landuse)
 
@@ -683,6 +691,32 @@ def build_demo(*, scale: int = 1, seed: int = 0) -> DemoDistrict:
     }
     metadata = _metadata(seed, scale, layers, network, communities)
     return DemoDistrict(layers, network, metadata)
+
+
+def _community_centres(communities: list[_Community], comm_rows: list[dict[str, Any]],
+                       landuse: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One service centre per community, on its free parcel nearest to its street's centre.
+
+    Centres drawn toward the street centre, as in towns that grew outwards, leave estates
+    on the outer edge of the district beyond a 10- or 15-minute walk: the gaps that the
+    coverage review finds and the siting models fill.
+    """
+    geoms = {row["community_id"]: row["geometry"] for row in comm_rows}
+    street_mid = {}
+    for key in sorted({(c.tile, c.street_code) for c in communities}):
+        ids = [c.community_id for c in communities if c.tile == key[0]]
+        street_mid[key] = np.asarray(shapely.union_all([geoms[i] for i in ids]).centroid.coords[0])
+    out = []
+    for c in communities:
+        mine = [lu for lu in landuse if lu["community_id"] == c.community_id]
+        pts = shapely.get_coordinates(shapely.centroid([lu["geometry"] for lu in mine]))
+        centre = mine[int(np.argmin(np.hypot(*(pts - street_mid[(c.tile, c.street_code)]).T)))]
+        centre["kind"] = "public_service"
+        centre["name"] = f"{c.name}社区党群服务中心"
+        out.append({"facility_id": f"F{c.community_id}", "name": centre["name"],
+                    "level": "community", "community_id": c.community_id,
+                    "geometry": centre["geometry"].representative_point()})
+    return out
 
 
 def _upper_facilities(seed: int, communities: list[_Community], comm_rows: list[dict[str, Any]],
@@ -704,6 +738,7 @@ def _upper_facilities(seed: int, communities: list[_Community], comm_rows: list[
         raise InfeasibleError("demo district has no free parcel for a street or district centre")
 
     geoms = {row["community_id"]: row["geometry"] for row in comm_rows}
+    benchmark = {c.community_id for c in communities if c.party_members is not None}
     tiles = sorted({c.tile for c in communities})
     for tile in tiles:
         members = [c for c in communities if c.tile == tile]
@@ -723,7 +758,8 @@ def _upper_facilities(seed: int, communities: list[_Community], comm_rows: list[
             out.append({"facility_id": f"FS{street_code}", "name": lu["name"], "level": "street",
                         "community_id": lu["community_id"],
                         "geometry": lu["geometry"].representative_point()})
-        large = [e for e in estates if e["households"] >= 1000 and e["community_id"] in ids]
+        large = [e for e in estates if e["households"] >= 700 and e["community_id"] in ids
+                 and e["community_id"] not in benchmark]
         picks = sorted(rng.choice(len(large), size=min(4, len(large)), replace=False).tolist())
         for n, i in enumerate(picks, 1):
             e = large[i]
@@ -760,12 +796,19 @@ def _frame(rows: list[dict[str, Any]], to_wgs84: Any, gpd: Any) -> gpd.GeoDataFr
     return gpd.GeoDataFrame(data, geometry=list(geoms), crs=WGS84)
 
 
+def _grids_mid_band(households: int) -> int:
+    """Grids of a community under the 300-500 rule aiming at 400 (the engine's default)."""
+    lo = math.ceil(households / DEFAULT_MAX_HOUSEHOLDS)
+    hi = max(lo, households // DEFAULT_MIN_HOUSEHOLDS)
+    return min(max(round(households / _GRID_MID), lo), hi)
+
+
 def _metadata(seed: int, scale: int, layers: dict[str, gpd.GeoDataFrame], network: nx.MultiDiGraph,
               communities: list[_Community]) -> dict[str, Any]:
     est = layers["estates"]
     hh = est.groupby("community_id")["households"].sum()
     grids_500 = int(np.ceil(hh / DEFAULT_MAX_HOUSEHOLDS).sum())
-    grids_400 = int(np.floor(hh / _GRID_MID + 0.5).sum())
+    grids_400 = sum(_grids_mid_band(int(h)) for h in hh)
     bench = [c for c in communities if c.name == names.BENCHMARK_COMMUNITY]
     fac = layers["facilities"]["level"].value_counts()
     out: dict[str, Any] = {
@@ -788,8 +831,8 @@ def _metadata(seed: int, scale: int, layers: dict[str, gpd.GeoDataFrame], networ
             "network_edges": network.number_of_edges(),
         },
         "grids_by_rule": {
-            "ceil(households / 500) per community": grids_500,
-            "round(households / 400) per community": grids_400,
+            "fewest grids: ceil(households / 500) per community": grids_500,
+            "mid-band: round(households / 400) within ceil(h / 500)..floor(h / 300)": grids_400,
         },
     }
     if bench:

@@ -159,10 +159,12 @@ def test_totals_as_documented(layers, metadata):
     assert metadata["totals"]["residents"] == est["residents"].sum()
     assert 75_000 <= est["households"].sum() <= 90_000
     by_community = est.groupby("community_id")["households"].sum()
-    grids = int(np.ceil(by_community / 500).sum())
-    assert metadata["grids_by_rule"]["ceil(households / 500) per community"] == grids
-    assert abs(grids - 198) <= 5
-    assert abs(int(np.floor(by_community / 400 + 0.5).sum()) - 198) <= 5
+    fewest = int(np.ceil(by_community / 500).sum())
+    rules = metadata["grids_by_rule"]
+    assert rules["fewest grids: ceil(households / 500) per community"] == fewest
+    assert abs(fewest - 198) <= 5
+    mid = [min(max(round(h / 400), math.ceil(h / 500)), h // 300) for h in by_community]
+    assert sum(mid) == 198 == rules["mid-band: round(households / 400) within ceil(h / 500)..floor(h / 300)"]
 
 
 def test_geojson_is_rfc7946(metadata):
