@@ -26,6 +26,7 @@ import logging
 import math
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,6 +47,7 @@ from geo.settings import (
     DEFAULT_MIN_PARTY_PER_GRID,
     DEFAULT_PARTY_LOAD_WEIGHT,
     MAX_LOCAL_SEARCH_PASSES,
+    REFINE_MEAN_DEV_PCT,
     SERIAL_UNIT_THRESHOLD,
 )
 from geo.units import UnitGraph
@@ -58,9 +60,13 @@ log = logging.getLogger(__name__)
 SizeBy = Literal["households", "party_members"]
 Balance = Literal["party_members", "households", "load"]
 _W_BAND = 100.0
-_W_SIZE = 4.0
+_W_SIZE = 6.0
 _W_BALANCE = 1.0
 _W_PARTY = 20.0
+_DEV_LIN = 0.1
+#: Iterated-local-search rounds per restart, capped by a budget of unit visits.
+ILS_ROUNDS = 60
+ILS_MOVES_BUDGET = 4000
 
 
 # --------------------------------------------------------------------------- parameters
@@ -93,6 +99,11 @@ class GridParams:
         Local-search restarts per community (>= 1).
     seed : int
         Random seed; the same seed gives the same plan.
+    split_to_fit : bool
+        When gridding from layers: in a community where whole estates leave a grid out of
+        band or the mean deviation above :data:`~geo.settings.REFINE_MEAN_DEV_PCT`, split
+        estates above half the minimum by their buildings and grid it again; the better
+        plan of the two is kept (fewer grids out of band, then smaller mean deviation).
     """
 
     min_households: int = DEFAULT_MIN_HOUSEHOLDS
@@ -107,6 +118,7 @@ class GridParams:
     party_load_weight: float = DEFAULT_PARTY_LOAD_WEIGHT
     restarts: int = DEFAULT_GRID_RESTARTS
     seed: int = 0
+    split_to_fit: bool = True
 
     def __post_init__(self) -> None:
         problems = []
@@ -542,16 +554,28 @@ class _SearchData:
         self.mean_s = s_tot / k if s_tot > 0 else 1.0
         self.mean_b = b_tot / k if b_tot > 0 else 1.0
         self.w_balance = _W_BALANCE if p.balance != p.size_by else 0.0
-        self.cw = p.compactness_weight
+        self.cw4pi = p.compactness_weight / (4 * math.pi)
+        self.w_size = _W_SIZE
         self.min_party = float(p.min_party_per_grid)
 
     def cost(self, s: float, b: float, party: float, a: float, per: float) -> float:
-        band = max(0.0, s - self.hi) / self.hi + max(0.0, self.lo - s) / self.lo
+        """Objective of one grid (hot loop: plain arithmetic, no calls)."""
+        c = 0.0
+        if s > self.hi:
+            band = (s - self.hi) / self.hi
+            c += _W_BAND * band * band
+        elif s < self.lo:
+            band = (self.lo - s) / self.lo
+            c += _W_BAND * band * band
         ds = (s - self.mean_s) / self.mean_s
-        db = (b - self.mean_b) / self.mean_b
-        short = max(0.0, self.min_party - party) / max(self.min_party, 1.0)
-        return (_W_BAND * band * band + _W_SIZE * ds * ds + self.w_balance * db * db
-                + _W_PARTY * short * short + self.cw * per * per / (4 * math.pi * a))
+        c += self.w_size * ((ds if ds > 0 else -ds) * _DEV_LIN + ds * ds)
+        if self.w_balance:
+            db = (b - self.mean_b) / self.mean_b
+            c += self.w_balance * ((db if db > 0 else -db) * _DEV_LIN + db * db)
+        if party < self.min_party:
+            short = (self.min_party - party) / self.min_party
+            c += _W_PARTY * short * short
+        return c + self.cw4pi * per * per / a
 
 
 def _kmeans_seeds(data: _SearchData, k: int, rng: np.random.Generator) -> list[int]:
@@ -624,66 +648,167 @@ def _grow(data: _SearchData, k: int, rng: np.random.Generator) -> list[int]:
     return labels
 
 
-def _local_search(data: _SearchData, labels: list[int], k: int,
-                  rng: np.random.Generator) -> tuple[list[int], float]:
-    """Boundary flips that keep every donor connected, until no move lowers the objective."""
-    labels = list(labels)
-    S = [0.0] * k
-    B = [0.0] * k
-    P = [0.0] * k
-    A = [0.0] * k
-    PER = [0.0] * k
-    members: list[set[int]] = [set() for _ in range(k)]
-    for u, g in enumerate(labels):
-        S[g] += data.size[u]
-        B[g] += data.bal[u]
-        P[g] += data.party[u]
-        A[g] += data.area[u]
-        PER[g] += data.per[u]
-        members[g].add(u)
-    for u in range(data.n):
-        for v, w in data.nbrs[u]:
-            if labels[v] == labels[u]:
-                PER[labels[u]] -= w  # each internal edge seen twice: -2w in total
-    cost = data.cost
-    f = [cost(S[g], B[g], P[g], A[g], PER[g]) for g in range(k)]
-    for _ in range(MAX_LOCAL_SEARCH_PASSES):
-        order = rng.permutation(data.n).tolist()
-        moved = 0
-        for u in order:
-            g = labels[u]
-            if len(members[g]) <= 1:
-                continue
-            shared: dict[int, float] = {}
+class _State:
+    """A partition of one piece under local search: labels and per-grid running sums."""
+
+    def __init__(self, data: _SearchData, labels: list[int], k: int) -> None:
+        self.data = data
+        self.k = k
+        self.labels = list(labels)
+        self.S = [0.0] * k
+        self.B = [0.0] * k
+        self.P = [0.0] * k
+        self.A = [0.0] * k
+        self.PER = [0.0] * k
+        self.members: list[set[int]] = [set() for _ in range(k)]
+        for u, g in enumerate(self.labels):
+            self.S[g] += data.size[u]
+            self.B[g] += data.bal[u]
+            self.P[g] += data.party[u]
+            self.A[g] += data.area[u]
+            self.PER[g] += data.per[u]
+            self.members[g].add(u)
+        for u in range(data.n):
             for v, w in data.nbrs[u]:
-                shared[labels[v]] = shared.get(labels[v], 0.0) + w
+                if self.labels[v] == self.labels[u]:
+                    self.PER[self.labels[u]] -= w  # each internal edge seen twice: -2w in total
+        self.f = [data.cost(self.S[g], self.B[g], self.P[g], self.A[g], self.PER[g]) for g in range(k)]
+
+    def copy(self) -> _State:
+        new = object.__new__(_State)
+        new.data, new.k = self.data, self.k
+        new.labels = list(self.labels)
+        new.S, new.B, new.P, new.A, new.PER = (list(self.S), list(self.B), list(self.P), list(self.A),
+                                               list(self.PER))
+        new.members = [set(m) for m in self.members]
+        new.f = list(self.f)
+        return new
+
+    @property
+    def objective(self) -> float:
+        return float(sum(self.f))
+
+    def shared(self, u: int) -> dict[int, float]:
+        """Shared edge length of unit ``u`` with each grid around it (its own included)."""
+        out: dict[int, float] = {}
+        for v, w in self.data.nbrs[u]:
+            g = self.labels[v]
+            out[g] = out.get(g, 0.0) + w
+        return out
+
+    def move_cost(self, u: int, h: int, shared: dict[int, float]) -> tuple[float, float, float]:
+        """``(delta, new cost of donor, new cost of receiver)`` of moving ``u`` to ``h``."""
+        d = self.data
+        g = self.labels[u]
+        su, bu, pu, au, peru = d.size[u], d.bal[u], d.party[u], d.area[u], d.per[u]
+        fg = d.cost(self.S[g] - su, self.B[g] - bu, self.P[g] - pu, self.A[g] - au,
+                    self.PER[g] - peru + 2 * shared.get(g, 0.0))
+        fh = d.cost(self.S[h] + su, self.B[h] + bu, self.P[h] + pu, self.A[h] + au,
+                    self.PER[h] + peru - 2 * shared.get(h, 0.0))
+        return fg + fh - self.f[g] - self.f[h], fg, fh
+
+    def apply(self, u: int, h: int, shared: dict[int, float], fg: float, fh: float) -> None:
+        d = self.data
+        g = self.labels[u]
+        su, bu, pu, au, peru = d.size[u], d.bal[u], d.party[u], d.area[u], d.per[u]
+        self.S[g] -= su
+        self.B[g] -= bu
+        self.P[g] -= pu
+        self.A[g] -= au
+        self.PER[g] += -peru + 2 * shared.get(g, 0.0)
+        self.S[h] += su
+        self.B[h] += bu
+        self.P[h] += pu
+        self.A[h] += au
+        self.PER[h] += peru - 2 * shared.get(h, 0.0)
+        self.f[g], self.f[h] = fg, fh
+        self.members[g].discard(u)
+        self.members[h].add(u)
+        self.labels[u] = h
+
+    def descend(self, rng: np.random.Generator, start: list[int] | None = None) -> None:
+        """Best-improvement flips of boundary units (donor kept connected) until none helps.
+
+        Works through a queue (all units in random order, or ``start``); after a move the
+        members of the two grids and the unit's neighbours are queued again, since only
+        their move costs changed. At most ``MAX_LOCAL_SEARCH_PASSES x n`` visits.
+        """
+        nbrs = self.data.nbrs
+        queue = deque(rng.permutation(self.data.n).tolist() if start is None else start)
+        queued = set(queue)
+        budget = MAX_LOCAL_SEARCH_PASSES * self.data.n
+        while queue and budget > 0:
+            budget -= 1
+            u = queue.popleft()
+            queued.discard(u)
+            g = self.labels[u]
+            if len(self.members[g]) <= 1:
+                continue
+            shared = self.shared(u)
             if len(shared) == 1 and g in shared:
                 continue
-            su, bu, pu, au, peru = data.size[u], data.bal[u], data.party[u], data.area[u], data.per[u]
-            lg = shared.get(g, 0.0)
-            fg_new = cost(S[g] - su, B[g] - bu, P[g] - pu, A[g] - au, PER[g] - peru + 2 * lg)
+            d = self.data
+            su, bu, pu, au, peru = d.size[u], d.bal[u], d.party[u], d.area[u], d.per[u]
+            best_fg = d.cost(self.S[g] - su, self.B[g] - bu, self.P[g] - pu, self.A[g] - au,
+                             self.PER[g] - peru + 2 * shared.get(g, 0.0))
+            base = best_fg - self.f[g]
             best_h, best_d, best_fh = -1, -1e-9, 0.0
             for h, lh in shared.items():
                 if h == g:
                     continue
-                fh_new = cost(S[h] + su, B[h] + bu, P[h] + pu, A[h] + au, PER[h] + peru - 2 * lh)
-                d = fg_new + fh_new - f[g] - f[h]
-                if d < best_d:
-                    best_h, best_d, best_fh = h, d, fh_new
-            if best_h < 0 or not _stays_connected(members[g], u, data.nbrs):
+                fh = d.cost(self.S[h] + su, self.B[h] + bu, self.P[h] + pu, self.A[h] + au,
+                            self.PER[h] + peru - 2 * lh)
+                delta = base + fh - self.f[h]
+                if delta < best_d:
+                    best_h, best_d, best_fh = h, delta, fh
+            if best_h < 0 or not _stays_connected(self.members[g], u, nbrs):
                 continue
-            h = best_h
-            lh = shared[h]
-            S[g] -= su; B[g] -= bu; P[g] -= pu; A[g] -= au; PER[g] += -peru + 2 * lg  # noqa: E702
-            S[h] += su; B[h] += bu; P[h] += pu; A[h] += au; PER[h] += peru - 2 * lh  # noqa: E702
-            f[g], f[h] = fg_new, best_fh
-            members[g].discard(u)
-            members[h].add(u)
-            labels[u] = h
-            moved += 1
-        if moved == 0:
-            break
-    return labels, float(sum(f))
+            self.apply(u, best_h, shared, best_fg, best_fh)
+            for v in (*self.members[g], *self.members[best_h], *(v for v, _ in nbrs[u])):
+                if v not in queued:
+                    queued.add(v)
+                    queue.append(v)
+
+    def perturb(self, rng: np.random.Generator, n_moves: int) -> list[int]:
+        """Random boundary flips that keep every grid connected and non-empty.
+
+        Returns the units whose move costs changed (members of the grids involved).
+        """
+        nbrs = self.data.nbrs
+        done = 0
+        touched: set[int] = set()
+        for u in rng.permutation(self.data.n).tolist():
+            if done >= n_moves:
+                break
+            g = self.labels[u]
+            if len(self.members[g]) <= 1:
+                continue
+            shared = self.shared(u)
+            others = sorted(h for h in shared if h != g)
+            if not others or not _stays_connected(self.members[g], u, nbrs):
+                continue
+            h = others[int(rng.integers(len(others)))]
+            _, fg, fh = self.move_cost(u, h, shared)
+            self.apply(u, h, shared, fg, fh)
+            touched |= self.members[g] | self.members[h]
+            touched.update(v for v, _ in nbrs[u])
+            done += 1
+        return sorted(touched)
+
+
+def _local_search(data: _SearchData, labels: list[int], k: int,
+                  rng: np.random.Generator) -> tuple[list[int], float]:
+    """Descent, then iterated local search: perturb the best plan, descend, keep if better."""
+    best = _State(data, labels, k)
+    best.descend(rng)
+    rounds = min(ILS_ROUNDS, max(4, ILS_MOVES_BUDGET // max(data.n, 1)))
+    for _ in range(rounds):
+        cand = best.copy()
+        touched = cand.perturb(rng, 1 + int(rng.integers(max(2, min(6, data.n // 4)))))
+        cand.descend(rng, touched)
+        if cand.objective < best.objective - 1e-12:
+            best = cand
+    return best.labels, best.objective
 
 
 def _stays_connected(group: set[int], removed: int, nbrs: list[list[tuple[int, float]]]) -> bool:
@@ -748,11 +873,52 @@ def grid_communities(layers_or_units: Layers | UnitGraph, params: GridParams | N
         workers = 1
     outcomes = map_communities(grid_one_community, tasks, workers=workers, scheduler=scheduler,
                                progress=progress)
+    if params.split_to_fit and not isinstance(layers_or_units, UnitGraph):
+        graph, outcomes = _refine(layers_or_units, graph, params, tasks, outcomes, locked_ids,
+                                  barriers=barriers, workers=workers, scheduler=scheduler)
     assignment, names = _assign_ids(graph, outcomes, locked_ids, locked_plan)
     report = [o.report for o in outcomes] + _empty_reports(graph)
     locked = frozenset(locked_plan.locked) if locked_plan is not None else frozenset()
     plan = Plan(graph, assignment, names, locked, params, tuple(report))
     return GridResult(plan=plan, report=report)
+
+
+def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
+    """(grids out of band, mean |deviation| in %) of one community's outcome."""
+    lo, hi = task.params.band()
+    k = int(out.labels.max()) + 1 if len(out.labels) else 0
+    sums = np.bincount(out.labels, weights=task.size, minlength=k)
+    mean = sums.mean() if k else 0.0
+    dev = float(np.abs(sums - mean).mean() / mean * 100) if mean > 0 else 0.0
+    return int(((sums < lo - 1e-9) | (sums > hi + 1e-9)).sum()), dev
+
+
+def _refine(layers: Layers, graph: UnitGraph, params: GridParams, tasks: list[CommunityTask],
+            outcomes: list[CommunityOutcome], locked_ids: dict[str, list[str]], *, barriers: Any,
+            workers: int | None, scheduler: Any) -> tuple[UnitGraph, list[CommunityOutcome]]:
+    """Grid again, on estates split by buildings, the communities that whole estates fail."""
+    from geo.executor import map_communities
+    from geo.units import build_units_from_frames
+
+    scores = {t.community_id: _score(t, o) for t, o in zip(tasks, outcomes, strict=True)}
+    bad = sorted(c for c, (n_out, dev) in scores.items()
+                 if (n_out > 0 or dev > REFINE_MEAN_DEV_PCT) and not locked_ids.get(c))
+    if not bad:
+        return graph, outcomes
+    est = layers.estates[layers.estates["community_id"].astype(str).isin(bad)]
+    comms = layers.communities[layers.communities["community_id"].astype(str).isin(bad)]
+    threshold = max(1, params.min_households // 2)
+    finer = build_units_from_frames(comms, est, layers.buildings, max_households=threshold,
+                                    barriers=barriers)
+    tasks2, _ = _tasks(finer, params, None)
+    outs2 = map_communities(grid_one_community, tasks2, workers=workers, scheduler=scheduler)
+    better = {o.community_id: o for t, o in zip(tasks2, outs2, strict=True)
+              if _score(t, o) < scores[o.community_id]}
+    for o in better.values():
+        o.report["refined"] = "estates split by buildings to meet the band"
+    log.info("refined %d of %d communities by splitting estates", len(better), len(bad))
+    merged = graph.with_communities(finer, better)
+    return merged, [better.get(o.community_id, o) for o in outcomes]
 
 
 def _tasks(graph: UnitGraph, params: GridParams,

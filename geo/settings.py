@@ -76,11 +76,11 @@ TESSELLATION_POINTS_PER_UNIT = 24
 #: Smallest spacing of those seed points along a footprint boundary, in metres.
 TESSELLATION_SPACING_MIN_M = 2.0
 #: Default weight of compactness (grid perimeter² / 4πA) against balance in the gridding objective.
-DEFAULT_COMPACTNESS_WEIGHT = 0.05
+DEFAULT_COMPACTNESS_WEIGHT = 0.2
 #: Weight of one party member in the "load" balance attribute (load = households + w x party members).
 DEFAULT_PARTY_LOAD_WEIGHT = 10.0
 #: Restarts of the gridding local search per community (best objective kept).
-DEFAULT_GRID_RESTARTS = 3
+DEFAULT_GRID_RESTARTS = 2
 #: Cap on local-search passes over the boundary units of one community (keeps time bounded).
 MAX_LOCAL_SEARCH_PASSES = 60
 #: Below this many units in total, communities are gridded in-process (a pool costs more).
@@ -99,3 +99,6 @@ IMPORT_CUT_SHARE = 0.99
 #: Upper bound on the units a repair of an imported plan may move per out-of-band grid
 #: (bounds the search time; repair reports the grids it could not bring into the band).
 REPAIR_MAX_MOVES_PER_GRID = 50
+#: A community whose grids deviate more than this on average (%) is re-gridded on estates
+#: split by buildings (GridParams.split_to_fit).
+REFINE_MEAN_DEV_PCT = 5.0

@@ -112,6 +112,26 @@ class UnitGraph:
         """``{unit_id: community_id}``."""
         return dict(zip(self.units.index, self.units["community_id"], strict=True))
 
+    def with_communities(self, other: UnitGraph, community_ids: Iterable[str]) -> UnitGraph:
+        """A new graph whose units and edges of ``community_ids`` come from ``other``.
+
+        Used to refine some communities (e.g. estates split by buildings) and keep the rest.
+        """
+        ids = set(community_ids)
+        if not ids:
+            return self
+        keep_u = ~self.units["community_id"].isin(ids)
+        take_u = other.units["community_id"].isin(ids)
+        units = pd.concat([self.units[keep_u], other.units[take_u]])
+        units = gpd.GeoDataFrame(units, geometry="geometry", crs=self.units.crs)
+        comm_a = self.edges["unit_a"].map(self.community_of)
+        comm_b = other.edges["unit_a"].map(other.community_of)
+        edges = pd.concat([self.edges[~comm_a.isin(ids)], other.edges[comm_b.isin(ids)]],
+                          ignore_index=True)
+        problems = self.problems + tuple(p for p in other.problems if p not in self.problems)
+        return UnitGraph(units=units, edges=edges, communities=self.communities, problems=problems,
+                         max_households=self.max_households)
+
     def community_units(self, community_id: str) -> gpd.GeoDataFrame:
         """The units of one community (a view on :attr:`units`)."""
         return self.units[self.units["community_id"] == community_id]

@@ -159,3 +159,51 @@ def test_process_pool_matches_serial(graph, result):
     par = grid_communities(graph, GridParams(seed=1), workers=2)
     assert par.plan.assignment == result.plan.assignment
     assert np.isclose(par.plan.summary()["mean_polsby_popper"], result.plan.summary()["mean_polsby_popper"])
+
+
+def _layers_with_buildings(households: int, per_building: int):
+    import geopandas as gpd
+    import shapely
+
+    from geo.schema import Layers
+
+    comms, estates, _ = make_frames(11, nx=3, ny=1, households=(households, households + 1))
+    rows = []
+    for eid, geom in zip(estates["estate_id"], estates.geometry, strict=True):
+        x0, y0, x1, y1 = geom.bounds
+        n = households // per_building
+        w = (x1 - x0) / n
+        for i in range(n):
+            rows.append({"building_id": f"B{i}", "estate_id": eid, "households": per_building,
+                         "geometry": shapely.box(x0 + i * w + 2, y0 + 5, x0 + (i + 1) * w - 2, y1 - 5)})
+    buildings = gpd.GeoDataFrame(rows, crs=estates.crs)
+    return Layers(communities=comms, estates=estates.assign(residents=estates["households"] * 2.6),
+                  buildings=buildings)
+
+
+def test_split_to_fit_splits_estates_by_buildings_only_when_needed():
+    layers = _layers_with_buildings(400, 100)  # three estates of 400, total 1200
+    params = GridParams(min_households=550, max_households=650)
+    whole = grid_communities(layers, GridParams(min_households=550, max_households=650,
+                                                split_to_fit=False))
+    assert not whole.plan.grids()["in_band"].all()
+    fit = grid_communities(layers, params)
+    grids = fit.plan.grids()
+    assert grids["in_band"].all() and len(grids) == 2
+    assert fit.report[0]["refined"]
+    assert fit.plan.units.units["building_id"].notna().any()
+    assert fit.plan.tiling()["ok"].all()
+    easy = grid_communities(layers, GridParams(min_households=350, max_households=450))
+    assert easy.plan.units.units["building_id"].isna().all()  # whole estates already fit
+
+
+def test_dask_local_cluster_matches_local_run(graph, result):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        seen = []
+        dask = grid_communities(graph, GridParams(seed=1), scheduler=client,
+                                progress=lambda d, t: seen.append(d))
+    assert dask.plan.assignment == result.plan.assignment
+    assert seen[-1] == 2
