@@ -191,8 +191,10 @@ def _lattice(rng: np.random.Generator, scale: int) -> np.ndarray:
     xs -= xs[-1] / 2
     ys -= ys[-1] / 2
     nodes = np.stack(np.meshgrid(xs, ys), axis=-1)
-    inner = (slice(1, -1), slice(1, -1))
-    nodes[inner] += rng.uniform(-_JITTER_M, _JITTER_M, nodes[inner].shape)
+    nodes += rng.uniform(-_JITTER_M, _JITTER_M, nodes.shape)
+    # a ragged outline: edge nodes move further across the edge
+    nodes[[0, -1], :, 1] += rng.uniform(-2.5 * _JITTER_M, 2.5 * _JITTER_M, (2, nodes.shape[1]))
+    nodes[:, [0, -1], 0] += rng.uniform(-2.5 * _JITTER_M, 2.5 * _JITTER_M, (nodes.shape[0], 2))
     return nodes
 
 
