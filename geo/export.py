@@ -481,14 +481,36 @@ def _tooltip_fields(gdf: gpd.GeoDataFrame, limit: int = 6) -> list[str]:
     return cols[:limit]
 
 
+#: Where a local Leaflet build is looked for (``make assets`` puts the pinned one here).
+LEAFLET_DIST = Path(__file__).resolve().parents[1] / "static" / "vendor" / "leaflet" / "dist"
+
+
+def _inline_leaflet(fmap: Any, leaflet_dist: Path) -> bool:
+    """Put Leaflet's JS and CSS inside the page (no CDN); False when no local build exists."""
+    import folium
+
+    js, css = leaflet_dist / "leaflet.js", leaflet_dist / "leaflet.css"
+    if not (js.is_file() and css.is_file()):
+        return False
+    fmap.default_js, fmap.default_css = [], []  # GeoJson layers and tooltips need Leaflet only
+    root = fmap.get_root()
+    css_text = css.read_text(encoding="utf-8")
+    js_text = js.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    root.header.add_child(folium.Element(f"<style>{css_text}</style>"), name="leaflet_css_inline")
+    root.header.add_child(folium.Element(f"<script>{js_text}</script>"), name="leaflet_js_inline")
+    return True
+
+
 def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
-                title: str = "gridplan", metadata: Mapping[str, Any] | None = None) -> Path:
+                title: str = "gridplan", metadata: Mapping[str, Any] | None = None,
+                leaflet_dist: str | os.PathLike[str] | None = LEAFLET_DIST) -> Path:
     """Write a standalone HTML map (folium/Leaflet) of the spatial layers.
 
     One toggleable layer per GeoDataFrame, tooltips with the main counts, a title and the
-    metadata record in a panel. Plain tables are ignored. The page loads Leaflet and the
-    OpenStreetMap background from their public servers when opened; offline the features
-    still draw on a blank background only if Leaflet is cached by the browser.
+    metadata record in a panel. Plain tables are ignored. When a local Leaflet build is
+    found in ``leaflet_dist`` (``make assets``), its JS and CSS are written into the page,
+    so the map draws without internet (only the OpenStreetMap background needs it);
+    otherwise the page loads Leaflet from its CDN. The metadata says which (``leaflet``).
 
     Returns
     -------
@@ -519,6 +541,8 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
     if bounds is not None:
         fmap.fit_bounds([[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]])
     folium.LayerControl(collapsed=False).add_to(fmap)
+    inlined = leaflet_dist is not None and _inline_leaflet(fmap, Path(leaflet_dist))
+    meta["leaflet"] = "inlined" if inlined else "cdn"
     summary = html.escape(json.dumps(meta, ensure_ascii=False, indent=1))
     panel = (f'<div id="gridplan-title" style="position:fixed;top:10px;left:60px;z-index:9999;'
              f'background:white;padding:6px 10px;border-radius:4px;font:14px sans-serif;">'

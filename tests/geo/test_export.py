@@ -255,3 +255,27 @@ def test_gcj02_variant_offsets_coordinates(grids) -> None:
     gcj = gpd.GeoDataFrame.from_features(gcj_doc["features"], crs=4326)
     shift = wgs.to_crs(UTM).centroid.distance(gcj.to_crs(UTM).centroid)
     assert ((shift > 100) & (shift < 1000)).all()  # GCJ-02 offsets are a few hundred metres
+
+
+def test_html_map_inlines_a_local_leaflet(tmp_path, grids) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "leaflet.js").write_text("/* LOCAL-LEAFLET-JS */ var s = '</script>';")
+    (dist / "leaflet.css").write_text("/* LOCAL-LEAFLET-CSS */")
+    text = to_html_map({"grids": grids}, tmp_path / "m.html", leaflet_dist=dist).read_text()
+    assert "LOCAL-LEAFLET-JS" in text and "LOCAL-LEAFLET-CSS" in text
+    assert not re.findall(r'<(?:script|link)[^>]*(?:src|href)="https?://', text)  # no CDN at all
+    assert text.count("</script>") == text.count("<script")  # the inlined '</script>' was escaped
+    assert "&quot;leaflet&quot;: &quot;inlined&quot;" in text
+    cdn = to_html_map({"grids": grids}, tmp_path / "c.html", leaflet_dist=None).read_text()
+    assert re.search(r'<script src="https://[^"]+leaflet\.js"', cdn) and "&quot;cdn&quot;" in cdn
+
+
+def test_html_map_with_the_pinned_leaflet_is_offline(tmp_path, grids) -> None:
+    from geo.export import LEAFLET_DIST
+
+    if not (LEAFLET_DIST / "leaflet.js").is_file():
+        pytest.skip(f"no local Leaflet in {LEAFLET_DIST} (run `make assets`)")
+    text = to_html_map({"grids": grids}, tmp_path / "m.html").read_text()
+    assert "L.map(" in text and "Leaflet" in text
+    assert not re.findall(r'<(?:script|link)[^>]*(?:src|href)="https?://', text)
