@@ -1,0 +1,173 @@
+"""A thin, quiet wrapper around HiGHS for the siting models.
+
+Every model in :mod:`allocation.siting` is handed to HiGHS as one row-wise CSR matrix
+through ``passModel`` (no Python loop per variable). ``highspy`` is imported lazily.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+#: HiGHS status names mapped to the words the siting results use.
+_STATUS = {
+    "kOptimal": "optimal",
+    "kTimeLimit": "time_limit",
+    "kInfeasible": "infeasible",
+    "kObjectiveBound": "cutoff",
+    "kSolutionLimit": "solution_limit",
+    "kInterrupt": "interrupted",
+    "kHighsInterrupt": "interrupted",
+}
+
+
+@dataclass(frozen=True)
+class MipProblem:
+    """A mixed-integer programme ``min/max c x + offset, row_lo <= A x <= row_hi``.
+
+    Attributes
+    ----------
+    c : ndarray, shape (n_cols,)
+        Objective coefficients.
+    a : scipy.sparse.csr_array, shape (n_rows, n_cols)
+        Constraint matrix.
+    row_lo, row_hi, col_lo, col_hi : ndarray
+        Bounds (``np.inf`` for none).
+    integer : ndarray of bool, shape (n_cols,)
+        Integer columns.
+    maximise : bool
+        Sense of the objective.
+    offset : float
+        Constant added to the objective.
+    """
+
+    c: np.ndarray
+    a: sp.csr_array
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    integer: np.ndarray
+    maximise: bool = False
+    offset: float = 0.0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.a.shape[0]), int(self.a.shape[1]))
+
+
+@dataclass(frozen=True)
+class MipOutcome:
+    """What HiGHS returned.
+
+    Attributes
+    ----------
+    x : ndarray or None
+        Column values of the best solution found (``None`` when none).
+    objective, bound : float
+        Objective of ``x`` and the proven dual bound (offset included).
+    gap : float
+        Relative gap ``|objective - bound| / max(|objective|, 1e-9)`` (0 when proven).
+    status : str
+        ``"optimal"``, ``"time_limit"``, ``"infeasible"``, ``"cutoff"``, ...
+    seconds : float
+        Wall time of the solve.
+    reduced_costs : ndarray or None
+        Column reduced costs, for a pure LP only.
+    """
+
+    x: np.ndarray | None
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    seconds: float
+    reduced_costs: np.ndarray | None = None
+
+
+def _new_highs():  # noqa: ANN202 - highspy type imported lazily
+    # highspy.Highs() prints its banner on stdout, which would corrupt the CLI's JSON;
+    # the underlying class does not, and offers every call used here.
+    from highspy._core import _Highs
+
+    h = _Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def solve_mip(
+    problem: MipProblem,
+    *,
+    time_limit: float = 60.0,
+    start: np.ndarray | None = None,
+    options: dict[str, object] | None = None,
+) -> MipOutcome:
+    """Solve ``problem`` with HiGHS, exactly, within ``time_limit`` seconds.
+
+    Parameters
+    ----------
+    problem : MipProblem
+    time_limit : float
+        Wall-clock limit in seconds.
+    start : ndarray or None
+        A feasible column vector handed to HiGHS as its first incumbent (warm start).
+    options : dict or None
+        Extra HiGHS options (e.g. ``{"objective_bound": 5.5}``).
+
+    Returns
+    -------
+    MipOutcome
+    """
+    import highspy
+
+    t0 = time.perf_counter()
+    h = _new_highs()
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_abs_gap", 1e-7)
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
+    n_rows, n_cols = problem.shape
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = np.asarray(problem.c, dtype=np.float64)
+    lp.col_lower_ = np.asarray(problem.col_lo, dtype=np.float64)
+    lp.col_upper_ = np.asarray(problem.col_hi, dtype=np.float64)
+    lp.row_lower_ = np.asarray(problem.row_lo, dtype=np.float64)
+    lp.row_upper_ = np.asarray(problem.row_hi, dtype=np.float64)
+    lp.offset_ = float(problem.offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if problem.maximise else highspy.ObjSense.kMinimize
+    a = sp.csr_array(problem.a)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = n_cols
+    lp.a_matrix_.num_row_ = n_rows
+    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a.data.astype(np.float64)
+    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+    lp.integrality_ = [kinds[int(flag)] for flag in problem.integer]
+    h.passModel(lp)
+    if start is not None:
+        idx = np.arange(n_cols, dtype=np.int32)
+        h.setSolution(n_cols, idx, np.asarray(start, dtype=np.float64))
+    h.run()
+    info = h.getInfo()
+    status = _STATUS.get(h.getModelStatus().name, h.getModelStatus().name)
+    has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    solution = h.getSolution()
+    x = np.asarray(solution.col_value, dtype=np.float64) if has_x else None
+    is_lp = not problem.integer.any()
+    duals = np.asarray(solution.col_dual, dtype=np.float64) if is_lp and solution.dual_valid else None
+    objective = float(info.objective_function_value) if has_x else float("nan")
+    bound = objective if is_lp else float(info.mip_dual_bound)
+    if status == "optimal":
+        gap = 0.0
+    elif has_x and np.isfinite(bound):
+        gap = abs(objective - bound) / max(abs(objective), 1e-9)
+    else:
+        gap = float("inf")
+    return MipOutcome(x, objective, bound, gap, status, time.perf_counter() - t0, duals)
