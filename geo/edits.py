@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 import re
 from collections.abc import Iterable, Mapping
@@ -65,21 +66,29 @@ class EditResult:
     grids : GeoDataFrame
         The touched grids that still exist, recomputed (polygon, counts, shape, rule
         columns), metric CRS, index ``grid_id``.
-    summary : dict
-        Plan-wide figures after the edit (:func:`geo.metrics.plan_summary`) plus ``op``,
-        ``removed`` (grid ids), ``added`` (grid ids) and ``households_moved``.
     violations : list of str
         Soft rule breaks of the touched grids, e.g. ``"grid X: 620 households > 500"``.
     event : dict
         The JSON-safe event recorded for this edit.
+    summary : dict
+        Plan-wide figures after the edit (:meth:`geo.gridding.Plan.summary`) plus ``op``,
+        ``removed`` (grid ids), ``added`` (grid ids) and ``households_moved``. Computed on
+        first access (it scans the whole plan), so an edit itself stays local.
     """
 
     plan: Plan
     touched: tuple[str, ...]
     grids: gpd.GeoDataFrame
-    summary: dict[str, Any]
     violations: list[str]
     event: dict[str, Any]
+    edit: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def summary(self) -> dict[str, Any]:
+        """Plan-wide figures after the edit plus the edit's own (see the class docstring)."""
+        out = self.plan.summary()
+        out.update(self.edit)
+        return out
 
 
 # --------------------------------------------------------------------------- graph helpers
@@ -395,11 +404,10 @@ class PlanEditor:
         table = plan.grids()
         touched_t = tuple(sorted(set(touched)))
         alive = [g for g in touched_t if g in table.index]
-        summary = plan.summary()
-        summary.update({"op": event["op"], "added": sorted(added), "removed": sorted(removed),
-                        "households_moved": float(moved)})
+        edit = {"op": event["op"], "added": sorted(added), "removed": sorted(removed),
+                "households_moved": float(moved)}
         return EditResult(plan=plan, touched=touched_t, grids=table.loc[alive],
-                          summary=summary, violations=_violations(table, alive), event=event)
+                          violations=_violations(table, alive), event=event, edit=edit)
 
     # ---------------------------------------------------------------- edits
     def move(self, unit_ids: str | Iterable[str], to_grid: str, *,

@@ -1,0 +1,176 @@
+"""Benchmark planner edits, plan import and repair on the bundled demo; prints JSON.
+
+Usage::
+
+    .venv/bin/python bench/bench_edits.py [--data data/boundaries] [--moves 40] [--runs 3]
+
+Times (seconds, median of the runs) of: the editor's first full grid table, one move with
+its local re-score (median over ``--moves`` distinct valid boundary moves), undo, merge,
+split, lock, re-optimise; and import of the plan's own grid polygons, a repair after breaking
+grids, with households moved by the repair against a fresh plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def _boundary_moves(plan, limit: int) -> list[tuple[str, str]]:
+    out = []
+    for u, g in sorted(plan.assignment.items()):
+        for v in plan.units.neighbors[u]:
+            h = plan.assignment[v]
+            if h != g and plan.units.community_of[v] == plan.units.community_of[u]:
+                out.append((u, h))
+                break
+    return out[: limit * 4]
+
+
+def run(data: Path, n_moves: int, runs: int) -> dict:
+    from geo.edits import PlanEditor
+    from geo.errors import EditError
+    from geo.gridding import GridParams, Plan, grid_communities
+    from geo.import_plan import households_moved, import_plan, repair_plan
+    from geo.io import load_layers
+    from geo.units import build_units
+
+    layers = load_layers(data)
+    graph = build_units(layers)
+    plan = grid_communities(graph, GridParams(seed=7)).plan
+    res: dict[str, list[float]] = {k: [] for k in (
+        "editor_init_s", "move_s", "summary_s", "undo_s", "redo_s", "merge_s", "split_s", "lock_s",
+        "reoptimise_s", "import_s", "repair_s")}
+    refused = 0
+    repair_info: dict = {}
+    for _ in range(runs):
+        fresh_plan = Plan(plan.units, dict(plan.assignment), dict(plan.names), plan.locked,
+                          plan.params)  # no cached grid table yet
+        dt, ed = _timed(lambda p=fresh_plan: PlanEditor(p))
+        res["editor_init_s"].append(dt)
+        done = 0
+        for u, to in _boundary_moves(plan, n_moves):
+            if done >= n_moves:
+                break
+            if ed.plan.assignment[u] == to:
+                continue
+            try:
+                dt, r = _timed(partial(ed.move, u, to))
+            except EditError:
+                refused += 1
+                continue
+            res["move_s"].append(dt)
+            dt, _ = _timed(lambda r=r: r.summary)
+            res["summary_s"].append(dt)
+            done += 1
+            dt, _ = _timed(ed.undo)
+            res["undo_s"].append(dt)
+            dt, _ = _timed(ed.redo)
+            res["redo_s"].append(dt)
+            ed.undo()
+        g = sorted(ed.plan.members)
+        a = g[0]
+        b = next(ed.plan.assignment[v] for u in ed.plan.members[a] for v in graph.neighbors[u]
+                 if ed.plan.assignment[v] != a)
+        dt, _ = _timed(partial(ed.merge, a, b))
+        res["merge_s"].append(dt)
+        dt, _ = _timed(partial(ed.split, a, 2))
+        res["split_s"].append(dt)
+        dt, _ = _timed(partial(ed.lock, sorted(ed.plan.members)[:20]))
+        res["lock_s"].append(dt)
+        dt, _ = _timed(ed.reoptimise)
+        res["reoptimise_s"].append(dt)
+        broken = _break(plan)
+        polygons = broken.grids().reset_index(drop=True)[["grid_id", "name", "geometry"]]
+        dt, imported = _timed(lambda polygons=polygons: import_plan(graph, polygons))
+        res["import_s"].append(dt)
+        dt, rep = _timed(lambda imported=imported: repair_plan(imported.plan))
+        res["repair_s"].append(dt)
+        fresh = grid_communities(graph, GridParams()).plan
+        repair_info = {
+            "grids_out_of_rule_before": len(broken.summary()["out_of_rule"]),
+            "grids_out_of_rule_after": len(rep.plan.summary()["out_of_rule"]),
+            "households_moved_by_break": households_moved(plan, broken, match_ids=False),
+            "households_moved_by_repair": rep.households_moved,
+            "households_moved_by_fresh_plan": households_moved(broken, fresh),
+            "n_moves": len(rep.moves),
+        }
+    return {
+        "data": str(data), "n_units": len(graph.units), "n_grids": len(plan.members), "runs": runs,
+        "moves_timed_per_run": n_moves, "moves_refused": refused,
+        **{k: round(statistics.median(v), 5) for k, v in res.items() if v},
+        "move_s_p90": round(sorted(res["move_s"])[int(0.9 * (len(res["move_s"]) - 1))], 5),
+        "move_s_max": round(max(res["move_s"]), 5),
+        "repair": repair_info,
+    }
+
+
+def _break(plan, n_pairs: int = 5):
+    """Move units between pairs of compliant neighbours until both leave the band."""
+    from geo.edits import PlanEditor
+    from geo.errors import EditError
+
+    ed = PlanEditor(plan)
+    grids = plan.grids()
+    ok = set(grids.index[grids["issue"] == ""])
+    nbrs, comm = plan.units.neighbors, plan.units.community_of
+    used: set[str] = set()
+    pairs = 0
+    for a in sorted(ok):
+        if pairs >= n_pairs:
+            break
+        if a in used:
+            continue
+        partners = sorted({ed.plan.assignment[v] for u in ed.plan.members[a] for v in nbrs[u]
+                           if comm[v] == comm[u]} & (ok - used - {a}))
+        if not partners:
+            continue
+        b = partners[0]
+        used |= {a, b}
+        n = 0
+        for _ in range(15):
+            movable = [u for u in ed.plan.members[a] if any(ed.plan.assignment[v] == b for v in nbrs[u])]
+            for u in movable:
+                try:
+                    ed.move(u, b)
+                except EditError:
+                    continue
+                n += 1
+                break
+            else:
+                break
+            t = ed.plan.grids()
+            if not t.loc[a, "in_band"] and not t.loc[b, "in_band"]:
+                pairs += 1
+                n = 0
+                break
+        for _ in range(n):
+            ed.undo()
+    return ed.plan
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=ROOT / "data" / "boundaries")
+    ap.add_argument("--moves", type=int, default=40)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    print(json.dumps(run(args.data, args.moves, args.runs), indent=2))
+
+
+if __name__ == "__main__":
+    main()
