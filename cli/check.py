@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", required=True, metavar="DIR_OR_GPKG",
                         help="folder of <layer>.geojson|.gpkg|.zip|.shp files, a .gpkg or a .zip")
     parser.add_argument("--datum", default=None, metavar="DATUM",
-                        help="datum of the coordinates: WGS84, CGCS2000, GCJ-02, BD-09 or "
+                        help="datum of the coordinates: WGS84, CGCS2000, GCJ-02 (Amap), BD-09 (Baidu) or "
                              "EPSG:xxxx (default: each file's own CRS)")
     parser.set_defaults(func=run)
 

@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 from pyproj import CRS
 
 from geo.errors import CRSError
-from geo.settings import WGS84
+from geo.settings import BD09, GCJ02, WGS84
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -245,3 +245,44 @@ def coords_to_wgs84(coords: np.ndarray, datum: str) -> np.ndarray:
         raise CRSError(f"`datum` must be one of {tuple(TO_WGS84)} for an offset conversion, got {datum!r}")
     lon, lat = TO_WGS84[datum](coords[:, 0], coords[:, 1])
     return np.column_stack([lon, lat])
+
+
+_DATUM_SPELLINGS = {
+    "WGS84": "WGS84", "WGS-84": "WGS84", "WGS 84": "WGS84", "EPSG:4326": "WGS84",
+    "CGCS2000": "CGCS2000", "CGCS-2000": "CGCS2000", "EPSG:4490": "CGCS2000",
+    "GCJ02": GCJ02, "GCJ-02": GCJ02, "GCJ": GCJ02, "MARS": GCJ02, "AMAP": GCJ02, "GAODE": GCJ02,
+    "BD09": BD09, "BD-09": BD09, "BAIDU": BD09,
+}
+
+
+def normalise_datum(datum: str | None) -> str | None:
+    """Spell a declared datum the one way the loader uses.
+
+    ``"wgs84"`` -> ``"WGS84"``, ``"gcj02"`` / ``"amap"`` -> ``"GCJ-02"``, ``"bd09"`` /
+    ``"baidu"`` -> ``"BD-09"``, ``"EPSG:4490"`` -> ``"CGCS2000"``, ``"epsg:4549"`` ->
+    ``"EPSG:4549"``; ``None`` stays ``None`` (trust the file's CRS).
+
+    Raises
+    ------
+    CRSError
+        If ``datum`` is none of these and not a CRS pyproj knows.
+
+    Examples
+    --------
+    >>> normalise_datum(" gcj02 "), normalise_datum("4549")
+    ('GCJ-02', 'EPSG:4549')
+    """
+    if datum is None:
+        return None
+    key = str(datum).strip().upper()
+    if key in _DATUM_SPELLINGS:
+        return _DATUM_SPELLINGS[key]
+    try:
+        crs = CRS.from_user_input(int(key) if key.isdigit() else key)
+    except Exception as exc:  # pyproj's own CRSError, with its reason
+        raise CRSError(f"`datum` {datum!r} is not WGS84, CGCS2000, GCJ-02, BD-09 or a known "
+                       f"EPSG code ({exc})") from exc
+    epsg = crs.to_epsg()
+    if epsg is None:
+        return crs.to_string()
+    return _DATUM_SPELLINGS.get(f"EPSG:{epsg}", f"EPSG:{epsg}")

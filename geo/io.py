@@ -30,7 +30,7 @@ import shapely
 from pyproj import CRS
 
 from geo import _validate as v
-from geo.crs import coords_to_wgs84, metric_crs_for
+from geo.crs import coords_to_wgs84, metric_crs_for, normalise_datum
 from geo.errors import CRSError, Problem, UploadRejected, ValidationError
 from geo.schema import ID_FIELD, LAYER_NAMES, OPTIONAL, REQUIRED, REQUIRED_LAYERS, Layers
 from geo.settings import (
@@ -303,15 +303,12 @@ def _dbf_encoding(shp: Path) -> str | None:
 
 
 def _declared_crs(datum: str) -> CRS:
-    if datum in ("WGS84", "WGS 84", WGS84, GCJ02, BD09):
+    """The CRS a normalised datum stands for (GCJ-02 and BD-09 are read as lon/lat)."""
+    if datum in ("WGS84", GCJ02, BD09):
         return CRS.from_user_input(WGS84)
     if datum == "CGCS2000":
         return CRS.from_user_input(CGCS2000)
-    try:
-        return CRS.from_user_input(datum)
-    except Exception as exc:  # pyproj raises its own CRSError with the reason
-        raise CRSError(f"`datum` {datum!r} is not WGS84, CGCS2000, GCJ-02, BD-09 or a known "
-                       f"EPSG code ({exc})") from exc
+    return CRS.from_user_input(datum)
 
 
 def _apply_datum(gdf: gpd.GeoDataFrame, layer: str, datum: str | None
@@ -332,7 +329,7 @@ def _apply_datum(gdf: gpd.GeoDataFrame, layer: str, datum: str | None
         if gdf.crs is not None and gdf.crs != declared and not declared.is_geographic:
             log.info("layer %s: file CRS %s replaced by the declared %s", layer, gdf.crs, datum)
         return (gdf if gdf.crs == declared else gdf.set_crs(declared, allow_override=True)), []
-    if datum in ("WGS84", "WGS 84", WGS84, "CGCS2000", CGCS2000):
+    if datum in ("WGS84", "CGCS2000"):
         # a projected file CRS is more specific than a geographic datum (the app's default)
         return gdf, [Problem(layer, f"the declared datum {datum} was not applied: the file is in "
                              f"the projected CRS {gdf.crs.to_string()}, which is used.",
@@ -362,6 +359,10 @@ class _Prepared:
 def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None) -> _Prepared:
     """Aliases, personal fields, required fields, CRS and datum, coordinates, ids, counts,
     facility levels and geometry of one layer; every problem collected."""
+    try:
+        datum = normalise_datum(datum)
+    except CRSError as exc:
+        return _Prepared(None, problems=[Problem(layer, str(exc), "declare a known datum")])
     if len(raw) == 0:
         severity = "error" if layer in REQUIRED_LAYERS else "warning"
         return _Prepared(None, problems=[Problem(
@@ -776,10 +777,7 @@ def _read_prepared(src: _Source, name: str, datum: str | None) -> _Prepared:
         raw = _read_file(src.path, name, src.gpkg_layer)
     except (UploadRejected, OSError, ValueError, RuntimeError) as exc:
         return _Prepared(None, problems=[_read_problem(name, src.path, exc)])
-    try:
-        return _prepare(raw, name, datum)
-    except CRSError as exc:
-        return _Prepared(None, problems=[Problem(name, str(exc), "declare a known datum")])
+    return _prepare(raw, name, datum)
 
 
 def _reproject_and_link(prepared: dict[str, _Prepared]

@@ -46,7 +46,7 @@ def test_check_missing_folder_and_datum(tmp_path, capsys):
     assert main(["check", "--data", str(tmp_path / "nowhere")]) == 1
     assert "does not exist" in capsys.readouterr().out
     data = write_dataset(tmp_path / "d", [300, 200])
-    assert main(["check", "--data", str(data), "--datum", "GCJ-02"]) == 0
+    assert main(["check", "--data", str(data), "--datum", "gcj02"]) == 0
     assert main(["check", "--data", str(data), "--datum", "EPSG:999999"]) == 1
     assert "not WGS84, CGCS2000, GCJ-02, BD-09 or a known EPSG code" in capsys.readouterr().out
 

@@ -18,10 +18,12 @@ from geo.crs import (
     bd09_to_wgs84,
     gcj02_to_bd09,
     gcj02_to_wgs84,
+    normalise_datum,
     out_of_china,
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from geo.errors import CRSError
 
 # wgs_lat, wgs_lon, gcj_lat, gcj_lon (eviltransform order: lat first)
 EVILTRANSFORM = [
@@ -114,3 +116,17 @@ def test_arrays_keep_shape_and_inputs_untouched():
     assert (lon == 120.33).all() and (lat == 31.49).all()
     empty = gcj02_to_wgs84(np.array([]), np.array([]))
     assert empty[0].size == 0
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("wgs84", "WGS84"), ("EPSG:4326", "WGS84"), (" gcj02 ", "GCJ-02"), ("Amap", "GCJ-02"),
+    ("bd-09", "BD-09"), ("baidu", "BD-09"), ("epsg:4490", "CGCS2000"), ("4549", "EPSG:4549"),
+    ("EPSG:32651", "EPSG:32651"), (None, None),
+])
+def test_normalise_datum(given, expected):
+    assert normalise_datum(given) == expected
+
+
+def test_unknown_datum_refused():
+    with pytest.raises(CRSError, match=r"`datum` 'mars-2' is not WGS84, CGCS2000, GCJ-02, BD-09"):
+        normalise_datum("mars-2")
