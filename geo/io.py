@@ -736,7 +736,7 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
     --------
     >>> layers = load_layers("data/boundaries")          # doctest: +SKIP
     >>> layers.crs.to_epsg(), len(layers.estates)          # doctest: +SKIP
-    (32651, 402)
+    (32651, 306)
     """
     wanted = set(LAYER_NAMES if layers is None else layers) | set(REQUIRED_LAYERS)
     unknown = wanted - set(LAYER_NAMES)

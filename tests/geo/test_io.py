@@ -412,3 +412,13 @@ def test_estate_in_another_community_warned(tmp_path):
     elsewhere = [p for p in layers.problems if "another community" in p.message]
     assert [p.feature for p in elsewhere] == ["`e2` (c1 vs c2)"]
     assert layers.estates["community_id"].tolist() == ["c1", "c1", "c1"]  # as stated, not moved
+
+
+def test_unknown_layer_names_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"`layers` must name layers among"):
+        load_layers(write(tmp_path, communities=communities(), estates=estates()), layers=["roads"])
+    with pytest.raises(ValidationError, match=r"layer `roads`: unknown layer name `roads`"):
+        load_layers({"communities": tmp_path / "communities.geojson",
+                     "estates": tmp_path / "estates.geojson", "roads": tmp_path / "x.geojson"})
+    with pytest.raises(ValidationError, match=r"is one file, not a dataset"):
+        load_layers(tmp_path / "estates.geojson")
