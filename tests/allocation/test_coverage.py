@@ -186,3 +186,8 @@ def check_demo_matches_brute_force(layers, n_sample: int = 12, seed: int = 0) ->
     ref = _brute_on_layers(layers, sample)
     got = res.estates["dist_m"].to_numpy()[sample]
     np.testing.assert_allclose(got, np.round(ref, 1), atol=0.051)
+
+
+def test_demo_coverage_matches_brute_force_dijkstra(demo_layers):
+    """The proof of issue 4: coverage on the bundled demo equals networkx Dijkstra (sampled)."""
+    check_demo_matches_brute_force(demo_layers, n_sample=15)

@@ -81,3 +81,11 @@ def test_coverage_cli_bad_options(data_dir, tmp_path, capsys):
     code, cap = _run(capsys, "--data", data_dir, "--out", tmp_path / "x.geojson",
                      "--network", tmp_path / "none.graphml")
     assert code == 2 and "not found" in cap.err
+
+
+def test_coverage_cli_on_demo(demo_dir, tmp_path, capsys):
+    code, cap = _run(capsys, "--data", demo_dir, "--out", tmp_path / "demo.geojson")
+    assert code == 0, cap.err
+    summary = json.loads(cap.out)
+    assert summary["method"] == "network" and summary["network"].endswith("walk.graphml")
+    assert summary["estates"] == sum(c["estates"] for c in summary["classes"]) > 0
