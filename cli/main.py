@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "staff",
     "plan",
     "export",
+    "grid",
 )
 
 

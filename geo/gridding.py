@@ -893,23 +893,29 @@ def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
     return int(((sums < lo - 1e-9) | (sums > hi + 1e-9)).sum()), dev
 
 
+def _finer_units(layers: Layers, community_ids: list[str], params: GridParams, barriers: Any) -> UnitGraph:
+    """Units of some communities with estates above half the minimum split by buildings."""
+    from geo.units import build_units_from_frames
+
+    est = layers.estates[layers.estates["community_id"].astype(str).isin(community_ids)]
+    comms = layers.communities[layers.communities["community_id"].astype(str).isin(community_ids)]
+    return build_units_from_frames(comms, est, layers.buildings, max_households=params.max_households,
+                                   barriers=barriers,
+                                   split_by_buildings_above=max(1, params.min_households // 2))
+
+
 def _refine(layers: Layers, graph: UnitGraph, params: GridParams, tasks: list[CommunityTask],
             outcomes: list[CommunityOutcome], locked_ids: dict[str, list[str]], *, barriers: Any,
             workers: int | None, scheduler: Any) -> tuple[UnitGraph, list[CommunityOutcome]]:
     """Grid again, on estates split by buildings, the communities that whole estates fail."""
     from geo.executor import map_communities
-    from geo.units import build_units_from_frames
 
     scores = {t.community_id: _score(t, o) for t, o in zip(tasks, outcomes, strict=True)}
     bad = sorted(c for c, (n_out, dev) in scores.items()
                  if (n_out > 0 or dev > REFINE_MEAN_DEV_PCT) and not locked_ids.get(c))
     if not bad:
         return graph, outcomes
-    est = layers.estates[layers.estates["community_id"].astype(str).isin(bad)]
-    comms = layers.communities[layers.communities["community_id"].astype(str).isin(bad)]
-    threshold = max(1, params.min_households // 2)
-    finer = build_units_from_frames(comms, est, layers.buildings, max_households=threshold,
-                                    barriers=barriers)
+    finer = _finer_units(layers, bad, params, barriers)
     tasks2, _ = _tasks(finer, params, None)
     outs2 = map_communities(grid_one_community, tasks2, workers=workers, scheduler=scheduler)
     better = {o.community_id: o for t, o in zip(tasks2, outs2, strict=True)

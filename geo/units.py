@@ -171,14 +171,18 @@ def build_units(layers: Layers, *, max_households: int = DEFAULT_MAX_HOUSEHOLDS,
 def build_units_from_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
                             buildings: gpd.GeoDataFrame | None = None, *,
                             max_households: int = DEFAULT_MAX_HOUSEHOLDS,
-                            barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None) -> UnitGraph:
+                            barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+                            split_by_buildings_above: int | None = None) -> UnitGraph:
     """Build a :class:`UnitGraph` from communities, estates and (optional) buildings frames.
 
     The frames must share one projected CRS (metres). Estates need ``estate_id``,
     ``households``, ``party_members``; ``community_id`` is joined spatially when absent and
     ``residents`` estimated (``households`` x :data:`~geo.settings.RESIDENTS_PER_HOUSEHOLD`).
     Buildings need ``building_id`` and ``households`` (``estate_id`` joined spatially when
-    absent). See :func:`build_units` for the rest.
+    absent). ``split_by_buildings_above`` (default ``max_households``) splits estates with
+    buildings from that many households on (used to refine communities that whole estates
+    cannot grid well); estates without buildings are split geometrically only above
+    ``max_households``. See :func:`build_units` for the rest.
     """
     from geo.crs import require_metric
 
@@ -191,7 +195,8 @@ def build_units_from_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataF
     est = _prepare_estates(estates, comms)
     bld = _prepare_buildings(buildings, est, estates.crs) if buildings is not None and len(buildings) else None
     barrier_geom = _prepare_barriers(barriers, comms.crs)
-    raw, problems = _make_units(est, bld, max_households)
+    raw, problems = _make_units(est, bld, max_households,
+                                max_households if split_by_buildings_above is None else split_by_buildings_above)
     cells_parts: list[gpd.GeoDataFrame] = []
     edge_parts: list[pd.DataFrame] = []
     hard: list[Problem] = []
@@ -414,8 +419,8 @@ def split_polygon(polygon: BaseGeometry, n_parts: int) -> list[BaseGeometry]:
     return split_polygon(left, n_left) + split_polygon(right, n_parts - n_left)
 
 
-def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None,
-                max_households: int) -> tuple[pd.DataFrame, list[Problem]]:
+def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_households: int,
+                split_by_buildings_above: int) -> tuple[pd.DataFrame, list[Problem]]:
     """Units before tessellation: one row per unit with its footprint and counts."""
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
@@ -423,13 +428,14 @@ def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None,
     for rec in est.itertuples(index=False):
         base = {"estate_id": rec.estate_id, "community_id": rec.community_id}
         counts = {c: float(getattr(rec, c)) for c in _COUNTS}
+        blds = by_estate.get(rec.estate_id)
+        has_buildings = blds is not None and len(blds) > 1 and blds["households"].sum() > 0
+        if has_buildings and counts["households"] > min(split_by_buildings_above, max_households):
+            rows.extend(_building_units(rec, blds, counts, base, problems))
+            continue
         if counts["households"] <= max_households:
             rows.append({**base, "unit_id": rec.estate_id, "building_id": None, **counts,
                          "footprint": rec.geometry})
-            continue
-        blds = by_estate.get(rec.estate_id)
-        if blds is not None and len(blds) > 1 and blds["households"].sum() > 0:
-            rows.extend(_building_units(rec, blds, counts, base, problems))
             continue
         n_parts = math.ceil(counts["households"] / (max_households / 2))
         parts = split_polygon(rec.geometry, n_parts)

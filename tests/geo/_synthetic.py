@@ -52,7 +52,7 @@ def make_frames(seed: int = 0, *, n_communities: int = 1, nx: int = 6, ny: int =
                     for b in range(nb):
                         bx = x + (b % 4) * w / 4 + 2
                         by = y + (b // 4) * h / 3 + 2
-                        blds.append({"building_id": f"B{b + 1}", "estate_id": eid, "households": int(hb[b]),
+                        blds.append({"building_id": f"{eid}-B{b + 1}", "estate_id": eid, "households": int(hb[b]),
                                      "geometry": shapely.box(bx, by, bx + w / 4 - 6, by + h / 3 - 6)})
     communities = gpd.GeoDataFrame(comms, crs=CRS)
     estates = gpd.GeoDataFrame(ests, crs=CRS)

@@ -1,0 +1,159 @@
+"""``gridplan grid``: automatic party-building grids, or the plan in force imported and repaired.
+
+Writes the grids as RFC 7946 GeoJSON (WGS84) with their metrics as properties, the unit ->
+grid assignment as ``<out stem>_assignment.csv`` beside it, and prints a JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``grid`` subcommand."""
+    p = subparsers.add_parser(
+        "grid", help="divide every community into balanced, contiguous party-building grids",
+        description="Grid every community of a dataset (whole estates, large estates split by "
+                    "buildings), or import the plan in force (--from-plan) and repair it "
+                    "(--repair). Writes RFC 7946 GeoJSON grids with metrics, a unit -> grid CSV "
+                    "beside it, and prints a JSON summary.")
+    p.add_argument("--data", required=True, type=Path, metavar="DIR_OR_GPKG",
+                   help="dataset folder, GeoPackage or .zip (communities and estates required)")
+    p.add_argument("--datum", default=None, help="datum of the data (WGS84, CGCS2000, GCJ-02, BD-09, EPSG:x)")
+    p.add_argument("--min-households", type=int, default=None, help="households per grid, minimum (300)")
+    p.add_argument("--max-households", type=int, default=None, help="households per grid, maximum (500)")
+    p.add_argument("--size-by", choices=("households", "party_members"), default="households",
+                   help="count the size rule applies to (party_members: 15-40 per grid)")
+    p.add_argument("--min-party", type=int, default=None, help="party members per grid, minimum (15)")
+    p.add_argument("--max-party", type=int, default=None, help="party members per grid, maximum (40)")
+    p.add_argument("--min-party-per-grid", type=int, default=None,
+                   help="party members a grid needs for a party group (3)")
+    p.add_argument("--balance", choices=("party_members", "households", "load"), default="party_members",
+                   help="second count balanced across a community's grids")
+    p.add_argument("--compactness", type=float, default=None, help="compactness weight (0.2)")
+    p.add_argument("--grids-per-community", type=int, default=None, metavar="N",
+                   help="fix the number of grids per community (default: from the size rule)")
+    p.add_argument("--whole-estates", action="store_true",
+                   help="never split estates below the maximum by their buildings")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same plan)")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run communities on this Dask distributed scheduler")
+    p.add_argument("--other-grids", type=Path, default=None, metavar="FILE",
+                   help="another department's grid layer: add a fusion report")
+    p.add_argument("--other-grids-as-barriers", action="store_true",
+                   help="treat the --other-grids boundaries as barriers when gridding")
+    p.add_argument("--from-plan", type=Path, default=None, metavar="GRIDS_FILE",
+                   help="import the plan in force (grid polygons with grid_id, name) instead of gridding")
+    p.add_argument("--repair", action="store_true",
+                   help="with --from-plan: bring out-of-rule grids into the band, fewest households moved")
+    p.add_argument("--out", required=True, type=Path, help="output GeoJSON of the grids")
+    p.set_defaults(func=run)
+
+
+def _params(args: argparse.Namespace) -> Any:
+    from geo.gridding import GridParams
+
+    given = {"min_households": args.min_households, "max_households": args.max_households,
+             "min_party_members": args.min_party, "max_party_members": args.max_party,
+             "min_party_per_grid": args.min_party_per_grid, "compactness_weight": args.compactness,
+             "n_grids": args.grids_per_community}
+    return GridParams(size_by=args.size_by, balance=args.balance, seed=args.seed,
+                      split_to_fit=not args.whole_estates,
+                      **{k: v for k, v in given.items() if v is not None})
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grid (or import and repair), write ``--out`` and the assignment CSV, print the summary."""
+    from geo.errors import Problem, ValidationError
+    from geo.io import load_layers, read_layer
+
+    t0 = time.perf_counter()
+    if args.repair and args.from_plan is None:
+        raise ValidationError([Problem("options", "--repair needs --from-plan.",
+                                       "pass the plan in force with --from-plan FILE")])
+    if args.other_grids_as_barriers and args.other_grids is None:
+        raise ValidationError([Problem("options", "--other-grids-as-barriers needs --other-grids.",
+                                       "pass the other grid layer with --other-grids FILE")])
+    params = _params(args)
+    layers = load_layers(args.data, datum=args.datum)
+    other = read_layer(args.other_grids, "other_grids") if args.other_grids is not None else None
+    barriers = None
+    if other is not None and args.other_grids_as_barriers:
+        from geo.fusion import barrier_lines
+
+        barriers = barrier_lines(other, layers.communities)
+    extra: dict[str, Any] = {}
+    if args.from_plan is not None:
+        plan, extra = _from_plan(args, layers, params, barriers)
+    else:
+        from geo.gridding import grid_communities
+
+        plan = grid_communities(layers, params, scheduler=args.scheduler, workers=args.workers,
+                                barriers=barriers).plan
+    summary = plan.summary()
+    summary.update(extra)
+    tiling = plan.tiling()
+    summary["tiling_ok"] = bool(tiling["ok"].all())
+    summary["max_tiling_area_error_rel"] = float(tiling["area_error_rel"].max()) if len(tiling) else 0.0
+    if other is not None:
+        summary["fusion"] = _fusion(plan, other, args.out)
+    summary.update(_write(plan, args, summary))
+    summary["seconds"] = round(time.perf_counter() - t0, 3)
+    from geo.export import json_safe
+
+    print(json.dumps(json_safe(summary), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _from_plan(args: argparse.Namespace, layers: Any, params: Any, barriers: Any) -> tuple[Any, dict[str, Any]]:
+    from geo.import_plan import import_plan, repair_plan
+    from geo.io import read_layer
+    from geo.units import build_units
+
+    units = build_units(layers, max_households=params.max_households, barriers=barriers)
+    grid_layer = read_layer(args.from_plan, "other_grids")
+    imp = import_plan(units, grid_layer, params=params)
+    extra: dict[str, Any] = {"imported": {
+        "file": str(args.from_plan), "cut_units": len(imp.cut_units), "absorbed_units": len(imp.absorbed),
+        "uncovered_m2": float(imp.uncovered["area_m2"].sum()) if len(imp.uncovered) else 0.0,
+        "overlap_m2": float(imp.overlaps["area_m2"].sum()) if len(imp.overlaps) else 0.0,
+        "renamed": imp.renamed, "share_in_band_before": imp.plan.summary()["share_in_band"]}}
+    plan = imp.plan
+    if args.repair:
+        rep = repair_plan(plan, params=params)
+        plan = rep.plan
+        extra["repair"] = {"households_moved": rep.households_moved, "units_moved": len(rep.moves),
+                           "fixed": list(rep.fixed), "still_out": rep.still_out,
+                           "moves": rep.moves.to_dict(orient="records")}
+    return plan, extra
+
+
+def _fusion(plan: Any, other: Any, out: Path) -> dict[str, Any]:
+    from geo.fusion import fusion_report, fusion_summary
+
+    report = fusion_report(plan, None, other)
+    path = out.with_name(f"{out.stem}_fusion.csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report.drop(columns="geometry", errors="ignore").to_csv(path, index=False, encoding="utf-8")
+    return {**fusion_summary(report), "csv": str(path)}
+
+
+def _write(plan: Any, args: argparse.Namespace, summary: dict[str, Any]) -> dict[str, str]:
+    from geo.export import make_metadata, write_geojson
+
+    grids = plan.grids().drop(columns=["max_unit_households", "max_unit_party_members"])
+    meta = make_metadata(parameters=plan.params, method="gridplan grid",
+                         source=str(args.data), share_in_band=summary["share_in_band"])
+    write_geojson(grids.reset_index(drop=True), args.out, metadata=meta)
+    units = plan.units.units
+    table = units[["unit_id", "estate_id", "building_id", "community_id", "households",
+                   "party_members", "residents"]].copy()
+    table.insert(1, "grid_id", table["unit_id"].map(plan.assignment))
+    csv = args.out.with_name(f"{args.out.stem}_assignment.csv")
+    table.to_csv(csv, index=False, encoding="utf-8")
+    return {"out": str(args.out), "assignment_csv": str(csv)}

@@ -1,0 +1,77 @@
+"""``gridplan grid`` end to end on a small synthetic dataset written as WGS84 GeoJSON."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from cli.main import main
+from tests.geo._synthetic import make_frames
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("grid_data")
+    comms, estates, buildings = make_frames(21, n_communities=2, nx=5, ny=4, big_estates=1)
+    comms.to_crs(4326).to_file(folder / "communities.geojson", driver="GeoJSON")
+    estates.to_crs(4326).to_file(folder / "estates.geojson", driver="GeoJSON")
+    buildings.to_crs(4326).to_file(folder / "buildings.geojson", driver="GeoJSON")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def gridded(data_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("grid_out") / "grids.geojson"
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["grid", "--data", str(data_dir), "--seed", "3", "--out", str(out)])
+    assert code == 0
+    return out, json.loads(buf.getvalue())
+
+
+def test_grid_writes_rfc7946_geojson_csv_and_summary(gridded):
+    out, summary = gridded
+    fc = json.loads(out.read_text(encoding="utf-8"))
+    assert fc["type"] == "FeatureCollection" and "crs" not in fc
+    props = fc["features"][0]["properties"]
+    for key in ("grid_id", "community_id", "households", "party_members", "in_band", "dev_pct",
+                "polsby_popper", "reock", "convex_hull_ratio", "contiguous", "issue"):
+        assert key in props
+    lon, lat = fc["features"][0]["geometry"]["coordinates"][0][0][:2]
+    assert 100 < lon < 140 and 20 < lat < 45
+    assert all(len(f["properties"]["grid_id"]) == 15 for f in fc["features"])
+    table = pd.read_csv(summary["assignment_csv"], dtype=str)
+    assert table["unit_id"].is_unique and table["grid_id"].notna().all()
+    assert set(table["grid_id"]) == {f["properties"]["grid_id"] for f in fc["features"]}
+    assert summary["n_grids"] == len(fc["features"])
+    assert summary["tiling_ok"] and summary["all_contiguous"]
+    assert summary["share_in_band"] >= 0.9
+
+
+def test_from_plan_repair_and_fusion_report(gridded, data_dir, tmp_path, capsys):
+    grids_file, _ = gridded
+    out = tmp_path / "again.geojson"
+    code = main(["grid", "--data", str(data_dir), "--from-plan", str(grids_file), "--repair",
+                 "--other-grids", str(grids_file), "--out", str(out)])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["imported"]["cut_units"] >= 0 and "repair" in summary
+    assert summary["fusion"]["n_grids"] == summary["n_grids"]
+    assert (tmp_path / "again_fusion.csv").exists()
+    assert gpd.read_file(out).crs.to_epsg() == 4326
+
+
+def test_bad_options_give_a_clear_message(data_dir, tmp_path, capsys):
+    code = main(["grid", "--data", str(data_dir), "--repair", "--out", str(tmp_path / "x.geojson")])
+    assert code == 2
+    assert "--repair needs --from-plan" in capsys.readouterr().err
+    code = main(["grid", "--data", str(data_dir), "--min-households", "600", "--out",
+                 str(tmp_path / "x.geojson")])
+    assert code == 2
+    assert "min_households" in capsys.readouterr().err
