@@ -190,6 +190,8 @@ class Dialect:
     name = "base"
     types: ClassVar[dict[str, str]] = {}
     lock_suffix = ""
+    #: DB-API placeholder for bulk inserts through ``exec_driver_sql``.
+    placeholder = "?"
 
     def geom_param(self, param: str) -> str:
         raise NotImplementedError
@@ -239,6 +241,7 @@ class PostgresDialect(Dialect):
     types: ClassVar[dict[str, str]] = {"pk": "BIGSERIAL PRIMARY KEY", "geom": "geometry(Geometry, 4326)",
              "real": "DOUBLE PRECISION", "blob": "BYTEA"}
     lock_suffix = " FOR UPDATE"
+    placeholder = "%s"
 
     def geom_param(self, param: str) -> str:
         return f"ST_GeomFromWKB(:{param}, 4326)"

@@ -39,6 +39,7 @@ from geo.errors import CRSError, Problem, ValidationError
 from geo.settings import (
     EXPORT_COORD_PRECISION,
     GCJ02,
+    NON_PERSONAL_ID_FIELDS,
     PERSONAL_FIELD_PATTERNS,
     PERSONAL_VALUE_PATTERNS,
     WGS84,
@@ -91,7 +92,8 @@ def drop_personal_fields(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     A column is personal when its name matches ``settings.PERSONAL_FIELD_PATTERNS`` (姓名,
     身份证, id_card, phone, 电话, mobile, member_name ...) or when any of its text values
     contains a resident ID number or a mobile phone number (``settings.PERSONAL_VALUE_PATTERNS``,
-    not part of a longer digit run, so 15-digit grid ids are safe).
+    not part of a longer digit run), except gridplan's own id columns
+    (``settings.NON_PERSONAL_ID_FIELDS``), which are kept whatever their values look like.
     The geometry column is never dropped. ``df`` is not modified.
 
     Parameters
@@ -113,7 +115,8 @@ def drop_personal_fields(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     geom_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df else None
     dropped = [
         str(c) for c in df.columns
-        if c != geom_name and (is_personal_field(c) or _has_personal_values(df[c]))
+        if c != geom_name and (is_personal_field(c) or (
+            c not in NON_PERSONAL_ID_FIELDS and _has_personal_values(df[c])))
     ]
     if dropped:
         log.warning("personal fields dropped before export: %s", ", ".join(dropped))

@@ -59,8 +59,16 @@ PERSONAL_FIELD_PATTERNS = (
     r"owner_?name", r"contact", r"birth", r"gender", r"home_?address", r"personal",
 )
 #: Values that are personal whatever the column is called: an 18-character resident ID
-#: number, an 11-digit mainland mobile number (optionally +86).
-PERSONAL_VALUE_PATTERNS = (r"\d{17}[\dXx]", r"(?:\+?86[- ]?)?1[3-9]\d{9}")
+#: number (region, birth date 18xx-20xx, sequence, check digit), an 11-digit mainland mobile
+#: number (optionally +86).
+PERSONAL_VALUE_PATTERNS = (
+    r"\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]",
+    r"(?:\+?86[- ]?)?1[3-9]\d{9}",
+)
+#: Identifier columns of gridplan's own layers: never taken for personal data by their values
+#: (a long numeric grid or building code can look like a phone or ID number).
+NON_PERSONAL_ID_FIELDS = ("grid_id", "unit_id", "estate_id", "building_id", "community_id",
+                          "facility_id", "candidate_id", "street_code", "community_code")
 #: Decimal places of WGS84 coordinates in exports (1e-7 degree is about 1 cm).
 EXPORT_COORD_PRECISION = 7
 #: Environment variable naming the plan store (a file path or a postgresql:// URL).

@@ -429,10 +429,11 @@ class Store:
              "history": json.dumps([json_safe(dict(e)) for e in rec.events], ensure_ascii=False),
              "n_grids": len(rec.grids), "n_units": len(rec.assignment)})
         key = {"plan": rec.name, "version": rec.version}
-        if rec.assignment:
-            conn.execute(text("INSERT INTO assignment (plan, version, unit_id, grid_id) "
-                              "VALUES (:plan, :version, :u, :g)"),
-                         [{**key, "u": str(u), "g": str(g)} for u, g in rec.assignment.items()])
+        if rec.assignment:  # the biggest table: straight to the driver's executemany
+            ph = self.dialect.placeholder
+            conn.exec_driver_sql(
+                f"INSERT INTO assignment (plan, version, unit_id, grid_id) VALUES ({ph}, {ph}, {ph}, {ph})",
+                [(rec.name, rec.version, str(u), str(g)) for u, g in rec.assignment.items()])
         self._insert_features(conn, "grids", rec.grids, key, grid_columns=True)
         if rec.posts is not None:
             self._insert_features(conn, "posts", rec.posts, key, grid_columns=False)
@@ -451,16 +452,17 @@ class Store:
         display = _display_geoms(gdf)
         wkb = [None if g is None else shapely.to_wkb(g, flavor="iso") for g in gdf.geometry.values]
         attrs = _row_attrs(gdf)
-        rows = []
-        for i in range(len(gdf)):
-            row = {**key, "r": i, "geom": d.geom_value(display[i]), "wkb": wkb[i], "a": attrs[i]}
-            if grid_columns:
-                rec = gdf.iloc[i]
-                for col in ("grid_id", "community_id", "name"):
-                    row[col] = None if col not in gdf or pd.isna(rec[col]) else str(rec[col])
-                for col in ("households", "party_members", "residents"):
-                    row[col] = _num(rec[col]) if col in gdf else None
-            rows.append(row)
+        rows = [{**key, "r": i, "geom": d.geom_value(display[i]), "wkb": wkb[i], "a": attrs[i]}
+                for i in range(len(gdf))]
+        if grid_columns:  # plain columns for QGIS / SQL users; attrs stays authoritative
+            for col in ("grid_id", "community_id", "name"):
+                values = gdf[col].tolist() if col in gdf else [None] * len(gdf)
+                for row, v in zip(rows, values, strict=True):
+                    row[col] = None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            for col in ("households", "party_members", "residents"):
+                values = gdf[col].tolist() if col in gdf else [None] * len(gdf)
+                for row, v in zip(rows, values, strict=True):
+                    row[col] = _num(v)
         cols = "plan, version, row_no, geom, geom_wkb, attrs"
         vals = f":plan, :version, :r, {d.geom_param('geom')}, :wkb, :a"
         if grid_columns:

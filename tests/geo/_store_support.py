@@ -6,6 +6,7 @@ untouched).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -57,8 +58,6 @@ def _run(cmd: list[str], as_user: list[str]) -> None:
 def pg_cluster() -> Iterator[str]:
     """A throwaway PostgreSQL cluster with PostGIS on a free loopback port; yields its URL.
 
-    Runs ``initdb`` in a temporary folder (as the ``postgres`` user when the tests run as
-    root), starts the server, creates the extension, and stops and deletes it afterwards.
     Skips with the reason outside CI when PostgreSQL/PostGIS are missing; fails in CI.
     """
     bindir = postgres_bindir()
@@ -66,6 +65,15 @@ def pg_cluster() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(INSTALL_HINT + " (CI is set: this test never skips)")
         pytest.skip(INSTALL_HINT)
+    with throwaway_cluster(bindir) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def throwaway_cluster(bindir: Path) -> Iterator[str]:
+    """Run ``initdb`` in a temporary folder (as the ``postgres`` user when running as root),
+    start the server on a free loopback port, create PostGIS; stop and delete it afterwards.
+    """
     base = Path(tempfile.mkdtemp(prefix="gridplan-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:

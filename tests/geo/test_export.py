@@ -279,3 +279,12 @@ def test_html_map_with_the_pinned_leaflet_is_offline(tmp_path, grids) -> None:
     text = to_html_map({"grids": grids}, tmp_path / "m.html").read_text()
     assert "L.map(" in text and "Leaflet" in text
     assert not re.findall(r'<(?:script|link)[^>]*(?:src|href)="https?://', text)
+
+
+def test_long_codes_are_not_taken_for_personal_data(grids) -> None:
+    codes = grids.assign(grid_id=["320211007001000123", "13812345678"],  # own id column: kept
+                         parcel_code=["320211007001000123", "320211007001000124"],  # not a birth date
+                         holder_id=["320211198512310018", "-"])  # a real-looking resident ID
+    clean, dropped = drop_personal_fields(codes)
+    assert dropped == ["holder_id"]
+    assert clean["grid_id"].tolist() == ["320211007001000123", "13812345678"]
