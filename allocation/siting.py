@@ -335,6 +335,8 @@ class _Model:
         self.radius = radius
         #: How the model was built (``from_layers``: distance method, candidate source ...).
         self.meta: dict[str, Any] = {}
+        #: The demand / site geometry when built by ``from_layers`` (``allocation._layers.SitingArrays``).
+        self.arrays: Any = None
 
     def __repr__(self) -> str:
         n, m = self.inputs.cost.shape
@@ -344,7 +346,7 @@ class _Model:
     @classmethod
     def from_layers(cls, layers: Layers, *, network: object = None, weight: str = "households",
                     candidates: Any = None, p: int | None = None, radius: float | None = None,
-                    capacities: Any = None, **kwargs: Any) -> Any:
+                    capacities: Any = None) -> Any:
         """Build the model from a :class:`~geo.schema.Layers` bundle (metric CRS).
 
         Demand = estates (representative points, weighted by ``weight``); existing
@@ -353,15 +355,20 @@ class _Model:
         already within ``radius`` (or all estates), else a grid of walkable network nodes.
         Distances come from :func:`geo.network.distance_matrix` (walking, or straight line
         x detour factor when no network is available; the method used is in ``.meta``).
+        ``capacities`` (p-median only): one per site, new candidates first, existing last.
+        LSCP and MCLP cut the distance search at ``radius``.
         """
         from allocation._layers import siting_arrays
 
+        if cls._needs_radius:
+            _check_radius(radius, cls.__name__)
         arrays = siting_arrays(layers, network=network, weight=weight, candidates=candidates,
-                               radius=radius)
+                               radius=radius, cutoff_m=radius if cls._needs_radius else None)
         model = cls.from_cost_matrix(arrays.cost, weights=arrays.weights, fixed=arrays.fixed, p=p,
                                      radius=radius, capacities=capacities, demand_ids=arrays.demand_ids,
-                                     candidate_ids=arrays.candidate_ids, **kwargs)
-        model.meta = arrays.meta
+                                     candidate_ids=arrays.candidate_ids)
+        model.meta = dict(arrays.meta)
+        model.arrays = arrays
         return model
 
     # result helpers ---------------------------------------------------------
@@ -449,6 +456,7 @@ class LSCP(_Model):
     """
 
     name = "lscp"
+    _needs_radius = True
 
     @classmethod
     def from_cost_matrix(cls, cost: Any, *, weights: Any = None, fixed: Any = None, p: int | None = None,
@@ -535,6 +543,7 @@ class MCLP(_Model):
     """
 
     name = "mclp"
+    _needs_radius = True
 
     @classmethod
     def from_cost_matrix(cls, cost: Any, *, weights: Any = None, fixed: Any = None, p: int | None = None,

@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "plan",
     "export",
     "grid",
+    "site",
 )
 
 
