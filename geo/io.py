@@ -30,7 +30,15 @@ import shapely
 from pyproj import CRS
 
 from geo import _validate as v
-from geo.crs import coords_to_wgs84, metric_crs_for, normalise_datum
+from geo.crs import (
+    bd09_to_wgs84,
+    coords_to_wgs84,
+    gcj02_to_wgs84,
+    metric_crs_for,
+    normalise_datum,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
+)
 from geo.errors import CRSError, Problem, UploadRejected, ValidationError
 from geo.schema import ID_FIELD, LAYER_NAMES, OPTIONAL, REQUIRED, REQUIRED_LAYERS, Layers
 from geo.settings import (
@@ -628,6 +636,49 @@ def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
     return out, problems
 
 
+#: Offsets tried when estates fall outside the communities: (shift applied to the estates'
+#: coordinates, what it means, the declaration that fixes it).
+_DATUM_SHIFTS = (
+    (gcj02_to_wgs84, "the estates look like GCJ-02 (Amap, Tencent) coordinates while the "
+     "communities are WGS84", "declare the estates' datum: --datum estates=GCJ-02"),
+    (bd09_to_wgs84, "the estates look like BD-09 (Baidu) coordinates while the communities are "
+     "WGS84", "declare the estates' datum: --datum estates=BD-09"),
+    (wgs84_to_gcj02, "the communities look like GCJ-02 (Amap, Tencent) coordinates while the "
+     "estates are WGS84", "declare the communities' datum: --datum communities=GCJ-02"),
+    (wgs84_to_bd09, "the communities look like BD-09 (Baidu) coordinates while the estates are "
+     "WGS84", "declare the communities' datum: --datum communities=BD-09"),
+)
+
+
+def _datum_mismatch_hint(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
+                         found: list[Problem]) -> list[Problem]:
+    """When many estates lie outside every community, say whether an offset datum explains it.
+
+    The estates' representative points are shifted by each GCJ-02 / BD-09 offset (in WGS84);
+    if one shift brings nearly all of them inside a community, the layers were given in
+    different datums and the hint names the declaration that fixes it.
+    """
+    outside = next((p for p in found if "outside every community" in p.message), None)
+    if outside is None or len(estates) < 3:
+        return []
+    points = _representative_points(estates).to_crs(WGS84)
+    comm = communities.to_crs(WGS84)
+    n_out = sum(c is None for c in _containing(points, comm, "community_id", len(estates)))
+    xy = shapely.get_coordinates(points.geometry.to_numpy())
+    best = None
+    for shift, meaning, fix in _DATUM_SHIFTS:
+        lon, lat = shift(xy[:, 0], xy[:, 1])
+        moved = points.set_geometry(gpd.points_from_xy(lon, lat, crs=WGS84))
+        left = sum(c is None for c in _containing(moved, comm, "community_id", len(estates)))
+        if best is None or left < best[0]:
+            best = (left, meaning, fix)
+    if best is None or n_out < 3 or best[0] > n_out / 4 or best[0] > 0.05 * len(estates):
+        return []
+    return [Problem("estates", f"{n_out} of {len(estates)} estates lie outside every community "
+                    f"as given, but only {best[0]} once shifted by the offset datum: {best[1]}.",
+                    best[2], severity="warning")]
+
+
 def _fill_residents(estates: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Estimate missing ``residents`` as households x :data:`RESIDENTS_PER_HOUSEHOLD`."""
     if "households" not in estates.columns:
@@ -801,7 +852,7 @@ def _reproject_and_link(prepared: dict[str, _Prepared]
         problems += v.check_overlaps(comm, "communities")
     if comm is not None and est is not None and "community_id" in comm.columns:
         est, more = _link_estates(comm, est)
-        problems += more
+        problems += more + _datum_mismatch_hint(comm, est, more)
     if est is not None:
         est, more = _fill_residents(est)
         problems += more

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pytest
 from shapely.geometry import box
 
 from cli.main import main
@@ -65,3 +66,14 @@ def test_check_on_the_bundled_demo(capsys):
     out = capsys.readouterr().out
     assert out.startswith("OK: layers loaded into EPSG:32651 (WGS 84 / UTM zone 51N); 0 warning(s).")
     assert "[communities] 38 feature(s)" in out
+
+
+def test_datum_per_layer_option():
+    from cli.check import datum_option
+
+    assert datum_option(None) is None
+    both = datum_option(["GCJ-02", "communities=WGS84"])
+    assert both["estates"] == "GCJ-02" and both["communities"] == "WGS84"
+    assert datum_option(["estates=BD-09"]) == {"estates": "BD-09"}
+    with pytest.raises(SystemExit, match="`roads` is not one of"):
+        datum_option(["roads=WGS84"])

@@ -422,3 +422,28 @@ def test_unknown_layer_names_refused(tmp_path):
                      "estates": tmp_path / "estates.geojson", "roads": tmp_path / "x.geojson"})
     with pytest.raises(ValidationError, match=r"is one file, not a dataset"):
         load_layers(tmp_path / "estates.geojson")
+
+
+def edge_estates() -> gpd.GeoDataFrame:
+    """Ten estates along the southern edge of the communities (within ~100 m of it)."""
+    geoms = [box(X0 + 0.0005 + 0.0019 * i, Y0 + 0.0008, X0 + 0.0015 + 0.0019 * i, Y0 + 0.0014)
+             for i in range(10)]
+    return gpd.GeoDataFrame({"estate_id": [f"e{i}" for i in range(10)], "households": [100] * 10,
+                             "party_members": [5] * 10}, geometry=geoms, crs="EPSG:4326")
+
+
+def test_datum_mismatch_between_layers_is_explained(tmp_path):
+    est = edge_estates()
+    gcj = est.set_geometry(est.geometry.map(lambda g: Polygon(
+        np.column_stack(wgs84_to_gcj02(*np.asarray(g.exterior.coords).T)))))
+    write(tmp_path, communities=communities(), estates=gcj)
+    err = load_error(tmp_path)
+    hint = [p for p in err.problems if "offset datum" in p.message]
+    assert len(hint) == 1
+    assert "estates look like GCJ-02" in hint[0].message and hint[0].fix.endswith("estates=GCJ-02")
+    layers = load_layers(tmp_path, datum={"estates": "GCJ-02"})
+    assert layers.estates["community_id"].notna().all()
+    # no hint when estates are simply misplaced
+    far = est.set_geometry(est.geometry.translate(0.05, 0.05))
+    err = load_error(write(tmp_path / "far", communities=communities(), estates=far))
+    assert not [p for p in err.problems if "offset datum" in p.message]
