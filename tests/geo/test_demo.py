@@ -171,9 +171,9 @@ def test_geojson_is_rfc7946(metadata):
     for name in LAYER_FILES:
         doc = json.loads((DEMO / f"{name}.geojson").read_text(encoding="utf-8"))
         assert "crs" not in doc
-        geom = shapely.from_geojson(json.dumps(doc["features"][0]["geometry"]))
-        if geom.geom_type == "Polygon":
-            assert geom.exterior.is_ccw
+        geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in doc["features"]])
+        polygons = geoms[shapely.get_type_id(geoms) == 3]
+        assert all(p.exterior.is_ccw and all(not r.is_ccw for r in p.interiors) for p in polygons)
     text = (DEMO / "estates.geojson").read_text(encoding="utf-8")
     decimals = [len(d) for d in re.findall(r"\[1[0-9.]+,3[0-9]\.([0-9]+)\]", text)]
     assert decimals and max(decimals) <= 7
@@ -185,7 +185,9 @@ def test_load_layers_reads_the_demo_without_problems():
     layers = load_layers(DEMO)
     assert len(layers.communities) == 38
     assert layers.network_path is not None and layers.network_path.name == "walk.graphml"
-    assert [p for p in layers.problems if p.severity == "error"] == []
+    assert layers.problems == ()
+    assert len(layers.estates) == len(gpd.read_file(DEMO / "estates.geojson"))
+    assert layers.crs.is_projected
 
 
 def test_scale_two_doubles_the_communities():
@@ -221,9 +223,14 @@ def test_apportion_is_exact_and_proportional():
     assert apportion(5, np.zeros(3)).tolist() == [2, 2, 1]
 
 
-def test_cli_demo_writes_the_same_files(tmp_path, regenerated):
-    from cli.main import main
+@pytest.mark.parametrize("command", ["gridplan demo", "python -m geo.demo"])
+def test_command_lines_write_the_same_files(tmp_path, regenerated, command, capsys):
+    from cli.main import main as gridplan
+    from geo.demo import main as geo_demo
 
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    run = gridplan if command == "gridplan demo" else geo_demo
+    args = ["--out", str(tmp_path / "out")]
+    assert run(["demo", *args] if command == "gridplan demo" else args) == 0
     for name in FILES:
-        assert (tmp_path / name).read_bytes() == (regenerated / name).read_bytes()
+        assert (tmp_path / "out" / name).read_bytes() == (regenerated / name).read_bytes()
+    assert "communities" in capsys.readouterr().out
