@@ -543,7 +543,9 @@ def _discover_gpkg(path: Path) -> dict[str, _Source]:
 def _discover_dir(folder: Path) -> tuple[dict[str, _Source], Path | None, list[Problem]]:
     found: dict[str, _Source] = {}
     problems: list[Problem] = []
-    files = sorted(f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in LAYER_EXTENSIONS)
+    files = sorted((f for f in folder.iterdir()
+                    if f.is_file() and f.suffix.lower() in LAYER_EXTENSIONS),
+                   key=lambda f: (f.stem, LAYER_EXTENSIONS.index(f.suffix.lower())))
     for f in files:
         layer = _layer_key(f.stem)
         if layer is None:

@@ -447,3 +447,11 @@ def test_datum_mismatch_between_layers_is_explained(tmp_path):
     far = est.set_geometry(est.geometry.translate(0.05, 0.05))
     err = load_error(write(tmp_path / "far", communities=communities(), estates=far))
     assert not [p for p in err.problems if "offset datum" in p.message]
+
+
+def test_two_files_for_one_layer_warned(tmp_path):
+    write(tmp_path, communities=communities(), estates=estates())
+    estates().iloc[:2].to_file(tmp_path / "estates.gpkg", layer="estates", driver="GPKG")
+    layers = load_layers(tmp_path)
+    assert len(layers.estates) == 2  # .gpkg comes first in LAYER_EXTENSIONS
+    assert any("both `estates.gpkg` and `estates.geojson`" in p.message for p in layers.problems)
