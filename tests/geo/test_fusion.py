@@ -127,3 +127,30 @@ def test_barrier_lines_outside_every_community_is_empty() -> None:
     communities = gpd.GeoDataFrame({"community_id": ["c1"]}, geometry=[box(1000, 1000, 1100, 1100)],
                                    crs=CRS)
     assert barrier_lines(_other(), communities).empty
+
+
+def test_plan_input_and_barriers_cut_adjacency() -> None:
+    from geo.gridding import GridParams, Plan
+    from geo.units import build_units_from_frames
+
+    comms = gpd.GeoDataFrame({"community_id": ["c1"], "name": ["c1"]}, geometry=[box(0, 0, 480, 120)], crs=CRS)
+    ests = gpd.GeoDataFrame(
+        {"estate_id": [f"e{i}" for i in range(4)], "households": [100, 250, 300, 400],
+         "party_members": [5, 5, 5, 5]},
+        geometry=[box(i * 120 + 10, 10, i * 120 + 110, 110) for i in range(4)], crs=CRS)
+    # the other department's boundary runs down the street between e1 and e2 (x = 240)
+    other = gpd.GeoDataFrame({"grid_id": ["W", "E"], "kind": ["police", "police"]},
+                             geometry=[box(0, 0, 240, 120), box(240, 0, 480, 120)], crs=CRS)
+    free = build_units_from_frames(comms, ests)
+    cut = build_units_from_frames(comms, ests, barriers=barrier_lines(other, comms))
+    assert "e2" in free.neighbors["e1"]
+    kinds = {(a, b): k for a, b, k in cut.edges[["unit_a", "unit_b", "kind"]].itertuples(index=False)}
+    assert kinds[("e0", "e1")] == "shared" and kinds[("e2", "e3")] == "shared"
+    # the shared edge across the barrier is cut; geo.units re-links the two halves as an island
+    assert kinds.get(("e1", "e2")) != "shared"
+    assert any("share no cell edge" in p.message for p in cut.problems)
+    plan = Plan(free, {"e0": "A", "e1": "A", "e2": "A", "e3": "B"}, {}, frozenset(), GridParams())
+    rep = fusion_report(plan, None, other).set_index("grid_id")
+    assert rep.loc["A", "dominant_other_id"] == "W"
+    assert rep.loc["A", "dominant_share"] == pytest.approx(350 / 650)
+    assert rep.loc["A", "n_other_grids"] == 2 and rep.loc["B", "n_other_grids"] == 1
