@@ -455,3 +455,41 @@ def test_two_files_for_one_layer_warned(tmp_path):
     layers = load_layers(tmp_path)
     assert len(layers.estates) == 2  # .gpkg comes first in LAYER_EXTENSIONS
     assert any("both `estates.gpkg` and `estates.geojson`" in p.message for p in layers.problems)
+
+
+def _save(fmt: str, folder: Path, frames: dict[str, gpd.GeoDataFrame]) -> Path:
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if fmt == "geojson":
+        return write(folder, **frames)
+    if fmt == "gpkg":
+        for name, gdf in frames.items():
+            gdf.to_file(folder / "data.gpkg", layer=name, driver="GPKG")
+        return folder / "data.gpkg"
+    with zipfile.ZipFile(folder / "data.zip", "w") as zf:
+        for name, gdf in frames.items():
+            gdf.to_file(folder / f"{name}.shp", encoding="utf-8")
+            for f in folder.glob(f"{name}.*"):
+                if f.suffix != ".zip":
+                    zf.write(f, f.name)
+    return folder / "data.zip"
+
+
+@shapefile_warnings
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "shpzip"])
+def test_round_trip_keeps_values_and_geometry(tmp_path, fmt):
+    frames = {"communities": communities(street=["太湖街道", "华庄街道"]),
+              "estates": estates(community_id=["c1", "c2", "c1"], name=["甲", "乙", "丙"]),
+              "facilities": facilities()}
+    layers = load_layers(_save(fmt, tmp_path, frames))
+    for name, original in frames.items():
+        back = layers.layer(name)
+        assert len(back) == len(original)
+        dist = back.geometry.hausdorff_distance(original.to_crs(back.crs).geometry.set_axis(back.index))
+        assert dist.max() < 0.01  # metres
+    est = layers.estates
+    assert est["households"].tolist() == [300, 200, 150]
+    assert est["name"].tolist() == ["甲", "乙", "丙"]
+    assert layers.communities["street"].tolist() == ["太湖街道", "华庄街道"]
+    assert layers.facilities["level"].tolist() == ["community", "post"]
