@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cli.plan import add_save_arguments, save_from_args
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``grid`` subcommand."""
@@ -52,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--repair", action="store_true",
                    help="with --from-plan: bring out-of-rule grids into the band, fewest households moved")
     p.add_argument("--out", required=True, type=Path, help="output GeoJSON of the grids")
+    add_save_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -103,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
     if other is not None:
         summary["fusion"] = _fusion(plan, other, args.out)
     summary.update(_write(plan, args, summary))
+    saved = save_from_args(args, plan)
+    if saved is not None:
+        summary["saved_plan"] = saved
     summary["seconds"] = round(time.perf_counter() - t0, 3)
     from geo.export import json_safe
 

@@ -29,12 +29,12 @@ def add_save_arguments(parser: argparse.ArgumentParser) -> None:
         add_store_argument(parser)
 
 
-def save_from_args(args: argparse.Namespace, plan: Any, **extra: Any) -> Any:
+def save_from_args(args: argparse.Namespace, plan: Any, **extra: Any) -> dict[str, Any] | None:
     """Save ``plan`` (a ``geo.gridding.Plan``) as the next version of ``args.save_plan``.
 
     Does nothing and returns ``None`` when ``--save-plan`` was not given. ``extra`` is
-    passed to :func:`geo.store.record_from_plan` (posts, staffing, message ...).
-    Prints where the plan went and returns the saved ``PlanRecord``.
+    passed to :func:`geo.store.record_from_plan` (posts, staffing, message ...). Prints
+    nothing (commands print JSON); returns ``{"name", "version", "store"}`` for the summary.
     """
     if not getattr(args, "save_plan", None):
         return None
@@ -44,8 +44,7 @@ def save_from_args(args: argparse.Namespace, plan: Any, **extra: Any) -> Any:
         record = record_from_plan(plan, args.save_plan, **extra)
         latest = store.latest_version(args.save_plan)
         saved = store.save(record.replace(version=latest), expected_version=latest)
-        print(f"saved plan `{saved.name}` version {saved.version} to {store.describe()}")
-    return saved
+        return {"name": saved.name, "version": saved.version, "store": store.describe()}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -151,7 +151,31 @@ def test_save_from_args(tmp_path: Path, capsys) -> None:
 
     store = tmp_path / "s.gpkg"
     args = parser.parse_args(["--save-plan", "cut", "--store", str(store)])
-    assert save_from_args(args, FakePlan()).version == 1
-    assert save_from_args(args, FakePlan()).version == 2  # next version of the same name
-    assert "saved plan `cut` version 2" in capsys.readouterr().out
+    assert save_from_args(args, FakePlan()) == {"name": "cut", "version": 1, "store": str(store)}
+    assert save_from_args(args, FakePlan())["version"] == 2  # next version of the same name
+    assert capsys.readouterr().out == ""  # commands print JSON: nothing else on stdout
     assert save_from_args(parser.parse_args([]), FakePlan()) is None
+    with open_store(store) as s:
+        assert s.load("cut", 2).parent == 1
+
+
+def test_grid_save_plan_then_show_and_export(tmp_path: Path, capsys) -> None:
+    from tests.geo._synthetic import make_frames
+
+    data = tmp_path / "data"
+    data.mkdir()
+    comms, estates, _ = make_frames(5, nx=4, ny=3)
+    comms.to_crs(4326).to_file(data / "communities.geojson", driver="GeoJSON")
+    estates.to_crs(4326).to_file(data / "estates.geojson", driver="GeoJSON")
+    store = tmp_path / "plans.gpkg"
+    for version in (1, 2):
+        assert main(["grid", "--data", str(data), "--out", str(tmp_path / "g.geojson"),
+                     "--save-plan", "synthetic", "--store", str(store)]) == 0
+        summary = json.loads(capsys.readouterr().out)  # stdout stays pure JSON
+        assert summary["saved_plan"] == {"name": "synthetic", "version": version, "store": str(store)}
+    with open_store(store) as s:
+        rec = s.load("synthetic")
+    assert rec.parent == 1 and rec.params["min_households"] == 300 and len(rec.grids) >= 1
+    assert main(["export", "--plan", "synthetic", "--format", "gpkg", "--out",
+                 str(tmp_path / "x.gpkg"), "--store", str(store)]) == 0
+    assert len(gpd.read_file(tmp_path / "x.gpkg", layer="grids")) == len(rec.grids)
