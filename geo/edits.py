@@ -462,10 +462,9 @@ class PlanEditor:
         self._require_unlocked([to_grid], "receive units")
         self._require_unlocked(donors, "give units away")
         nbrs = plan.units.neighbors
-        reach = members[to_grid] | set(units)
-        reached = set(components(reach, nbrs)[0]) if len(components(reach, nbrs)) == 1 else None
-        if reached is None:
-            cut_off = [u for u in units if u not in _reachable(members[to_grid], set(units), nbrs)]
+        reached = _reachable(members[to_grid], set(units), nbrs)
+        cut_off = [u for u in units if u not in reached]
+        if cut_off:
             u = cut_off[0]
             near = sorted({assign[v] for v in nbrs.get(u, ())} - {assign[u]})
             raise EditError(f"unit {u!r} is not adjacent to grid {to_grid} (its cell touches grids "

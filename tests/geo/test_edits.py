@@ -259,3 +259,19 @@ def test_new_grid_ids() -> None:
     assert new_grid_ids("police-7", ["police-7", "police-7-2"], 2) == ["police-7-3", "police-7-4"]
     with pytest.raises(EditError, match="no free 3-digit"):
         new_grid_ids(gid(999), [gid(999)], 1)
+
+
+def test_moves_into_and_out_of_a_grid_already_in_pieces() -> None:
+    graph = _graph()
+    assign = {u: gid(int(u.split("-")[1]) + 1) for u in graph.units.index}
+    assign["C1-3-0"] = gid(2)  # an imported grid 2 with a detached piece in column 3
+    plan = Plan(graph, assign, {}, frozenset(), GridParams())
+    ed = PlanEditor(plan)
+    res = ed.move("C1-3-1", gid(2))  # joins the detached piece: allowed
+    assert res.plan.assignment["C1-3-1"] == gid(2)
+    assert not res.grids.loc[gid(2), "contiguous"]
+    assert any("not contiguous" in v for v in res.violations)
+    # grid 2 is in two pieces; moving a unit out may not make a third one
+    with pytest.raises(EditError, match="would no longer be contiguous"):
+        ed.move("C1-1-1", gid(1))
+    assert ed.move("C1-3-1", gid(4)).plan.assignment["C1-3-1"] == gid(4)
