@@ -114,6 +114,7 @@ def check_upload(path_or_bytes: str | Path | bytes, name: str, *,
     if size > max_bytes:
         raise UploadRejected(f"`{name}` is {size / 1e6:.1f} MB, above the upload limit of "
                              f"{max_bytes / 1e6:.0f} MB; split the data or simplify geometries")
+    _check_magic(_head(path_or_bytes), ext, name)
     if ext == ".zip":
         source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
         try:
@@ -122,6 +123,27 @@ def check_upload(path_or_bytes: str | Path | bytes, name: str, *,
         except zipfile.BadZipFile as exc:
             raise UploadRejected(f"`{name}` is not a readable zip archive ({exc})") from exc
     return ext
+
+
+#: What each upload type must start with (after a UTF-8 byte-order mark and white space for
+#: text formats), so that a renamed executable or a wrong extension is refused before reading.
+_MAGIC = {".gpkg": (b"SQLite format 3\x00",), ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
+          ".geojson": (b"{",), ".json": (b"{",), ".graphml": (b"<",), ".osm": (b"<",)}
+
+
+def _head(path_or_bytes: str | Path | bytes, size: int = 64) -> bytes:
+    if isinstance(path_or_bytes, bytes):
+        return path_or_bytes[:size]
+    with open(path_or_bytes, "rb") as fh:
+        return fh.read(size)
+
+
+def _check_magic(head: bytes, ext: str, name: str) -> None:
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not any(text.startswith(m) if ext in (".geojson", ".json", ".graphml", ".osm")
+               else head.startswith(m) for m in _MAGIC[ext]):
+        raise UploadRejected(f"`{name}` does not look like a {ext} file (it starts with "
+                             f"{head[:8]!r}); upload the file itself, with its own extension")
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:

@@ -91,21 +91,24 @@ def test_not_a_zip(tmp_path):
     fake.write_bytes(b"not a zip at all")
     with pytest.raises(UploadRejected, match=r"not a readable zip archive"):
         safe_extract_zip(fake, tmp_path / "out")
-    with pytest.raises(UploadRejected, match=r"not a readable zip archive"):
+    with pytest.raises(UploadRejected, match=r"`fake.zip` does not look like a \.zip file"):
         check_upload(fake.read_bytes(), "fake.zip")
+    with pytest.raises(UploadRejected, match=r"not a readable zip archive"):
+        check_upload(b"PK\x03\x04 truncated", "cut.zip")
 
 
 def test_check_upload_size_and_type(tmp_path):
     assert check_upload(b"{}", "Estates.GeoJSON") == ".geojson"
+    assert check_upload(b"\xef\xbb\xbf\n {}", "bom.geojson") == ".geojson"
     assert check_upload(b"<graphml/>", "walk.graphml") == ".graphml"
     with pytest.raises(UploadRejected, match=r"unknown file type \.exe"):
         check_upload(b"MZ", "tool.exe")
     with pytest.raises(UploadRejected, match=r"unknown file type \.shp.*zipped"):
         check_upload(b"x", "estates.shp")
     with pytest.raises(UploadRejected, match=r"above the upload limit"):
-        check_upload(b"x" * 2000, "estates.geojson", max_bytes=1000)
+        check_upload(b"{" * 2000, "estates.geojson", max_bytes=1000)
     path = tmp_path / "e.geojson"
-    path.write_bytes(b"x" * 2000)
+    path.write_bytes(b"{" * 2000)
     with pytest.raises(UploadRejected, match=r"`e.geojson` is 0.0 MB, above the upload limit"):
         check_upload(path, "e.geojson", max_bytes=1000)
 
@@ -122,3 +125,24 @@ def test_gbk_member_names_decoded(tmp_path):
         assert zf.namelist() != ["社区.geojson"]  # what zipfile alone would show
     files = safe_extract_zip(archive, tmp_path / "out")
     assert [f.name for f in files] == ["社区.geojson"]
+
+
+@pytest.mark.parametrize(("content", "name"), [
+    (b"MZ\x90\x00", "estates.geojson"), (b"{}", "data.gpkg"), (b"SQLite format 3\x00", "a.zip"),
+    (b"PK\x03\x04", "walk.osm"),
+])
+def test_content_must_match_extension(content, name):
+    with pytest.raises(UploadRejected, match=r"does not look like a \.\w+ file"):
+        check_upload(content, name)
+
+
+def test_real_files_pass_the_content_check(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[Point(120.3, 31.5)], crs=4326)
+    gdf.to_file(tmp_path / "x.gpkg", driver="GPKG")
+    gdf.to_file(tmp_path / "x.geojson", driver="GeoJSON")
+    assert check_upload(tmp_path / "x.gpkg", "x.gpkg") == ".gpkg"
+    assert check_upload((tmp_path / "x.geojson").read_bytes(), "x.geojson") == ".geojson"
+    assert check_upload(make_zip(tmp_path / "x.zip", {"x.geojson": b"{}"}), "x.zip") == ".zip"
