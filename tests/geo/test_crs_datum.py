@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo.crs import (
     bd09_to_gcj02,
@@ -130,3 +132,11 @@ def test_normalise_datum(given, expected):
 def test_unknown_datum_refused():
     with pytest.raises(CRSError, match=r"`datum` 'mars-2' is not WGS84, CGCS2000, GCJ-02, BD-09"):
         normalise_datum("mars-2")
+
+
+@settings(max_examples=200, deadline=None)
+@given(lon=st.floats(73.0, 135.0), lat=st.floats(3.0, 53.5))
+def test_round_trip_property(lon, lat):
+    assert metres(*gcj02_to_wgs84(*wgs84_to_gcj02(lon, lat)), lon, lat) < 0.5
+    assert metres(*bd09_to_wgs84(*wgs84_to_bd09(lon, lat)), lon, lat) < 0.5
+    assert metres(*wgs84_to_gcj02(*gcj02_to_wgs84(lon, lat)), lon, lat) < 0.5
