@@ -3,9 +3,13 @@ the demo district broken and repaired."""
 
 from __future__ import annotations
 
+import contextlib
+
 import geopandas as gpd
 import pytest
 import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from geo.edits import PlanEditor, components
 from geo.errors import CRSError, EditError, ValidationError
@@ -302,3 +306,47 @@ def test_one_id_on_several_features_is_one_grid_and_party_view_repairs() -> None
     rep = repair_plan(_plan(graph, assign), params=params)
     assert rep.still_out == [] and rep.households_moved == 100
     assert rep.plan.params.size_by == "party_members"
+
+
+# --------------------------------------------------------------------------- repair properties
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hh=st.lists(st.integers(20, 260), min_size=20, max_size=20), data=st.data())
+def test_repair_properties(hh: list[int], data: st.DataObject) -> None:
+    graph = _graph(5, 4)
+    units = graph.units.assign(households=[float(h) for h in hh])
+    graph = type(graph)(units=units, edges=graph.edges, communities=graph.communities)
+    assign = _columns(graph)
+    plan = _plan(graph, assign)
+    # random valid boundary moves make a messy plan in force
+    ed = PlanEditor(plan)
+    for _ in range(data.draw(st.integers(0, 6))):
+        moves = sorted({(u, ed.plan.assignment[v]) for u in graph.units.index for v in graph.neighbors[u]
+                        if ed.plan.assignment[v] != ed.plan.assignment[u]})
+        u, to = data.draw(st.sampled_from(moves))
+        with contextlib.suppress(EditError):
+            ed.move(u, to)
+    start = ed.plan
+    unlocked = data.draw(st.sampled_from([None, "neighbours", "all"]))
+    res = repair_plan(start, unlocked=unlocked)
+    before, after = start.grids(), res.plan.grids()
+    lo, hi = start.params.band()
+
+    def violation(t):
+        return sum(max(0.0, lo - s, s - hi) for s in t["households"])
+
+    assert set(res.plan.assignment) == set(graph.units.index)
+    assert violation(after) <= violation(before) + 1e-9
+    for g in before.index[~before["issue"].str.contains("households|not contiguous")]:
+        if unlocked is None:
+            assert res.plan.members[g] == start.members[g], g  # compliant grids untouched
+        else:
+            assert bool(after.loc[g, "in_band"]) and bool(after.loc[g, "contiguous"]), g
+    for g in before.index[before["contiguous"]]:
+        if g in after.index:
+            assert after.loc[g, "contiguous"], g
+    moved = res.moves.set_index("unit_id")
+    for u, row in moved.iterrows():
+        assert start.assignment[u] == row["from_grid"] and res.plan.assignment[u] == row["to_grid"]
+    assert res.households_moved == pytest.approx(moved["households"].sum() if len(moved) else 0.0)
