@@ -55,6 +55,8 @@ LAYER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "community_id": ("社区编号", "社区id", "社区代码全称", "community_id", "comm_id", "cid"),
     },
 }
+#: Parts of a column name that mark a code rather than a name.
+_ID_HINTS = ("编号", "代码", "编码", "id", "code")
 #: Generic id columns, renamed to the layer's id field when it is the only candidate.
 GENERIC_ID = ("编号", "id", "代码", "code", "fid", "objectid", "序号")
 
@@ -166,6 +168,16 @@ def map_aliases(gdf: gpd.GeoDataFrame, layer: str
                                         f"is used and `{c}` is kept as an extra column.",
                                         f"drop or rename `{c}`", field=c, severity="warning"))
             continue
+        if len(candidates) > 1 and target.endswith("_id"):
+            # 所属社区 (a name) beside 社区编号 (a code): the code is the key
+            coded = [c for c in candidates if any(h in _norm(c) for h in _ID_HINTS)]
+            if len(coded) == 1:
+                others = ", ".join(f"`{c}`" for c in candidates if c != coded[0])
+                problems.append(Problem(layer, f"`{coded[0]}` is used as `{target}`; {others} "
+                                        "kept as extra column(s).", "none needed",
+                                        field=target, severity="warning"))
+                claimed.update(candidates)
+                candidates = coded
         if len(candidates) == 1:
             mapping[candidates[0]] = target
             claimed.add(candidates[0])

@@ -493,3 +493,12 @@ def test_round_trip_keeps_values_and_geometry(tmp_path, fmt):
     assert est["name"].tolist() == ["甲", "乙", "丙"]
     assert layers.communities["street"].tolist() == ["太湖街道", "华庄街道"]
     assert layers.facilities["level"].tolist() == ["community", "post"]
+
+
+def test_community_code_preferred_over_community_name(tmp_path):
+    est = estates().assign(所属社区=["甲社区", "乙社区", "甲社区"], 社区编号=["c1", "c2", "c1"])
+    layers = load_layers(write(tmp_path, communities=communities(), estates=est))
+    assert layers.aliases["estates"] == {"社区编号": "community_id"}
+    assert layers.estates["community_id"].tolist() == ["c1", "c2", "c1"]
+    assert "所属社区" in layers.estates.columns
+    assert any("`社区编号` is used as `community_id`" in p.message for p in layers.problems)
