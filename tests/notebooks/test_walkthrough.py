@@ -51,4 +51,5 @@ def test_walkthrough_executes(venv_kernel: str) -> None:
             if o.output_type in ("execute_result", "display_data") and "text/html" in o.get("data", {})]
     assert sum("leaflet" in h.lower() for h in html) >= 4  # the inline maps rendered
     assert "moved unit ('" in text  # an edit really happened
-    assert "geojson ['grids.geojson'" in text
+    assert "geojson ['grids.geojson', 'grids_posts.geojson']" in text  # posts exported too
+    assert "proven optimal" in text or "gap" in text  # the siting cell solved
