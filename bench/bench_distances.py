@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -129,7 +130,8 @@ def main() -> None:
                      "targets": args.targets, "cutoff_m": args.cutoff,
                      "points": "random nodes +-30 m" if near else "uniform over the extent",
                      "pairs_within_cutoff": int(np.isfinite(res.matrix_m).sum())},
-        "machine": {"python": platform.python_version(), "cpus_note": "2-core shared dev machine"},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "load_average_1m_at_end": round(os.getloadavg()[0], 2)},
         "graph_build_s": round(t_graph, 3),
         "walknetwork_build_s": round(build_s, 3),
         "gridplan_distance_matrix_s_median": round(matrix_s, 3),
