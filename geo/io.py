@@ -660,6 +660,30 @@ def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
     return out, problems
 
 
+#: Features of the point layers farther than this from every community are flagged, in metres.
+_FAR_M = 10_000.0
+
+
+def _far_from_communities(communities: gpd.GeoDataFrame, gdf: gpd.GeoDataFrame, layer: str
+                          ) -> list[Problem]:
+    """Features lying more than :data:`_FAR_M` beyond the communities' bounding box (metric CRS),
+    typically a point at (0, 0) or with a typing error in its coordinates."""
+    minx, miny, maxx, maxy = communities.total_bounds
+    pts = _representative_points(gdf)
+    x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    dist = np.hypot(np.maximum(0, np.maximum(minx - x, x - maxx)),
+                    np.maximum(0, np.maximum(miny - y, y - maxy)))
+    far = np.zeros(len(gdf), dtype=bool)
+    far[pts["row"].to_numpy()] = dist > _FAR_M
+    km = np.zeros(len(gdf))
+    km[pts["row"].to_numpy()] = dist / 1000
+    return v._features_problem(layer, far, v.feature_labels(gdf, layer),
+                               f"the feature lies more than {_FAR_M / 1000:.0f} km from every "
+                               "community; its coordinates look wrong.",
+                               "check the feature's coordinates", severity="warning", quote=False,
+                               values=[f"{k:,.0f} km" for k in km])
+
+
 #: Offsets tried when estates fall outside the communities: (shift applied to the estates'
 #: coordinates, what it means, the declaration that fixes it).
 _DATUM_SHIFTS = (
@@ -874,6 +898,9 @@ def _reproject_and_link(prepared: dict[str, _Prepared]
     comm, est, bld = frames["communities"], frames["estates"], frames["buildings"]
     if comm is not None:
         problems += v.check_overlaps(comm, "communities")
+        for name in ("buildings", "facilities", "candidates"):
+            if frames[name] is not None:
+                problems += _far_from_communities(comm, frames[name], name)
     if comm is not None and est is not None and "community_id" in comm.columns:
         est, more = _link_estates(comm, est)
         problems += more + _datum_mismatch_hint(comm, est, more)

@@ -502,3 +502,11 @@ def test_community_code_preferred_over_community_name(tmp_path):
     assert layers.estates["community_id"].tolist() == ["c1", "c2", "c1"]
     assert "所属社区" in layers.estates.columns
     assert any("`社区编号` is used as `community_id`" in p.message for p in layers.problems)
+
+
+def test_far_away_facility_warned(tmp_path):
+    fac = facilities().set_geometry([Point(0.0, 0.0), Point(X0 + 0.015, Y0 + 0.005)])
+    layers = load_layers(write(tmp_path, communities=communities(), estates=estates(),
+                               facilities=fac))
+    far = [p for p in layers.problems if "coordinates look wrong" in p.message]
+    assert len(far) == 1 and far[0].feature.startswith("`1` (") and far[0].layer == "facilities"
