@@ -40,7 +40,7 @@ from geo.crs import (
     wgs84_to_gcj02,
 )
 from geo.errors import CRSError, Problem, UploadRejected, ValidationError
-from geo.schema import ID_FIELD, LAYER_NAMES, OPTIONAL, REQUIRED, REQUIRED_LAYERS, Layers
+from geo.schema import LAYER_NAMES, OPTIONAL, REQUIRED, REQUIRED_LAYERS, Layers
 from geo.settings import (
     BD09,
     CGCS2000,
@@ -626,18 +626,9 @@ def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
                                 "`community_id` to the file to state it yourself",
                                 field="community_id", severity="warning"))
         return out, problems
-    given = estates["community_id"].to_numpy(dtype=object)
-    blank = np.array([c is None for c in given])
-    # Chinese tables often give the community's name (所属社区) rather than its code
-    names = communities.drop_duplicates("name", keep=False) if "name" in communities.columns else communities.iloc[0:0]
-    name_to_id = {str(n): c for n, c in zip(names.get("name", []), names["community_id"], strict=True)}
-    by_name = ~blank & np.array([g not in known and g in name_to_id for g in given], dtype=bool)
-    if by_name.any():
-        given = np.array([name_to_id[g] if f else g for g, f in zip(given, by_name, strict=True)],
-                         dtype=object)
-        problems += v._features_problem("estates", by_name, labels,
-                                        "`community_id` named the community; its id was used.",
-                                        "none needed", field="community_id", severity="warning")
+    blank = estates["community_id"].isna().to_numpy()
+    given, by_name, more = _ids_from_names(communities, estates["community_id"], labels)
+    problems += more
     if blank.any() or by_name.any():
         out["community_id"] = [i if g is None else g for g, i in zip(given, inside, strict=True)]
     if blank.any():
@@ -658,6 +649,29 @@ def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
                                     field="community_id", severity="warning", quote=False,
                                     values=[f"{g} vs {i}" for g, i in zip(given, inside, strict=True)])
     return out, problems
+
+
+def _ids_from_names(communities: gpd.GeoDataFrame, given: pd.Series, labels: list[str]
+                   ) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+    """Replace community names given as ``community_id`` (所属社区 = 华庄) by the ids.
+
+    Returns the ids, the mask of replaced values and the (warning) problem.
+    """
+    values = given.to_numpy(dtype=object)
+    known = set(communities["community_id"].dropna())
+    if "name" not in communities.columns:
+        return values, np.zeros(len(values), dtype=bool), []
+    unique = communities.drop_duplicates("name", keep=False)
+    name_to_id = dict(zip(unique["name"].astype(str), unique["community_id"], strict=True))
+    by_name = np.array([g is not None and g not in known and g in name_to_id for g in values],
+                       dtype=bool)
+    if not by_name.any():
+        return values, by_name, []
+    ids = np.array([name_to_id[g] if f else g for g, f in zip(values, by_name, strict=True)],
+                   dtype=object)
+    return ids, by_name, v._features_problem(
+        "estates", by_name, labels, "`community_id` named the community; its id was used.",
+        "none needed", field="community_id", severity="warning")
 
 
 #: Features of the point layers farther than this from every community are flagged, in metres.
@@ -969,7 +983,6 @@ def _totals(gdf: gpd.GeoDataFrame) -> str:
 
 __all__ = [
     "DEMO_DIR",
-    "ID_FIELD",
     "check_upload",
     "load_demo",
     "load_layers",
