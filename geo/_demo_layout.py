@@ -26,6 +26,10 @@ _MULTI_CELLS: dict[int, tuple[tuple[tuple[int, int], ...], ...]] = {
 }
 _JITTER_M = 14.0
 _PARCEL_W_M, _PARCEL_H_M = 175.0, 160.0  # target parcel size between lanes
+_CANAL_HALF_WIDTH_M = 12.0  # canals (河) are 24 m wide
+_CANAL_BANK_M = 6.0         # towpath between water and estate walls
+#: Canals crossing the district west to east: row of cells (in a district copy) -> name.
+CANAL_ROWS = {1: "华溪浜", 4: "清溪河"}
 _LANE_SETBACK_M = 8.0       # estate wall to lane centre line
 _ARTERIAL_SETBACK_M = 18.0  # estate wall to arterial centre line
 _BUILDING_MARGIN_M = 5.0    # building to estate wall
@@ -67,10 +71,16 @@ def _bilinear(corners: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (1 - u) * (1 - v) * nw + u * (1 - v) * ne + (1 - u) * v * sw + u * v * se
 
 
-def _splits(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n + 1`` increasing parameters from 0 to 1, interior ones jittered."""
+def _splits(rng: np.random.Generator, n: int, fixed_mid: bool = False) -> np.ndarray:
+    """``n + 1`` increasing parameters from 0 to 1, interior ones jittered.
+
+    With ``fixed_mid`` (``n`` even) the middle one stays at exactly 0.5, so that a canal along
+    it meets the canal of the next cell on their shared arterial.
+    """
     t = np.linspace(0.0, 1.0, n + 1)
     t[1:-1] += rng.uniform(-0.18, 0.18, n - 1) / n
+    if fixed_mid:
+        t[n // 2] = 0.5
     return t
 
 
@@ -222,12 +232,13 @@ def _shape_of(households: int) -> tuple[int, int]:
     return (2, 2)
 
 
-def _pack(rng: np.random.Generator, k: int, m: int, shapes: list[tuple[int, int]]
-          ) -> list[tuple[int, int, int, int, int]] | None:
+def _pack(rng: np.random.Generator, k: int, m: int, shapes: list[tuple[int, int]],
+          cut: int | None = None) -> list[tuple[int, int, int, int, int]] | None:
     """Place estates on a k x m parcel grid; None when they do not fit.
 
     Returns one ``(i, j, w, h, half)`` per estate: first parcel column and row, size in
-    parcels, and ``half`` = 0 for whole parcels, 1 or 2 for the west / east half.
+    parcels, and ``half`` = 0 for whole parcels, 1 or 2 for the north / south half. No
+    estate spans the parcel row boundary ``cut`` (a canal).
     """
     free = np.ones((k, m), dtype=bool)
     out: list[tuple[int, int, int, int, int] | None] = [None] * len(shapes)
@@ -244,7 +255,7 @@ def _pack(rng: np.random.Generator, k: int, m: int, shapes: list[tuple[int, int]
             continue
         ww = max(w, 1)
         spots = [(i, j) for i in range(k - ww + 1) for j in range(m - h + 1)
-                 if free[i:i + ww, j:j + h].all()]
+                 if free[i:i + ww, j:j + h].all() and not (cut is not None and j < cut < j + h)]
         if not spots:
             return None
         i, j = spots[int(rng.integers(len(spots)))]
@@ -333,15 +344,19 @@ class CellResult:
 
 
 def _packed(rng: np.random.Generator, width: float, height: float, shapes: list[tuple[int, int]],
-            what: str) -> tuple[int, int, list[tuple[int, int, int, int, int]]]:
-    """Parcel grid size and estate placement, refining the grid until the estates fit."""
+            what: str, canal: bool) -> tuple[int, int, list[tuple[int, int, int, int, int]]]:
+    """Parcel grid size and estate placement, refining the grid until the estates fit.
+
+    A cell with a canal keeps an even number of parcel rows, the canal between the middle two.
+    """
     k, m = max(2, round(width / _PARCEL_W_M)), max(2, round(height / _PARCEL_H_M))
+    m += m % 2 if canal else 0
     for attempt in range(40):
-        placed = _pack(rng, k, m, shapes)
+        placed = _pack(rng, k, m, shapes, m // 2 if canal else None)
         if placed is not None:
             return k, m, placed
         if attempt % 4 == 3:
-            k, m = (k + 1, m) if width / k >= height / m else (k, m + 1)
+            k, m = (k + 1, m) if width / k >= height / m else (k, m + 2 if canal else m + 1)
     raise InfeasibleError(f"demo: {what} cannot hold its estates; report this generator bug")
 
 
@@ -362,15 +377,29 @@ def _estate_ring(corners: np.ndarray, grid: np.ndarray, us: np.ndarray, vs: np.n
     return np.concatenate([top, right[1:], bottom[1:], left[1:-1]]), None
 
 
-def _lanes(grid: np.ndarray, owner: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, str]]:
-    """Interior parcel edges, except those inside an estate of several parcels."""
+def _lanes(grid: np.ndarray, owner: np.ndarray, canal: tuple[int, int, np.ndarray, np.ndarray] | None
+           ) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """Interior parcel edges, except those inside an estate of several parcels.
+
+    ``canal`` = (parcel row boundary, bridge column, north bank points, south bank points):
+    no lane runs along the canal, and lanes that reach it end on its banks, except at the
+    one footbridge of the cell.
+    """
     k, m = owner.shape
     out = []
     for i in range(1, k):
         for j in range(m):
             if owner[i - 1, j] < 0 or owner[i - 1, j] != owner[i, j]:
-                out.append((grid[i, j], grid[i, j + 1], "residential"))
+                a, b = grid[i, j], grid[i, j + 1]
+                if canal is not None and i != canal[1]:
+                    if j + 1 == canal[0]:
+                        b = canal[2][i]
+                    elif j == canal[0]:
+                        a = canal[3][i]
+                out.append((a, b, "residential"))
     for j in range(1, m):
+        if canal is not None and j == canal[0]:
+            continue
         for i in range(k):
             if owner[i, j - 1] < 0 or owner[i, j - 1] != owner[i, j]:
                 out.append((grid[i, j], grid[i + 1, j], "residential"))
@@ -378,22 +407,34 @@ def _lanes(grid: np.ndarray, owner: np.ndarray) -> list[tuple[np.ndarray, np.nda
 
 
 def cell(rng: np.random.Generator, corners: np.ndarray, community: Community,
-         households: int, p_large: float, taken: set[str], first_estate: int) -> CellResult:
+         households: int, p_large: float, taken: set[str], first_estate: int,
+         canal: str | None = None) -> CellResult:
     """Estates, buildings, free parcels and lanes of one lattice cell of a community.
 
     ``corners`` are the cell's NW, NE, SW, SE lattice nodes (metres); ``households`` its
     share of the community; ``taken`` the estate names already used (updated);
-    ``first_estate`` the community's next estate number.
+    ``first_estate`` the community's next estate number; ``canal`` the name of the canal
+    that crosses the cell from west to east at mid-height, if any.
     """
     width = float(np.linalg.norm(corners[1] - corners[0]))
     height = float(np.linalg.norm(corners[2] - corners[0]))
     sizes = _estate_sizes(rng, households, p_large)
-    k, m, placed = _packed(rng, width, height, [_shape_of(s) for s in sizes], community.name)
-    us, vs = _splits(rng, k), _splits(rng, m)
+    k, m, placed = _packed(rng, width, height, [_shape_of(s) for s in sizes], community.name,
+                           canal is not None)
+    us, vs = _splits(rng, k), _splits(rng, m, fixed_mid=canal is not None)
     grid = _bilinear(corners, us[:, None], vs[None, :])             # (k+1, m+1, 2)
-    cell_inner = shapely.Polygon(corners[[0, 1, 3, 2]]).buffer(-_ARTERIAL_SETBACK_M, join_style="mitre")
-    owner = -np.ones((k, m), dtype=int)
+    land = shapely.Polygon(corners[[0, 1, 3, 2]]).buffer(-_ARTERIAL_SETBACK_M, join_style="mitre")
     out = CellResult([], [], [], [])
+    water = None
+    if canal is not None:  # water first: estates keep off its banks
+        dv = _CANAL_HALF_WIDTH_M / height
+        north = _bilinear(corners, us, np.full(k + 1, 0.5 - dv))
+        south = _bilinear(corners, us, np.full(k + 1, 0.5 + dv))
+        water = (m // 2, int(rng.integers(1, k)), north, south)
+        channel = shapely.Polygon([north[0], north[-1], south[-1], south[0]])
+        out.landuse.append({"geometry": channel, "kind": "water", "name": canal})
+        land = land.difference(channel.buffer(_CANAL_BANK_M, join_style="mitre"))
+    owner = -np.ones((k, m), dtype=int)
     estate_names = names.estate_names(rng, len(sizes), community.name.split("-")[0], taken)
     for e, (spot, hh) in enumerate(zip(placed, sizes, strict=True)):
         i, j, w, h, _ = spot
@@ -401,7 +442,7 @@ def cell(rng: np.random.Generator, corners: np.ndarray, community: Community,
         ring, footway = _estate_ring(corners, grid, us, vs, spot)
         if footway is not None:
             out.segments.append((*footway, "footway"))
-        poly = shapely.Polygon(ring).buffer(-_LANE_SETBACK_M, join_style="mitre").intersection(cell_inner)
+        poly = shapely.Polygon(ring).buffer(-_LANE_SETBACK_M, join_style="mitre").intersection(land)
         estate_id = f"{community.community_id}E{first_estate + e:03d}"
         out.estates.append({"estate_id": estate_id, "name": estate_names[e],
                             "community_id": community.community_id, "households": hh,
@@ -410,11 +451,11 @@ def cell(rng: np.random.Generator, corners: np.ndarray, community: Community,
         out.buildings += [{"building_id": f"{estate_id}B{b:03d}", "estate_id": estate_id,
                            "kind": kind, "per_floor": per_floor, "geometry": box}
                           for b, box in enumerate(boxes, 1)]
-    out.segments += _lanes(grid, owner)
+    out.segments += _lanes(grid, owner, water)
     for i, j in zip(*np.nonzero(owner < 0), strict=True):
         parcel = shapely.Polygon(grid[[i, i + 1, i + 1, i], [j, j, j + 1, j + 1]])
         out.landuse.append({"geometry": parcel.buffer(-_LANE_SETBACK_M, join_style="mitre")
-                            .intersection(cell_inner)})
+                            .intersection(land)})
     return out
 
 

@@ -18,7 +18,9 @@ Construction, in a local transverse Mercator frame in metres:
    parks, schools, markets, factories. Estates are the parcels inset from the roads.
 4. Buildings are rows of south-facing slabs (about 60 x 12 m) or point towers (25 x 25 m)
    inside each estate; households and party members are apportioned exactly.
-5. The network is every arterial, lane and footway centre line, noded at every junction,
+5. Two canals cross the district west to east (water in the land-use layer); arterials
+   bridge them, one lane per cell crosses on a footbridge, the others end on the banks.
+6. The network is every arterial, lane and footway centre line, noded at every junction,
    both directions, lengths in metres.
 
 Run ``python -m geo.demo --out DIR [--scale N] [--seed S]``; the same seed and scale always
@@ -61,7 +63,7 @@ log = logging.getLogger(__name__)
 _Segment = tuple[np.ndarray, np.ndarray, str, str | None]   # a, b, highway, street name
 
 #: Bumped whenever the output for a given seed and scale changes.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 #: Centre of the demo district (WGS84 lon, lat): southern Wuxi.
 CENTRE_LON, CENTRE_LAT = 120.33, 31.49
 #: Published figures of the reference development zone that the counts follow.
@@ -217,8 +219,9 @@ def _community_layout(rng: np.random.Generator, c: _lay.Community, nodes: np.nda
     parts = _CommunityParts(row, [], [], [], [])
     shares = apportion(c.households, np.array([q.area for q in quads]))
     p_large = 0.3 if len(c.cells) == 4 else 0.04   # 天鹅湖花园 is mostly large estates
-    for q, share in zip(corners, shares, strict=True):
-        res = _lay.cell(rng, q, c, int(share), p_large, taken, len(parts.estates) + 1)
+    for (r, _), q, share in zip(c.cells, corners, shares, strict=True):
+        res = _lay.cell(rng, q, c, int(share), p_large, taken, len(parts.estates) + 1,
+                        _lay.CANAL_ROWS.get(r % _lay.ROWS))
         parts.estates += res.estates
         parts.buildings += res.buildings
         parts.landuse += res.landuse
@@ -318,7 +321,7 @@ def _community_centres(communities: list[_lay.Community], comm_rows: list[dict[s
         street_mid[key] = np.asarray(shapely.union_all([geoms[i] for i in ids]).centroid.coords[0])
     out = []
     for c in communities:
-        mine = [lu for lu in landuse if lu["community_id"] == c.community_id]
+        mine = [lu for lu in landuse if lu["community_id"] == c.community_id and "kind" not in lu]
         pts = shapely.get_coordinates(shapely.centroid([lu["geometry"] for lu in mine]))
         centre = mine[int(np.argmin(np.hypot(*(pts - street_mid[(c.tile, c.street_code)]).T)))]
         centre["kind"] = "public_service"
