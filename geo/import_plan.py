@@ -498,7 +498,8 @@ def repair_plan(plan: Plan, *, params: GridParams | None = None,
     net), ties broken by more violation removed, fewer households, then ids; when no single
     move helps, the best two-move chain through a third free grid is tried. Moves among
     out-of-rule grids are tried before moves involving unlocked compliant grids. It stops
-    when no move helps or after ``max_moves_per_grid`` moves per free grid; last, moved units
+    when no move helps or after ``max_moves_per_grid`` moves per free grid. Communities are
+    searched one by one (units never leave their community); last, moved units
     whose return breaks nothing go back to their first grid (largest first).
 
     Parameters
@@ -544,21 +545,16 @@ def repair_plan(plan: Plan, *, params: GridParams | None = None,
             raise ValidationError([Problem("plan", f"`unlocked` names grid(s) not in the plan: {unknown[:5]}",
                                            "name existing grid ids or pass unlocked='all'")])
     free = (set(grids) - compliant0 | opened) - set(plan.locked)
-    budget = max_moves_per_grid * max(len(free), 1)
     _reattach_pieces(state, free, lo, hi)
-    n = 0
-    while n < budget and any(_penalty(state.load[g], lo, hi) > 0 for g in free):
-        step = None
-        # Moves among out-of-rule grids first; compliant unlocked grids only when needed.
-        for pool in (free - compliant0, free):
-            step = _best_move(state, pool, compliant0, lo, hi) or _best_chain(state, pool, compliant0, lo, hi)
-            if step:
-                break
-        if not step:
-            break
-        for u, to in step:
-            state.move(u, to)
-            n += 1
+    # Communities are independent (units never leave theirs): search each one on its own,
+    # and only those holding a grid out of the band.
+    by_comm: dict[str, set[str]] = {}
+    for g in free:
+        by_comm.setdefault(state.comm[next(iter(state.members[g]))], set()).add(g)
+    for cid in sorted(by_comm):
+        pool_c = by_comm[cid]
+        if any(_penalty(state.load[g], lo, hi) > 0 for g in pool_c):
+            _search(state, pool_c, compliant0, lo, hi, budget=max_moves_per_grid * len(pool_c))
     _undo_needless(state, plan.assignment, free, lo, hi)
     new_assign = state.assign
     changed = sorted(u for u in new_assign if new_assign[u] != plan.assignment[u])
@@ -579,6 +575,24 @@ def repair_plan(plan: Plan, *, params: GridParams | None = None,
              for g in sorted(set(state.members) - after) if state.members[g]]
     return RepairResult(plan=new_plan, moves=moves, households_moved=float(moves["households"].sum()),
                         fixed=fixed, still_out=still, free=tuple(sorted(free)))
+
+
+def _search(state: _State, free: set[str], compliant0: set[str], lo: float, hi: float, *,
+            budget: int) -> None:
+    """Greedy boundary moves (then two-move chains) among ``free`` grids, at most ``budget``."""
+    n = 0
+    while n < budget and any(_penalty(state.load[g], lo, hi) > 0 for g in free):
+        step = None
+        # Moves among out-of-rule grids first; compliant unlocked grids only when needed.
+        for pool in (free - compliant0, free):
+            step = _best_move(state, pool, compliant0, lo, hi) or _best_chain(state, pool, compliant0, lo, hi)
+            if step:
+                break
+        if not step:
+            break
+        for u, to in step:
+            state.move(u, to)
+            n += 1
 
 
 def _reattach_pieces(state: _State, free: set[str], lo: float, hi: float) -> None:
