@@ -425,12 +425,10 @@ def cell(rng: np.random.Generator, corners: np.ndarray, community: Community,
     grid = _bilinear(corners, us[:, None], vs[None, :])             # (k+1, m+1, 2)
     land = shapely.Polygon(corners[[0, 1, 3, 2]]).buffer(-_ARTERIAL_SETBACK_M, join_style="mitre")
     out = CellResult([], [], [], [])
-    water = None
     if canal is not None:  # water first: estates keep off its banks
         dv = _CANAL_HALF_WIDTH_M / height
         north = _bilinear(corners, us, np.full(k + 1, 0.5 - dv))
         south = _bilinear(corners, us, np.full(k + 1, 0.5 + dv))
-        water = (m // 2, int(rng.integers(1, k)), north, south)
         channel = shapely.Polygon([north[0], north[-1], south[-1], south[0]])
         out.landuse.append({"geometry": channel, "kind": "water", "name": canal})
         land = land.difference(channel.buffer(_CANAL_BANK_M, join_style="mitre"))
@@ -451,6 +449,13 @@ def cell(rng: np.random.Generator, corners: np.ndarray, community: Community,
         out.buildings += [{"building_id": f"{estate_id}B{b:03d}", "estate_id": estate_id,
                            "kind": kind, "per_floor": per_floor, "geometry": box}
                           for b, box in enumerate(boxes, 1)]
+    water = None
+    if canal is not None:  # a footbridge where lanes reach the canal from both sides
+        jc = m // 2
+        ends = [i for i in range(1, k) if all(owner[i - 1, j] < 0 or owner[i - 1, j] != owner[i, j]
+                                              for j in (jc - 1, jc))]
+        bridge = ends[int(rng.integers(len(ends)))] if ends else -1
+        water = (jc, bridge, north, south)
     out.segments += _lanes(grid, owner, water)
     for i, j in zip(*np.nonzero(owner < 0), strict=True):
         parcel = shapely.Polygon(grid[[i, i + 1, i + 1, i], [j, j, j + 1, j + 1]])

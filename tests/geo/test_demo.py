@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from pyproj import Geod
@@ -234,3 +235,20 @@ def test_command_lines_write_the_same_files(tmp_path, regenerated, command, caps
     for name in FILES:
         assert (tmp_path / "out" / name).read_bytes() == (regenerated / name).read_bytes()
     assert "communities" in capsys.readouterr().out
+
+
+def test_canals_are_crossed_only_on_bridges(layers):
+    import osmnx as ox
+
+    water = layers["landuse"][layers["landuse"]["kind"] == "water"]
+    assert len(water) >= 16  # two canals across the 8 columns of cells
+    assert not layers["estates"].sindex.query(water.geometry, predicate="intersects").size
+    edges = ox.graph_to_gdfs(ox.load_graphml(DEMO / "walk.graphml"), nodes=False).to_crs(METRIC)
+    wet = edges.intersection(shapely.union_all(water.geometry.values)).length
+    crossing = edges[wet > 1.0]  # lanes that end on a bank only touch the water
+    assert set(crossing["highway"]) <= {"primary", "secondary", "residential"}
+    lanes = crossing[crossing["highway"] == "residential"].reset_index()
+    assert len(lanes) % 4 == 0  # a footbridge: two lane edges meeting mid-canal, both directions
+    assert 0 < len(lanes) // 4 <= len(water)
+    mid = pd.concat([lanes["u"], lanes["v"]]).value_counts()
+    assert (mid[mid == 4].size == len(lanes) // 4)  # its middle node is on no other lane
