@@ -1,4 +1,4 @@
-"""Planner edits on a grid plan: move, merge, split, lock, unlock, rename, undo, redo, re-optimise.
+"""Planner edits on a grid plan: move, merge, split, lock, unlock, rename, re-optimise, repair, undo, redo.
 
 A :class:`~geo.gridding.Plan` is an immutable value (the assignment ``unit -> grid``, names,
 locks, parameters). :class:`PlanEditor` applies one edit at a time, each giving a *new* plan,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 #: Spanning trees tried per cut when splitting a grid (bounded; the best balance is kept).
 SPLIT_TREES = 64
 #: Operations an event may name.
-OPS = ("move", "merge", "split", "lock", "unlock", "rename", "reoptimise", "undo", "redo")
+OPS = ("move", "merge", "split", "lock", "unlock", "rename", "reoptimise", "repair", "undo", "redo")
 
 
 # --------------------------------------------------------------------------- result
@@ -626,6 +626,29 @@ class PlanEditor:
                             added=set(new_plan.members) - set(self.plan.members),
                             removed=set(self.plan.members) - set(new_plan.members))
 
+    def repair(self, unlocked: Iterable[str] | str | None = None) -> EditResult:
+        """Bring out-of-rule grids back into the band with the fewest households moved.
+
+        Runs :func:`geo.import_plan.repair_plan` on the current plan (planner locks respected,
+        compliant grids left alone unless ``unlocked``); one undoable edit.
+
+        Parameters
+        ----------
+        unlocked : iterable of grid ids, "neighbours", "all", or None
+            Compliant grids the repair may also change (see :func:`~geo.import_plan.repair_plan`).
+        """
+        from geo.import_plan import repair_plan
+
+        if unlocked is not None and not isinstance(unlocked, str):
+            unlocked = sorted(unlocked)
+        rep = repair_plan(self.plan, unlocked=unlocked)
+        touched = set(rep.moves["from_grid"]) | set(rep.moves["to_grid"])
+        event: dict[str, Any] = {"op": "repair", "unlocked": unlocked}
+        result = self._commit(rep.plan, event, touched=touched, moved=rep.households_moved)
+        result.edit["repair"] = {"moves": rep.moves.to_dict("records"), "still_out": rep.still_out,
+                                 "fixed": list(rep.fixed)}
+        return result
+
     # ---------------------------------------------------------------- history
     def undo(self) -> EditResult:
         """Go back to the exact previous plan.
@@ -687,6 +710,8 @@ class PlanEditor:
 
                 params = GridParams(**event["params"])
             return self.reoptimise(params)
+        if op == "repair":
+            return self.repair(event.get("unlocked"))
         if op == "undo":
             return self.undo()
         if op == "redo":

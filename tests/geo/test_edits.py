@@ -275,3 +275,20 @@ def test_moves_into_and_out_of_a_grid_already_in_pieces() -> None:
     with pytest.raises(EditError, match="would no longer be contiguous"):
         ed.move("C1-1-1", gid(1))
     assert ed.move("C1-3-1", gid(4)).plan.assignment["C1-3-1"] == gid(4)
+
+
+def test_repair_as_an_undoable_edit() -> None:
+    graph = _graph(hh=120)  # columns of 360 households
+    plan = _column_plan(graph)
+    ed = PlanEditor(plan)
+    ed.move("C1-1-2", gid(1))
+    broken = ed.move("C1-1-1", gid(1)).plan  # grid 1: 600, grid 2: 120
+    res = ed.repair()
+    assert res.event == {"op": "repair", "unlocked": None}
+    assert res.touched == (gid(1), gid(2)) and res.violations == []
+    assert res.summary["households_moved"] == 240 and res.summary["repair"]["still_out"] == []
+    assert res.plan.grids()["in_band"].all()
+    assert ed.undo().plan is broken
+    again = PlanEditor.replay(plan, [*ed.events, {"op": "redo"}])
+    assert again.plan.assignment == res.plan.assignment
+    assert PlanEditor(plan).repair(unlocked={gid(2)}).event["unlocked"] == [gid(2)]

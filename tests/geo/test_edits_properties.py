@@ -84,7 +84,7 @@ def _adjacent_pairs(plan: Plan) -> list[tuple[str, str]]:
     return sorted({(min(g, h), max(g, h)) for u, h in _boundary_moves(plan) for g in [plan.assignment[u]]})
 
 
-OPS = st.sampled_from(["move", "move", "move", "merge", "split", "lock", "unlock", "undo", "redo"])
+OPS = st.sampled_from(["move", "move", "move", "merge", "split", "lock", "unlock", "repair", "undo", "redo"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -113,6 +113,8 @@ def test_edit_sequences_keep_the_invariants(seed: int, ops: list[str], data: st.
             elif op in ("lock", "unlock"):
                 gs = data.draw(st.lists(st.sampled_from(sorted(before.members)), min_size=1, max_size=2))
                 res = ed.lock(gs) if op == "lock" else ed.unlock(gs)
+            elif op == "repair":
+                res = ed.repair(data.draw(st.sampled_from([None, "neighbours", "all"])))
             elif op == "undo":
                 res = ed.undo()
             else:
