@@ -28,7 +28,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -868,12 +868,16 @@ def grid_communities(layers_or_units: Layers | UnitGraph, params: GridParams | N
         graph = layers_or_units
     else:
         graph = build_units(layers_or_units, max_households=params.max_households, barriers=barriers)
-    tasks, locked_ids = _tasks(graph, params, locked_plan)
+    refine = params.split_to_fit and not isinstance(layers_or_units, UnitGraph)
+    # with refinement ahead, the whole-estate pass only has to show whether whole estates
+    # suffice: one restart of the search is enough there
+    first = replace(params, restarts=1) if refine else params
+    tasks, locked_ids = _tasks(graph, first, locked_plan)
     if workers is None and scheduler is None and len(graph.units) < SERIAL_UNIT_THRESHOLD:
         workers = 1
     outcomes = map_communities(grid_one_community, tasks, workers=workers, scheduler=scheduler,
                                progress=progress)
-    if params.split_to_fit and not isinstance(layers_or_units, UnitGraph):
+    if refine:
         graph, outcomes = _refine(layers_or_units, graph, params, tasks, outcomes, locked_ids,
                                   barriers=barriers, workers=workers, scheduler=scheduler)
     assignment, names = _assign_ids(graph, outcomes, locked_ids, locked_plan)

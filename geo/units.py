@@ -424,12 +424,12 @@ def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_househo
     """Units before tessellation: one row per unit with its footprint and counts."""
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
-    by_estate = dict(tuple(bld.groupby("estate_id"))) if bld is not None else {}
+    by_estate = _buildings_by_estate(bld) if bld is not None else {}
     for rec in est.itertuples(index=False):
         base = {"estate_id": rec.estate_id, "community_id": rec.community_id}
         counts = {c: float(getattr(rec, c)) for c in _COUNTS}
         blds = by_estate.get(rec.estate_id)
-        has_buildings = blds is not None and len(blds) > 1 and blds["households"].sum() > 0
+        has_buildings = blds is not None and len(blds["ids"]) > 1 and blds["households"].sum() > 0
         if has_buildings and counts["households"] > min(split_by_buildings_above, max_households):
             rows.extend(_building_units(rec, blds, counts, base, problems))
             continue
@@ -453,29 +453,44 @@ def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_househo
     return raw, problems
 
 
-def _building_units(rec: Any, blds: gpd.GeoDataFrame, counts: dict[str, float], base: dict[str, Any],
+def _buildings_by_estate(bld: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
+    """Buildings grouped by estate as plain arrays (ids, households, party members, geometry)."""
+    ids = bld["building_id"].to_numpy()
+    hh = bld["households"].to_numpy(dtype=float)
+    party = None
+    if "party_members" in bld.columns:
+        values = pd.to_numeric(bld["party_members"], errors="coerce").to_numpy(dtype=float)
+        party = values
+    geoms = bld.geometry.to_numpy()
+    out = {}
+    for eid, idx in bld.groupby("estate_id", sort=False).indices.items():
+        p = party[idx] if party is not None and not np.isnan(party[idx]).any() else None
+        out[str(eid)] = {"ids": ids[idx], "households": hh[idx], "party": p, "geometry": geoms[idx]}
+    return out
+
+
+def _building_units(rec: Any, blds: dict[str, Any], counts: dict[str, float], base: dict[str, Any],
                     problems: list[Problem]) -> list[dict[str, Any]]:
-    weights = blds["households"].to_numpy(dtype=float)
+    weights = blds["households"]
     shares = {c: _apportion(v, weights) for c, v in counts.items()}
-    if "party_members" in blds.columns and pd.to_numeric(blds["party_members"], errors="coerce").notna().all():
-        shares["party_members"] = _apportion(counts["party_members"],
-                                             pd.to_numeric(blds["party_members"]).to_numpy(dtype=float))
+    if blds["party"] is not None:
+        shares["party_members"] = _apportion(counts["party_members"], blds["party"])
     if abs(weights.sum() - counts["households"]) > 0.01 * max(counts["households"], 1):
         problems.append(Problem("buildings", f"the buildings of estate {rec.estate_id!r} hold {weights.sum():.0f} "
                                 f"households, the estate {counts['households']:.0f}; the estate's counts were "
                                 "apportioned to its buildings.", "make building and estate counts agree",
                                 feature=rec.estate_id, severity="warning"))
-    estate_geom = rec.geometry
-    out = []
-    for i, b in enumerate(blds.itertuples(index=False)):
-        fp = b.geometry
-        if fp.geom_type in ("Polygon", "MultiPolygon"):
-            fp = shapely.intersection(fp, estate_geom) if estate_geom is not None else fp
-            if fp.is_empty:
-                fp = b.geometry.representative_point()
-        out.append({**base, "unit_id": f"{rec.estate_id}/{b.building_id}", "building_id": b.building_id,
-                    **{c: float(shares[c][i]) for c in _COUNTS}, "footprint": fp})
-    return out
+    geoms = blds["geometry"]
+    is_poly = shapely.get_type_id(geoms) >= 3
+    fps = geoms.copy()
+    if rec.geometry is not None and is_poly.any():
+        clipped = shapely.intersection(geoms[is_poly], rec.geometry)
+        empty = shapely.is_empty(clipped)
+        clipped[empty] = shapely.point_on_surface(geoms[is_poly][empty])
+        fps[is_poly] = clipped
+    return [{**base, "unit_id": f"{rec.estate_id}/{bid}", "building_id": bid,
+             **{c: float(shares[c][i]) for c in _COUNTS}, "footprint": fps[i]}
+            for i, bid in enumerate(blds["ids"])]
 
 
 def _finish_units(parts: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:

@@ -1,0 +1,171 @@
+"""Benchmark: gridplan's gridding engine against reference regionalisation methods.
+
+Part 1 (same units, one run): the demo's planning units (as the engine refines them) of the
+first communities holding about ``--units`` units; every method grids each community into
+the same number of grids as the engine (MaxP chooses its own number: it has a floor only).
+Reported per method: seconds (wall and CPU), share of grids within 300-500 households, max
+and mean |deviation| from the community mean (%), mean Polsby-Popper, cut edges and the
+share of contiguous grids. Skater is skipped above ``--skater-max-units`` units per
+community (it took 75 s on 200 units in ANCHORS.md).
+
+Part 2: the engine on the whole demo (units + gridding, median of ``--repeat``), the whole
+``gridplan grid`` command (wall, median), and, with ``--scale-dir``, a ``--scale 100`` demo
+(``python -m geo.demo --out DIR --scale 100``): total seconds and the slowest community.
+
+Run: ``.venv/bin/python bench/bench_gridding.py [--data data/boundaries] [--units 200]
+[--repeat 3] [--scale-dir /tmp/scale100] [--skip-baselines]``. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._baselines_grid import METHODS  # noqa: E402
+from geo.gridding import GridParams, Plan, grid_communities  # noqa: E402
+from geo.io import load_layers  # noqa: E402
+from geo.units import UnitGraph  # noqa: E402
+
+
+def _timed(fn: Any) -> tuple[Any, float, float]:
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - w, time.process_time() - c
+
+
+def subset(graph: UnitGraph, n_units: int) -> UnitGraph:
+    """The first communities (by id) holding at least ``n_units`` units together."""
+    sizes = graph.units.groupby("community_id").size().sort_index()
+    keep = list(sizes.index[: int((sizes.cumsum() < n_units).sum()) + 1])
+    units = graph.units[graph.units["community_id"].isin(keep)]
+    ids = set(units.index)
+    edges = graph.edges[graph.edges["unit_a"].isin(ids)].reset_index(drop=True)
+    comms = graph.communities.loc[keep]
+    return UnitGraph(units=units, edges=edges, communities=comms, problems=(),
+                     max_households=graph.max_households)
+
+
+def score(graph: UnitGraph, assignment: dict[str, str], params: GridParams) -> dict[str, Any]:
+    plan = Plan(graph, assignment, {}, frozenset(), params)
+    s = plan.summary()
+    grids = plan.grids()
+    return {"n_grids": s["n_grids"], "share_in_band": round(s["share_in_band"], 3),
+            "max_abs_dev_pct": round(s["max_abs_dev_pct"], 1),
+            "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 1),
+            "mean_polsby_popper": round(s["mean_polsby_popper"], 3), "cut_edges": s["cut_edges"],
+            "share_contiguous": round(float(grids["contiguous"].mean()), 3)}
+
+
+def compare(graph: UnitGraph, params: GridParams, skater_max: int, seed: int) -> dict[str, Any]:
+    res, wall, cpu = _timed(lambda: grid_communities(graph, params, workers=1))
+    plan = res.plan
+    k_of = plan.grids().groupby("community_id").size().to_dict()
+    out = {"gridplan engine": {"seconds": round(wall, 3), "cpu_seconds": round(cpu, 3),
+                               **score(graph, plan.assignment, params)}}
+    for name, fn in METHODS.items():
+        too_big = graph.units.groupby("community_id").size().max() > skater_max
+        if name == "spopt Skater" and too_big:
+            out[name] = {"skipped": f"a community has more than {skater_max} units (--skater-max-units)"}
+            continue
+        assignment: dict[str, str] = {}
+        w0, c0 = time.perf_counter(), time.process_time()
+        for cid, units in graph.units.groupby("community_id"):
+            ids = set(units.index)
+            edges = graph.edges[graph.edges["unit_a"].isin(ids)]
+            labels = fn(units, edges, int(k_of.get(cid, 1)), seed)
+            assignment.update({u: f"{cid}-{lab}" for u, lab in labels.items()})
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        out[name] = {"seconds": round(wall, 3), "cpu_seconds": round(cpu, 3),
+                     **score(graph, assignment, params)}
+    return out
+
+
+def demo_times(data: Path, repeat: int) -> dict[str, Any]:
+    layers, load_s, _ = _timed(lambda: load_layers(data))
+    walls, cpus = [], []
+    for _ in range(repeat):
+        res, w, c = _timed(lambda: grid_communities(layers, GridParams()))
+        walls.append(w)
+        cpus.append(c)
+    s = res.plan.summary()
+    slow = max(res.report, key=lambda r: r["seconds"])
+    cli = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeat):
+            w = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "cli.main", "grid", "--data", str(data), "--out",
+                            str(Path(tmp) / "grids.geojson")], check=True, capture_output=True, cwd=ROOT)
+            cli.append(time.perf_counter() - w)
+    return {"load_seconds": round(load_s, 3),
+            "engine_seconds_median": round(statistics.median(walls), 3),
+            "engine_cpu_seconds_median": round(statistics.median(cpus), 3),
+            "cli_wall_seconds_median": round(statistics.median(cli), 3),
+            "n_units": s["n_units"], "n_grids": s["n_grids"], "share_in_band": round(s["share_in_band"], 3),
+            "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 2), "max_abs_dev_pct": round(s["max_abs_dev_pct"], 1),
+            "mean_polsby_popper": round(s["mean_polsby_popper"], 3), "estates_split": s["estates_split"],
+            "slowest_community": {"community_id": slow["community_id"], "seconds": round(slow["seconds"], 3)}}
+
+
+def scale_times(folder: Path) -> dict[str, Any]:
+    layers, load_s, _ = _timed(lambda: load_layers(folder))
+    res, wall, cpu = _timed(lambda: grid_communities(layers, GridParams()))
+    s = res.plan.summary()
+    slow = max(res.report, key=lambda r: r["seconds"])
+    refined = sum(1 for r in res.report if r.get("refined"))
+    return {"folder": str(folder), "estates": len(layers.estates), "communities": len(layers.communities),
+            "load_seconds": round(load_s, 3), "engine_seconds": round(wall, 3),
+            "engine_cpu_seconds_this_process": round(cpu, 3), "n_units": s["n_units"],
+            "n_grids": s["n_grids"], "share_in_band": round(s["share_in_band"], 4),
+            "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 2),
+            "mean_polsby_popper": round(s["mean_polsby_popper"], 3), "communities_refined": refined,
+            "slowest_community": {"community_id": slow["community_id"], "seconds": round(slow["seconds"], 3),
+                                  "n_units": slow["n_units"]}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT / "data" / "boundaries")
+    ap.add_argument("--units", type=int, default=200, help="units of the comparison subset")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--skater-max-units", type=int, default=120)
+    ap.add_argument("--scale-dir", type=Path, default=None)
+    ap.add_argument("--skip-baselines", action="store_true")
+    args = ap.parse_args()
+    params = GridParams(seed=args.seed)
+    out: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": _cpus()}}
+    if not args.skip_baselines:
+        layers = load_layers(args.data)
+        graph = subset(grid_communities(layers, params).plan.units, args.units)
+        out["same_units"] = {"n_units": len(graph.units), "n_communities": len(graph.communities),
+                             "households": float(graph.units["households"].sum()),
+                             "methods": compare(graph, params, args.skater_max_units, args.seed)}
+        eng = out["same_units"]["methods"]["gridplan engine"]
+        mp = out["same_units"]["methods"].get("spopt MaxPHeuristic (floor 300)", {})
+        if mp.get("seconds"):
+            out["same_units"]["maxp_over_engine_time"] = round(mp["seconds"] / max(eng["seconds"], 1e-9), 1)
+    out["demo"] = demo_times(args.data, args.repeat)
+    if args.scale_dir is not None:
+        out["scale"] = scale_times(args.scale_dir)
+    print(json.dumps(out, indent=2, default=str))
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    main()
