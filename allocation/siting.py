@@ -707,36 +707,74 @@ class PMedian(_Model):
         warm = _h.interchange(cost, w, d_fix, _h.greedy_median(cost, w, d_fix, p),
                               time_budget=min(5.0, 0.1 * time_limit))
         warm_obj = _median_value(cost, w, d_fix, warm)
-        _say(progress, f"p-median: warm start {warm_obj:g}; building the radius formulation")
-        rm = _f.pmedian_radius(cost, w, d_fix, p)
-        y0 = np.zeros(cost.shape[1])
-        y0[warm] = 1.0
-        d_open = np.minimum(d_fix, cost[:, warm].min(axis=1))
-        build = time.perf_counter() - t0
-        _say(progress, f"p-median: {rm.problem.shape[0]} rows x {rm.problem.shape[1]} columns "
-                       f"({rm.level_value.size} of {rm.n_levels_full} distance levels kept)")
-        out = solve_mip(rm.problem, time_limit=max(time_limit - build, 0.01), start=rm.start(y0, d_open))
-        sel = warm
-        if out.x is not None:
-            cand = np.flatnonzero(out.x[: cost.shape[1]] > 0.5)
-            if cand.size == p and _median_value(cost, w, d_fix, cand) <= warm_obj:
-                sel = cand
+        lag, closed, opened = -np.inf, np.zeros(cost.shape[1], bool), np.zeros(cost.shape[1], bool)
+        if np.isfinite(warm_obj):
+            lag, closed, opened = _h.lagrangian_median(cost, w, d_fix, p, warm_obj,
+                                                       time_budget=min(10.0, 0.2 * time_limit))
+        _say(progress, f"p-median: warm start {warm_obj:g}, Lagrangian bound {lag:g}: "
+                       f"{int(closed.sum())} sites ruled out, {int(opened.sum())} forced open")
+        sel, out, rm, build = self._reduced_median(cost, w, d_fix, p, warm, closed, opened, t0, time_limit)
         objective = _median_value(cost, w, d_fix, sel)
-        bound = min(out.bound, objective) if math.isfinite(out.bound) else -float("inf")
-        status = _status(out.status, _rel_gap(objective, bound))
-        if status == "optimal":
-            bound = objective
         if not np.isfinite(objective):
             raise InfeasibleError(
                 f"PMedian: no choice of {p} new post(s) lets every demand point reach an open site. "
                 "Fix: raise `p` (--posts), add candidates, or check the network for disconnected parts.")
+        # sites outside the reduced model only lead to solutions worse than the warm start
+        reduced_bound = out.bound if out is not None else objective
+        bound = min(objective, max(lag, min(warm_obj, reduced_bound)))
+        proven = (out is None or out.status == "optimal") or _rel_gap(objective, bound) <= 1e-9
+        status = "optimal" if proven else "time_limit"
+        if status == "optimal":
+            bound = objective
+        stats: dict[str, Any] = {"warm_objective": warm_obj, "lagrangian_bound": lag,
+                                 "sites_ruled_out": int(closed.sum()), "sites_forced_open": int(opened.sum()),
+                                 "formulation": "radius (García, Labbé & Marín 2011) after Lagrangian fixing"}
+        if out is not None and rm is not None:
+            stats = _stats(rm.problem, out, build, levels=int(rm.level_value.size),
+                           levels_unreduced=rm.n_levels_full, **stats)
         return self._result(
             selected_cols=free[sel], objective=objective, bound=bound, status=status,
             seconds=time.perf_counter() - t0, excluded=excluded,
             message=note + f"{sel.size} new post(s): {_time_note(status, _rel_gap(objective, bound), time_limit)}.",
-            stats=_stats(rm.problem, out, build, warm_objective=warm_obj, levels=int(rm.level_value.size),
-                         levels_unreduced=rm.n_levels_full, formulation="radius (García, Labbé & Marín 2011)"),
+            stats=stats,
         )
+
+    @staticmethod
+    def _reduced_median(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray, p: int, warm: np.ndarray,
+                        closed: np.ndarray, opened: np.ndarray, t0: float,
+                        time_limit: float) -> tuple[np.ndarray, MipOutcome | None, Any, float]:
+        """Solve the radius formulation on the sites the Lagrangian bound could not rule out.
+
+        Returns the best selection (warm start if nothing better), the HiGHS outcome (None
+        when the bound already proved the warm start), the model and the build time.
+        """
+        warm_obj = _median_value(cost, w, d_fix, warm)
+        keep = ~closed
+        keep[warm] = True
+        if closed.sum() >= cost.shape[1] - p and not opened.any() and keep.sum() == p:
+            return warm, None, None, time.perf_counter() - t0  # only the warm start's sites remain
+        op = np.flatnonzero(opened & keep)
+        idx = np.flatnonzero(keep & ~opened)
+        d_fix2 = np.minimum(d_fix, cost[:, op].min(axis=1)) if op.size else d_fix
+        p2 = p - op.size
+        if p2 == 0:
+            cand = op
+            better = _median_value(cost, w, d_fix, cand) <= warm_obj
+            return (cand if better else warm), None, None, time.perf_counter() - t0
+        rm = _f.pmedian_radius(cost[:, idx], w, d_fix2, p2)
+        start = None
+        if np.isin(op, warm).all():
+            y0 = np.isin(idx, warm).astype(np.float64)
+            start = rm.start(y0, np.minimum(d_fix, cost[:, warm].min(axis=1)))
+        build = time.perf_counter() - t0
+        out = solve_mip(rm.problem, time_limit=max(time_limit - build, 0.01), start=start,
+                        options=_MEDIAN_OPTIONS)
+        sel = warm
+        if out.x is not None:
+            cand = np.concatenate([op, idx[out.x[: idx.size] > 0.5]])
+            if cand.size == p and _median_value(cost, w, d_fix, cand) <= warm_obj:
+                sel = np.sort(cand)
+        return sel, out, rm, build
 
     def _solve_capacitated(self, t0: float, time_limit: float, excluded: np.ndarray, note: str,
                            progress: Progress | None) -> SitingResult:
@@ -771,6 +809,15 @@ class PMedian(_Model):
                            f"{_time_note(status, _rel_gap(objective, bound), time_limit)}.",
             stats=_stats(problem, out, build, formulation="textbook capacitated, single source"),
         )
+
+
+#: HiGHS options for the reduced p-median: the warm start is already good, so HiGHS's own
+#: primal heuristics (RINS, RENS, feasibility jump ...) mostly cost time there.
+_MEDIAN_OPTIONS: dict[str, object] = {
+    "mip_heuristic_effort": 0.0, "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False, "mip_heuristic_run_zi_round": False,
+    "mip_heuristic_run_shifting": False, "mip_heuristic_run_feasibility_jump": False,
+}
 
 
 def _median_value(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray, sel: np.ndarray) -> float:
