@@ -252,3 +252,14 @@ def test_canals_are_crossed_only_on_bridges(layers):
     assert 0 < len(lanes) // 4 <= len(water)
     mid = pd.concat([lanes["u"], lanes["v"]]).value_counts()
     assert (mid[mid == 4].size == len(lanes) // 4)  # its middle node is on no other lane
+
+
+def test_landuse_lies_between_estates_inside_communities(layers):
+    lu, est = layers["landuse"], layers["estates"]
+    assert lu["landuse_id"].is_unique and lu.is_valid.all()
+    com = layers["communities"].set_index("community_id")
+    assert com.geometry.loc[lu["community_id"]].buffer(0.01).contains(lu.geometry, align=False).all()
+    assert not est.sindex.query(lu.geometry.buffer(-0.01), predicate="intersects").size
+    assert {"park", "school", "public_service", "water"} <= set(lu["kind"])
+    centres = layers["facilities"][layers["facilities"]["level"] != "post"]
+    assert not lu[lu["kind"] == "water"].sindex.query(centres.geometry, predicate="intersects").size
