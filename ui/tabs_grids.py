@@ -31,13 +31,15 @@ SEL_KEY = "sel_units"
 
 # --------------------------------------------------------------------------- cached engine calls
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def generate(_layers: Any, dataset_key: str, params: Any, _progress: Callable[[int, int], None] | None = None
-             ) -> Any:
-    """Grid every community of the dataset (cached per dataset and parameters)."""
+def generate(layers: Any, params: Any, progress: Callable[[int, int], None] | None = None) -> Any:
+    """Grid every community of the dataset.
+
+    Not cached on purpose: it reports progress to a page element, which a cached function
+    cannot replay; the plan it returns lives in session state for the rest of the session.
+    """
     from geo.gridding import grid_communities
 
-    return grid_communities(_layers, params, progress=_progress).plan
+    return grid_communities(layers, params, progress=progress).plan
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -195,7 +197,7 @@ def params_form(ctx: Context) -> None:
             def progress(done: int, total: int) -> None:
                 bar.progress(done / max(total, 1), text=f"{t('generating', lang)} {done}/{total}")
 
-            plan = generate(ctx.layers, ctx.key, params, _progress=progress)
+            plan = generate(ctx.layers, params, progress)
             bar.empty()
             start_plan(plan)
             st.success(t("generated", lang, n=len(set(plan.assignment.values()))))
