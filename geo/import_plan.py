@@ -143,7 +143,8 @@ def _grid_frame(grid_layer: gpd.GeoDataFrame, crs: Any, id_field: str, name_fiel
 
 
 def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: str = "cell",
-                     min_area_m2: float = FUSION_MIN_OVERLAP_M2) -> pd.DataFrame:
+                     min_area_m2: float = FUSION_MIN_OVERLAP_M2,
+                     overlapping: Iterable[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Which imported grid holds most of each unit, and how much.
 
     Parameters
@@ -157,6 +158,10 @@ def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: st
     min_area_m2 : float
         Overlaps below this area (m²) are ignored, so that a boundary drawn a little off
         the cells does not count as covering a unit.
+    overlapping : iterable of (grid id, grid id), optional
+        The pairs of grids that overlap (from :func:`coverage_gaps`). When given, a unit
+        lying wholly inside one grid is intersected only with the grids overlapping that
+        one (the others can only touch it), which saves most of the polygon intersections.
 
     Returns
     -------
@@ -175,8 +180,9 @@ def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: st
     left = gpd.GeoDataFrame({"row": np.arange(len(units))}, geometry=geoms, crs=units.crs)
     pairs = gpd.sjoin(left, grids[["grid_id", "geometry"]], predicate="intersects", how="inner")
     rows = pairs["row"].to_numpy()
-    inter = shapely.area(shapely.intersection(geoms[rows], grids.geometry.to_numpy()[pairs["index_right"].to_numpy()]))
+    grid_rows = pairs["index_right"].to_numpy()
     area = shapely.area(geoms)
+    inter = _pair_areas(geoms, grids, rows, grid_rows, area, overlapping)
     per = pd.DataFrame({"row": rows, "grid_id": pairs["grid_id"].to_numpy(), "area": inter})
     # Slivers below FUSION_MIN_OVERLAP_M2 (drawing noise along a shared boundary) do not count.
     per = per[per["area"] >= min_area_m2].sort_values(["row", "area", "grid_id"], ascending=[True, False, True])
@@ -192,6 +198,36 @@ def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: st
         out["share"] = np.where(tot > 0, dom_area / tot, 0.0)
         out["covered_share"] = np.where(area > 0, np.minimum(tot / area, 1.0), 0.0)
     out["n_grids"] = n.reindex(np.arange(len(units))).fillna(0).astype(int).to_numpy()
+    return out
+
+
+def _pair_areas(geoms: np.ndarray, grids: gpd.GeoDataFrame, rows: np.ndarray, grid_rows: np.ndarray,
+                area: np.ndarray, overlapping: Iterable[tuple[str, str]] | None) -> np.ndarray:
+    """Area (m²) of each (unit, grid) pair's intersection, skipping what cannot be positive."""
+    import shapely
+
+    gg = grids.geometry.to_numpy()
+    if overlapping is None or len(rows) == 0:
+        return shapely.area(shapely.intersection(geoms[rows], gg[grid_rows])) if len(rows) else np.array([])
+    gid = grids["grid_id"].to_numpy()
+    shapely.prepare(gg)  # shapely's own index inside each geometry; values unchanged
+    covered = shapely.covered_by(geoms[rows], gg[grid_rows])
+    cover_of = dict(zip(rows[covered], gid[grid_rows[covered]], strict=False))
+    listed = [(str(a), str(b)) for a, b in overlapping]
+    pairs = set(listed) | {(b, a) for a, b in listed}
+    out = np.zeros(len(rows))
+    need = np.ones(len(rows), dtype=bool)
+    for i, (r, g) in enumerate(zip(rows, grid_rows, strict=True)):
+        c = cover_of.get(r)
+        if c is None:
+            continue
+        if gid[g] == c:
+            out[i] = area[r]
+            need[i] = False
+        elif (c, gid[g]) not in pairs:
+            need[i] = False  # inside grid c, which this grid does not overlap: they only touch
+    if need.any():
+        out[need] = shapely.area(shapely.intersection(geoms[rows[need]], gg[grid_rows[need]]))
     return out
 
 
@@ -220,6 +256,9 @@ def coverage_gaps(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
     a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     m = a < b
     a, b = a[m], b[m]
+    if len(a):  # neighbours that only touch need no intersection
+        inner = shapely.relate_pattern(geoms[a], geoms[b], "T********")
+        a, b = a[inner], b[inner]
     inter = shapely.intersection(geoms[a], geoms[b]) if len(a) else np.array([], dtype=object)
     ov_area = shapely.area(inter) if len(a) else np.array([])
     k = ov_area >= min_area_m2
@@ -359,7 +398,11 @@ def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str
     params = params or GridParams()
     require_metric(units.units, "units")
     grids = _grid_frame(grid_layer, units.crs, id_field, name_field)
-    shares = unit_grid_shares(units.units, grids, by=by)
+    comms = (units.communities.reset_index(drop=True) if "community_id" in units.communities.columns
+             else units.communities.rename_axis("community_id").reset_index())
+    uncovered, overlaps = coverage_gaps(grids, comms)
+    shares = unit_grid_shares(units.units, grids, by=by,
+                              overlapping=zip(overlaps["grid_a"], overlaps["grid_b"], strict=True))
     assignment = {u: g for u, g in zip(shares["unit_id"], shares["grid_id"], strict=True) if g is not None}
     taken = set(grids["grid_id"])
     assignment, renamed = _nest(assignment, units.units, taken)
@@ -370,9 +413,6 @@ def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str
             names[new] = f"{names.get(old, old)} ({new.rsplit('-', 1)[-1] if '-' in new else new[-3:]})"
     used = set(assignment.values())
     empty = tuple(sorted(set(grids["grid_id"]) - used))
-    uncovered, overlaps = coverage_gaps(grids, units.communities.reset_index(drop=True)
-                                        if "community_id" in units.communities.columns
-                                        else units.communities.rename_axis("community_id").reset_index())
     cut = shares[(shares["grid_id"].notna()) & (shares["share"] < cut_share)].reset_index(drop=True)
     problems = _import_problems(cut, absorbed, uncovered, overlaps, renamed, empty) + problems
     plan = Plan(units, assignment, {g: n for g, n in names.items() if g in used}, frozenset(), params)

@@ -81,6 +81,11 @@ def test_import_reports_overlaps_and_empty_grids_in_any_crs() -> None:
     assert ov[["grid_a", "grid_b"]].values.tolist() == [["A", "B"]]
     assert ov["area_m2"].iloc[0] == pytest.approx(20 * 360, rel=1e-4)
     assert res.empty_grids == ("Z",)
+    # column 1's cells (x 120-240) lie inside A, and B covers their last 10 m too
+    cut = res.cut_units.set_index("unit_id")
+    assert cut.loc["C1-1-0", "grid_id"] == "A" and cut.loc["C1-1-0", "n_grids"] == 2
+    assert cut.loc["C1-1-0", "share"] == pytest.approx(120 / 130, rel=1e-3)
+    assert "C1-0-0" not in cut.index
     assert set(res.plan.assignment.values()) == {"A", "B"}
 
 
