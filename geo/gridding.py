@@ -861,30 +861,101 @@ def grid_communities(layers_or_units: Layers | UnitGraph, params: GridParams | N
         Communities without units appear in the report with their reason and get no grid.
     """
     from geo.executor import map_communities
-    from geo.units import build_units
 
     params = params or GridParams()
+    if locked_plan is not None and not isinstance(layers_or_units, UnitGraph):
+        layers_or_units = locked_plan.units  # locked grids name units of the plan's own graph
+    locked_ids: dict[str, list[str]] = {}
     if isinstance(layers_or_units, UnitGraph):
         graph = layers_or_units
+        tasks, locked_ids = _tasks(graph, params, locked_plan)
+        if workers is None and scheduler is None and len(graph.units) < SERIAL_UNIT_THRESHOLD:
+            workers = 1
+        outcomes = map_communities(grid_one_community, tasks, workers=workers, scheduler=scheduler,
+                                   progress=progress)
     else:
-        graph = build_units(layers_or_units, max_households=params.max_households, barriers=barriers)
-    refine = params.split_to_fit and not isinstance(layers_or_units, UnitGraph)
-    # with refinement ahead, the whole-estate pass only has to show whether whole estates
-    # suffice: one restart of the search is enough there
-    first = replace(params, restarts=1) if refine else params
-    tasks, locked_ids = _tasks(graph, first, locked_plan)
-    if workers is None and scheduler is None and len(graph.units) < SERIAL_UNIT_THRESHOLD:
-        workers = 1
-    outcomes = map_communities(grid_one_community, tasks, workers=workers, scheduler=scheduler,
-                               progress=progress)
-    if refine:
-        graph, outcomes = _refine(layers_or_units, graph, params, tasks, outcomes, locked_ids,
-                                  barriers=barriers, workers=workers, scheduler=scheduler)
+        graph, outcomes = _build_and_grid(layers_or_units, params, barriers=barriers, workers=workers,
+                                          scheduler=scheduler, progress=progress)
     assignment, names = _assign_ids(graph, outcomes, locked_ids, locked_plan)
     report = [o.report for o in outcomes] + _empty_reports(graph)
     locked = frozenset(locked_plan.locked) if locked_plan is not None else frozenset()
     plan = Plan(graph, assignment, names, locked, params, tuple(report))
     return GridResult(plan=plan, report=report)
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityJob:
+    """Payload of the whole per-community pipeline: frames in, units and grids out."""
+
+    frames: Any  # geo.units.CommunityFrames
+    params: GridParams
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityResult:
+    """Units of one community and its gridding outcome (None without units)."""
+
+    units: Any  # geo.units.CommunityUnits
+    outcome: CommunityOutcome | None
+
+
+def _build_and_grid(layers: Layers, params: GridParams, *, barriers: Any, workers: int | None,
+                    scheduler: Any, progress: Callable[[int, int], None] | None
+                    ) -> tuple[UnitGraph, list[CommunityOutcome]]:
+    """Validate once, then build units and grid each community in one job (in parallel)."""
+    from geo.executor import map_communities
+    from geo.units import assemble_units, prepare_frames
+
+    prepared = prepare_frames(layers.communities, layers.estates, layers.buildings, barriers=barriers,
+                              max_households=params.max_households)
+    jobs = [CommunityJob(frames, params) for frames in prepared.jobs()]
+    if workers is None and scheduler is None and len(prepared.estates) < SERIAL_UNIT_THRESHOLD:
+        workers = 1
+    results = map_communities(build_and_grid_community, jobs, workers=workers, scheduler=scheduler,
+                              progress=progress)
+    graph = assemble_units(prepared, [r.units for r in results], params.max_households)
+    return graph, [r.outcome for r in results if r.outcome is not None]
+
+
+def build_and_grid_community(job: CommunityJob) -> CommunityResult:
+    """Units, cells and grids of one community; refined by buildings when whole estates fail.
+
+    The whole-estate pass runs one restart (it only has to show whether whole estates
+    suffice). When a grid is left out of band or the mean deviation exceeds
+    :data:`~geo.settings.REFINE_MEAN_DEV_PCT` and ``params.split_to_fit``, estates above half
+    the minimum are split by their buildings and the community is gridded again with the full
+    search; the better plan is kept (fewer grids out of band, then smaller mean deviation).
+    """
+    from geo.units import community_units
+
+    p = job.params
+    piece = community_units(job.frames, max_households=p.max_households)
+    if piece.fatal or piece.units.empty:
+        return CommunityResult(piece, None)
+    first = replace(p, restarts=1) if p.split_to_fit else p
+    task = _piece_task(piece, first)
+    out = grid_one_community(task)
+    score = _score(task, out)
+    if not p.split_to_fit or (score[0] == 0 and score[1] <= REFINE_MEAN_DEV_PCT):
+        return CommunityResult(piece, out)
+    finer = community_units(job.frames, max_households=p.max_households,
+                            split_by_buildings_above=max(1, p.min_households // 2))
+    if finer.fatal or len(finer.units) <= len(piece.units):
+        return CommunityResult(piece, out)
+    task2 = _piece_task(finer, p)
+    out2 = grid_one_community(task2)
+    if _score(task2, out2) < score:
+        out2.report["refined"] = "estates split by buildings to meet the band"
+        return CommunityResult(finer, out2)
+    return CommunityResult(piece, out)
+
+
+def _piece_task(piece: Any, params: GridParams) -> CommunityTask:
+    from geo.units import finish_units
+
+    graph = UnitGraph(units=finish_units([piece.units], None), edges=piece.edges,
+                      communities=gpd.GeoDataFrame(), problems=())
+    return _tasks(graph, params, None)[0][0]
 
 
 def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
@@ -895,40 +966,6 @@ def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
     mean = sums.mean() if k else 0.0
     dev = float(np.abs(sums - mean).mean() / mean * 100) if mean > 0 else 0.0
     return int(((sums < lo - 1e-9) | (sums > hi + 1e-9)).sum()), dev
-
-
-def _finer_units(layers: Layers, community_ids: list[str], params: GridParams, barriers: Any) -> UnitGraph:
-    """Units of some communities with estates above half the minimum split by buildings."""
-    from geo.units import build_units_from_frames
-
-    est = layers.estates[layers.estates["community_id"].astype(str).isin(community_ids)]
-    comms = layers.communities[layers.communities["community_id"].astype(str).isin(community_ids)]
-    return build_units_from_frames(comms, est, layers.buildings, max_households=params.max_households,
-                                   barriers=barriers,
-                                   split_by_buildings_above=max(1, params.min_households // 2))
-
-
-def _refine(layers: Layers, graph: UnitGraph, params: GridParams, tasks: list[CommunityTask],
-            outcomes: list[CommunityOutcome], locked_ids: dict[str, list[str]], *, barriers: Any,
-            workers: int | None, scheduler: Any) -> tuple[UnitGraph, list[CommunityOutcome]]:
-    """Grid again, on estates split by buildings, the communities that whole estates fail."""
-    from geo.executor import map_communities
-
-    scores = {t.community_id: _score(t, o) for t, o in zip(tasks, outcomes, strict=True)}
-    bad = sorted(c for c, (n_out, dev) in scores.items()
-                 if (n_out > 0 or dev > REFINE_MEAN_DEV_PCT) and not locked_ids.get(c))
-    if not bad:
-        return graph, outcomes
-    finer = _finer_units(layers, bad, params, barriers)
-    tasks2, _ = _tasks(finer, params, None)
-    outs2 = map_communities(grid_one_community, tasks2, workers=workers, scheduler=scheduler)
-    better = {o.community_id: o for t, o in zip(tasks2, outs2, strict=True)
-              if _score(t, o) < scores[o.community_id]}
-    for o in better.values():
-        o.report["refined"] = "estates split by buildings to meet the band"
-    log.info("refined %d of %d communities by splitting estates", len(better), len(bad))
-    merged = graph.with_communities(finer, better)
-    return merged, [better.get(o.community_id, o) for o in outcomes]
 
 
 def _tasks(graph: UnitGraph, params: GridParams,

@@ -184,6 +184,75 @@ def build_units_from_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataF
     cannot grid well); estates without buildings are split geometrically only above
     ``max_households``. See :func:`build_units` for the rest.
     """
+    prepared = prepare_frames(communities, estates, buildings, barriers=barriers,
+                              max_households=max_households)
+    pieces = [community_units(job, max_households=max_households,
+                              split_by_buildings_above=split_by_buildings_above)
+              for job in prepared.jobs()]
+    return assemble_units(prepared, pieces, max_households)
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Validated frames of a dataset (one metric CRS), ready to be cut per community."""
+
+    communities: gpd.GeoDataFrame
+    estates: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame | None
+    barrier: BaseGeometry | None
+
+    def jobs(self, community_ids: Iterable[str] | None = None) -> list[CommunityFrames]:
+        """One picklable :class:`CommunityFrames` per community (all, or ``community_ids``)."""
+        wanted = None if community_ids is None else set(community_ids)
+        est_groups = self.estates.groupby("community_id", sort=False).indices
+        bld_by_estate = (self.buildings.groupby("estate_id", sort=False).indices
+                         if self.buildings is not None else {})
+        out = []
+        for cid, geom in zip(self.communities.index, self.communities.geometry, strict=True):
+            if wanted is not None and cid not in wanted:
+                continue
+            est = self.estates.iloc[est_groups.get(cid, [])]
+            bld = None
+            if self.buildings is not None:
+                rows = [i for e in est["estate_id"] for i in bld_by_estate.get(e, ())]
+                bld = self.buildings.iloc[sorted(rows)] if rows else None
+            barrier = None
+            if self.barrier is not None:
+                x0, y0, x1, y1 = geom.bounds
+                barrier = shapely.clip_by_rect(self.barrier, x0 - 1, y0 - 1, x1 + 1, y1 + 1)
+                barrier = None if barrier.is_empty else barrier
+            out.append(CommunityFrames(str(cid), str(self.communities.at[cid, "name"]), geom, est, bld, barrier))
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityFrames:
+    """The inputs of one community's units (picklable: sent to worker processes)."""
+
+    community_id: str
+    name: str
+    geometry: BaseGeometry
+    estates: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame | None
+    barrier: BaseGeometry | None
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityUnits:
+    """Units (with cells), edges and problems of one community; ``fatal`` stops the run."""
+
+    community_id: str
+    units: pd.DataFrame
+    edges: pd.DataFrame
+    problems: tuple[Problem, ...]
+    fatal: tuple[Problem, ...]
+
+
+def prepare_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
+                   buildings: gpd.GeoDataFrame | None = None, *,
+                   barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+                   max_households: int = DEFAULT_MAX_HOUSEHOLDS) -> Prepared:
+    """Validate and normalise the frames (every problem at once); see :func:`build_units_from_frames`."""
     from geo.crs import require_metric
 
     require_metric(communities, "communities")
@@ -194,36 +263,46 @@ def build_units_from_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataF
     comms = _prepare_communities(communities)
     est = _prepare_estates(estates, comms)
     bld = _prepare_buildings(buildings, est, estates.crs) if buildings is not None and len(buildings) else None
-    barrier_geom = _prepare_barriers(barriers, comms.crs)
-    raw, problems = _make_units(est, bld, max_households,
-                                max_households if split_by_buildings_above is None else split_by_buildings_above)
-    cells_parts: list[gpd.GeoDataFrame] = []
-    edge_parts: list[pd.DataFrame] = []
-    hard: list[Problem] = []
-    for cid, comm_geom in zip(comms.index, comms.geometry, strict=True):
-        sub = raw[raw["community_id"] == cid]
-        if sub.empty:
-            problems.append(Problem("estates", f"community {cid!r} ({comms.at[cid, 'name']}) has no estates, "
-                                    "so it has no planning units and gets no grid.",
-                                    "add its estates (with households) or merge the community into a neighbour",
-                                    feature=str(cid), severity="warning"))
-            continue
-        cells = tessellate(comm_geom, list(sub["footprint"]))
-        sub = sub.assign(geometry=cells)
-        edges = adjacency(sub["unit_id"].to_numpy(), np.asarray(cells, dtype=object))
-        edges, more, fatal = _apply_barriers_and_islands(cid, sub, edges, barrier_geom)
-        problems.extend(more)
-        hard.extend(fatal)
-        cells_parts.append(sub)
-        edge_parts.append(edges)
-    if hard:
-        raise ValidationError(hard, title="the barriers cut every link between units")
-    units = _finish_units(cells_parts, comms.crs)
-    edges = (pd.concat(edge_parts, ignore_index=True) if edge_parts
-             else pd.DataFrame({c: pd.Series(dtype=t) for c, t in
-                                zip(EDGE_COLUMNS, (object, object, float, object), strict=True)}))
-    return UnitGraph(units=units, edges=edges, communities=comms, problems=tuple(problems),
+    return Prepared(comms, est, bld, _prepare_barriers(barriers, comms.crs))
+
+
+def community_units(job: CommunityFrames, *, max_households: int = DEFAULT_MAX_HOUSEHOLDS,
+                    split_by_buildings_above: int | None = None) -> CommunityUnits:
+    """Units, cells, adjacency and problems of one community (pure; runs in workers)."""
+    cid = job.community_id
+    if job.estates.empty:
+        warn = Problem("estates", f"community {cid!r} ({job.name}) has no estates, so it has no planning "
+                       "units and gets no grid.",
+                       "add its estates (with households) or merge the community into a neighbour",
+                       feature=cid, severity="warning")
+        return CommunityUnits(cid, _empty_units(), _edges_frame([], [], [], []), (warn,), ())
+    above = max_households if split_by_buildings_above is None else split_by_buildings_above
+    raw, problems = _make_units(job.estates, job.buildings, max_households, above)
+    cells = tessellate(job.geometry, list(raw["footprint"]))
+    arr = np.asarray(cells, dtype=object)
+    sub = raw.assign(geometry=arr, area_m2=shapely.area(arr), perimeter_m=shapely.length(arr))
+    cen = shapely.centroid(arr)
+    sub["x"], sub["y"] = shapely.get_x(cen), shapely.get_y(cen)
+    edges = adjacency(sub["unit_id"].to_numpy(), arr)
+    edges, more, fatal = _apply_barriers_and_islands(cid, sub, edges, job.barrier)
+    return CommunityUnits(cid, sub, edges, tuple(problems + more), tuple(fatal))
+
+
+def assemble_units(prepared: Prepared, pieces: list[CommunityUnits], max_households: int) -> UnitGraph:
+    """Join the communities' units into one :class:`UnitGraph` (raises on fatal problems)."""
+    fatal = [p for piece in pieces for p in piece.fatal]
+    if fatal:
+        raise ValidationError(fatal, title="the barriers cut every link between units")
+    crs = prepared.communities.crs
+    units = finish_units([p.units for p in pieces if len(p.units)], crs)
+    edges = pd.concat([p.edges for p in pieces], ignore_index=True) if pieces else _edges_frame([], [], [], [])
+    problems = tuple(p for piece in pieces for p in piece.problems)
+    return UnitGraph(units=units, edges=edges, communities=prepared.communities, problems=problems,
                      max_households=int(max_households))
+
+
+def _empty_units() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in (*UNIT_COLUMNS, "geometry")})
 
 
 # --------------------------------------------------------------------------- preparation
@@ -493,7 +572,8 @@ def _building_units(rec: Any, blds: dict[str, Any], counts: dict[str, float], ba
             for i, bid in enumerate(blds["ids"])]
 
 
-def _finish_units(parts: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:
+def finish_units(parts: list[pd.DataFrame], crs: Any) -> gpd.GeoDataFrame:
+    """Concatenate per-community unit rows into ``UnitGraph.units`` (index = unit id)."""
     if not parts:
         frame = pd.DataFrame({c: [] for c in UNIT_COLUMNS})
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
@@ -501,10 +581,6 @@ def _finish_units(parts: list[gpd.GeoDataFrame], crs: Any) -> gpd.GeoDataFrame:
     geom = gpd.GeoSeries(units["geometry"].to_numpy(), crs=crs)
     units = gpd.GeoDataFrame(units.drop(columns="geometry"), geometry=geom, crs=crs)
     units["footprint"] = gpd.GeoSeries(units["footprint"].to_numpy(), crs=crs)
-    units["area_m2"] = units.geometry.area
-    units["perimeter_m"] = units.geometry.length
-    cen = units.geometry.centroid
-    units["x"], units["y"] = cen.x, cen.y
     dup = units["unit_id"][units["unit_id"].duplicated()].unique()
     if len(dup):
         raise ValidationError([Problem("buildings", f"unit id {u!r} appears more than once.",
