@@ -641,6 +641,33 @@ class Store:
             return [r[0] for r in rows]
 
 
+def resume_editor(store: Store, units: Any, name: str, version: int | None = None, *,
+                  session: str = DEFAULT_SESSION) -> tuple[PlanRecord, Any]:
+    """Reopen a plan where it was left: load a version and replay its edit journal.
+
+    Parameters
+    ----------
+    store : Store
+    units : geo.units.UnitGraph
+        The units the plan was made on.
+    name, version
+        The plan and the saved version the edits were journaled on (default: latest).
+    session : str
+        The journal to replay.
+
+    Returns
+    -------
+    (PlanRecord, geo.edits.PlanEditor)
+        The saved version, and an editor holding the journaled edits (undo/redo included),
+        whose ``events`` equal the journal.
+    """
+    from geo.edits import PlanEditor
+
+    record = store.load(name, version)
+    events = store.events(name, int(record.version or 0), session=session)
+    return record, PlanEditor.replay(record_to_plan(record, units), events)
+
+
 # --------------------------------------------------------------------------- diff
 
 

@@ -326,7 +326,7 @@ def test_engine_plan_round_trip_and_resume(tmp_path: Path) -> None:
     """A real Plan -> store -> Plan on the same units; the journal replays the edits exactly."""
     from geo.edits import PlanEditor
     from geo.gridding import GridParams, grid_communities
-    from geo.store import record_to_plan
+    from geo.store import record_to_plan, resume_editor
     from geo.units import build_units_from_frames
     from tests.geo._synthetic import make_frames
 
@@ -353,7 +353,7 @@ def test_engine_plan_round_trip_and_resume(tmp_path: Path) -> None:
         # dtypes differ inside the engine itself: a table patched by edits has object ids
         assert_geodataframe_equal(back.grids(), editor.plan.grids(), check_less_precise=True,
                                   check_dtype=False)
-        resumed = PlanEditor.replay(back, s.events("engine", rec.version))
+        _, resumed = resume_editor(s, units, "engine")
     assert resumed.events == editor2.events
     assert resumed.plan.assignment == editor2.plan.assignment
     assert resumed.can_redo == editor2.can_redo
