@@ -7,7 +7,8 @@ Usage::
 Times (seconds, median of the runs) of: the editor's first full grid table, one move with
 its local re-score (median over ``--moves`` distinct valid boundary moves), undo, merge,
 split, lock, re-optimise; and import of the plan's own grid polygons, a repair after breaking
-grids, with households moved by the repair against a fresh plan.
+grids, with households moved by the repair against a fresh plan; and the fusion report of
+the plan against a 500 m lattice of other grids, plain and with gridding in barrier mode.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def run(data: Path, n_moves: int, runs: int, *, pairs: int = 5, repair_only: boo
             "move_s_p90": round(sorted(res["move_s"])[int(0.9 * (len(res["move_s"]) - 1))], 5),
             "move_s_max": round(max(res["move_s"]), 5)}),
         "repair": repair_info,
+        "fusion": _fusion_block(layers, graph, plan),
     }
 
 
@@ -132,6 +134,36 @@ def _edit_block(plan, graph, n_moves: int, res: dict[str, list[float]]) -> None:
     res["lock_s"].append(dt)
     dt, _ = _timed(ed.reoptimise)
     res["reoptimise_s"].append(dt)
+
+
+def _fusion_block(layers, graph, plan, step_m: float = 500.0) -> dict:
+    """Fusion report against a square lattice of "police" grids, with and without barrier mode."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from geo.fusion import barrier_lines, fusion_report, fusion_summary
+    from geo.gridding import GridParams, grid_communities
+    from geo.units import build_units
+
+    x0, y0, x1, y1 = layers.communities.total_bounds
+    boxes = [shapely.box(x, y, x + step_m, y + step_m)
+             for x in np.arange(x0, x1, step_m) for y in np.arange(y0, y1, step_m)]
+    other = gpd.GeoDataFrame({"grid_id": [f"P{i:04d}" for i in range(len(boxes))], "kind": "police"},
+                             geometry=boxes, crs=layers.crs)
+    out: dict = {"other_grids": len(other), "lattice_m": step_m}
+    for loc in ("point", "area"):
+        dt, rep = _timed(partial(fusion_report, plan, None, other, locate=loc))
+        out[f"report_{loc}_s"] = round(dt, 4)
+        out[f"plain_{loc}"] = fusion_summary(rep)
+    dt, lines = _timed(partial(barrier_lines, other, layers.communities))
+    out["barrier_lines_s"] = round(dt, 4)
+    barred = grid_communities(build_units(layers, barriers=lines), GridParams(seed=plan.params.seed)).plan
+    for loc in ("point", "area"):
+        out[f"barrier_mode_{loc}"] = fusion_summary(fusion_report(barred, None, other, locate=loc))
+    out["share_in_band_plain"] = plan.summary()["share_in_band"]
+    out["share_in_band_barrier_mode"] = barred.summary()["share_in_band"]
+    return out
 
 
 def _break(plan, n_pairs: int = 5):
