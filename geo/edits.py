@@ -94,14 +94,6 @@ class EditResult:
 # --------------------------------------------------------------------------- graph helpers
 
 
-def members_of(assignment: Mapping[str, str]) -> dict[str, set[str]]:
-    """``{grid_id: set of unit ids}`` from an assignment."""
-    out: dict[str, set[str]] = {}
-    for u, g in assignment.items():
-        out.setdefault(g, set()).add(u)
-    return out
-
-
 def components(units: Iterable[str], neighbors: Mapping[str, Iterable[str]]) -> list[list[str]]:
     """Connected pieces of ``units`` in the adjacency graph, largest first (ties: smallest id)."""
     left = set(units)
