@@ -196,6 +196,10 @@ class Dialect:
     def geom_param(self, param: str) -> str:
         raise NotImplementedError
 
+    def columns(self, conn: Connection, table: str) -> set[str]:
+        """Column names of ``table`` (empty when there is no such table)."""
+        raise NotImplementedError
+
     def geom_value(self, geom: shapely.Geometry | None) -> Any:
         raise NotImplementedError
 
@@ -205,6 +209,28 @@ class Dialect:
                 conn.execute(text(stmt))
 
 
+#: Columns each store table must have (a file with other tables of these names is no store).
+STORE_COLUMNS = {
+    "plans": {"name", "latest_version"},
+    "versions": {"plan", "version", "schemas", "history"},
+    "assignment": {"plan", "version", "unit_id", "grid_id"},
+    "grids": {"plan", "version", "row_no", "geom_wkb", "attrs"},
+    "posts": {"plan", "version", "row_no", "geom_wkb", "attrs"},
+    "staffing": {"plan", "version", "row_no", "attrs"},
+    "events": {"plan", "version", "session", "seq", "event"},
+}
+
+
+def foreign_tables(conn: Connection, dialect: Dialect) -> list[str]:
+    """Store tables that exist with other columns (e.g. an export's ``grids`` layer)."""
+    bad = []
+    for table, needed in STORE_COLUMNS.items():
+        have = dialect.columns(conn, table)
+        if have and not needed <= have:
+            bad.append(table)
+    return bad
+
+
 class SQLiteDialect(Dialect):
     name = "sqlite"
     types: ClassVar[dict[str, str]] = {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "geom": "GEOMETRY", "real": "REAL",
@@ -212,6 +238,9 @@ class SQLiteDialect(Dialect):
 
     def geom_param(self, param: str) -> str:
         return f":{param}"
+
+    def columns(self, conn: Connection, table: str) -> set[str]:
+        return {r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info('{table}')")}
 
     def geom_value(self, geom: shapely.Geometry | None) -> Any:
         return gpkg_blob(geom)
@@ -245,6 +274,12 @@ class PostgresDialect(Dialect):
 
     def geom_param(self, param: str) -> str:
         return f"ST_GeomFromWKB(:{param}, 4326)"
+
+    def columns(self, conn: Connection, table: str) -> set[str]:
+        rows = conn.execute(text("SELECT column_name FROM information_schema.columns "
+                                 "WHERE table_schema = current_schema() AND table_name = :t"),
+                            {"t": table})
+        return {r[0] for r in rows}
 
     def geom_value(self, geom: shapely.Geometry | None) -> Any:
         return None if geom is None else shapely.to_wkb(geom, flavor="iso")

@@ -37,7 +37,7 @@ import shapely
 from pyproj import CRS
 from sqlalchemy import Connection, text
 
-from geo._store_sql import Dialect, is_url, make_engine
+from geo._store_sql import Dialect, foreign_tables, is_url, make_engine
 from geo.errors import ConflictError, Problem, StoreError, ValidationError
 from geo.export import json_safe
 from geo.settings import DEFAULT_STORE_RELPATH, STORE_ENV_VAR, WGS84
@@ -300,17 +300,26 @@ class Store:
     """A plan store; see the module docstring. Use :func:`open_store` to make one."""
 
     def __init__(self, target: str) -> None:
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DBAPIError
 
         self.target = target
         self.engine, self.dialect = make_engine(target)
         try:
             with self.engine.begin() as conn:
+                foreign = foreign_tables(conn, self.dialect)
+                if foreign:
+                    raise StoreError(
+                        f"{self.describe()} is not a gridplan plan store: it has table(s) "
+                        f"{', '.join(f'`{t}`' for t in foreign)} of another kind (an export?); "
+                        "choose another --store file or database")
                 self.dialect.create_schema(conn)
-        except OperationalError as exc:
+        except DBAPIError as exc:
             self.engine.dispose()
             raise StoreError(f"cannot open the plan store {self.describe()}: "
                              f"{str(exc.orig).strip().splitlines()[0]}") from exc
+        except StoreError:
+            self.engine.dispose()
+            raise
 
     # -- housekeeping -------------------------------------------------------------------
 

@@ -357,3 +357,15 @@ def test_engine_plan_round_trip_and_resume(tmp_path: Path) -> None:
     assert resumed.events == editor2.events
     assert resumed.plan.assignment == editor2.plan.assignment
     assert resumed.can_redo == editor2.can_redo
+
+
+def test_an_export_or_other_file_is_not_taken_for_a_store(tmp_path: Path) -> None:
+    from geo.export import export_plan
+
+    exported = export_plan(make_record().replace(version=1), "gpkg", tmp_path / "export.gpkg")[0]
+    with pytest.raises(StoreError, match=r"export.gpkg is not a gridplan plan store: .*`grids`"):
+        open_store(exported)
+    junk = tmp_path / "junk.gpkg"
+    junk.write_bytes(b"this is not a database file at all" * 100)
+    with pytest.raises(StoreError, match=r"cannot open the plan store .*junk\.gpkg"):
+        open_store(junk)
