@@ -26,6 +26,9 @@ _MULTI_CELLS: dict[int, tuple[tuple[tuple[int, int], ...], ...]] = {
 }
 _JITTER_M = 14.0
 _PARCEL_W_M, _PARCEL_H_M = 175.0, 160.0  # target parcel size between lanes
+_MIN_PARCEL_W_M = 70.0       # parcels narrower than this: the grid adds rows instead
+_MIN_SHARED_ROW_M = 112.0    # parcel rows at least this deep may hold two estates (2 x 40 m)
+_MAX_DENSITY_HH_M2 = 0.05    # households per m2 of parcel that towers hold comfortably (500/ha)
 _CANAL_HALF_WIDTH_M = 12.0  # canals (河) are 24 m wide
 _CANAL_BANK_M = 6.0         # towpath between water and estate walls
 #: Canals crossing the district west to east: row of cells (in a district copy) -> name.
@@ -221,31 +224,38 @@ def _estate_sizes(rng: np.random.Generator, total: int, p_large: float) -> list[
     return sizes
 
 
-def _shape_of(households: int) -> tuple[int, int]:
-    """Parcels (columns, rows) an estate takes: 0 columns means half a parcel."""
-    if households <= 300:
+def _shape_of(households: int, capacity: float) -> tuple[int, int]:
+    """Parcels (columns, rows) an estate takes: 0 columns means half a parcel.
+
+    ``capacity`` is the households one parcel holds in towers; a small estate may share a
+    parcel when it fits in less than half of it.
+    """
+    if households <= min(300.0, 0.45 * capacity):
         return (0, 1)
-    if households <= 750:
+    if households <= capacity:
         return (1, 1)
-    if households <= 1500:
+    if households <= 2.1 * capacity:
         return (2, 1)
     return (2, 2)
 
 
 def _pack(rng: np.random.Generator, k: int, m: int, shapes: list[tuple[int, int]],
-          cut: int | None = None) -> list[tuple[int, int, int, int, int]] | None:
+          cut: int | None = None, share_rows: set[int] | None = None
+          ) -> list[tuple[int, int, int, int, int]] | None:
     """Place estates on a k x m parcel grid; None when they do not fit.
 
     Returns one ``(i, j, w, h, half)`` per estate: first parcel column and row, size in
     parcels, and ``half`` = 0 for whole parcels, 1 or 2 for the north / south half. No
-    estate spans the parcel row boundary ``cut`` (a canal).
+    estate spans the parcel row boundary ``cut`` (a canal); two estates share a parcel only
+    in ``share_rows`` (all rows when None).
     """
+    share_rows = set(range(m)) if share_rows is None else share_rows
     free = np.ones((k, m), dtype=bool)
     out: list[tuple[int, int, int, int, int] | None] = [None] * len(shapes)
     order = sorted(range(len(shapes)), key=lambda i: -(shapes[i][0] * shapes[i][1]))
     n_half = sum(1 for s in shapes if s[0] == 0)
     slots = k * m - sum(max(s[0], 1) * s[1] for s in shapes if s[0] > 0)
-    pair = n_half > slots - max(1, round(0.15 * k * m))  # share parcels when space is short
+    pair = bool(share_rows) and n_half > slots - max(1, round(0.15 * k * m))  # share when short
     open_half: tuple[int, int] | None = None
     for idx in order:
         w, h = shapes[idx]
@@ -254,13 +264,18 @@ def _pack(rng: np.random.Generator, k: int, m: int, shapes: list[tuple[int, int]
             open_half = None
             continue
         ww = max(w, 1)
+        shared = w == 0 and pair
         spots = [(i, j) for i in range(k - ww + 1) for j in range(m - h + 1)
-                 if free[i:i + ww, j:j + h].all() and not (cut is not None and j < cut < j + h)]
+                 if free[i:i + ww, j:j + h].all() and not (cut is not None and j < cut < j + h)
+                 and (not shared or j in share_rows)]
+        if shared and not spots:  # no deep row left: this small estate takes a whole parcel
+            shared = False
+            spots = [(i, j) for i in range(k) for j in range(m) if free[i, j]]
         if not spots:
             return None
         i, j = spots[int(rng.integers(len(spots)))]
         free[i:i + ww, j:j + h] = False
-        if w == 0 and pair:
+        if shared:
             out[idx] = (i, j, 1, 1, 1)
             open_half = (i, j)
         else:
@@ -285,6 +300,7 @@ _BUILDING_TYPES = (  # kind, length, depth, pitch x, pitch y, households per flo
     ("slab", 40.0, 12.0, 50.0, 50.0, 4, (11, 18)),
     ("tower", 25.0, 25.0, 50.0, 52.0, 4, (18, 33)),
     ("tower", 28.0, 28.0, 46.0, 46.0, 6, (26, 34)),
+    ("tower", 25.0, 25.0, 40.0, 40.0, 8, (28, 34)),
 )
 
 
@@ -292,6 +308,8 @@ def _candidates(inner: shapely.Polygon, length: float, depth: float, px: float, 
                 stagger: bool) -> np.ndarray:
     """Axis-aligned footprints on a grid that lie inside ``inner``."""
     x0, y0, x1, y1 = inner.bounds
+    if inner.is_empty or x1 - x0 < length or y1 - y0 < depth:
+        return np.array([], dtype=object)
     nx_ = max(int((x1 - x0 - length) // px) + 1, 1)
     ny_ = max(int((y1 - y0 - depth) // py) + 1, 1)
     cx = x0 + (x1 - x0 - (nx_ - 1) * px) / 2 + np.arange(nx_) * px
@@ -304,15 +322,56 @@ def _candidates(inner: shapely.Polygon, length: float, depth: float, px: float, 
     return boxes[shapely.contains(inner, boxes)]
 
 
-def _buildings(rng: np.random.Generator, estate: shapely.Polygon, households: int
-               ) -> tuple[np.ndarray, str, int]:
-    """Footprints, kind and households per floor for an estate of ``households``."""
+_Layout = tuple[np.ndarray, str, int, int, int]   # footprints, kind, per floor, floors lo, hi
+#: Households a narrow estate's single compact block is allowed to hold.
+_NARROW_CAPACITY = 60
+
+
+def _layouts(estate: shapely.Polygon) -> list[_Layout]:
+    """Every building layout that fits the estate, lowest density first."""
     inner = estate.buffer(-_BUILDING_MARGIN_M, join_style="mitre")
     options = []
     for kind, length, depth, px, py, per_floor, (f_lo, f_hi) in _BUILDING_TYPES:
         boxes = _candidates(inner, length, depth, px, py, kind == "tower")
         if len(boxes):
             options.append((boxes, kind, per_floor, f_lo, f_hi))
+    return options
+
+
+def _capacity(options: list[_Layout]) -> int:
+    """Most households any layout holds at its highest floor count."""
+    return max((len(o[0]) * o[2] * o[4] for o in options), default=_NARROW_CAPACITY)
+
+
+def _rebalance(sizes: list[int], capacity: list[int]) -> list[int]:
+    """Move households from estates above their capacity to estates of the cell with room.
+
+    The cell total is kept exactly; what the whole cell cannot hold is spread in proportion
+    to capacity.
+
+    Examples
+    --------
+    >>> _rebalance([500, 100], [300, 400])
+    [300, 300]
+    """
+    out = np.array(sizes, dtype=np.int64)
+    cap = np.array(capacity, dtype=np.int64)
+    excess = int(np.clip(out - cap, 0, None).sum())
+    if excess == 0:
+        return list(sizes)
+    out = np.minimum(out, cap)
+    room = cap - out
+    if room.sum() >= excess:
+        out += apportion(excess, room.astype(float))
+    else:
+        out += room + apportion(excess - int(room.sum()), cap.astype(float))
+    return [int(v) for v in out]
+
+
+def _buildings(rng: np.random.Generator, estate: shapely.Polygon, households: int,
+               options: list[_Layout]) -> tuple[np.ndarray, str, int]:
+    """Footprints, kind and households per floor for an estate of ``households``."""
+    inner = estate.buffer(-_BUILDING_MARGIN_M, join_style="mitre")
     if options:  # the first layout that holds the households, else the largest one
         fits = [o for o in options if households <= len(o[0]) * o[2] * o[4]]
         boxes, kind, per_floor, f_lo, f_hi = fits[0] if fits else max(
@@ -323,12 +382,16 @@ def _buildings(rng: np.random.Generator, estate: shapely.Polygon, households: in
         mids = shapely.get_coordinates(shapely.centroid(boxes))
         keep = np.sort(np.argsort(np.hypot(*(mids - centre).T), kind="stable")[:n])
         return boxes[keep], kind, per_floor
-    for length in (40.0, 25.0, 15.0, 8.0):  # small or odd estate: one compact block
-        p = inner.representative_point() if not inner.is_empty else estate.representative_point()
-        box = shapely.box(p.x - length / 2, p.y - 6, p.x + length / 2, p.y + 6)
-        if shapely.contains(estate, box):
-            return np.array([box]), "slab", 6
-    raise InfeasibleError(f"demo estate too small for a building (area {estate.area:.0f} m2)")
+    # a narrow estate: one block centred in its largest inscribed circle
+    room = estate.buffer(-1.0, join_style="mitre")
+    radius_line = shapely.maximum_inscribed_circle(room if not room.is_empty else estate)
+    (cx, cy), r = radius_line.coords[0], radius_line.length
+    half_len, half_depth = min(30.0, 0.9 * r), min(6.0, 0.4 * r)
+    box = shapely.box(cx - half_len, cy - half_depth, cx + half_len, cy + half_depth)
+    if not shapely.contains(estate, box):  # the circle is too small for that length
+        half_len = half_depth = 0.7 * r
+        box = shapely.box(cx - half_len, cy - half_depth, cx + half_len, cy + half_depth)
+    return np.array([box]), "slab", 6
 
 
 # --------------------------------------------------------------------------------------
@@ -343,20 +406,30 @@ class CellResult:
     segments: list[tuple[np.ndarray, np.ndarray, str]]   # lanes and footways
 
 
-def _packed(rng: np.random.Generator, width: float, height: float, shapes: list[tuple[int, int]],
-            what: str, canal: bool) -> tuple[int, int, list[tuple[int, int, int, int, int]]]:
-    """Parcel grid size and estate placement, refining the grid until the estates fit.
+def _packed(rng: np.random.Generator, width: float, height: float, sizes: list[int],
+            what: str, canal: bool
+            ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int, int, int]]]:
+    """Parcel splits (east, south parameters) and estate placement, refined until all fit.
 
-    A cell with a canal keeps an even number of parcel rows, the canal between the middle two.
+    Estates take as many parcels as their households need at the current parcel size; two
+    small estates share a parcel only in rows deep enough for two rows of blocks, away from
+    a canal. A cell with a canal keeps an even number of parcel rows, the canal between the
+    middle two.
     """
     k, m = max(2, round(width / _PARCEL_W_M)), max(2, round(height / _PARCEL_H_M))
     m += m % 2 if canal else 0
     for attempt in range(40):
-        placed = _pack(rng, k, m, shapes, m // 2 if canal else None)
+        us, vs = _splits(rng, k), _splits(rng, m, fixed_mid=canal)
+        room = max(width / k - 2 * _LANE_SETBACK_M, 0.0) * max(height / m - 2 * _LANE_SETBACK_M, 0.0)
+        shapes = [_shape_of(s, room * _MAX_DENSITY_HH_M2) for s in sizes]
+        deep = {j for j in range(m) if np.diff(vs)[j] * height >= _MIN_SHARED_ROW_M
+                and not (canal and j in (m // 2 - 1, m // 2))}
+        placed = _pack(rng, k, m, shapes, m // 2 if canal else None, share_rows=deep)
         if placed is not None:
-            return k, m, placed
+            return us, vs, placed
         if attempt % 4 == 3:
-            k, m = (k + 1, m) if width / k >= height / m else (k, m + 2 if canal else m + 1)
+            # narrower parcels first: deep rows keep room for rows of south-facing blocks
+            k, m = (k + 1, m) if width / (k + 1) >= _MIN_PARCEL_W_M else (k, m + 2 if canal else m + 1)
     raise InfeasibleError(f"demo: {what} cannot hold its estates; report this generator bug")
 
 
@@ -419,9 +492,8 @@ def cell(rng: np.random.Generator, corners: np.ndarray, community: Community,
     width = float(np.linalg.norm(corners[1] - corners[0]))
     height = float(np.linalg.norm(corners[2] - corners[0]))
     sizes = _estate_sizes(rng, households, p_large)
-    k, m, placed = _packed(rng, width, height, [_shape_of(s) for s in sizes], community.name,
-                           canal is not None)
-    us, vs = _splits(rng, k), _splits(rng, m, fixed_mid=canal is not None)
+    us, vs, placed = _packed(rng, width, height, sizes, community.name, canal is not None)
+    k, m = len(us) - 1, len(vs) - 1
     grid = _bilinear(corners, us[:, None], vs[None, :])             # (k+1, m+1, 2)
     land = shapely.Polygon(corners[[0, 1, 3, 2]]).buffer(-_ARTERIAL_SETBACK_M, join_style="mitre")
     out = CellResult([], [], [], [])
@@ -434,18 +506,22 @@ def cell(rng: np.random.Generator, corners: np.ndarray, community: Community,
         land = land.difference(channel.buffer(_CANAL_BANK_M, join_style="mitre"))
     owner = -np.ones((k, m), dtype=int)
     estate_names = names.estate_names(rng, len(sizes), community.name.split("-")[0], taken)
-    for e, (spot, hh) in enumerate(zip(placed, sizes, strict=True)):
+    polys, options = [], []
+    for e, spot in enumerate(placed):
         i, j, w, h, _ = spot
         owner[i:i + w, j:j + h] = e
         ring, footway = _estate_ring(corners, grid, us, vs, spot)
         if footway is not None:
             out.segments.append((*footway, "footway"))
-        poly = shapely.Polygon(ring).buffer(-_LANE_SETBACK_M, join_style="mitre").intersection(land)
+        polys.append(shapely.Polygon(ring).buffer(-_LANE_SETBACK_M, join_style="mitre").intersection(land))
+        options.append(_layouts(polys[-1]))
+    sizes = _rebalance(sizes, [_capacity(o) for o in options])
+    for e, (poly, hh, opts) in enumerate(zip(polys, sizes, options, strict=True)):
         estate_id = f"{community.community_id}E{first_estate + e:03d}"
         out.estates.append({"estate_id": estate_id, "name": estate_names[e],
                             "community_id": community.community_id, "households": hh,
                             "geometry": poly})
-        boxes, kind, per_floor = _buildings(rng, poly, hh)
+        boxes, kind, per_floor = _buildings(rng, poly, hh, opts)
         out.buildings += [{"building_id": f"{estate_id}B{b:03d}", "estate_id": estate_id,
                            "kind": kind, "per_floor": per_floor, "geometry": box}
                           for b, box in enumerate(boxes, 1)]
