@@ -369,3 +369,27 @@ def test_an_export_or_other_file_is_not_taken_for_a_store(tmp_path: Path) -> Non
     junk.write_bytes(b"this is not a database file at all" * 100)
     with pytest.raises(StoreError, match=r"cannot open the plan store .*junk\.gpkg"):
         open_store(junk)
+
+
+def test_one_store_shared_by_threads(store: Store) -> None:
+    """The app keeps one Store per process (st.cache_resource) used by every session's thread."""
+    store.save(make_record())
+    errors: list[str] = []
+
+    def session(i: int) -> None:
+        try:
+            for k in range(10):
+                store.append_event("demo", 1, {"op": "rename", "grid": "g1", "name": f"{i}-{k}"},
+                                   session=f"s{i}")
+            store.load("demo")
+        except Exception as exc:  # collected and asserted below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    for i in range(4):
+        assert [e["name"] for e in store.events("demo", 1, session=f"s{i}")] == [f"{i}-{k}" for k in range(10)]
