@@ -536,7 +536,7 @@ def repair_plan(plan: Plan, *, params: GridParams | None = None,
     grids of a community, donor kept contiguous) with the least households moved minus band
     violation removed is applied (a move from an over- to an under-full grid costs nothing
     net), ties broken by more violation removed, fewer households, then ids; when no single
-    move helps, the best two-move chain through a third free grid is tried. Moves among
+    move helps, the best two-move chain (through a third free grid, or a swap) is tried. Moves among
     out-of-rule grids are tried before moves involving unlocked compliant grids. It stops
     when no move helps or after ``max_moves_per_grid`` moves per free grid. Communities are
     searched one by one (units never leave their community); last, moved units
@@ -724,7 +724,8 @@ def _best_move(state: _State, free: set[str], compliant0: set[str], lo: float,
 
 def _best_chain(state: _State, free: set[str], compliant0: set[str], lo: float,
                 hi: float) -> list[tuple[str, str]] | None:
-    """The best two-move chain a -> b, then b -> c, with a positive total gain.
+    """The best two-move chain a -> b, then b -> c, with a positive total gain (c may be a:
+    a swap of two units between a and b).
 
     The middle grid ``b`` may leave the band after the first move (that is what the chain
     is for) but every grid compliant at the start must be back in the band after the second.
@@ -740,7 +741,7 @@ def _best_chain(state: _State, free: set[str], compliant0: set[str], lo: float,
             if a in compliant0 and _penalty(state.load[a], lo, hi) > 0:
                 continue
             seconds = [m for m in _moves_from(state, free, compliant0, lo, hi, strict=False, donors=[b])
-                       if m[3] != u and m[4] != a]
+                       if m[3] != u]
             for gain2, s2, _, v, c in seconds:
                 total = gain1 + gain2
                 if total <= 1e-9:

@@ -355,3 +355,18 @@ def test_repair_properties(hh: list[int], data: st.DataObject) -> None:
     for u, row in moved.iterrows():
         assert start.assignment[u] == row["from_grid"] and res.plan.assignment[u] == row["to_grid"]
     assert res.households_moved == pytest.approx(moved["households"].sum() if len(moved) else 0.0)
+
+
+def test_repair_swaps_units_when_no_single_move_fits() -> None:
+    graph = _graph()
+    hh = {"C1-0-0": 200, "C1-0-1": 180, "C1-0-2": 150}  # grid 1: 530, 30 too many
+    hh |= {f"C1-1-{y}": 150 for y in range(3)}            # grid 2: 450, room for 50 only
+    units = graph.units.assign(households=[float(hh.get(u, 120)) for u in graph.units.index])
+    graph = type(graph)(units=units, edges=graph.edges, communities=graph.communities)
+    plan = _plan(graph, _columns(graph))
+    assert repair_plan(plan).still_out[0]["grid_id"] == "g1"  # grid 2 is compliant: locked
+    res = repair_plan(plan, unlocked=["g2"])
+    assert res.still_out == []
+    assert res.moves.set_index("unit_id")["to_grid"].to_dict() == {"C1-0-0": "g2", "C1-1-2": "g1"}
+    assert res.households_moved == 350
+    assert res.plan.grids().loc[["g1", "g2"], "households"].tolist() == [480.0, 500.0]
