@@ -117,15 +117,25 @@ def demo_times(data: Path, repeat: int) -> dict[str, Any]:
             "slowest_community": {"community_id": slow["community_id"], "seconds": round(slow["seconds"], 3)}}
 
 
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def scale_times(folder: Path) -> dict[str, Any]:
     layers, load_s, _ = _timed(lambda: load_layers(folder))
+    child0 = _children_cpu()
     res, wall, cpu = _timed(lambda: grid_communities(layers, GridParams()))
+    child = _children_cpu() - child0
     s = res.plan.summary()
     slow = max(res.report, key=lambda r: r["seconds"])
     refined = sum(1 for r in res.report if r.get("refined"))
     return {"folder": str(folder), "estates": len(layers.estates), "communities": len(layers.communities),
             "load_seconds": round(load_s, 3), "engine_seconds": round(wall, 3),
-            "engine_cpu_seconds_this_process": round(cpu, 3), "n_units": s["n_units"],
+            "engine_cpu_seconds_parent": round(cpu, 3), "engine_cpu_seconds_workers": round(child, 3),
+            "engine_cpu_seconds_per_core": round((cpu + child) / _cpus(), 3), "n_units": s["n_units"],
             "n_grids": s["n_grids"], "share_in_band": round(s["share_in_band"], 4),
             "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 2),
             "mean_polsby_popper": round(s["mean_polsby_popper"], 3), "communities_refined": refined,

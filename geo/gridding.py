@@ -868,7 +868,7 @@ def grid_communities(layers_or_units: Layers | UnitGraph, params: GridParams | N
     locked_ids: dict[str, list[str]] = {}
     if isinstance(layers_or_units, UnitGraph):
         graph = layers_or_units
-        tasks, locked_ids = _tasks(graph, params, locked_plan)
+        tasks, locked_ids = _tasks(graph.units, graph.edges, params, locked_plan)
         if workers is None and scheduler is None and len(graph.units) < SERIAL_UNIT_THRESHOLD:
             workers = 1
         outcomes = map_communities(grid_one_community, tasks, workers=workers, scheduler=scheduler,
@@ -951,11 +951,8 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
 
 
 def _piece_task(piece: Any, params: GridParams) -> CommunityTask:
-    from geo.units import finish_units
-
-    graph = UnitGraph(units=finish_units([piece.units], None), edges=piece.edges,
-                      communities=gpd.GeoDataFrame(), problems=())
-    return _tasks(graph, params, None)[0][0]
+    units = piece.units.set_index(piece.units["unit_id"].to_numpy())
+    return _tasks(units, piece.edges, params, None)[0][0]
 
 
 def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
@@ -968,9 +965,9 @@ def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
     return int(((sums < lo - 1e-9) | (sums > hi + 1e-9)).sum()), dev
 
 
-def _tasks(graph: UnitGraph, params: GridParams,
+def _tasks(units: pd.DataFrame, edges: pd.DataFrame, params: GridParams,
            locked_plan: Plan | None) -> tuple[list[CommunityTask], dict[str, list[str]]]:
-    units = graph.units
+    """One :class:`CommunityTask` per community of ``units`` (index = unit id), and locked ids."""
     fixed_grid: dict[str, str] = {}
     if locked_plan is not None:
         missing = [u for g in locked_plan.locked for u in locked_plan.members.get(g, ())
@@ -984,9 +981,9 @@ def _tasks(graph: UnitGraph, params: GridParams,
     size = units[params.size_by].to_numpy(float)
     balance = params.balance_values(units)
     pos = pd.Series(np.arange(len(units)), index=units.index)
-    ea = pos.reindex(graph.edges["unit_a"]).to_numpy()
-    eb = pos.reindex(graph.edges["unit_b"]).to_numpy()
-    el = graph.edges["length_m"].to_numpy(float)
+    ea = pos.reindex(edges["unit_a"]).to_numpy()
+    eb = pos.reindex(edges["unit_b"]).to_numpy()
+    el = edges["length_m"].to_numpy(float)
     comm_of_edge = units["community_id"].to_numpy()[ea] if len(ea) else np.array([], dtype=object)
     tasks = []
     locked_ids: dict[str, list[str]] = {}
