@@ -107,6 +107,15 @@ CREATE TABLE IF NOT EXISTS events (
 );
 """
 
+#: A layer of the latest version of every plan (what QGIS users usually want to see).
+_LATEST_VIEW = """
+CREATE VIEW {if_not_exists}grids_latest AS
+SELECT g.fid AS fid, g.geom AS geom, g.plan AS plan, g.version AS version, g.grid_id AS grid_id,
+       g.community_id AS community_id, g.name AS name, g.households AS households,
+       g.party_members AS party_members, g.residents AS residents
+FROM grids g JOIN plans p ON p.name = g.plan AND p.latest_version = g.version
+"""
+
 _GPKG_META = """
 CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
     srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
@@ -141,6 +150,7 @@ _SRS_ROWS = (
 #: GeoPackage contents: feature layers and attribute tables, with a description for QGIS.
 _CONTENTS = (
     ("grids", "features", "grid polygons of every plan version (WGS84; exact metric WKB in geom_wkb)"),
+    ("grids_latest", "features", "grid polygons of the latest version of every plan"),
     ("posts", "features", "proposed posts of every plan version"),
     ("plans", "attributes", "saved plans"),
     ("versions", "attributes", "plan versions: parameters, parent, author, time, edit history"),
@@ -254,6 +264,7 @@ class SQLiteDialect(Dialect):
         conn.execute(text("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (:a, :b, :c, :d, :e, :f)"),
                      [dict(zip("abcdef", row, strict=True)) for row in _SRS_ROWS])
         super().create_schema(conn)
+        conn.execute(text(_LATEST_VIEW.format(if_not_exists="IF NOT EXISTS ")))
         for table, kind, description in _CONTENTS:
             conn.execute(text(
                 "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
@@ -299,6 +310,8 @@ class PostgresDialect(Dialect):
                     "install PostGIS on the server or run `CREATE EXTENSION postgis` as its owner"
                 ) from exc
         super().create_schema(conn)
+        if not self.columns(conn, "grids_latest"):
+            conn.execute(text(_LATEST_VIEW.format(if_not_exists="")))
 
 
 # --------------------------------------------------------------------------- engines

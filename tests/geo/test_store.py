@@ -92,6 +92,11 @@ def test_versions_chain_and_reopen(target: str) -> None:
         assert versions["n_history"].tolist() == [2, 2]
         listing = s.list()
         assert listing.loc[0, ["name", "latest_version", "n_versions"]].tolist() == ["demo", 2, 2]
+        from sqlalchemy import text
+
+        with s.engine.begin() as conn:  # the view QGIS / SQL users open: latest versions only
+            rows = conn.execute(text("SELECT version, COUNT(*) FROM grids_latest GROUP BY version")).all()
+        assert [tuple(r) for r in rows] == [(2, 3)]
         assert listing.loc[0, "message"] == "moved u0_0"
 
 
@@ -275,6 +280,14 @@ def test_gpkg_store_is_a_geopackage_qgis_opens(tmp_path: Path) -> None:
     lon, lat = grids.geometry.iloc[0].representative_point().coords[0]
     assert 119 < lon < 122 and 30 < lat < 33
     assert grids["households"].tolist()[:3] == [300.0, 300.0, 300.0]
+    with open_store(path) as s:
+        s.save(make_record(assignment={u: "g0" for u in make_record().assignment}).replace(version=1),
+               expected_version=1)
+    assert {"grids_latest"} <= set(dict(pyogrio.list_layers(path)))
+    latest = pyogrio.read_dataframe(path, layer="grids_latest")
+    assert sorted(zip(latest["plan"], latest["version"], latest["grid_id"], strict=True)) == [
+        ("demo", 2, "g0"), ("other", 1, "g0"), ("other", 1, "g1"), ("other", 1, "g2")]
+    assert latest.crs.to_epsg() == 4326 and latest.geometry.notna().all()
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
