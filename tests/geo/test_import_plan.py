@@ -370,3 +370,25 @@ def test_repair_swaps_units_when_no_single_move_fits() -> None:
     assert res.moves.set_index("unit_id")["to_grid"].to_dict() == {"C1-0-0": "g2", "C1-1-2": "g1"}
     assert res.households_moved == 350
     assert res.plan.grids().loc[["g1", "g2"], "households"].tolist() == [480.0, 500.0]
+
+
+def test_growth_new_estates_join_the_grid_holding_their_land_then_repair() -> None:
+    full = _graph(hh=120)  # columns of 360 households
+    old_units = full.units.drop(index=["C1-3-1"])  # before: a vacant lot where C1-3-1 now stands
+    ests = []
+    for u, row in old_units.iterrows():
+        ests.append({"estate_id": u, "community_id": "C1", "households": 120.0, "party_members": 10,
+                     "geometry": row["footprint"]})
+    before = build_units_from_frames(full.communities.reset_index(drop=True), gpd.GeoDataFrame(ests, crs=CRS))
+    old_plan = _plan(before, _columns(before))
+    assert old_plan.grids().loc["g4", "households"] == 240
+    grown = _graph(hh=120)
+    units = grown.units.assign(households=[300.0 if u == "C1-3-1" else 120.0 for u in grown.units.index])
+    grown = type(grown)(units=units, edges=grown.edges, communities=grown.communities)
+    imp = import_plan(grown, old_plan.grids().reset_index(drop=True)[["grid_id", "name", "geometry"]])
+    assert imp.plan.assignment["C1-3-1"] == "g4" and imp.absorbed.empty
+    assert imp.plan.grids().loc["g4", "households"] == 540  # over the band with the new estate
+    res = repair_plan(imp.plan, unlocked="neighbours")
+    assert res.still_out == [] and res.plan.grids()["in_band"].all()
+    assert res.plan.members["g1"] == imp.plan.members["g1"]  # not a neighbour: untouched
+    assert set(res.moves["from_grid"]) | set(res.moves["to_grid"]) <= {"g3", "g4"}
