@@ -137,6 +137,12 @@ def _located_households(units: gpd.GeoDataFrame, other: gpd.GeoDataFrame,
     if locate != "area":
         raise ValidationError([Problem("fusion", f"`locate` must be 'point' or 'area', got {locate!r}",
                                        "use locate='point' or locate='area'")])
+    flat = shapely.area(units.geometry.values) <= 0
+    if flat.any():  # point or line footprints (buildings given as points) have no area to spread
+        by_point = _located_households(units[flat], other, "point")
+        if flat.all():
+            return by_point
+        return pd.concat([_located_households(units[~flat], other, "area"), by_point], ignore_index=True)
     foot = gpd.GeoDataFrame({"row": np.arange(len(units))}, geometry=units.geometry.values,
                             crs=units.crs)
     pairs = gpd.sjoin(foot, other[["other_id", "geometry"]], predicate="intersects", how="inner")
@@ -204,7 +210,8 @@ def fusion_report(units_or_grids: Any, assignment: dict[str, str] | None,
     locate : {"point", "area"}
         ``"point"``: a unit's households all count where its footprint's representative
         point lies (a point inside two overlapping other grids counts in the smaller id).
-        ``"area"``: households are spread over the footprint in proportion to area.
+        ``"area"``: households are spread over the footprint in proportion to area
+        (footprints without area, e.g. buildings given as points, count at their point).
     id_field, kind_field : str
         Columns of ``other_grids`` holding its id and kind (``kind`` optional).
     min_overlap_m2 : float

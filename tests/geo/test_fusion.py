@@ -154,3 +154,15 @@ def test_plan_input_and_barriers_cut_adjacency() -> None:
     assert rep.loc["A", "dominant_other_id"] == "W"
     assert rep.loc["A", "dominant_share"] == pytest.approx(350 / 650)
     assert rep.loc["A", "n_other_grids"] == 2 and rep.loc["B", "n_other_grids"] == 1
+
+
+def test_area_mode_counts_point_footprints_at_their_point() -> None:
+    from shapely.geometry import Point
+
+    units = _units()
+    units["footprint"] = gpd.GeoSeries([Point(50, 50), Point(50, 150), Point(150, 50), Point(150, 170)],
+                                       crs=CRS)
+    area = fusion_report(units, ASSIGN, _other(), locate="area").set_index("grid_id")
+    point = fusion_report(units, ASSIGN, _other(), locate="point").set_index("grid_id")
+    assert area["households_in_dominant"].tolist() == point["households_in_dominant"].tolist() == [400, 200]
+    assert area.loc["G2", "households_uncovered"] == 200  # (150, 170): in no other grid
