@@ -409,6 +409,9 @@ class Store:
             msg = (f"plan `{name}` already exists (latest version {latest}); nothing was written. "
                    f"Pass expected_version={latest} to add a version, or save under a new name "
                    "with save_as(record, 'NEW NAME').")
+        elif expected > latest:
+            msg = (f"plan `{name}` has no version {expected} (latest {latest or 'none'}); nothing "
+                   f"was written. Pass the version you loaded as expected_version.")
         else:
             row = conn.execute(text("SELECT author, created FROM versions WHERE plan = :n AND version = :v"),
                                {"n": name, "v": latest}).first()

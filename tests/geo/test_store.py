@@ -126,8 +126,11 @@ def test_new_plan_with_taken_name_conflicts(store: Store) -> None:
     store.save(make_record())
     with pytest.raises(ConflictError, match=r"plan `demo` already exists .*save_as"):
         store.save(make_record())
-    with pytest.raises(ConflictError, match="was saved as version 1"):
+    with pytest.raises(ConflictError, match=r"plan `demo` has no version 3 \(latest 1\)"):
         store.save(make_record(), expected_version=3)
+    with pytest.raises(ConflictError, match=r"plan `new` has no version 1 \(latest none\)"):
+        store.save(make_record(name="new"), expected_version=1)
+    assert store.latest_version("new") is None  # the failed save left no empty plan behind
 
 
 def test_racing_writers_exactly_one_wins(target: str) -> None:
