@@ -12,7 +12,7 @@ import pytest
 
 from cli.main import main
 from geo.store import open_store
-from tests.geo._store_support import make_record
+from tests.geo._store_support import make_record, pg_cluster, pg_schema_url  # noqa: F401
 
 
 @pytest.fixture()
@@ -179,3 +179,23 @@ def test_grid_save_plan_then_show_and_export(tmp_path: Path, capsys) -> None:
     assert main(["export", "--plan", "synthetic", "--format", "gpkg", "--out",
                  str(tmp_path / "x.gpkg"), "--store", str(store)]) == 0
     assert len(gpd.read_file(tmp_path / "x.gpkg", layer="grids")) == len(rec.grids)
+
+
+@pytest.mark.postgres
+def test_cli_on_a_postgis_store(pg_cluster: str, tmp_path: Path, capsys) -> None:  # noqa: F811
+    url = pg_schema_url(pg_cluster)
+    with open_store(url) as s:
+        v1 = s.save(make_record())
+        s.save_as(make_record(assignment=dict(v1.assignment) | {"u1_1": "g0"}).replace(version=1),
+                  "demo-branch")
+    assert main(["plan", "list", "--store", url, "--json"]) == 0
+    assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["demo", "demo-branch"]
+    assert main(["plan", "diff", "demo", "--from", "1", "--to", "1", "--to-plan", "demo-branch",
+                 "--store", url, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["to"] == {"plan": "demo-branch", "version": 1}
+    assert doc["moved"] == [{"unit_id": "u1_1", "from_grid": "g1", "to_grid": "g0"}]
+    out = tmp_path / "pg.geojson"
+    assert main(["export", "--plan", "demo-branch", "--format", "geojson", "--out", str(out),
+                 "--store", url]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["metadata"]["parent_plan"] == "demo"
