@@ -154,7 +154,8 @@ def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: st
     grids : GeoDataFrame
         ``grid_id`` and polygons, same CRS.
     by : {"cell", "footprint"}
-        Measure the unit by its cell (all land) or its footprint (the estate or building).
+        Measure the unit by its cell (all land) or its footprint (the estate or building);
+        a footprint without area (a building given as a point) goes to the grid holding it.
     min_area_m2 : float
         Overlaps below this area (m²) are ignored, so that a boundary drawn a little off
         the cells does not count as covering a unit.
@@ -198,6 +199,18 @@ def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: st
         out["share"] = np.where(tot > 0, dom_area / tot, 0.0)
         out["covered_share"] = np.where(area > 0, np.minimum(tot / area, 1.0), 0.0)
     out["n_grids"] = n.reindex(np.arange(len(units))).fillna(0).astype(int).to_numpy()
+    flat = np.flatnonzero(area <= 0)
+    if len(flat):  # footprints without area (buildings as points): the grid holding the point
+        pts = gpd.GeoDataFrame({"row": flat}, geometry=shapely.point_on_surface(geoms[flat]), crs=units.crs)
+        hit = gpd.sjoin(pts, grids[["grid_id", "geometry"]], predicate="within", how="inner")
+        hit = hit.sort_values(["row", "grid_id"])
+        count = hit.groupby("row")["grid_id"].nunique()
+        first = hit.drop_duplicates("row").set_index("row")["grid_id"]
+        rows_hit = first.index.to_numpy()
+        out.loc[rows_hit, "grid_id"] = first.to_numpy()
+        out.loc[rows_hit, "share"] = 1.0 / count.reindex(rows_hit).to_numpy()
+        out.loc[rows_hit, "covered_share"] = 1.0
+        out.loc[rows_hit, "n_grids"] = count.reindex(rows_hit).to_numpy()
     return out
 
 

@@ -392,3 +392,14 @@ def test_growth_new_estates_join_the_grid_holding_their_land_then_repair() -> No
     assert res.still_out == [] and res.plan.grids()["in_band"].all()
     assert res.plan.members["g1"] == imp.plan.members["g1"]  # not a neighbour: untouched
     assert set(res.moves["from_grid"]) | set(res.moves["to_grid"]) <= {"g3", "g4"}
+
+
+def test_point_footprints_go_to_the_grid_holding_them() -> None:
+    graph = _graph()
+    pts = graph.units.assign(footprint=gpd.GeoSeries(graph.units["footprint"].centroid, crs=CRS))
+    graph = type(graph)(units=pts, edges=graph.edges, communities=graph.communities)
+    res = import_plan(graph, _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 360)}), by="footprint")
+    assert res.absorbed.empty and res.cut_units.empty
+    assert {u for u, g in res.plan.assignment.items() if g == "W"} == {f"C1-{x}-{y}" for x in (0, 1)
+                                                                        for y in range(3)}
+    assert res.unit_shares["covered_share"].eq(1.0).all()
