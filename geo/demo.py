@@ -308,22 +308,25 @@ def build_demo(*, scale: int = 1, seed: int = 0) -> DemoDistrict:
 
 def _community_centres(communities: list[_lay.Community], comm_rows: list[dict[str, Any]],
                        landuse: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One service centre per community, on its free parcel nearest to its street's centre.
+    """One service centre per community, on its free parcel nearest to the district centre.
 
-    Centres drawn toward the street centre, as in towns that grew outwards, leave estates
-    on the outer edge of the district beyond a 10- or 15-minute walk: the gaps that the
-    coverage review finds and the siting models fill.
+    Centres drawn toward the middle, as in towns that grew outwards, leave estates on the
+    outer edge of the district beyond a 10- or 15-minute walk: the gaps that the coverage
+    review finds and the siting models fill.
     """
-    geoms = {row["community_id"]: row["geometry"] for row in comm_rows}
-    street_mid = {}
-    for key in sorted({(c.tile, c.street_code) for c in communities}):
-        ids = [c.community_id for c in communities if c.tile == key[0]]
-        street_mid[key] = np.asarray(shapely.union_all([geoms[i] for i in ids]).centroid.coords[0])
+    geoms: dict[int, list[shapely.Geometry]] = {}
+    for c, row in zip(communities, comm_rows, strict=True):
+        geoms.setdefault(c.tile, []).append(row["geometry"])
+    mid = {tile: np.asarray(shapely.union_all(g).centroid.coords[0]) for tile, g in geoms.items()}
+    free: dict[str, list[dict[str, Any]]] = {}
+    for lu in landuse:
+        if "kind" not in lu:
+            free.setdefault(lu["community_id"], []).append(lu)
     out = []
     for c in communities:
-        mine = [lu for lu in landuse if lu["community_id"] == c.community_id and "kind" not in lu]
+        mine = free[c.community_id]
         pts = shapely.get_coordinates(shapely.centroid([lu["geometry"] for lu in mine]))
-        centre = mine[int(np.argmin(np.hypot(*(pts - street_mid[(c.tile, c.street_code)]).T)))]
+        centre = mine[int(np.argmin(np.hypot(*(pts - mid[c.tile]).T)))]
         centre["kind"] = "public_service"
         centre["name"] = f"{c.name}社区党群服务中心"
         out.append({"facility_id": f"F{c.community_id}", "name": centre["name"],
@@ -332,50 +335,55 @@ def _community_centres(communities: list[_lay.Community], comm_rows: list[dict[s
     return out
 
 
+def _nearest_free(free: list[dict[str, Any]], target: np.ndarray, community_ids: set[str]
+                  ) -> dict[str, Any]:
+    """The free parcel of ``community_ids`` nearest to ``target``; it is marked taken."""
+    mine = [lu for lu in free if lu["community_id"] in community_ids and "kind" not in lu]
+    if not mine:
+        raise InfeasibleError("demo district has no free parcel for a street or district centre")
+    pts = shapely.get_coordinates(shapely.centroid([lu["geometry"] for lu in mine]))
+    lu = mine[int(np.argmin(np.hypot(*(pts - target).T)))]
+    lu["kind"] = "public_service"
+    return lu
+
+
 def _upper_facilities(seed: int, communities: list[_lay.Community], comm_rows: list[dict[str, Any]],
                       landuse: list[dict[str, Any]], estates: list[dict[str, Any]]
                       ) -> list[dict[str, Any]]:
     """District centre, street stations (on free parcels near their centres), estate posts."""
     rng = _rng(seed, 3)
-    out: list[dict[str, Any]] = []
-    free = [lu for lu in landuse if "kind" not in lu]
-    free_pts = shapely.get_coordinates(shapely.centroid([lu["geometry"] for lu in free]))
-    used: set[int] = set()
-
-    def take(target: np.ndarray, community_ids: set[str]) -> dict[str, Any]:
-        dist = np.hypot(*(free_pts - target).T)
-        for i in np.argsort(dist, kind="stable"):
-            if int(i) not in used and free[i]["community_id"] in community_ids:
-                used.add(int(i))
-                return free[i]
-        raise InfeasibleError("demo district has no free parcel for a street or district centre")
-
+    tile_of = {c.community_id: c.tile for c in communities}
     geoms = {row["community_id"]: row["geometry"] for row in comm_rows}
+    members: dict[int, list[_lay.Community]] = {}
+    for c in communities:
+        members.setdefault(c.tile, []).append(c)
+    free: dict[int, list[dict[str, Any]]] = {}
+    for lu in landuse:
+        if "kind" not in lu:
+            free.setdefault(tile_of[lu["community_id"]], []).append(lu)
     benchmark = {c.community_id for c in communities if c.party_members is not None}
-    tiles = sorted({c.tile for c in communities})
-    for tile in tiles:
-        members = [c for c in communities if c.tile == tile]
-        ids = {c.community_id for c in members}
-        mid = np.asarray(shapely.union_all([geoms[i] for i in ids]).centroid.coords[0])
-        lu = take(mid, ids)
+    large: dict[int, list[dict[str, Any]]] = {}
+    for e in estates:  # posts sit in large estates outside the benchmark community
+        if e["households"] >= 700 and e["community_id"] not in benchmark:
+            large.setdefault(tile_of[e["community_id"]], []).append(e)
+    out: list[dict[str, Any]] = []
+    for tile in sorted(members):
         suffix = "" if tile == 0 else f"-{tile:03d}"
-        lu["kind"], lu["name"] = "public_service", f"经开区党群服务中心{suffix}"
-        out.append({"facility_id": f"FD{tile + 1:03d}", "name": lu["name"], "level": "district",
-                    "community_id": lu["community_id"], "geometry": lu["geometry"].representative_point()})
-        for street_code in sorted({c.street_code for c in members}):
-            s_ids = {c.community_id for c in members if c.street_code == street_code}
-            street = next(c.street for c in members if c.street_code == street_code)
-            s_mid = np.asarray(shapely.union_all([geoms[i] for i in s_ids]).centroid.coords[0])
-            lu = take(s_mid, s_ids)
-            lu["kind"], lu["name"] = "public_service", f"{street}党群服务中心"
-            out.append({"facility_id": f"FS{street_code}", "name": lu["name"], "level": "street",
+        groups = [("district", f"FD{tile + 1:03d}", f"经开区党群服务中心{suffix}", members[tile])]
+        for code in sorted({c.street_code for c in members[tile]}):
+            street = [c for c in members[tile] if c.street_code == code]
+            groups.append(("street", f"FS{code}", f"{street[0].street}党群服务中心", street))
+        for level, facility_id, name, group in groups:
+            ids = {c.community_id for c in group}
+            mid = np.asarray(shapely.union_all([geoms[i] for i in ids]).centroid.coords[0])
+            lu = _nearest_free(free[tile], mid, ids)
+            lu["name"] = name
+            out.append({"facility_id": facility_id, "name": name, "level": level,
                         "community_id": lu["community_id"],
                         "geometry": lu["geometry"].representative_point()})
-        large = [e for e in estates if e["households"] >= 700 and e["community_id"] in ids
-                 and e["community_id"] not in benchmark]
-        picks = sorted(rng.choice(len(large), size=min(4, len(large)), replace=False).tolist())
-        for n, i in enumerate(picks, 1):
-            e = large[i]
+        pool = large.get(tile, [])
+        for n, i in enumerate(sorted(rng.choice(len(pool), size=min(4, len(pool)), replace=False)), 1):
+            e = pool[int(i)]
             corner = e["geometry"].buffer(-2.0, join_style="mitre").exterior.coords[0]
             out.append({"facility_id": f"FP{tile + 1:03d}{n:02d}", "name": f"{e['name']}党群服务站",
                         "level": "post", "community_id": e["community_id"],
