@@ -414,6 +414,7 @@ class CommunityTask:
     fixed: np.ndarray
     n_locked: int
     params: GridParams
+    ils_rounds: int = ILS_ROUNDS
 
 
 @dataclass(frozen=True, eq=False)
@@ -522,7 +523,7 @@ def _partition(comp: list[int], k: int, task: CommunityTask, nbrs: list[list[tup
     best: tuple[float, list[int]] | None = None
     for _ in range(task.params.restarts):
         labels = _grow(data, k, rng)
-        labels, obj = _local_search(data, labels, k, rng)
+        labels, obj = _local_search(data, labels, k, rng, task.ils_rounds)
         if best is None or obj < best[0] - 1e-12:
             best = (obj, labels)
     assert best is not None
@@ -796,12 +797,12 @@ class _State:
         return sorted(touched)
 
 
-def _local_search(data: _SearchData, labels: list[int], k: int,
-                  rng: np.random.Generator) -> tuple[list[int], float]:
+def _local_search(data: _SearchData, labels: list[int], k: int, rng: np.random.Generator,
+                  ils_rounds: int = ILS_ROUNDS) -> tuple[list[int], float]:
     """Descent, then iterated local search: perturb the best plan, descend, keep if better."""
     best = _State(data, labels, k)
     best.descend(rng)
-    rounds = min(ILS_ROUNDS, max(4, ILS_MOVES_BUDGET // max(data.n, 1)))
+    rounds = min(ils_rounds, max(min(4, ils_rounds), ILS_MOVES_BUDGET // max(data.n, 1)))
     for _ in range(rounds):
         cand = best.copy()
         touched = cand.perturb(rng, 1 + int(rng.integers(max(2, min(6, data.n // 4)))))
@@ -920,11 +921,12 @@ def _build_and_grid(layers: Layers, params: GridParams, *, barriers: Any, worker
 def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     """Units, cells and grids of one community; refined by buildings when whole estates fail.
 
-    The whole-estate pass runs one restart (it only has to show whether whole estates
-    suffice). When a grid is left out of band or the mean deviation exceeds
-    :data:`~geo.settings.REFINE_MEAN_DEV_PCT` and ``params.split_to_fit``, estates above half
-    the minimum are split by their buildings and the community is gridded again with the full
-    search; the better plan is kept (fewer grids out of band, then smaller mean deviation).
+    With ``params.split_to_fit``, a quick pass on whole estates (one restart, no iterated
+    search) decides: when it leaves every grid in band with a mean deviation of at most
+    :data:`~geo.settings.REFINE_MEAN_DEV_PCT`, whole estates get the full search; otherwise
+    estates above half the minimum are split by their buildings and the community gets the
+    full search on those units; the better plan is kept (fewer grids out of band, then
+    smaller mean deviation).
     """
     from geo.units import community_units
 
@@ -932,22 +934,30 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     piece = community_units(job.frames, max_households=p.max_households)
     if piece.fatal or piece.units.empty:
         return CommunityResult(piece, None)
-    first = replace(p, restarts=1) if p.split_to_fit else p
-    task = _piece_task(piece, first)
-    out = grid_one_community(task)
-    score = _score(task, out)
-    if not p.split_to_fit or (score[0] == 0 and score[1] <= REFINE_MEAN_DEV_PCT):
-        return CommunityResult(piece, out)
+    if not p.split_to_fit:
+        return CommunityResult(piece, grid_one_community(_piece_task(piece, p)))
+    # a quick pass (one restart, no iterated search) shows whether whole estates can do
+    quick_task = replace(_piece_task(piece, replace(p, restarts=1)), ils_rounds=0)
+    quick = grid_one_community(quick_task)
+    quick_score = _score(quick_task, quick)
+    if quick_score[0] == 0 and quick_score[1] <= REFINE_MEAN_DEV_PCT:
+        return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
     finer = community_units(job.frames, max_households=p.max_households,
                             split_by_buildings_above=max(1, p.min_households // 2))
     if finer.fatal or len(finer.units) <= len(piece.units):
-        return CommunityResult(piece, out)
+        return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
     task2 = _piece_task(finer, p)
     out2 = grid_one_community(task2)
-    if _score(task2, out2) < score:
+    if _score(task2, out2) < quick_score:
         out2.report["refined"] = "estates split by buildings to meet the band"
         return CommunityResult(finer, out2)
-    return CommunityResult(piece, out)
+    return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
+
+
+def _best(quick_task: CommunityTask, quick: CommunityOutcome, full_task: CommunityTask) -> CommunityOutcome:
+    """The full search's outcome unless the quick pass scored better."""
+    full = grid_one_community(full_task)
+    return quick if _score(quick_task, quick) < _score(full_task, full) else full
 
 
 def _piece_task(piece: Any, params: GridParams) -> CommunityTask:
