@@ -516,6 +516,9 @@ class _State:
         self.load = {g: sum(self.size[u] for u in us) for g, us in self.members.items()}
         self.nbrs = plan.units.neighbors
         self.comm = plan.units.community_of
+        self.comm_total: dict[str, float] = {}
+        for u, s in self.size.items():
+            self.comm_total[self.comm[u]] = self.comm_total.get(self.comm[u], 0.0) + s
 
     def move(self, u: str, to: str) -> None:
         frm = self.assign[u]
@@ -783,8 +786,18 @@ def _hint(state: _State, g: str, free: set[str], locked: Iterable[str], lo: floa
         issue.append(f"{load:.0f} {col.replace('_', ' ')} < {lo:.0f}")
     neighbours = sorted({state.assign[v] for u in state.members[g] for v in state.nbrs.get(u, ())
                          if state.assign[v] != g and state.comm[v] == state.comm[u]})
+    what = col.replace("_", " ")
+    big = max(state.members[g], key=lambda u: (state.size[u], u))
+    cid = state.comm[big]
+    comm_total = state.comm_total[cid]
     if g in set(locked):
         hint = "the planner locked this grid; unlock it to repair it"
+    elif state.size[big] > hi:
+        hint = (f"unit {big} alone holds {state.size[big]:.0f} {what} (> {hi:.0f}); split that estate "
+                "by its buildings")
+    elif load < lo and comm_total < lo:
+        hint = (f"the whole community {cid} holds only {comm_total:.0f} {what} (< {lo:.0f}); merge it with a "
+                "neighbouring community or accept a small grid")
     elif not neighbours:
         hint = "no other grid in its community; accept it or re-grid the community"
     elif all(n not in free for n in neighbours):

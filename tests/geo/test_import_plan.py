@@ -403,3 +403,14 @@ def test_point_footprints_go_to_the_grid_holding_them() -> None:
     assert {u for u, g in res.plan.assignment.items() if g == "W"} == {f"C1-{x}-{y}" for x in (0, 1)
                                                                         for y in range(3)}
     assert res.unit_shares["covered_share"].eq(1.0).all()
+
+
+def test_hints_name_the_unit_too_big_and_the_community_too_small() -> None:
+    graph = _graph(2, 1, n_comm=2)
+    hh = {"C1-0-0": 620.0, "C1-1-0": 100.0, "C2-0-0": 80.0, "C2-1-0": 90.0}
+    units = graph.units.assign(households=[hh[u] for u in graph.units.index])
+    graph = type(graph)(units=units, edges=graph.edges, communities=graph.communities)
+    plan = _plan(graph, {"C1-0-0": "a", "C1-1-0": "b", "C2-0-0": "c", "C2-1-0": "c"})
+    hints = {s["grid_id"]: s["hint"] for s in repair_plan(plan, unlocked="all").still_out}
+    assert hints["a"] == "unit C1-0-0 alone holds 620 households (> 500); split that estate by its buildings"
+    assert "the whole community C2 holds only 170 households (< 300)" in hints["c"]
