@@ -55,11 +55,14 @@ def main() -> None:
     ctx = Context(lang=lang, layers=layers, key=key, disp=data.display_layers(layers, key), maps=maps)
     tabs = available_tabs()
     labels = [t(f"tab_{k}", lang) for k, _m in tabs]
-    # Remember the open tab by key so that a language switch keeps it open.
+    # Remember the open tab by key so that a language switch keeps it open: the tabs widget of
+    # the other language was dropped from the session, so seed this language's one.
     current = st.session_state.get("view_key", tabs[0][0])
     keys = [k for k, _m in tabs]
-    default = labels[keys.index(current)] if current in keys else labels[0]
-    containers = st.tabs(labels, key=f"view_{lang}", on_change="rerun", default=default)
+    widget_key = f"view_{lang}"
+    if widget_key not in st.session_state and current in keys:
+        st.session_state[widget_key] = labels[keys.index(current)]
+    containers = st.tabs(labels, key=widget_key, on_change="rerun")
     for (tab_key, module), box in zip(tabs, containers, strict=True):
         if box.open:
             st.session_state["view_key"] = tab_key

@@ -123,3 +123,118 @@ def test_staffing_tab_uses_the_published_totals(app: AppTest):
     table = app.session_state["staffing"]
     assert int(table["full_time"].sum()) == 242 and int(table["part_time"].sum()) == 1134
     assert (table["full_time"] >= 1).all()
+
+
+def test_siting_tab_solves_and_draws_the_curve(app: AppTest):
+    _open(app, "Siting")
+    app.selectbox(key="site_model").set_value("mclp").run()
+    app.number_input(key="site_p").set_value(3).run()
+    app.button(key="run_siting").click().run()
+    assert not app.exception, app.exception
+    result = app.session_state["siting"]["result"]
+    assert result.status == "optimal" and len(result.selected) == 3
+    posts = app.dataframe[0].value
+    assert len(posts) == 3 and posts["Households newly covered"].sum() > 0
+    app.number_input(key="curve_p").set_value(3).run()
+    app.button(key="run_curve").click().run()
+    curve = app.session_state["curve"]
+    assert list(curve["p"]) == [0, 1, 2, 3]
+    assert curve["covered_weight"].is_monotonic_increasing
+    # The curve's third post covers what the MCLP with p=3 covers (both exact).
+    assert curve["covered_weight"].iloc[3] == pytest.approx(result.objective)
+
+
+def test_export_geojson_is_rfc7946_and_parses_back(app: AppTest):
+    import datetime as dt
+    import json
+
+    import geopandas as gpd
+    from shapely.geometry import shape
+
+    _open(app, "Export")
+    app.text_input(key="plan_name").set_value("太湖 test").run()
+    app.button(key="prepare_exports").click().run()
+    assert not app.exception, app.exception
+    files: dict[str, bytes] = app.session_state["exports"]
+    stem = f"太湖_test_{dt.date.today().isoformat()}"
+    assert {f"{stem}_grids.geojson", f"{stem}_assignment.geojson", f"{stem}.gpkg", f"{stem}_csv.zip",
+            f"{stem}_map.html"} <= set(files)
+    assert {d.label for d in app.get("download_button")} >= {"Download GeoJSON (RFC 7946)", "Download GeoPackage"}
+    doc = json.loads(files[f"{stem}_grids.geojson"])
+    assert doc["type"] == "FeatureCollection" and "crs" not in doc
+    plan = app.session_state["plan"]
+    assert len(doc["features"]) == len(set(plan.assignment.values()))
+    for feat in doc["features"]:
+        props = feat["properties"]
+        assert {"grid_id", "households", "party_members", "name"} <= set(props)
+        geom = shape(feat["geometry"])
+        polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+        for poly in polys:
+            assert poly.exterior.is_ccw                      # RFC 7946 winding
+            assert all(not ring.is_ccw for ring in poly.interiors)
+        minx, miny, maxx, maxy = geom.bounds
+        assert 120.0 < minx < maxx < 120.7 and 31.2 < miny < maxy < 31.8   # lon/lat order, WGS84
+    back = gpd.read_file(io_bytes(files[f"{stem}_grids.geojson"]))
+    assert back.crs.to_epsg() == 4326 and len(back) == len(doc["features"])
+    assert int(back["households"].sum()) == int(sum(plan.grids()["households"]))
+    assert "<html" in files[f"{stem}_map.html"].decode("utf-8").lower()
+
+
+def io_bytes(data: bytes):
+    import io
+
+    return io.BytesIO(data)
+
+
+def test_bad_upload_is_reported_per_layer_and_feature_not_raised(tiny_dir):
+    from ui.data import load_uploads, problems_frame
+
+    good = (tiny_dir / "communities.geojson").read_bytes()
+    bad = b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"estate_id":"E1",' \
+          b'"households":-5,"party_members":"many"},"geometry":{"type":"Polygon","coordinates":' \
+          b'[[[120.33,31.49],[120.331,31.49],[120.331,31.491],[120.33,31.491],[120.33,31.49]]]}}]}'
+    layers, problems, key = load_uploads({"communities": ("c.geojson", good), "estates": ("e.geojson", bad)},
+                                         {"communities": "WGS84", "estates": "WGS84"})
+    assert layers is None and key == ""
+    table = problems_frame(problems, "en")
+    assert list(table.columns) == ["Layer", "Feature", "Field", "Severity", "Problem", "Fix"]
+    est = table[table["Layer"] == "estates"]
+    assert {"households", "party_members"} <= set(est["Field"])
+    assert (est["Fix"].str.len() > 0).all()
+    layers, problems, _ = load_uploads({"estates": ("e.exe", b"MZ")}, {})
+    assert layers is None
+    assert any(p.layer == "communities" for p in problems) and any(p.layer == "estates" for p in problems)
+
+
+def test_uploaded_gcj02_layers_load_and_are_used(tiny_dir):
+    import numpy as np
+
+    from geo.crs import wgs84_to_gcj02
+    from ui.data import load_uploads
+
+    def shifted(name: str) -> bytes:
+        gdf = gpd_read(tiny_dir / name)
+        import shapely
+
+        def to_gcj(xy):
+            lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+            return np.column_stack([lon, lat])
+
+        gdf = gdf.set_geometry(shapely.transform(gdf.geometry.values, to_gcj))
+        return gdf.to_json().encode()
+
+    files = {n: (f"{n}.geojson", shifted(f"{n}.geojson")) for n in ("communities", "estates")}
+    layers, problems, key = load_uploads(files, {"communities": "GCJ-02", "estates": "GCJ-02"})
+    assert layers is not None, problems
+    assert key.startswith("upload-") and len(layers.estates) == 12
+    direct = gpd_read(tiny_dir / "estates.geojson").to_crs(layers.crs)
+    a = layers.estates.set_index("estate_id").geometry.centroid
+    b = direct.assign(estate_id=direct["estate_id"].astype(str)).set_index("estate_id").geometry.centroid
+    err = a.distance(b.reindex(a.index)).max()
+    assert err < 0.5                                    # metres: GCJ-02 converted back to WGS84
+
+
+def gpd_read(path):
+    import geopandas as gpd
+
+    return gpd.read_file(path)

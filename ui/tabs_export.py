@@ -1,0 +1,128 @@
+"""Export tab: grids, unit assignment, coverage, posts and staffing for other systems.
+
+Files come from :mod:`geo.export` (RFC 7946 GeoJSON in WGS84, GeoPackage, CSV tables, a
+standalone HTML map); their names carry the plan name and the date. They are prepared by a
+button (a GeoPackage takes a moment) and kept in session state for the download buttons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.errors import GridplanError
+from ui.context import Context
+from ui.i18n import t
+
+MIME = {".geojson": "application/geo+json", ".gpkg": "application/geopackage+sqlite3",
+        ".zip": "application/zip", ".html": "text/html"}
+
+
+def file_stem(plan_name: str, day: dt.date | None = None) -> str:
+    """``<plan name>_<YYYY-MM-DD>`` with characters unsafe in file names replaced by ``_``."""
+    safe = re.sub(r"[\\/:*?\"<>|\s]+", "_", plan_name.strip()) or "plan"
+    return f"{safe}_{(day or dt.date.today()).isoformat()}"
+
+
+def export_tables(plan: Any, state: Any) -> dict[str, pd.DataFrame]:
+    """The tables to export: grids and assignment always; coverage, posts, staffing when computed."""
+    grids = plan.grids()
+    grids = grids.reset_index(drop="grid_id" in grids.columns)
+    units = plan.units.units
+    units = units.reset_index(drop="unit_id" in units.columns)
+    keep = [c for c in ("unit_id", "estate_id", "building_id", "community_id", "households",
+                        "party_members", "geometry") if c in units.columns]
+    assignment = units[keep].assign(grid_id=units["unit_id"].map(plan.assignment))
+    tables: dict[str, pd.DataFrame] = {"grids": grids.drop(columns=["footprint"], errors="ignore"),
+                                       "assignment": gpd.GeoDataFrame(assignment, geometry="geometry",
+                                                                      crs=units.crs)}
+    cov = state.get("coverage")
+    if cov is not None:
+        tables["coverage"] = cov.estates
+    siting = state.get("siting")
+    if siting:
+        from ui.tabs_siting import newly_covered, posts_frame
+
+        model, result = siting["model"], siting["result"]
+        layers_estates = state["_export_estates"]
+        newly = newly_covered(model, result, siting["radius"], layers_estates)
+        tables["posts"] = posts_frame(model, result, newly)
+    staffing = state.get("staffing")
+    if staffing is not None:
+        tables["staffing"] = staffing
+    return tables
+
+
+def build_exports(plan: Any, tables: dict[str, pd.DataFrame], plan_name: str,
+                  day: dt.date | None = None) -> dict[str, bytes]:
+    """Every export file as ``{file name: bytes}``."""
+    from geo.export import make_metadata, to_csv_tables, to_geojson, to_gpkg, to_html_map
+
+    stem = file_stem(plan_name, day)
+    meta = make_metadata(plan=plan_name, parameters=plan.params)
+    out: dict[str, bytes] = {}
+    for name, table in tables.items():
+        if isinstance(table, gpd.GeoDataFrame):
+            out[f"{stem}_{name}.geojson"] = to_geojson(table, metadata=meta).encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="gridplan-export-") as tmp:
+        gpkg = to_gpkg(tables, Path(tmp) / f"{stem}.gpkg", metadata=meta)
+        out[f"{stem}.gpkg"] = gpkg.read_bytes()
+        csv_files = to_csv_tables(tables, Path(tmp) / "csv", metadata=meta)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for f in csv_files:
+                zf.write(f, arcname=f"{stem}_{f.name}")
+        out[f"{stem}_csv.zip"] = buf.getvalue()
+        html = to_html_map({k: v for k, v in tables.items() if k != "assignment"},
+                           Path(tmp) / f"{stem}_map.html", title=plan_name, metadata=meta)
+        out[f"{stem}_map.html"] = html.read_bytes()
+    return out
+
+
+def _prepare(ctx_layers_estates: gpd.GeoDataFrame) -> None:
+    plan = st.session_state.get("plan")
+    if plan is None:
+        return
+    st.session_state["_export_estates"] = ctx_layers_estates
+    name = st.session_state.get("plan_name") or "plan"
+    try:
+        st.session_state["exports"] = build_exports(plan, export_tables(plan, st.session_state), name)
+        st.session_state.pop("export_error", None)
+    except (GridplanError, ValueError, OSError) as exc:
+        st.session_state["export_error"] = str(exc)
+        st.session_state.pop("exports", None)
+
+
+def render(ctx: Context) -> None:
+    """Draw the export tab."""
+    lang = ctx.lang
+    if st.session_state.get("plan") is None:
+        st.info(t("need_plan", lang))
+        return
+    st.text_input(t("plan_name", lang), value="gridplan", key="plan_name")
+    st.button(t("prepare_exports", lang), key="prepare_exports", type="primary", on_click=_prepare,
+              args=(ctx.layers.estates,))
+    if "export_error" in st.session_state:
+        st.error(t("error", lang, msg=st.session_state["export_error"]))
+    files: dict[str, bytes] = st.session_state.get("exports") or {}
+    if not files:
+        return
+    st.success(t("exports_ready", lang, n=len(files)))
+    geojson = sorted(f for f in files if f.endswith(".geojson"))
+    c = st.columns(2)
+    layer = c[0].selectbox(t("export_layer", lang), geojson, key="export_layer")
+    c[1].download_button(t("export_geojson", lang), files[layer], file_name=layer, mime=MIME[".geojson"],
+                         key="dl_geojson")
+    for ext, label in ((".gpkg", "export_gpkg"), ("_csv.zip", "export_csv"), ("_map.html", "export_html")):
+        name = next(f for f in files if f.endswith(ext))
+        st.download_button(t(label, lang), files[name], file_name=name, mime=MIME[Path(name).suffix],
+                           key=f"dl_{label}")

@@ -1,0 +1,169 @@
+"""Siting tab: where the next estate service posts (小区党群服务驿站) should go.
+
+Existing facilities stay open and count; the model (MCLP, LSCP, p-median, p-center) is built
+from the layers by :mod:`allocation.siting` on walking distances and solved exactly with
+HiGHS, reporting its gap. The map shows each proposed post with the estates it newly covers;
+the marginal coverage curve (MCLP for p = 0..P) shows where one more post stops paying.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from geo.errors import GridplanError
+from geo.settings import LIFE_CIRCLES_M
+from ui import context
+from ui.context import Context
+from ui.i18n import t
+from ui.maps import build_map, to_display
+
+MODELS = ("mclp", "lscp", "pmedian", "pcenter")
+#: Which inputs each model takes: (posts, radius).
+NEEDS = {"mclp": (True, True), "lscp": (False, True), "pmedian": (True, False), "pcenter": (True, False)}
+
+
+def model_class(name: str) -> Any:
+    """The engine class of a model name."""
+    from allocation import siting
+
+    return {"mclp": siting.MCLP, "lscp": siting.LSCP, "pmedian": siting.PMedian,
+            "pcenter": siting.PCenter}[name]
+
+
+def newly_covered(model: Any, result: Any, radius_m: float, estates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Estates each new post newly covers: beyond ``radius_m`` of every existing facility, and
+    within ``radius_m`` of the post they are assigned to. Metric CRS, with ``post_id``."""
+    arrays = model.arrays
+    cost = arrays.cost
+    fixed = np.asarray(arrays.fixed, dtype=bool)
+    before = cost[:, fixed].min(axis=1) if fixed.any() else np.full(cost.shape[0], np.inf)
+    posts = set(result.selected)
+    rows = []
+    for i, did in enumerate(arrays.demand_ids):
+        site = result.assignment.get(did)
+        d = result.distance_m.get(did)
+        if site in posts and d is not None and d <= radius_m < before[i]:
+            rows.append((did, site))
+    est = estates[["estate_id", "name", "households", "geometry"]]
+    frame = pd.DataFrame(rows, columns=["estate_id", "post_id"])
+    out = est.merge(frame, on="estate_id", how="inner")
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=estates.crs)
+
+
+def posts_frame(model: Any, result: Any, newly: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Proposed posts (points, metric CRS) with the count and households they newly cover."""
+    sites = model.arrays.sites
+    chosen = sites[sites["site_id"].astype(str).isin(result.selected)].copy()
+    chosen["post_id"] = chosen["site_id"].astype(str)
+    agg = newly.groupby("post_id").agg(newly_estates=("estate_id", "size"),
+                                       newly_households=("households", "sum"))
+    chosen = chosen.join(agg, on="post_id")
+    chosen[["newly_estates", "newly_households"]] = chosen[["newly_estates", "newly_households"]].fillna(0).astype(int)
+    return chosen
+
+
+def run_model(ctx: Context, name: str, p: int | None, radius: float | None, time_limit: float,
+              progress: Any) -> tuple[Any, Any]:
+    """Build the model from the layers and solve it; returns ``(model, result)``."""
+    cls = model_class(name)
+    kwargs: dict[str, Any] = {}
+    if NEEDS[name][0]:
+        kwargs["p"] = p
+    if NEEDS[name][1]:
+        kwargs["radius"] = radius
+    model = cls.from_layers(ctx.layers, network=context.walk_network(ctx.layers, ctx.key), **kwargs)
+    result = model.solve(time_limit=time_limit, progress=progress)
+    return model, result
+
+
+def render(ctx: Context) -> None:
+    """Draw the siting tab."""
+    lang = ctx.lang
+    c = st.columns(4)
+    name = c[0].selectbox(t("model", lang), MODELS, key="site_model", format_func=lambda m: t(f"model_{m}", lang))
+    needs_p, needs_r = NEEDS[name]
+    p = c[1].number_input(t("n_posts", lang), 1, 200, 5, key="site_p", disabled=not needs_p)
+    radius = c[2].number_input(t("radius", lang), 50.0, 5000.0, LIFE_CIRCLES_M[1], 50.0, key="site_r",
+                               disabled=not needs_r)
+    limit = c[3].number_input(t("time_limit", lang), 1.0, 600.0, 30.0, 5.0, key="site_tl")
+    if st.button(t("run_siting", lang), key="run_siting", type="primary"):
+        with st.status(t("solving", lang), expanded=False) as status:
+            try:
+                model, result = run_model(ctx, name, int(p), float(radius), float(limit),
+                                          progress=lambda text: status.write(text))
+            except (GridplanError, ValueError) as exc:
+                status.update(state="error")
+                st.error(t("error", lang, msg=str(exc)))
+                return
+            status.update(label=t("siting_result", lang, objective=f"{result.objective:,.1f}",
+                                  gap=f"{100 * result.gap:.2f}%", status=result.status,
+                                  seconds=result.seconds), state="complete")
+        st.session_state["siting"] = {"model": model, "result": result,
+                                      "radius": float(radius) if needs_r else LIFE_CIRCLES_M[1]}
+    show_result(ctx)
+    curve_panel(ctx)
+
+
+def show_result(ctx: Context) -> None:
+    """Posts on the map with the estates each newly covers, and the table."""
+    lang = ctx.lang
+    run = st.session_state.get("siting")
+    if not run:
+        return
+    model, result, r = run["model"], run["result"], run["radius"]
+    st.success(t("siting_result", lang, objective=f"{result.objective:,.1f}", gap=f"{100 * result.gap:.2f}%",
+                 status=result.status, seconds=result.seconds))
+    if result.message:
+        st.caption(result.message)
+    st.caption(t("siting_source", lang, source=model.meta.get("candidate_source", "?"),
+                 method=model.meta.get("distance_method", "?")))
+    if result.excluded:
+        st.warning(t("excluded", lang, n=len(result.excluded)))
+    newly = newly_covered(model, result, r, ctx.layers.estates)
+    posts = posts_frame(model, result, newly)
+    m = build_map(ctx.disp, lang=lang, basemap=ctx.maps.basemap, tile_url=ctx.maps.tile_url,
+                  show_buildings=ctx.maps.show_buildings,
+                  posts=to_display(posts, columns=["post_id", "newly_households"]),
+                  newly=to_display(newly, columns=["estate_id", "name", "households", "post_id"]),
+                  static_base=context.static_base())
+    context.show_map(m, key="map_siting", returned=())
+    st.subheader(t("posts_table", lang))
+    st.caption(t("newly_within", lang, r=r))
+    st.dataframe(pd.DataFrame({
+        t("layer_posts", lang): posts["post_id"], t("f_name", lang): posts.get("name", ""),
+        t("newly_estates", lang): posts["newly_estates"], t("newly_households", lang): posts["newly_households"],
+    }), hide_index=True, width="stretch")
+
+
+def curve_panel(ctx: Context) -> None:
+    """The marginal coverage curve: covered demand for p = 0..P new posts (MCLP, exact)."""
+    from allocation.siting import MCLP, coverage_curve, plot_coverage_curve
+
+    lang = ctx.lang
+    st.subheader(t("coverage_curve", lang))
+    c = st.columns([2, 2, 1])
+    p_max = c[0].number_input(t("curve_posts", lang), 1, 50, 8, key="curve_p")
+    r = c[1].number_input(t("radius", lang), 50.0, 5000.0, LIFE_CIRCLES_M[1], 50.0, key="curve_r")
+    if c[2].button(t("run_curve", lang), key="run_curve"):
+        with st.spinner(t("solving", lang)):
+            try:
+                base = MCLP.from_layers(ctx.layers, network=context.walk_network(ctx.layers, ctx.key),
+                                        p=0, radius=float(r))
+                st.session_state["curve"] = coverage_curve(base, int(p_max))
+            except (GridplanError, ValueError) as exc:
+                st.error(t("error", lang, msg=str(exc)))
+                return
+    df = st.session_state.get("curve")
+    if df is None:
+        return
+    st.pyplot(plot_coverage_curve(df), clear_figure=False)
+    st.dataframe(pd.DataFrame({
+        t("col_posts", lang): df["p"], t("col_covered", lang): df["covered_weight"].round(0),
+        t("col_share", lang): (100 * df["share"]).round(1), "gain": df["gain"].round(0),
+        "gap": df["gap"], "s": df["seconds"].round(2),
+    }), hide_index=True, width="stretch")
