@@ -8,16 +8,20 @@ synthetic; only the counts follow the published figures** (38 communities, 198 g
 
 Construction, in a local transverse Mercator frame in metres:
 
-1. A jittered lattice of arterial roads; each lattice cell belongs to one community
-   (天鹅湖花园 takes 2 x 2 cells, about 1 km2; one 华庄 community takes 1 x 2), so the
+1. A jittered 8 x 6 lattice of arterial roads; each lattice cell belongs to one community
+   (天鹅湖花园 takes 2 x 2 cells, about 1 km2; four edge communities take 2 or 3), so the
    communities tile the district exactly along arterial centre lines.
-2. Community households are drawn so that the 300-500 household rule gives about 198 grids;
-   each cell's share is split into small, medium and large estates.
-3. Each cell is cut by residential lanes into a grid of parcels; large estates take 2 or
-   2 x 2 parcels, small ones may share a parcel split by a footway; free parcels become
-   parks, schools, markets, factories. Estates are the parcels inset from the roads.
-4. Buildings are rows of south-facing slabs (about 60 x 12 m) or point towers (25 x 25 m)
-   inside each estate; households and party members are apportioned exactly.
+2. Community households are drawn so that the 300-500 household rule, aiming at 400 per
+   grid, gives exactly the published 198 grids; each cell's share is split into small,
+   medium and large estates.
+3. Each cell is cut by residential lanes into a grid of parcels; estates take 1, 2 or 2 x 2
+   parcels by what a parcel holds, two small ones may share a deep parcel split by a
+   footway; free parcels become parks, schools, markets, factories. Estates are the parcels
+   inset from the roads.
+4. Buildings are rows of south-facing slabs (60 or 40 x 12 m) or point towers (25-28 m)
+   inside each estate, the lowest density that holds its households (at most 34 floors;
+   households move between estates of a cell when one cannot hold its share); households,
+   party members and residents are apportioned exactly over the buildings.
 5. Two canals cross the district west to east (water in the land-use layer); arterials
    bridge them, one lane per cell crosses on a footbridge, the others end on the banks.
 6. The network is every arterial, lane and footway centre line, noded at every junction,
