@@ -45,6 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=None, help="local worker processes")
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                    help="run communities on this Dask distributed scheduler")
+    p.add_argument("--barriers", type=Path, default=None, metavar="FILE",
+                   help="lines or polygons (their outlines) that cut adjacency: rivers, arterials")
+    p.add_argument("--barrier-kind", default=None, metavar="KIND",
+                   help="keep only --barriers features whose `kind` is KIND (e.g. water in landuse.geojson)")
     p.add_argument("--other-grids", type=Path, default=None, metavar="FILE",
                    help="another department's grid layer: add a fusion report")
     p.add_argument("--other-grids-as-barriers", action="store_true",
@@ -72,6 +76,8 @@ def _params(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Grid (or import and repair), write ``--out`` and the assignment CSV, print the summary."""
+    import pandas as pd
+
     from geo.errors import Problem, ValidationError
     from geo.io import load_layers, read_layer
 
@@ -85,11 +91,12 @@ def run(args: argparse.Namespace) -> int:
     params = _params(args)
     layers = load_layers(args.data, datum=args.datum)
     other = read_layer(args.other_grids, "other_grids") if args.other_grids is not None else None
-    barriers = None
+    barriers = _barriers(args, layers) if args.barriers is not None else None
     if other is not None and args.other_grids_as_barriers:
         from geo.fusion import barrier_lines
 
-        barriers = barrier_lines(other, layers.communities)
+        lines = barrier_lines(other, layers.communities).geometry
+        barriers = lines if barriers is None else pd.concat([barriers, lines], ignore_index=True)
     extra: dict[str, Any] = {}
     if args.from_plan is not None:
         plan, extra = _from_plan(args, layers, params, barriers)
@@ -114,6 +121,26 @@ def run(args: argparse.Namespace) -> int:
 
     print(json.dumps(json_safe(summary), ensure_ascii=False, indent=2))
     return 0
+
+
+def _barriers(args: argparse.Namespace, layers: Any) -> Any:
+    """Barrier lines from a file of lines or polygons (outlines), in the layers' CRS."""
+    import geopandas as gpd
+
+    from geo.errors import Problem, ValidationError
+
+    frame = gpd.read_file(args.barriers)
+    if args.barrier_kind is not None:
+        if "kind" not in frame.columns:
+            raise ValidationError([Problem(str(args.barriers), "--barrier-kind given but the file has no "
+                                           "`kind` column.", "drop --barrier-kind or add the column")])
+        frame = frame[frame["kind"] == args.barrier_kind]
+    if frame.crs is None:
+        raise ValidationError([Problem(str(args.barriers), "the barrier file has no CRS.",
+                                       "save it with a CRS (GeoJSON is WGS84)")])
+    geoms = frame.to_crs(layers.crs).geometry
+    return gpd.GeoSeries(geoms.boundary.where(geoms.geom_type.str.contains("Polygon"), geoms),
+                         crs=layers.crs)
 
 
 def _from_plan(args: argparse.Namespace, layers: Any, params: Any, barriers: Any) -> tuple[Any, dict[str, Any]]:

@@ -7,6 +7,7 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 
 from cli.main import main
 from tests.geo._synthetic import make_frames
@@ -75,3 +76,20 @@ def test_bad_options_give_a_clear_message(data_dir, tmp_path, capsys):
                  str(tmp_path / "x.geojson")])
     assert code == 2
     assert "min_households" in capsys.readouterr().err
+
+
+def test_barriers_file_cuts_adjacency(data_dir, tmp_path, capsys):
+    comms = gpd.read_file(data_dir / "communities.geojson").to_crs(32651)
+    x0, y0, x1, y1 = comms.total_bounds
+    mid = x0 + 2 * 140.0
+    river = gpd.GeoDataFrame({"kind": ["water", "road"]},
+                             geometry=[shapely.box(mid - 3, y0 - 10, mid + 3, y1 + 10),
+                                       shapely.LineString([(x0, y0 + 1), (x1, y1 - 1)])], crs=32651)
+    path = tmp_path / "landuse.geojson"
+    river.to_crs(4326).to_file(path, driver="GeoJSON")
+    code = main(["grid", "--data", str(data_dir), "--barriers", str(path), "--barrier-kind", "water",
+                 "--out", str(tmp_path / "b.geojson")])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert any("share no cell edge" in p for p in summary["problems"])
+    assert summary["tiling_ok"] and summary["all_contiguous"]
