@@ -114,7 +114,7 @@ def test_buildings_inside_their_estate_and_sums_exact(layers):
     pd_est = est[["households", "party_members", "residents"]].loc[sums.index]
     assert (sums == pd_est).all().all()
     assert set(sums.index) == set(est.index)
-    assert (bld["floors"] >= 1).all()
+    assert bld["floors"].between(1, 34).all()
     assert set(bld["kind"]) <= {"slab", "tower"}
 
 
@@ -263,3 +263,12 @@ def test_landuse_lies_between_estates_inside_communities(layers):
     assert {"park", "school", "public_service", "water"} <= set(lu["kind"])
     centres = layers["facilities"][layers["facilities"]["level"] != "post"]
     assert not lu[lu["kind"] == "water"].sindex.query(centres.geometry, predicate="intersects").size
+
+
+def test_rebalance_keeps_the_cell_total_and_respects_capacity():
+    from geo._demo_layout import _rebalance
+
+    assert _rebalance([500, 100], [300, 400]) == [300, 300]
+    assert _rebalance([120, 80], [300, 300]) == [120, 80]
+    out = _rebalance([900, 50, 50], [100, 100, 100])  # the cell is full: spread the excess
+    assert sum(out) == 1000 and max(out) - min(out) <= 1
