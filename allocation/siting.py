@@ -704,16 +704,50 @@ class PMedian(_Model):
             return self._result(selected_cols=np.array([], dtype=int), objective=obj, bound=obj,
                                 status="optimal", seconds=time.perf_counter() - t0, excluded=excluded,
                                 message=note + "p = 0: existing facilities only.")
-        warm = _h.interchange(cost, w, d_fix, _h.greedy_median(cost, w, d_fix, p),
-                              time_budget=min(5.0, 0.1 * time_limit))
+        warm = _h.multistart_median(cost, w, d_fix, p, time_budget=min(5.0, 0.1 * time_limit))
         warm_obj = _median_value(cost, w, d_fix, warm)
+        integral = _integral(cost, w, d_fix)
         lag, closed, opened = -np.inf, np.zeros(cost.shape[1], bool), np.zeros(cost.shape[1], bool)
+        lag_budget = min(10.0, 0.2 * time_limit)
         if np.isfinite(warm_obj):
-            lag, closed, opened = _h.lagrangian_median(cost, w, d_fix, p, warm_obj,
-                                                       time_budget=min(10.0, 0.2 * time_limit))
+            lag, closed, opened, lag_sites, lag_value = _h.lagrangian_median(
+                cost, w, d_fix, p, warm_obj, time_budget=lag_budget, integral=integral)
+            if lag_sites.size and lag_value < warm_obj:  # the Lagrangian heuristic found better
+                better = _h.interchange(cost, w, d_fix, lag_sites, time_budget=min(5.0, 0.1 * time_limit))
+                warm, warm_obj = better, _median_value(cost, w, d_fix, better)
+                if warm_obj < lag_value - 1e-9 * max(1.0, abs(warm_obj)):  # fix again with the new bound
+                    lag, closed, opened, _, _ = _h.lagrangian_median(
+                        cost, w, d_fix, p, warm_obj, time_budget=lag_budget, integral=integral)
+        if lag >= warm_obj - 1e-9 * max(1.0, abs(warm_obj)):  # the bound alone proves the warm start
+            closed = np.ones(cost.shape[1], dtype=bool)
+            opened = np.zeros(cost.shape[1], dtype=bool)
         _say(progress, f"p-median: warm start {warm_obj:g}, Lagrangian bound {lag:g}: "
                        f"{int(closed.sum())} sites ruled out, {int(opened.sum())} forced open")
-        sel, out, rm, build = self._reduced_median(cost, w, d_fix, p, warm, closed, opened, t0, time_limit)
+        rounds = 0
+        while True:  # a better incumbent found under a short limit lets the bound rule out more sites
+            rounds += 1
+            left = time_limit - (time.perf_counter() - t0)
+            last = rounds >= 3
+            budget = left if last else max(1.0, 0.15 * left)
+            # first round: HiGHS's primal heuristics on, to improve a weak warm start; then off
+            options = {} if rounds == 1 and not last and budget < left else dict(_MEDIAN_OPTIONS)
+            if integral:  # objective values are integers: a gap below 1 is a proof
+                options["mip_abs_gap"] = 1.0 - 1e-6
+            sel, out, rm, build = self._reduced_median(cost, w, d_fix, p, warm, closed, opened, budget, options)
+            if out is None or out.status == "optimal" or last or budget >= left:
+                break
+            value = _median_value(cost, w, d_fix, sel)
+            if value < warm_obj - 1e-9 * max(1.0, abs(warm_obj)):
+                warm, warm_obj = sel, value
+                lag2, closed, opened, _, _ = _h.lagrangian_median(
+                    cost, w, d_fix, p, warm_obj, time_budget=lag_budget, integral=integral)
+                lag = max(lag, lag2)
+                if lag >= warm_obj - 1e-9 * max(1.0, abs(warm_obj)):  # proven by the bound
+                    sel, out, rm = warm, None, None
+                    break
+                _say(progress, f"p-median: incumbent {warm_obj:g}; {int(closed.sum())} sites ruled out")
+            else:
+                rounds = 2  # no progress: spend the rest of the time on the proof
         objective = _median_value(cost, w, d_fix, sel)
         if not np.isfinite(objective):
             raise InfeasibleError(
@@ -728,7 +762,8 @@ class PMedian(_Model):
             bound = objective
         stats: dict[str, Any] = {"warm_objective": warm_obj, "lagrangian_bound": lag,
                                  "sites_ruled_out": int(closed.sum()), "sites_forced_open": int(opened.sum()),
-                                 "formulation": "radius (García, Labbé & Marín 2011) after Lagrangian fixing"}
+                                 "formulation": "radius (García, Labbé & Marín 2011) after Lagrangian fixing",
+                                 "rounds": rounds}
         if out is not None and rm is not None:
             stats = _stats(rm.problem, out, build, levels=int(rm.level_value.size),
                            levels_unreduced=rm.n_levels_full, **stats)
@@ -741,17 +776,18 @@ class PMedian(_Model):
 
     @staticmethod
     def _reduced_median(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray, p: int, warm: np.ndarray,
-                        closed: np.ndarray, opened: np.ndarray, t0: float,
-                        time_limit: float) -> tuple[np.ndarray, MipOutcome | None, Any, float]:
+                        closed: np.ndarray, opened: np.ndarray, budget: float,
+                        options: dict[str, object]) -> tuple[np.ndarray, MipOutcome | None, Any, float]:
         """Solve the radius formulation on the sites the Lagrangian bound could not rule out.
 
         Returns the best selection (warm start if nothing better), the HiGHS outcome (None
         when the bound already proved the warm start), the model and the build time.
         """
+        t0 = time.perf_counter()
         warm_obj = _median_value(cost, w, d_fix, warm)
         keep = ~closed
         keep[warm] = True
-        if closed.sum() >= cost.shape[1] - p and not opened.any() and keep.sum() == p:
+        if keep.sum() <= p:
             return warm, None, None, time.perf_counter() - t0  # only the warm start's sites remain
         op = np.flatnonzero(opened & keep)
         idx = np.flatnonzero(keep & ~opened)
@@ -767,8 +803,7 @@ class PMedian(_Model):
             y0 = np.isin(idx, warm).astype(np.float64)
             start = rm.start(y0, np.minimum(d_fix, cost[:, warm].min(axis=1)))
         build = time.perf_counter() - t0
-        out = solve_mip(rm.problem, time_limit=max(time_limit - build, 0.01), start=start,
-                        options=_MEDIAN_OPTIONS)
+        out = solve_mip(rm.problem, time_limit=max(budget - build, 0.01), start=start, options=options)
         sel = warm
         if out.x is not None:
             cand = np.concatenate([op, idx[out.x[: idx.size] > 0.5]])
@@ -818,6 +853,14 @@ _MEDIAN_OPTIONS: dict[str, object] = {
     "mip_heuristic_run_root_reduced_cost": False, "mip_heuristic_run_zi_round": False,
     "mip_heuristic_run_shifting": False, "mip_heuristic_run_feasibility_jump": False,
 }
+
+
+def _integral(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray) -> bool:
+    """True when every weight x distance is an integer (e.g. OR-Library): gaps below 1 prove optimality."""
+    fin = cost[np.isfinite(cost)]
+    dfin = d_fix[np.isfinite(d_fix)]
+    return bool(np.all(w == np.round(w)) and np.all(fin == np.round(fin)) and np.all(dfin == np.round(dfin))
+                and fin.size and float(np.abs(fin).max()) * float(w.sum()) < 2**52)
 
 
 def _median_value(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray, sel: np.ndarray) -> float:
