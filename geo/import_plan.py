@@ -25,6 +25,7 @@ polygons over the new units (:func:`import_plan`), then :func:`repair_plan`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.gridding import GridParams, Plan
+    from geo.schema import Layers
     from geo.units import UnitGraph
 
 #: Columns of a moves table (repair, absorption).
@@ -431,6 +433,60 @@ def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str
     plan = Plan(units, assignment, {g: n for g, n in names.items() if g in used}, frozenset(), params)
     return ImportResult(plan=plan, unit_shares=shares, cut_units=cut, absorbed=absorbed, uncovered=uncovered,
                         overlaps=overlaps, renamed=renamed, empty_grids=empty, problems=tuple(problems))
+
+
+def import_plan_layers(layers: Layers, grid_layer: gpd.GeoDataFrame, *, id_field: str = "grid_id",
+                       name_field: str = "name", by: str = "cell", params: GridParams | None = None,
+                       barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+                       refine: bool = True) -> ImportResult:
+    """Import a grid layer over loaded layers, splitting estates it cuts into their buildings.
+
+    Builds the planning units (:func:`geo.units.build_units_from_frames`) and imports the
+    layer (:func:`import_plan`). With ``refine``, every whole estate the layer cuts that has
+    buildings is then split into its buildings and the layer imported again, so that an
+    existing boundary running between the buildings of one estate (as plans made by
+    building do) is kept instead of being reported as a cut; the estates refined are
+    listed in ``problems``. Estates without buildings stay cut.
+
+    Parameters
+    ----------
+    layers : Layers
+        Loaded layers (metric CRS).
+    grid_layer, id_field, name_field, by, params
+        As in :func:`import_plan`.
+    barriers : lines, optional
+        Passed to the unit builder.
+    refine : bool
+        Split cut estates into their buildings (default True).
+
+    Returns
+    -------
+    ImportResult
+    """
+    from geo.gridding import GridParams
+    from geo.units import build_units_from_frames, prepare_frames
+
+    params = params or GridParams()
+    kw = {"max_households": params.max_households, "barriers": barriers}
+    units = build_units_from_frames(layers.communities, layers.estates, layers.buildings, **kw)
+    first = import_plan(units, grid_layer, id_field=id_field, name_field=name_field, by=by, params=params)
+    if not refine or layers.buildings is None or len(layers.buildings) == 0 or first.cut_units.empty:
+        return first
+    cut = units.units.loc[first.cut_units["unit_id"]]
+    cut_estates = set(cut.loc[cut["building_id"].isna(), "estate_id"].astype(str))
+    bld = prepare_frames(layers.communities, layers.estates, layers.buildings, **kw).buildings
+    if bld is None or not bld["estate_id"].isin(cut_estates).any():
+        return first
+    est = layers.estates
+    big = set(est.loc[est["households"] > params.max_households, "estate_id"].astype(str))
+    keep = bld[bld["estate_id"].isin(cut_estates | big)]
+    finer = build_units_from_frames(layers.communities, layers.estates, keep, split_by_buildings_above=1, **kw)
+    out = import_plan(finer, grid_layer, id_field=id_field, name_field=name_field, by=by, params=params)
+    refined = sorted(cut_estates & set(keep["estate_id"]))
+    note = Problem("grids", f"{len(refined)} estate(s) cut by the imported boundaries were split into their "
+                   f"buildings to follow them, e.g. {refined[:5]}", "none needed; check the buildings' grids",
+                   severity="warning")
+    return dataclasses.replace(out, problems=(*out.problems, note))
 
 
 def _import_problems(cut: pd.DataFrame, absorbed: pd.DataFrame, uncovered: gpd.GeoDataFrame,

@@ -414,3 +414,27 @@ def test_hints_name_the_unit_too_big_and_the_community_too_small() -> None:
     hints = {s["grid_id"]: s["hint"] for s in repair_plan(plan, unlocked="all").still_out}
     assert hints["a"] == "unit C1-0-0 alone holds 620 households (> 500); split that estate by its buildings"
     assert "the whole community C2 holds only 170 households (< 300)" in hints["c"]
+
+
+def test_import_from_layers_splits_cut_estates_into_their_buildings() -> None:
+    from geo.import_plan import import_plan_layers
+    from geo.schema import Layers
+
+    comms = gpd.GeoDataFrame({"community_id": ["C1"], "name": ["c"]}, geometry=[shapely.box(0, 0, 360, 120)],
+                             crs=CRS)
+    ests = gpd.GeoDataFrame({"estate_id": ["E0", "E1", "E2"], "community_id": ["C1"] * 3,
+                             "households": [150, 200, 150], "party_members": [5, 5, 5]},
+                            geometry=[shapely.box(10, 10, 110, 110), shapely.box(130, 10, 230, 110),
+                                      shapely.box(250, 10, 350, 110)], crs=CRS)
+    blds = gpd.GeoDataFrame({"building_id": ["B1", "B2"], "estate_id": ["E1", "E1"], "households": [100, 100]},
+                            geometry=[shapely.box(135, 20, 175, 100), shapely.box(185, 20, 225, 100)], crs=CRS)
+    layers = Layers(communities=comms, estates=ests, buildings=blds)
+    old = _layer({"W": (0, 0, 180, 120), "E": (180, 0, 360, 120)})
+    plain = import_plan(build_units(layers), old)
+    assert plain.cut_units["unit_id"].tolist() == ["E1"]
+    res = import_plan_layers(layers, old)
+    assert res.cut_units.empty
+    assert res.plan.assignment == {"E0": "W", "E1/B1": "W", "E1/B2": "E", "E2": "E"}
+    assert res.plan.grids()["households"].tolist() == [250.0, 250.0]  # E, W
+    assert "1 estate(s) cut by the imported boundaries were split" in str(res.problems[-1])
+    assert import_plan_layers(layers, old, refine=False).cut_units["unit_id"].tolist() == ["E1"]
