@@ -8,7 +8,8 @@ Times (seconds, median of the runs) of: the editor's first full grid table, one 
 its local re-score (median over ``--moves`` distinct valid boundary moves), undo, merge,
 split, lock, re-optimise; and import of the plan's own grid polygons, a repair after breaking
 grids, with households moved by the repair against a fresh plan; and the fusion report of
-the plan against a 500 m lattice of other grids, plain and with gridding in barrier mode.
+the plan against a 500 m lattice of other grids, plain and with gridding in barrier mode;
+and the round trip of an engine plan through WGS84 GeoJSON back into a plan (`roundtrip`).
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ def run(data: Path, n_moves: int, runs: int, *, pairs: int = 5, repair_only: boo
             "move_s_max": round(max(res["move_s"]), 5)}),
         "repair": repair_info,
         "fusion": _fusion_block(layers, graph, plan),
+        "roundtrip": _roundtrip_block(layers),
     }
 
 
@@ -163,6 +165,28 @@ def _fusion_block(layers, graph, plan, step_m: float = 500.0) -> dict:
         out[f"barrier_mode_{loc}"] = fusion_summary(fusion_report(barred, None, other, locate=loc))
     out["share_in_band_plain"] = plan.summary()["share_in_band"]
     out["share_in_band_barrier_mode"] = barred.summary()["share_in_band"]
+    return out
+
+
+def _roundtrip_block(layers) -> dict:
+    """Grid from layers (estates split by buildings where needed), write the grids to WGS84 with
+    7 decimals as `gridplan grid` does, and import them back: plain units vs refined units."""
+    from geo.gridding import GridParams, grid_communities
+    from geo.import_plan import import_plan, import_plan_layers
+    from geo.settings import EXPORT_COORD_PRECISION, WGS84
+    from geo.units import build_units
+
+    plan = grid_communities(layers, GridParams()).plan
+    grids = plan.grids().reset_index(drop=True)[["grid_id", "name", "geometry"]].to_crs(WGS84)
+    grids = grids.set_geometry(grids.geometry.set_precision(10 ** -EXPORT_COORD_PRECISION))
+    out: dict = {"engine_units": len(plan.units.units), "engine_share_in_band": plan.summary()["share_in_band"]}
+    dt, plain = _timed(lambda: import_plan(build_units(layers), grids))
+    dt2, refined = _timed(lambda: import_plan_layers(layers, grids))
+    for name, res, sec in (("plain", plain, dt), ("refined", refined, dt2)):
+        out[name] = {"seconds": round(sec, 3), "units": len(res.plan.units.units),
+                     "cut_units": len(res.cut_units), "share_in_band": res.plan.summary()["share_in_band"],
+                     "uncovered_m2": round(float(res.uncovered["area_m2"].sum()), 1),
+                     "overlap_m2": round(float(res.overlaps["area_m2"].sum()), 1)}
     return out
 
 
