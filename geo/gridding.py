@@ -544,6 +544,7 @@ class _SearchData:
         p = task.params
         self.n = len(comp)
         self.nbrs = nbrs
+        self.nbr_ids = [[v for v, _ in row] for row in nbrs]
         self.size = task.size[idx].tolist()
         self.bal = task.balance[idx].tolist()
         self.party = task.party[idx].tolist()
@@ -745,9 +746,10 @@ class _State:
             g = self.labels[u]
             if len(self.members[g]) <= 1:
                 continue
+            labels = self.labels
+            if all(labels[v] == g for v in self.data.nbr_ids[u]):
+                continue  # interior unit: no grid to move to
             shared = self.shared(u)
-            if len(shared) == 1 and g in shared:
-                continue
             d = self.data
             su, bu, pu, au, peru = d.size[u], d.bal[u], d.party[u], d.area[u], d.per[u]
             best_fg = d.cost(self.S[g] - su, self.B[g] - bu, self.P[g] - pu, self.A[g] - au,
@@ -815,9 +817,12 @@ def _local_search(data: _SearchData, labels: list[int], k: int, rng: np.random.G
 def _stays_connected(group: set[int], removed: int, nbrs: list[list[tuple[int, float]]]) -> bool:
     """Whether ``group`` minus ``removed`` is still connected (BFS inside the group)."""
     rest = len(group) - 1
-    start = next((v for v, _ in nbrs[removed] if v in group), None)
-    if start is None:
+    inside = [v for v, _ in nbrs[removed] if v in group]
+    if not inside:
         return rest == 0
+    if len(inside) == 1:
+        return True  # a leaf of its grid: the others stay connected as they were
+    start = inside[0]
     seen = {start}
     stack = [start]
     while stack:
