@@ -645,8 +645,23 @@ class PMedian(_Model):
              sum_j y_j = p,  y_j in {0, 1},  z_ik >= 0
 
     entered in the equivalent chained form ``z_ik - z_i,k-1 + sum_{d_ij = D_ik} y_j >= 0``
-    (same LP bound, one non-zero per demand-candidate pair). Vertex substitution (Teitz &
-    Bart) gives the warm start.
+    (same LP bound, one non-zero per demand-candidate pair).
+
+    Before HiGHS sees it, the model is reduced with bounds (all exact):
+
+    1. warm start: greedy add + vertex substitution (Teitz & Bart), from the greedy and from
+       seeded random starts; its value is the upper bound ``U``;
+    2. Lagrangian relaxation of the assignment constraints (Beasley 1993), subgradient
+       optimised: bound ``L``; a free site whose penalty ``rho_j - rho_[p]`` lifts ``L`` above
+       ``U`` cannot be in a solution better than ``U`` and is removed (a chosen site can
+       likewise be forced open). When every weight x distance is an integer, "better" means
+       ``<= U - 1`` and ``L`` is rounded up, which also lets HiGHS stop at an absolute gap
+       below 1;
+    3. the radius formulation on the remaining sites, warm-started; if a short first solve
+       improves ``U``, step 2 is repeated with the new ``U`` before the proof.
+
+    The warm start is kept, so sites removed in step 2 can only hold solutions no better
+    than the one returned: the result is optimal when HiGHS proves the reduced model.
 
     With ``capacities`` (one per candidate, in weight units) the textbook single-source
     model is used instead (``x_ij`` binary assignment, ``x_ij <= y_j``,
@@ -906,8 +921,8 @@ class PCenter(_Model):
 
         min  sum_j y_j   s.t.  sum_{j: d_ij <= r} y_j >= 1  for each i with d_i,fix > r
 
-    answered by HiGHS (with the cut-off ``p + 0.5``, stopping at the first cover of size
-    <= p) or by a greedy cover of size <= p. Binary search runs between the lower bound
+    answered by a greedy cover of size <= p (feasible at once) or else by HiGHS solving
+    the set cover to optimality (cut-off ``p + 0.5``: the optimal size decides). Binary search runs between the lower bound
     :math:`\max_i \min_j d_{ij}` and the value of a greedy solution; each feasible check
     lowers the upper bound to the largest distance its cover actually uses. Every demand
     point counts (weights are not used, as in spopt); ``objective`` is in metres.

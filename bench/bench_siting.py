@@ -11,7 +11,7 @@ objectives, equality, and the speed ratio. spopt runs are skipped where they wou
 than a few minutes (listed with the reason). Prints one JSON object.
 
 Instances: demand and candidate points uniform in a square whose side grows with sqrt(n)
-(about 3,000 demand points per 10 km^2, a dense urban district), Euclidean metres, weights
+(50 demand points per km^2: 5,000 estates on 100 km^2 at the largest size), Euclidean metres, weights
 1-500 households; 10 % of the candidates are existing facilities (fixed).
 """
 
@@ -51,7 +51,7 @@ SPOPT_SKIP = {
 
 def instance(n: int, m: int, seed: int = 0) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
-    side = 1000.0 * np.sqrt(n / 300.0)
+    side = 1000.0 * np.sqrt(n / 50.0)
     dem, cand = rng.uniform(0, side, (n, 2)), rng.uniform(0, side, (m, 2))
     cost = np.sqrt(((dem[:, None, :] - cand[None, :, :]) ** 2).sum(axis=2)).round(1)
     weights = rng.integers(1, 501, n).astype(float)
