@@ -209,6 +209,84 @@ def _keep_valid(key: str, options: list[str]) -> None:
         st.session_state[key] = options[0] if options else None
 
 
+def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params: Any, *,
+                    id_field: str = "grid_id", name_field: str = "name") -> Any:
+    """Read an uploaded grid layer and import it as a plan on the dataset's units.
+
+    Returns :class:`geo.import_plan.ImportResult`. Raises the engine's errors
+    (``UploadRejected``, ``ValidationError``) for the caller to show.
+    """
+    import tempfile
+    from pathlib import Path
+
+    import geopandas as gpd
+
+    from geo.import_plan import import_plan
+    from geo.io import check_upload
+    from geo.units import build_units
+
+    ext = check_upload(data, file_name)
+    with tempfile.TemporaryDirectory(prefix="gridplan-plan-") as tmp:
+        path = Path(tmp) / f"grids{ext}"
+        path.write_bytes(data)
+        if ext == ".zip":
+            from geo.io import safe_extract_zip
+
+            shp = [p for p in safe_extract_zip(path, Path(tmp) / "x") if str(p).endswith(".shp")]
+            path = Path(shp[0]) if shp else path
+        grid_layer = gpd.read_file(path)
+    if grid_layer.crs is None:
+        grid_layer = grid_layer.set_crs("EPSG:4490" if datum == "CGCS2000" else "EPSG:4326")
+    if datum in ("GCJ-02", "BD-09"):
+        import shapely
+
+        from geo.crs import coords_to_wgs84
+
+        grid_layer = grid_layer.set_geometry(shapely.transform(
+            grid_layer.geometry.values, lambda xy: coords_to_wgs84(xy, datum)))
+    units = build_units(layers, max_households=params.max_households)
+    return import_plan(units, grid_layer, id_field=id_field, name_field=name_field, params=params)
+
+
+def plan_in_force_form(ctx: Context) -> None:
+    """Upload the plan in force, import it (scored), and repair it."""
+    from geo.gridding import GridParams
+    from geo.settings import DATUMS
+
+    lang = ctx.lang
+    with st.expander(t("plan_in_force", lang)):
+        up = st.file_uploader(t("plan_file", lang), type=["geojson", "json", "gpkg", "zip"], key="plan_up")
+        c = st.columns(3)
+        datum = c[0].selectbox(t("datum", lang), DATUMS, key="plan_datum", help=t("datum_help", lang))
+        id_field = c[1].text_input(t("id_field", lang), "grid_id", key="plan_id_field")
+        name_field = c[2].text_input(t("name_field", lang), "name", key="plan_name_field")
+        if st.button(t("import_plan", lang), key="import_plan", disabled=up is None) and up is not None:
+            try:
+                params = GridParams(min_households=int(st.session_state.get("g_min", DEFAULT_MIN_HOUSEHOLDS)),
+                                    max_households=int(st.session_state.get("g_max", DEFAULT_MAX_HOUSEHOLDS)))
+                res = import_in_force(ctx.layers, up.name, up.getvalue(), datum, params,
+                                      id_field=id_field, name_field=name_field)
+            except (GridplanError, ValueError, OSError) as exc:
+                st.error(t("error", lang, msg=str(exc)))
+                return
+            start_plan(res.plan)
+            st.success(t("imported", lang, n=len(set(res.plan.assignment.values())),
+                         cut=len(res.cut_units), absorbed=len(res.absorbed)))
+            for p in res.problems:
+                st.warning(str(p))
+        if "plan" in st.session_state:
+            unlock = st.checkbox(t("repair_unlock_neighbours", lang), key="repair_nb")
+            if st.button(t("repair", lang), key="repair"):
+                from geo.import_plan import repair_plan
+
+                rep = repair_plan(st.session_state["plan"], unlocked="neighbours" if unlock else None)
+                start_plan(rep.plan)
+                st.success(t("repaired", lang, fixed=len(rep.fixed), moves=len(rep.moves),
+                             hh=rep.households_moved, out=len(rep.still_out)))
+                if len(rep.moves):
+                    st.dataframe(rep.moves, hide_index=True, width="stretch")
+
+
 def edit_panel(plan: Any, lang: str) -> None:
     """Selection, move, grid operations, undo/redo/re-optimise."""
     editor = st.session_state["editor"]
@@ -297,6 +375,7 @@ def render(ctx: Context) -> None:
     """Draw the grids tab."""
     lang = ctx.lang
     params_form(ctx)
+    plan_in_force_form(ctx)
     plan = st.session_state.get("plan")
     if plan is None:
         st.info(t("no_plan_yet", lang))

@@ -180,6 +180,24 @@ def test_export_geojson_is_rfc7946_and_parses_back(app: AppTest):
     assert "<html" in files[f"{stem}_map.html"].decode("utf-8").lower()
 
 
+def test_plan_in_force_import_round_trips_the_plan(demo_layers):
+    from geo.export import to_geojson
+    from geo.gridding import GridParams, grid_communities
+    from geo.units import build_units
+    from ui.tabs_grids import import_in_force
+
+    # A plan on the same units the import derives from the layers; export it, import it back.
+    units = build_units(demo_layers, max_households=GridParams().max_households)
+    plan = grid_communities(units, GridParams(), workers=1).plan
+    grids = plan.grids()
+    grids = grids.reset_index(drop="grid_id" in grids.columns)
+    data = to_geojson(grids[["grid_id", "name", "geometry"]]).encode("utf-8")
+    res = import_in_force(demo_layers, "in_force.geojson", data, "WGS84", GridParams())
+    same = sum(res.plan.assignment[u] == g for u, g in plan.assignment.items())
+    assert same / len(plan.assignment) > 0.99
+    assert res.plan.names[grids["grid_id"].iloc[0]] == grids["name"].iloc[0]
+
+
 def io_bytes(data: bytes):
     import io
 
