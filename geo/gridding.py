@@ -332,9 +332,11 @@ def choose_k(total: float, lo: float, hi: float, n_units: int) -> tuple[int, str
     if n_units <= 0:
         return 0, "no planning units"
     if total <= 0:
-        return 1, "the community holds 0 of the sized count; one grid covers it"
+        return 1, ("the community holds 0 of the sized count; one grid covers it "
+                   "(check the households / party members of its estates)")
     if total < lo:
-        return 1, f"the community holds {total:.0f} (< {lo:.0f}): one grid below the band"
+        return 1, (f"the community holds {total:.0f} (< {lo:.0f}): one grid below the band "
+                   "(merge the community with a neighbour or lower the minimum)")
     k_min, k_max = math.ceil(total / hi - 1e-9), math.floor(total / lo + 1e-9)
     if k_min <= k_max:
         k = min(max(round(total / ((lo + hi) / 2)), k_min), k_max)
@@ -351,7 +353,8 @@ def choose_k(total: float, lo: float, hi: float, n_units: int) -> tuple[int, str
     k = max(1, min(k, n_units))
     return k, (f"{total:.0f} cannot be split into grids of {lo:.0f}-{hi:.0f} "
                f"({k_max} grid(s) would hold {total / max(k_max, 1):.0f} each, "
-               f"{k_min} would hold {total / k_min:.0f}); {k} grid(s) chosen")
+               f"{k_min} would hold {total / k_min:.0f}); {k} grid(s) chosen "
+               "(widen the band or fix the number of grids)")
 
 
 def community_prefixes(communities: gpd.GeoDataFrame) -> dict[str, str]:
