@@ -15,29 +15,33 @@ from geo import _demo_names as names
 from geo.errors import InfeasibleError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEMO_DIVISION_CODE
 
-# Communities of several cells, by street number: (row, col) cells; the first of 太湖 is
-# 天鹅湖花园 (2 x 2 cells, about 1 km2); the others lie on the edge of the district, where
-# towns grow into former villages and factory land.
+#: Lattice of arterial cells in one district copy; rows 0-2 are 华庄街道, rows 3-5 太湖街道.
 COLS, ROWS = 8, 6
+#: Communities of several cells, by street number: (row, col) cells. The first of 太湖 is
+#: 天鹅湖花园 (2 x 2 cells, about 1 km2); the others lie on the edge of the district, where
+#: towns grow into former villages and factory land.
 _SWAN_CELLS = ((4, 2), (4, 3), (5, 2), (5, 3))
 _MULTI_CELLS: dict[int, tuple[tuple[tuple[int, int], ...], ...]] = {
     6: (((0, 0), (0, 1)), ((2, 0), (2, 1)), ((0, 5), (0, 6), (0, 7))),
     7: (_SWAN_CELLS, ((3, 0), (4, 0)), ((5, 5), (5, 6), (5, 7))),
 }
-_JITTER_M = 14.0
-_PARCEL_W_M, _PARCEL_H_M = 175.0, 160.0  # target parcel size between lanes
-_MIN_PARCEL_W_M = 70.0       # parcels narrower than this: the grid adds rows instead
-_MIN_SHARED_ROW_M = 112.0    # parcel rows at least this deep may hold two estates (2 x 40 m)
-_MAX_DENSITY_HH_M2 = 0.05    # households per m2 of parcel that towers hold comfortably (500/ha)
-_CANAL_HALF_WIDTH_M = 12.0  # canals (河) are 24 m wide
-_CANAL_BANK_M = 6.0         # towpath between water and estate walls
 #: Canals crossing the district west to east: row of cells (in a district copy) -> name.
 CANAL_ROWS = {1: "华溪浜", 4: "清溪河"}
-_LANE_SETBACK_M = 8.0       # estate wall to lane centre line
-_ARTERIAL_SETBACK_M = 18.0  # estate wall to arterial centre line
-_BUILDING_MARGIN_M = 5.0    # building to estate wall
-TARGET_GRIDS_OTHER = 176   # grids of the 37 other communities; + 22 for 天鹅湖花园 = 198
-GRID_MID = 400             # households per grid at the middle of the 300-500 rule
+#: Grids of the 37 other communities under the mid-band rule; + 22 for 天鹅湖花园 = 198.
+TARGET_GRIDS_OTHER = 176
+#: Households per grid at the middle of the 300-500 rule.
+GRID_MID = 400
+
+_JITTER_M = 14.0                 # lattice node jitter
+_PARCEL_W_M, _PARCEL_H_M = 175.0, 160.0   # target parcel size between lanes
+_MIN_PARCEL_W_M = 70.0           # parcels narrower than this: the grid adds rows instead
+_MIN_SHARED_ROW_M = 112.0        # rows at least this deep may hold two estates (2 x 40 m + lanes)
+_MAX_DENSITY_HH_M2 = 0.05        # households per m2 of parcel that towers hold (500 per ha)
+_CANAL_HALF_WIDTH_M = 12.0       # canals (河) are 24 m wide
+_CANAL_BANK_M = 6.0              # towpath between water and estate walls
+_LANE_SETBACK_M = 8.0            # estate wall to lane centre line
+_ARTERIAL_SETBACK_M = 18.0       # estate wall to arterial centre line
+_BUILDING_MARGIN_M = 5.0         # building to estate wall
 
 
 # --------------------------------------------------------------------------------------
@@ -93,6 +97,8 @@ def _splits(rng: np.random.Generator, n: int, fixed_mid: bool = False) -> np.nda
 
 @dataclass
 class Community:
+    """A community being laid out: where it lies and what it must hold (mutable, private)."""
+
     tile: int
     street: str
     street_code: str
@@ -108,6 +114,7 @@ class Community:
 
 
 def tiles_shape(scale: int) -> tuple[int, int]:
+    """Columns and rows of district copies for ``scale`` copies (as square as possible)."""
     tx = math.ceil(math.sqrt(scale))
     return tx, math.ceil(scale / tx)
 
