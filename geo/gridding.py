@@ -101,9 +101,9 @@ class GridParams:
         Random seed; the same seed gives the same plan.
     split_to_fit : bool
         When gridding from layers: in a community where whole estates leave a grid out of
-        band or the mean deviation above :data:`~geo.settings.REFINE_MEAN_DEV_PCT`, split
-        estates above half the minimum by their buildings and grid it again; the better
-        plan of the two is kept (fewer grids out of band, then smaller mean deviation).
+        band or the mean deviation above :data:`~geo.settings.REFINE_MEAN_DEV_PCT` (quick
+        check), split estates above half the minimum by their buildings and grid it on those
+        units; the better plan is kept (see :func:`build_and_grid_community`).
     """
 
     min_households: int = DEFAULT_MIN_HOUSEHOLDS
