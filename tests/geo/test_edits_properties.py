@@ -87,7 +87,7 @@ def _adjacent_pairs(plan: Plan) -> list[tuple[str, str]]:
 OPS = st.sampled_from(["move", "move", "move", "merge", "split", "lock", "unlock", "repair", "undo", "redo"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 5), ops=st.lists(OPS, min_size=1, max_size=8), data=st.data())
 def test_edit_sequences_keep_the_invariants(seed: int, ops: list[str], data: st.DataObject) -> None:
     start = _plan(seed)

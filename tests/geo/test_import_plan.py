@@ -316,7 +316,7 @@ def test_one_id_on_several_features_is_one_grid_and_party_view_repairs() -> None
 # --------------------------------------------------------------------------- repair properties
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hh=st.lists(st.integers(20, 260), min_size=20, max_size=20), data=st.data())
 def test_repair_properties(hh: list[int], data: st.DataObject) -> None:
     graph = _graph(5, 4)
