@@ -65,8 +65,10 @@ def estate_names(rng: np.random.Generator, n: int, community: str, taken: set[st
             names.append(name)
             taken.add(name)
     while len(names) < n:
-        name = (_FIRST[int(rng.integers(len(_FIRST)))] + _SECOND[int(rng.integers(len(_SECOND)))]
-                + _SUFFIX[int(rng.integers(len(_SUFFIX)))])
+        second, suffix = _SECOND[int(rng.integers(len(_SECOND)))], _SUFFIX[int(rng.integers(len(_SUFFIX)))]
+        if second in suffix:  # no 润邸名邸
+            continue
+        name = _FIRST[int(rng.integers(len(_FIRST)))] + second + suffix
         if name in taken:
             name = f"{name}{_PHASES[int(rng.integers(1, len(_PHASES)))]}期"
         if name not in taken:

@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 _Segment = tuple[np.ndarray, np.ndarray, str, str | None]   # a, b, highway, street name
 
 #: Bumped whenever the output for a given seed and scale changes.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 #: Centre of the demo district (WGS84 lon, lat): southern Wuxi.
 CENTRE_LON, CENTRE_LAT = 120.33, 31.49
 #: Published figures of the reference development zone that the counts follow.
@@ -295,7 +295,7 @@ def build_demo(*, scale: int = 1, seed: int = 0) -> DemoDistrict:
     _building_counts(estates, buildings)
     facilities = _community_centres(communities, comm_rows, landuse)
     facilities = _upper_facilities(seed, communities, comm_rows, landuse, estates) + facilities
-    _name_landuse(seed, landuse)
+    _name_landuse(seed, landuse, {c.community_id: c.name for c in communities})
 
     to_wgs84 = Transformer.from_crs(_local_crs(), WGS84, always_xy=True).transform
     network = _network(segments, to_wgs84)
@@ -395,8 +395,8 @@ def _upper_facilities(seed: int, communities: list[_lay.Community], comm_rows: l
     return out
 
 
-def _name_landuse(seed: int, landuse: list[dict[str, Any]]) -> None:
-    """Give every free parcel a kind and a name; number ids (in place)."""
+def _name_landuse(seed: int, landuse: list[dict[str, Any]], community_names: dict[str, str]) -> None:
+    """Give every free parcel a kind and a name (``旺安公园``, ``旺安公园2``); number ids (in place)."""
     rng = _rng(seed, 4)
     kinds = list(_LANDUSE_WEIGHTS)
     p = np.array(list(_LANDUSE_WEIGHTS.values()))
@@ -406,7 +406,7 @@ def _name_landuse(seed: int, landuse: list[dict[str, Any]]) -> None:
             lu["kind"] = kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
             stem = f"{lu['community_id']}{lu['kind']}"
             seen[stem] = seen.get(stem, 0) + 1
-            lu["name"] = (f"社区{names.LANDUSE_KINDS[lu['kind']]}"
+            lu["name"] = (community_names[lu["community_id"]] + names.LANDUSE_KINDS[lu["kind"]]
                           + ("" if seen[stem] == 1 else f"{seen[stem]}"))
         lu["landuse_id"] = f"L{n:06d}"
 
