@@ -489,9 +489,9 @@ def write_demo(out_dir: str | Path, *, scale: int = 1, seed: int = 0) -> dict[st
     dict of str to Path
         The files written, by layer name (``"network"``, ``"metadata"`` for the last two).
     """
+    demo = build_demo(scale=scale, seed=seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    demo = build_demo(scale=scale, seed=seed)
     paths = {name: write_geojson(demo.layers[name], out / f"{name}.geojson") for name in LAYER_FILES}
     paths["network"] = write_graphml(demo.network, out / "walk.graphml")
     paths["metadata"] = write_json(demo.metadata, out / "metadata.json")
@@ -502,11 +502,16 @@ def write_demo(out_dir: str | Path, *, scale: int = 1, seed: int = 0) -> dict[st
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m geo.demo --out DIR [--scale N] [--seed S]``."""
     parser = argparse.ArgumentParser(prog="python -m geo.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, type=Path, help="output folder")
-    parser.add_argument("--scale", type=int, default=1, help="copies of the 38-community district")
+    parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
+    parser.add_argument("--scale", type=int, default=1,
+                        help=f"copies of the 38-community district side by side, 1-{MAX_SCALE} (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     args = parser.parse_args(argv)
-    paths = write_demo(args.out, scale=args.scale, seed=args.seed)
+    try:
+        paths = write_demo(args.out, scale=args.scale, seed=args.seed)
+    except InfeasibleError as exc:
+        print(f"python -m geo.demo: {exc}", file=sys.stderr)
+        return 2
     for path in paths.values():
         print(path)
     return 0

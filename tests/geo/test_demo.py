@@ -272,3 +272,13 @@ def test_rebalance_keeps_the_cell_total_and_respects_capacity():
     assert _rebalance([120, 80], [300, 300]) == [120, 80]
     out = _rebalance([900, 50, 50], [100, 100, 100])  # the cell is full: spread the excess
     assert sum(out) == 1000 and max(out) - min(out) <= 1
+
+
+def test_command_lines_refuse_a_bad_scale_without_writing(tmp_path, capsys):
+    from cli.main import main as gridplan
+    from geo.demo import main as geo_demo
+
+    assert geo_demo(["--out", str(tmp_path / "a"), "--scale", "0"]) == 2
+    assert gridplan(["demo", "--out", str(tmp_path / "b"), "--scale", "0"]) == 2
+    assert "`scale` must be an integer from 1 to 496" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
