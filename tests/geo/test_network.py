@@ -251,3 +251,49 @@ def test_load_osm_xml(tmp_path):
     assert net.n_nodes == 2 and net.crs.to_epsg() == 32651  # simplified; UTM 51N for Wuxi
     r = distance_matrix(net.xy[[0]], net.xy[[1]], network=net)
     assert r.matrix_m[0, 0] == pytest.approx(95.0 + 100.0, rel=0.02)  # 0.001 deg lon + lat
+
+
+def _same_network(a: WalkNetwork, b: WalkNetwork) -> None:
+    assert a.crs == b.crs and np.array_equal(a.node_ids, b.node_ids)
+    np.testing.assert_allclose(a.xy, b.xy, atol=1e-6)
+    assert (a.lengths != b.lengths).nnz == 0 and np.array_equal(a.component, b.component)
+
+
+def test_graphml_fast_reader_equals_osmnx(tmp_path, demo_dir):
+    import osmnx as ox
+
+    _same_network(WalkNetwork.from_file(demo_dir / "walk.graphml", "EPSG:32651"),
+                  WalkNetwork.from_graph(load_network(demo_dir / "walk.graphml"), "EPSG:32651"))
+    G = _irregular_graph(seed=2, n=30)
+    G.add_edge("n0", "n0", length=5.0)  # a self-loop is ignored
+    ox.save_graphml(G, tmp_path / "text_ids.graphml")  # osmnx itself cannot read text ids
+    _same_network(WalkNetwork.from_file(tmp_path / "text_ids.graphml"), WalkNetwork.from_graph(G))
+    G = nx.relabel_nodes(G, {f"n{i}": i for i in range(30)})
+    ox.save_graphml(G, tmp_path / "irr.graphml")
+    _same_network(WalkNetwork.from_file(tmp_path / "irr.graphml"),
+                  WalkNetwork.from_graph(load_network(tmp_path / "irr.graphml")))
+
+
+def test_graphml_fast_reader_errors(tmp_path):
+    import osmnx as ox
+
+    with pytest.raises(ValidationError, match="not found"):
+        WalkNetwork.from_file(tmp_path / "none.graphml")
+    G = grid_walk_graph(2, 2)
+    next(iter(G.edges(data=True)))[2]["length"] = -3.0
+    ox.save_graphml(G, tmp_path / "neg.graphml")
+    with pytest.raises(ValidationError, match="valid `length`"):
+        WalkNetwork.from_file(tmp_path / "neg.graphml")
+    G = grid_walk_graph(2, 2)
+    del G.nodes[1]["x"]
+    ox.save_graphml(G, tmp_path / "nox.graphml")
+    with pytest.raises(ValidationError, match="numeric `x`/`y`"):
+        WalkNetwork.from_file(tmp_path / "nox.graphml")
+    (tmp_path / "broken.graphml").write_text("<graphml><graph>", encoding="utf-8")
+    with pytest.raises(ValidationError, match="not valid GraphML"):
+        WalkNetwork.from_file(tmp_path / "broken.graphml")
+    ox.save_graphml(grid_walk_graph(2, 2), tmp_path / "ok.graphml")
+    text = (tmp_path / "ok.graphml").read_text(encoding="utf-8").replace('source="0"', 'source="99"')
+    (tmp_path / "orphan.graphml").write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError, match="not in the file"):
+        WalkNetwork.from_file(tmp_path / "orphan.graphml")
