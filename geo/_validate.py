@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo._personal import personal_columns
 from geo.errors import Problem
 from geo.schema import COUNT_FIELDS, GEOMETRY_TYPES, ID_FIELD, OPTIONAL, REQUIRED
 from geo.settings import FACILITY_LEVELS
@@ -72,13 +73,6 @@ LEVEL_ALIASES: dict[str, str] = {
 
 #: Layers whose personal fields are dropped at load time.
 PERSONAL_LAYERS = ("estates", "buildings")
-_PERSONAL_CN = ("姓名", "身份证", "证件", "电话", "手机", "联系方式", "联系人", "出生", "性别",
-                "党员名单", "户主")
-_PERSONAL_TOKENS = frozenset({"phone", "mobile", "tel", "telephone", "email", "surname",
-                              "birth", "birthday", "dob", "gender", "sex", "person", "contact",
-                              "firstname", "lastname", "fullname", "idcard", "idno", "ssn"})
-_PERSONAL_JOINED = ("idcard", "idnumber", "idno", "citizenid", "fullname", "firstname",
-                    "lastname", "membername", "personname", "personalid", "phonenumber")
 
 #: Count fields that must be whole numbers.
 _WHOLE_FIELDS = ("households", "party_members", "floors")
@@ -195,21 +189,16 @@ def map_aliases(gdf: gpd.GeoDataFrame, layer: str
     return gdf.rename(columns=mapping), mapping, problems
 
 
-def is_personal_field(name: str) -> bool:
-    """True when a column name looks like personal data (names, ID numbers, phones...)."""
-    if any(word in str(name) for word in _PERSONAL_CN):
-        return True
-    tokens = {t for t in re.split(r"[^0-9a-z]+", str(name).lower()) if t}
-    return bool(tokens & _PERSONAL_TOKENS) or any(j in _norm(name) for j in _PERSONAL_JOINED)
-
-
 def drop_personal_fields(gdf: gpd.GeoDataFrame, layer: str
                          ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Drop columns holding personal data of residents or party members (only counts are kept)."""
+    """Drop columns holding personal data of residents or party members (only counts are kept).
+
+    The columns are those :func:`geo._personal.personal_columns` finds, the same decision
+    :func:`geo.export.drop_personal_fields` makes before anything leaves gridplan.
+    """
     if layer not in PERSONAL_LAYERS:
         return gdf, []
-    canonical = {*REQUIRED[layer], *OPTIONAL[layer], "name", gdf.geometry.name}
-    personal = [c for c in gdf.columns if c not in canonical and is_personal_field(c)]
+    personal = personal_columns(gdf)
     if not personal:
         return gdf, []
     names = ", ".join(f"`{c}`" for c in personal)

@@ -22,7 +22,6 @@ import json
 import logging
 import math
 import os
-import re
 import tempfile
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -35,55 +34,20 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from geo._personal import is_personal_field as is_personal_field  # re-exported: public API
+from geo._personal import personal_columns
 from geo.errors import CRSError, Problem, ValidationError
-from geo.settings import (
-    EXPORT_COORD_PRECISION,
-    GCJ02,
-    NON_PERSONAL_ID_FIELDS,
-    PERSONAL_FIELD_PATTERNS,
-    PERSONAL_VALUE_PATTERNS,
-    WGS84,
-)
+from geo.settings import EXPORT_COORD_PRECISION, GCJ02, WGS84
 
 log = logging.getLogger(__name__)
 
 #: Name of the metadata table (GeoPackage), file stem (CSV) and member (GeoJSON).
 METADATA_NAME = "metadata"
 
-_NAME_RES = tuple(re.compile(p) for p in PERSONAL_FIELD_PATTERNS)
-_VALUE_RE = re.compile("(?<![0-9])(?:" + "|".join(f"(?:{p})" for p in PERSONAL_VALUE_PATTERNS)
-                       + ")(?![0-9])")
-
 Table = pd.DataFrame  # a GeoDataFrame (a map layer) or a plain DataFrame (an attribute table)
 
 
 # --------------------------------------------------------------------------- personal data
-
-
-def _normalise_name(name: object) -> str:
-    return re.sub(r"[\s.\-]+", "_", str(name).strip().lower())
-
-
-def is_personal_field(name: object) -> bool:
-    """Whether a column name denotes personal data (see ``settings.PERSONAL_FIELD_PATTERNS``).
-
-    Examples
-    --------
-    >>> is_personal_field("身份证号"), is_personal_field("Phone"), is_personal_field("households")
-    (True, True, False)
-    """
-    norm = _normalise_name(name)
-    return any(rx.search(norm) for rx in _NAME_RES)
-
-
-def _has_personal_values(col: pd.Series) -> bool:
-    if col.dtype != object and not pd.api.types.is_string_dtype(col.dtype):
-        return False
-    values = col.dropna()
-    values = values[values.map(lambda v: isinstance(v, str))]
-    if values.empty:
-        return False
-    return bool(values.str.contains(_VALUE_RE).any())
 
 
 def drop_personal_fields(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -112,12 +76,7 @@ def drop_personal_fields(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     >>> drop_personal_fields(pd.DataFrame({"grid_id": ["1"], "姓名": ["张三"]}))[1]
     ['姓名']
     """
-    geom_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df else None
-    dropped = [
-        str(c) for c in df.columns
-        if c != geom_name and (is_personal_field(c) or (
-            c not in NON_PERSONAL_ID_FIELDS and _has_personal_values(df[c])))
-    ]
+    dropped = personal_columns(df)
     if dropped:
         log.warning("personal fields dropped before export: %s", ", ".join(dropped))
         df = df.drop(columns=dropped)

@@ -57,6 +57,7 @@ PERSONAL_FIELD_PATTERNS = (
     r"wechat", r"^person$", r"person_?(name|id|info|no)", r"member_?name", r"first_?name",
     r"last_?name", r"full_?name", r"surname", r"given_?name", r"resident_?name",
     r"owner_?name", r"contact", r"birth", r"gender", r"home_?address", r"personal",
+    r"(?<![a-z])sex(?![a-z])", r"(?<![a-z])dob(?![a-z])", r"citizen_?id",
 )
 #: Values that are personal whatever the column is called: an 18-character resident ID
 #: number (region, birth date 18xx-20xx, sequence, check digit), an 11-digit mainland mobile

@@ -194,6 +194,30 @@ def test_personal_fields_dropped_and_reported(tmp_path):
     assert msg.severity == "warning" and "`身份证号`" in msg.message and "`id_card`" in msg.message
 
 
+#: Column names and values the loader and the exporter must judge alike: personal by name
+#: (Chinese, English, spaced), by value (phone, resident ID), and lookalikes that are not.
+_PERSONAL_PROBES = {
+    "姓名": ["张三", "李四", "王五"], "Contact Phone": ["1", "2", "3"], "e-mail": ["a", "b", "c"],
+    "sex": ["m", "f", "m"], "出生日期": ["1990", "1991", "1992"], "住址": ["x", "y", "z"],
+    "备注": ["ok", "call 13812345678", ""], "note": ["320211199001011234", "", ""],
+    "remark": ["code 320211007001001", "13 units", "ok"], "person_count": [1, 2, 3],
+    "hotel_count": [0, 1, 2], "telemetry": ["a", "b", "c"], "name": ["甲", "乙", "丙"],
+}
+
+
+def test_loader_and_export_drop_the_same_personal_columns(tmp_path):
+    from geo.export import drop_personal_fields as export_drop
+
+    est = estates(**_PERSONAL_PROBES)
+    _, export_dropped = export_drop(est)
+    layers = load_layers(write(tmp_path, communities=communities(), estates=est))
+    load_dropped = [c for c in est.columns if c not in layers.estates.columns]
+    assert set(load_dropped) == set(export_dropped)
+    assert set(export_dropped) == {"姓名", "Contact Phone", "e-mail", "sex", "出生日期", "住址",
+                                   "备注", "note"}
+    assert not set(export_drop(layers.estates)[1])  # nothing personal is left after loading
+
+
 @pytest.mark.parametrize(("change", "match"), [
     (lambda e: e.drop(columns="households"), r"required field `households` is missing"),
     (lambda e: e.assign(households=["300", "many", 150]),
