@@ -16,6 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "labelled as such), life-circle classes, gaps. Writes RFC 7946 GeoJSON "
                     "(WGS84) and prints a JSON summary.")
     p.add_argument("--data", required=True, type=Path, help="dataset folder or GeoPackage")
+    p.add_argument("--datum", action="append", default=None, metavar="[LAYER=]DATUM",
+                   help="datum of the data: WGS84, CGCS2000, GCJ-02, BD-09 or EPSG:x, for every "
+                        "layer or, as LAYER=DATUM, for one (repeatable; default: each file's own CRS)")
     p.add_argument("--network", type=Path, default=None,
                    help="walk network (.graphml / .osm); default: walk.graphml beside the data")
     p.add_argument("--no-network", action="store_true",
@@ -54,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from geo.network import WalkNetwork
     from geo.settings import DEFAULT_DETOUR_FACTOR, LIFE_CIRCLES_M
 
-    layers = load_layers(args.data)
+    from cli.check import datum_option
+
+    layers = load_layers(args.data, datum=datum_option(args.datum))
     network_path = None if args.no_network else (args.network or layers.network_path)
     network = WalkNetwork.from_file(network_path, layers.crs) if network_path is not None else None
     thresholds = _floats(args.thresholds, "--thresholds") if args.thresholds else LIFE_CIRCLES_M

@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "beside it, and prints a JSON summary.")
     p.add_argument("--data", required=True, type=Path, metavar="DIR_OR_GPKG",
                    help="dataset folder, GeoPackage or .zip (communities and estates required)")
-    p.add_argument("--datum", default=None, help="datum of the data (WGS84, CGCS2000, GCJ-02, BD-09, EPSG:x)")
+    p.add_argument("--datum", action="append", default=None, metavar="[LAYER=]DATUM",
+                   help="datum of the data: WGS84, CGCS2000, GCJ-02, BD-09 or EPSG:x, for every layer or, "
+                        "as LAYER=DATUM, for one (repeatable; default: each file's own CRS)")
     p.add_argument("--min-households", type=int, default=None, help="households per grid, minimum (300)")
     p.add_argument("--max-households", type=int, default=None, help="households per grid, maximum (500)")
     p.add_argument("--size-by", choices=("households", "party_members"), default="households",
@@ -89,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError([Problem("options", "--other-grids-as-barriers needs --other-grids.",
                                        "pass the other grid layer with --other-grids FILE")])
     params = _params(args)
-    layers = load_layers(args.data, datum=args.datum)
+    from cli.check import datum_option
+
+    layers = load_layers(args.data, datum=datum_option(args.datum))
     other = read_layer(args.other_grids, "other_grids") if args.other_grids is not None else None
     barriers = _barriers(args, layers) if args.barriers is not None else None
     if other is not None and args.other_grids_as_barriers:

@@ -38,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", type=Path, help="CSV demand_id,weight (with --cost-matrix; default 1 each)")
     p.add_argument("--fixed", type=Path, help="CSV, one already-open candidate id a line (with --cost-matrix)")
     p.add_argument("--capacities", type=Path, help="CSV candidate_id,capacity (pmedian, with --cost-matrix)")
+    p.add_argument("--datum", action="append", default=None, metavar="[LAYER=]DATUM",
+                   help="datum of --data: WGS84, CGCS2000, GCJ-02, BD-09 or EPSG:x, for every layer "
+                        "or, as LAYER=DATUM, for one (repeatable; default: each file's own CRS)")
     p.add_argument("--network", type=Path, help="walk network GraphML/.osm (with --data; default: beside the data)")
     p.add_argument("--weight", default="households", help="estate column weighting demand (with --data)")
     p.add_argument("--out", type=Path, help="GeoJSON of proposed posts to write (with --data)")
@@ -143,7 +146,9 @@ def _build(args: argparse.Namespace) -> Any:
                         "with --data, weights come from --weight and existing facilities are always fixed.")
     if args.out is None:
         raise _fail("--out", "--data needs --out posts.geojson.", "add --out FILE.geojson.")
-    layers = load_layers(args.data)
+    from cli.check import datum_option
+
+    layers = load_layers(args.data, datum=datum_option(args.datum))
     kwargs: dict[str, Any] = {"network": args.network, "weight": args.weight, "radius": args.radius}
     if args.model != "lscp":
         kwargs["p"] = p
