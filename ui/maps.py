@@ -234,17 +234,47 @@ def add_points(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, na
     return group
 
 
+_LABELS = Template("""
+{% macro html(this, kwargs) %}{% endmacro %}
+{% macro script(this, kwargs) %}
+(function() {
+  var rows = {{ this.rows_json }};
+  rows.forEach(function (r) {
+    var div = document.createElement("div");
+    div.className = "gp-label";
+    div.textContent = r[2];
+    L.marker([r[0], r[1]], {
+      icon: L.divIcon({className: "", html: div.outerHTML, iconSize: [60, 14], iconAnchor: [30, 7]}),
+      interactive: false, keyboard: false
+    }).addTo({{ this._parent.get_name() }});
+  });
+})();
+{% endmacro %}
+""")
+
+
+class Labels(MacroElement):
+    """Non-interactive text labels drawn by one script from a compact ``[lat, lon, text]`` list.
+
+    One element instead of one folium Marker per label: a plan's 200 labels render in
+    milliseconds, and clicks pass through them to the polygons underneath.
+    """
+
+    _template = _LABELS
+
+    def __init__(self, rows: Sequence[tuple[float, float, str]]) -> None:
+        super().__init__()
+        self._name = "Labels"
+        data = [[round(float(la), 6), round(float(lo), 6), str(tx)] for la, lo, tx in rows]
+        self.rows_json = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
 def label_group(gdf: gpd.GeoDataFrame, label_col: str, *, name: str,
                 show: bool = True) -> folium.FeatureGroup:
-    """Short text labels at each polygon's representative point (Leaflet divIcon), unattached."""
+    """Short text labels at each polygon's representative point, as an unattached group."""
     group = folium.FeatureGroup(name=name, show=show)
-    for label, pt in zip(gdf[label_col], gdf.geometry.representative_point(), strict=True):
-        text = html.escape(str(label))
-        folium.Marker(
-            location=[pt.y, pt.x],
-            icon=folium.DivIcon(html=f'<div class="gp-label">{text}</div>', icon_size=(60, 14),
-                                icon_anchor=(30, 7)),
-        ).add_to(group)
+    pts = gdf.geometry.representative_point()
+    Labels(list(zip(pts.y, pts.x, gdf[label_col], strict=True))).add_to(group)
     return group
 
 
@@ -347,7 +377,7 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
               class_labels: Sequence[str] = (), posts: gpd.GeoDataFrame | None = None,
               newly: gpd.GeoDataFrame | None = None, lasso: bool = False,
               extra_legend: Sequence[tuple[str, str]] = (),
-              static_base: str = VENDOR_URL, height_px: int = 560) -> folium.Map:
+              unit_outlines: gpd.GeoDataFrame | None = None, static_base: str = VENDOR_URL, height_px: int = 560) -> folium.Map:
     """Compose the app's map from display layers (WGS84, already simplified).
 
     Parameters
@@ -364,6 +394,9 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
         Proposed posts (points) and the estates each newly covers (``post_id`` column).
     extra_legend : sequence of (colour, label)
         Legend rows of layers added later (``st_folium`` feature groups).
+    unit_outlines : GeoDataFrame, optional
+        Unit cells (``unit_id``, counts) drawn as thin outlines: they never change with edits,
+        so they belong to the base map while the grids travel as feature groups.
     """
     layers = {k: shift_for_basemap(v, basemap) for k, v in disp.items() if v is not None and len(v)}
     extra = {k: shift_for_basemap(v, basemap) for k, v in
@@ -393,6 +426,10 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
         add_polygons(m, layers["buildings"], name=t("layer_buildings", lang), color="#8d6e63",
                      fill="#bcaaa4", fill_opacity=0.6, weight=0.4,
                      tooltip={"building_id": t("layer_buildings", lang), "households": hh})
+    if unit_outlines is not None and len(unit_outlines):
+        add_polygons(m, shift_for_basemap(unit_outlines, basemap), name=t("layer_units", lang),
+                     color="#ffffff", weight=0.8,
+                     tooltip={"unit_id": t("f_unit", lang), "households": hh, "party_members": pm})
     if "grids" in extra:
         for group in plan_groups(extra["grids"], extra.get("units"), selected, lang):
             group.add_to(m)
@@ -418,21 +455,23 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
 
 
 def plan_groups(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None, selected: Iterable[str],
-                lang: str) -> list[folium.FeatureGroup]:
+                lang: str, *, fill_units: bool = True) -> list[folium.FeatureGroup]:
     """Unattached layers of a plan: units coloured by grid (or filled grids), outlines, labels, selection.
 
     Inputs are WGS84 display frames already shifted for the basemap. ``grids`` needs
     ``grid_id``, ``name``, ``households``, ``party_members``, ``in_band``, ``locked`` (and an
     optional short ``label``); ``units`` needs ``unit_id``, ``grid_id``, ``grid_name`` and counts.
     Kept apart from the base map so that ``st_folium(feature_group_to_add=...)`` swaps them
-    without reloading the map (the view stays where the planner left it).
+    without reloading the map (the view stays where the planner left it). With
+    ``fill_units=False`` the grids are filled and ``units`` only serve the selection (the
+    unit outlines then live in the base map, see ``build_map(unit_outlines=...)``).
     """
     hh, pm = t("f_households", lang), t("f_party_members", lang)
     colours = distinct_colours(grids, "grid_id")
     tip = {"name": t("f_grid", lang), "grid_id": t("f_grid_id", lang), "households": hh,
            "party_members": pm, "in_band": t("f_in_band", lang), "locked": t("f_locked", lang)}
     groups = []
-    if units is not None and len(units):
+    if fill_units and units is not None and len(units):
         groups.append(polygon_group(units, name=t("layer_units", lang), color="#ffffff", weight=0.5,
                                     colour_by=colours, colour_col="grid_id", fill_opacity=0.5,
                                     tooltip={"unit_id": t("f_unit", lang), "grid_name": t("f_grid", lang),

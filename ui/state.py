@@ -19,20 +19,30 @@ DERIVED_KEYS = ("plan", "editor", "grid_report", "last_edit", "selected_units", 
                 "siting", "curve", "staffing", "lasso_seen")
 
 
-def unit_at(units: gpd.GeoDataFrame, lon: float, lat: float, *, id_col: str = "unit_id") -> str | None:
-    """Return the id of the unit whose polygon holds the WGS84 point, or ``None``.
+#: Largest gap between a click and a unit still taken as that unit, degrees (about 3 m): display
+#: simplification leaves slivers of a few decimetres between neighbouring cells.
+CLICK_TOLERANCE_DEG = 3e-5
+
+
+def unit_at(units: gpd.GeoDataFrame, lon: float, lat: float, *, id_col: str = "unit_id",
+            tolerance_deg: float = CLICK_TOLERANCE_DEG) -> str | None:
+    """Return the id of the unit whose polygon holds the point (or lies within a sliver of it).
 
     Parameters
     ----------
     units : GeoDataFrame
-        Unit cells in WGS84 (display frame).
+        Unit cells in the map's coordinates (display frame, degrees).
     lon, lat : float
-        The click in degrees (undo any display shift first, see ``ui.maps.click_to_wgs84``).
+        The click in the same coordinates.
+    tolerance_deg : float
+        A click in a simplification sliver goes to the nearest unit within this distance.
     """
     if len(units) == 0:
         return None
     pt = shapely.Point(float(lon), float(lat))
     hits = units.sindex.query(pt, predicate="intersects")
+    if len(hits) == 0 and tolerance_deg > 0:
+        hits = units.sindex.nearest(pt, max_distance=tolerance_deg, return_all=False)[1]
     if len(hits) == 0:
         return None
     return str(units[id_col].iloc[int(sorted(hits)[0])])
@@ -53,21 +63,35 @@ def units_in_polygon(units: gpd.GeoDataFrame, geometry: Mapping[str, Any], *,
     return [str(u) for u in units.loc[inside.values, id_col]]
 
 
-def click_from_map(result: Mapping[str, Any] | None, seen: object = None
-                   ) -> tuple[float, float] | None:
-    """Extract ``(lat, lng)`` of the latest object click from an ``st_folium`` return value.
+#: Click entries of an ``st_folium`` value, preferred first: where the map was clicked, then
+#: the clicked object's anchor (a click fires both; only one is handled).
+CLICK_KEYS = ("last_clicked", "last_object_clicked")
 
-    Returns ``None`` when there is no click or it is the one already handled (``seen``).
+
+def click_from_map(result: Mapping[str, Any] | None, seen: Mapping[str, Any] | None = None
+                   ) -> tuple[float, float] | None:
+    """Extract ``(lat, lng)`` of a new click from an ``st_folium`` return value.
+
+    ``seen`` holds the click entries already handled (``{key: value}``); a click is new when
+    an entry differs from it. Returns ``None`` when there is no new click.
     """
     if not result:
         return None
-    click = result.get("last_object_clicked")
-    if not click or click == seen:
-        return None
-    try:
-        return float(click["lat"]), float(click["lng"])
-    except (KeyError, TypeError, ValueError):
-        return None
+    seen = seen or {}
+    for key in CLICK_KEYS:
+        click = result.get(key)
+        if not click or click == seen.get(key):
+            continue
+        try:
+            return float(click["lat"]), float(click["lng"])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None
+
+
+def clicks_seen(result: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The click entries of an ``st_folium`` value, to pass as ``seen`` next time."""
+    return {k: (result or {}).get(k) for k in CLICK_KEYS}
 
 
 def toggle(selection: Iterable[str], unit_id: str) -> list[str]:

@@ -23,7 +23,7 @@ from ui import context
 from ui.context import Context
 from ui.i18n import t
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
-from ui.state import click_from_map, toggle, unit_at, units_in_polygon
+from ui.state import click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
 
 MAP_KEY = "map_grids"
 SEL_KEY = "sel_units"
@@ -100,8 +100,8 @@ def handle_map_event(value: Mapping[str, Any] | None, shown_units: gpd.GeoDataFr
         state["lasso_seen"] = drawing
         selection = units_in_polygon(shown_units, drawing)
     click = click_from_map(value, seen=state.get("click_seen"))
+    state["click_seen"] = clicks_seen(value)
     if click is not None:
-        state["click_seen"] = value.get("last_object_clicked")
         hit = unit_at(shown_units, click[1], click[0])
         if hit is not None:
             selection = toggle(selection, hit)
@@ -388,14 +388,15 @@ def render(ctx: Context) -> None:
     with left:
         base = build_map({**ctx.disp, "estates": None}, lang=lang, basemap=ctx.maps.basemap,
                          tile_url=ctx.maps.tile_url, show_buildings=ctx.maps.show_buildings, lasso=True,
-                         static_base=context.static_base(), extra_legend=plan_legend_entries(lang))
+                         static_base=context.static_base(), extra_legend=plan_legend_entries(lang),
+                         unit_outlines=units_display(plan, units_key(ctx, plan)))
         groups = plan_groups(shift_for_basemap(gdisp, ctx.maps.basemap), shown_units,
-                             st.session_state.get(SEL_KEY, []), lang)
+                             st.session_state.get(SEL_KEY, []), lang, fill_units=False)
         from streamlit_folium import st_folium
 
         st_folium(base, key=MAP_KEY, height=context.MAP_HEIGHT_PX, use_container_width=True,
                   feature_group_to_add=groups, on_change=_on_map_change,
-                  returned_objects=["last_object_clicked", "last_active_drawing"])
+                  returned_objects=["last_clicked", "last_object_clicked", "last_active_drawing"])
     with right:
         edit_panel(plan, lang)
         last_edit_message(lang)
