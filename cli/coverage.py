@@ -51,13 +51,12 @@ def _floats(text: str, what: str) -> list[float]:
 def run(args: argparse.Namespace) -> int:
     """Run the coverage review, write ``--out`` (and ``--gaps``), print a JSON summary."""
     from allocation.coverage import coverage_review
+    from cli.check import datum_option
     from geo.errors import GridplanError, Problem, ValidationError
     from geo.export import json_safe, make_metadata, write_geojson
     from geo.io import load_layers
     from geo.network import WalkNetwork
     from geo.settings import DEFAULT_DETOUR_FACTOR, LIFE_CIRCLES_M
-
-    from cli.check import datum_option
 
     layers = load_layers(args.data, datum=datum_option(args.datum))
     network_path = None if args.no_network else (args.network or layers.network_path)
