@@ -1,0 +1,320 @@
+"""End to end on a planner's own files: the real ``gridplan`` CLI, in-process, on user-shaped data.
+
+Three demo communities (``tests._userdata``) written the ways planners bring them: a CGCS2000
+Gauss-Kruger GeoPackage with Chinese layer and field names and personal columns, a zipped
+GBK Shapefile set in GCJ-02 (Amap), BD-09 GeoJSON, and broken variants. The pipeline check ->
+grid -> coverage -> site -> staff -> plan -> export runs once per module; tests then check
+what came out: tiling, sums, classes against distances, posts among candidates, staffing
+minimums, RFC 7946, same grid ids whatever the datum, and no personal data anywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from cli.main import main
+from tests import _userdata as ud
+
+WUXI_LON, WUXI_LAT = (120.0, 120.7), (31.2, 31.8)
+PLAN = "示范网格"
+
+
+def gridplan(*argv: object) -> tuple[int, str, str]:
+    """Run ``gridplan ARGV`` in-process; return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+def ok_json(*argv: object) -> dict:
+    code, out, err = gridplan(*argv)
+    assert code == 0, f"gridplan {argv[0]} failed ({code}): {out}\n{err}"
+    return json.loads(out)
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def subset():
+    return ud.user_subset_with_network()
+
+
+@pytest.fixture(scope="module")
+def data(subset, tmp_path_factory) -> dict[str, Path]:
+    layers, network = subset
+    root = tmp_path_factory.mktemp("userdata")
+    (root / "gk").mkdir()
+    gpkg = ud.write_cgcs2000_gpkg(layers, root / "gk" / "街道数据.gpkg", personal=True)
+    ud.write_network(network, root / "gk" / "walk.graphml")
+    return {
+        "gpkg": gpkg,
+        "gcj_zip": ud.write_gcj02_shapefile_zip(layers, root / "amap" / "district.zip", personal=True),
+        "bd09": ud.write_bd09_geojson(layers, root / "baidu"),
+        "mixed": ud.write_mixed_datum(layers, root / "mixed"),
+        "no_households": ud.write_without_households(layers, root / "nohh"),
+        "slip": ud.write_zip_slip(root / "slip.zip"),
+    }
+
+
+@pytest.fixture(scope="module")
+def run(data, tmp_path_factory) -> dict:
+    """The whole pipeline once on the CGCS2000 GeoPackage; outputs and summaries."""
+    out = tmp_path_factory.mktemp("pipeline")
+    store = out / "plans.gpkg"
+    r: dict = {"dir": out, "store": store}
+    r["check"] = gridplan("check", "--data", data["gpkg"])
+    r["grid"] = ok_json("grid", "--data", data["gpkg"], "--out", out / "grids.geojson",
+                        "--save-plan", PLAN, "--store", store)
+    r["coverage"] = ok_json("coverage", "--data", data["gpkg"], "--out", out / "coverage.geojson",
+                            "--gaps", out / "gaps.csv")
+    r["mclp"] = ok_json("site", "--data", data["gpkg"], "--model", "mclp", "--posts", 3,
+                        "--radius", 300, "--out", out / "mclp.geojson")
+    r["lscp"] = ok_json("site", "--data", data["gpkg"], "--model", "lscp", "--radius", 500,
+                        "--out", out / "lscp.geojson")
+    r["staff"] = ok_json("staff", "--grids", out / "grids.geojson", "--full-time", 10,
+                         "--part-time", 30, "--out", out / "staff.csv")
+    r["list"] = gridplan("plan", "list", "--store", store, "--json")
+    r["show"] = gridplan("plan", "show", PLAN, "--store", store, "--json")
+    for fmt in ("geojson", "gpkg", "csv", "html"):
+        r[f"export_{fmt}"] = gridplan("export", "--plan", PLAN, "--format", fmt,
+                                      "--out", out / f"export.{fmt}", "--store", store)
+    return r
+
+
+@pytest.fixture(scope="module")
+def gcj_grid(data, tmp_path_factory) -> tuple[dict, Path]:
+    out = tmp_path_factory.mktemp("gcj") / "grids.geojson"
+    return ok_json("grid", "--data", data["gcj_zip"], "--datum", "GCJ-02", "--out", out), out
+
+
+def metric(subset) -> dict[str, gpd.GeoDataFrame]:
+    return {k: v.to_crs(4549) for k, v in subset[0].items()}
+
+
+def fc(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# ----------------------------------------------------------------------------- loading
+
+def test_check_maps_chinese_fields_and_drops_personal_columns(run):
+    code, out, _ = run["check"]
+    assert code == 0, out
+    assert "EPSG:4549" in out
+    for mapping in ("户数 -> households", "党员数 -> party_members", "常住人口 -> residents",
+                    "社区编号 -> community_id", "等级 -> level", "候选编号 -> candidate_id"):
+        assert mapping in out
+    assert "`姓名`, `身份证号`, `电话`" in out and "dropped" in out
+    assert "3,109 households" in out
+
+
+@pytest.mark.parametrize("key,datum", [("gcj_zip", "GCJ-02"), ("bd09", "BD-09")])
+def test_offset_datums_land_within_1m_of_the_wgs84_truth(subset, data, key, datum):
+    from geo.io import load_layers
+
+    layers = load_layers(data[key], datum=datum)
+    assert layers.estates.crs.to_epsg() == 32651
+    truth = subset[0]["estates"].to_crs(layers.estates.crs).set_index("estate_id").geometry
+    got = layers.estates.set_index("estate_id").geometry.loc[truth.index]
+    gaps = [shapely.hausdorff_distance(a, b) for a, b in zip(got, truth, strict=True)]
+    assert max(gaps) < 1.0, f"{datum}: worst estate {max(gaps):.3f} m off"
+    undeclared = load_layers(data[key])  # consistent offsets cannot be detected: ~0.5 km off
+    moved = undeclared.estates.set_index("estate_id").geometry.loc[truth.index].centroid.distance(truth.centroid)
+    assert moved.min() > 100.0
+
+
+def test_wrong_datum_declared_gives_the_fixing_hint(data):
+    code, out, _ = gridplan("check", "--data", data["mixed"], "--datum", "WGS84")
+    assert code == 1
+    assert "GCJ-02" in out and "--datum estates=GCJ-02" in out
+    code, out, _ = gridplan("check", "--data", data["mixed"], "--datum", "WGS84",
+                            "--datum", "estates=GCJ-02", "--datum", "buildings=GCJ-02")
+    assert code == 0, out
+
+
+def test_grid_takes_per_layer_datums(data, tmp_path):
+    summary = ok_json("grid", "--data", data["mixed"], "--datum", "WGS84", "--datum", "estates=gcj02",
+                      "--datum", "buildings=amap", "--out", tmp_path / "g.geojson")
+    assert summary["tiling_ok"] and summary["households"] == 3109
+
+
+def test_missing_households_column_names_the_field_and_aliases(data):
+    code, out, _ = gridplan("check", "--data", data["no_households"])
+    assert code == 1
+    assert "[estates]" in out and "`households` is missing" in out and "户数" in out
+    code, _, err = gridplan("grid", "--data", data["no_households"], "--out", data["slip"].parent / "x.geojson")
+    assert code == 2 and "households" in err
+
+
+def test_zip_with_path_traversal_is_refused_before_extraction(data, tmp_path):
+    from geo.errors import UploadRejected
+    from geo.io import safe_extract_zip
+
+    code, out, _ = gridplan("check", "--data", data["slip"])
+    assert code == 1 and "../evil.geojson" in out and "path traversal" in out
+    with pytest.raises(UploadRejected, match="evil"):
+        safe_extract_zip(data["slip"], tmp_path / "x")
+    assert not (tmp_path / "evil.geojson").exists() and not (tmp_path / "x").exists()
+
+
+# ----------------------------------------------------------------------------- grids
+
+def test_grids_tile_their_communities(run, subset):
+    grids = gpd.read_file(run["dir"] / "grids.geojson").to_crs(4549)
+    comms = metric(subset)["communities"].set_index("community_id")
+    assert run["grid"]["tiling_ok"] and run["grid"]["all_contiguous"]
+    for cid, group in grids.groupby("community_id"):
+        union = group.union_all()
+        community = comms.geometry.loc[cid]
+        assert abs(union.area - community.area) / community.area < 1e-4
+        assert union.symmetric_difference(community).area / community.area < 1e-4
+        assert group.area.sum() == pytest.approx(union.area, rel=1e-4)  # no overlaps
+    assert set(grids["community_id"]) == set(comms.index)
+
+
+def test_every_unit_once_and_households_add_up(run, subset):
+    estates = subset[0]["estates"]
+    table = pd.read_csv(run["dir"] / "grids_assignment.csv", dtype={"grid_id": str, "estate_id": str,
+                                                                      "unit_id": str, "community_id": str})
+    assert table["unit_id"].is_unique and table["grid_id"].notna().all()
+    assert set(table["estate_id"]) == set(estates["estate_id"])
+    by_estate = table.groupby("estate_id")["households"].sum()
+    truth = estates.set_index("estate_id")["households"]
+    assert (by_estate.loc[truth.index] == truth).all()
+    grids = gpd.read_file(run["dir"] / "grids.geojson").set_index("grid_id")
+    per_grid = table.groupby("grid_id")["households"].sum()
+    assert (per_grid.loc[grids.index] == grids["households"]).all()
+    assert grids["households"].sum() == estates["households"].sum() == run["grid"]["households"]
+    assert all(g.startswith(c) and len(g) == 15 for g, c in zip(grids.index, grids["community_id"], strict=True))
+    assert grids["households"].between(300, 500).all()
+
+
+def test_same_grid_ids_from_gcj02_shapefiles_and_cgcs2000_gpkg(run, gcj_grid):
+    a = pd.read_csv(run["dir"] / "grids_assignment.csv", dtype=str).set_index("unit_id")["grid_id"]
+    summary, out = gcj_grid
+    b = pd.read_csv(out.with_name("grids_assignment.csv"), dtype=str).set_index("unit_id")["grid_id"]
+    assert summary["n_grids"] == run["grid"]["n_grids"]
+    assert a.sort_index().to_dict() == b.sort_index().to_dict()
+    ga = gpd.read_file(run["dir"] / "grids.geojson").set_index("grid_id").to_crs(4549)
+    gb = gpd.read_file(out).set_index("grid_id").to_crs(4549).loc[ga.index]
+    assert max(shapely.hausdorff_distance(x, y) for x, y in zip(ga.geometry, gb.geometry, strict=True)) < 1.0
+
+
+# ----------------------------------------------------------------------------- coverage, siting, staff
+
+def test_coverage_classes_agree_with_distances(run):
+    summary = run["coverage"]
+    assert summary["method"] == "network" and summary["estates"] == 12
+    cov = fc(run["dir"] / "coverage.geojson")
+    edges = [300.0, 500.0, 1000.0]
+    labels = ["<=300 m", "<=500 m", "<=1000 m", "beyond"]
+    for f in cov["features"]:
+        p = f["properties"]
+        assert p["life_circle"] == labels[int(np.searchsorted(edges, p["dist_m"], side="left"))], p
+    counts = {c["life_circle"]: c["estates"] for c in summary["classes"]}
+    for label in labels:
+        assert counts[label] == sum(f["properties"]["life_circle"] == label for f in cov["features"])
+    gaps = {f["properties"]["estate_id"] for f in cov["features"] if f["properties"]["dist_m"] > 500}
+    assert {g["estate_id"] for g in summary["gaps"]} == gaps
+    assert summary["gap_households"] == sum(f["properties"]["households"] for f in cov["features"]
+                                            if f["properties"]["estate_id"] in gaps)
+
+
+def test_posts_are_candidates_and_lscp_covers_everyone(run, subset):
+    layers = metric(subset)
+    candidates = set(layers["candidates"]["candidate_id"])
+    mclp, lscp = run["mclp"], run["lscp"]
+    assert len(mclp["selected"]) == 3 and set(mclp["selected"]) <= candidates
+    assert mclp["status"] == "optimal" and mclp["covered_weight"] <= mclp["total_weight"] == 3109
+    assert set(lscp["selected"]) <= candidates and lscp["covered_weight"] == lscp["total_weight"]
+    posts = {f["properties"]["site_id"] for f in fc(run["dir"] / "mclp.geojson")["features"]
+             if f["properties"]["kind"] == "new"}
+    assert posts == set(mclp["selected"])
+    # walking is never shorter than the straight line: every estate has an open site within 500 m
+    sites = pd.concat([layers["candidates"].set_index("candidate_id").geometry.loc[lscp["selected"]],
+                       layers["facilities"].set_index("facility_id").geometry])
+    points = layers["estates"].geometry.representative_point()
+    nearest = np.array([sites.distance(p).min() for p in points])
+    assert (nearest <= 500.0 + 1e-6).all()
+
+
+def test_staffing_adds_up_with_one_full_time_per_grid(run):
+    staff = pd.read_csv(run["dir"] / "staff.csv", dtype={"grid_id": str})
+    grids = gpd.read_file(run["dir"] / "grids.geojson")
+    assert set(staff["grid_id"]) == set(grids["grid_id"])
+    assert staff["full_time"].sum() == 10 and staff["part_time"].sum() == 30
+    assert (staff["full_time"] >= 1).all()
+    assert run["staff"]["households"] == staff["households"].sum() == 3109
+
+
+# ----------------------------------------------------------------------------- store and exports
+
+def test_plan_list_and_show(run):
+    code, out, _ = run["list"]
+    assert code == 0 and [p["name"] for p in json.loads(out)] == [PLAN]
+    code, out, _ = run["show"]
+    shown = json.loads(out)
+    grids = gpd.read_file(run["dir"] / "grids.geojson")
+    assert code == 0 and shown["version"] == 1 and shown["n_units"] == run["grid"]["n_units"]
+    assert {g["grid_id"] for g in shown["grids"]} == set(grids["grid_id"])
+
+
+def _ccw(ring: list) -> bool:
+    return shapely.LinearRing(ring).is_ccw
+
+
+def test_exported_geojson_is_rfc7946(run):
+    for key in ("export_geojson", "export_gpkg", "export_csv", "export_html"):
+        assert run[key][0] == 0, run[key]
+    for name in ("export.geojson", "grids.geojson", "coverage.geojson", "mclp.geojson"):
+        doc = fc(run["dir"] / name)
+        assert doc["type"] == "FeatureCollection" and "crs" not in doc
+        for f in doc["features"]:
+            geom = f["geometry"]
+            polys = {"Polygon": [geom["coordinates"]], "MultiPolygon": geom["coordinates"]}.get(geom["type"], [])
+            xy = np.array(shapely.get_coordinates(shapely.geometry.shape(geom)))
+            assert WUXI_LON[0] < xy[:, 0].min() and xy[:, 0].max() < WUXI_LON[1]
+            assert WUXI_LAT[0] < xy[:, 1].min() and xy[:, 1].max() < WUXI_LAT[1]
+            for rings in polys:
+                assert _ccw(rings[0]) and not any(_ccw(h) for h in rings[1:])
+    exported = gpd.read_file(run["dir"] / "export.gpkg", layer="grids")
+    assert len(exported) == run["grid"]["n_grids"]
+    assert "grid_id" in pd.read_csv(run["dir"] / "export.csv" / "grids.csv").columns
+    html = (run["dir"] / "export.html").read_text(encoding="utf-8")
+    assert all(g in html for g in exported["grid_id"])
+
+
+def _text_of(path: Path) -> str:
+    if path.suffix == ".gpkg":
+        parts = []
+        for name, _ in pyogrio.list_layers(path):
+            df = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
+            parts.append(" ".join(map(str, df.columns)) + df.to_csv())
+        return "\n".join(parts) + path.read_bytes().decode("utf-8", "ignore")
+    return path.read_text(encoding="utf-8", errors="ignore")
+
+
+def test_personal_fields_never_leave(run, data, subset):
+    personal = ud.with_personal_columns(subset[0]["estates"])
+    values = [personal[c].iloc[0] for c in ud.PERSONAL_COLUMNS]
+    files = [p for p in run["dir"].rglob("*") if p.is_file()]
+    assert len(files) >= 12
+    for path in files:
+        text = _text_of(path)
+        for token in (*ud.PERSONAL_COLUMNS, *values):
+            assert token not in text, f"{token!r} leaked into {path.name}"
+    with zipfile.ZipFile(data["gcj_zip"]) as zf:  # the source really had them
+        assert any(n.endswith("estates.dbf") for n in zf.namelist())
+    assert "身份证号" in pyogrio.read_dataframe(data["gpkg"], layer="小区", read_geometry=False).columns
