@@ -8,6 +8,7 @@ time limit stops the proof). Every function is vectorised over candidates.
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -127,9 +128,21 @@ def greedy_cover(a: sp.csr_array, weights: np.ndarray | None = None, p: int | No
     return np.array(sorted(chosen), dtype=np.int64)
 
 
+class Lagrangian(NamedTuple):
+    """Outcome of :func:`lagrangian_median` (see its Returns)."""
+
+    bound: float
+    closed: np.ndarray
+    opened: np.ndarray
+    best_sites: np.ndarray
+    best_value: float
+    bound_sites: np.ndarray
+    lam: np.ndarray
+
+
 def lagrangian_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: int, upper: float,
-                      *, iterations: int = 600, time_budget: float = 5.0, integral: bool = False
-                      ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, float]:
+                      *, iterations: int = 600, time_budget: float = 5.0, integral: bool = False,
+                      lam0: np.ndarray | None = None) -> Lagrangian:
     """Lagrangian lower bound of the p-median (Beasley 1993) and the sites it rules out.
 
     The assignment constraints ``sum_j x_ij = 1`` are relaxed with multipliers ``lam_i``:
@@ -153,14 +166,18 @@ def lagrangian_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, 
         Best primal selection met (free-site columns); empty when none beat ``upper``.
     best_value : float
         Its total weighted distance (``upper`` when none was better).
+    bound_sites : ndarray of int
+        The ``p`` sites chosen at the best bound: a good start for vertex substitution.
+    lam : ndarray
+        Multipliers at the best bound (pass as ``lam0`` to restart from them).
     """
     c_d, dfix = _finite(cost, d_fix)
     c = weights[:, None] * c_d
     cf = weights * dfix
-    n, m = c.shape
+    m = c.shape[1]
     second = min(1, m - 1)
-    lam = np.minimum(np.partition(c, second, axis=1)[:, second], cf)
-    best, best_rho, best_order = -np.inf, np.zeros(m), np.arange(min(p, m))
+    lam = np.minimum(np.partition(c, second, axis=1)[:, second], cf) if lam0 is None else lam0.copy()
+    best, best_rho, best_order, best_lam = -np.inf, np.zeros(m), np.arange(min(p, m)), lam.copy()
     best_sites, best_value = np.array([], dtype=np.int64), upper
     pos = weights > 0
     step_f, stall = 2.0, 0
@@ -174,7 +191,7 @@ def lagrangian_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, 
         if primal_value < best_value:
             best_value, best_sites = primal_value, np.sort(order)
         if not np.isfinite(best) or value > best + 1e-9 * max(1.0, abs(best)):
-            best, best_rho, best_order, stall = value, rho, order, 0
+            best, best_rho, best_order, best_lam, stall = value, rho, order, lam.copy(), 0
         else:
             stall += 1
             if stall >= 20:
@@ -201,7 +218,7 @@ def lagrangian_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, 
     closed[rest] = best + (best_rho[rest] - rho_p) > target + tol
     opened = np.zeros(m, dtype=bool)
     opened[best_order] = best + (rho_next - best_rho[best_order]) > target + tol
-    return best, closed, opened, best_sites, best_value
+    return Lagrangian(best, closed, opened, best_sites, best_value, np.sort(best_order), best_lam)
 
 
 def multistart_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: int, *,

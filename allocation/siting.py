@@ -723,16 +723,22 @@ class PMedian(_Model):
         warm_obj = _median_value(cost, w, d_fix, warm)
         integral = _integral(cost, w, d_fix)
         lag, closed, opened = -np.inf, np.zeros(cost.shape[1], bool), np.zeros(cost.shape[1], bool)
+        lam = None
         lag_budget = min(10.0, 0.2 * time_limit)
         if np.isfinite(warm_obj):
-            lag, closed, opened, lag_sites, lag_value = _h.lagrangian_median(
-                cost, w, d_fix, p, warm_obj, time_budget=lag_budget, integral=integral)
-            if lag_sites.size and lag_value < warm_obj:  # the Lagrangian heuristic found better
-                better = _h.interchange(cost, w, d_fix, lag_sites, time_budget=min(5.0, 0.1 * time_limit))
-                warm, warm_obj = better, _median_value(cost, w, d_fix, better)
-                if warm_obj < lag_value - 1e-9 * max(1.0, abs(warm_obj)):  # fix again with the new bound
-                    lag, closed, opened, _, _ = _h.lagrangian_median(
-                        cost, w, d_fix, p, warm_obj, time_budget=lag_budget, integral=integral)
+            lr = _h.lagrangian_median(cost, w, d_fix, p, warm_obj, time_budget=lag_budget, integral=integral)
+            lag, closed, opened, lag_sites, lag_value, bound_sites, lam = lr
+            target = min(warm_obj, lag_value)
+            for start in (lag_sites, bound_sites):  # vertex substitution from the Lagrangian's sites
+                if start.size == p and lag < warm_obj - 1e-9 * max(1.0, abs(warm_obj)):
+                    better = _h.interchange(cost, w, d_fix, start, time_budget=min(5.0, 0.1 * time_limit))
+                    value = _median_value(cost, w, d_fix, better)
+                    if value < warm_obj:
+                        warm, warm_obj = better, value
+            if warm_obj < target - 1e-9 * max(1.0, abs(warm_obj)):  # fix again with the better bound
+                lr = _h.lagrangian_median(cost, w, d_fix, p, warm_obj, time_budget=lag_budget,
+                                          integral=integral, lam0=lam, iterations=200)
+                lag, closed, opened, lam = max(lag, lr.bound), lr.closed, lr.opened, lr.lam
         if lag >= warm_obj - 1e-9 * max(1.0, abs(warm_obj)):  # the bound alone proves the warm start
             closed = np.ones(cost.shape[1], dtype=bool)
             opened = np.zeros(cost.shape[1], dtype=bool)
@@ -746,6 +752,8 @@ class PMedian(_Model):
             budget = left if last else max(1.0, 0.15 * left)
             # first round: HiGHS's primal heuristics on, to improve a weak warm start; then off
             options = {} if rounds == 1 and not last and budget < left else dict(_MEDIAN_OPTIONS)
+            if options and lag < warm_obj - (1.0 if integral else 1e-6 * max(1.0, abs(warm_obj))):
+                options.update({"mip_heuristic_effort": 0.05, "mip_heuristic_run_rins": True})
             if integral:  # objective values are integers: a gap below 1 is a proof
                 options["mip_abs_gap"] = 1.0 - 1e-6
             sel, out, rm, build = self._reduced_median(cost, w, d_fix, p, warm, closed, opened, budget, options)
@@ -754,9 +762,9 @@ class PMedian(_Model):
             value = _median_value(cost, w, d_fix, sel)
             if value < warm_obj - 1e-9 * max(1.0, abs(warm_obj)):
                 warm, warm_obj = sel, value
-                lag2, closed, opened, _, _ = _h.lagrangian_median(
-                    cost, w, d_fix, p, warm_obj, time_budget=lag_budget, integral=integral)
-                lag = max(lag, lag2)
+                lr = _h.lagrangian_median(cost, w, d_fix, p, warm_obj, time_budget=lag_budget,
+                                          integral=integral, lam0=lam, iterations=200)
+                lag, closed, opened, lam = max(lag, lr.bound), lr.closed, lr.opened, lr.lam
                 if lag >= warm_obj - 1e-9 * max(1.0, abs(warm_obj)):  # proven by the bound
                     sel, out, rm = warm, None, None
                     break
