@@ -148,13 +148,15 @@ def _barriers(args: argparse.Namespace, layers: Any) -> Any:
 
 
 def _from_plan(args: argparse.Namespace, layers: Any, params: Any, barriers: Any) -> tuple[Any, dict[str, Any]]:
-    from geo.import_plan import import_plan, repair_plan
+    from cli.check import datum_option
+    from geo.import_plan import import_plan_layers, repair_plan
     from geo.io import read_layer
-    from geo.units import build_units
 
-    units = build_units(layers, max_households=params.max_households, barriers=barriers)
-    grid_layer = read_layer(args.from_plan, "other_grids")
-    imp = import_plan(units, grid_layer, params=params)
+    # the plan in force is often drawn on Amap (GCJ-02): --datum other_grids=GCJ-02
+    datum = (datum_option(args.datum) or {}).get("other_grids")
+    grid_layer = read_layer(args.from_plan, "other_grids", datum=datum)
+    # by layers, so that estates the old boundaries cut are split into their buildings
+    imp = import_plan_layers(layers, grid_layer, params=params, barriers=barriers)
     extra: dict[str, Any] = {"imported": {
         "file": str(args.from_plan), "cut_units": len(imp.cut_units), "absorbed_units": len(imp.absorbed),
         "uncovered_m2": float(imp.uncovered["area_m2"].sum()) if len(imp.uncovered) else 0.0,
