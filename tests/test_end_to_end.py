@@ -318,3 +318,21 @@ def test_personal_fields_never_leave(run, data, subset):
     with zipfile.ZipFile(data["gcj_zip"]) as zf:  # the source really had them
         assert any(n.endswith("estates.dbf") for n in zf.namelist())
     assert "身份证号" in pyogrio.read_dataframe(data["gpkg"], layer="小区", read_geometry=False).columns
+
+
+@pytest.mark.parametrize("gcj02", [False, True])
+def test_exported_plan_reimports_as_the_same_grids(run, data, tmp_path, gcj02):
+    """The plan in force comes back as a file (often redrawn on Amap): same grids, same sizes."""
+    src = run["dir"] / "export.geojson"
+    datum: tuple = ()
+    if gcj02:
+        src = tmp_path / "amap.geojson"
+        assert gridplan("export", "--plan", PLAN, "--format", "geojson", "--gcj02", "--out", src,
+                        "--store", run["store"])[0] == 0
+        datum = ("--datum", "other_grids=GCJ-02")
+    summary = ok_json("grid", "--data", data["gpkg"], *datum, "--from-plan", src,
+                      "--out", tmp_path / "again.geojson")
+    before = gpd.read_file(run["dir"] / "grids.geojson").set_index("grid_id")["households"]
+    after = gpd.read_file(tmp_path / "again.geojson").set_index("grid_id")["households"]
+    assert after.sort_index().to_dict() == before.sort_index().to_dict()
+    assert summary["share_in_band"] == 1.0 and summary["imported"]["overlap_m2"] < 1.0
