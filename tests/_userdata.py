@@ -146,15 +146,31 @@ def write_cgcs2000_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: Path, *,
                         personal: bool = True) -> Path:
     """One GeoPackage in EPSG:4549 with Chinese layer and field names.
 
-    With ``personal`` the estates carry 姓名 / 身份证号 / 电话 columns.
+    With ``personal`` the estates carry 姓名 / 身份证号 / 电话 columns, communities and
+    facilities a contact's 书记姓名 / 联系电话.
     """
     path = Path(path)
     for name, gdf in layers.items():
         frame = _chinese(gdf, name).to_crs(4549)
         if name == "estates" and personal:
             frame = with_personal_columns(frame)
+        if name in ("communities", "facilities") and personal:
+            frame = with_contact_columns(frame)
         frame.to_file(path, layer=CHINESE_LAYERS[name], driver="GPKG")
     return path
+
+
+#: Contact columns of community secretaries / facility managers (not residents, so the loader
+#: keeps them; they must still never reach an export).
+CONTACT_COLUMNS: tuple[str, ...] = ("书记姓名", "联系电话")
+
+
+def with_contact_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of ``gdf`` with a contact person's name and phone per row."""
+    out = gdf.copy()
+    out.insert(1, "书记姓名", [f"王书记{i}" for i in range(len(out))])
+    out.insert(2, "联系电话", [f"0510-8520{i:04d}" for i in range(len(out))])
+    return out
 
 
 def write_gcj02_shapefile_zip(layers: Mapping[str, gpd.GeoDataFrame], path: Path, *,

@@ -308,12 +308,13 @@ def _text_of(path: Path) -> str:
 
 def test_personal_fields_never_leave(run, data, subset):
     personal = ud.with_personal_columns(subset[0]["estates"])
-    values = [personal[c].iloc[0] for c in ud.PERSONAL_COLUMNS]
+    contact = ud.with_contact_columns(subset[0]["communities"])
+    values = [personal[c].iloc[0] for c in ud.PERSONAL_COLUMNS] + [contact[c].iloc[0] for c in ud.CONTACT_COLUMNS]
     files = [p for p in run["dir"].rglob("*") if p.is_file()]
     assert len(files) >= 12
     for path in files:
         text = _text_of(path)
-        for token in (*ud.PERSONAL_COLUMNS, *values):
+        for token in (*ud.PERSONAL_COLUMNS, *ud.CONTACT_COLUMNS, *values):
             assert token not in text, f"{token!r} leaked into {path.name}"
     with zipfile.ZipFile(data["gcj_zip"]) as zf:  # the source really had them
         assert any(n.endswith("estates.dbf") for n in zf.namelist())
