@@ -27,8 +27,10 @@ run: venv assets
 test: venv-test assets browser postgres
 	$(BIN)/python -m pytest
 
+# ruff on the whole repo; mypy on the modules listed in pyproject.toml [tool.mypy] files.
 lint: venv-test
-	$(BIN)/ruff check geo allocation cli ui app.py tests bench
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 demo: venv
 	$(BIN)/python -m geo.demo --out data/boundaries

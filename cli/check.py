@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "check", help="validate a dataset and print the report (exit 1 on errors)",
         description="Load every layer (folder of layer files, GeoPackage with named layers, or a "

@@ -7,7 +7,7 @@ import argparse
 from cli.plan import add_store_argument
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "export", help="export a saved plan (geojson, gpkg, csv, html)",
         description="Export a plan version from the store for other systems: RFC 7946 GeoJSON "

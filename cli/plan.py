@@ -47,7 +47,7 @@ def save_from_args(args: argparse.Namespace, plan: Any, **extra: Any) -> dict[st
         return {"name": saved.name, "version": saved.version, "store": store.describe()}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "plan", help="list saved plans, show a version, compare two versions",
         description="Work with the plan store: `list` the plans, `show` a plan's versions and "

@@ -169,11 +169,13 @@ def gpkg_blob(geom: shapely.Geometry | None, srs_id: int = 4326) -> bytes | None
         return None
     if geom.is_empty:
         flags = 0b00010001  # empty, no envelope, little endian
-        return b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id) + shapely.to_wkb(geom, byte_order=1)
+        wkb: bytes = shapely.to_wkb(geom, byte_order=1)
+        return b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id) + wkb
     minx, miny, maxx, maxy = geom.bounds
     flags = 0b00000011  # envelope [minx, maxx, miny, maxy], little endian
     header = b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id)
-    return header + struct.pack("<4d", minx, maxx, miny, maxy) + shapely.to_wkb(geom, byte_order=1)
+    wkb = shapely.to_wkb(geom, byte_order=1)
+    return header + struct.pack("<4d", minx, maxx, miny, maxy) + bytes(wkb)
 
 
 def gpkg_blob_to_geom(blob: bytes | None) -> shapely.Geometry | None:

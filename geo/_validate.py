@@ -118,15 +118,16 @@ def describe_features(labels: Sequence[str]) -> str:
 
 def _features_problem(layer: str, mask: np.ndarray, labels: Sequence[str], message: str, fix: str,
                       *, field: str | None = None, severity: str = "error",
-                      values: Sequence[object] | None = None, quote: bool = True) -> list[Problem]:
+                      values: Sequence[object] | np.ndarray | None = None,
+                      quote: bool = True) -> list[Problem]:
     """One problem naming every feature where ``mask`` holds (none when it holds nowhere)."""
-    idx = np.flatnonzero(mask)
-    if idx.size == 0:
+    idx: list[int] = np.flatnonzero(mask).tolist()
+    if not idx:
         return []
     chosen = [labels[i] for i in idx]
     if values is not None:
         chosen = [f"{labels[i]} ({_fmt_value(values[i], quote)})" for i in idx]
-    count = f"{idx.size} feature(s): " if idx.size > 1 else ""
+    count = f"{len(idx)} feature(s): " if len(idx) > 1 else ""
     return [Problem(layer, f"{count}{message}", fix, feature=describe_features(chosen),
                     field=field, severity=severity)]
 

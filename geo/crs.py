@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -150,7 +151,8 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarr
     return lon_a + dlon, lat_a + dlat
 
 
-def _invert(forward, lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def _invert(forward: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+            lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``forward(w) = target`` for w by fixed-point iteration ``w -= forward(w) - target``.
 
     The offsets vary slowly (their derivative is of order 1e-5), so each step shrinks the error

@@ -58,7 +58,7 @@ class ValidationError(GridplanError, ValueError):
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 
-class UploadRejected(GridplanError, ValueError):
+class UploadRejected(GridplanError, ValueError):  # noqa: N818 -- public name used across modules
     """An uploaded file was refused before reading (size, zip safety, unknown format)."""
 
 

@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +36,7 @@ from shapely.geometry import mapping
 
 from geo._personal import is_personal_field as is_personal_field  # re-exported: public API
 from geo._personal import personal_columns
+from geo.crs import wgs84_to_gcj02
 from geo.errors import CRSError, Problem, ValidationError
 from geo.settings import EXPORT_COORD_PRECISION, GCJ02, WGS84
 
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 #: Name of the metadata table (GeoPackage), file stem (CSV) and member (GeoJSON).
 METADATA_NAME = "metadata"
 
-Table = pd.DataFrame  # a GeoDataFrame (a map layer) or a plain DataFrame (an attribute table)
+Table: TypeAlias = pd.DataFrame  # a GeoDataFrame (a map layer) or a plain DataFrame (an attribute table)
 
 
 # --------------------------------------------------------------------------- personal data
@@ -178,10 +179,7 @@ def _with_dropped(metadata: Mapping[str, Any] | None, dropped: Mapping[str, list
 
 
 def _gcj02_transform() -> Callable[[np.ndarray], np.ndarray]:
-    try:
-        from geo.crs import wgs84_to_gcj02  # type: ignore[attr-defined]
-    except ImportError as exc:  # pragma: no cover - depends on geo.crs having the function
-        raise CRSError("`gcj02=True` needs geo.crs.wgs84_to_gcj02, which is not available") from exc
+    """The WGS84 -> GCJ-02 offset as a function of an (n, 2) lon/lat array."""
 
     def apply(xy: np.ndarray) -> np.ndarray:
         lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
@@ -511,10 +509,11 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
              f'<b>{html.escape(title)}</b><details><summary>metadata</summary>'
              f'<pre style="max-height:300px;overflow:auto;font-size:11px">{summary}</pre>'
              f'</details></div>')
-    fmap.get_root().html.add_child(folium.Element(panel))
-    fmap.get_root().header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
+    root = cast(folium.Figure, fmap.get_root())
+    root.html.add_child(folium.Element(panel))
+    root.header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
     path = Path(path)
-    _atomic_write_bytes(path, fmap.get_root().render().encode("utf-8"))
+    _atomic_write_bytes(path, root.render().encode("utf-8"))
     return path
 
 

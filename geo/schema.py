@@ -86,7 +86,8 @@ class Layers:
     @property
     def crs(self) -> CRS:
         """The metric CRS every layer is in."""
-        return self.communities.crs
+        crs: CRS = self.communities.crs
+        return crs
 
     def layer(self, name: str) -> gpd.GeoDataFrame | None:
         """Return a layer by name (``None`` when absent)."""

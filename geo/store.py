@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import dataclasses
 import datetime as dt
@@ -156,7 +157,7 @@ def _crs_text(crs: Any) -> str | None:
     epsg = crs.to_epsg()
     if epsg is not None and CRS.from_epsg(epsg) == crs:
         return f"EPSG:{epsg}"
-    return crs.to_wkt()
+    return str(crs.to_wkt())
 
 
 #: Key of a row's index value in its stored attributes (frames with a non-default index).
@@ -220,7 +221,7 @@ def _restore_frame(schema: Mapping[str, Any], attrs: Sequence[str],
 def _display_geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
     if gdf.crs is None or len(gdf) == 0:
         return np.array([None] * len(gdf), dtype=object)
-    return gdf.geometry.to_crs(WGS84).values
+    return np.asarray(gdf.geometry.to_crs(WGS84).values, dtype=object)
 
 
 def _num(v: Any) -> float | None:
@@ -508,7 +509,7 @@ class Store:
             if row is None:
                 raise self._missing(conn, name, int(version))
             key = {"n": name, "v": int(version)}
-            assignment = dict(conn.execute(text(
+            assignment: dict[str, str] = dict(conn.execute(text(
                 "SELECT unit_id, grid_id FROM assignment WHERE plan = :n AND version = :v "
                 "ORDER BY unit_id"), key).all())
             schemas = json.loads(row["schemas"])
@@ -630,7 +631,8 @@ class Store:
                           "e": payload})
         return int(seq)
 
-    def events(self, plan: str, version: int, *, session: str = DEFAULT_SESSION) -> list[dict[str, Any]]:
+    def events(self, plan: str, version: int, *, session: str = DEFAULT_SESSION
+               ) -> builtins.list[dict[str, Any]]:
         """The journal of ``plan`` ``version`` (events in the order they were appended)."""
         with self.engine.begin() as conn:
             rows = conn.execute(text("SELECT event FROM events WHERE plan = :n AND version = :v "
@@ -645,7 +647,7 @@ class Store:
                                {"n": plan, "v": int(version), "s": session})
         return int(res.rowcount or 0)
 
-    def sessions(self, plan: str, version: int) -> list[str]:
+    def sessions(self, plan: str, version: int) -> builtins.list[str]:
         """Names of the journals kept on ``plan`` ``version``."""
         with self.engine.begin() as conn:
             rows = conn.execute(text("SELECT DISTINCT session FROM events WHERE plan = :n AND "
@@ -718,7 +720,7 @@ class PlanDiff:
 
     def summary(self) -> dict[str, Any]:
         """JSON-safe summary (counts, lists, metric deltas)."""
-        return json_safe({
+        summary: dict[str, Any] = json_safe({
             "from": {"plan": self.a[0], "version": self.a[1]},
             "to": {"plan": self.b[0], "version": self.b[1]},
             "units_moved": len(self.moved), "units_added": self.units_added,
@@ -727,6 +729,7 @@ class PlanDiff:
             "metrics": self.metrics.to_dict(orient="records"),
             "changed_area_m2": float(self.changed_areas["area_m2"].sum()) if len(self.changed_areas) else 0.0,
         })
+        return summary
 
 
 #: Columns of a grids frame compared per grid and summarised per plan.
