@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 import shapely
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 
 from geo.errors import StoreError
 
@@ -305,7 +306,7 @@ class PostgresDialect(Dialect):
             try:
                 with conn.begin_nested():
                     conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-            except Exception as exc:  # the server's own message says why (privileges, package)
+            except DBAPIError as exc:  # the server's own message says why (privileges, package)
                 raise StoreError(
                     "the PostgreSQL database has no PostGIS and it could not be created "
                     f"({exc.__class__.__name__}: {str(exc).splitlines()[0]}); "

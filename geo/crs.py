@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 from pyproj import CRS
+from pyproj.exceptions import CRSError as ProjCRSError
 
 from geo.errors import CRSError
 from geo.settings import BD09, GCJ02, WGS84
@@ -281,7 +282,7 @@ def normalise_datum(datum: str | None) -> str | None:
         return _DATUM_SPELLINGS[key]
     try:
         crs = CRS.from_user_input(int(key) if key.isdigit() else key)
-    except Exception as exc:  # pyproj's own CRSError, with its reason
+    except (ProjCRSError, ValueError) as exc:  # pyproj's reason; ValueError: int("²")
         raise CRSError(f"`datum` {datum!r} is not WGS84, CGCS2000, GCJ-02, BD-09 or a known "
                        f"EPSG code ({exc})") from exc
     epsg = crs.to_epsg()
