@@ -134,6 +134,40 @@ def _features_problem(layer: str, mask: np.ndarray, labels: Sequence[str], messa
 
 # --- columns ------------------------------------------------------------------------------------
 
+def _alias_keys(target: str, aliases: dict[str, tuple[str, ...]]) -> set[str]:
+    """Normalised names that mean ``target``, including its dBase cut to 10 characters."""
+    # Shapefile (dBase) column names are cut at 10 characters: party_members -> party_memb
+    return {_norm(a) for a in aliases.get(target, ())} | {_norm(target), _norm(target[:10])}
+
+
+def _twin_warnings(layer: str, target: str, candidates: list[str]) -> list[Problem]:
+    """Alias columns left beside the canonical ``target`` column already in the file."""
+    return [Problem(layer, f"column `{c}` also means `{target}`; `{target}` is used and `{c}` "
+                    "is kept as an extra column.", f"drop or rename `{c}`", field=c,
+                    severity="warning") for c in candidates]
+
+
+def _prefer_coded(layer: str, target: str, candidates: list[str]
+                  ) -> tuple[list[str], list[Problem]]:
+    """Among several candidates for an ``*_id`` target keep the one code column, if unique.
+
+    所属社区 (a name) beside 社区编号 (a code): the code is the key.
+    """
+    coded = [c for c in candidates if any(h in _norm(c) for h in _ID_HINTS)]
+    if len(coded) != 1:
+        return candidates, []
+    others = ", ".join(f"`{c}`" for c in candidates if c != coded[0])
+    return coded, [Problem(layer, f"`{coded[0]}` is used as `{target}`; {others} kept as extra "
+                           "column(s).", "none needed", field=target, severity="warning")]
+
+
+def _generic_id_column(columns: list[str], claimed: set[str]) -> str | None:
+    """The one unclaimed generic id column (编号, id, fid ...), or ``None``."""
+    generic = {_norm(g) for g in GENERIC_ID}
+    candidates = [c for c in columns if c not in claimed and _norm(c) in generic]
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def map_aliases(gdf: gpd.GeoDataFrame, layer: str
                 ) -> tuple[gpd.GeoDataFrame, dict[str, str], list[Problem]]:
     """Rename alias columns (Chinese or English, any case) to the canonical schema of ``layer``.
@@ -154,25 +188,15 @@ def map_aliases(gdf: gpd.GeoDataFrame, layer: str
     mapping: dict[str, str] = {}
     problems: list[Problem] = []
     for target in targets:
-        # Shapefile (dBase) column names are cut at 10 characters: party_members -> party_memb
-        keys = {_norm(a) for a in aliases.get(target, ())} | {_norm(target), _norm(target[:10])}
+        keys = _alias_keys(target, aliases)
         candidates = [c for c in columns if c not in claimed and _norm(c) in keys]
         if target in columns:
-            for c in candidates:
-                problems.append(Problem(layer, f"column `{c}` also means `{target}`; `{target}` "
-                                        f"is used and `{c}` is kept as an extra column.",
-                                        f"drop or rename `{c}`", field=c, severity="warning"))
+            problems += _twin_warnings(layer, target, candidates)
             continue
         if len(candidates) > 1 and target.endswith("_id"):
-            # 所属社区 (a name) beside 社区编号 (a code): the code is the key
-            coded = [c for c in candidates if any(h in _norm(c) for h in _ID_HINTS)]
-            if len(coded) == 1:
-                others = ", ".join(f"`{c}`" for c in candidates if c != coded[0])
-                problems.append(Problem(layer, f"`{coded[0]}` is used as `{target}`; {others} "
-                                        "kept as extra column(s).", "none needed",
-                                        field=target, severity="warning"))
-                claimed.update(candidates)
-                candidates = coded
+            claimed.update(candidates)
+            candidates, p = _prefer_coded(layer, target, candidates)
+            problems += p
         if len(candidates) == 1:
             mapping[candidates[0]] = target
             claimed.add(candidates[0])
@@ -183,10 +207,9 @@ def map_aliases(gdf: gpd.GeoDataFrame, layer: str
             claimed.update(candidates)
     id_field = ID_FIELD[layer]
     if id_field not in columns and id_field not in mapping.values():
-        generic = {_norm(g) for g in GENERIC_ID}
-        candidates = [c for c in columns if c not in claimed and _norm(c) in generic]
-        if len(candidates) == 1:
-            mapping[candidates[0]] = id_field
+        generic = _generic_id_column(columns, claimed)
+        if generic is not None:
+            mapping[generic] = id_field
     return gdf.rename(columns=mapping), mapping, problems
 
 

@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +39,9 @@ from geo._personal import personal_columns
 from geo.crs import wgs84_to_gcj02
 from geo.errors import CRSError, Problem, ValidationError
 from geo.settings import EXPORT_COORD_PRECISION, GCJ02, WGS84
+
+if TYPE_CHECKING:
+    import folium
 
 log = logging.getLogger(__name__)
 
@@ -461,6 +464,36 @@ def _inline_leaflet(fmap: Any, leaflet_dist: Path) -> bool:
     return True
 
 
+def _add_map_layers(fmap: folium.Map, spatial: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Add one coloured, toggleable GeoJSON layer per frame to ``fmap`` and fit it to them all."""
+    import folium
+
+    for i, (name, gdf) in enumerate(spatial.items()):
+        colour = _LAYER_COLOURS[i % len(_LAYER_COLOURS)]
+        fields = _tooltip_fields(gdf)
+        folium.GeoJson(
+            _feature_collection(gdf, None), name=name,
+            style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillOpacity": 0.25},
+            tooltip=folium.GeoJsonTooltip(fields=fields) if fields else None,
+        ).add_to(fmap)
+    if spatial:
+        b = np.array([gdf.total_bounds for gdf in spatial.values()], dtype=float)
+        fmap.fit_bounds([[float(b[:, 1].min()), float(b[:, 0].min())],
+                         [float(b[:, 3].max()), float(b[:, 2].max())]])
+
+
+def _title_panel(title: str, meta: Mapping[str, Any]) -> str:
+    """HTML of the fixed panel with the map title and the metadata record (escaped)."""
+    import html
+
+    summary = html.escape(json.dumps(meta, ensure_ascii=False, indent=1))
+    return (f'<div id="gridplan-title" style="position:fixed;top:10px;left:60px;z-index:9999;'
+            f'background:white;padding:6px 10px;border-radius:4px;font:14px sans-serif;">'
+            f'<b>{html.escape(title)}</b><details><summary>metadata</summary>'
+            f'<pre style="max-height:300px;overflow:auto;font-size:11px">{summary}</pre>'
+            f'</details></div>')
+
+
 def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
                 title: str = "gridplan", metadata: Mapping[str, Any] | None = None,
                 leaflet_dist: str | os.PathLike[str] | None = LEAFLET_DIST) -> Path:
@@ -485,30 +518,11 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
     spatial = {n: g for n, g in prepared.items()
                if isinstance(g, gpd.GeoDataFrame) and len(g) and not g.geometry.is_empty.all()}
     fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
-    bounds = None
-    for i, (name, gdf) in enumerate(spatial.items()):
-        colour = _LAYER_COLOURS[i % len(_LAYER_COLOURS)]
-        data = _feature_collection(gdf, None)
-        fields = _tooltip_fields(gdf)
-        folium.GeoJson(
-            data, name=name,
-            style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillOpacity": 0.25},
-            tooltip=folium.GeoJsonTooltip(fields=fields) if fields else None,
-        ).add_to(fmap)
-        b = gdf.total_bounds
-        bounds = b if bounds is None else np.array([min(bounds[0], b[0]), min(bounds[1], b[1]),
-                                                    max(bounds[2], b[2]), max(bounds[3], b[3])])
-    if bounds is not None:
-        fmap.fit_bounds([[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]])
+    _add_map_layers(fmap, spatial)
     folium.LayerControl(collapsed=False).add_to(fmap)
     inlined = leaflet_dist is not None and _inline_leaflet(fmap, Path(leaflet_dist))
     meta["leaflet"] = "inlined" if inlined else "cdn"
-    summary = html.escape(json.dumps(meta, ensure_ascii=False, indent=1))
-    panel = (f'<div id="gridplan-title" style="position:fixed;top:10px;left:60px;z-index:9999;'
-             f'background:white;padding:6px 10px;border-radius:4px;font:14px sans-serif;">'
-             f'<b>{html.escape(title)}</b><details><summary>metadata</summary>'
-             f'<pre style="max-height:300px;overflow:auto;font-size:11px">{summary}</pre>'
-             f'</details></div>')
+    panel = _title_panel(title, meta)
     root = cast(folium.Figure, fmap.get_root())
     root.html.add_child(folium.Element(panel))
     root.header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
