@@ -636,19 +636,28 @@ def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
                                         "`community_id` was empty and was filled by location.",
                                         "fill in `community_id`", field="community_id",
                                         severity="warning")
-    unknown = ~blank & np.array([g not in known for g in given])
-    problems += v._features_problem("estates", unknown, labels,
-                                    "`community_id` is not a community of the communities layer.",
-                                    "use a `community_id` of the communities layer",
-                                    field="community_id", values=given)
-    elsewhere = ~blank & ~unknown & ~outside & np.array(
-        [g != i for g, i in zip(given, inside, strict=True)])
+    problems += _community_id_mismatches(given, inside, ~blank, outside, known, labels)
+    return out, problems
+
+
+def _community_id_mismatches(given: np.ndarray, inside: list[str | None], stated: np.ndarray,
+                             outside: np.ndarray, known: set[str], labels: list[str]
+                             ) -> list[Problem]:
+    """Stated ``community_id`` values that name no community (error), or another community
+    than the one holding the estate (warning; not for estates ``outside`` every community)."""
+    unknown = stated & np.array([g not in known for g in given], dtype=bool)
+    problems = v._features_problem("estates", unknown, labels,
+                                   "`community_id` is not a community of the communities layer.",
+                                   "use a `community_id` of the communities layer",
+                                   field="community_id", values=given)
+    elsewhere = stated & ~unknown & ~outside & np.array(
+        [g != i for g, i in zip(given, inside, strict=True)], dtype=bool)
     problems += v._features_problem("estates", elsewhere, labels,
                                     "the estate lies in another community than its `community_id` says.",
                                     "check `community_id` or the estate's position",
                                     field="community_id", severity="warning", quote=False,
                                     values=[f"{g} vs {i}" for g, i in zip(given, inside, strict=True)])
-    return out, problems
+    return problems
 
 
 def _ids_from_names(communities: gpd.GeoDataFrame, given: pd.Series, labels: list[str]
