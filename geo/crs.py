@@ -152,15 +152,19 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarr
     return lon_a + dlon, lat_a + dlat
 
 
-def _invert(forward: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
-            lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+_LonLatMap = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _invert(forward: _LonLatMap, lon: ArrayLike, lat: ArrayLike, *,
+            start: _LonLatMap | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``forward(w) = target`` for w by fixed-point iteration ``w -= forward(w) - target``.
 
     The offsets vary slowly (their derivative is of order 1e-5), so each step shrinks the error
-    by about five orders of magnitude; two or three steps reach millimetres.
+    by about five orders of magnitude; two or three steps reach millimetres. The iteration
+    starts from ``start(target)`` when given, else from the target itself.
     """
     t_lon, t_lat = _as_lonlat(lon, lat)
-    w_lon, w_lat = t_lon.copy(), t_lat.copy()
+    w_lon, w_lat = (t_lon.copy(), t_lat.copy()) if start is None else start(t_lon, t_lat)
     for _ in range(_INVERSE_MAX_ITER):
         f_lon, f_lat = forward(w_lon, w_lat)
         e_lon, e_lat = f_lon - t_lon, f_lat - t_lat
@@ -209,13 +213,7 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarra
     ``gcj02_to_bd09`` of the result reproduces the input.
     """
     b_lon, b_lat = _as_lonlat(lon, lat)
-    g_lon, g_lat = _bd09_to_gcj02_step(b_lon, b_lat)
-    for _ in range(_INVERSE_MAX_ITER):
-        f_lon, f_lat = gcj02_to_bd09(g_lon, g_lat)
-        e_lon, e_lat = f_lon - b_lon, f_lat - b_lat
-        g_lon, g_lat = g_lon - e_lon, g_lat - e_lat
-        if e_lon.size == 0 or max(np.nanmax(np.abs(e_lon)), np.nanmax(np.abs(e_lat))) < _INVERSE_TOL_DEG:
-            break
+    g_lon, g_lat = _invert(gcj02_to_bd09, b_lon, b_lat, start=_bd09_to_gcj02_step)
     outside = out_of_china(b_lon, b_lat) & out_of_china(g_lon, g_lat)
     return np.where(outside, b_lon, g_lon), np.where(outside, b_lat, g_lat)
 
