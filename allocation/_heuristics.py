@@ -208,9 +208,8 @@ def lagrangian_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, 
         lam = lam + step_f * (target - value) / norm * g
     target = min(best_value, upper)
     tol = 1e-7 * max(1.0, abs(target))
-    if integral:
+    if integral:  # a better solution is at least 1 lower; the penalties use the raw bound
         target -= 1.0
-        best = float(np.ceil(best - 1e-6 * max(1.0, abs(best))))
     rest = np.setdiff1d(np.arange(m), best_order)
     rho_p = float(best_rho[best_order].max()) if best_order.size else 0.0
     rho_next = float(best_rho[rest].min()) if rest.size else np.inf
@@ -218,6 +217,8 @@ def lagrangian_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, 
     closed[rest] = best + (best_rho[rest] - rho_p) > target + tol
     opened = np.zeros(m, dtype=bool)
     opened[best_order] = best + (rho_next - best_rho[best_order]) > target + tol
+    if integral:  # round the bound itself up (sums of integers), with a margin for float error
+        best = float(np.ceil(best - 1e-6 * max(1.0, abs(best))))
     return Lagrangian(best, closed, opened, best_sites, best_value, np.sort(best_order), best_lam)
 
 

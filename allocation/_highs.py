@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -88,7 +89,7 @@ class MipOutcome:
     reduced_costs: np.ndarray | None = None
 
 
-def _new_highs():  # noqa: ANN202 - highspy type imported lazily
+def _new_highs() -> Any:
     # highspy.Highs() prints its banner on stdout, which would corrupt the CLI's JSON;
     # the underlying class does not, and offers every call used here.
     from highspy._core import _Highs

@@ -754,8 +754,8 @@ class PMedian(_Model):
             options = {} if rounds == 1 and not last and budget < left else dict(_MEDIAN_OPTIONS)
             if options and lag < warm_obj - (1.0 if integral else 1e-6 * max(1.0, abs(warm_obj))):
                 options.update({"mip_heuristic_effort": 0.05, "mip_heuristic_run_rins": True})
-            if integral:  # objective values are integers: a gap below 1 is a proof
-                options["mip_abs_gap"] = 1.0 - 1e-6
+            if integral:  # objective values are integers: a gap below 1 is a proof (0.5: margin
+                options["mip_abs_gap"] = 0.5  # for HiGHS's tolerances on its dual bound)
             sel, out, rm, build = self._reduced_median(cost, w, d_fix, p, warm, closed, opened, budget, options)
             if out is None or out.status == "optimal" or last or budget >= left:
                 break

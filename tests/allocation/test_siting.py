@@ -289,3 +289,30 @@ def test_p_zero_needs_existing_facilities() -> None:
         PCenter.from_cost_matrix(np.ones((2, 2)), p=0).solve()
     res = PMedian.from_cost_matrix(np.array([[3.0, 1.0], [4.0, 2.0]]), p=0, fixed=[0]).solve()
     assert res.objective == 7.0 and res.selected == ()
+
+
+@pytest.mark.parametrize("integral", [True, False])
+def test_lagrangian_fixing_never_removes_a_better_solution(integral: bool) -> None:
+    from allocation._heuristics import lagrangian_median
+
+    rng = np.random.default_rng(11)
+    for trial in range(12):
+        cost = rng.integers(1, 60, (18, 9)).astype(float)
+        if not integral:
+            cost += rng.random(cost.shape)
+        w = rng.integers(1, 4, 18).astype(float)
+        d_fix = np.full(18, np.inf) if trial % 2 else rng.integers(20, 80, 18).astype(float)
+        p = 2 + trial % 3
+        values = {}
+        for s in itertools.combinations(range(9), p):
+            values[s] = float(w @ np.minimum(d_fix, cost[:, list(s)].min(axis=1)))
+        best = min(values.values())
+        upper = best + (1.0 if integral else 0.5) + trial % 3  # the optimum is better than `upper`
+        res = lagrangian_median(cost, w, d_fix, p, upper, integral=integral, iterations=5 + 20 * trial)
+        assert res.bound <= best + 1e-9
+        target = min(upper, res.best_value)  # fixings hold for solutions better than this
+        assert res.best_value >= best - 1e-9
+        better = [set(s) for s, v in values.items() if v < target - (1.0 - 1e-9 if integral else 1e-9)]
+        for s in better:
+            assert not any(res.closed[j] for j in s), (trial, "closed a site of a better solution")
+            assert all(j in s for j in np.flatnonzero(res.opened)), (trial, "forced a site it does not use")
