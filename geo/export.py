@@ -57,12 +57,9 @@ Table: TypeAlias = pd.DataFrame  # a GeoDataFrame (a map layer) or a plain DataF
 def drop_personal_fields(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Return ``df`` without personal columns, and the names of the columns dropped.
 
-    A column is personal when its name matches ``settings.PERSONAL_FIELD_PATTERNS`` (姓名,
-    身份证, id_card, phone, 电话, mobile, member_name ...) or when any of its text values
-    contains a resident ID number or a mobile phone number (``settings.PERSONAL_VALUE_PATTERNS``,
-    not part of a longer digit run), except gridplan's own id columns
-    (``settings.NON_PERSONAL_ID_FIELDS``), which are kept whatever their values look like.
-    The geometry column is never dropped. ``df`` is not modified.
+    The columns are those :func:`geo._personal.personal_columns` finds (by name: 姓名, 身份证,
+    id_card, phone, 电话 ...; by value: resident ID or mobile numbers; gridplan's own id columns
+    and the geometry are kept), the same decision the loader makes. ``df`` is not modified.
 
     Parameters
     ----------
