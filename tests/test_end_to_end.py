@@ -93,10 +93,11 @@ def run(data, tmp_path_factory) -> dict:
     return r
 
 
-@pytest.fixture(scope="module")
-def gcj_grid(data, tmp_path_factory) -> tuple[dict, Path]:
-    out = tmp_path_factory.mktemp("gcj") / "grids.geojson"
-    return ok_json("grid", "--data", data["gcj_zip"], "--datum", "GCJ-02", "--out", out), out
+@pytest.fixture(scope="module", params=[("gcj_zip", "GCJ-02"), ("bd09", "bd09")], ids=["gcj02", "bd09"])
+def offset_grid(request, data, tmp_path_factory) -> tuple[dict, Path]:
+    key, datum = request.param
+    out = tmp_path_factory.mktemp(key) / "grids.geojson"
+    return ok_json("grid", "--data", data[key], "--datum", datum, "--out", out), out
 
 
 def metric(subset) -> dict[str, gpd.GeoDataFrame]:
@@ -201,9 +202,9 @@ def test_every_unit_once_and_households_add_up(run, subset):
     assert grids["households"].between(300, 500).all()
 
 
-def test_same_grid_ids_from_gcj02_shapefiles_and_cgcs2000_gpkg(run, gcj_grid):
+def test_same_grid_ids_from_offset_datums_and_cgcs2000_gpkg(run, offset_grid):
     a = pd.read_csv(run["dir"] / "grids_assignment.csv", dtype=str).set_index("unit_id")["grid_id"]
-    summary, out = gcj_grid
+    summary, out = offset_grid
     b = pd.read_csv(out.with_name("grids_assignment.csv"), dtype=str).set_index("unit_id")["grid_id"]
     assert summary["n_grids"] == run["grid"]["n_grids"]
     assert a.sort_index().to_dict() == b.sort_index().to_dict()
@@ -230,6 +231,22 @@ def test_coverage_classes_agree_with_distances(run):
     assert {g["estate_id"] for g in summary["gaps"]} == gaps
     assert summary["gap_households"] == sum(f["properties"]["households"] for f in cov["features"]
                                             if f["properties"]["estate_id"] in gaps)
+
+
+def test_coverage_of_amap_shapefiles_on_the_wgs84_network_matches(run, data, tmp_path):
+    """GCJ-02 layers measured on an OSM (WGS84) network: same distances as the CGCS2000 data."""
+    summary = ok_json("coverage", "--data", data["gcj_zip"], "--datum", "GCJ-02", "--network",
+                      data["gpkg"].parent / "walk.graphml", "--out", tmp_path / "c.geojson")
+    assert summary["method"] == "network"
+    got = {f["properties"]["estate_id"]: f["properties"] for f in fc(tmp_path / "c.geojson")["features"]}
+    ref = {f["properties"]["estate_id"]: f["properties"] for f in fc(run["dir"] / "coverage.geojson")["features"]}
+    assert got.keys() == ref.keys()
+    assert all(got[k]["facility_id"] == ref[k]["facility_id"] for k in ref)
+    assert max(abs(got[k]["snap_m"] - ref[k]["snap_m"]) for k in ref) < 1.0
+    # the metric CRS differs (UTM 51N vs Gauss-Kruger 120E), so an estate with two network nodes
+    # at the same snap distance (to 0.1 m) may snap to the other one: one such estate here
+    off = [k for k in ref if abs(got[k]["dist_m"] - ref[k]["dist_m"]) >= 1.0]
+    assert len(off) <= 1, off
 
 
 def test_posts_are_candidates_and_lscp_covers_everyone(run, subset):
