@@ -368,24 +368,28 @@ def community_prefixes(communities: gpd.GeoDataFrame) -> dict[str, str]:
     comms = communities.sort_values("community_id")
     streets = comms["street"].astype(str) if "street" in comms.columns else pd.Series("", index=comms.index)
     street_rank = {s: i + 1 for i, s in enumerate(sorted(streets.unique()))}
+    street_codes = _codes(comms, "street_code", 9)
+    comm_codes = _codes(comms, "community_code", 3)
     seq_in_street: dict[str, int] = {}
-    for cid, street in zip(comms["community_id"], streets, strict=True):
+    for cid, street, sc, cc in zip(comms["community_id"], streets, street_codes, comm_codes, strict=True):
         seq_in_street[street] = seq_in_street.get(street, 0) + 1
-        sc = _code(comms, cid, "street_code", 9)
-        cc = _code(comms, cid, "community_code", 3)
         out[str(cid)] = (sc or f"000000{street_rank[street] % 1000:03d}") + \
             (cc or f"{seq_in_street[street] % 1000:03d}")
     return out
 
 
-def _code(comms: pd.DataFrame, cid: str, col: str, width: int) -> str:
+def _codes(comms: pd.DataFrame, col: str, width: int) -> list[str]:
+    """Well-formed codes of a column ("" where missing or malformed)."""
     if col not in comms.columns:
-        return ""
-    value = comms.loc[comms["community_id"] == cid, col].iloc[0]
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = str(value).split(".")[0] if isinstance(value, float) else str(value)
-    return text if text.isdigit() and len(text) == width else ""
+        return [""] * len(comms)
+    out = []
+    for value in comms[col]:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            out.append("")
+            continue
+        text = str(value).split(".")[0] if isinstance(value, float) else str(value)
+        out.append(text if text.isdigit() and len(text) == width else "")
+    return out
 
 
 def stable_seed(seed: int, community_id: str, part: int = 0) -> list[int]:

@@ -204,24 +204,34 @@ class Prepared:
     def jobs(self, community_ids: Iterable[str] | None = None) -> list[CommunityFrames]:
         """One picklable :class:`CommunityFrames` per community (all, or ``community_ids``)."""
         wanted = None if community_ids is None else set(community_ids)
-        est_groups = self.estates.groupby("community_id", sort=False).indices
-        bld_by_estate = (self.buildings.groupby("estate_id", sort=False).indices
-                         if self.buildings is not None else {})
+        # sort once, then cut contiguous slices: per-community fancy indexing is slow at scale
+        est = self.estates.sort_values("community_id", kind="stable")
+        est_cid = est["community_id"].to_numpy()
+        bld = None
+        if self.buildings is not None:
+            comm_of_estate = dict(zip(self.estates["estate_id"], self.estates["community_id"], strict=True))
+            bcid = self.buildings["estate_id"].map(comm_of_estate)
+            bld = self.buildings[bcid.notna()].assign(_cid=bcid[bcid.notna()])
+            bld = bld.sort_values("_cid", kind="stable")
+            bld_cid = bld["_cid"].to_numpy()
+            bld = bld.drop(columns="_cid")
         out = []
         for cid, geom in zip(self.communities.index, self.communities.geometry, strict=True):
             if wanted is not None and cid not in wanted:
                 continue
-            est = self.estates.iloc[est_groups.get(cid, [])]
-            bld = None
-            if self.buildings is not None:
-                rows = [i for e in est["estate_id"] for i in bld_by_estate.get(e, ())]
-                bld = self.buildings.iloc[sorted(rows)] if rows else None
+            a, b = np.searchsorted(est_cid, cid, "left"), np.searchsorted(est_cid, cid, "right")
+            est_sub = est.iloc[a:b]
+            bld_sub = None
+            if bld is not None:
+                a, b = np.searchsorted(bld_cid, cid, "left"), np.searchsorted(bld_cid, cid, "right")
+                bld_sub = bld.iloc[a:b] if b > a else None
             barrier = None
             if self.barrier is not None:
                 x0, y0, x1, y1 = geom.bounds
                 barrier = shapely.clip_by_rect(self.barrier, x0 - 1, y0 - 1, x1 + 1, y1 + 1)
                 barrier = None if barrier.is_empty else barrier
-            out.append(CommunityFrames(str(cid), str(self.communities.at[cid, "name"]), geom, est, bld, barrier))
+            out.append(CommunityFrames(str(cid), str(self.communities.at[cid, "name"]), geom, est_sub,
+                                       bld_sub, barrier))
         return out
 
 
