@@ -365,3 +365,25 @@ def test_buildings_declared_in_the_wrong_datum_fail_cleanly(data, tmp_path):
     code, _, err = gridplan("grid", "--data", data["mixed"], "--datum", "WGS84", "--datum", "estates=GCJ-02",
                             "--out", tmp_path / "g.geojson")
     assert code in (1, 2) and "buildings" in err
+
+
+def test_app_upload_path_takes_the_same_files(data, subset):
+    """The app's upload (ui.data.load_uploads): one GeoPackage or one zip for every layer."""
+    from ui.data import load_uploads
+
+    gpkg = data["gpkg"].read_bytes()
+    files = {k: ("街道数据.gpkg", gpkg) for k in ("communities", "estates", "buildings")}
+    layers, problems, key = load_uploads(files, dict.fromkeys(files, "WGS84"))
+    assert layers is not None and key and layers.crs.to_epsg() == 4549
+    assert int(layers.estates["households"].sum()) == 3109
+    assert not set(ud.PERSONAL_COLUMNS) & set(layers.estates.columns)
+    assert any("personal" in str(p) for p in problems)
+    zipped = data["gcj_zip"].read_bytes()
+    files = {k: ("district.zip", zipped) for k in ("communities", "estates")}
+    layers, problems, _ = load_uploads(files, dict.fromkeys(files, "GCJ-02"))
+    truth = subset[0]["estates"].to_crs(layers.crs).set_index("estate_id").geometry
+    got = layers.estates.set_index("estate_id").geometry.loc[truth.index]
+    assert max(shapely.hausdorff_distance(a, b) for a, b in zip(got, truth, strict=True)) < 1.0
+    layers, problems, _ = load_uploads({"communities": ("x.zip", data["slip"].read_bytes()),
+                                        "estates": ("district.zip", zipped)}, {})
+    assert layers is None and any("path traversal" in str(p) for p in problems)
