@@ -133,6 +133,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "opt_load": ("综合负荷", "weighted load"),
     "generating": ("正在划分网格…", "Dividing into grids…"),
     "generated": ("已生成 {n} 个网格", "{n} grids generated"),
+    "placeholder_choose": ("请选择", "Choose"),
+    "placeholder_none": ("无可选项", "No options"),
     "select_unit": ("选择单元（或在地图上点击）", "Select units (or click the map)"),
     "selected": ("已选：{units}", "Selected: {units}"),
     "target_grid": ("目标网格", "Target grid"),

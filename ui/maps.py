@@ -147,7 +147,8 @@ def new_map(bounds: Sequence[float], basemap: str = "none", *, tile_url: str | N
         raise ValueError(f"`basemap` must be one of {BASEMAPS}, got {basemap!r}")
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14, tiles=None,
-                   control_scale=True, prefer_canvas=False, height=height_px)
+                   control_scale=True, prefer_canvas=False, height=height_px,
+                   zoom_snap=0.25)
     localise(m, base_url=static_base)
     if basemap == "intranet":
         if not tile_url or "{z}" not in tile_url:

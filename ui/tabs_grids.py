@@ -292,12 +292,14 @@ def edit_panel(plan: Any, lang: str) -> None:
     editor = st.session_state["editor"]
     unit_ids = sorted(plan.assignment)
     st.session_state[SEL_KEY] = [u for u in st.session_state.get(SEL_KEY, []) if u in plan.assignment]
-    selected = st.multiselect(t("select_unit", lang), unit_ids, key=SEL_KEY)
+    selected = st.multiselect(t("select_unit", lang), unit_ids, key=SEL_KEY,
+                              placeholder=t("placeholder_choose", lang))
     st.caption(t("lasso_hint", lang))
     targets = neighbour_grids(plan, selected) if selected else []
     _keep_valid("move_to", targets)
     c1, c2 = st.columns([3, 2])
     c1.selectbox(t("target_grid", lang), targets, key="move_to",
+                 placeholder=t("placeholder_choose" if targets else "placeholder_none", lang),
                  format_func=lambda g: f"{plan.names.get(g, g)} ({g[-3:]})")
     c2.button(t("move", lang), key="btn_move", on_click=_move, disabled=not (selected and targets),
               width="stretch")
