@@ -1036,22 +1036,28 @@ def _assign_ids(graph: UnitGraph, outcomes: list[CommunityOutcome], locked_ids: 
     assignment: dict[str, str] = {}
     names: dict[str, str] = {}
     groups = units.groupby("community_id", sort=True).indices
+    all_ids = units.index.to_numpy()
+    all_a, all_x, all_y = (units[c].to_numpy(float) for c in ("area_m2", "x", "y"))
+    comm_names = dict(zip(graph.communities.index, graph.communities["name"], strict=True)) \
+        if "name" in graph.communities.columns else {}
     for out in outcomes:
         cid = out.community_id
         idx = np.sort(groups[cid])
-        ids = units.index.to_numpy()[idx]
+        ids = all_ids[idx]
         lg = locked_ids.get(cid, [])
         new_labels = sorted(set(out.labels.tolist()) - set(range(len(lg))))
-        a = units["area_m2"].to_numpy(float)[idx]
-        x, y = units["x"].to_numpy(float)[idx], units["y"].to_numpy(float)[idx]
-        cx = {g: float(np.average(x[out.labels == g], weights=a[out.labels == g] + 1e-9)) for g in new_labels}
-        cy = {g: float(np.average(y[out.labels == g], weights=a[out.labels == g] + 1e-9)) for g in new_labels}
+        a, x, y = all_a[idx] + 1e-9, all_x[idx], all_y[idx]
+        wsum = np.bincount(out.labels, weights=a)
+        wx = np.bincount(out.labels, weights=a * x) / np.where(wsum > 0, wsum, 1)
+        wy = np.bincount(out.labels, weights=a * y) / np.where(wsum > 0, wsum, 1)
+        cx = {g: float(wx[g]) for g in new_labels}
+        cy = {g: float(wy[g]) for g in new_labels}
         order = reading_order(cx, cy, float(a.sum()), float(y.max()) if len(y) else 0.0)
         taken = {g[-3:] for g in lg}
         prefix = prefixes[cid]
         seqs = (f"{s:03d}" for s in range(1, 100000) if f"{s:03d}" not in taken)
         label_id = {i: g for i, g in enumerate(lg)}
-        cname = str(graph.communities.at[cid, "name"]) if cid in graph.communities.index else cid
+        cname = str(comm_names.get(cid, cid))
         for g in order:
             gid = prefix + next(seqs)
             label_id[g] = gid
