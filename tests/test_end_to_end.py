@@ -387,3 +387,17 @@ def test_app_upload_path_takes_the_same_files(data, subset):
     layers, problems, _ = load_uploads({"communities": ("x.zip", data["slip"].read_bytes()),
                                         "estates": ("district.zip", zipped)}, {})
     assert layers is None and any("path traversal" in str(p) for p in problems)
+
+
+def test_installed_command_runs_on_the_amap_zip(data):
+    """The console script itself (not only cli.main), as a planner types it."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("gridplan")
+    if not exe.is_file():
+        pytest.skip(f"console script not installed beside {sys.executable}")
+    res = subprocess.run([str(exe), "check", "--data", str(data["gcj_zip"]), "--datum", "amap"],
+                         capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.startswith("OK: layers loaded into EPSG:32651") and "户数 -> households" in res.stdout
