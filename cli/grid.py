@@ -93,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
     params = _params(args)
     from cli.check import datum_option
 
-    layers = load_layers(args.data, datum=datum_option(args.datum))
-    other = read_layer(args.other_grids, "other_grids") if args.other_grids is not None else None
+    datums = datum_option(args.datum)
+    layers = load_layers(args.data, datum=datums)
+    other = (read_layer(args.other_grids, "other_grids", datum=(datums or {}).get("other_grids"))
+             if args.other_grids is not None else None)
     barriers = _barriers(args, layers) if args.barriers is not None else None
     if other is not None and args.other_grids_as_barriers:
         from geo.fusion import barrier_lines
