@@ -401,3 +401,14 @@ def test_installed_command_runs_on_the_amap_zip(data):
                          capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.startswith("OK: layers loaded into EPSG:32651") and "户数 -> households" in res.stdout
+
+
+def test_fusion_with_another_departments_amap_grids(run, data, tmp_path):
+    """--other-grids drawn on Amap: declared, the same grids match one to one."""
+    amap = tmp_path / "police_amap.geojson"
+    assert gridplan("export", "--plan", PLAN, "--format", "geojson", "--gcj02", "--out", amap,
+                    "--store", run["store"])[0] == 0
+    summary = ok_json("grid", "--data", data["gpkg"], "--other-grids", amap, "--datum", "other_grids=GCJ-02",
+                      "--out", tmp_path / "g.geojson")
+    assert summary["fusion"]["n_grids"] == 8
+    assert summary["fusion"]["share_grids_at_least_0.9"] == 1.0
