@@ -7,7 +7,7 @@ through ``passModel`` (no Python loop per variable). ``highspy`` is imported laz
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -122,6 +122,33 @@ def solve_mip(
     -------
     MipOutcome
     """
+    t0 = time.perf_counter()
+    out = _run(problem, time_limit=time_limit, start=start, options=options)
+    if start is not None and out.x is not None and not _consistent(problem, out):
+        # HiGHS 1.16 can return a warm-started solve whose objective does not match its
+        # solution (seen on set covering: reported 155 "optimal", x of 186, true optimum 160):
+        # never trust it; solve again without the start.
+        left = time_limit - (time.perf_counter() - t0)
+        out = _run(problem, time_limit=max(left, 0.01), start=None, options=options)
+    return replace(out, seconds=time.perf_counter() - t0)
+
+
+def _consistent(problem: MipProblem, out: MipOutcome) -> bool:
+    """Does the returned ``x`` satisfy the rows and bounds, and have the reported objective?"""
+    x = out.x
+    assert x is not None
+    tol = 1e-6
+    act = problem.a @ x
+    scale = max(1.0, abs(out.objective))
+    value = float(problem.c @ x + problem.offset)
+    ok_rows = bool(np.all(act >= problem.row_lo - tol) and np.all(act <= problem.row_hi + tol))
+    ok_cols = bool(np.all(x >= problem.col_lo - tol) and np.all(x <= problem.col_hi + tol))
+    ok_int = bool(np.all(np.abs(x[problem.integer] - np.round(x[problem.integer])) <= 1e-5))
+    return ok_rows and ok_cols and ok_int and abs(value - out.objective) <= 1e-6 * scale
+
+
+def _run(problem: MipProblem, *, time_limit: float, start: np.ndarray | None,
+         options: dict[str, object] | None) -> MipOutcome:
     import highspy
 
     t0 = time.perf_counter()

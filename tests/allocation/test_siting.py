@@ -316,3 +316,33 @@ def test_lagrangian_fixing_never_removes_a_better_solution(integral: bool) -> No
         for s in better:
             assert not any(res.closed[j] for j in s), (trial, "closed a site of a better solution")
             assert all(j in s for j in np.flatnonzero(res.opened)), (trial, "forced a site it does not use")
+
+
+def test_warm_started_solution_is_checked_against_highs_report() -> None:
+    """HiGHS 1.16 may hand back the warm start as ``x`` with another objective: caught and re-solved."""
+    from allocation import _formulations as f
+    from allocation._heuristics import greedy_cover
+    from allocation._highs import _consistent, _run, solve_mip
+
+    rng = np.random.default_rng(0)  # bench/bench_siting.py's instance(1000, 400, seed=0)
+    side = 1000.0 * np.sqrt(1000 / 50.0)
+    dem, cand = rng.uniform(0, side, (1000, 2)), rng.uniform(0, side, (400, 2))
+    cost = np.sqrt(((dem[:, None] - cand[None]) ** 2).sum(axis=2)).round(1)
+    rng.integers(1, 501, 1000)
+    fixed = np.zeros(400, dtype=bool)
+    fixed[rng.choice(400, 40, replace=False)] = True
+    cov = cost <= 400.0
+    need = ~cov[:, fixed].any(axis=1) & cov.any(axis=1)
+    a, _, _ = f.group_rows(f.cover_matrix(cost[:, ~fixed], 400.0)[np.flatnonzero(need)])
+    problem = f.lscp_problem(a)
+    start = np.zeros(a.shape[1])
+    start[greedy_cover(a)] = 1.0
+    raw = _run(problem, time_limit=60, start=start, options=None)
+    checked = solve_mip(problem, time_limit=60, start=start)
+    cold = solve_mip(problem, time_limit=60)
+    assert _consistent(problem, checked) and checked.objective == cold.objective
+    assert checked.x.sum() == pytest.approx(cold.objective)
+    if not _consistent(problem, raw):  # the HiGHS defect is present in this build
+        assert raw.x.sum() != pytest.approx(raw.objective)
+    res = LSCP.from_cost_matrix(cost, fixed=fixed, radius=400.0).solve()
+    assert res.objective == cold.objective and len(res.selected) == res.objective
