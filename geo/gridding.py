@@ -46,6 +46,7 @@ from geo.settings import (
     DEFAULT_MIN_PARTY_MEMBERS,
     DEFAULT_MIN_PARTY_PER_GRID,
     DEFAULT_PARTY_LOAD_WEIGHT,
+    EARLY_STOP_DEV_PCT,
     MAX_LOCAL_SEARCH_PASSES,
     REFINE_MEAN_DEV_PCT,
     SERIAL_UNIT_THRESHOLD,
@@ -533,8 +534,20 @@ def _partition(comp: list[int], k: int, task: CommunityTask, nbrs: list[list[tup
         labels, obj = _local_search(data, labels, k, rng, task.ils_rounds)
         if best is None or obj < best[0] - 1e-12:
             best = (obj, labels)
+        if _good_enough(data, best[1], k):
+            break  # further restarts rarely pay when every grid is in band and well balanced
     assert best is not None
     return _relabel(best[1]), best[0]
+
+
+def _good_enough(data: _SearchData, labels: list[int], k: int) -> bool:
+    """Every grid in band and mean |deviation| at most EARLY_STOP_DEV_PCT."""
+    sums = [0.0] * k
+    for u, g in enumerate(labels):
+        sums[g] += data.size[u]
+    if any(s < data.lo - 1e-9 or s > data.hi + 1e-9 for s in sums):
+        return False
+    return sum(abs(s - data.mean_s) for s in sums) / k / data.mean_s * 100 <= EARLY_STOP_DEV_PCT
 
 
 def _relabel(labels: list[int]) -> list[int]:

@@ -111,3 +111,6 @@ REPAIR_MAX_MOVES_PER_GRID = 50
 #: A community whose grids deviate more than this on average (%) is re-gridded on estates
 #: split by buildings (GridParams.split_to_fit).
 REFINE_MEAN_DEV_PCT = 5.0
+#: Gridding stops restarting a community once every grid is in band and the mean deviation
+#: is at most this (%); restarts beyond the first rarely pay then.
+EARLY_STOP_DEV_PCT = 3.0
