@@ -68,6 +68,8 @@ _DEV_LIN = 0.1
 #: Iterated-local-search rounds per restart, capped by a budget of unit visits.
 ILS_ROUNDS = 60
 ILS_MOVES_BUDGET = 4000
+#: The iterated search ends after this many rounds without improvement.
+ILS_PATIENCE = 20
 
 
 # --------------------------------------------------------------------------- parameters
@@ -825,12 +827,17 @@ def _local_search(data: _SearchData, labels: list[int], k: int, rng: np.random.G
     best = _State(data, labels, k)
     best.descend(rng)
     rounds = min(ils_rounds, max(min(4, ils_rounds), ILS_MOVES_BUDGET // max(data.n, 1)))
+    stale = 0
     for _ in range(rounds):
+        if stale >= ILS_PATIENCE:
+            break
+        stale += 1
         cand = best.copy()
         touched = cand.perturb(rng, 1 + int(rng.integers(max(2, min(6, data.n // 4)))))
         cand.descend(rng, touched)
         if cand.objective < best.objective - 1e-12:
             best = cand
+            stale = 0
     return best.labels, best.objective
 
 
