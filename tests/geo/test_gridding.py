@@ -205,5 +205,17 @@ def test_dask_local_cluster_matches_local_run(graph, result):
         seen = []
         dask = grid_communities(graph, GridParams(seed=1), scheduler=client,
                                 progress=lambda d, t: seen.append(d))
+        by_address = grid_communities(graph, GridParams(seed=1), scheduler=cluster.scheduler_address)
     assert dask.plan.assignment == result.plan.assignment
+    assert by_address.plan.assignment == result.plan.assignment
     assert seen[-1] == 2
+
+
+def test_executor_rejects_bad_workers_and_scheduler():
+    from geo.executor import map_communities
+
+    assert map_communities(abs, [-1, -2, 3], workers=1) == [1, 2, 3]
+    with pytest.raises(ValidationError, match="`workers` must be >= 1"):
+        map_communities(abs, [1], workers=0)
+    with pytest.raises(ValidationError, match="`scheduler` must be"):
+        map_communities(abs, [1], scheduler=42)
