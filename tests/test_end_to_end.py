@@ -6,6 +6,7 @@ GBK Shapefile set in GCJ-02 (Amap), BD-09 GeoJSON, and broken variants. The pipe
 grid -> coverage -> site -> staff -> plan -> export runs once per module; tests then check
 what came out: tiling, sums, classes against distances, posts among candidates, staffing
 minimums, RFC 7946, same grid ids whatever the datum, and no personal data anywhere.
+Two strict xfails pin known bugs found this way (see their reasons); remove the marker when fixed.
 """
 
 from __future__ import annotations
@@ -151,12 +152,12 @@ def test_grid_takes_per_layer_datums(data, tmp_path):
     assert summary["tiling_ok"] and summary["households"] == 3109
 
 
-def test_missing_households_column_names_the_field_and_aliases(data):
+def test_missing_households_column_names_the_field_and_aliases(data, tmp_path):
     code, out, _ = gridplan("check", "--data", data["no_households"])
     assert code == 1
     assert "[estates]" in out and "`households` is missing" in out and "户数" in out
-    code, _, err = gridplan("grid", "--data", data["no_households"], "--out", data["slip"].parent / "x.geojson")
-    assert code == 2 and "households" in err
+    code, _, err = gridplan("grid", "--data", data["no_households"], "--out", tmp_path / "x.geojson")
+    assert code == 2 and "households" in err and not (tmp_path / "x.geojson").exists()
 
 
 def test_zip_with_path_traversal_is_refused_before_extraction(data, tmp_path):
