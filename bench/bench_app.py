@@ -93,7 +93,8 @@ def edit_round_trip(p, repeats: int) -> dict[str, list[float]]:
         frame = map_frame(page, min_paths=100)
         box = frame.locator(".leaflet-container").first.bounding_box()
         move = page.get_by_role("button", name="移入相邻网格")
-        out: dict[str, list[float]] = {"move_s": [], "undo_s": [], "redo_s": []}
+        out: dict[str, list[float]] = {"move_s": [], "undo_s": [], "redo_s": [],
+                                       "undo_shown_s": [], "redo_shown_s": []}
         for fy in (0.5, 0.4, 0.6, 0.3, 0.7):                 # find a unit whose move is accepted
             for fx in (0.45, 0.55, 0.35, 0.65, 0.5):
                 where = {"x": box["width"] * fx, "y": box["height"] * fy}
@@ -130,6 +131,7 @@ def edit_round_trip(p, repeats: int) -> dict[str, list[float]]:
                 t0 = time.perf_counter()
                 page.get_by_role("button", name=label, exact=True).click()
                 page.get_by_text(re.compile(f"^已完成：{label}")).first.wait_for(timeout=30_000)
+                out[key.replace("_s", "_shown_s")].append(time.perf_counter() - t0)
                 _settled(page)
                 out[key].append(time.perf_counter() - t0)
         browser.close()

@@ -186,7 +186,7 @@ def polygon_group(gdf: gpd.GeoDataFrame, *, name: str, tooltip: Mapping[str, str
                   color: str = "#333333", fill: str | None = None, fill_opacity: float = 0.0,
                   weight: float = 1.0, colour_by: Mapping[str, str] | None = None,
                   colour_col: str | None = None, show: bool = True,
-                  dash: str | None = None) -> folium.FeatureGroup:
+                  dash: str | None = None, highlight: bool = True) -> folium.FeatureGroup:
     """A polygon layer (WGS84) as its own, not yet attached, toggleable group.
 
     ``tooltip`` maps column -> label (already translated). ``colour_by`` + ``colour_col``
@@ -204,8 +204,8 @@ def polygon_group(gdf: gpd.GeoDataFrame, *, name: str, tooltip: Mapping[str, str
         return {"color": color, "weight": weight, "fillColor": fc or color, "fill": bool(fc),
                 "fillOpacity": fill_opacity if fc else 0.0, "dashArray": dash}
 
-    gj = folium.GeoJson(data, style_function=style, name=name,
-                        highlight_function=lambda _f: {"weight": weight + 2, "color": "#000000"})
+    hover = (lambda _f: {"weight": weight + 2, "color": "#000000"}) if highlight else None
+    gj = folium.GeoJson(data, style_function=style, name=name, highlight_function=hover)
     if fields:
         folium.GeoJsonTooltip(fields=fields, aliases=[tooltip[f] for f in fields], sticky=True,
                               localize=True).add_to(gj)
@@ -496,7 +496,7 @@ def plan_groups(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None, selecte
     if sel and units is not None:
         chosen = units[units["unit_id"].astype(str).isin(sel)]
         groups.append(polygon_group(chosen, name=t("layer_selected", lang), color=SELECTED_COLOUR,
-                                    weight=4, fill=SELECTED_COLOUR, fill_opacity=0.35,
+                                    weight=4, fill=SELECTED_COLOUR, fill_opacity=0.35, highlight=False,
                                     tooltip={"unit_id": t("f_unit", lang)}))
     return groups
 

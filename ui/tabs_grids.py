@@ -378,10 +378,17 @@ def render(ctx: Context) -> None:
     lang = ctx.lang
     params_form(ctx)
     plan_in_force_form(ctx)
-    plan = st.session_state.get("plan")
-    if plan is None:
+    if st.session_state.get("plan") is None:
         st.info(t("no_plan_yet", lang))
         return
+    editor_view(ctx)
+
+
+@st.fragment
+def editor_view(ctx: Context) -> None:
+    """Map, edit tools and metrics; an edit reruns only this fragment, not the whole page."""
+    lang = ctx.lang
+    plan = st.session_state["plan"]
     udisp = plan_units(plan, units_display(plan, units_key(ctx, plan)))
     gdisp = grids_display(plan, lang)
     shown_units = shift_for_basemap(udisp, ctx.maps.basemap)

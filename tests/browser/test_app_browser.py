@@ -150,6 +150,7 @@ def test_app_in_chromium_offline(server: str) -> None:
         frame.locator(".leaflet-container").first.click(position={"x": box["width"] * 0.45, "y": box["height"] * 0.55})
         chosen = page.get_by_test_id("stMultiSelect").first
         expect(chosen).to_contain_text(re.compile(r"320211\d{6}"), timeout=30_000)
+        page.mouse.move(5, 5)                    # no hover style on the map while checking
         selected = map_frame(page, selector='.leaflet-overlay-pane path[stroke="#00e5ff"]', timeout_s=30)
         assert selected is not None, "the clicked unit is not highlighted on the map"
         page.screenshot(path=str(ARTIFACTS / "grids_selected.png"))
