@@ -60,7 +60,12 @@ def read_grids(path: Path):
                                        "pass the grids written by `gridplan grid` or an export")])
     if path.suffix.lower() == ".csv":
         return pd.read_csv(path, dtype={"grid_id": str})
-    grids = gpd.read_file(path)
+    layer = None
+    if path.suffix.lower() == ".gpkg":  # an export holds grids, assignment, metadata
+        import pyogrio
+
+        layer = "grids" if "grids" in {str(n) for n in pyogrio.list_layers(path)[:, 0]} else None
+    grids = gpd.read_file(path, layer=layer)
     if "grid_id" in grids:
         grids["grid_id"] = grids["grid_id"].astype(str)
     return grids
