@@ -429,3 +429,13 @@ def test_grid_numbering_does_not_depend_on_float_noise(tmp_path):
     same_partition = {frozenset(g.index) for _, g in a.groupby(a)} == {frozenset(g.index) for _, g in b.groupby(b)}
     assert same_partition  # the partition itself is the same: only the numbering differs
     assert a.sort_index().to_dict() == b.sort_index().to_dict()
+
+
+def test_staff_reads_the_exported_tables_alike(run, tmp_path):
+    """`staff --grids` on the exported CSV and GeoPackage: same workers per grid as on the GeoJSON."""
+    ref = pd.read_csv(run["dir"] / "staff.csv", dtype={"grid_id": str}).set_index("grid_id")
+    for src in (run["dir"] / "export.csv" / "grids.csv", run["dir"] / "export.gpkg"):
+        out = tmp_path / f"{src.suffix[1:]}.csv"
+        ok_json("staff", "--grids", src, "--full-time", 10, "--part-time", 30, "--out", out)
+        got = pd.read_csv(out, dtype={"grid_id": str}).set_index("grid_id").loc[ref.index]
+        assert (got[["full_time", "part_time"]] == ref[["full_time", "part_time"]]).all().all(), src.name
