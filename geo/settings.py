@@ -114,3 +114,7 @@ REFINE_MEAN_DEV_PCT = 5.0
 #: Gridding stops restarting a community once every grid is in band and the mean deviation
 #: is at most this (%); restarts beyond the first rarely pay then.
 EARLY_STOP_DEV_PCT = 3.0
+
+#: Plan diff: a grid boundary that moved less than this (metres) is unchanged (datum and
+#: GeoJSON round trips move boundaries by millimetres).
+DIFF_SHAPE_TOLERANCE_M = 0.01

@@ -41,7 +41,7 @@ from sqlalchemy import Connection, text
 from geo._store_sql import Dialect, foreign_tables, is_url, make_engine
 from geo.errors import ConflictError, Problem, StoreError, ValidationError
 from geo.export import json_safe
-from geo.settings import DEFAULT_STORE_RELPATH, STORE_ENV_VAR, WGS84
+from geo.settings import DEFAULT_STORE_RELPATH, DIFF_SHAPE_TOLERANCE_M, STORE_ENV_VAR, WGS84
 
 #: Journal session used when the caller names none.
 DEFAULT_SESSION = "default"
@@ -793,14 +793,18 @@ def diff_plans(a: PlanRecord, b: PlanRecord) -> PlanDiff:
         ga = ga.to_crs(gb.crs)
     ids_a, ids_b = set(ga.index) | set(units_a), set(gb.index) | set(units_b)
     common = sorted(ids_a & ids_b)
+    # The same plan rebuilt from another source (another datum, a GeoJSON round trip) moves
+    # boundaries by millimetres; only a shift above DIFF_SHAPE_TOLERANCE_M is a change.
+    tolerance = DIFF_SHAPE_TOLERANCE_M
+    if gb.crs is not None and not gb.crs.is_projected:
+        tolerance = DIFF_SHAPE_TOLERANCE_M / 111_000.0
     changed = []
     for g in common:
         same_units = units_a.get(g, frozenset()) == units_b.get(g, frozenset())
         shape_a = ga.geometry.get(g) if g in ga.index else None
         shape_b = gb.geometry.get(g) if g in gb.index else None
         same_shape = (shape_a is None) == (shape_b is None) and (
-            shape_a is None or shapely.equals_exact(shape_a, shape_b, tolerance=1e-6)
-            or shapely.equals(shape_a, shape_b))
+            shape_a is None or shapely.hausdorff_distance(shape_a, shape_b) <= tolerance)
         if not (same_units and same_shape):
             changed.append(g)
     metrics_a, metrics_b = _plan_metrics(a), _plan_metrics(b)

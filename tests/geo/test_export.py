@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import json
 import re
 
@@ -143,6 +144,12 @@ def test_write_geojson(tmp_path, grids) -> None:
     path = write_geojson(grids, tmp_path / "out" / "grids.geojson", metadata=make_metadata("p", 1))
     assert json.loads(path.read_text(encoding="utf-8"))["metadata"]["plan"] == "p"
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp left
+    old_mask = os.umask(0o022)
+    try:
+        shared = write_geojson(grids, tmp_path / "shared.geojson")
+    finally:
+        os.umask(old_mask)
+    assert shared.stat().st_mode & 0o777 == 0o644  # readable by the other systems, not 0600
 
 
 @pytest.mark.parametrize("name,personal", [

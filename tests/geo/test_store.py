@@ -409,3 +409,13 @@ def test_one_store_shared_by_threads(store: Store) -> None:
     assert errors == []
     for i in range(4):
         assert [e["name"] for e in store.events("demo", 1, session=f"s{i}")] == [f"{i}-{k}" for k in range(10)]
+
+
+def test_diff_ignores_millimetre_shifts_but_not_real_ones() -> None:
+    rec = make_record()
+    nudged = rec.grids.copy()
+    nudged["geometry"] = nudged.geometry.translate(0.004, -0.003)  # 5 mm: a datum round trip
+    assert not diff_plans(rec, rec.replace(grids=nudged)).grids_changed
+    moved = rec.grids.copy()
+    moved["geometry"] = moved.geometry.translate(0.5, 0.0)
+    assert diff_plans(rec, rec.replace(grids=moved)).grids_changed == sorted(rec.grids["grid_id"])
