@@ -18,7 +18,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -43,6 +43,7 @@ from geo.errors import CRSError, Problem, UploadRejected, ValidationError
 from geo.schema import LAYER_NAMES, OPTIONAL, REQUIRED, REQUIRED_LAYERS, Layers
 from geo.settings import (
     BD09,
+    BUILDING_OFF_ESTATE_M,
     CGCS2000,
     GCJ02,
     MAX_COMPRESSION_RATIO,
@@ -802,7 +803,33 @@ def _link_buildings(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
                                     "`estate_id` is not an estate of the estates layer.",
                                     "use an `estate_id` of the estates layer", field="estate_id",
                                     values=given)
+    problems += _buildings_off_their_estate(estates, out, ~blank & ~unknown, labels)
     return out, problems + _household_mismatch(estates, out)
+
+
+def _buildings_off_their_estate(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame,
+                                stated: np.ndarray, labels: Sequence[str]) -> list[Problem]:
+    """Buildings lying farther than ``BUILDING_OFF_ESTATE_M`` outside the estate they name.
+
+    Such a building cannot be a planning unit of that estate; the usual cause is a layer in
+    another datum (a GCJ-02 shift is several hundred metres), so the message says so.
+    """
+    if not stated.any():
+        return []
+    by_id = estates.drop_duplicates("estate_id").set_index("estate_id").geometry
+    points = shapely.point_on_surface(buildings.geometry.to_numpy())
+    dist = np.zeros(len(buildings))
+    idx = np.flatnonzero(stated)
+    shapes = by_id.reindex(buildings["estate_id"].to_numpy()[idx]).to_numpy()
+    dist[idx] = shapely.distance(points[idx], shapes)
+    far = np.nan_to_num(dist, nan=0.0) > BUILDING_OFF_ESTATE_M
+    return v._features_problem(
+        "buildings", far, labels,
+        f"the building lies more than {BUILDING_OFF_ESTATE_M:g} m outside the estate its "
+        "`estate_id` names; the buildings layer may be in another datum than the estates "
+        "(a GCJ-02/BD-09 shift is several hundred metres).",
+        "declare the buildings' datum (e.g. --datum buildings=GCJ-02) or correct `estate_id`",
+        field="estate_id", values=[f"{d:.0f} m" for d in dist], quote=False)
 
 
 def _household_mismatch(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> list[Problem]:

@@ -118,3 +118,7 @@ EARLY_STOP_DEV_PCT = 3.0
 #: Plan diff: a grid boundary that moved less than this (metres) is unchanged (datum and
 #: GeoJSON round trips move boundaries by millimetres).
 DIFF_SHAPE_TOLERANCE_M = 0.01
+
+#: A building lying farther than this (metres) outside the estate it names is an error
+#: (usually a layer in another datum).
+BUILDING_OFF_ESTATE_M = 30.0

@@ -357,12 +357,9 @@ def test_exported_plan_reimports_as_the_same_grids(run, data, tmp_path, gcj02):
     assert summary["share_in_band"] == 1.0 and summary["imported"]["overlap_m2"] < 1.0
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="known bug: buildings in another datum than their estates pass `check` (0 warnings) "
-                          "and crash geo.units.community_units (GEOSException, empty cell centroid)")
 def test_buildings_declared_in_the_wrong_datum_fail_cleanly(data, tmp_path):
     code, out, _ = gridplan("check", "--data", data["mixed"], "--datum", "WGS84", "--datum", "estates=GCJ-02")
-    assert code == 1 or "0 warning(s)" not in out
+    assert code == 1 and "outside the estate its `estate_id` names" in out and "buildings=GCJ-02" in out
     code, _, err = gridplan("grid", "--data", data["mixed"], "--datum", "WGS84", "--datum", "estates=GCJ-02",
                             "--out", tmp_path / "g.geojson")
     assert code in (1, 2) and "buildings" in err

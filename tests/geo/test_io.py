@@ -5,6 +5,7 @@ All data is hand-built here: two 1 km x 1 km communities near Wuxi and a few est
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -420,6 +421,15 @@ def test_buildings_linked_and_checked(tmp_path):
     with pytest.raises(ValidationError, match=r"feature `b3` \('e9'\), field `estate_id`: `estate_id` is not an estate"):
         load_layers(write(tmp_path / "b", communities=communities(), estates=estates(),
                           buildings=buildings(estate_id=["e1", "e1", "e9"])))
+
+
+def test_building_far_outside_its_stated_estate_is_an_error(tmp_path):
+    # b3 names e1 but lies in e2, about 1 km away: a layer in another datum looks like this
+    err = load_error(write(tmp_path, communities=communities(), estates=estates(),
+                           buildings=buildings(estate_id=["e1", "e1", "e1"])))
+    text = problems_of(err, "buildings")
+    assert re.search(r"feature `b3` \(\d{3,4} m\).*outside the estate its `estate_id` names", text)
+    assert "--datum buildings=GCJ-02" in text and "`b1`" not in text
 
 
 def test_z_coordinates_dropped(tmp_path):
