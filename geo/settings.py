@@ -81,7 +81,7 @@ DEFAULT_STORE_RELPATH = ".local/share/gridplan/plans.gpkg"
 #: Two cells are adjacent when their shared edge is longer than this, in metres.
 ADJACENCY_MIN_EDGE_M = 1.0
 #: Seed points per unit footprint boundary for the cell tessellation (Voronoi seeds).
-TESSELLATION_POINTS_PER_UNIT = 24
+TESSELLATION_POINTS_PER_UNIT = 16
 #: Smallest spacing of those seed points along a footprint boundary, in metres.
 TESSELLATION_SPACING_MIN_M = 2.0
 #: Default weight of compactness (grid perimeter² / 4πA) against balance in the gridding objective.
