@@ -1125,7 +1125,10 @@ def plot_coverage_curve(df: pd.DataFrame, *, title: str = "Coverage by number of
     if not_proven.any():
         ax.plot(df.loc[not_proven, "p"], 100 * df.loc[not_proven, "share"], "x", color="red",
                 label="not proven optimal")
-    ax.legend(loc="lower right")
+    ax.set_zorder(ax2.get_zorder() + 1)  # the line above the bars
+    ax.patch.set_visible(False)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="lower right")
     fig.tight_layout()
     return fig
 
