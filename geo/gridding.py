@@ -1093,12 +1093,14 @@ def reading_order(cx: Mapping[int, float], cy: Mapping[int, float], area_m2: flo
     """Labels in reading order: rows north to south, west to east within a row.
 
     Row height is the side of a square of the mean grid area, so grids of one row share
-    a band of latitude.
+    a band of latitude; the first row is centred on ``ymax`` (the northernmost unit).
     """
     if not cx:
         return []
     h = max(math.sqrt(area_m2 / len(cx)), 1e-9)
-    return sorted(cx, key=lambda g: (math.floor((ymax - cy[g]) / h), cx[g], -cy[g], g))
+    # rows are centred on the northernmost unit (+0.5): anchored at a row edge, float noise
+    # of a few nanometres put the grid holding that unit in row -1 or 0
+    return sorted(cx, key=lambda g: (math.floor((ymax - cy[g]) / h + 0.5), cx[g], -cy[g], g))
 
 
 def _empty_reports(graph: UnitGraph) -> list[dict[str, Any]]:

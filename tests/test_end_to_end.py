@@ -6,7 +6,7 @@ GBK Shapefile set in GCJ-02 (Amap), BD-09 GeoJSON, and broken variants. The pipe
 grid -> coverage -> site -> staff -> plan -> export runs once per module; tests then check
 what came out: tiling, sums, classes against distances, posts among candidates, staffing
 minimums, RFC 7946, same grid ids whatever the datum, and no personal data anywhere.
-Two strict xfails pin known bugs found this way (see their reasons); remove the marker when fixed.
+Strict xfails pin known bugs found this way (see their reasons); remove the marker when fixed.
 """
 
 from __future__ import annotations
@@ -412,9 +412,6 @@ def test_fusion_with_another_departments_amap_grids(run, data, tmp_path):
     assert summary["fusion"]["share_grids_at_least_0.9"] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: geo.gridding.reading_order anchors rows at the northernmost "
-                   "unit centroid; a grid whose centroid is that point gets floor(-1.7e-12) = row -1, so float "
-                   "noise (7e-9 m between WGS84 and converted GCJ-02) renumbers the grids")
 def test_grid_numbering_does_not_depend_on_float_noise(tmp_path):
     layers = ud.user_subset(("320211006002",))
     wgs = ud.write_wgs84_geojson(layers, tmp_path / "wgs")
