@@ -26,6 +26,7 @@ TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("siting", "ui.tabs_siting", ("allocation.siting",)),
     ("staffing", "ui.tabs_staffing", ("allocation.staffing", "geo.gridding")),
     ("export", "ui.tabs_export", ("geo.export", "geo.gridding")),
+    ("plans", "ui.tabs_plans", ("geo.store", "geo.gridding", "geo.edits")),
 )
 
 
@@ -52,6 +53,10 @@ def main() -> None:
         st.warning(t("offline_missing", lang, n=len(missing)))
     data.upload_report(lang)
     layers, key = data.current_layers()
+    if importlib.util.find_spec("geo.store") is not None:
+        from ui import plans
+
+        plans.resume(layers, key, lang)
     ctx = Context(lang=lang, layers=layers, key=key, disp=data.display_layers(layers, key), maps=maps)
     tabs = available_tabs()
     labels = [t(f"tab_{k}", lang) for k, _m in tabs]

@@ -16,7 +16,7 @@ from shapely.geometry import shape
 
 #: Session keys that depend on the dataset and are dropped when it changes.
 DERIVED_KEYS = ("plan", "editor", "grid_report", "last_edit", "selected_units", "coverage",
-                "siting", "curve", "staffing", "lasso_seen")
+                "siting", "curve", "staffing", "lasso_seen", "open_plan", "plan_conflict")
 
 
 #: Largest gap between a click and a unit still taken as that unit, degrees (about 3 m): display

@@ -19,7 +19,7 @@ import streamlit as st
 
 from geo.errors import EditError, GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
-from ui import context
+from ui import context, plans
 from ui.context import Context
 from ui.i18n import t
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
@@ -129,6 +129,9 @@ def apply_edit(op: str, **kwargs: Any) -> None:
     st.session_state["plan"] = result.plan
     st.session_state["last_edit"] = {"op": op, "touched": list(result.touched),
                                      "violations": list(result.violations)}
+    journal_error = plans.journal_last_edit(editor)
+    if journal_error:
+        st.session_state["last_edit"]["journal_error"] = journal_error
     alive = set(result.plan.assignment)
     st.session_state[SEL_KEY] = [u for u in st.session_state.get(SEL_KEY, []) if u in alive]
     for key in ("staffing",):
@@ -169,6 +172,12 @@ def start_plan(plan: Any) -> None:
         st.session_state.pop(key, None)
 
 
+def start_saved_plan(plan: Any, lang: str, message: str) -> None:
+    """:func:`start_plan`, then save it in the plan store (its edits are journaled on that version)."""
+    start_plan(plan)
+    plans.save_new_plan(plan, lang, message=message)
+
+
 # --------------------------------------------------------------------------- widgets
 
 def params_form(ctx: Context) -> None:
@@ -185,7 +194,10 @@ def params_form(ctx: Context) -> None:
         balance = c[3].selectbox(t("balance", lang), ("party_members", "households", "load"), key="g_bal",
                                  format_func=lambda v: t(f"opt_{v}", lang))
         seed = c[4].number_input(t("seed", lang), 0, 10_000, 0, 1, key="g_seed")
-        if st.button(t("generate", lang), key="generate", type="primary"):
+        row = st.columns([4, 1], vertical_alignment="bottom")
+        with row[0]:
+            plans.name_input(lang)
+        if row[1].button(t("generate", lang), key="generate", type="primary", width="stretch"):
             try:
                 params = GridParams(min_households=int(lo), max_households=int(hi), size_by=size_by,
                                     balance=balance, seed=int(seed))
@@ -199,8 +211,8 @@ def params_form(ctx: Context) -> None:
 
             plan = generate(ctx.layers, params, progress)
             bar.empty()
-            start_plan(plan)
             st.success(t("generated", lang, n=len(set(plan.assignment.values()))))
+            start_saved_plan(plan, lang, "generated")
 
 
 def _keep_valid(key: str, options: list[str]) -> None:
@@ -221,9 +233,8 @@ def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params
 
     import geopandas as gpd
 
-    from geo.import_plan import import_plan
+    from geo.import_plan import import_plan_layers
     from geo.io import check_upload
-    from geo.units import build_units
 
     ext = check_upload(data, file_name)
     with tempfile.TemporaryDirectory(prefix="gridplan-plan-") as tmp:
@@ -244,8 +255,7 @@ def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params
 
         grid_layer = grid_layer.set_geometry(shapely.transform(
             grid_layer.geometry.values, lambda xy: coords_to_wgs84(xy, datum)))
-    units = build_units(layers, max_households=params.max_households)
-    return import_plan(units, grid_layer, id_field=id_field, name_field=name_field, params=params)
+    return import_plan_layers(layers, grid_layer, id_field=id_field, name_field=name_field, params=params)
 
 
 def plan_in_force_form(ctx: Context) -> None:
@@ -269,7 +279,7 @@ def plan_in_force_form(ctx: Context) -> None:
             except (GridplanError, ValueError, OSError) as exc:
                 st.error(t("error", lang, msg=str(exc)))
                 return
-            start_plan(res.plan)
+            start_saved_plan(res.plan, lang, f"imported from {up.name}")
             st.success(t("imported", lang, n=len(set(res.plan.assignment.values())),
                          cut=len(res.cut_units), absorbed=len(res.absorbed)))
             for p in res.problems:
@@ -280,7 +290,7 @@ def plan_in_force_form(ctx: Context) -> None:
                 from geo.import_plan import repair_plan
 
                 rep = repair_plan(st.session_state["plan"], unlocked="neighbours" if unlock else None)
-                start_plan(rep.plan)
+                start_saved_plan(rep.plan, lang, "repaired")
                 st.success(t("repaired", lang, fixed=len(rep.fixed), moves=len(rep.moves),
                              hh=rep.households_moved, out=len(rep.still_out)))
                 if len(rep.moves):
@@ -346,6 +356,8 @@ def last_edit_message(lang: str) -> None:
         st.error(t("edit_refused", lang, msg=last["error"]))
         return
     st.success(t("edit_done", lang, op=op, grids=", ".join(last["touched"]) or "—"))
+    if last.get("journal_error"):
+        st.warning(t("journal_failed", lang, msg=last["journal_error"]))
     if last["violations"]:
         st.warning(t("violations", lang) + "\n\n" + "\n".join(f"- {v}" for v in last["violations"]))
     else:
@@ -383,6 +395,7 @@ def render(ctx: Context) -> None:
     lang = ctx.lang
     params_form(ctx)
     plan_in_force_form(ctx)
+    plans.notices()
     if st.session_state.get("plan") is None:
         st.info(t("no_plan_yet", lang))
         return
@@ -412,6 +425,7 @@ def editor_view(ctx: Context) -> None:
                   feature_group_to_add=groups, on_change=_on_map_change,
                   returned_objects=["last_clicked", "last_object_clicked", "last_active_drawing"])
     with right:
+        plans.plan_bar(lang)
         edit_panel(plan, lang)
         last_edit_message(lang)
     metrics_panel(plan, lang)

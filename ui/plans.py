@@ -1,0 +1,353 @@
+"""The plan store in the app: the open plan, its journal, saving, resuming after a refresh.
+
+Streamlit forgets ``session_state`` on a browser refresh or a server restart. The open plan is
+therefore remembered in the page URL (``?plan=NAME&v=VERSION&s=JOURNAL``, ``st.query_params``):
+the URL survives both a refresh and a server restart, and two browser tabs keep two plans
+open side by side. Every edit is appended to the store's journal of that version under the
+``s`` journal name as it happens (:meth:`geo.store.Store.append_event`); a new session that
+finds the three parameters in its URL reopens the plan with :func:`geo.store.resume_editor`,
+which replays the journal: same plan, same undo/redo history.
+
+A plan is saved (a version) as soon as it exists: *Generate grids*, *Import* and *Repair*
+save the new plan under the name typed above them (a new plan, or the next version of an
+existing plan of that name), so every later edit has a version to be journaled against.
+
+The functions below that take no streamlit widgets (:func:`split_estates`,
+:func:`build_record_units`, :func:`new_journal`, :func:`default_plan_name`,
+:func:`diff_display`) are plain and tested directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+import streamlit as st
+
+from geo.errors import GridplanError
+from geo.settings import DEFAULT_MAX_HOUSEHOLDS
+from ui.i18n import t
+
+#: URL query parameters that name the open plan, its version and the journal of this tab.
+QP_PLAN, QP_VERSION, QP_JOURNAL = "plan", "v", "s"
+#: Session key of the open plan: ``{"name", "version", "journal"}``.
+OPEN_KEY = "open_plan"
+#: Session key of the last save refused by a conflict (the message).
+CONFLICT_KEY = "plan_conflict"
+#: Text input with the name new plans are saved under.
+NAME_KEY = "store_plan_name"
+#: Colours of the diff map by change kind.
+CHANGE_COLOURS = {"added": "#1a9850", "gained": "#91cf60", "lost": "#fc8d59", "removed": "#d73027"}
+
+
+# --------------------------------------------------------------------------- plain helpers
+
+def default_plan_name(now: dt.datetime | None = None) -> str:
+    """A dated default plan name, ``plan-YYYY-MM-DD-HHMM`` (local time)."""
+    now = now or dt.datetime.now()
+    return f"plan-{now:%Y-%m-%d-%H%M}"
+
+
+def new_journal() -> str:
+    """A fresh journal name for one browser tab (12 hex digits)."""
+    return uuid.uuid4().hex[:12]
+
+
+def split_estates(unit_ids: Iterable[str]) -> tuple[str, ...]:
+    """Estates whose units are buildings (unit id ``ESTATE/BUILDING``), sorted."""
+    return tuple(sorted({str(u).split("/", 1)[0] for u in unit_ids if "/" in str(u)}))
+
+
+def build_record_units(layers: Any, max_households: int, split: tuple[str, ...] = ()) -> Any:
+    """Rebuild the planning units a saved plan was made on.
+
+    Parameters
+    ----------
+    layers : geo.schema.Layers
+        The dataset (metric CRS).
+    max_households : int
+        The plan's ``max_households`` parameter (estates above it are split).
+    split : tuple of str
+        Estates to split into their buildings whatever their size (the plan's unit ids say
+        which: a plan imported with :func:`geo.import_plan.import_plan_layers` splits the
+        estates its boundaries cut). Empty: :func:`geo.units.build_units`, as the gridding
+        engine does.
+
+    Returns
+    -------
+    geo.units.UnitGraph
+    """
+    from geo.units import build_units, build_units_from_frames, prepare_frames
+
+    if not split or layers.buildings is None or len(layers.buildings) == 0:
+        return build_units(layers, max_households=max_households)
+    kw = {"max_households": max_households}
+    bld = prepare_frames(layers.communities, layers.estates, layers.buildings, **kw).buildings
+    keep = bld[bld["estate_id"].astype(str).isin(set(split))]
+    return build_units_from_frames(layers.communities, layers.estates, keep,
+                                   split_by_buildings_above=1, **kw)
+
+
+def diff_display(changed_areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The diff's changed areas as a WGS84 display frame with a colour per change kind."""
+    from ui.maps import to_display
+
+    if len(changed_areas) == 0:
+        return gpd.GeoDataFrame({"grid_id": [], "change": [], "area_m2": [], "colour": []},
+                                geometry=[], crs="EPSG:4326")
+    disp = to_display(changed_areas.reset_index(drop=True), columns=["grid_id", "change", "area_m2"])
+    return disp.assign(area_m2=disp["area_m2"].round(0),
+                       colour=disp["change"].map(CHANGE_COLOURS).fillna("#999999"))
+
+
+# --------------------------------------------------------------------------- store and units
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _store(target: str) -> Any:
+    from geo.store import open_store
+
+    return open_store(target)
+
+
+def get_store() -> Any:
+    """The plan store (``GRIDPLAN_STORE`` or the per-user file), opened once per process.
+
+    Returns ``None`` (and remembers the reason in ``store_error``) when it cannot be opened.
+    """
+    from geo.store import default_store_target
+
+    try:
+        store = _store(default_store_target())
+    except GridplanError as exc:
+        st.session_state["store_error"] = str(exc)
+        return None
+    st.session_state.pop("store_error", None)
+    return store
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _units(_layers: Any, dataset_key: str, max_households: int, split: tuple[str, ...]) -> Any:
+    return build_record_units(_layers, max_households, split)
+
+
+def units_for_record(layers: Any, dataset_key: str, record: Any) -> Any:
+    """The units ``record`` was made on, rebuilt from the dataset (cached)."""
+    mh = int(dict(record.params).get("max_households") or DEFAULT_MAX_HOUSEHOLDS)
+    ids = {str(u) for u in record.assignment}
+    units = _units(layers, dataset_key, mh, ())
+    if {str(u) for u in units.units.index} == ids:
+        return units
+    return _units(layers, dataset_key, mh, split_estates(ids))
+
+
+# --------------------------------------------------------------------------- the open plan
+
+def open_plan() -> dict[str, Any] | None:
+    """``{"name", "version", "journal"}`` of the plan open in this session, if any."""
+    return st.session_state.get(OPEN_KEY)
+
+
+def remember(name: str, version: int, journal: str) -> None:
+    """Make ``name`` ``version`` the open plan, in the session and in the page URL."""
+    st.session_state[OPEN_KEY] = {"name": name, "version": int(version), "journal": journal}
+    st.session_state.pop(CONFLICT_KEY, None)
+    st.query_params.update({QP_PLAN: name, QP_VERSION: str(int(version)), QP_JOURNAL: journal})
+
+
+def forget() -> None:
+    """No plan is open (the dataset changed): drop it from the session and the URL."""
+    st.session_state.pop(OPEN_KEY, None)
+    for k in (QP_PLAN, QP_VERSION, QP_JOURNAL):
+        st.query_params.pop(k, None)
+
+
+def _set_editor(plan: Any, editor: Any) -> None:
+    st.session_state["editor"] = editor
+    st.session_state["plan"] = editor.plan if editor is not None else plan
+    st.session_state["sel_units"] = []
+    for key in ("last_edit", "staffing", "click_seen", "lasso_seen", "exports"):
+        st.session_state.pop(key, None)
+
+
+def save_new_plan(plan: Any, lang: str, *, message: str = "") -> None:
+    """Save a just-made plan under the name in the name box and open it (fresh journal).
+
+    A new name becomes version 1; an existing name gets its next version. A failure is
+    shown, and the plan stays in the session, unsaved, to be saved under another name.
+    """
+    from geo.store import record_from_plan
+
+    store = get_store()
+    st.session_state.pop(OPEN_KEY, None)
+    if store is None:
+        st.error(t("store_unavailable", lang, msg=st.session_state.get("store_error", "")))
+        return
+    name = (st.session_state.get(NAME_KEY) or "").strip() or default_plan_name()
+    try:
+        saved = store.save(record_from_plan(plan, name, message=message),
+                           expected_version=store.latest_version(name))
+    except GridplanError as exc:
+        st.session_state[CONFLICT_KEY] = str(exc)
+        st.error(t("plan_save_failed", lang, msg=str(exc)))
+        return
+    remember(saved.name, int(saved.version or 1), new_journal())
+    st.toast(t("plan_saved", lang, name=saved.name, version=saved.version))
+
+
+def journal_last_edit(editor: Any) -> str | None:
+    """Append the editor's last event to the open plan's journal; the error text on failure."""
+    op = open_plan()
+    if op is None or not editor.events:
+        return None
+    store = get_store()
+    if store is None:
+        return st.session_state.get("store_error", "no store")
+    try:
+        store.append_event(op["name"], op["version"], editor.events[-1], session=op["journal"])
+    except GridplanError as exc:
+        return str(exc)
+    return None
+
+
+def open_version(layers: Any, dataset_key: str, name: str, version: int | None, *,
+                 journal: str | None = None) -> Any:
+    """Open a saved version (replaying ``journal`` when given) as the session's plan.
+
+    Returns the :class:`geo.store.PlanRecord`. Raises the store's errors (``StoreError``,
+    ``ValidationError`` when the plan was made on another dataset).
+    """
+    from geo.store import resume_editor
+
+    store = get_store()
+    if store is None:
+        raise GridplanError(st.session_state.get("store_error", "the plan store cannot be opened"))
+    record = store.load(name, version)
+    units = units_for_record(layers, dataset_key, record)
+    journal = journal or new_journal()
+    record, editor = resume_editor(store, units, name, int(record.version or 1), session=journal)
+    _set_editor(editor.plan, editor)
+    remember(name, int(record.version or 1), journal)
+    return record
+
+
+def resume(layers: Any, dataset_key: str, lang: str) -> None:
+    """On a session's first run, reopen the plan named in the URL where it was left."""
+    if st.session_state.get("_resume_done"):
+        return
+    st.session_state["_resume_done"] = True
+    qp = st.query_params
+    name, version, journal = qp.get(QP_PLAN), qp.get(QP_VERSION), qp.get(QP_JOURNAL)
+    if not (name and version and journal) or st.session_state.get("editor") is not None:
+        return
+    try:
+        open_version(layers, dataset_key, name, int(version), journal=journal)
+    except (GridplanError, ValueError) as exc:
+        st.session_state["resume_error"] = t("resume_failed", lang, name=name, version=version, msg=str(exc))
+        forget()
+        return
+    st.session_state["resumed"] = t("resumed", lang, name=name, version=version,
+                                    n=len(st.session_state["editor"].events))
+
+
+def _record_of_session(name: str | None = None) -> Any:
+    from geo.store import record_from_plan
+
+    op = open_plan() or {}
+    editor = st.session_state["editor"]
+    rec = record_from_plan(editor.plan, name or op.get("name") or default_plan_name(), events=editor.events)
+    return rec.replace(version=op.get("version")) if op else rec
+
+
+def _save() -> None:
+    """Button callback: save the open plan as its next version (optimistic version check)."""
+    from geo.edits import PlanEditor
+    from geo.errors import ConflictError
+
+    store, op = get_store(), open_plan()
+    if store is None or st.session_state.get("editor") is None:
+        return
+    if op is None:
+        st.session_state[CONFLICT_KEY] = "not saved yet"
+        return
+    try:
+        saved = store.save(_record_of_session(), expected_version=op["version"])
+    except ConflictError as exc:
+        st.session_state[CONFLICT_KEY] = str(exc)
+        return
+    except GridplanError as exc:
+        st.session_state["plan_message"] = ("error", str(exc))
+        return
+    plan = st.session_state["editor"].plan
+    _set_editor(plan, PlanEditor(plan))
+    remember(saved.name, int(saved.version or 1), op["journal"])
+    st.session_state["plan_message"] = ("saved", (saved.name, saved.version))
+
+
+def _save_as() -> None:
+    """Button callback: save the session's plan as version 1 of a new name (after a conflict)."""
+    from geo.edits import PlanEditor
+
+    store = get_store()
+    name = (st.session_state.get("save_as_name") or "").strip()
+    if store is None or st.session_state.get("editor") is None or not name:
+        return
+    rec = _record_of_session()
+    try:
+        saved = store.save_as(rec, name) if open_plan() else store.save(rec.replace(name=name))
+    except GridplanError as exc:
+        st.session_state[CONFLICT_KEY] = str(exc)
+        return
+    plan = st.session_state["editor"].plan
+    _set_editor(plan, PlanEditor(plan))
+    remember(saved.name, int(saved.version or 1), new_journal())
+    st.session_state["plan_message"] = ("saved", (saved.name, saved.version))
+
+
+# --------------------------------------------------------------------------- widgets
+
+def name_input(lang: str) -> None:
+    """The name box new plans are saved under (dated default)."""
+    if NAME_KEY not in st.session_state:
+        st.session_state[NAME_KEY] = default_plan_name()
+    st.text_input(t("store_plan_name", lang), key=NAME_KEY, help=t("store_plan_name_help", lang))
+
+
+def notices() -> None:
+    """Say once whether the plan named in the URL was resumed (a toast) or could not be."""
+    if st.session_state.get("resume_error"):
+        st.warning(st.session_state.pop("resume_error"))
+    if st.session_state.get("resumed"):
+        st.toast(st.session_state.pop("resumed"))
+
+
+def plan_bar(lang: str) -> None:
+    """The open plan's name and version, *Save*, and *Save as* after a conflict."""
+    if st.session_state.get("editor") is None:
+        return
+    op = open_plan()
+    msg = st.session_state.pop("plan_message", None)
+    if msg and msg[0] == "saved":
+        st.success(t("plan_saved", lang, name=msg[1][0], version=msg[1][1]))
+    elif msg:
+        st.error(t("error", lang, msg=msg[1]))
+    c = st.columns([3, 2], vertical_alignment="center")
+    if op is not None:
+        n = len(st.session_state["editor"].events)
+        c[0].caption(t("plan_open", lang, name=op["name"], version=op["version"], n=n))
+    else:
+        c[0].caption(t("plan_unsaved", lang))
+    c[1].button(t("save_plan", lang), key="btn_save_plan", on_click=_save, disabled=op is None,
+                width="stretch")
+    conflict = st.session_state.get(CONFLICT_KEY)
+    if conflict or op is None:
+        if conflict:
+            st.error(t("plan_conflict", lang, msg=conflict))
+        base = (op or {}).get("name") or st.session_state.get(NAME_KEY) or default_plan_name()
+        if "save_as_name" not in st.session_state:
+            st.session_state["save_as_name"] = f"{base}-{dt.datetime.now():%H%M%S}"
+        s = st.columns([4, 1])
+        s[0].text_input(t("save_as_name", lang), key="save_as_name")
+        s[1].button(t("save_as", lang), key="btn_save_as", on_click=_save_as, width="stretch")

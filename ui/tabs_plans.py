@@ -1,0 +1,138 @@
+"""Plans tab: the store's plans and versions, open a version, save, compare two versions.
+
+The comparison (:func:`geo.store.diff_plans`) is shown on the map (changed areas coloured by
+kind: added, gained, lost, removed) and as tables (units moved, grids changed with their
+figures before and after, plan-wide metric deltas).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo.errors import GridplanError
+from ui import context, plans
+from ui.context import Context
+from ui.i18n import t
+from ui.maps import build_map, polygon_group
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _diff(target: str, a: tuple[str, int], b: tuple[str, int]) -> Any:
+    """Diff of two saved versions (saved versions never change, so the pair is the key)."""
+    from geo.store import diff_plans
+
+    store = plans.get_store()
+    return diff_plans(store.load(*a), store.load(*b))
+
+
+def versions_table(store: Any, name: str, lang: str) -> pd.DataFrame:
+    """A plan's versions with translated headers."""
+    v = store.versions(name)
+    cols = {"version": t("col_version", lang), "parent_plan": t("col_parent_plan", lang),
+            "parent_version": t("col_parent_version", lang), "author": t("col_author", lang),
+            "created": t("col_created", lang), "message": t("col_message", lang),
+            "n_grids": t("m_grids", lang), "n_history": t("col_n_history", lang),
+            "n_journal": t("col_n_journal", lang)}
+    return pd.DataFrame(v[[c for c in cols if c in v.columns]]).rename(columns=cols)
+
+
+def diff_map(disp_layers: Any, changed: Any, lang: str, *, basemap: str = "none",
+             tile_url: str | None = None, static_base: str | None = None) -> Any:
+    """The district map with the changed areas (``plans.diff_display`` frame) coloured by kind."""
+    kw = {"static_base": static_base} if static_base else {}
+    base = build_map({**disp_layers, "estates": None}, lang=lang, basemap=basemap, tile_url=tile_url,
+                     show_buildings=False,
+                     extra_legend=[(col, t(f"change_{k}", lang)) for k, col in plans.CHANGE_COLOURS.items()],
+                     **kw)
+    if len(changed):
+        tooltip = {"grid_id": t("f_grid_id", lang), "change": t("col_change", lang),
+                   "area_m2": t("col_area_m2", lang)}
+        polygon_group(changed, name=t("diff_title", lang), tooltip=tooltip, color="#222222",
+                      colour_by=plans.CHANGE_COLOURS, colour_col="change", fill="#999999",
+                      fill_opacity=0.6, weight=1.5).add_to(base)
+    return base
+
+
+def diff_view(ctx: Context, store: Any, name: str, versions: list[int]) -> None:
+    """Pick two versions of ``name`` and show their differences on a map and in tables."""
+    lang = ctx.lang
+    st.subheader(t("diff_title", lang))
+    if len(versions) < 2:
+        st.caption(t("diff_needs_two", lang))
+        return
+    c = st.columns(2)
+    va = c[0].selectbox(t("diff_from", lang), versions, index=len(versions) - 2, key="diff_a")
+    vb = c[1].selectbox(t("diff_to", lang), versions, index=len(versions) - 1, key="diff_b")
+    if va == vb:
+        st.caption(t("diff_same", lang))
+        return
+    from geo.store import default_store_target
+
+    d = _diff(default_store_target(), (name, int(va)), (name, int(vb)))
+    s = d.summary()
+    m = st.columns(4)
+    m[0].metric(t("diff_units_moved", lang), s["units_moved"])
+    m[1].metric(t("diff_grids_changed", lang), len(d.grids_changed))
+    m[2].metric(t("diff_grids_added", lang), len(d.grids_added))
+    m[3].metric(t("diff_grids_removed", lang), len(d.grids_removed))
+    base = diff_map(ctx.disp, plans.diff_display(d.changed_areas), lang, basemap=ctx.maps.basemap,
+                    tile_url=ctx.maps.tile_url, static_base=context.static_base())
+    context.show_map(base, key=f"map_diff_{name}_{va}_{vb}")
+    st.markdown(f"**{t('diff_moved_table', lang)}**")
+    st.dataframe(d.moved.rename(columns={"unit_id": t("f_unit_id", lang), "from_grid": t("diff_from", lang),
+                                         "to_grid": t("diff_to", lang)}), hide_index=True, width="stretch")
+    st.markdown(f"**{t('diff_grids_table', lang)}**")
+    st.dataframe(d.grid_deltas, hide_index=True, width="stretch")
+    st.markdown(f"**{t('diff_metrics_table', lang)}**")
+    st.dataframe(d.metrics, hide_index=True, width="stretch")
+
+
+def _open_clicked(ctx: Context, name: str, version: int) -> None:
+    try:
+        plans.open_version(ctx.layers, ctx.key, name, version)
+    except (GridplanError, ValueError) as exc:
+        st.session_state["plan_message"] = ("error", str(exc))
+        return
+    st.session_state["plan_message"] = ("opened", (name, version))
+
+
+def render(ctx: Context) -> None:
+    """Draw the plans tab."""
+    lang = ctx.lang
+    store = plans.get_store()
+    if store is None:
+        st.error(t("store_unavailable", lang, msg=st.session_state.get("store_error", "")))
+        return
+    st.caption(t("store_location", lang, where=store.describe()))
+    msg = st.session_state.get("plan_message")
+    if msg and msg[0] == "opened":
+        st.session_state.pop("plan_message")
+        st.success(t("plan_opened", lang, name=msg[1][0], version=msg[1][1]))
+    plans.notices()
+    plans.plan_bar(lang)
+    listing = store.list()
+    if listing.empty:
+        st.info(t("no_saved_plans", lang))
+        return
+    st.subheader(t("saved_plans", lang))
+    st.dataframe(listing.rename(columns={"name": t("store_plan_name", lang),
+                                         "latest_version": t("col_version", lang),
+                                         "n_versions": t("col_n_versions", lang),
+                                         "author": t("col_author", lang), "created": t("col_created", lang),
+                                         "updated": t("col_updated", lang), "updated_by": t("col_author", lang),
+                                         "message": t("col_message", lang)}).loc[:, lambda f: ~f.columns.duplicated()],
+                 hide_index=True, width="stretch")
+    names = list(listing["name"])
+    current = (plans.open_plan() or {}).get("name")
+    name = st.selectbox(t("store_plan_name", lang), names,
+                        index=names.index(current) if current in names else 0, key="pick_plan")
+    st.dataframe(versions_table(store, name, lang), hide_index=True, width="stretch")
+    versions = [int(v) for v in store.versions(name)["version"]]
+    c = st.columns([3, 2])
+    version = c[0].selectbox(t("col_version", lang), versions, index=len(versions) - 1, key="pick_version")
+    c[1].button(t("open_version", lang), key="btn_open_version", on_click=_open_clicked,
+                args=(ctx, name, int(version)), width="stretch")
+    diff_view(ctx, store, name, versions)
