@@ -172,11 +172,12 @@ def _set_editor(plan: Any, editor: Any) -> None:
         st.session_state.pop(key, None)
 
 
-def save_new_plan(plan: Any, lang: str, *, message: str = "") -> None:
-    """Save a just-made plan under the name in the name box and open it (fresh journal).
+def save_new_plan(plan: Any, lang: str, *, name: str | None = None, message: str = "") -> None:
+    """Save a just-made plan and open it (fresh journal).
 
-    A new name becomes version 1; an existing name gets its next version. A failure is
-    shown, and the plan stays in the session, unsaved, to be saved under another name.
+    ``name`` defaults to the name box. A new name becomes version 1; an existing name gets
+    its next version. A failure is shown, and the plan stays in the session, unsaved, to be
+    saved under another name.
     """
     from geo.store import record_from_plan
 
@@ -185,7 +186,7 @@ def save_new_plan(plan: Any, lang: str, *, message: str = "") -> None:
     if store is None:
         st.error(t("store_unavailable", lang, msg=st.session_state.get("store_error", "")))
         return
-    name = (st.session_state.get(NAME_KEY) or "").strip() or default_plan_name()
+    name = (name or st.session_state.get(NAME_KEY) or "").strip() or default_plan_name()
     try:
         saved = store.save(record_from_plan(plan, name, message=message),
                            expected_version=store.latest_version(name))
@@ -270,7 +271,6 @@ def _save() -> None:
     if store is None or st.session_state.get("editor") is None:
         return
     if op is None:
-        st.session_state[CONFLICT_KEY] = "not saved yet"
         return
     try:
         saved = store.save(_record_of_session(), expected_version=op["version"])
@@ -302,6 +302,7 @@ def _save_as() -> None:
         return
     plan = st.session_state["editor"].plan
     _set_editor(plan, PlanEditor(plan))
+    st.session_state.pop("save_as_name", None)
     remember(saved.name, int(saved.version or 1), new_journal())
     st.session_state["plan_message"] = ("saved", (saved.name, saved.version))
 

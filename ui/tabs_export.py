@@ -108,7 +108,8 @@ def render(ctx: Context) -> None:
     if st.session_state.get("plan") is None:
         st.info(t("need_plan", lang))
         return
-    st.text_input(t("plan_name", lang), value="gridplan", key="plan_name")
+    open_name = (st.session_state.get("open_plan") or {}).get("name")
+    st.text_input(t("plan_name", lang), value=open_name or "gridplan", key="plan_name")
     st.button(t("prepare_exports", lang), key="prepare_exports", type="primary", on_click=_prepare,
               args=(ctx.layers.estates,))
     if "export_error" in st.session_state:

@@ -172,10 +172,13 @@ def start_plan(plan: Any) -> None:
         st.session_state.pop(key, None)
 
 
-def start_saved_plan(plan: Any, lang: str, message: str) -> None:
-    """:func:`start_plan`, then save it in the plan store (its edits are journaled on that version)."""
+def start_saved_plan(plan: Any, lang: str, message: str, name: str | None = None) -> None:
+    """:func:`start_plan`, then save it in the plan store (its edits are journaled on that version).
+
+    ``name`` defaults to the plan-name box (see :func:`ui.plans.save_new_plan`).
+    """
     start_plan(plan)
-    plans.save_new_plan(plan, lang, message=message)
+    plans.save_new_plan(plan, lang, name=name, message=message)
 
 
 # --------------------------------------------------------------------------- widgets
@@ -279,7 +282,9 @@ def plan_in_force_form(ctx: Context) -> None:
             except (GridplanError, ValueError, OSError) as exc:
                 st.error(t("error", lang, msg=str(exc)))
                 return
-            start_saved_plan(res.plan, lang, f"imported from {up.name}")
+            stem = up.name.rsplit(".", 1)[0] or "plan"
+            start_saved_plan(res.plan, lang, f"imported from {up.name}",
+                             name=f"{stem}-{plans.default_plan_name().removeprefix('plan-')}")
             st.success(t("imported", lang, n=len(set(res.plan.assignment.values())),
                          cut=len(res.cut_units), absorbed=len(res.absorbed)))
             for p in res.problems:
@@ -290,7 +295,7 @@ def plan_in_force_form(ctx: Context) -> None:
                 from geo.import_plan import repair_plan
 
                 rep = repair_plan(st.session_state["plan"], unlocked="neighbours" if unlock else None)
-                start_saved_plan(rep.plan, lang, "repaired")
+                start_saved_plan(rep.plan, lang, "repaired", name=(plans.open_plan() or {}).get("name"))
                 st.success(t("repaired", lang, fixed=len(rep.fixed), moves=len(rep.moves),
                              hh=rep.households_moved, out=len(rep.still_out)))
                 if len(rep.moves):

@@ -231,3 +231,33 @@ def test_imported_plan_units_are_rebuilt_from_its_unit_ids(tmp_path: Path):
     rebuilt = build_record_units(layers, 500, split_estates(rec.assignment))
     assert set(rebuilt.units.index) == set(units.units.index)
     assert record_to_plan(rec, rebuilt).assignment == assignment
+
+
+def test_a_real_import_reopens_on_rebuilt_units(tmp_path: Path):
+    """import_plan_layers splits the estates a boundary cuts; the store round trip finds them again."""
+    import geopandas as gpd
+    import shapely
+
+    from geo.gridding import GridParams
+    from geo.import_plan import import_plan_layers
+    from geo.io import load_layers
+    from geo.store import open_store, record_from_plan, record_to_plan
+    from tests._userdata import user_subset, write_wgs84_geojson
+    from ui.plans import build_record_units, split_estates
+
+    layers = load_layers(write_wgs84_geojson(user_subset(), tmp_path / "data"))
+    rows = []
+    for rec in layers.communities.itertuples():
+        minx, miny, maxx, maxy = rec.geometry.bounds
+        mid = (minx + maxx) / 2
+        for k, half in enumerate((shapely.box(minx, miny, mid, maxy), shapely.box(mid, miny, maxx, maxy))):
+            rows.append({"grid_id": f"{rec.community_id}-{k}", "name": f"G{k}",
+                         "geometry": rec.geometry.intersection(half)})
+    grid_layer = gpd.GeoDataFrame(rows, crs=layers.communities.crs)
+    res = import_plan_layers(layers, grid_layer, params=GridParams())
+    assert split_estates(res.plan.assignment), "the halves should cut some estates into buildings"
+    store = open_store(tmp_path / "plans.gpkg")
+    saved = store.save(record_from_plan(res.plan, "imported"))
+    rec = store.load("imported", saved.version)
+    units = build_record_units(layers, int(rec.params["max_households"]), split_estates(rec.assignment))
+    assert record_to_plan(rec, units).assignment == res.plan.assignment
