@@ -43,8 +43,11 @@ def cgcs2000_gk_crs(lon: float) -> CRS:
 def metric_crs_for(gdf: gpd.GeoDataFrame) -> CRS:
     """Choose the metric CRS in which a dataset is computed.
 
-    A projected CRS is kept. CGCS2000 geographic data gets its Gauss-Kruger 3-degree zone;
-    anything else geographic gets its UTM zone. The choice is logged.
+    A projected CRS is kept. Geographic data lying in China (WGS84, CGCS2000, or GCJ-02/BD-09
+    already converted to WGS84) gets the CGCS2000 Gauss-Kruger 3-degree zone of its centre, so
+    the same estates give the same metric coordinates, and the same plan, whatever datum they
+    came in (WGS84 and CGCS2000 agree to centimetres); geographic data elsewhere gets its UTM
+    zone. The choice is logged.
 
     Raises
     ------
@@ -57,9 +60,9 @@ def metric_crs_for(gdf: gpd.GeoDataFrame) -> CRS:
         return CRS.from_user_input(gdf.crs)
     if len(gdf) == 0 or gdf.geometry.is_empty.all():
         raise CRSError("cannot choose a metric CRS for an empty layer")
-    lon = float(gdf.geometry.to_crs(WGS84).union_all().representative_point().x)
-    if gdf.crs.to_epsg() == 4490 and 73.5 <= lon <= 136.5:
-        crs = cgcs2000_gk_crs(lon)
+    centre = gdf.geometry.to_crs(WGS84).union_all().representative_point()
+    if 73.5 <= centre.x <= 136.5 and not bool(out_of_china(centre.x, centre.y)):
+        crs = cgcs2000_gk_crs(centre.x)
     else:
         crs = gdf.to_crs(WGS84).estimate_utm_crs()
     log.info("metric CRS chosen: %s", crs.to_string())

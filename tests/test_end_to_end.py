@@ -127,7 +127,7 @@ def test_offset_datums_land_within_1m_of_the_wgs84_truth(subset, data, key, datu
     from geo.io import load_layers
 
     layers = load_layers(data[key], datum=datum)
-    assert layers.estates.crs.to_epsg() == 32651
+    assert layers.estates.crs.to_epsg() == 4549
     truth = subset[0]["estates"].to_crs(layers.estates.crs).set_index("estate_id").geometry
     got = layers.estates.set_index("estate_id").geometry.loc[truth.index]
     gaps = [shapely.hausdorff_distance(a, b) for a, b in zip(got, truth, strict=True)]
@@ -398,7 +398,7 @@ def test_installed_command_runs_on_the_amap_zip(data):
     res = subprocess.run([str(exe), "check", "--data", str(data["gcj_zip"]), "--datum", "amap"],
                          capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert res.stdout.startswith("OK: layers loaded into EPSG:32651") and "户数 -> households" in res.stdout
+    assert res.stdout.startswith("OK: layers loaded into EPSG:4549") and "户数 -> households" in res.stdout
 
 
 def test_fusion_with_another_departments_amap_grids(run, data, tmp_path):

@@ -30,7 +30,7 @@ def write_dataset(folder: Path, households: list[object]) -> Path:
 def test_check_clean_dataset_exits_zero(tmp_path, capsys):
     assert main(["check", "--data", str(write_dataset(tmp_path, [300, 200]))]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("OK: layers loaded into EPSG:32651")
+    assert out.startswith("OK: layers loaded into EPSG:4549")
     assert "户数 -> households" in out
 
 
@@ -64,7 +64,7 @@ def test_console_script_on_broken_file(tmp_path):
 def test_check_on_the_bundled_demo(capsys):
     assert main(["check", "--data", str(DEMO)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("OK: layers loaded into EPSG:32651 (WGS 84 / UTM zone 51N); 0 warning(s).")
+    assert out.startswith("OK: layers loaded into EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E); 0 warning(s).")
     assert "[communities] 38 feature(s)" in out
 
 

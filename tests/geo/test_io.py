@@ -61,7 +61,7 @@ def test_geojson_folder_loads_into_one_metric_crs(tmp_path):
     layers = load_layers(write(tmp_path, communities=communities(), estates=estates(),
                                facilities=facilities()))
     assert isinstance(layers, Layers)
-    assert layers.crs.to_epsg() == 32651  # UTM 51N around Wuxi
+    assert layers.crs.to_epsg() == 4549  # CGCS2000 Gauss-Kruger CM 120E around Wuxi
     for gdf in (layers.communities, layers.estates, layers.facilities):
         assert gdf.crs == layers.crs
     assert list(layers.estates["community_id"]) == ["c1", "c2", "c1"]
@@ -102,7 +102,7 @@ def test_network_path_found_beside_layers(tmp_path):
 def test_validation_report_clean(tmp_path):
     text = validation_report(load_layers(write(tmp_path, communities=communities(),
                                                estates=estates())))
-    assert text.startswith("OK: layers loaded into EPSG:32651")
+    assert text.startswith("OK: layers loaded into EPSG:4549")
     assert "[estates] 3 feature(s) (650 households, 35 party_members" in text
 
 
@@ -293,7 +293,7 @@ def test_layer_without_crs_needs_a_declared_datum(tmp_path):
     estates().to_file(tmp_path / "estates.geojson")
     with pytest.raises(ValidationError, match=r"layer `communities`: the layer has no CRS"):
         load_layers(tmp_path)
-    assert load_layers(tmp_path, datum="WGS84").crs.to_epsg() == 32651
+    assert load_layers(tmp_path, datum="WGS84").crs.to_epsg() == 4549
 
 
 def test_swapped_axes_detected(tmp_path):

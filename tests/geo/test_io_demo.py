@@ -10,11 +10,11 @@ from geo.io import load_demo, validation_report
 def test_load_demo_clean(demo_dir):
     layers = load_demo()
     assert layers.problems == ()  # no error and no warning either
-    assert layers.crs.to_epsg() == 32651
+    assert layers.crs.to_epsg() == 4549
     meta = json.loads((demo_dir / "metadata.json").read_text(encoding="utf-8"))
     for name in ("communities", "estates", "buildings", "facilities"):
         assert len(layers.layer(name)) == meta["layers"][name]
     assert layers.network_path == demo_dir / "walk.graphml"
     assert layers.estates["community_id"].isin(layers.communities["community_id"]).all()
     assert layers.estates["households"].sum() == meta["totals"]["households"]
-    assert validation_report(layers).startswith("OK: layers loaded into EPSG:32651")
+    assert validation_report(layers).startswith("OK: layers loaded into EPSG:4549")
