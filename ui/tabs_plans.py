@@ -90,9 +90,18 @@ def diff_view(ctx: Context, store: Any, name: str, versions: list[int]) -> None:
     st.dataframe(d.metrics, hide_index=True, width="stretch")
 
 
-def _open_clicked(ctx: Context, name: str, version: int) -> None:
+def journal_options(store: Any, name: str, version: int) -> dict[str, int]:
+    """``{journal: events}`` to open a version with: ``""`` (a fresh journal) first, then the
+    journals kept on it (edits made on that version in other tabs or before a save)."""
+    out = {"": 0}
+    for j in store.sessions(name, version):
+        out[j] = len(store.events(name, version, session=j))
+    return out
+
+
+def _open_clicked(ctx: Context, name: str, version: int, journal: str | None = None) -> None:
     try:
-        plans.open_version(ctx.layers, ctx.key, name, version)
+        plans.open_version(ctx.layers, ctx.key, name, version, journal=journal)
     except (GridplanError, ValueError) as exc:
         st.session_state["plan_message"] = ("error", str(exc))
         return
@@ -131,8 +140,12 @@ def render(ctx: Context) -> None:
                         index=names.index(current) if current in names else 0, key="pick_plan")
     st.dataframe(versions_table(store, name, lang), hide_index=True, width="stretch")
     versions = [int(v) for v in store.versions(name)["version"]]
-    c = st.columns([3, 2])
+    c = st.columns([2, 3, 2], vertical_alignment="bottom")
     version = c[0].selectbox(t("col_version", lang), versions, index=len(versions) - 1, key="pick_version")
-    c[1].button(t("open_version", lang), key="btn_open_version", on_click=_open_clicked,
-                args=(ctx, name, int(version)), width="stretch")
+    journals = journal_options(store, name, int(version))
+    journal = c[1].selectbox(t("pick_journal", lang), list(journals), key="pick_journal",
+                             format_func=lambda j: t("journal_new", lang) if not j else
+                             t("journal_item", lang, j=j, n=journals[j]))
+    c[2].button(t("open_version", lang), key="btn_open_version", on_click=_open_clicked,
+                args=(ctx, name, int(version), journal or None), width="stretch")
     diff_view(ctx, store, name, versions)
