@@ -16,14 +16,14 @@ from collections.abc import Sequence
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
-    "check",
-    "coverage",
     "demo",
+    "check",
+    "grid",
+    "coverage",
+    "site",
     "staff",
     "plan",
     "export",
-    "grid",
-    "site",
 )
 
 
