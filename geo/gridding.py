@@ -757,39 +757,46 @@ class _State:
         members of the two grids and the unit's neighbours are queued again, since only
         their move costs changed. At most ``MAX_LOCAL_SEARCH_PASSES x n`` visits.
         """
-        nbrs = self.data.nbrs
-        queue = deque(rng.permutation(self.data.n).tolist() if start is None else start)
+        d = self.data
+        nbrs, nbr_ids, cost = d.nbrs, d.nbr_ids, d.cost
+        size, bal, party, area, per = d.size, d.bal, d.party, d.area, d.per
+        # the state's lists are updated in place (``apply``), so local names stay valid
+        labels, members = self.labels, self.members
+        S, B, P, A, PER, f = self.S, self.B, self.P, self.A, self.PER, self.f
+        queue = deque(rng.permutation(d.n).tolist() if start is None else start)
         queued = set(queue)
-        budget = MAX_LOCAL_SEARCH_PASSES * self.data.n
+        budget = MAX_LOCAL_SEARCH_PASSES * d.n
         while queue and budget > 0:
             budget -= 1
             u = queue.popleft()
             queued.discard(u)
-            g = self.labels[u]
-            if len(self.members[g]) <= 1:
+            g = labels[u]
+            if len(members[g]) <= 1:
                 continue
-            labels = self.labels
-            if all(labels[v] == g for v in self.data.nbr_ids[u]):
+            for v in nbr_ids[u]:
+                if labels[v] != g:
+                    break
+            else:
                 continue  # interior unit: no grid to move to
-            shared = self.shared(u)
-            d = self.data
-            su, bu, pu, au, peru = d.size[u], d.bal[u], d.party[u], d.area[u], d.per[u]
-            best_fg = d.cost(self.S[g] - su, self.B[g] - bu, self.P[g] - pu, self.A[g] - au,
-                             self.PER[g] - peru + 2 * shared.get(g, 0.0))
-            base = best_fg - self.f[g]
+            shared: dict[int, float] = {}
+            for v, w in nbrs[u]:
+                h = labels[v]
+                shared[h] = shared.get(h, 0.0) + w
+            su, bu, pu, au, peru = size[u], bal[u], party[u], area[u], per[u]
+            best_fg = cost(S[g] - su, B[g] - bu, P[g] - pu, A[g] - au, PER[g] - peru + 2 * shared.get(g, 0.0))
+            base = best_fg - f[g]
             best_h, best_d, best_fh = -1, -1e-9, 0.0
             for h, lh in shared.items():
                 if h == g:
                     continue
-                fh = d.cost(self.S[h] + su, self.B[h] + bu, self.P[h] + pu, self.A[h] + au,
-                            self.PER[h] + peru - 2 * lh)
-                delta = base + fh - self.f[h]
+                fh = cost(S[h] + su, B[h] + bu, P[h] + pu, A[h] + au, PER[h] + peru - 2 * lh)
+                delta = base + fh - f[h]
                 if delta < best_d:
                     best_h, best_d, best_fh = h, delta, fh
-            if best_h < 0 or not _stays_connected(self.members[g], u, nbrs):
+            if best_h < 0 or not _stays_connected(members[g], u, nbr_ids):
                 continue
             self.apply(u, best_h, shared, best_fg, best_fh)
-            for v in (*self.members[g], *self.members[best_h], *(v for v, _ in nbrs[u])):
+            for v in (*members[g], *members[best_h], *nbr_ids[u]):
                 if v not in queued:
                     queued.add(v)
                     queue.append(v)
@@ -810,7 +817,7 @@ class _State:
                 continue
             shared = self.shared(u)
             others = sorted(h for h in shared if h != g)
-            if not others or not _stays_connected(self.members[g], u, nbrs):
+            if not others or not _stays_connected(self.members[g], u, self.data.nbr_ids):
                 continue
             h = others[int(rng.integers(len(others)))]
             _, fg, fh = self.move_cost(u, h, shared)
@@ -841,10 +848,13 @@ def _local_search(data: _SearchData, labels: list[int], k: int, rng: np.random.G
     return best.labels, best.objective
 
 
-def _stays_connected(group: set[int], removed: int, nbrs: list[list[tuple[int, float]]]) -> bool:
-    """Whether ``group`` minus ``removed`` is still connected (BFS inside the group)."""
+def _stays_connected(group: set[int], removed: int, nbr_ids: list[list[int]]) -> bool:
+    """Whether ``group`` minus ``removed`` is still connected (BFS inside the group).
+
+    ``nbr_ids[u]`` lists the neighbours of unit ``u``.
+    """
     rest = len(group) - 1
-    inside = [v for v, _ in nbrs[removed] if v in group]
+    inside = [v for v in nbr_ids[removed] if v in group]
     if not inside:
         return rest == 0
     if len(inside) == 1:
@@ -854,7 +864,7 @@ def _stays_connected(group: set[int], removed: int, nbrs: list[list[tuple[int, f
     stack = [start]
     while stack:
         x = stack.pop()
-        for y, _ in nbrs[x]:
+        for y in nbr_ids[x]:
             if y != removed and y in group and y not in seen:
                 seen.add(y)
                 stack.append(y)
@@ -993,8 +1003,26 @@ def _best(quick_task: CommunityTask, quick: CommunityOutcome, full_task: Communi
 
 
 def _piece_task(piece: Any, params: GridParams) -> CommunityTask:
-    units = piece.units.set_index(piece.units["unit_id"].to_numpy())
-    return _tasks(units, piece.edges, params, None)[0][0]
+    """The task of one community's units (no locks): the arrays of :func:`_tasks`, cut directly.
+
+    Same arrays as ``_tasks(units, edges, params, None)[0][0]`` without the pandas
+    grouping and reindexing, which cost more than the gridding of a small community.
+    """
+    units = piece.units
+    cids = units["community_id"].to_numpy()
+    if len(cids) == 0 or not (cids == cids[0]).all():
+        return _tasks(units.set_index(units["unit_id"].to_numpy()), piece.edges, params, None)[0][0]
+    pos = {u: i for i, u in enumerate(units["unit_id"].tolist())}
+    edges = piece.edges
+    ea = np.array([pos[u] for u in edges["unit_a"].tolist()], dtype=np.intp)
+    eb = np.array([pos[u] for u in edges["unit_b"].tolist()], dtype=np.intp)
+    return CommunityTask(
+        community_id=str(cids[0]), size=units[params.size_by].to_numpy(float),
+        balance=params.balance_values(units), party=units["party_members"].to_numpy(float),
+        area=units["area_m2"].to_numpy(float), perimeter=units["perimeter_m"].to_numpy(float),
+        x=units["x"].to_numpy(float), y=units["y"].to_numpy(float), edge_a=ea, edge_b=eb,
+        edge_len=edges["length_m"].to_numpy(float), fixed=np.full(len(units), -1, dtype=int), n_locked=0,
+        params=params)
 
 
 def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
