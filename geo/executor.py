@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
 from geo.errors import Problem, ValidationError
+from geo.settings import EXECUTOR_MAX_CHUNK
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -68,7 +69,10 @@ def map_communities(fn: Callable[[T], R], payloads: Sequence[T], *, workers: int
 def _map_processes(fn: Callable[[T], R], payloads: Sequence[T], n_workers: int,
                    progress: Progress | None) -> list[R]:
     total = len(payloads)
-    size = max(1, total // (n_workers * 16))  # small chunks: no worker idles at the end
+    # small chunks, so no worker idles at the end behind a long chunk (a few slow communities
+    # in one chunk of ~120 left one core busy for seconds at scale 100); a few payloads per
+    # chunk still save most of the round trips
+    size = max(1, min(EXECUTOR_MAX_CHUNK, total // (n_workers * 16)))
     chunks = [(i, payloads[i:i + size]) for i in range(0, total, size)]
     results: list[Any] = [None] * total
     done = 0

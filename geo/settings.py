@@ -122,3 +122,7 @@ DIFF_SHAPE_TOLERANCE_M = 0.01
 #: A building lying farther than this (metres) outside the estate it names is an error
 #: (usually a layer in another datum).
 BUILDING_OFF_ESTATE_M = 30.0
+
+#: Most payloads (communities) per task sent to a local worker process: small chunks keep
+#: both cores busy to the end of a large run.
+EXECUTOR_MAX_CHUNK = 4

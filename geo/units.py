@@ -551,8 +551,14 @@ def _buildings_by_estate(bld: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
         values = pd.to_numeric(bld["party_members"], errors="coerce").to_numpy(dtype=float)
         party = values
     geoms = bld.geometry.to_numpy()
+    groups: dict[Any, list[int]] = {}
+    for i, eid in enumerate(bld["estate_id"].tolist()):  # a plain loop: groupby costs more per community
+        if eid is None or eid != eid:
+            continue  # no estate (None/NaN): dropped, as groupby does
+        groups.setdefault(eid, []).append(i)
     out = {}
-    for eid, idx in bld.groupby("estate_id", sort=False).indices.items():
+    for eid, rows in groups.items():
+        idx = np.asarray(rows, dtype=np.intp)
         p = party[idx] if party is not None and not np.isnan(party[idx]).any() else None
         out[str(eid)] = {"ids": ids[idx], "households": hh[idx], "party": p, "geometry": geoms[idx]}
     return out
@@ -645,8 +651,12 @@ def tessellate(community: BaseGeometry, footprints: list[BaseGeometry]) -> list[
     list of Polygon/MultiPolygon, one cell per footprint (in order).
     """
     n = len(footprints)
-    fps = [shapely.intersection(fp, community) if fp.geom_type in ("Polygon", "MultiPolygon") else fp
-           for fp in footprints]
+    fps = list(footprints)
+    poly = [i for i, fp in enumerate(fps) if fp.geom_type in ("Polygon", "MultiPolygon")]
+    if poly:  # one vectorised call: the same clip per footprint, without a call each
+        clipped = shapely.intersection(np.array([fps[i] for i in poly], dtype=object), community)
+        for i, c in zip(poly, clipped, strict=True):
+            fps[i] = c
     fps = _disjoint(fps)
     if n == 1:
         return [community]
