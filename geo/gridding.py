@@ -581,25 +581,38 @@ class _SearchData:
         self.cw4pi = p.compactness_weight / (4 * math.pi)
         self.w_size = _W_SIZE
         self.min_party = float(p.min_party_per_grid)
+        self.cost = _grid_cost(self.lo, self.hi, self.mean_s, self.mean_b, self.w_size, self.w_balance,
+                               self.min_party, self.cw4pi)
 
-    def cost(self, s: float, b: float, party: float, a: float, per: float) -> float:
-        """Objective of one grid (hot loop: plain arithmetic, no calls)."""
+
+def _grid_cost(lo: float, hi: float, mean_s: float, mean_b: float, w_size: float, w_balance: float,
+               min_party: float, cw4pi: float) -> Callable[[float, float, float, float, float], float]:
+    """``cost(size, balance, party, area_m2, perimeter_m)``: the objective of one grid.
+
+    A closure over the piece's constants (hot loop: local names and plain arithmetic, no
+    attribute look-ups or calls).
+    """
+    w_band, dev_lin, w_party = _W_BAND, _DEV_LIN, _W_PARTY
+
+    def cost(s: float, b: float, party: float, a: float, per: float) -> float:
         c = 0.0
-        if s > self.hi:
-            band = (s - self.hi) / self.hi
-            c += _W_BAND * band * band
-        elif s < self.lo:
-            band = (self.lo - s) / self.lo
-            c += _W_BAND * band * band
-        ds = (s - self.mean_s) / self.mean_s
-        c += self.w_size * ((ds if ds > 0 else -ds) * _DEV_LIN + ds * ds)
-        if self.w_balance:
-            db = (b - self.mean_b) / self.mean_b
-            c += self.w_balance * ((db if db > 0 else -db) * _DEV_LIN + db * db)
-        if party < self.min_party:
-            short = (self.min_party - party) / self.min_party
-            c += _W_PARTY * short * short
-        return c + self.cw4pi * per * per / a
+        if s > hi:
+            band = (s - hi) / hi
+            c += w_band * band * band
+        elif s < lo:
+            band = (lo - s) / lo
+            c += w_band * band * band
+        ds = (s - mean_s) / mean_s
+        c += w_size * ((ds if ds > 0 else -ds) * dev_lin + ds * ds)
+        if w_balance:
+            db = (b - mean_b) / mean_b
+            c += w_balance * ((db if db > 0 else -db) * dev_lin + db * db)
+        if party < min_party:
+            short = (min_party - party) / min_party
+            c += w_party * short * short
+        return c + cw4pi * per * per / a
+
+    return cost
 
 
 def _kmeans_seeds(data: _SearchData, k: int, rng: np.random.Generator) -> list[int]:
