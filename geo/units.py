@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -290,9 +291,11 @@ def community_units(job: CommunityFrames, *, max_households: int = DEFAULT_MAX_H
     raw, problems = _make_units(job.estates, job.buildings, max_households, above)
     cells = tessellate(job.geometry, list(raw["footprint"]))
     arr = np.asarray(cells, dtype=object)
-    sub = raw.assign(geometry=arr, area_m2=shapely.area(arr), perimeter_m=shapely.length(arr))
     cen = shapely.centroid(arr)
-    sub["x"], sub["y"] = shapely.get_x(cen), shapely.get_y(cen)
+    # one frame built at once (assign + two column inserts cost more than the cells of a small community)
+    sub = pd.DataFrame({**{c: raw[c] for c in raw.columns}, "geometry": arr, "area_m2": shapely.area(arr),
+                        "perimeter_m": shapely.length(arr), "x": shapely.get_x(cen),
+                        "y": shapely.get_y(cen)}, index=raw.index)
     edges = adjacency(sub["unit_id"].to_numpy(), arr)
     edges, more, fatal = _apply_barriers_and_islands(cid, sub, edges, job.barrier)
     return CommunityUnits(cid, sub, edges, tuple(problems + more), tuple(fatal))
@@ -508,13 +511,18 @@ def split_polygon(polygon: BaseGeometry, n_parts: int) -> list[BaseGeometry]:
     return split_polygon(left, n_left) + split_polygon(right, n_parts - n_left)
 
 
+_EstateRow = namedtuple("_EstateRow", ["estate_id", "community_id", *_COUNTS, "geometry"])
+
+
 def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_households: int,
                 split_by_buildings_above: int) -> tuple[pd.DataFrame, list[Problem]]:
     """Units before tessellation: one row per unit with its footprint and counts."""
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
     by_estate = _buildings_by_estate(bld) if bld is not None else {}
-    for rec in est.itertuples(index=False):
+    fields = ["estate_id", "community_id", *_COUNTS, "geometry"]
+    # plain column lists: itertuples costs more than the loop on a community's few estates
+    for rec in map(_EstateRow._make, zip(*(est[c].tolist() for c in fields), strict=True)):
         base = {"estate_id": rec.estate_id, "community_id": rec.community_id}
         counts = {c: float(getattr(rec, c)) for c in _COUNTS}
         blds = by_estate.get(rec.estate_id)
