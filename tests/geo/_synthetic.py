@@ -58,3 +58,25 @@ def make_frames(seed: int = 0, *, n_communities: int = 1, nx: int = 6, ny: int =
     estates = gpd.GeoDataFrame(ests, crs=CRS)
     buildings_gdf = gpd.GeoDataFrame(blds, crs=CRS) if blds else None
     return communities, estates, buildings_gdf
+
+
+def block_units(nx: int = 4, ny: int = 3, hh: float = 100, n_comm: int = 1):
+    """A UnitGraph of ``n_comm`` communities of nx x ny estates (100 m blocks, 20 m streets).
+
+    Estate ``C1-x-y``: community 1, column x (west to east), row y (south to north), ``hh``
+    households and 10 party members each.
+    """
+    from geo.units import build_units_from_frames
+
+    comms, ests = [], []
+    for c in range(n_comm):
+        ox = c * nx * 120.0
+        comms.append({"community_id": f"C{c + 1}", "name": f"Community {c + 1}",
+                      "geometry": shapely.box(ox, 0, ox + nx * 120.0, ny * 120.0)})
+        for x in range(nx):
+            for y in range(ny):
+                ests.append({"estate_id": f"C{c + 1}-{x}-{y}", "community_id": f"C{c + 1}",
+                             "households": hh, "party_members": 10,
+                             "geometry": shapely.box(ox + x * 120 + 10, y * 120 + 10,
+                                                     ox + x * 120 + 110, y * 120 + 110)})
+    return build_units_from_frames(gpd.GeoDataFrame(comms, crs=CRS), gpd.GeoDataFrame(ests, crs=CRS))

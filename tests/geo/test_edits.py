@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
 import pytest
-import shapely
 
 from geo.edits import PlanEditor, new_grid_ids, tree_partition
 from geo.errors import EditError
 from geo.gridding import GridParams, Plan
-from geo.units import build_units_from_frames
+from tests.geo._synthetic import block_units
 
 CRS = "EPSG:32651"
 PREFIX = "320211001001"
 
 
-def _graph(nx: int = 4, ny: int = 3, hh: int = 100, n_comm: int = 1):
-    """Communities of nx x ny estates (100 m blocks, 20 m streets), ``hh`` households each.
-
-    Estate ``C1-x-y``: column x (west to east), row y (south to north).
-    """
-    comms, ests = [], []
-    for c in range(n_comm):
-        ox = c * nx * 120.0
-        comms.append({"community_id": f"C{c + 1}", "name": f"Community {c + 1}",
-                      "geometry": shapely.box(ox, 0, ox + nx * 120.0, ny * 120.0)})
-        for x in range(nx):
-            for y in range(ny):
-                ests.append({"estate_id": f"C{c + 1}-{x}-{y}", "community_id": f"C{c + 1}",
-                             "households": hh, "party_members": 10,
-                             "geometry": shapely.box(ox + x * 120 + 10, y * 120 + 10,
-                                                     ox + x * 120 + 110, y * 120 + 110)})
-    return build_units_from_frames(gpd.GeoDataFrame(comms, crs=CRS), gpd.GeoDataFrame(ests, crs=CRS))
+_graph = block_units  # communities of nx x ny estates, estate ``C1-x-y``
 
 
 def _column_plan(graph=None, nx: int = 4, ny: int = 3, n_comm: int = 1) -> Plan:

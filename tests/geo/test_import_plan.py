@@ -16,24 +16,12 @@ from geo.errors import CRSError, EditError, ValidationError
 from geo.gridding import GridParams, Plan, grid_communities
 from geo.import_plan import households_moved, import_plan, repair_plan
 from geo.units import build_units, build_units_from_frames
+from tests.geo._synthetic import block_units
 
 CRS = "EPSG:32651"
 
 
-def _graph(nx: int = 4, ny: int = 3, hh: float = 100, n_comm: int = 1):
-    """nx x ny estates per community (100 m blocks, 20 m streets); estate ``C1-x-y``."""
-    comms, ests = [], []
-    for c in range(n_comm):
-        ox = c * nx * 120.0
-        comms.append({"community_id": f"C{c + 1}", "name": f"Community {c + 1}",
-                      "geometry": shapely.box(ox, 0, ox + nx * 120.0, ny * 120.0)})
-        for x in range(nx):
-            for y in range(ny):
-                ests.append({"estate_id": f"C{c + 1}-{x}-{y}", "community_id": f"C{c + 1}",
-                             "households": hh, "party_members": 10,
-                             "geometry": shapely.box(ox + x * 120 + 10, y * 120 + 10,
-                                                     ox + x * 120 + 110, y * 120 + 110)})
-    return build_units_from_frames(gpd.GeoDataFrame(comms, crs=CRS), gpd.GeoDataFrame(ests, crs=CRS))
+_graph = block_units  # communities of nx x ny estates, estate ``C1-x-y``
 
 
 def _layer(boxes: dict[str, tuple[float, float, float, float]], crs: str = CRS) -> gpd.GeoDataFrame:
