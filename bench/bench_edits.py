@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.geo._synthetic import break_plan  # noqa: E402  (the repair test breaks plans alike)
+
 
 def _timed(fn):
     t = time.perf_counter()
@@ -59,7 +61,7 @@ def run(data: Path, n_moves: int, runs: int, *, pairs: int = 5, repair_only: boo
     for _ in range(runs):
         if not repair_only:
             _edit_block(plan, graph, n_moves, res)
-        broken = _break(plan, n_pairs=pairs)
+        broken = break_plan(plan, n_pairs=pairs)[0]
         polygons = broken.grids().reset_index(drop=True)[["grid_id", "name", "geometry"]]
         dt, imported = _timed(lambda polygons=polygons: import_plan(graph, polygons))
         res["import_s"].append(dt)
@@ -188,50 +190,6 @@ def _roundtrip_block(layers) -> dict:
                      "uncovered_m2": round(float(res.uncovered["area_m2"].sum()), 1),
                      "overlap_m2": round(float(res.overlaps["area_m2"].sum()), 1)}
     return out
-
-
-def _break(plan, n_pairs: int = 5):
-    """Move units between pairs of compliant neighbours until both leave the band."""
-    from geo.edits import PlanEditor
-    from geo.errors import EditError
-
-    ed = PlanEditor(plan)
-    grids = plan.grids()
-    ok = set(grids.index[grids["issue"] == ""])
-    nbrs, comm = plan.units.neighbors, plan.units.community_of
-    used: set[str] = set()
-    pairs = 0
-    for a in sorted(ok):
-        if pairs >= n_pairs:
-            break
-        if a in used:
-            continue
-        partners = sorted({ed.plan.assignment[v] for u in ed.plan.members[a] for v in nbrs[u]
-                           if comm[v] == comm[u]} & (ok - used - {a}))
-        if not partners:
-            continue
-        b = partners[0]
-        used |= {a, b}
-        n = 0
-        for _ in range(15):
-            movable = [u for u in ed.plan.members[a] if any(ed.plan.assignment[v] == b for v in nbrs[u])]
-            for u in movable:
-                try:
-                    ed.move(u, b)
-                except EditError:
-                    continue
-                n += 1
-                break
-            else:
-                break
-            t = ed.plan.grids()
-            if not t.loc[a, "in_band"] and not t.loc[b, "in_band"]:
-                pairs += 1
-                n = 0
-                break
-        for _ in range(n):
-            ed.undo()
-    return ed.plan
 
 
 def main() -> None:

@@ -80,3 +80,52 @@ def block_units(nx: int = 4, ny: int = 3, hh: float = 100, n_comm: int = 1):
                              "geometry": shapely.box(ox + x * 120 + 10, y * 120 + 10,
                                                      ox + x * 120 + 110, y * 120 + 110)})
     return build_units_from_frames(gpd.GeoDataFrame(comms, crs=CRS), gpd.GeoDataFrame(ests, crs=CRS))
+
+
+def break_plan(plan, n_pairs: int = 4):
+    """Push units of compliant grids into a compliant neighbour until both leave the band.
+
+    Pairs that cannot both leave the band are undone, so every broken grid is repairable
+    under the default rule (its partner is out of rule too). Returns the broken plan and the
+    ids of the grids pushed out of the band. Used by the repair test and bench/bench_edits.py.
+    """
+    from geo.edits import PlanEditor
+    from geo.errors import EditError
+
+    ed = PlanEditor(plan)
+    grids = plan.grids()
+    ok = set(grids.index[grids["issue"] == ""])
+    nbrs, comm = plan.units.neighbors, plan.units.community_of
+    broken: set[str] = set()
+    used: set[str] = set()
+    for a in sorted(ok):
+        if len(broken) >= 2 * n_pairs:
+            break
+        if a in used:
+            continue
+        partners = sorted({ed.plan.assignment[v] for u in ed.plan.members[a] for v in nbrs[u]
+                           if comm[v] == comm[u]} & (ok - used - {a}))
+        if not partners:
+            continue
+        b = partners[0]
+        used |= {a, b}
+        n = 0
+        for _ in range(15):
+            movable = [u for u in ed.plan.members[a] if any(ed.plan.assignment[v] == b for v in nbrs[u])]
+            for u in movable:
+                try:
+                    ed.move(u, b)
+                except EditError:
+                    continue
+                n += 1
+                break
+            else:
+                break
+            t = ed.plan.grids()
+            if not t.loc[a, "in_band"] and not t.loc[b, "in_band"]:
+                broken |= {a, b}
+                break
+        if {a, b} - broken:
+            for _ in range(n):
+                ed.undo()
+    return ed.plan, broken

@@ -16,7 +16,7 @@ from geo.errors import CRSError, EditError, ValidationError
 from geo.gridding import GridParams, Plan, grid_communities
 from geo.import_plan import households_moved, import_plan, repair_plan
 from geo.units import build_units, build_units_from_frames
-from tests.geo._synthetic import block_units
+from tests.geo._synthetic import block_units, break_plan
 
 CRS = "EPSG:32651"
 
@@ -212,53 +212,8 @@ def demo_plan(demo_layers) -> Plan:
     return grid_communities(graph, GridParams(seed=7)).plan
 
 
-def _break(plan: Plan, n_pairs: int = 4) -> tuple[Plan, set[str]]:
-    """Push units of compliant grids into a compliant neighbour until both leave the band.
-
-    Pairs that cannot both leave the band are undone, so every broken grid is repairable
-    under the default rule (its partner is out of rule too).
-    """
-    ed = PlanEditor(plan)
-    grids = plan.grids()
-    ok = set(grids.index[grids["issue"] == ""])
-    nbrs, comm = plan.units.neighbors, plan.units.community_of
-    broken: set[str] = set()
-    used: set[str] = set()
-    for a in sorted(ok):
-        if len(broken) >= 2 * n_pairs:
-            break
-        if a in used:
-            continue
-        partners = sorted({ed.plan.assignment[v] for u in ed.plan.members[a] for v in nbrs[u]
-                           if comm[v] == comm[u]} & (ok - used - {a}))
-        if not partners:
-            continue
-        b = partners[0]
-        used |= {a, b}
-        n = 0
-        for _ in range(15):
-            movable = [u for u in ed.plan.members[a] if any(ed.plan.assignment[v] == b for v in nbrs[u])]
-            for u in movable:
-                try:
-                    ed.move(u, b)
-                except EditError:
-                    continue
-                n += 1
-                break
-            else:
-                break
-            t = ed.plan.grids()
-            if not t.loc[a, "in_band"] and not t.loc[b, "in_band"]:
-                broken |= {a, b}
-                break
-        if {a, b} - broken:
-            for _ in range(n):
-                ed.undo()
-    return ed.plan, broken
-
-
 def test_demo_break_import_repair(demo_plan: Plan) -> None:
-    broken_plan, broken = _break(demo_plan)
+    broken_plan, broken = break_plan(demo_plan, n_pairs=4)
     out_before = set(broken_plan.grids().query("issue != ''").index)
     assert len(broken) >= 4 and broken <= out_before
     polygons = broken_plan.grids().reset_index(drop=True)[["grid_id", "name", "geometry"]]
