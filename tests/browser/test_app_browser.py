@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,25 +56,23 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> No
     raise TimeoutError(f"streamlit did not answer at {url} within {timeout_s} s")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    if not CHROMIUM.exists():
-        _unavailable(f"Debian chromium not found at {CHROMIUM}: run `make browser` as root "
-                     "(apt-get install chromium fonts-noto-cjk)")
-    from ui.assets import missing_files
+@contextmanager
+def serve_app(log_path: Path, **env: str) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free loopback port; yield its URL, stop it after.
 
-    missing = missing_files()
-    if missing:
-        _unavailable(f"offline map assets missing ({missing[:3]} ...): run `make assets`")
+    ``env`` adds environment variables (e.g. ``GRIDPLAN_STORE``); the server's output goes to
+    ``log_path``.
+    """
     port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "w")  # noqa: SIM115 (closed after the server stops)
+    log_path.parent.mkdir(exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115 (closed after the server stops)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
          "--server.runOnSave", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env})
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
@@ -85,6 +84,20 @@ def server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    if not CHROMIUM.exists():
+        _unavailable(f"Debian chromium not found at {CHROMIUM}: run `make browser` as root "
+                     "(apt-get install chromium fonts-noto-cjk)")
+    from ui.assets import missing_files
+
+    missing = missing_files()
+    if missing:
+        _unavailable(f"offline map assets missing ({missing[:3]} ...): run `make assets`")
+    with serve_app(ARTIFACTS / "streamlit.log") as url:
+        yield url
 
 
 def map_frame(page, *, min_paths: int = 1, timeout_s: float = 90, selector: str = ".leaflet-overlay-pane path"):

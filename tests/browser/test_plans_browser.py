@@ -9,12 +9,7 @@ Skipped like the main browser test when chromium or the offline assets are missi
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,39 +18,17 @@ from tests.browser.test_app_browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
-    _free_port,
     _unavailable,
-    _wait_healthy,
     map_frame,
+    serve_app,
 )
 
 pytestmark = pytest.mark.browser
 
 
-@contextmanager
-def _server(store: Path) -> Iterator[str]:
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / f"streamlit_plans_{port}.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-         "--server.runOnSave", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "GRIDPLAN_STORE": str(store)})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+def _server(store: Path, label: str):
+    """The app on a free port, saving plans into ``store``; its log is named by ``label``."""
+    return serve_app(ARTIFACTS / f"streamlit_plans_{label}.log", GRIDPLAN_STORE=str(store))
 
 
 def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
@@ -76,7 +49,7 @@ def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
         page = browser.new_page(viewport={"width": 1500, "height": 1150})
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
             ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else r.abort())
-        with _server(store) as url:
+        with _server(store, "first") as url:
             page.goto(url)
             assert map_frame(page) is not None
             page.get_by_role("tab", name="党建网格").click()
@@ -106,7 +79,7 @@ def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
             expect(page.get_by_role("button", name="撤销")).to_be_enabled(timeout=10_000)
             page.screenshot(path=str(ARTIFACTS / "plans_resumed_after_refresh.png"))
 
-        with _server(store) as url2:                             # a server restart
+        with _server(store, "restart") as url2:                             # a server restart
             page.goto(f"{url2}/?{query}")
             assert map_frame(page) is not None
             page.get_by_role("tab", name="党建网格").click()
