@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import secrets
 import tempfile
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -293,23 +294,18 @@ def to_geojson(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION
     return json.dumps(fc, ensure_ascii=False, allow_nan=False, indent=indent)
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # Not mkstemp: its files are 0600, and exports are for other systems to read. An exclusive
+    # open of a random name gets the mode any new file gets (umask), without touching the
+    # process-wide umask (the app writes from several threads).
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with open(tmp, "xb") as fh:
             fh.write(data)
-        # mkstemp creates the file 0600; give exports the mode any new file would get.
-        os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
