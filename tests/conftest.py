@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,16 @@ def orlib_dir() -> Path:
     if not path.is_dir():
         pytest.fail(f"reference data missing: {path} (shared/ must sit beside the checkout)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_plan_store(tmp_path_factory: pytest.TempPathFactory):
+    """Whatever saves plans in a test (the app, the notebook, a CLI call without ``--store``)
+    saves into a scratch store, never the user's own (``GRIDPLAN_STORE``)."""
+    old = os.environ.get("GRIDPLAN_STORE")
+    os.environ["GRIDPLAN_STORE"] = str(tmp_path_factory.mktemp("store") / "plans.gpkg")
+    yield
+    if old is None:
+        os.environ.pop("GRIDPLAN_STORE", None)
+    else:
+        os.environ["GRIDPLAN_STORE"] = old

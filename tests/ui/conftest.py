@@ -51,17 +51,3 @@ def tiny_layers(tiny_dir: Path):
     from geo.io import load_layers
 
     return load_layers(tiny_dir)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _scratch_plan_store(tmp_path_factory: pytest.TempPathFactory):
-    """App tests save plans: into a scratch store, never the user's own (``GRIDPLAN_STORE``)."""
-    import os
-
-    old = os.environ.get("GRIDPLAN_STORE")
-    os.environ["GRIDPLAN_STORE"] = str(tmp_path_factory.mktemp("store") / "plans.gpkg")
-    yield
-    if old is None:
-        os.environ.pop("GRIDPLAN_STORE", None)
-    else:
-        os.environ["GRIDPLAN_STORE"] = old
