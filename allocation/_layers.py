@@ -1,9 +1,9 @@
-"""From a :class:`~geo.schema.Layers` bundle to the siting arrays (demand, candidates, distances).
+"""From a :class:`~geo.data.schema.Layers` bundle to the siting arrays (demand, candidates, distances).
 
 Demand = estates (representative points); existing facilities are appended as FIXED
 candidates; new candidates are the user's points, else the ``candidates`` layer, else the
 representative points of estates not already within the radius of a facility, else a grid
-of walkable network nodes. Distances: :func:`geo.network.distance_matrix` (walking, or the
+of walkable network nodes. Distances: :func:`geo.network.walk.distance_matrix` (walking, or the
 stated straight-line fallback).
 """
 
@@ -19,7 +19,7 @@ from geo.errors import Problem, ValidationError
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geo.schema import Layers
+    from geo.data.schema import Layers
 
 #: Spacing of the fallback grid of candidate network nodes, metres.
 CANDIDATE_GRID_M = 200.0
@@ -106,7 +106,7 @@ def siting_arrays(layers: Layers, *, network: Any = None, weight: str = "househo
     import geopandas as gpd
     import pandas as pd
 
-    from geo.network import as_walk_network, distance_matrix, layers_network
+    from geo.network.walk import as_walk_network, distance_matrix, layers_network
 
     estates = layers.estates
     if weight not in estates.columns:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from geo.schema import Layers
+    from geo.data.schema import Layers
 
 #: Class of estates beyond the last threshold, and of estates with no path to any facility.
 BEYOND = "beyond"
@@ -160,7 +160,7 @@ def coverage_review(
         Estates and facilities in the dataset's metric CRS.
     network : WalkNetwork, networkx graph, path or None
         Walk network; ``None`` uses the straight-line fallback (labelled in ``method``).
-        :func:`geo.network.layers_network` loads ``layers.network_path``.
+        :func:`geo.network.walk.layers_network` loads ``layers.network_path``.
     levels : sequence of str, optional
         Facility levels to count (default: all).
     thresholds_m : sequence of float
@@ -183,8 +183,8 @@ def coverage_review(
     ValueError
         On bad thresholds, weight or levels.
     """
-    from geo.crs import require_metric
-    from geo.network import nearest
+    from geo.data.crs import require_metric
+    from geo.network.walk import nearest
 
     t = check_thresholds(thresholds_m)
     if weight not in WEIGHTS:

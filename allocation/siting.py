@@ -1,8 +1,8 @@
 """Facility siting: where the next estate service posts should go.
 
 Four models, each a class with ``from_cost_matrix`` (arrays) and ``from_layers`` (estates,
-facilities and candidates of a :class:`geo.schema.Layers`, distances from
-:func:`geo.network.distance_matrix`), and ``solve()`` returning a :class:`SitingResult`:
+facilities and candidates of a :class:`geo.data.schema.Layers`, distances from
+:func:`geo.network.walk.distance_matrix`), and ``solve()`` returning a :class:`SitingResult`:
 
 * :class:`LSCP` -- fewest new posts so that every demand point is within ``radius``;
 * :class:`MCLP` -- most weight within ``radius`` with ``p`` new posts;
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from geo.schema import Layers
+    from geo.data.schema import Layers
 
 log = logging.getLogger(__name__)
 
@@ -347,13 +347,13 @@ class _Model:
     def from_layers(cls, layers: Layers, *, network: object = None, weight: str = "households",
                     candidates: Any = None, p: int | None = None, radius: float | None = None,
                     capacities: Any = None) -> Any:
-        """Build the model from a :class:`~geo.schema.Layers` bundle (metric CRS).
+        """Build the model from a :class:`~geo.data.schema.Layers` bundle (metric CRS).
 
         Demand = estates (representative points, weighted by ``weight``); existing
         facilities are appended as fixed candidates; new candidates are ``candidates``
         (points), else ``layers.candidates``, else the representative points of estates not
         already within ``radius`` (or all estates), else a grid of walkable network nodes.
-        Distances come from :func:`geo.network.distance_matrix` (walking, or straight line
+        Distances come from :func:`geo.network.walk.distance_matrix` (walking, or straight line
         x detour factor when no network is available; the method used is in ``.meta``).
         ``capacities`` (p-median only): one per site, new candidates first, existing last.
         LSCP and MCLP cut the distance search at ``radius``.

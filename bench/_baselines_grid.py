@@ -1,7 +1,7 @@
 """Reference regionalisation methods run on gridplan's planning units, one community at a time.
 
 Each runner takes the units of one community (a GeoDataFrame with ``households``, cell
-geometry, index = unit id), its adjacency (``edges`` of :class:`geo.units.UnitGraph`), the
+geometry, index = unit id), its adjacency (``edges`` of :class:`geo.grids.units.UnitGraph`), the
 number of grids ``k`` and a seed, and returns ``{unit_id: label}``. Slow methods are bounded
 (attempt caps, widening epsilon, size limits) so that the benchmark always finishes.
 """

@@ -3,7 +3,7 @@
 Generates the demo plan, saves it in a scratch GeoPackage store, makes 20 moves and an undo
 (each appended with ``Store.append_event``, timed), then times what a new session does to
 resume: load the version and rebuild its units (``ui.plans.build_record_units``), and
-``geo.store.resume_editor`` (load + replay the journal). Prints one JSON line.
+``geo.output.store.resume_editor`` (load + replay the journal). Prints one JSON line.
 
 Run: ``.venv/bin/python bench/bench_app_plans.py [--repeats 3]``
 """
@@ -24,11 +24,11 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="resume runs (median reported)")
     args = ap.parse_args()
 
-    from geo.edits import PlanEditor
+    from geo.data.io import load_demo
     from geo.errors import EditError
-    from geo.gridding import GridParams, grid_communities
-    from geo.io import load_demo
-    from geo.store import open_store, record_from_plan, resume_editor
+    from geo.grids.edits import PlanEditor
+    from geo.grids.gridding import GridParams, grid_communities
+    from geo.output.store import open_store, record_from_plan, resume_editor
     from ui.plans import build_record_units, split_estates
 
     layers = load_demo()

@@ -3,8 +3,8 @@
 Default instance (issue 4): 5,000 origins x 2,000 targets, 1,000 m cut-off, on a ~50,000-node
 irregular street grid (jittered nodes, 15% of streets removed, lengths = segment length in
 metres), or on any GraphML given with ``--graphml`` (e.g. a ``python -m geo.demo --scale N``
-network). gridplan: :func:`geo.network.distance_matrix` (scipy csgraph Dijkstra with ``limit``,
-from the smaller side) and :func:`geo.network.nearest` (one multi-source run). Reference:
+network). gridplan: :func:`geo.network.walk.distance_matrix` (scipy csgraph Dijkstra with ``limit``,
+from the smaller side) and :func:`geo.network.walk.nearest` (one multi-source run). Reference:
 networkx ``single_source_dijkstra_path_length(cutoff=...)`` per origin, as osmnx users do, on a
 subsample of origins, extrapolated linearly to all origins (stated in the output); its answers
 are compared with gridplan's on the subsample.
@@ -26,7 +26,7 @@ import time
 import networkx as nx
 import numpy as np
 
-from geo.network import WalkNetwork, distance_matrix, load_network, nearest
+from geo.network.walk import WalkNetwork, distance_matrix, load_network, nearest
 
 
 def street_grid(n_nodes: int, *, spacing_m: float = 60.0, drop: float = 0.15, seed: int = 0,

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _write(tmp: Path, scale: int) -> dict[str, Path]:
-    from geo.demo import build_demo
+    from geo.demo.generate import build_demo
     from tests import _userdata as ud
 
     demo = build_demo(scale=scale)

@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._baselines_grid import METHODS  # noqa: E402
-from geo.gridding import GridParams, Plan, grid_communities  # noqa: E402
-from geo.io import load_layers  # noqa: E402
-from geo.units import UnitGraph  # noqa: E402
+from geo.data.io import load_layers  # noqa: E402
+from geo.grids.gridding import GridParams, Plan, grid_communities  # noqa: E402
+from geo.grids.units import UnitGraph  # noqa: E402
 
 
 def _timed(fn: Any) -> tuple[Any, float, float]:

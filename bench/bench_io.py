@@ -1,6 +1,6 @@
 """Benchmark: loading and validating a dataset, and the GCJ-02 inverse (iterated vs one step).
 
-- ``load``: :func:`geo.io.load_layers` on a dataset folder (default the bundled demo,
+- ``load``: :func:`geo.data.io.load_layers` on a dataset folder (default the bundled demo,
   ``data/boundaries``; a bigger one with ``python -m geo.demo --out DIR --scale N``), median of
   ``--repeat`` runs, with the feature counts; reference: the bare ``geopandas.read_file`` of
   the same files plus ``to_crs`` to the same metric CRS, so the ratio is the cost of the
@@ -25,8 +25,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from geo.crs import gcj02_to_wgs84, metric_crs_for, wgs84_to_gcj02
-from geo.io import DEMO_DIR, load_layers
+from geo.data.crs import gcj02_to_wgs84, metric_crs_for, wgs84_to_gcj02
+from geo.data.io import DEMO_DIR, load_layers
 
 M_PER_DEG = 111_320.0
 

@@ -1,12 +1,12 @@
 """Benchmark: plan store saves/loads and RFC 7946 GeoJSON export, against plain GDAL writes.
 
-- ``store``: :meth:`geo.store.Store.save` (one transaction: version row, assignment, grid
+- ``store``: :meth:`geo.output.store.Store.save` (one transaction: version row, assignment, grid
   polygons with exact WKB and a WGS84 display geometry, posts, staffing) and
   :meth:`Store.load`, on a GeoPackage file and, with PostgreSQL + PostGIS installed, on a
   throwaway local cluster. Reference: what a store without versions would do, the bare
   ``GeoDataFrame.to_file`` of the grids to a GeoPackage layer plus the assignment as CSV, and
   reading them back.
-- ``geojson``: :func:`geo.export.to_geojson` (personal-field check, reprojection, 7-decimal
+- ``geojson``: :func:`geo.output.export.to_geojson` (personal-field check, reprojection, 7-decimal
   rounding, orientation, JSON-safe properties) against GDAL's own RFC 7946 writer
   (``to_file(driver="GeoJSON", RFC7946="YES", COORDINATE_PRECISION=7)``), with the largest
   coordinate difference between the two outputs.
@@ -38,8 +38,8 @@ from shapely.geometry import box
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geo.export import to_geojson  # noqa: E402
-from geo.store import PlanRecord, open_store, record_from_plan  # noqa: E402
+from geo.output.export import to_geojson  # noqa: E402
+from geo.output.store import PlanRecord, open_store, record_from_plan  # noqa: E402
 
 
 def _median(fn: Callable[[], object], repeat: int) -> float:
@@ -70,8 +70,8 @@ def synthetic_record(n_grids: int, units_per_grid: int) -> PlanRecord:
 
 
 def demo_record() -> PlanRecord:
-    from geo.gridding import GridParams, grid_communities
-    from geo.io import load_demo
+    from geo.data.io import load_demo
+    from geo.grids.gridding import GridParams, grid_communities
 
     plan = grid_communities(load_demo(), GridParams(seed=0)).plan
     return record_from_plan(plan, "demo")

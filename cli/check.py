@@ -25,7 +25,7 @@ def datum_option(values: list[str] | None) -> dict[str, str] | None:
 
     A bare datum applies to every layer; ``LAYER=DATUM`` overrides it for one layer.
     """
-    from geo.schema import LAYER_NAMES
+    from geo.data.schema import LAYER_NAMES
 
     if not values:
         return None
@@ -44,8 +44,8 @@ def datum_option(values: list[str] | None) -> dict[str, str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from geo.data.io import load_layers, validation_report
     from geo.errors import UploadRejected, ValidationError
-    from geo.io import load_layers, validation_report
 
     try:
         layers = load_layers(args.data, datum=datum_option(args.datum))

@@ -52,10 +52,10 @@ def run(args: argparse.Namespace) -> int:
     """Run the coverage review, write ``--out`` (and ``--gaps``), print a JSON summary."""
     from allocation.coverage import coverage_review
     from cli.check import datum_option
+    from geo.data.io import load_layers
     from geo.errors import GridplanError, Problem, ValidationError
-    from geo.export import json_safe, make_metadata, write_geojson
-    from geo.io import load_layers
-    from geo.network import WalkNetwork
+    from geo.network.walk import WalkNetwork
+    from geo.output.export import json_safe, make_metadata, write_geojson
     from geo.settings import DEFAULT_DETOUR_FACTOR, LIFE_CIRCLES_M
 
     layers = load_layers(args.data, datum=datum_option(args.datum))

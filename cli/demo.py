@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from geo.demo import write_demo
+    from geo.demo.generate import write_demo
 
     paths = write_demo(args.out, scale=args.scale, seed=args.seed)
     meta = json.loads(paths["metadata"].read_text(encoding="utf-8"))

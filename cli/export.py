@@ -28,8 +28,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from geo.errors import Problem, ValidationError
-    from geo.export import export_plan
-    from geo.store import open_store
+    from geo.output.export import export_plan
+    from geo.output.store import open_store
 
     if args.gcj02 and args.format == "html":
         raise ValidationError([Problem(layer="export", field="--gcj02",

@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _params(args: argparse.Namespace) -> Any:
-    from geo.gridding import GridParams
+    from geo.grids.gridding import GridParams
 
     given = {"min_households": args.min_households, "max_households": args.max_households,
              "min_party_members": args.min_party, "max_party_members": args.max_party,
@@ -80,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
     """Grid (or import and repair), write ``--out`` and the assignment CSV, print the summary."""
     import pandas as pd
 
+    from geo.data.io import load_layers, read_layer
     from geo.errors import Problem, ValidationError
-    from geo.io import load_layers, read_layer
 
     t0 = time.perf_counter()
     if args.repair and args.from_plan is None:
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
              if args.other_grids is not None else None)
     barriers = _barriers(args, layers) if args.barriers is not None else None
     if other is not None and args.other_grids_as_barriers:
-        from geo.fusion import barrier_lines
+        from geo.grids.fusion import barrier_lines
 
         lines = barrier_lines(other, layers.communities).geometry
         barriers = lines if barriers is None else pd.concat([barriers, lines], ignore_index=True)
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     if args.from_plan is not None:
         plan, extra = _from_plan(args, layers, params, barriers)
     else:
-        from geo.gridding import grid_communities
+        from geo.grids.gridding import grid_communities
 
         plan = grid_communities(layers, params, scheduler=args.scheduler, workers=args.workers,
                                 barriers=barriers).plan
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     if saved is not None:
         summary["saved_plan"] = saved
     summary["seconds"] = round(time.perf_counter() - t0, 3)
-    from geo.export import json_safe
+    from geo.output.export import json_safe
 
     print(json.dumps(json_safe(summary), ensure_ascii=False, indent=2))
     return 0
@@ -151,8 +151,8 @@ def _barriers(args: argparse.Namespace, layers: Any) -> Any:
 
 def _from_plan(args: argparse.Namespace, layers: Any, params: Any, barriers: Any) -> tuple[Any, dict[str, Any]]:
     from cli.check import datum_option
-    from geo.import_plan import import_plan_layers, repair_plan
-    from geo.io import read_layer
+    from geo.data.io import read_layer
+    from geo.grids.import_plan import import_plan_layers, repair_plan
 
     # the plan in force is often drawn on Amap (GCJ-02): --datum other_grids=GCJ-02
     datum = (datum_option(args.datum) or {}).get("other_grids")
@@ -175,7 +175,7 @@ def _from_plan(args: argparse.Namespace, layers: Any, params: Any, barriers: Any
 
 
 def _fusion(plan: Any, other: Any, out: Path) -> dict[str, Any]:
-    from geo.fusion import fusion_report, fusion_summary
+    from geo.grids.fusion import fusion_report, fusion_summary
 
     report = fusion_report(plan, None, other)
     path = out.with_name(f"{out.stem}_fusion.csv")
@@ -185,7 +185,7 @@ def _fusion(plan: Any, other: Any, out: Path) -> dict[str, Any]:
 
 
 def _write(plan: Any, args: argparse.Namespace, summary: dict[str, Any]) -> dict[str, str]:
-    from geo.export import make_metadata, write_geojson
+    from geo.output.export import make_metadata, write_geojson
 
     grids = plan.grids().drop(columns=["max_unit_households", "max_unit_party_members"])
     meta = make_metadata(parameters=plan.params, method="gridplan grid",

@@ -30,15 +30,15 @@ def add_save_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def save_from_args(args: argparse.Namespace, plan: Any, **extra: Any) -> dict[str, Any] | None:
-    """Save ``plan`` (a ``geo.gridding.Plan``) as the next version of ``args.save_plan``.
+    """Save ``plan`` (a ``geo.grids.gridding.Plan``) as the next version of ``args.save_plan``.
 
     Does nothing and returns ``None`` when ``--save-plan`` was not given. ``extra`` is
-    passed to :func:`geo.store.record_from_plan` (posts, staffing, message ...). Prints
+    passed to :func:`geo.output.store.record_from_plan` (posts, staffing, message ...). Prints
     nothing (commands print JSON); returns ``{"name", "version", "store"}`` for the summary.
     """
     if not getattr(args, "save_plan", None):
         return None
-    from geo.store import open_store, record_from_plan
+    from geo.output.store import open_store, record_from_plan
 
     with open_store(args.store) as store:
         record = record_from_plan(plan, args.save_plan, **extra)
@@ -80,14 +80,14 @@ def _print_table(df: Any) -> None:
 
 
 def _dump(obj: Any) -> None:
-    from geo.export import json_safe
+    from geo.output.export import json_safe
 
     json.dump(json_safe(obj), sys.stdout, ensure_ascii=False, indent=2)
     print()
 
 
 def run(args: argparse.Namespace) -> int:
-    from geo.store import open_store
+    from geo.output.store import open_store
 
     with open_store(args.store) as store:
         if args.plan_command == "list":
@@ -134,13 +134,13 @@ def _show(store: Any, args: argparse.Namespace) -> int:
 
 
 def _diff(store: Any, args: argparse.Namespace) -> int:
-    from geo.store import diff_plans
+    from geo.output.store import diff_plans
 
     a = store.load(args.name, args.from_version)
     b = store.load(args.to_plan or args.name, args.to_version)
     diff = diff_plans(a, b)
     if args.map:
-        from geo.export import make_metadata, write_geojson
+        from geo.output.export import make_metadata, write_geojson
 
         write_geojson(diff.changed_areas, args.map,
                       metadata=make_metadata(a.name, b.version, diff_from=a.version,

@@ -138,7 +138,7 @@ def _build(args: argparse.Namespace) -> Any:
         caps = _keyed_numbers(args.capacities, "--capacities", c_ids, "capacity") if args.capacities else None
         return cls.from_cost_matrix(cost, weights=weights, fixed=fixed, p=p, radius=args.radius,
                                     capacities=caps, demand_ids=d_ids, candidate_ids=c_ids)
-    from geo.io import load_layers
+    from geo.data.io import load_layers
 
     for flag, value in (("--weights", args.weights), ("--fixed", args.fixed), ("--capacities", args.capacities)):
         if value is not None:
@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
             plot_coverage_curve(df).savefig(args.curve_plot, dpi=120)
             summary["curve_plot"] = str(args.curve_plot)
     if args.data is not None:
-        from geo.export import make_metadata, write_geojson
+        from geo.output.export import make_metadata, write_geojson
 
         posts = posts_frame(model, result)
         meta = make_metadata(parameters={"model": args.model, "posts": args.posts, "radius_m": args.radius,
@@ -215,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
                              objective=result.objective, status=result.status, gap=result.gap)
         write_geojson(posts, args.out, metadata=meta)
         summary["out"] = str(args.out)
-    from geo.export import json_safe
+    from geo.output.export import json_safe
 
     print(json.dumps(json_safe(summary), ensure_ascii=False, indent=1))
     return 0

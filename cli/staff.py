@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     """Staff the grids, write ``--out`` and print a JSON summary."""
     from allocation.staffing import staff_grids, staffing_summary
     from geo.errors import GridplanError, Problem, ValidationError
-    from geo.export import json_safe
+    from geo.output.export import json_safe
 
     grids = read_grids(args.grids)
     try:

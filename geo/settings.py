@@ -77,7 +77,7 @@ STORE_ENV_VAR = "GRIDPLAN_STORE"
 #: Per-user default plan store, relative to the home directory.
 DEFAULT_STORE_RELPATH = ".local/share/gridplan/plans.gpkg"
 
-# --- planning units and gridding (geo.units, geo.gridding) ---
+# --- planning units and gridding (geo.grids.units, geo.grids.gridding) ---
 #: Two cells are adjacent when their shared edge is longer than this, in metres.
 ADJACENCY_MIN_EDGE_M = 1.0
 #: Seed points per unit footprint boundary for the cell tessellation (Voronoi seeds).
@@ -98,7 +98,7 @@ SERIAL_UNIT_THRESHOLD = 3000
 TILING_REL_TOL = 1e-6
 #: Household estimate for footprint-only data: floor area (footprint x levels) per household, m².
 FLOOR_AREA_PER_HOUSEHOLD_M2 = 90.0
-# --- fusion, plan import and repair (geo.fusion, geo.import_plan) ---
+# --- fusion, plan import and repair (geo.grids.fusion, geo.grids.import_plan) ---
 #: Overlap, in square metres, from which a party grid counts as touching another grid
 #: (fusion report) and from which an imported plan's gap or double cover is reported.
 FUSION_MIN_OVERLAP_M2 = 1.0

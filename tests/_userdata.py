@@ -1,6 +1,6 @@
 """Build datasets shaped like a planner's own files, derived from the seeded demo district.
 
-The demo (:func:`geo.demo.generate_demo`) is clean WGS84 GeoJSON with English columns. Real
+The demo (:func:`geo.demo.generate.generate_demo`) is clean WGS84 GeoJSON with English columns. Real
 users bring something else: a GeoPackage from a surveying office in CGCS2000 / 3-degree
 Gauss-Kruger (EPSG:4549) with Chinese field and layer names, zipped Shapefiles digitised on Amap
 (GCJ-02 lon/lat, the ``.prj`` saying WGS84), GeoJSON exported from Baidu tools (BD-09), and
@@ -77,7 +77,7 @@ def user_subset_with_network(community_ids: Sequence[str] = SUBSET_COMMUNITIES, 
     The network stays in WGS84 (as OpenStreetMap data is) whatever datum the layers are
     written in later.
     """
-    from geo.demo import build_demo
+    from geo.demo.generate import build_demo
 
     demo = build_demo(seed=seed)
     layers = demo.layers
@@ -104,7 +104,7 @@ def user_subset_with_network(community_ids: Sequence[str] = SUBSET_COMMUNITIES, 
 
 def write_network(network: Any, path: Path) -> Path:
     """Write the walk network as osmnx-style GraphML (``walk.graphml`` beside the layers)."""
-    from geo._demo_io import write_graphml
+    from geo.demo._io import write_graphml
 
     return write_graphml(network, Path(path))
 
@@ -181,7 +181,7 @@ def write_gcj02_shapefile_zip(layers: Mapping[str, gpd.GeoDataFrame], path: Path
     12 bytes and the dBASE limit of 10 bytes would cut it mid-character); ``encoding="GBK"``
     makes GDAL write a ``.cpg``. Members sit in a ``district/`` folder.
     """
-    from geo.crs import wgs84_to_gcj02
+    from geo.data.crs import wgs84_to_gcj02
 
     path = Path(path)
     work = path.with_suffix("")
@@ -199,7 +199,7 @@ def write_gcj02_shapefile_zip(layers: Mapping[str, gpd.GeoDataFrame], path: Path
 
 def write_bd09_geojson(layers: Mapping[str, gpd.GeoDataFrame], folder: Path) -> Path:
     """A folder of ``<layer>.geojson`` in BD-09 (Baidu) lon/lat, Chinese fields."""
-    from geo.crs import wgs84_to_bd09
+    from geo.data.crs import wgs84_to_bd09
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -241,7 +241,7 @@ def estate_households(layers: Mapping[str, gpd.GeoDataFrame]) -> pd.Series:
 def write_mixed_datum(layers: Mapping[str, gpd.GeoDataFrame], folder: Path) -> Path:
     """Communities in WGS84 (from the street office) beside estates and buildings digitised on
     Amap (GCJ-02), every file saying WGS84: the estates sit a few hundred metres off."""
-    from geo.crs import wgs84_to_gcj02
+    from geo.data.crs import wgs84_to_gcj02
 
     moved = _offset({k: layers[k] for k in ("estates", "buildings")}, wgs84_to_gcj02)
     return write_wgs84_geojson({"communities": layers["communities"], **moved}, folder)

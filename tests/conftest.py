@@ -20,8 +20,8 @@ def demo_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_layers(demo_dir: Path):
-    """The demo district loaded and validated by :func:`geo.io.load_layers` (metric CRS)."""
-    from geo.io import load_layers
+    """The demo district loaded and validated by :func:`geo.data.io.load_layers` (metric CRS)."""
+    from geo.data.io import load_layers
 
     return load_layers(demo_dir)
 

@@ -124,7 +124,7 @@ def test_check_maps_chinese_fields_and_drops_personal_columns(run):
 
 @pytest.mark.parametrize("key,datum", [("gcj_zip", "GCJ-02"), ("bd09", "BD-09")])
 def test_offset_datums_land_within_1m_of_the_wgs84_truth(subset, data, key, datum):
-    from geo.io import load_layers
+    from geo.data.io import load_layers
 
     layers = load_layers(data[key], datum=datum)
     assert layers.estates.crs.to_epsg() == 4549
@@ -161,8 +161,8 @@ def test_missing_households_column_names_the_field_and_aliases(data, tmp_path):
 
 
 def test_zip_with_path_traversal_is_refused_before_extraction(data, tmp_path):
+    from geo.data.io import safe_extract_zip
     from geo.errors import UploadRejected
-    from geo.io import safe_extract_zip
 
     code, out, _ = gridplan("check", "--data", data["slip"])
     assert code == 1 and "../evil.geojson" in out and "path traversal" in out

@@ -11,7 +11,7 @@ import folium
 import geopandas as gpd
 import streamlit as st
 
-from geo.schema import Layers
+from geo.data.schema import Layers
 from ui.assets import VENDOR_URL
 from ui.data import MapSettings
 
@@ -50,7 +50,7 @@ def show_map(m: folium.Map, *, key: str, returned: Sequence[str] = ()) -> dict[s
 @st.cache_resource(show_spinner=False, max_entries=4)
 def walk_network(_layers: Layers, dataset_key: str) -> Any:
     """The dataset's walk network (read-only, shared), or ``None`` for the straight-line fallback."""
-    from geo.network import layers_network
+    from geo.network.walk import layers_network
 
     return layers_network(_layers)
 

@@ -2,7 +2,7 @@
 
 Loaders are cached: the demo by ``st.cache_data`` (a fresh copy per session, never shared
 mutable state), display frames by dataset key. Uploads are checked with
-:func:`geo.io.check_upload` before they are read; every problem is collected and shown in the
+:func:`geo.data.io.check_upload` before they are read; every problem is collected and shown in the
 page, per layer and feature with its fix, and nothing is used until the data loads cleanly.
 """
 
@@ -19,8 +19,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from geo.data.schema import LAYER_NAMES, Layers
 from geo.errors import GridplanError, Problem, UploadRejected, ValidationError
-from geo.schema import LAYER_NAMES, Layers
 from geo.settings import DATUMS
 from ui import state
 from ui.i18n import LANGS, t
@@ -59,7 +59,7 @@ def default_source() -> str | None:
 @st.cache_data(show_spinner=False)
 def load_default_layers(source: str | None) -> Layers:
     """The start dataset: the bundled demo, or ``source`` (cached; a private copy per call)."""
-    from geo.io import load_demo, load_layers
+    from geo.data.io import load_demo, load_layers
 
     return load_demo() if source is None else load_layers(source)
 
@@ -115,7 +115,7 @@ def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str]
     (Layers or None, problems, dataset key)
         ``None`` with the problems when anything is wrong.
     """
-    from geo.io import check_upload, load_layers
+    from geo.data.io import check_upload, load_layers
 
     digest = hashlib.sha256()
     problems: list[Problem] = []

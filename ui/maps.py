@@ -62,7 +62,7 @@ def to_display(gdf: gpd.GeoDataFrame, *, tolerance_m: float = DISPLAY_TOLERANCE_
     Parameters
     ----------
     gdf : GeoDataFrame
-        A layer in a metric CRS (as in :class:`geo.schema.Layers`) or already WGS84.
+        A layer in a metric CRS (as in :class:`geo.data.schema.Layers`) or already WGS84.
     tolerance_m : float
         Douglas-Peucker tolerance in metres, topology preserved; 0 keeps the geometry.
     columns : sequence of str, optional
@@ -89,7 +89,7 @@ def shift_for_basemap(gdf: gpd.GeoDataFrame, basemap: str) -> gpd.GeoDataFrame:
     """Shift WGS84 display geometry to GCJ-02 for the Amap basemap; other basemaps unchanged."""
     if basemap != "amap" or len(gdf) == 0:
         return gdf
-    from geo.crs import wgs84_to_gcj02
+    from geo.data.crs import wgs84_to_gcj02
 
     def _shift(xy: np.ndarray) -> np.ndarray:
         lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
@@ -102,7 +102,7 @@ def click_to_wgs84(lat: float, lng: float, basemap: str) -> tuple[float, float]:
     """Return the WGS84 ``(lon, lat)`` of a map click (undoing the Amap display shift)."""
     if basemap != "amap":
         return float(lng), float(lat)
-    from geo.crs import gcj02_to_wgs84
+    from geo.data.crs import gcj02_to_wgs84
 
     lon, la = gcj02_to_wgs84(np.array([lng], dtype=float), np.array([lat], dtype=float))
     return float(lon[0]), float(la[0])

@@ -4,8 +4,8 @@ Streamlit forgets ``session_state`` on a browser refresh or a server restart. Th
 therefore remembered in the page URL (``?plan=NAME&v=VERSION&s=JOURNAL``, ``st.query_params``):
 the URL survives both a refresh and a server restart, and two browser tabs keep two plans
 open side by side. Every edit is appended to the store's journal of that version under the
-``s`` journal name as it happens (:meth:`geo.store.Store.append_event`); a new session that
-finds the three parameters in its URL reopens the plan with :func:`geo.store.resume_editor`,
+``s`` journal name as it happens (:meth:`geo.output.store.Store.append_event`); a new session that
+finds the three parameters in its URL reopens the plan with :func:`geo.output.store.resume_editor`,
 which replays the journal: same plan, same undo/redo history.
 
 A plan is saved (a version) as soon as it exists: *Generate grids*, *Import* and *Repair*
@@ -66,21 +66,21 @@ def build_record_units(layers: Any, max_households: int, split: tuple[str, ...] 
 
     Parameters
     ----------
-    layers : geo.schema.Layers
+    layers : geo.data.schema.Layers
         The dataset (metric CRS).
     max_households : int
         The plan's ``max_households`` parameter (estates above it are split).
     split : tuple of str
         Estates to split into their buildings whatever their size (the plan's unit ids say
-        which: a plan imported with :func:`geo.import_plan.import_plan_layers` splits the
-        estates its boundaries cut). Empty: :func:`geo.units.build_units`, as the gridding
+        which: a plan imported with :func:`geo.grids.import_plan.import_plan_layers` splits the
+        estates its boundaries cut). Empty: :func:`geo.grids.units.build_units`, as the gridding
         engine does.
 
     Returns
     -------
-    geo.units.UnitGraph
+    geo.grids.units.UnitGraph
     """
-    from geo.units import build_units, build_units_from_frames, prepare_frames
+    from geo.grids.units import build_units, build_units_from_frames, prepare_frames
 
     if not split or layers.buildings is None or len(layers.buildings) == 0:
         return build_units(layers, max_households=max_households)
@@ -107,7 +107,7 @@ def diff_display(changed_areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _store(target: str) -> Any:
-    from geo.store import open_store
+    from geo.output.store import open_store
 
     return open_store(target)
 
@@ -117,7 +117,7 @@ def get_store() -> Any:
 
     Returns ``None`` (and remembers the reason in ``store_error``) when it cannot be opened.
     """
-    from geo.store import default_store_target
+    from geo.output.store import default_store_target
 
     try:
         store = _store(default_store_target())
@@ -179,7 +179,7 @@ def save_new_plan(plan: Any, lang: str, *, name: str | None = None, message: str
     its next version. A failure is shown, and the plan stays in the session, unsaved, to be
     saved under another name.
     """
-    from geo.store import record_from_plan
+    from geo.output.store import record_from_plan
 
     store = get_store()
     st.session_state.pop(OPEN_KEY, None)
@@ -217,10 +217,10 @@ def open_version(layers: Any, dataset_key: str, name: str, version: int | None, 
                  journal: str | None = None) -> Any:
     """Open a saved version (replaying ``journal`` when given) as the session's plan.
 
-    Returns the :class:`geo.store.PlanRecord`. Raises the store's errors (``StoreError``,
+    Returns the :class:`geo.output.store.PlanRecord`. Raises the store's errors (``StoreError``,
     ``ValidationError`` when the plan was made on another dataset).
     """
-    from geo.store import resume_editor
+    from geo.output.store import resume_editor
 
     store = get_store()
     if store is None:
@@ -254,7 +254,7 @@ def resume(layers: Any, dataset_key: str, lang: str) -> None:
 
 
 def _record_of_session(name: str | None = None) -> Any:
-    from geo.store import record_from_plan
+    from geo.output.store import record_from_plan
 
     op = open_plan() or {}
     editor = st.session_state["editor"]
@@ -264,8 +264,8 @@ def _record_of_session(name: str | None = None) -> Any:
 
 def _save() -> None:
     """Button callback: save the open plan as its next version (optimistic version check)."""
-    from geo.edits import PlanEditor
     from geo.errors import ConflictError
+    from geo.grids.edits import PlanEditor
 
     store, op = get_store(), open_plan()
     if store is None or st.session_state.get("editor") is None:
@@ -288,7 +288,7 @@ def _save() -> None:
 
 def _save_as() -> None:
     """Button callback: save the session's plan as version 1 of a new name (after a conflict)."""
-    from geo.edits import PlanEditor
+    from geo.grids.edits import PlanEditor
 
     store = get_store()
     name = (st.session_state.get("save_as_name") or "").strip()

@@ -20,13 +20,13 @@ from ui.i18n import t
 
 #: (tab key, ui module, engine modules it needs), in display order.
 TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("overview", "ui.tabs_overview", ("geo.io",)),
-    ("grids", "ui.tabs_grids", ("geo.gridding", "geo.edits")),
+    ("overview", "ui.tabs_overview", ("geo.data.io",)),
+    ("grids", "ui.tabs_grids", ("geo.grids.gridding", "geo.grids.edits")),
     ("coverage", "ui.tabs_coverage", ("allocation.coverage",)),
     ("siting", "ui.tabs_siting", ("allocation.siting",)),
-    ("staffing", "ui.tabs_staffing", ("allocation.staffing", "geo.gridding")),
-    ("export", "ui.tabs_export", ("geo.export", "geo.gridding")),
-    ("plans", "ui.tabs_plans", ("geo.store", "geo.gridding", "geo.edits")),
+    ("staffing", "ui.tabs_staffing", ("allocation.staffing", "geo.grids.gridding")),
+    ("export", "ui.tabs_export", ("geo.output.export", "geo.grids.gridding")),
+    ("plans", "ui.tabs_plans", ("geo.output.store", "geo.grids.gridding", "geo.grids.edits")),
 )
 
 
@@ -53,7 +53,7 @@ def main() -> None:
         st.warning(t("offline_missing", lang, n=len(missing)))
     data.upload_report(lang)
     layers, key = data.current_layers()
-    if importlib.util.find_spec("geo.store") is not None:
+    if importlib.util.find_spec("geo.output.store") is not None:
         from ui import plans
 
         plans.resume(layers, key, lang)

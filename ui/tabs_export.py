@@ -1,6 +1,6 @@
 """Export tab: grids, unit assignment, coverage, posts and staffing for other systems.
 
-Files come from :mod:`geo.export` (RFC 7946 GeoJSON in WGS84, GeoPackage, CSV tables, a
+Files come from :mod:`geo.output.export` (RFC 7946 GeoJSON in WGS84, GeoPackage, CSV tables, a
 standalone HTML map); their names carry the plan name and the date. They are prepared by a
 button (a GeoPackage takes a moment) and kept in session state for the download buttons.
 """
@@ -65,7 +65,7 @@ def export_tables(plan: Any, state: Any) -> dict[str, pd.DataFrame]:
 def build_exports(plan: Any, tables: dict[str, pd.DataFrame], plan_name: str,
                   day: dt.date | None = None) -> dict[str, bytes]:
     """Every export file as ``{file name: bytes}``."""
-    from geo.export import make_metadata, to_csv_tables, to_geojson, to_gpkg, to_html_map
+    from geo.output.export import make_metadata, to_csv_tables, to_geojson, to_gpkg, to_html_map
 
     stem = file_stem(plan_name, day)
     meta = make_metadata(plan=plan_name, parameters=plan.params)

@@ -3,7 +3,7 @@
 Clicking a unit on the map toggles it in the selection, a lasso (Leaflet.draw polygon)
 selects every unit inside; the same selection is a multiselect, so AppTest (which cannot click
 a map) and keyboard users drive the same code. Every edit goes through
-:class:`geo.edits.PlanEditor` in a button callback, so the page that follows already shows the
+:class:`geo.grids.edits.PlanEditor` in a button callback, so the page that follows already shows the
 new plan; the plan's layers travel as ``st_folium`` feature groups and the base map stays
 mounted, so the view does not jump after an edit.
 """
@@ -37,7 +37,7 @@ def generate(layers: Any, params: Any, progress: Callable[[int, int], None] | No
     Not cached on purpose: it reports progress to a page element, which a cached function
     cannot replay; the plan it returns lives in session state for the rest of the session.
     """
-    from geo.gridding import grid_communities
+    from geo.grids.gridding import grid_communities
 
     return grid_communities(layers, params, progress=progress).plan
 
@@ -163,7 +163,7 @@ def _plain(op: str) -> Callable[[], None]:
 
 def start_plan(plan: Any) -> None:
     """Make ``plan`` the current plan with a fresh editor (undo history starts here)."""
-    from geo.edits import PlanEditor
+    from geo.grids.edits import PlanEditor
 
     st.session_state["editor"] = PlanEditor(plan)
     st.session_state["plan"] = plan
@@ -185,7 +185,7 @@ def start_saved_plan(plan: Any, lang: str, message: str, name: str | None = None
 
 def params_form(ctx: Context) -> None:
     """Parameters and the generate button."""
-    from geo.gridding import GridParams
+    from geo.grids.gridding import GridParams
 
     lang = ctx.lang
     with st.expander(t("generate", lang), expanded="plan" not in st.session_state):
@@ -228,7 +228,7 @@ def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params
                     id_field: str = "grid_id", name_field: str = "name") -> Any:
     """Read an uploaded grid layer and import it as a plan on the dataset's units.
 
-    Returns :class:`geo.import_plan.ImportResult`. Raises the engine's errors
+    Returns :class:`geo.grids.import_plan.ImportResult`. Raises the engine's errors
     (``UploadRejected``, ``ValidationError``) for the caller to show.
     """
     import tempfile
@@ -236,15 +236,15 @@ def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params
 
     import geopandas as gpd
 
-    from geo.import_plan import import_plan_layers
-    from geo.io import check_upload
+    from geo.data.io import check_upload
+    from geo.grids.import_plan import import_plan_layers
 
     ext = check_upload(data, file_name)
     with tempfile.TemporaryDirectory(prefix="gridplan-plan-") as tmp:
         path = Path(tmp) / f"grids{ext}"
         path.write_bytes(data)
         if ext == ".zip":
-            from geo.io import safe_extract_zip
+            from geo.data.io import safe_extract_zip
 
             shp = [p for p in safe_extract_zip(path, Path(tmp) / "x") if str(p).endswith(".shp")]
             path = Path(shp[0]) if shp else path
@@ -254,7 +254,7 @@ def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params
     if datum in ("GCJ-02", "BD-09"):
         import shapely
 
-        from geo.crs import coords_to_wgs84
+        from geo.data.crs import coords_to_wgs84
 
         grid_layer = grid_layer.set_geometry(shapely.transform(
             grid_layer.geometry.values, lambda xy: coords_to_wgs84(xy, datum)))
@@ -263,7 +263,7 @@ def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params
 
 def plan_in_force_form(ctx: Context) -> None:
     """Upload the plan in force, import it (scored), and repair it."""
-    from geo.gridding import GridParams
+    from geo.grids.gridding import GridParams
     from geo.settings import DATUMS
 
     lang = ctx.lang
@@ -292,7 +292,7 @@ def plan_in_force_form(ctx: Context) -> None:
         if "plan" in st.session_state:
             unlock = st.checkbox(t("repair_unlock_neighbours", lang), key="repair_nb")
             if st.button(t("repair", lang), key="repair"):
-                from geo.import_plan import repair_plan
+                from geo.grids.import_plan import repair_plan
 
                 rep = repair_plan(st.session_state["plan"], unlocked="neighbours" if unlock else None)
                 start_saved_plan(rep.plan, lang, "repaired", name=(plans.open_plan() or {}).get("name"))

@@ -1,6 +1,6 @@
 """Plans tab: the store's plans and versions, open a version, save, compare two versions.
 
-The comparison (:func:`geo.store.diff_plans`) is shown on the map (changed areas coloured by
+The comparison (:func:`geo.output.store.diff_plans`) is shown on the map (changed areas coloured by
 kind: added, gained, lost, removed) and as tables (units moved, grids changed with their
 figures before and after, plan-wide metric deltas).
 """
@@ -22,7 +22,7 @@ from ui.maps import build_map, polygon_group
 @st.cache_data(show_spinner=False, max_entries=8)
 def _diff(target: str, a: tuple[str, int], b: tuple[str, int]) -> Any:
     """Diff of two saved versions (saved versions never change, so the pair is the key)."""
-    from geo.store import diff_plans
+    from geo.output.store import diff_plans
 
     store = plans.get_store()
     return diff_plans(store.load(*a), store.load(*b))
@@ -69,7 +69,7 @@ def diff_view(ctx: Context, store: Any, name: str, versions: list[int]) -> None:
     if va == vb:
         st.caption(t("diff_same", lang))
         return
-    from geo.store import default_store_target
+    from geo.output.store import default_store_target
 
     d = _diff(default_store_target(), (name, int(va)), (name, int(vb)))
     s = d.summary()

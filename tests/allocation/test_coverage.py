@@ -12,9 +12,9 @@ import pytest
 from shapely.geometry import Point, box
 
 from allocation.coverage import check_thresholds, classify, coverage_review
+from geo.data.schema import Layers
 from geo.errors import ValidationError
-from geo.network import WalkNetwork, grid_walk_graph
-from geo.schema import Layers
+from geo.network.walk import WalkNetwork, grid_walk_graph
 
 CRS = "EPSG:32651"
 
@@ -168,7 +168,7 @@ def test_classify_edges_and_bad_input():
 
 def _brute_on_layers(layers, sample: np.ndarray) -> np.ndarray:
     """Reference on a dataset: its GraphML projected to the metric CRS, networkx per estate."""
-    from geo.network import load_network, project_network
+    from geo.network.walk import load_network, project_network
 
     G = project_network(load_network(layers.network_path), layers.crs)
     return _brute_nearest(G, layers.estates.iloc[sample], layers.facilities)
@@ -176,7 +176,7 @@ def _brute_on_layers(layers, sample: np.ndarray) -> np.ndarray:
 
 def check_demo_matches_brute_force(layers, n_sample: int = 12, seed: int = 0) -> None:
     """Coverage on a dataset equals brute-force networkx Dijkstra on sampled estates."""
-    from geo.network import layers_network
+    from geo.network.walk import layers_network
 
     assert layers.network_path is not None and layers.facilities is not None
     res = coverage_review(layers, network=layers_network(layers))

@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from allocation.siting import LSCP, MCLP, PMedian
-from geo.schema import Layers
+from geo.data.schema import Layers
 
 CRS = "EPSG:32651"
 

@@ -40,7 +40,7 @@ def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
         _unavailable("offline map assets missing: run `make assets`")
     from playwright.sync_api import expect, sync_playwright
 
-    from geo.store import open_store
+    from geo.output.store import open_store
 
     store = tmp_path / "plans.gpkg"
     journaled = re.compile("其后 1 步编辑")
@@ -89,8 +89,8 @@ def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
             page.screenshot(path=str(ARTIFACTS / "plans_resumed_after_restart.png"))
         browser.close()
     # What the restarted server journaled replays to the generated plan (the undo went back).
-    from geo.io import load_demo
-    from geo.store import resume_editor
+    from geo.data.io import load_demo
+    from geo.output.store import resume_editor
     from ui.plans import build_record_units, split_estates
 
     s = open_store(store)

@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from cli.main import main
-from geo.network import grid_walk_graph, project_network
+from geo.network.walk import grid_walk_graph, project_network
 
 CRS = "EPSG:32651"
 #: Put the synthetic district near Wuxi so that lon/lat are plausible.

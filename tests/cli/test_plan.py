@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 
 from cli.main import main
-from geo.store import open_store
+from geo.output.store import open_store
 from tests.geo._store_support import make_record, pg_cluster, pg_schema_url  # noqa: F401
 
 

@@ -24,7 +24,7 @@ import pytest
 from shapely.geometry import Point, box
 from shapely.ops import unary_union
 
-from geo.store import PlanRecord
+from geo.output.store import PlanRecord
 
 UTM = "EPSG:32651"
 X0, Y0 = 220_000.0, 3_490_000.0

@@ -66,7 +66,7 @@ def block_units(nx: int = 4, ny: int = 3, hh: float = 100, n_comm: int = 1):
     Estate ``C1-x-y``: community 1, column x (west to east), row y (south to north), ``hh``
     households and 10 party members each.
     """
-    from geo.units import build_units_from_frames
+    from geo.grids.units import build_units_from_frames
 
     comms, ests = [], []
     for c in range(n_comm):
@@ -89,8 +89,8 @@ def break_plan(plan, n_pairs: int = 4):
     under the default rule (its partner is out of rule too). Returns the broken plan and the
     ids of the grids pushed out of the band. Used by the repair test and bench/bench_edits.py.
     """
-    from geo.edits import PlanEditor
     from geo.errors import EditError
+    from geo.grids.edits import PlanEditor
 
     ed = PlanEditor(plan)
     grids = plan.grids()

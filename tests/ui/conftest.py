@@ -47,7 +47,7 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_layers(tiny_dir: Path):
-    """The tiny district loaded by geo.io (metric CRS)."""
-    from geo.io import load_layers
+    """The tiny district loaded by geo.data.io (metric CRS)."""
+    from geo.data.io import load_layers
 
     return load_layers(tiny_dir)

@@ -181,9 +181,9 @@ def test_export_geojson_is_rfc7946_and_parses_back(app: AppTest):
 
 
 def test_plan_in_force_import_round_trips_the_plan(demo_layers):
-    from geo.export import to_geojson
-    from geo.gridding import GridParams, grid_communities
-    from geo.units import build_units
+    from geo.grids.gridding import GridParams, grid_communities
+    from geo.grids.units import build_units
+    from geo.output.export import to_geojson
     from ui.tabs_grids import import_in_force
 
     # A plan on the same units the import derives from the layers; export it, import it back.
@@ -227,7 +227,7 @@ def test_bad_upload_is_reported_per_layer_and_feature_not_raised(tiny_dir):
 def test_uploaded_gcj02_layers_load_and_are_used(tiny_dir):
     import numpy as np
 
-    from geo.crs import wgs84_to_gcj02
+    from geo.data.crs import wgs84_to_gcj02
     from ui.data import load_uploads
 
     def shifted(name: str) -> bytes:

@@ -68,7 +68,7 @@ def _move_somewhere(at: AppTest, skip: set[str] = frozenset()) -> str:
 
 
 def test_generate_saves_edits_are_journaled_and_a_new_session_resumes(env: Path):
-    from geo.store import open_store
+    from geo.output.store import open_store
 
     s1 = _session()
     _generate(s1, "resume-test")
@@ -107,7 +107,7 @@ def test_generate_saves_edits_are_journaled_and_a_new_session_resumes(env: Path)
 
 
 def test_two_sessions_saving_one_version_conflict_and_save_as_keeps_both(env: Path):
-    from geo.store import open_store
+    from geo.output.store import open_store
 
     a = _session()
     _generate(a, "shared")
@@ -179,9 +179,9 @@ def test_plans_tab_lists_versions_and_shows_the_diff(env: Path):
 
 
 def test_diff_map_colours_changed_areas_by_kind(tiny_layers):
-    from geo.edits import PlanEditor
-    from geo.gridding import GridParams, grid_communities
-    from geo.store import diff_plans, record_from_plan
+    from geo.grids.edits import PlanEditor
+    from geo.grids.gridding import GridParams, grid_communities
+    from geo.output.store import diff_plans, record_from_plan
     from ui.maps import to_display
     from ui.plans import CHANGE_COLOURS, diff_display
     from ui.tabs_plans import diff_map
@@ -202,8 +202,8 @@ def test_diff_map_colours_changed_areas_by_kind(tiny_layers):
 
 
 def test_plain_helpers(tiny_layers):
-    from geo.gridding import GridParams, grid_communities
-    from geo.store import record_from_plan, record_to_plan
+    from geo.grids.gridding import GridParams, grid_communities
+    from geo.output.store import record_from_plan, record_to_plan
     from ui.plans import build_record_units, default_plan_name, diff_display, split_estates
 
     assert split_estates(["E1/B2", "E1/B3", "E2", "E3#1", "E4/B1"]) == ("E1", "E4")
@@ -212,7 +212,7 @@ def test_plain_helpers(tiny_layers):
     rec = record_from_plan(plan, "x")
     units = build_record_units(tiny_layers, int(rec.params["max_households"]), split_estates(rec.assignment))
     assert record_to_plan(rec, units).assignment == plan.assignment
-    from geo.store import diff_plans
+    from geo.output.store import diff_plans
 
     other = plan.with_assignment({**plan.assignment})
     d = diff_plans(rec, record_from_plan(other, "x"))
@@ -222,10 +222,10 @@ def test_plain_helpers(tiny_layers):
 
 def test_imported_plan_units_are_rebuilt_from_its_unit_ids(tmp_path: Path):
     """A plan on building units (estates split, as an import cuts them) reopens on the same units."""
-    from geo.gridding import GridParams, Plan
-    from geo.io import load_layers
-    from geo.store import record_from_plan, record_to_plan
-    from geo.units import build_units_from_frames, prepare_frames
+    from geo.data.io import load_layers
+    from geo.grids.gridding import GridParams, Plan
+    from geo.grids.units import build_units_from_frames, prepare_frames
+    from geo.output.store import record_from_plan, record_to_plan
     from tests._userdata import user_subset, write_wgs84_geojson
     from ui.plans import build_record_units, split_estates
 
@@ -250,10 +250,10 @@ def test_a_real_import_reopens_on_rebuilt_units(tmp_path: Path):
     import geopandas as gpd
     import shapely
 
-    from geo.gridding import GridParams
-    from geo.import_plan import import_plan_layers
-    from geo.io import load_layers
-    from geo.store import open_store, record_from_plan, record_to_plan
+    from geo.data.io import load_layers
+    from geo.grids.gridding import GridParams
+    from geo.grids.import_plan import import_plan_layers
+    from geo.output.store import open_store, record_from_plan, record_to_plan
     from tests._userdata import user_subset, write_wgs84_geojson
     from ui.plans import build_record_units, split_estates
 

@@ -1,0 +1,4 @@
+"""The seeded generator of the synthetic demo district (`python -m geo.demo`).
+
+Depends only on the core modules.
+"""

@@ -1,0 +1,1163 @@
+"""Automatic gridding: contiguous, balanced, compact grids per community, and the :class:`Plan`.
+
+Algorithm (per community, communities are independent; see ``docs/gridding.md``):
+
+1. number of grids ``k`` from the size rule (``ceil(total/max) .. floor(total/min)``, the
+   one closest to ``total / mid-band``), unless the planner fixes it;
+2. seeds by weighted k-means on cell centroids (k-means++ start from the seeded RNG);
+3. balanced region growing: the lightest grid takes its nearest frontier unit, so every grid
+   is contiguous by construction;
+4. boundary-flip local search: move a boundary unit to a neighbouring grid when the donor
+   stays connected and the objective falls. Objective per grid = band penalty + size and
+   balance deviation from the mean + ``compactness_weight`` x perimeter²/(4πA) (inverse
+   Polsby-Popper), with perimeters updated exactly from shared cell-edge lengths;
+5. a few restarts (``GridParams.restarts``), the best objective kept.
+
+Every loop is capped, so each community finishes in bounded time; the RNG is
+``numpy.random.default_rng([seed, crc32(community_id), component])``, so results are the
+same on every backend. Locked grids keep their units; the free units are gridded per
+connected piece.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import time
+import zlib
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.errors import Problem, ValidationError
+from geo.grids.units import UnitGraph
+from geo.settings import (
+    DEFAULT_COMPACTNESS_WEIGHT,
+    DEFAULT_GRID_RESTARTS,
+    DEFAULT_MAX_HOUSEHOLDS,
+    DEFAULT_MAX_PARTY_MEMBERS,
+    DEFAULT_MIN_HOUSEHOLDS,
+    DEFAULT_MIN_PARTY_MEMBERS,
+    DEFAULT_MIN_PARTY_PER_GRID,
+    DEFAULT_PARTY_LOAD_WEIGHT,
+    EARLY_STOP_DEV_PCT,
+    MAX_LOCAL_SEARCH_PASSES,
+    REFINE_MEAN_DEV_PCT,
+    SERIAL_UNIT_THRESHOLD,
+)
+
+if TYPE_CHECKING:
+    from geo.data.schema import Layers
+
+log = logging.getLogger(__name__)
+
+SizeBy = Literal["households", "party_members"]
+Balance = Literal["party_members", "households", "load"]
+_W_BAND = 100.0
+_W_SIZE = 6.0
+_W_BALANCE = 1.0
+_W_PARTY = 20.0
+_DEV_LIN = 0.1
+#: Iterated-local-search rounds per restart, capped by a budget of unit visits.
+ILS_ROUNDS = 60
+ILS_MOVES_BUDGET = 4000
+#: The iterated search ends after this many rounds without improvement.
+ILS_PATIENCE = 20
+
+
+# --------------------------------------------------------------------------- parameters
+
+@dataclass(frozen=True)
+class GridParams:
+    """Parameters of automatic gridding (frozen, hashable, validated).
+
+    Parameters
+    ----------
+    min_households, max_households : int
+        Household band per grid (size rule when ``size_by="households"``).
+    size_by : {"households", "party_members"}
+        Which count the band applies to; the party-member view uses
+        ``min_party_members``-``max_party_members``.
+    balance : {"party_members", "households", "load"}
+        Second count balanced across the grids of a community; ``"load"`` is households +
+        ``party_load_weight`` x party members.
+    compactness_weight : float
+        Weight of inverse Polsby-Popper in the objective (0 ignores shape).
+    n_grids : int, optional
+        Grids per community (None: from the size rule).
+    min_party_per_grid : int
+        Party members a grid needs for a party group (soft, reported).
+    min_party_members, max_party_members : int
+        Party-member band of the party-member view.
+    party_load_weight : float
+        Weight of one party member in ``balance="load"``.
+    restarts : int
+        Local-search restarts per community (>= 1).
+    seed : int
+        Random seed; the same seed gives the same plan.
+    split_to_fit : bool
+        When gridding from layers: in a community where whole estates leave a grid out of
+        band or the mean deviation above :data:`~geo.settings.REFINE_MEAN_DEV_PCT` (quick
+        check), split estates above half the minimum by their buildings and grid it on those
+        units; the better plan is kept (see :func:`build_and_grid_community`).
+    """
+
+    min_households: int = DEFAULT_MIN_HOUSEHOLDS
+    max_households: int = DEFAULT_MAX_HOUSEHOLDS
+    size_by: SizeBy = "households"
+    balance: Balance = "party_members"
+    compactness_weight: float = DEFAULT_COMPACTNESS_WEIGHT
+    n_grids: int | None = None
+    min_party_per_grid: int = DEFAULT_MIN_PARTY_PER_GRID
+    min_party_members: int = DEFAULT_MIN_PARTY_MEMBERS
+    max_party_members: int = DEFAULT_MAX_PARTY_MEMBERS
+    party_load_weight: float = DEFAULT_PARTY_LOAD_WEIGHT
+    restarts: int = DEFAULT_GRID_RESTARTS
+    seed: int = 0
+    split_to_fit: bool = True
+
+    def __post_init__(self) -> None:
+        problems = []
+
+        def bad(name: str, msg: str, fix: str) -> None:
+            problems.append(Problem("parameters", f"`{name}` {msg}", fix, field=name))
+
+        if not 0 < self.min_households <= self.max_households:
+            bad("min_households", f"and `max_households` must satisfy 0 < min <= max, got "
+                f"{self.min_households}-{self.max_households}.", "e.g. 300 and 500")
+        if not 0 < self.min_party_members <= self.max_party_members:
+            bad("min_party_members", f"and `max_party_members` must satisfy 0 < min <= max, got "
+                f"{self.min_party_members}-{self.max_party_members}.", "e.g. 15 and 40")
+        if self.size_by not in ("households", "party_members"):
+            bad("size_by", f"must be 'households' or 'party_members', got {self.size_by!r}.",
+                "choose one of the two")
+        if self.balance not in ("party_members", "households", "load"):
+            bad("balance", f"must be 'party_members', 'households' or 'load', got {self.balance!r}.",
+                "choose one of the three")
+        if not (math.isfinite(self.compactness_weight) and self.compactness_weight >= 0):
+            bad("compactness_weight", f"must be a finite number >= 0, got {self.compactness_weight}.",
+                "e.g. 0.05")
+        if self.n_grids is not None and self.n_grids < 1:
+            bad("n_grids", f"must be >= 1 or None, got {self.n_grids}.", "leave it empty to use the size rule")
+        if self.min_party_per_grid < 0:
+            bad("min_party_per_grid", f"must be >= 0, got {self.min_party_per_grid}.", "e.g. 3")
+        if self.restarts < 1:
+            bad("restarts", f"must be >= 1, got {self.restarts}.", "e.g. 3")
+        if not (math.isfinite(self.party_load_weight) and self.party_load_weight >= 0):
+            bad("party_load_weight", f"must be >= 0, got {self.party_load_weight}.", "e.g. 10")
+        if problems:
+            raise ValidationError(problems, title="invalid gridding parameters")
+
+    def band(self) -> tuple[float, float]:
+        """``(min, max)`` of the sized count per grid."""
+        if self.size_by == "party_members":
+            return float(self.min_party_members), float(self.max_party_members)
+        return float(self.min_households), float(self.max_households)
+
+    def balance_values(self, units: pd.DataFrame) -> np.ndarray:
+        """The balance count of every unit."""
+        if self.balance == "load":
+            return (units["households"] + self.party_load_weight * units["party_members"]).to_numpy(float)
+        return units[self.balance].to_numpy(float)
+
+
+# --------------------------------------------------------------------------- plan
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """An immutable grid plan: the assignment unit -> grid over a :class:`UnitGraph`.
+
+    Attributes
+    ----------
+    units : UnitGraph
+    assignment : dict
+        ``{unit_id: grid_id}``, every unit exactly once (treat as read-only).
+    names : dict
+        ``{grid_id: display name}``.
+    locked : frozenset of str
+        Grids that re-optimisation leaves untouched.
+    params : GridParams
+    report : tuple of dict
+        Per-community gridding report (k, feasibility, reasons) when the plan came from
+        :func:`grid_communities`.
+    """
+
+    units: UnitGraph
+    assignment: dict[str, str]
+    names: dict[str, str] = field(default_factory=dict)
+    locked: frozenset[str] = frozenset()
+    params: GridParams = field(default_factory=GridParams)
+    report: tuple[dict[str, Any], ...] = ()
+
+    @cached_property
+    def members(self) -> dict[str, tuple[str, ...]]:
+        """``{grid_id: unit ids}``, units in ``UnitGraph.units`` order."""
+        out: dict[str, list[str]] = {}
+        for u in self.units.units.index:
+            out.setdefault(self.assignment[u], []).append(u)
+        return {g: tuple(v) for g, v in sorted(out.items())}
+
+    @cached_property
+    def _grids(self) -> gpd.GeoDataFrame:
+        from geo.grids.metrics import grid_table, with_rule_columns
+
+        table = grid_table(self.units.units, self.assignment, neighbors=self.units.neighbors,
+                           names=self.names, locked=self.locked)
+        return with_rule_columns(table, self.params)
+
+    def grids(self) -> gpd.GeoDataFrame:
+        """Grid polygons with counts and metrics (cached; metric CRS), index ``grid_id``.
+
+        Columns: ``grid_id, community_id, name, locked, households, party_members, residents,
+        n_units, n_estates, area_m2, perimeter_m, polsby_popper, reock, convex_hull_ratio,
+        contiguous, max_unit_households, max_unit_party_members, size, dev_pct,
+        party_dev_pct, in_band, party_ok, issue, geometry``.
+        """
+        return self._grids.copy()
+
+    def summary(self) -> dict[str, Any]:
+        """Plan metrics (JSON-safe): balance, band share, compactness, cut edges, issues."""
+        from geo.grids.metrics import plan_summary
+
+        out = plan_summary(self._grids, self.units.units, self.units.edges, self.assignment, self.params)
+        out["n_locked"] = len(self.locked)
+        out["infeasible_communities"] = [
+            {"community_id": r["community_id"], "reasons": r["reasons"]}
+            for r in self.report if r.get("reasons")]
+        out["problems"] = [str(p) for p in self.units.problems]
+        return out
+
+    def tiling(self) -> pd.DataFrame:
+        """Tiling check per community (see :func:`geo.grids.metrics.tiling_check`)."""
+        from geo.grids.metrics import tiling_check
+
+        return tiling_check(self._grids, self.units.communities)
+
+    def with_assignment(self, assignment: Mapping[str, str] | None = None, *,
+                        names: Mapping[str, str] | None = None,
+                        locked: frozenset[str] | set[str] | None = None,
+                        touched: tuple[str, ...] | list[str] | set[str] | None = None) -> Plan:
+        """A new plan with a changed assignment, names or locks (this one is unchanged).
+
+        Parameters
+        ----------
+        assignment : mapping, optional
+            The complete new ``{unit_id: grid_id}`` (default: unchanged).
+        names, locked : optional
+            New names / locked set (default: unchanged; names of vanished grids dropped).
+        touched : collection of grid ids, optional
+            Grids whose units changed (old and new ids). When given and this plan's grid
+            table is already computed, only those grids are recomputed; the deviation
+            columns are refreshed for the whole table (cheap).
+
+        Raises
+        ------
+        ValidationError
+            If ``assignment`` misses units or names unknown ones.
+        """
+        new_assign = dict(self.assignment if assignment is None else assignment)
+        if assignment is not None:
+            _check_assignment(self.units, new_assign)
+        grid_set = set(new_assign.values())
+        new_names = {g: n for g, n in (self.names if names is None else names).items() if g in grid_set}
+        new_locked = frozenset(g for g in (self.locked if locked is None else locked) if g in grid_set)
+        plan = Plan(self.units, new_assign, new_names, new_locked, self.params, self.report)
+        if "_grids" in self.__dict__:
+            plan.__dict__["_grids"] = self._updated_grids(plan, touched)
+        return plan
+
+    def _updated_grids(self, plan: Plan, touched: Any) -> gpd.GeoDataFrame:
+        from geo.grids.metrics import grid_table, with_rule_columns
+
+        old = self._grids
+        if touched is None:
+            touched = {g for u, g in plan.assignment.items() if self.assignment[u] != g}
+            touched |= {self.assignment[u] for u, g in plan.assignment.items() if self.assignment[u] != g}
+        touched = set(touched)
+        grid_set = set(plan.assignment.values())
+        keep = old[~old.index.isin(touched) & old.index.isin(grid_set)].copy()
+        keep["name"] = [plan.names.get(g, g) for g in keep.index]
+        keep["locked"] = [g in plan.locked for g in keep.index]
+        fresh = grid_table(self.units.units, plan.assignment, neighbors=self.units.neighbors,
+                           grid_ids=touched & grid_set, names=plan.names, locked=plan.locked)
+        base_cols = [c for c in fresh.columns]
+        table = pd.concat([keep[base_cols], fresh]).sort_index()
+        table = gpd.GeoDataFrame(table, geometry="geometry", crs=self.units.crs)
+        return with_rule_columns(table, plan.params)
+
+
+@dataclass(frozen=True, eq=False)
+class GridResult:
+    """What :func:`grid_communities` returns: the plan and a per-community report."""
+
+    plan: Plan
+    report: list[dict[str, Any]]
+
+
+def _check_assignment(units: UnitGraph, assignment: Mapping[str, str]) -> None:
+    ids = set(units.units.index)
+    missing = ids - set(assignment)
+    extra = set(assignment) - ids
+    problems = []
+    if missing:
+        problems.append(Problem("plan", f"{len(missing)} unit(s) have no grid: {sorted(missing)[:5]}.",
+                                "assign every unit to exactly one grid"))
+    if extra:
+        problems.append(Problem("plan", f"{len(extra)} unknown unit(s): {sorted(extra)[:5]}.",
+                                "use unit ids of the plan's UnitGraph"))
+    if problems:
+        raise ValidationError(problems, title="invalid assignment")
+
+
+# --------------------------------------------------------------------------- k and codes
+
+def choose_k(total: float, lo: float, hi: float, n_units: int) -> tuple[int, str]:
+    """Number of grids for a sized total under the band ``lo``-``hi``.
+
+    Returns ``(k, reason)``: ``reason`` is ``""`` when the band admits ``k`` grids, else
+    says why not. ``k`` lies in ``ceil(total/hi) .. floor(total/lo)`` (closest to
+    ``total / ((lo+hi)/2)``) when that range is not empty, and never exceeds ``n_units``.
+
+    Examples
+    --------
+    >>> choose_k(1200, 300, 500, 10)
+    (3, '')
+    >>> choose_k(150, 300, 500, 4)[0]
+    1
+    """
+    if n_units <= 0:
+        return 0, "no planning units"
+    if total <= 0:
+        return 1, ("the community holds 0 of the sized count; one grid covers it "
+                   "(check the households / party members of its estates)")
+    if total < lo:
+        return 1, (f"the community holds {total:.0f} (< {lo:.0f}): one grid below the band "
+                   "(merge the community with a neighbour or lower the minimum)")
+    k_min, k_max = math.ceil(total / hi - 1e-9), math.floor(total / lo + 1e-9)
+    if k_min <= k_max:
+        k = min(max(round(total / ((lo + hi) / 2)), k_min), k_max)
+        if k > n_units:
+            return n_units, (f"{n_units} unit(s) cannot make {k} grids of {lo:.0f}-{hi:.0f}; "
+                             "split large estates by buildings")
+        return k, ""
+
+    def violation(k: int) -> float:
+        mean = total / k
+        return max(0.0, mean - hi) / hi + max(0.0, lo - mean) / lo
+
+    k = min((k_max, k_min), key=lambda k: (violation(k), k)) if k_max >= 1 else k_min
+    k = max(1, min(k, n_units))
+    return k, (f"{total:.0f} cannot be split into grids of {lo:.0f}-{hi:.0f} "
+               f"({k_max} grid(s) would hold {total / max(k_max, 1):.0f} each, "
+               f"{k_min} would hold {total / k_min:.0f}); {k} grid(s) chosen "
+               "(widen the band or fix the number of grids)")
+
+
+def community_prefixes(communities: gpd.GeoDataFrame) -> dict[str, str]:
+    """12-digit grid-id prefix per community: division(6) + street(3) + community(3).
+
+    Uses ``street_code`` (9 digits) and ``community_code`` (3 digits) when present and
+    well-formed; otherwise derives stable codes: division ``000000``, streets numbered in
+    order of their name, communities in order of their id within the street.
+    """
+    out: dict[str, str] = {}
+    comms = communities.sort_values("community_id")
+    streets = comms["street"].astype(str) if "street" in comms.columns else pd.Series("", index=comms.index)
+    street_rank = {s: i + 1 for i, s in enumerate(sorted(streets.unique()))}
+    street_codes = _codes(comms, "street_code", 9)
+    comm_codes = _codes(comms, "community_code", 3)
+    seq_in_street: dict[str, int] = {}
+    for cid, street, sc, cc in zip(comms["community_id"], streets, street_codes, comm_codes, strict=True):
+        seq_in_street[street] = seq_in_street.get(street, 0) + 1
+        out[str(cid)] = (sc or f"000000{street_rank[street] % 1000:03d}") + \
+            (cc or f"{seq_in_street[street] % 1000:03d}")
+    return out
+
+
+def _codes(comms: pd.DataFrame, col: str, width: int) -> list[str]:
+    """Well-formed codes of a column ("" where missing or malformed)."""
+    if col not in comms.columns:
+        return [""] * len(comms)
+    out = []
+    for value in comms[col]:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            out.append("")
+            continue
+        text = str(value).split(".")[0] if isinstance(value, float) else str(value)
+        out.append(text if text.isdigit() and len(text) == width else "")
+    return out
+
+
+def stable_seed(seed: int, community_id: str, part: int = 0) -> list[int]:
+    """Seed sequence of a community's RNG: ``[seed, crc32(community_id), part]`` (stable)."""
+    return [int(seed), zlib.crc32(str(community_id).encode("utf-8")), int(part)]
+
+
+# --------------------------------------------------------------------------- one community
+
+@dataclass(frozen=True, eq=False)
+class CommunityTask:
+    """The picklable payload of one community (arrays only, no geometry).
+
+    ``fixed[i]`` is the locked-grid label (``0 .. n_locked-1``) of unit ``i``, or -1 when free.
+    Perimeters and shared edge lengths in metres, areas in m².
+    """
+
+    community_id: str
+    size: np.ndarray
+    balance: np.ndarray
+    party: np.ndarray
+    area: np.ndarray
+    perimeter: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    edge_a: np.ndarray
+    edge_b: np.ndarray
+    edge_len: np.ndarray
+    fixed: np.ndarray
+    n_locked: int
+    params: GridParams
+    ils_rounds: int = ILS_ROUNDS
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityOutcome:
+    """Labels per unit (locked labels kept, new grids numbered after them) and the report."""
+
+    community_id: str
+    labels: np.ndarray
+    report: dict[str, Any]
+
+
+def grid_one_community(task: CommunityTask) -> CommunityOutcome:
+    """Grid one community: choose k, grow contiguous grids, polish by boundary flips.
+
+    Pure and deterministic for a given task (seeded RNG). Locked units keep their labels.
+    """
+    t0 = time.perf_counter()
+    p = task.params
+    lo, hi = p.band()
+    n = len(task.size)
+    nbrs: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    for a, b, length in zip(task.edge_a.tolist(), task.edge_b.tolist(), task.edge_len.tolist(), strict=True):
+        nbrs[a].append((b, length))
+        nbrs[b].append((a, length))
+    labels = task.fixed.astype(int).copy()
+    free = [i for i in range(n) if labels[i] < 0]
+    comps = _free_components(free, nbrs, labels)
+    ks, reasons = _ks_for_components(comps, task, lo, hi)
+    next_label = task.n_locked
+    objective = 0.0
+    for c_index, (comp, k) in enumerate(zip(comps, ks, strict=True)):
+        rng = np.random.default_rng(stable_seed(p.seed, task.community_id, c_index))
+        local, obj = _partition(comp, k, task, nbrs, rng)
+        for u, g in zip(comp, local, strict=True):
+            labels[u] = next_label + g
+        next_label += k
+        objective += obj
+    report = {
+        "community_id": task.community_id,
+        "n_units": n, "size_total": float(task.size.sum()),
+        "n_grids": int(next_label), "n_locked": task.n_locked, "pieces": len(comps),
+        "feasible": not reasons, "reasons": reasons, "objective": float(objective),
+        "seconds": time.perf_counter() - t0,
+    }
+    return CommunityOutcome(task.community_id, labels, report)
+
+
+def _free_components(free: list[int], nbrs: list[list[tuple[int, float]]], labels: np.ndarray) -> list[list[int]]:
+    seen: set[int] = set()
+    comps = []
+    for s in free:
+        if s in seen:
+            continue
+        seen.add(s)
+        comp, stack = [s], [s]
+        while stack:
+            u = stack.pop()
+            for v, _ in nbrs[u]:
+                if labels[v] < 0 and v not in seen:
+                    seen.add(v)
+                    comp.append(v)
+                    stack.append(v)
+        comps.append(sorted(comp))
+    return comps
+
+
+def _ks_for_components(comps: list[list[int]], task: CommunityTask, lo: float,
+                       hi: float) -> tuple[list[int], list[str]]:
+    p = task.params
+    reasons: list[str] = []
+    if not comps:
+        return [], reasons
+    totals = [float(task.size[c].sum()) for c in comps]
+    if p.n_grids is not None:
+        want = max(p.n_grids - task.n_locked, len(comps))
+        if p.n_grids - task.n_locked < len(comps):
+            reasons.append(f"{p.n_grids} grid(s) requested but the free land is in {len(comps)} separate "
+                           f"piece(s) besides {task.n_locked} locked grid(s); {want} free grid(s) made")
+        weights = np.array(totals) + 1e-9
+        extra = np.floor((want - len(comps)) * weights / weights.sum()).astype(int)
+        rest = want - len(comps) - int(extra.sum())
+        order = np.argsort(-((want - len(comps)) * weights / weights.sum() - extra), kind="stable")
+        extra[order[:rest]] += 1
+        ks = [min(1 + int(e), len(c)) for e, c in zip(extra, comps, strict=True)]
+        if sum(ks) < want:
+            reasons.append(f"only {sum(ks)} grid(s) possible: too few units for {want}")
+        return ks, reasons
+    ks = []
+    for comp, total in zip(comps, totals, strict=True):
+        k, why = choose_k(total, lo, hi, len(comp))
+        ks.append(k)
+        if why:
+            where = f" (free piece of {len(comp)} units)" if len(comps) > 1 else ""
+            reasons.append(why + where)
+    return ks, reasons
+
+
+def _partition(comp: list[int], k: int, task: CommunityTask, nbrs: list[list[tuple[int, float]]],
+               rng: np.random.Generator) -> tuple[list[int], float]:
+    """Labels 0..k-1 for the units of one connected piece, and their objective."""
+    if k <= 1:
+        return [0] * len(comp), 0.0
+    local = {u: i for i, u in enumerate(comp)}
+    sub_nbrs = [[(local[v], w) for v, w in nbrs[u] if v in local] for u in comp]
+    data = _SearchData(task, comp, sub_nbrs, k)
+    best: tuple[float, list[int]] | None = None
+    for _ in range(task.params.restarts):
+        labels = _grow(data, k, rng)
+        labels, obj = _local_search(data, labels, k, rng, task.ils_rounds)
+        if best is None or obj < best[0] - 1e-12:
+            best = (obj, labels)
+        if _good_enough(data, best[1], k):
+            break  # further restarts rarely pay when every grid is in band and well balanced
+    assert best is not None
+    return _relabel(best[1]), best[0]
+
+
+def _good_enough(data: _SearchData, labels: list[int], k: int) -> bool:
+    """Every grid in band and mean |deviation| at most EARLY_STOP_DEV_PCT."""
+    sums = [0.0] * k
+    for u, g in enumerate(labels):
+        sums[g] += data.size[u]
+    if any(s < data.lo - 1e-9 or s > data.hi + 1e-9 for s in sums):
+        return False
+    return sum(abs(s - data.mean_s) for s in sums) / k / data.mean_s * 100 <= EARLY_STOP_DEV_PCT
+
+
+def _relabel(labels: list[int]) -> list[int]:
+    """Number labels in order of first appearance (unit order), so the result is canonical."""
+    seen: dict[int, int] = {}
+    return [seen.setdefault(g, len(seen)) for g in labels]
+
+
+class _SearchData:
+    """Arrays of one connected piece, as Python lists for fast scalar access."""
+
+    def __init__(self, task: CommunityTask, comp: list[int], nbrs: list[list[tuple[int, float]]], k: int):
+        idx = np.asarray(comp)
+        p = task.params
+        self.n = len(comp)
+        self.nbrs = nbrs
+        self.nbr_ids = [[v for v, _ in row] for row in nbrs]
+        self.size = task.size[idx].tolist()
+        self.bal = task.balance[idx].tolist()
+        self.party = task.party[idx].tolist()
+        self.area = np.maximum(task.area[idx], 1e-6).tolist()
+        self.per = task.perimeter[idx].tolist()
+        self.xy = np.column_stack([task.x[idx], task.y[idx]])
+        self.lo, self.hi = p.band()
+        s_tot, b_tot = float(sum(self.size)), float(sum(self.bal))
+        self.mean_s = s_tot / k if s_tot > 0 else 1.0
+        self.mean_b = b_tot / k if b_tot > 0 else 1.0
+        self.w_balance = _W_BALANCE if p.balance != p.size_by else 0.0
+        self.cw4pi = p.compactness_weight / (4 * math.pi)
+        self.w_size = _W_SIZE
+        self.min_party = float(p.min_party_per_grid)
+        self.cost = _grid_cost(self.lo, self.hi, self.mean_s, self.mean_b, self.w_size, self.w_balance,
+                               self.min_party, self.cw4pi)
+
+
+def _grid_cost(lo: float, hi: float, mean_s: float, mean_b: float, w_size: float, w_balance: float,
+               min_party: float, cw4pi: float) -> Callable[[float, float, float, float, float], float]:
+    """``cost(size, balance, party, area_m2, perimeter_m)``: the objective of one grid.
+
+    A closure over the piece's constants (hot loop: local names and plain arithmetic, no
+    attribute look-ups or calls).
+    """
+    w_band, dev_lin, w_party = _W_BAND, _DEV_LIN, _W_PARTY
+
+    def cost(s: float, b: float, party: float, a: float, per: float) -> float:
+        c = 0.0
+        if s > hi:
+            band = (s - hi) / hi
+            c += w_band * band * band
+        elif s < lo:
+            band = (lo - s) / lo
+            c += w_band * band * band
+        ds = (s - mean_s) / mean_s
+        c += w_size * ((ds if ds > 0 else -ds) * dev_lin + ds * ds)
+        if w_balance:
+            db = (b - mean_b) / mean_b
+            c += w_balance * ((db if db > 0 else -db) * dev_lin + db * db)
+        if party < min_party:
+            short = (min_party - party) / min_party
+            c += w_party * short * short
+        return c + cw4pi * per * per / a
+
+    return cost
+
+
+def _kmeans_seeds(data: _SearchData, k: int, rng: np.random.Generator) -> list[int]:
+    xy = data.xy
+    w = np.asarray(data.size) + 1e-3 * (data.mean_s / max(data.n, 1)) + 1e-9
+    first = int(rng.choice(data.n, p=w / w.sum()))
+    centers = [xy[first]]
+    for _ in range(1, k):
+        d2 = np.min(((xy[:, None, :] - np.array(centers)[None, :, :]) ** 2).sum(-1), axis=1)
+        prob = w * d2
+        prob = prob / prob.sum() if prob.sum() > 0 else w / w.sum()
+        centers.append(xy[int(rng.choice(data.n, p=prob))])
+    c = np.array(centers)
+    for _ in range(8):
+        lab = np.argmin(((xy[:, None, :] - c[None, :, :]) ** 2).sum(-1), axis=1)
+        for j in range(k):
+            m = lab == j
+            if m.any():
+                c[j] = (xy[m] * w[m, None]).sum(0) / w[m].sum()
+    d2 = ((xy[:, None, :] - c[None, :, :]) ** 2).sum(-1)
+    seeds: list[int] = []
+    taken: set[int] = set()
+    for j in range(k):
+        for u in np.argsort(d2[:, j], kind="stable").tolist():
+            if u not in taken:
+                seeds.append(u)
+                taken.add(u)
+                break
+    return seeds
+
+
+def _grow(data: _SearchData, k: int, rng: np.random.Generator) -> list[int]:
+    """Balanced region growing from k-means seeds: the lightest grid takes its nearest unit."""
+    seeds = _kmeans_seeds(data, k, rng)
+    labels = [-1] * data.n
+    sizes = [0.0] * k
+    heaps: list[list[tuple[float, int]]] = [[] for _ in range(k)]
+    centers = [data.xy[s] for s in seeds]
+    xy = data.xy
+
+    def push(g: int, u: int) -> None:
+        for v, _ in data.nbrs[u]:
+            if labels[v] < 0:
+                d = xy[v] - centers[g]
+                heapq.heappush(heaps[g], (float(d @ d), v))
+
+    for g, s in enumerate(seeds):
+        labels[s] = g
+        sizes[g] += data.size[s] + 1e-6
+    for g, s in enumerate(seeds):
+        push(g, s)
+    left = data.n - k
+    active = set(range(k))
+    while left > 0 and active:
+        g = min(active, key=lambda j: (sizes[j], j))
+        heap = heaps[g]
+        while heap and labels[heap[0][1]] >= 0:
+            heapq.heappop(heap)
+        if not heap:
+            active.discard(g)
+            continue
+        _, u = heapq.heappop(heap)
+        labels[u] = g
+        sizes[g] += data.size[u] + 1e-6
+        left -= 1
+        push(g, u)
+    for u in range(data.n):  # unreachable only if the piece were disconnected: keep it whole
+        if labels[u] < 0:
+            labels[u] = 0
+    return labels
+
+
+class _State:
+    """A partition of one piece under local search: labels and per-grid running sums."""
+
+    def __init__(self, data: _SearchData, labels: list[int], k: int) -> None:
+        self.data = data
+        self.k = k
+        self.labels = list(labels)
+        self.S = [0.0] * k
+        self.B = [0.0] * k
+        self.P = [0.0] * k
+        self.A = [0.0] * k
+        self.PER = [0.0] * k
+        self.members: list[set[int]] = [set() for _ in range(k)]
+        for u, g in enumerate(self.labels):
+            self.S[g] += data.size[u]
+            self.B[g] += data.bal[u]
+            self.P[g] += data.party[u]
+            self.A[g] += data.area[u]
+            self.PER[g] += data.per[u]
+            self.members[g].add(u)
+        for u in range(data.n):
+            for v, w in data.nbrs[u]:
+                if self.labels[v] == self.labels[u]:
+                    self.PER[self.labels[u]] -= w  # each internal edge seen twice: -2w in total
+        self.f = [data.cost(self.S[g], self.B[g], self.P[g], self.A[g], self.PER[g]) for g in range(k)]
+
+    def copy(self) -> _State:
+        new = object.__new__(_State)
+        new.data, new.k = self.data, self.k
+        new.labels = list(self.labels)
+        new.S, new.B, new.P, new.A, new.PER = (list(self.S), list(self.B), list(self.P), list(self.A),
+                                               list(self.PER))
+        new.members = [set(m) for m in self.members]
+        new.f = list(self.f)
+        return new
+
+    @property
+    def objective(self) -> float:
+        return float(sum(self.f))
+
+    def shared(self, u: int) -> dict[int, float]:
+        """Shared edge length of unit ``u`` with each grid around it (its own included)."""
+        out: dict[int, float] = {}
+        for v, w in self.data.nbrs[u]:
+            g = self.labels[v]
+            out[g] = out.get(g, 0.0) + w
+        return out
+
+    def move_cost(self, u: int, h: int, shared: dict[int, float]) -> tuple[float, float, float]:
+        """``(delta, new cost of donor, new cost of receiver)`` of moving ``u`` to ``h``."""
+        d = self.data
+        g = self.labels[u]
+        su, bu, pu, au, peru = d.size[u], d.bal[u], d.party[u], d.area[u], d.per[u]
+        fg = d.cost(self.S[g] - su, self.B[g] - bu, self.P[g] - pu, self.A[g] - au,
+                    self.PER[g] - peru + 2 * shared.get(g, 0.0))
+        fh = d.cost(self.S[h] + su, self.B[h] + bu, self.P[h] + pu, self.A[h] + au,
+                    self.PER[h] + peru - 2 * shared.get(h, 0.0))
+        return fg + fh - self.f[g] - self.f[h], fg, fh
+
+    def apply(self, u: int, h: int, shared: dict[int, float], fg: float, fh: float) -> None:
+        d = self.data
+        g = self.labels[u]
+        su, bu, pu, au, peru = d.size[u], d.bal[u], d.party[u], d.area[u], d.per[u]
+        self.S[g] -= su
+        self.B[g] -= bu
+        self.P[g] -= pu
+        self.A[g] -= au
+        self.PER[g] += -peru + 2 * shared.get(g, 0.0)
+        self.S[h] += su
+        self.B[h] += bu
+        self.P[h] += pu
+        self.A[h] += au
+        self.PER[h] += peru - 2 * shared.get(h, 0.0)
+        self.f[g], self.f[h] = fg, fh
+        self.members[g].discard(u)
+        self.members[h].add(u)
+        self.labels[u] = h
+
+    def descend(self, rng: np.random.Generator, start: list[int] | None = None) -> None:
+        """Best-improvement flips of boundary units (donor kept connected) until none helps.
+
+        Works through a queue (all units in random order, or ``start``); after a move the
+        members of the two grids and the unit's neighbours are queued again, since only
+        their move costs changed. At most ``MAX_LOCAL_SEARCH_PASSES x n`` visits.
+        """
+        d = self.data
+        nbrs, nbr_ids, cost = d.nbrs, d.nbr_ids, d.cost
+        size, bal, party, area, per = d.size, d.bal, d.party, d.area, d.per
+        # the state's lists are updated in place (``apply``), so local names stay valid
+        labels, members = self.labels, self.members
+        S, B, P, A, PER, f = self.S, self.B, self.P, self.A, self.PER, self.f
+        queue = deque(rng.permutation(d.n).tolist() if start is None else start)
+        queued = set(queue)
+        budget = MAX_LOCAL_SEARCH_PASSES * d.n
+        while queue and budget > 0:
+            budget -= 1
+            u = queue.popleft()
+            queued.discard(u)
+            g = labels[u]
+            if len(members[g]) <= 1:
+                continue
+            for v in nbr_ids[u]:
+                if labels[v] != g:
+                    break
+            else:
+                continue  # interior unit: no grid to move to
+            shared: dict[int, float] = {}
+            for v, w in nbrs[u]:
+                h = labels[v]
+                shared[h] = shared.get(h, 0.0) + w
+            su, bu, pu, au, peru = size[u], bal[u], party[u], area[u], per[u]
+            best_fg = cost(S[g] - su, B[g] - bu, P[g] - pu, A[g] - au, PER[g] - peru + 2 * shared.get(g, 0.0))
+            base = best_fg - f[g]
+            best_h, best_d, best_fh = -1, -1e-9, 0.0
+            for h, lh in shared.items():
+                if h == g:
+                    continue
+                fh = cost(S[h] + su, B[h] + bu, P[h] + pu, A[h] + au, PER[h] + peru - 2 * lh)
+                delta = base + fh - f[h]
+                if delta < best_d:
+                    best_h, best_d, best_fh = h, delta, fh
+            if best_h < 0 or not _stays_connected(members[g], u, nbr_ids):
+                continue
+            self.apply(u, best_h, shared, best_fg, best_fh)
+            for v in (*members[g], *members[best_h], *nbr_ids[u]):
+                if v not in queued:
+                    queued.add(v)
+                    queue.append(v)
+
+    def perturb(self, rng: np.random.Generator, n_moves: int) -> list[int]:
+        """Random boundary flips that keep every grid connected and non-empty.
+
+        Returns the units whose move costs changed (members of the grids involved).
+        """
+        nbrs = self.data.nbrs
+        done = 0
+        touched: set[int] = set()
+        for u in rng.permutation(self.data.n).tolist():
+            if done >= n_moves:
+                break
+            g = self.labels[u]
+            if len(self.members[g]) <= 1:
+                continue
+            shared = self.shared(u)
+            others = sorted(h for h in shared if h != g)
+            if not others or not _stays_connected(self.members[g], u, self.data.nbr_ids):
+                continue
+            h = others[int(rng.integers(len(others)))]
+            _, fg, fh = self.move_cost(u, h, shared)
+            self.apply(u, h, shared, fg, fh)
+            touched |= self.members[g] | self.members[h]
+            touched.update(v for v, _ in nbrs[u])
+            done += 1
+        return sorted(touched)
+
+
+def _local_search(data: _SearchData, labels: list[int], k: int, rng: np.random.Generator,
+                  ils_rounds: int = ILS_ROUNDS) -> tuple[list[int], float]:
+    """Descent, then iterated local search: perturb the best plan, descend, keep if better."""
+    best = _State(data, labels, k)
+    best.descend(rng)
+    rounds = min(ils_rounds, max(min(4, ils_rounds), ILS_MOVES_BUDGET // max(data.n, 1)))
+    stale = 0
+    for _ in range(rounds):
+        if stale >= ILS_PATIENCE:
+            break
+        stale += 1
+        cand = best.copy()
+        touched = cand.perturb(rng, 1 + int(rng.integers(max(2, min(6, data.n // 4)))))
+        cand.descend(rng, touched)
+        if cand.objective < best.objective - 1e-12:
+            best = cand
+            stale = 0
+    return best.labels, best.objective
+
+
+def _stays_connected(group: set[int], removed: int, nbr_ids: list[list[int]]) -> bool:
+    """Whether ``group`` minus ``removed`` is still connected (BFS inside the group).
+
+    ``nbr_ids[u]`` lists the neighbours of unit ``u``.
+    """
+    rest = len(group) - 1
+    inside = [v for v in nbr_ids[removed] if v in group]
+    if not inside:
+        return rest == 0
+    if len(inside) == 1:
+        return True  # a leaf of its grid: the others stay connected as they were
+    start = inside[0]
+    seen = {start}
+    stack = [start]
+    while stack:
+        x = stack.pop()
+        for y in nbr_ids[x]:
+            if y != removed and y in group and y not in seen:
+                seen.add(y)
+                stack.append(y)
+    return len(seen) == rest
+
+
+# --------------------------------------------------------------------------- driver
+
+def grid_communities(layers_or_units: Layers | UnitGraph, params: GridParams | None = None, *,
+                     locked_plan: Plan | None = None, scheduler: Any = None, workers: int | None = None,
+                     progress: Callable[[int, int], None] | None = None,
+                     barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None) -> GridResult:
+    """Grid every community: contiguous, nested, balanced grids tiling each community.
+
+    Parameters
+    ----------
+    layers_or_units : Layers or UnitGraph
+        Loaded layers (units are built with ``max_households=params.max_households``) or
+        ready units.
+    params : GridParams, optional
+    locked_plan : Plan, optional
+        A previous plan on the same units: its locked grids keep their units, ids and
+        names; everything else is re-optimised.
+    scheduler : str or distributed.Client, optional
+        Run communities on a Dask cluster (``"tcp://..."``); default local processes.
+    workers : int, optional
+        Local worker processes (1 = in-process). Small inputs run in-process anyway.
+    progress : callable, optional
+        ``progress(done, total)`` over communities.
+    barriers : lines, optional
+        Passed to :func:`geo.grids.units.build_units` when ``layers_or_units`` are layers.
+
+    Returns
+    -------
+    GridResult
+        ``plan`` and ``report`` (one dict per community: k, feasible, reasons, seconds).
+        Communities without units appear in the report with their reason and get no grid.
+    """
+    from geo.grids.executor import map_communities
+
+    params = params or GridParams()
+    if locked_plan is not None and not isinstance(layers_or_units, UnitGraph):
+        layers_or_units = locked_plan.units  # locked grids name units of the plan's own graph
+    locked_ids: dict[str, list[str]] = {}
+    if isinstance(layers_or_units, UnitGraph):
+        graph = layers_or_units
+        tasks, locked_ids = _tasks(graph.units, graph.edges, params, locked_plan)
+        if workers is None and scheduler is None and len(graph.units) < SERIAL_UNIT_THRESHOLD:
+            workers = 1
+        outcomes = map_communities(grid_one_community, tasks, workers=workers, scheduler=scheduler,
+                                   progress=progress)
+    else:
+        graph, outcomes = _build_and_grid(layers_or_units, params, barriers=barriers, workers=workers,
+                                          scheduler=scheduler, progress=progress)
+    assignment, names = _assign_ids(graph, outcomes, locked_ids, locked_plan)
+    report = [o.report for o in outcomes] + _empty_reports(graph)
+    locked = frozenset(locked_plan.locked) if locked_plan is not None else frozenset()
+    plan = Plan(graph, assignment, names, locked, params, tuple(report))
+    return GridResult(plan=plan, report=report)
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityJob:
+    """Payload of the whole per-community pipeline: frames in, units and grids out."""
+
+    frames: Any  # geo.grids.units.CommunityFrames
+    params: GridParams
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityResult:
+    """Units of one community and its gridding outcome (None without units)."""
+
+    units: Any  # geo.grids.units.CommunityUnits
+    outcome: CommunityOutcome | None
+
+
+def _build_and_grid(layers: Layers, params: GridParams, *, barriers: Any, workers: int | None,
+                    scheduler: Any, progress: Callable[[int, int], None] | None
+                    ) -> tuple[UnitGraph, list[CommunityOutcome]]:
+    """Validate once, then build units and grid each community in one job (in parallel)."""
+    from geo.grids.executor import map_communities
+    from geo.grids.units import assemble_units, prepare_frames
+
+    prepared = prepare_frames(layers.communities, layers.estates, layers.buildings, barriers=barriers,
+                              max_households=params.max_households)
+    jobs = [CommunityJob(frames, params) for frames in prepared.jobs()]
+    if workers is None and scheduler is None and len(prepared.estates) < SERIAL_UNIT_THRESHOLD:
+        workers = 1
+    results = map_communities(build_and_grid_community, jobs, workers=workers, scheduler=scheduler,
+                              progress=progress)
+    graph = assemble_units(prepared, [r.units for r in results], params.max_households)
+    return graph, [r.outcome for r in results if r.outcome is not None]
+
+
+def build_and_grid_community(job: CommunityJob) -> CommunityResult:
+    """Units, cells and grids of one community; refined by buildings when whole estates fail.
+
+    With ``params.split_to_fit``, a quick pass on whole estates (one restart, no iterated
+    search) decides: when it leaves every grid in band with a mean deviation of at most
+    :data:`~geo.settings.REFINE_MEAN_DEV_PCT`, whole estates get the full search; otherwise
+    estates above half the minimum are split by their buildings and the community gets the
+    full search on those units; the better plan is kept (fewer grids out of band, then
+    smaller mean deviation).
+    """
+    from geo.grids.units import community_units
+
+    p = job.params
+    piece = community_units(job.frames, max_households=p.max_households)
+    if piece.fatal or piece.units.empty:
+        return CommunityResult(piece, None)
+    if not p.split_to_fit:
+        return CommunityResult(piece, grid_one_community(_piece_task(piece, p)))
+    # a quick pass (one restart, no iterated search) shows whether whole estates can do
+    quick_task = replace(_piece_task(piece, replace(p, restarts=1)), ils_rounds=0)
+    quick = grid_one_community(quick_task)
+    quick_score = _score(quick_task, quick)
+    if quick_score[0] == 0 and quick_score[1] <= REFINE_MEAN_DEV_PCT:
+        return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
+    finer = community_units(job.frames, max_households=p.max_households,
+                            split_by_buildings_above=max(1, p.min_households // 2))
+    if finer.fatal or len(finer.units) <= len(piece.units):
+        return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
+    task2 = _piece_task(finer, p)
+    out2 = grid_one_community(task2)
+    if _score(task2, out2) < quick_score:
+        out2.report["refined"] = "estates split by buildings to meet the band"
+        return CommunityResult(finer, out2)
+    return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
+
+
+def _best(quick_task: CommunityTask, quick: CommunityOutcome, full_task: CommunityTask) -> CommunityOutcome:
+    """The full search's outcome unless the quick pass scored better."""
+    full = grid_one_community(full_task)
+    return quick if _score(quick_task, quick) < _score(full_task, full) else full
+
+
+def _piece_task(piece: Any, params: GridParams) -> CommunityTask:
+    """The task of one community's units (no locks): the arrays of :func:`_tasks`, cut directly.
+
+    Same arrays as ``_tasks(units, edges, params, None)[0][0]`` without the pandas
+    grouping and reindexing, which cost more than the gridding of a small community.
+    """
+    units = piece.units
+    cids = units["community_id"].to_numpy()
+    if len(cids) == 0 or not (cids == cids[0]).all():
+        return _tasks(units.set_index(units["unit_id"].to_numpy()), piece.edges, params, None)[0][0]
+    pos = {u: i for i, u in enumerate(units["unit_id"].tolist())}
+    edges = piece.edges
+    ea = np.array([pos[u] for u in edges["unit_a"].tolist()], dtype=np.intp)
+    eb = np.array([pos[u] for u in edges["unit_b"].tolist()], dtype=np.intp)
+    return CommunityTask(
+        community_id=str(cids[0]), size=units[params.size_by].to_numpy(float),
+        balance=params.balance_values(units), party=units["party_members"].to_numpy(float),
+        area=units["area_m2"].to_numpy(float), perimeter=units["perimeter_m"].to_numpy(float),
+        x=units["x"].to_numpy(float), y=units["y"].to_numpy(float), edge_a=ea, edge_b=eb,
+        edge_len=edges["length_m"].to_numpy(float), fixed=np.full(len(units), -1, dtype=int), n_locked=0,
+        params=params)
+
+
+def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
+    """(grids out of band, mean |deviation| in %) of one community's outcome."""
+    lo, hi = task.params.band()
+    k = int(out.labels.max()) + 1 if len(out.labels) else 0
+    sums = np.bincount(out.labels, weights=task.size, minlength=k)
+    mean = sums.mean() if k else 0.0
+    dev = float(np.abs(sums - mean).mean() / mean * 100) if mean > 0 else 0.0
+    return int(((sums < lo - 1e-9) | (sums > hi + 1e-9)).sum()), dev
+
+
+def _tasks(units: pd.DataFrame, edges: pd.DataFrame, params: GridParams,
+           locked_plan: Plan | None) -> tuple[list[CommunityTask], dict[str, list[str]]]:
+    """One :class:`CommunityTask` per community of ``units`` (index = unit id), and locked ids."""
+    fixed_grid: dict[str, str] = {}
+    if locked_plan is not None:
+        missing = [u for g in locked_plan.locked for u in locked_plan.members.get(g, ())
+                   if u not in units.index]
+        if missing:
+            raise ValidationError([Problem("plan", f"locked grids hold {len(missing)} unit(s) that are not in "
+                                           f"these units: {missing[:5]}.",
+                                           "re-optimise on the units the plan was made with, or unlock them")])
+        for g in sorted(locked_plan.locked):
+            fixed_grid.update(dict.fromkeys(locked_plan.members.get(g, ()), g))
+    size = units[params.size_by].to_numpy(float)
+    balance = params.balance_values(units)
+    pos = pd.Series(np.arange(len(units)), index=units.index)
+    ea = pos.reindex(edges["unit_a"]).to_numpy()
+    eb = pos.reindex(edges["unit_b"]).to_numpy()
+    el = edges["length_m"].to_numpy(float)
+    comm_of_edge = units["community_id"].to_numpy()[ea] if len(ea) else np.array([], dtype=object)
+    tasks = []
+    locked_ids: dict[str, list[str]] = {}
+    for cid, idx in units.groupby("community_id", sort=True).indices.items():
+        idx = np.sort(idx)
+        local = np.full(len(units), -1)
+        local[idx] = np.arange(len(idx))
+        m = comm_of_edge == cid
+        ids = units.index.to_numpy()[idx]
+        lg = sorted({fixed_grid[u] for u in ids if u in fixed_grid})
+        locked_ids[cid] = lg
+        code = {g: i for i, g in enumerate(lg)}
+        fixed = np.array([code[fixed_grid[u]] if u in fixed_grid else -1 for u in ids], dtype=int)
+        tasks.append(CommunityTask(
+            community_id=str(cid), size=size[idx], balance=balance[idx],
+            party=units["party_members"].to_numpy(float)[idx], area=units["area_m2"].to_numpy(float)[idx],
+            perimeter=units["perimeter_m"].to_numpy(float)[idx], x=units["x"].to_numpy(float)[idx],
+            y=units["y"].to_numpy(float)[idx], edge_a=local[ea[m]], edge_b=local[eb[m]], edge_len=el[m],
+            fixed=fixed, n_locked=len(lg), params=params))
+    return tasks, locked_ids
+
+
+def _assign_ids(graph: UnitGraph, outcomes: list[CommunityOutcome], locked_ids: dict[str, list[str]],
+                locked_plan: Plan | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Grid ids: locked grids keep theirs; new grids get free sequence numbers in reading order."""
+    units = graph.units
+    prefixes = community_prefixes(graph.communities)
+    assignment: dict[str, str] = {}
+    names: dict[str, str] = {}
+    groups = units.groupby("community_id", sort=True).indices
+    all_ids = units.index.to_numpy()
+    all_a, all_x, all_y = (units[c].to_numpy(float) for c in ("area_m2", "x", "y"))
+    comm_names = dict(zip(graph.communities.index, graph.communities["name"], strict=True)) \
+        if "name" in graph.communities.columns else {}
+    for out in outcomes:
+        cid = out.community_id
+        idx = np.sort(groups[cid])
+        ids = all_ids[idx]
+        lg = locked_ids.get(cid, [])
+        new_labels = sorted(set(out.labels.tolist()) - set(range(len(lg))))
+        a, x, y = all_a[idx] + 1e-9, all_x[idx], all_y[idx]
+        wsum = np.bincount(out.labels, weights=a)
+        wx = np.bincount(out.labels, weights=a * x) / np.where(wsum > 0, wsum, 1)
+        wy = np.bincount(out.labels, weights=a * y) / np.where(wsum > 0, wsum, 1)
+        cx = {g: float(wx[g]) for g in new_labels}
+        cy = {g: float(wy[g]) for g in new_labels}
+        order = reading_order(cx, cy, float(a.sum()), float(y.max()) if len(y) else 0.0)
+        taken = {g[-3:] for g in lg}
+        prefix = prefixes[cid]
+        seqs = (f"{s:03d}" for s in range(1, 100000) if f"{s:03d}" not in taken)
+        label_id = {i: g for i, g in enumerate(lg)}
+        cname = str(comm_names.get(cid, cid))
+        for g in order:
+            gid = prefix + next(seqs)
+            label_id[g] = gid
+            names[gid] = f"{cname} {gid[-3:]}"
+        for g in lg:
+            names[g] = locked_plan.names.get(g, g) if locked_plan is not None else g
+        for u, lab in zip(ids, out.labels.tolist(), strict=True):
+            assignment[u] = label_id[lab]
+    return assignment, names
+
+
+def reading_order(cx: Mapping[int, float], cy: Mapping[int, float], area_m2: float, ymax: float) -> list[int]:
+    """Labels in reading order: rows north to south, west to east within a row.
+
+    Row height is the side of a square of the mean grid area, so grids of one row share
+    a band of latitude; the first row is centred on ``ymax`` (the northernmost unit).
+    """
+    if not cx:
+        return []
+    h = max(math.sqrt(area_m2 / len(cx)), 1e-9)
+    # rows are centred on the northernmost unit (+0.5): anchored at a row edge, float noise
+    # of a few nanometres put the grid holding that unit in row -1 or 0
+    return sorted(cx, key=lambda g: (math.floor((ymax - cy[g]) / h + 0.5), cx[g], -cy[g], g))
+
+
+def _empty_reports(graph: UnitGraph) -> list[dict[str, Any]]:
+    have = set(graph.units["community_id"])
+    return [{"community_id": str(cid), "n_units": 0, "size_total": 0.0, "n_grids": 0, "n_locked": 0,
+             "pieces": 0, "feasible": False,
+             "reasons": ["no estates in this community: add its estates or merge it into a neighbour"],
+             "objective": 0.0, "seconds": 0.0}
+            for cid in graph.communities.index if cid not in have]
+
+
+def reoptimise(plan: Plan, *, params: GridParams | None = None, **kwargs: Any) -> Plan:
+    """Re-run gridding on the unlocked grids of ``plan`` (locked grids untouched)."""
+    return grid_communities(plan.units, params or plan.params, locked_plan=plan, **kwargs).plan
+
+
+__all__ = ["CommunityOutcome", "CommunityTask", "GridParams", "GridResult", "Plan", "choose_k",
+           "community_prefixes", "grid_communities", "grid_one_community", "reading_order",
+           "reoptimise", "stable_seed"]

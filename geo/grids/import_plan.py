@@ -1,0 +1,887 @@
+"""Start from the plan in force: import an existing grid layer as a plan, and repair it.
+
+Most planners redraw an existing plan rather than start blank. :func:`import_plan` turns a
+layer of grid polygons (ids and names) into a :class:`~geo.grids.gridding.Plan` on the planning
+units: each unit goes to the grid holding most of its cell (or footprint), and the import
+lists what does not fit: units cut by the existing boundaries, units no grid covers (new
+estates, absorbed into a neighbouring grid), land left uncovered and land covered twice.
+
+:func:`repair_plan` then brings out-of-rule grids (outside the size band, or in pieces) back
+into the rule with the fewest households moved, and lists every move. The rule on what it may
+change (documented in ``docs/editing.md``):
+
+* grids the planner locked never change;
+* grids already compliant (in band and contiguous) are *locked by the repair* unless the
+  planner names them in ``unlocked`` (or passes ``unlocked="neighbours"``: the compliant
+  neighbours of out-of-rule grids, or ``unlocked="all"``); an unlocked compliant grid may
+  give or take units but must stay compliant;
+* only out-of-rule grids and unlocked grids exchange units, always a unit on the boundary
+  between two such grids of one community, never breaking the donor's contiguity.
+
+When the rule leaves a grid no way back into the band, the result says so and names the
+compliant neighbours to unlock. Growth uses the same path: import the old plan's grid
+polygons over the new units (:func:`import_plan`), then :func:`repair_plan`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from geo.data.crs import require_metric
+from geo.errors import CRSError, Problem, ValidationError
+from geo.grids.edits import components, new_grid_ids
+from geo.settings import FUSION_MIN_OVERLAP_M2, IMPORT_CUT_SHARE, REPAIR_MAX_MOVES_PER_GRID
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geo.data.schema import Layers
+    from geo.grids.gridding import GridParams, Plan
+    from geo.grids.units import UnitGraph
+
+#: Columns of a moves table (repair, absorption).
+MOVE_COLUMNS = ("unit_id", "from_grid", "to_grid", "households")
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True, eq=False)
+class ImportResult:
+    """An existing grid layer read as a plan, with everything that did not fit.
+
+    Attributes
+    ----------
+    plan : Plan
+        Every unit in exactly one grid (unassigned units absorbed, grids nested in
+        communities), scored by :meth:`Plan.grids` / :meth:`Plan.summary`.
+    unit_shares : DataFrame
+        Per unit: ``unit_id, grid_id`` (dominant imported grid, None when uncovered),
+        ``share`` (its area in that grid over its covered area, 0-1), ``covered_share``
+        (covered area over its area, 0-1, capped at 1), ``n_grids`` (grids it overlaps).
+    cut_units : DataFrame
+        The rows of ``unit_shares`` with ``share`` below ``cut_share``: units cut by the
+        existing boundaries.
+    absorbed : DataFrame
+        Units no imported grid covers, with the grid that absorbed them
+        (:data:`MOVE_COLUMNS`, ``from_grid`` None).
+    uncovered : GeoDataFrame
+        Per community, the land no imported grid covers: ``community_id, area_m2``, polygon.
+    overlaps : GeoDataFrame
+        Land covered twice: ``grid_a, grid_b, area_m2``, polygon.
+    renamed : dict
+        ``{imported grid id: [new ids]}`` for imported grids that spanned several
+        communities: the part in the community with most households keeps the id.
+    empty_grids : tuple of str
+        Imported grids that got no unit.
+    problems : tuple of Problem
+        Warnings in words (cuts, gaps, overlaps, absorbed units, renamed or empty grids).
+    """
+
+    plan: Plan
+    unit_shares: pd.DataFrame
+    cut_units: pd.DataFrame
+    absorbed: pd.DataFrame
+    uncovered: gpd.GeoDataFrame
+    overlaps: gpd.GeoDataFrame
+    renamed: dict[str, list[str]] = field(default_factory=dict)
+    empty_grids: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-safe summary: the plan's metrics plus the import findings."""
+        out = self.plan.summary()
+        out["import"] = {
+            "n_units_cut": len(self.cut_units),
+            "cut_units": self.cut_units["unit_id"].tolist()[:50],
+            "n_units_absorbed": len(self.absorbed),
+            "uncovered_m2": float(self.uncovered["area_m2"].sum()) if len(self.uncovered) else 0.0,
+            "overlap_m2": float(self.overlaps["area_m2"].sum()) if len(self.overlaps) else 0.0,
+            "renamed": {k: list(v) for k, v in self.renamed.items()},
+            "empty_grids": list(self.empty_grids),
+            "problems": [str(p) for p in self.problems],
+        }
+        return out
+
+
+def _grid_frame(grid_layer: gpd.GeoDataFrame, crs: Any, id_field: str, name_field: str) -> gpd.GeoDataFrame:
+    """Imported grids as ``grid_id, name``, valid polygons, one row per id, in ``crs``."""
+    import geopandas as gpd
+
+    if not isinstance(grid_layer, gpd.GeoDataFrame):
+        raise ValidationError([Problem("grids", f"expected a GeoDataFrame of grid polygons, got "
+                                       f"{type(grid_layer).__name__}", "read the file with geo.data.io.read_layer")])
+    if grid_layer.crs is None:
+        raise CRSError("the imported grid layer has no CRS; declare its datum (e.g. EPSG:4326)")
+    if id_field not in grid_layer.columns:
+        raise ValidationError([Problem("grids", f"no `{id_field}` column (columns: {list(grid_layer.columns)})",
+                                       f"name the id column with `id_field` or add `{id_field}`",
+                                       field=id_field)])
+    layer = grid_layer[grid_layer.geometry.notna() & ~grid_layer.geometry.is_empty]
+    bad = ~layer.geom_type.isin(["Polygon", "MultiPolygon"])
+    if bad.any():
+        raise ValidationError([Problem("grids", f"{int(bad.sum())} feature(s) are not polygons "
+                                       f"({sorted(set(layer.geom_type[bad]))}), e.g. id "
+                                       f"{layer[id_field][bad].iloc[0]!r}",
+                                       "import the grid polygons, not their lines or centres",
+                                       feature=str(layer[id_field][bad].iloc[0]))])
+    if layer.empty:
+        raise ValidationError([Problem("grids", "the grid layer holds no polygon", "import a non-empty grid layer")])
+    layer = layer.to_crs(crs) if layer.crs != crs else layer
+    ids = layer[id_field].astype(str)
+    names = layer[name_field].astype(str) if name_field in layer.columns else ids
+    geom = layer.geometry.make_valid()
+    frame = gpd.GeoDataFrame({"grid_id": ids.to_numpy(), "name": names.to_numpy()},
+                             geometry=geom.to_numpy(), crs=crs)
+    # One id on several features = one multi-part grid.
+    return frame.dissolve(by="grid_id", aggfunc="first", as_index=False).sort_values("grid_id",
+                                                                                     ignore_index=True)
+
+
+def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: str = "cell",
+                     min_area_m2: float = FUSION_MIN_OVERLAP_M2,
+                     overlapping: Iterable[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Which imported grid holds most of each unit, and how much.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        ``UnitGraph.units`` (index ``unit_id``; cell geometry; ``footprint``), metric CRS.
+    grids : GeoDataFrame
+        ``grid_id`` and polygons, same CRS.
+    by : {"cell", "footprint"}
+        Measure the unit by its cell (all land) or its footprint (the estate or building);
+        a footprint without area (a building given as a point) goes to the grid holding it.
+    min_area_m2 : float
+        Overlaps below this area (m²) are ignored, so that a boundary drawn a little off
+        the cells does not count as covering a unit.
+    overlapping : iterable of (grid id, grid id), optional
+        The pairs of grids that overlap (from :func:`coverage_gaps`). When given, a unit
+        lying wholly inside one grid is intersected only with the grids overlapping that
+        one (the others can only touch it), which saves most of the polygon intersections.
+
+    Returns
+    -------
+    DataFrame
+        ``unit_id, grid_id, share, covered_share, n_grids`` (see :class:`ImportResult`);
+        ties go to the smaller grid id.
+    """
+    import geopandas as gpd
+    import shapely
+
+    if by not in ("cell", "footprint"):
+        raise ValidationError([Problem("import", f"`by` must be 'cell' or 'footprint', got {by!r}",
+                                       "use by='cell' (default) or by='footprint'")])
+    geoms = units.geometry.to_numpy() if by == "cell" else np.asarray(units["footprint"].to_numpy(), dtype=object)
+    ids = units.index.to_numpy()
+    left = gpd.GeoDataFrame({"row": np.arange(len(units))}, geometry=geoms, crs=units.crs)
+    pairs = gpd.sjoin(left, grids[["grid_id", "geometry"]], predicate="intersects", how="inner")
+    rows = pairs["row"].to_numpy()
+    grid_rows = pairs["index_right"].to_numpy()
+    area = shapely.area(geoms)
+    inter = _pair_areas(geoms, grids, rows, grid_rows, area, overlapping)
+    per = pd.DataFrame({"row": rows, "grid_id": pairs["grid_id"].to_numpy(), "area": inter})
+    # Slivers below FUSION_MIN_OVERLAP_M2 (drawing noise along a shared boundary) do not count.
+    per = per[per["area"] >= min_area_m2].sort_values(["row", "area", "grid_id"], ascending=[True, False, True])
+    total = per.groupby("row")["area"].sum()
+    n = per.groupby("row")["grid_id"].nunique()
+    dom = per.drop_duplicates("row").set_index("row")
+    out = pd.DataFrame({"unit_id": ids})
+    out["grid_id"] = dom["grid_id"].reindex(np.arange(len(units))).to_numpy()
+    out["grid_id"] = out["grid_id"].astype(object).where(out["grid_id"].notna(), None)
+    dom_area = dom["area"].reindex(np.arange(len(units))).fillna(0.0).to_numpy()
+    tot = total.reindex(np.arange(len(units))).fillna(0.0).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share"] = np.where(tot > 0, dom_area / tot, 0.0)
+        out["covered_share"] = np.where(area > 0, np.minimum(tot / area, 1.0), 0.0)
+    out["n_grids"] = n.reindex(np.arange(len(units))).fillna(0).astype(int).to_numpy()
+    flat = np.flatnonzero(area <= 0)
+    if len(flat):  # footprints without area (buildings as points): the grid holding the point
+        pts = gpd.GeoDataFrame({"row": flat}, geometry=shapely.point_on_surface(geoms[flat]), crs=units.crs)
+        hit = gpd.sjoin(pts, grids[["grid_id", "geometry"]], predicate="within", how="inner")
+        hit = hit.sort_values(["row", "grid_id"])
+        count = hit.groupby("row")["grid_id"].nunique()
+        first = hit.drop_duplicates("row").set_index("row")["grid_id"]
+        rows_hit = first.index.to_numpy()
+        out.loc[rows_hit, "grid_id"] = first.to_numpy()
+        out.loc[rows_hit, "share"] = 1.0 / count.reindex(rows_hit).to_numpy()
+        out.loc[rows_hit, "covered_share"] = 1.0
+        out.loc[rows_hit, "n_grids"] = count.reindex(rows_hit).to_numpy()
+    return out
+
+
+def _pair_areas(geoms: np.ndarray, grids: gpd.GeoDataFrame, rows: np.ndarray, grid_rows: np.ndarray,
+                area: np.ndarray, overlapping: Iterable[tuple[str, str]] | None) -> np.ndarray:
+    """Area (m²) of each (unit, grid) pair's intersection, skipping what cannot be positive."""
+    import shapely
+
+    gg = grids.geometry.to_numpy()
+    if overlapping is None or len(rows) == 0:
+        return shapely.area(shapely.intersection(geoms[rows], gg[grid_rows])) if len(rows) else np.array([])
+    gid = grids["grid_id"].to_numpy()
+    shapely.prepare(gg)  # shapely's own index inside each geometry; values unchanged
+    covered = shapely.covered_by(geoms[rows], gg[grid_rows])
+    cover_of = dict(zip(rows[covered], gid[grid_rows[covered]], strict=False))
+    listed = [(str(a), str(b)) for a, b in overlapping]
+    pairs = set(listed) | {(b, a) for a, b in listed}
+    out = np.zeros(len(rows))
+    need = np.ones(len(rows), dtype=bool)
+    for i, (r, g) in enumerate(zip(rows, grid_rows, strict=True)):
+        c = cover_of.get(r)
+        if c is None:
+            continue
+        if gid[g] == c:
+            out[i] = area[r]
+            need[i] = False
+        elif (c, gid[g]) not in pairs:
+            need[i] = False  # inside grid c, which this grid does not overlap: they only touch
+    if need.any():
+        out[need] = shapely.area(shapely.intersection(geoms[rows[need]], gg[grid_rows[need]]))
+    return out
+
+
+def coverage_gaps(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
+                  min_area_m2: float = FUSION_MIN_OVERLAP_M2) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Land of the communities no grid covers, and land two grids cover.
+
+    Returns
+    -------
+    (uncovered, overlaps) : GeoDataFrames
+        ``community_id, area_m2`` and ``grid_a, grid_b, area_m2`` with polygons; pieces
+        below ``min_area_m2`` (m²) are left out.
+    """
+    import geopandas as gpd
+    import shapely
+
+    union = shapely.union_all(grids.geometry.to_numpy())
+    comm_ids = (communities["community_id"].astype(str).to_numpy() if "community_id" in communities.columns
+                else communities.index.astype(str).to_numpy())
+    holes = shapely.difference(communities.geometry.to_numpy(), union)
+    area = shapely.area(holes)
+    keep = area >= min_area_m2
+    uncovered = gpd.GeoDataFrame({"community_id": comm_ids[keep], "area_m2": area[keep]},
+                                 geometry=holes[keep], crs=communities.crs)
+    geoms = grids.geometry.to_numpy()
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    m = a < b
+    a, b = a[m], b[m]
+    if len(a):  # neighbours that only touch need no intersection
+        inner = shapely.relate_pattern(geoms[a], geoms[b], "T********")
+        a, b = a[inner], b[inner]
+    inter = shapely.intersection(geoms[a], geoms[b]) if len(a) else np.array([], dtype=object)
+    ov_area = shapely.area(inter) if len(a) else np.array([])
+    k = ov_area >= min_area_m2
+    gid = grids["grid_id"].to_numpy()
+    overlaps = gpd.GeoDataFrame({"grid_a": gid[a[k]], "grid_b": gid[b[k]], "area_m2": ov_area[k]},
+                                geometry=inter[k] if len(a) else [], crs=grids.crs)
+    return uncovered.reset_index(drop=True), overlaps.reset_index(drop=True)
+
+
+def _nest(assignment: dict[str, str], units: gpd.GeoDataFrame,
+          taken: set[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Split imported grids spanning communities; the part with most households keeps the id."""
+    frame = pd.DataFrame({"grid_id": [assignment.get(u) for u in units.index],
+                          "community_id": units["community_id"].to_numpy(),
+                          "households": units["households"].to_numpy(float)}, index=units.index)
+    frame = frame[frame["grid_id"].notna()]
+    per = frame.groupby(["grid_id", "community_id"])["households"].agg(["sum", "size"]).reset_index()
+    per = per.sort_values(["grid_id", "sum", "size", "community_id"], ascending=[True, False, False, True])
+    out = dict(assignment)
+    renamed: dict[str, list[str]] = {}
+    for gid, sub in per.groupby("grid_id", sort=True):
+        if len(sub) < 2:
+            continue
+        fresh = new_grid_ids(str(gid), taken, len(sub) - 1)
+        taken |= set(fresh)
+        renamed[str(gid)] = fresh
+        for cid, new in zip(sub["community_id"].iloc[1:], fresh, strict=True):
+            for u in frame.index[(frame["grid_id"] == gid) & (frame["community_id"] == cid)]:
+                out[u] = new
+    return out, renamed
+
+
+def _absorb(assignment: dict[str, str], graph: UnitGraph, params: GridParams,
+            taken: set[str]) -> tuple[dict[str, str], pd.DataFrame, list[Problem]]:
+    """Give every unit without a grid to a neighbouring grid, with minimal change.
+
+    Waves from the covered units outwards (deterministic order): a unit joins the adjacent
+    grid of its community that stays closest to the band after taking it (then the longest
+    shared edge, then the smaller id). A community no grid reaches gets one new grid per
+    connected piece of its uncovered units.
+    """
+    from geo.grids.gridding import community_prefixes
+
+    out = dict(assignment)
+    units = graph.units
+    col = params.size_by
+    size = units[col].astype(float).to_dict()
+    hh = units["households"].astype(float).to_dict()
+    comm = graph.community_of
+    nbrs = graph.neighbors
+    lengths = graph.edge_lengths
+    lo, hi = params.band()
+    load: dict[str, float] = {}
+    for u, g in out.items():
+        load[g] = load.get(g, 0.0) + size[u]
+    todo = sorted(u for u in units.index if u not in out)
+    moves = []
+    while todo:
+        progressed = []
+        for u in todo:
+            cands = {out[v] for v in nbrs.get(u, ()) if v in out and comm[v] == comm[u]}
+            if not cands:
+                continue
+
+            def key(g: str, u: str = u) -> tuple[float, float, str]:
+                after = load[g] + size[u]
+                edge = sum(lengths.get((u, v), 0.0) for v in nbrs[u] if out.get(v) == g)
+                return (_penalty(after, lo, hi), -edge, g)
+
+            g = min(cands, key=key)
+            progressed.append((u, g))
+        if not progressed:
+            break
+        for u, g in progressed:
+            out[u] = g
+            load[g] = load.get(g, 0.0) + size[u]
+            moves.append({"unit_id": u, "from_grid": None, "to_grid": g, "households": hh[u]})
+        todo = [u for u in todo if u not in out]
+    problems = []
+    if todo:
+        prefixes = community_prefixes(graph.communities)
+        for cid in sorted({comm[u] for u in todo}):
+            pieces = components([u for u in todo if comm[u] == cid], nbrs)
+            template = prefixes.get(cid, str(cid)) + "000"
+            fresh = new_grid_ids(template, taken, len(pieces))
+            taken |= set(fresh)
+            for piece, g in zip(pieces, fresh, strict=True):
+                for u in piece:
+                    out[u] = g
+                    moves.append({"unit_id": u, "from_grid": None, "to_grid": g, "households": hh[u]})
+            problems.append(Problem("grids", f"no imported grid covers community {cid!r}; its "
+                                    f"{sum(len(p) for p in pieces)} unit(s) form {len(pieces)} new grid(s) "
+                                    f"{fresh}", "grid that community automatically or draw its grids",
+                                    feature=str(cid), severity="warning"))
+    return out, pd.DataFrame(moves, columns=list(MOVE_COLUMNS)), problems
+
+
+def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str = "grid_id",
+                name_field: str = "name", by: str = "cell", params: GridParams | None = None,
+                cut_share: float = IMPORT_CUT_SHARE) -> ImportResult:
+    """Import an existing grid layer as a plan on ``units``.
+
+    Parameters
+    ----------
+    units : UnitGraph
+        Planning units (:func:`geo.grids.units.build_units`), metric CRS.
+    grid_layer : GeoDataFrame
+        The plan in force: grid polygons with ``id_field`` (and optionally ``name_field``),
+        any CRS (reprojected). Several features with one id form one grid.
+    id_field, name_field : str
+        Columns holding the grid id and display name.
+    by : {"cell", "footprint"}
+        A unit goes to the grid holding most of its cell area (default) or of its footprint.
+    params : GridParams, optional
+        Parameters the plan is scored with (default ``GridParams()``).
+    cut_share : float
+        A unit with less than this share of its covered area in its dominant grid is "cut".
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    ValidationError
+        No id column, non-polygon features, an empty layer.
+    CRSError
+        ``units`` not metric, or a grid layer without a CRS.
+
+    Examples
+    --------
+    >>> res = import_plan(graph, read_layer("grids_2023.geojson"))   # doctest: +SKIP
+    >>> res.cut_units.head(); res.plan.summary()["share_in_band"]     # doctest: +SKIP
+    """
+    from geo.grids.gridding import GridParams, Plan
+
+    params = params or GridParams()
+    require_metric(units.units, "units")
+    grids = _grid_frame(grid_layer, units.crs, id_field, name_field)
+    comms = (units.communities.reset_index(drop=True) if "community_id" in units.communities.columns
+             else units.communities.rename_axis("community_id").reset_index())
+    uncovered, overlaps = coverage_gaps(grids, comms)
+    shares = unit_grid_shares(units.units, grids, by=by,
+                              overlapping=zip(overlaps["grid_a"], overlaps["grid_b"], strict=True))
+    assignment = {u: g for u, g in zip(shares["unit_id"], shares["grid_id"], strict=True) if g is not None}
+    taken = set(grids["grid_id"])
+    assignment, renamed = _nest(assignment, units.units, taken)
+    assignment, absorbed, problems = _absorb(assignment, units, params, taken)
+    names = dict(zip(grids["grid_id"], grids["name"], strict=True))
+    for old, fresh in renamed.items():
+        for new in fresh:
+            names[new] = f"{names.get(old, old)} ({new.rsplit('-', 1)[-1] if '-' in new else new[-3:]})"
+    used = set(assignment.values())
+    empty = tuple(sorted(set(grids["grid_id"]) - used))
+    cut = shares[(shares["grid_id"].notna()) & (shares["share"] < cut_share)].reset_index(drop=True)
+    problems = _import_problems(cut, absorbed, uncovered, overlaps, renamed, empty) + problems
+    plan = Plan(units, assignment, {g: n for g, n in names.items() if g in used}, frozenset(), params)
+    return ImportResult(plan=plan, unit_shares=shares, cut_units=cut, absorbed=absorbed, uncovered=uncovered,
+                        overlaps=overlaps, renamed=renamed, empty_grids=empty, problems=tuple(problems))
+
+
+def import_plan_layers(layers: Layers, grid_layer: gpd.GeoDataFrame, *, id_field: str = "grid_id",
+                       name_field: str = "name", by: str = "cell", params: GridParams | None = None,
+                       barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+                       refine: bool = True) -> ImportResult:
+    """Import a grid layer over loaded layers, splitting estates it cuts into their buildings.
+
+    Builds the planning units (:func:`geo.grids.units.build_units_from_frames`) and imports the
+    layer (:func:`import_plan`). With ``refine``, every whole estate the layer cuts that has
+    buildings is then split into its buildings and the layer imported again, so that an
+    existing boundary running between the buildings of one estate (as plans made by
+    building do) is kept instead of being reported as a cut; the estates refined are
+    listed in ``problems``. Estates without buildings stay cut.
+
+    Parameters
+    ----------
+    layers : Layers
+        Loaded layers (metric CRS).
+    grid_layer, id_field, name_field, by, params
+        As in :func:`import_plan`.
+    barriers : lines, optional
+        Passed to the unit builder.
+    refine : bool
+        Split cut estates into their buildings (default True).
+
+    Returns
+    -------
+    ImportResult
+    """
+    from geo.grids.gridding import GridParams
+    from geo.grids.units import build_units_from_frames, prepare_frames
+
+    params = params or GridParams()
+    kw = {"max_households": params.max_households, "barriers": barriers}
+    units = build_units_from_frames(layers.communities, layers.estates, layers.buildings, **kw)
+    first = import_plan(units, grid_layer, id_field=id_field, name_field=name_field, by=by, params=params)
+    if not refine or layers.buildings is None or len(layers.buildings) == 0 or first.cut_units.empty:
+        return first
+    cut = units.units.loc[first.cut_units["unit_id"]]
+    cut_estates = set(cut.loc[cut["building_id"].isna(), "estate_id"].astype(str))
+    bld = prepare_frames(layers.communities, layers.estates, layers.buildings, **kw).buildings
+    if bld is None or not bld["estate_id"].isin(cut_estates).any():
+        return first
+    est = layers.estates
+    big = set(est.loc[est["households"] > params.max_households, "estate_id"].astype(str))
+    keep = bld[bld["estate_id"].isin(cut_estates | big)]
+    finer = build_units_from_frames(layers.communities, layers.estates, keep, split_by_buildings_above=1, **kw)
+    out = import_plan(finer, grid_layer, id_field=id_field, name_field=name_field, by=by, params=params)
+    refined = sorted(cut_estates & set(keep["estate_id"]))
+    note = Problem("grids", f"{len(refined)} estate(s) cut by the imported boundaries were split into their "
+                   f"buildings to follow them, e.g. {refined[:5]}", "none needed; check the buildings' grids",
+                   severity="warning")
+    return dataclasses.replace(out, problems=(*out.problems, note))
+
+
+def _import_problems(cut: pd.DataFrame, absorbed: pd.DataFrame, uncovered: gpd.GeoDataFrame,
+                     overlaps: gpd.GeoDataFrame, renamed: Mapping[str, list[str]],
+                     empty: tuple[str, ...]) -> list[Problem]:
+    out = []
+    if len(cut):
+        out.append(Problem("grids", f"{len(cut)} unit(s) are cut by the imported boundaries (less than "
+                           f"{IMPORT_CUT_SHARE:.0%} in one grid), e.g. {cut['unit_id'].tolist()[:5]}; each went "
+                           "to the grid holding most of it", "check those boundaries", severity="warning"))
+    if len(absorbed):
+        out.append(Problem("grids", f"{len(absorbed)} unit(s) lie in no imported grid, e.g. "
+                           f"{absorbed['unit_id'].tolist()[:5]}; each joined a neighbouring grid",
+                           "check the new estates' grids (repair_plan fixes the band)", severity="warning"))
+    for cid, area in zip(uncovered.get("community_id", []), uncovered.get("area_m2", []), strict=True):
+        out.append(Problem("grids", f"{area:.0f} m² of community {cid!r} is in no imported grid",
+                           "extend the grids to the community boundary", feature=str(cid), severity="warning"))
+    for a, b, area in zip(overlaps.get("grid_a", []), overlaps.get("grid_b", []),
+                          overlaps.get("area_m2", []), strict=True):
+        out.append(Problem("grids", f"grids {a} and {b} overlap on {area:.0f} m²",
+                           "make every piece of land belong to one grid", feature=f"{a}/{b}", severity="warning"))
+    for old, fresh in renamed.items():
+        out.append(Problem("grids", f"grid {old} spans {len(fresh) + 1} communities; its parts outside the main "
+                           f"community became {fresh}", "draw grids inside one community", feature=old,
+                           severity="warning"))
+    if empty:
+        out.append(Problem("grids", f"{len(empty)} imported grid(s) hold no planning unit: {list(empty)[:5]}",
+                           "check them against the estates layer", severity="warning"))
+    return out
+
+
+# --------------------------------------------------------------------------- repair
+
+
+def _penalty(size: float, lo: float, hi: float) -> float:
+    """Distance of a grid size from the band [lo, hi] (0 inside)."""
+    return max(0.0, lo - size, size - hi)
+
+
+@dataclass(frozen=True, eq=False)
+class RepairResult:
+    """What :func:`repair_plan` did.
+
+    Attributes
+    ----------
+    plan : Plan
+        The repaired plan (same grid ids; grids keep their names and locks).
+    moves : DataFrame
+        Net moves, one per unit that changed grid: :data:`MOVE_COLUMNS`.
+    households_moved : float
+        Households of the moved units (the repair's cost).
+    fixed : tuple of str
+        Grids out of rule before and compliant after.
+    still_out : list of dict
+        Grids still out of rule: ``grid_id``, ``issue``, ``hint`` (what to unlock or change).
+    free : tuple of str
+        Grids the repair was allowed to change.
+    """
+
+    plan: Plan
+    moves: pd.DataFrame
+    households_moved: float
+    fixed: tuple[str, ...]
+    still_out: list[dict[str, str]]
+    free: tuple[str, ...]
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-safe summary of the repair and the repaired plan."""
+        out = self.plan.summary()
+        out["repair"] = {"n_moves": len(self.moves), "households_moved": self.households_moved,
+                         "fixed": list(self.fixed), "still_out": self.still_out, "free": list(self.free),
+                         "moves": self.moves.to_dict("records")}
+        return out
+
+
+class _State:
+    """Mutable working copy of an assignment for the repair search."""
+
+    def __init__(self, plan: Plan, col: str) -> None:
+        self.assign = dict(plan.assignment)
+        self.members = {g: set(us) for g, us in plan.members.items()}
+        self.size = plan.units.units[col].astype(float).to_dict()
+        self.load = {g: sum(self.size[u] for u in us) for g, us in self.members.items()}
+        self.nbrs = plan.units.neighbors
+        self.comm = plan.units.community_of
+        self.comm_total: dict[str, float] = {}
+        for u, s in self.size.items():
+            self.comm_total[self.comm[u]] = self.comm_total.get(self.comm[u], 0.0) + s
+
+    def move(self, u: str, to: str) -> None:
+        frm = self.assign[u]
+        self.members[frm].discard(u)
+        self.members[to].add(u)
+        self.load[frm] -= self.size[u]
+        self.load[to] += self.size[u]
+        self.assign[u] = to
+
+    def connected_without(self, grid: str, u: str) -> bool:
+        rest = self.members[grid] - {u}
+        return bool(rest) and len(components(rest, self.nbrs)) == 1
+
+
+def _compliant(state: _State, g: str, lo: float, hi: float) -> bool:
+    return _penalty(state.load[g], lo, hi) == 0 and len(components(state.members[g], state.nbrs)) <= 1
+
+
+def repair_plan(plan: Plan, *, params: GridParams | None = None,
+                unlocked: Iterable[str] | str | None = None,
+                max_moves_per_grid: int = REPAIR_MAX_MOVES_PER_GRID) -> RepairResult:
+    """Bring out-of-rule grids back into the rule with the fewest households moved.
+
+    Out of rule = outside the size band of ``params`` or not contiguous. The rule on what
+    may change is in the module docstring: planner-locked grids never change; compliant
+    grids change only when named in ``unlocked`` (``"all"``: every compliant grid) and then
+    stay compliant.
+
+    The search is greedy and bounded: first detached pieces of out-of-rule grids join an
+    adjacent free grid; then, repeatedly, the boundary move (one unit between two free
+    grids of a community, donor kept contiguous) with the least households moved minus band
+    violation removed is applied (a move from an over- to an under-full grid costs nothing
+    net), ties broken by more violation removed, fewer households, then ids; when no single
+    move helps, the best two-move chain (through a third free grid, or a swap) is tried. Moves among
+    out-of-rule grids are tried before moves involving unlocked compliant grids. It stops
+    when no move helps or after ``max_moves_per_grid`` moves per free grid. Communities are
+    searched one by one (units never leave their community); last, moved units
+    whose return breaks nothing go back to their first grid (largest first).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to repair (e.g. :attr:`ImportResult.plan`); not modified.
+    params : GridParams, optional
+        The size rule (default: the plan's parameters).
+    unlocked : iterable of grid ids, "neighbours", "all", or None
+        Compliant grids the repair may also change (they stay compliant): the named grids,
+        the compliant neighbours of out-of-rule grids, or every compliant grid. None
+        (default): none.
+    max_moves_per_grid : int
+        Bound on the moves, per free grid.
+
+    Returns
+    -------
+    RepairResult
+
+    Raises
+    ------
+    ValidationError
+        ``unlocked`` names unknown grids.
+    """
+    params = params or plan.params
+    lo, hi = params.band()
+    state = _State(plan, params.size_by)
+    grids = sorted(state.members)
+    compliant0 = {g for g in grids if _compliant(state, g, lo, hi)}
+    if unlocked == "all":
+        opened = set(compliant0)
+    elif unlocked == "neighbours":
+        out0 = set(grids) - compliant0
+        opened = {state.assign[v] for g in out0 for u in state.members[g] for v in state.nbrs.get(u, ())
+                  if state.comm[v] == state.comm[u]} & compliant0
+    else:
+        opened = set() if unlocked is None else {str(g) for g in ([unlocked] if isinstance(unlocked, str)
+                                                                  else unlocked)}
+        unknown = sorted(opened - set(grids))
+        if isinstance(unlocked, str) and unlocked not in set(grids):
+            unknown = [unlocked]
+        if unknown:
+            raise ValidationError([Problem("plan", f"`unlocked` names grid(s) not in the plan: {unknown[:5]}",
+                                           "name existing grid ids or pass unlocked='all'")])
+    free = (set(grids) - compliant0 | opened) - set(plan.locked)
+    _reattach_pieces(state, free, lo, hi)
+    # Communities are independent (units never leave theirs): search each one on its own,
+    # and only those holding a grid out of the band.
+    by_comm: dict[str, set[str]] = {}
+    for g in free:
+        by_comm.setdefault(state.comm[next(iter(state.members[g]))], set()).add(g)
+    for cid in sorted(by_comm):
+        pool_c = by_comm[cid]
+        if any(_penalty(state.load[g], lo, hi) > 0 for g in pool_c):
+            _search(state, pool_c, compliant0, lo, hi, budget=max_moves_per_grid * len(pool_c))
+    _undo_needless(state, plan.assignment, free, lo, hi)
+    new_assign = state.assign
+    changed = sorted(u for u in new_assign if new_assign[u] != plan.assignment[u])
+    hh = plan.units.units["households"].astype(float)
+    moves = pd.DataFrame({"unit_id": changed, "from_grid": [plan.assignment[u] for u in changed],
+                          "to_grid": [new_assign[u] for u in changed],
+                          "households": [float(hh.at[u]) for u in changed]}, columns=list(MOVE_COLUMNS))
+    touched = set(moves["from_grid"]) | set(moves["to_grid"])
+    new_plan = plan.with_assignment(new_assign, touched=touched) if changed else plan
+    if params is not plan.params:
+        from geo.grids.gridding import Plan
+
+        new_plan = Plan(new_plan.units, dict(new_plan.assignment), dict(new_plan.names), new_plan.locked,
+                        params, new_plan.report)
+    after = {g for g in state.members if state.members[g] and _compliant(state, g, lo, hi)}
+    fixed = tuple(sorted((set(grids) - compliant0) & after))
+    still = [_hint(state, g, free, plan.locked, lo, hi, params.size_by)
+             for g in sorted(set(state.members) - after) if state.members[g]]
+    return RepairResult(plan=new_plan, moves=moves, households_moved=float(moves["households"].sum()),
+                        fixed=fixed, still_out=still, free=tuple(sorted(free)))
+
+
+def _search(state: _State, free: set[str], compliant0: set[str], lo: float, hi: float, *,
+            budget: int) -> None:
+    """Greedy boundary moves (then two-move chains) among ``free`` grids, at most ``budget``."""
+    n = 0
+    while n < budget and any(_penalty(state.load[g], lo, hi) > 0 for g in free):
+        step = None
+        # Moves among out-of-rule grids first; compliant unlocked grids only when needed.
+        for pool in (free - compliant0, free):
+            step = _best_move(state, pool, compliant0, lo, hi) or _best_chain(state, pool, compliant0, lo, hi)
+            if step:
+                break
+        if not step:
+            break
+        for u, to in step:
+            state.move(u, to)
+            n += 1
+
+
+def _reattach_pieces(state: _State, free: set[str], lo: float, hi: float) -> None:
+    """Detached pieces of free grids join the adjacent free grid that suits the band best."""
+    for g in sorted(free):
+        pieces = components(state.members[g], state.nbrs)
+        if len(pieces) <= 1:
+            continue
+        main = max(pieces, key=lambda p: (sum(state.size[u] for u in p), len(p)))
+        for piece in pieces:
+            if piece is main:
+                continue
+            cands = {state.assign[v] for u in piece for v in state.nbrs.get(u, ())
+                     if state.assign[v] != g and state.assign[v] in free and state.comm[v] == state.comm[u]}
+            if not cands:
+                continue
+            w = sum(state.size[u] for u in piece)
+            to = min(cands, key=lambda h, w=w: (_penalty(state.load[h] + w, lo, hi), h))
+            for u in piece:
+                state.move(u, to)
+
+
+def _undo_needless(state: _State, original: Mapping[str, str], free: set[str], lo: float, hi: float) -> None:
+    """Send moved units back to their first grid when that breaks nothing (largest first).
+
+    A greedy search can move more than it needs; a unit goes back when its first grid still
+    exists and is adjacent, the grid it left stays contiguous, and neither grid's band
+    violation grows. Repeats until no unit can go back.
+    """
+    changed = True
+    while changed:
+        changed = False
+        moved = sorted((u for u in state.assign if state.assign[u] != original[u]),
+                       key=lambda u: (-state.size[u], u))
+        for u in moved:
+            a, b = original[u], state.assign[u]
+            if a not in free or not state.members.get(a):
+                continue
+            if not any(state.assign[v] == a for v in state.nbrs.get(u, ())) or not state.connected_without(b, u):
+                continue
+            su = state.size[u]
+            if (_penalty(state.load[a] + su, lo, hi) <= _penalty(state.load[a], lo, hi) + 1e-9
+                    and _penalty(state.load[b] - su, lo, hi) <= _penalty(state.load[b], lo, hi) + 1e-9):
+                state.move(u, a)
+                changed = True
+
+
+def _moves_from(state: _State, free: set[str], compliant0: set[str], lo: float, hi: float, *,
+                strict: bool = True, donors: Iterable[str] | None = None
+                ) -> list[tuple[float, float, float, str, str]]:
+    """Every allowed single move with its gain: (gain, size, gain/size, unit, to).
+
+    Donors are ``donors`` (default: every free grid), receivers free grids. With
+    ``strict``, a grid compliant at the start may not leave the band.
+    """
+    out = []
+    for a in sorted(free if donors is None else donors):
+        for u in sorted(state.members[a]):
+            su = state.size[u]
+            if su <= 0:
+                continue
+            tos = {state.assign[v] for v in state.nbrs.get(u, ())
+                   if state.assign[v] != a and state.assign[v] in free and state.comm[v] == state.comm[u]}
+            if not tos or not state.connected_without(a, u):
+                continue
+            la = state.load[a]
+            for b in sorted(tos):
+                lb = state.load[b]
+                # A grid compliant at the start must stay in the band.
+                if strict and ((a in compliant0 and _penalty(la - su, lo, hi) > 0)
+                               or (b in compliant0 and _penalty(lb + su, lo, hi) > 0)):
+                    continue
+                gain = (_penalty(la, lo, hi) + _penalty(lb, lo, hi)
+                        - _penalty(la - su, lo, hi) - _penalty(lb + su, lo, hi))
+                out.append((gain, su, gain / su, u, b))
+    return out
+
+
+def _best_move(state: _State, free: set[str], compliant0: set[str], lo: float,
+               hi: float) -> list[tuple[str, str]] | None:
+    cands = [m for m in _moves_from(state, free, compliant0, lo, hi) if m[0] > 1e-9]
+    if not cands:
+        return None
+    # Least (households moved - violation removed): a move between an over and an under grid
+    # is progress for free; ties: more violation removed, fewer households, then ids.
+    best = min(cands, key=lambda m: (m[1] - m[0], -m[0], m[1], m[3], m[4]))
+    return [(best[3], best[4])]
+
+
+def _best_chain(state: _State, free: set[str], compliant0: set[str], lo: float,
+                hi: float) -> list[tuple[str, str]] | None:
+    """The best two-move chain a -> b, then b -> c, with a positive total gain (c may be a:
+    a swap of two units between a and b).
+
+    The middle grid ``b`` may leave the band after the first move (that is what the chain
+    is for) but every grid compliant at the start must be back in the band after the second.
+    """
+    best: tuple[tuple[float, float, str, str], list[tuple[str, str]]] | None = None
+    firsts = [m for m in _moves_from(state, free, compliant0, lo, hi, strict=False)
+              if _penalty(state.load[state.assign[m[3]]], lo, hi) > 0 or _penalty(state.load[m[4]], lo, hi) > 0]
+    firsts.sort(key=lambda m: (m[1] - m[0], m[1], m[3], m[4]))
+    for gain1, s1, _, u, b in firsts[:200]:
+        a = state.assign[u]
+        state.move(u, b)
+        try:
+            if a in compliant0 and _penalty(state.load[a], lo, hi) > 0:
+                continue
+            seconds = [m for m in _moves_from(state, free, compliant0, lo, hi, strict=False, donors=[b])
+                       if m[3] != u]
+            for gain2, s2, _, v, c in seconds:
+                total = gain1 + gain2
+                if total <= 1e-9:
+                    continue
+                sb = state.load[b] - state.size[v]
+                sc = state.load[c] + state.size[v]
+                if (b in compliant0 and _penalty(sb, lo, hi) > 0) or (c in compliant0 and _penalty(sc, lo, hi) > 0):
+                    continue
+                key = (s1 + s2 - total, s1 + s2, u, v)
+                if best is None or key < best[0]:
+                    best = (key, [(u, b), (v, c)])
+        finally:
+            state.move(u, a)
+    return best[1] if best else None
+
+
+def _hint(state: _State, g: str, free: set[str], locked: Iterable[str], lo: float, hi: float,
+          col: str) -> dict[str, str]:
+    load = state.load[g]
+    issue = []
+    if len(components(state.members[g], state.nbrs)) > 1:
+        issue.append("not contiguous")
+    if load > hi:
+        issue.append(f"{load:.0f} {col.replace('_', ' ')} > {hi:.0f}")
+    elif load < lo:
+        issue.append(f"{load:.0f} {col.replace('_', ' ')} < {lo:.0f}")
+    neighbours = sorted({state.assign[v] for u in state.members[g] for v in state.nbrs.get(u, ())
+                         if state.assign[v] != g and state.comm[v] == state.comm[u]})
+    what = col.replace("_", " ")
+    big = max(state.members[g], key=lambda u: (state.size[u], u))
+    cid = state.comm[big]
+    comm_total = state.comm_total[cid]
+    if g in set(locked):
+        hint = "the planner locked this grid; unlock it to repair it"
+    elif state.size[big] > hi:
+        hint = (f"unit {big} alone holds {state.size[big]:.0f} {what} (> {hi:.0f}); split that estate "
+                "by its buildings")
+    elif load < lo and comm_total < lo:
+        hint = (f"the whole community {cid} holds only {comm_total:.0f} {what} (< {lo:.0f}); merge it with a "
+                "neighbouring community or accept a small grid")
+    elif not neighbours:
+        hint = "no other grid in its community; accept it or re-grid the community"
+    elif all(n not in free for n in neighbours):
+        hint = (f"all its neighbours ({', '.join(neighbours)}) are compliant and locked by the repair rule; "
+                f"unlock one of them (unlocked=[...]) or re-optimise")
+    else:
+        hint = (f"no move between it and its free neighbours "
+                f"({', '.join(n for n in neighbours if n in free)}) keeps them in band and contiguous; "
+                "unlock more neighbours or re-optimise")
+    return {"grid_id": g, "issue": "; ".join(issue), "hint": hint}
+
+
+def households_moved(old: Plan, new: Plan, *, match_ids: bool = True) -> float:
+    """Households that changed grid between two plans on the same units.
+
+    With ``match_ids`` (for plans whose grid ids are unrelated, e.g. a fresh plan against
+    the plan in force), each grid of ``new`` is first matched to at most one grid of ``old``
+    so that the households staying put are maximal (assignment problem, per community);
+    without it grid ids are compared as they are.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    hh = old.units.units["households"].astype(float)
+    if not match_ids:
+        return float(sum(hh.at[u] for u, g in new.assignment.items() if old.assignment[u] != g))
+    frame = pd.DataFrame({"old": [old.assignment[u] for u in hh.index],
+                          "new": [new.assignment[u] for u in hh.index], "hh": hh.to_numpy()})
+    overlap = frame.groupby(["old", "new"])["hh"].sum().unstack(fill_value=0.0)
+    rows, cols = linear_sum_assignment(overlap.to_numpy(), maximize=True)
+    kept = float(overlap.to_numpy()[rows, cols].sum())
+    return float(hh.sum()) - kept

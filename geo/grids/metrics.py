@@ -1,0 +1,273 @@
+"""Metrics of grid plans: per-grid counts and shape, per-plan balance, cut edges, tiling.
+
+Per-grid functions take only the units of the grids asked for, so an edit recomputes the
+grids it touched and nothing else (:func:`grid_table` with ``grid_ids``); the deviation
+from the community mean is a cheap table-wide step (:func:`with_rule_columns`).
+All geometry in one metric CRS (metres, m²).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.settings import TILING_REL_TOL
+
+if TYPE_CHECKING:
+    from geo.grids.gridding import GridParams
+
+#: Columns of a grid table, in order (geometry last).
+GRID_COLUMNS = ("grid_id", "community_id", "name", "locked", "households", "party_members",
+                "residents", "n_units", "n_estates", "area_m2", "perimeter_m", "polsby_popper",
+                "reock", "convex_hull_ratio", "contiguous", "max_unit_households",
+                "max_unit_party_members")
+#: Columns added by :func:`with_rule_columns`.
+RULE_COLUMNS = ("size", "dev_pct", "party_dev_pct", "in_band", "party_ok", "issue")
+
+
+# --------------------------------------------------------------------------- shape
+
+def polsby_popper(geoms: Any) -> np.ndarray:
+    """Polsby-Popper compactness 4πA/P² (1 for a disc, -> 0 for a line), per geometry."""
+    area = shapely.area(np.asarray(geoms, dtype=object))
+    per = shapely.length(np.asarray(geoms, dtype=object))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(per > 0, 4 * math.pi * area / per**2, 0.0)
+
+
+def reock(geoms: Any) -> np.ndarray:
+    """Reock compactness: area / area of the minimum bounding circle, per geometry."""
+    arr = np.asarray(geoms, dtype=object)
+    circle = math.pi * shapely.minimum_bounding_radius(arr) ** 2  # exact, not the polygonised circle
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(circle > 0, shapely.area(arr) / circle, 0.0)
+
+
+def convex_hull_ratio(geoms: Any) -> np.ndarray:
+    """Area / convex hull area, per geometry (1 for a convex shape)."""
+    arr = np.asarray(geoms, dtype=object)
+    hull = shapely.area(shapely.convex_hull(arr))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(hull > 0, shapely.area(arr) / hull, 0.0)
+
+
+# --------------------------------------------------------------------------- graph
+
+def is_contiguous(unit_ids: Collection[str], neighbors: Mapping[str, Iterable[str]]) -> bool:
+    """True when the units form one connected piece of the adjacency graph (empty: True)."""
+    members = set(unit_ids)
+    if len(members) <= 1:
+        return True
+    start = next(iter(members))
+    seen = {start}
+    stack = [start]
+    while stack:
+        u = stack.pop()
+        for v in neighbors.get(u, ()):
+            if v in members and v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return len(seen) == len(members)
+
+
+def cut_edges(edges: pd.DataFrame, assignment: Mapping[str, str]) -> int:
+    """Number of adjacency edges whose two units lie in different grids."""
+    ga = edges["unit_a"].map(assignment)
+    gb = edges["unit_b"].map(assignment)
+    return int((ga != gb).sum())
+
+
+def split_estates(units: pd.DataFrame, assignment: Mapping[str, str]) -> list[str]:
+    """Estates whose units (buildings or parts) lie in more than one grid, sorted."""
+    grid = units["unit_id"].map(assignment)
+    n = grid.groupby(units["estate_id"]).nunique()
+    return sorted(n.index[n > 1].astype(str))
+
+
+# --------------------------------------------------------------------------- grid table
+
+def grid_table(units: gpd.GeoDataFrame, assignment: Mapping[str, str], *,
+               neighbors: Mapping[str, Iterable[str]],
+               grid_ids: Collection[str] | None = None,
+               names: Mapping[str, str] | None = None,
+               locked: Collection[str] = ()) -> gpd.GeoDataFrame:
+    """Per-grid counts, shape metrics and contiguity for ``grid_ids`` (all grids when None).
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        ``UnitGraph.units`` (cell geometry, counts), metric CRS.
+    assignment : mapping unit_id -> grid_id
+    neighbors : mapping unit_id -> neighbour unit ids (``UnitGraph.neighbors``)
+    grid_ids : collection of str, optional
+        Compute only these grids (an edit's touched grids).
+    names : mapping grid_id -> name, optional
+    locked : collection of grid ids
+
+    Returns
+    -------
+    GeoDataFrame with :data:`GRID_COLUMNS` and the grid polygon (union of cells), index
+    = ``grid_id``, sorted by ``grid_id``; areas in m², perimeters in m.
+    """
+    grid = units["unit_id"].map(assignment)
+    if grid_ids is not None:
+        wanted = set(grid_ids)
+        keep = grid.isin(wanted)
+        units, grid = units[keep], grid[keep]
+    names = names or {}
+    locked = set(locked)
+    rows = []
+    geoms = []
+    for gid, sub in units.groupby(grid, sort=True):
+        geom = shapely.union_all(sub.geometry.to_numpy())
+        geoms.append(geom)
+        rows.append({
+            "grid_id": gid, "community_id": str(sub["community_id"].iloc[0]),
+            "name": names.get(gid, gid), "locked": gid in locked,
+            "households": float(sub["households"].sum()),
+            "party_members": float(sub["party_members"].sum()),
+            "residents": float(sub["residents"].sum()), "n_units": len(sub),
+            "n_estates": int(sub["estate_id"].nunique()),
+            "contiguous": is_contiguous(list(sub["unit_id"]), neighbors),
+            "max_unit_households": float(sub["households"].max()),
+            "max_unit_party_members": float(sub["party_members"].max()),
+        })
+    frame = pd.DataFrame(rows, columns=[c for c in GRID_COLUMNS if c not in
+                                        ("area_m2", "perimeter_m", "polsby_popper", "reock",
+                                         "convex_hull_ratio")])
+    arr = np.array(geoms, dtype=object)
+    frame["area_m2"] = shapely.area(arr) if len(arr) else []
+    frame["perimeter_m"] = shapely.length(arr) if len(arr) else []
+    frame["polsby_popper"] = polsby_popper(arr) if len(arr) else []
+    frame["reock"] = reock(arr) if len(arr) else []
+    frame["convex_hull_ratio"] = convex_hull_ratio(arr) if len(arr) else []
+    out = gpd.GeoDataFrame(frame[list(GRID_COLUMNS)], geometry=gpd.GeoSeries(arr, crs=units.crs),
+                           crs=units.crs)
+    out.index = pd.Index(out["grid_id"].to_numpy(), name=None)
+    return out
+
+
+def with_rule_columns(grids: gpd.GeoDataFrame, params: GridParams) -> gpd.GeoDataFrame:
+    """Add size, deviation from the community mean (%), band and party checks, and the issue.
+
+    ``size`` is the ``params.size_by`` count; ``dev_pct`` its deviation from the mean of
+    the community's grids in percent, ``party_dev_pct`` the same for party members;
+    ``in_band`` the size rule, ``party_ok`` at least ``params.min_party_per_grid`` party
+    members; ``issue`` says in words why a grid breaks the rule ("" when it does not).
+    Cheap: no geometry work, so it runs over the whole plan after every edit.
+    """
+    out = grids.copy()
+    lo, hi = params.band()
+    size = out[params.size_by].astype(float)
+    out["size"] = size
+    by_comm = out.groupby("community_id")
+    for col, target in (("size", "dev_pct"), ("party_members", "party_dev_pct")):
+        mean = by_comm[col].transform("mean")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[target] = np.where(mean > 0, 100.0 * (out[col] - mean) / mean, 0.0)
+    out["in_band"] = (size >= lo - 1e-9) & (size <= hi + 1e-9)
+    out["party_ok"] = out["party_members"] >= params.min_party_per_grid
+    total = by_comm["size"].transform("sum")
+    max_unit = out["max_unit_households" if params.size_by == "households" else "max_unit_party_members"]
+    out["issue"] = [_issue(s, t, m, p, c, params) for s, t, m, p, c in
+                    zip(size, total, max_unit, out["party_members"], out["contiguous"], strict=True)]
+    return out
+
+
+def _issue(size: float, total: float, max_unit: float, party: float, contiguous: bool,
+           params: GridParams) -> str:
+    lo, hi = params.band()
+    what = params.size_by.replace("_", " ")
+    reasons = []
+    if not contiguous:
+        reasons.append("not contiguous")
+    if size > hi + 1e-9:
+        if max_unit > hi + 1e-9:
+            reasons.append(f"one unit alone holds {max_unit:.0f} {what} (> {hi:.0f}); split that estate "
+                           "by buildings")
+        else:
+            reasons.append(f"{size:.0f} {what} > {hi:.0f}")
+    elif size < lo - 1e-9:
+        if total < lo:
+            reasons.append(f"the whole community holds only {total:.0f} {what} (< {lo:.0f}); "
+                           "merge it with a neighbour or accept a small grid")
+        else:
+            reasons.append(f"{size:.0f} {what} < {lo:.0f}")
+    if party < params.min_party_per_grid:
+        reasons.append(f"{party:.0f} party members < {params.min_party_per_grid} for a party group")
+    return "; ".join(reasons)
+
+
+# --------------------------------------------------------------------------- tiling
+
+def tiling_check(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
+                 rel_tol: float = TILING_REL_TOL) -> pd.DataFrame:
+    """Check that each community's grids tile it: union equals community, no overlaps.
+
+    Returns one row per community: ``community_id, area_m2, covered_m2, area_error_rel``
+    (|area(union) - area(community)| and the symmetric difference, over community area),
+    ``overlap_m2`` (sum of pairwise overlaps), ``n_grids`` and ``ok`` (both below
+    ``rel_tol`` relative to the community area).
+    """
+    rows = []
+    for cid, comm in zip(communities.index, communities.geometry, strict=True):
+        sub = grids[grids["community_id"] == cid]
+        geoms = sub.geometry.to_numpy()
+        area = float(comm.area)
+        if len(geoms) == 0:
+            rows.append({"community_id": cid, "area_m2": area, "covered_m2": 0.0, "area_error_rel": 1.0,
+                         "overlap_m2": 0.0, "n_grids": 0, "ok": False})
+            continue
+        union = shapely.union_all(geoms)
+        err = float(shapely.area(shapely.symmetric_difference(union, comm))) / area if area > 0 else 0.0
+        tree = shapely.STRtree(geoms)
+        a, b = tree.query(geoms, predicate="intersects")
+        keep = a < b
+        overlap = float(shapely.area(shapely.intersection(geoms[a[keep]], geoms[b[keep]])).sum()) \
+            if keep.any() else 0.0
+        rows.append({"community_id": cid, "area_m2": area, "covered_m2": float(union.area),
+                     "area_error_rel": err, "overlap_m2": overlap, "n_grids": len(geoms),
+                     "ok": err < rel_tol and overlap < rel_tol * area})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- plan summary
+
+def plan_summary(grids: gpd.GeoDataFrame, units: pd.DataFrame, edges: pd.DataFrame,
+                 assignment: Mapping[str, str], params: GridParams) -> dict[str, Any]:
+    """Plan-wide figures (JSON-safe) from a grid table with rule columns.
+
+    Deviations are in percent of the community mean of ``params.size_by``.
+    """
+    n = len(grids)
+    absdev = grids["dev_pct"].abs() if n else pd.Series(dtype=float)
+    bad = grids[grids["issue"] != ""] if n else grids
+    return {
+        "n_grids": int(n),
+        "n_units": len(units),
+        "n_communities_gridded": int(grids["community_id"].nunique()) if n else 0,
+        "households": float(grids["households"].sum()) if n else 0.0,
+        "party_members": float(grids["party_members"].sum()) if n else 0.0,
+        "residents": float(grids["residents"].sum()) if n else 0.0,
+        "size_by": params.size_by,
+        "band": list(params.band()),
+        "share_in_band": float(grids["in_band"].mean()) if n else 0.0,
+        "share_party_ok": float(grids["party_ok"].mean()) if n else 0.0,
+        "max_abs_dev_pct": float(absdev.max()) if n else 0.0,
+        "mean_abs_dev_pct": float(absdev.mean()) if n else 0.0,
+        "mean_abs_party_dev_pct": float(grids["party_dev_pct"].abs().mean()) if n else 0.0,
+        "mean_polsby_popper": float(grids["polsby_popper"].mean()) if n else 0.0,
+        "mean_reock": float(grids["reock"].mean()) if n else 0.0,
+        "mean_convex_hull_ratio": float(grids["convex_hull_ratio"].mean()) if n else 0.0,
+        "cut_edges": cut_edges(edges, assignment),
+        "estates_split": len(split_estates(units, assignment)),
+        "all_contiguous": bool(grids["contiguous"].all()) if n else True,
+        "out_of_rule": [{"grid_id": str(g), "community_id": str(c), "issue": str(i)}
+                        for g, c, i in zip(bad.index, bad["community_id"], bad["issue"], strict=True)],
+    }

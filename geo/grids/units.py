@@ -1,0 +1,870 @@
+"""Planning units, their cells and their adjacency: the :class:`UnitGraph` gridding works on.
+
+A planning unit is an estate; an estate holding more households than one grid may hold is
+split into its buildings, or, without buildings, into balanced geometric parts (recursive
+bisection along the long axis, households apportioned by area). Every unit owns a *cell*: a
+tessellation of its community around the unit footprints, clipped to the community, so that
+streets, parks and other land belong to some unit and the cells tile the community exactly
+(no gap, no overlap). Adjacency is a shared cell edge longer than
+:data:`geo.settings.ADJACENCY_MIN_EDGE_M`; barrier lines cut it; islands are linked to the
+nearest unit and reported.
+
+Examples
+--------
+>>> graph = build_units(layers, max_households=500)          # doctest: +SKIP
+>>> graph.units[["unit_id", "households"]].head()             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import namedtuple
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo.errors import Problem, ValidationError
+from geo.settings import (
+    ADJACENCY_MIN_EDGE_M,
+    DEFAULT_MAX_HOUSEHOLDS,
+    RESIDENTS_PER_HOUSEHOLD,
+    TESSELLATION_POINTS_PER_UNIT,
+    TESSELLATION_SPACING_MIN_M,
+)
+
+if TYPE_CHECKING:
+    from geo.data.schema import Layers
+
+log = logging.getLogger(__name__)
+
+#: Columns of ``UnitGraph.units`` besides the cell geometry.
+UNIT_COLUMNS = ("unit_id", "estate_id", "building_id", "community_id", "households",
+                "party_members", "residents", "area_m2", "perimeter_m", "x", "y", "footprint")
+#: Columns of ``UnitGraph.edges``.
+EDGE_COLUMNS = ("unit_a", "unit_b", "length_m", "kind")
+_COUNTS = ("households", "party_members", "residents")
+_BUFFER_EPS_M = 0.05
+
+
+@dataclass(frozen=True, eq=False)
+class UnitGraph:
+    """Planning units of a dataset with their cells and adjacency (metric CRS).
+
+    Attributes
+    ----------
+    units : GeoDataFrame
+        One row per unit, index = ``unit_id``; geometry = the unit's cell. Columns
+        ``unit_id, estate_id, building_id`` (``None`` for whole estates and geometric
+        parts), ``community_id, households, party_members, residents`` (counts),
+        ``area_m2, perimeter_m`` (of the cell, m² and m), ``x, y`` (cell centroid, m),
+        ``footprint`` (the estate, building or part the cell was grown around).
+    edges : DataFrame
+        ``unit_a, unit_b, length_m, kind``: undirected edges, ``unit_a < unit_b``,
+        ``length_m`` the shared cell edge in metres; ``kind`` is ``"shared"`` for a shared
+        edge or ``"island_link"`` for a link added to reach an island (length 0).
+    communities : GeoDataFrame
+        The communities (index = ``community_id``), with ``name`` and when given
+        ``street``, ``street_code``, ``community_code``.
+    problems : tuple of Problem
+        Warnings: estates split, islands linked, communities without units.
+    max_households : int
+        The split threshold the units were built with.
+    """
+
+    units: gpd.GeoDataFrame
+    edges: pd.DataFrame
+    communities: gpd.GeoDataFrame
+    problems: tuple[Problem, ...] = ()
+    max_households: int = DEFAULT_MAX_HOUSEHOLDS
+
+    @property
+    def crs(self) -> Any:
+        """The metric CRS of units and communities."""
+        return self.units.crs
+
+    @cached_property
+    def neighbors(self) -> dict[str, tuple[str, ...]]:
+        """``{unit_id: neighbour unit ids}`` from :attr:`edges` (both directions)."""
+        out: dict[str, list[str]] = {u: [] for u in self.units.index}
+        for a, b in zip(self.edges["unit_a"], self.edges["unit_b"], strict=True):
+            out[a].append(b)
+            out[b].append(a)
+        return {u: tuple(v) for u, v in out.items()}
+
+    @cached_property
+    def edge_lengths(self) -> dict[tuple[str, str], float]:
+        """``{(unit_a, unit_b): shared edge in m}`` for both orders of every edge."""
+        out: dict[tuple[str, str], float] = {}
+        for a, b, length in zip(self.edges["unit_a"], self.edges["unit_b"],
+                                self.edges["length_m"], strict=True):
+            out[(a, b)] = out[(b, a)] = float(length)
+        return out
+
+    @cached_property
+    def community_of(self) -> dict[str, str]:
+        """``{unit_id: community_id}``."""
+        return dict(zip(self.units.index, self.units["community_id"], strict=True))
+
+    def with_communities(self, other: UnitGraph, community_ids: Iterable[str]) -> UnitGraph:
+        """A new graph whose units and edges of ``community_ids`` come from ``other``.
+
+        Used to refine some communities (e.g. estates split by buildings) and keep the rest.
+        """
+        ids = set(community_ids)
+        if not ids:
+            return self
+        keep_u = ~self.units["community_id"].isin(ids)
+        take_u = other.units["community_id"].isin(ids)
+        units = pd.concat([self.units[keep_u], other.units[take_u]])
+        units = gpd.GeoDataFrame(units, geometry="geometry", crs=self.units.crs)
+        comm_a = self.edges["unit_a"].map(self.community_of)
+        comm_b = other.edges["unit_a"].map(other.community_of)
+        edges = pd.concat([self.edges[~comm_a.isin(ids)], other.edges[comm_b.isin(ids)]],
+                          ignore_index=True)
+        problems = self.problems + tuple(p for p in other.problems if p not in self.problems)
+        return UnitGraph(units=units, edges=edges, communities=self.communities, problems=problems,
+                         max_households=self.max_households)
+
+    def community_units(self, community_id: str) -> gpd.GeoDataFrame:
+        """The units of one community (a view on :attr:`units`)."""
+        return self.units[self.units["community_id"] == community_id]
+
+
+# --------------------------------------------------------------------------- public API
+
+def build_units(layers: Layers, *, max_households: int = DEFAULT_MAX_HOUSEHOLDS,
+                barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None) -> UnitGraph:
+    """Build planning units, cells and adjacency from loaded :class:`~geo.data.schema.Layers`.
+
+    Parameters
+    ----------
+    layers : Layers
+        Validated layers in one metric CRS (``communities`` and ``estates`` required;
+        ``buildings`` used to split large estates).
+    max_households : int, keyword-only
+        An estate with more households than this is split (by buildings, else by geometry).
+    barriers : GeoSeries or GeoDataFrame of lines, optional
+        Rivers, arterials ...: two units whose footprints' connecting segment crosses a
+        barrier are not adjacent. Must be in the layers' CRS (reprojected when it is not).
+
+    Returns
+    -------
+    UnitGraph
+
+    Raises
+    ------
+    ValidationError
+        NaN or negative counts, estates outside every community, or a barrier that
+        isolates every unit of a community; each problem names the community/estate.
+    """
+    return build_units_from_frames(layers.communities, layers.estates, layers.buildings,
+                                   max_households=max_households, barriers=barriers)
+
+
+def build_units_from_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
+                            buildings: gpd.GeoDataFrame | None = None, *,
+                            max_households: int = DEFAULT_MAX_HOUSEHOLDS,
+                            barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+                            split_by_buildings_above: int | None = None) -> UnitGraph:
+    """Build a :class:`UnitGraph` from communities, estates and (optional) buildings frames.
+
+    The frames must share one projected CRS (metres). Estates need ``estate_id``,
+    ``households``, ``party_members``; ``community_id`` is joined spatially when absent and
+    ``residents`` estimated (``households`` x :data:`~geo.settings.RESIDENTS_PER_HOUSEHOLD`).
+    Buildings need ``building_id`` and ``households`` (``estate_id`` joined spatially when
+    absent). ``split_by_buildings_above`` (default ``max_households``) splits estates with
+    buildings from that many households on (used to refine communities that whole estates
+    cannot grid well); estates without buildings are split geometrically only above
+    ``max_households``. See :func:`build_units` for the rest.
+    """
+    prepared = prepare_frames(communities, estates, buildings, barriers=barriers,
+                              max_households=max_households)
+    pieces = [community_units(job, max_households=max_households,
+                              split_by_buildings_above=split_by_buildings_above)
+              for job in prepared.jobs()]
+    return assemble_units(prepared, pieces, max_households)
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Validated frames of a dataset (one metric CRS), ready to be cut per community."""
+
+    communities: gpd.GeoDataFrame
+    estates: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame | None
+    barrier: BaseGeometry | None
+
+    def jobs(self, community_ids: Iterable[str] | None = None) -> list[CommunityFrames]:
+        """One picklable :class:`CommunityFrames` per community (all, or ``community_ids``)."""
+        wanted = None if community_ids is None else set(community_ids)
+        # sort once, then cut contiguous slices: per-community fancy indexing is slow at scale
+        est = self.estates.sort_values("community_id", kind="stable")
+        est_cid = est["community_id"].to_numpy()
+        bld = None
+        if self.buildings is not None:
+            comm_of_estate = dict(zip(self.estates["estate_id"], self.estates["community_id"], strict=True))
+            bcid = self.buildings["estate_id"].map(comm_of_estate)
+            bld = self.buildings[bcid.notna()].assign(_cid=bcid[bcid.notna()])
+            bld = bld.sort_values("_cid", kind="stable")
+            bld_cid = bld["_cid"].to_numpy()
+            bld = bld.drop(columns="_cid")
+        out = []
+        for cid, geom in zip(self.communities.index, self.communities.geometry, strict=True):
+            if wanted is not None and cid not in wanted:
+                continue
+            a, b = np.searchsorted(est_cid, cid, "left"), np.searchsorted(est_cid, cid, "right")
+            est_sub = est.iloc[a:b]
+            bld_sub = None
+            if bld is not None:
+                a, b = np.searchsorted(bld_cid, cid, "left"), np.searchsorted(bld_cid, cid, "right")
+                bld_sub = bld.iloc[a:b] if b > a else None
+            barrier = None
+            if self.barrier is not None:
+                x0, y0, x1, y1 = geom.bounds
+                barrier = shapely.clip_by_rect(self.barrier, x0 - 1, y0 - 1, x1 + 1, y1 + 1)
+                barrier = None if barrier.is_empty else barrier
+            out.append(CommunityFrames(str(cid), str(self.communities.at[cid, "name"]), geom, est_sub,
+                                       bld_sub, barrier))
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityFrames:
+    """The inputs of one community's units (picklable: sent to worker processes)."""
+
+    community_id: str
+    name: str
+    geometry: BaseGeometry
+    estates: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame | None
+    barrier: BaseGeometry | None
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityUnits:
+    """Units (with cells), edges and problems of one community; ``fatal`` stops the run."""
+
+    community_id: str
+    units: pd.DataFrame
+    edges: pd.DataFrame
+    problems: tuple[Problem, ...]
+    fatal: tuple[Problem, ...]
+
+
+def prepare_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
+                   buildings: gpd.GeoDataFrame | None = None, *,
+                   barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+                   max_households: int = DEFAULT_MAX_HOUSEHOLDS) -> Prepared:
+    """Validate and normalise the frames (every problem at once); see :func:`build_units_from_frames`."""
+    from geo.data.crs import require_metric
+
+    require_metric(communities, "communities")
+    require_metric(estates, "estates")
+    if max_households <= 0:
+        raise ValidationError([Problem("parameters", f"`max_households` must be > 0, got {max_households}.",
+                                       "pass a positive number of households per grid")])
+    comms = _prepare_communities(communities)
+    est = _prepare_estates(estates, comms)
+    bld = _prepare_buildings(buildings, est, estates.crs) if buildings is not None and len(buildings) else None
+    return Prepared(comms, est, bld, _prepare_barriers(barriers, comms.crs))
+
+
+def community_units(job: CommunityFrames, *, max_households: int = DEFAULT_MAX_HOUSEHOLDS,
+                    split_by_buildings_above: int | None = None) -> CommunityUnits:
+    """Units, cells, adjacency and problems of one community (pure; runs in workers)."""
+    cid = job.community_id
+    if job.estates.empty:
+        warn = Problem("estates", f"community {cid!r} ({job.name}) has no estates, so it has no planning "
+                       "units and gets no grid.",
+                       "add its estates (with households) or merge the community into a neighbour",
+                       feature=cid, severity="warning")
+        return CommunityUnits(cid, _empty_units(), _edges_frame([], [], [], []), (warn,), ())
+    above = max_households if split_by_buildings_above is None else split_by_buildings_above
+    raw, problems = _make_units(job.estates, job.buildings, max_households, above)
+    cells = tessellate(job.geometry, list(raw["footprint"]))
+    arr = np.asarray(cells, dtype=object)
+    cen = shapely.centroid(arr)
+    # one frame built at once (assign + two column inserts cost more than the cells of a small community)
+    sub = pd.DataFrame({**{c: raw[c] for c in raw.columns}, "geometry": arr, "area_m2": shapely.area(arr),
+                        "perimeter_m": shapely.length(arr), "x": shapely.get_x(cen),
+                        "y": shapely.get_y(cen)}, index=raw.index)
+    edges = adjacency(sub["unit_id"].to_numpy(), arr)
+    edges, more, fatal = _apply_barriers_and_islands(cid, sub, edges, job.barrier)
+    return CommunityUnits(cid, sub, edges, tuple(problems + more), tuple(fatal))
+
+
+def assemble_units(prepared: Prepared, pieces: list[CommunityUnits], max_households: int) -> UnitGraph:
+    """Join the communities' units into one :class:`UnitGraph` (raises on fatal problems)."""
+    fatal = [p for piece in pieces for p in piece.fatal]
+    if fatal:
+        raise ValidationError(fatal, title="the barriers cut every link between units")
+    crs = prepared.communities.crs
+    units = finish_units([p.units for p in pieces if len(p.units)], crs)
+    edges = pd.concat([p.edges for p in pieces], ignore_index=True) if pieces else _edges_frame([], [], [], [])
+    problems = tuple(p for piece in pieces for p in piece.problems)
+    return UnitGraph(units=units, edges=edges, communities=prepared.communities, problems=problems,
+                     max_households=int(max_households))
+
+
+def _empty_units() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in (*UNIT_COLUMNS, "geometry")})
+
+
+# --------------------------------------------------------------------------- preparation
+
+def _prepare_communities(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    problems = []
+    if "community_id" not in communities.columns:
+        raise ValidationError([Problem("communities", "column `community_id` is missing.",
+                                       "add a community_id column (one id per community)")])
+    comms = communities.copy()
+    comms["community_id"] = comms["community_id"].astype(str)
+    if "name" not in comms.columns:
+        comms["name"] = comms["community_id"]
+    dup = comms["community_id"][comms["community_id"].duplicated()]
+    for cid in dup.unique():
+        problems.append(Problem("communities", f"community id {cid!r} appears more than once.",
+                                "give every community its own id", feature=cid, field="community_id"))
+    bad = comms.geometry.isna() | comms.geometry.is_empty
+    for cid in comms.loc[bad, "community_id"]:
+        problems.append(Problem("communities", "the community has no geometry.",
+                                "draw its boundary polygon", feature=cid))
+    if problems:
+        raise ValidationError(problems)
+    geoms = shapely.make_valid(comms.geometry.to_numpy())
+    comms = comms.set_geometry(gpd.GeoSeries(_polygonal(geoms), index=comms.index, crs=comms.crs))
+    return comms.set_index("community_id", drop=False).rename_axis(None)
+
+
+def _polygonal(geoms: np.ndarray) -> list[BaseGeometry]:
+    """Keep only the polygonal parts of (made-valid) geometries."""
+    out = []
+    for g in geoms:
+        if g is None or g.geom_type in ("Polygon", "MultiPolygon"):
+            out.append(g)
+            continue
+        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        out.append(shapely.union_all(parts) if parts else shapely.Polygon())
+    return out
+
+
+def _check_counts(frame: pd.DataFrame, layer: str, id_col: str, fields: Iterable[str],
+                  where: pd.Series | None = None) -> list[Problem]:
+    problems: list[Problem] = []
+    for col in fields:
+        if col not in frame.columns:
+            problems.append(Problem(layer, f"column `{col}` is missing.", f"add a numeric `{col}` column",
+                                    field=col))
+            continue
+        values = pd.to_numeric(frame[col], errors="coerce")
+        for idx in frame.index[values.isna() | (values < 0)]:
+            comm = f" in community {where[idx]!r}" if where is not None else ""
+            problems.append(Problem(layer, f"`{col}` is {frame.at[idx, col]!r}{comm}: counts must be "
+                                    "numbers >= 0.", f"fill in the {col} of this {layer[:-1]} (0 if none)",
+                                    feature=str(frame.at[idx, id_col]), field=col))
+    return problems
+
+
+def _prepare_estates(estates: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    est = estates.to_crs(comms.crs) if estates.crs != comms.crs else estates.copy()
+    if "estate_id" not in est.columns:
+        raise ValidationError([Problem("estates", "column `estate_id` is missing.", "add an estate_id column")])
+    est["estate_id"] = est["estate_id"].astype(str)
+    if "community_id" not in est.columns or est["community_id"].isna().any():
+        est = _join_community(est, comms)
+    est["community_id"] = est["community_id"].astype(str)
+    problems = _check_counts(est, "estates", "estate_id", ("households", "party_members"),
+                             where=est["community_id"])
+    unknown = ~est["community_id"].isin(comms.index)
+    for idx in est.index[unknown]:
+        problems.append(Problem("estates", f"community {est.at[idx, 'community_id']!r} is not in the "
+                                "communities layer.", "fix the estate's community_id or add the community",
+                                feature=est.at[idx, "estate_id"], field="community_id"))
+    dup = est["estate_id"][est["estate_id"].duplicated()].unique()
+    for eid in dup:
+        problems.append(Problem("estates", f"estate id {eid!r} appears more than once.",
+                                "give every estate its own id", feature=eid, field="estate_id"))
+    if problems:
+        raise ValidationError(problems)
+    for col in ("households", "party_members"):
+        est[col] = pd.to_numeric(est[col]).astype(float)
+    if "residents" not in est.columns:
+        est["residents"] = np.nan
+    res = pd.to_numeric(est["residents"], errors="coerce")
+    est["residents"] = res.where(res.notna() & (res >= 0), est["households"] * RESIDENTS_PER_HOUSEHOLD)
+    geoms = shapely.make_valid(est.geometry.to_numpy())
+    est = est.set_geometry(gpd.GeoSeries(_polygonal(geoms), index=est.index, crs=comms.crs))
+    return est
+
+
+def _join_community(est: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    pts = gpd.GeoDataFrame(geometry=est.geometry.representative_point(), crs=est.crs)
+    joined = gpd.sjoin(pts, comms[["community_id", "geometry"]], how="left", predicate="within")
+    joined = joined[~joined.index.duplicated()]
+    out = est.copy()
+    given = out["community_id"] if "community_id" in out.columns else pd.Series(np.nan, index=out.index)
+    filled = given.where(given.notna(), joined["community_id"])
+    missing = filled.isna()
+    if missing.any():
+        raise ValidationError([Problem("estates", "the estate lies in no community and has no community_id.",
+                                       "set its community_id or extend the community boundary",
+                                       feature=str(eid), field="community_id")
+                               for eid in out.loc[missing, "estate_id"]])
+    out["community_id"] = filled
+    return out
+
+
+def _prepare_buildings(buildings: gpd.GeoDataFrame, est: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    bld = buildings.to_crs(est.crs) if buildings.crs != est.crs else buildings.copy()
+    if "building_id" not in bld.columns:
+        raise ValidationError([Problem("buildings", "column `building_id` is missing.",
+                                       "add a building_id column")])
+    bld["building_id"] = bld["building_id"].astype(str)
+    problems = _check_counts(bld, "buildings", "building_id", ("households",))
+    if problems:
+        raise ValidationError(problems)
+    bld["households"] = pd.to_numeric(bld["households"]).astype(float)
+    if "estate_id" not in bld.columns or bld["estate_id"].isna().any():
+        pts = gpd.GeoDataFrame(geometry=bld.geometry.representative_point(), crs=bld.crs)
+        joined = gpd.sjoin(pts, est[["estate_id", "geometry"]], how="left", predicate="within")
+        joined = joined[~joined.index.duplicated()]
+        given = bld["estate_id"] if "estate_id" in bld.columns else pd.Series(np.nan, index=bld.index)
+        bld["estate_id"] = given.where(given.notna(), joined["estate_id"])
+    bld = bld[bld["estate_id"].notna()].copy()
+    bld["estate_id"] = bld["estate_id"].astype(str)
+    return bld
+
+
+def _prepare_barriers(barriers: gpd.GeoSeries | gpd.GeoDataFrame | None, crs: Any) -> BaseGeometry | None:
+    if barriers is None or len(barriers) == 0:
+        return None
+    lines = barriers.geometry if isinstance(barriers, gpd.GeoDataFrame) else barriers
+    if lines.crs is not None and lines.crs != crs:
+        lines = lines.to_crs(crs)
+    return shapely.union_all(lines.to_numpy())
+
+
+# --------------------------------------------------------------------------- units
+
+def _apportion(total: float, weights: np.ndarray) -> np.ndarray:
+    """Split an integer-valued ``total`` by ``weights`` with the largest-remainder method."""
+    weights = np.asarray(weights, dtype=float)
+    if len(weights) == 0:
+        return weights
+    if weights.sum() <= 0:
+        weights = np.ones_like(weights)
+    quota = total * weights / weights.sum()
+    if abs(total - round(total)) > 1e-9:
+        return quota
+    base = np.floor(quota)
+    rest = round(float(total - base.sum()))
+    order = np.argsort(-(quota - base), kind="stable")
+    base[order[:rest]] += 1
+    return base
+
+
+def split_polygon(polygon: BaseGeometry, n_parts: int) -> list[BaseGeometry]:
+    """Split a polygon into ``n_parts`` parts of equal area by recursive bisection.
+
+    Each cut is perpendicular to the long axis of the part's bounding box, placed by
+    bisection search so that the two sides hold areas in the ratio of the parts they will
+    be split into.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> [round(p.area) for p in split_polygon(box(0, 0, 30, 10), 3)]
+    [100, 100, 100]
+    """
+    if n_parts <= 1 or polygon.is_empty:
+        return [polygon]
+    n_left = n_parts // 2
+    share = n_left / n_parts
+    minx, miny, maxx, maxy = polygon.bounds
+    horizontal = (maxx - minx) >= (maxy - miny)
+    lo, hi = (minx, maxx) if horizontal else (miny, maxy)
+    target = polygon.area * share
+
+    def side(t: float) -> BaseGeometry:
+        cut = shapely.box(minx - 1, miny - 1, t, maxy + 1) if horizontal else \
+            shapely.box(minx - 1, miny - 1, maxx + 1, t)
+        return shapely.intersection(polygon, cut)
+
+    a, b = lo, hi
+    for _ in range(40):
+        mid = (a + b) / 2
+        if side(mid).area < target:
+            a = mid
+        else:
+            b = mid
+    t = (a + b) / 2
+    left = side(t)
+    right = shapely.difference(polygon, left)
+    return split_polygon(left, n_left) + split_polygon(right, n_parts - n_left)
+
+
+_EstateRow = namedtuple("_EstateRow", ["estate_id", "community_id", *_COUNTS, "geometry"])
+
+
+def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_households: int,
+                split_by_buildings_above: int) -> tuple[pd.DataFrame, list[Problem]]:
+    """Units before tessellation: one row per unit with its footprint and counts."""
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    by_estate = _buildings_by_estate(bld) if bld is not None else {}
+    fields = ["estate_id", "community_id", *_COUNTS, "geometry"]
+    # plain column lists: itertuples costs more than the loop on a community's few estates
+    for rec in map(_EstateRow._make, zip(*(est[c].tolist() for c in fields), strict=True)):
+        base = {"estate_id": rec.estate_id, "community_id": rec.community_id}
+        counts = {c: float(getattr(rec, c)) for c in _COUNTS}
+        blds = by_estate.get(rec.estate_id)
+        has_buildings = blds is not None and len(blds["ids"]) > 1 and blds["households"].sum() > 0
+        if has_buildings and counts["households"] > min(split_by_buildings_above, max_households):
+            rows.extend(_building_units(rec, blds, counts, base, problems))
+            continue
+        if counts["households"] <= max_households:
+            rows.append({**base, "unit_id": rec.estate_id, "building_id": None, **counts,
+                         "footprint": rec.geometry})
+            continue
+        n_parts = math.ceil(counts["households"] / (max_households / 2))
+        parts = split_polygon(rec.geometry, n_parts)
+        areas = np.array([p.area for p in parts])
+        shares = {c: _apportion(v, areas) for c, v in counts.items()}
+        for i, part in enumerate(parts):
+            rows.append({**base, "unit_id": f"{rec.estate_id}#{i + 1}", "building_id": None,
+                         **{c: float(shares[c][i]) for c in _COUNTS}, "footprint": part})
+        problems.append(Problem("estates", f"estate of {counts['households']:.0f} households (> {max_households}) "
+                                f"has no buildings; split into {n_parts} parts of equal area.",
+                                "add its buildings with households for a split along real buildings",
+                                feature=rec.estate_id, severity="warning"))
+    raw = pd.DataFrame(rows, columns=["unit_id", "estate_id", "building_id", "community_id",
+                                      *_COUNTS, "footprint"])
+    return raw, problems
+
+
+def _buildings_by_estate(bld: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
+    """Buildings grouped by estate as plain arrays (ids, households, party members, geometry)."""
+    ids = bld["building_id"].to_numpy()
+    hh = bld["households"].to_numpy(dtype=float)
+    party = None
+    if "party_members" in bld.columns:
+        values = pd.to_numeric(bld["party_members"], errors="coerce").to_numpy(dtype=float)
+        party = values
+    geoms = bld.geometry.to_numpy()
+    groups: dict[Any, list[int]] = {}
+    for i, eid in enumerate(bld["estate_id"].tolist()):  # a plain loop: groupby costs more per community
+        if eid is None or eid != eid:
+            continue  # no estate (None/NaN): dropped, as groupby does
+        groups.setdefault(eid, []).append(i)
+    out = {}
+    for eid, rows in groups.items():
+        idx = np.asarray(rows, dtype=np.intp)
+        p = party[idx] if party is not None and not np.isnan(party[idx]).any() else None
+        out[str(eid)] = {"ids": ids[idx], "households": hh[idx], "party": p, "geometry": geoms[idx]}
+    return out
+
+
+def _building_units(rec: Any, blds: dict[str, Any], counts: dict[str, float], base: dict[str, Any],
+                    problems: list[Problem]) -> list[dict[str, Any]]:
+    weights = blds["households"]
+    shares = {c: _apportion(v, weights) for c, v in counts.items()}
+    if blds["party"] is not None:
+        shares["party_members"] = _apportion(counts["party_members"], blds["party"])
+    if abs(weights.sum() - counts["households"]) > 0.01 * max(counts["households"], 1):
+        problems.append(Problem("buildings", f"the buildings of estate {rec.estate_id!r} hold {weights.sum():.0f} "
+                                f"households, the estate {counts['households']:.0f}; the estate's counts were "
+                                "apportioned to its buildings.", "make building and estate counts agree",
+                                feature=rec.estate_id, severity="warning"))
+    geoms = blds["geometry"]
+    is_poly = shapely.get_type_id(geoms) >= 3
+    fps = geoms.copy()
+    if rec.geometry is not None and is_poly.any():
+        clipped = shapely.intersection(geoms[is_poly], rec.geometry)
+        empty = shapely.is_empty(clipped)
+        clipped[empty] = shapely.point_on_surface(geoms[is_poly][empty])
+        fps[is_poly] = clipped
+    return [{**base, "unit_id": f"{rec.estate_id}/{bid}", "building_id": bid,
+             **{c: float(shares[c][i]) for c in _COUNTS}, "footprint": fps[i]}
+            for i, bid in enumerate(blds["ids"])]
+
+
+def finish_units(parts: list[pd.DataFrame], crs: Any) -> gpd.GeoDataFrame:
+    """Concatenate per-community unit rows into ``UnitGraph.units`` (index = unit id)."""
+    if not parts:
+        frame = pd.DataFrame({c: [] for c in UNIT_COLUMNS})
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    units = pd.concat(parts, ignore_index=True)
+    geom = gpd.GeoSeries(units["geometry"].to_numpy(), crs=crs)
+    units = gpd.GeoDataFrame(units.drop(columns="geometry"), geometry=geom, crs=crs)
+    units["footprint"] = gpd.GeoSeries(units["footprint"].to_numpy(), crs=crs)
+    dup = units["unit_id"][units["unit_id"].duplicated()].unique()
+    if len(dup):
+        raise ValidationError([Problem("buildings", f"unit id {u!r} appears more than once.",
+                                       "give every building of an estate its own building_id", feature=u)
+                               for u in dup])
+    units.index = pd.Index(units["unit_id"].to_numpy(), name=None)
+    return units[[*UNIT_COLUMNS, "geometry"]]
+
+
+# --------------------------------------------------------------------------- cells
+
+def _seed_points(footprints: list[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
+    """Points on each footprint's boundary (densified) plus an interior point, with owners."""
+    coords: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    for i, fp in enumerate(footprints):
+        if fp is None or fp.is_empty:
+            continue
+        if fp.geom_type in ("Polygon", "MultiPolygon"):
+            spacing = max(fp.length / TESSELLATION_POINTS_PER_UNIT, TESSELLATION_SPACING_MIN_M)
+            ring = shapely.segmentize(fp.boundary, spacing)
+            pts = shapely.get_coordinates(ring)
+            pts = np.vstack([pts, shapely.get_coordinates(fp.representative_point())])
+        else:
+            pts = shapely.get_coordinates(fp)
+        coords.append(pts)
+        owners.append(np.full(len(pts), i))
+    xy = np.vstack(coords)
+    own = np.concatenate(owners)
+    _, first = np.unique(np.round(xy, 3), axis=0, return_index=True)
+    first.sort()
+    return xy[first], own[first]
+
+
+def tessellate(community: BaseGeometry, footprints: list[BaseGeometry]) -> list[BaseGeometry]:
+    """Cells of the units of one community: a Voronoi tessellation around the footprints.
+
+    Seeds are points on each footprint's densified boundary; the Voronoi regions of a
+    unit's seeds are merged, clipped to the community, every footprint is given wholly to
+    its own unit, and detached pieces are handed to the neighbour cell sharing the longest
+    edge with them. The cells tile ``community`` (union equal, overlaps zero up to
+    floating-point noise). Footprints and community in one metric CRS (metres).
+
+    Parameters
+    ----------
+    community : Polygon or MultiPolygon
+    footprints : list of geometries
+        Unit footprints (polygons or points), one per unit, inside the community.
+
+    Returns
+    -------
+    list of Polygon/MultiPolygon, one cell per footprint (in order).
+    """
+    n = len(footprints)
+    fps = list(footprints)
+    poly = [i for i, fp in enumerate(fps) if fp.geom_type in ("Polygon", "MultiPolygon")]
+    if poly:  # one vectorised call: the same clip per footprint, without a call each
+        clipped = shapely.intersection(np.array([fps[i] for i in poly], dtype=object), community)
+        for i, c in zip(poly, clipped, strict=True):
+            fps[i] = c
+    fps = _disjoint(fps)
+    if n == 1:
+        return [community]
+    xy, own = _seed_points(fps)
+    if len(np.unique(own)) < n:
+        missing = sorted(set(range(n)) - set(own.tolist()))
+        raise ValidationError([Problem("estates", "the unit has an empty footprint inside its community.",
+                                       "check the estate geometry lies inside its community",
+                                       feature=str(i)) for i in missing])
+    minx, miny, maxx, maxy = community.bounds
+    pad = max(maxx - minx, maxy - miny) + 10.0
+    extent = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
+    regions = _voronoi_regions(xy, extent)
+    order = np.argsort(own, kind="stable")
+    bounds = np.searchsorted(own[order], np.arange(n + 1))
+    merged = [shapely.coverage_union_all(regions[order[bounds[i]:bounds[i + 1]]]) for i in range(n)]
+    cells = shapely.intersection(np.array(merged, dtype=object), community)
+    cells = _give_footprints(cells, fps)
+    return _reattach_pieces(cells, fps)
+
+
+def _voronoi_regions(xy: np.ndarray, extent: BaseGeometry) -> np.ndarray:
+    """Voronoi region of every seed, in seed order.
+
+    A fixed millimetre jitter breaks the co-circular seed sets of rectilinear footprints,
+    on which GEOS returns empty or invalid regions; regions are matched to seeds by
+    containment when GEOS's ordering does not hold.
+    """
+    jitter = np.random.default_rng(0).uniform(-1e-3, 1e-3, xy.shape)
+    pts = shapely.points(xy + jitter)
+    regions = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=extent,
+                                                         ordered=True))
+    if len(regions) == len(pts) and shapely.contains(regions, pts).all():
+        return regions
+    regions = regions[shapely.area(regions) > 0]
+    pi, ri = shapely.STRtree(regions).query(pts, predicate="within")
+    out = np.empty(len(pts), dtype=object)
+    out[:] = shapely.Polygon()
+    out[pi] = regions[ri]
+    return out
+
+
+def _disjoint(fps: list[BaseGeometry]) -> list[BaseGeometry]:
+    """Make polygon footprints pairwise disjoint (an overlap goes to the earlier one)."""
+    arr = np.array(fps, dtype=object)
+    poly = np.array([g.geom_type in ("Polygon", "MultiPolygon") for g in arr])
+    tree = shapely.STRtree(arr)
+    a, b = tree.query(arr, predicate="overlaps")
+    keep = (a < b) & poly[a] & poly[b]
+    out = list(arr)
+    for i, j in zip(a[keep], b[keep], strict=True):
+        out[j] = shapely.difference(out[j], out[i])
+    return out
+
+
+def _give_footprints(cells: np.ndarray, fps: list[BaseGeometry]) -> np.ndarray:
+    """Each footprint wholly to its own cell, taken out of the others."""
+    fp_arr = np.array(fps, dtype=object)
+    is_poly = np.array([g.geom_type in ("Polygon", "MultiPolygon") for g in fp_arr])
+    tree = shapely.STRtree(fp_arr)
+    ci, fj = tree.query(cells, predicate="intersects")
+    steal = (ci != fj) & is_poly[fj]
+    out = cells.copy()
+    if steal.any():
+        touched = np.unique(ci[steal])
+        for i in touched:
+            others = fp_arr[fj[steal & (ci == i)]]
+            out[i] = shapely.difference(out[i], shapely.union_all(others))
+    idx = np.flatnonzero(is_poly)
+    short = idx[~shapely.contains(out[idx], fp_arr[idx])]
+    if len(short):
+        out[short] = shapely.union(out[short], fp_arr[short])
+    return out
+
+
+def _reattach_pieces(cells: np.ndarray, fps: list[BaseGeometry]) -> list[BaseGeometry]:
+    """Give detached cell pieces (not touching their footprint) to the best neighbour."""
+    parts, owner = shapely.get_parts(cells, return_index=True)
+    parts = shapely.make_valid(parts)
+    keep = np.array([shapely.area(p) > 0 for p in parts])
+    parts, owner = parts[keep], owner[keep]
+    fp_arr = np.array(fps, dtype=object)
+    anchored = shapely.intersects(parts, fp_arr[owner]) | shapely.dwithin(parts, fp_arr[owner], 1e-6)
+    if anchored.all():
+        return [shapely.union_all(parts[owner == i]) if (owner == i).sum() > 1 else parts[owner == i][0]
+                for i in range(len(cells))]
+    owner = owner.copy()
+    tree = shapely.STRtree(parts)
+    orphans = list(np.flatnonzero(~anchored))
+    for _ in range(3):
+        left = []
+        for o in orphans:
+            cand = tree.query(parts[o], predicate="intersects")
+            cand = [c for c in cand if c != o and owner[c] != owner[o] and anchored[c]]
+            if not cand:
+                left.append(o)
+                continue
+            shared = shapely.length(shapely.intersection(parts[o].boundary,
+                                                         shapely.buffer(parts[cand], _BUFFER_EPS_M)))
+            best = cand[int(np.argmax(shared))]
+            owner[o] = owner[best]
+            anchored[o] = True
+        if not left:
+            break
+        orphans = left
+    out = []
+    for i in range(len(cells)):
+        mine = parts[owner == i]
+        out.append(shapely.union_all(mine) if len(mine) != 1 else mine[0])
+    return out
+
+
+# --------------------------------------------------------------------------- adjacency
+
+def adjacency(unit_ids: np.ndarray, cells: np.ndarray, *,
+              min_edge_m: float = ADJACENCY_MIN_EDGE_M) -> pd.DataFrame:
+    """Edges between cells sharing a boundary longer than ``min_edge_m`` metres.
+
+    Returns a DataFrame ``unit_a, unit_b, length_m, kind`` with ``unit_a < unit_b``.
+    """
+    tree = shapely.STRtree(cells)
+    a, b = tree.query(cells, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    if len(a) == 0:
+        return _edges_frame([], [], [], [])
+    buffered = shapely.buffer(cells, _BUFFER_EPS_M, quad_segs=1)
+    length = shapely.length(shapely.intersection(shapely.boundary(cells[a]), buffered[b]))
+    ok = length > min_edge_m
+    ua, ub = unit_ids[a[ok]], unit_ids[b[ok]]
+    lo = np.where(ua < ub, ua, ub)
+    hi = np.where(ua < ub, ub, ua)
+    return _edges_frame(lo, hi, length[ok], ["shared"] * int(ok.sum()))
+
+
+def _edges_frame(a: Any, b: Any, length: Any, kind: Any) -> pd.DataFrame:
+    return pd.DataFrame({"unit_a": pd.Series(a, dtype=object), "unit_b": pd.Series(b, dtype=object),
+                         "length_m": pd.Series(length, dtype=float), "kind": pd.Series(kind, dtype=object)})
+
+
+def _components(nodes: list[str], edges: pd.DataFrame) -> list[list[str]]:
+    parent = {u: u for u in nodes}
+
+    def find(u: str) -> str:
+        while parent[u] != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    for a, b in zip(edges["unit_a"], edges["unit_b"], strict=True):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    groups: dict[str, list[str]] = {}
+    for u in nodes:
+        groups.setdefault(find(u), []).append(u)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+
+
+def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataFrame,
+                                barrier: BaseGeometry | None
+                                ) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
+    """Cut edges crossing barriers, then link every detached component to its nearest unit."""
+    problems: list[Problem] = []
+    fatal: list[Problem] = []
+    ids = list(sub["unit_id"])
+    anchor = dict(zip(ids, shapely.point_on_surface(sub["footprint"].to_numpy()), strict=True))
+    if barrier is not None and len(edges):
+        seg = shapely.linestrings([[(anchor[a].x, anchor[a].y), (anchor[b].x, anchor[b].y)]
+                                   for a, b in zip(edges["unit_a"], edges["unit_b"], strict=True)])
+        crossed = shapely.intersects(seg, barrier)
+        if crossed.all() and len(ids) > 1:
+            fatal.append(Problem("barriers", f"in community {cid!r} the barrier lines cut every link between "
+                                 f"its {len(ids)} units, so no grid can hold two units.",
+                                 "remove barrier lines that do not separate neighbourhoods (or pass none)",
+                                 feature=cid))
+            return edges, problems, fatal
+        edges = edges[~crossed].reset_index(drop=True)
+    comps = _components(ids, edges)
+    if len(comps) <= 1:
+        return edges, problems, fatal
+    links = []
+    main = comps[0]
+    fps = dict(zip(ids, sub["footprint"], strict=True))
+    for comp in comps[1:]:
+        main_geoms = np.array([fps[u] for u in main], dtype=object)
+        best = (math.inf, "", "")
+        for u in comp:
+            d = shapely.distance(main_geoms, fps[u])
+            j = int(np.argmin(d))
+            if d[j] < best[0]:
+                best = (float(d[j]), u, main[j])
+        _, u, v = best
+        links.append((min(u, v), max(u, v)))
+        problems.append(Problem("estates", f"in community {cid!r}, {len(comp)} unit(s) ({', '.join(comp[:5])}"
+                                f"{' ...' if len(comp) > 5 else ''}) share no cell edge with the rest; "
+                                f"linked {u!r} to its nearest unit {v!r} ({best[0]:.0f} m).",
+                                "check for a barrier or a gap in the community boundary",
+                                feature=u, severity="warning"))
+        main = main + comp
+    extra = _edges_frame([a for a, _ in links], [b for _, b in links], [0.0] * len(links),
+                         ["island_link"] * len(links))
+    return pd.concat([edges, extra], ignore_index=True), problems, fatal

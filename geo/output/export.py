@@ -1,0 +1,604 @@
+"""Exports for other systems: RFC 7946 GeoJSON, GeoPackage, CSV tables, standalone HTML map.
+
+Everything leaving gridplan goes through :func:`drop_personal_fields` first (no names of
+people, ID numbers or phones ever leave; party members are counts only) and is reprojected
+to WGS84 lon/lat. Each export carries a small metadata record (plan name, version,
+parameters, generated time) built by :func:`make_metadata`.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> g = gpd.GeoDataFrame({"grid_id": ["a"]}, geometry=[box(0, 0, 100, 100)], crs="EPSG:32651")
+>>> text = to_geojson(g, metadata=make_metadata("demo", 1))
+>>> '"crs"' in text
+False
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import mapping
+
+from geo.data._personal import is_personal_field as is_personal_field  # re-exported: public API
+from geo.data._personal import personal_columns
+from geo.data.crs import wgs84_to_gcj02
+from geo.errors import CRSError, Problem, ValidationError
+from geo.settings import EXPORT_COORD_PRECISION, GCJ02, WGS84
+
+if TYPE_CHECKING:
+    import folium
+
+log = logging.getLogger(__name__)
+
+#: Name of the metadata table (GeoPackage), file stem (CSV) and member (GeoJSON).
+METADATA_NAME = "metadata"
+
+Table: TypeAlias = pd.DataFrame  # a GeoDataFrame (a map layer) or a plain DataFrame (an attribute table)
+
+
+# --------------------------------------------------------------------------- personal data
+
+
+def drop_personal_fields(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Return ``df`` without personal columns, and the names of the columns dropped.
+
+    The columns are those :func:`geo.data._personal.personal_columns` finds (by name: 姓名, 身份证,
+    id_card, phone, 电话 ...; by value: resident ID or mobile numbers; gridplan's own id columns
+    and the geometry are kept), the same decision the loader makes. ``df`` is not modified.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        Any table about to leave gridplan.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        The same kind of frame without the personal columns; the dropped column names.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> drop_personal_fields(pd.DataFrame({"grid_id": ["1"], "姓名": ["张三"]}))[1]
+    ['姓名']
+    """
+    dropped = personal_columns(df)
+    if dropped:
+        log.warning("personal fields dropped before export: %s", ", ".join(dropped))
+        df = df.drop(columns=dropped)
+    return df, dropped
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def _json_safe(value: Any) -> Any:
+    """Convert a value to something :func:`json.dumps` writes as strict JSON (no NaN)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating | Decimal):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset | np.ndarray | pd.Series):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+        return [_json_safe(v) for v in items]
+    if isinstance(value, shapely.Geometry):
+        return value.wkt
+    if value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime | dt.date | dt.time | pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "__dataclass_fields__"):
+        import dataclasses
+
+        return _json_safe(dataclasses.asdict(value))
+    return str(value)
+
+
+def json_safe(value: Any) -> Any:
+    """Public form of the JSON conversion used by every export (numpy, NaN, dates, sets)."""
+    return _json_safe(value)
+
+
+def make_metadata(plan: str | None = None, version: int | None = None,
+                  parameters: Mapping[str, Any] | Any = None, **extra: Any) -> dict[str, Any]:
+    """Build the metadata record carried by every export.
+
+    Parameters
+    ----------
+    plan : str, optional
+        Plan name.
+    version : int, optional
+        Plan version in the store.
+    parameters : mapping or dataclass, optional
+        Gridding parameters (a ``GridParams`` is converted with ``dataclasses.asdict``).
+    **extra
+        Further JSON-safe entries (author, note ...).
+
+    Returns
+    -------
+    dict
+        ``plan``, ``version``, ``parameters``, ``generated`` (ISO 8601 UTC), ``generator``
+        and the extras, all JSON-safe.
+    """
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as pkg_version
+
+    try:
+        generator = f"gridplan {pkg_version('gridplan')}"
+    except PackageNotFoundError:
+        generator = "gridplan"
+    record = {
+        "plan": plan,
+        "version": version,
+        "parameters": _json_safe(parameters) if parameters is not None else {},
+        "generated": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "generator": generator,
+    }
+    record.update({k: _json_safe(v) for k, v in extra.items()})
+    return record
+
+
+def _with_dropped(metadata: Mapping[str, Any] | None, dropped: Mapping[str, list[str]]) -> dict[str, Any]:
+    meta = dict(metadata) if metadata is not None else make_metadata()
+    personal = {k: v for k, v in dropped.items() if v}
+    meta["personal_fields_dropped"] = personal
+    meta["privacy"] = "counts only; no names, ID numbers or phone numbers of people are exported"
+    return meta
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def _gcj02_transform() -> Callable[[np.ndarray], np.ndarray]:
+    """The WGS84 -> GCJ-02 offset as a function of an (n, 2) lon/lat array."""
+
+    def apply(xy: np.ndarray) -> np.ndarray:
+        lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+        return np.column_stack([np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)])
+
+    return apply
+
+
+def to_wgs84(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION,
+             gcj02: bool = False) -> gpd.GeoDataFrame:
+    """Reproject to WGS84 lon/lat, round coordinates, orient polygons per RFC 7946.
+
+    Exteriors come out counter-clockwise and holes clockwise; coordinates are rounded to
+    ``precision`` decimal places of a degree (7 -> about 1 cm). With ``gcj02=True`` the
+    coordinates are offset to GCJ-02 (the datum of Amap/Tencent maps) after reprojection.
+
+    Raises
+    ------
+    CRSError
+        If ``gdf`` has no CRS.
+    """
+    if gdf.crs is None:
+        raise CRSError("the layer to export has no CRS; set one (e.g. the plan's metric CRS) "
+                       "before exporting")
+    out = gdf.to_crs(WGS84)
+    geoms = out.geometry.values
+    if gcj02:
+        geoms = shapely.transform(geoms, _gcj02_transform())
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
+    return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=WGS84))
+
+
+def _check_table(name: str, df: object) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ValidationError([Problem(layer=name, message=f"is a {type(df).__name__}, not a table",
+                                       fix="pass a GeoDataFrame or a DataFrame")],
+                              title=f"cannot export layer `{name}`")
+
+
+def _prepare(layers: Mapping[str, Table], precision: int, gcj02: bool
+             ) -> tuple[dict[str, Table], dict[str, list[str]]]:
+    """Drop personal fields and reproject every spatial layer; return layers and drops."""
+    out: dict[str, Table] = {}
+    dropped: dict[str, list[str]] = {}
+    for name, df in layers.items():
+        _check_table(name, df)
+        clean, dropped[name] = drop_personal_fields(df)
+        if isinstance(clean, gpd.GeoDataFrame) and clean._geometry_column_name in clean:
+            clean = to_wgs84(clean, precision=precision, gcj02=gcj02)
+        out[name] = clean
+    return out, dropped
+
+
+# --------------------------------------------------------------------------- GeoJSON
+
+
+def _feature_collection(gdf: gpd.GeoDataFrame, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    geom_name = gdf.geometry.name
+    props = gdf.drop(columns=[geom_name])
+    columns = [str(c) for c in props.columns]
+    features = []
+    for geom, row in zip(gdf.geometry.values, props.itertuples(index=False, name=None), strict=True):
+        features.append({
+            "type": "Feature",
+            "properties": {c: _json_safe(v) for c, v in zip(columns, row, strict=True)},
+            "geometry": None if geom is None or geom.is_empty else mapping(geom),
+        })
+    fc: dict[str, Any] = {"type": "FeatureCollection"}
+    if metadata is not None:
+        fc[METADATA_NAME] = _json_safe(dict(metadata))
+    fc["features"] = features
+    if len(gdf) and not gdf.geometry.is_empty.all():
+        fc["bbox"] = [float(v) for v in gdf.total_bounds]
+    return fc
+
+
+def to_geojson(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION,
+               metadata: Mapping[str, Any] | None = None, gcj02: bool = False,
+               indent: int | None = None) -> str:
+    """Write one layer as RFC 7946 GeoJSON text.
+
+    WGS84 lon/lat, exteriors counter-clockwise and holes clockwise, coordinates rounded to
+    ``precision`` decimals, no ``crs`` member, properties JSON-safe (NaN -> null), personal
+    fields dropped. The metadata record is a top-level foreign member ``"metadata"`` and
+    lists the personal fields dropped.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Layer in any CRS (usually the plan's metric CRS).
+    precision : int
+        Decimal places of degrees, 7 by default (about 1 cm).
+    metadata : mapping, optional
+        Record from :func:`make_metadata`; a minimal one is made when omitted.
+    gcj02 : bool
+        Offset coordinates to GCJ-02 for Amap-based systems (not RFC 7946 WGS84 any more:
+        the metadata says ``"datum": "GCJ-02"``).
+    indent : int, optional
+        Pretty-print indentation.
+
+    Returns
+    -------
+    str
+    """
+    prepared, dropped = _prepare({"layer": gdf}, precision, gcj02)
+    meta = _with_dropped(metadata, {"layer": dropped["layer"]})
+    meta["personal_fields_dropped"] = dropped["layer"]
+    meta["datum"] = GCJ02 if gcj02 else "WGS84"
+    fc = _feature_collection(prepared["layer"], meta)
+    return json.dumps(fc, ensure_ascii=False, allow_nan=False, indent=indent)
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Not mkstemp: its files are 0600, and exports are for other systems to read. An exclusive
+    # open of a random name gets the mode any new file gets (umask), without touching the
+    # process-wide umask (the app writes from several threads).
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Write :func:`to_geojson` text to ``path`` (UTF-8, atomically); return the path."""
+    path = Path(path)
+    _atomic_write_bytes(path, to_geojson(gdf, **kwargs).encode("utf-8"))
+    return path
+
+
+# --------------------------------------------------------------------------- GeoPackage
+
+
+def _metadata_table(metadata: Mapping[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "key": [str(k) for k in metadata],
+        "value": [json.dumps(_json_safe(v), ensure_ascii=False) for v in metadata.values()],
+    })
+
+
+def _attribute_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Make a table's cells writable by OGR / CSV: lists and dicts become JSON text."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, list | tuple | dict | set)).any():
+            out[c] = out[c].map(lambda v: json.dumps(_json_safe(v), ensure_ascii=False)
+                                if isinstance(v, list | tuple | dict | set) else v)
+    return out
+
+
+def to_gpkg(layers: Mapping[str, Table], path: str | os.PathLike[str],
+            metadata: Mapping[str, Any] | None = None, *, gcj02: bool = False) -> Path:
+    """Write a GeoPackage with one layer per table plus a ``metadata`` attribute table.
+
+    GeoDataFrames become spatial layers in WGS84 (EPSG:4326); plain DataFrames (staffing,
+    assignment) become attribute tables. The file is written to a temporary name beside
+    ``path`` and moved into place, so a failed export never leaves half a file.
+
+    Parameters
+    ----------
+    layers : mapping of str to DataFrame
+        Layer name -> table, e.g. ``{"grids": ..., "assignment": ..., "posts": ...}``.
+    path : path-like
+        Output ``.gpkg`` file (replaced if it exists).
+    metadata : mapping, optional
+        Record from :func:`make_metadata`.
+
+    Returns
+    -------
+    Path
+    """
+    import pyogrio
+
+    path = Path(path)
+    if METADATA_NAME in layers:
+        raise ValidationError([Problem(layer=METADATA_NAME, message="is a reserved layer name",
+                                       fix="rename the layer")], title="cannot export")
+    prepared, dropped = _prepare(layers, EXPORT_COORD_PRECISION, gcj02)
+    meta = _with_dropped(metadata, dropped)
+    meta["datum"] = GCJ02 if gcj02 else "WGS84"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".gpkg", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        for name, df in prepared.items():
+            frame = _attribute_frame(df)
+            if isinstance(frame, gpd.GeoDataFrame):
+                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", append=tmp.exists())
+            else:
+                pyogrio.write_dataframe(pd.DataFrame(frame), tmp, layer=name, driver="GPKG",
+                                        append=tmp.exists())
+        pyogrio.write_dataframe(_metadata_table(meta), tmp, layer=METADATA_NAME, driver="GPKG",
+                                append=tmp.exists())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def to_csv_tables(layers: Mapping[str, Table], out_dir: str | os.PathLike[str],
+                  metadata: Mapping[str, Any] | None = None, *, gcj02: bool = False
+                  ) -> list[Path]:
+    """Write one CSV per table plus ``metadata.json`` into ``out_dir``.
+
+    Geometry is written as a ``wkt`` column in WGS84 lon/lat (7 decimals); points also get
+    ``lon`` and ``lat`` columns. Files are UTF-8 with a byte-order mark so that Excel opens
+    Chinese text correctly.
+
+    Returns
+    -------
+    list of Path
+        The files written, the metadata file last.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prepared, dropped = _prepare(layers, EXPORT_COORD_PRECISION, gcj02)
+    meta = _with_dropped(metadata, dropped)
+    meta["datum"] = GCJ02 if gcj02 else "WGS84"
+    written = []
+    for name, df in prepared.items():
+        frame = _attribute_frame(df)
+        if isinstance(frame, gpd.GeoDataFrame):
+            geoms = frame.geometry
+            plain = pd.DataFrame(frame.drop(columns=[geoms.name]))
+            if len(geoms) and geoms.geom_type.isin(["Point"]).all():
+                plain["lon"] = geoms.x.to_numpy()
+                plain["lat"] = geoms.y.to_numpy()
+            plain["wkt"] = shapely.to_wkt(geoms.values, rounding_precision=EXPORT_COORD_PRECISION,
+                                          trim=True)
+            frame = plain
+        target = out_dir / f"{name}.csv"
+        _atomic_write_bytes(target, frame.to_csv(index=False).encode("utf-8-sig"))
+        written.append(target)
+    meta_path = out_dir / f"{METADATA_NAME}.json"
+    _atomic_write_bytes(meta_path, json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8"))
+    written.append(meta_path)
+    return written
+
+
+# --------------------------------------------------------------------------- HTML map
+
+#: Fill colours of layers on the HTML map, in layer order.
+_LAYER_COLOURS = ("#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6")
+
+
+def _tooltip_fields(gdf: gpd.GeoDataFrame, limit: int = 6) -> list[str]:
+    preferred = ["grid_id", "name", "community_id", "households", "party_members", "residents",
+                 "candidate_id", "facility_id", "full_time", "part_time"]
+    cols = [c for c in preferred if c in gdf.columns]
+    cols += [str(c) for c in gdf.columns if c not in cols and c != gdf.geometry.name]
+    return cols[:limit]
+
+
+#: Where a local Leaflet build is looked for (``make assets`` puts the pinned one here).
+LEAFLET_DIST = Path(__file__).resolve().parents[2] / "static" / "vendor" / "leaflet" / "dist"
+
+
+def _inline_leaflet(fmap: Any, leaflet_dist: Path) -> bool:
+    """Put Leaflet's JS and CSS inside the page (no CDN); False when no local build exists."""
+    import folium
+
+    js, css = leaflet_dist / "leaflet.js", leaflet_dist / "leaflet.css"
+    if not (js.is_file() and css.is_file()):
+        return False
+    fmap.default_js, fmap.default_css = [], []  # GeoJson layers and tooltips need Leaflet only
+    root = fmap.get_root()
+    css_text = css.read_text(encoding="utf-8")
+    js_text = js.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    root.header.add_child(folium.Element(f"<style>{css_text}</style>"), name="leaflet_css_inline")
+    root.header.add_child(folium.Element(f"<script>{js_text}</script>"), name="leaflet_js_inline")
+    return True
+
+
+def _add_map_layers(fmap: folium.Map, spatial: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Add one coloured, toggleable GeoJSON layer per frame to ``fmap`` and fit it to them all."""
+    import folium
+
+    for i, (name, gdf) in enumerate(spatial.items()):
+        colour = _LAYER_COLOURS[i % len(_LAYER_COLOURS)]
+        fields = _tooltip_fields(gdf)
+        folium.GeoJson(
+            _feature_collection(gdf, None), name=name,
+            style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillOpacity": 0.25},
+            tooltip=folium.GeoJsonTooltip(fields=fields) if fields else None,
+        ).add_to(fmap)
+    if spatial:
+        b = np.array([gdf.total_bounds for gdf in spatial.values()], dtype=float)
+        fmap.fit_bounds([[float(b[:, 1].min()), float(b[:, 0].min())],
+                         [float(b[:, 3].max()), float(b[:, 2].max())]])
+
+
+def _title_panel(title: str, meta: Mapping[str, Any]) -> str:
+    """HTML of the fixed panel with the map title and the metadata record (escaped)."""
+    import html
+
+    summary = html.escape(json.dumps(meta, ensure_ascii=False, indent=1))
+    return (f'<div id="gridplan-title" style="position:fixed;top:10px;left:60px;z-index:9999;'
+            f'background:white;padding:6px 10px;border-radius:4px;font:14px sans-serif;">'
+            f'<b>{html.escape(title)}</b><details><summary>metadata</summary>'
+            f'<pre style="max-height:300px;overflow:auto;font-size:11px">{summary}</pre>'
+            f'</details></div>')
+
+
+def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
+                title: str = "gridplan", metadata: Mapping[str, Any] | None = None,
+                leaflet_dist: str | os.PathLike[str] | None = LEAFLET_DIST) -> Path:
+    """Write a standalone HTML map (folium/Leaflet) of the spatial layers.
+
+    One toggleable layer per GeoDataFrame, tooltips with the main counts, a title and the
+    metadata record in a panel. Plain tables are ignored. When a local Leaflet build is
+    found in ``leaflet_dist`` (``make assets``), its JS and CSS are written into the page,
+    so the map draws without internet (only the OpenStreetMap background needs it);
+    otherwise the page loads Leaflet from its CDN. The metadata says which (``leaflet``).
+
+    Returns
+    -------
+    Path
+    """
+    import html
+
+    import folium
+
+    prepared, dropped = _prepare(layers, EXPORT_COORD_PRECISION, False)
+    meta = _with_dropped(metadata, dropped)
+    spatial = {n: g for n, g in prepared.items()
+               if isinstance(g, gpd.GeoDataFrame) and len(g) and not g.geometry.is_empty.all()}
+    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
+    _add_map_layers(fmap, spatial)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    inlined = leaflet_dist is not None and _inline_leaflet(fmap, Path(leaflet_dist))
+    meta["leaflet"] = "inlined" if inlined else "cdn"
+    panel = _title_panel(title, meta)
+    root = cast(folium.Figure, fmap.get_root())
+    root.html.add_child(folium.Element(panel))
+    root.header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
+    path = Path(path)
+    _atomic_write_bytes(path, root.render().encode("utf-8"))
+    return path
+
+
+# --------------------------------------------------------------------------- whole plans
+
+#: Export formats of :func:`export_plan`.
+FORMATS = ("geojson", "gpkg", "csv", "html")
+
+
+def plan_layers(record: Any) -> dict[str, Table]:
+    """The tables of a saved plan (a ``geo.output.store.PlanRecord``): grids, assignment, posts, staffing.
+
+    ``assignment`` is a plain table ``unit_id, grid_id``; ``posts`` and ``staffing`` appear
+    only when the plan has them.
+    """
+    layers: dict[str, Table] = {"grids": record.grids}
+    layers["assignment"] = pd.DataFrame(sorted(record.assignment.items()), columns=["unit_id", "grid_id"])
+    if record.posts is not None:
+        layers["posts"] = record.posts
+    if record.staffing is not None:
+        layers["staffing"] = record.staffing
+    return layers
+
+
+def plan_metadata(record: Any, **extra: Any) -> dict[str, Any]:
+    """The metadata record of a saved plan's export (name, version, parameters, time, author)."""
+    return make_metadata(record.name, record.version, dict(record.params), author=record.author,
+                         saved=record.created, parent_version=record.parent,
+                         parent_plan=record.parent_plan, **extra)
+
+
+def export_plan(record: Any, fmt: str, out: str | os.PathLike[str], *, gcj02: bool = False,
+                title: str | None = None) -> list[Path]:
+    """Export a saved plan in one of :data:`FORMATS`; return the files written.
+
+    Parameters
+    ----------
+    record : geo.output.store.PlanRecord
+        The plan version to export.
+    fmt : {"geojson", "gpkg", "csv", "html"}
+        ``geojson``: ``out`` holds the grids; spatial side layers go beside it as
+        ``<stem>_<layer>.geojson`` (the assignment is a table: use ``csv`` or ``gpkg``).
+        ``gpkg``: one file, one layer per table plus ``metadata``. ``csv``: ``out`` is a folder
+        of ``<table>.csv`` plus ``metadata.json``. ``html``: a standalone map.
+    out : path-like
+        Output file (folder for ``csv``).
+    gcj02 : bool
+        Offset coordinates to GCJ-02 (geojson, gpkg, csv).
+
+    Raises
+    ------
+    ValidationError
+        For an unknown format.
+    """
+    if fmt not in FORMATS:
+        raise ValidationError([Problem(layer="export", field="format", message=f"unknown format {fmt!r}",
+                                       fix=f"use one of {', '.join(FORMATS)}")], title="cannot export")
+    layers = plan_layers(record)
+    meta = plan_metadata(record)
+    out = Path(out)
+    if fmt == "gpkg":
+        return [to_gpkg(layers, out, meta, gcj02=gcj02)]
+    if fmt == "csv":
+        return to_csv_tables(layers, out, meta, gcj02=gcj02)
+    if fmt == "html":
+        label = title or f"{record.name} v{record.version}"
+        return [to_html_map(layers, out, title=label, metadata=meta)]
+    written = [write_geojson(record.grids, out, metadata={**meta, "layer": "grids"}, gcj02=gcj02)]
+    for name, df in layers.items():
+        if name != "grids" and isinstance(df, gpd.GeoDataFrame):
+            side = out.with_name(f"{out.stem}_{name}{out.suffix or '.geojson'}")
+            written.append(write_geojson(df, side, metadata={**meta, "layer": name}, gcj02=gcj02))
+    return written
