@@ -27,10 +27,12 @@ run: venv assets
 test: venv-test assets browser postgres
 	$(BIN)/python -m pytest
 
-# ruff on the whole repo; mypy on the modules listed in pyproject.toml [tool.mypy] files.
+# The gate (.ci/run runs it before the tests): ruff on the whole repo, mypy on the modules listed
+# in pyproject.toml [tool.mypy] files, and the architecture contracts of [tool.importlinter].
 lint: venv-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 demo: venv
 	$(BIN)/python -m geo.demo --out data/boundaries
