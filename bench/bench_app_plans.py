@@ -27,7 +27,8 @@ def main() -> None:
     from geo.data.io import load_demo
     from geo.errors import EditError
     from geo.grids.edits import PlanEditor
-    from geo.grids.gridding import GridParams, grid_communities
+    from geo.grids.gridding import grid_communities
+    from geo.grids.params import GridParams
     from geo.output.store import open_store, record_from_plan, resume_editor
     from ui.plans import build_record_units, split_estates
 

@@ -47,8 +47,10 @@ def _boundary_moves(plan, limit: int) -> list[tuple[str, str]]:
 
 def run(data: Path, n_moves: int, runs: int, *, pairs: int = 5, repair_only: bool = False) -> dict:
     from geo.data.io import load_layers
-    from geo.grids.gridding import GridParams, grid_communities
-    from geo.grids.import_plan import households_moved, import_plan, repair_plan
+    from geo.grids.gridding import grid_communities
+    from geo.grids.import_plan import import_plan
+    from geo.grids.params import GridParams
+    from geo.grids.repair import households_moved, repair_plan
     from geo.grids.units import build_units
 
     layers = load_layers(data)
@@ -100,7 +102,7 @@ def _edit_block(plan, graph, n_moves: int, res: dict[str, list[float]]) -> None:
     """Time editor start, moves (with undo/redo), merge, split, lock and re-optimise."""
     from geo.errors import EditError
     from geo.grids.edits import PlanEditor
-    from geo.grids.gridding import Plan
+    from geo.grids.plan import Plan
 
     fresh_plan = Plan(plan.units, dict(plan.assignment), dict(plan.names), plan.locked,
                       plan.params)  # no cached grid table yet
@@ -147,7 +149,8 @@ def _fusion_block(layers, graph, plan, step_m: float = 500.0) -> dict:
     import shapely
 
     from geo.grids.fusion import barrier_lines, fusion_report, fusion_summary
-    from geo.grids.gridding import GridParams, grid_communities
+    from geo.grids.gridding import grid_communities
+    from geo.grids.params import GridParams
     from geo.grids.units import build_units
 
     x0, y0, x1, y1 = layers.communities.total_bounds
@@ -173,8 +176,9 @@ def _fusion_block(layers, graph, plan, step_m: float = 500.0) -> dict:
 def _roundtrip_block(layers) -> dict:
     """Grid from layers (estates split by buildings where needed), write the grids to WGS84 with
     7 decimals as `gridplan grid` does, and import them back: plain units vs refined units."""
-    from geo.grids.gridding import GridParams, grid_communities
+    from geo.grids.gridding import grid_communities
     from geo.grids.import_plan import import_plan, import_plan_layers
+    from geo.grids.params import GridParams
     from geo.grids.units import build_units
     from geo.settings import EXPORT_COORD_PRECISION, WGS84
 

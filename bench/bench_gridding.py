@@ -34,7 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench._baselines_grid import METHODS  # noqa: E402
 from geo.data.io import load_layers  # noqa: E402
-from geo.grids.gridding import GridParams, Plan, grid_communities  # noqa: E402
+from geo.grids.gridding import grid_communities  # noqa: E402
+from geo.grids.params import GridParams  # noqa: E402
+from geo.grids.plan import Plan  # noqa: E402
 from geo.grids.units import UnitGraph  # noqa: E402
 
 

@@ -71,7 +71,8 @@ def synthetic_record(n_grids: int, units_per_grid: int) -> PlanRecord:
 
 def demo_record() -> PlanRecord:
     from geo.data.io import load_demo
-    from geo.grids.gridding import GridParams, grid_communities
+    from geo.grids.gridding import grid_communities
+    from geo.grids.params import GridParams
 
     plan = grid_communities(load_demo(), GridParams(seed=0)).plan
     return record_from_plan(plan, "demo")

@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _params(args: argparse.Namespace) -> Any:
-    from geo.grids.gridding import GridParams
+    from geo.grids.params import GridParams
 
     given = {"min_households": args.min_households, "max_households": args.max_households,
              "min_party_members": args.min_party, "max_party_members": args.max_party,
@@ -152,7 +152,8 @@ def _barriers(args: argparse.Namespace, layers: Any) -> Any:
 def _from_plan(args: argparse.Namespace, layers: Any, params: Any, barriers: Any) -> tuple[Any, dict[str, Any]]:
     from cli.check import datum_option
     from geo.data.io import read_layer
-    from geo.grids.import_plan import import_plan_layers, repair_plan
+    from geo.grids.import_plan import import_plan_layers
+    from geo.grids.repair import repair_plan
 
     # the plan in force is often drawn on Amap (GCJ-02): --datum other_grids=GCJ-02
     datum = (datum_option(args.datum) or {}).get("other_grids")

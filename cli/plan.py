@@ -30,7 +30,7 @@ def add_save_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def save_from_args(args: argparse.Namespace, plan: Any, **extra: Any) -> dict[str, Any] | None:
-    """Save ``plan`` (a ``geo.grids.gridding.Plan``) as the next version of ``args.save_plan``.
+    """Save ``plan`` (a ``geo.grids.plan.Plan``) as the next version of ``args.save_plan``.
 
     Does nothing and returns ``None`` when ``--save-plan`` was not given. ``extra`` is
     passed to :func:`geo.output.store.record_from_plan` (posts, staffing, message ...). Prints

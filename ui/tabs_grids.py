@@ -3,7 +3,7 @@
 Clicking a unit on the map toggles it in the selection, a lasso (Leaflet.draw polygon)
 selects every unit inside; the same selection is a multiselect, so AppTest (which cannot click
 a map) and keyboard users drive the same code. Every edit goes through
-:class:`geo.grids.edits.PlanEditor` in a button callback, so the page that follows already shows the
+:class:`geo.grids.plan.PlanEditor` in a button callback, so the page that follows already shows the
 new plan; the plan's layers travel as ``st_folium`` feature groups and the base map stays
 mounted, so the view does not jump after an edit.
 """
@@ -185,7 +185,7 @@ def start_saved_plan(plan: Any, lang: str, message: str, name: str | None = None
 
 def params_form(ctx: Context) -> None:
     """Parameters and the generate button."""
-    from geo.grids.gridding import GridParams
+    from geo.grids.params import GridParams
 
     lang = ctx.lang
     with st.expander(t("generate", lang), expanded="plan" not in st.session_state):
@@ -263,7 +263,7 @@ def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params
 
 def plan_in_force_form(ctx: Context) -> None:
     """Upload the plan in force, import it (scored), and repair it."""
-    from geo.grids.gridding import GridParams
+    from geo.grids.params import GridParams
     from geo.settings import DATUMS
 
     lang = ctx.lang
@@ -292,7 +292,7 @@ def plan_in_force_form(ctx: Context) -> None:
         if "plan" in st.session_state:
             unlock = st.checkbox(t("repair_unlock_neighbours", lang), key="repair_nb")
             if st.button(t("repair", lang), key="repair"):
-                from geo.grids.import_plan import repair_plan
+                from geo.grids.repair import repair_plan
 
                 rep = repair_plan(st.session_state["plan"], unlocked="neighbours" if unlock else None)
                 start_saved_plan(rep.plan, lang, "repaired", name=(plans.open_plan() or {}).get("name"))

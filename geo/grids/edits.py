@@ -1,6 +1,6 @@
 """Planner edits on a grid plan: move, merge, split, lock, unlock, rename, re-optimise, repair, undo, redo.
 
-A :class:`~geo.grids.gridding.Plan` is an immutable value (the assignment ``unit -> grid``, names,
+A :class:`~geo.grids.plan.Plan` is an immutable value (the assignment ``unit -> grid``, names,
 locks, parameters). :class:`PlanEditor` applies one edit at a time, each giving a *new* plan,
 and keeps undo/redo stacks of the exact previous plans. Every edit is checked before it is
 applied: hard rules (a unit moves only to an adjacent grid of its own community, the donor
@@ -10,7 +10,7 @@ party members per grid) are reported in :attr:`EditResult.violations`.
 
 Only the grids an edit touched are re-scored (their polygons and metrics); the plan-wide
 figures come from the plan's grid table, patched for the touched grids only
-(:meth:`geo.grids.gridding.Plan.with_assignment`), so one move costs a few unions of cells, not a
+(:meth:`geo.grids.plan.Plan.with_assignment`), so one move costs a few unions of cells, not a
 whole plan.
 
 Every edit is recorded as a JSON-safe event (``{"op": "move", "units": [...], "to": ...}``);
@@ -38,11 +38,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from geo.errors import EditError
+from geo.grids.graph import components, grid_neighbors, is_connected
+from geo.grids.gridding import grid_communities
+from geo.grids.ids import new_grid_ids
+from geo.grids.params import GridParams
+from geo.grids.repair import repair_plan
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geo.grids.gridding import GridParams, Plan
+    from geo.grids.params import GridParams
+    from geo.grids.plan import Plan
 
 #: Spanning trees tried per cut when splitting a grid (bounded; the best balance is kept).
 SPLIT_TREES = 64
@@ -71,7 +77,7 @@ class EditResult:
     event : dict
         The JSON-safe event recorded for this edit.
     summary : dict
-        Plan-wide figures after the edit (:meth:`geo.grids.gridding.Plan.summary`) plus ``op``,
+        Plan-wide figures after the edit (:meth:`geo.grids.plan.Plan.summary`) plus ``op``,
         ``removed`` (grid ids), ``added`` (grid ids) and ``households_moved``. Computed on
         first access (it scans the whole plan), so an edit itself stays local.
     """
@@ -94,70 +100,12 @@ class EditResult:
 # --------------------------------------------------------------------------- graph helpers
 
 
-def components(units: Iterable[str], neighbors: Mapping[str, Iterable[str]]) -> list[list[str]]:
-    """Connected pieces of ``units`` in the adjacency graph, largest first (ties: smallest id)."""
-    left = set(units)
-    out = []
-    while left:
-        start = min(left)
-        seen = {start}
-        stack = [start]
-        while stack:
-            u = stack.pop()
-            for v in neighbors.get(u, ()):
-                if v in left and v not in seen:
-                    seen.add(v)
-                    stack.append(v)
-        left -= seen
-        out.append(sorted(seen))
-    return sorted(out, key=lambda c: (-len(c), c[0]))
 
 
-def is_connected(units: Iterable[str], neighbors: Mapping[str, Iterable[str]]) -> bool:
-    """True when ``units`` form one piece (an empty set counts as connected)."""
-    return len(components(units, neighbors)) <= 1
 
 
-def grid_neighbors(grid: str, members: Mapping[str, set[str]], assignment: Mapping[str, str],
-                   neighbors: Mapping[str, Iterable[str]]) -> set[str]:
-    """Grids sharing a cell edge with ``grid``."""
-    out = set()
-    for u in members.get(grid, ()):
-        for v in neighbors.get(u, ()):
-            g = assignment.get(v)
-            if g is not None and g != grid:
-                out.add(g)
-    return out
 
 
-def new_grid_ids(template: str, taken: Iterable[str], n: int) -> list[str]:
-    """``n`` fresh grid ids next to ``template``, none of them in ``taken``.
-
-    A 15-digit unit-grid code (division 6 + street 3 + community 3 + sequence 3) gets the
-    next free sequence numbers of its community; any other id gets ``-2``, ``-3`` ... suffixes.
-    """
-    taken = set(taken)
-    out: list[str] = []
-    if re.fullmatch(r"\d{15}", template):
-        prefix = template[:12]
-        seqs = [int(t[12:]) for t in taken if re.fullmatch(r"\d{15}", t) and t.startswith(prefix)]
-        seq = max(seqs, default=0)
-        while len(out) < n:
-            seq += 1
-            if seq > 999:
-                raise EditError(f"community code {prefix} has no free 3-digit grid sequence left for "
-                                f"a new grid next to {template}; merge grids first")
-            cand = f"{prefix}{seq:03d}"
-            if cand not in taken:
-                out.append(cand)
-        return out
-    i = 1
-    while len(out) < n:
-        i += 1
-        cand = f"{template}-{i}"
-        if cand not in taken:
-            out.append(cand)
-    return out
 
 
 def tree_partition(units: list[str], weights: Mapping[str, float],
@@ -293,7 +241,7 @@ def replace_plan(plan: Plan, *, assignment: Mapping[str, str] | None = None,
 
     Names and locks of grids that no longer exist are dropped. ``touched`` names the grids
     whose units changed (old and new ids), so that only those are re-scored when ``plan``'s
-    grid table is already computed (:meth:`geo.grids.gridding.Plan.with_assignment`).
+    grid table is already computed (:meth:`geo.grids.plan.Plan.with_assignment`).
     """
     return plan.with_assignment(None if assignment is None else dict(assignment),
                                 names=None if names is None else dict(names),
@@ -332,7 +280,7 @@ class PlanEditor:
     ----------
     plan : Plan
         The starting plan (never modified; every edit makes a new plan). Its grid table is
-        computed once here; later plans patch it (:meth:`geo.grids.gridding.Plan.with_assignment`).
+        computed once here; later plans patch it (:meth:`geo.grids.plan.Plan.with_assignment`).
 
     Attributes
     ----------
@@ -478,13 +426,10 @@ class PlanEditor:
                 raise EditError(f"grid {d} would no longer be contiguous: unit(s) "
                                 f"{', '.join(lost[:5])}{' ...' if len(lost) > 5 else ''} would be cut "
                                 "off; move them too or pick other units")
-        new_assign = dict(assign)
-        for u in units:
-            new_assign[u] = to_grid
         hh = plan.units.units["households"]
         moved = float(sum(float(hh.at[u]) for u in units))
         touched = {to_grid, *donors}
-        return replace_plan(plan, assignment=new_assign, touched=touched), {
+        return plan.flip(dict.fromkeys(units, to_grid)), {
             "touched": touched, "moved": moved, "removed": removed}
 
     def merge(self, a: str, b: str) -> EditResult:
@@ -508,13 +453,10 @@ class PlanEditor:
         self._require_unlocked([a, b], "be merged")
         if b not in grid_neighbors(a, members, plan.assignment, plan.units.neighbors):
             raise EditError(f"grids {a} and {b} share no cell edge; merge adjacent grids only")
-        new_assign = dict(plan.assignment)
-        for u in members[b]:
-            new_assign[u] = a
         hh = plan.units.units["households"]
         moved = float(sum(float(hh.at[u]) for u in members[b]))
         event = {"op": "merge", "a": a, "b": b}
-        return self._commit(replace_plan(plan, assignment=new_assign, touched={a, b}), event,
+        return self._commit(plan.flip(dict.fromkeys(members[b], a)), event,
                             touched={a, b}, moved=moved, removed=[b])
 
     def split(self, grid: str, k: int = 2, *, seed: int = 0) -> EditResult:
@@ -600,7 +542,6 @@ class PlanEditor:
         params : GridParams, optional
             Parameters of the run (default: the plan's own).
         """
-        from geo.grids.gridding import grid_communities
 
         params = self.plan.params if params is None else params
         result = grid_communities(self.plan.units, params, locked_plan=self.plan)
@@ -621,15 +562,14 @@ class PlanEditor:
     def repair(self, unlocked: Iterable[str] | str | None = None) -> EditResult:
         """Bring out-of-rule grids back into the band with the fewest households moved.
 
-        Runs :func:`geo.grids.import_plan.repair_plan` on the current plan (planner locks respected,
+        Runs :func:`geo.grids.repair.repair_plan` on the current plan (planner locks respected,
         compliant grids left alone unless ``unlocked``); one undoable edit.
 
         Parameters
         ----------
         unlocked : iterable of grid ids, "neighbours", "all", or None
-            Compliant grids the repair may also change (see :func:`~geo.grids.import_plan.repair_plan`).
+            Compliant grids the repair may also change (see :func:`~geo.grids.repair.repair_plan`).
         """
-        from geo.grids.import_plan import repair_plan
 
         if unlocked is not None and not isinstance(unlocked, str):
             unlocked = sorted(unlocked)
@@ -698,7 +638,6 @@ class PlanEditor:
         if op == "reoptimise":
             params = None
             if event.get("params") is not None:
-                from geo.grids.gridding import GridParams
 
                 params = GridParams(**event["params"])
             return self.reoptimise(params)

@@ -200,7 +200,7 @@ def fusion_report(units_or_grids: Any, assignment: dict[str, str] | None,
     ----------
     units_or_grids : Plan, UnitGraph, or GeoDataFrame
         Planning units (``unit_id``, ``households``, cell geometry, optional ``footprint``)
-        with ``assignment``; or a :class:`~geo.grids.gridding.Plan` (its own assignment is used
+        with ``assignment``; or a :class:`~geo.grids.plan.Plan` (its own assignment is used
         when ``assignment`` is None); or party grids (``grid_id``, ``households``, polygon),
         whose households are then spread over the whole grid polygon. Metric CRS.
     assignment : dict or None

@@ -27,26 +27,22 @@ import math
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo.errors import Problem, ValidationError
-from geo.grids.units import UnitGraph
+from geo.grids.executor import map_communities
+from geo.grids.graph import stays_connected
+from geo.grids.ids import community_prefixes, reading_order
+from geo.grids.params import GridParams
+from geo.grids.plan import Plan
+from geo.grids.units import UnitGraph, assemble_units, community_units, prepare_frames
 from geo.settings import (
-    DEFAULT_COMPACTNESS_WEIGHT,
-    DEFAULT_GRID_RESTARTS,
-    DEFAULT_MAX_HOUSEHOLDS,
-    DEFAULT_MAX_PARTY_MEMBERS,
-    DEFAULT_MIN_HOUSEHOLDS,
-    DEFAULT_MIN_PARTY_MEMBERS,
-    DEFAULT_MIN_PARTY_PER_GRID,
-    DEFAULT_PARTY_LOAD_WEIGHT,
     EARLY_STOP_DEV_PCT,
     MAX_LOCAL_SEARCH_PASSES,
     REFINE_MEAN_DEV_PCT,
@@ -58,8 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SizeBy = Literal["households", "party_members"]
-Balance = Literal["party_members", "households", "load"]
 _W_BAND = 100.0
 _W_SIZE = 6.0
 _W_BALANCE = 1.0
@@ -74,223 +68,10 @@ ILS_PATIENCE = 20
 
 # --------------------------------------------------------------------------- parameters
 
-@dataclass(frozen=True)
-class GridParams:
-    """Parameters of automatic gridding (frozen, hashable, validated).
-
-    Parameters
-    ----------
-    min_households, max_households : int
-        Household band per grid (size rule when ``size_by="households"``).
-    size_by : {"households", "party_members"}
-        Which count the band applies to; the party-member view uses
-        ``min_party_members``-``max_party_members``.
-    balance : {"party_members", "households", "load"}
-        Second count balanced across the grids of a community; ``"load"`` is households +
-        ``party_load_weight`` x party members.
-    compactness_weight : float
-        Weight of inverse Polsby-Popper in the objective (0 ignores shape).
-    n_grids : int, optional
-        Grids per community (None: from the size rule).
-    min_party_per_grid : int
-        Party members a grid needs for a party group (soft, reported).
-    min_party_members, max_party_members : int
-        Party-member band of the party-member view.
-    party_load_weight : float
-        Weight of one party member in ``balance="load"``.
-    restarts : int
-        Local-search restarts per community (>= 1).
-    seed : int
-        Random seed; the same seed gives the same plan.
-    split_to_fit : bool
-        When gridding from layers: in a community where whole estates leave a grid out of
-        band or the mean deviation above :data:`~geo.settings.REFINE_MEAN_DEV_PCT` (quick
-        check), split estates above half the minimum by their buildings and grid it on those
-        units; the better plan is kept (see :func:`build_and_grid_community`).
-    """
-
-    min_households: int = DEFAULT_MIN_HOUSEHOLDS
-    max_households: int = DEFAULT_MAX_HOUSEHOLDS
-    size_by: SizeBy = "households"
-    balance: Balance = "party_members"
-    compactness_weight: float = DEFAULT_COMPACTNESS_WEIGHT
-    n_grids: int | None = None
-    min_party_per_grid: int = DEFAULT_MIN_PARTY_PER_GRID
-    min_party_members: int = DEFAULT_MIN_PARTY_MEMBERS
-    max_party_members: int = DEFAULT_MAX_PARTY_MEMBERS
-    party_load_weight: float = DEFAULT_PARTY_LOAD_WEIGHT
-    restarts: int = DEFAULT_GRID_RESTARTS
-    seed: int = 0
-    split_to_fit: bool = True
-
-    def __post_init__(self) -> None:
-        problems = []
-
-        def bad(name: str, msg: str, fix: str) -> None:
-            problems.append(Problem("parameters", f"`{name}` {msg}", fix, field=name))
-
-        if not 0 < self.min_households <= self.max_households:
-            bad("min_households", f"and `max_households` must satisfy 0 < min <= max, got "
-                f"{self.min_households}-{self.max_households}.", "e.g. 300 and 500")
-        if not 0 < self.min_party_members <= self.max_party_members:
-            bad("min_party_members", f"and `max_party_members` must satisfy 0 < min <= max, got "
-                f"{self.min_party_members}-{self.max_party_members}.", "e.g. 15 and 40")
-        if self.size_by not in ("households", "party_members"):
-            bad("size_by", f"must be 'households' or 'party_members', got {self.size_by!r}.",
-                "choose one of the two")
-        if self.balance not in ("party_members", "households", "load"):
-            bad("balance", f"must be 'party_members', 'households' or 'load', got {self.balance!r}.",
-                "choose one of the three")
-        if not (math.isfinite(self.compactness_weight) and self.compactness_weight >= 0):
-            bad("compactness_weight", f"must be a finite number >= 0, got {self.compactness_weight}.",
-                "e.g. 0.05")
-        if self.n_grids is not None and self.n_grids < 1:
-            bad("n_grids", f"must be >= 1 or None, got {self.n_grids}.", "leave it empty to use the size rule")
-        if self.min_party_per_grid < 0:
-            bad("min_party_per_grid", f"must be >= 0, got {self.min_party_per_grid}.", "e.g. 3")
-        if self.restarts < 1:
-            bad("restarts", f"must be >= 1, got {self.restarts}.", "e.g. 3")
-        if not (math.isfinite(self.party_load_weight) and self.party_load_weight >= 0):
-            bad("party_load_weight", f"must be >= 0, got {self.party_load_weight}.", "e.g. 10")
-        if problems:
-            raise ValidationError(problems, title="invalid gridding parameters")
-
-    def band(self) -> tuple[float, float]:
-        """``(min, max)`` of the sized count per grid."""
-        if self.size_by == "party_members":
-            return float(self.min_party_members), float(self.max_party_members)
-        return float(self.min_households), float(self.max_households)
-
-    def balance_values(self, units: pd.DataFrame) -> np.ndarray:
-        """The balance count of every unit."""
-        if self.balance == "load":
-            return (units["households"] + self.party_load_weight * units["party_members"]).to_numpy(float)
-        return units[self.balance].to_numpy(float)
 
 
 # --------------------------------------------------------------------------- plan
 
-@dataclass(frozen=True, eq=False)
-class Plan:
-    """An immutable grid plan: the assignment unit -> grid over a :class:`UnitGraph`.
-
-    Attributes
-    ----------
-    units : UnitGraph
-    assignment : dict
-        ``{unit_id: grid_id}``, every unit exactly once (treat as read-only).
-    names : dict
-        ``{grid_id: display name}``.
-    locked : frozenset of str
-        Grids that re-optimisation leaves untouched.
-    params : GridParams
-    report : tuple of dict
-        Per-community gridding report (k, feasibility, reasons) when the plan came from
-        :func:`grid_communities`.
-    """
-
-    units: UnitGraph
-    assignment: dict[str, str]
-    names: dict[str, str] = field(default_factory=dict)
-    locked: frozenset[str] = frozenset()
-    params: GridParams = field(default_factory=GridParams)
-    report: tuple[dict[str, Any], ...] = ()
-
-    @cached_property
-    def members(self) -> dict[str, tuple[str, ...]]:
-        """``{grid_id: unit ids}``, units in ``UnitGraph.units`` order."""
-        out: dict[str, list[str]] = {}
-        for u in self.units.units.index:
-            out.setdefault(self.assignment[u], []).append(u)
-        return {g: tuple(v) for g, v in sorted(out.items())}
-
-    @cached_property
-    def _grids(self) -> gpd.GeoDataFrame:
-        from geo.grids.metrics import grid_table, with_rule_columns
-
-        table = grid_table(self.units.units, self.assignment, neighbors=self.units.neighbors,
-                           names=self.names, locked=self.locked)
-        return with_rule_columns(table, self.params)
-
-    def grids(self) -> gpd.GeoDataFrame:
-        """Grid polygons with counts and metrics (cached; metric CRS), index ``grid_id``.
-
-        Columns: ``grid_id, community_id, name, locked, households, party_members, residents,
-        n_units, n_estates, area_m2, perimeter_m, polsby_popper, reock, convex_hull_ratio,
-        contiguous, max_unit_households, max_unit_party_members, size, dev_pct,
-        party_dev_pct, in_band, party_ok, issue, geometry``.
-        """
-        return self._grids.copy()
-
-    def summary(self) -> dict[str, Any]:
-        """Plan metrics (JSON-safe): balance, band share, compactness, cut edges, issues."""
-        from geo.grids.metrics import plan_summary
-
-        out = plan_summary(self._grids, self.units.units, self.units.edges, self.assignment, self.params)
-        out["n_locked"] = len(self.locked)
-        out["infeasible_communities"] = [
-            {"community_id": r["community_id"], "reasons": r["reasons"]}
-            for r in self.report if r.get("reasons")]
-        out["problems"] = [str(p) for p in self.units.problems]
-        return out
-
-    def tiling(self) -> pd.DataFrame:
-        """Tiling check per community (see :func:`geo.grids.metrics.tiling_check`)."""
-        from geo.grids.metrics import tiling_check
-
-        return tiling_check(self._grids, self.units.communities)
-
-    def with_assignment(self, assignment: Mapping[str, str] | None = None, *,
-                        names: Mapping[str, str] | None = None,
-                        locked: frozenset[str] | set[str] | None = None,
-                        touched: tuple[str, ...] | list[str] | set[str] | None = None) -> Plan:
-        """A new plan with a changed assignment, names or locks (this one is unchanged).
-
-        Parameters
-        ----------
-        assignment : mapping, optional
-            The complete new ``{unit_id: grid_id}`` (default: unchanged).
-        names, locked : optional
-            New names / locked set (default: unchanged; names of vanished grids dropped).
-        touched : collection of grid ids, optional
-            Grids whose units changed (old and new ids). When given and this plan's grid
-            table is already computed, only those grids are recomputed; the deviation
-            columns are refreshed for the whole table (cheap).
-
-        Raises
-        ------
-        ValidationError
-            If ``assignment`` misses units or names unknown ones.
-        """
-        new_assign = dict(self.assignment if assignment is None else assignment)
-        if assignment is not None:
-            _check_assignment(self.units, new_assign)
-        grid_set = set(new_assign.values())
-        new_names = {g: n for g, n in (self.names if names is None else names).items() if g in grid_set}
-        new_locked = frozenset(g for g in (self.locked if locked is None else locked) if g in grid_set)
-        plan = Plan(self.units, new_assign, new_names, new_locked, self.params, self.report)
-        if "_grids" in self.__dict__:
-            plan.__dict__["_grids"] = self._updated_grids(plan, touched)
-        return plan
-
-    def _updated_grids(self, plan: Plan, touched: Any) -> gpd.GeoDataFrame:
-        from geo.grids.metrics import grid_table, with_rule_columns
-
-        old = self._grids
-        if touched is None:
-            touched = {g for u, g in plan.assignment.items() if self.assignment[u] != g}
-            touched |= {self.assignment[u] for u, g in plan.assignment.items() if self.assignment[u] != g}
-        touched = set(touched)
-        grid_set = set(plan.assignment.values())
-        keep = old[~old.index.isin(touched) & old.index.isin(grid_set)].copy()
-        keep["name"] = [plan.names.get(g, g) for g in keep.index]
-        keep["locked"] = [g in plan.locked for g in keep.index]
-        fresh = grid_table(self.units.units, plan.assignment, neighbors=self.units.neighbors,
-                           grid_ids=touched & grid_set, names=plan.names, locked=plan.locked)
-        base_cols = [c for c in fresh.columns]
-        table = pd.concat([keep[base_cols], fresh]).sort_index()
-        table = gpd.GeoDataFrame(table, geometry="geometry", crs=self.units.crs)
-        return with_rule_columns(table, plan.params)
 
 
 @dataclass(frozen=True, eq=False)
@@ -301,19 +82,6 @@ class GridResult:
     report: list[dict[str, Any]]
 
 
-def _check_assignment(units: UnitGraph, assignment: Mapping[str, str]) -> None:
-    ids = set(units.units.index)
-    missing = ids - set(assignment)
-    extra = set(assignment) - ids
-    problems = []
-    if missing:
-        problems.append(Problem("plan", f"{len(missing)} unit(s) have no grid: {sorted(missing)[:5]}.",
-                                "assign every unit to exactly one grid"))
-    if extra:
-        problems.append(Problem("plan", f"{len(extra)} unknown unit(s): {sorted(extra)[:5]}.",
-                                "use unit ids of the plan's UnitGraph"))
-    if problems:
-        raise ValidationError(problems, title="invalid assignment")
 
 
 # --------------------------------------------------------------------------- k and codes
@@ -360,39 +128,8 @@ def choose_k(total: float, lo: float, hi: float, n_units: int) -> tuple[int, str
                "(widen the band or fix the number of grids)")
 
 
-def community_prefixes(communities: gpd.GeoDataFrame) -> dict[str, str]:
-    """12-digit grid-id prefix per community: division(6) + street(3) + community(3).
-
-    Uses ``street_code`` (9 digits) and ``community_code`` (3 digits) when present and
-    well-formed; otherwise derives stable codes: division ``000000``, streets numbered in
-    order of their name, communities in order of their id within the street.
-    """
-    out: dict[str, str] = {}
-    comms = communities.sort_values("community_id")
-    streets = comms["street"].astype(str) if "street" in comms.columns else pd.Series("", index=comms.index)
-    street_rank = {s: i + 1 for i, s in enumerate(sorted(streets.unique()))}
-    street_codes = _codes(comms, "street_code", 9)
-    comm_codes = _codes(comms, "community_code", 3)
-    seq_in_street: dict[str, int] = {}
-    for cid, street, sc, cc in zip(comms["community_id"], streets, street_codes, comm_codes, strict=True):
-        seq_in_street[street] = seq_in_street.get(street, 0) + 1
-        out[str(cid)] = (sc or f"000000{street_rank[street] % 1000:03d}") + \
-            (cc or f"{seq_in_street[street] % 1000:03d}")
-    return out
 
 
-def _codes(comms: pd.DataFrame, col: str, width: int) -> list[str]:
-    """Well-formed codes of a column ("" where missing or malformed)."""
-    if col not in comms.columns:
-        return [""] * len(comms)
-    out = []
-    for value in comms[col]:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            out.append("")
-            continue
-        text = str(value).split(".")[0] if isinstance(value, float) else str(value)
-        out.append(text if text.isdigit() and len(text) == width else "")
-    return out
 
 
 def stable_seed(seed: int, community_id: str, part: int = 0) -> list[int]:
@@ -806,7 +543,7 @@ class _State:
                 delta = base + fh - f[h]
                 if delta < best_d:
                     best_h, best_d, best_fh = h, delta, fh
-            if best_h < 0 or not _stays_connected(members[g], u, nbr_ids):
+            if best_h < 0 or not stays_connected(members[g], u, nbr_ids):
                 continue
             self.apply(u, best_h, shared, best_fg, best_fh)
             for v in (*members[g], *members[best_h], *nbr_ids[u]):
@@ -830,7 +567,7 @@ class _State:
                 continue
             shared = self.shared(u)
             others = sorted(h for h in shared if h != g)
-            if not others or not _stays_connected(self.members[g], u, self.data.nbr_ids):
+            if not others or not stays_connected(self.members[g], u, self.data.nbr_ids):
                 continue
             h = others[int(rng.integers(len(others)))]
             _, fg, fh = self.move_cost(u, h, shared)
@@ -861,27 +598,6 @@ def _local_search(data: _SearchData, labels: list[int], k: int, rng: np.random.G
     return best.labels, best.objective
 
 
-def _stays_connected(group: set[int], removed: int, nbr_ids: list[list[int]]) -> bool:
-    """Whether ``group`` minus ``removed`` is still connected (BFS inside the group).
-
-    ``nbr_ids[u]`` lists the neighbours of unit ``u``.
-    """
-    rest = len(group) - 1
-    inside = [v for v in nbr_ids[removed] if v in group]
-    if not inside:
-        return rest == 0
-    if len(inside) == 1:
-        return True  # a leaf of its grid: the others stay connected as they were
-    start = inside[0]
-    seen = {start}
-    stack = [start]
-    while stack:
-        x = stack.pop()
-        for y in nbr_ids[x]:
-            if y != removed and y in group and y not in seen:
-                seen.add(y)
-                stack.append(y)
-    return len(seen) == rest
 
 
 # --------------------------------------------------------------------------- driver
@@ -916,7 +632,6 @@ def grid_communities(layers_or_units: Layers | UnitGraph, params: GridParams | N
         ``plan`` and ``report`` (one dict per community: k, feasible, reasons, seconds).
         Communities without units appear in the report with their reason and get no grid.
     """
-    from geo.grids.executor import map_communities
 
     params = params or GridParams()
     if locked_plan is not None and not isinstance(layers_or_units, UnitGraph):
@@ -959,8 +674,6 @@ def _build_and_grid(layers: Layers, params: GridParams, *, barriers: Any, worker
                     scheduler: Any, progress: Callable[[int, int], None] | None
                     ) -> tuple[UnitGraph, list[CommunityOutcome]]:
     """Validate once, then build units and grid each community in one job (in parallel)."""
-    from geo.grids.executor import map_communities
-    from geo.grids.units import assemble_units, prepare_frames
 
     prepared = prepare_frames(layers.communities, layers.estates, layers.buildings, barriers=barriers,
                               max_households=params.max_households)
@@ -983,7 +696,6 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     full search on those units; the better plan is kept (fewer grids out of band, then
     smaller mean deviation).
     """
-    from geo.grids.units import community_units
 
     p = job.params
     piece = community_units(job.frames, max_households=p.max_households)
@@ -1130,18 +842,6 @@ def _assign_ids(graph: UnitGraph, outcomes: list[CommunityOutcome], locked_ids: 
     return assignment, names
 
 
-def reading_order(cx: Mapping[int, float], cy: Mapping[int, float], area_m2: float, ymax: float) -> list[int]:
-    """Labels in reading order: rows north to south, west to east within a row.
-
-    Row height is the side of a square of the mean grid area, so grids of one row share
-    a band of latitude; the first row is centred on ``ymax`` (the northernmost unit).
-    """
-    if not cx:
-        return []
-    h = max(math.sqrt(area_m2 / len(cx)), 1e-9)
-    # rows are centred on the northernmost unit (+0.5): anchored at a row edge, float noise
-    # of a few nanometres put the grid holding that unit in row -1 or 0
-    return sorted(cx, key=lambda g: (math.floor((ymax - cy[g]) / h + 0.5), cx[g], -cy[g], g))
 
 
 def _empty_reports(graph: UnitGraph) -> list[dict[str, Any]]:

@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.grids.graph import is_contiguous
 from geo.settings import TILING_REL_TOL
 
 if TYPE_CHECKING:
-    from geo.grids.gridding import GridParams
+    from geo.grids.params import GridParams
 
 #: Columns of a grid table, in order (geometry last).
 GRID_COLUMNS = ("grid_id", "community_id", "name", "locked", "households", "party_members",
@@ -59,21 +60,6 @@ def convex_hull_ratio(geoms: Any) -> np.ndarray:
 
 # --------------------------------------------------------------------------- graph
 
-def is_contiguous(unit_ids: Collection[str], neighbors: Mapping[str, Iterable[str]]) -> bool:
-    """True when the units form one connected piece of the adjacency graph (empty: True)."""
-    members = set(unit_ids)
-    if len(members) <= 1:
-        return True
-    start = next(iter(members))
-    seen = {start}
-    stack = [start]
-    while stack:
-        u = stack.pop()
-        for v in neighbors.get(u, ()):
-            if v in members and v not in seen:
-                seen.add(v)
-                stack.append(v)
-    return len(seen) == len(members)
 
 
 def cut_edges(edges: pd.DataFrame, assignment: Mapping[str, str]) -> int:

@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.data.crs import require_metric
 from geo.errors import Problem, ValidationError
 from geo.settings import (
     ADJACENCY_MIN_EDGE_M,
@@ -264,7 +265,6 @@ def prepare_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
                    barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
                    max_households: int = DEFAULT_MAX_HOUSEHOLDS) -> Prepared:
     """Validate and normalise the frames (every problem at once); see :func:`build_units_from_frames`."""
-    from geo.data.crs import require_metric
 
     require_metric(communities, "communities")
     require_metric(estates, "estates")

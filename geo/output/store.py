@@ -107,7 +107,7 @@ def record_from_plan(plan: Any, name: str, *, posts: gpd.GeoDataFrame | None = N
                      staffing: pd.DataFrame | None = None,
                      events: Sequence[Mapping[str, Any]] = (), author: str = "",
                      message: str = "") -> PlanRecord:
-    """Make a :class:`PlanRecord` from the engine's ``geo.grids.gridding.Plan``.
+    """Make a :class:`PlanRecord` from the engine's ``geo.grids.plan.Plan``.
 
     Uses only ``plan.assignment``, ``plan.names``, ``plan.locked``, ``plan.params`` (a
     dataclass or mapping) and ``plan.grids()``.
@@ -125,7 +125,7 @@ def record_from_plan(plan: Any, name: str, *, posts: gpd.GeoDataFrame | None = N
 
 
 def record_to_plan(record: PlanRecord, units: Any) -> Any:
-    """Rebuild the engine's ``geo.grids.gridding.Plan`` from a record on the same units.
+    """Rebuild the engine's ``geo.grids.plan.Plan`` from a record on the same units.
 
     Parameters
     ----------
@@ -139,7 +139,8 @@ def record_to_plan(record: PlanRecord, units: Any) -> Any:
         If the record's assignment does not cover exactly the units (other data), or its
         parameters are not valid ``GridParams``.
     """
-    from geo.grids.gridding import GridParams, Plan
+    from geo.grids.params import GridParams
+    from geo.grids.plan import Plan
 
     known = {f.name for f in dataclasses.fields(GridParams)}
     params = GridParams(**{k: v for k, v in dict(record.params).items() if k in known})
@@ -671,7 +672,7 @@ def resume_editor(store: Store, units: Any, name: str, version: int | None = Non
 
     Returns
     -------
-    (PlanRecord, geo.grids.edits.PlanEditor)
+    (PlanRecord, geo.grids.plan.PlanEditor)
         The saved version, and an editor holding the journaled edits (undo/redo included),
         whose ``events`` equal the journal.
     """

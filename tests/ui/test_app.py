@@ -181,7 +181,8 @@ def test_export_geojson_is_rfc7946_and_parses_back(app: AppTest):
 
 
 def test_plan_in_force_import_round_trips_the_plan(demo_layers):
-    from geo.grids.gridding import GridParams, grid_communities
+    from geo.grids.gridding import grid_communities
+    from geo.grids.params import GridParams
     from geo.grids.units import build_units
     from geo.output.export import to_geojson
     from ui.tabs_grids import import_in_force

@@ -180,7 +180,8 @@ def test_plans_tab_lists_versions_and_shows_the_diff(env: Path):
 
 def test_diff_map_colours_changed_areas_by_kind(tiny_layers):
     from geo.grids.edits import PlanEditor
-    from geo.grids.gridding import GridParams, grid_communities
+    from geo.grids.gridding import grid_communities
+    from geo.grids.params import GridParams
     from geo.output.store import diff_plans, record_from_plan
     from ui.maps import to_display
     from ui.plans import CHANGE_COLOURS, diff_display
@@ -202,7 +203,8 @@ def test_diff_map_colours_changed_areas_by_kind(tiny_layers):
 
 
 def test_plain_helpers(tiny_layers):
-    from geo.grids.gridding import GridParams, grid_communities
+    from geo.grids.gridding import grid_communities
+    from geo.grids.params import GridParams
     from geo.output.store import record_from_plan, record_to_plan
     from ui.plans import build_record_units, default_plan_name, diff_display, split_estates
 
@@ -223,7 +225,8 @@ def test_plain_helpers(tiny_layers):
 def test_imported_plan_units_are_rebuilt_from_its_unit_ids(tmp_path: Path):
     """A plan on building units (estates split, as an import cuts them) reopens on the same units."""
     from geo.data.io import load_layers
-    from geo.grids.gridding import GridParams, Plan
+    from geo.grids.params import GridParams
+    from geo.grids.plan import Plan
     from geo.grids.units import build_units_from_frames, prepare_frames
     from geo.output.store import record_from_plan, record_to_plan
     from tests._userdata import user_subset, write_wgs84_geojson
@@ -251,8 +254,8 @@ def test_a_real_import_reopens_on_rebuilt_units(tmp_path: Path):
     import shapely
 
     from geo.data.io import load_layers
-    from geo.grids.gridding import GridParams
     from geo.grids.import_plan import import_plan_layers
+    from geo.grids.params import GridParams
     from geo.output.store import open_store, record_from_plan, record_to_plan
     from tests._userdata import user_subset, write_wgs84_geojson
     from ui.plans import build_record_units, split_estates

@@ -7,8 +7,10 @@ import json
 import pytest
 
 from geo.errors import EditError
-from geo.grids.edits import PlanEditor, new_grid_ids, tree_partition
-from geo.grids.gridding import GridParams, Plan
+from geo.grids.edits import PlanEditor, tree_partition
+from geo.grids.ids import new_grid_ids
+from geo.grids.params import GridParams
+from geo.grids.plan import Plan
 from tests.geo._synthetic import block_units
 
 CRS = "EPSG:32651"

@@ -16,8 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.errors import EditError
-from geo.grids.edits import PlanEditor, components
-from geo.grids.gridding import GridParams, Plan, grid_communities
+from geo.grids.edits import PlanEditor
+from geo.grids.graph import components
+from geo.grids.gridding import grid_communities
+from geo.grids.params import GridParams
+from geo.grids.plan import Plan
 from geo.grids.units import build_units_from_frames
 
 CRS = "EPSG:32651"

@@ -130,7 +130,8 @@ def test_barrier_lines_outside_every_community_is_empty() -> None:
 
 
 def test_plan_input_and_barriers_cut_adjacency() -> None:
-    from geo.grids.gridding import GridParams, Plan
+    from geo.grids.params import GridParams
+    from geo.grids.plan import Plan
     from geo.grids.units import build_units_from_frames
 
     comms = gpd.GeoDataFrame({"community_id": ["c1"], "name": ["c1"]}, geometry=[box(0, 0, 480, 120)], crs=CRS)

@@ -6,14 +6,10 @@ import numpy as np
 import pytest
 
 from geo.errors import ValidationError
-from geo.grids.gridding import (
-    GridParams,
-    Plan,
-    choose_k,
-    community_prefixes,
-    grid_communities,
-    reoptimise,
-)
+from geo.grids.gridding import choose_k, grid_communities, reoptimise
+from geo.grids.ids import community_prefixes
+from geo.grids.params import GridParams
+from geo.grids.plan import Plan
 from geo.grids.units import build_units_from_frames
 from tests.geo._synthetic import make_frames
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from geo.grids.gridding import GridParams, grid_communities
+from geo.grids.gridding import grid_communities
+from geo.grids.params import GridParams
 
 
 @pytest.fixture(scope="module")

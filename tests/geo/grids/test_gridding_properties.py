@@ -10,8 +10,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.grids.gridding import GridParams, grid_communities, reoptimise
-from geo.grids.metrics import is_contiguous
+from geo.grids.graph import is_contiguous
+from geo.grids.gridding import grid_communities, reoptimise
+from geo.grids.params import GridParams
 from geo.grids.units import build_units_from_frames
 from tests.geo._synthetic import make_frames
 

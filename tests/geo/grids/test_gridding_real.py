@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.grids.gridding import GridParams, grid_communities
-from geo.grids.metrics import is_contiguous
+from geo.grids.graph import is_contiguous
+from geo.grids.gridding import grid_communities
+from geo.grids.params import GridParams
 from geo.grids.units import build_units_from_frames
 from geo.settings import FLOOR_AREA_PER_HOUSEHOLD_M2
 

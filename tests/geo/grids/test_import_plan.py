@@ -12,9 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.errors import CRSError, EditError, ValidationError
-from geo.grids.edits import PlanEditor, components
-from geo.grids.gridding import GridParams, Plan, grid_communities
-from geo.grids.import_plan import households_moved, import_plan, repair_plan
+from geo.grids.edits import PlanEditor
+from geo.grids.graph import components
+from geo.grids.gridding import grid_communities
+from geo.grids.import_plan import import_plan
+from geo.grids.params import GridParams
+from geo.grids.plan import Plan
+from geo.grids.repair import households_moved, repair_plan
 from geo.grids.units import build_units, build_units_from_frames
 from tests.geo._synthetic import block_units, break_plan
 

@@ -10,18 +10,18 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.grids.gridding import GridParams
+from geo.grids.graph import is_contiguous
 from geo.grids.metrics import (
     convex_hull_ratio,
     cut_edges,
     grid_table,
-    is_contiguous,
     polsby_popper,
     reock,
     split_estates,
     tiling_check,
     with_rule_columns,
 )
+from geo.grids.params import GridParams
 
 CRS = "EPSG:32651"
 

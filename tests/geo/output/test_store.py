@@ -341,7 +341,8 @@ def test_frame_dtypes_survive(store: Store) -> None:
 def test_engine_plan_round_trip_and_resume(tmp_path: Path) -> None:
     """A real Plan -> store -> Plan on the same units; the journal replays the edits exactly."""
     from geo.grids.edits import PlanEditor
-    from geo.grids.gridding import GridParams, grid_communities
+    from geo.grids.gridding import grid_communities
+    from geo.grids.params import GridParams
     from geo.grids.units import build_units_from_frames
     from geo.output.store import record_to_plan, resume_editor
     from tests.geo._synthetic import make_frames
