@@ -156,22 +156,23 @@ def _join(numbers: Iterable[int]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
-def _header_problems(path: Path, header: Row, ids: list[str], *, what: str, first_col: int) -> list[Problem]:
-    """Empty and repeated ids of a header row (columns numbered from 1, as in a spreadsheet)."""
+def _header_problems(path: Path, header: Row, ids: list[str], *, noun: str, first_col: int) -> list[Problem]:
+    """Empty and repeated ``noun`` s (``"candidate id"``) of a header row, columns numbered
+    from 1 as in a spreadsheet."""
     out = []
     cols = list(range(first_col, first_col + len(ids)))
     empty = [str(c) for c, v in zip(cols, ids, strict=True) if not v]
     if empty:
-        out.append(Problem(path.name, f"{len(empty)} {what} column(s) have no id in the header: "
+        out.append(Problem(path.name, f"{len(empty)} column(s) have no {noun} in the header: "
                                       f"column {_examples(empty)}.",
-                           f"write a {what} id above every column, or delete the empty columns.",
+                           f"write a {noun} above every column, or delete the empty columns.",
                            feature=f"line {header.line}"))
     dups = _duplicates(ids, cols)
     if dups:
         listed = [f"{v!r} in columns {_join(c)}" for v, c in dups.items()]
-        out.append(Problem(path.name, f"{len(dups)} {what} id(s) are repeated in the header: "
+        out.append(Problem(path.name, f"{len(dups)} {noun}(s) are repeated in the header: "
                                       f"{_examples(listed)}.",
-                           f"give every {what} its own id, or delete the repeated columns.",
+                           f"give every column its own {noun}, or delete the repeated columns.",
                            feature=f"line {header.line}"))
     return out
 
@@ -216,7 +217,7 @@ def read_cost_matrix(path: str | Path) -> CostMatrix:
     header, body = rows[0], rows[1:]
     width = _trimmed_width(header.cells)
     site_ids = header.cells[1:width]
-    problems = _header_problems(path, header, site_ids, what="candidate", first_col=2)
+    problems = _header_problems(path, header, site_ids, noun="candidate id", first_col=2)
     if not site_ids:
         problems.append(Problem(path.name, "the header names no candidate.", shape_fix, feature="line 1"))
     if not body:
@@ -450,7 +451,7 @@ def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households"
     header, body = rows[0], rows[1:]
     width = _trimmed_width(header.cells)
     names = header.cells[:width]
-    problems = _header_problems(path, header, names, what="column", first_col=1)
+    problems = _header_problems(path, header, names, noun="column name", first_col=1)
     if "grid_id" not in names:
         problems.append(Problem(path.name, f"no `grid_id` column; the header is {names}.",
                                 "name the column of grid ids `grid_id`.", feature=f"line {header.line}",
@@ -497,7 +498,7 @@ def check_grids_table(grids: Any, *, layer: str, numeric: Iterable[str] = ("hous
                            "give every grid an id.", field="grid_id"))
     dups = _duplicates(ids, list(range(len(ids))))
     if dups:
-        listed = [f"{v!r} ({_join(where[i] for i in p)})" for v, p in dups.items()]
+        listed = [f"{v!r} ({', '.join(where[i] for i in p)})" for v, p in dups.items()]
         out.append(Problem(layer, f"{len(dups)} grid id(s) are repeated: {_examples(listed)}; each would "
                                   "be staffed once per row.",
                            "keep one row per grid (merge or renumber the repeated rows).", field="grid_id"))
