@@ -437,9 +437,9 @@ def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households"
     Raises
     ------
     ValidationError
-        Every problem at once: empty file, repeated or empty column names, no ``grid_id``,
-        rows with extra or missing cells, empty or repeated grid ids, counts that are text,
-        missing, NaN or negative (naming the grid and the field).
+        Every problem at once: empty file or header only, repeated or empty column names, no
+        ``grid_id``, rows with extra or missing cells, empty or repeated grid ids, counts that
+        are text, missing, NaN or negative (naming the grid and the field).
     """
     import pandas as pd
 
@@ -456,13 +456,14 @@ def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households"
         problems.append(Problem(path.name, f"no `grid_id` column; the header is {names}.",
                                 "name the column of grid ids `grid_id`.", feature=f"line {header.line}",
                                 field="grid_id"))
+    if not body:
+        problems.append(Problem(path.name, "the file has a header but no grid rows.",
+                                "write one line per grid below the header."))
     good, ragged = _fit_rows(body, width)
     problems += _ragged_problems(path, ragged, width)
     if problems:
         raise ValidationError(problems, title=f"cannot read {path}")
     frame = pd.DataFrame([r.cells for r in good], columns=names, dtype=object)
-    if frame.empty:
-        frame = pd.DataFrame({n: pd.Series(dtype=object) for n in names})
     problems = check_grids_table(frame, layer=path.name, numeric=numeric,
                                  where=[f"line {r.line}" for r in good])
     if problems:
