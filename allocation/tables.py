@@ -295,9 +295,10 @@ def _parse_cells(path: Path, rows: list[Row], site_ids: list[str]) -> tuple[np.n
         matrix = np.array(cells, dtype=np.float64).reshape(len(rows), n_cols)
     except ValueError:  # some cell is not a number: find them all, slowly
         matrix = np.array([[_to_float(c) for c in row] for row in cells]).reshape(len(rows), n_cols)
-    text = np.isnan(matrix) & ~np.array([[c.lower() in ("nan", "+nan", "-nan") for c in row]
-                                         for row in cells]).reshape(matrix.shape)
-    nan = np.isnan(matrix) & ~text
+    nan = np.zeros(matrix.shape, dtype=bool)  # cells written as NaN; other NaN cells are text
+    for i, j in np.argwhere(np.isnan(matrix)):
+        nan[i, j] = cells[i][j].lower() in ("nan", "+nan", "-nan")
+    text = np.isnan(matrix) & ~nan
     negative = matrix < 0
 
     def where(mask: np.ndarray) -> list[str]:
