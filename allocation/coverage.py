@@ -184,7 +184,7 @@ def coverage_review(
         On bad thresholds, weight or levels.
     """
     from geo.data.crs import require_metric
-    from geo.network.walk import nearest
+    from geo.network.walk import as_walk_network, nearest, require_network_near
 
     t = check_thresholds(thresholds_m)
     if weight not in WEIGHTS:
@@ -195,7 +195,10 @@ def coverage_review(
     require_metric(estates, "estates")
     fac = _facilities(layers, levels)
     origins = estates.geometry.representative_point()
-    res = nearest(origins, fac.geometry, network=network, detour_factor=detour_factor)
+    net = as_walk_network(network, estates.crs)
+    require_network_near(net, origins, layer="estates")
+    require_network_near(net, fac.geometry, layer="facilities")
+    res = nearest(origins, fac.geometry, network=net, detour_factor=detour_factor)
     table = _estate_table(estates, fac, res, t)
     fac_ids = fac["facility_id"].astype(str).to_numpy()
     flagged_fac = tuple(fac_ids[res.flagged_targets].tolist())

@@ -359,10 +359,13 @@ class _Model:
         LSCP and MCLP cut the distance search at ``radius``.
         """
         from allocation._layers import siting_arrays
+        from geo.network.walk import as_walk_network, layers_network, require_network_near
 
         if cls._needs_radius:
             _check_radius(radius, cls.__name__)
-        arrays = siting_arrays(layers, network=network, weight=weight, candidates=candidates,
+        net = as_walk_network(network, layers.crs) if network is not None else layers_network(layers)
+        require_network_near(net, layers.estates.geometry.representative_point(), layer="estates")
+        arrays = siting_arrays(layers, network=net, weight=weight, candidates=candidates,
                                radius=radius, cutoff_m=radius if cls._needs_radius else None)
         model = cls.from_cost_matrix(arrays.cost, weights=arrays.weights, fixed=arrays.fixed, p=p,
                                      radius=radius, capacities=capacities, demand_ids=arrays.demand_ids,

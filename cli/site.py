@@ -57,70 +57,6 @@ def _fail(arg: str, message: str, fix: str) -> Exception:
     return ValidationError([Problem(arg, message, fix)])
 
 
-def read_cost_matrix(path: Path) -> tuple[Any, list[str], list[str]]:
-    """Read the dense matrix: returns (array, demand ids, candidate ids). Empty cells = unreachable."""
-    import numpy as np
-    import pandas as pd
-
-    if not path.is_file():
-        raise _fail("--cost-matrix", f"file not found: {path}", "pass a CSV with a header row of candidate ids.")
-    df = pd.read_csv(path, index_col=0, dtype=str, keep_default_na=False)
-    if df.shape[1] == 0 or df.shape[0] == 0:
-        raise _fail("--cost-matrix", f"{path} has no matrix (shape {df.shape}).",
-                    "first row: an empty cell then candidate ids; each further row: demand id then distances.")
-    cells = df.apply(lambda col: col.str.strip())
-    values = cells.replace({"": "inf"}).apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
-    bad = np.isnan(values) & (cells.to_numpy() != "nan")
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
-        raise _fail("--cost-matrix", f"cell (demand {df.index[i]}, candidate {df.columns[j]}) is "
-                                     f"{cells.iat[i, j]!r}, not a number.", "write distances in metres; "
-                                     "leave a cell empty or write inf when unreachable.")
-    return values, [str(i) for i in df.index], [str(c) for c in df.columns]
-
-
-def _rows(path: Path, arg: str) -> list[list[str]]:
-    import csv
-
-    if not path.is_file():
-        raise _fail(arg, f"file not found: {path}", "check the path.")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        return [[c.strip() for c in row] for row in csv.reader(fh) if row and any(c.strip() for c in row)]
-
-
-def _keyed_numbers(path: Path, arg: str, ids: list[str], what: str) -> Any:
-    import numpy as np
-
-    rows = _rows(path, arg)
-    if rows and len(rows[0]) >= 2:
-        try:
-            float(rows[0][1])
-        except ValueError:
-            rows = rows[1:]  # header
-    table: dict[str, float] = {}
-    for row in rows:
-        if len(row) < 2:
-            raise _fail(arg, f"line {row!r} has no {what}.", f"write `id,{what}` on each line.")
-        try:
-            table[row[0]] = float(row[1])
-        except ValueError:
-            raise _fail(arg, f"{what} {row[1]!r} of {row[0]} is not a number.", f"write `id,{what}`.") from None
-    missing = [i for i in ids if i not in table]
-    if missing:
-        raise _fail(arg, f"no {what} for {len(missing)} id(s): {missing[:5]}.",
-                    f"give a {what} for every id of the cost matrix.")
-    return np.array([table[i] for i in ids])
-
-
-def read_fixed(path: Path, candidate_ids: list[str]) -> list[str]:
-    """Read one already-open candidate id a line (a header ``candidate_id`` is skipped)."""
-    rows = _rows(path, "--fixed")
-    ids = [r[0] for r in rows]
-    if ids and ids[0] not in candidate_ids and ids[0].lower() in ("candidate_id", "id", "facility_id"):
-        ids = ids[1:]
-    return ids
-
-
 def _build(args: argparse.Namespace) -> Any:
     from allocation import siting
 
@@ -132,10 +68,14 @@ def _build(args: argparse.Namespace) -> Any:
         for flag, value in (("--network", args.network), ("--out", args.out)):
             if value is not None:
                 raise _fail(flag, f"{flag} only applies with --data.", f"drop {flag} or use --data DIR.")
-        cost, d_ids, c_ids = read_cost_matrix(args.cost_matrix)
-        weights = _keyed_numbers(args.weights, "--weights", d_ids, "weight") if args.weights else None
-        fixed = read_fixed(args.fixed, c_ids) if args.fixed else None
-        caps = _keyed_numbers(args.capacities, "--capacities", c_ids, "capacity") if args.capacities else None
+        from allocation.tables import read_cost_matrix, read_id_list, read_keyed_numbers
+
+        d_ids, c_ids, cost = read_cost_matrix(args.cost_matrix)
+        weights = (read_keyed_numbers(args.weights, d_ids, what="weight", option="--weights")
+                   if args.weights else None)
+        fixed = read_id_list(args.fixed, c_ids, option="--fixed") if args.fixed else None
+        caps = (read_keyed_numbers(args.capacities, c_ids, what="capacity", option="--capacities")
+                if args.capacities else None)
         return cls.from_cost_matrix(cost, weights=weights, fixed=fixed, p=p, radius=args.radius,
                                     capacities=caps, demand_ids=d_ids, candidate_ids=c_ids)
     from geo.data.io import load_layers

@@ -48,27 +48,35 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
     return out
 
 
-def read_grids(path: Path):
-    """Read a grid table from GeoJSON, GeoPackage or CSV."""
-    import geopandas as gpd
-    import pandas as pd
-
+def read_grids(path: Path, numeric: tuple[str, ...] = ("households", "party_members")):
+    """Read a grid table from GeoJSON, GeoPackage or CSV, refusing repeated grid ids and counts
+    that are text, missing, NaN or negative (``numeric`` columns, when present)."""
+    from allocation.tables import check_grids_table, read_grids_table, to_counts
     from geo.errors import Problem, ValidationError
 
     if not path.is_file():
         raise ValidationError([Problem(str(path), "grid file not found",
                                        "pass the grids written by `gridplan grid` or an export")])
     if path.suffix.lower() == ".csv":
-        return pd.read_csv(path, dtype={"grid_id": str})
+        return read_grids_table(path, numeric=numeric)
+    import geopandas as gpd
+
     layer = None
     if path.suffix.lower() == ".gpkg":  # an export holds grids, assignment, metadata
         import pyogrio
 
         layer = "grids" if "grids" in {str(n) for n in pyogrio.list_layers(path)[:, 0]} else None
     grids = gpd.read_file(path, layer=layer)
-    if "grid_id" in grids:
-        grids["grid_id"] = grids["grid_id"].astype(str)
-    return grids
+    problems = check_grids_table(grids, layer=path.name, numeric=numeric)
+    if problems:
+        raise ValidationError(problems, title=f"cannot read {path}")
+    return to_counts(grids, numeric)
+
+
+def _count_columns(workload: str, weights: dict[str, float] | None) -> tuple[str, ...]:
+    """Columns that must hold counts: ``households`` (households per worker) and the workload's."""
+    used = list(weights) if workload == "load" and weights else [workload]
+    return tuple(dict.fromkeys(["households", *used]))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,10 +85,11 @@ def run(args: argparse.Namespace) -> int:
     from geo.errors import GridplanError, Problem, ValidationError
     from geo.output.export import json_safe
 
-    grids = read_grids(args.grids)
+    weights = parse_weights(args.weights)
+    grids = read_grids(args.grids, _count_columns(args.workload, weights))
     try:
         table = staff_grids(grids, full_time=args.full_time, part_time=args.part_time,
-                            workload=args.workload, weights=parse_weights(args.weights),
+                            workload=args.workload, weights=weights,
                             min_full_time=args.min_full_time, min_part_time=args.min_part_time,
                             method=args.method)
     except GridplanError:

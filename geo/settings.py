@@ -126,3 +126,14 @@ BUILDING_OFF_ESTATE_M = 30.0
 #: Most payloads (communities) per task sent to a local worker process: small chunks keep
 #: both cores busy to the end of a large run.
 EXECUTOR_MAX_CHUNK = 4
+
+# --- hostile input: tables and walk networks (allocation.tables, geo.network.walk) ---
+#: Largest CSV table (cost matrix, grid table, id list) gridplan reads, in bytes: a dense
+#: 5,000 x 5,000 cost matrix in metres is about 150 MB.
+MAX_TABLE_BYTES = 512 * 1024 * 1024
+#: Examples listed per kind of problem in a table (the count of the rest is given).
+TABLE_PROBLEM_EXAMPLES = 5
+#: When every estate (or every facility) snaps farther than this (metres) to the walk
+#: network, the network does not cover the data: another city, or a CRS/datum mix-up
+#: (a datum offset such as GCJ-02 moves points by hundreds of metres, not kilometres).
+NETWORK_FAR_M = 2000.0

@@ -25,7 +25,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from geo.errors import CRSError, Problem, ValidationError
-from geo.settings import DEFAULT_DETOUR_FACTOR, SNAP_WARN_M
+from geo.settings import DEFAULT_DETOUR_FACTOR, NETWORK_FAR_M, SNAP_WARN_M
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -91,10 +91,7 @@ def load_network(
         if not path.is_file():
             raise _problem(f"network file {str(path)!r} not found",
                            "check the path, or omit the network to use the straight-line fallback")
-        if path.suffix.lower() == ".graphml":
-            G = ox.load_graphml(path)
-        else:
-            G = ox.graph_from_xml(path, bidirectional=True, simplify=True, retain_all=True)
+        G = _read_with_osmnx(path)
     elif not online:
         what = f"place {str(path_or_place)!r}" if path_or_place is not None else f"bbox {bbox}"
         raise _problem(f"{what} is not a .graphml/.osm file and downloading is off",
@@ -105,6 +102,26 @@ def load_network(
         G = ox.graph_from_place(str(path_or_place), network_type="walk", retain_all=True)
     _check_lengths(G)
     return G
+
+
+def _read_with_osmnx(path: Path) -> nx.MultiDiGraph:
+    """Read a GraphML or .osm file with osmnx, turning its parse errors into a message."""
+    import xml.etree.ElementTree as ET
+
+    import osmnx as ox
+
+    try:
+        if path.suffix.lower() == ".graphml":
+            return ox.load_graphml(path)
+        return ox.graph_from_xml(path, bidirectional=True, simplify=True, retain_all=True)
+    except ET.ParseError as exc:
+        raise _problem(f"{path.name} is not valid XML: {exc}",
+                       "export the network again (osmnx GraphML, or OSM XML from JOSM/Overpass)",
+                       layer=path.name) from None
+    except (KeyError, ValueError, TypeError) as exc:  # osmnx: a node without lat/lon, no ways ...
+        raise _problem(f"{path.name} is not a usable walk network ({type(exc).__name__}: {exc})",
+                       "export the network again with its nodes (lat, lon) and walkable ways",
+                       layer=path.name) from None
 
 
 def project_network(G: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
@@ -128,9 +145,59 @@ def _bad_length(value: Any) -> bool:
         return True
 
 
-def _problem(message: str, fix: str) -> ValidationError:
-    return ValidationError([Problem(layer="network", message=message, fix=fix)],
+def _problem(message: str, fix: str, *, layer: str = "network") -> ValidationError:
+    return ValidationError([Problem(layer=layer, message=message, fix=fix)],
                            title="walk network problem")
+
+
+def _graph_crs(graph_crs: Any, source: str) -> CRS:
+    from pyproj import CRS as _CRS
+    from pyproj.exceptions import CRSError as _ProjCRSError
+
+    try:
+        return _CRS.from_user_input(graph_crs)
+    except _ProjCRSError:
+        raise _problem(f"the graph's `crs` {str(graph_crs)!r} is not a known CRS",
+                       "write the CRS of the node coordinates as `EPSG:<code>` in the graph's crs",
+                       layer=source) from None
+
+
+def _check_node_coords(node_ids: np.ndarray, xy: np.ndarray, g_crs: CRS, source: str) -> None:
+    """Refuse node coordinates that are not finite or lie outside the declared CRS's range.
+
+    The usual case: coordinates in metres (a projected CRS) while the graph says WGS84; the
+    transform and the KD-tree would otherwise fail with ``data must be finite``.
+    """
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        raise _problem(f"{int(bad.sum())} node(s) have a non-finite `x`/`y`, e.g. "
+                       f"{_node_sample(node_ids, xy, bad)}",
+                       "give every node numeric coordinates, or export the network again", layer=source)
+    if g_crs.is_geographic:
+        out = (np.abs(xy[:, 0]) > 180.0) | (np.abs(xy[:, 1]) > 90.0)
+        if out.any():
+            raise _problem(
+                f"{int(out.sum())} of {len(xy)} node(s) lie outside longitude -180..180 / latitude "
+                f"-90..90 of the declared CRS {g_crs.to_string()}, e.g. {_node_sample(node_ids, xy, out)}: "
+                "the coordinates look like metres of a projected CRS",
+                "an .osm file holds WGS84 degrees: export it again from OpenStreetMap data"
+                if source.lower().endswith((".osm", ".xml")) else
+                "set the graph's `crs` to the CRS the coordinates are in (e.g. EPSG:32651, UTM 51N), "
+                "or export the network again in WGS84", layer=source)
+        return
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(g_crs, "EPSG:4326", always_xy=True).transform(xy[:, 0], xy[:, 1])
+    out = ~(np.isfinite(lon) & np.isfinite(lat))
+    if out.any():
+        raise _problem(f"{int(out.sum())} of {len(xy)} node(s) lie outside the range of the declared CRS "
+                       f"{g_crs.to_string()}, e.g. {_node_sample(node_ids, xy, out)}",
+                       "set the graph's `crs` to the CRS the coordinates are in", layer=source)
+
+
+def _node_sample(node_ids: np.ndarray, xy: np.ndarray, mask: np.ndarray) -> str:
+    picks = np.flatnonzero(mask)[:3]
+    return ", ".join(f"node {node_ids[i]} ({xy[i, 0]:.9g}, {xy[i, 1]:.9g})" for i in picks)
 
 
 # --------------------------------------------------------------------------- compact network
@@ -182,7 +249,7 @@ class WalkNetwork:
         return int(self.component.max()) + 1 if self.n_nodes else 0
 
     @classmethod
-    def from_graph(cls, G: nx.MultiDiGraph, crs: Any = None) -> WalkNetwork:
+    def from_graph(cls, G: nx.MultiDiGraph, crs: Any = None, *, source: str = "network") -> WalkNetwork:
         """Compact an osmnx/networkx graph; project it to ``crs`` (metric) first if needed.
 
         Parameters
@@ -192,31 +259,43 @@ class WalkNetwork:
         crs : CRS-like, optional
             Target metric CRS (the dataset's). Default: ``G``'s CRS when projected, else its
             UTM zone.
+        source : str
+            File or layer name used in messages.
         """
         if G.number_of_nodes() == 0:
             raise _problem("the network has no nodes", "use a network that covers the data")
         _check_lengths(G)
         node_ids = np.array(list(G.nodes), dtype=object)
-        xy = np.array([(float(d["x"]), float(d["y"])) for _, d in G.nodes(data=True)], dtype=float)
+        try:
+            xy = np.array([(float(d["x"]), float(d["y"])) for _, d in G.nodes(data=True)], dtype=float)
+        except (KeyError, TypeError, ValueError):
+            raise _problem("some node(s) have no numeric `x`/`y`", "give every node coordinates `x`, `y`",
+                           layer=source) from None
         position = {node: i for i, node in enumerate(node_ids)}
         edges = [(position[u], position[v], float(d["length"])) for u, v, d in G.edges(data=True)]
         arr = np.array(edges, dtype=float).reshape(-1, 3)
         return cls.from_arrays(node_ids, xy, arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64),
-                               arr[:, 2], graph_crs=G.graph.get("crs", "EPSG:4326"), crs=crs)
+                               arr[:, 2], graph_crs=G.graph.get("crs", "EPSG:4326"), crs=crs,
+                               source=source)
 
     @classmethod
     def from_arrays(cls, node_ids: np.ndarray, xy: np.ndarray, u: np.ndarray, v: np.ndarray,
-                    length_m: np.ndarray, *, graph_crs: Any, crs: Any = None) -> WalkNetwork:
+                    length_m: np.ndarray, *, graph_crs: Any, crs: Any = None,
+                    source: str = "network") -> WalkNetwork:
         """Build from node and edge arrays (edges as node positions ``u``, ``v``; metres).
 
         Node points are projected from ``graph_crs`` to ``crs`` (or the UTM zone when
         ``graph_crs`` is geographic and ``crs`` is not given) with pyproj directly.
+        Coordinates that are not finite or outside ``graph_crs``'s range (metres declared as
+        WGS84) are refused with a :class:`ValidationError` naming ``source``.
         """
         from pyproj import CRS as _CRS
 
         if len(node_ids) == 0:
-            raise _problem("the network has no nodes", "use a network that covers the data")
-        g_crs = _CRS.from_user_input(graph_crs)
+            raise _problem("the network has no nodes", "use a network that covers the data", layer=source)
+        g_crs = _graph_crs(graph_crs, source)
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        _check_node_coords(np.asarray(node_ids, dtype=object), xy, g_crs, source)
         target = _CRS.from_user_input(crs) if crs is not None else None
         if target is not None and not target.is_projected:
             raise CRSError(f"`crs` must be a metric CRS, got {target.to_string()}")
@@ -249,8 +328,9 @@ class WalkNetwork:
                 raise _problem(f"network file {str(path)!r} not found",
                                "check the path, or omit the network to use the straight-line fallback")
             node_ids, xy, u, v, length_m, graph_crs = _read_graphml(path)
-            return cls.from_arrays(node_ids, xy, u, v, length_m, graph_crs=graph_crs, crs=crs)
-        return cls.from_graph(load_network(path), crs)
+            return cls.from_arrays(node_ids, xy, u, v, length_m, graph_crs=graph_crs, crs=crs,
+                                   source=path.name)
+        return cls.from_graph(load_network(path), crs, source=path.name)
 
     def snap(self, points: Any) -> tuple[np.ndarray, np.ndarray]:
         """Snap points to their nearest network node.
@@ -277,6 +357,44 @@ class WalkNetwork:
         if far:
             log.warning("%d point(s) snapped more than %.0f m to the walk network", far, SNAP_WARN_M)
         return np.asarray(idx, dtype=np.int64), np.asarray(snap_m, dtype=float)
+
+
+def require_network_near(net: WalkNetwork | None, points: Any, *, layer: str) -> None:
+    """Refuse a walk network farther than ``NETWORK_FAR_M`` from every point of a layer.
+
+    Snapping would otherwise join each point to a node kilometres away and every later answer
+    ("no new post can add coverage") would hide the cause: a network of another city, or a
+    network and data in different CRSs or datums.
+
+    Parameters
+    ----------
+    net : WalkNetwork or None
+        The network (``None``: the straight-line fallback, nothing to check).
+    points : GeoSeries, GeoDataFrame or ndarray of shape (k, 2)
+        The layer's points (metric CRS; reprojected to the network's).
+    layer : str
+        Layer name for the message (``"estates"``).
+
+    Raises
+    ------
+    ValidationError
+        If the nearest point of the layer lies farther than ``NETWORK_FAR_M`` from the network.
+    """
+    if net is None:
+        return
+    xy = point_coords(points, net.crs)
+    if len(xy) == 0:
+        return
+    snap_m, _ = net._tree.query(xy)  # type: ignore[attr-defined]
+    nearest_m = float(np.min(snap_m))
+    if nearest_m > NETWORK_FAR_M:
+        raise ValidationError([Problem(
+            layer, f"the walk network is {nearest_m / 1000:.1f} km from the nearest of the {len(xy)} "
+                   f"{layer}: probably the network of "
+                   "another city, or the network and the data in different CRSs or datums",
+            "pass the walk network of this area (--network FILE), check the network's `crs` and "
+            "the data's --datum, or leave the network out to use straight-line distances")],
+            title="walk network problem")
 
 
 def _utm_for(xy: np.ndarray, crs: CRS) -> CRS:

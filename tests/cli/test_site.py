@@ -66,12 +66,13 @@ def test_site_bad_csv_cells_and_missing_weights(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(",a,b\nd1,1,x\n")
     code, _, err = _run(capsys, "--cost-matrix", str(bad), "--model", "pcenter", "--posts", "1")
-    assert code == 2 and "'x', not a number" in err
+    assert code == 2 and "1 cell(s) are not numbers: line 2 column 3 ('d1', 'b'): 'x'" in err
     f = _write(tmp_path)
     f["weights"].write_text("d1,1\nd2,nan\n")
     code, _, err = _run(capsys, "--cost-matrix", str(f["cost"]), "--weights", str(f["weights"]),
                         "--model", "pmedian", "--posts", "1")
-    assert code == 2 and "no weight for 1 id(s): ['d3']" in err
+    assert code == 2 and "no weight for 1 id(s) of the cost matrix: 'd3'" in err
+    assert "1 weight(s) are not finite numbers >= 0: line 2 ('d2'): 'nan'" in err
 
 
 def test_site_on_demo_writes_posts_geojson(demo_dir: Path, tmp_path: Path, capsys) -> None:

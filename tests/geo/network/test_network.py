@@ -297,3 +297,67 @@ def test_graphml_fast_reader_errors(tmp_path):
     (tmp_path / "orphan.graphml").write_text(text, encoding="utf-8")
     with pytest.raises(ValidationError, match="not in the file"):
         WalkNetwork.from_file(tmp_path / "orphan.graphml")
+
+
+def test_metres_declared_as_wgs84_are_refused_before_projecting(tmp_path):
+    import osmnx as ox
+
+    G = grid_walk_graph(3, 3, origin=(350_000.0, 3_480_000.0), crs="EPSG:4326")
+    with pytest.raises(ValidationError, match=r"9 of 9 node\(s\) lie outside longitude.*look like metres"):
+        WalkNetwork.from_graph(G)
+    ox.save_graphml(G, tmp_path / "m.graphml")
+    with pytest.raises(ValidationError, match=r"layer `m.graphml`.*e.g. node 0 \(350000, 3480000\)"):
+        WalkNetwork.from_file(tmp_path / "m.graphml", CRS)
+
+
+def test_non_finite_node_and_unknown_crs_are_refused(tmp_path):
+    import osmnx as ox
+
+    G = grid_walk_graph(2, 2)
+    G.nodes[3]["y"] = float("inf")
+    ox.save_graphml(G, tmp_path / "inf.graphml")
+    with pytest.raises(ValidationError, match=r"1 node\(s\) have a non-finite `x`/`y`, e.g. node 3"):
+        WalkNetwork.from_file(tmp_path / "inf.graphml")
+    with pytest.raises(ValidationError, match=r"the graph's `crs` 'EPSG:0' is not a known CRS"):
+        WalkNetwork.from_graph(grid_walk_graph(2, 2, crs="EPSG:0"))
+
+
+def test_projected_coordinates_outside_the_crs_domain_are_refused():
+    G = grid_walk_graph(2, 2, origin=(1e12, 1e12), crs=CRS)
+    with pytest.raises(ValidationError, match=r"outside the range of the declared CRS EPSG:32651"):
+        WalkNetwork.from_graph(G)
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("", "is not valid XML"),
+    ('<osm version="0.6"><node id="1" lon="120"/><node id="2" lat="31" lon="120"/>'
+     '<way id="9"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way></osm>',
+     r"not a usable walk network \(KeyError: 'lat'\)"),
+    ('<osm version="0.6"></osm>', "not a usable walk network"),
+])
+def test_broken_osm_files_give_messages(tmp_path, text, needle):
+    (tmp_path / "w.osm").write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError, match=needle):
+        WalkNetwork.from_file(tmp_path / "w.osm")
+
+
+def test_network_far_from_every_point_is_refused():
+    net = WalkNetwork.from_graph(grid_walk_graph(3, 3, spacing_m=100.0))
+    near = gpd.GeoSeries([Point(50, 50), Point(90_000, 0)], crs=CRS)
+    gn.require_network_near(net, near, layer="estates")  # one point on it: partial cover is a warning
+    gn.require_network_near(None, near, layer="estates")  # straight-line fallback: nothing to check
+    far = gpd.GeoSeries([Point(5_200, 200), Point(9_000, 0)], crs=CRS)
+    with pytest.raises(ValidationError, match=r"layer `estates`: the walk network is 5\.0 km from the "
+                                              r"nearest of the 2 estates: probably the network of another"):
+        gn.require_network_near(net, far, layer="estates")
+
+
+def test_far_network_names_the_cause_in_coverage_and_siting(demo_layers):
+    from allocation.coverage import coverage_review
+    from allocation.siting import MCLP
+
+    far = WalkNetwork.from_graph(grid_walk_graph(3, 3, origin=(-2_000_000.0, 0.0)), demo_layers.crs)
+    with pytest.raises(ValidationError, match=r"km from the nearest of the \d+ estates"):
+        coverage_review(demo_layers, network=far)
+    with pytest.raises(ValidationError, match=r"km from the nearest of the \d+ estates"):
+        MCLP.from_layers(demo_layers, network=far, p=1, radius=500.0)
