@@ -17,6 +17,7 @@ import logging
 import shutil
 import stat
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -26,7 +27,9 @@ from pathlib import Path, PurePosixPath
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio.errors
 import shapely
+import shapely.errors
 from pyproj import CRS
 
 from geo import _validate as v
@@ -113,8 +116,9 @@ def check_upload(path_or_bytes: str | Path | bytes, name: str, *,
                              ".shx, .dbf and .prj)")
     size = len(path_or_bytes) if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).stat().st_size
     if size > max_bytes:
-        raise UploadRejected(f"`{name}` is {size / 1e6:.1f} MB, above the upload limit of "
-                             f"{max_bytes / 1e6:.0f} MB; split the data or simplify geometries")
+        raise UploadRejected(f"`{name}` is {_binary_size(size)} ({size:,} bytes), above the "
+                             f"upload limit of {_binary_size(max_bytes)} ({max_bytes:,} bytes); "
+                             "split the data or simplify geometries")
     _check_magic(_head(path_or_bytes), ext, name)
     if ext == ".zip":
         source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
@@ -124,6 +128,23 @@ def check_upload(path_or_bytes: str | Path | bytes, name: str, *,
         except zipfile.BadZipFile as exc:
             raise UploadRejected(f"`{name}` is not a readable zip archive ({exc})") from exc
     return ext
+
+
+def _binary_size(n_bytes: float) -> str:
+    """A size in the binary units the limits are set in: ``200 MiB``, ``1 GiB``, ``12.3 KiB``.
+
+    Whole values print without decimals, so a limit prints exactly as it is set in
+    :mod:`geo.settings` (``200 * 1024 * 1024`` -> ``200 MiB``); a size just above a limit
+    keeps one decimal (``200.1 MiB``).
+    """
+    value, unit = float(n_bytes), "bytes"
+    for next_unit in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, next_unit
+    if unit == "bytes":
+        return f"{n_bytes:.0f} bytes"
+    return f"{value:.0f} {unit}" if value.is_integer() else f"{value:.1f} {unit}"
 
 
 #: What each upload type must start with (after a UTF-8 byte-order mark and white space for
@@ -194,8 +215,8 @@ def _check_zip_directory(zf: zipfile.ZipFile, archive: str, *, max_members: int 
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos)
     if total > max_bytes:
-        raise UploadRejected(f"`{archive}` expands to {total / 1e6:.0f} MB, above the limit of "
-                             f"{max_bytes / 1e6:.0f} MB; refused")
+        raise UploadRejected(f"`{archive}` expands to {_binary_size(total)}, above the limit of "
+                             f"{_binary_size(max_bytes)}; refused")
     if total > _RATIO_MIN_BYTES and total > max_ratio * max(packed, 1):
         raise UploadRejected(f"`{archive}` expands {total / max(packed, 1):.0f}x (limit "
                              f"{max_ratio:.0f}x), a zip bomb; refused")
@@ -300,10 +321,89 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
     if ext not in LAYER_EXTENSIONS:
         raise UploadRejected(f"`{path.name}`: unknown layer file type {ext}; use one of "
                              f"{', '.join(LAYER_EXTENSIONS)}")
+    if path.stat().st_size == 0:
+        raise _Unreadable(f"`{path.name}` is empty (0 bytes).",
+                          "export the layer again; the file was cut off or never written")
+    if ext == ".shp":
+        _check_shapefile_parts(path)
     if ext == ".gpkg" and gpkg_layer is None:
         gpkg_layer = _pick_gpkg_layer(path, layer)
     encoding = _dbf_encoding(path) if ext == ".shp" else None
-    return gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding)
+    try:
+        with warnings.catch_warnings():  # reported below as a problem of the feature
+            warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            return gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding)
+    except shapely.errors.ShapelyError:
+        # a ring without its closing vertex (GEOS refuses it): read the rest, name the rows
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            gdf = gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding,
+                                on_invalid="ignore")
+            gdf.attrs[_UNREADABLE_ROWS] = _unreadable_geometry_rows(path, gpkg_layer, encoding)
+        gdf.attrs[_SOURCE_NAME] = path.name
+        return gdf
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _Unreadable(f"`{path.name}` is not a readable {_FORMAT_NAMES.get(ext, ext)} file "
+                          f"({_gdal_reason(exc, path)}).",
+                          f"open it in your GIS and export it again as {_FORMAT_NAMES[ext]}"
+                          ) from exc
+
+
+#: Key of ``GeoDataFrame.attrs`` listing the rows whose geometry GEOS refused (positions).
+_UNREADABLE_ROWS = "gridplan_unreadable_geometry_rows"
+#: Key of ``GeoDataFrame.attrs`` holding the name of the file a layer was read from.
+_SOURCE_NAME = "gridplan_source_name"
+#: Format names in messages.
+_FORMAT_NAMES = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON",
+                 ".shp": "Shapefile", ".zip": "zipped Shapefile"}
+
+
+class _Unreadable(UploadRejected):
+    """A layer file that cannot be read, with the fix for the report."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+def _gdal_reason(exc: Exception, path: Path) -> str:
+    """GDAL's message without its driver hint and with the file name instead of its path."""
+    text = str(exc).split("; It might help", 1)[0].split(". It might help", 1)[0]
+    text = text.replace(f"'{path}'", f"`{path.name}`").replace(str(path), path.name)
+    text = text.replace(str(path.parent) + "/", "")
+    return text.strip().rstrip(".") or type(exc).__name__
+
+
+def _check_shapefile_parts(shp: Path) -> None:
+    """A Shapefile needs its ``.shx`` (index) and ``.dbf`` (attributes) beside the ``.shp``."""
+    present = {f.suffix.lower() for f in shp.parent.iterdir()
+               if f.stem == shp.stem and f.is_file()}
+    missing = [s for s in (".shx", ".dbf") if s not in present]
+    if missing:
+        what = {".shx": "index", ".dbf": "attribute table (households, ids ...)"}
+        raise _Unreadable(
+            f"the Shapefile `{shp.name}` comes without its "
+            + " and ".join(f"`{shp.stem}{m}` ({what[m]})" for m in missing) + ".",
+            f"zip `{shp.stem}.shp` together with `{shp.stem}.shx`, `{shp.stem}.dbf`, "
+            f"`{shp.stem}.prj` and `{shp.stem}.cpg`")
+
+
+def _unreadable_geometry_rows(path: Path, gpkg_layer: str | None,
+                              encoding: str | None) -> list[int]:
+    """Positions of the features whose geometry GEOS cannot build (unclosed ring ...)."""
+    import pyogrio.raw
+
+    _, _, wkb, _ = pyogrio.raw.read(path, layer=gpkg_layer, encoding=encoding,
+                                    columns=[], read_geometry=True)
+    rows = []
+    for i, one in enumerate(wkb):
+        if one is None:
+            continue
+        try:
+            shapely.from_wkb(one)
+        except shapely.errors.ShapelyError:
+            rows.append(i)
+    return rows
 
 
 def _dbf_encoding(shp: Path) -> str | None:
@@ -399,16 +499,19 @@ def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None) -> _Prepared:
         return _Prepared(None, problems=[Problem(
             layer, "the layer has no features" + ("." if severity == "error" else "; it is ignored."),
             "export the layer with its features", severity=severity)])
+    unreadable = np.zeros(len(raw), dtype=bool)
+    unreadable[raw.attrs.get(_UNREADABLE_ROWS, [])] = True
     gdf, aliases, problems = v.map_aliases(raw, layer)
     gdf, p = v.drop_personal_fields(gdf, layer)
     problems += p + v.missing_fields(gdf, layer)
     gdf, p = v.check_ids(gdf, layer)
     problems += p
     gdf, p = v.check_counts(gdf, layer)
-    problems += p
+    problems += p + v.check_plausible(gdf, layer)
     gdf, p = v.check_levels(gdf, layer)
     problems += p
-    gdf, p = v.check_geometry(gdf, layer)
+    gdf, p = v.check_geometry(gdf, layer, unreadable=unreadable,
+                              source=raw.attrs.get(_SOURCE_NAME))
     problems += p
     gdf, p = _apply_datum(gdf, layer, datum)
     problems += p
@@ -479,7 +582,12 @@ def read_layer(path: str | Path, layer: str, *, datum: str | None = None) -> gpd
 
 
 def _read_problem(layer: str, path: Path, exc: Exception) -> Problem:
-    return Problem(layer, f"cannot read `{path.name}`: {exc}",
+    if isinstance(exc, _Unreadable):
+        return Problem(layer, f"cannot read `{path.name}`: {exc}", exc.fix)
+    reason = str(exc)
+    if isinstance(exc, OSError | RuntimeError):
+        reason = _gdal_reason(exc, path)
+    return Problem(layer, f"cannot read `{path.name}`: {reason}",
                    "check that the file is a valid GeoJSON, GeoPackage or zipped Shapefile")
 
 
@@ -765,8 +873,7 @@ def _fill_residents(estates: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[P
         current = pd.to_numeric(estates["residents"], errors="coerce").to_numpy(dtype=float)
         missing = np.isnan(current)
         out["residents"] = np.where(missing, estimate, current)
-    if np.all(np.isfinite(out["residents"])) and np.all(out["residents"] % 1 == 0):
-        out["residents"] = out["residents"].astype(np.int64)
+    out["residents"] = v.as_count_array(out["residents"].to_numpy(dtype=float))
     if not missing.any():
         return out, []
     return out, [Problem("estates", f"`residents` estimated for {int(missing.sum())} estate(s) as "
@@ -1012,7 +1119,7 @@ def validation_report(layers_or_error: Layers | ValidationError) -> str:
 
 
 def _totals(gdf: gpd.GeoDataFrame) -> str:
-    parts = [f"{int(gdf[c].sum()):,} {c}" for c in ("households", "party_members", "residents")
+    parts = [f"{float(gdf[c].sum()):,.0f} {c}" for c in ("households", "party_members", "residents")
              if c in gdf.columns and pd.api.types.is_numeric_dtype(gdf[c])]
     return f" ({', '.join(parts)})" if parts else ""
 
