@@ -380,7 +380,9 @@ def check_plausible(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
                 f"{_SINGULAR.get(layer, 'feature')} if it really is that large",
                 field=col, values=[f"{x:,.0f}" if np.isfinite(x) else x for x in values],
                 quote=False)
-        party, hh, res = (nums.get(c) for c in ("party_members", "households", "residents"))
+        # ratios only between valid counts: a negative or missing one is reported already
+        party, hh, res = (None if c not in nums else np.where(nums[c] >= 0, nums[c], np.nan)
+                          for c in ("party_members", "households", "residents"))
         if party is not None and res is not None:
             problems += _features_problem(
                 layer, party > res, labels, "`party_members` is above `residents`.",

@@ -48,6 +48,9 @@ from geo.settings import (
     BD09,
     BUILDING_OFF_ESTATE_M,
     CGCS2000,
+    ESTATE_OUTSIDE_ERROR_SHARE,
+    ESTATE_OUTSIDE_TOLERANCE,
+    FUSION_MIN_OVERLAP_M2,
     GCJ02,
     MAX_COMPRESSION_RATIO,
     MAX_UNZIPPED_BYTES,
@@ -716,6 +719,76 @@ def _containing(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, id_field: 
     return result
 
 
+def resolve_community_overlaps(communities: gpd.GeoDataFrame,
+                               estates: gpd.GeoDataFrame | None = None, *,
+                               min_area_m2: float = FUSION_MIN_OVERLAP_M2
+                               ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Give every overlap between two communities to one of them, and say so (metric CRS).
+
+    Communities must not overlap: an estate in the overlap would belong to both, and the grids
+    of both would cover it twice. Each overlap above ``min_area_m2`` goes to the community
+    whose estates (by their stated ``community_id``) cover more of it, else to the one first in
+    the file, and is cut from the other; one warning lists every pair, the area, and who got
+    it. A community left empty (drawn entirely inside another) is an error.
+
+    Returns
+    -------
+    (GeoDataFrame, list of Problem)
+        The communities with disjoint geometries (same rows and columns), and the problems.
+    """
+    geoms = communities.geometry.to_numpy().copy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if ok.sum() < 2 or "community_id" not in communities.columns:
+        return communities, []
+    idx = np.flatnonzero(ok)
+    a, b = shapely.STRtree(geoms[idx]).query(geoms[idx], predicate="intersects")
+    keep = a < b
+    labels = v.feature_labels(communities, "communities")
+    cids = communities["community_id"].to_numpy(dtype=object)
+    found: list[str] = []
+    for i, j in zip(idx[a[keep]], idx[b[keep]], strict=True):
+        overlap = shapely.intersection(geoms[i], geoms[j])
+        area = float(shapely.area(overlap))
+        if area <= min_area_m2:
+            continue
+        win, lose = (j, i) if _estate_area(estates, overlap, cids[j]) > \
+            _estate_area(estates, overlap, cids[i]) else (i, j)
+        geoms[lose] = shapely.difference(geoms[lose], overlap)
+        found.append(f"{labels[i]} and {labels[j]} ({area / 1e4:,.2f} ha, given to "
+                     f"{labels[win]})")
+    if not found:
+        return communities, []
+    problems = [Problem("communities", f"{len(found)} pair(s) of communities overlap: "
+                        f"{v.describe_features(found)}. Each overlap was given to the community "
+                        "whose estates cover more of it (else the first in the file) and cut "
+                        "from the other, so that grids never cover the same land twice.",
+                        "redraw the shared boundaries so that communities do not overlap",
+                        severity="warning")]
+    emptied = ok & (shapely.is_empty(geoms) | (shapely.area(geoms) <= min_area_m2))
+    problems += v._features_problem(
+        "communities", emptied, labels,
+        "the community lies entirely inside another community.",
+        "redraw its boundary, or delete it and move its estates to the other community")
+    out = communities.copy()
+    out[communities.geometry.name] = gpd.GeoSeries(geoms, index=communities.index,
+                                                   crs=communities.crs)
+    return out, problems
+
+
+def _estate_area(estates: gpd.GeoDataFrame | None, region: shapely.Geometry,
+                 community_id: object) -> float:
+    """Area of ``region`` covered by the estates that say they belong to ``community_id``."""
+    if estates is None or "community_id" not in estates.columns:
+        return 0.0
+    mine = estates[estates["community_id"] == community_id]
+    if len(mine) == 0:
+        return 0.0
+    hits = mine.sindex.query(region, predicate="intersects")
+    if len(hits) == 0:
+        return 0.0
+    return float(shapely.area(shapely.intersection(mine.geometry.to_numpy()[hits], region)).sum())
+
+
 def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
                   ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Check each estate against the communities; fill a missing ``community_id`` by location."""
@@ -747,6 +820,77 @@ def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
                                         severity="warning")
     problems += _community_id_mismatches(given, inside, ~blank, outside, known, labels)
     return out, problems
+
+
+def _straddling_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
+                        ) -> list[Problem]:
+    """Estates with more than :data:`ESTATE_OUTSIDE_TOLERANCE` of their area outside their
+    community (metric CRS): one problem per estate naming both communities and the share.
+
+    Gridding counts all of an estate's households in its own community and clips its cell to
+    that community, so the part outside would be planned, without its households, in the
+    neighbour's grids. From :data:`ESTATE_OUTSIDE_ERROR_SHARE` on this is an error; below it
+    a warning. An estate lying wholly in another community is left to
+    :func:`_community_id_mismatches`.
+    """
+    if "community_id" not in estates.columns or len(estates) == 0:
+        return []
+    comm = communities[communities["community_id"].notna()].drop_duplicates("community_id")
+    comm = comm[~(comm.geometry.isna() | comm.geometry.is_empty)]
+    by_id = comm.set_index("community_id").geometry
+    geoms = estates.geometry.to_numpy()
+    cids = estates["community_id"].to_numpy(dtype=object)
+    area = np.zeros(len(geoms))
+    has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    area[has] = shapely.area(geoms[has])
+    rows = np.flatnonzero(has & (area > 0) & np.isin(cids, by_id.index.to_numpy()))
+    if len(rows) == 0:
+        return []
+    own = by_id.reindex(cids[rows]).to_numpy()
+    outside = shapely.difference(geoms[rows], own)
+    share = shapely.area(outside) / area[rows]
+    labels = v.feature_labels(estates, "estates")
+    names = dict(zip(comm["community_id"], comm["name"] if "name" in comm.columns
+                     else comm["community_id"], strict=True))
+    problems = []
+    for i, part, frac in zip(rows, outside, share, strict=True):
+        if frac <= ESTATE_OUTSIDE_TOLERANCE or frac >= 1 - ESTATE_OUTSIDE_TOLERANCE:
+            continue  # wholly elsewhere: reported by _community_id_mismatches
+        where = _holder(part, comm, exclude=cids[i])
+        there = (f"in community `{where}` ({names[where]})" if where is not None
+                 else "in no community")
+        severity = "error" if frac >= ESTATE_OUTSIDE_ERROR_SHARE else "warning"
+        hh = estates["households"].iloc[i] if "households" in estates.columns else None
+        counted = (f"; its {float(hh):,.0f} households would all count in `{cids[i]}`"
+                   if hh is not None and _is_number(hh) else "")
+        problems.append(Problem(
+            "estates", f"the estate straddles two communities: {frac:.0%} of its area lies "
+            f"outside its community `{cids[i]}` ({names[cids[i]]}), {there}{counted} while "
+            "that part would be gridded with its neighbour.",
+            "correct the community boundary, or split the estate into one feature per "
+            "community (each with its own households)", feature=labels[i],
+            field="community_id", severity=severity))
+    return problems
+
+
+def _holder(part: shapely.Geometry, communities: gpd.GeoDataFrame, *, exclude: object
+            ) -> str | None:
+    """The community (other than ``exclude``) holding most of ``part``, if any."""
+    idx = communities.sindex.query(part, predicate="intersects")
+    cand = communities.iloc[idx]
+    cand = cand[cand["community_id"] != exclude]
+    if len(cand) == 0:
+        return None
+    areas = shapely.area(shapely.intersection(cand.geometry.to_numpy(), part))
+    best = int(np.argmax(areas))
+    return str(cand["community_id"].iloc[best]) if areas[best] > 0 else None
+
+
+def _is_number(value: object) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 def _community_id_mismatches(given: np.ndarray, inside: list[str | None], stated: np.ndarray,
@@ -1054,13 +1198,16 @@ def _reproject_and_link(prepared: dict[str, _Prepared]
             frames[name] = p.gdf.to_crs(metric)
     comm, est, bld = frames["communities"], frames["estates"], frames["buildings"]
     if comm is not None:
-        problems += v.check_overlaps(comm, "communities")
+        comm, more = resolve_community_overlaps(comm, est)
+        frames["communities"] = comm
+        problems += more
         for name in ("buildings", "facilities", "candidates"):
             if frames[name] is not None:
                 problems += _far_from_communities(comm, frames[name], name)
     if comm is not None and est is not None and "community_id" in comm.columns:
         est, more = _link_estates(comm, est)
         problems += more + _datum_mismatch_hint(comm, est, more)
+        problems += _straddling_estates(comm, est)
     if est is not None:
         est, more = _fill_residents(est)
         problems += more
@@ -1130,6 +1277,7 @@ __all__ = [
     "load_demo",
     "load_layers",
     "read_layer",
+    "resolve_community_overlaps",
     "safe_extract_zip",
     "validation_report",
 ]
