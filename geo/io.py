@@ -113,6 +113,9 @@ def check_upload(path_or_bytes: str | Path | bytes, name: str, *,
         With the reason and the limit.
     """
     ext = Path(name).suffix.lower()
+    if (len(path_or_bytes) if isinstance(path_or_bytes, bytes)
+            else Path(path_or_bytes).stat().st_size) == 0:
+        raise _Unreadable(f"`{name}` is empty (0 bytes).", _EMPTY_FIX)
     if ext not in UPLOAD_EXTENSIONS:
         raise UploadRejected(f"`{name}`: unknown file type {ext or '(none)'}; upload one of "
                              f"{', '.join(UPLOAD_EXTENSIONS)} (a Shapefile goes zipped with its "
@@ -325,8 +328,7 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
         raise UploadRejected(f"`{path.name}`: unknown layer file type {ext}; use one of "
                              f"{', '.join(LAYER_EXTENSIONS)}")
     if path.stat().st_size == 0:
-        raise _Unreadable(f"`{path.name}` is empty (0 bytes).",
-                          "export the layer again; the file was cut off or never written")
+        raise _Unreadable(f"`{path.name}` is empty (0 bytes).", _EMPTY_FIX)
     if ext == ".shp":
         _check_shapefile_parts(path)
     if ext == ".gpkg" and gpkg_layer is None:
@@ -335,11 +337,14 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
     try:
         with warnings.catch_warnings():  # reported below as a problem of the feature
             warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            # mixed values (numbers and text in one column): read as text, checked later
+            warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
             return gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding)
     except shapely.errors.ShapelyError:
         # a ring without its closing vertex (GEOS refuses it): read the rest, name the rows
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
             gdf = gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding,
                                 on_invalid="ignore")
             gdf.attrs[_UNREADABLE_ROWS] = _unreadable_geometry_rows(path, gpkg_layer, encoding)
@@ -356,6 +361,8 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
 _UNREADABLE_ROWS = "gridplan_unreadable_geometry_rows"
 #: Key of ``GeoDataFrame.attrs`` holding the name of the file a layer was read from.
 _SOURCE_NAME = "gridplan_source_name"
+#: The fix for a 0-byte file.
+_EMPTY_FIX = "export the layer again; the file was cut off or never written"
 #: Format names in messages.
 _FORMAT_NAMES = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON",
                  ".shp": "Shapefile", ".zip": "zipped Shapefile"}
@@ -582,6 +589,14 @@ def read_layer(path: str | Path, layer: str, *, datum: str | None = None) -> gpd
     if prepared.gdf is None:  # an empty optional layer
         return raw
     return prepared.gdf
+
+
+def upload_problem(layer: str, name: str, exc: UploadRejected) -> Problem:
+    """The problem an upload refused by :func:`check_upload` gives, worded as
+    :func:`load_layers` words the same file read from disk (the app and the CLI agree)."""
+    if isinstance(exc, _Unreadable):
+        return _read_problem(layer, Path(name), exc)
+    return Problem(layer, str(exc), "upload a smaller or safe file", feature=name)
 
 
 def _read_problem(layer: str, path: Path, exc: Exception) -> Problem:
@@ -1279,5 +1294,6 @@ __all__ = [
     "read_layer",
     "resolve_community_overlaps",
     "safe_extract_zip",
+    "upload_problem",
     "validation_report",
 ]
