@@ -339,12 +339,15 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
             warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
             # mixed values (numbers and text in one column): read as text, checked later
             warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            # a GeoJSON geometry GDAL does not know becomes NULL: reported as a missing geometry
+            warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
             return gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding)
     except shapely.errors.ShapelyError:
         # a ring without its closing vertex (GEOS refuses it): read the rest, name the rows
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
             warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
             gdf = gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding,
                                 on_invalid="ignore")
             gdf.attrs[_UNREADABLE_ROWS] = _unreadable_geometry_rows(path, gpkg_layer, encoding)
