@@ -393,7 +393,7 @@ def _check_shapefile_parts(shp: Path) -> None:
                if f.stem == shp.stem and f.is_file()}
     missing = [s for s in (".shx", ".dbf") if s not in present]
     if missing:
-        what = {".shx": "index", ".dbf": "attribute table (households, ids ...)"}
+        what = {".shx": "index", ".dbf": "attribute table"}
         raise _Unreadable(
             f"the Shapefile `{shp.name}` comes without its "
             + " and ".join(f"`{shp.stem}{m}` ({what[m]})" for m in missing) + ".",

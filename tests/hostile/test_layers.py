@@ -242,7 +242,7 @@ CASES = [
          r"cannot read `estates.zip`: the Shapefile `estates.shp` comes without its "
          r"`estates.shx` \(index\).*fix: zip `estates.shp` together with"),
     Case("zip_without_dbf", check(zipped_shapefile_without(".dbf")), 1,
-         r"comes without its `estates.dbf` \(attribute table"),
+         r"comes without its `estates.dbf` \(attribute table\)"),
     # related cases
     Case("bow_tie_estate_repaired", check(bow_tie), 0,
          r"WARNING: feature `e1` \('Self-intersection.*'\): invalid geometry repaired with "
