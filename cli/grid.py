@@ -113,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
                                 barriers=barriers).plan
     summary = plan.summary()
     summary.update(extra)
+    # what loading changed in the input (overlaps cut, values estimated) travels with the plan
+    summary["input_warnings"] = [str(p) for p in layers.problems if p.severity == "warning"]
     tiling = plan.tiling()
     summary["tiling_ok"] = bool(tiling["ok"].all())
     summary["max_tiling_area_error_rel"] = float(tiling["area_error_rel"].max()) if len(tiling) else 0.0

@@ -36,11 +36,45 @@ DEFAULT_PART_TIME_WORKERS = 1134
 #: Facility levels, from the district centre down to estate posts.
 FACILITY_LEVELS = ("district", "street", "community", "post", "other")
 
-#: Upload limits: one file, one zip archive's members and its decompressed size.
+#: Upload limits: one file, one zip archive's members and its decompressed size. Sizes are
+#: binary units (MiB = 2**20 bytes, GiB = 2**30 bytes), and messages print them in those units.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1000
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
+
+# --- plausibility of counts (geo.data._validate.check_plausible) ---
+#: Largest plausible count per layer and field; a value above it is refused with the feature
+#: named. The largest Chinese estates (天通苑, 回龙观 sub-estates) hold some 10,000-40,000
+#: households; a single residential building rarely exceeds 2,000 (the tallest have ~130
+#: floors). Values beyond these are typing errors (an extra digit, a total pasted into a row,
+#: a population figure in the households column).
+PLAUSIBLE_MAX_COUNTS: dict[str, dict[str, float]] = {
+    "estates": {"households": 50_000, "party_members": 50_000, "residents": 200_000},
+    "buildings": {"households": 5_000, "party_members": 5_000, "residents": 20_000,
+                  "floors": 200},
+    "facilities": {"capacity": 1_000_000},
+}
+#: Ceiling of every other count field (any layer): far above anything real, and far below
+#: 2**53, so that every accepted count is an exact float and fits int64 (no overflow).
+MAX_ANY_COUNT = 1_000_000_000
+#: Party members per household above which an estate's or building's figures are refused
+#: (an urban household has 2.62 people on average; 3 party members per household in every
+#: household of an estate does not happen; the usual cause is swapped columns).
+MAX_PARTY_MEMBERS_PER_HOUSEHOLD = 3.0
+#: Largest number of equal-area parts one estate without buildings is split into
+#: (geo.grids.units.split_polygon); an estate that would need more is refused, which bounds the
+#: work of the split whatever the households say.
+MAX_SPLIT_PARTS = 1000
+
+# --- estates and their communities (geo.data.io) ---
+#: Share of an estate's area lying outside its community below which it is ignored
+#: (digitising noise: boundaries drawn on different base maps differ by a few metres).
+ESTATE_OUTSIDE_TOLERANCE = 0.02
+#: From this share of its area outside its community on, an estate straddling two
+#: communities is an error (its households would all count in one community while a large
+#: part of it is planned in another); between the tolerance and this share it is a warning.
+ESTATE_OUTSIDE_ERROR_SHARE = 0.10
 
 #: Administrative division code of 无锡市滨湖区 / the demo's district (6 digits).
 DEMO_DIVISION_CODE = "320211"

@@ -18,6 +18,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+from shapely.errors import ShapelyError
 
 from geo.data.schema import LAYER_NAMES, Layers
 from geo.errors import GridplanError, Problem, UploadRejected, ValidationError
@@ -115,7 +116,7 @@ def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str]
     (Layers or None, problems, dataset key)
         ``None`` with the problems when anything is wrong.
     """
-    from geo.data.io import check_upload, load_layers
+    from geo.data.io import check_upload, load_layers, upload_problem
 
     digest = hashlib.sha256()
     problems: list[Problem] = []
@@ -130,9 +131,11 @@ def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str]
             try:
                 ext = check_upload(data, name)
             except UploadRejected as exc:
-                problems.append(Problem(layer, str(exc), "upload a smaller or safe file", feature=name))
+                problems.append(upload_problem(layer, name, exc))
                 continue
-            path = Path(tmp) / f"{layer}{ext}"
+            # under the user's own file name, so that messages name the file as the CLI does
+            path = Path(tmp) / layer / _upload_file_name(name, layer, ext)
+            path.parent.mkdir()
             path.write_bytes(data)
             paths[layer] = path
         if problems:
@@ -141,9 +144,16 @@ def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str]
             layers = load_layers(paths, datum=datums)
         except ValidationError as exc:
             return None, list(exc.problems), ""
-        except (GridplanError, ValueError, OSError) as exc:
+        except (GridplanError, ValueError, OSError, RuntimeError, ShapelyError) as exc:
             return None, [Problem("upload", str(exc), "check the files and the datum")], ""
     return layers, list(layers.problems), "upload-" + digest.hexdigest()[:16]
+
+
+def _upload_file_name(name: str, layer: str, ext: str) -> str:
+    """The uploaded file's own base name (no folders), or ``<layer><ext>`` if unusable."""
+    base = Path(name.replace("\\", "/")).name
+    ok = base not in ("", ".", "..") and not base.startswith(".") and "\x00" not in base
+    return base if ok and Path(base).suffix.lower() == ext else f"{layer}{ext}"
 
 
 def _upload_panel(lang: str) -> None:

@@ -18,7 +18,12 @@ import shapely
 from geo.data._personal import personal_columns
 from geo.data.schema import COUNT_FIELDS, GEOMETRY_TYPES, ID_FIELD, OPTIONAL, REQUIRED
 from geo.errors import Problem
-from geo.settings import FACILITY_LEVELS
+from geo.settings import (
+    FACILITY_LEVELS,
+    MAX_ANY_COUNT,
+    MAX_PARTY_MEMBERS_PER_HOUSEHOLD,
+    PLAUSIBLE_MAX_COUNTS,
+)
 
 #: How many feature labels a problem lists before summarising the rest.
 MAX_FEATURES_LISTED = 10
@@ -74,8 +79,12 @@ LEVEL_ALIASES: dict[str, str] = {
 #: Layers whose personal fields are dropped at load time.
 PERSONAL_LAYERS = ("estates", "buildings")
 
+#: One feature of a layer, in messages.
+_SINGULAR = {"communities": "community", "estates": "estate", "buildings": "building",
+             "facilities": "facility", "candidates": "candidate", "other_grids": "grid"}
+
 #: Count fields that must be whole numbers.
-_WHOLE_FIELDS = ("households", "party_members", "floors")
+_WHOLE_FIELDS = ("households", "party_members", "residents", "floors")
 
 
 def _norm(name: object) -> str:
@@ -331,9 +340,65 @@ def check_counts(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, l
                 problems += _features_problem(layer, frac, labels,
                                               f"`{col}` is not a whole number.",
                                               f"write whole `{col}`", field=col, values=nums)
-        whole = bool(np.all(finite)) and bool(np.all(np.floor(nums) == nums))
-        out[col] = nums.astype(np.int64) if whole and len(nums) else nums
+        out[col] = as_count_array(nums)
     return out, problems
+
+
+def as_count_array(nums: np.ndarray) -> np.ndarray:
+    """``int64`` when every value is a whole number of exact float range, else the floats.
+
+    Values beyond :data:`~geo.settings.MAX_ANY_COUNT` stay floats: casting ``1e19`` to int64
+    would wrap to a negative number (a report of "-9,223,372,036,854,775,608 households").
+    """
+    with np.errstate(invalid="ignore"):
+        whole = (len(nums) > 0 and bool(np.all(np.isfinite(nums)))
+                 and bool(np.all(np.floor(nums) == nums))
+                 and bool(np.all(np.abs(nums) <= MAX_ANY_COUNT)))
+    return nums.astype(np.int64) if whole else nums
+
+
+def check_plausible(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
+    """Counts beyond :data:`~geo.settings.PLAUSIBLE_MAX_COUNTS` (or
+    :data:`~geo.settings.MAX_ANY_COUNT`), and party members above the residents or above
+    households x :data:`~geo.settings.MAX_PARTY_MEMBERS_PER_HOUSEHOLD`. All errors.
+
+    Run after :func:`check_counts` (numeric columns); NaN values are left to it.
+    """
+    labels = feature_labels(gdf, layer)
+    limits = PLAUSIBLE_MAX_COUNTS.get(layer, {})
+    problems: list[Problem] = []
+    nums = {c: pd.to_numeric(gdf[c], errors="coerce").to_numpy(dtype=float)
+            for c in COUNT_FIELDS if c in gdf.columns}
+    with np.errstate(invalid="ignore"):
+        for col, values in nums.items():
+            top = limits.get(col, MAX_ANY_COUNT)
+            problems += _features_problem(
+                layer, np.isfinite(values) & (values > top), labels,
+                f"`{col}` is implausibly large (above {top:,.0f}, the limit per "
+                f"{_SINGULAR.get(layer, 'feature')}).",
+                f"correct `{col}` (a typing error, or a total put in one row?); split the "
+                f"{_SINGULAR.get(layer, 'feature')} if it really is that large",
+                field=col, values=[f"{x:,.0f}" if np.isfinite(x) else x for x in values],
+                quote=False)
+        # ratios only between valid counts: a negative or missing one is reported already
+        party, hh, res = (None if c not in nums else np.where(nums[c] >= 0, nums[c], np.nan)
+                          for c in ("party_members", "households", "residents"))
+        if party is not None and res is not None:
+            problems += _features_problem(
+                layer, party > res, labels, "`party_members` is above `residents`.",
+                "check both columns (swapped?); party members live among the residents",
+                field="party_members", quote=False,
+                values=[f"{p:,.0f} > {r:,.0f}" for p, r in zip(party, res, strict=True)])
+        if party is not None and hh is not None:
+            cap = MAX_PARTY_MEMBERS_PER_HOUSEHOLD
+            problems += _features_problem(
+                layer, party > hh * cap, labels,
+                f"`party_members` is above {cap:g} per household.",
+                "check `party_members` and `households` (swapped columns?)",
+                field="party_members", quote=False,
+                values=[f"{p:,.0f} party members, {h:,.0f} households"
+                        for p, h in zip(party, hh, strict=True)])
+    return problems
 
 
 def check_levels(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -353,20 +418,31 @@ def check_levels(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, l
 
 # --- geometry and coordinates -------------------------------------------------------------------
 
-def check_geometry(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def check_geometry(gdf: gpd.GeoDataFrame, layer: str, *, unreadable: np.ndarray | None = None,
+                   source: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Null, empty and wrong-type geometries are errors; invalid ones are repaired and reported.
 
     Repair uses ``shapely.make_valid(method="structure")``, which keeps polygons polygonal.
+    ``unreadable`` marks rows whose geometry GEOS refused to build when the file was read (a
+    polygon ring without its closing vertex, a ring of fewer than 4 points); they are errors,
+    naming the file ``source`` when given.
     """
     labels = feature_labels(gdf, layer)
+    broken = np.zeros(len(gdf), dtype=bool) if unreadable is None else np.asarray(unreadable)
+    broken_problems = _features_problem(
+        layer, broken, labels,
+        f"the geometry{f' in `{source}`' if source else ''} cannot be built: a polygon ring is not closed (its last vertex differs "
+        "from its first) or has fewer than 4 vertices.",
+        "close every ring (repeat its first vertex at the end) or redraw the feature in your GIS")
     geoms = gdf.geometry.to_numpy()
     if shapely.has_z(geoms).any():  # heights (PolygonZ from CAD) play no part in planning
         gdf = gdf.set_geometry(gpd.GeoSeries(shapely.force_2d(geoms), index=gdf.index, crs=gdf.crs))
         geoms = gdf.geometry.to_numpy()
     allowed = GEOMETRY_TYPES[layer]
     null = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    problems = _features_problem(layer, null, labels, "geometry is empty or missing.",
-                                 "draw the feature or delete it")
+    problems = broken_problems + _features_problem(
+        layer, null & ~broken, labels, "geometry is empty or missing.",
+        "draw the feature or delete it")
     types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
     wrong = ~null & ~np.isin(types, allowed)
     problems += _features_problem(layer, wrong, labels,

@@ -17,6 +17,7 @@ import logging
 import shutil
 import stat
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -26,7 +27,9 @@ from pathlib import Path, PurePosixPath
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio.errors
 import shapely
+import shapely.errors
 from pyproj import CRS
 
 from geo.data import _validate as v
@@ -45,6 +48,9 @@ from geo.settings import (
     BD09,
     BUILDING_OFF_ESTATE_M,
     CGCS2000,
+    ESTATE_OUTSIDE_ERROR_SHARE,
+    ESTATE_OUTSIDE_TOLERANCE,
+    FUSION_MIN_OVERLAP_M2,
     GCJ02,
     MAX_COMPRESSION_RATIO,
     MAX_UNZIPPED_BYTES,
@@ -107,14 +113,18 @@ def check_upload(path_or_bytes: str | Path | bytes, name: str, *,
         With the reason and the limit.
     """
     ext = Path(name).suffix.lower()
+    if (len(path_or_bytes) if isinstance(path_or_bytes, bytes)
+            else Path(path_or_bytes).stat().st_size) == 0:
+        raise _Unreadable(f"`{name}` is empty (0 bytes).", _EMPTY_FIX)
     if ext not in UPLOAD_EXTENSIONS:
         raise UploadRejected(f"`{name}`: unknown file type {ext or '(none)'}; upload one of "
                              f"{', '.join(UPLOAD_EXTENSIONS)} (a Shapefile goes zipped with its "
                              ".shx, .dbf and .prj)")
     size = len(path_or_bytes) if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).stat().st_size
     if size > max_bytes:
-        raise UploadRejected(f"`{name}` is {size / 1e6:.1f} MB, above the upload limit of "
-                             f"{max_bytes / 1e6:.0f} MB; split the data or simplify geometries")
+        raise UploadRejected(f"`{name}` is {_binary_size(size)} ({size:,} bytes), above the "
+                             f"upload limit of {_binary_size(max_bytes)} ({max_bytes:,} bytes); "
+                             "split the data or simplify geometries")
     _check_magic(_head(path_or_bytes), ext, name)
     if ext == ".zip":
         source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
@@ -124,6 +134,23 @@ def check_upload(path_or_bytes: str | Path | bytes, name: str, *,
         except zipfile.BadZipFile as exc:
             raise UploadRejected(f"`{name}` is not a readable zip archive ({exc})") from exc
     return ext
+
+
+def _binary_size(n_bytes: float) -> str:
+    """A size in the binary units the limits are set in: ``200 MiB``, ``1 GiB``, ``12.3 KiB``.
+
+    Whole values print without decimals, so a limit prints exactly as it is set in
+    :mod:`geo.settings` (``200 * 1024 * 1024`` -> ``200 MiB``); a size just above a limit
+    keeps one decimal (``200.1 MiB``).
+    """
+    value, unit = float(n_bytes), "bytes"
+    for next_unit in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, next_unit
+    if unit == "bytes":
+        return f"{n_bytes:.0f} bytes"
+    return f"{value:.0f} {unit}" if value.is_integer() else f"{value:.1f} {unit}"
 
 
 #: What each upload type must start with (after a UTF-8 byte-order mark and white space for
@@ -194,8 +221,8 @@ def _check_zip_directory(zf: zipfile.ZipFile, archive: str, *, max_members: int 
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos)
     if total > max_bytes:
-        raise UploadRejected(f"`{archive}` expands to {total / 1e6:.0f} MB, above the limit of "
-                             f"{max_bytes / 1e6:.0f} MB; refused")
+        raise UploadRejected(f"`{archive}` expands to {_binary_size(total)}, above the limit of "
+                             f"{_binary_size(max_bytes)}; refused")
     if total > _RATIO_MIN_BYTES and total > max_ratio * max(packed, 1):
         raise UploadRejected(f"`{archive}` expands {total / max(packed, 1):.0f}x (limit "
                              f"{max_ratio:.0f}x), a zip bomb; refused")
@@ -300,10 +327,96 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
     if ext not in LAYER_EXTENSIONS:
         raise UploadRejected(f"`{path.name}`: unknown layer file type {ext}; use one of "
                              f"{', '.join(LAYER_EXTENSIONS)}")
+    if path.stat().st_size == 0:
+        raise _Unreadable(f"`{path.name}` is empty (0 bytes).", _EMPTY_FIX)
+    if ext == ".shp":
+        _check_shapefile_parts(path)
     if ext == ".gpkg" and gpkg_layer is None:
         gpkg_layer = _pick_gpkg_layer(path, layer)
     encoding = _dbf_encoding(path) if ext == ".shp" else None
-    return gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding)
+    try:
+        with warnings.catch_warnings():  # reported below as a problem of the feature
+            warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            # mixed values (numbers and text in one column): read as text, checked later
+            warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            # a GeoJSON geometry GDAL does not know becomes NULL: reported as a missing geometry
+            warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
+            return gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding)
+    except shapely.errors.ShapelyError:
+        # a ring without its closing vertex (GEOS refuses it): read the rest, name the rows
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
+            warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
+            gdf = gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding,
+                                on_invalid="ignore")
+            gdf.attrs[_UNREADABLE_ROWS] = _unreadable_geometry_rows(path, gpkg_layer, encoding)
+        gdf.attrs[_SOURCE_NAME] = path.name
+        return gdf
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise _Unreadable(f"`{path.name}` is not a readable {_FORMAT_NAMES.get(ext, ext)} file "
+                          f"({_gdal_reason(exc, path)}).",
+                          f"open it in your GIS and export it again as {_FORMAT_NAMES[ext]}"
+                          ) from exc
+
+
+#: Key of ``GeoDataFrame.attrs`` listing the rows whose geometry GEOS refused (positions).
+_UNREADABLE_ROWS = "gridplan_unreadable_geometry_rows"
+#: Key of ``GeoDataFrame.attrs`` holding the name of the file a layer was read from.
+_SOURCE_NAME = "gridplan_source_name"
+#: The fix for a 0-byte file.
+_EMPTY_FIX = "export the layer again; the file was cut off or never written"
+#: Format names in messages.
+_FORMAT_NAMES = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON",
+                 ".shp": "Shapefile", ".zip": "zipped Shapefile"}
+
+
+class _Unreadable(UploadRejected):
+    """A layer file that cannot be read, with the fix for the report."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+def _gdal_reason(exc: Exception, path: Path) -> str:
+    """GDAL's message without its driver hint and with the file name instead of its path."""
+    text = str(exc).split("; It might help", 1)[0].split(". It might help", 1)[0]
+    text = text.replace(f"'{path}'", f"`{path.name}`").replace(str(path), path.name)
+    text = text.replace(str(path.parent) + "/", "")
+    return text.strip().rstrip(".") or type(exc).__name__
+
+
+def _check_shapefile_parts(shp: Path) -> None:
+    """A Shapefile needs its ``.shx`` (index) and ``.dbf`` (attributes) beside the ``.shp``."""
+    present = {f.suffix.lower() for f in shp.parent.iterdir()
+               if f.stem == shp.stem and f.is_file()}
+    missing = [s for s in (".shx", ".dbf") if s not in present]
+    if missing:
+        what = {".shx": "index", ".dbf": "attribute table"}
+        raise _Unreadable(
+            f"the Shapefile `{shp.name}` comes without its "
+            + " and ".join(f"`{shp.stem}{m}` ({what[m]})" for m in missing) + ".",
+            f"zip `{shp.stem}.shp` together with `{shp.stem}.shx`, `{shp.stem}.dbf`, "
+            f"`{shp.stem}.prj` and `{shp.stem}.cpg`")
+
+
+def _unreadable_geometry_rows(path: Path, gpkg_layer: str | None,
+                              encoding: str | None) -> list[int]:
+    """Positions of the features whose geometry GEOS cannot build (unclosed ring ...)."""
+    import pyogrio.raw
+
+    _, _, wkb, _ = pyogrio.raw.read(path, layer=gpkg_layer, encoding=encoding,
+                                    columns=[], read_geometry=True)
+    rows = []
+    for i, one in enumerate(wkb):
+        if one is None:
+            continue
+        try:
+            shapely.from_wkb(one)
+        except shapely.errors.ShapelyError:
+            rows.append(i)
+    return rows
 
 
 def _dbf_encoding(shp: Path) -> str | None:
@@ -399,16 +512,19 @@ def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None) -> _Prepared:
         return _Prepared(None, problems=[Problem(
             layer, "the layer has no features" + ("." if severity == "error" else "; it is ignored."),
             "export the layer with its features", severity=severity)])
+    unreadable = np.zeros(len(raw), dtype=bool)
+    unreadable[raw.attrs.get(_UNREADABLE_ROWS, [])] = True
     gdf, aliases, problems = v.map_aliases(raw, layer)
     gdf, p = v.drop_personal_fields(gdf, layer)
     problems += p + v.missing_fields(gdf, layer)
     gdf, p = v.check_ids(gdf, layer)
     problems += p
     gdf, p = v.check_counts(gdf, layer)
-    problems += p
+    problems += p + v.check_plausible(gdf, layer)
     gdf, p = v.check_levels(gdf, layer)
     problems += p
-    gdf, p = v.check_geometry(gdf, layer)
+    gdf, p = v.check_geometry(gdf, layer, unreadable=unreadable,
+                              source=raw.attrs.get(_SOURCE_NAME))
     problems += p
     gdf, p = _apply_datum(gdf, layer, datum)
     problems += p
@@ -478,8 +594,21 @@ def read_layer(path: str | Path, layer: str, *, datum: str | None = None) -> gpd
     return prepared.gdf
 
 
+def upload_problem(layer: str, name: str, exc: UploadRejected) -> Problem:
+    """The problem an upload refused by :func:`check_upload` gives, worded as
+    :func:`load_layers` words the same file read from disk (the app and the CLI agree)."""
+    if isinstance(exc, _Unreadable):
+        return _read_problem(layer, Path(name), exc)
+    return Problem(layer, str(exc), "upload a smaller or safe file", feature=name)
+
+
 def _read_problem(layer: str, path: Path, exc: Exception) -> Problem:
-    return Problem(layer, f"cannot read `{path.name}`: {exc}",
+    if isinstance(exc, _Unreadable):
+        return Problem(layer, f"cannot read `{path.name}`: {exc}", exc.fix)
+    reason = str(exc)
+    if isinstance(exc, OSError | RuntimeError):
+        reason = _gdal_reason(exc, path)
+    return Problem(layer, f"cannot read `{path.name}`: {reason}",
                    "check that the file is a valid GeoJSON, GeoPackage or zipped Shapefile")
 
 
@@ -608,6 +737,76 @@ def _containing(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, id_field: 
     return result
 
 
+def resolve_community_overlaps(communities: gpd.GeoDataFrame,
+                               estates: gpd.GeoDataFrame | None = None, *,
+                               min_area_m2: float = FUSION_MIN_OVERLAP_M2
+                               ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Give every overlap between two communities to one of them, and say so (metric CRS).
+
+    Communities must not overlap: an estate in the overlap would belong to both, and the grids
+    of both would cover it twice. Each overlap above ``min_area_m2`` goes to the community
+    whose estates (by their stated ``community_id``) cover more of it, else to the one first in
+    the file, and is cut from the other; one warning lists every pair, the area, and who got
+    it. A community left empty (drawn entirely inside another) is an error.
+
+    Returns
+    -------
+    (GeoDataFrame, list of Problem)
+        The communities with disjoint geometries (same rows and columns), and the problems.
+    """
+    geoms = communities.geometry.to_numpy().copy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if ok.sum() < 2 or "community_id" not in communities.columns:
+        return communities, []
+    idx = np.flatnonzero(ok)
+    a, b = shapely.STRtree(geoms[idx]).query(geoms[idx], predicate="intersects")
+    keep = a < b
+    labels = v.feature_labels(communities, "communities")
+    cids = communities["community_id"].to_numpy(dtype=object)
+    found: list[str] = []
+    for i, j in zip(idx[a[keep]], idx[b[keep]], strict=True):
+        overlap = shapely.intersection(geoms[i], geoms[j])
+        area = float(shapely.area(overlap))
+        if area <= min_area_m2:
+            continue
+        win, lose = (j, i) if _estate_area(estates, overlap, cids[j]) > \
+            _estate_area(estates, overlap, cids[i]) else (i, j)
+        geoms[lose] = shapely.difference(geoms[lose], overlap)
+        found.append(f"{labels[i]} and {labels[j]} ({area / 1e4:,.2f} ha, given to "
+                     f"{labels[win]})")
+    if not found:
+        return communities, []
+    problems = [Problem("communities", f"{len(found)} pair(s) of communities overlap: "
+                        f"{v.describe_features(found)}. Each overlap was given to the community "
+                        "whose estates cover more of it (else the first in the file) and cut "
+                        "from the other, so that grids never cover the same land twice.",
+                        "redraw the shared boundaries so that communities do not overlap",
+                        severity="warning")]
+    emptied = ok & (shapely.is_empty(geoms) | (shapely.area(geoms) <= min_area_m2))
+    problems += v._features_problem(
+        "communities", emptied, labels,
+        "the community lies entirely inside another community.",
+        "redraw its boundary, or delete it and move its estates to the other community")
+    out = communities.copy()
+    out[communities.geometry.name] = gpd.GeoSeries(geoms, index=communities.index,
+                                                   crs=communities.crs)
+    return out, problems
+
+
+def _estate_area(estates: gpd.GeoDataFrame | None, region: shapely.Geometry,
+                 community_id: object) -> float:
+    """Area of ``region`` covered by the estates that say they belong to ``community_id``."""
+    if estates is None or "community_id" not in estates.columns:
+        return 0.0
+    mine = estates[estates["community_id"] == community_id]
+    if len(mine) == 0:
+        return 0.0
+    hits = mine.sindex.query(region, predicate="intersects")
+    if len(hits) == 0:
+        return 0.0
+    return float(shapely.area(shapely.intersection(mine.geometry.to_numpy()[hits], region)).sum())
+
+
 def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
                   ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Check each estate against the communities; fill a missing ``community_id`` by location."""
@@ -639,6 +838,77 @@ def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
                                         severity="warning")
     problems += _community_id_mismatches(given, inside, ~blank, outside, known, labels)
     return out, problems
+
+
+def _straddling_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
+                        ) -> list[Problem]:
+    """Estates with more than :data:`ESTATE_OUTSIDE_TOLERANCE` of their area outside their
+    community (metric CRS): one problem per estate naming both communities and the share.
+
+    Gridding counts all of an estate's households in its own community and clips its cell to
+    that community, so the part outside would be planned, without its households, in the
+    neighbour's grids. From :data:`ESTATE_OUTSIDE_ERROR_SHARE` on this is an error; below it
+    a warning. An estate lying wholly in another community is left to
+    :func:`_community_id_mismatches`.
+    """
+    if "community_id" not in estates.columns or len(estates) == 0:
+        return []
+    comm = communities[communities["community_id"].notna()].drop_duplicates("community_id")
+    comm = comm[~(comm.geometry.isna() | comm.geometry.is_empty)]
+    by_id = comm.set_index("community_id").geometry
+    geoms = estates.geometry.to_numpy()
+    cids = estates["community_id"].to_numpy(dtype=object)
+    area = np.zeros(len(geoms))
+    has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    area[has] = shapely.area(geoms[has])
+    rows = np.flatnonzero(has & (area > 0) & np.isin(cids, by_id.index.to_numpy()))
+    if len(rows) == 0:
+        return []
+    own = by_id.reindex(cids[rows]).to_numpy()
+    outside = shapely.difference(geoms[rows], own)
+    share = shapely.area(outside) / area[rows]
+    labels = v.feature_labels(estates, "estates")
+    names = dict(zip(comm["community_id"], comm["name"] if "name" in comm.columns
+                     else comm["community_id"], strict=True))
+    problems = []
+    for i, part, frac in zip(rows, outside, share, strict=True):
+        if frac <= ESTATE_OUTSIDE_TOLERANCE or frac >= 1 - ESTATE_OUTSIDE_TOLERANCE:
+            continue  # wholly elsewhere: reported by _community_id_mismatches
+        where = _holder(part, comm, exclude=cids[i])
+        there = (f"in community `{where}` ({names[where]})" if where is not None
+                 else "in no community")
+        severity = "error" if frac >= ESTATE_OUTSIDE_ERROR_SHARE else "warning"
+        hh = estates["households"].iloc[i] if "households" in estates.columns else None
+        counted = (f"; its {float(hh):,.0f} households would all count in `{cids[i]}`"
+                   if hh is not None and _is_number(hh) else "")
+        problems.append(Problem(
+            "estates", f"the estate straddles two communities: {frac:.0%} of its area lies "
+            f"outside its community `{cids[i]}` ({names[cids[i]]}), {there}{counted} while "
+            "that part would be gridded with its neighbour.",
+            "correct the community boundary, or split the estate into one feature per "
+            "community (each with its own households)", feature=labels[i],
+            field="community_id", severity=severity))
+    return problems
+
+
+def _holder(part: shapely.Geometry, communities: gpd.GeoDataFrame, *, exclude: object
+            ) -> str | None:
+    """The community (other than ``exclude``) holding most of ``part``, if any."""
+    idx = communities.sindex.query(part, predicate="intersects")
+    cand = communities.iloc[idx]
+    cand = cand[cand["community_id"] != exclude]
+    if len(cand) == 0:
+        return None
+    areas = shapely.area(shapely.intersection(cand.geometry.to_numpy(), part))
+    best = int(np.argmax(areas))
+    return str(cand["community_id"].iloc[best]) if areas[best] > 0 else None
+
+
+def _is_number(value: object) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 def _community_id_mismatches(given: np.ndarray, inside: list[str | None], stated: np.ndarray,
@@ -765,8 +1035,7 @@ def _fill_residents(estates: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[P
         current = pd.to_numeric(estates["residents"], errors="coerce").to_numpy(dtype=float)
         missing = np.isnan(current)
         out["residents"] = np.where(missing, estimate, current)
-    if np.all(np.isfinite(out["residents"])) and np.all(out["residents"] % 1 == 0):
-        out["residents"] = out["residents"].astype(np.int64)
+    out["residents"] = v.as_count_array(out["residents"].to_numpy(dtype=float))
     if not missing.any():
         return out, []
     return out, [Problem("estates", f"`residents` estimated for {int(missing.sum())} estate(s) as "
@@ -947,13 +1216,16 @@ def _reproject_and_link(prepared: dict[str, _Prepared]
             frames[name] = p.gdf.to_crs(metric)
     comm, est, bld = frames["communities"], frames["estates"], frames["buildings"]
     if comm is not None:
-        problems += v.check_overlaps(comm, "communities")
+        comm, more = resolve_community_overlaps(comm, est)
+        frames["communities"] = comm
+        problems += more
         for name in ("buildings", "facilities", "candidates"):
             if frames[name] is not None:
                 problems += _far_from_communities(comm, frames[name], name)
     if comm is not None and est is not None and "community_id" in comm.columns:
         est, more = _link_estates(comm, est)
         problems += more + _datum_mismatch_hint(comm, est, more)
+        problems += _straddling_estates(comm, est)
     if est is not None:
         est, more = _fill_residents(est)
         problems += more
@@ -1012,7 +1284,7 @@ def validation_report(layers_or_error: Layers | ValidationError) -> str:
 
 
 def _totals(gdf: gpd.GeoDataFrame) -> str:
-    parts = [f"{int(gdf[c].sum()):,} {c}" for c in ("households", "party_members", "residents")
+    parts = [f"{float(gdf[c].sum()):,.0f} {c}" for c in ("households", "party_members", "residents")
              if c in gdf.columns and pd.api.types.is_numeric_dtype(gdf[c])]
     return f" ({', '.join(parts)})" if parts else ""
 
@@ -1023,6 +1295,8 @@ __all__ = [
     "load_demo",
     "load_layers",
     "read_layer",
+    "resolve_community_overlaps",
     "safe_extract_zip",
+    "upload_problem",
     "validation_report",
 ]

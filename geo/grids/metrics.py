@@ -194,33 +194,58 @@ def _issue(size: float, total: float, max_unit: float, party: float, contiguous:
 
 def tiling_check(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
                  rel_tol: float = TILING_REL_TOL) -> pd.DataFrame:
-    """Check that each community's grids tile it: union equals community, no overlaps.
+    """Check that each community's grids tile it: no gap, nothing outside, no overlap with any
+    other grid, of this community or another one.
 
-    Returns one row per community: ``community_id, area_m2, covered_m2, area_error_rel``
-    (|area(union) - area(community)| and the symmetric difference, over community area),
-    ``overlap_m2`` (sum of pairwise overlaps), ``n_grids`` and ``ok`` (both below
-    ``rel_tol`` relative to the community area).
+    Returns one row per community: ``community_id, area_m2, covered_m2``; ``gap_m2`` (community
+    area no grid of it covers), ``outside_m2`` (its grids' area outside it), ``area_error_rel``
+    (their sum, the symmetric difference, over the community area); ``overlap_m2`` (pairwise
+    overlaps of its own grids), ``cross_overlap_m2`` (overlap of its grids with grids of other
+    communities, e.g. when two community boundaries overlap), ``n_grids`` and ``ok`` (error and
+    both overlaps below ``rel_tol`` relative to the community area).
     """
+    geoms_all = grids.geometry.to_numpy()
+    cross = _cross_overlaps(geoms_all, grids["community_id"].to_numpy(dtype=object))
     rows = []
     for cid, comm in zip(communities.index, communities.geometry, strict=True):
-        sub = grids[grids["community_id"] == cid]
-        geoms = sub.geometry.to_numpy()
+        mine = (grids["community_id"] == cid).to_numpy()
+        geoms = geoms_all[mine]
         area = float(comm.area)
         if len(geoms) == 0:
-            rows.append({"community_id": cid, "area_m2": area, "covered_m2": 0.0, "area_error_rel": 1.0,
-                         "overlap_m2": 0.0, "n_grids": 0, "ok": False})
+            rows.append({"community_id": cid, "area_m2": area, "covered_m2": 0.0, "gap_m2": area,
+                         "outside_m2": 0.0, "area_error_rel": 1.0, "overlap_m2": 0.0,
+                         "cross_overlap_m2": 0.0, "n_grids": 0, "ok": False})
             continue
         union = shapely.union_all(geoms)
-        err = float(shapely.area(shapely.symmetric_difference(union, comm))) / area if area > 0 else 0.0
-        tree = shapely.STRtree(geoms)
-        a, b = tree.query(geoms, predicate="intersects")
+        gap = float(shapely.area(shapely.difference(comm, union)))
+        outside = float(shapely.area(shapely.difference(union, comm)))
+        err = (gap + outside) / area if area > 0 else (0.0 if gap + outside == 0 else 1.0)
+        a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
         keep = a < b
         overlap = float(shapely.area(shapely.intersection(geoms[a[keep]], geoms[b[keep]])).sum()) \
             if keep.any() else 0.0
+        xover = float(cross[mine].sum())
         rows.append({"community_id": cid, "area_m2": area, "covered_m2": float(union.area),
-                     "area_error_rel": err, "overlap_m2": overlap, "n_grids": len(geoms),
-                     "ok": err < rel_tol and overlap < rel_tol * area})
+                     "gap_m2": gap, "outside_m2": outside, "area_error_rel": err,
+                     "overlap_m2": overlap, "cross_overlap_m2": xover, "n_grids": len(geoms),
+                     "ok": bool(area > 0 and err < rel_tol and overlap < rel_tol * area
+                                and xover < rel_tol * area)})
     return pd.DataFrame(rows)
+
+
+def _cross_overlaps(geoms: np.ndarray, community_ids: np.ndarray) -> np.ndarray:
+    """Per grid, the area it shares with grids of other communities (m²)."""
+    out = np.zeros(len(geoms))
+    if len(geoms) < 2:
+        return out
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = (a < b) & (community_ids[a] != community_ids[b])
+    if not keep.any():
+        return out
+    areas = shapely.area(shapely.intersection(geoms[a[keep]], geoms[b[keep]]))
+    np.add.at(out, a[keep], areas)
+    np.add.at(out, b[keep], areas)
+    return out
 
 
 # --------------------------------------------------------------------------- plan summary

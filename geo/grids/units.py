@@ -36,6 +36,7 @@ from geo.errors import Problem, ValidationError
 from geo.settings import (
     ADJACENCY_MIN_EDGE_M,
     DEFAULT_MAX_HOUSEHOLDS,
+    MAX_SPLIT_PARTS,
     RESIDENTS_PER_HOUSEHOLD,
     TESSELLATION_POINTS_PER_UNIT,
     TESSELLATION_SPACING_MIN_M,
@@ -273,6 +274,7 @@ def prepare_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
                                        "pass a positive number of households per grid")])
     comms = _prepare_communities(communities)
     est = _prepare_estates(estates, comms)
+    _check_split_bound(est, max_households)
     bld = _prepare_buildings(buildings, est, estates.crs) if buildings is not None and len(buildings) else None
     return Prepared(comms, est, bld, _prepare_barriers(barriers, comms.crs))
 
@@ -365,10 +367,11 @@ def _check_counts(frame: pd.DataFrame, layer: str, id_col: str, fields: Iterable
                                     field=col))
             continue
         values = pd.to_numeric(frame[col], errors="coerce")
-        for idx in frame.index[values.isna() | (values < 0)]:
+        finite = np.isfinite(values.to_numpy(dtype=float))
+        for idx in frame.index[~finite | (values < 0)]:
             comm = f" in community {where[idx]!r}" if where is not None else ""
             problems.append(Problem(layer, f"`{col}` is {frame.at[idx, col]!r}{comm}: counts must be "
-                                    "numbers >= 0.", f"fill in the {col} of this {layer[:-1]} (0 if none)",
+                                    "finite numbers >= 0.", f"fill in the {col} of this {layer[:-1]} (0 if none)",
                                     feature=str(frame.at[idx, id_col]), field=col))
     return problems
 
@@ -403,6 +406,24 @@ def _prepare_estates(estates: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.
     geoms = shapely.make_valid(est.geometry.to_numpy())
     est = est.set_geometry(gpd.GeoSeries(_polygonal(geoms), index=est.index, crs=comms.crs))
     return est
+
+
+def _check_split_bound(est: gpd.GeoDataFrame, max_households: int) -> None:
+    """Refuse estates whose split would need more than :data:`MAX_SPLIT_PARTS` parts.
+
+    An estate above ``max_households`` without buildings is split into
+    ``ceil(households / (max_households / 2))`` parts; this bounds that work whatever the
+    households say (``1e12`` households would otherwise mean 4e9 parts and never finish).
+    """
+    limit = MAX_SPLIT_PARTS * max_households / 2
+    too_big = est.index[est["households"].to_numpy(dtype=float) > limit]
+    if len(too_big):
+        raise ValidationError([Problem(
+            "estates", f"the estate holds {est.at[i, 'households']:,.0f} households in community "
+            f"{est.at[i, 'community_id']!r}: split into grids of at most {max_households} it would "
+            f"need more than {MAX_SPLIT_PARTS} parts.",
+            "correct the estate's households (a typing error?) or split the estate into several "
+            "features", feature=str(est.at[i, "estate_id"]), field="households") for i in too_big])
 
 
 def _join_community(est: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -483,7 +504,17 @@ def split_polygon(polygon: BaseGeometry, n_parts: int) -> list[BaseGeometry]:
     >>> from shapely import box
     >>> [round(p.area) for p in split_polygon(box(0, 0, 30, 10), 3)]
     [100, 100, 100]
+
+    Raises
+    ------
+    ValueError
+        When ``n_parts`` exceeds :data:`~geo.settings.MAX_SPLIT_PARTS` (the recursion depth
+        is ``ceil(log2(n_parts))`` and the work proportional to ``n_parts``, so this bounds
+        both).
     """
+    if n_parts > MAX_SPLIT_PARTS:
+        raise ValueError(f"`n_parts` must be at most {MAX_SPLIT_PARTS} (MAX_SPLIT_PARTS), got "
+                         f"{n_parts}")
     if n_parts <= 1 or polygon.is_empty:
         return [polygon]
     n_left = n_parts // 2

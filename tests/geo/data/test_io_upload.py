@@ -73,7 +73,7 @@ def test_zip_bomb_ratio_refused(tmp_path):
 def test_unzipped_size_limit_refused(tmp_path):
     archive = make_zip(tmp_path / "big.zip", {"a.bin": b"ab" * 40_000, "b.bin": b"cd" * 40_000},
                        compression=zipfile.ZIP_STORED)
-    with pytest.raises(UploadRejected, match=r"expands to 0 MB, above the limit"):
+    with pytest.raises(UploadRejected, match=r"expands to 156.2 KiB, above the limit of 97.7 KiB"):
         safe_extract_zip(archive, tmp_path / "out", max_bytes=100_000)
 
 
@@ -109,8 +109,21 @@ def test_check_upload_size_and_type(tmp_path):
         check_upload(b"{" * 2000, "estates.geojson", max_bytes=1000)
     path = tmp_path / "e.geojson"
     path.write_bytes(b"{" * 2000)
-    with pytest.raises(UploadRejected, match=r"`e.geojson` is 0.0 MB, above the upload limit"):
+    with pytest.raises(UploadRejected, match=r"`e.geojson` is 2.0 KiB \(2,000 bytes\), above the upload limit of 1000 bytes"):
         check_upload(path, "e.geojson", max_bytes=1000)
+
+
+def test_upload_limit_printed_as_set():
+    """The limit printed is the setting in its own binary unit (200 MiB, not '210 MB')."""
+    from geo.settings import MAX_UPLOAD_BYTES
+
+    class Sized(bytes):
+        def __len__(self) -> int:
+            return MAX_UPLOAD_BYTES + 1
+
+    with pytest.raises(UploadRejected, match=r"above the upload limit of 200 MiB "
+                       r"\(209,715,200 bytes\)"):
+        check_upload(Sized(b"{"), "estates.geojson")
 
 
 def test_gbk_member_names_decoded(tmp_path):
