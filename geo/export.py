@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from geo._html import escape, escape_properties, geojson_tooltip
 from geo._personal import is_personal_field as is_personal_field  # re-exported: public API
 from geo._personal import personal_columns
 from geo.crs import wgs84_to_gcj02
@@ -472,10 +473,12 @@ def _add_map_layers(fmap: folium.Map, spatial: Mapping[str, gpd.GeoDataFrame]) -
     for i, (name, gdf) in enumerate(spatial.items()):
         colour = _LAYER_COLOURS[i % len(_LAYER_COLOURS)]
         fields = _tooltip_fields(gdf)
+        # user text reaches the page only escaped: property values (tooltip cells), column
+        # names (tooltip labels) and the layer name (Leaflet's layer switcher uses innerHTML)
         folium.GeoJson(
-            _feature_collection(gdf, None), name=name,
+            escape_properties(_feature_collection(gdf, None)), name=escape(name),
             style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillOpacity": 0.25},
-            tooltip=folium.GeoJsonTooltip(fields=fields) if fields else None,
+            tooltip=geojson_tooltip(fields) if fields else None,
         ).add_to(fmap)
     if spatial:
         b = np.array([gdf.total_bounds for gdf in spatial.values()], dtype=float)
@@ -485,12 +488,10 @@ def _add_map_layers(fmap: folium.Map, spatial: Mapping[str, gpd.GeoDataFrame]) -
 
 def _title_panel(title: str, meta: Mapping[str, Any]) -> str:
     """HTML of the fixed panel with the map title and the metadata record (escaped)."""
-    import html
-
-    summary = html.escape(json.dumps(meta, ensure_ascii=False, indent=1))
+    summary = escape(json.dumps(meta, ensure_ascii=False, indent=1))
     return (f'<div id="gridplan-title" style="position:fixed;top:10px;left:60px;z-index:9999;'
             f'background:white;padding:6px 10px;border-radius:4px;font:14px sans-serif;">'
-            f'<b>{html.escape(title)}</b><details><summary>metadata</summary>'
+            f'<b>{escape(title)}</b><details><summary>metadata</summary>'
             f'<pre style="max-height:300px;overflow:auto;font-size:11px">{summary}</pre>'
             f'</details></div>')
 
@@ -510,8 +511,6 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
     -------
     Path
     """
-    import html
-
     import folium
 
     prepared, dropped = _prepare(layers, EXPORT_COORD_PRECISION, False)
@@ -526,7 +525,7 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
     panel = _title_panel(title, meta)
     root = cast(folium.Figure, fmap.get_root())
     root.html.add_child(folium.Element(panel))
-    root.header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
+    root.header.add_child(folium.Element(f"<title>{escape(title)}</title>"))
     path = Path(path)
     _atomic_write_bytes(path, root.render().encode("utf-8"))
     return path

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 import re
 
 import geopandas as gpd
@@ -295,3 +295,27 @@ def test_long_codes_are_not_taken_for_personal_data(grids) -> None:
     clean, dropped = drop_personal_fields(codes)
     assert dropped == ["holder_id"]
     assert clean["grid_id"].tolist() == ["320211007001000123", "13812345678"]
+
+
+# --------------------------------------------------------------------------- hostile text
+
+
+def test_html_map_escapes_every_user_text(tmp_path, grids) -> None:
+    from tests.hostile._markup import BACKTICK, COLUMN, IMG, SCRIPT, assert_no_live_markup
+
+    hostile = grids[["grid_id", "name", "geometry"]].assign(name=[IMG, SCRIPT],
+                                                           grid_id=[BACKTICK, "g2"])
+    hostile[COLUMN] = [IMG, ["<script>alert(2)</script>", 1]]
+    page = to_html_map({"grids": hostile, IMG: grids}, tmp_path / "m.html",
+                       title=SCRIPT, metadata=make_metadata(IMG)).read_text(encoding="utf-8")
+    assert_no_live_markup(page)
+    decoded = page.replace("\\u0026", "&")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in decoded          # tooltip value, layer name
+    assert "&lt;svg onload=alert(5)&gt;" in decoded                 # column as tooltip label
+    assert "&#96;+alert(3)+&#96;&#36;{alert(4)}" in decoded         # template-literal breakers
+    assert "<title>&lt;script&gt;alert(2)&lt;/script&gt;</title>" in page
+
+
+def test_html_map_keeps_numbers_as_numbers(tmp_path, grids) -> None:
+    page = to_html_map({"grids": grids}, tmp_path / "m.html").read_text(encoding="utf-8")
+    assert '"households": 320' in page and '"locked": true' in page
