@@ -52,12 +52,14 @@ def run(args: argparse.Namespace) -> int:
     """Run the coverage review, write ``--out`` (and ``--gaps``), print a JSON summary."""
     from allocation.coverage import coverage_review
     from cli.check import datum_option
+    from geo._paths import check_args
     from geo.errors import GridplanError, Problem, ValidationError
     from geo.export import json_safe, make_metadata, write_geojson
     from geo.io import load_layers
     from geo.network import WalkNetwork
     from geo.settings import DEFAULT_DETOUR_FACTOR, LIFE_CIRCLES_M
 
+    check_args(args, outputs=["out", "gaps"], inputs=["data", "network"])
     layers = load_layers(args.data, datum=datum_option(args.datum))
     network_path = None if args.no_network else (args.network or layers.network_path)
     network = WalkNetwork.from_file(network_path, layers.crs) if network_path is not None else None

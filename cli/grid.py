@@ -64,6 +64,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _side_outputs(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """The files written beside ``--out``: the assignment CSV, the fusion report."""
+    sides = [("--out (assignment)", args.out.with_name(f"{args.out.stem}_assignment.csv"))]
+    if args.other_grids is not None:
+        sides.append(("--out (fusion report)", args.out.with_name(f"{args.out.stem}_fusion.csv")))
+    return sides
+
+
 def _params(args: argparse.Namespace) -> Any:
     from geo.gridding import GridParams
 
@@ -80,9 +88,12 @@ def run(args: argparse.Namespace) -> int:
     """Grid (or import and repair), write ``--out`` and the assignment CSV, print the summary."""
     import pandas as pd
 
+    from geo._paths import check_args
     from geo.errors import Problem, ValidationError
     from geo.io import load_layers, read_layer
 
+    check_args(args, outputs=["out", *_side_outputs(args)],
+               inputs=["data", "barriers", "other_grids", "from_plan"])
     t0 = time.perf_counter()
     if args.repair and args.from_plan is None:
         raise ValidationError([Problem("options", "--repair needs --from-plan.",

@@ -73,6 +73,9 @@ def read_grids(path: Path):
 
 def run(args: argparse.Namespace) -> int:
     """Staff the grids, write ``--out`` and print a JSON summary."""
+    from geo._paths import check_args
+
+    check_args(args, outputs=["out"], inputs=["grids"])
     from allocation.staffing import staff_grids, staffing_summary
     from geo.errors import GridplanError, Problem, ValidationError
     from geo.export import json_safe

@@ -537,6 +537,10 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
 FORMATS = ("geojson", "gpkg", "csv", "html")
 
 
+#: Tables of a saved plan, in export order (see :func:`plan_layers`).
+_PLAN_TABLES = ("grids", "assignment", "posts", "staffing")
+
+
 def plan_layers(record: Any) -> dict[str, Table]:
     """The tables of a saved plan (a ``geo.store.PlanRecord``): grids, assignment, posts, staffing.
 
@@ -557,6 +561,21 @@ def plan_metadata(record: Any, **extra: Any) -> dict[str, Any]:
     return make_metadata(record.name, record.version, dict(record.params), author=record.author,
                          saved=record.created, parent_version=record.parent,
                          parent_plan=record.parent_plan, **extra)
+
+
+def export_paths(fmt: str, out: str | os.PathLike[str]) -> list[Path]:
+    """Every file :func:`export_plan` may write for ``fmt`` and ``out`` (whatever the plan holds).
+
+    ``geojson``: ``out`` and its side layers ``<stem>_posts`` / ``<stem>_staffing``; ``csv``:
+    the tables and ``metadata.json`` inside the folder ``out``; ``gpkg``, ``html``: ``out``.
+    """
+    out = Path(out)
+    if fmt == "csv":
+        return [out / f"{name}.csv" for name in _PLAN_TABLES] + [out / f"{METADATA_NAME}.json"]
+    if fmt == "geojson":
+        return [out] + [out.with_name(f"{out.stem}_{name}{out.suffix or '.geojson'}")
+                        for name in _PLAN_TABLES if name not in ("grids", "assignment")]
+    return [out]
 
 
 def export_plan(record: Any, fmt: str, out: str | os.PathLike[str], *, gcj02: bool = False,
