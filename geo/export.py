@@ -23,7 +23,6 @@ import logging
 import math
 import os
 import secrets
-import tempfile
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -295,18 +294,63 @@ def to_geojson(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION
     return json.dumps(fc, ensure_ascii=False, allow_nan=False, indent=indent)
 
 
+#: SQLite side files a GeoPackage temporary file may leave beside it.
+_SQLITE_SIDES = ("-journal", "-wal", "-shm")
+
+
+def _temp_path(path: Path, suffix: str = "") -> Path:
+    """A hidden temporary sibling of ``path`` naming the writing process (for the sweep)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(8)}.tmp{suffix}")
+
+
+def _remove_temp(tmp: Path) -> None:
+    """Remove a temporary file and any SQLite side file it left."""
+    for side in ("", *_SQLITE_SIDES):
+        tmp.with_name(tmp.name + side).unlink(missing_ok=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True          # another thread of this process may be writing it right now
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True          # a process of another user
+    return True
+
+
+def _sweep_stale_temps(path: Path) -> list[Path]:
+    """Remove temporary siblings of ``path`` left by a process that no longer runs (killed
+    mid-export); return them. Temporaries of running processes are left alone."""
+    import glob
+
+    removed = []
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*-*.tmp*"):
+        pid = tmp.name[len(path.name) + 2:].split("-", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)) and tmp.exists():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    if removed:
+        log.info("removed %d temporary file(s) of an earlier, interrupted export of %s",
+                 len(removed), path)
+    return removed
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale_temps(path)
     # Not mkstemp: its files are 0600, and exports are for other systems to read. An exclusive
     # open of a random name gets the mode any new file gets (umask), without touching the
     # process-wide umask (the app writes from several threads).
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    tmp = _temp_path(path)
     try:
         with open(tmp, "xb") as fh:
             fh.write(data)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove_temp(tmp)
         raise
 
 
@@ -368,10 +412,8 @@ def to_gpkg(layers: Mapping[str, Table], path: str | os.PathLike[str],
     meta = _with_dropped(metadata, dropped)
     meta["datum"] = GCJ02 if gcj02 else "WGS84"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
+    _sweep_stale_temps(path)
+    tmp = _temp_path(path, ".gpkg")     # GDAL wants the .gpkg extension
     try:
         for name, df in prepared.items():
             frame = _attribute_frame(df)
@@ -384,7 +426,7 @@ def to_gpkg(layers: Mapping[str, Table], path: str | os.PathLike[str],
                                 append=tmp.exists())
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove_temp(tmp)
         raise
     return path
 
