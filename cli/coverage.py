@@ -54,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
     from cli.check import datum_option
     from geo._paths import check_args
     from geo.errors import GridplanError, Problem, ValidationError
-    from geo.export import json_safe, make_metadata, write_geojson
+    from geo.export import (
+        DROPPED_AT_LOAD,
+        json_safe,
+        make_metadata,
+        personal_fields_dropped_at_load,
+        write_geojson,
+    )
     from geo.io import load_layers
     from geo.network import WalkNetwork
     from geo.settings import DEFAULT_DETOUR_FACTOR, LIFE_CIRCLES_M
@@ -78,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     summary["network"] = str(network_path) if network_path is not None else None
     meta = make_metadata(parameters={"levels": summary["levels"], "thresholds_m": summary["thresholds_m"],
                                      "gap_threshold_m": summary["gap_threshold_m"], "weight": args.weight},
-                         method=res.method, network=summary["network"])
+                         method=res.method, network=summary["network"],
+                         **{DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)})
     write_geojson(res.estates, args.out, metadata=meta)
     summary["out"] = str(args.out)
     if args.gaps is not None:

@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     summary["max_tiling_area_error_rel"] = float(tiling["area_error_rel"].max()) if len(tiling) else 0.0
     if other is not None:
         summary["fusion"] = _fusion(plan, other, args.out)
-    summary.update(_write(plan, args, summary))
+    summary.update(_write(plan, args, summary, layers))
     saved = save_from_args(args, plan)
     if saved is not None:
         summary["saved_plan"] = saved
@@ -195,12 +195,19 @@ def _fusion(plan: Any, other: Any, out: Path) -> dict[str, Any]:
     return {**fusion_summary(report), "csv": str(path)}
 
 
-def _write(plan: Any, args: argparse.Namespace, summary: dict[str, Any]) -> dict[str, str]:
-    from geo.export import make_metadata, write_geojson
+def _write(plan: Any, args: argparse.Namespace, summary: dict[str, Any], layers: Any
+           ) -> dict[str, str]:
+    from geo.export import (
+        DROPPED_AT_LOAD,
+        make_metadata,
+        personal_fields_dropped_at_load,
+        write_geojson,
+    )
 
     grids = plan.grids().drop(columns=["max_unit_households", "max_unit_party_members"])
     meta = make_metadata(parameters=plan.params, method="gridplan grid",
-                         source=str(args.data), share_in_band=summary["share_in_band"])
+                         source=str(args.data), share_in_band=summary["share_in_band"],
+                         **{DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)})
     write_geojson(grids.reset_index(drop=True), args.out, metadata=meta)
     units = plan.units.units
     table = units[["unit_id", "estate_id", "building_id", "community_id", "households",

@@ -168,9 +168,32 @@ def make_metadata(plan: str | None = None, version: int | None = None,
     return record
 
 
+#: Metadata key of the personal columns the loader dropped (``{layer: [column, ...]}``).
+DROPPED_AT_LOAD = "personal_fields_dropped_at_load"
+
+
+def personal_fields_dropped_at_load(layers: Any) -> dict[str, list[str]]:
+    """The personal columns the loader dropped from ``layers`` (a ``geo.schema.Layers``).
+
+    Read from the loader's warnings (:func:`geo._validate.drop_personal_fields`), so that an
+    export can list them: pass the result as ``make_metadata(**{DROPPED_AT_LOAD: ...})``.
+    """
+    import re
+
+    out: dict[str, list[str]] = {}
+    for p in getattr(layers, "problems", ()):
+        if p.severity == "warning" and "dropped at load time" in p.message:
+            head = p.message.split(" look like personal data", 1)[0]
+            out.setdefault(p.layer, []).extend(re.findall(r"`([^`]+)`", head))
+    return out
+
+
 def _with_dropped(metadata: Mapping[str, Any] | None, dropped: Mapping[str, list[str]]) -> dict[str, Any]:
+    """``metadata`` with ``personal_fields_dropped``: columns dropped now and at load time."""
     meta = dict(metadata) if metadata is not None else make_metadata()
-    personal = {k: v for k, v in dropped.items() if v}
+    personal = {k: list(v) for k, v in dropped.items() if v}
+    for layer, cols in (meta.get(DROPPED_AT_LOAD) or {}).items():
+        personal[layer] = [*personal.get(layer, []), *(c for c in cols if c not in personal.get(layer, []))]
     meta["personal_fields_dropped"] = personal
     meta["privacy"] = "counts only; no names, ID numbers or phone numbers of people are exported"
     return meta
@@ -288,7 +311,9 @@ def to_geojson(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION
     """
     prepared, dropped = _prepare({"layer": gdf}, precision, gcj02)
     meta = _with_dropped(metadata, {"layer": dropped["layer"]})
-    meta["personal_fields_dropped"] = dropped["layer"]
+    # one layer: a flat list, the columns dropped here first, then those dropped at load
+    meta["personal_fields_dropped"] = list(dict.fromkeys(
+        c for cols in [dropped["layer"], *meta["personal_fields_dropped"].values()] for c in cols))
     meta["datum"] = GCJ02 if gcj02 else "WGS84"
     fc = _feature_collection(prepared["layer"], meta)
     return json.dumps(fc, ensure_ascii=False, allow_nan=False, indent=indent)

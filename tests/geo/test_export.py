@@ -409,3 +409,25 @@ def test_export_killed_with_sigkill_is_cleaned_by_the_next_run(tmp_path, grids) 
     assert len(_temps(tmp_path)) == 1         # what a killed export leaves behind
     write_geojson(grids, tmp_path / "g.geojson")
     assert _temps(tmp_path) == []
+
+
+def test_metadata_lists_columns_dropped_at_load_and_at_export(tmp_path, members_layer) -> None:
+    from types import SimpleNamespace
+
+    from geo.errors import Problem
+    from geo.export import DROPPED_AT_LOAD, personal_fields_dropped_at_load
+
+    layers = SimpleNamespace(problems=(Problem(
+        "estates", "column(s) `姓名`, `id_card` look like personal data (names, ID or phone "
+        "numbers) and were dropped at load time; gridplan keeps counts only.", "remove them",
+        severity="warning"), Problem("estates", "`a` repaired", "none", severity="warning")))
+    at_load = personal_fields_dropped_at_load(layers)
+    assert at_load == {"estates": ["姓名", "id_card"]}
+    meta = make_metadata("p", 1, **{DROPPED_AT_LOAD: at_load})
+    clean = members_layer.drop(columns=drop_personal_fields(members_layer)[1])
+    doc = json.loads(to_geojson(clean, metadata=meta))
+    assert doc["metadata"]["personal_fields_dropped"] == ["姓名", "id_card"]
+    to_gpkg({"grids": members_layer}, tmp_path / "g.gpkg", meta)
+    table = pyogrio.read_dataframe(tmp_path / "g.gpkg", layer="metadata")
+    value = json.loads(table.set_index("key").loc["personal_fields_dropped", "value"])
+    assert value["estates"] == ["姓名", "id_card"] and value["grids"]

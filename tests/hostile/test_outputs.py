@@ -217,3 +217,32 @@ def test_unwritable_folder_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
     case = Case("export-unwritable-folder", lambda t: _export(t, "html", locked / "m.html"),
                 REFUSED, r"the folder `.*locked` is not writable\..*Fix: choose a folder")
     run_case(case, tmp_path, capsys)
+
+
+# --------------------------------------------------------------------------- finding 8
+
+
+@pytest.mark.parametrize("command", ["coverage", "grid"])
+def test_columns_dropped_at_load_are_listed_in_the_metadata(tmp_path: Path, command: str,
+                                                            capsys) -> None:
+    """Personal columns the loader dropped appear in ``personal_fields_dropped`` of the output."""
+    import json
+
+    from cli.main import main
+
+    data = dataset(tmp_path / "data")
+    (data / "walk.graphml").unlink()
+    estates = gpd.read_file(data / "estates.geojson")
+    estates["姓名"] = ["张三", "李四"]
+    estates["联系电话"] = ["13812345678", "13912345678"]
+    estates.to_file(data / "estates.geojson")
+    gpd.GeoDataFrame({"facility_id": ["f1"], "name": ["站"], "level": ["community"]},
+                     geometry=[box(120.302, 31.482, 120.3021, 31.4821).centroid],
+                     crs="EPSG:4326").to_file(data / "facilities.geojson")
+    out = tmp_path / "out.geojson"
+    extra = ["--no-network"] if command == "coverage" else []
+    assert main([command, "--data", str(data), "--out", str(out), *extra]) == 0, capsys.readouterr()
+    meta = json.loads(out.read_text(encoding="utf-8"))["metadata"]
+    assert set(meta["personal_fields_dropped"]) == {"姓名", "联系电话"}
+    assert meta["personal_fields_dropped_at_load"] == {"estates": ["姓名", "联系电话"]}
+    assert "张三" not in out.read_text(encoding="utf-8")
