@@ -55,9 +55,17 @@ def run(args: argparse.Namespace) -> int:
     from geo.data.io import load_layers
     from geo.errors import GridplanError, Problem, ValidationError
     from geo.network.walk import WalkNetwork
-    from geo.output.export import json_safe, make_metadata, write_geojson
+    from geo.output.export import (
+        DROPPED_AT_LOAD,
+        json_safe,
+        make_metadata,
+        personal_fields_dropped_at_load,
+        write_geojson,
+    )
+    from geo.output.paths import check_args
     from geo.settings import DEFAULT_DETOUR_FACTOR, LIFE_CIRCLES_M
 
+    check_args(args, outputs=["out", "gaps"], inputs=["data", "network"])
     layers = load_layers(args.data, datum=datum_option(args.datum))
     network_path = None if args.no_network else (args.network or layers.network_path)
     network = WalkNetwork.from_file(network_path, layers.crs) if network_path is not None else None
@@ -76,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     summary["network"] = str(network_path) if network_path is not None else None
     meta = make_metadata(parameters={"levels": summary["levels"], "thresholds_m": summary["thresholds_m"],
                                      "gap_threshold_m": summary["gap_threshold_m"], "weight": args.weight},
-                         method=res.method, network=summary["network"])
+                         method=res.method, network=summary["network"],
+                         **{DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)})
     write_geojson(res.estates, args.out, metadata=meta)
     summary["out"] = str(args.out)
     if args.gaps is not None:

@@ -21,8 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    from pathlib import Path
 
-    from geo.demo.generate import write_demo
+    from geo.demo.generate import LAYER_FILES, write_demo
+    from geo.output.paths import check_args
+
+    out = Path(args.out)
+    members = [*(f"{n}.geojson" for n in LAYER_FILES), "walk.graphml", "metadata.json"]
+    check_args(args, folders=["out"], outputs=[(f"--out ({m})", out / m) for m in members])
 
     paths = write_demo(args.out, scale=args.scale, seed=args.seed)
     meta = json.loads(paths["metadata"].read_text(encoding="utf-8"))

@@ -28,8 +28,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from geo.errors import Problem, ValidationError
-    from geo.output.export import export_plan
+    from geo.output.export import export_paths, export_plan
+    from geo.output.paths import check_args
     from geo.output.store import open_store
+
+    folder = ["out"] if args.format == "csv" else []
+    check_args(args, folders=folder, outputs=[(f"--out ({p.name})", p) if folder else ("--out", p)
+                                              for p in export_paths(args.format, args.out)])
 
     if args.gcj02 and args.format == "html":
         raise ValidationError([Problem(layer="export", field="--gcj02",

@@ -64,6 +64,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _side_outputs(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """The files written beside ``--out``: the assignment CSV, the fusion report."""
+    sides = [("--out (assignment)", args.out.with_name(f"{args.out.stem}_assignment.csv"))]
+    if args.other_grids is not None:
+        sides.append(("--out (fusion report)", args.out.with_name(f"{args.out.stem}_fusion.csv")))
+    return sides
+
+
 def _params(args: argparse.Namespace) -> Any:
     from geo.grids.params import GridParams
 
@@ -80,9 +88,11 @@ def run(args: argparse.Namespace) -> int:
     """Grid (or import and repair), write ``--out`` and the assignment CSV, print the summary."""
     import pandas as pd
 
-    from geo.data.io import load_layers, read_layer
     from geo.errors import Problem, ValidationError
+    from geo.output.paths import check_args
 
+    check_args(args, outputs=["out", *_side_outputs(args)],
+               inputs=["data", "barriers", "other_grids", "from_plan"])
     t0 = time.perf_counter()
     if args.repair and args.from_plan is None:
         raise ValidationError([Problem("options", "--repair needs --from-plan.",
@@ -92,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
                                        "pass the other grid layer with --other-grids FILE")])
     params = _params(args)
     from cli.check import datum_option
+    from geo.data.io import load_layers, read_layer
 
     datums = datum_option(args.datum)
     layers = load_layers(args.data, datum=datums)
@@ -120,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     summary["max_tiling_area_error_rel"] = float(tiling["area_error_rel"].max()) if len(tiling) else 0.0
     if other is not None:
         summary["fusion"] = _fusion(plan, other, args.out)
-    summary.update(_write(plan, args, summary))
+    summary.update(_write(plan, args, summary, layers))
     saved = save_from_args(args, plan)
     if saved is not None:
         summary["saved_plan"] = saved
@@ -187,12 +198,19 @@ def _fusion(plan: Any, other: Any, out: Path) -> dict[str, Any]:
     return {**fusion_summary(report), "csv": str(path)}
 
 
-def _write(plan: Any, args: argparse.Namespace, summary: dict[str, Any]) -> dict[str, str]:
-    from geo.output.export import make_metadata, write_geojson
+def _write(plan: Any, args: argparse.Namespace, summary: dict[str, Any], layers: Any
+           ) -> dict[str, str]:
+    from geo.output.export import (
+        DROPPED_AT_LOAD,
+        make_metadata,
+        personal_fields_dropped_at_load,
+        write_geojson,
+    )
 
     grids = plan.grids().drop(columns=["max_unit_households", "max_unit_party_members"])
     meta = make_metadata(parameters=plan.params, method="gridplan grid",
-                         source=str(args.data), share_in_band=summary["share_in_band"])
+                         source=str(args.data), share_in_band=summary["share_in_band"],
+                         **{DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)})
     write_geojson(grids.reset_index(drop=True), args.out, metadata=meta)
     units = plan.units.units
     table = units[["unit_id", "estate_id", "building_id", "community_id", "households",

@@ -87,7 +87,10 @@ def _dump(obj: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from geo.output.paths import check_args
     from geo.output.store import open_store
+
+    check_args(args, outputs=["map"])
 
     with open_store(args.store) as store:
         if args.plan_command == "list":

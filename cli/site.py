@@ -130,6 +130,10 @@ def posts_frame(model: Any, result: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Build, solve, print the JSON summary (and write ``--out`` with ``--data``)."""
+    from geo.output.paths import check_args
+
+    check_args(args, outputs=["out", "curve_plot"], inputs=["cost_matrix", "data", "weights", "fixed",
+                                                             "capacities", "network"])
     from allocation.siting import coverage_curve, plot_coverage_curve
 
     model = _build(args)

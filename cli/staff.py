@@ -81,6 +81,9 @@ def _count_columns(workload: str, weights: dict[str, float] | None) -> tuple[str
 
 def run(args: argparse.Namespace) -> int:
     """Staff the grids, write ``--out`` and print a JSON summary."""
+    from geo.output.paths import check_args
+
+    check_args(args, outputs=["out"], inputs=["grids"])
     from allocation.staffing import staff_grids, staffing_summary
     from geo.errors import GridplanError, Problem, ValidationError
     from geo.output.export import json_safe

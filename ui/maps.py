@@ -9,8 +9,6 @@ folder (see :mod:`ui.assets`), so the "none" basemap works with no internet at a
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -21,6 +19,7 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 
+from geo.output.html import escape, escape_columns, geojson_tooltip, script_json, tooltip_html
 from geo.settings import WGS84
 from ui.assets import VENDOR_URL, localise
 from ui.i18n import t
@@ -190,25 +189,29 @@ def polygon_group(gdf: gpd.GeoDataFrame, *, name: str, tooltip: Mapping[str, str
     """A polygon layer (WGS84) as its own, not yet attached, toggleable group.
 
     ``tooltip`` maps column -> label (already translated). ``colour_by`` + ``colour_col``
-    give each feature its own fill colour.
+    give each feature its own fill colour. Every text value, label and the layer name is
+    HTML-escaped (:mod:`geo.output.html`): folium writes tooltips with ``innerHTML``.
     """
     fields = list(tooltip or {})
     extra = [colour_col] if colour_col else []
-    data = _json_ready(gdf, [*fields, *[c for c in extra if c not in fields]])
-    group = folium.FeatureGroup(name=name, show=show)
+    kept = [*fields, *[c for c in extra if c not in fields]]
+    data = escape_columns(_json_ready(gdf, kept), kept)
+    group = folium.FeatureGroup(name=escape(name), show=show)
+    # the data hold escaped text, so the colour keys are looked up escaped as well
+    colour_of = {escape(k): v for k, v in colour_by.items()} if colour_by is not None else None
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         fc = fill
-        if colour_by is not None and colour_col is not None:
-            fc = colour_by.get(str(feature["properties"].get(colour_col)), fill)
+        if colour_of is not None and colour_col is not None:
+            fc = colour_of.get(str(feature["properties"].get(colour_col)), fill)
         return {"color": color, "weight": weight, "fillColor": fc or color, "fill": bool(fc),
                 "fillOpacity": fill_opacity if fc else 0.0, "dashArray": dash}
 
     hover = (lambda _f: {"weight": weight + 2, "color": "#000000"}) if highlight else None
     gj = folium.GeoJson(data, style_function=style, name=name, highlight_function=hover)
     if fields:
-        folium.GeoJsonTooltip(fields=fields, aliases=[tooltip[f] for f in fields], sticky=True,
-                              localize=True).add_to(gj)
+        geojson_tooltip(fields, [tooltip[f] for f in fields], sticky=True,
+                        localize=True).add_to(gj)
     gj.add_to(group)
     return group
 
@@ -226,7 +229,7 @@ def add_points(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, na
                key_col: str | None = None, tooltip: Mapping[str, str] | None = None,
                show: bool = True) -> folium.FeatureGroup:
     """Add point features as circle markers (no icon fonts needed); colour/radius by ``key_col``."""
-    group = folium.FeatureGroup(name=name, show=show)
+    group = folium.FeatureGroup(name=escape(name), show=show)
     pts = gdf.geometry.representative_point() if len(gdf) else gdf.geometry
     for (_, row), pt in zip(gdf.iterrows(), pts, strict=True):
         key = str(row[key_col]) if key_col else ""
@@ -234,8 +237,8 @@ def add_points(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, na
         r = radius.get(key, 6) if isinstance(radius, Mapping) else radius
         tip = None
         if tooltip:
-            tip = "<br>".join(f"<b>{html.escape(lbl)}</b>: {html.escape(str(row.get(col, '')))}"
-                              for col, lbl in tooltip.items() if col in row.index)
+            tip = tooltip_html({lbl: row.get(col, "") for col, lbl in tooltip.items()
+                                if col in row.index})
         folium.CircleMarker(location=[pt.y, pt.x], radius=r, color="#ffffff", weight=1.5,
                             fill=True, fill_color=c, fill_opacity=0.95, tooltip=tip).add_to(group)
     group.add_to(m)
@@ -274,13 +277,13 @@ class Labels(MacroElement):
         super().__init__()
         self._name = "Labels"
         data = [[round(float(la), 6), round(float(lo), 6), str(tx)] for la, lo, tx in rows]
-        self.rows_json = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        self.rows_json = script_json(data)
 
 
 def label_group(gdf: gpd.GeoDataFrame, label_col: str, *, name: str,
                 show: bool = True) -> folium.FeatureGroup:
     """Short text labels at each polygon's representative point, as an unattached group."""
-    group = folium.FeatureGroup(name=name, show=show)
+    group = folium.FeatureGroup(name=escape(name), show=show)
     pts = gdf.geometry.representative_point()
     Labels(list(zip(pts.y, pts.x, gdf[label_col], strict=True))).add_to(group)
     return group
@@ -325,11 +328,10 @@ class Legend(MacroElement):
     def __init__(self, title: str, entries: Sequence[tuple[str, str]]) -> None:
         super().__init__()
         self._name = "Legend"
-        rows = "".join(f'<div><i style="background:{html.escape(c)}"></i>{html.escape(lbl)}</div>'
+        rows = "".join(f'<div><i style="background:{escape(c)}"></i>{escape(lbl)}</div>'
                        for c, lbl in entries)
-        # Readable UTF-8 in the page; "</" escaped so the string cannot close the <script>.
-        self.html_json = json.dumps(f"<b>{html.escape(title)}</b>{rows}",
-                                    ensure_ascii=False).replace("</", "<\\/")
+        # escaped text in markup, then written into the <script> as JSON that cannot close it
+        self.html_json = script_json(f"<b>{escape(title)}</b>{rows}")
 
 
 def add_legend(m: folium.Map, title: str, entries: Sequence[tuple[str, str]]) -> Legend:

@@ -23,7 +23,6 @@ import logging
 import math
 import os
 import secrets
-import tempfile
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +38,7 @@ from geo.data._personal import is_personal_field as is_personal_field  # re-expo
 from geo.data._personal import personal_columns
 from geo.data.crs import wgs84_to_gcj02
 from geo.errors import CRSError, Problem, ValidationError
+from geo.output.html import escape, escape_properties, geojson_tooltip
 from geo.settings import EXPORT_COORD_PRECISION, GCJ02, WGS84
 
 if TYPE_CHECKING:
@@ -168,9 +168,32 @@ def make_metadata(plan: str | None = None, version: int | None = None,
     return record
 
 
+#: Metadata key of the personal columns the loader dropped (``{layer: [column, ...]}``).
+DROPPED_AT_LOAD = "personal_fields_dropped_at_load"
+
+
+def personal_fields_dropped_at_load(layers: Any) -> dict[str, list[str]]:
+    """The personal columns the loader dropped from ``layers`` (a ``geo.data.schema.Layers``).
+
+    Read from the loader's warnings (:func:`geo.data._validate.drop_personal_fields`), so that an
+    export can list them: pass the result as ``make_metadata(**{DROPPED_AT_LOAD: ...})``.
+    """
+    import re
+
+    out: dict[str, list[str]] = {}
+    for p in getattr(layers, "problems", ()):
+        if p.severity == "warning" and "dropped at load time" in p.message:
+            head = p.message.split(" look like personal data", 1)[0]
+            out.setdefault(p.layer, []).extend(re.findall(r"`([^`]+)`", head))
+    return out
+
+
 def _with_dropped(metadata: Mapping[str, Any] | None, dropped: Mapping[str, list[str]]) -> dict[str, Any]:
+    """``metadata`` with ``personal_fields_dropped``: columns dropped now and at load time."""
     meta = dict(metadata) if metadata is not None else make_metadata()
-    personal = {k: v for k, v in dropped.items() if v}
+    personal = {k: list(v) for k, v in dropped.items() if v}
+    for layer, cols in (meta.get(DROPPED_AT_LOAD) or {}).items():
+        personal[layer] = [*personal.get(layer, []), *(c for c in cols if c not in personal.get(layer, []))]
     meta["personal_fields_dropped"] = personal
     meta["privacy"] = "counts only; no names, ID numbers or phone numbers of people are exported"
     return meta
@@ -288,24 +311,71 @@ def to_geojson(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION
     """
     prepared, dropped = _prepare({"layer": gdf}, precision, gcj02)
     meta = _with_dropped(metadata, {"layer": dropped["layer"]})
-    meta["personal_fields_dropped"] = dropped["layer"]
+    # one layer: a flat list, the columns dropped here first, then those dropped at load
+    meta["personal_fields_dropped"] = list(dict.fromkeys(
+        c for cols in [dropped["layer"], *meta["personal_fields_dropped"].values()] for c in cols))
     meta["datum"] = GCJ02 if gcj02 else "WGS84"
     fc = _feature_collection(prepared["layer"], meta)
     return json.dumps(fc, ensure_ascii=False, allow_nan=False, indent=indent)
 
 
+#: SQLite side files a GeoPackage temporary file may leave beside it.
+_SQLITE_SIDES = ("-journal", "-wal", "-shm")
+
+
+def _temp_path(path: Path, suffix: str = "") -> Path:
+    """A hidden temporary sibling of ``path`` naming the writing process (for the sweep)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(8)}.tmp{suffix}")
+
+
+def _remove_temp(tmp: Path) -> None:
+    """Remove a temporary file and any SQLite side file it left."""
+    for side in ("", *_SQLITE_SIDES):
+        tmp.with_name(tmp.name + side).unlink(missing_ok=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True          # another thread of this process may be writing it right now
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True          # a process of another user
+    return True
+
+
+def _sweep_stale_temps(path: Path) -> list[Path]:
+    """Remove temporary siblings of ``path`` left by a process that no longer runs (killed
+    mid-export); return them. Temporaries of running processes are left alone."""
+    import glob
+
+    removed = []
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*-*.tmp*"):
+        pid = tmp.name[len(path.name) + 2:].split("-", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)) and tmp.exists():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    if removed:
+        log.info("removed %d temporary file(s) of an earlier, interrupted export of %s",
+                 len(removed), path)
+    return removed
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale_temps(path)
     # Not mkstemp: its files are 0600, and exports are for other systems to read. An exclusive
     # open of a random name gets the mode any new file gets (umask), without touching the
     # process-wide umask (the app writes from several threads).
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    tmp = _temp_path(path)
     try:
         with open(tmp, "xb") as fh:
             fh.write(data)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove_temp(tmp)
         raise
 
 
@@ -367,10 +437,8 @@ def to_gpkg(layers: Mapping[str, Table], path: str | os.PathLike[str],
     meta = _with_dropped(metadata, dropped)
     meta["datum"] = GCJ02 if gcj02 else "WGS84"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
+    _sweep_stale_temps(path)
+    tmp = _temp_path(path, ".gpkg")     # GDAL wants the .gpkg extension
     try:
         for name, df in prepared.items():
             frame = _attribute_frame(df)
@@ -383,7 +451,7 @@ def to_gpkg(layers: Mapping[str, Table], path: str | os.PathLike[str],
                                 append=tmp.exists())
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove_temp(tmp)
         raise
     return path
 
@@ -472,10 +540,12 @@ def _add_map_layers(fmap: folium.Map, spatial: Mapping[str, gpd.GeoDataFrame]) -
     for i, (name, gdf) in enumerate(spatial.items()):
         colour = _LAYER_COLOURS[i % len(_LAYER_COLOURS)]
         fields = _tooltip_fields(gdf)
+        # user text reaches the page only escaped: property values (tooltip cells), column
+        # names (tooltip labels) and the layer name (Leaflet's layer switcher uses innerHTML)
         folium.GeoJson(
-            _feature_collection(gdf, None), name=name,
+            escape_properties(_feature_collection(gdf, None)), name=escape(name),
             style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillOpacity": 0.25},
-            tooltip=folium.GeoJsonTooltip(fields=fields) if fields else None,
+            tooltip=geojson_tooltip(fields) if fields else None,
         ).add_to(fmap)
     if spatial:
         b = np.array([gdf.total_bounds for gdf in spatial.values()], dtype=float)
@@ -485,12 +555,10 @@ def _add_map_layers(fmap: folium.Map, spatial: Mapping[str, gpd.GeoDataFrame]) -
 
 def _title_panel(title: str, meta: Mapping[str, Any]) -> str:
     """HTML of the fixed panel with the map title and the metadata record (escaped)."""
-    import html
-
-    summary = html.escape(json.dumps(meta, ensure_ascii=False, indent=1))
+    summary = escape(json.dumps(meta, ensure_ascii=False, indent=1))
     return (f'<div id="gridplan-title" style="position:fixed;top:10px;left:60px;z-index:9999;'
             f'background:white;padding:6px 10px;border-radius:4px;font:14px sans-serif;">'
-            f'<b>{html.escape(title)}</b><details><summary>metadata</summary>'
+            f'<b>{escape(title)}</b><details><summary>metadata</summary>'
             f'<pre style="max-height:300px;overflow:auto;font-size:11px">{summary}</pre>'
             f'</details></div>')
 
@@ -510,8 +578,6 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
     -------
     Path
     """
-    import html
-
     import folium
 
     prepared, dropped = _prepare(layers, EXPORT_COORD_PRECISION, False)
@@ -526,7 +592,7 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
     panel = _title_panel(title, meta)
     root = cast(folium.Figure, fmap.get_root())
     root.html.add_child(folium.Element(panel))
-    root.header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
+    root.header.add_child(folium.Element(f"<title>{escape(title)}</title>"))
     path = Path(path)
     _atomic_write_bytes(path, root.render().encode("utf-8"))
     return path
@@ -536,6 +602,10 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
 
 #: Export formats of :func:`export_plan`.
 FORMATS = ("geojson", "gpkg", "csv", "html")
+
+
+#: Tables of a saved plan, in export order (see :func:`plan_layers`).
+_PLAN_TABLES = ("grids", "assignment", "posts", "staffing")
 
 
 def plan_layers(record: Any) -> dict[str, Table]:
@@ -558,6 +628,21 @@ def plan_metadata(record: Any, **extra: Any) -> dict[str, Any]:
     return make_metadata(record.name, record.version, dict(record.params), author=record.author,
                          saved=record.created, parent_version=record.parent,
                          parent_plan=record.parent_plan, **extra)
+
+
+def export_paths(fmt: str, out: str | os.PathLike[str]) -> list[Path]:
+    """Every file :func:`export_plan` may write for ``fmt`` and ``out`` (whatever the plan holds).
+
+    ``geojson``: ``out`` and its side layers ``<stem>_posts`` / ``<stem>_staffing``; ``csv``:
+    the tables and ``metadata.json`` inside the folder ``out``; ``gpkg``, ``html``: ``out``.
+    """
+    out = Path(out)
+    if fmt == "csv":
+        return [out / f"{name}.csv" for name in _PLAN_TABLES] + [out / f"{METADATA_NAME}.json"]
+    if fmt == "geojson":
+        return [out] + [out.with_name(f"{out.stem}_{name}{out.suffix or '.geojson'}")
+                        for name in _PLAN_TABLES if name not in ("grids", "assignment")]
+    return [out]
 
 
 def export_plan(record: Any, fmt: str, out: str | os.PathLike[str], *, gcj02: bool = False,

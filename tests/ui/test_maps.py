@@ -124,3 +124,59 @@ def test_grids_units_selection_and_posts_layers(tiny_layers):
     for text in ("Party-building grids", "Selected units", "Proposed posts", "Newly covered estates",
                  "gp-label", "L.Control.Draw"):
         assert text in html, text
+
+
+# --------------------------------------------------------------------------- hostile text
+
+
+def test_app_maps_escape_every_user_text(tiny_layers):
+    """Names, ids, legend rows and layer names from user data never become live markup."""
+
+    from tests.hostile._markup import BACKTICK, IMG, SCRIPT, assert_no_live_markup
+    from ui.maps import Legend, plan_groups
+
+    disp = _display(tiny_layers)
+    disp["communities"] = disp["communities"].assign(name=IMG)
+    disp["estates"] = disp["estates"].assign(name=SCRIPT)
+    disp["facilities"] = disp["facilities"].assign(name=BACKTICK)   # CircleMarker tooltip text
+    m = build_map(disp, lang="zh", extra_legend=[("#123456", IMG)])
+    grids = disp["communities"].assign(grid_id=[IMG, BACKTICK], households=[300, 400],
+                                       party_members=[20, 30], in_band=True, locked=False,
+                                       label=["a", "b"])
+    units = grids.assign(unit_id=[SCRIPT, "u2"], grid_name=IMG)
+    for fill_units in (True, False):
+        for group in plan_groups(grids, units, [SCRIPT], "zh", fill_units=fill_units):
+            group.add_to(m)
+    Legend(SCRIPT, [(IMG, BACKTICK)]).add_to(m)
+    page = m.get_root().render()
+    assert_no_live_markup(page)
+    decoded = page.replace("\\u0026", "&").replace("\\u003c", "<").replace("\\u003e", ">")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in decoded
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in decoded
+    assert "&#96;+alert(3)+&#96;&#36;{alert(4)}" in decoded
+
+
+def test_escaped_grid_ids_keep_their_colours(tiny_layers):
+    """Colours are looked up by the escaped id, so a grid id with ``&`` is still filled."""
+    from ui.maps import polygon_group
+
+    gdf = _display(tiny_layers)["communities"].assign(gid=["a&b", "<c>"])
+    group = polygon_group(gdf, name="g", colour_by={"a&b": "#111111", "<c>": "#222222"},
+                          colour_col="gid", fill_opacity=0.5, tooltip={"gid": "id"})
+    folium_map = new_map(gdf.total_bounds)
+    group.add_to(folium_map)
+    page = folium_map.get_root().render()
+    assert "#111111" in page and "#222222" in page
+
+
+def test_folium_tooltips_and_popups_are_built_only_in_geo_html():
+    """The one place for escaping is the one place that makes folium tooltips and popups."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"\b(GeoJsonTooltip|GeoJsonPopup|folium\.Tooltip|folium\.Popup)\(")
+    offenders = [str(p.relative_to(root)) for folder in ("geo", "ui", "cli")
+                 for p in (root / folder).rglob("*.py")
+                 if p.relative_to(root).as_posix() != "geo/output/html.py" and pattern.search(p.read_text(encoding="utf-8"))]
+    offenders += ["app.py"] if pattern.search((root / "app.py").read_text(encoding="utf-8")) else []
+    assert offenders == [], f"build tooltips with geo.output.html (escaped), not folium directly: {offenders}"

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -295,3 +296,138 @@ def test_long_codes_are_not_taken_for_personal_data(grids) -> None:
     clean, dropped = drop_personal_fields(codes)
     assert dropped == ["holder_id"]
     assert clean["grid_id"].tolist() == ["320211007001000123", "13812345678"]
+
+
+# --------------------------------------------------------------------------- hostile text
+
+
+def test_html_map_escapes_every_user_text(tmp_path, grids) -> None:
+    from tests.hostile._markup import BACKTICK, COLUMN, IMG, SCRIPT, assert_no_live_markup
+
+    hostile = grids[["grid_id", "name", "geometry"]].assign(name=[IMG, SCRIPT],
+                                                           grid_id=[BACKTICK, "g2"])
+    hostile[COLUMN] = [IMG, ["<script>alert(2)</script>", 1]]
+    page = to_html_map({"grids": hostile, IMG: grids}, tmp_path / "m.html",
+                       title=SCRIPT, metadata=make_metadata(IMG)).read_text(encoding="utf-8")
+    assert_no_live_markup(page)
+    decoded = page.replace("\\u0026", "&")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in decoded          # tooltip value, layer name
+    assert "&lt;svg onload=alert(5)&gt;" in decoded                 # column as tooltip label
+    assert "&#96;+alert(3)+&#96;&#36;{alert(4)}" in decoded         # template-literal breakers
+    assert "<title>&lt;script&gt;alert(2)&lt;/script&gt;</title>" in page
+
+
+def test_html_map_keeps_numbers_as_numbers(tmp_path, grids) -> None:
+    page = to_html_map({"grids": grids}, tmp_path / "m.html").read_text(encoding="utf-8")
+    assert '"households": 320' in page and '"locked": true' in page
+
+
+# --------------------------------------------------------------------------- temporary files
+
+
+def _temps(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".tmp" in p.name)
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "csv", "html"])
+def test_failed_export_leaves_no_temporary_file(tmp_path, grids, monkeypatch, fmt) -> None:
+    import geo.output.export as ex
+
+    def broken(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ex.os, "replace", broken)      # fails after the temp file is written
+    writers = {"geojson": lambda: write_geojson(grids, tmp_path / "g.geojson"),
+               "gpkg": lambda: to_gpkg({"grids": grids}, tmp_path / "g.gpkg"),
+               "csv": lambda: to_csv_tables({"grids": grids}, tmp_path),
+               "html": lambda: to_html_map({"grids": grids}, tmp_path / "g.html")}
+    with pytest.raises(OSError, match="disk full"):
+        writers[fmt]()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_gpkg_failing_mid_layers_leaves_no_temporary_file(tmp_path, grids, monkeypatch) -> None:
+    import pyogrio
+
+    real = pyogrio.write_dataframe
+
+    def fail_on_metadata(df, path, *, layer, **kw):
+        if layer == "metadata":
+            raise RuntimeError("killed")
+        return real(df, path, layer=layer, **kw)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", fail_on_metadata)
+    with pytest.raises(RuntimeError, match="killed"):
+        to_gpkg({"grids": grids, "more": grids}, tmp_path / "g.gpkg")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    return int(proc.stdout)
+
+
+def test_stale_temporary_files_of_dead_processes_are_swept(tmp_path, grids) -> None:
+    dead, alive = _dead_pid(), os.getppid()
+    stale = [tmp_path / f".g.geojson.{dead}-00.tmp", tmp_path / f".g.gpkg.{dead}-00.tmp.gpkg",
+             tmp_path / f".g.gpkg.{dead}-00.tmp.gpkg-journal"]
+    running = tmp_path / f".g.geojson.{alive}-00.tmp"     # another export still writing
+    for p in [*stale, running]:
+        p.write_bytes(b"partial")
+    write_geojson(grids, tmp_path / "g.geojson")
+    to_gpkg({"grids": grids}, tmp_path / "g.gpkg")
+    assert _temps(tmp_path) == [running.name]
+
+
+def test_export_killed_with_sigkill_is_cleaned_by_the_next_run(tmp_path, grids) -> None:
+    """A real SIGKILL between writing the temporary file and renaming it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    grids.to_file(tmp_path / "in.gpkg")
+    code = ("import os, sys, time, geopandas as gpd, geo.output.export as ex\n"
+            "ex.os.replace = lambda *a: (print('written', flush=True), time.sleep(60))\n"
+            f"ex.write_geojson(gpd.read_file(r'{tmp_path / 'in.gpkg'}'), r'{tmp_path / 'g.geojson'}')\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[3])
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "written"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    for _ in range(50):                      # the pid is gone once the child is reaped
+        if _temps(tmp_path):
+            break
+        time.sleep(0.1)
+    assert len(_temps(tmp_path)) == 1         # what a killed export leaves behind
+    write_geojson(grids, tmp_path / "g.geojson")
+    assert _temps(tmp_path) == []
+
+
+def test_metadata_lists_columns_dropped_at_load_and_at_export(tmp_path, members_layer) -> None:
+    from types import SimpleNamespace
+
+    from geo.errors import Problem
+    from geo.output.export import DROPPED_AT_LOAD, personal_fields_dropped_at_load
+
+    layers = SimpleNamespace(problems=(Problem(
+        "estates", "column(s) `姓名`, `id_card` look like personal data (names, ID or phone "
+        "numbers) and were dropped at load time; gridplan keeps counts only.", "remove them",
+        severity="warning"), Problem("estates", "`a` repaired", "none", severity="warning")))
+    at_load = personal_fields_dropped_at_load(layers)
+    assert at_load == {"estates": ["姓名", "id_card"]}
+    meta = make_metadata("p", 1, **{DROPPED_AT_LOAD: at_load})
+    clean = members_layer.drop(columns=drop_personal_fields(members_layer)[1])
+    doc = json.loads(to_geojson(clean, metadata=meta))
+    assert doc["metadata"]["personal_fields_dropped"] == ["姓名", "id_card"]
+    to_gpkg({"grids": members_layer}, tmp_path / "g.gpkg", meta)
+    table = pyogrio.read_dataframe(tmp_path / "g.gpkg", layer="metadata")
+    value = json.loads(table.set_index("key").loc["personal_fields_dropped", "value"])
+    assert value["estates"] == ["姓名", "id_card"] and value["grids"]
