@@ -11,11 +11,10 @@ Strict xfails pin known bugs found this way (see their reasons); remove the mark
 
 from __future__ import annotations
 
-import re
-
 import contextlib
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
