@@ -359,7 +359,7 @@ def _absorb(assignment: dict[str, str], graph: UnitGraph, params: GridParams,
     if todo:
         prefixes = community_prefixes(graph.communities)
         for cid in sorted({comm[u] for u in todo}):
-            pieces = components([u for u in todo if comm[u] == cid], nbrs)
+            pieces = components([u for u in todo if comm[u] == cid], graph.adjacency)
             template = prefixes.get(cid, str(cid)) + "000"
             fresh = new_grid_ids(template, taken, len(pieces))
             taken |= set(fresh)
