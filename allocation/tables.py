@@ -206,6 +206,8 @@ def read_cost_matrix(path: str | Path) -> CostMatrix:
 
     Examples
     --------
+    Not run as a doctest: it reads a file the caller supplies.
+
     >>> demand, sites, m = read_cost_matrix("cost.csv")  # doctest: +SKIP
     """
     path = Path(path)

@@ -1152,6 +1152,8 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
 
     Examples
     --------
+    Not run as a doctest: the data folder depends on the working directory.
+
     >>> layers = load_layers("data/boundaries")          # doctest: +SKIP
     >>> layers.crs.to_epsg(), len(layers.estates)          # doctest: +SKIP
     (32651, 306)

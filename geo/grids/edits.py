@@ -19,6 +19,8 @@ stacks from the starting plan and the events.
 
 Examples
 --------
+Not run as a doctest: it needs a built plan of the demo data (the editor tests run these steps).
+
 >>> editor = PlanEditor(plan)                                    # doctest: +SKIP
 >>> res = editor.move(["E012"], "320211007001003")               # doctest: +SKIP
 >>> res.violations                                               # doctest: +SKIP

@@ -408,6 +408,8 @@ def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str
 
     Examples
     --------
+    Not run as a doctest: it reads an old plan file the caller supplies.
+
     >>> res = import_plan(graph, read_layer("grids_2023.geojson"))   # doctest: +SKIP
     >>> res.cut_units.head(); res.plan.summary()["share_in_band"]     # doctest: +SKIP
     """

@@ -11,6 +11,8 @@ nearest unit and reported.
 
 Examples
 --------
+Not run as a doctest: it needs loaded layers (the unit tests build them).
+
 >>> graph = build_units(layers, max_households=500)          # doctest: +SKIP
 >>> graph.units[["unit_id", "households"]].head()             # doctest: +SKIP
 """

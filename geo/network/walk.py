@@ -80,6 +80,8 @@ def load_network(
 
     Examples
     --------
+    Not run as a doctest: it reads a file the caller supplies.
+
     >>> G = load_network("data/boundaries/walk.graphml")  # doctest: +SKIP
     """
     import osmnx as ox
