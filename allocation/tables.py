@@ -17,12 +17,15 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from geo.errors import Problem, ValidationError
 from geo.settings import MAX_TABLE_BYTES, TABLE_PROBLEM_EXAMPLES
+
+if TYPE_CHECKING:  # pandas itself is imported where a table is built (lazy for the CLI)
+    import pandas as pd
 
 #: Encodings tried in order after a UTF-16 BOM check (GB18030 is a superset of GBK).
 _ENCODINGS = ("utf-8-sig", "gb18030")
@@ -246,7 +249,8 @@ def _trimmed_width(header: list[str]) -> int:
 
 def _fit_rows(body: list[Row], width: int) -> tuple[list[Row], list[Row]]:
     """Rows cut to ``width`` (blank surplus cells dropped), and rows that do not fit."""
-    good, ragged = [], []
+    good: list[Row] = []
+    ragged: list[Row] = []
     for row in body:
         cells = row.cells
         if len(cells) > width and not any(cells[width:]):
@@ -422,7 +426,7 @@ def read_id_list(path: str | Path, known: Sequence[str], *, option: str,
 # --------------------------------------------------------------------------- grid tables
 
 
-def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households", "party_members")) -> Any:
+def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households", "party_members")) -> pd.DataFrame:
     """Read a grid table from CSV: a header with ``grid_id``, one row per grid.
 
     Parameters
@@ -533,7 +537,7 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def to_counts(grids: Any, numeric: Iterable[str]) -> Any:
+def to_counts(grids: pd.DataFrame, numeric: Iterable[str]) -> pd.DataFrame:
     """A copy with ``grid_id`` as text and the ``numeric`` columns present as float."""
     out = grids.copy()
     if "grid_id" in out.columns:

@@ -28,13 +28,12 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 N = TypeVar("N", bound=Hashable)
-N_contra = TypeVar("N_contra", contravariant=True)
 
 
-class Neighbours(Protocol[N_contra]):
+class Neighbours(Protocol[N]):
     """Anything indexable by a node that gives its neighbours (a mapping or a list of lists)."""
 
-    def __getitem__(self, node: N_contra, /) -> Iterable[N_contra]: ...
+    def __getitem__(self, node: N, /) -> Iterable[N]: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,7 +128,8 @@ def component_labels(matrix: csr_matrix) -> np.ndarray:
     np.minimum.at(first, raw, np.arange(n))
     rank = np.empty_like(first)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[raw]
+    labels: np.ndarray = rank[raw]
+    return labels
 
 
 def edge_components(nodes: Sequence[N], rows: Sequence[int], cols: Sequence[int]) -> list[list[N]]:
