@@ -31,6 +31,7 @@ import streamlit as st
 from geo.errors import GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS
 from ui.i18n import t
+from ui.state import Session
 
 #: URL query parameters that name the open plan, its version and the journal of this tab.
 QP_PLAN, QP_VERSION, QP_JOURNAL = "plan", "v", "s"
@@ -147,11 +148,7 @@ def forget() -> None:
 
 
 def _set_editor(plan: Any, editor: Any) -> None:
-    st.session_state["editor"] = editor
-    st.session_state["plan"] = editor.plan if editor is not None else plan
-    st.session_state["sel_units"] = []
-    for key in ("last_edit", "staffing", "click_seen", "lasso_seen", "exports"):
-        st.session_state.pop(key, None)
+    Session(st.session_state).start_plan(plan, editor)
 
 
 def save_new_plan(plan: Any, lang: str, *, name: str | None = None, message: str = "") -> None:

@@ -23,10 +23,9 @@ from ui import context, plans
 from ui.context import Context
 from ui.i18n import t
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
-from ui.state import click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
+from ui.state import SEL_KEY, click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
 
 MAP_KEY = "map_grids"
-SEL_KEY = "sel_units"
 
 
 # --------------------------------------------------------------------------- cached engine calls
@@ -167,11 +166,7 @@ def start_plan(plan: Any) -> None:
     """Make ``plan`` the current plan with a fresh editor (undo history starts here)."""
     from geo.grids.edits import PlanEditor
 
-    st.session_state["editor"] = PlanEditor(plan)
-    st.session_state["plan"] = plan
-    st.session_state[SEL_KEY] = []
-    for key in ("last_edit", "staffing", "click_seen", "lasso_seen"):
-        st.session_state.pop(key, None)
+    context.session().start_plan(plan, PlanEditor(plan))
 
 
 def start_saved_plan(plan: Any, lang: str, message: str, name: str | None = None) -> None:
