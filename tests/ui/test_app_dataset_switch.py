@@ -16,9 +16,14 @@ def _set(value: object) -> bool:
     return value is not None and not (isinstance(value, list | dict | tuple) and len(value) == 0)
 
 
+#: Keys the grids flow below fills from the plan, named here independently of ui.state's lists.
+FILLED_BY_A_PLAN = ("plan", "editor", "sel_units", "open_plan", "_shown_units", "_sel_for_grid", "last_edit")
+
+
 def _live(at: AppTest) -> set[str]:
-    """Derived keys holding something (an empty selection or a ``None`` counts as nothing)."""
-    return {k for k in DERIVED_KEYS if k in at.session_state and _set(at.session_state[k])}
+    """Plan/dataset keys holding something (an empty selection or a ``None`` counts as nothing)."""
+    keys = set(DERIVED_KEYS) | set(FILLED_BY_A_PLAN)
+    return {k for k in keys if k in at.session_state and _set(at.session_state[k])}
 
 
 def test_dataset_switch_leaves_nothing_stale() -> None:
