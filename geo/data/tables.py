@@ -452,7 +452,8 @@ def _check_totals(frame: pd.DataFrame, names: list[str], cells: list[Any], sourc
     """Compare the totals row with the sums of the numeric columns (a warning per mismatch)."""
     off = []
     for name, value in zip(names, cells, strict=False):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+        value = cell_number(value)
+        if value is None:
             continue
         col = (pd.Series([cell_number(x) for x in frame[name]], dtype=float) if name in frame
                else None)
