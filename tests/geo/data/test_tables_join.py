@@ -132,7 +132,7 @@ def test_misspelt_names_reported_with_closest_candidates(tmp_path: Path) -> None
                            "社区": ["华庄", "华庄", "太湖"], "党员数": [7, 2, 9]})
     path = tmp_path / "r.csv"
     roster.to_csv(path, index=False, encoding="gbk")
-    out, report, problems = join_roster(_layer(), path, "estates", communities=COMMS)
+    _out, report, _problems = join_roster(_layer(), path, "estates", communities=COMMS)
     assert report.by_loose == 1 and report.by_name == 1
     (miss,) = report.misses
     assert miss.row == 3 and miss.status == "unmatched" and miss.candidates[0] == "阳光城 (e2)"
@@ -144,7 +144,7 @@ def test_misspelt_names_reported_with_closest_candidates(tmp_path: Path) -> None
 def test_roster_totals_disagreeing_with_layer_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     pd.DataFrame({"小区编号": ["e1", "e2", "e3", "e4"], "户数": [100, 100, 100, 150]}).to_csv(path, index=False)
-    out, report, problems = join_roster(_layer(), path, "estates")
+    _out, report, problems = join_roster(_layer(), path, "estates")
     assert report.by_id == 4 and report.totals_before["households"] == 400
     assert report.totals_after["households"] == 450
     assert any("totals 450 households, the layer 400" in p.message for p in problems)
@@ -211,7 +211,7 @@ def test_misspelt_roster_five_percent(tmp_path: Path, demo) -> None:
         names[i] = names[i][:-1] + "X"
     roster = pd.DataFrame({"小区名称": names, "党员数": est["party_members"] + 1})
     path = write_xlsx(tmp_path / "r.xlsx", roster, title="名册")
-    out, report, _ = join_roster(est, path, "estates")
+    _out, report, _ = join_roster(est, path, "estates")
     assert sorted(m.row - 3 for m in report.misses) == sorted(bad.tolist())
     assert all(m.candidates and m.candidates[0].startswith(est["name"][m.row - 3])
                for m in report.misses)
