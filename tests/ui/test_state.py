@@ -92,6 +92,7 @@ KEPT = {
     "lang": "the language", "source": "the data source radio itself",
     "upload_layers": "the new dataset", "upload_key": "the new dataset's key",
     "upload_ok": "the upload's own outcome", "upload_report": "the upload's own problems",
+    "upload_joins": "the upload's own table joins (rewritten with each upload)",
     "view_key": "the open tab", "store_error": "the plan store, not the dataset",
     "_resume_done": "a browser-refresh resume runs once per session",
     "save_as_name": "a text box", "store_plan_name": "a text box",
