@@ -356,11 +356,15 @@ def test_repair_swaps_units_when_no_single_move_fits() -> None:
     graph = type(graph)(units=units, edges=graph.edges, communities=graph.communities)
     plan = _plan(graph, _columns(graph))
     assert repair_plan(plan).still_out[0]["grid_id"] == "g1"  # grid 2 is compliant: locked
-    res = repair_plan(plan, unlocked=["g2"])
+    res = repair_plan(plan, unlocked=["g2"], restructure=False)  # moves only
     assert res.still_out == []
     assert res.moves.set_index("unit_id")["to_grid"].to_dict() == {"C1-0-0": "g2", "C1-1-2": "g1"}
     assert res.households_moved == 350
     assert res.plan.grids().loc[["g1", "g2"], "households"].tolist() == [480.0, 500.0]
+    # 980 households fit 2 or 3 grids: a third grid of the two 150-household corners moves fewer
+    best = repair_plan(plan, unlocked=["g2"])
+    assert best.status == "optimal" and best.households_moved == 300 and best.new_codes == ("g1-2",)
+    assert best.plan.grids().loc[["g1", "g1-2", "g2"], "households"].tolist() == [380.0, 300.0, 300.0]
 
 
 def test_growth_new_estates_join_the_grid_holding_their_land_then_repair() -> None:
