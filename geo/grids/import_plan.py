@@ -726,3 +726,62 @@ def _edges_around(edges: pd.DataFrame, ids: np.ndarray, cells: np.ndarray, comm:
         (fresh["unit_a"].map(comm_of) == fresh["unit_b"].map(comm_of))
     out = pd.concat([edges[keep], fresh[ok]], ignore_index=True)
     return out.drop_duplicates(["unit_a", "unit_b"], keep="first").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- data changes
+
+
+def data_changes(before: pd.DataFrame, estates: pd.DataFrame) -> dict[str, Any]:
+    """What changed in the estates since the plan in force was made.
+
+    Parameters
+    ----------
+    before : DataFrame
+        The plan's unit table as exported beside it (``<plan>_assignment.csv``): at least
+        ``estate_id, community_id, households``, optionally ``party_members``; one row per
+        unit (several per estate split by buildings).
+    estates : DataFrame
+        The updated estates layer (``estate_id, community_id, households``, optionally
+        ``party_members``).
+
+    Returns
+    -------
+    dict (JSON-safe)
+        ``new_estates`` and ``demolished`` (``estate_id, community_id, households``),
+        ``changed`` (``estate_id, community_id, households_before, households_after,
+        party_members_before, party_members_after``), ``households_before``,
+        ``households_after`` (totals), ``communities`` (those with any change, sorted).
+    """
+    def per_estate(df: pd.DataFrame) -> pd.DataFrame:
+        cols = [c for c in ("households", "party_members") if c in df.columns]
+        frame = pd.DataFrame({"estate_id": df["estate_id"].astype(str), "community_id": df["community_id"].astype(str),
+                              **{c: pd.to_numeric(df[c], errors="coerce").fillna(0.0) for c in cols}})
+        out = frame.groupby("estate_id").agg({"community_id": "first", **{c: "sum" for c in cols}})
+        if "party_members" not in out.columns:
+            out["party_members"] = np.nan
+        return out
+
+    old, new = per_estate(before), per_estate(estates)
+    added = sorted(set(new.index) - set(old.index))
+    gone = sorted(set(old.index) - set(new.index))
+    both = sorted(set(old.index) & set(new.index))
+    changed = []
+    for e in both:
+        a, b = old.loc[e], new.loc[e]
+        party_differs = not (np.isnan(a["party_members"]) or np.isnan(b["party_members"])) \
+            and abs(a["party_members"] - b["party_members"]) > 1e-9
+        if abs(a["households"] - b["households"]) > 1e-9 or party_differs:
+            changed.append({"estate_id": e, "community_id": str(b["community_id"]),
+                            "households_before": float(a["households"]), "households_after": float(b["households"]),
+                            "party_members_before": None if np.isnan(a["party_members"]) else float(a["party_members"]),
+                            "party_members_after": None if np.isnan(b["party_members"]) else float(b["party_members"])})
+
+    def rows(frame: pd.DataFrame, ids: list[str]) -> list[dict[str, Any]]:
+        return [{"estate_id": e, "community_id": str(frame.at[e, "community_id"]),
+                 "households": float(frame.at[e, "households"])} for e in ids]
+
+    comms = {str(new.at[e, "community_id"]) for e in added} | {str(old.at[e, "community_id"]) for e in gone}
+    comms |= {c["community_id"] for c in changed}
+    return {"new_estates": rows(new, added), "demolished": rows(old, gone), "changed": changed,
+            "households_before": float(old["households"].sum()), "households_after": float(new["households"].sum()),
+            "communities": sorted(comms)}

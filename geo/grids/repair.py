@@ -447,20 +447,26 @@ def _heuristic_count(state: _State, region: list[str], gids: list[str], k: int, 
                      taken: set[str], lo: float, hi: float) -> None:
     """Split the largest grids, or dissolve the smallest, until the neighbourhood holds ``k`` grids."""
     live = [g for g in gids if state.members[g]]
-    while len(live) < k:
+    kmin, kmax = grid_count_range(sum(state.load[g] for g in live), lo, hi)
+    for _ in range(2 * len(region)):
         big = max(live, key=lambda g: (state.load[g], g))
-        new = new_grid_ids(big, taken, 1)[0]
-        taken.add(new)
-        state.open(new)
-        free.add(new)
-        if not _split_off(state, big, new, lo, hi):
-            break
-        live.append(new)
-    while len(live) > k:
         small = min(live, key=lambda g: (state.load[g], g))
-        if not _dissolve(state, small, set(live) - {small}, lo, hi):
+        # reach k grids; then, when the units' sizes leave a grid out of the band, one more
+        # split (or dissolution) if the band allows that many grids
+        if len(live) < k or (state.load[big] > hi and len(live) < kmax):
+            new = new_grid_ids(big, taken, 1)[0]
+            taken.add(new)
+            state.open(new)
+            free.add(new)
+            if not _split_off(state, big, new, lo, hi):
+                break
+            live.append(new)
+        elif len(live) > k or (state.load[small] < lo and len(live) > kmin):
+            if not _dissolve(state, small, set(live) - {small}, lo, hi):
+                break
+            live.remove(small)
+        else:
             break
-        live.remove(small)
 
 
 def _split_off(state: _State, g: str, new: str, lo: float, hi: float) -> bool:
