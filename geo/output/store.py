@@ -133,7 +133,8 @@ def repair_event(report: Mapping[str, Any]) -> dict[str, Any]:
     """
     keep = ("households_moved", "bound", "status", "gap", "new_codes", "retired_codes", "grid_changes",
             "still_out", "data_changes", "n_kept")
-    return json_safe({"op": "repair", **{k: report[k] for k in keep if k in report}})
+    event: dict[str, Any] = json_safe({"op": "repair", **{k: report[k] for k in keep if k in report}})
+    return event
 
 
 def record_to_plan(record: PlanRecord, units: Any) -> Any:

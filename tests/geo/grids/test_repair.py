@@ -59,7 +59,7 @@ def test_exact_region_matches_brute_force(seed: int) -> None:
     home = {u: (0 if u[0] == "0" or seed % 2 else 1) for u in units}
     n_kept = len(set(home.values()))
     home = {u: min(h, n_kept - 1) for u, h in home.items()}
-    kmin, kmax = grid_count_range(sum(size.values()), LO, HI)
+    _, kmax = grid_count_range(sum(size.values()), LO, HI)
     n_new = max(0, kmax - n_kept)
     want = _brute_force(units, nbrs, size, home, n_kept, n_new)
     sol = solve_region(units, nbrs, size, size, home, n_kept, n_new, LO, HI)
@@ -105,7 +105,7 @@ def test_exact_and_heuristic_agree_on_small_cases(nx: int, ny: int, hh: float) -
     assert exact.status == "optimal" and exact.regions[0]["method"] == "exact"
     assert heur.regions[0]["method"] == "heuristic"
     assert heur.households_moved == pytest.approx(exact.households_moved)
-    split = [r for r in exact.grid_changes if r["grid_id"] == "320211000001001"][0]
+    split = next(r for r in exact.grid_changes if r["grid_id"] == "320211000001001")
     assert split["change"] == "split" and set(split["into"]) == {"320211000001001", *exact.new_codes}
 
 
@@ -126,7 +126,7 @@ def test_an_undersized_grid_is_dissolved_into_its_neighbours() -> None:
     grids = rep.plan.grids()
     assert grids["in_band"].all() and len(grids) == 3
     assert rep.retired_codes == ("320211000001004",) and rep.households_moved == 120
-    merged = [r for r in rep.grid_changes if r["grid_id"] == "320211000001004"][0]
+    merged = next(r for r in rep.grid_changes if r["grid_id"] == "320211000001004")
     assert merged["change"] == "merged" and merged["into"] == ["320211000001003"]
     assert rep.status == "optimal"
 
