@@ -311,6 +311,34 @@ TEXT: dict[str, tuple[str, str]] = {
     "change_lost": ("网格缩小部分", "Area lost"),
     "change_removed": ("取消的网格", "Grid removed"),
     "error": ("出错：{msg}", "Error: {msg}"),
+    # --- issue 12: the plan in force over updated data (plans tab) ---
+    "rp_title": ("按更新数据修复此方案", "Repair this plan over updated data"),
+    "rp_help": ("先在侧栏把数据源换成更新后的图层（新建、拆除小区，户数变化），再对所选版本查看“自方案以来的变化”并修复："
+                "拆分过大网格、合并过小网格，其余网格保持原样。",
+                "Switch the data source in the sidebar to the updated layers (new or demolished estates, changed "
+                "counts), then see the changes since the selected version and repair it: grids grown too large "
+                "are split, grids too small merged, every other grid stays as it was."),
+    "rp_run": ("自此方案以来的变化 → 修复", "Changes since this plan → repair"),
+    "rp_grids_data_changed": ("户数变化的网格", "Grids whose households changed"),
+    "rp_moved": ("调整户数", "Households moved"),
+    "rp_bound": ("至少需调整户数（下界）", "Households that must move (lower bound)"),
+    "rp_status": ("求解状态", "Solution"),
+    "rp_optimal": ("最优", "optimal"),
+    "rp_heuristic": ("启发式（差距 {gap:.1f}%）", "heuristic (gap {gap:.1f}%)"),
+    "rp_changes_since": ("自此方案以来的数据变化（按网格）", "Data changes since this plan (by grid)"),
+    "rp_hh_before": ("原户数", "Households before"),
+    "rp_hh_after": ("现户数", "Households now"),
+    "rp_households": ("户数", "Households"),
+    "rp_codes": ("新编码：{new}；停用编码（不再使用）：{retired}", "New codes: {new}; retired codes (never reused): {retired}"),
+    "rp_before": ("修复前（现行方案）", "Before (plan in force)"),
+    "rp_after": ("修复后", "After the repair"),
+    "rp_change_kept": ("保持不变", "kept"),
+    "rp_change_units_moved": ("调整单元", "units moved"),
+    "rp_change_split": ("拆分", "split"),
+    "rp_change_merged": ("并入", "merged into"),
+    "rp_change_new": ("新网格", "new grid"),
+    "rp_save": ("保存为下一版本（附变化报告）", "Save as the next version (with the change report)"),
+    "rp_message": ("按更新数据修复：调整 {hh:.0f} 户", "repair over updated data: {hh:.0f} households moved"),
 }
 
 

@@ -221,7 +221,7 @@ def repair_plan(plan: Plan, *, params: GridParams | None = None,
     regions: list[dict[str, Any]] = []
     if restructure:
         for region in _regions(state, free):
-            info = _repair_region(state, region, free, taken, hh, lo, hi, params.size_by,
+            info = _repair_region(state, region, free, compliant0, taken, hh, lo, hi,
                                   exact_max_units=exact_max_units, time_limit=time_limit)
             if info is not None:
                 regions.append(info)
@@ -391,8 +391,8 @@ def region_lower_bound(sizes: Iterable[float], lo: float, hi: float) -> float:
     return 0.0 if best == math.inf else float(best)
 
 
-def _repair_region(state: _State, region: list[str], free: set[str], taken: set[str],
-                   hh: Mapping[str, float], lo: float, hi: float, col: str, *,
+def _repair_region(state: _State, region: list[str], free: set[str], compliant0: set[str], taken: set[str],
+                   hh: Mapping[str, float], lo: float, hi: float, *,
                    exact_max_units: int, time_limit: float) -> dict[str, Any] | None:
     """Split / dissolve grids of one neighbourhood (exactly when small); None if nothing to do."""
     gids = sorted({state.assign[u] for u in region})
@@ -407,40 +407,50 @@ def _repair_region(state: _State, region: list[str], free: set[str], taken: set[
     if kmin > kmax:
         info.update(method="none", status="infeasible", households_moved=0.0, bound=0.0, gap=0.0)
         return info
+    # the heuristic first: the exact solve must beat it (a solve cut short by its time
+    # limit on a busy machine may not)
+    codes = set(taken)
+    k = min(max(len(gids), kmin), kmax)
+    _heuristic_count(state, region, gids, k, free, taken, lo, hi)
+    pool = {state.assign[u] for u in region}
+    _search(state, pool, compliant0, lo, hi, budget=REPAIR_MAX_MOVES_PER_GRID * len(pool))
+    heur = {u: state.assign[u] for u in region}
+    heur_moved = float(sum(hh[u] for u in region if heur[u] != before[u]))
+    heur_bad = sum(band_penalty(state.load[g], lo, hi) for g in pool)
+    info.update(method="heuristic", status="heuristic", bound=bound)
     sol = None
-    if len(region) <= exact_max_units:
+    if heur_bad == 0 and heur_moved <= bound + 1e-9:
+        info["status"] = "optimal"  # the heuristic meets the lower bound: nothing to solve
+    elif len(region) <= exact_max_units:
         slot = {g: i for i, g in enumerate(gids)}
-        sol = solve_region(region, state.nbrs, state.size, hh, {u: slot[state.assign[u]] for u in region},
+        sol = solve_region(region, state.nbrs, state.size, hh, {u: slot[before[u]] for u in region},
                            len(gids), max(0, kmax - len(gids)), lo, hi, time_limit=time_limit)
-    if sol is not None:
+    if sol is not None and (sol.status == "optimal" or heur_bad > 0 or sol.moved < heur_moved):
+        _restore(state, before)
+        taken.clear()
+        taken |= codes
         n_new = max((s - len(gids) + 1 for s in sol.slot_of.values()), default=0)
-        fresh = _fresh_codes(gids, sol.slot_of, region, state, taken, n_new)
+        fresh = new_grid_ids(gids[0], taken, n_new) if n_new > 0 else []
+        taken |= set(fresh)
         target = {u: (gids[s] if s < len(gids) else fresh[s - len(gids)]) for u, s in sol.slot_of.items()}
         for g in fresh:
-            state.open(g)
             free.add(g)
-        for u in region:
-            if target[u] != state.assign[u]:
-                state.move(u, target[u])
+        _restore(state, target)
         info.update(method="exact", status=sol.status, bound=max(bound, sol.bound), seconds=round(sol.seconds, 3))
-    else:
-        k = min(max(len(gids), kmin), kmax)
-        _heuristic_count(state, region, gids, k, free, taken, lo, hi)
-        info.update(method="heuristic", status="heuristic", bound=bound)
+    elif sol is not None:
+        info.update(bound=max(bound, sol.bound))  # the heuristic was better than a cut-short solve
     moved = float(sum(hh[u] for u in region if state.assign[u] != before[u]))
     info["households_moved"] = moved
     info["gap"] = 0.0 if moved <= 0 else max(0.0, (moved - info["bound"]) / moved)
     return info
 
 
-def _fresh_codes(gids: list[str], slot_of: Mapping[str, int], region: list[str], state: _State,
-                 taken: set[str], n: int) -> list[str]:
-    """``n`` new codes for a neighbourhood's new grids, next to the grid most of them came from."""
-    if n <= 0:
-        return []
-    out = new_grid_ids(gids[0], taken, n)
-    taken |= set(out)
-    return out
+def _restore(state: _State, target: Mapping[str, str]) -> None:
+    """Move the units of ``target`` to its grids (opening them as needed)."""
+    for u, g in target.items():
+        if state.assign[u] != g:
+            state.open(g)
+            state.move(u, g)
 
 
 def _heuristic_count(state: _State, region: list[str], gids: list[str], k: int, free: set[str],
@@ -448,20 +458,21 @@ def _heuristic_count(state: _State, region: list[str], gids: list[str], k: int, 
     """Split the largest grids, or dissolve the smallest, until the neighbourhood holds ``k`` grids."""
     live = [g for g in gids if state.members[g]]
     kmin, kmax = grid_count_range(sum(state.load[g] for g in live), lo, hi)
+    grow = len(live) <= k  # one direction only: splits, or dissolutions
     for _ in range(2 * len(region)):
         big = max(live, key=lambda g: (state.load[g], g))
         small = min(live, key=lambda g: (state.load[g], g))
         # reach k grids; then, when the units' sizes leave a grid out of the band, one more
         # split (or dissolution) if the band allows that many grids
-        if len(live) < k or (state.load[big] > hi and len(live) < kmax):
+        if grow and (len(live) < k or (state.load[big] > hi and len(live) < kmax)):
             new = new_grid_ids(big, taken, 1)[0]
-            taken.add(new)
             state.open(new)
-            free.add(new)
             if not _split_off(state, big, new, lo, hi):
                 break
+            taken.add(new)
+            free.add(new)
             live.append(new)
-        elif len(live) > k or (state.load[small] < lo and len(live) > kmin):
+        elif not grow and (len(live) > k or (state.load[small] < lo and len(live) > kmin)):
             if not _dissolve(state, small, set(live) - {small}, lo, hi):
                 break
             live.remove(small)
