@@ -339,6 +339,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "rp_change_new": ("新网格", "new grid"),
     "rp_save": ("保存为下一版本（附变化报告）", "Save as the next version (with the change report)"),
     "rp_message": ("按更新数据修复：调整 {hh:.0f} 户", "repair over updated data: {hh:.0f} households moved"),
+    # --- issue 13: tables, rosters and a walk network in the sidebar (i13) ---
+    "upload_table_types": ("图层也可上传 CSV / Excel 表格（经度、纬度列）",
+                           "Layers may also be CSV / Excel tables (longitude, latitude columns)"),
+    "upload_roster": ("{layer}名册（CSV / Excel，按编号或名称匹配）",
+                      "{layer} roster (CSV / Excel, joined by id or name)"),
+    "upload_network": ("步行路网（GraphML / OSM XML）", "Walk network (GraphML / OSM XML)"),
+    "join_preview": ("名册匹配预览", "Roster join preview"),
 }
 
 
