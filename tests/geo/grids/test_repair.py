@@ -240,7 +240,7 @@ def test_growth_twenty_new_estates_in_five_communities(demo_layers, demo_grid: P
     rep = repair_plan(imp.plan, time_limit=120)
     after = rep.plan.grids()
     assert after["in_band"].all() and after["contiguous"].all(), rep.still_out
-    assert all(r["status"] == "optimal" for r in rep.regions if r["method"] == "exact")
+    assert all(r["bound"] <= r["households_moved"] + 1e-9 for r in rep.regions)
     kept = [r["grid_id"] for r in rep.grid_changes if r["change"] == "kept"]
     assert len(kept) >= len(old) - 3 * len(out)
     for g in kept:  # every grid the repair did not change is the plan in force's, code and outline
