@@ -60,7 +60,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--from-plan", type=Path, default=None, metavar="GRIDS_FILE",
                    help="import the plan in force (grid polygons with grid_id, name) instead of gridding")
     p.add_argument("--repair", action="store_true",
-                   help="with --from-plan: bring out-of-rule grids into the band, fewest households moved")
+                   help="with --from-plan: bring out-of-rule grids into the band, fewest households moved "
+                        "(splitting grids grown too large, merging grids too small); with updated --data, "
+                        "the summary lists the data changes since the plan (from the plan's "
+                        "<stem>_assignment.csv when it sits beside it)")
+    p.add_argument("--unlock-neighbours", action="store_true",
+                   help="with --repair: let compliant neighbours of out-of-rule grids change too")
     p.add_argument("--out", required=True, type=Path, help="output GeoJSON of the grids")
     add_save_arguments(p)
     p.set_defaults(func=run)
@@ -125,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         plan = grid_communities(layers, params, scheduler=args.scheduler, workers=args.workers,
                                 barriers=barriers).plan
     summary = plan.summary()
-    summary.update(extra)
+    summary.update({k: v for k, v in extra.items() if not k.startswith("_")})
     # what loading changed in the input (overlaps cut, values estimated) travels with the plan
     summary["input_warnings"] = [str(p) for p in layers.problems if p.severity == "warning"]
     tiling = plan.tiling()
@@ -134,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     if other is not None:
         summary["fusion"] = _fusion(plan, other, args.out)
     summary.update(_write(plan, args, summary, layers))
-    saved = save_from_args(args, plan)
+    saved = save_from_args(args, plan, **extra.pop("_save", {}))
     if saved is not None:
         summary["saved_plan"] = saved
     summary["seconds"] = round(time.perf_counter() - t0, 3)
@@ -180,14 +185,49 @@ def _from_plan(args: argparse.Namespace, layers: Any, params: Any, barriers: Any
         "uncovered_m2": float(imp.uncovered["area_m2"].sum()) if len(imp.uncovered) else 0.0,
         "overlap_m2": float(imp.overlaps["area_m2"].sum()) if len(imp.overlaps) else 0.0,
         "renamed": imp.renamed, "share_in_band_before": imp.plan.summary()["share_in_band"]}}
+    extra["imported"]["cells_recut"] = len(imp.recut)
+    changes = _data_changes(args.from_plan, layers)
+    if changes is not None:
+        extra["data_changes"] = changes
     plan = imp.plan
     if args.repair:
-        rep = repair_plan(plan, params=params)
+        retired: set[str] = set()
+        if getattr(args, "save_plan", None):  # codes of every earlier version are never reused
+            from geo.output.store import open_store
+
+            with open_store(args.store) as store:
+                retired = store.codes_used(args.save_plan)
+        rep = repair_plan(plan, params=params, retired=retired,
+                          unlocked="neighbours" if args.unlock_neighbours else None)
         plan = rep.plan
+        report = rep.summary()["repair"]
         extra["repair"] = {"households_moved": rep.households_moved, "units_moved": len(rep.moves),
+                           "lower_bound": rep.bound, "status": rep.status, "gap": rep.gap,
                            "fixed": list(rep.fixed), "still_out": rep.still_out,
-                           "moves": rep.moves.to_dict(orient="records")}
+                           "new_codes": list(rep.new_codes), "retired_codes": list(rep.retired_codes),
+                           "grids_changed": report["grid_changes"], "n_grids_kept": report["n_kept"],
+                           "regions": rep.regions, "moves": rep.moves.to_dict(orient="records")}
+        from geo.output.store import repair_event
+
+        event = repair_event({**report, "data_changes": changes} if changes is not None else report)
+        extra["_save"] = {"events": [event], "message": f"repair of {args.from_plan.name}: "
+                          f"{rep.households_moved:.0f} households moved ({rep.status})"}
     return plan, extra
+
+
+def _data_changes(plan_file: Path, layers: Any) -> dict[str, Any] | None:
+    """Estate changes since the plan, from the assignment CSV exported beside it (None if absent)."""
+    import pandas as pd
+
+    from geo.grids.import_plan import data_changes
+
+    csv = plan_file.with_name(f"{plan_file.stem}_assignment.csv")
+    if not csv.is_file():
+        return None
+    before = pd.read_csv(csv, dtype={"estate_id": str, "community_id": str, "unit_id": str, "grid_id": str})
+    if not {"estate_id", "community_id", "households"} <= set(before.columns):
+        return None
+    return data_changes(before, layers.estates)
 
 
 def _fusion(plan: Any, other: Any, out: Path) -> dict[str, Any]:

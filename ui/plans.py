@@ -19,6 +19,7 @@ The functions below that take no streamlit widgets (:func:`split_estates`,
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import uuid
@@ -26,6 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from geo.errors import GridplanError
@@ -331,3 +333,43 @@ def plan_bar(lang: str) -> None:
         s = st.columns([4, 1])
         s[0].text_input(t("save_as_name", lang), key="save_as_name")
         s[1].button(t("save_as", lang), key="btn_save_as", on_click=_save_as, width="stretch")
+
+
+# --------------------------------------------------------------------------- repair over updated data
+
+#: Fill colours of the repair map by grid change (see ``RepairResult.grid_changes``).
+REPAIR_COLOURS = {"kept": "#dddddd", "units moved": "#f2b134", "split": "#d7301f", "merged": "#6a51a3",
+                  "new": "#1a9850"}
+
+
+def repair_over(layers: Any, record: Any) -> dict[str, Any]:
+    """The saved plan ``record`` imported over ``layers`` (the updated data) and repaired.
+
+    Returns ``{"import", "repair", "changes", "before", "after"}``: the import and repair
+    results, the grids whose households changed with the data (``grid_id, households_before,
+    households_after``), and the grid polygons before (the saved plan) and after the repair
+    with their ``change``. Pure engine calls, no streamlit.
+    """
+    from geo.grids.import_plan import import_plan_layers
+    from geo.grids.params import GridParams
+    from geo.grids.repair import repair_plan
+
+    fields = {f.name for f in dataclasses.fields(GridParams)}
+    params = GridParams(**{k: v for k, v in dict(record.params or {}).items() if k in fields})
+    grid_layer = record.grids.reset_index(drop=True)
+    grid_layer["grid_id"] = grid_layer["grid_id"].astype(str)
+    imp = import_plan_layers(layers, grid_layer[["grid_id", "name", "geometry"]], params=params)
+    rep = repair_plan(imp.plan, retired=set(record.grids["grid_id"].astype(str)))
+    before = grid_layer.set_index("grid_id")
+    now = imp.plan.grids()
+    common = before.index.intersection(now.index)
+    diff = now.loc[common, "households"].astype(float) - before.loc[common, "households"].astype(float)
+    changes = pd.DataFrame({"grid_id": common, "households_before": before.loc[common, "households"].to_numpy(float),
+                            "households_after": now.loc[common, "households"].to_numpy(float)})
+    changes = changes[diff.abs().to_numpy() > 1e-9].reset_index(drop=True)
+    change_of = {r["grid_id"]: r["change"] for r in rep.grid_changes}
+    old = gpd.GeoDataFrame(before.reset_index()[["grid_id", "households", "geometry"]], crs=grid_layer.crs)
+    old["change"] = old["grid_id"].map(change_of).fillna("kept")
+    after = rep.plan.grids().reset_index(drop=True)[["grid_id", "households", "in_band", "geometry"]]
+    after["change"] = after["grid_id"].map(change_of).fillna("kept")
+    return {"import": imp, "repair": rep, "changes": changes, "before": old, "after": after}

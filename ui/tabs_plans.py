@@ -149,3 +149,76 @@ def render(ctx: Context) -> None:
     c[2].button(t("open_version", lang), key="btn_open_version", on_click=_open_clicked,
                 args=(ctx, name, int(version), journal or None), width="stretch")
     diff_view(ctx, store, name, versions)
+    repair_view(ctx, store, name, int(version))
+
+
+def _repair_map(ctx: Context, grids: Any, lang: str, title: str) -> Any:
+    """The district map with ``grids`` coloured by their change in the repair."""
+    kw = {"static_base": context.static_base()} if context.static_base() else {}
+    base = build_map({**ctx.disp, "estates": None}, lang=lang, basemap=ctx.maps.basemap,
+                     tile_url=ctx.maps.tile_url, show_buildings=False,
+                     extra_legend=[(col, t(f"rp_change_{k.replace(' ', '_')}", lang))
+                                   for k, col in plans.REPAIR_COLOURS.items()], **kw)
+    tooltip = {"grid_id": t("f_grid_id", lang), "households": t("rp_households", lang),
+               "change": t("col_change", lang)}
+    polygon_group(grids, name=title, tooltip=tooltip, color="#222222", colour_by=plans.REPAIR_COLOURS,
+                  colour_col="change", fill="#dddddd", fill_opacity=0.55, weight=1.0).add_to(base)
+    return base
+
+
+def repair_view(ctx: Context, store: Any, name: str, version: int) -> None:
+    """Updated layers over a saved plan: the changes since it, the repair, before/after maps, save."""
+    lang = ctx.lang
+    st.subheader(t("rp_title", lang))
+    st.caption(t("rp_help", lang))
+    key = ("repair", ctx.key, name, version)
+    if st.button(t("rp_run", lang), key="btn_repair_over"):
+        try:
+            st.session_state["repair_over"] = (key, plans.repair_over(ctx.layers, store.load(name, version)))
+        except (GridplanError, ValueError) as exc:
+            st.error(t("error", lang, msg=str(exc)))
+            return
+    held = st.session_state.get("repair_over")
+    if not held or held[0] != key:
+        return
+    out = held[1]
+    rep = out["repair"]
+    m = st.columns(4)
+    m[0].metric(t("rp_grids_data_changed", lang), len(out["changes"]))
+    m[1].metric(t("rp_moved", lang), f"{rep.households_moved:.0f}")
+    m[2].metric(t("rp_bound", lang), f"{rep.bound:.0f}")
+    m[3].metric(t("rp_status", lang), t("rp_optimal", lang) if rep.status == "optimal" else
+                t("rp_heuristic", lang, gap=100 * rep.gap))
+    st.markdown(f"**{t('rp_changes_since', lang)}**")
+    st.dataframe(out["changes"].rename(columns={"grid_id": t("f_grid_id", lang),
+                                                "households_before": t("rp_hh_before", lang),
+                                                "households_after": t("rp_hh_after", lang)}),
+                 hide_index=True, width="stretch")
+    st.caption(t("rp_codes", lang, new=", ".join(rep.new_codes) or "-", retired=", ".join(rep.retired_codes) or "-"))
+    for item in rep.still_out:
+        st.warning(f"{item['grid_id']}: {item['issue']} — {item['hint']}")
+    c = st.columns(2)
+    with c[0]:
+        st.markdown(f"**{t('rp_before', lang)}**")
+        context.show_map(_repair_map(ctx, out["before"], lang, t("rp_before", lang)), key=f"map_rp_a_{name}_{version}")
+    with c[1]:
+        st.markdown(f"**{t('rp_after', lang)}**")
+        context.show_map(_repair_map(ctx, out["after"], lang, t("rp_after", lang)), key=f"map_rp_b_{name}_{version}")
+    changed = pd.DataFrame([r for r in rep.grid_changes if r["change"] != "kept"])
+    if len(changed):
+        changed["change"] = [t(f"rp_change_{c.replace(' ', '_')}", lang) for c in changed["change"]]
+        changed["into"] = [", ".join(v) for v in changed["into"]]
+        st.dataframe(changed, hide_index=True, width="stretch")
+    if st.button(t("rp_save", lang), key="btn_repair_save"):
+        from geo.output.store import record_from_plan, repair_event
+
+        report = rep.summary()["repair"]
+        record = record_from_plan(rep.plan, name, events=[repair_event(report)],
+                                  message=t("rp_message", lang, hh=rep.households_moved))
+        latest = store.latest_version(name)
+        try:
+            saved = store.save(record.replace(version=latest), expected_version=latest)
+        except GridplanError as exc:
+            st.error(t("plan_save_failed", lang, msg=str(exc)))
+            return
+        st.success(t("plan_saved", lang, name=saved.name, version=saved.version))

@@ -40,7 +40,7 @@ from geo.grids.ids import community_prefixes, new_grid_ids
 from geo.grids.params import GridParams
 from geo.grids.plan import Plan
 from geo.grids.repair import MOVE_COLUMNS, band_penalty
-from geo.grids.units import build_units_from_frames, prepare_frames
+from geo.grids.units import UnitGraph, adjacency, build_units_from_frames, prepare_frames
 from geo.settings import FUSION_MIN_OVERLAP_M2, IMPORT_CUT_SHARE
 
 if TYPE_CHECKING:
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 
     from geo.data.schema import Layers
     from geo.grids.params import GridParams
-    from geo.grids.plan import Plan
-    from geo.grids.units import UnitGraph
 
 
 
@@ -84,6 +82,9 @@ class ImportResult:
         communities: the part in the community with most households keeps the id.
     empty_grids : tuple of str
         Imported grids that got no unit.
+    recut : tuple of str
+        Units whose cell was cut along the imported boundaries (see
+        :func:`follow_boundaries`), so that the grids keep their imported outlines.
     problems : tuple of Problem
         Warnings in words (cuts, gaps, overlaps, absorbed units, renamed or empty grids).
     """
@@ -97,6 +98,7 @@ class ImportResult:
     renamed: dict[str, list[str]] = field(default_factory=dict)
     empty_grids: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
+    recut: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """JSON-safe summary: the plan's metrics plus the import findings."""
@@ -109,6 +111,7 @@ class ImportResult:
             "overlap_m2": float(self.overlaps["area_m2"].sum()) if len(self.overlaps) else 0.0,
             "renamed": {k: list(v) for k, v in self.renamed.items()},
             "empty_grids": list(self.empty_grids),
+            "n_cells_recut": len(self.recut),
             "problems": [str(p) for p in self.problems],
         }
         return out
@@ -376,7 +379,7 @@ def _absorb(assignment: dict[str, str], graph: UnitGraph, params: GridParams,
 
 def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str = "grid_id",
                 name_field: str = "name", by: str = "cell", params: GridParams | None = None,
-                cut_share: float = IMPORT_CUT_SHARE) -> ImportResult:
+                cut_share: float = IMPORT_CUT_SHARE, keep_boundaries: bool = True) -> ImportResult:
     """Import an existing grid layer as a plan on ``units``.
 
     Parameters
@@ -394,6 +397,10 @@ def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str
         Parameters the plan is scored with (default ``GridParams()``).
     cut_share : float
         A unit with less than this share of its covered area in its dominant grid is "cut".
+    keep_boundaries : bool
+        Cut the cells the imported boundaries cross along those boundaries
+        (:func:`follow_boundaries`, default), so that every grid keeps its imported outline;
+        False keeps the cells as built (outlines re-derived from whole cells).
 
     Returns
     -------
@@ -423,6 +430,9 @@ def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str
     shares = unit_grid_shares(units.units, grids, by=by,
                               overlapping=zip(overlaps["grid_a"], overlaps["grid_b"], strict=True))
     assignment = {u: g for u, g in zip(shares["unit_id"], shares["grid_id"], strict=True) if g is not None}
+    recut: tuple[str, ...] = ()
+    if keep_boundaries:
+        units, recut = follow_boundaries(units, grids, dict(zip(shares["unit_id"], shares["grid_id"], strict=True)))
     taken = set(grids["grid_id"])
     assignment, renamed = _nest(assignment, units.units, taken)
     assignment, absorbed, problems = _absorb(assignment, units, params, taken)
@@ -434,9 +444,34 @@ def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str
     empty = tuple(sorted(set(grids["grid_id"]) - used))
     cut = shares[(shares["grid_id"].notna()) & (shares["share"] < cut_share)].reset_index(drop=True)
     problems = _import_problems(cut, absorbed, uncovered, overlaps, renamed, empty) + problems
-    plan = Plan(units, assignment, {g: n for g, n in names.items() if g in used}, frozenset(), params)
+    outlines = _kept_outlines(grids, assignment, shares) if keep_boundaries else {}
+    plan = Plan(units, assignment, {g: n for g, n in names.items() if g in used}, frozenset(), params,
+                outlines=outlines)
+    if recut:
+        problems.append(Problem("grids", f"{len(recut)} unit cell(s) crossed by the imported boundaries were cut "
+                                f"along them so that the grids keep their outlines, e.g. {list(recut)[:5]}",
+                                "none needed", severity="warning"))
     return ImportResult(plan=plan, unit_shares=shares, cut_units=cut, absorbed=absorbed, uncovered=uncovered,
-                        overlaps=overlaps, renamed=renamed, empty_grids=empty, problems=tuple(problems))
+                        overlaps=overlaps, renamed=renamed, empty_grids=empty, problems=tuple(problems),
+                        recut=recut)
+
+
+def _kept_outlines(grids: gpd.GeoDataFrame, assignment: Mapping[str, str],
+                   shares: pd.DataFrame) -> dict[str, tuple[frozenset[str], Any]]:
+    """Imported outlines of the grids that got exactly the units their polygon holds.
+
+    A grid renamed by nesting, or that absorbed uncovered units, is left out: its polygon no
+    longer describes its units.
+    """
+    home: dict[str, set[str]] = {}
+    for u, g in zip(shares["unit_id"], shares["grid_id"], strict=True):
+        if g is not None:
+            home.setdefault(str(g), set()).add(u)
+    final: dict[str, set[str]] = {}
+    for u, g in assignment.items():
+        final.setdefault(g, set()).add(u)
+    geom = dict(zip(grids["grid_id"].astype(str), grids.geometry, strict=True))
+    return {g: (frozenset(us), geom[g]) for g, us in final.items() if g in geom and home.get(g) == us}
 
 
 def import_plan_layers(layers: Layers, grid_layer: gpd.GeoDataFrame, *, id_field: str = "grid_id",
@@ -471,19 +506,20 @@ def import_plan_layers(layers: Layers, grid_layer: gpd.GeoDataFrame, *, id_field
     params = params or GridParams()
     kw = {"max_households": params.max_households, "barriers": barriers}
     units = build_units_from_frames(layers.communities, layers.estates, layers.buildings, **kw)
-    first = import_plan(units, grid_layer, id_field=id_field, name_field=name_field, by=by, params=params)
+    kw_imp: dict[str, Any] = {"id_field": id_field, "name_field": name_field, "by": by, "params": params}
+    first = import_plan(units, grid_layer, **kw_imp, keep_boundaries=False)
     if not refine or layers.buildings is None or len(layers.buildings) == 0 or first.cut_units.empty:
-        return first
+        return import_plan(units, grid_layer, **kw_imp) if len(first.cut_units) else first
     cut = units.units.loc[first.cut_units["unit_id"]]
     cut_estates = set(cut.loc[cut["building_id"].isna(), "estate_id"].astype(str))
     bld = prepare_frames(layers.communities, layers.estates, layers.buildings, **kw).buildings
     if bld is None or not bld["estate_id"].isin(cut_estates).any():
-        return first
+        return import_plan(units, grid_layer, **kw_imp)
     est = layers.estates
     big = set(est.loc[est["households"] > params.max_households, "estate_id"].astype(str))
     keep = bld[bld["estate_id"].isin(cut_estates | big)]
     finer = build_units_from_frames(layers.communities, layers.estates, keep, split_by_buildings_above=1, **kw)
-    out = import_plan(finer, grid_layer, id_field=id_field, name_field=name_field, by=by, params=params)
+    out = import_plan(finer, grid_layer, **kw_imp)
     refined = sorted(cut_estates & set(keep["estate_id"]))
     note = Problem("grids", f"{len(refined)} estate(s) cut by the imported boundaries were split into their "
                    f"buildings to follow them, e.g. {refined[:5]}", "none needed; check the buildings' grids",
@@ -518,9 +554,6 @@ def _import_problems(cut: pd.DataFrame, absorbed: pd.DataFrame, uncovered: gpd.G
         out.append(Problem("grids", f"{len(empty)} imported grid(s) hold no planning unit: {list(empty)[:5]}",
                            "check them against the estates layer", severity="warning"))
     return out
-
-
-# --------------------------------------------------------------------------- repair
 
 
 # --------------------------------------------------------------------------- a saved plan's units
@@ -567,3 +600,233 @@ def units_for_plan(layers: Layers, unit_ids: Iterable[str], max_households: int)
         return units
     return units_split_by_buildings(layers, max_households, building_split_estates(ids))
 
+# --------------------------------------------------------------------------- boundaries kept
+
+#: Width (m) of the band around a cell within which a piece's boundary counts as shared with it.
+_SHARED_EPS_M = 0.05
+#: Half-width (m) below which a strip of land is rounding noise (7 decimals of a degree ~ 1 cm).
+_THIN_M = 0.05
+
+
+def _polygonal(geom: Any) -> Any:
+    """The polygonal part of a geometry (None when it has no area)."""
+    import shapely
+
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
+
+
+def _thin_parts(geom: Any) -> list[Any]:
+    """The parts of a polygonal geometry narrower than ``2 * _THIN_M`` (slivers of rounding)."""
+    import shapely
+
+    if geom is None:
+        return []
+    parts = shapely.get_parts(geom)
+    thin = shapely.is_empty(shapely.buffer(parts, -_THIN_M, quad_segs=1))
+    return list(parts[thin])
+
+
+def follow_boundaries(units: UnitGraph, grids: gpd.GeoDataFrame, home: Mapping[str, str | None]
+                      ) -> tuple[UnitGraph, tuple[str, ...]]:
+    """Cut unit cells along the imported grid boundaries, where those boundaries cross a cell.
+
+    The cells of the units are a tessellation built from the data; the plan in force was
+    drawn (or exported) with boundaries of its own. A cell that lies inside its home grid
+    stays as it is. A cell that a boundary crosses keeps the part inside its home grid (and
+    any land no grid covers); each part inside another grid ``h`` goes to the unit of the same
+    community whose home is ``h`` and whose cell shares the longest edge with that part (the
+    part stays with its unit when no such unit touches it). So the union of a grid's cells is
+    the imported polygon again (on the land of the communities), and the grid outlines of the
+    plan in force survive the import.
+
+    Parameters
+    ----------
+    units : UnitGraph
+        Planning units, metric CRS.
+    grids : GeoDataFrame
+        Imported grids: ``grid_id`` and polygons, same CRS.
+    home : mapping unit_id -> imported grid id or None
+        The imported grid each unit went to (:func:`unit_grid_shares`); None for units no
+        grid covers.
+
+    Returns
+    -------
+    (UnitGraph, tuple of str)
+        The units with the cut cells (cell area, perimeter and centroid updated; adjacency
+        recomputed around the changed cells) and the ids of the units whose cell changed.
+    """
+    import shapely
+
+    table = units.units
+    ids = table.index.to_numpy()
+    cells = table.geometry.to_numpy()
+    gg = grids.geometry.to_numpy()
+    gid = grids["grid_id"].astype(str).to_numpy()
+    row_of_grid = {g: i for i, g in enumerate(gid)}
+    shapely.prepare(gg)
+    ui, gi = shapely.STRtree(gg).query(cells, predicate="intersects")
+    homes = np.array([row_of_grid.get(home.get(u) or "", -1) for u in ids])
+    inside = np.zeros(len(ids), dtype=bool)
+    own = ui[gi == homes[ui]]
+    inside[own] = shapely.covered_by(cells[own], gg[homes[own]])
+    # a cell inside its home grid keeps it whole (grids overlapping there are reported apart)
+    foreign = (gi != homes[ui]) & ~inside[ui]
+    ui, gi = ui[foreign], gi[foreign]
+    if len(ui):  # keep pairs whose interiors meet: a grid only touching the cell takes nothing
+        meet = shapely.relate_pattern(cells[ui], gg[gi], "T********")
+        ui, gi = ui[meet], gi[meet]
+    if len(ui) == 0:
+        return units, ()
+    comm = table["community_id"].astype(str).to_numpy()
+    cell_tree = shapely.STRtree(cells)
+    given: dict[int, list[Any]] = {}
+    received: dict[int, list[Any]] = {}
+
+    def best_unit(piece: Any, g: int, cid: str | None, skip: int = -1) -> int | None:
+        """The unit of home ``g`` (in community ``cid``) sharing the longest edge with ``piece``."""
+        near = cell_tree.query(piece, predicate="dwithin", distance=_SHARED_EPS_M)
+        near = near[(homes[near] == g) & (near != skip)]
+        if cid is not None:
+            near = near[comm[near] == cid]
+        if len(near) == 0:
+            return None
+        shared = shapely.length(shapely.intersection(shapely.boundary(piece),
+                                                     shapely.buffer(cells[near], _SHARED_EPS_M, quad_segs=1)))
+        return int(near[np.lexsort((ids[near], -shared))[0]])
+
+    for u, g in zip(ui, gi, strict=True):
+        piece = _polygonal(shapely.intersection(cells[u], gg[g]))
+        if piece is None:
+            continue
+        v = best_unit(piece, int(g), str(comm[u]), skip=int(u))
+        if v is None and len(_thin_parts(piece)) == len(shapely.get_parts(piece)):
+            v = best_unit(piece, int(g), None, skip=int(u))  # rounding noise on a community edge
+        if v is None:
+            continue  # no unit of that grid touches the part: the unit stays cut
+        given.setdefault(int(u), []).append(piece)
+        received.setdefault(v, []).append(piece)
+    # Slivers narrower than the export precision along the communities' outer edges: land
+    # of a cell in no grid leaves the cell; land of a grid in no cell joins the grid's unit.
+    cover = shapely.union_all(gg)
+    cut = np.unique(ui)
+    for u, rest in zip(cut, shapely.difference(cells[cut], cover), strict=True):
+        for part in _thin_parts(_polygonal(rest)):
+            given.setdefault(int(u), []).append(part)
+    land = shapely.union_all(units.communities.geometry.to_numpy())
+    for g, outside in enumerate(shapely.difference(gg, land)):
+        for part in _thin_parts(_polygonal(outside)):
+            v = best_unit(part, g, None)
+            if v is not None:
+                received.setdefault(v, []).append(part)
+    changed = sorted(set(given) | set(received))
+    if not changed:
+        return units, ()
+    new_cells = cells.copy()
+    for i in changed:
+        geom = cells[i]
+        if i in given:
+            geom = shapely.difference(geom, shapely.union_all(given[i]))
+        if i in received:
+            geom = shapely.union_all([geom, *received[i]])
+        new_cells[i] = _polygonal(shapely.make_valid(geom)) or geom
+    out = table.copy()
+    rows = np.asarray(changed)
+    out["geometry"] = new_cells
+    out = out.set_geometry("geometry", crs=table.crs)
+    changed_ids = ids[rows]
+    geoms = new_cells[rows]
+    out.loc[changed_ids, "area_m2"] = shapely.area(geoms)
+    out.loc[changed_ids, "perimeter_m"] = shapely.length(geoms)
+    cent = shapely.centroid(geoms)
+    out.loc[changed_ids, "x"] = shapely.get_x(cent)
+    out.loc[changed_ids, "y"] = shapely.get_y(cent)
+    edges = _edges_around(units.edges, ids, new_cells, comm, rows)
+    graph = UnitGraph(units=out, edges=edges, communities=units.communities, problems=units.problems,
+                      max_households=units.max_households)
+    return graph, tuple(str(u) for u in changed_ids)
+
+
+def _edges_around(edges: pd.DataFrame, ids: np.ndarray, cells: np.ndarray, comm: np.ndarray,
+                  rows: np.ndarray) -> pd.DataFrame:
+    """Adjacency with the shared edges of the changed cells (``rows``) measured anew.
+
+    Shared edges between unchanged cells and island links are kept; a changed cell gets an
+    edge to every cell of its community it now shares a boundary with.
+    """
+    import shapely
+
+    moved = set(ids[rows])
+    keep = ~((edges["kind"] == "shared") & (edges["unit_a"].isin(moved) | edges["unit_b"].isin(moved)))
+    tree = shapely.STRtree(cells)
+    _, near = tree.query(cells[rows], predicate="intersects")
+    local = np.unique(np.concatenate([rows, near]))
+    fresh = adjacency(ids[local], cells[local])
+    comm_of = dict(zip(ids, comm, strict=True))
+    ok = (fresh["unit_a"].isin(moved) | fresh["unit_b"].isin(moved)) & \
+        (fresh["unit_a"].map(comm_of) == fresh["unit_b"].map(comm_of))
+    out = pd.concat([edges[keep], fresh[ok]], ignore_index=True)
+    return out.drop_duplicates(["unit_a", "unit_b"], keep="first").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- data changes
+
+
+def data_changes(before: pd.DataFrame, estates: pd.DataFrame) -> dict[str, Any]:
+    """What changed in the estates since the plan in force was made.
+
+    Parameters
+    ----------
+    before : DataFrame
+        The plan's unit table as exported beside it (``<plan>_assignment.csv``): at least
+        ``estate_id, community_id, households``, optionally ``party_members``; one row per
+        unit (several per estate split by buildings).
+    estates : DataFrame
+        The updated estates layer (``estate_id, community_id, households``, optionally
+        ``party_members``).
+
+    Returns
+    -------
+    dict (JSON-safe)
+        ``new_estates`` and ``demolished`` (``estate_id, community_id, households``),
+        ``changed`` (``estate_id, community_id, households_before, households_after,
+        party_members_before, party_members_after``), ``households_before``,
+        ``households_after`` (totals), ``communities`` (those with any change, sorted).
+    """
+    def per_estate(df: pd.DataFrame) -> pd.DataFrame:
+        cols = [c for c in ("households", "party_members") if c in df.columns]
+        frame = pd.DataFrame({"estate_id": df["estate_id"].astype(str), "community_id": df["community_id"].astype(str),
+                              **{c: pd.to_numeric(df[c], errors="coerce").fillna(0.0) for c in cols}})
+        out = frame.groupby("estate_id").agg({"community_id": "first", **{c: "sum" for c in cols}})
+        if "party_members" not in out.columns:
+            out["party_members"] = np.nan
+        return out
+
+    old, new = per_estate(before), per_estate(estates)
+    added = sorted(set(new.index) - set(old.index))
+    gone = sorted(set(old.index) - set(new.index))
+    both = sorted(set(old.index) & set(new.index))
+    changed = []
+    for e in both:
+        a, b = old.loc[e], new.loc[e]
+        party_differs = not (np.isnan(a["party_members"]) or np.isnan(b["party_members"])) \
+            and abs(a["party_members"] - b["party_members"]) > 1e-9
+        if abs(a["households"] - b["households"]) > 1e-9 or party_differs:
+            changed.append({"estate_id": e, "community_id": str(b["community_id"]),
+                            "households_before": float(a["households"]), "households_after": float(b["households"]),
+                            "party_members_before": None if np.isnan(a["party_members"]) else float(a["party_members"]),
+                            "party_members_after": None if np.isnan(b["party_members"]) else float(b["party_members"])})
+
+    def rows(frame: pd.DataFrame, ids: list[str]) -> list[dict[str, Any]]:
+        return [{"estate_id": e, "community_id": str(frame.at[e, "community_id"]),
+                 "households": float(frame.at[e, "households"])} for e in ids]
+
+    comms = {str(new.at[e, "community_id"]) for e in added} | {str(old.at[e, "community_id"]) for e in gone}
+    comms |= {c["community_id"] for c in changed}
+    return {"new_estates": rows(new, added), "demolished": rows(old, gone), "changed": changed,
+            "households_before": float(old["households"].sum()), "households_after": float(new["households"].sum()),
+            "communities": sorted(comms)}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo.errors import Problem, ValidationError
 from geo.grids.metrics import grid_table, plan_summary, tiling_check, with_rule_columns
@@ -37,6 +38,10 @@ class Plan:
     report : tuple of dict
         Per-community gridding report (k, feasibility, reasons) when the plan came from
         :func:`grid_communities`.
+    outlines : dict
+        ``{grid_id: (unit ids, polygon)}``: outlines of the plan in force kept as drawn
+        (:func:`geo.grids.import_plan.import_plan`). A grid whose units are still exactly
+        those shows that polygon; once its units change it shows the union of its cells.
     """
 
     units: UnitGraph
@@ -45,6 +50,7 @@ class Plan:
     locked: frozenset[str] = frozenset()
     params: GridParams = field(default_factory=GridParams)
     report: tuple[dict[str, Any], ...] = ()
+    outlines: dict[str, tuple[frozenset[str], Any]] = field(default_factory=dict)
 
     @cached_property
     def members(self) -> dict[str, tuple[str, ...]]:
@@ -59,7 +65,15 @@ class Plan:
 
         table = grid_table(self.units.units, self.assignment, neighbors=self.units.neighbors,
                            names=self.names, locked=self.locked)
-        return with_rule_columns(table, self.params)
+        return with_rule_columns(self._outlined(table), self.params)
+
+    def _outlined(self, table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``table`` with the kept outlines of grids whose units did not change."""
+        keep = [g for g in table.index if g in self.outlines
+                and self.outlines[g][0] == frozenset(self.members.get(g, ()))]
+        if not keep:
+            return table
+        return with_outlines(table, {g: self.outlines[g][1] for g in keep})
 
     def grids(self) -> gpd.GeoDataFrame:
         """Grid polygons with counts and metrics (cached; metric CRS), index ``grid_id``.
@@ -140,7 +154,7 @@ class Plan:
         grid_set = set(new_assign.values())
         new_names = {g: n for g, n in (self.names if names is None else names).items() if g in grid_set}
         new_locked = frozenset(g for g in (self.locked if locked is None else locked) if g in grid_set)
-        plan = Plan(self.units, new_assign, new_names, new_locked, self.params, self.report)
+        plan = Plan(self.units, new_assign, new_names, new_locked, self.params, self.report, self.outlines)
         if "_grids" in self.__dict__:
             plan.__dict__["_grids"] = self._updated_grids(plan, touched)
         return plan
@@ -158,10 +172,29 @@ class Plan:
         keep["locked"] = [g in plan.locked for g in keep.index]
         fresh = grid_table(self.units.units, plan.assignment, neighbors=self.units.neighbors,
                            grid_ids=touched & grid_set, names=plan.names, locked=plan.locked)
+        fresh = plan._outlined(fresh)
         base_cols = [c for c in fresh.columns]
         table = pd.concat([keep[base_cols], fresh]).sort_index()
         table = gpd.GeoDataFrame(table, geometry="geometry", crs=self.units.crs)
         return with_rule_columns(table, plan.params)
+
+
+def with_outlines(table: gpd.GeoDataFrame, outlines: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    """A grid table with the polygons of ``outlines`` (grid id -> polygon) and their shape metrics."""
+    import numpy as np
+
+    from geo.grids.metrics import convex_hull_ratio, polsby_popper, reock
+
+    out = table.copy()
+    ids = [g for g in out.index if g in outlines]
+    arr = np.array([outlines[g] for g in ids], dtype=object)
+    out.loc[ids, "geometry"] = gpd.GeoSeries(arr, index=ids, crs=out.crs)
+    out.loc[ids, "area_m2"] = shapely.area(arr)
+    out.loc[ids, "perimeter_m"] = shapely.length(arr)
+    out.loc[ids, "polsby_popper"] = polsby_popper(arr)
+    out.loc[ids, "reock"] = reock(arr)
+    out.loc[ids, "convex_hull_ratio"] = convex_hull_ratio(arr)
+    return out
 
 
 def _check_assignment(units: UnitGraph, assignment: Mapping[str, str]) -> None:

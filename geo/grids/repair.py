@@ -1,23 +1,34 @@
-"""Repair of a plan that is out of rule: move units between grids so that grids return to the
-band with few households moved, keeping locked grids and contiguity."""
+"""Repair of a plan that is out of rule: split grids grown too large, merge or dissolve grids
+too small, then move units between grids, so that grids return to the band with few
+households moved, keeping locked grids, compliant grids and contiguity.
+
+The repair works per *neighbourhood*: a connected set of units of one community whose grids
+it may change (out-of-rule grids, and grids the planner unlocked). A neighbourhood holding
+``S`` households needs between ``ceil(S / max)`` and ``floor(S / min)`` grids; when it holds
+fewer it is split, when it holds more grids are dissolved into their neighbours. A
+neighbourhood of at most :data:`~geo.grids.repair_exact.EXACT_MAX_UNITS` units is solved
+exactly (:func:`geo.grids.repair_exact.solve_region`, HiGHS); larger ones by the heuristic
+below. Every neighbourhood also gets a lower bound on the households that must move.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from geo.errors import Problem, ValidationError
 from geo.grids.graph import components, stays_connected
+from geo.grids.ids import new_grid_ids
 from geo.grids.plan import Plan
+from geo.grids.repair_exact import EXACT_MAX_UNITS, EXACT_TIME_LIMIT_S, solve_region
 from geo.settings import REPAIR_MAX_MOVES_PER_GRID
 
 if TYPE_CHECKING:
-
     from geo.grids.params import GridParams
-    from geo.grids.plan import Plan
 
 
 def band_penalty(size: float, lo: float, hi: float) -> float:
@@ -46,6 +57,26 @@ class RepairResult:
         Grids still out of rule: ``grid_id``, ``issue``, ``hint`` (what to unlock or change).
     free : tuple of str
         Grids the repair was allowed to change.
+    grid_changes : list of dict
+        Grid by grid, every grid of the plan before the repair and every new grid:
+        ``grid_id``, ``change`` (``"kept"``, ``"split"``, ``"merged"``, ``"units moved"``,
+        ``"new"``), ``into`` (the grids that now hold its units: the parts of a split, the
+        grids a merged grid went into; for a new grid, the grids its units came from),
+        ``households_out``, ``households_in``.
+    new_codes, retired_codes : tuple of str
+        Codes of the grids the repair opened, and of the grids it dissolved (never reused).
+    bound : float
+        Lower bound on the households any repair under the same rule must move
+        (households; 0 when the size rule counts party members).
+    status : str
+        ``"optimal"`` when every neighbourhood was solved exactly to optimality,
+        ``"heuristic"`` otherwise (see ``gap``), ``"nothing to repair"``. Neighbourhoods no
+        number of grids can fit (``status`` ``"infeasible"``) stay in ``still_out``.
+    gap : float
+        ``(households_moved - bound) / households_moved`` (0 when optimal or nothing moved).
+    regions : list of dict
+        Per neighbourhood: ``community_id, grids, n_units, size, k_min, k_max, method``
+        (``"exact"`` / ``"heuristic"``), ``status``, ``households_moved``, ``bound``, ``gap``.
     """
 
     plan: Plan
@@ -54,13 +85,28 @@ class RepairResult:
     fixed: tuple[str, ...]
     still_out: list[dict[str, str]]
     free: tuple[str, ...]
+    grid_changes: list[dict[str, Any]] = field(default_factory=list)
+    new_codes: tuple[str, ...] = ()
+    retired_codes: tuple[str, ...] = ()
+    bound: float = 0.0
+    status: str = "heuristic"
+    gap: float = 0.0
+    regions: list[dict[str, Any]] = field(default_factory=list)
+
+    def changed_grids(self) -> list[str]:
+        """Grids whose units changed (split, merged, units moved, new), sorted."""
+        return sorted(r["grid_id"] for r in self.grid_changes if r["change"] != "kept")
 
     def summary(self) -> dict[str, Any]:
         """JSON-safe summary of the repair and the repaired plan."""
         out = self.plan.summary()
         out["repair"] = {"n_moves": len(self.moves), "households_moved": self.households_moved,
+                         "bound": self.bound, "status": self.status, "gap": self.gap,
                          "fixed": list(self.fixed), "still_out": self.still_out, "free": list(self.free),
-                         "moves": self.moves.to_dict("records")}
+                         "new_codes": list(self.new_codes), "retired_codes": list(self.retired_codes),
+                         "grid_changes": [r for r in self.grid_changes if r["change"] != "kept"],
+                         "n_kept": sum(r["change"] == "kept" for r in self.grid_changes),
+                         "regions": self.regions, "moves": self.moves.to_dict("records")}
         return out
 
 
@@ -75,10 +121,16 @@ class _State:
         self.nbrs = plan.units.neighbors
         self.adj = plan.units.adjacency
         self._whole: dict[str, bool] = {}  # grid -> in one piece; dropped when the grid changes
+        self.lengths = plan.units.edge_lengths
         self.comm = plan.units.community_of
         self.comm_total: dict[str, float] = {}
         for u, s in self.size.items():
             self.comm_total[self.comm[u]] = self.comm_total.get(self.comm[u], 0.0) + s
+
+    def open(self, g: str) -> None:
+        """Start an empty grid ``g``."""
+        self.members.setdefault(g, set())
+        self.load.setdefault(g, 0.0)
 
     def move(self, u: str, to: str) -> None:
         frm = self.assign[u]
@@ -108,24 +160,34 @@ def _compliant(state: _State, g: str, lo: float, hi: float) -> bool:
 
 def repair_plan(plan: Plan, *, params: GridParams | None = None,
                 unlocked: Iterable[str] | str | None = None,
-                max_moves_per_grid: int = REPAIR_MAX_MOVES_PER_GRID) -> RepairResult:
+                max_moves_per_grid: int = REPAIR_MAX_MOVES_PER_GRID, restructure: bool = True,
+                retired: Iterable[str] = (), exact_max_units: int = EXACT_MAX_UNITS,
+                time_limit: float = EXACT_TIME_LIMIT_S) -> RepairResult:
     """Bring out-of-rule grids back into the rule with the fewest households moved.
 
     Out of rule = outside the size band of ``params`` or not contiguous. The rule on what
-    may change is in the module docstring: planner-locked grids never change; compliant
-    grids change only when named in ``unlocked`` (``"all"``: every compliant grid) and then
-    stay compliant.
+    may change is in the module docstring of :mod:`geo.grids.import_plan`: planner-locked
+    grids never change; compliant grids change only when named in ``unlocked``
+    (``"all"``: every compliant grid) and then stay compliant. Every other grid keeps its
+    units, its code and its outline.
 
-    The search is greedy and bounded: first detached pieces of out-of-rule grids join an
-    adjacent free grid; then, repeatedly, the boundary move (one unit between two free
-    grids of a community, donor kept contiguous) with the least households moved minus band
-    violation removed is applied (a move from an over- to an under-full grid costs nothing
-    net), ties broken by more violation removed, fewer households, then ids; when no single
-    move helps, the best two-move chain (through a third free grid, or a swap) is tried. Moves among
-    out-of-rule grids are tried before moves involving unlocked compliant grids. It stops
-    when no move helps or after ``max_moves_per_grid`` moves per free grid. Communities are
-    searched one by one (units never leave their community); last, moved units
-    whose return breaks nothing go back to their first grid (largest first).
+    Steps: detached pieces of out-of-rule grids join an adjacent free grid; then, per
+    neighbourhood (connected units of free grids in one community) holding a grid out of
+    the band, the number of grids is brought into ``[ceil(S / max), floor(S / min)]``
+    (``S`` its size): a neighbourhood of at most ``exact_max_units`` units is solved exactly
+    (HiGHS, :func:`geo.grids.repair_exact.solve_region`: band, nesting and flow-based
+    contiguity, fewest households moved); a larger one is split (the largest grid gives a
+    connected part, fewest households, to a new grid, until there are enough) or has its
+    smallest grids dissolved into their neighbours (until there are few enough). Then a
+    greedy, bounded search moves units for the remaining balance: repeatedly the boundary
+    move (one unit between two free grids of a community, donor kept contiguous) with the
+    least households moved minus band violation removed, or the best two-move chain when no
+    single move helps, at most ``max_moves_per_grid`` moves per free grid. Last, moved units
+    whose return breaks nothing go back to their first grid.
+
+    The part of a split grid that moves gets a new code (:func:`geo.grids.ids.new_grid_ids`:
+    the community's next free sequence, never one in the plan or in ``retired``); the codes
+    of dissolved grids are listed as retired.
 
     Parameters
     ----------
@@ -138,7 +200,15 @@ def repair_plan(plan: Plan, *, params: GridParams | None = None,
         the compliant neighbours of out-of-rule grids, or every compliant grid. None
         (default): none.
     max_moves_per_grid : int
-        Bound on the moves, per free grid.
+        Bound on the moves of the greedy search, per free grid.
+    restructure : bool
+        Split and dissolve grids where the band needs it (default); False only moves units.
+    retired : iterable of str
+        Codes used before (earlier versions of the plan) that new grids must not take.
+    exact_max_units : int
+        Largest neighbourhood (units) solved exactly; 0 uses the heuristic everywhere.
+    time_limit : float
+        Wall-clock limit (s) of each exact solve; a solve stopped by it reports its gap.
 
     Returns
     -------
@@ -154,51 +224,338 @@ def repair_plan(plan: Plan, *, params: GridParams | None = None,
     state = _State(plan, params.size_by)
     grids = sorted(state.members)
     compliant0 = {g for g in grids if _compliant(state, g, lo, hi)}
-    if unlocked == "all":
-        opened = set(compliant0)
-    elif unlocked == "neighbours":
-        out0 = set(grids) - compliant0
-        opened = {state.assign[v] for g in out0 for u in state.members[g] for v in state.nbrs.get(u, ())
-                  if state.comm[v] == state.comm[u]} & compliant0
-    else:
-        opened = set() if unlocked is None else {str(g) for g in ([unlocked] if isinstance(unlocked, str)
-                                                                  else unlocked)}
-        unknown = sorted(opened - set(grids))
-        if isinstance(unlocked, str) and unlocked not in set(grids):
-            unknown = [unlocked]
-        if unknown:
-            raise ValidationError([Problem("plan", f"`unlocked` names grid(s) not in the plan: {unknown[:5]}",
-                                           "name existing grid ids or pass unlocked='all'")])
+    opened = _opened(state, grids, compliant0, unlocked)
     free = (set(grids) - compliant0 | opened) - set(plan.locked)
     _reattach_pieces(state, free, lo, hi)
+    taken = set(grids) | {str(c) for c in retired}
+    hh = plan.units.units["households"].astype(float).to_dict()
+    regions: list[dict[str, Any]] = []
+    if restructure:
+        for region in _regions(state, free):
+            info = _repair_region(state, region, free, compliant0, taken, hh, lo, hi,
+                                  exact_max_units=exact_max_units, time_limit=time_limit)
+            if info is not None:
+                regions.append(info)
     # Communities are independent (units never leave theirs): search each one on its own,
     # and only those holding a grid out of the band.
     by_comm: dict[str, set[str]] = {}
     for g in free:
-        by_comm.setdefault(state.comm[next(iter(state.members[g]))], set()).add(g)
+        if state.members[g]:
+            by_comm.setdefault(state.comm[next(iter(state.members[g]))], set()).add(g)
     for cid in sorted(by_comm):
         pool_c = by_comm[cid]
         if any(band_penalty(state.load[g], lo, hi) > 0 for g in pool_c):
             _search(state, pool_c, compliant0, lo, hi, budget=max_moves_per_grid * len(pool_c))
     _undo_needless(state, plan.assignment, free, lo, hi)
+    return _result(plan, params, state, grids, compliant0, free, regions, hh, lo, hi)
+
+
+def _opened(state: _State, grids: list[str], compliant0: set[str],
+            unlocked: Iterable[str] | str | None) -> set[str]:
+    """The compliant grids ``unlocked`` lets the repair change."""
+    if unlocked == "all":
+        return set(compliant0)
+    if unlocked == "neighbours":
+        out0 = set(grids) - compliant0
+        return {state.assign[v] for g in out0 for u in state.members[g] for v in state.nbrs.get(u, ())
+                if state.comm[v] == state.comm[u]} & compliant0
+    opened = set() if unlocked is None else {str(g) for g in ([unlocked] if isinstance(unlocked, str)
+                                                              else unlocked)}
+    unknown = sorted(opened - set(grids))
+    if unknown:
+        raise ValidationError([Problem("plan", f"`unlocked` names grid(s) not in the plan: {unknown[:5]}",
+                                       "name existing grid ids or pass unlocked='all'")])
+    return opened
+
+
+def _result(plan: Plan, params: GridParams, state: _State, grids: list[str], compliant0: set[str],
+            free: set[str], regions: list[dict[str, Any]], hh: Mapping[str, float], lo: float,
+            hi: float) -> RepairResult:
+    """The repaired plan, its moves and grid-by-grid report, from the working state."""
     new_assign = state.assign
     changed = sorted(u for u in new_assign if new_assign[u] != plan.assignment[u])
-    hh = plan.units.units["households"].astype(float)
     moves = pd.DataFrame({"unit_id": changed, "from_grid": [plan.assignment[u] for u in changed],
                           "to_grid": [new_assign[u] for u in changed],
-                          "households": [float(hh.at[u]) for u in changed]}, columns=list(MOVE_COLUMNS))
+                          "households": [float(hh[u]) for u in changed]}, columns=list(MOVE_COLUMNS))
     touched = set(moves["from_grid"]) | set(moves["to_grid"])
-    new_plan = plan.with_assignment(new_assign, touched=touched) if changed else plan
+    live = {g for g, us in state.members.items() if us}
+    new_codes = tuple(sorted(live - set(grids)))
+    retired = tuple(sorted(set(grids) - live))
+    names = {**plan.names, **{g: g for g in new_codes}}
+    new_plan = plan.with_assignment(new_assign, names=names, touched=touched) if changed else plan
     if params is not plan.params:
-
         new_plan = Plan(new_plan.units, dict(new_plan.assignment), dict(new_plan.names), new_plan.locked,
-                        params, new_plan.report)
-    after = {g for g in state.members if state.members[g] and _compliant(state, g, lo, hi)}
+                        params, new_plan.report, new_plan.outlines)
+    after = {g for g in live if _compliant(state, g, lo, hi)}
     fixed = tuple(sorted((set(grids) - compliant0) & after))
-    still = [_hint(state, g, free, plan.locked, lo, hi, params.size_by)
-             for g in sorted(set(state.members) - after) if state.members[g]]
-    return RepairResult(plan=new_plan, moves=moves, households_moved=float(moves["households"].sum()),
-                        fixed=fixed, still_out=still, free=tuple(sorted(free)))
+    still = [_hint(state, g, free, plan.locked, lo, hi, params.size_by) for g in sorted(live - after)]
+    moved = float(moves["households"].sum())
+    bound = float(sum(r["bound"] for r in regions))
+    if params.size_by != "households":
+        bound = 0.0
+    bound = min(bound, moved)
+    if not regions and not changed:
+        status = "nothing to repair" if not still else "heuristic"
+    elif any(r["status"] == "optimal" for r in regions) \
+            and all(r["status"] in ("optimal", "infeasible") for r in regions) \
+            and abs(moved - sum(r["households_moved"] for r in regions)) < 1e-6:
+        status, bound = "optimal", moved
+    else:
+        status = "heuristic"
+    gap = 0.0 if moved <= 0 or status == "optimal" else (moved - bound) / moved
+    return RepairResult(plan=new_plan, moves=moves, households_moved=moved, fixed=fixed, still_out=still,
+                        free=tuple(sorted(free)), grid_changes=grid_changes(plan.assignment, new_assign, hh),
+                        new_codes=new_codes, retired_codes=retired, bound=bound, status=status, gap=gap,
+                        regions=regions)
+
+
+def grid_changes(before: Mapping[str, str], after: Mapping[str, str],
+                 households: Mapping[str, float]) -> list[dict[str, Any]]:
+    """Grid by grid, what happened between two assignments of the same units.
+
+    Returns
+    -------
+    list of dict
+        ``grid_id, change, into, households_out, households_in`` (see
+        :attr:`RepairResult.grid_changes`), grids of ``before`` first, then new grids.
+    """
+    old_ids = sorted(set(before.values()))
+    new_ids = set(after.values())
+    out_hh: dict[str, float] = {}
+    in_hh: dict[str, float] = {}
+    went: dict[str, set[str]] = {}
+    came: dict[str, set[str]] = {}
+    for u, g in before.items():
+        h = after[u]
+        if h == g:
+            continue
+        out_hh[g] = out_hh.get(g, 0.0) + float(households[u])
+        in_hh[h] = in_hh.get(h, 0.0) + float(households[u])
+        went.setdefault(g, set()).add(h)
+        came.setdefault(h, set()).add(g)
+    fresh = sorted(new_ids - set(old_ids))
+    rows = []
+    for g in old_ids:
+        if g not in new_ids:
+            change, into = "merged", sorted(went.get(g, ()))
+        elif went.get(g, set()) & set(fresh):
+            change, into = "split", sorted({g} | (went[g] & set(fresh)))
+        elif g in went or g in came:
+            change, into = "units moved", sorted(went.get(g, ()))
+        else:
+            change, into = "kept", []
+        rows.append({"grid_id": g, "change": change, "into": into,
+                     "households_out": out_hh.get(g, 0.0), "households_in": in_hh.get(g, 0.0)})
+    for g in fresh:
+        rows.append({"grid_id": g, "change": "new", "into": sorted(came.get(g, ())),
+                     "households_out": 0.0, "households_in": in_hh.get(g, 0.0)})
+    return rows
+
+
+# --------------------------------------------------------------------------- split and merge
+
+
+def _regions(state: _State, free: set[str]) -> list[list[str]]:
+    """Neighbourhoods: connected units of free grids within one community, sorted."""
+    units = [u for g in sorted(free) for u in state.members[g]]
+    by_comm: dict[str, list[str]] = {}
+    for u in units:
+        by_comm.setdefault(state.comm[u], []).append(u)
+    out = []
+    for cid in sorted(by_comm):
+        nbrs = {u: [v for v in state.nbrs.get(u, ()) if state.comm[v] == cid] for u in by_comm[cid]}
+        out.extend(components(by_comm[cid], nbrs))
+    return sorted(out, key=lambda r: r[0])
+
+
+def grid_count_range(size: float, lo: float, hi: float) -> tuple[int, int]:
+    """Fewest and most grids in the band ``[lo, hi]`` that ``size`` can fill (min > max: none)."""
+    if size <= 0:
+        return 0, 0
+    return max(1, math.ceil(size / hi - 1e-9)), math.floor(size / lo + 1e-9)
+
+
+def region_lower_bound(sizes: Iterable[float], lo: float, hi: float) -> float:
+    """Least size count that must change grid so that grids of these sizes fit the band.
+
+    ``sizes`` are the present grids of a neighbourhood (units never leave it). For every
+    feasible number of grids ``k`` (:func:`grid_count_range`): with ``k > m`` grids
+    (``m`` present), every unit of the ``k - m`` new grids moves (at least ``lo`` each);
+    with ``k < m``, every unit of the ``m - k`` grids that vanish moves (at least the
+    ``m - k`` smallest); in all cases what exceeds ``hi`` must leave its grid and what lacks
+    to ``lo`` must arrive. The bound is the least over ``k``; 0 when no ``k`` fits.
+    """
+    s = sorted(float(x) for x in sizes)
+    m = len(s)
+    kmin, kmax = grid_count_range(sum(s), lo, hi)
+    excess = sum(max(0.0, x - hi) for x in s)
+    deficit = sum(max(0.0, lo - x) for x in s)
+    best = math.inf
+    for k in range(kmin, kmax + 1):
+        if k > m:
+            b = max(lo * (k - m), excess)
+        elif k < m:
+            b = max(sum(s[: m - k]), excess)
+        else:
+            b = max(excess, deficit)
+        best = min(best, b)
+    return 0.0 if best == math.inf else float(best)
+
+
+def _repair_region(state: _State, region: list[str], free: set[str], compliant0: set[str], taken: set[str],
+                   hh: Mapping[str, float], lo: float, hi: float, *,
+                   exact_max_units: int, time_limit: float) -> dict[str, Any] | None:
+    """Split / dissolve grids of one neighbourhood (exactly when small); None if nothing to do."""
+    gids = sorted({state.assign[u] for u in region})
+    if not any(band_penalty(state.load[g], lo, hi) > 0 for g in gids):
+        return None
+    total = sum(state.size[u] for u in region)
+    kmin, kmax = grid_count_range(total, lo, hi)
+    before = {u: state.assign[u] for u in region}
+    info: dict[str, Any] = {"community_id": state.comm[region[0]], "grids": gids, "n_units": len(region),
+                            "size": total, "k_min": kmin, "k_max": kmax}
+    bound = region_lower_bound([state.load[g] for g in gids], lo, hi)
+    if kmin > kmax:
+        info.update(method="none", status="infeasible", households_moved=0.0, bound=0.0, gap=0.0)
+        return info
+    # the heuristic first: the exact solve must beat it (a solve cut short by its time
+    # limit on a busy machine may not)
+    codes = set(taken)
+    k = min(max(len(gids), kmin), kmax)
+    _heuristic_count(state, region, gids, k, free, taken, lo, hi)
+    pool = {state.assign[u] for u in region}
+    _search(state, pool, compliant0, lo, hi, budget=REPAIR_MAX_MOVES_PER_GRID * len(pool))
+    heur = {u: state.assign[u] for u in region}
+    heur_moved = float(sum(hh[u] for u in region if heur[u] != before[u]))
+    heur_bad = sum(band_penalty(state.load[g], lo, hi) for g in pool)
+    info.update(method="heuristic", status="heuristic", bound=bound)
+    sol = None
+    if heur_bad == 0 and heur_moved <= bound + 1e-9:
+        info["status"] = "optimal"  # the heuristic meets the lower bound: nothing to solve
+    elif len(region) <= exact_max_units:
+        slot = {g: i for i, g in enumerate(gids)}
+        sol = solve_region(region, state.nbrs, state.size, hh, {u: slot[before[u]] for u in region},
+                           len(gids), max(0, kmax - len(gids)), lo, hi, time_limit=time_limit)
+    if sol is not None and (sol.status == "optimal" or heur_bad > 0 or sol.moved < heur_moved):
+        _restore(state, before)
+        taken.clear()
+        taken |= codes
+        n_new = max((s - len(gids) + 1 for s in sol.slot_of.values()), default=0)
+        fresh = new_grid_ids(gids[0], taken, n_new) if n_new > 0 else []
+        taken |= set(fresh)
+        target = {u: (gids[s] if s < len(gids) else fresh[s - len(gids)]) for u, s in sol.slot_of.items()}
+        for g in fresh:
+            free.add(g)
+        _restore(state, target)
+        info.update(method="exact", status=sol.status, bound=max(bound, sol.bound), seconds=round(sol.seconds, 3))
+    elif sol is not None:
+        info.update(bound=max(bound, sol.bound))  # the heuristic was better than a cut-short solve
+    moved = float(sum(hh[u] for u in region if state.assign[u] != before[u]))
+    info["households_moved"] = moved
+    info["gap"] = 0.0 if moved <= 0 else max(0.0, (moved - info["bound"]) / moved)
+    return info
+
+
+def _restore(state: _State, target: Mapping[str, str]) -> None:
+    """Move the units of ``target`` to its grids (opening them as needed)."""
+    for u, g in target.items():
+        if state.assign[u] != g:
+            state.open(g)
+            state.move(u, g)
+
+
+def _heuristic_count(state: _State, region: list[str], gids: list[str], k: int, free: set[str],
+                     taken: set[str], lo: float, hi: float) -> None:
+    """Split the largest grids, or dissolve the smallest, until the neighbourhood holds ``k`` grids."""
+    live = [g for g in gids if state.members[g]]
+    kmin, kmax = grid_count_range(sum(state.load[g] for g in live), lo, hi)
+    grow = len(live) <= k  # one direction only: splits, or dissolutions
+    for _ in range(2 * len(region)):
+        big = max(live, key=lambda g: (state.load[g], g))
+        small = min(live, key=lambda g: (state.load[g], g))
+        # reach k grids; then, when the units' sizes leave a grid out of the band, one more
+        # split (or dissolution) if the band allows that many grids
+        if grow and (len(live) < k or (state.load[big] > hi and len(live) < kmax)):
+            new = new_grid_ids(big, taken, 1)[0]
+            state.open(new)
+            if not _split_off(state, big, new, lo, hi):
+                break
+            taken.add(new)
+            free.add(new)
+            live.append(new)
+        elif not grow and (len(live) > k or (state.load[small] < lo and len(live) > kmin)):
+            if not _dissolve(state, small, set(live) - {small}, lo, hi):
+                break
+            live.remove(small)
+        else:
+            break
+
+
+def _split_off(state: _State, g: str, new: str, lo: float, hi: float) -> bool:
+    """Move a connected part of ``g`` to the empty grid ``new``: fewest households, both parts
+    in the band when possible, the rest of ``g`` kept connected. False if ``g`` has one unit."""
+    members = set(state.members[g])
+    if len(members) < 2:
+        return False
+    load = state.load[g]
+    want_lo, want_hi = max(lo, load - hi), min(hi, load - lo)
+    if want_lo > want_hi:
+        want_lo, want_hi = lo, hi
+    edge = state.lengths
+    border = sorted(u for u in members if any(state.assign[v] != g for v in state.nbrs.get(u, ())))
+    seeds = border or sorted(members)
+    step = max(1, len(seeds) // 16)
+    best: tuple[tuple[float, ...], set[str]] | None = None
+    for seed in seeds[::step]:
+        part = {seed}
+        size = state.size[seed]
+        while size < want_lo:
+            rest = members - part
+            cands = sorted({v for u in part for v in state.nbrs.get(u, ()) if v in rest})
+            cands = [v for v in cands if len(components(rest - {v}, state.nbrs)) <= 1 and rest - {v}]
+            if not cands:
+                break
+            v = max(cands, key=lambda v: (sum(edge.get((v, w), 0.0) for w in part) - 1e-3 * state.size[v], v))
+            part.add(v)
+            size += state.size[v]
+        if len(components(members - part, state.nbrs)) > 1 or not members - part:
+            continue
+        rest_load = load - size
+        miss = band_penalty(size, lo, hi) + band_penalty(rest_load, lo, hi)
+        key = (miss, size, -sum(edge.get((u, w), 0.0) for u in part for w in part), seed)
+        if best is None or key < best[0]:
+            best = (key, part)
+    if best is None:
+        return False
+    for u in sorted(best[1]):
+        state.move(u, new)
+    return True
+
+
+def _dissolve(state: _State, g: str, into: set[str], lo: float, hi: float) -> bool:
+    """Give every unit of ``g`` to an adjacent grid of ``into``, in waves from the border.
+
+    A unit goes to the grid that stays closest to the band after taking it, then the longest
+    shared edge. False (and ``g`` left as it was) when some unit cannot reach one.
+    """
+    original = set(state.members[g])
+    while state.members[g]:
+        progressed = False
+        for u in sorted(state.members[g]):
+            cands = {state.assign[v] for v in state.nbrs.get(u, ()) if state.assign[v] in into}
+            if not cands:
+                continue
+            to = min(cands, key=lambda h, u=u: (band_penalty(state.load[h] + state.size[u], lo, hi),
+                                                 -sum(state.lengths.get((u, v), 0.0) for v in state.nbrs[u]
+                                                      if state.assign[v] == h), h))
+            state.move(u, to)
+            progressed = True
+        if not progressed:
+            for u in original:
+                if state.assign[u] != g:
+                    state.move(u, g)
+            return False
+    return True
 
 
 def _search(state: _State, free: set[str], compliant0: set[str], lo: float, hi: float, *,

@@ -126,6 +126,19 @@ def record_from_plan(plan: Any, name: str, *, posts: gpd.GeoDataFrame | None = N
     )
 
 
+def repair_event(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The history event recording a repair with its change report (JSON-safe).
+
+    ``report`` is :meth:`geo.grids.repair.RepairResult.summary`'s ``"repair"`` part, with the
+    data changes (``"data_changes"``) when the repair followed new data. Saved as the event
+    of the version the repair produced (``record_from_plan(..., events=[repair_event(r)])``).
+    """
+    keep = ("households_moved", "bound", "status", "gap", "new_codes", "retired_codes", "grid_changes",
+            "still_out", "data_changes", "n_kept")
+    event: dict[str, Any] = json_safe({"op": "repair", **{k: report[k] for k in keep if k in report}})
+    return event
+
+
 def record_to_plan(record: PlanRecord, units: Any) -> Any:
     """Rebuild the engine's ``geo.grids.plan.Plan`` from a record on the same units.
 
@@ -487,6 +500,16 @@ class Store:
         conn.execute(text(f"INSERT INTO {table} ({cols}) VALUES ({vals})"), rows)
 
     # -- loading ------------------------------------------------------------------------
+
+    def codes_used(self, name: str) -> set[str]:
+        """Every grid code any version of plan ``name`` has used (empty for an unknown plan).
+
+        A repair passes these as ``retired`` so that a new grid never takes the code of a grid
+        that existed before (:func:`geo.grids.repair.repair_plan`).
+        """
+        with self.engine.begin() as conn:
+            rows = conn.execute(text("SELECT DISTINCT grid_id FROM assignment WHERE plan = :n"), {"n": name})
+            return {str(r[0]) for r in rows}
 
     def latest_version(self, name: str) -> int | None:
         """The plan's latest version, or ``None`` if there is no such plan."""

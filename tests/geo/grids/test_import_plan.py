@@ -59,6 +59,50 @@ def test_import_assigns_by_cell_area_and_lists_cuts_and_gaps() -> None:
     assert any("13800 m² of community 'C1'" in p for p in s["import"]["problems"])
 
 
+def test_cells_are_cut_along_the_imported_boundary_and_only_there() -> None:
+    graph = _graph()
+    # W reaches 10 m into column 2's cells (x 240-360); the boundary at x=250 crosses them only.
+    res = import_plan(graph, _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 360)}))
+    assert set(res.recut) == {f"C1-{x}-{y}" for x in (1, 2) for y in range(3)}
+    cells = res.plan.units.units.geometry
+    before = graph.units.geometry
+    for u in graph.units.index:  # cells no boundary crosses are untouched
+        if u not in res.recut:
+            assert cells[u].equals(before[u])
+    # column 2 kept its cell east of x=250; column 1 took the 10 m strip west of it
+    assert cells["C1-2-0"].bounds[0] == pytest.approx(250)
+    assert cells["C1-1-0"].area == pytest.approx(before["C1-1-0"].area + 10 * before["C1-2-0"].bounds[3]
+                                                 - 10 * before["C1-2-0"].bounds[1], abs=0.1)
+    grids = res.plan.grids()
+    for gid, box in (("W", (0, 0, 250, 360)), ("E", (250, 0, 480, 360))):
+        assert shapely.symmetric_difference(grids.geometry[gid], shapely.box(*box)).area < 1e-6
+    # every unit's cell stays in its grid, and the recut cells still touch their neighbours
+    assert set(res.plan.units.neighbors["C1-1-0"]) >= {"C1-0-0", "C1-2-0", "C1-1-1"}
+    plain = import_plan(graph, _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 360)}), keep_boundaries=False)
+    assert plain.recut == () and plain.plan.grids().geometry["W"].bounds[2] == pytest.approx(240, abs=1)
+
+
+def test_round_trip_of_the_demo_keeps_every_grid_as_it_was(demo_dir, tmp_path) -> None:
+    """Export the demo plan and import it on the same data: 198 of 198 grids identical."""
+    import contextlib
+    import io
+
+    from cli.main import main
+    from geo.data.io import load_layers, read_layer
+
+    first, again = tmp_path / "g.geojson", tmp_path / "h.geojson"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["grid", "--data", str(demo_dir), "--out", str(first)]) == 0
+        assert main(["grid", "--data", str(demo_dir), "--from-plan", str(first), "--out", str(again)]) == 0
+    crs = load_layers(demo_dir).crs
+    old = read_layer(first, "other_grids").to_crs(crs).set_index("grid_id").sort_index()
+    new = read_layer(again, "other_grids").to_crs(crs).set_index("grid_id").sort_index()
+    assert len(old) == 198 and list(new.index) == list(old.index)
+    assert (new["name"] == old["name"]).all() and (new["households"] == old["households"]).all()
+    sym = shapely.area(shapely.symmetric_difference(old.geometry.to_numpy(), new.geometry.to_numpy()))
+    assert int((sym < 1e-6).sum()) == 198, sorted(zip(sym, old.index, strict=True))[-3:]
+
+
 def test_import_by_footprint_ignores_the_streets() -> None:
     res = import_plan(_graph(), _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 360)}), by="footprint")
     assert res.cut_units.empty  # footprints of column 2 start at x=250
@@ -312,11 +356,15 @@ def test_repair_swaps_units_when_no_single_move_fits() -> None:
     graph = type(graph)(units=units, edges=graph.edges, communities=graph.communities)
     plan = _plan(graph, _columns(graph))
     assert repair_plan(plan).still_out[0]["grid_id"] == "g1"  # grid 2 is compliant: locked
-    res = repair_plan(plan, unlocked=["g2"])
+    res = repair_plan(plan, unlocked=["g2"], restructure=False)  # moves only
     assert res.still_out == []
     assert res.moves.set_index("unit_id")["to_grid"].to_dict() == {"C1-0-0": "g2", "C1-1-2": "g1"}
     assert res.households_moved == 350
     assert res.plan.grids().loc[["g1", "g2"], "households"].tolist() == [480.0, 500.0]
+    # 980 households fit 2 or 3 grids: a third grid of the two 150-household corners moves fewer
+    best = repair_plan(plan, unlocked=["g2"])
+    assert best.status == "optimal" and best.households_moved == 300 and best.new_codes == ("g1-2",)
+    assert best.plan.grids().loc[["g1", "g1-2", "g2"], "households"].tolist() == [380.0, 300.0, 300.0]
 
 
 def test_growth_new_estates_join_the_grid_holding_their_land_then_repair() -> None:

@@ -1,0 +1,216 @@
+"""Exact repair of one neighbourhood with HiGHS: fewest households moved, subject to the band,
+nesting and contiguity.
+
+A *neighbourhood* is a connected set of units of one community whose grids the repair may
+change (out-of-rule grids and grids the planner unlocked). :func:`solve_region` assigns its
+units to *slots*: the grids it holds now (a unit staying in its own grid costs nothing) and
+new grids (every unit in one counts as moved), with every used slot inside the band and
+connected. Contiguity is the single-commodity flow formulation (Shirabe 2005; Validi and
+Buchanan 2022): each used slot has one root that sends one unit of flow to every other unit
+of the slot, along arcs between units of that slot only.
+
+The model is a MIP with ``n·S`` assignment and root binaries and ``2·E·S`` flow columns
+(``n`` units, ``E`` adjacencies, ``S`` slots); it is meant for neighbourhoods up to about
+60 units (:data:`EXACT_MAX_UNITS`), beyond which :mod:`geo.grids.repair` uses its heuristic.
+``highspy`` is imported when a model is solved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+#: Largest neighbourhood (units) solved exactly by default.
+EXACT_MAX_UNITS = 60
+#: Default wall-clock limit (s) of one exact solve.
+EXACT_TIME_LIMIT_S = 5.0
+_STATUS = {"kOptimal": "optimal", "kTimeLimit": "time_limit", "kInfeasible": "infeasible",
+           "kInterrupt": "interrupted"}
+
+
+def _new_highs() -> Any:
+    """A silent HiGHS instance (``highspy.Highs()`` prints a banner on stdout)."""
+    from highspy._core import _Highs
+
+    h = _Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+@dataclass(frozen=True)
+class RegionSolution:
+    """The exact repair of one neighbourhood.
+
+    Attributes
+    ----------
+    slot_of : dict
+        ``{unit_id: slot}``; slots ``0 .. n_kept - 1`` are the neighbourhood's present grids
+        (in the order given), higher slots new grids (used ones numbered without gaps).
+    moved : float
+        Households (``cost``) of the units not in their own grid: the objective.
+    bound : float
+        Proven lower bound on ``moved`` (equal to it when ``status == "optimal"``).
+    status : str
+        ``"optimal"``, ``"time_limit"`` (``slot_of`` is the best found), ...
+    gap : float
+        ``(moved - bound) / moved`` (0 when optimal).
+    seconds : float
+        Wall time of the solve.
+    """
+
+    slot_of: dict[str, int]
+    moved: float
+    bound: float
+    status: str
+    gap: float
+    seconds: float
+
+
+def solve_region(units: Sequence[str], neighbors: Mapping[str, Iterable[str]], size: Mapping[str, float],
+                 cost: Mapping[str, float], home: Mapping[str, int], n_kept: int, n_new: int,
+                 lo: float, hi: float, *, time_limit: float = EXACT_TIME_LIMIT_S) -> RegionSolution | None:
+    """Fewest households moved re-assigning ``units`` to band-respecting, connected grids.
+
+    Parameters
+    ----------
+    units : sequence of str
+        The neighbourhood's units (one community).
+    neighbors : mapping
+        Unit adjacency (``UnitGraph.neighbors``); arcs leaving ``units`` are ignored.
+    size : mapping
+        The size count of each unit (households or party members).
+    cost : mapping
+        Households of each unit (the cost of moving it).
+    home : mapping
+        ``{unit_id: slot}`` of the grid each unit is in now (``0 .. n_kept - 1``).
+    n_kept, n_new : int
+        Present grids of the neighbourhood, and new grids it may open.
+    lo, hi : float
+        The band: every used grid holds between ``lo`` and ``hi`` (size count).
+    time_limit : float
+        Wall-clock limit in seconds.
+
+    Returns
+    -------
+    RegionSolution or None
+        None when no assignment fits the band (the model is infeasible) or none was found
+        within the time limit.
+    """
+    import highspy
+
+    ids = list(units)
+    n = len(ids)
+    idx = {u: i for i, u in enumerate(ids)}
+    n_slots = n_kept + n_new
+    arcs = [(idx[u], idx[v]) for u in ids for v in neighbors.get(u, ()) if v in idx and v != u]
+    n_arcs = len(arcs)
+    s_ = np.asarray([float(size[u]) for u in ids])
+    c_ = np.asarray([float(cost[u]) for u in ids])
+
+    # columns: x[u,s] | r[u,s] | y[s] | f[a,s]
+    def x(i: int, s: int) -> int:
+        return i * n_slots + s
+
+    def r(i: int, s: int) -> int:
+        return n * n_slots + i * n_slots + s
+
+    def y(s: int) -> int:
+        return 2 * n * n_slots + s
+
+    def f(a: int, s: int) -> int:
+        return 2 * n * n_slots + n_slots + a * n_slots + s
+
+    n_cols = 2 * n * n_slots + n_slots + n_arcs * n_slots
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lo_b: list[float] = []
+    hi_b: list[float] = []
+
+    def row(entries: Iterable[tuple[int, float]], lower: float, upper: float) -> None:
+        k = len(lo_b)
+        for col, val in entries:
+            rows.append(k)
+            cols.append(col)
+            vals.append(val)
+        lo_b.append(lower)
+        hi_b.append(upper)
+
+    big = float(n)
+    for i in range(n):  # every unit in exactly one grid
+        row(((x(i, s), 1.0) for s in range(n_slots)), 1.0, 1.0)
+    for s in range(n_slots):
+        members = [(x(i, s), s_[i]) for i in range(n)]
+        row([*members, (y(s), -lo)], 0.0, np.inf)  # a used grid holds at least lo
+        row([*members, (y(s), -hi)], -np.inf, 0.0)  # and at most hi; an unused one nothing
+        row([*((r(i, s), 1.0) for i in range(n)), (y(s), -1.0)], 0.0, 0.0)  # one root per used grid
+        for i in range(n):
+            row([(x(i, s), 1.0), (y(s), -1.0)], -np.inf, 0.0)
+            row([(r(i, s), 1.0), (x(i, s), -1.0)], -np.inf, 0.0)
+    for s in range(n_kept, n_slots - 1):  # new grids opened in order (symmetry)
+        row([(y(s), 1.0), (y(s + 1), -1.0)], 0.0, np.inf)
+    into: list[list[int]] = [[] for _ in range(n)]
+    out_of: list[list[int]] = [[] for _ in range(n)]
+    for a, (i, j) in enumerate(arcs):
+        out_of[i].append(a)
+        into[j].append(a)
+    for s in range(n_slots):
+        for i in range(n):  # each non-root unit of a grid keeps one unit of the flow it receives
+            entries = [(f(a, s), 1.0) for a in into[i]] + [(f(a, s), -1.0) for a in out_of[i]]
+            row([*entries, (x(i, s), -1.0), (r(i, s), big)], 0.0, np.inf)
+        for a, (i, j) in enumerate(arcs):  # flow only between units of the grid
+            row([(f(a, s), 1.0), (x(i, s), -(big - 1))], -np.inf, 0.0)
+            row([(f(a, s), 1.0), (x(j, s), -(big - 1))], -np.inf, 0.0)
+    a_mat = sp.csr_array((vals, (rows, cols)), shape=(len(lo_b), n_cols))
+    cost_vec = np.zeros(n_cols)
+    for i, u in enumerate(ids):
+        cost_vec[x(i, home[u])] = -c_[i]  # staying home saves its households
+    col_hi = np.ones(n_cols)
+    col_hi[2 * n * n_slots + n_slots:] = big - 1
+    integer = np.zeros(n_cols, dtype=bool)
+    integer[: 2 * n * n_slots + n_slots] = True
+
+    t0 = time.perf_counter()
+    h = _new_highs()
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_abs_gap", 0.5)  # household counts are whole numbers
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = len(lo_b)
+    lp.col_cost_ = cost_vec
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = col_hi
+    lp.row_lower_ = np.asarray(lo_b, dtype=np.float64)
+    lp.row_upper_ = np.asarray(hi_b, dtype=np.float64)
+    lp.offset_ = float(c_.sum())
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = n_cols
+    lp.a_matrix_.num_row_ = len(lo_b)
+    lp.a_matrix_.start_ = a_mat.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a_mat.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a_mat.data.astype(np.float64)
+    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+    lp.integrality_ = [kinds[int(flag)] for flag in integer]
+    h.passModel(lp)
+    h.run()
+    info = h.getInfo()
+    status = _STATUS.get(h.getModelStatus().name, h.getModelStatus().name)
+    if info.primal_solution_status != 2:  # no feasible solution
+        return None
+    sol = np.asarray(h.getSolution().col_value)
+    xs = sol[: n * n_slots].reshape(n, n_slots)
+    slot = xs.argmax(axis=1)
+    moved = float(sum(c_[i] for i in range(n) if slot[i] != home[ids[i]]))
+    bound = moved if status == "optimal" else max(0.0, float(info.mip_dual_bound))
+    used_new = sorted({int(s) for s in slot if s >= n_kept})
+    renumber = {s: n_kept + k for k, s in enumerate(used_new)}
+    slot_of = {u: int(renumber.get(int(slot[i]), int(slot[i]))) for i, u in enumerate(ids)}
+    gap = 0.0 if status == "optimal" or moved <= 0 else max(0.0, (moved - bound) / moved)
+    return RegionSolution(slot_of=slot_of, moved=moved, bound=bound, status=status, gap=gap,
+                          seconds=time.perf_counter() - t0)
