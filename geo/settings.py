@@ -171,3 +171,13 @@ TABLE_PROBLEM_EXAMPLES = 5
 #: network, the network does not cover the data: another city, or a CRS/datum mix-up
 #: (a datum offset such as GCJ-02 moves points by hundreds of metres, not kilometres).
 NETWORK_FAR_M = 2000.0
+
+# --- real-district gridding (issue 11) -------------------------------------------------------
+#: A grid whose Polsby-Popper compactness is below this needs a stated reason (its community's
+#: shape, or a single unit that is itself that thin).
+MIN_POLSBY_POPPER = 0.2
+#: Points sampled per part when an estate without buildings is split into compact parts
+#: (k-means on a dense sample of its footprint, then Voronoi cells clipped to it).
+SPLIT_SAMPLE_POINTS_PER_PART = 120
+#: Lloyd iterations of that k-means (sample points weighted equally).
+SPLIT_KMEANS_ITERATIONS = 30
