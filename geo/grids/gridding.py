@@ -698,7 +698,7 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     """
 
     p = job.params
-    piece = community_units(job.frames, max_households=p.max_households)
+    piece = community_units(job.frames, max_households=p.max_households, min_households=p.min_households)
     if piece.fatal or piece.units.empty:
         return CommunityResult(piece, None)
     if not p.split_to_fit:
@@ -710,7 +710,8 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     if quick_score[0] == 0 and quick_score[1] <= REFINE_MEAN_DEV_PCT:
         return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
     finer = community_units(job.frames, max_households=p.max_households,
-                            split_by_buildings_above=max(1, p.min_households // 2))
+                            split_by_buildings_above=max(1, p.min_households // 2),
+                            min_households=p.min_households)
     if finer.fatal or len(finer.units) <= len(piece.units):
         return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
     task2 = _piece_task(finer, p)

@@ -159,9 +159,7 @@ def make_district(seed: int = 0, nx: int = 4, ny: int = 4, block_m: float = 700.
             placed += 1
             if not corner_done and kind == "block" and attempt > 0:
                 # a square parcel touching this one at one corner only
-                bx0, by0, bx1, by1 = shape.bounds
                 side = 0.12 * block_m
-                corner = box(bx1, by1, bx1 + side, by1 + side)
                 # snap: the corner parcel starts at a vertex of the parcel
                 vx, vy = max(shapely.get_coordinates(shape.exterior), key=lambda p: p[0] + p[1])
                 corner = box(vx, vy, vx + side, vy + side)
