@@ -169,11 +169,13 @@ def realshape_figures(plan: Plan) -> dict[str, Any]:
     low = grids[pp < MIN_POLSBY_POPPER]
     explained = out_band["band_reason"].astype(str).str.len() > 0 if "band_reason" in grids else \
         out_band["issue"].astype(str).str.len() < 0
-    low_explained = low["shape_reason"].astype(str).str.len() > 0 if "shape_reason" in grids else \
-        low["issue"].astype(str).str.len() < 0
+    why = plan.shape_reasons() if hasattr(plan, "shape_reasons") else {}
+    low_explained = low.index.map(lambda g: bool(why.get(g))).to_numpy(dtype=bool)
+    kinds = out_band["reason_kind"].value_counts().to_dict() if "reason_kind" in grids else {}
     return {"n_grids": len(grids), "share_in_band": round(float(grids["in_band"].mean()), 4),
             "n_out_of_band": len(out_band),
             "share_out_of_band_explained": round(float(explained.mean()), 3) if len(out_band) else 1.0,
+            "out_of_band_by_reason": {str(k): int(v) for k, v in kinds.items()},
             "share_valid_single_polygon": round(float(single.mean()), 4),
             "n_with_holes": int(sum(1 for g in geoms if g.geom_type == "Polygon" and len(g.interiors))),
             "mean_polsby_popper": round(float(pp.mean()), 3), "min_polsby_popper": round(float(pp.min()), 3),

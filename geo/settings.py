@@ -183,3 +183,6 @@ SPLIT_SAMPLE_POINTS_PER_PART = 60
 SPLIT_KMEANS_ITERATIONS = 30
 #: Rounds tuning the power weights on the parts' true areas (stops at 2 % from equal).
 SPLIT_AREA_ROUNDS = 10
+#: Pieces and holes of a grid's polygon smaller than this (m²) are floating-point debris of the
+#: union of its cells (which tile the community exactly) and are dropped.
+GRID_DEBRIS_M2 = 0.01

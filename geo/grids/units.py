@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.data.crs import require_metric
 from geo.errors import Problem, ValidationError
+from geo.grids.graph import components
 from geo.settings import (
     ADJACENCY_MIN_EDGE_M,
     DEFAULT_MAX_HOUSEHOLDS,
@@ -122,6 +123,21 @@ class UnitGraph:
     def community_of(self) -> dict[str, str]:
         """``{unit_id: community_id}``."""
         return dict(zip(self.units.index, self.units["community_id"], strict=True))
+
+    @cached_property
+    def pieces(self) -> dict[str, int]:
+        """``{unit_id: piece number}``: the connected pieces of each community's units.
+
+        A community is in several pieces when it is itself in several parts (a river, a
+        road or the data), or when barriers cut it; the gridder grids every piece on its
+        own. Pieces are numbered per community, largest first.
+        """
+        out: dict[str, int] = {}
+        for _cid, sub in self.units.groupby("community_id", sort=True):
+            ids = set(sub.index)
+            for i, comp in enumerate(components(ids, {u: self.neighbors[u] for u in ids})):
+                out.update(dict.fromkeys(comp, i))
+        return out
 
     def with_communities(self, other: UnitGraph, community_ids: Iterable[str]) -> UnitGraph:
         """A new graph whose units and edges of ``community_ids`` come from ``other``.
@@ -310,7 +326,7 @@ def community_units(job: CommunityFrames, *, max_households: int = DEFAULT_MAX_H
                         "perimeter_m": shapely.length(arr), "x": shapely.get_x(cen),
                         "y": shapely.get_y(cen)}, index=raw.index)
     edges = adjacency(sub["unit_id"].to_numpy(), arr)
-    edges, more, fatal = _apply_barriers_and_islands(cid, sub, edges, job.barrier)
+    edges, more, fatal = _apply_barriers_and_islands(cid, sub, edges, job.barrier, job.geometry)
     return CommunityUnits(cid, sub, edges, tuple(problems + more), tuple(fatal))
 
 
@@ -1097,10 +1113,26 @@ def _components(nodes: list[str], edges: pd.DataFrame) -> list[list[str]]:
     return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
 
 
+def _community_part(comps: list[list[str]], anchor: dict[str, Any], community: BaseGeometry | None) -> list[int]:
+    """The part of a (multi-part) community each component lies in (its first unit's anchor)."""
+    if community is None or community.geom_type != "MultiPolygon":
+        return [0] * len(comps)
+    parts = shapely.get_parts(community)
+    out = []
+    for comp in comps:
+        d = shapely.distance(parts, anchor[comp[0]])
+        out.append(int(np.argmin(d)))
+    return out
+
+
 def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataFrame,
-                                barrier: BaseGeometry | None
+                                barrier: BaseGeometry | None, community: BaseGeometry | None = None
                                 ) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
-    """Cut edges crossing barriers, then link every detached component to its nearest unit."""
+    """Cut edges crossing barriers, then link every detached component to its nearest unit.
+
+    Components in different parts of a multi-part ``community`` are never linked: the
+    gridder grids each part on its own, so no grid spans two parts.
+    """
     problems: list[Problem] = []
     fatal: list[Problem] = []
     ids = list(sub["unit_id"])
@@ -1119,10 +1151,21 @@ def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataF
     comps = _components(ids, edges)
     if len(comps) <= 1:
         return edges, problems, fatal
+    part_of = _community_part(comps, anchor, community)
+    n_parts = len(set(part_of))
+    if n_parts > 1:
+        problems.append(Problem("communities", f"community {cid!r} is in {n_parts} separate parts (a river, a "
+                                "road or the data); its grids follow its parts, none spans two.",
+                                "nothing to do if that is the ground truth; otherwise join the parts",
+                                feature=cid, severity="warning"))
     links = []
-    main = comps[0]
     fps = dict(zip(ids, sub["footprint"], strict=True))
-    for comp in comps[1:]:
+    mains: dict[int, list[str]] = {}
+    for comp, part in zip(comps, part_of, strict=True):
+        if part not in mains:  # the largest component of each part: the others are linked to it
+            mains[part] = comp
+            continue
+        main = mains[part]
         main_geoms = np.array([fps[u] for u in main], dtype=object)
         best = (math.inf, "", "")
         for u in comp:
@@ -1137,7 +1180,9 @@ def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataF
                                 f"linked {u!r} to its nearest unit {v!r} ({best[0]:.0f} m).",
                                 "check for a barrier or a gap in the community boundary",
                                 feature=u, severity="warning"))
-        main = main + comp
+        mains[part] = main + comp
+    if not links:
+        return edges, problems, fatal
     extra = _edges_frame([a for a, _ in links], [b for _, b in links], [0.0] * len(links),
                          ["island_link"] * len(links))
     return pd.concat([edges, extra], ignore_index=True), problems, fatal
