@@ -186,3 +186,7 @@ SPLIT_AREA_ROUNDS = 10
 #: Pieces and holes of a grid's polygon smaller than this (m²) are floating-point debris of the
 #: union of its cells (which tile the community exactly) and are dropped.
 GRID_DEBRIS_M2 = 0.01
+#: When parts of about one grid leave grids out of band, large estates without buildings are
+#: split again into parts of this share of the band's middle (about half a grid), which small
+#: neighbouring estates can join; the better plan is kept.
+FINE_PART_SHARE = 0.5

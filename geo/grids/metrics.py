@@ -249,7 +249,7 @@ def band_reason(*, size: float, locked: bool, max_unit: float, piece_total: floa
     if piece_total < lo - 1e-9 or k_max < k_min:
         return "arithmetic", (f"arithmetic: {where} holds {piece_total:.0f} {what}, which no number of "
                               f"grids of {lo:.0f}-{hi:.0f} adds up to{parts}")
-    return "search", (f"{size:.0f} {what}: its units and their neighbours gave no grouping in "
+    return "search", (f"{size:.0f} {what}: its units and their neighbours (shared edges) gave no grouping in "
                       f"{lo:.0f}-{hi:.0f} (units of up to {max_unit:.0f}){parts}")
 
 

@@ -307,7 +307,8 @@ def prepare_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
 
 def community_units(job: CommunityFrames, *, max_households: int = DEFAULT_MAX_HOUSEHOLDS,
                     split_by_buildings_above: int | None = None,
-                    min_households: int = DEFAULT_MIN_HOUSEHOLDS) -> CommunityUnits:
+                    min_households: int = DEFAULT_MIN_HOUSEHOLDS,
+                    part_households: float | None = None) -> CommunityUnits:
     """Units, cells, adjacency and problems of one community (pure; runs in workers)."""
     cid = job.community_id
     if job.estates.empty:
@@ -317,7 +318,8 @@ def community_units(job: CommunityFrames, *, max_households: int = DEFAULT_MAX_H
                        feature=cid, severity="warning")
         return CommunityUnits(cid, _empty_units(), _edges_frame([], [], [], []), (warn,), ())
     above = max_households if split_by_buildings_above is None else split_by_buildings_above
-    raw, problems = _make_units(job.estates, job.buildings, max_households, above, min_households)
+    raw, problems = _make_units(job.estates, job.buildings, max_households, above, min_households,
+                                part_households)
     cells = tessellate(job.geometry, list(raw["footprint"]))
     arr = np.asarray(cells, dtype=object)
     cen = shapely.centroid(arr)
@@ -793,13 +795,15 @@ _EstateRow = namedtuple("_EstateRow", ["estate_id", "community_id", *_COUNTS, "g
 
 
 def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_households: int,
-                split_by_buildings_above: int, min_households: int = DEFAULT_MIN_HOUSEHOLDS
-                ) -> tuple[pd.DataFrame, list[Problem]]:
+                split_by_buildings_above: int, min_households: int = DEFAULT_MIN_HOUSEHOLDS,
+                part_households: float | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Units before tessellation: one row per unit with its footprint and counts.
 
     An estate above ``max_households`` without buildings becomes
     :func:`split_parts_count` compact parts (:func:`compact_parts`), each about one grid of
-    the community's mean size (its total over the grids the band admits).
+    the community's mean size (its total over the grids the band admits); with
+    ``part_households``, parts of about that many households instead (finer parts that
+    small neighbouring estates can join).
     """
     rows: list[dict[str, Any]] = []
     total = float(est["households"].sum()) if len(est) else 0.0
@@ -821,7 +825,11 @@ def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_househo
             rows.append({**base, "unit_id": rec.estate_id, "building_id": None, **counts,
                          "footprint": rec.geometry})
             continue
-        n_parts = split_parts_count(counts["households"], min_households, max_households, grid_mean)
+        if part_households:
+            n_parts = max(math.ceil(counts["households"] / max_households - 1e-9),
+                          round(counts["households"] / part_households))
+        else:
+            n_parts = split_parts_count(counts["households"], min_households, max_households, grid_mean)
         parts = compact_parts(rec.geometry, n_parts, seed=zlib.crc32(str(rec.estate_id).encode("utf-8")))
         n_parts = len(parts)
         areas = np.array([p.area for p in parts])
