@@ -39,7 +39,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "geo" / "grids"))
 
 from bench._baselines_grid import METHODS  # noqa: E402
 from geo.data.io import load_layers  # noqa: E402
@@ -184,7 +183,7 @@ def realshape_figures(plan: Plan) -> dict[str, Any]:
 
 
 def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
-    from _realshape import district_layers
+    from tests.geo.grids._realshape import district_layers
 
     out: dict[str, Any] = {}
     for seed in seeds:

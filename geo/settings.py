@@ -190,3 +190,6 @@ GRID_DEBRIS_M2 = 0.01
 #: split again into parts of this share of the band's middle (about half a grid), which small
 #: neighbouring estates can join; the better plan is kept.
 FINE_PART_SHARE = 0.5
+#: When the union of a grid's cells falls apart on floating-point gaps, it is redone on a grid
+#: of this size (metres), which closes gaps narrower than it and moves no vertex further.
+GRID_SNAP_M = 1e-4

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from geo.grids.graph import is_contiguous
-from geo.settings import GRID_DEBRIS_M2, MIN_POLSBY_POPPER, TILING_REL_TOL
+from geo.settings import GRID_DEBRIS_M2, GRID_SNAP_M, MIN_POLSBY_POPPER, TILING_REL_TOL
 
 if TYPE_CHECKING:
     from geo.grids.params import GridParams
@@ -70,6 +70,11 @@ def grid_geometry(cells: Any) -> Any:
     """
     arr = np.asarray(cells, dtype=object)
     geom = shapely.union_all(arr) if len(arr) != 1 else arr[0]
+    if len(arr) > 1 and (geom.geom_type != "Polygon" or not geom.is_valid):
+        # cells computed apart may leave sub-millimetre gaps between them: close them
+        snapped = shapely.union_all(arr, grid_size=GRID_SNAP_M)
+        if snapped.geom_type == "Polygon" or geom.geom_type == "Polygon":
+            geom = snapped
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > GRID_DEBRIS_M2]
