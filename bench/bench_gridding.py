@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -39,6 +40,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# GRIDPLAN_ENGINE_ROOT: import the engine from another tree (e.g. an export of the commit before
+# a change) while the real-shape generator still comes from this one (``--before-tree``)
+if os.environ.get("GRIDPLAN_ENGINE_ROOT"):
+    sys.path.insert(0, os.environ["GRIDPLAN_ENGINE_ROOT"])
 
 from bench._baselines_grid import METHODS  # noqa: E402
 from geo.data.io import load_layers  # noqa: E402
@@ -46,7 +51,11 @@ from geo.grids.gridding import grid_communities  # noqa: E402
 from geo.grids.params import GridParams  # noqa: E402
 from geo.grids.plan import Plan  # noqa: E402
 from geo.grids.units import UnitGraph  # noqa: E402
-from geo.settings import MIN_POLSBY_POPPER  # noqa: E402
+
+try:
+    from geo.settings import MIN_POLSBY_POPPER
+except ImportError:  # an engine from before issue 11 (--before-tree)
+    MIN_POLSBY_POPPER = 0.2
 
 
 def _timed(fn: Any) -> tuple[Any, float, float]:
@@ -123,7 +132,8 @@ def demo_times(data: Path, repeat: int) -> dict[str, Any]:
         for _ in range(repeat):
             w, c = time.perf_counter(), _children_cpu()
             subprocess.run([sys.executable, "-m", "cli.main", "grid", "--data", str(data), "--out",
-                            str(Path(tmp) / "grids.geojson")], check=True, capture_output=True, cwd=ROOT)
+                            str(Path(tmp) / "grids.geojson")], check=True, capture_output=True,
+                           cwd=os.environ.get("GRIDPLAN_ENGINE_ROOT", ROOT))
             cli.append(time.perf_counter() - w)
             cli_cpu.append(_children_cpu() - c)
     return {"load_seconds": round(load_s, 3),
@@ -200,6 +210,19 @@ def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
     return out
 
 
+def before_tree(args: argparse.Namespace) -> dict[str, Any]:
+    """The same benchmark with the engine of ``--before-tree`` (a subprocess), as JSON."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--skip-baselines", "--repeat", str(args.repeat),
+           "--data", str(args.data), "--realshape-seeds", *map(str, args.realshape_seeds)]
+    if args.skip_demo:
+        cmd.append("--skip-demo")
+    if args.scale_dir is not None:
+        cmd += ["--scale-dir", str(args.scale_dir)]
+    env = {**os.environ, "GRIDPLAN_ENGINE_ROOT": str(args.before_tree.resolve())}
+    res = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=args.before_tree)
+    return json.loads(res.stdout)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "boundaries")
@@ -211,6 +234,9 @@ def main() -> None:
     ap.add_argument("--skip-baselines", action="store_true")
     ap.add_argument("--skip-demo", action="store_true")
     ap.add_argument("--realshape-seeds", type=int, nargs="*", default=[0, 1, 2])
+    ap.add_argument("--before-tree", type=Path, default=None,
+                    help="a tree of the engine before a change (git archive of a commit): the same "
+                         "figures from its engine, measured in this run, side by side")
     args = ap.parse_args()
     params = GridParams(seed=args.seed)
     out: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": _cpus()}}
@@ -228,6 +254,17 @@ def main() -> None:
         out["demo"] = demo_times(args.data, args.repeat)
     if args.realshape_seeds:
         out["realshape"] = realshape_times(args.realshape_seeds, args.repeat)
+    if args.before_tree is not None:
+        out["before"] = before_tree(args)
+        out["time_ratio_after_over_before"] = {
+            k: round(v["seconds_median"] / max(out["before"]["realshape"][k]["seconds_median"], 1e-9), 2)
+            for k, v in out.get("realshape", {}).items() if k in out["before"].get("realshape", {})}
+        if "demo" in out and "demo" in out["before"]:
+            out["demo_engine_time_ratio_after_over_before"] = round(
+                out["demo"]["engine_seconds_median"] / max(out["before"]["demo"]["engine_seconds_median"], 1e-9), 2)
+        if "scale" in out and "scale" in out["before"]:
+            out["scale_engine_time_ratio_after_over_before"] = round(
+                out["scale"]["engine_seconds"] / max(out["before"]["scale"]["engine_seconds"], 1e-9), 2)
     if args.scale_dir is not None:
         out["scale"] = scale_times(args.scale_dir)
     print(json.dumps(out, indent=2, default=str))
