@@ -628,8 +628,8 @@ def _sample_points(polygon: BaseGeometry, n: int) -> np.ndarray:
     step = math.sqrt(polygon.area / max(n, 1))
     xs = np.arange(minx + step / 2, maxx, step)
     ys = np.arange(miny + step / 2, maxy, step)
-    gx, gy = np.meshgrid(xs, ys)
-    gx, gy = gx.ravel(), gy.ravel()
+    mx, my = np.meshgrid(xs, ys)
+    gx, gy = mx.ravel(), my.ravel()
     inside = shapely.contains_xy(polygon, gx, gy)
     return np.column_stack([gx[inside], gy[inside]])
 
@@ -737,7 +737,7 @@ def _one_piece_each(cells: list[BaseGeometry]) -> list[BaseGeometry]:
     parts, owner = shapely.get_parts(np.array(cells, dtype=object), return_index=True)
     keep = shapely.area(parts) > 0
     parts, owner = parts[keep], owner[keep]
-    main = {}
+    main: dict[int, int] = {}
     for i, (p, o) in enumerate(zip(parts, owner, strict=True)):
         if o not in main or p.area > parts[main[o]].area:
             main[o] = i
