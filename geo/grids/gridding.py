@@ -230,7 +230,7 @@ def _other_k(comp: list[int], k: int, local: list[int], obj: float, task: Commun
     total = float(task.size[np.asarray(comp)].sum())
     k_min, k_max = math.ceil(total / hi - 1e-9), min(math.floor(total / lo + 1e-9), len(comp))
     best = (_out_of_band(local, comp, task, lo, hi), _mean_dev(local, comp, task), k, local, obj)
-    for k2 in (k - 1, k + 1, k - 2, k + 2):
+    for k2 in (k - 1, k + 1):
         if k2 < max(k_min, 1) or k2 > k_max or k2 == k:
             continue
         rng = np.random.default_rng(stable_seed(task.params.seed, task.community_id, 1000 * (c_index + 1) + k2))
@@ -779,6 +779,8 @@ def _build_and_grid_first(job: CommunityJob) -> CommunityResult:
     quick = grid_one_community(quick_task)
     quick_score = _score(quick_task, quick)
     if quick_score[0] == 0 and quick_score[1] <= REFINE_MEAN_DEV_PCT:
+        return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
+    if job.frames.buildings is None:  # nothing to refine by: the finer units would be the same
         return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
     finer = community_units(job.frames, max_households=p.max_households,
                             split_by_buildings_above=max(1, p.min_households // 2),
