@@ -71,15 +71,7 @@ class Plan:
     def _with_reasons(self, table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """Reasons of out-of-band grids (community parts from ``UnitGraph.pieces``)."""
         pieces = self.units.pieces
-        size = self.units.units[self.params.size_by]
-        key = [(c, pieces.get(u, 0)) for u, c in zip(self.units.units.index,
-                                                     self.units.units["community_id"], strict=True)]
-        totals: dict[tuple[str, int], float] = {}
-        for k, v in zip(key, size.to_numpy(float), strict=True):
-            totals[k] = totals.get(k, 0.0) + v
-        n_parts: dict[str, int] = {}
-        for c, i in totals:
-            n_parts[c] = max(n_parts.get(c, 0), i + 1)
+        totals, n_parts = self.units.piece_totals(self.params.size_by)
         members = self.members
         comm_of = self.units.community_of
         piece_total, n_pieces = {}, {}

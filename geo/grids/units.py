@@ -139,6 +139,26 @@ class UnitGraph:
                 out.update(dict.fromkeys(comp, i))
         return out
 
+    def piece_totals(self, column: str) -> tuple[dict[tuple[str, int], float], dict[str, int]]:
+        """``({(community_id, piece): total of column}, {community_id: number of pieces})``.
+
+        Cached per column (it depends on the units only, not on any plan), so an edit's
+        re-scoring does not walk every unit again.
+        """
+        cache = self.__dict__.setdefault("_piece_totals", {})
+        if column not in cache:
+            pieces = self.pieces
+            totals: dict[tuple[str, int], float] = {}
+            for u, c, v in zip(self.units.index, self.units["community_id"],
+                               self.units[column].to_numpy(float), strict=True):
+                key = (c, pieces.get(u, 0))
+                totals[key] = totals.get(key, 0.0) + v
+            n_parts: dict[str, int] = {}
+            for c, i in totals:
+                n_parts[c] = max(n_parts.get(c, 0), i + 1)
+            cache[column] = (totals, n_parts)
+        return cache[column]
+
     def with_communities(self, other: UnitGraph, community_ids: Iterable[str]) -> UnitGraph:
         """A new graph whose units and edges of ``community_ids`` come from ``other``.
 
