@@ -12,14 +12,23 @@ Part 2: the engine on the whole demo (units + gridding, median of ``--repeat``),
 ``gridplan grid`` command (wall, median), and, with ``--scale-dir``, a ``--scale 100`` demo
 (``python -m geo.demo --out DIR --scale 100``): total seconds and the slowest community.
 
+Part 3 (issue 11): the real-shape districts of ``tests/geo/grids/_realshape.py`` (seeds
+``--realshape-seeds``; communities from an irregular road network, sparse, long, L-shaped and
+concave parcels, high-rise estates of 1,000-6,000 households and no buildings, a lake hole, a
+community in two parts), gridded from layers as ``gridplan grid`` does: share of grids in band,
+share of out-of-band grids with a stated reason, share of OGC-valid single polygons, mean and
+minimum Polsby-Popper, grids below 0.2 without a reason, seconds (median of ``--repeat``).
+
 Run: ``.venv/bin/python bench/bench_gridding.py [--data data/boundaries] [--units 200]
-[--repeat 3] [--scale-dir /tmp/scale100] [--skip-baselines]``. Prints JSON.
+[--repeat 3] [--scale-dir /tmp/scale100] [--skip-baselines] [--skip-demo]
+[--realshape-seeds 0 1 2]``. Prints JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -31,6 +40,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# GRIDPLAN_ENGINE_ROOT: import the engine from another tree (e.g. an export of the commit before
+# a change) while the real-shape generator still comes from this one (``--before-tree``)
+if os.environ.get("GRIDPLAN_ENGINE_ROOT"):
+    sys.path.insert(0, os.environ["GRIDPLAN_ENGINE_ROOT"])
 
 from bench._baselines_grid import METHODS  # noqa: E402
 from geo.data.io import load_layers  # noqa: E402
@@ -38,6 +51,11 @@ from geo.grids.gridding import grid_communities  # noqa: E402
 from geo.grids.params import GridParams  # noqa: E402
 from geo.grids.plan import Plan  # noqa: E402
 from geo.grids.units import UnitGraph  # noqa: E402
+
+try:
+    from geo.settings import MIN_POLSBY_POPPER
+except ImportError:  # an engine from before issue 11 (--before-tree)
+    MIN_POLSBY_POPPER = 0.2
 
 
 def _timed(fn: Any) -> tuple[Any, float, float]:
@@ -114,7 +132,8 @@ def demo_times(data: Path, repeat: int) -> dict[str, Any]:
         for _ in range(repeat):
             w, c = time.perf_counter(), _children_cpu()
             subprocess.run([sys.executable, "-m", "cli.main", "grid", "--data", str(data), "--out",
-                            str(Path(tmp) / "grids.geojson")], check=True, capture_output=True, cwd=ROOT)
+                            str(Path(tmp) / "grids.geojson")], check=True, capture_output=True,
+                           cwd=os.environ.get("GRIDPLAN_ENGINE_ROOT", ROOT))
             cli.append(time.perf_counter() - w)
             cli_cpu.append(_children_cpu() - c)
     return {"load_seconds": round(load_s, 3),
@@ -147,6 +166,63 @@ def scale_times(folder: Path) -> dict[str, Any]:
                                   "n_units": slow["n_units"]}}
 
 
+def realshape_figures(plan: Plan) -> dict[str, Any]:
+    """Geometry and band figures of one plan (issue 11's table)."""
+    import shapely
+
+    grids = plan.grids()
+    geoms = grids.geometry.to_numpy()
+    single = shapely.is_valid(geoms) & (shapely.get_type_id(geoms) == 3)
+    out_band = grids[~grids["in_band"]]
+    pp = grids["polsby_popper"]
+    low = grids[pp < MIN_POLSBY_POPPER]
+    explained = out_band["band_reason"].astype(str).str.len() > 0 if "band_reason" in grids else \
+        out_band["issue"].astype(str).str.len() < 0
+    why = plan.shape_reasons() if hasattr(plan, "shape_reasons") else {}
+    low_explained = low.index.map(lambda g: bool(why.get(g))).to_numpy(dtype=bool)
+    kinds = out_band["reason_kind"].value_counts().to_dict() if "reason_kind" in grids else {}
+    return {"n_grids": len(grids), "share_in_band": round(float(grids["in_band"].mean()), 4),
+            "n_out_of_band": len(out_band),
+            "share_out_of_band_explained": round(float(explained.mean()), 3) if len(out_band) else 1.0,
+            "out_of_band_by_reason": {str(k): int(v) for k, v in kinds.items()},
+            "share_valid_single_polygon": round(float(single.mean()), 4),
+            "n_with_holes": int(sum(1 for g in geoms if g.geom_type == "Polygon" and len(g.interiors))),
+            "mean_polsby_popper": round(float(pp.mean()), 3), "min_polsby_popper": round(float(pp.min()), 3),
+            "n_below_min_pp": len(low), "n_below_min_pp_unexplained": int((~low_explained).sum()),
+            "mean_abs_dev_pct": round(float(grids["dev_pct"].abs().mean()), 2)}
+
+
+def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
+    from tests.geo.grids._realshape import district_layers
+
+    out: dict[str, Any] = {}
+    for seed in seeds:
+        layers = district_layers(seed)
+        walls = []
+        for _ in range(repeat):
+            res, w, _c = _timed(lambda layers=layers: grid_communities(layers, GridParams()))
+            walls.append(w)
+        out[f"seed_{seed}"] = {"estates": len(layers.estates), "communities": len(layers.communities),
+                               "households": float(layers.estates["households"].sum()),
+                               "estates_over_500": int((layers.estates["households"] > 500).sum()),
+                               "seconds_median": round(statistics.median(walls), 3),
+                               **realshape_figures(res.plan)}
+    return out
+
+
+def before_tree(args: argparse.Namespace) -> dict[str, Any]:
+    """The same benchmark with the engine of ``--before-tree`` (a subprocess), as JSON."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--skip-baselines", "--repeat", str(args.repeat),
+           "--data", str(args.data), "--realshape-seeds", *map(str, args.realshape_seeds)]
+    if args.skip_demo:
+        cmd.append("--skip-demo")
+    if args.scale_dir is not None:
+        cmd += ["--scale-dir", str(args.scale_dir)]
+    env = {**os.environ, "GRIDPLAN_ENGINE_ROOT": str(args.before_tree.resolve())}
+    res = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=args.before_tree)
+    return json.loads(res.stdout)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "boundaries")
@@ -156,6 +232,11 @@ def main() -> None:
     ap.add_argument("--skater-max-units", type=int, default=120)
     ap.add_argument("--scale-dir", type=Path, default=None)
     ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--skip-demo", action="store_true")
+    ap.add_argument("--realshape-seeds", type=int, nargs="*", default=[0, 1, 2])
+    ap.add_argument("--before-tree", type=Path, default=None,
+                    help="a tree of the engine before a change (git archive of a commit): the same "
+                         "figures from its engine, measured in this run, side by side")
     args = ap.parse_args()
     params = GridParams(seed=args.seed)
     out: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": _cpus()}}
@@ -169,7 +250,21 @@ def main() -> None:
         mp = out["same_units"]["methods"].get("spopt MaxPHeuristic (floor 300)", {})
         if mp.get("seconds"):
             out["same_units"]["maxp_over_engine_time"] = round(mp["seconds"] / max(eng["seconds"], 1e-9), 1)
-    out["demo"] = demo_times(args.data, args.repeat)
+    if not args.skip_demo:
+        out["demo"] = demo_times(args.data, args.repeat)
+    if args.realshape_seeds:
+        out["realshape"] = realshape_times(args.realshape_seeds, args.repeat)
+    if args.before_tree is not None:
+        out["before"] = before_tree(args)
+        out["time_ratio_after_over_before"] = {
+            k: round(v["seconds_median"] / max(out["before"]["realshape"][k]["seconds_median"], 1e-9), 2)
+            for k, v in out.get("realshape", {}).items() if k in out["before"].get("realshape", {})}
+        if "demo" in out and "demo" in out["before"]:
+            out["demo_engine_time_ratio_after_over_before"] = round(
+                out["demo"]["engine_seconds_median"] / max(out["before"]["demo"]["engine_seconds_median"], 1e-9), 2)
+        if "scale" in out and "scale" in out["before"]:
+            out["scale_engine_time_ratio_after_over_before"] = round(
+                out["scale"]["engine_seconds"] / max(out["before"]["scale"]["engine_seconds"], 1e-9), 2)
     if args.scale_dir is not None:
         out["scale"] = scale_times(args.scale_dir)
     print(json.dumps(out, indent=2, default=str))

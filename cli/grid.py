@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -146,7 +147,30 @@ def run(args: argparse.Namespace) -> int:
     from geo.output.export import json_safe
 
     print(json.dumps(json_safe(summary), ensure_ascii=False, indent=2))
+    for line in out_of_band_lines(summary):
+        print(line, file=sys.stderr)
     return 0
+
+
+def out_of_band_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per grid out of band (and per grid too thin) with its reason, for stderr.
+
+    The JSON summary on stdout carries the same lists (``out_of_band``, ``low_compactness``,
+    ``multi_part_communities``); these lines are for the planner reading the terminal.
+    """
+    lines = []
+    bad = summary.get("out_of_band") or []
+    if bad:
+        lines.append(f"{len(bad)} grid(s) outside the band {summary.get('band')}, each with its reason:")
+        lines += [f"  {b['grid_id']} ({b['community_id']}): {b['size']:.0f} - [{b['kind']}] {b['reason']}"
+                  for b in bad]
+    thin = summary.get("low_compactness") or []
+    if thin:
+        lines.append(f"{len(thin)} grid(s) with Polsby-Popper below the floor:")
+        lines += [f"  {t['grid_id']}: {t['reason'] or 'no reason found: check the grid on the map'}" for t in thin]
+    for cid in summary.get("multi_part_communities") or []:
+        lines.append(f"community {cid} is in several parts; its grids follow its parts")
+    return lines
 
 
 def _barriers(args: argparse.Namespace, layers: Any) -> Any:

@@ -171,3 +171,29 @@ TABLE_PROBLEM_EXAMPLES = 5
 #: network, the network does not cover the data: another city, or a CRS/datum mix-up
 #: (a datum offset such as GCJ-02 moves points by hundreds of metres, not kilometres).
 NETWORK_FAR_M = 2000.0
+
+# --- real-district gridding (issue 11) -------------------------------------------------------
+#: A grid whose Polsby-Popper compactness is below this needs a stated reason (its community's
+#: shape, or a single unit that is itself that thin).
+MIN_POLSBY_POPPER = 0.2
+#: Points sampled per part when an estate without buildings is split into compact parts
+#: (k-means on a dense sample of its footprint, then Voronoi cells clipped to it).
+SPLIT_SAMPLE_POINTS_PER_PART = 60
+#: Lloyd iterations of that k-means (sample points weighted equally).
+SPLIT_KMEANS_ITERATIONS = 30
+#: Rounds tuning the power weights on the parts' true areas (stops at 2 % from equal).
+SPLIT_AREA_ROUNDS = 10
+#: Pieces and holes of a grid's polygon smaller than this (m²) are floating-point debris of the
+#: union of its cells (which tile the community exactly) and are dropped.
+GRID_DEBRIS_M2 = 0.01
+#: Half-width (m) below which a piece of a grid's polygon, or a hole in it, is a sliver of a
+#: recut or rounded boundary (coordinates rounded to 7 decimals of a degree move ~1 cm): a part
+#: thinner than twice this everywhere is debris, not land that makes a grid two-part.
+GRID_THIN_M = 0.05
+#: When parts of about one grid leave grids out of band, large estates without buildings are
+#: split again into parts of this share of the band's middle (about half a grid), which small
+#: neighbouring estates can join; the better plan is kept.
+FINE_PART_SHARE = 0.5
+#: When the union of a grid's cells falls apart on floating-point gaps, it is redone on a grid
+#: of this size (metres), which closes gaps narrower than it and moves no vertex further.
+GRID_SNAP_M = 1e-4

@@ -27,7 +27,7 @@ PLAN_KEYS = ("last_edit", "staffing", "click_seen", "lasso_seen", "exports", "ex
 #: Session keys computed from the dataset: dropped, with :data:`PLAN_KEYS`, when it changes.
 #: (Widget keys such as ``edit_grid`` are not listed: they are checked against their options.)
 DATASET_KEYS = ("plan", "editor", SEL_KEY, "open_plan", "plan_conflict", "plan_message", "resumed",
-                "resume_error", "coverage", "siting", "curve", "_export_estates")
+                "resume_error", "coverage", "siting", "curve", "_export_estates", "repair_over")
 #: Everything a dataset switch forgets.
 DERIVED_KEYS = (*DATASET_KEYS, *PLAN_KEYS)
 

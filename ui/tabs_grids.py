@@ -357,6 +357,7 @@ def metrics_panel(plan: Any, lang: str) -> None:
     if infeasible:
         with st.expander(t("infeasible_report", lang)):
             st.dataframe(pd.DataFrame(infeasible), hide_index=True, width="stretch")
+    reasons_panel(s, lang)
     st.subheader(t("grid_table", lang))
     table = g.reset_index(drop="grid_id" in g.columns)
     cols = [c for c in ("grid_id", "name", "community_id", "households", "party_members", "n_units",
@@ -368,6 +369,31 @@ def metrics_panel(plan: Any, lang: str) -> None:
               "contiguous": t("f_contiguous", lang), "in_band": t("f_in_band", lang),
               "locked": t("f_locked", lang), "issue": t("f_issue", lang)}
     st.dataframe(pd.DataFrame(table[cols]).rename(columns=labels), hide_index=True, width="stretch")
+
+
+def reasons_table(summary: dict[str, Any], lang: str) -> pd.DataFrame:
+    """Every grid outside the band with its reason (kind translated), from the plan summary."""
+    rows = summary.get("out_of_band") or []
+    return pd.DataFrame({
+        t("f_grid_id", lang): [r["grid_id"] for r in rows],
+        t("f_community", lang): [r["community_id"] for r in rows],
+        t("f_households", lang): [r["size"] for r in rows],
+        t("f_reason_kind", lang): [t(f"reason_{r['kind']}", lang) for r in rows],
+        t("f_reason", lang): [r["reason"] for r in rows]})
+
+
+def reasons_panel(summary: dict[str, Any], lang: str) -> None:
+    """List every out-of-band grid, and every too-thin grid, with its reason."""
+    bad = summary.get("out_of_band") or []
+    if bad:
+        with st.expander(t("out_of_band_report", lang, n=len(bad))):
+            st.dataframe(reasons_table(summary, lang), hide_index=True, width="stretch")
+    thin = summary.get("low_compactness") or []
+    if thin:
+        with st.expander(t("low_pp_report", lang, n=len(thin))):
+            st.dataframe(pd.DataFrame({t("f_grid_id", lang): [r["grid_id"] for r in thin],
+                                       t("f_reason", lang): [r["reason"] for r in thin]}),
+                         hide_index=True, width="stretch")
 
 
 def render(ctx: Context) -> None:

@@ -44,6 +44,7 @@ from geo.grids.plan import Plan
 from geo.grids.units import UnitGraph, assemble_units, community_units, prepare_frames
 from geo.settings import (
     EARLY_STOP_DEV_PCT,
+    FINE_PART_SHARE,
     MAX_LOCAL_SEARCH_PASSES,
     REFINE_MEAN_DEV_PCT,
     SERIAL_UNIT_THRESHOLD,
@@ -195,6 +196,8 @@ def grid_one_community(task: CommunityTask) -> CommunityOutcome:
     for c_index, (comp, k) in enumerate(zip(comps, ks, strict=True)):
         rng = np.random.default_rng(stable_seed(p.seed, task.community_id, c_index))
         local, obj = _partition(comp, k, task, nbrs, rng)
+        if p.n_grids is None and _out_of_band(local, comp, task, lo, hi):
+            k, local, obj = _other_k(comp, k, local, obj, task, nbrs, lo, hi, c_index)
         for u, g in zip(comp, local, strict=True):
             labels[u] = next_label + g
         next_label += k
@@ -207,6 +210,43 @@ def grid_one_community(task: CommunityTask) -> CommunityOutcome:
         "seconds": time.perf_counter() - t0,
     }
     return CommunityOutcome(task.community_id, labels, report)
+
+
+def _out_of_band(local: list[int], comp: list[int], task: CommunityTask, lo: float, hi: float) -> int:
+    """Grids of a piece's labelling outside the band ``lo``-``hi``."""
+    sums = np.bincount(np.asarray(local), weights=task.size[np.asarray(comp)])
+    return int(((sums < lo - 1e-9) | (sums > hi + 1e-9)).sum())
+
+
+def _other_k(comp: list[int], k: int, local: list[int], obj: float, task: CommunityTask,
+             nbrs: list[list[tuple[int, float]]], lo: float, hi: float,
+             c_index: int) -> tuple[int, list[int], float]:
+    """Try the neighbouring numbers of grids the band admits when ``k`` leaves grids out of band.
+
+    The units may not add up for ``k`` grids (ten estates of 109-327 households make five
+    grids of 300-500 but not six); the number with fewer grids out of band wins, then the
+    smaller mean deviation.
+    """
+    total = float(task.size[np.asarray(comp)].sum())
+    k_min, k_max = math.ceil(total / hi - 1e-9), min(math.floor(total / lo + 1e-9), len(comp))
+    best = (_out_of_band(local, comp, task, lo, hi), _mean_dev(local, comp, task), k, local, obj)
+    for k2 in (k - 1, k + 1):
+        if k2 < max(k_min, 1) or k2 > k_max or k2 == k:
+            continue
+        rng = np.random.default_rng(stable_seed(task.params.seed, task.community_id, 1000 * (c_index + 1) + k2))
+        loc2, obj2 = _partition(comp, k2, task, nbrs, rng)
+        cand = (_out_of_band(loc2, comp, task, lo, hi), _mean_dev(loc2, comp, task), k2, loc2, obj2)
+        if cand[:2] < best[:2]:
+            best = cand
+        if best[0] == 0:
+            break
+    return best[2], best[3], best[4]
+
+
+def _mean_dev(local: list[int], comp: list[int], task: CommunityTask) -> float:
+    sums = np.bincount(np.asarray(local), weights=task.size[np.asarray(comp)])
+    mean = sums.mean() if len(sums) else 0.0
+    return float(np.abs(sums - mean).mean() / mean) if mean > 0 else 0.0
 
 
 def _free_components(free: list[int], nbrs: list[list[tuple[int, float]]], labels: np.ndarray) -> list[list[int]]:
@@ -680,6 +720,37 @@ def _build_and_grid(layers: Layers, params: GridParams, *, barriers: Any, worker
 
 
 def build_and_grid_community(job: CommunityJob) -> CommunityResult:
+    """Units, cells and grids of one community; the split of large estates responds to the result.
+
+    :func:`_build_and_grid_first` makes the first plan. When it leaves grids out of band
+    and the community has estates split into parts (no buildings), the parts are made
+    finer, about half a grid each (:data:`~geo.settings.FINE_PART_SHARE` of the band's
+    middle), so that small estates beside a high-rise estate can join one of its parts;
+    the plan with fewer grids out of band (then smaller mean deviation) is kept.
+    """
+    first = _build_and_grid_first(job)
+    out = first.outcome
+    p = job.params
+    if out is None or p.n_grids is not None or out.report["feasible"] is False:
+        return first
+    lo, hi = p.band()
+    task = _piece_task(first.units, p)
+    score = _score(task, out)
+    if score[0] == 0 or not first.units.units["unit_id"].str.contains("#", regex=False).any():
+        return first
+    fine = community_units(job.frames, max_households=p.max_households, min_households=p.min_households,
+                           part_households=FINE_PART_SHARE * (lo + hi) / 2)
+    if fine.fatal or fine.units.empty:
+        return first
+    task2 = _piece_task(fine, p)
+    out2 = grid_one_community(task2)
+    if _score(task2, out2) < score:
+        out2.report["refined"] = "large estates split into parts of about half a grid to meet the band"
+        return CommunityResult(fine, out2)
+    return first
+
+
+def _build_and_grid_first(job: CommunityJob) -> CommunityResult:
     """Units, cells and grids of one community; refined by buildings when whole estates fail.
 
     With ``params.split_to_fit``, a quick pass on whole estates (one restart, no iterated
@@ -691,7 +762,7 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     """
 
     p = job.params
-    piece = community_units(job.frames, max_households=p.max_households)
+    piece = community_units(job.frames, max_households=p.max_households, min_households=p.min_households)
     if piece.fatal or piece.units.empty:
         return CommunityResult(piece, None)
     if not p.split_to_fit:
@@ -702,8 +773,11 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     quick_score = _score(quick_task, quick)
     if quick_score[0] == 0 and quick_score[1] <= REFINE_MEAN_DEV_PCT:
         return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
+    if job.frames.buildings is None:  # nothing to refine by: the finer units would be the same
+        return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
     finer = community_units(job.frames, max_households=p.max_households,
-                            split_by_buildings_above=max(1, p.min_households // 2))
+                            split_by_buildings_above=max(1, p.min_households // 2),
+                            min_households=p.min_households)
     if finer.fatal or len(finer.units) <= len(piece.units):
         return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
     task2 = _piece_task(finer, p)

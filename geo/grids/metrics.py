@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from geo.grids.graph import is_contiguous
-from geo.settings import TILING_REL_TOL
+from geo.settings import GRID_DEBRIS_M2, GRID_SNAP_M, GRID_THIN_M, MIN_POLSBY_POPPER, TILING_REL_TOL
 
 if TYPE_CHECKING:
     from geo.grids.params import GridParams
@@ -56,6 +56,41 @@ def convex_hull_ratio(geoms: Any) -> np.ndarray:
     hull = shapely.area(shapely.convex_hull(arr))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(hull > 0, shapely.area(arr) / hull, 0.0)
+
+
+# --------------------------------------------------------------------------- geometry
+
+def grid_geometry(cells: Any) -> Any:
+    """The polygon of a grid: the union of its cells, valid, without floating-point debris.
+
+    Cells tile their community, so the union is exact up to floating-point noise; that noise
+    (slivers and pin-holes below :data:`~geo.settings.GRID_DEBRIS_M2`) is dropped, and the
+    result made OGC-valid. A grid whose cells meet only at a point or across a gap stays a
+    ``MultiPolygon``: such a grid is not contiguous.
+    """
+    arr = np.asarray(cells, dtype=object)
+    geom = shapely.union_all(arr) if len(arr) != 1 else arr[0]
+    if len(arr) > 1 and (geom.geom_type != "Polygon" or not geom.is_valid):
+        # cells computed apart may leave sub-millimetre gaps between them: close them
+        snapped = shapely.union_all(arr, grid_size=GRID_SNAP_M)
+        if snapped.geom_type == "Polygon" or geom.geom_type == "Polygon":
+            geom = snapped
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    polys = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
+    parts = [p for p in polys if not _debris(p)] if len(polys) > 1 else polys
+    if not parts:
+        return geom if not polys else max(polys, key=lambda p: p.area)
+    clean = [shapely.Polygon(p.exterior, [r for r in p.interiors if not _debris(shapely.Polygon(r))])
+             for p in parts]
+    out = clean[0] if len(clean) == 1 else shapely.MultiPolygon(clean)
+    return out if out.is_valid else shapely.make_valid(out)
+
+
+def _debris(part: Any) -> bool:
+    """Floating-point or rounding debris: tiny (``GRID_DEBRIS_M2``) or thinner than
+    ``2 * GRID_THIN_M`` everywhere (a sliver along a recut or rounded boundary)."""
+    return bool(part.area <= GRID_DEBRIS_M2 or part.buffer(-GRID_THIN_M, quad_segs=1).is_empty)
 
 
 # --------------------------------------------------------------------------- graph
@@ -111,7 +146,7 @@ def grid_table(units: gpd.GeoDataFrame, assignment: Mapping[str, str], *,
     rows = []
     geoms = []
     for gid, sub in units.groupby(grid, sort=True):
-        geom = shapely.union_all(sub.geometry.to_numpy())
+        geom = grid_geometry(sub.geometry.to_numpy())
         geoms.append(geom)
         rows.append({
             "grid_id": gid, "community_id": str(sub["community_id"].iloc[0]),
@@ -120,7 +155,8 @@ def grid_table(units: gpd.GeoDataFrame, assignment: Mapping[str, str], *,
             "party_members": float(sub["party_members"].sum()),
             "residents": float(sub["residents"].sum()), "n_units": len(sub),
             "n_estates": int(sub["estate_id"].nunique()),
-            "contiguous": is_contiguous(list(sub["unit_id"]), neighbors),
+            # judged on the geometry: one polygon (shared edges), never through an island link
+            "contiguous": geom.geom_type == "Polygon" and is_contiguous(list(sub["unit_id"]), neighbors),
             "max_unit_households": float(sub["households"].max()),
             "max_unit_party_members": float(sub["party_members"].max()),
         })
@@ -188,6 +224,100 @@ def _issue(size: float, total: float, max_unit: float, party: float, contiguous:
     if party < params.min_party_per_grid:
         reasons.append(f"{party:.0f} party members < {params.min_party_per_grid} for a party group")
     return "; ".join(reasons)
+
+
+# --------------------------------------------------------------------------- reasons
+
+#: Kinds of reason an out-of-band grid may have (``reason_kind``).
+REASON_KINDS = ("lock", "unit", "arithmetic", "search")
+
+
+def band_reason(*, size: float, locked: bool, max_unit: float, piece_total: float, n_pieces: int,
+                lo: float, hi: float, what: str = "households") -> tuple[str, str]:
+    """``(kind, reason)`` of a grid outside the band ``lo``-``hi`` (``("", "")`` inside it).
+
+    Kinds, first match wins: ``"lock"`` (the planner locked it), ``"unit"`` (one unit alone
+    is larger than the maximum and cannot be split), ``"arithmetic"`` (the households of the
+    community, or of its part the grid lies in, admit no split into grids of the band, e.g.
+    507 in 300-500), ``"search"`` (the band was reachable in principle but the units and
+    their neighbours gave no grouping the search found).
+
+    Examples
+    --------
+    >>> band_reason(size=507, locked=False, max_unit=200, piece_total=507, n_pieces=1, lo=300, hi=500)[0]
+    'arithmetic'
+    """
+    if lo - 1e-9 <= size <= hi + 1e-9:
+        return "", ""
+    where = "this part of the community" if n_pieces > 1 else "the community"
+    parts = (f" (the community is in {n_pieces} parts, cut by its shape, a river, a road or a barrier; "
+             "grids follow its parts)") if n_pieces > 1 else ""
+    if locked:
+        return "lock", "locked by the planner: kept as it is (unlock it to re-grid)"
+    if max_unit > hi + 1e-9:
+        return "unit", (f"one unit alone holds {max_unit:.0f} {what} (> {hi:.0f}) and cannot be split "
+                        "further (a building larger than a grid): accept it or split it in the data")
+    k_min, k_max = math.ceil(piece_total / hi - 1e-9), math.floor(piece_total / lo + 1e-9)
+    if piece_total < lo - 1e-9 or k_max < k_min:
+        return "arithmetic", (f"arithmetic: {where} holds {piece_total:.0f} {what}, which no number of "
+                              f"grids of {lo:.0f}-{hi:.0f} adds up to{parts}")
+    return "search", (f"{size:.0f} {what}: its units and their neighbours (shared edges) gave no grouping in "
+                      f"{lo:.0f}-{hi:.0f} (units of up to {max_unit:.0f}){parts}")
+
+
+def with_reasons(grids: gpd.GeoDataFrame, piece_total: Mapping[str, float], n_pieces: Mapping[str, int],
+                 params: GridParams) -> gpd.GeoDataFrame:
+    """Add ``reason_kind`` and ``band_reason`` (see :func:`band_reason`) to a ruled grid table.
+
+    ``piece_total`` is, per grid, the sized total of the community part its units lie in;
+    ``n_pieces`` per grid the number of parts of its community. Cheap: no geometry.
+    """
+    out = grids.copy()
+    lo, hi = params.band()
+    max_col = "max_unit_households" if params.size_by == "households" else "max_unit_party_members"
+    what = params.size_by.replace("_", " ")
+    pairs = [band_reason(size=float(sz), locked=bool(lk), max_unit=float(mu),
+                         piece_total=float(piece_total.get(g, sz)), n_pieces=int(n_pieces.get(g, 1)),
+                         lo=lo, hi=hi, what=what)
+             for g, sz, lk, mu in zip(out.index, out["size"], out["locked"], out[max_col], strict=True)]
+    out["reason_kind"] = [k for k, _ in pairs]
+    out["band_reason"] = [r for _, r in pairs]
+    return out
+
+
+def shape_reasons(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame, members: Mapping[str, Collection[str]],
+                  communities: gpd.GeoDataFrame, *, min_pp: float = MIN_POLSBY_POPPER) -> dict[str, str]:
+    """Why a grid's Polsby-Popper is below ``min_pp``, for every such grid (``""``: no reason).
+
+    The reasons the land forces: the grid is a single unit (its cell is the estate's land
+    and its share of the community); the part of the community it lies in is itself that
+    thin (its Polsby-Popper below ``min_pp * 1.5``); or it holds a unit whose own cell is
+    below ``min_pp``.
+    """
+    out: dict[str, str] = {}
+    low = grids.index[grids["polsby_popper"] < min_pp]
+    comm_geom = dict(zip(communities.index, communities.geometry, strict=True))
+    for g in low:
+        ids = list(members.get(g, ()))
+        pp = float(grids.at[g, "polsby_popper"])
+        if len(ids) == 1:
+            out[g] = f"Polsby-Popper {pp:.2f}: a single unit, whose cell is that thin (the estate's land)"
+            continue
+        comm = comm_geom.get(grids.at[g, "community_id"])
+        if comm is not None:
+            parts = shapely.get_parts(comm)
+            part = parts[int(np.argmax(shapely.area(shapely.intersection(parts, grids.geometry[g]))))]
+            cpp = float(polsby_popper([part])[0])
+            if cpp < 1.5 * min_pp:
+                out[g] = f"Polsby-Popper {pp:.2f}: its community (part) is itself thin (Polsby-Popper {cpp:.2f})"
+                continue
+        cell_pp = polsby_popper(units.loc[ids].geometry.to_numpy())
+        if len(cell_pp) and float(cell_pp.min()) < min_pp:
+            out[g] = (f"Polsby-Popper {pp:.2f}: it holds a unit whose cell is that thin "
+                      f"(Polsby-Popper {float(cell_pp.min()):.2f})")
+            continue
+        out[g] = ""
+    return out
 
 
 # --------------------------------------------------------------------------- tiling
@@ -279,6 +409,13 @@ def plan_summary(grids: gpd.GeoDataFrame, units: pd.DataFrame, edges: pd.DataFra
         "cut_edges": cut_edges(edges, assignment),
         "estates_split": len(split_estates(units, assignment)),
         "all_contiguous": bool(grids["contiguous"].all()) if n else True,
+        "share_single_polygon": float((grids.geom_type == "Polygon").mean()) if n else 1.0,
+        "min_polsby_popper": float(grids["polsby_popper"].min()) if n else 0.0,
+        "out_of_band": ([{"grid_id": str(g), "community_id": str(c), "size": float(sz), "kind": str(k),
+                          "reason": str(r)}
+                         for g, c, sz, k, r in zip(grids.index, grids["community_id"], grids["size"],
+                                                   grids["reason_kind"], grids["band_reason"], strict=True)
+                         if k] if n and "band_reason" in grids else []),
         "out_of_rule": [{"grid_id": str(g), "community_id": str(c), "issue": str(i)}
                         for g, c, i in zip(bad.index, bad["community_id"], bad["issue"], strict=True)],
     }

@@ -13,7 +13,14 @@ import pandas as pd
 import shapely
 
 from geo.errors import Problem, ValidationError
-from geo.grids.metrics import grid_table, plan_summary, tiling_check, with_rule_columns
+from geo.grids.metrics import (
+    grid_table,
+    plan_summary,
+    shape_reasons,
+    tiling_check,
+    with_reasons,
+    with_rule_columns,
+)
 from geo.grids.params import GridParams
 from geo.grids.units import UnitGraph
 
@@ -65,7 +72,7 @@ class Plan:
 
         table = grid_table(self.units.units, self.assignment, neighbors=self.units.neighbors,
                            names=self.names, locked=self.locked)
-        return with_rule_columns(self._outlined(table), self.params)
+        return self._with_reasons(with_rule_columns(self._outlined(table), self.params))
 
     def _outlined(self, table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """``table`` with the kept outlines of grids whose units did not change."""
@@ -74,6 +81,24 @@ class Plan:
         if not keep:
             return table
         return with_outlines(table, {g: self.outlines[g][1] for g in keep})
+
+    def _with_reasons(self, table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """Reasons of out-of-band grids (community parts from ``UnitGraph.pieces``)."""
+        pieces = self.units.pieces
+        totals, n_parts = self.units.piece_totals(self.params.size_by)
+        members = self.members
+        comm_of = self.units.community_of
+        piece_total, n_pieces = {}, {}
+        for g in table.index:
+            first = members[g][0]
+            c = comm_of[first]
+            piece_total[g] = totals[(c, pieces.get(first, 0))]
+            n_pieces[g] = n_parts[c]
+        return with_reasons(table, piece_total, n_pieces, self.params)
+
+    def shape_reasons(self) -> dict[str, str]:
+        """``{grid_id: reason}`` for grids below the Polsby-Popper floor (``""``: none found)."""
+        return shape_reasons(self._grids, self.units.units, self.members, self.units.communities)
 
     def grids(self) -> gpd.GeoDataFrame:
         """Grid polygons with counts and metrics (cached; metric CRS), index ``grid_id``.
@@ -94,6 +119,11 @@ class Plan:
             {"community_id": r["community_id"], "reasons": r["reasons"]}
             for r in self.report if r.get("reasons")]
         out["problems"] = [str(p) for p in self.units.problems]
+        low = self.shape_reasons()
+        out["low_compactness"] = [{"grid_id": g, "reason": r} for g, r in sorted(low.items())]
+        out["multi_part_communities"] = sorted({p.feature for p in self.units.problems
+                                                if p.layer == "communities" and "separate parts" in p.message
+                                                and p.feature})
         return out
 
     def tiling(self) -> pd.DataFrame:
@@ -176,7 +206,7 @@ class Plan:
         base_cols = [c for c in fresh.columns]
         table = pd.concat([keep[base_cols], fresh]).sort_index()
         table = gpd.GeoDataFrame(table, geometry="geometry", crs=self.units.crs)
-        return with_rule_columns(table, plan.params)
+        return plan._with_reasons(with_rule_columns(table, plan.params))
 
 
 def with_outlines(table: gpd.GeoDataFrame, outlines: Mapping[str, Any]) -> gpd.GeoDataFrame:

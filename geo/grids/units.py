@@ -1,8 +1,9 @@
 """Planning units, their cells and their adjacency: the :class:`UnitGraph` gridding works on.
 
 A planning unit is an estate; an estate holding more households than one grid may hold is
-split into its buildings, or, without buildings, into balanced geometric parts (recursive
-bisection along the long axis, households apportioned by area). Every unit owns a *cell*: a
+split into its buildings, or, without buildings, into compact parts of about one grid each
+(balanced k-means on a dense sample of the footprint, power cells clipped to it; households
+apportioned by area, totals exact). Every unit owns a *cell*: a
 tessellation of its community around the unit footprints, clipped to the community, so that
 streets, parks and other land belong to some unit and the cells tile the community exactly
 (no gap, no overlap). Adjacency is a shared cell edge longer than
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import zlib
 from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,12 +37,16 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.data.crs import require_metric
 from geo.errors import Problem, ValidationError
-from geo.grids.graph import Adjacency, edge_components
+from geo.grids.graph import Adjacency, components, edge_components
 from geo.settings import (
     ADJACENCY_MIN_EDGE_M,
     DEFAULT_MAX_HOUSEHOLDS,
+    DEFAULT_MIN_HOUSEHOLDS,
     MAX_SPLIT_PARTS,
     RESIDENTS_PER_HOUSEHOLD,
+    SPLIT_AREA_ROUNDS,
+    SPLIT_KMEANS_ITERATIONS,
+    SPLIT_SAMPLE_POINTS_PER_PART,
     TESSELLATION_POINTS_PER_UNIT,
     TESSELLATION_SPACING_MIN_M,
 )
@@ -57,6 +63,8 @@ UNIT_COLUMNS = ("unit_id", "estate_id", "building_id", "community_id", "househol
 EDGE_COLUMNS = ("unit_a", "unit_b", "length_m", "kind")
 _COUNTS = ("households", "party_members", "residents")
 _BUFFER_EPS_M = 0.05
+#: Power cells are first cut by this many nearest centres only (checked: the cells must tile).
+_POWER_NEIGHBOURS = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +131,41 @@ class UnitGraph:
         """``{unit_id: community_id}``."""
         return dict(zip(self.units.index, self.units["community_id"], strict=True))
 
+    @cached_property
+    def pieces(self) -> dict[str, int]:
+        """``{unit_id: piece number}``: the connected pieces of each community's units.
+
+        A community is in several pieces when it is itself in several parts (a river, a
+        road or the data), or when barriers cut it; the gridder grids every piece on its
+        own. Pieces are numbered per community, largest first.
+        """
+        out: dict[str, int] = {}
+        for _cid, sub in self.units.groupby("community_id", sort=True):
+            ids = set(sub.index)
+            for i, comp in enumerate(components(ids, {u: self.neighbors[u] for u in ids})):
+                out.update(dict.fromkeys(comp, i))
+        return out
+
+    def piece_totals(self, column: str) -> tuple[dict[tuple[str, int], float], dict[str, int]]:
+        """``({(community_id, piece): total of column}, {community_id: number of pieces})``.
+
+        Cached per column (it depends on the units only, not on any plan), so an edit's
+        re-scoring does not walk every unit again.
+        """
+        cache = self.__dict__.setdefault("_piece_totals", {})
+        if column not in cache:
+            pieces = self.pieces
+            totals: dict[tuple[str, int], float] = {}
+            for u, c, v in zip(self.units.index, self.units["community_id"],
+                               self.units[column].to_numpy(float), strict=True):
+                key = (c, pieces.get(u, 0))
+                totals[key] = totals.get(key, 0.0) + v
+            n_parts: dict[str, int] = {}
+            for c, i in totals:
+                n_parts[c] = max(n_parts.get(c, 0), i + 1)
+            cache[column] = (totals, n_parts)
+        return cache[column]
+
     def with_communities(self, other: UnitGraph, community_ids: Iterable[str]) -> UnitGraph:
         """A new graph whose units and edges of ``community_ids`` come from ``other``.
 
@@ -183,7 +226,8 @@ def build_units_from_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataF
                             buildings: gpd.GeoDataFrame | None = None, *,
                             max_households: int = DEFAULT_MAX_HOUSEHOLDS,
                             barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
-                            split_by_buildings_above: int | None = None) -> UnitGraph:
+                            split_by_buildings_above: int | None = None,
+                            min_households: int = DEFAULT_MIN_HOUSEHOLDS) -> UnitGraph:
     """Build a :class:`UnitGraph` from communities, estates and (optional) buildings frames.
 
     The frames must share one projected CRS (metres). Estates need ``estate_id``,
@@ -198,7 +242,8 @@ def build_units_from_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataF
     prepared = prepare_frames(communities, estates, buildings, barriers=barriers,
                               max_households=max_households)
     pieces = [community_units(job, max_households=max_households,
-                              split_by_buildings_above=split_by_buildings_above)
+                              split_by_buildings_above=split_by_buildings_above,
+                              min_households=min(min_households, max_households))
               for job in prepared.jobs()]
     return assemble_units(prepared, pieces, max_households)
 
@@ -288,7 +333,9 @@ def prepare_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
 
 
 def community_units(job: CommunityFrames, *, max_households: int = DEFAULT_MAX_HOUSEHOLDS,
-                    split_by_buildings_above: int | None = None) -> CommunityUnits:
+                    split_by_buildings_above: int | None = None,
+                    min_households: int = DEFAULT_MIN_HOUSEHOLDS,
+                    part_households: float | None = None) -> CommunityUnits:
     """Units, cells, adjacency and problems of one community (pure; runs in workers)."""
     cid = job.community_id
     if job.estates.empty:
@@ -298,7 +345,8 @@ def community_units(job: CommunityFrames, *, max_households: int = DEFAULT_MAX_H
                        feature=cid, severity="warning")
         return CommunityUnits(cid, _empty_units(), _edges_frame([], [], [], []), (warn,), ())
     above = max_households if split_by_buildings_above is None else split_by_buildings_above
-    raw, problems = _make_units(job.estates, job.buildings, max_households, above)
+    raw, problems = _make_units(job.estates, job.buildings, max_households, above, min_households,
+                                part_households)
     cells = tessellate(job.geometry, list(raw["footprint"]))
     arr = np.asarray(cells, dtype=object)
     cen = shapely.centroid(arr)
@@ -307,7 +355,7 @@ def community_units(job: CommunityFrames, *, max_households: int = DEFAULT_MAX_H
                         "perimeter_m": shapely.length(arr), "x": shapely.get_x(cen),
                         "y": shapely.get_y(cen)}, index=raw.index)
     edges = adjacency(sub["unit_id"].to_numpy(), arr)
-    edges, more, fatal = _apply_barriers_and_islands(cid, sub, edges, job.barrier)
+    edges, more, fatal = _apply_barriers_and_islands(cid, sub, edges, job.barrier, job.geometry)
     return CommunityUnits(cid, sub, edges, tuple(problems + more), tuple(fatal))
 
 
@@ -550,13 +598,244 @@ def split_polygon(polygon: BaseGeometry, n_parts: int) -> list[BaseGeometry]:
     return split_polygon(left, n_left) + split_polygon(right, n_parts - n_left)
 
 
+def compact_parts(polygon: BaseGeometry, n_parts: int, *, seed: int = 0) -> list[BaseGeometry]:
+    """Split a polygon into ``n_parts`` compact parts of about equal area.
+
+    A dense regular sample of the footprint (:data:`~geo.settings.SPLIT_SAMPLE_POINTS_PER_PART`
+    points per part) is clustered by balanced k-means: Lloyd iterations on a *power diagram*
+    (each centre carries an additive weight, raised when its cluster is short of points and
+    lowered when it has too many), so the clusters come out compact *and* of equal size.
+    The parts are the power cells of the centres (convex, straight edges) clipped to the
+    polygon; their weights are then tuned on the cells' true areas. A cell that the clip cuts
+    into pieces (a concave or U-shaped footprint) keeps its largest piece and hands the others
+    to the part sharing the longest edge with them, so every part is one polygon and the
+    parts tile ``polygon`` exactly. Deterministic for a given ``seed``.
+
+    Parameters
+    ----------
+    polygon : Polygon or MultiPolygon
+        The footprint, metric CRS (metres).
+    n_parts : int
+        Number of parts, at most :data:`~geo.settings.MAX_SPLIT_PARTS`.
+    seed : int, keyword-only
+        Seed of the k-means++ start.
+
+    Returns
+    -------
+    list of Polygon, ``n_parts`` of them (fewer only for a degenerate footprint).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> parts = compact_parts(box(0, 0, 300, 100), 3)
+    >>> [round(p.area / 1000) for p in parts]
+    [10, 10, 10]
+    """
+    if n_parts > MAX_SPLIT_PARTS:
+        raise ValueError(f"`n_parts` must be at most {MAX_SPLIT_PARTS} (MAX_SPLIT_PARTS), got "
+                         f"{n_parts}")
+    if n_parts <= 1 or polygon.is_empty or polygon.area <= 0:
+        return [polygon]
+    # work near the origin: projected coordinates (10^6 m) lose the power weights' precision
+    shift = np.array([polygon.centroid.x, polygon.centroid.y])
+    local = shapely.transform(polygon, lambda c: c - shift)
+    xy = _sample_points(local, n_parts * SPLIT_SAMPLE_POINTS_PER_PART)
+    if len(xy) < n_parts:
+        return split_polygon(polygon, n_parts)
+    rng = np.random.default_rng(seed)
+    centres, weights = _balanced_kmeans(xy, n_parts, rng)
+    cells = _power_cells(local, centres, weights)
+    cells, weights = _tune_areas(local, centres, weights, cells)
+    return [shapely.transform(c, lambda c: c + shift) for c in _one_piece_each(cells)]
+
+
+def _sample_points(polygon: BaseGeometry, n: int) -> np.ndarray:
+    """About ``n`` points on a regular grid inside ``polygon`` (x, y in metres)."""
+    minx, miny, maxx, maxy = polygon.bounds
+    step = math.sqrt(polygon.area / max(n, 1))
+    xs = np.arange(minx + step / 2, maxx, step)
+    ys = np.arange(miny + step / 2, maxy, step)
+    mx, my = np.meshgrid(xs, ys)
+    gx, gy = mx.ravel(), my.ravel()
+    inside = shapely.contains_xy(polygon, gx, gy)
+    return np.column_stack([gx[inside], gy[inside]])
+
+
+def _balanced_kmeans(xy: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Centres and power weights (m²) of ``k`` equal-size compact clusters of ``xy``."""
+    first = int(rng.integers(len(xy)))
+    centres = [xy[first]]
+    for _ in range(1, k):  # k-means++ start
+        d2 = np.min(((xy[:, None, :] - np.array(centres)[None, :, :]) ** 2).sum(-1), axis=1)
+        centres.append(xy[int(rng.choice(len(xy), p=d2 / d2.sum()))] if d2.sum() > 0 else xy[int(rng.integers(len(xy)))])
+    c = np.array(centres, dtype=float)
+    w = np.zeros(k)
+    target = len(xy) / k
+    step = 0.3 * _cloud_area(xy) / k  # a cluster's area (m²): the scale of a useful weight change
+    lab = np.zeros(len(xy), dtype=int)
+    for it in range(SPLIT_KMEANS_ITERATIONS):
+        damp = step / (1 + it / 5)
+        d2 = ((xy[:, None, :] - c[None, :, :]) ** 2).sum(-1)
+        for _ in range(15):  # weights: equal counts for these centres
+            lab = np.argmin(d2 - w[None, :], axis=1)
+            counts = np.bincount(lab, minlength=k)
+            if np.abs(counts - target).max() <= 0.01 * target + 1:
+                break
+            w += damp * (target - counts) / target
+        old = c.copy()
+        counts = np.bincount(lab, minlength=k)
+        has = counts > 0  # centres: the means of their clusters (Lloyd)
+        c[has, 0] = np.bincount(lab, weights=xy[:, 0], minlength=k)[has] / counts[has]
+        c[has, 1] = np.bincount(lab, weights=xy[:, 1], minlength=k)[has] / counts[has]
+        for j in np.flatnonzero(~has):  # an empty cluster restarts at the worst-served point
+            far = int(np.argmax(((xy - c[lab]) ** 2).sum(-1)))
+            c[j], w[j] = xy[far], float(np.median(w))
+        if float(np.abs(c - old).max()) < 0.5:  # centres settled (metres)
+            break
+    return c, w
+
+
+def _cloud_area(xy: np.ndarray) -> float:
+    """Area (m²) of the bounding box of a point cloud (at least 1)."""
+    span = np.ptp(xy, axis=0)
+    return float(max(span[0] * span[1], 1.0))
+
+
+def _power_cells(polygon: BaseGeometry, centres: np.ndarray, weights: np.ndarray) -> list[BaseGeometry]:
+    """Power-diagram cells of ``centres`` (weights in m²) clipped to ``polygon``."""
+    minx, miny, maxx, maxy = polygon.bounds
+    pad = max(maxx - minx, maxy - miny) + 10.0
+    big = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    k = len(centres)
+    box = shapely.box(*big)
+    d2 = ((centres[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+    for near in (_POWER_NEIGHBOURS, k):  # the nearest centres bound a cell; all when they do not
+        out = []
+        for j in range(k):
+            others = [i for i in np.argsort(d2[j], kind="stable")[: near + 1].tolist() if i != j]
+            halves = _half_planes(centres[j], centres[others], weights[j], weights[others], pad)
+            cell = shapely.intersection_all(np.append(halves, box))
+            out.append(shapely.intersection(cell, polygon))
+        if near >= k - 1 or abs(sum(c.area for c in out) - polygon.area) <= 1e-9 * polygon.area:
+            return out
+    return out
+
+
+def _half_planes(cj: np.ndarray, ci: np.ndarray, wj: float, wi: np.ndarray, pad: float) -> np.ndarray:
+    """Polygons of the points nearer (in power distance) to ``cj`` than to each ``ci``."""
+    d = ci - cj
+    norm = np.hypot(d[:, 0], d[:, 1])
+    norm = np.where(norm > 0, norm, 1e-9)
+    n = d / norm[:, None]
+    # boundary: 2 d.x = |ci|^2 - |cj|^2 - wi + wj, i.e. n.x = t
+    t = ((ci * ci).sum(1) - float(cj @ cj) - wi + wj) / (2 * norm)
+    base = n * t[:, None]
+    tang = np.column_stack([-n[:, 1], n[:, 0]])
+    far = (4 * pad + np.abs(t))[:, None]
+    ring = np.stack([base + tang * far, base + tang * far - n * 2 * far,
+                     base - tang * far - n * 2 * far, base - tang * far], axis=1)
+    return shapely.polygons(ring)
+
+
+def _tune_areas(polygon: BaseGeometry, centres: np.ndarray, weights: np.ndarray,
+                cells: list[BaseGeometry]) -> tuple[list[BaseGeometry], np.ndarray]:
+    """Adjust the power weights on the clipped cells' true areas (a few rounds)."""
+    target = polygon.area / len(centres)
+    scale = target / math.pi  # d(area)/d(weight) of a disc-like cell
+    best = (float(np.abs(np.array([c.area for c in cells]) - target).max()), cells, weights.copy())
+    w = weights.copy()
+    for _ in range(SPLIT_AREA_ROUNDS):
+        areas = np.array([c.area for c in cells])
+        err = float(np.abs(areas - target).max())
+        if err < best[0]:
+            best = (err, cells, w.copy())
+        if err <= 0.02 * target:
+            break
+        w = w + 0.5 * scale * (target - areas) / target * math.pi
+        cells = _power_cells(polygon, centres, w)
+    areas = np.array([c.area for c in cells])
+    if float(np.abs(areas - target).max()) < best[0]:
+        best = (float(np.abs(areas - target).max()), cells, w)
+    return best[1], best[2]
+
+
+def _one_piece_each(cells: list[BaseGeometry]) -> list[BaseGeometry]:
+    """Every part one polygon: detached pieces go to the part sharing their longest edge."""
+    parts, owner = shapely.get_parts(np.array(cells, dtype=object), return_index=True)
+    keep = shapely.area(parts) > 0
+    parts, owner = parts[keep], owner[keep]
+    main: dict[int, int] = {}
+    for i, (p, o) in enumerate(zip(parts, owner, strict=True)):
+        if o not in main or p.area > parts[main[o]].area:
+            main[o] = i
+    owner = owner.copy()
+    mains = set(main.values())
+    for i in range(len(parts)):
+        if i in mains:
+            continue
+        best, best_len = -1, 0.0
+        for j in mains:
+            if owner[j] == owner[i]:
+                continue
+            length = shapely.length(shapely.intersection(parts[i].boundary,
+                                                         shapely.buffer(parts[j], _BUFFER_EPS_M)))
+            if length > best_len:
+                best, best_len = j, float(length)
+        if best >= 0:
+            owner[i] = owner[best]
+    out = []
+    for o in sorted(set(owner.tolist())):
+        mine = parts[owner == o]
+        geom = mine[0] if len(mine) == 1 else shapely.union_all(mine)
+        if geom.geom_type != "Polygon":  # noise of the union: keep the polygon, drop slivers
+            geom = max(shapely.get_parts(shapely.make_valid(geom)), key=lambda g: g.area)
+        out.append(geom)
+    return out
+
+
+def split_parts_count(households: float, lo: float, hi: float, grid_mean: float | None = None) -> int:
+    """Parts of an estate without buildings: each holds a grid's worth of households.
+
+    The count lies in ``ceil(h/hi) .. floor(h/lo)`` (every part a whole grid of the band),
+    closest to ``h / grid_mean`` (the community's mean grid size, when known) or else to
+    ``h / ((lo+hi)/2)``; when that range is empty (e.g. 560 households in 300-500) the
+    estate gets ``ceil(h/hi)`` parts, which must join neighbours to reach the band.
+
+    Examples
+    --------
+    >>> split_parts_count(5933, 300, 500)
+    15
+    >>> split_parts_count(5933, 300, 500, grid_mean=480)
+    12
+    >>> split_parts_count(560, 300, 500)
+    2
+    """
+    k_min = max(1, math.ceil(households / hi - 1e-9))
+    k_max = math.floor(households / lo + 1e-9)
+    if k_max < k_min:
+        return k_min
+    mean = grid_mean if grid_mean and grid_mean > 0 else (lo + hi) / 2
+    return int(min(max(round(households / mean), k_min), k_max))
+
+
 _EstateRow = namedtuple("_EstateRow", ["estate_id", "community_id", *_COUNTS, "geometry"])
 
 
 def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_households: int,
-                split_by_buildings_above: int) -> tuple[pd.DataFrame, list[Problem]]:
-    """Units before tessellation: one row per unit with its footprint and counts."""
+                split_by_buildings_above: int, min_households: int = DEFAULT_MIN_HOUSEHOLDS,
+                part_households: float | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Units before tessellation: one row per unit with its footprint and counts.
+
+    An estate above ``max_households`` without buildings becomes
+    :func:`split_parts_count` compact parts (:func:`compact_parts`), each about one grid of
+    the community's mean size (its total over the grids the band admits); with
+    ``part_households``, parts of about that many households instead (finer parts that
+    small neighbouring estates can join).
+    """
     rows: list[dict[str, Any]] = []
+    total = float(est["households"].sum()) if len(est) else 0.0
+    k_comm = split_parts_count(total, min_households, max_households) if total > 0 else 1
+    grid_mean = total / k_comm if k_comm else None
     problems: list[Problem] = []
     by_estate = _buildings_by_estate(bld) if bld is not None else {}
     fields = ["estate_id", "community_id", *_COUNTS, "geometry"]
@@ -573,15 +852,21 @@ def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_househo
             rows.append({**base, "unit_id": rec.estate_id, "building_id": None, **counts,
                          "footprint": rec.geometry})
             continue
-        n_parts = math.ceil(counts["households"] / (max_households / 2))
-        parts = split_polygon(rec.geometry, n_parts)
+        if part_households:
+            n_parts = max(math.ceil(counts["households"] / max_households - 1e-9),
+                          round(counts["households"] / part_households))
+        else:
+            n_parts = split_parts_count(counts["households"], min_households, max_households, grid_mean)
+        parts = compact_parts(rec.geometry, n_parts, seed=zlib.crc32(str(rec.estate_id).encode("utf-8")))
+        n_parts = len(parts)
         areas = np.array([p.area for p in parts])
         shares = {c: _apportion(v, areas) for c, v in counts.items()}
         for i, part in enumerate(parts):
             rows.append({**base, "unit_id": f"{rec.estate_id}#{i + 1}", "building_id": None,
                          **{c: float(shares[c][i]) for c in _COUNTS}, "footprint": part})
         problems.append(Problem("estates", f"estate of {counts['households']:.0f} households (> {max_households}) "
-                                f"has no buildings; split into {n_parts} parts of equal area.",
+                                f"has no buildings; split into {n_parts} compact parts of about "
+                                f"{counts['households'] / n_parts:.0f} households (by area).",
                                 "add its buildings with households for a split along real buildings",
                                 feature=rec.estate_id, severity="warning"))
     raw = pd.DataFrame(rows, columns=["unit_id", "estate_id", "building_id", "community_id",
@@ -851,10 +1136,26 @@ def _components(nodes: list[str], edges: pd.DataFrame) -> list[list[str]]:
     return sorted(groups, key=lambda g: (-len(g), g[0]))
 
 
+def _community_part(comps: list[list[str]], anchor: dict[str, Any], community: BaseGeometry | None) -> list[int]:
+    """The part of a (multi-part) community each component lies in (its first unit's anchor)."""
+    if community is None or community.geom_type != "MultiPolygon":
+        return [0] * len(comps)
+    parts = shapely.get_parts(community)
+    out = []
+    for comp in comps:
+        d = shapely.distance(parts, anchor[comp[0]])
+        out.append(int(np.argmin(d)))
+    return out
+
+
 def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataFrame,
-                                barrier: BaseGeometry | None
+                                barrier: BaseGeometry | None, community: BaseGeometry | None = None
                                 ) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
-    """Cut edges crossing barriers, then link every detached component to its nearest unit."""
+    """Cut edges crossing barriers, then link every detached component to its nearest unit.
+
+    Components in different parts of a multi-part ``community`` are never linked: the
+    gridder grids each part on its own, so no grid spans two parts.
+    """
     problems: list[Problem] = []
     fatal: list[Problem] = []
     ids = list(sub["unit_id"])
@@ -873,10 +1174,21 @@ def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataF
     comps = _components(ids, edges)
     if len(comps) <= 1:
         return edges, problems, fatal
+    part_of = _community_part(comps, anchor, community)
+    n_parts = len(set(part_of))
+    if n_parts > 1:
+        problems.append(Problem("communities", f"community {cid!r} is in {n_parts} separate parts (a river, a "
+                                "road or the data); its grids follow its parts, none spans two.",
+                                "nothing to do if that is the ground truth; otherwise join the parts",
+                                feature=cid, severity="warning"))
     links = []
-    main = comps[0]
     fps = dict(zip(ids, sub["footprint"], strict=True))
-    for comp in comps[1:]:
+    mains: dict[int, list[str]] = {}
+    for comp, part in zip(comps, part_of, strict=True):
+        if part not in mains:  # the largest component of each part: the others are linked to it
+            mains[part] = comp
+            continue
+        main = mains[part]
         main_geoms = np.array([fps[u] for u in main], dtype=object)
         best = (math.inf, "", "")
         for u in comp:
@@ -891,7 +1203,9 @@ def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataF
                                 f"linked {u!r} to its nearest unit {v!r} ({best[0]:.0f} m).",
                                 "check for a barrier or a gap in the community boundary",
                                 feature=u, severity="warning"))
-        main = main + comp
+        mains[part] = main + comp
+    if not links:
+        return edges, problems, fatal
     extra = _edges_frame([a for a, _ in links], [b for _, b in links], [0.0] * len(links),
                          ["island_link"] * len(links))
     return pd.concat([edges, extra], ignore_index=True), problems, fatal

@@ -232,7 +232,9 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION,
     geoms = out.geometry.values
     if gcj02:
         geoms = shapely.transform(geoms, _gcj02_transform())
-    geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+    # GEOS's precision reducer rounds and keeps polygons valid (plain rounding can fold a
+    # narrow spike into a self-intersection another GIS refuses)
+    geoms = shapely.set_precision(geoms, 10.0 ** -precision)
     geoms = shapely.orient_polygons(geoms, exterior_cw=False)
     return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=WGS84))
 

@@ -105,3 +105,22 @@ def test_tiling_check_detects_gap_and_overlap():
     row = tiling_check(over, comm).iloc[0]
     assert not row["ok"] and row["overlap_m2"] == pytest.approx(10)
     assert np.isclose(row["area_error_rel"], 0.0)
+
+
+def test_grid_geometry_drops_slivers_but_keeps_a_real_second_part():
+    """A sliver left by a recut or rounded boundary (2 cm wide) is debris: the grid stays one
+    polygon. A real detached piece (a 2 m square) keeps the grid two-part, so not contiguous."""
+    import shapely
+
+    from geo.grids.metrics import grid_geometry
+
+    main = shapely.box(0, 0, 100, 100)
+    sliver = shapely.box(100.5, 0, 100.52, 40)  # 0.8 m², narrower than 2 x GRID_THIN_M
+    assert sliver.area > 0.01
+    assert grid_geometry([main, sliver]).geom_type == "Polygon"
+    piece = shapely.box(101, 0, 103, 2)
+    assert grid_geometry([main, piece]).geom_type == "MultiPolygon"
+    holed = shapely.box(0, 0, 100, 100).difference(shapely.box(50, 10, 50.03, 60))
+    assert len(grid_geometry([holed]).interiors) == 0
+    real_hole = shapely.box(0, 0, 100, 100).difference(shapely.box(40, 40, 60, 60))
+    assert len(grid_geometry([real_hole]).interiors) == 1

@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from geo.errors import CRSError, ValidationError
-from geo.grids.units import build_units_from_frames, split_polygon, tessellate
+from geo.grids.units import build_units_from_frames, split_parts_count, split_polygon, tessellate
 from tests.geo._synthetic import CRS, make_frames
 
 
@@ -43,8 +43,10 @@ def test_big_estate_split_into_buildings_and_without_buildings_into_parts():
     graph2 = build_units_from_frames(comms, estates, None)
     for eid in big["estate_id"]:
         sub = graph2.units[graph2.units["estate_id"] == eid]
-        assert len(sub) >= 3 and sub["building_id"].isna().all()
-        assert (sub["households"] <= 250).all()
+        h = big.set_index("estate_id").at[eid, "households"]
+        assert len(sub) == split_parts_count(h, 300, 500) and sub["building_id"].isna().all()
+        assert (sub["households"] <= 500).all() and sub["households"].sum() == h
+        assert (sub["footprint"].map(lambda g: g.geom_type) == "Polygon").all()
     assert any("no buildings" in p.message for p in graph2.problems)
 
 
