@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from allocation import _formulations as _f
 from allocation import _heuristics as _h
+from allocation import _reduce
 from allocation._highs import MipOutcome, solve_mip
 from geo.errors import InfeasibleError, Problem, ValidationError
 
@@ -490,24 +491,42 @@ class LSCP(_Model):
                                 status="optimal", seconds=time.perf_counter() - t0, excluded=excluded,
                                 message=note + "Existing facilities already cover every reachable demand point.")
         a, _, _ = _f.group_rows(a_all[rows])
-        _say(progress, f"LSCP: {a.shape[0]} distinct covering sets x {a.shape[1]} candidates")
-        warm = _h.greedy_cover(a)
-        start = np.zeros(a.shape[1])
+        red = _reduce.reduce_cover(a)
+        ar = red.matrix(a)
+        _say(progress, f"LSCP: {a.shape[0]} distinct covering sets x {a.shape[1]} candidates, reduced to "
+                       f"{ar.shape[0]} x {ar.shape[1]} with {red.forced.size} essential site(s)")
+        if ar.shape[0] == 0:  # the essential sites cover everything: nothing left to decide
+            sel = red.forced
+            return self._result(
+                selected_cols=free[sel], objective=float(sel.size), bound=float(sel.size), status="optimal",
+                seconds=time.perf_counter() - t0, excluded=excluded,
+                message=note + f"{sel.size} new post(s): proven optimal (every one essential).",
+                stats={"reduction": red.removed, "formulation": "set covering, solved by reductions"})
+        warm = _h.drop_redundant(ar, _h.greedy_cover(ar))
+        start = np.zeros(ar.shape[1])
         start[warm] = 1.0
-        problem = _f.lscp_problem(a)
+        problem = _f.lscp_problem(ar)
         build = time.perf_counter() - t0
-        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start)
+        # the objective counts posts: a gap below 1 proves optimality
+        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start,
+                        options={"mip_abs_gap": _INTEGRAL_GAP})
         x = out.x if out.x is not None else start
-        sel = np.flatnonzero(x > 0.5)
+        sel = np.sort(np.concatenate([red.cols[x > 0.5], red.forced]))
         objective = float(sel.size)
-        status = _status(out.status, _rel_gap(objective, out.bound))
-        bound = objective if status == "optimal" else math.ceil(out.bound - 1e-6)
+        n_forced = float(red.forced.size)
+        status = _status(out.status, _rel_gap(objective, out.bound + n_forced))
+        bound = objective if status == "optimal" else math.ceil(out.bound + n_forced - 1e-6)
         return self._result(
             selected_cols=free[sel], objective=objective, bound=bound, status=status,
             seconds=time.perf_counter() - t0, excluded=excluded,
             message=note + f"{sel.size} new post(s): {_time_note(status, _rel_gap(objective, bound), time_limit)}.",
-            stats=_stats(problem, out, build, warm_objective=float(warm.size)),
+            stats=_stats(problem, out, build, warm_objective=float(warm.size) + n_forced,
+                         reduction=red.removed),
         )
+
+
+#: HiGHS absolute gap for integer objectives (post counts, integer weights): below 1 is a proof.
+_INTEGRAL_GAP = 0.99
 
 
 def _stats(problem: Any, out: MipOutcome, build: float, **extra: Any) -> dict[str, Any]:
@@ -587,12 +606,15 @@ class MCLP(_Model):
             return self._result(selected_cols=np.array([], dtype=int), objective=base, bound=base,
                                 status="optimal", seconds=time.perf_counter() - t0,
                                 message="No new post can add coverage." if p else "p = 0: existing facilities only.")
-        a, _, w = _f.group_rows(a_all[rows], inp.weights[rows])
-        _say(progress, f"MCLP: {a.shape[0]} distinct covering sets x {a.shape[1]} candidates, p={p}")
-        greedy = _h.greedy_cover(a, w, p)
+        a0, _, w = _f.group_rows(a_all[rows], inp.weights[rows])
+        red = _reduce.reduce_max_cover(a0)
+        a = red.matrix(a0)
+        _say(progress, f"MCLP: {a0.shape[0]} distinct covering sets x {a0.shape[1]} candidates "
+                       f"({red.removed['cols_dominated']} dominated), p={p}")
+        greedy = _h.swap_cover(a, w, _h.greedy_cover(a, w, p), time_budget=min(2.0, 0.05 * time_limit))
         warm = greedy
         if warm_start is not None:
-            pos = {inp.candidate_ids[c]: k for k, c in enumerate(free)}
+            pos = {inp.candidate_ids[free[c]]: k for k, c in enumerate(red.cols)}
             given = np.array(sorted(pos[c] for c in warm_start if c in pos), dtype=np.int64)[:p]
             if _covered(a, w, given) >= _covered(a, w, greedy):
                 warm = given
@@ -601,7 +623,9 @@ class MCLP(_Model):
         start[a.shape[1]:] = (a[:, warm].sum(axis=1) > 0) if warm.size else 0.0
         problem = _f.mclp_problem(a, w, p, offset=base)
         build = time.perf_counter() - t0
-        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start)
+        integral = bool(np.all(w == np.round(w)))  # integer weights: a gap below 1 proves optimality
+        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start,
+                        options={"mip_abs_gap": _INTEGRAL_GAP} if integral else None)
         y = out.x[: a.shape[1]] if out.x is not None else start[: a.shape[1]]
         sel = np.flatnonzero(y > 0.5)
         objective = base + _covered(a, w, sel)
@@ -612,10 +636,11 @@ class MCLP(_Model):
         bound = objective if status == "optimal" else bound
         extra = f" ({p - sel.size} more post(s) would cover nothing more)" if sel.size < p else ""
         return self._result(
-            selected_cols=free[sel], objective=objective, bound=bound, status=status,
+            selected_cols=free[red.cols[sel]], objective=objective, bound=bound, status=status,
             seconds=time.perf_counter() - t0,
             message=f"{sel.size} new post(s){extra}: {_time_note(status, _rel_gap(objective, bound), time_limit)}.",
-            stats=_stats(problem, out, build, warm_objective=base + _covered(a, w, greedy)),
+            stats=_stats(problem, out, build, warm_objective=base + _covered(a, w, greedy),
+                         reduction=red.removed),
         )
 
 
@@ -1049,10 +1074,20 @@ def _cover_check(cost: np.ndarray, d_fix: np.ndarray, r: float, p: int,
     greedy = _h.greedy_cover(a)
     if greedy.size <= p:
         return "feasible", greedy
-    out = solve_mip(_f.lscp_problem(a), time_limit=time_left,
-                    options={"objective_bound": p + 0.5})
-    if out.x is not None and out.x.sum() <= p + 0.5:
-        return "feasible", np.flatnonzero(out.x > 0.5)
+    red = _reduce.reduce_cover(a)  # exact: an optimal cover of the reduced matrix + forced sites
+    left = p - red.forced.size
+    if left < 0:
+        return "infeasible", empty
+    ar = red.matrix(a)
+    if ar.shape[0] == 0:
+        return "feasible", red.forced
+    greedy = _h.drop_redundant(ar, _h.greedy_cover(ar))
+    if greedy.size <= left:
+        return "feasible", np.sort(np.concatenate([red.cols[greedy], red.forced]))
+    out = solve_mip(_f.lscp_problem(ar), time_limit=time_left,
+                    options={"objective_bound": left + 0.5, "mip_abs_gap": _INTEGRAL_GAP})
+    if out.x is not None and out.x.sum() <= left + 0.5:
+        return "feasible", np.sort(np.concatenate([red.cols[out.x > 0.5], red.forced]))
     if out.status in ("infeasible", "cutoff") or (out.status == "optimal" and out.x is None):
         return "infeasible", empty
     if out.status == "optimal":  # solved to optimality with more than p posts
