@@ -5,7 +5,8 @@ Usage::
     .venv/bin/python bench/bench_siting.py [--models lscp,mclp,pmedian,pcenter]
         [--sizes 300x80,1000x250,2000x500] [--large] [--kinds uniform,clustered]
         [--seeds 1,2,3] [--per-demand 5,15,30] [--time-limit 60] [--spopt-limit 120]
-        [--no-spopt] [--quick]
+        [--no-spopt]
+    .venv/bin/python bench/bench_siting.py --startup 7
 
 Instances (issue 16): demand points and candidate sites in a 5 km square, demand uniform or
 clustered (8 Gaussian clusters, sd 1/15 of the side), candidates uniform; weights integers
@@ -200,6 +201,40 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def startup(runs: int) -> dict[str, Any]:
+    """Wall time of whole ``gridplan site --cost-matrix`` processes on a 3 x 2 matrix (median of ``runs``).
+
+    Also the bare interpreter (``python -c pass``) and ``gridplan --help`` as references, and
+    which heavy modules the site process imported (``-X importtime``).
+    """
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        matrix = Path(tmp) / "c.csv"
+        matrix.write_text(",a,b\nd1,100,900\nd2,800,200\nd3,300,300\n")
+        site = [sys.executable, "-m", "cli.main", "site", "--cost-matrix", str(matrix), "--model", "lscp",
+                "--radius", "400"]
+        commands = {"python -c pass": [sys.executable, "-c", "pass"],
+                    "gridplan --help": [sys.executable, "-m", "cli.main", "--help"],
+                    "gridplan site --cost-matrix (LSCP 3 x 2)": site}
+        out: dict[str, Any] = {"runs": runs}
+        for name, cmd in commands.items():
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+                times.append(time.perf_counter() - t0)
+            out[name] = {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3)}
+        trace = subprocess.run([sys.executable, "-X", "importtime", *site[1:]], cwd=ROOT, check=True,
+                               capture_output=True, text=True).stderr
+        loaded = {line.rsplit("|", 1)[-1].strip() for line in trace.splitlines() if "|" in line}
+        out["heavy_modules_imported"] = sorted(m for m in ("geopandas", "osmnx", "shapely", "pyproj", "pandas",
+                                                           "matplotlib", "networkx", "scipy.sparse", "highspy")
+                                               if m in loaded)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--models", default="lscp,mclp,pmedian,pcenter")
@@ -211,7 +246,12 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0, help="gridplan's time limit per solve")
     ap.add_argument("--spopt-limit", type=float, default=120.0, help="HiGHS time limit for spopt, s")
     ap.add_argument("--no-spopt", action="store_true")
+    ap.add_argument("--startup", type=int, default=0, metavar="RUNS",
+                    help="only measure the start-up of `gridplan site --cost-matrix` (RUNS processes)")
     args = ap.parse_args()
+    if args.startup:
+        print(json.dumps({"command": "python " + " ".join(sys.argv), "startup": startup(args.startup)}, indent=1))
+        return
     rows = []
     for case in plan(args):
         row = run_case(case, args)
