@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from allocation import _formulations as _f
 from allocation import _heuristics as _h
-from allocation import _reduce
+from allocation import _lagrange, _reduce
 from allocation._highs import MipOutcome, solve_mip
 from geo.errors import InfeasibleError, Problem, ValidationError
 
@@ -774,6 +774,23 @@ class PMedian(_Model):
             opened = np.zeros(cost.shape[1], dtype=bool)
         _say(progress, f"p-median: warm start {warm_obj:g}, Lagrangian bound {lag:g}: "
                        f"{int(closed.sum())} sites ruled out, {int(opened.sum())} forced open")
+        if (p <= _BRANCH_MAX_P and lam is not None
+                and lag < warm_obj - 1e-9 * max(1.0, abs(warm_obj))):  # small p: branch on sites first
+            branch = _lagrange.branch_median(
+                cost, w, d_fix, p, warm, closed=closed, lam=lam, integral=integral,
+                time_budget=_BRANCH_SHARE * (time_limit - (time.perf_counter() - t0)))
+            if branch.best_value < warm_obj:
+                warm, warm_obj = branch.best_sites, branch.best_value
+            _say(progress, f"p-median: branch and bound on sites, {branch.nodes} nodes, "
+                           f"{'proven' if branch.proven else 'not finished'}")
+            if branch.proven:
+                return self._result(
+                    selected_cols=free[warm], objective=warm_obj, bound=warm_obj, status="optimal",
+                    seconds=time.perf_counter() - t0, excluded=excluded,
+                    message=note + f"{warm.size} new post(s): proven optimal.",
+                    stats={"warm_objective": warm_obj, "lagrangian_bound": lag,
+                           "sites_ruled_out": int(closed.sum()), "branch_nodes": branch.nodes,
+                           "formulation": "Lagrangian branch and bound on sites (Beasley 1993)"})
         rounds = 0
         while True:  # a better incumbent found under a short limit lets the bound rule out more sites
             rounds += 1
@@ -898,6 +915,12 @@ class PMedian(_Model):
             stats=_stats(problem, out, build, formulation="textbook capacitated, single source"),
         )
 
+
+#: Largest p for which PMedian first branches on sites with the Lagrangian bound, and the share
+#: of the remaining time it may use before HiGHS takes over (OR-Library pmed16: 19.7 s -> 1.3 s,
+#: pmed35: 60 s -> 4.8 s; 300 x 80, p = 8 of issue 16: 3.7 s -> 0.3 s).
+_BRANCH_MAX_P = 12
+_BRANCH_SHARE = 0.5
 
 #: HiGHS options for the reduced p-median: the warm start is already good, so HiGHS's own
 #: primal heuristics (RINS, RENS, feasibility jump ...) mostly cost time there.
