@@ -57,7 +57,7 @@ def _node_bound(c: np.ndarray, cf: np.ndarray, lam: np.ndarray, p: int, opened: 
 
 def branch_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: int, best_sites: np.ndarray,
                   *, closed: np.ndarray, lam: np.ndarray, integral: bool, time_budget: float,
-                  iterations: int = 150) -> BranchOutcome:
+                  iterations: int = 40) -> BranchOutcome:
     """Depth-first branch and bound on sites with subgradient-optimised Lagrangian bounds.
 
     Parameters
@@ -113,7 +113,8 @@ def branch_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: i
         free = ~opened & ~shut
         if int(opened.sum()) > p or int(opened.sum()) + int(free.sum()) < p:
             continue
-        bound, rho, chosen, lam_n = _subgradient(c, cf, lam_n, p, opened, free, prune_level(), iterations)
+        its = iterations if nodes > 1 else 10 * iterations  # the root's bound and fixing serve every node
+        bound, rho, chosen, lam_n = _subgradient(c, cf, lam_n, p, opened, free, prune_level(), its)
         sel = np.sort(chosen)
         v = value_of(sel)
         if v < upper - margin:
