@@ -29,12 +29,15 @@ seconds. Printed: one JSON line per instance on stderr, then one JSON object wit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import statistics
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +107,29 @@ def ours(model: str, inst: dict[str, Any], p: int | None, radius: float | None,
             "stats": {k: v for k, v in res.stats.items() if k in keep}}
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send file descriptor 1 to stderr: HiGHS (through PuLP) prints its banner from C++,
+    which would corrupt the JSON on stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def spopt_run(model: str, inst: dict[str, Any], p: int | None, radius: float | None,
               limit: float) -> dict[str, Any]:
+    with _stdout_to_stderr():
+        return _spopt_run(model, inst, p, radius, limit)
+
+
+def _spopt_run(model: str, inst: dict[str, Any], p: int | None, radius: float | None,
+               limit: float) -> dict[str, Any]:
     import pulp
 
     with warnings.catch_warnings():
