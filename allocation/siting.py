@@ -450,6 +450,10 @@ class LSCP(_Model):
     ``SitingResult.excluded``. Rows with the same covering set are merged. Weights are not
     used (every demand point must be covered); ``objective`` = number of new posts.
 
+    Before HiGHS, the matrix is reduced exactly (:func:`allocation._reduce.reduce_cover`:
+    row domination, column domination, essential columns, iterated); the counts are in
+    ``stats["reduction"]``. The objective is an integer, so a gap below 1 is a proof.
+
     Examples
     --------
     >>> LSCP.from_cost_matrix([[100., 900.], [800., 200.]], radius=300).solve().objective
@@ -553,6 +557,10 @@ class MCLP(_Model):
     are merged (weights summed); demand no candidate reaches adds nothing and is dropped.
     ``objective`` = covered weight including the existing facilities' coverage. Fewer than
     ``p`` posts are returned only when extra posts would cover nothing more.
+
+    Dominated candidates (covering a subset of another's demand) are dropped first
+    (:func:`allocation._reduce.reduce_max_cover`, counts in ``stats["reduction"]``); the
+    warm start is greedy + interchange (:func:`allocation._heuristics.swap_cover`).
 
     Examples
     --------
@@ -687,11 +695,16 @@ class PMedian(_Model):
        likewise be forced open). When every weight x distance is an integer, "better" means
        ``<= U - 1`` and ``L`` is rounded up, which also lets HiGHS stop at an absolute gap
        below 1;
-    3. the radius formulation on the remaining sites, warm-started; if a short first solve
+    3. for small ``p`` (at most ``_BRANCH_MAX_P``): depth-first branch and bound on the
+       remaining sites with the Lagrangian bound at every node (Beasley 1993,
+       :func:`allocation._lagrange.branch_median`), within half the remaining time; optimal
+       when its tree is exhausted, else its best solution becomes the warm start;
+    4. the radius formulation on the remaining sites, warm-started; if a short first solve
        improves ``U``, step 2 is repeated with the new ``U`` before the proof.
 
     The warm start is kept, so sites removed in step 2 can only hold solutions no better
-    than the one returned: the result is optimal when HiGHS proves the reduced model.
+    than the one returned: the result is optimal when the tree of step 3 is exhausted or
+    HiGHS proves the reduced model.
 
     With ``capacities`` (one per candidate, in weight units) the textbook single-source
     model is used instead (``x_ij`` binary assignment, ``x_ij <= y_j``,
