@@ -40,8 +40,9 @@ class BranchOutcome:
     nodes: int
 
 
-def _node_bound(c: np.ndarray, cf: np.ndarray, lam: np.ndarray, p: int, opened: np.ndarray,
-                free: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _node_bound(
+    c: np.ndarray, cf: np.ndarray, lam: np.ndarray, p: int, opened: np.ndarray, free: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
     """Lagrangian bound with ``opened`` forced open and only ``free`` sites else allowed.
 
     Returns the bound, ``rho`` per site, and the sites chosen (forced + smallest ``rho``).
@@ -49,15 +50,29 @@ def _node_bound(c: np.ndarray, cf: np.ndarray, lam: np.ndarray, p: int, opened: 
     rho = np.minimum(c - lam[:, None], 0.0).sum(axis=0)
     k = p - int(opened.sum())
     cand = np.flatnonzero(free)
-    pick = cand[np.argpartition(rho[cand], k - 1)[:k]] if 0 < k < cand.size else (cand if k > 0 else cand[:0])
+    pick = (
+        cand[np.argpartition(rho[cand], k - 1)[:k]]
+        if 0 < k < cand.size
+        else (cand if k > 0 else cand[:0])
+    )
     chosen = np.concatenate([np.flatnonzero(opened), pick])
     value = float(lam.sum() + rho[chosen].sum() + np.minimum(cf - lam, 0.0).sum())
     return value, rho, chosen
 
 
-def branch_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: int, best_sites: np.ndarray,
-                  *, closed: np.ndarray, lam: np.ndarray, integral: bool, time_budget: float,
-                  iterations: int = 40) -> BranchOutcome:
+def branch_median(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    d_fix: np.ndarray,
+    p: int,
+    best_sites: np.ndarray,
+    *,
+    closed: np.ndarray,
+    lam: np.ndarray,
+    integral: bool,
+    time_budget: float,
+    iterations: int = 40,
+) -> BranchOutcome:
     """Depth-first branch and bound on sites with subgradient-optimised Lagrangian bounds.
 
     Parameters
@@ -113,7 +128,9 @@ def branch_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: i
         free = ~opened & ~shut
         if int(opened.sum()) > p or int(opened.sum()) + int(free.sum()) < p:
             continue
-        its = iterations if nodes > 1 else 10 * iterations  # the root's bound and fixing serve every node
+        its = (
+            iterations if nodes > 1 else 10 * iterations
+        )  # the root's bound and fixing serve every node
         bound, rho, chosen, lam_n = _subgradient(c, cf, lam_n, p, opened, free, prune_level(), its)
         sel = np.sort(chosen)
         v = value_of(sel)
@@ -121,7 +138,7 @@ def branch_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: i
             best, upper = sel, v
         if bound > prune_level():
             continue
-        # penalty tests: close free sites, force chosen free sites open, when it proves nothing better
+        # penalty tests: close free sites / force chosen ones open when that proves nothing better
         k = p - int(opened.sum())
         picked = np.setdiff1d(chosen, np.flatnonzero(opened))
         rest = np.setdiff1d(np.flatnonzero(free), picked)
@@ -156,10 +173,23 @@ def branch_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: i
     return BranchOutcome(True, idx[best], upper, nodes)
 
 
-def _subgradient(c: np.ndarray, cf: np.ndarray, lam: np.ndarray, p: int, opened: np.ndarray, free: np.ndarray,
-                 stop_above: float, iterations: int) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+def _subgradient(
+    c: np.ndarray,
+    cf: np.ndarray,
+    lam: np.ndarray,
+    p: int,
+    opened: np.ndarray,
+    free: np.ndarray,
+    stop_above: float,
+    iterations: int,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Subgradient ascent of the node bound; stops early once the bound exceeds ``stop_above``."""
-    best, best_rho, best_chosen, best_lam = -np.inf, np.zeros(c.shape[1]), np.array([], np.int64), lam
+    best, best_rho, best_chosen, best_lam = (
+        -np.inf,
+        np.zeros(c.shape[1]),
+        np.array([], np.int64),
+        lam,
+    )
     step, stall = 1.0, 0
     target = stop_above + 1.0
     for _ in range(iterations):

@@ -126,8 +126,13 @@ def reduce_cover(a: sp.csr_array, *, max_passes: int = 50) -> Reduction:
     rows = np.arange(a.shape[0])
     cols = np.arange(a.shape[1])
     forced: list[np.ndarray] = []
-    counts = {"rows_dominated": 0, "cols_dominated": 0, "cols_essential": 0,
-              "rows_covered_by_essential": 0, "passes": 0}
+    counts = {
+        "rows_dominated": 0,
+        "cols_dominated": 0,
+        "cols_essential": 0,
+        "rows_covered_by_essential": 0,
+        "passes": 0,
+    }
     cur = a
     for _ in range(max_passes):
         counts["passes"] += 1
@@ -181,6 +186,15 @@ def reduce_max_cover(a: sp.csr_array) -> Reduction:
     """
     a = sp.csr_array(a, dtype=np.float64)
     dom = dominated_columns(a)
-    return Reduction(np.arange(a.shape[0]), np.flatnonzero(~dom), np.array([], dtype=np.int64),
-                     {"rows_dominated": 0, "cols_dominated": int(dom.sum()), "cols_essential": 0,
-                      "rows_covered_by_essential": 0, "passes": 1})
+    return Reduction(
+        np.arange(a.shape[0]),
+        np.flatnonzero(~dom),
+        np.array([], dtype=np.int64),
+        {
+            "rows_dominated": 0,
+            "cols_dominated": int(dom.sum()),
+            "cols_essential": 0,
+            "rows_covered_by_essential": 0,
+            "passes": 1,
+        },
+    )

@@ -497,15 +497,17 @@ class LSCP(_Model):
         a, _, _ = _f.group_rows(a_all[rows])
         red = _reduce.reduce_cover(a)
         ar = red.matrix(a)
-        _say(progress, f"LSCP: {a.shape[0]} distinct covering sets x {a.shape[1]} candidates, reduced to "
-                       f"{ar.shape[0]} x {ar.shape[1]} with {red.forced.size} essential site(s)")
+        _say(progress, f"LSCP: {a.shape[0]} distinct covering sets x {a.shape[1]} candidates, "
+                       f"reduced to {ar.shape[0]} x {ar.shape[1]} with {red.forced.size} essential "
+                       "site(s)")
         if ar.shape[0] == 0:  # the essential sites cover everything: nothing left to decide
             sel = red.forced
             return self._result(
-                selected_cols=free[sel], objective=float(sel.size), bound=float(sel.size), status="optimal",
-                seconds=time.perf_counter() - t0, excluded=excluded,
+                selected_cols=free[sel], objective=float(sel.size), bound=float(sel.size),
+                status="optimal", seconds=time.perf_counter() - t0, excluded=excluded,
                 message=note + f"{sel.size} new post(s): proven optimal (every one essential).",
-                stats={"reduction": red.removed, "formulation": "set covering, solved by reductions"})
+                stats={"reduction": red.removed,
+                       "formulation": "set covering, solved by reductions"})
         warm = _h.drop_redundant(ar, _h.greedy_cover(ar))
         start = np.zeros(ar.shape[1])
         start[warm] = 1.0
@@ -619,7 +621,8 @@ class MCLP(_Model):
         a = red.matrix(a0)
         _say(progress, f"MCLP: {a0.shape[0]} distinct covering sets x {a0.shape[1]} candidates "
                        f"({red.removed['cols_dominated']} dominated), p={p}")
-        greedy = _h.swap_cover(a, w, _h.greedy_cover(a, w, p), time_budget=min(2.0, 0.05 * time_limit))
+        greedy = _h.swap_cover(a, w, _h.greedy_cover(a, w, p),
+                               time_budget=min(2.0, 0.05 * time_limit))
         warm = greedy
         if warm_start is not None:
             pos = {inp.candidate_ids[free[c]]: k for k, c in enumerate(red.cols)}
@@ -631,9 +634,10 @@ class MCLP(_Model):
         start[a.shape[1]:] = (a[:, warm].sum(axis=1) > 0) if warm.size else 0.0
         problem = _f.mclp_problem(a, w, p, offset=base)
         build = time.perf_counter() - t0
-        integral = bool(np.all(w == np.round(w)))  # integer weights: a gap below 1 proves optimality
+        integral = bool(np.all(w == np.round(w)))  # integer weights: a gap below 1 is a proof
         options = dict(_MCLP_OPTIONS, **({"mip_abs_gap": _INTEGRAL_GAP} if integral else {}))
-        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start, options=options)
+        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start,
+                        options=options)
         y = out.x[: a.shape[1]] if out.x is not None else start[: a.shape[1]]
         sel = np.flatnonzero(y > 0.5)
         objective = base + _covered(a, w, sel)
@@ -788,7 +792,7 @@ class PMedian(_Model):
         _say(progress, f"p-median: warm start {warm_obj:g}, Lagrangian bound {lag:g}: "
                        f"{int(closed.sum())} sites ruled out, {int(opened.sum())} forced open")
         if (p <= _BRANCH_MAX_P and lam is not None
-                and lag < warm_obj - 1e-9 * max(1.0, abs(warm_obj))):  # small p: branch on sites first
+                and lag < warm_obj - 1e-9 * max(1.0, abs(warm_obj))):  # small p: branch first
             branch = _lagrange.branch_median(
                 cost, w, d_fix, p, warm, closed=closed, lam=lam, integral=integral,
                 time_budget=_BRANCH_SHARE * (time_limit - (time.perf_counter() - t0)))

@@ -56,7 +56,9 @@ FIXED_P = {"pmedian": 8, "pcenter": 5}
 LARGE = ((2000, 500), (5000, 1000))
 
 
-def make_instance(n: int, m: int, *, kind: str, seed: int, side_m: float = SIDE_M) -> dict[str, Any]:
+def make_instance(
+    n: int, m: int, *, kind: str, seed: int, side_m: float = SIDE_M
+) -> dict[str, Any]:
     """One reproducible instance: cost (n x m, integer metres) and integer weights 50-600.
 
     Parameters
@@ -75,7 +77,9 @@ def make_instance(n: int, m: int, *, kind: str, seed: int, side_m: float = SIDE_
         dem = rng.uniform(0, side_m, (n, 2))
     elif kind == "clustered":
         centres = rng.uniform(0.1 * side_m, 0.9 * side_m, (8, 2))
-        dem = np.clip(centres[rng.integers(0, 8, n)] + rng.normal(0, side_m / 15, (n, 2)), 0, side_m)
+        dem = np.clip(
+            centres[rng.integers(0, 8, n)] + rng.normal(0, side_m / 15, (n, 2)), 0, side_m
+        )
     else:
         raise ValueError(f"--kinds: unknown demand kind {kind!r}; use uniform or clustered")
     cand = rng.uniform(0, side_m, (m, 2))
@@ -85,16 +89,19 @@ def make_instance(n: int, m: int, *, kind: str, seed: int, side_m: float = SIDE_
 
 
 def radius_for(m: int, per_demand: float, side_m: float = SIDE_M) -> float:
-    """Radius (whole metres) with ``per_demand`` candidates in its disc on average (no edge effect)."""
+    """Radius (whole metres) with ``per_demand`` candidates in its disc on average (no edges)."""
     return float(round(side_m * math.sqrt(per_demand / (math.pi * m))))
 
 
-def ours(model: str, inst: dict[str, Any], p: int | None, radius: float | None,
-         time_limit: float) -> dict[str, Any]:
+def ours(
+    model: str, inst: dict[str, Any], p: int | None, radius: float | None, time_limit: float
+) -> dict[str, Any]:
     cost, w = inst["cost"], inst["weights"]
     t0 = time.perf_counter()
     if model == "mclp":
-        res = MCLP.from_cost_matrix(cost, weights=w, p=p, radius=radius).solve(time_limit=time_limit)
+        res = MCLP.from_cost_matrix(cost, weights=w, p=p, radius=radius).solve(
+            time_limit=time_limit
+        )
     elif model == "lscp":
         res = LSCP.from_cost_matrix(cost, radius=radius).solve(time_limit=time_limit)
     elif model == "pmedian":
@@ -102,9 +109,14 @@ def ours(model: str, inst: dict[str, Any], p: int | None, radius: float | None,
     else:
         res = PCenter.from_cost_matrix(cost, p=p).solve(time_limit=time_limit)
     keep = ("reduction", "lagrangian_bound", "solve_seconds", "rows", "columns", "warm_objective")
-    return {"seconds": time.perf_counter() - t0, "objective": res.objective, "status": res.status,
-            "gap": res.gap, "excluded": len(res.excluded),
-            "stats": {k: v for k, v in res.stats.items() if k in keep}}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "objective": res.objective,
+        "status": res.status,
+        "gap": res.gap,
+        "excluded": len(res.excluded),
+        "stats": {k: v for k, v in res.stats.items() if k in keep},
+    }
 
 
 @contextlib.contextmanager
@@ -122,14 +134,16 @@ def _stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def spopt_run(model: str, inst: dict[str, Any], p: int | None, radius: float | None,
-              limit: float) -> dict[str, Any]:
+def spopt_run(
+    model: str, inst: dict[str, Any], p: int | None, radius: float | None, limit: float
+) -> dict[str, Any]:
     with _stdout_to_stderr():
         return _spopt_run(model, inst, p, radius, limit)
 
 
-def _spopt_run(model: str, inst: dict[str, Any], p: int | None, radius: float | None,
-               limit: float) -> dict[str, Any]:
+def _spopt_run(
+    model: str, inst: dict[str, Any], p: int | None, radius: float | None, limit: float
+) -> dict[str, Any]:
     import pulp
 
     with warnings.catch_warnings():
@@ -145,7 +159,7 @@ def _spopt_run(model: str, inst: dict[str, Any], p: int | None, radius: float | 
         if model == "mclp":
             mod = SMCLP.from_cost_matrix(cost, w, radius, p)
         elif model == "lscp":
-            # spopt's LSCP is infeasible when a point is uncoverable: give it the coverable rows only
+            # spopt's LSCP is infeasible when a point is uncoverable: only the coverable rows
             mod = SLSCP.from_cost_matrix(cost[(cost <= radius).any(axis=1)], radius)
         elif model == "pmedian":
             mod = SPMedian.from_cost_matrix(cost, w, p)
@@ -157,9 +171,13 @@ def _spopt_run(model: str, inst: dict[str, Any], p: int | None, radius: float | 
         except RuntimeError as exc:
             return {"seconds": time.perf_counter() - t0, "build_seconds": build, "error": str(exc)}
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "build_seconds": build, "objective": float(pulp.value(mod.problem.objective)),
-            "status": pulp.LpStatus[mod.problem.status], "proven": seconds < limit
-            and mod.problem.sol_status == pulp.LpSolutionOptimal}
+    return {
+        "seconds": seconds,
+        "build_seconds": build,
+        "objective": float(pulp.value(mod.problem.objective)),
+        "status": pulp.LpStatus[mod.problem.status],
+        "proven": seconds < limit and mod.problem.sol_status == pulp.LpSolutionOptimal,
+    }
 
 
 def plan(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -175,13 +193,31 @@ def plan(args: argparse.Namespace) -> list[dict[str, Any]]:
             for n, m in SMALL_SIZES.get(model, sizes):
                 for seed in seeds:
                     if model in FIXED_P:
-                        cases.append({"model": model, "kind": kind, "n": n, "m": m, "seed": seed,
-                                      "p": FIXED_P[model], "radius": None})
+                        cases.append(
+                            {
+                                "model": model,
+                                "kind": kind,
+                                "n": n,
+                                "m": m,
+                                "seed": seed,
+                                "p": FIXED_P[model],
+                                "radius": None,
+                            }
+                        )
                         continue
                     for k in per_demand:
-                        cases.append({"model": model, "kind": kind, "n": n, "m": m, "seed": seed,
-                                      "p": max(5, m // 25) if model == "mclp" else None,
-                                      "radius": radius_for(m, k), "per_demand_target": k})
+                        cases.append(
+                            {
+                                "model": model,
+                                "kind": kind,
+                                "n": n,
+                                "m": m,
+                                "seed": seed,
+                                "p": max(5, m // 25) if model == "mclp" else None,
+                                "radius": radius_for(m, k),
+                                "per_demand_target": k,
+                            }
+                        )
     return cases
 
 
@@ -189,16 +225,27 @@ def run_case(case: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     inst = make_instance(case["n"], case["m"], kind=case["kind"], seed=case["seed"])
     row = dict(case)
     if case["radius"] is not None:
-        row["per_demand_measured"] = round(float((inst["cost"] <= case["radius"]).sum(axis=1).mean()), 1)
+        row["per_demand_measured"] = round(
+            float((inst["cost"] <= case["radius"]).sum(axis=1).mean()), 1
+        )
     g = ours(case["model"], inst, case["p"], case["radius"], args.time_limit)
-    row.update({"gridplan_seconds": round(g["seconds"], 3), "gridplan_objective": g["objective"],
-                "gridplan_status": g["status"], "gridplan_gap": g["gap"], "gridplan_stats": g["stats"]})
+    row.update(
+        {
+            "gridplan_seconds": round(g["seconds"], 3),
+            "gridplan_objective": g["objective"],
+            "gridplan_status": g["status"],
+            "gridplan_gap": g["gap"],
+            "gridplan_stats": g["stats"],
+        }
+    )
     if args.no_spopt:
         return row
     s = spopt_run(case["model"], inst, case["p"], case["radius"], args.spopt_limit)
     row["spopt"] = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in s.items()}
     if "objective" in s:
-        row["equal_objective"] = abs(s["objective"] - g["objective"]) <= 1e-6 * max(1.0, abs(s["objective"]))
+        row["equal_objective"] = abs(s["objective"] - g["objective"]) <= 1e-6 * max(
+            1.0, abs(s["objective"])
+        )
         row["ratio"] = round(s["seconds"] / g["seconds"], 2)
     return row
 
@@ -211,24 +258,38 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for (model, kind, size), rs in classes.items():
         ratios = [r["ratio"] for r in rs if "ratio" in r]
-        out.append({
-            "model": model, "kind": kind, "size": size, "instances": len(rs),
-            "median_ratio": round(statistics.median(ratios), 2) if ratios else None,
-            "worst_ratio": min(ratios) if ratios else None,
-            "objectives_equal": all(r.get("equal_objective", False) for r in rs) if ratios else None,
-            "gridplan_all_optimal": all(r["gridplan_status"] == "optimal" for r in rs),
-            "gridplan_seconds_median": round(statistics.median(r["gridplan_seconds"] for r in rs), 3),
-            "gridplan_seconds_max": max(r["gridplan_seconds"] for r in rs),
-            "spopt_seconds_median": round(statistics.median(r["spopt"]["seconds"] for r in rs), 3)
-            if ratios else None,
-            "objectives": [[r["gridplan_objective"], r["spopt"].get("objective") if "spopt" in r else None]
-                           for r in rs],
-        })
+        out.append(
+            {
+                "model": model,
+                "kind": kind,
+                "size": size,
+                "instances": len(rs),
+                "median_ratio": round(statistics.median(ratios), 2) if ratios else None,
+                "worst_ratio": min(ratios) if ratios else None,
+                "objectives_equal": all(r.get("equal_objective", False) for r in rs)
+                if ratios
+                else None,
+                "gridplan_all_optimal": all(r["gridplan_status"] == "optimal" for r in rs),
+                "gridplan_seconds_median": round(
+                    statistics.median(r["gridplan_seconds"] for r in rs), 3
+                ),
+                "gridplan_seconds_max": max(r["gridplan_seconds"] for r in rs),
+                "spopt_seconds_median": round(
+                    statistics.median(r["spopt"]["seconds"] for r in rs), 3
+                )
+                if ratios
+                else None,
+                "objectives": [
+                    [r["gridplan_objective"], r["spopt"].get("objective") if "spopt" in r else None]
+                    for r in rs
+                ],
+            }
+        )
     return out
 
 
 def startup(runs: int) -> dict[str, Any]:
-    """Wall time of whole ``gridplan site --cost-matrix`` processes on a 3 x 2 matrix (median of ``runs``).
+    """Wall time of ``gridplan site --cost-matrix`` on a 3 x 2 matrix (median of ``runs``).
 
     Also the bare interpreter (``python -c pass``) and ``gridplan --help`` as references, and
     which heavy modules the site process imported (``-X importtime``).
@@ -239,11 +300,23 @@ def startup(runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         matrix = Path(tmp) / "c.csv"
         matrix.write_text(",a,b\nd1,100,900\nd2,800,200\nd3,300,300\n")
-        site = [sys.executable, "-m", "cli.main", "site", "--cost-matrix", str(matrix), "--model", "lscp",
-                "--radius", "400"]
-        commands = {"python -c pass": [sys.executable, "-c", "pass"],
-                    "gridplan --help": [sys.executable, "-m", "cli.main", "--help"],
-                    "gridplan site --cost-matrix (LSCP 3 x 2)": site}
+        site = [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "site",
+            "--cost-matrix",
+            str(matrix),
+            "--model",
+            "lscp",
+            "--radius",
+            "400",
+        ]
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "gridplan --help": [sys.executable, "-m", "cli.main", "--help"],
+            "gridplan site --cost-matrix (LSCP 3 x 2)": site,
+        }
         out: dict[str, Any] = {"runs": runs}
         for name, cmd in commands.items():
             times = []
@@ -251,13 +324,33 @@ def startup(runs: int) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
                 times.append(time.perf_counter() - t0)
-            out[name] = {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3)}
-        trace = subprocess.run([sys.executable, "-X", "importtime", *site[1:]], cwd=ROOT, check=True,
-                               capture_output=True, text=True).stderr
+            out[name] = {
+                "median_s": round(statistics.median(times), 3),
+                "min_s": round(min(times), 3),
+            }
+        trace = subprocess.run(
+            [sys.executable, "-X", "importtime", *site[1:]],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stderr
         loaded = {line.rsplit("|", 1)[-1].strip() for line in trace.splitlines() if "|" in line}
-        out["heavy_modules_imported"] = sorted(m for m in ("geopandas", "osmnx", "shapely", "pyproj", "pandas",
-                                                           "matplotlib", "networkx", "scipy.sparse", "highspy")
-                                               if m in loaded)
+        out["heavy_modules_imported"] = sorted(
+            m
+            for m in (
+                "geopandas",
+                "osmnx",
+                "shapely",
+                "pyproj",
+                "pandas",
+                "matplotlib",
+                "networkx",
+                "scipy.sparse",
+                "highspy",
+            )
+            if m in loaded
+        )
     return out
 
 
@@ -265,26 +358,46 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--models", default="lscp,mclp,pmedian,pcenter")
     ap.add_argument("--sizes", default="300x80,1000x250", help="LSCP/MCLP sizes, n x m")
-    ap.add_argument("--large", action="store_true", help="add 2000x500 and 5000x1000 (minutes each)")
+    ap.add_argument(
+        "--large", action="store_true", help="add 2000x500 and 5000x1000 (minutes each)"
+    )
     ap.add_argument("--kinds", default="uniform,clustered")
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--per-demand", default="5,15,30", help="mean candidates within the radius")
-    ap.add_argument("--time-limit", type=float, default=60.0, help="gridplan's time limit per solve")
-    ap.add_argument("--spopt-limit", type=float, default=120.0, help="HiGHS time limit for spopt, s")
+    ap.add_argument(
+        "--time-limit", type=float, default=60.0, help="gridplan's time limit per solve"
+    )
+    ap.add_argument(
+        "--spopt-limit", type=float, default=120.0, help="HiGHS time limit for spopt, s"
+    )
     ap.add_argument("--no-spopt", action="store_true")
-    ap.add_argument("--startup", type=int, default=0, metavar="RUNS",
-                    help="only measure the start-up of `gridplan site --cost-matrix` (RUNS processes)")
+    ap.add_argument(
+        "--startup",
+        type=int,
+        default=0,
+        metavar="RUNS",
+        help="only measure the start-up of `gridplan site --cost-matrix` (RUNS processes)",
+    )
     args = ap.parse_args()
     if args.startup:
-        print(json.dumps({"command": "python " + " ".join(sys.argv), "startup": startup(args.startup)}, indent=1))
+        print(
+            json.dumps(
+                {"command": "python " + " ".join(sys.argv), "startup": startup(args.startup)},
+                indent=1,
+            )
+        )
         return
     rows = []
     for case in plan(args):
         row = run_case(case, args)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
-    print(json.dumps({"command": "python " + " ".join(sys.argv), "classes": summarise(rows), "rows": rows},
-                     indent=1))
+    print(
+        json.dumps(
+            {"command": "python " + " ".join(sys.argv), "classes": summarise(rows), "rows": rows},
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The siting benchmark family (bench/bench_siting.py): reproducible instances and honest summaries."""
+"""The siting benchmark family (bench/bench_siting.py): reproducible instances, honest summaries."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_siting", ROOT / "bench" / "bench_siting.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_siting", ROOT / "bench" / "bench_siting.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     sys.modules["bench_siting"] = mod
     spec.loader.exec_module(mod)
@@ -42,13 +44,28 @@ def test_radius_gives_the_target_candidates_per_demand(bench) -> None:
 
 
 def test_plan_and_summary_per_class(bench) -> None:
-    args = argparse.Namespace(models="lscp,pmedian", sizes="300x80", large=False, kinds="uniform",
-                              seeds="1,2", per_demand="5,15")
+    args = argparse.Namespace(
+        models="lscp,pmedian",
+        sizes="300x80",
+        large=False,
+        kinds="uniform",
+        seeds="1,2",
+        per_demand="5,15",
+    )
     cases = bench.plan(args)
     assert len(cases) == 2 * 2 + 2  # lscp: seeds x radii; p-median: seeds at its own size
-    rows = [dict(c, gridplan_seconds=1.0, gridplan_objective=3.0, gridplan_status="optimal",
-                 spopt={"seconds": r, "objective": 3.0}, ratio=r, equal_objective=True)
-            for c, r in zip(cases, [10.0, 2.0, 30.0, 40.0, 5.0, 7.0], strict=True)]
+    rows = [
+        dict(
+            c,
+            gridplan_seconds=1.0,
+            gridplan_objective=3.0,
+            gridplan_status="optimal",
+            spopt={"seconds": r, "objective": 3.0},
+            ratio=r,
+            equal_objective=True,
+        )
+        for c, r in zip(cases, [10.0, 2.0, 30.0, 40.0, 5.0, 7.0], strict=True)
+    ]
     rows[1]["equal_objective"] = False
     classes = {(c["model"], c["size"]): c for c in bench.summarise(rows)}
     lscp = classes[("lscp", "300x80")]

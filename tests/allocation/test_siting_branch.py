@@ -12,7 +12,9 @@ from allocation._lagrange import branch_median
 from allocation.siting import PMedian
 
 
-def _instance(seed: int, n: int = 24, m: int = 11, fixed: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _instance(
+    seed: int, n: int = 24, m: int = 11, fixed: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     pts_d, pts_c = rng.uniform(0, 1000, (n, 2)), rng.uniform(0, 1000, (m, 2))
     cost = np.rint(np.sqrt(((pts_d[:, None] - pts_c[None]) ** 2).sum(-1)))
@@ -22,33 +24,49 @@ def _instance(seed: int, n: int = 24, m: int = 11, fixed: bool = False) -> tuple
 
 
 def _brute(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray, p: int) -> float:
-    return min(float(w @ np.minimum(d_fix, cost[:, list(s)].min(axis=1)))
-               for s in itertools.combinations(range(cost.shape[1]), p))
+    return min(
+        float(w @ np.minimum(d_fix, cost[:, list(s)].min(axis=1)))
+        for s in itertools.combinations(range(cost.shape[1]), p)
+    )
 
 
-@pytest.mark.parametrize(("seed", "p", "fixed"), [(s, p, f) for s in range(6) for p in (2, 3, 4) for f in (False, True)])
-def test_branch_proves_the_brute_force_optimum_from_a_poor_start(seed: int, p: int, fixed: bool) -> None:
+@pytest.mark.parametrize(
+    ("seed", "p", "fixed"), [(s, p, f) for s in range(6) for p in (2, 3, 4) for f in (False, True)]
+)
+def test_branch_proves_the_brute_force_optimum_from_a_poor_start(
+    seed: int, p: int, fixed: bool
+) -> None:
     cost, w, d_fix = _instance(seed, fixed=fixed)
     start = np.arange(p)  # an arbitrary, usually poor, incumbent
     upper = float(w @ np.minimum(d_fix, cost[:, start].min(axis=1)))
     lr = h.lagrangian_median(cost, w, d_fix, p, upper, integral=True)
-    out = branch_median(cost, w, d_fix, p, start, closed=lr.closed, lam=lr.lam, integral=True, time_budget=30)
+    out = branch_median(
+        cost, w, d_fix, p, start, closed=lr.closed, lam=lr.lam, integral=True, time_budget=30
+    )
     assert out.proven
     assert out.best_value == pytest.approx(_brute(cost, w, d_fix, p))
     assert out.best_sites.size == p
-    assert float(w @ np.minimum(d_fix, cost[:, out.best_sites].min(axis=1))) == pytest.approx(out.best_value)
+    assert float(w @ np.minimum(d_fix, cost[:, out.best_sites].min(axis=1))) == pytest.approx(
+        out.best_value
+    )
 
 
 def test_branch_without_time_returns_the_incumbent_unproven() -> None:
     cost, w, d_fix = _instance(1)
     start = np.array([0, 1, 2])
-    lr = h.lagrangian_median(cost, w, d_fix, 3, float(w @ cost[:, start].min(axis=1)), integral=True)
-    out = branch_median(cost, w, d_fix, 3, start, closed=lr.closed, lam=lr.lam, integral=True, time_budget=-1.0)
+    lr = h.lagrangian_median(
+        cost, w, d_fix, 3, float(w @ cost[:, start].min(axis=1)), integral=True
+    )
+    out = branch_median(
+        cost, w, d_fix, 3, start, closed=lr.closed, lam=lr.lam, integral=True, time_budget=-1.0
+    )
     assert not out.proven and out.nodes == 0
     assert out.best_sites.tolist() == [0, 1, 2]
 
 
-@pytest.mark.parametrize("seed", [0, 11])  # instances where the Lagrangian bound alone is not enough
+@pytest.mark.parametrize(
+    "seed", [0, 11]
+)  # instances where the Lagrangian bound alone is not enough
 def test_pmedian_small_p_is_proven_by_branching(seed: int) -> None:
     cost, w, _ = _instance(50 + seed, n=60, m=25)
     res = PMedian.from_cost_matrix(cost, weights=w, p=3).solve(time_limit=30)

@@ -48,9 +48,14 @@ def _max_cover(a: np.ndarray, w: np.ndarray, p: int) -> float:
 
 
 def test_row_and_column_domination_by_hand() -> None:
-    a = np.array([[1, 1, 0],   # row 0 contains row 1: implied
-                  [1, 0, 0],
-                  [0, 1, 1]], dtype=float)
+    a = np.array(
+        [
+            [1, 1, 0],  # row 0 contains row 1: implied
+            [1, 0, 0],
+            [0, 1, 1],
+        ],
+        dtype=float,
+    )
     assert _contained_in_other(sp.csr_array(a)).tolist() == [True, False, False]
     # column 0 covers {0, 1}; column 1 covers {0, 2}; column 2 covers {2}, a subset of column 1
     assert dominated_columns(sp.csr_array(a)).tolist() == [False, False, True]
@@ -77,8 +82,13 @@ def test_reduced_set_cover_keeps_the_optimum(seed: int) -> None:
     assert _min_cover(ar) + red.forced.size == _min_cover(a)
     # every kept row still coverable by kept columns, and the counts add up
     assert ar.shape == (red.rows.size, red.cols.size)
-    assert red.removed["rows_dominated"] + red.removed["rows_covered_by_essential"] + red.rows.size == a.shape[0]
-    assert red.removed["cols_dominated"] + red.removed["cols_essential"] + red.cols.size == a.shape[1]
+    assert (
+        red.removed["rows_dominated"] + red.removed["rows_covered_by_essential"] + red.rows.size
+        == a.shape[0]
+    )
+    assert (
+        red.removed["cols_dominated"] + red.removed["cols_essential"] + red.cols.size == a.shape[1]
+    )
 
 
 @pytest.mark.parametrize("seed", range(15))
@@ -123,8 +133,9 @@ def test_swap_cover_leaves_a_bad_start() -> None:
     # sites 0 and 1 cover little; site 2 covers the heavy rows: one swap must find it
     a = sp.csr_array(np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1]], dtype=float))
     w = np.array([1.0, 1.0, 10.0, 10.0])
-    assert set(h.swap_cover(a, w, np.array([0, 1])).tolist()) == {0, 2} or \
-        set(h.swap_cover(a, w, np.array([0, 1])).tolist()) == {1, 2}
+    assert set(h.swap_cover(a, w, np.array([0, 1])).tolist()) == {0, 2} or set(
+        h.swap_cover(a, w, np.array([0, 1])).tolist()
+    ) == {1, 2}
 
 
 @pytest.mark.parametrize("seed", range(6))

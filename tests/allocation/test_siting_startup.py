@@ -21,8 +21,24 @@ print(json.dumps({"code": code, "heavy": [m for m in heavy if m in sys.modules]}
 def test_cost_matrix_solve_imports_no_geospatial_library(tmp_path: Path) -> None:
     matrix = tmp_path / "c.csv"
     matrix.write_text(",a,b\nd1,100,900\nd2,800,200\nd3,300,300\n")
-    run = subprocess.run([sys.executable, "-c", _PROBE, "site", "--cost-matrix", str(matrix), "--model",
-                          "lscp", "--radius", "400"], cwd=ROOT, capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _PROBE,
+            "site",
+            "--cost-matrix",
+            str(matrix),
+            "--model",
+            "lscp",
+            "--radius",
+            "400",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     probe = json.loads(run.stderr.strip().splitlines()[-1])
     assert probe == {"code": 0, "heavy": []}
     summary = json.loads(run.stdout)  # still valid JSON without geo.export.json_safe
