@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from allocation import _formulations as _f
 from allocation import _heuristics as _h
+from allocation import _lagrange, _reduce
 from allocation._highs import MipOutcome, solve_mip
 from geo.errors import InfeasibleError, Problem, ValidationError
 
@@ -465,6 +466,10 @@ class LSCP(_Model):
     ``SitingResult.excluded``. Rows with the same covering set are merged. Weights are not
     used (every demand point must be covered); ``objective`` = number of new posts.
 
+    Before HiGHS, the matrix is reduced exactly (:func:`allocation._reduce.reduce_cover`:
+    row domination, column domination, essential columns, iterated); the counts are in
+    ``stats["reduction"]``. The objective is an integer, so a gap below 1 is a proof.
+
     Examples
     --------
     >>> LSCP.from_cost_matrix([[100., 900.], [800., 200.]], radius=300).solve().objective
@@ -506,24 +511,44 @@ class LSCP(_Model):
                                 status="optimal", seconds=time.perf_counter() - t0, excluded=excluded,
                                 message=note + "Existing facilities already cover every reachable demand point.")
         a, _, _ = _f.group_rows(a_all[rows])
-        _say(progress, f"LSCP: {a.shape[0]} distinct covering sets x {a.shape[1]} candidates")
-        warm = _h.greedy_cover(a)
-        start = np.zeros(a.shape[1])
+        red = _reduce.reduce_cover(a)
+        ar = red.matrix(a)
+        _say(progress, f"LSCP: {a.shape[0]} distinct covering sets x {a.shape[1]} candidates, "
+                       f"reduced to {ar.shape[0]} x {ar.shape[1]} with {red.forced.size} essential "
+                       "site(s)")
+        if ar.shape[0] == 0:  # the essential sites cover everything: nothing left to decide
+            sel = red.forced
+            return self._result(
+                selected_cols=free[sel], objective=float(sel.size), bound=float(sel.size),
+                status="optimal", seconds=time.perf_counter() - t0, excluded=excluded,
+                message=note + f"{sel.size} new post(s): proven optimal (every one essential).",
+                stats={"reduction": red.removed,
+                       "formulation": "set covering, solved by reductions"})
+        warm = _h.drop_redundant(ar, _h.greedy_cover(ar))
+        start = np.zeros(ar.shape[1])
         start[warm] = 1.0
-        problem = _f.lscp_problem(a)
+        problem = _f.lscp_problem(ar)
         build = time.perf_counter() - t0
-        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start)
+        # the objective counts posts: a gap below 1 proves optimality
+        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start,
+                        options={"mip_abs_gap": _INTEGRAL_GAP})
         x = out.x if out.x is not None else start
-        sel = np.flatnonzero(x > 0.5)
+        sel = np.sort(np.concatenate([red.cols[x > 0.5], red.forced]))
         objective = float(sel.size)
-        status = _status(out.status, _rel_gap(objective, out.bound))
-        bound = objective if status == "optimal" else math.ceil(out.bound - 1e-6)
+        n_forced = float(red.forced.size)
+        status = _status(out.status, _rel_gap(objective, out.bound + n_forced))
+        bound = objective if status == "optimal" else math.ceil(out.bound + n_forced - 1e-6)
         return self._result(
             selected_cols=free[sel], objective=objective, bound=bound, status=status,
             seconds=time.perf_counter() - t0, excluded=excluded,
             message=note + f"{sel.size} new post(s): {_time_note(status, _rel_gap(objective, bound), time_limit)}.",
-            stats=_stats(problem, out, build, warm_objective=float(warm.size)),
+            stats=_stats(problem, out, build, warm_objective=float(warm.size) + n_forced,
+                         reduction=red.removed),
         )
+
+
+#: HiGHS absolute gap for integer objectives (post counts, integer weights): below 1 is a proof.
+_INTEGRAL_GAP = 0.99
 
 
 def _stats(problem: Any, out: MipOutcome, build: float, **extra: Any) -> dict[str, Any]:
@@ -550,6 +575,10 @@ class MCLP(_Model):
     are merged (weights summed); demand no candidate reaches adds nothing and is dropped.
     ``objective`` = covered weight including the existing facilities' coverage. Fewer than
     ``p`` posts are returned only when extra posts would cover nothing more.
+
+    Dominated candidates (covering a subset of another's demand) are dropped first
+    (:func:`allocation._reduce.reduce_max_cover`, counts in ``stats["reduction"]``); the
+    warm start is greedy + interchange (:func:`allocation._heuristics.swap_cover`).
 
     Examples
     --------
@@ -603,12 +632,16 @@ class MCLP(_Model):
             return self._result(selected_cols=np.array([], dtype=int), objective=base, bound=base,
                                 status="optimal", seconds=time.perf_counter() - t0,
                                 message="No new post can add coverage." if p else "p = 0: existing facilities only.")
-        a, _, w = _f.group_rows(a_all[rows], inp.weights[rows])
-        _say(progress, f"MCLP: {a.shape[0]} distinct covering sets x {a.shape[1]} candidates, p={p}")
-        greedy = _h.greedy_cover(a, w, p)
+        a0, _, w = _f.group_rows(a_all[rows], inp.weights[rows])
+        red = _reduce.reduce_max_cover(a0)
+        a = red.matrix(a0)
+        _say(progress, f"MCLP: {a0.shape[0]} distinct covering sets x {a0.shape[1]} candidates "
+                       f"({red.removed['cols_dominated']} dominated), p={p}")
+        greedy = _h.swap_cover(a, w, _h.greedy_cover(a, w, p),
+                               time_budget=min(2.0, 0.05 * time_limit))
         warm = greedy
         if warm_start is not None:
-            pos = {inp.candidate_ids[c]: k for k, c in enumerate(free)}
+            pos = {inp.candidate_ids[free[c]]: k for k, c in enumerate(red.cols)}
             given = np.array(sorted(pos[c] for c in warm_start if c in pos), dtype=np.int64)[:p]
             if _covered(a, w, given) >= _covered(a, w, greedy):
                 warm = given
@@ -617,7 +650,10 @@ class MCLP(_Model):
         start[a.shape[1]:] = (a[:, warm].sum(axis=1) > 0) if warm.size else 0.0
         problem = _f.mclp_problem(a, w, p, offset=base)
         build = time.perf_counter() - t0
-        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start)
+        integral = bool(np.all(w == np.round(w)))  # integer weights: a gap below 1 is a proof
+        options = dict(_MCLP_OPTIONS, **({"mip_abs_gap": _INTEGRAL_GAP} if integral else {}))
+        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start,
+                        options=options)
         y = out.x[: a.shape[1]] if out.x is not None else start[: a.shape[1]]
         sel = np.flatnonzero(y > 0.5)
         objective = base + _covered(a, w, sel)
@@ -628,11 +664,17 @@ class MCLP(_Model):
         bound = objective if status == "optimal" else bound
         extra = f" ({p - sel.size} more post(s) would cover nothing more)" if sel.size < p else ""
         return self._result(
-            selected_cols=free[sel], objective=objective, bound=bound, status=status,
+            selected_cols=free[red.cols[sel]], objective=objective, bound=bound, status=status,
             seconds=time.perf_counter() - t0,
             message=f"{sel.size} new post(s){extra}: {_time_note(status, _rel_gap(objective, bound), time_limit)}.",
-            stats=_stats(problem, out, build, warm_objective=base + _covered(a, w, greedy)),
+            stats=_stats(problem, out, build, warm_objective=base + _covered(a, w, greedy),
+                         reduction=red.removed),
         )
+
+
+#: HiGHS options for MCLP, chosen by measurement (bench/bench_siting.py instances, 18 per size):
+#: presolve off cut the median HiGHS time 3x at 300 x 80 and 5x at 1,000 x 250 (total 2.6x).
+_MCLP_OPTIONS: dict[str, object] = {"presolve": "off"}
 
 
 def _covered(a: sp.csr_array, w: np.ndarray, cols: np.ndarray) -> float:
@@ -673,11 +715,16 @@ class PMedian(_Model):
        likewise be forced open). When every weight x distance is an integer, "better" means
        ``<= U - 1`` and ``L`` is rounded up, which also lets HiGHS stop at an absolute gap
        below 1;
-    3. the radius formulation on the remaining sites, warm-started; if a short first solve
+    3. for small ``p`` (at most ``_BRANCH_MAX_P``): depth-first branch and bound on the
+       remaining sites with the Lagrangian bound at every node (Beasley 1993,
+       :func:`allocation._lagrange.branch_median`), within half the remaining time; optimal
+       when its tree is exhausted, else its best solution becomes the warm start;
+    4. the radius formulation on the remaining sites, warm-started; if a short first solve
        improves ``U``, step 2 is repeated with the new ``U`` before the proof.
 
     The warm start is kept, so sites removed in step 2 can only hold solutions no better
-    than the one returned: the result is optimal when HiGHS proves the reduced model.
+    than the one returned: the result is optimal when the tree of step 3 is exhausted or
+    HiGHS proves the reduced model.
 
     With ``capacities`` (one per candidate, in weight units) the textbook single-source
     model is used instead (``x_ij`` binary assignment, ``x_ij <= y_j``,
@@ -760,6 +807,23 @@ class PMedian(_Model):
             opened = np.zeros(cost.shape[1], dtype=bool)
         _say(progress, f"p-median: warm start {warm_obj:g}, Lagrangian bound {lag:g}: "
                        f"{int(closed.sum())} sites ruled out, {int(opened.sum())} forced open")
+        if (p <= _BRANCH_MAX_P and lam is not None
+                and lag < warm_obj - 1e-9 * max(1.0, abs(warm_obj))):  # small p: branch first
+            branch = _lagrange.branch_median(
+                cost, w, d_fix, p, warm, closed=closed, lam=lam, integral=integral,
+                time_budget=_BRANCH_SHARE * (time_limit - (time.perf_counter() - t0)))
+            if branch.best_value < warm_obj:
+                warm, warm_obj = branch.best_sites, branch.best_value
+            _say(progress, f"p-median: branch and bound on sites, {branch.nodes} nodes, "
+                           f"{'proven' if branch.proven else 'not finished'}")
+            if branch.proven:
+                return self._result(
+                    selected_cols=free[warm], objective=warm_obj, bound=warm_obj, status="optimal",
+                    seconds=time.perf_counter() - t0, excluded=excluded,
+                    message=note + f"{warm.size} new post(s): proven optimal.",
+                    stats={"warm_objective": warm_obj, "lagrangian_bound": lag,
+                           "sites_ruled_out": int(closed.sum()), "branch_nodes": branch.nodes,
+                           "formulation": "Lagrangian branch and bound on sites (Beasley 1993)"})
         rounds = 0
         while True:  # a better incumbent found under a short limit lets the bound rule out more sites
             rounds += 1
@@ -884,6 +948,12 @@ class PMedian(_Model):
             stats=_stats(problem, out, build, formulation="textbook capacitated, single source"),
         )
 
+
+#: Largest p for which PMedian first branches on sites with the Lagrangian bound, and the share
+#: of the remaining time it may use before HiGHS takes over (OR-Library pmed16: 19.7 s -> 1.3 s,
+#: pmed35: 60 s -> 4.8 s; 300 x 80, p = 8 of issue 16: 3.7 s -> 0.3 s).
+_BRANCH_MAX_P = 12
+_BRANCH_SHARE = 0.5
 
 #: HiGHS options for the reduced p-median: the warm start is already good, so HiGHS's own
 #: primal heuristics (RINS, RENS, feasibility jump ...) mostly cost time there.
@@ -1065,10 +1135,20 @@ def _cover_check(cost: np.ndarray, d_fix: np.ndarray, r: float, p: int,
     greedy = _h.greedy_cover(a)
     if greedy.size <= p:
         return "feasible", greedy
-    out = solve_mip(_f.lscp_problem(a), time_limit=time_left,
-                    options={"objective_bound": p + 0.5})
-    if out.x is not None and out.x.sum() <= p + 0.5:
-        return "feasible", np.flatnonzero(out.x > 0.5)
+    red = _reduce.reduce_cover(a)  # exact: an optimal cover of the reduced matrix + forced sites
+    left = p - red.forced.size
+    if left < 0:
+        return "infeasible", empty
+    ar = red.matrix(a)
+    if ar.shape[0] == 0:
+        return "feasible", red.forced
+    greedy = _h.drop_redundant(ar, _h.greedy_cover(ar))
+    if greedy.size <= left:
+        return "feasible", np.sort(np.concatenate([red.cols[greedy], red.forced]))
+    out = solve_mip(_f.lscp_problem(ar), time_limit=time_left,
+                    options={"objective_bound": left + 0.5, "mip_abs_gap": _INTEGRAL_GAP})
+    if out.x is not None and out.x.sum() <= left + 0.5:
+        return "feasible", np.sort(np.concatenate([red.cols[out.x > 0.5], red.forced]))
     if out.status in ("infeasible", "cutoff") or (out.status == "optimal" and out.x is None):
         return "infeasible", empty
     if out.status == "optimal":  # solved to optimality with more than p posts

@@ -161,7 +161,11 @@ def run(args: argparse.Namespace) -> int:
                              objective=result.objective, status=result.status, gap=result.gap)
         write_geojson(posts, args.out, metadata=meta)
         summary["out"] = str(args.out)
-    from geo.output.export import json_safe
+    if args.data is not None or args.curve:  # frames and layer metadata may hold numpy values
+        from geo.output.export import (
+            json_safe,  # imports geopandas: kept off the --cost-matrix path
+        )
 
-    print(json.dumps(json_safe(summary), ensure_ascii=False, indent=1))
+        summary = json_safe(summary)
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 0

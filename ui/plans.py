@@ -101,7 +101,7 @@ def get_store() -> Any:
 
     Returns ``None`` (and remembers the reason in ``store_error``) when it cannot be opened.
     """
-    from geo.output.store import default_store_target
+    from geo.output.paths import default_store_target
 
     try:
         store = _store(default_store_target())

@@ -69,7 +69,7 @@ def diff_view(ctx: Context, store: Any, name: str, versions: list[int]) -> None:
     if va == vb:
         st.caption(t("diff_same", lang))
         return
-    from geo.output.store import default_store_target
+    from geo.output.paths import default_store_target
 
     d = _diff(default_store_target(), (name, int(va)), (name, int(vb)))
     s = d.summary()

@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from geo.errors import Problem, ValidationError
+from geo.settings import DEFAULT_STORE_RELPATH, STORE_ENV_VAR
 
 #: SQLite side files that belong to a GeoPackage store (a write onto them corrupts it).
 STORE_SIDE_SUFFIXES = ("", "-wal", "-shm", "-journal")
@@ -153,8 +154,6 @@ def check_outputs(outputs: Named, *, folders: Named = (), inputs: Named = (),
     ValidationError
         Listing every refused output with both paths and the fix (exit code 2 in the CLI).
     """
-    from geo.output.store import default_store_target
-
     targets = [store, default_store_target() if default_store else None]
     protected = {p: f"the plan store `{s}`" for p, s in store_files(targets).items()}
     for option, path in inputs:
@@ -209,3 +208,13 @@ def check_args(args: object, *, outputs: Iterable[str | tuple[str, PathLike | No
     """
     check_outputs(_named(args, outputs), folders=_named(args, folders),
                   inputs=_named(args, inputs), store=getattr(args, "store", None))
+
+
+def default_store_target() -> str:
+    """``$GRIDPLAN_STORE`` if set, else the per-user file ``~/.local/share/gridplan/plans.gpkg``.
+
+    Lives here, not in :mod:`geo.output.store`, so that checking a command's paths imports no
+    geospatial library (``gridplan site --cost-matrix`` stays light).
+    """
+    env = os.environ.get(STORE_ENV_VAR, "").strip()
+    return env or str(Path.home() / DEFAULT_STORE_RELPATH)

@@ -30,7 +30,6 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -43,7 +42,8 @@ from sqlalchemy import Connection, text
 from geo.errors import ConflictError, Problem, StoreError, ValidationError
 from geo.output._store_sql import Dialect, foreign_tables, is_url, make_engine
 from geo.output.export import json_safe
-from geo.settings import DEFAULT_STORE_RELPATH, DIFF_SHAPE_TOLERANCE_M, STORE_ENV_VAR, WGS84
+from geo.output.paths import default_store_target
+from geo.settings import DIFF_SHAPE_TOLERANCE_M, WGS84
 
 #: Journal session used when the caller names none.
 DEFAULT_SESSION = "default"
@@ -287,12 +287,6 @@ def _default_author() -> str:
 
 
 # --------------------------------------------------------------------------- the store
-
-
-def default_store_target() -> str:
-    """``$GRIDPLAN_STORE`` if set, else the per-user file ``~/.local/share/gridplan/plans.gpkg``."""
-    env = os.environ.get(STORE_ENV_VAR, "").strip()
-    return env or str(Path.home() / DEFAULT_STORE_RELPATH)
 
 
 def open_store(url_or_path: str | os.PathLike[str] | None = None) -> Store:

@@ -15,10 +15,10 @@ from geopandas.testing import assert_geodataframe_equal
 from pandas.testing import assert_frame_equal
 
 from geo.errors import ConflictError, StoreError, ValidationError
+from geo.output.paths import default_store_target
 from geo.output.store import (
     PlanRecord,
     Store,
-    default_store_target,
     diff_plans,
     open_store,
     record_from_plan,
