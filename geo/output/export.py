@@ -499,6 +499,36 @@ def to_csv_tables(layers: Mapping[str, Table], out_dir: str | os.PathLike[str],
     return written
 
 
+# --------------------------------------------------------------------------- grid colours
+
+
+def grid_adjacency(grids: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of grids whose polygons touch or overlap (within ``tolerance_m`` metres).
+
+    ``grids`` has ``grid_id`` and a metric CRS; pairs come sorted, each once, ``a < b``.
+    """
+    g = grids.reset_index(drop=True)
+    ids = g["grid_id"].astype(str).to_numpy()
+    left, right = g.geometry.sindex.query(g.geometry.buffer(tolerance_m), predicate="intersects")
+    return sorted({(ids[a], ids[b]) if ids[a] < ids[b] else (ids[b], ids[a])
+                   for a, b in zip(left, right, strict=True) if ids[a] != ids[b]})
+
+
+def grid_colours(grids: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> dict[str, int]:
+    """A colour index per grid such that neighbouring grids never share one.
+
+    Greedy colouring (``networkx.greedy_color``, largest degree first) of the grid adjacency
+    graph (:func:`grid_adjacency`); uses at most max degree + 1 colours, in practice 4-6 on a
+    plan. Grids without neighbours get colour 0.
+    """
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(grids["grid_id"].astype(str)))
+    graph.add_edges_from(grid_adjacency(grids, tolerance_m=tolerance_m))
+    return {str(k): int(v) for k, v in nx.greedy_color(graph, strategy="largest_first").items()}
+
+
 # --------------------------------------------------------------------------- HTML map
 
 #: Fill colours of layers on the HTML map, in layer order.
