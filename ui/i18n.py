@@ -237,6 +237,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "prepare_exports": ("生成导出文件", "Prepare the export files"),
     "exports_ready": ("已生成 {n} 个文件", "{n} files ready"),
     "export_layer": ("GeoJSON 图层", "GeoJSON layer"),
+    "prepare_atlas": ("生成打印图册（PDF）", "Prepare the printable atlas (PDF)"),
+    "atlas_help": ("封面为全区概况和街道汇总，每个社区一页 A4 横版：网格图（名称、小区、设施、驿站、比例尺、指北针）和网格表",
+                   "A cover with the district figures and a table of streets, then one A4 landscape "
+                   "page per community: a map of its grids (names, estates, facilities, posts, scale "
+                   "bar, north arrow) and a table of its grids"),
+    "export_atlas": ("下载打印图册（PDF）", "Download the printable atlas (PDF)"),
+    "atlas_staffing_tab": ("网格员：取自“网格员配备”页的分配结果", "Workers: as apportioned in the staffing tab"),
+    "atlas_staffing_default": ("网格员：按户数用最大余数法分配 242 名专职、1,134 名兼职（每格至少 1 名专职）",
+                               "Workers: 242 full-time and 1,134 part-time apportioned by households "
+                               "(largest remainder, at least one full-time per grid)"),
     "plan_in_force": ("从现行网格方案开始", "Start from the plan in force"),
     "plan_file": ("现行网格图层（GeoJSON / GeoPackage / 压缩的 Shapefile）",
                   "Grid layer in force (GeoJSON / GeoPackage / zipped Shapefile)"),

@@ -24,7 +24,7 @@ from ui.context import Context
 from ui.i18n import t
 
 MIME = {".geojson": "application/geo+json", ".gpkg": "application/geopackage+sqlite3",
-        ".zip": "application/zip", ".html": "text/html"}
+        ".zip": "application/zip", ".html": "text/html", ".pdf": "application/pdf"}
 
 
 def file_stem(plan_name: str, day: dt.date | None = None) -> str:
@@ -88,6 +88,48 @@ def build_exports(plan: Any, tables: dict[str, pd.DataFrame], plan_name: str,
     return out
 
 
+def default_layer_index(names: list[str]) -> int:
+    """Index of the grid layer among the GeoJSON files (the one a planner hands on), else 0."""
+    return next((i for i, n in enumerate(names) if n.endswith("_grids.geojson")), 0)
+
+
+def build_atlas(plan: Any, tables: dict[str, pd.DataFrame], layers: Any, plan_name: str,
+                lang: str) -> bytes:
+    """The printable atlas (PDF) of the plan in the app: the staffing computed in the staffing
+    tab, else the published 242 full-time / 1,134 part-time workers apportioned by households."""
+    from allocation.staffing import staff_grids
+    from geo.output.atlas import write_atlas
+    from geo.output.store import record_from_plan
+
+    staffing = tables.get("staffing")
+    note = t("atlas_staffing_tab", lang)
+    if staffing is None:
+        staffing = staff_grids(plan.grids().reset_index(drop=True))
+        note = t("atlas_staffing_default", lang)
+    posts = tables.get("posts")
+    record = record_from_plan(plan, plan_name, posts=posts)
+    with tempfile.TemporaryDirectory(prefix="gridplan-atlas-") as tmp:
+        res = write_atlas(record, {"communities": layers.communities, "estates": layers.estates,
+                                   "facilities": layers.facilities}, Path(tmp) / "atlas.pdf",
+                          staffing=staffing, lang=lang, notes=[note])
+        return res.path.read_bytes()
+
+
+def _prepare_atlas(layers: Any, lang: str) -> None:
+    plan = st.session_state.get("plan")
+    if plan is None:
+        return
+    st.session_state["_export_estates"] = layers.estates
+    name = st.session_state.get("plan_name") or "plan"
+    try:
+        data = build_atlas(plan, export_tables(plan, st.session_state), layers, name, lang)
+        st.session_state["atlas_pdf"] = (f"{file_stem(name)}_atlas.pdf", data)
+        st.session_state.pop("atlas_error", None)
+    except (GridplanError, ValueError, OSError) as exc:
+        st.session_state["atlas_error"] = str(exc)
+        st.session_state.pop("atlas_pdf", None)
+
+
 def _prepare(ctx_layers_estates: gpd.GeoDataFrame) -> None:
     plan = st.session_state.get("plan")
     if plan is None:
@@ -114,13 +156,22 @@ def render(ctx: Context) -> None:
               args=(ctx.layers.estates,))
     if "export_error" in st.session_state:
         st.error(t("error", lang, msg=st.session_state["export_error"]))
+    st.button(t("prepare_atlas", lang), key="prepare_atlas", on_click=_prepare_atlas,
+              args=(ctx.layers, lang), help=t("atlas_help", lang))
+    if "atlas_error" in st.session_state:
+        st.error(t("error", lang, msg=st.session_state["atlas_error"]))
+    if st.session_state.get("atlas_pdf"):
+        atlas_name, atlas_bytes = st.session_state["atlas_pdf"]
+        st.download_button(t("export_atlas", lang), atlas_bytes, file_name=atlas_name,
+                           mime=MIME[".pdf"], key="dl_atlas")
     files: dict[str, bytes] = st.session_state.get("exports") or {}
     if not files:
         return
     st.success(t("exports_ready", lang, n=len(files)))
     geojson = sorted(f for f in files if f.endswith(".geojson"))
     c = st.columns(2)
-    layer = c[0].selectbox(t("export_layer", lang), geojson, key="export_layer")
+    layer = c[0].selectbox(t("export_layer", lang), geojson, key="export_layer",
+                           index=default_layer_index(geojson))
     c[1].download_button(t("export_geojson", lang), files[layer], file_name=layer, mime=MIME[".geojson"],
                          key="dl_geojson")
     for ext, label in ((".gpkg", "export_gpkg"), ("_csv.zip", "export_csv"), ("_map.html", "export_html")):
