@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="full-time workers to apportion when the plan has no staffing")
     parser.add_argument("--part-time", type=int, default=DEFAULT_PART_TIME_WORKERS,
                         help="part-time workers to apportion when the plan has no staffing")
+    parser.add_argument("--no-density", action="store_true",
+                        help="leave out the party-member density layer and column")
     add_store_argument(parser)
     parser.set_defaults(func=run)
 
@@ -38,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     """Load the plan and its dataset, staff it if it has no staffing, write the atlas."""
     import json
 
+    from allocation.density import density_points, density_surface, grid_density
     from allocation.staffing import staff_grids
     from geo.data.io import load_demo, load_layers
     from geo.output.atlas import write_atlas
@@ -53,10 +56,17 @@ def run(args: argparse.Namespace) -> int:
         staffing = staff_grids(record.grids, full_time=args.full_time, part_time=args.part_time)
         note = (f"staffing: {args.full_time} full-time and {args.part_time} part-time workers "
                 "apportioned by households (largest remainder, at least one full-time per grid)")
+    notes, surface, per_grid = [note], None, None
+    if not args.no_density:
+        surface = density_surface(density_points(layers))
+        per_grid = grid_density(surface, record.grids)
+        notes.append(f"party-member density: Gaussian kernel, bandwidth {surface.bandwidth_m:.0f} m "
+                     f"(Scott's rule would give {surface.scott_m:.0f} m), {surface.cell_m:.0f} m cells")
     result = write_atlas(record, {"communities": layers.communities, "estates": layers.estates,
                                   "facilities": layers.facilities},
-                         args.out, staffing=staffing, lang=args.lang, notes=[note])
+                         args.out, staffing=staffing, lang=args.lang, notes=notes,
+                         density=surface, grid_density=per_grid)
     print(json.dumps({"plan": record.name, "version": record.version, "out": str(result.path),
                       "pages": result.pages, "communities": len(result.communities),
-                      "font": result.font, "staffing": note}, ensure_ascii=False, indent=2))
+                      "font": result.font, "notes": notes}, ensure_ascii=False, indent=2))
     return 0

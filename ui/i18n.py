@@ -243,6 +243,9 @@ TEXT: dict[str, tuple[str, str]] = {
                    "page per community: a map of its grids (names, estates, facilities, posts, scale "
                    "bar, north arrow) and a table of its grids"),
     "export_atlas": ("下载打印图册（PDF）", "Download the printable atlas (PDF)"),
+    "atlas_density_note": ("党员密度：高斯核密度估计，带宽 {bw} 米（Scott 经验法则为 {scott} 米，宽于一个网格）",
+                           "Party-member density: Gaussian kernel, bandwidth {bw} m (Scott's rule "
+                           "would give {scott} m, wider than a grid)"),
     "atlas_staffing_tab": ("网格员：取自“网格员配备”页的分配结果", "Workers: as apportioned in the staffing tab"),
     "atlas_staffing_default": ("网格员：按户数用最大余数法分配 242 名专职、1,134 名兼职（每格至少 1 名专职）",
                                "Workers: 242 full-time and 1,134 part-time apportioned by households "

@@ -63,7 +63,7 @@ def export_tables(plan: Any, state: Any) -> dict[str, pd.DataFrame]:
 
 
 def build_exports(plan: Any, tables: dict[str, pd.DataFrame], plan_name: str,
-                  day: dt.date | None = None) -> dict[str, bytes]:
+                  day: dt.date | None = None, lang: str = "zh") -> dict[str, bytes]:
     """Every export file as ``{file name: bytes}``."""
     from geo.output.export import make_metadata, to_csv_tables, to_geojson, to_gpkg, to_html_map
 
@@ -83,7 +83,8 @@ def build_exports(plan: Any, tables: dict[str, pd.DataFrame], plan_name: str,
                 zf.write(f, arcname=f"{stem}_{f.name}")
         out[f"{stem}_csv.zip"] = buf.getvalue()
         html = to_html_map({k: v for k, v in tables.items() if k != "assignment"},
-                           Path(tmp) / f"{stem}_map.html", title=plan_name, metadata=meta)
+                           Path(tmp) / f"{stem}_map.html", title=plan_name, metadata=meta,
+                           lang=lang)
         out[f"{stem}_map.html"] = html.read_bytes()
     return out
 
@@ -97,6 +98,7 @@ def build_atlas(plan: Any, tables: dict[str, pd.DataFrame], layers: Any, plan_na
                 lang: str) -> bytes:
     """The printable atlas (PDF) of the plan in the app: the staffing computed in the staffing
     tab, else the published 242 full-time / 1,134 part-time workers apportioned by households."""
+    from allocation.density import density_points, density_surface, grid_density
     from allocation.staffing import staff_grids
     from geo.output.atlas import write_atlas
     from geo.output.store import record_from_plan
@@ -108,10 +110,14 @@ def build_atlas(plan: Any, tables: dict[str, pd.DataFrame], layers: Any, plan_na
         note = t("atlas_staffing_default", lang)
     posts = tables.get("posts")
     record = record_from_plan(plan, plan_name, posts=posts)
+    surface = density_surface(density_points(layers))
+    notes = [note, t("atlas_density_note", lang, bw=f"{surface.bandwidth_m:.0f}",
+                     scott=f"{surface.scott_m:.0f}")]
     with tempfile.TemporaryDirectory(prefix="gridplan-atlas-") as tmp:
         res = write_atlas(record, {"communities": layers.communities, "estates": layers.estates,
                                    "facilities": layers.facilities}, Path(tmp) / "atlas.pdf",
-                          staffing=staffing, lang=lang, notes=[note])
+                          staffing=staffing, lang=lang, notes=notes, density=surface,
+                          grid_density=grid_density(surface, record.grids))
         return res.path.read_bytes()
 
 
@@ -130,14 +136,15 @@ def _prepare_atlas(layers: Any, lang: str) -> None:
         st.session_state.pop("atlas_pdf", None)
 
 
-def _prepare(ctx_layers_estates: gpd.GeoDataFrame) -> None:
+def _prepare(ctx_layers_estates: gpd.GeoDataFrame, lang: str = "zh") -> None:
     plan = st.session_state.get("plan")
     if plan is None:
         return
     st.session_state["_export_estates"] = ctx_layers_estates
     name = st.session_state.get("plan_name") or "plan"
     try:
-        st.session_state["exports"] = build_exports(plan, export_tables(plan, st.session_state), name)
+        st.session_state["exports"] = build_exports(plan, export_tables(plan, st.session_state), name,
+                                                     lang=lang)
         st.session_state.pop("export_error", None)
     except (GridplanError, ValueError, OSError) as exc:
         st.session_state["export_error"] = str(exc)
@@ -153,7 +160,7 @@ def render(ctx: Context) -> None:
     open_name = (st.session_state.get("open_plan") or {}).get("name")
     st.text_input(t("plan_name", lang), value=open_name or "gridplan", key="plan_name")
     st.button(t("prepare_exports", lang), key="prepare_exports", type="primary", on_click=_prepare,
-              args=(ctx.layers.estates,))
+              args=(ctx.layers.estates, lang))
     if "export_error" in st.session_state:
         st.error(t("error", lang, msg=st.session_state["export_error"]))
     st.button(t("prepare_atlas", lang), key="prepare_atlas", on_click=_prepare_atlas,

@@ -239,6 +239,10 @@ def _draw_map(ax: Any, comm: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, colours:
                alpha=0.55 if density is not None else 0.85, zorder=2)
     comm.boundary.plot(ax=ax, color="black", linewidth=1.6, zorder=3)
     handles = []
+    if density is not None:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor="#ef3b2c", alpha=0.6, label=words["density"]))
     if estates is not None and len(estates):
         estates.boundary.plot(ax=ax, color="#666666", linewidth=0.35, zorder=3)
         handles.append(Line2D([], [], color="#666666", lw=0.6, label=words["estates"]))
@@ -289,7 +293,7 @@ def _draw_table(ax: Any, rows: list[list[str]], header: list[str], widths: list[
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     width_in = ax.figure.get_size_inches()[0] * ax.get_position().width
-    ems = [max(w * width_in * 72.0 / fontsize - 0.8, 2.0) for w in widths]
+    ems = [max(w * width_in * 72.0 / fontsize - 0.4, 2.0) for w in widths]
     cells = [[wrap_em(str(c), ems[j]) for j, c in enumerate(row)] for row in [header, *rows]]
     heights = [max(len(c) for c in row) for row in cells]
     fig_h = ax.figure.get_size_inches()[1] * ax.get_position().height
@@ -337,7 +341,8 @@ def _community_rows(g: gpd.GeoDataFrame, lang: str, with_density: bool) -> tuple
         row = [str(r.grid_id), str(r.name), _fmt(r.households), _fmt(r.party_members),
                _fmt(getattr(r, "full_time", None)), _fmt(getattr(r, "part_time", None))]
         if with_density:
-            row.append(_fmt(getattr(r, "density", None)))
+            d = getattr(r, "density", None)
+            row.append(_fmt(round(float(d))) if d is not None and np.isfinite(d) else "–")
         row.append(reason_text(str(r.issue), lang))
         rows.append(row)
     return header, rows

@@ -34,7 +34,7 @@ def test_atlas_cli_writes_pdf(tmp_path, tiny_dir, tiny_layers, capsys) -> None:
     assert code == 0, cap.err
     summary = json.loads(cap.out)
     assert summary["pages"] == 3 and summary["communities"] == 2 and out.stat().st_size > 10_000
-    assert "10 full-time" in summary["staffing"]
+    assert "10 full-time" in summary["notes"][0] and "bandwidth 200 m" in summary["notes"][1]
     code = main(["atlas", "--plan", "nope", "--data", str(tiny_dir), "--out", str(out),
                  "--store", str(store)])
     assert code == 2 and "nope" in capsys.readouterr().err

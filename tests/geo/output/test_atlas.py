@@ -79,6 +79,21 @@ def test_atlas_in_english_and_without_staffing(tmp_path, tiny_layers, tiny_recor
     assert "nan" not in first and "None" not in first
 
 
+@needs_font
+@needs_pdftotext
+def test_atlas_with_density_layer_and_column(tmp_path, tiny_layers, tiny_record) -> None:
+    from allocation.density import density_points, density_surface, grid_density
+
+    surface = density_surface(density_points(tiny_layers), cell_m=20)
+    per_grid = grid_density(surface, tiny_record.grids)
+    out = write_atlas(tiny_record, {"communities": tiny_layers.communities}, tmp_path / "d.pdf",
+                      density=surface, grid_density=per_grid)
+    (first,) = _pdf_text(out.path, 2)
+    assert "党员密度" in first  # legend entry and column header
+    gid = tiny_record.grids.query("community_id == '001'")["grid_id"].iloc[0]
+    assert f"{round(per_grid[str(gid)]):,}" in first
+
+
 def test_atlas_refuses_without_font_and_in_degrees(tmp_path, tiny_layers, tiny_record) -> None:
     with pytest.raises(ValidationError, match="fonts-noto-cjk"):
         write_atlas(tiny_record, {"communities": tiny_layers.communities}, tmp_path / "a.pdf",
