@@ -56,7 +56,7 @@ def grids_display(plan: Any, lang: str) -> gpd.GeoDataFrame:
     g = g.reset_index(drop=True) if "grid_id" in g.columns else g.reset_index()
     disp = to_display(g, columns=["grid_id", "community_id", "name", "households", "party_members",
                                   "in_band", "locked"])
-    return disp.assign(label=[f"{gid[-3:]}{'🔒' if lk else ''}"
+    return disp.assign(label=[f"{gid[-3:]}{t('lock_mark', lang) if lk else ''}"
                               for gid, lk in zip(disp["grid_id"], disp["locked"], strict=True)])
 
 

@@ -28,9 +28,30 @@ def _diff(target: str, a: tuple[str, int], b: tuple[str, int]) -> Any:
     return diff_plans(store.load(*a), store.load(*b))
 
 
+#: Time zone of the times shown in the plans tables (the store keeps UTC).
+DISPLAY_TZ = "Asia/Shanghai"
+#: Columns of store listings that hold ISO 8601 UTC times.
+_TIME_COLUMNS = ("created", "updated")
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """A store listing for people: times as ``YYYY-MM-DD HH:MM`` Beijing time (no seconds,
+    no offset), empty cells instead of ``None`` / ``NaN`` in text columns."""
+    out = df.copy()
+    for col in _TIME_COLUMNS:
+        if col in out.columns:
+            times = pd.to_datetime(out[col], utc=True, errors="coerce", format="ISO8601")
+            out[col] = times.dt.tz_convert(DISPLAY_TZ).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    for col in out.columns:
+        text = not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col])
+        if text or out[col].isna().all():  # an all-empty column (no parent plan ...) reads as text
+            out[col] = out[col].astype(object).where(out[col].notna(), "")
+    return out
+
+
 def versions_table(store: Any, name: str, lang: str) -> pd.DataFrame:
     """A plan's versions with translated headers."""
-    v = store.versions(name)
+    v = readable(store.versions(name))
     cols = {"version": t("col_version", lang), "parent_plan": t("col_parent_plan", lang),
             "parent_version": t("col_parent_version", lang), "author": t("col_author", lang),
             "created": t("col_created", lang), "message": t("col_message", lang),
@@ -127,7 +148,7 @@ def render(ctx: Context) -> None:
         st.info(t("no_saved_plans", lang))
         return
     st.subheader(t("saved_plans", lang))
-    st.dataframe(listing.rename(columns={"name": t("store_plan_name", lang),
+    st.dataframe(readable(listing).rename(columns={"name": t("store_plan_name", lang),
                                          "latest_version": t("col_version", lang),
                                          "n_versions": t("col_n_versions", lang),
                                          "author": t("col_author", lang), "created": t("col_created", lang),

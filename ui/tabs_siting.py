@@ -8,6 +8,7 @@ the marginal coverage curve (MCLP for p = 0..P) shows where one more post stops 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import geopandas as gpd
@@ -19,7 +20,7 @@ from geo.errors import GridplanError
 from geo.settings import LIFE_CIRCLES_M
 from ui import context
 from ui.context import Context
-from ui.i18n import t
+from ui.i18n import TEXT, t
 from ui.maps import build_map, to_display
 
 MODELS = ("mclp", "lscp", "pmedian", "pcenter")
@@ -100,13 +101,25 @@ def render(ctx: Context) -> None:
                 status.update(state="error")
                 st.error(t("error", lang, msg=str(exc)))
                 return
-            status.update(label=t("siting_result", lang, objective=f"{result.objective:,.1f}",
-                                  gap=f"{100 * result.gap:.2f}%", status=result.status,
-                                  seconds=result.seconds), state="complete")
+            status.update(label=t("siting_done", lang), state="complete")
         st.session_state["siting"] = {"model": model, "result": result,
                                       "radius": float(radius) if needs_r else LIFE_CIRCLES_M[1]}
     show_result(ctx)
     curve_panel(ctx)
+
+
+def status_text(status: str, lang: str) -> str:
+    """A solver status (``optimal``, ``time_limit``, ``infeasible`` ...) in ``lang``."""
+    key = f"status_{status}"
+    return t(key, lang) if key in TEXT else status
+
+
+def method_text(method: str, lang: str) -> str:
+    """The distance method (``network`` or ``straight-line x1.3``) in ``lang``."""
+    m = re.fullmatch(r"straight-line x([\d.]+)", method)
+    if m:
+        return t("method_straight", lang, f=m.group(1))
+    return t("method_network", lang) if method == "network" else method
 
 
 def show_result(ctx: Context) -> None:
@@ -117,11 +130,11 @@ def show_result(ctx: Context) -> None:
         return
     model, result, r = run["model"], run["result"], run["radius"]
     st.success(t("siting_result", lang, objective=f"{result.objective:,.1f}", gap=f"{100 * result.gap:.2f}%",
-                 status=result.status, seconds=result.seconds))
-    if result.message:
+                 status=status_text(result.status, lang), seconds=result.seconds))
+    if result.message and lang == "en":  # the engine's note is English; Chinese shows the figures above
         st.caption(result.message)
     st.caption(t("siting_source", lang, source=model.meta.get("candidate_source", "?"),
-                 method=model.meta.get("distance_method", "?")))
+                 method=method_text(model.meta.get("distance_method", "?"), lang)))
     if result.excluded:
         st.warning(t("excluded", lang, n=len(result.excluded)))
     newly = newly_covered(model, result, r, ctx.layers.estates)
