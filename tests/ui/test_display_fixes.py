@@ -17,7 +17,7 @@ def test_plans_table_times_and_empty_cells() -> None:
     out = readable(raw)
     assert out["created"].tolist() == ["2026-03-01 10:05", "2026-03-02 07:59"]  # Beijing time
     assert out["message"].tolist() == ["", "改了两格"] and out["parent_plan"].tolist() == ["", ""]
-    assert raw["message"].iloc[0] is None  # input untouched
+    assert pd.isna(raw["message"].iloc[0])  # input untouched
 
 
 def test_siting_status_and_method_in_chinese() -> None:
