@@ -244,6 +244,21 @@ TEXT: dict[str, tuple[str, str]] = {
                    "bar, north arrow) and a table of its grids"),
     "export_atlas": ("下载打印图册（PDF）", "Download the printable atlas (PDF)"),
     "lock_mark": ("（锁）", " (locked)"),
+    # grid-rule messages by code (geo.errors.ISSUE_CODES); {what} is translated by "what_<...>"
+    "rule_not_contiguous": ("不连片", "not contiguous"),
+    "rule_unit_too_big": ("单个单元即有 {size} {what}（> {limit}），请按楼栋拆分该小区",
+                          "one unit alone holds {size} {what} (> {limit}); split that estate by buildings"),
+    "rule_community_too_small": ("全社区仅 {size} {what}（< {limit}），请与相邻社区合并或接受小网格",
+                                 "the whole community holds only {size} {what} (< {limit}); merge it "
+                                 "with a neighbour or accept a small grid"),
+    "rule_over_band": ("{size} {what} > {limit}", "{size} {what} > {limit}"),
+    "rule_under_band": ("{size} {what} < {limit}", "{size} {what} < {limit}"),
+    "rule_few_party_members": ("党员 {size} 名 < {limit}，不足以建立党小组",
+                               "{size} party members < {limit} for a party group"),
+    "rule_text": ("{text}", "{text}"),
+    "what_households": ("户", "households"),
+    "what_party members": ("名党员", "party members"),
+    "rule_violation": ("网格 {grid}：{text}", "grid {grid}: {text}"),
     "siting_done": ("选址完成", "Siting done"),
     "status_optimal": ("已证最优", "proven optimal"),
     "status_time_limit": ("达到时限（可行解）", "time limit reached (feasible)"),
@@ -354,3 +369,31 @@ def t(key: str, lang: str, /, **fmt: object) -> str:
     zh, en = TEXT[key]
     text = zh if lang == "zh" else en
     return text.format(**fmt) if fmt else text
+
+
+def issue_text(issue: str, lang: str) -> str:
+    """A grid-rule message of the engine (``Plan.grids()["issue"]``) in ``lang``, through its
+    codes (:func:`geo.errors.issue_codes`)."""
+    from geo.errors import issue_codes
+
+    sep = "；" if lang == "zh" else "; "
+    parts = []
+    for code, params in issue_codes(issue or ""):
+        if "what" in params:
+            params = {**params, "what": t(f"what_{params['what']}", lang)}
+        parts.append(t(f"rule_{code}", lang, **params))
+    return sep.join(parts)
+
+
+def violation_text(violation: str, lang: str, names: dict[str, str] | None = None) -> str:
+    """An edit's rule violation (``"grid <id>: <issue>"``) in ``lang``, the grid by name when
+    ``names`` has it."""
+    from geo.errors import violation_codes
+
+    grid, _codes = violation_codes(violation)
+    text = issue_text(violation.split(": ", 1)[1] if grid else violation, lang)
+    if grid is None:
+        return text
+    label = f"{names[grid]}（{grid}）" if names and grid in names and lang == "zh" else \
+        f"{names[grid]} ({grid})" if names and grid in names else grid
+    return t("rule_violation", lang, grid=label, text=text)

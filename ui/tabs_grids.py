@@ -21,7 +21,7 @@ from geo.errors import EditError, GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
 from ui import context, plans
 from ui.context import Context
-from ui.i18n import t
+from ui.i18n import issue_text, t, violation_text
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
 from ui.state import click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
 
@@ -364,7 +364,8 @@ def last_edit_message(lang: str) -> None:
     if last.get("journal_error"):
         st.warning(t("journal_failed", lang, msg=last["journal_error"]))
     if last["violations"]:
-        st.warning(t("violations", lang) + "\n\n" + "\n".join(f"- {v}" for v in last["violations"]))
+        st.warning(t("violations", lang) + "\n\n" + "\n".join(f"- {violation_text(v, lang)}"
+                                                               for v in last["violations"]))
     else:
         st.caption(t("no_violations", lang))
 
@@ -392,7 +393,10 @@ def metrics_panel(plan: Any, lang: str) -> None:
               "n_units": t("f_n_units", lang), "dev_pct": t("f_dev_pct", lang),
               "contiguous": t("f_contiguous", lang), "in_band": t("f_in_band", lang),
               "locked": t("f_locked", lang), "issue": t("f_issue", lang)}
-    st.dataframe(pd.DataFrame(table[cols]).rename(columns=labels), hide_index=True, width="stretch")
+    shown = pd.DataFrame(table[cols])
+    if "issue" in shown.columns:
+        shown["issue"] = [issue_text(str(i), lang) for i in shown["issue"].fillna("")]
+    st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch")
 
 
 def render(ctx: Context) -> None:

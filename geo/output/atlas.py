@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import Problem, ValidationError
+from geo.errors import Problem, ValidationError, issue_codes
 from geo.output.export import _atomic_write_bytes, grid_colours
 
 #: A4 landscape, inches.
@@ -84,18 +83,16 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-#: Reasons of ``geo.grids.metrics._issue`` in Chinese: (pattern, template).
-_REASONS_ZH: tuple[tuple[str, str], ...] = (
-    (r"^not contiguous$", "不连通"),
-    (r"^one unit alone holds (\d+) (households|party members) \(> (\d+)\); split that estate by buildings$",
-     "单个单元即有 {0} {1}（> {2}），请按楼栋拆分该小区"),
-    (r"^the whole community holds only (\d+) (households|party members) \(< (\d+)\); "
-     r"merge it with a neighbour or accept a small grid$",
-     "全社区仅 {0} {1}（< {2}），请与相邻社区合并或接受小网格"),
-    (r"^(\d+) (households|party members) > (\d+)$", "{0} {1} > {2}"),
-    (r"^(\d+) (households|party members) < (\d+)$", "{0} {1} < {2}"),
-    (r"^(\d+) party members < (\d+) for a party group$", "党员 {0} 人 < {1}，不足以建党小组"),
-)
+#: Rule messages in Chinese, by code (``geo.errors.ISSUE_CODES``).
+_REASONS_ZH = {
+    "not_contiguous": "不连通",
+    "unit_too_big": "单个单元即有 {size} {what}（> {limit}），请按楼栋拆分该小区",
+    "community_too_small": "全社区仅 {size} {what}（< {limit}），请与相邻社区合并或接受小网格",
+    "over_band": "{size} {what} > {limit}",
+    "under_band": "{size} {what} < {limit}",
+    "few_party_members": "党员 {size} 人 < {limit}，不足以建党小组",
+    "text": "{text}",
+}
 _UNITS_ZH = {"households": "户", "party members": "名党员"}
 
 
@@ -134,16 +131,8 @@ def reason_text(issue: str, lang: str = "zh") -> str:
     """A grid's out-of-rule reason (``Plan.grids()["issue"]``) in ``lang``; unknown parts kept."""
     if lang != "zh" or not issue:
         return issue
-    parts = []
-    for part in issue.split("; "):
-        for pattern, template in _REASONS_ZH:
-            m = re.match(pattern, part)
-            if m:
-                parts.append(template.format(*(_UNITS_ZH.get(g, g) for g in m.groups())))
-                break
-        else:
-            parts.append(part)
-    return "；".join(parts)
+    return "；".join(_REASONS_ZH[code].format(**{k: _UNITS_ZH.get(v, v) for k, v in params.items()})
+                    for code, params in issue_codes(issue))
 
 
 def _check_inputs(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> None:

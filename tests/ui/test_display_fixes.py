@@ -37,3 +37,42 @@ def test_lock_mark_is_plain_text() -> None:
     for lang in ("zh", "en"):
         mark = t("lock_mark", lang)
         assert mark and all(ord(c) < 0x1F000 for c in mark)  # no emoji: renders without an emoji font
+
+
+def _engine_issues() -> list[str]:
+    """Every phrase the engine writes (geo.grids.metrics), over sizes in and out of band."""
+    from geo.grids.metrics import _issue
+    from geo.grids.params import GridParams
+
+    out = []
+    for size_by in ("households", "party_members"):
+        params = GridParams(size_by=size_by) if size_by == "households" else \
+            GridParams(size_by=size_by, min_households=10, max_households=40)
+        lo, hi = params.band()
+        for size, total, max_unit, party, contiguous in (
+                (hi + 100, hi * 4, hi + 50, 1, False), (hi + 100, hi * 4, 50, 9, True),
+                (lo - 10, lo - 10, 50, 9, True), (lo - 10, hi * 4, 50, 2, False)):
+            out.append(_issue(size, total, max_unit, party, contiguous, params))
+    return out
+
+
+def test_every_engine_rule_message_has_a_code_and_reads_in_chinese() -> None:
+    from geo.errors import issue_codes
+    from ui.i18n import issue_text
+
+    issues = _engine_issues()
+    assert len({i for i in issues if i}) >= 6
+    for issue in issues:
+        codes = issue_codes(issue)
+        assert all(code != "text" for code, _ in codes), issue  # no phrase left uncoded
+        assert issue_text(issue, "en") == issue  # English renders back to the engine's words
+        zh = issue_text(issue, "zh")
+        assert not any(w in zh for w in ("households", "party", "contiguous", "split", "merge")), zh
+
+
+def test_violation_names_the_grid() -> None:
+    from ui.i18n import violation_text
+
+    v = "grid 320211007005001: 736 households > 500"
+    assert violation_text(v, "zh", {"320211007005001": "湖滨 001"}) == "网格 湖滨 001（320211007005001）：736 户 > 500"
+    assert violation_text(v, "en") == v
