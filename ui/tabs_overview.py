@@ -52,6 +52,14 @@ def coverage_shares(cov: Any, lang: str) -> list[tuple[str, float]]:
             for m in cov.thresholds_m]
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def party_density(_layers: Any, dataset_key: str) -> Any:
+    """The dataset's party-member density surface (:mod:`allocation.density`), cached."""
+    from allocation.density import density_points, density_surface
+
+    return density_surface(density_points(_layers))
+
+
 def contiguity_summary(grids: pd.DataFrame) -> tuple[int, int, list[str]]:
     """``(contiguous grids, grids, names of the grids in pieces)`` of a plan's grid table."""
     ok = grids["contiguous"].astype(bool)
@@ -97,7 +105,7 @@ def render(ctx: Context) -> None:
         disp_grids = grids_display(plan, lang)
     m = build_map(ctx.disp, lang=lang, basemap=ctx.maps.basemap, tile_url=ctx.maps.tile_url,
                   show_buildings=ctx.maps.show_buildings, grids=disp_grids,
-                  static_base=context.static_base())
+                  static_base=context.static_base(), density=party_density(ctx.layers, ctx.key))
     context.show_map(m, key="map_overview", returned=())
     cov = None
     if ctx.layers.facilities is not None and len(ctx.layers.facilities):
