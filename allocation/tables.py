@@ -21,11 +21,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from geo.data.tables import decode_text as _decode
 from geo.errors import Problem, ValidationError
 from geo.settings import MAX_TABLE_BYTES, TABLE_PROBLEM_EXAMPLES
 
-#: Encodings tried in order after a UTF-16 BOM check (GB18030 is a superset of GBK).
-_ENCODINGS = ("utf-8-sig", "gb18030")
 #: Leading bytes of files that are not text tables, and what they are.
 _BINARY_MAGIC = ((b"PK\x03\x04", "an Excel workbook (.xlsx) or a zip archive"),
                  (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"))
@@ -90,20 +89,6 @@ def read_text(path: Path, *, what: str = "table") -> str:
     if "\x00" in text:
         raise _refuse(path, "the file holds NUL bytes: it is not a text table.", _SAVE_AS_CSV + ".")
     return text
-
-
-def _decode(raw: bytes) -> str | None:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            return None
-    for encoding in _ENCODINGS:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 def read_rows(path: Path, *, what: str = "table") -> list[Row]:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cli.check import add_roster_argument
 from cli.plan import add_save_arguments, save_from_args
 
 
@@ -28,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--datum", action="append", default=None, metavar="[LAYER=]DATUM",
                    help="datum of the data: WGS84, CGCS2000, GCJ-02, BD-09 or EPSG:x, for every layer or, "
                         "as LAYER=DATUM, for one (repeatable; default: each file's own CRS)")
+    add_roster_argument(p)
     p.add_argument("--min-households", type=int, default=None, help="households per grid, minimum (300)")
     p.add_argument("--max-households", type=int, default=None, help="households per grid, maximum (500)")
     p.add_argument("--size-by", choices=("households", "party_members"), default="households",
@@ -101,11 +103,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError([Problem("options", "--other-grids-as-barriers needs --other-grids.",
                                        "pass the other grid layer with --other-grids FILE")])
     params = _params(args)
-    from cli.check import datum_option
+    from cli.check import datum_option, roster_option
     from geo.data.io import load_layers, read_layer
 
     datums = datum_option(args.datum)
-    layers = load_layers(args.data, datum=datums)
+    layers = load_layers(args.data, datum=datums, rosters=roster_option(args.roster))
     other = (read_layer(args.other_grids, "other_grids", datum=(datums or {}).get("other_grids"))
              if args.other_grids is not None else None)
     barriers = _barriers(args, layers) if args.barriers is not None else None

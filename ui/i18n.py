@@ -351,6 +351,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "change_lost": ("网格缩小部分", "Area lost"),
     "change_removed": ("取消的网格", "Grid removed"),
     "error": ("出错：{msg}", "Error: {msg}"),
+    # --- issue 13: tables, rosters and a walk network in the sidebar (i13) ---
+    "upload_table_types": ("图层也可上传 CSV / Excel 表格（经度、纬度列）",
+                           "Layers may also be CSV / Excel tables (longitude, latitude columns)"),
+    "upload_roster": ("{layer}名册（CSV / Excel，按编号或名称匹配）",
+                      "{layer} roster (CSV / Excel, joined by id or name)"),
+    "upload_network": ("步行路网（GraphML / OSM XML）", "Walk network (GraphML / OSM XML)"),
+    "join_preview": ("名册匹配预览", "Roster join preview"),
 }
 
 
