@@ -496,7 +496,8 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
         entries.append((POST_COLOUR, t("layer_newly_covered", lang)))
     if "posts" in extra:
         add_points(m, extra["posts"], name=t("layer_posts", lang), colour=POST_COLOUR, radius=9,
-                   tooltip={"post_id": t("layer_posts", lang), "newly_households": hh})
+                   tooltip={"name": t("f_name", lang), "post_id": t("layer_posts", lang),
+                            "newly_households": hh})
         entries.append((POST_COLOUR, t("layer_posts", lang)))
     if lasso:
         add_lasso(m, static_base=static_base)

@@ -55,7 +55,7 @@ def export_tables(plan: Any, state: Any) -> dict[str, pd.DataFrame]:
         model, result = siting["model"], siting["result"]
         layers_estates = state["_export_estates"]
         newly = newly_covered(model, result, siting["radius"], layers_estates)
-        tables["posts"] = posts_frame(model, result, newly)
+        tables["posts"] = posts_frame(model, result, newly, layers_estates)
     staffing = state.get("staffing")
     if staffing is not None:
         tables["staffing"] = staffing

@@ -56,11 +56,31 @@ def newly_covered(model: Any, result: Any, radius_m: float, estates: gpd.GeoData
     return gpd.GeoDataFrame(out, geometry="geometry", crs=estates.crs)
 
 
-def posts_frame(model: Any, result: Any, newly: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Proposed posts (points, metric CRS) with the count and households they newly cover."""
+def post_names(site_ids: Any, names: Any, estates: gpd.GeoDataFrame | None) -> list[str]:
+    """A name for each proposed post: its own name, else the name of the estate it stands in
+    (candidate ids ``estate:<estate_id>``), else its id."""
+    by_id = ({} if estates is None or "name" not in estates.columns else
+             dict(zip(estates["estate_id"].astype(str), estates["name"], strict=True)))
+    out = []
+    for sid, name in zip(site_ids, names, strict=True):
+        if isinstance(name, str) and name.strip():
+            out.append(name)
+            continue
+        estate = str(sid).removeprefix("candidate:").removeprefix("estate:")
+        found = by_id.get(estate)
+        out.append(str(found) if isinstance(found, str) and found.strip() else str(sid))
+    return out
+
+
+def posts_frame(model: Any, result: Any, newly: gpd.GeoDataFrame,
+                estates: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Proposed posts (points, metric CRS) with a name (:func:`post_names`) and the count and
+    households they newly cover."""
     sites = model.arrays.sites
     chosen = sites[sites["site_id"].astype(str).isin(result.selected)].copy()
     chosen["post_id"] = chosen["site_id"].astype(str)
+    chosen["name"] = post_names(chosen["post_id"], chosen["name"] if "name" in chosen.columns
+                                else [None] * len(chosen), estates)
     agg = newly.groupby("post_id").agg(newly_estates=("estate_id", "size"),
                                        newly_households=("households", "sum"))
     chosen = chosen.join(agg, on="post_id")
@@ -138,17 +158,17 @@ def show_result(ctx: Context) -> None:
     if result.excluded:
         st.warning(t("excluded", lang, n=len(result.excluded)))
     newly = newly_covered(model, result, r, ctx.layers.estates)
-    posts = posts_frame(model, result, newly)
+    posts = posts_frame(model, result, newly, ctx.layers.estates)
     m = build_map(ctx.disp, lang=lang, basemap=ctx.maps.basemap, tile_url=ctx.maps.tile_url,
                   show_buildings=ctx.maps.show_buildings,
-                  posts=to_display(posts, columns=["post_id", "newly_households"]),
+                  posts=to_display(posts, columns=["post_id", "name", "newly_households"]),
                   newly=to_display(newly, columns=["estate_id", "name", "households", "post_id"]),
                   static_base=context.static_base())
     context.show_map(m, key="map_siting", returned=())
     st.subheader(t("posts_table", lang))
     st.caption(t("newly_within", lang, r=r))
     st.dataframe(pd.DataFrame({
-        t("layer_posts", lang): posts["post_id"], t("f_name", lang): posts.get("name", ""),
+        t("f_name", lang): posts["name"], t("layer_posts", lang): posts["post_id"],
         t("newly_estates", lang): posts["newly_estates"], t("newly_households", lang): posts["newly_households"],
     }), hide_index=True, width="stretch")
 

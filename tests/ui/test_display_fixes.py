@@ -76,3 +76,16 @@ def test_violation_names_the_grid() -> None:
     v = "grid 320211007005001: 736 households > 500"
     assert violation_text(v, "zh", {"320211007005001": "湖滨 001"}) == "网格 湖滨 001（320211007005001）：736 户 > 500"
     assert violation_text(v, "en") == v
+
+
+def test_posts_are_named_after_their_estate() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from ui.tabs_siting import post_names
+
+    estates = gpd.GeoDataFrame({"estate_id": ["320211006001E002", "E9"], "name": ["落霞苑", None]},
+                               geometry=[Point(0, 0), Point(1, 1)], crs="EPSG:32651")
+    got = post_names(["estate:320211006001E002", "candidate:estate:E9", "FP001", "estate:nope"],
+                     ["", None, "驿站一", float("nan")], estates)
+    assert got == ["落霞苑", "candidate:estate:E9", "驿站一", "estate:nope"]
