@@ -244,6 +244,7 @@ TEXT: dict[str, tuple[str, str]] = {
                    "bar, north arrow) and a table of its grids"),
     "export_atlas": ("下载打印图册（PDF）", "Download the printable atlas (PDF)"),
     "lock_mark": ("（锁）", " (locked)"),
+    "f_polsby_popper": ("紧凑度（Polsby-Popper）", "Compactness (Polsby-Popper)"),
     "layer_density": ("党员密度（核密度，带宽 {bw} 米）", "Party-member density (kernel, bandwidth {bw} m)"),
     # grid-rule messages by code (geo.errors.ISSUE_CODES); {what} is translated by "what_<...>"
     "rule_not_contiguous": ("不连片", "not contiguous"),

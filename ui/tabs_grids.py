@@ -388,7 +388,7 @@ def metrics_panel(plan: Any, lang: str) -> None:
     cols = [c for c in ("grid_id", "name", "community_id", "households", "party_members", "n_units",
                         "dev_pct", "polsby_popper", "contiguous", "in_band", "locked", "issue")
             if c in table.columns]
-    labels = {"grid_id": t("f_grid_id", lang), "name": t("f_grid", lang), "community_id": t("f_community", lang),
+    labels = {"polsby_popper": t("f_polsby_popper", lang), "grid_id": t("f_grid_id", lang), "name": t("f_grid", lang), "community_id": t("f_community", lang),
               "households": t("f_households", lang), "party_members": t("f_party_members", lang),
               "n_units": t("f_n_units", lang), "dev_pct": t("f_dev_pct", lang),
               "contiguous": t("f_contiguous", lang), "in_band": t("f_in_band", lang),
