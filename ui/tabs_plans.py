@@ -15,7 +15,7 @@ import streamlit as st
 from geo.errors import GridplanError
 from ui import context, plans
 from ui.context import Context
-from ui.i18n import t
+from ui.i18n import TEXT, t
 from ui.maps import build_map, polygon_group
 
 
@@ -46,6 +46,29 @@ def readable(df: pd.DataFrame) -> pd.DataFrame:
         text = not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col])
         if text or out[col].isna().all():  # an all-empty column (no parent plan ...) reads as text
             out[col] = out[col].astype(object).where(out[col].notna(), "")
+    return out
+
+
+#: Figures of the diff tables -> i18n key of their name.
+_FIGURES = {"households": "f_households", "party_members": "f_party_members", "residents": "f_residents",
+            "n_units": "f_n_units", "polsby_popper": "f_polsby_popper", "grid_id": "f_grid_id",
+            "metric": "col_metric", "change": "col_change"}
+
+
+def delta_labels(columns: Any, lang: str, a: int | str = "A", b: int | str = "B") -> dict[str, str]:
+    """Readable names of a diff table's columns: ``households_a`` -> "户数（版本 3）",
+    ``households_delta`` -> "户数（变化）"; bare ``a``, ``b``, ``delta`` likewise."""
+    out = {}
+    for col in map(str, columns):
+        stem, _, side = col.rpartition("_")
+        if col in ("a", "b", "delta"):
+            stem, side = "", col
+        if side in ("a", "b", "delta"):
+            which = t("diff_side_delta", lang) if side == "delta" else t("diff_side", lang, v=a if side == "a" else b)
+            name = t(_FIGURES[stem], lang) if stem in _FIGURES else stem
+            out[col] = f"{name}（{which}）" if (name and lang == "zh") else f"{name} ({which})" if name else which
+        elif col in _FIGURES:
+            out[col] = t(_FIGURES[col], lang)
     return out
 
 
@@ -106,9 +129,14 @@ def diff_view(ctx: Context, store: Any, name: str, versions: list[int]) -> None:
     st.dataframe(d.moved.rename(columns={"unit_id": t("f_unit_id", lang), "from_grid": t("diff_from", lang),
                                          "to_grid": t("diff_to", lang)}), hide_index=True, width="stretch")
     st.markdown(f"**{t('diff_grids_table', lang)}**")
-    st.dataframe(d.grid_deltas, hide_index=True, width="stretch")
+    st.dataframe(d.grid_deltas.rename(columns=delta_labels(d.grid_deltas.columns, lang, va, vb)),
+                 hide_index=True, width="stretch")
     st.markdown(f"**{t('diff_metrics_table', lang)}**")
-    st.dataframe(d.metrics, hide_index=True, width="stretch")
+    metrics = d.metrics.copy()
+    if "metric" in metrics.columns:
+        metrics["metric"] = [t(f"metric_{m}", lang) if f"metric_{m}" in TEXT else m for m in metrics["metric"]]
+    st.dataframe(metrics.rename(columns=delta_labels(metrics.columns, lang, va, vb)), hide_index=True,
+                 width="stretch")
 
 
 def journal_options(store: Any, name: str, version: int) -> dict[str, int]:

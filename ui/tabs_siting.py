@@ -142,6 +142,52 @@ def method_text(method: str, lang: str) -> str:
     return t("method_network", lang) if method == "network" else method
 
 
+#: Candidate sources of ``allocation._layers`` -> i18n key.
+_SOURCES = {"user points": "source_user_points", "candidates layer": "source_candidates_layer",
+            "estates not already covered": "source_estates_uncovered", "all estates": "source_all_estates"}
+
+
+def source_text(source: str, lang: str) -> str:
+    """Where the candidate sites came from, in ``lang``."""
+    return t(_SOURCES[source], lang) if source in _SOURCES else source
+
+
+def curve_figure(df: pd.DataFrame, lang: str) -> Any:
+    """The coverage curve (covered share as a line, each post's gain as bars) with labels in
+    ``lang``; Chinese in Noto Sans CJK when installed (``make fonts``)."""
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from geo.output.atlas import CJK_FAMILY, find_cjk_font
+
+    font = find_cjk_font()
+    if font is not None:
+        font_manager.fontManager.addfont(str(font))
+    family = [CJK_FAMILY, "DejaVu Sans"] if font is not None else ["DejaVu Sans"]
+    fig = Figure(figsize=(7, 4))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot(df["p"], 100 * df["share"], marker="o", color="C0", label=t("curve_covered", lang))
+    ax.set_xlabel(t("curve_x", lang), family=family)
+    ax.set_ylabel(t("curve_y", lang), family=family)
+    ax.set_ylim(0, 100)
+    ax2 = ax.twinx()
+    ax2.bar(df["p"], df["gain"], alpha=0.3, color="C1", label=t("curve_gain", lang))
+    ax2.set_ylabel(t("curve_gain_axis", lang), family=family)
+    ax.set_title(t("curve_title", lang), family=family)
+    not_proven = df["status"] != "optimal"
+    if not_proven.any():
+        ax.plot(df.loc[not_proven, "p"], 100 * df.loc[not_proven, "share"], "x", color="red",
+                label=t("curve_not_proven", lang))
+    ax.set_zorder(ax2.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="lower right", prop={"family": family})
+    fig.tight_layout()
+    return fig
+
+
 def show_result(ctx: Context) -> None:
     """Posts on the map with the estates each newly covers, and the table."""
     lang = ctx.lang
@@ -153,7 +199,7 @@ def show_result(ctx: Context) -> None:
                  status=status_text(result.status, lang), seconds=result.seconds))
     if result.message and lang == "en":  # the engine's note is English; Chinese shows the figures above
         st.caption(result.message)
-    st.caption(t("siting_source", lang, source=model.meta.get("candidate_source", "?"),
+    st.caption(t("siting_source", lang, source=source_text(model.meta.get("candidate_source", "?"), lang),
                  method=method_text(model.meta.get("distance_method", "?"), lang)))
     if result.excluded:
         st.warning(t("excluded", lang, n=len(result.excluded)))
@@ -175,7 +221,7 @@ def show_result(ctx: Context) -> None:
 
 def curve_panel(ctx: Context) -> None:
     """The marginal coverage curve: covered demand for p = 0..P new posts (MCLP, exact)."""
-    from allocation.siting import MCLP, coverage_curve, plot_coverage_curve
+    from allocation.siting import MCLP, coverage_curve
 
     lang = ctx.lang
     st.subheader(t("coverage_curve", lang))
@@ -194,9 +240,9 @@ def curve_panel(ctx: Context) -> None:
     df = st.session_state.get("curve")
     if df is None:
         return
-    st.pyplot(plot_coverage_curve(df), clear_figure=False)
+    st.pyplot(curve_figure(df, lang), clear_figure=False)
     st.dataframe(pd.DataFrame({
         t("col_posts", lang): df["p"], t("col_covered", lang): df["covered_weight"].round(0),
-        t("col_share", lang): (100 * df["share"]).round(1), "gain": df["gain"].round(0),
-        "gap": df["gap"], "s": df["seconds"].round(2),
+        t("col_share", lang): (100 * df["share"]).round(1), t("col_gain", lang): df["gain"].round(0),
+        t("col_gap", lang): df["gap"], t("col_seconds", lang): df["seconds"].round(2),
     }), hide_index=True, width="stretch")

@@ -89,3 +89,29 @@ def test_posts_are_named_after_their_estate() -> None:
     got = post_names(["estate:320211006001E002", "candidate:estate:E9", "FP001", "estate:nope"],
                      ["", None, "驿站一", float("nan")], estates)
     assert got == ["落霞苑", "candidate:estate:E9", "驿站一", "estate:nope"]
+
+
+def test_coverage_curve_chart_and_source_in_chinese() -> None:
+    from ui.tabs_siting import curve_figure, source_text
+
+    df = pd.DataFrame({"p": [1, 2, 3], "share": [0.5, 0.7, 0.8], "gain": [500.0, 200.0, 100.0],
+                       "status": ["optimal", "optimal", "time_limit"]})
+    fig = curve_figure(df, "zh")
+    ax, ax2 = fig.axes
+    words = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), ax2.get_ylabel(),
+             *[x.get_text() for x in ax.get_legend().get_texts()]]
+    assert words[0] == "新增驿站数与覆盖率" and "未证最优" in words
+    assert not any(w in " ".join(words) for w in ("covered", "gain", "posts", "optimal"))
+    assert source_text("estates not already covered", "zh") == "尚未覆盖的小区"
+
+
+def test_diff_tables_have_readable_headers() -> None:
+    from ui.tabs_plans import delta_labels
+
+    cols = ["grid_id", "households_a", "households_b", "households_delta", "polsby_popper_delta", "odd_x"]
+    got = delta_labels(cols, "zh", 1, 2)
+    assert got["grid_id"] == "网格编码" or got["grid_id"]
+    assert got["households_a"] == "户数（版本 1）" and got["households_b"] == "户数（版本 2）"
+    assert got["households_delta"] == "户数（变化）" and "odd_x" not in got
+    assert delta_labels(["metric", "a", "b", "delta"], "en", 3, 4) == {
+        "metric": "Metric", "a": "version 3", "b": "version 4", "delta": "change"}
