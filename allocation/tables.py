@@ -17,13 +17,16 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from geo.data.tables import decode_text as _decode
 from geo.errors import Problem, ValidationError
 from geo.settings import MAX_TABLE_BYTES, TABLE_PROBLEM_EXAMPLES
+
+if TYPE_CHECKING:  # pandas itself is imported where a table is built (lazy for the CLI)
+    import pandas as pd
 
 #: Leading bytes of files that are not text tables, and what they are.
 _BINARY_MAGIC = ((b"PK\x03\x04", "an Excel workbook (.xlsx) or a zip archive"),
@@ -191,6 +194,8 @@ def read_cost_matrix(path: str | Path) -> CostMatrix:
 
     Examples
     --------
+    Not run as a doctest: it reads a file the caller supplies.
+
     >>> demand, sites, m = read_cost_matrix("cost.csv")  # doctest: +SKIP
     """
     path = Path(path)
@@ -229,7 +234,8 @@ def _trimmed_width(header: list[str]) -> int:
 
 def _fit_rows(body: list[Row], width: int) -> tuple[list[Row], list[Row]]:
     """Rows cut to ``width`` (blank surplus cells dropped), and rows that do not fit."""
-    good, ragged = [], []
+    good: list[Row] = []
+    ragged: list[Row] = []
     for row in body:
         cells = row.cells
         if len(cells) > width and not any(cells[width:]):
@@ -405,7 +411,7 @@ def read_id_list(path: str | Path, known: Sequence[str], *, option: str,
 # --------------------------------------------------------------------------- grid tables
 
 
-def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households", "party_members")) -> Any:
+def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households", "party_members")) -> pd.DataFrame:
     """Read a grid table from CSV: a header with ``grid_id``, one row per grid.
 
     Parameters
@@ -516,7 +522,7 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def to_counts(grids: Any, numeric: Iterable[str]) -> Any:
+def to_counts(grids: pd.DataFrame, numeric: Iterable[str]) -> pd.DataFrame:
     """A copy with ``grid_id`` as text and the ``numeric`` columns present as float."""
     out = grids.copy()
     if "grid_id" in out.columns:

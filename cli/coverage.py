@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from cli.check import add_roster_argument
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``coverage`` subcommand."""
     p = subparsers.add_parser(
         "coverage", help="review facility coverage of estates by walking distance",
@@ -85,10 +86,12 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError([Problem("options", str(exc), "correct the option and run again")]) from None
     summary = res.to_dict()
     summary["network"] = str(network_path) if network_path is not None else None
+    # typed as open keyword arguments: its key is a constant, not one of make_metadata's parameters
+    dropped: dict[str, Any] = {DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)}
     meta = make_metadata(parameters={"levels": summary["levels"], "thresholds_m": summary["thresholds_m"],
                                      "gap_threshold_m": summary["gap_threshold_m"], "weight": args.weight},
                          method=res.method, network=summary["network"],
-                         **{DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)})
+                         **dropped)
     write_geojson(res.estates, args.out, metadata=meta)
     summary["out"] = str(args.out)
     if args.gaps is not None:

@@ -16,7 +16,7 @@ from cli.check import add_roster_argument
 from cli.plan import add_save_arguments, save_from_args
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``grid`` subcommand."""
     p = subparsers.add_parser(
         "grid", help="divide every community into balanced, contiguous party-building grids",
@@ -210,9 +210,11 @@ def _write(plan: Any, args: argparse.Namespace, summary: dict[str, Any], layers:
     )
 
     grids = plan.grids().drop(columns=["max_unit_households", "max_unit_party_members"])
+    # typed as open keyword arguments: its key is a constant, not one of make_metadata's parameters
+    dropped: dict[str, Any] = {DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)}
     meta = make_metadata(parameters=plan.params, method="gridplan grid",
                          source=str(args.data), share_in_band=summary["share_in_band"],
-                         **{DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)})
+                         **dropped)
     write_geojson(grids.reset_index(drop=True), args.out, metadata=meta)
     units = plan.units.units
     table = units[["unit_id", "estate_id", "building_id", "community_id", "households",

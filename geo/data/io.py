@@ -659,6 +659,42 @@ def read_layer(path: str | Path, layer: str, *, datum: str | None = None) -> gpd
     return prepared.gdf
 
 
+def read_upload(data: bytes, file_name: str, layer: str, *, datum: str | None = None) -> gpd.GeoDataFrame:
+    """:func:`read_layer` for an uploaded file: checked by :func:`check_upload`, then read.
+
+    The one path for a single uploaded layer (the app's plan-in-force upload; the CLI reads the
+    same layer from disk with :func:`read_layer`): the same checks, datum handling (GCJ-02 /
+    BD-09 converted to WGS84) and messages.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    file_name : str
+        The name the user gave (its extension decides the type; messages name it).
+    layer : str
+        Canonical layer name, e.g. ``"other_grids"``.
+    datum : str, optional
+        As for :func:`read_layer`.
+
+    Raises
+    ------
+    ValidationError
+        A refused upload (:func:`upload_problem`) or every problem of the layer.
+    """
+    try:
+        ext = check_upload(data, file_name)
+    except UploadRejected as exc:
+        raise ValidationError([upload_problem(layer, file_name, exc)]) from exc
+    base = Path(file_name.replace("\\", "/")).name
+    if base in ("", ".", "..") or base.startswith(".") or "\x00" in base or Path(base).suffix.lower() != ext:
+        base = f"{layer}{ext}"
+    with tempfile.TemporaryDirectory(prefix="gridplan-upload-") as tmp:
+        path = Path(tmp) / base
+        path.write_bytes(data)
+        return read_layer(path, layer, datum=datum)
+
+
 def upload_problem(layer: str, name: str, exc: UploadRejected) -> Problem:
     """The problem an upload refused by :func:`check_upload` gives, worded as
     :func:`load_layers` words the same file read from disk (the app and the CLI agree)."""
@@ -1287,6 +1323,8 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
 
     Examples
     --------
+    Not run as a doctest: the data folder depends on the working directory.
+
     >>> layers = load_layers("data/boundaries")          # doctest: +SKIP
     >>> layers.crs.to_epsg(), len(layers.estates)          # doctest: +SKIP
     (32651, 306)

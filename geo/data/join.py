@@ -268,8 +268,9 @@ def join_table(gdf: gpd.GeoDataFrame, table: Table, roster: pd.DataFrame, *, lay
         if value is None:
             misses.append(JoinMiss(table.rows[r], "", "unmatched", ()))
             continue
-        if _as_id(rec.get(id_field)) in by_id_pos:
-            hits.setdefault(by_id_pos[_as_id(rec.get(id_field))], []).append(r)
+        key = _as_id(rec.get(id_field))
+        if key is not None and key in by_id_pos:
+            hits.setdefault(by_id_pos[key], []).append(r)
             counts["id"] += 1
             continue
         text = str(value)

@@ -566,7 +566,7 @@ def table_points(table: Table, layer: str) -> tuple[gpd.GeoDataFrame, list[Probl
     """
     import geopandas as gpd
 
-    coords = coordinate_columns(table.frame.columns)
+    coords = coordinate_columns(list(table.frame.columns))
     if coords is None:
         raise TableError(f"`{table.source}` has no longitude/latitude columns (columns: "
                          f"{', '.join(map(str, table.frame.columns))}).",
