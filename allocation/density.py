@@ -99,7 +99,7 @@ def _check(points: gpd.GeoDataFrame, weight: str, bandwidth_m: float, cell_m: fl
         problems.append(Problem("density", f"cell {cell_m} m", "give a cell size > 0 m", field="cell_m"))
     if problems:
         raise ValidationError(problems, title="cannot compute party-member density")
-    w = pd.to_numeric(points[weight], errors="coerce").to_numpy(dtype=float)
+    w: np.ndarray = np.asarray(pd.to_numeric(points[weight], errors="coerce"), dtype=float)
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if bad.size:
         raise ValidationError([Problem("density points", f"`{weight}` is {points[weight].iloc[i]!r}",

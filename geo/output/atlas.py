@@ -227,7 +227,7 @@ def _draw_map(ax: Any, comm: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, colours:
     grids.plot(ax=ax, color=fills, edgecolor="#333333", linewidth=0.8,
                alpha=0.55 if density is not None else 0.85, zorder=2)
     comm.boundary.plot(ax=ax, color="black", linewidth=1.6, zorder=3)
-    handles = []
+    handles: list[Any] = []
     if density is not None:
         from matplotlib.patches import Patch
 
@@ -313,7 +313,7 @@ def _line_pitch(fontsize: float) -> float:
     from matplotlib.figure import Figure
 
     fig = Figure(dpi=72)
-    renderer = FigureCanvasAgg(fig).get_renderer()
+    renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]  # matplotlib: untyped
     two, three = (fig.text(0, 0, "\n".join(["320 网格 lp"] * n), fontsize=fontsize, linespacing=_LINESPACING)
                   .get_window_extent(renderer).height for n in (2, 3))
     return float(three - two)
