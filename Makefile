@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: venv venv-test run test lint bench demo clean assets browser postgres
+.PHONY: venv venv-test run test lint bench demo clean assets fonts browser postgres
 
 venv: $(VENV)/.installed
 
@@ -21,10 +21,10 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PIP) install -r requirements-test.txt
 	touch $@
 
-run: venv assets
+run: venv assets fonts
 	$(BIN)/streamlit run app.py
 
-test: venv-test assets browser postgres
+test: venv-test assets fonts browser postgres
 	$(BIN)/python -m pytest
 
 # The gate (.ci/run runs it before the tests): ruff on the whole repo, mypy on the modules listed
@@ -44,6 +44,18 @@ clean:
 # ui/assets.lock.json, unpacked into static/vendor/ (gitignored; served at /app/static/vendor).
 assets: venv
 	$(BIN)/python -m ui.assets
+
+# Noto CJK fonts (embedded in the printable atlas, drawn by the app's charts) and poppler-utils
+# (pdftotext, with which the atlas test reads the Chinese text back): apt-get when missing and
+# running as root, otherwise left alone (the atlas then says which font it fell back to).
+fonts:
+	@if dpkg -s fonts-noto-cjk >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk poppler-utils >/dev/null; \
+	else \
+		echo "fonts: fonts-noto-cjk/poppler-utils missing and not root; the atlas test will skip"; \
+	fi
 
 # Debian chromium + CJK fonts for the real-browser test (tests/browser); installed with apt-get
 # when missing and running as root, otherwise left alone (the test then says why it skips).

@@ -12,7 +12,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "export", help="export a saved plan (geojson, gpkg, csv, html)",
         description="Export a plan version from the store for other systems: RFC 7946 GeoJSON "
                     "(WGS84 lon/lat, 7 decimals), a GeoPackage with one layer per table, CSV "
-                    "tables, or a standalone HTML map. Each export carries a metadata record "
+                    "tables, or a standalone HTML map that works offline (Leaflet inlined, no basemap). Each export carries a metadata record "
                     "(plan, version, parameters, time). Personal fields are never exported.")
     parser.add_argument("--plan", required=True, metavar="NAME", help="plan name in the store")
     parser.add_argument("--version", type=int, default=None, metavar="N", help="default: latest")
@@ -22,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--gcj02", action="store_true",
                         help="offset coordinates to GCJ-02 for Amap-based systems "
                              "(geojson, gpkg, csv; not RFC 7946 WGS84 any more)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="language of the html map's layer names, legend and panels")
     add_store_argument(parser)
     parser.set_defaults(func=run)
 
@@ -38,13 +40,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.gcj02 and args.format == "html":
         raise ValidationError([Problem(layer="export", field="--gcj02",
-                                       message="does not apply to the html map (it draws on "
-                                               "WGS84 OpenStreetMap tiles)",
+                                       message="does not apply to the html map (it is drawn "
+                                               "in WGS84)",
                                        fix="drop --gcj02 or choose geojson, gpkg or csv")],
                               title="cannot export")
     with open_store(args.store) as store:
         record = store.load(args.plan, args.version)
-    written = export_plan(record, args.format, args.out, gcj02=args.gcj02)
+    written = export_plan(record, args.format, args.out, gcj02=args.gcj02, lang=args.lang)
     print(f"exported plan `{record.name}` version {record.version} ({args.format}):")
     for path in written:
         print(f"  {path}")

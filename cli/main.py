@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "staff",
     "plan",
     "export",
+    "atlas",
 )
 
 

@@ -6,6 +6,7 @@ feature and the fix, so a planner can correct a file in one pass.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -80,3 +81,61 @@ class ConflictError(GridplanError, RuntimeError):
 
 class StoreError(GridplanError, LookupError):
     """A plan store cannot be opened, or a plan or version is not in it."""
+
+
+# --------------------------------------------------------------------------- rule messages
+
+#: Stable codes of the grid-rule messages (``Plan.grids()["issue"]``, edit violations) and the
+#: English phrase each code is written as (``geo.grids.metrics``); the named groups are the
+#: parameters a shell needs to say the same in another language. ``what`` is "households" or
+#: "party members" (``GridParams.size_by``).
+ISSUE_CODES: tuple[tuple[str, str], ...] = (
+    ("not_contiguous", r"not contiguous"),
+    ("unit_too_big", r"one unit alone holds (?P<size>\d+) (?P<what>households|party members) "
+                     r"\(> (?P<limit>\d+)\); split that estate by buildings"),
+    ("community_too_small", r"the whole community holds only (?P<size>\d+) "
+                            r"(?P<what>households|party members) \(< (?P<limit>\d+)\); "
+                            r"merge it with a neighbour or accept a small grid"),
+    ("over_band", r"(?P<size>\d+) (?P<what>households|party members) > (?P<limit>\d+)"),
+    ("under_band", r"(?P<size>\d+) (?P<what>households|party members) < (?P<limit>\d+)"),
+    ("few_party_members", r"(?P<size>\d+) party members < (?P<limit>\d+) for a party group"),
+)
+_ISSUE_RES = tuple((code, re.compile(pattern + r"(?=; |$)")) for code, pattern in ISSUE_CODES)
+_VIOLATION_RE = re.compile(r"grid (?P<grid>\S+): (?P<issue>.*)")
+
+
+def issue_codes(issue: str) -> list[tuple[str, dict[str, str]]]:
+    """The rule message ``issue`` (parts joined by ``"; "``) as ``(code, params)`` pairs.
+
+    A part no code matches comes back as ``("text", {"text": part})``, so nothing is lost.
+
+    Examples
+    --------
+    >>> issue_codes("736 households > 500; 2 party members < 3 for a party group")
+    [('over_band', {'size': '736', 'what': 'households', 'limit': '500'}), \
+('few_party_members', {'size': '2', 'limit': '3'})]
+    """
+    out: list[tuple[str, dict[str, str]]] = []
+    pos = 0
+    while pos < len(issue):
+        for code, rx in _ISSUE_RES:  # phrases may hold "; " themselves: match from the left
+            m = rx.match(issue, pos)
+            if m:
+                out.append((code, m.groupdict()))
+                pos = m.end()
+                break
+        else:
+            end = issue.find("; ", pos)
+            end = len(issue) if end < 0 else end
+            out.append(("text", {"text": issue[pos:end]}))
+            pos = end
+        pos += 2 if issue.startswith("; ", pos) else 0
+    return out
+
+
+def violation_codes(violation: str) -> tuple[str | None, list[tuple[str, dict[str, str]]]]:
+    """An edit violation (``"grid <id>: <issue>"``) as ``(grid id, issue_codes(issue))``."""
+    m = _VIOLATION_RE.fullmatch(violation)
+    if not m:
+        return None, issue_codes(violation)
+    return m.group("grid"), issue_codes(m.group("issue"))

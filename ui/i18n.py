@@ -245,6 +245,78 @@ TEXT: dict[str, tuple[str, str]] = {
     "prepare_exports": ("生成导出文件", "Prepare the export files"),
     "exports_ready": ("已生成 {n} 个文件", "{n} files ready"),
     "export_layer": ("GeoJSON 图层", "GeoJSON layer"),
+    "prepare_atlas": ("生成打印图册（PDF）", "Prepare the printable atlas (PDF)"),
+    "atlas_help": ("封面为全区概况和街道汇总，每个社区一页 A4 横版：网格图（名称、小区、设施、驿站、比例尺、指北针）和网格表",
+                   "A cover with the district figures and a table of streets, then one A4 landscape "
+                   "page per community: a map of its grids (names, estates, facilities, posts, scale "
+                   "bar, north arrow) and a table of its grids"),
+    "export_atlas": ("下载打印图册（PDF）", "Download the printable atlas (PDF)"),
+    "lock_mark": ("（锁）", " (locked)"),
+    "metric_n_grids": ("网格数", "grids"),
+    "metric_n_units": ("单元数", "units"),
+    "metric_n_locked": ("锁定网格数", "locked grids"),
+    "metric_households_mean": ("户数均值", "households, mean"),
+    "metric_households_min": ("户数最小值", "households, min"),
+    "metric_households_max": ("户数最大值", "households, max"),
+    "metric_households_max_abs_dev_pct": ("户数最大偏离（%）", "households, largest deviation (%)"),
+    "metric_party_members_mean": ("党员数均值", "party members, mean"),
+    "metric_party_members_min": ("党员数最小值", "party members, min"),
+    "metric_party_members_max": ("党员数最大值", "party members, max"),
+    "metric_party_members_max_abs_dev_pct": ("党员数最大偏离（%）", "party members, largest deviation (%)"),
+    "metric_in_band_share": ("符合户数规则的网格占比", "share of grids within the household rule"),
+    "metric_polsby_popper_mean": ("紧凑度均值（Polsby-Popper）", "compactness, mean (Polsby-Popper)"),
+    "metric_non_contiguous": ("不连片网格数", "grids in pieces"),
+    "col_metric": ("指标", "Metric"),
+    "diff_side": ("版本 {v}", "version {v}"),
+    "diff_side_delta": ("变化", "change"),
+    "source_user_points": ("用户给定的点", "user points"),
+    "source_candidates_layer": ("候选点图层", "candidates layer"),
+    "source_estates_uncovered": ("尚未覆盖的小区", "estates not already covered"),
+    "source_all_estates": ("全部小区", "all estates"),
+    "curve_title": ("新增驿站数与覆盖率", "Coverage by number of new posts"),
+    "curve_x": ("新增驿站数 p", "new posts p"),
+    "curve_y": ("覆盖的需求（%）", "demand covered (%)"),
+    "curve_covered": ("覆盖率（%）", "covered (%)"),
+    "curve_gain": ("第 p 个驿站的增量", "gain of the p-th post"),
+    "curve_gain_axis": ("第 p 个驿站新增的权重", "weight added by the p-th post"),
+    "curve_not_proven": ("未证最优", "not proven optimal"),
+    "col_gain": ("增量", "Gain"),
+    "col_gap": ("间隙", "Gap"),
+    "col_seconds": ("用时（秒）", "Time (s)"),
+    "f_polsby_popper": ("紧凑度（Polsby-Popper）", "Compactness (Polsby-Popper)"),
+    "layer_density": ("党员密度（核密度，带宽 {bw} 米）", "Party-member density (kernel, bandwidth {bw} m)"),
+    # grid-rule messages by code (geo.errors.ISSUE_CODES); {what} is translated by "what_<...>"
+    "rule_not_contiguous": ("不连片", "not contiguous"),
+    "rule_unit_too_big": ("单个单元即有 {size} {what}（> {limit}），请按楼栋拆分该小区",
+                          "one unit alone holds {size} {what} (> {limit}); split that estate by buildings"),
+    "rule_community_too_small": ("全社区仅 {size} {what}（< {limit}），请与相邻社区合并或接受小网格",
+                                 "the whole community holds only {size} {what} (< {limit}); merge it "
+                                 "with a neighbour or accept a small grid"),
+    "rule_over_band": ("{size} {what} > {limit}", "{size} {what} > {limit}"),
+    "rule_under_band": ("{size} {what} < {limit}", "{size} {what} < {limit}"),
+    "rule_few_party_members": ("党员 {size} 名 < {limit}，不足以建立党小组",
+                               "{size} party members < {limit} for a party group"),
+    "rule_text": ("{text}", "{text}"),
+    "what_households": ("户", "households"),
+    "what_party members": ("名党员", "party members"),
+    "rule_violation": ("网格 {grid}：{text}", "grid {grid}: {text}"),
+    "siting_done": ("选址完成", "Siting done"),
+    "status_optimal": ("已证最优", "proven optimal"),
+    "status_time_limit": ("达到时限（可行解）", "time limit reached (feasible)"),
+    "status_infeasible": ("无可行解", "infeasible"),
+    "status_feasible": ("可行解", "feasible"),
+    "method_network": ("步行路网", "walking network"),
+    "method_straight": ("直线距离 ×{f}", "straight-line ×{f}"),
+    "contiguity_all": ("全部 {n} 个网格连片", "All {n} grids are contiguous"),
+    "contiguity_broken": ("{n} 个网格中 {ok} 个连片；不连片：{names}",
+                          "{ok} of {n} grids are contiguous; in pieces: {names}"),
+    "atlas_density_note": ("党员密度：高斯核密度估计，带宽 {bw} 米（Scott 经验法则为 {scott} 米，宽于一个网格）",
+                           "Party-member density: Gaussian kernel, bandwidth {bw} m (Scott's rule "
+                           "would give {scott} m, wider than a grid)"),
+    "atlas_staffing_tab": ("网格员：取自“网格员配备”页的分配结果", "Workers: as apportioned in the staffing tab"),
+    "atlas_staffing_default": ("网格员：按户数用最大余数法分配 242 名专职、1,134 名兼职（每格至少 1 名专职）",
+                               "Workers: 242 full-time and 1,134 part-time apportioned by households "
+                               "(largest remainder, at least one full-time per grid)"),
     "plan_in_force": ("从现行网格方案开始", "Start from the plan in force"),
     "plan_file": ("现行网格图层（GeoJSON / GeoPackage / 压缩的 Shapefile）",
                   "Grid layer in force (GeoJSON / GeoPackage / zipped Shapefile)"),
@@ -294,8 +366,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_parent_plan": ("来源方案", "Parent plan"),
     "col_parent_version": ("来源版本", "Parent version"),
     "col_author": ("保存人", "Saved by"),
-    "col_created": ("创建时间", "Created"),
-    "col_updated": ("更新时间", "Updated"),
+    "col_created": ("创建时间（北京时间）", "Created (Beijing time)"),
+    "col_updated": ("更新时间（北京时间）", "Updated (Beijing time)"),
     "col_message": ("说明", "Note"),
     "col_n_history": ("编辑步数", "Edits"),
     "col_n_journal": ("未保存编辑", "Journaled edits"),
@@ -373,3 +445,31 @@ def t(key: str, lang: str, /, **fmt: object) -> str:
     zh, en = TEXT[key]
     text = zh if lang == "zh" else en
     return text.format(**fmt) if fmt else text
+
+
+def issue_text(issue: str, lang: str) -> str:
+    """A grid-rule message of the engine (``Plan.grids()["issue"]``) in ``lang``, through its
+    codes (:func:`geo.errors.issue_codes`)."""
+    from geo.errors import issue_codes
+
+    sep = "；" if lang == "zh" else "; "
+    parts = []
+    for code, params in issue_codes(issue or ""):
+        if "what" in params:
+            params = {**params, "what": t(f"what_{params['what']}", lang)}
+        parts.append(t(f"rule_{code}", lang, **params))
+    return sep.join(parts)
+
+
+def violation_text(violation: str, lang: str, names: dict[str, str] | None = None) -> str:
+    """An edit's rule violation (``"grid <id>: <issue>"``) in ``lang``, the grid by name when
+    ``names`` has it."""
+    from geo.errors import violation_codes
+
+    grid, _codes = violation_codes(violation)
+    text = issue_text(violation.split(": ", 1)[1] if grid else violation, lang)
+    if grid is None:
+        return text
+    label = f"{names[grid]}（{grid}）" if names and grid in names and lang == "zh" else \
+        f"{names[grid]} ({grid})" if names and grid in names else grid
+    return t("rule_violation", lang, grid=label, text=text)

@@ -380,6 +380,39 @@ def finish(m: folium.Map, *, legend_title: str, entries: Sequence[tuple[str, str
     return m
 
 
+#: Legend colour of the density layer (the top of its colour ramp).
+DENSITY_COLOUR = "#cb181d"
+
+
+def density_rgba(z: np.ndarray) -> np.ndarray:
+    """RGBA image (uint8, north row first) of a density grid: white-to-red ramp, transparent
+    where the density is below 2 % of its maximum."""
+    from matplotlib import colormaps
+
+    top = float(np.nanmax(z)) if z.size else 0.0
+    scaled = np.clip(z / top, 0.0, 1.0) if top > 0 else np.zeros_like(z)
+    rgba = colormaps["Reds"](scaled)
+    rgba[..., 3] = np.where(scaled < 0.02, 0.0, 0.25 + 0.5 * scaled)
+    return (rgba[::-1] * 255).astype(np.uint8)
+
+
+def density_overlay(surface: Any, lang: str, basemap: str = "none") -> folium.FeatureGroup:
+    """The density surface as an image layer in WGS84 bounds (shifted like the other layers for
+    a GCJ-02 basemap); the district is a few km wide, so the metric grid's slight rotation
+    against longitude and latitude is below a pixel at the map's zooms."""
+    from shapely.geometry import box
+
+    half = surface.cell_m / 2
+    frame = gpd.GeoDataFrame(geometry=[box(surface.x[0] - half, surface.y[0] - half,
+                                           surface.x[-1] + half, surface.y[-1] + half)], crs=surface.crs)
+    minx, miny, maxx, maxy = shift_for_basemap(frame.to_crs(WGS84), basemap).total_bounds
+    group = folium.FeatureGroup(name=escape(t("layer_density", lang, bw=f"{surface.bandwidth_m:.0f}")),
+                                show=False)
+    folium.raster_layers.ImageOverlay(density_rgba(surface.z), bounds=[[miny, minx], [maxy, maxx]],
+                                      interactive=False, zindex=1).add_to(group)
+    return group
+
+
 def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap: str = "none",
               tile_url: str | None = None, show_buildings: bool = False,
               grids: gpd.GeoDataFrame | None = None, units: gpd.GeoDataFrame | None = None,
@@ -387,7 +420,8 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
               class_labels: Sequence[str] = (), posts: gpd.GeoDataFrame | None = None,
               newly: gpd.GeoDataFrame | None = None, lasso: bool = False,
               extra_legend: Sequence[tuple[str, str]] = (),
-              unit_outlines: gpd.GeoDataFrame | None = None, static_base: str = VENDOR_URL, height_px: int = 560) -> folium.Map:
+              unit_outlines: gpd.GeoDataFrame | None = None, static_base: str = VENDOR_URL, height_px: int = 560,
+              density: Any = None) -> folium.Map:
     """Compose the app's map from display layers (WGS84, already simplified).
 
     Parameters
@@ -407,6 +441,8 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
     unit_outlines : GeoDataFrame, optional
         Unit cells (``unit_id``, counts) drawn as thin outlines: they never change with edits,
         so they belong to the base map while the grids travel as feature groups.
+    density : allocation.density.DensitySurface, optional
+        Party-member density drawn as a toggleable raster under the grids (off at start).
     """
     layers = {k: shift_for_basemap(v, basemap) for k, v in disp.items() if v is not None and len(v)}
     extra = {k: shift_for_basemap(v, basemap) for k, v in
@@ -432,6 +468,9 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
                      tooltip={"name": t("f_estate", lang), "households": hh, "party_members": pm},
                      show="grids" not in extra)
         entries.append(("#cfcfcf", t("layer_estates", lang)))
+    if density is not None:
+        density_overlay(density, lang, basemap).add_to(m)
+        entries.append((DENSITY_COLOUR, t("layer_density", lang, bw=f"{density.bandwidth_m:.0f}")))
     if "buildings" in layers and show_buildings:      # thousands of footprints: only on request
         add_polygons(m, layers["buildings"], name=t("layer_buildings", lang), color="#8d6e63",
                      fill="#bcaaa4", fill_opacity=0.6, weight=0.4,
@@ -457,7 +496,8 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
         entries.append((POST_COLOUR, t("layer_newly_covered", lang)))
     if "posts" in extra:
         add_points(m, extra["posts"], name=t("layer_posts", lang), colour=POST_COLOUR, radius=9,
-                   tooltip={"post_id": t("layer_posts", lang), "newly_households": hh})
+                   tooltip={"name": t("f_name", lang), "post_id": t("layer_posts", lang),
+                            "newly_households": hh})
         entries.append((POST_COLOUR, t("layer_posts", lang)))
     if lasso:
         add_lasso(m, static_base=static_base)

@@ -14,6 +14,7 @@ from ui import context
 from ui.context import Context
 from ui.i18n import t
 from ui.maps import build_map, to_display
+from ui.tabs_siting import method_text
 
 
 def class_names(thresholds_m: tuple[float, ...], lang: str) -> list[str]:
@@ -58,7 +59,7 @@ def render(ctx: Context) -> None:
         st.error(t("error", lang, msg=str(exc)))
         return
     st.session_state["coverage"] = cov
-    st.caption(t("distance_method", lang, method=cov.method))
+    st.caption(t("distance_method", lang, method=method_text(cov.method, lang)))
     for p in cov.problems:
         st.warning(str(p))
     disp, labels = coverage_display(cov, lang)

@@ -21,7 +21,7 @@ from geo.errors import EditError, GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
 from ui import context, plans
 from ui.context import Context
-from ui.i18n import t
+from ui.i18n import issue_text, t, violation_text
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
 from ui.state import SEL_KEY, click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
 
@@ -55,7 +55,7 @@ def grids_display(plan: Any, lang: str) -> gpd.GeoDataFrame:
     g = g.reset_index(drop=True) if "grid_id" in g.columns else g.reset_index()
     disp = to_display(g, columns=["grid_id", "community_id", "name", "households", "party_members",
                                   "in_band", "locked"])
-    return disp.assign(label=[f"{gid[-3:]}{'🔒' if lk else ''}"
+    return disp.assign(label=[f"{gid[-3:]}{t('lock_mark', lang) if lk else ''}"
                               for gid, lk in zip(disp["grid_id"], disp["locked"], strict=True)])
 
 
@@ -339,7 +339,8 @@ def last_edit_message(lang: str) -> None:
     if last.get("journal_error"):
         st.warning(t("journal_failed", lang, msg=last["journal_error"]))
     if last["violations"]:
-        st.warning(t("violations", lang) + "\n\n" + "\n".join(f"- {v}" for v in last["violations"]))
+        st.warning(t("violations", lang) + "\n\n" + "\n".join(f"- {violation_text(v, lang)}"
+                                                               for v in last["violations"]))
     else:
         st.caption(t("no_violations", lang))
 
@@ -363,12 +364,15 @@ def metrics_panel(plan: Any, lang: str) -> None:
     cols = [c for c in ("grid_id", "name", "community_id", "households", "party_members", "n_units",
                         "dev_pct", "polsby_popper", "contiguous", "in_band", "locked", "issue")
             if c in table.columns]
-    labels = {"grid_id": t("f_grid_id", lang), "name": t("f_grid", lang), "community_id": t("f_community", lang),
+    labels = {"polsby_popper": t("f_polsby_popper", lang), "grid_id": t("f_grid_id", lang), "name": t("f_grid", lang), "community_id": t("f_community", lang),
               "households": t("f_households", lang), "party_members": t("f_party_members", lang),
               "n_units": t("f_n_units", lang), "dev_pct": t("f_dev_pct", lang),
               "contiguous": t("f_contiguous", lang), "in_band": t("f_in_band", lang),
               "locked": t("f_locked", lang), "issue": t("f_issue", lang)}
-    st.dataframe(pd.DataFrame(table[cols]).rename(columns=labels), hide_index=True, width="stretch")
+    shown = pd.DataFrame(table[cols])
+    if "issue" in shown.columns:
+        shown["issue"] = [issue_text(str(i), lang) for i in shown["issue"].fillna("")]
+    st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch")
 
 
 def reasons_table(summary: dict[str, Any], lang: str) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from ui import context
 from ui.context import Context
 from ui.i18n import t
 from ui.maps import build_map
+from ui.tabs_siting import method_text
 
 
 def community_table(ctx: Context, grids: pd.DataFrame | None, cov: Any) -> pd.DataFrame:
@@ -51,6 +52,21 @@ def coverage_shares(cov: Any, lang: str) -> list[tuple[str, float]]:
             for m in cov.thresholds_m]
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def party_density(_layers: Any, dataset_key: str) -> Any:
+    """The dataset's party-member density surface (:mod:`allocation.density`), cached."""
+    from allocation.density import density_points, density_surface
+
+    return density_surface(density_points(_layers))
+
+
+def contiguity_summary(grids: pd.DataFrame) -> tuple[int, int, list[str]]:
+    """``(contiguous grids, grids, names of the grids in pieces)`` of a plan's grid table."""
+    ok = grids["contiguous"].astype(bool)
+    names = grids["name"] if "name" in grids.columns else grids.index.to_series()
+    return int(ok.sum()), len(grids), [str(n) for n in names[~ok.to_numpy()]]
+
+
 def render(ctx: Context) -> None:
     """Draw the overview."""
     lang = ctx.lang
@@ -74,6 +90,13 @@ def render(ctx: Context) -> None:
         cols[5].metric(t("m_in_band", lang), "—")
     if grids is None:
         st.info(t("no_plan_yet", lang))
+    if grids is not None and "contiguous" in grids.columns:
+        n_ok, n, broken = contiguity_summary(grids)
+        if broken:
+            st.warning(t("contiguity_broken", lang, ok=n_ok, n=n, names="、".join(broken[:10])
+                         if lang == "zh" else ", ".join(broken[:10])))
+        else:
+            st.caption(t("contiguity_all", lang, n=n))
     cov_box = st.container()          # filled after the map, so the map is drawn first
     disp_grids = None
     if grids is not None:
@@ -82,13 +105,13 @@ def render(ctx: Context) -> None:
         disp_grids = grids_display(plan, lang)
     m = build_map(ctx.disp, lang=lang, basemap=ctx.maps.basemap, tile_url=ctx.maps.tile_url,
                   show_buildings=ctx.maps.show_buildings, grids=disp_grids,
-                  static_base=context.static_base())
+                  static_base=context.static_base(), density=party_density(ctx.layers, ctx.key))
     context.show_map(m, key="map_overview", returned=())
     cov = None
     if ctx.layers.facilities is not None and len(ctx.layers.facilities):
         cov = context.coverage(ctx.layers, ctx.key, None, tuple(LIFE_CIRCLES_M), LIFE_CIRCLES_M[1])
         with cov_box:
-            st.caption(t("coverage_shares", lang) + " · " + t("distance_method", lang, method=cov.method))
+            st.caption(t("coverage_shares", lang) + " · " + t("distance_method", lang, method=method_text(cov.method, lang)))
             ccols = st.columns(len(cov.thresholds_m))
             for c, (label, share) in zip(ccols, coverage_shares(cov, lang), strict=True):
                 c.metric(label, f"{100 * share:.1f}%")

@@ -15,7 +15,7 @@ import streamlit as st
 from geo.errors import GridplanError
 from ui import context, plans
 from ui.context import Context
-from ui.i18n import t
+from ui.i18n import TEXT, t
 from ui.maps import build_map, polygon_group
 
 
@@ -28,9 +28,53 @@ def _diff(target: str, a: tuple[str, int], b: tuple[str, int]) -> Any:
     return diff_plans(store.load(*a), store.load(*b))
 
 
+#: Time zone of the times shown in the plans tables (the store keeps UTC).
+DISPLAY_TZ = "Asia/Shanghai"
+#: Columns of store listings that hold ISO 8601 UTC times.
+_TIME_COLUMNS = ("created", "updated")
+
+
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """A store listing for people: times as ``YYYY-MM-DD HH:MM`` Beijing time (no seconds,
+    no offset), empty cells instead of ``None`` / ``NaN`` in text columns."""
+    out = df.copy()
+    for col in _TIME_COLUMNS:
+        if col in out.columns:
+            times = pd.to_datetime(out[col], utc=True, errors="coerce", format="ISO8601")
+            out[col] = times.dt.tz_convert(DISPLAY_TZ).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    for col in out.columns:
+        text = not pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col])
+        if text or out[col].isna().all():  # an all-empty column (no parent plan ...) reads as text
+            out[col] = out[col].astype(object).where(out[col].notna(), "")
+    return out
+
+
+#: Figures of the diff tables -> i18n key of their name.
+_FIGURES = {"households": "f_households", "party_members": "f_party_members", "residents": "f_residents",
+            "n_units": "f_n_units", "polsby_popper": "f_polsby_popper", "grid_id": "f_grid_id",
+            "metric": "col_metric", "change": "col_change"}
+
+
+def delta_labels(columns: Any, lang: str, a: int | str = "A", b: int | str = "B") -> dict[str, str]:
+    """Readable names of a diff table's columns: ``households_a`` -> "户数（版本 3）",
+    ``households_delta`` -> "户数（变化）"; bare ``a``, ``b``, ``delta`` likewise."""
+    out = {}
+    for col in map(str, columns):
+        stem, _, side = col.rpartition("_")
+        if col in ("a", "b", "delta"):
+            stem, side = "", col
+        if side in ("a", "b", "delta"):
+            which = t("diff_side_delta", lang) if side == "delta" else t("diff_side", lang, v=a if side == "a" else b)
+            name = t(_FIGURES[stem], lang) if stem in _FIGURES else stem
+            out[col] = f"{name}（{which}）" if (name and lang == "zh") else f"{name} ({which})" if name else which
+        elif col in _FIGURES:
+            out[col] = t(_FIGURES[col], lang)
+    return out
+
+
 def versions_table(store: Any, name: str, lang: str) -> pd.DataFrame:
     """A plan's versions with translated headers."""
-    v = store.versions(name)
+    v = readable(store.versions(name))
     cols = {"version": t("col_version", lang), "parent_plan": t("col_parent_plan", lang),
             "parent_version": t("col_parent_version", lang), "author": t("col_author", lang),
             "created": t("col_created", lang), "message": t("col_message", lang),
@@ -85,9 +129,14 @@ def diff_view(ctx: Context, store: Any, name: str, versions: list[int]) -> None:
     st.dataframe(d.moved.rename(columns={"unit_id": t("f_unit_id", lang), "from_grid": t("diff_from", lang),
                                          "to_grid": t("diff_to", lang)}), hide_index=True, width="stretch")
     st.markdown(f"**{t('diff_grids_table', lang)}**")
-    st.dataframe(d.grid_deltas, hide_index=True, width="stretch")
+    st.dataframe(d.grid_deltas.rename(columns=delta_labels(d.grid_deltas.columns, lang, va, vb)),
+                 hide_index=True, width="stretch")
     st.markdown(f"**{t('diff_metrics_table', lang)}**")
-    st.dataframe(d.metrics, hide_index=True, width="stretch")
+    metrics = d.metrics.copy()
+    if "metric" in metrics.columns:
+        metrics["metric"] = [t(f"metric_{m}", lang) if f"metric_{m}" in TEXT else m for m in metrics["metric"]]
+    st.dataframe(metrics.rename(columns=delta_labels(metrics.columns, lang, va, vb)), hide_index=True,
+                 width="stretch")
 
 
 def journal_options(store: Any, name: str, version: int) -> dict[str, int]:
@@ -127,7 +176,7 @@ def render(ctx: Context) -> None:
         st.info(t("no_saved_plans", lang))
         return
     st.subheader(t("saved_plans", lang))
-    st.dataframe(listing.rename(columns={"name": t("store_plan_name", lang),
+    st.dataframe(readable(listing).rename(columns={"name": t("store_plan_name", lang),
                                          "latest_version": t("col_version", lang),
                                          "n_versions": t("col_n_versions", lang),
                                          "author": t("col_author", lang), "created": t("col_created", lang),

@@ -8,6 +8,7 @@ the marginal coverage curve (MCLP for p = 0..P) shows where one more post stops 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import geopandas as gpd
@@ -19,7 +20,7 @@ from geo.errors import GridplanError
 from geo.settings import LIFE_CIRCLES_M
 from ui import context
 from ui.context import Context
-from ui.i18n import t
+from ui.i18n import TEXT, t
 from ui.maps import build_map, to_display
 
 MODELS = ("mclp", "lscp", "pmedian", "pcenter")
@@ -55,11 +56,31 @@ def newly_covered(model: Any, result: Any, radius_m: float, estates: gpd.GeoData
     return gpd.GeoDataFrame(out, geometry="geometry", crs=estates.crs)
 
 
-def posts_frame(model: Any, result: Any, newly: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Proposed posts (points, metric CRS) with the count and households they newly cover."""
+def post_names(site_ids: Any, names: Any, estates: gpd.GeoDataFrame | None) -> list[str]:
+    """A name for each proposed post: its own name, else the name of the estate it stands in
+    (candidate ids ``estate:<estate_id>``), else its id."""
+    by_id = ({} if estates is None or "name" not in estates.columns else
+             dict(zip(estates["estate_id"].astype(str), estates["name"], strict=True)))
+    out = []
+    for sid, name in zip(site_ids, names, strict=True):
+        if isinstance(name, str) and name.strip():
+            out.append(name)
+            continue
+        estate = str(sid).removeprefix("candidate:").removeprefix("estate:")
+        found = by_id.get(estate)
+        out.append(str(found) if isinstance(found, str) and found.strip() else str(sid))
+    return out
+
+
+def posts_frame(model: Any, result: Any, newly: gpd.GeoDataFrame,
+                estates: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Proposed posts (points, metric CRS) with a name (:func:`post_names`) and the count and
+    households they newly cover."""
     sites = model.arrays.sites
     chosen = sites[sites["site_id"].astype(str).isin(result.selected)].copy()
     chosen["post_id"] = chosen["site_id"].astype(str)
+    chosen["name"] = post_names(chosen["post_id"], chosen["name"] if "name" in chosen.columns
+                                else [None] * len(chosen), estates)
     agg = newly.groupby("post_id").agg(newly_estates=("estate_id", "size"),
                                        newly_households=("households", "sum"))
     chosen = chosen.join(agg, on="post_id")
@@ -100,13 +121,71 @@ def render(ctx: Context) -> None:
                 status.update(state="error")
                 st.error(t("error", lang, msg=str(exc)))
                 return
-            status.update(label=t("siting_result", lang, objective=f"{result.objective:,.1f}",
-                                  gap=f"{100 * result.gap:.2f}%", status=result.status,
-                                  seconds=result.seconds), state="complete")
+            status.update(label=t("siting_done", lang), state="complete")
         st.session_state["siting"] = {"model": model, "result": result,
                                       "radius": float(radius) if needs_r else LIFE_CIRCLES_M[1]}
     show_result(ctx)
     curve_panel(ctx)
+
+
+def status_text(status: str, lang: str) -> str:
+    """A solver status (``optimal``, ``time_limit``, ``infeasible`` ...) in ``lang``."""
+    key = f"status_{status}"
+    return t(key, lang) if key in TEXT else status
+
+
+def method_text(method: str, lang: str) -> str:
+    """The distance method (``network`` or ``straight-line x1.3``) in ``lang``."""
+    m = re.fullmatch(r"straight-line x([\d.]+)", method)
+    if m:
+        return t("method_straight", lang, f=m.group(1))
+    return t("method_network", lang) if method == "network" else method
+
+
+#: Candidate sources of ``allocation._layers`` -> i18n key.
+_SOURCES = {"user points": "source_user_points", "candidates layer": "source_candidates_layer",
+            "estates not already covered": "source_estates_uncovered", "all estates": "source_all_estates"}
+
+
+def source_text(source: str, lang: str) -> str:
+    """Where the candidate sites came from, in ``lang``."""
+    return t(_SOURCES[source], lang) if source in _SOURCES else source
+
+
+def curve_figure(df: pd.DataFrame, lang: str) -> Any:
+    """The coverage curve (covered share as a line, each post's gain as bars) with labels in
+    ``lang``; Chinese in Noto Sans CJK when installed (``make fonts``)."""
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from geo.output.atlas import CJK_FAMILY, find_cjk_font
+
+    font = find_cjk_font()
+    if font is not None:
+        font_manager.fontManager.addfont(str(font))
+    family = [CJK_FAMILY, "DejaVu Sans"] if font is not None else ["DejaVu Sans"]
+    fig = Figure(figsize=(7, 4))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot(df["p"], 100 * df["share"], marker="o", color="C0", label=t("curve_covered", lang))
+    ax.set_xlabel(t("curve_x", lang), family=family)
+    ax.set_ylabel(t("curve_y", lang), family=family)
+    ax.set_ylim(0, 100)
+    ax2 = ax.twinx()
+    ax2.bar(df["p"], df["gain"], alpha=0.3, color="C1", label=t("curve_gain", lang))
+    ax2.set_ylabel(t("curve_gain_axis", lang), family=family)
+    ax.set_title(t("curve_title", lang), family=family)
+    not_proven = df["status"] != "optimal"
+    if not_proven.any():
+        ax.plot(df.loc[not_proven, "p"], 100 * df.loc[not_proven, "share"], "x", color="red",
+                label=t("curve_not_proven", lang))
+    ax.set_zorder(ax2.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="lower right", prop={"family": family})
+    fig.tight_layout()
+    return fig
 
 
 def show_result(ctx: Context) -> None:
@@ -117,32 +196,32 @@ def show_result(ctx: Context) -> None:
         return
     model, result, r = run["model"], run["result"], run["radius"]
     st.success(t("siting_result", lang, objective=f"{result.objective:,.1f}", gap=f"{100 * result.gap:.2f}%",
-                 status=result.status, seconds=result.seconds))
-    if result.message:
+                 status=status_text(result.status, lang), seconds=result.seconds))
+    if result.message and lang == "en":  # the engine's note is English; Chinese shows the figures above
         st.caption(result.message)
-    st.caption(t("siting_source", lang, source=model.meta.get("candidate_source", "?"),
-                 method=model.meta.get("distance_method", "?")))
+    st.caption(t("siting_source", lang, source=source_text(model.meta.get("candidate_source", "?"), lang),
+                 method=method_text(model.meta.get("distance_method", "?"), lang)))
     if result.excluded:
         st.warning(t("excluded", lang, n=len(result.excluded)))
     newly = newly_covered(model, result, r, ctx.layers.estates)
-    posts = posts_frame(model, result, newly)
+    posts = posts_frame(model, result, newly, ctx.layers.estates)
     m = build_map(ctx.disp, lang=lang, basemap=ctx.maps.basemap, tile_url=ctx.maps.tile_url,
                   show_buildings=ctx.maps.show_buildings,
-                  posts=to_display(posts, columns=["post_id", "newly_households"]),
+                  posts=to_display(posts, columns=["post_id", "name", "newly_households"]),
                   newly=to_display(newly, columns=["estate_id", "name", "households", "post_id"]),
                   static_base=context.static_base())
     context.show_map(m, key="map_siting", returned=())
     st.subheader(t("posts_table", lang))
     st.caption(t("newly_within", lang, r=r))
     st.dataframe(pd.DataFrame({
-        t("layer_posts", lang): posts["post_id"], t("f_name", lang): posts.get("name", ""),
+        t("f_name", lang): posts["name"], t("layer_posts", lang): posts["post_id"],
         t("newly_estates", lang): posts["newly_estates"], t("newly_households", lang): posts["newly_households"],
     }), hide_index=True, width="stretch")
 
 
 def curve_panel(ctx: Context) -> None:
     """The marginal coverage curve: covered demand for p = 0..P new posts (MCLP, exact)."""
-    from allocation.siting import MCLP, coverage_curve, plot_coverage_curve
+    from allocation.siting import MCLP, coverage_curve
 
     lang = ctx.lang
     st.subheader(t("coverage_curve", lang))
@@ -161,9 +240,9 @@ def curve_panel(ctx: Context) -> None:
     df = st.session_state.get("curve")
     if df is None:
         return
-    st.pyplot(plot_coverage_curve(df), clear_figure=False)
+    st.pyplot(curve_figure(df, lang), clear_figure=False)
     st.dataframe(pd.DataFrame({
         t("col_posts", lang): df["p"], t("col_covered", lang): df["covered_weight"].round(0),
-        t("col_share", lang): (100 * df["share"]).round(1), "gain": df["gain"].round(0),
-        "gap": df["gap"], "s": df["seconds"].round(2),
+        t("col_share", lang): (100 * df["share"]).round(1), t("col_gain", lang): df["gain"].round(0),
+        t("col_gap", lang): df["gap"], t("col_seconds", lang): df["seconds"].round(2),
     }), hide_index=True, width="stretch")

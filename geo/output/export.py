@@ -23,7 +23,7 @@ import logging
 import math
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
@@ -501,17 +501,65 @@ def to_csv_tables(layers: Mapping[str, Table], out_dir: str | os.PathLike[str],
     return written
 
 
+# --------------------------------------------------------------------------- grid colours
+
+
+def grid_adjacency(grids: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of grids whose polygons touch or overlap (within ``tolerance_m`` metres).
+
+    ``grids`` has ``grid_id`` and a metric CRS; pairs come sorted, each once, ``a < b``.
+    """
+    g = grids.reset_index(drop=True)
+    ids = g["grid_id"].astype(str).to_numpy()
+    left, right = g.geometry.sindex.query(g.geometry.buffer(tolerance_m), predicate="intersects")
+    return sorted({(ids[a], ids[b]) if ids[a] < ids[b] else (ids[b], ids[a])
+                   for a, b in zip(left, right, strict=True) if ids[a] != ids[b]})
+
+
+def grid_colours(grids: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> dict[str, int]:
+    """A colour index per grid such that neighbouring grids never share one.
+
+    Greedy colouring (``networkx.greedy_color``, largest degree first) of the grid adjacency
+    graph (:func:`grid_adjacency`); uses at most max degree + 1 colours, in practice 4-6 on a
+    plan. Grids without neighbours get colour 0.
+    """
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(grids["grid_id"].astype(str)))
+    graph.add_edges_from(grid_adjacency(grids, tolerance_m=tolerance_m))
+    return {str(k): int(v) for k, v in nx.greedy_color(graph, strategy="largest_first").items()}
+
+
 # --------------------------------------------------------------------------- HTML map
 
-#: Fill colours of layers on the HTML map, in layer order.
+#: Colours of non-grid layers on the HTML map, in layer order.
 _LAYER_COLOURS = ("#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6")
+
+#: Fill colours of grids: neighbouring grids never share one (:func:`grid_colours`).
+GRID_FILLS = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
+              "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f")
+
+#: Words of the HTML map: layer names and the panels, Chinese and English.
+HTML_WORDS: dict[str, dict[str, str]] = {
+    "zh": {"grids": "党建网格", "posts": "新增驿站", "coverage": "小区覆盖", "staffing": "网格员",
+           "assignment": "单元归属", "estates": "小区", "facilities": "服务设施", "labels": "网格名称",
+           "legend": "图例", "metadata": "元数据", "grid_note": "相邻网格颜色不同",
+           "no_basemap": "无底图（离线）"},
+    "en": {"grids": "party-building grids", "posts": "proposed posts", "coverage": "estate coverage",
+           "staffing": "grid workers", "assignment": "unit assignment", "estates": "estates",
+           "facilities": "facilities", "labels": "grid names", "legend": "Legend",
+           "metadata": "metadata", "grid_note": "neighbouring grids differ in colour",
+           "no_basemap": "no basemap (offline)"},
+}
 
 
 def _tooltip_fields(gdf: gpd.GeoDataFrame, limit: int = 6) -> list[str]:
     preferred = ["grid_id", "name", "community_id", "households", "party_members", "residents",
                  "candidate_id", "facility_id", "full_time", "part_time"]
     cols = [c for c in preferred if c in gdf.columns]
-    cols += [str(c) for c in gdf.columns if c not in cols and c != gdf.geometry.name]
+    cols += [str(c) for c in gdf.columns if c not in cols and c != gdf.geometry.name
+             and not str(c).startswith("_gp_")]
     return cols[:limit]
 
 
@@ -519,8 +567,15 @@ def _tooltip_fields(gdf: gpd.GeoDataFrame, limit: int = 6) -> list[str]:
 LEAFLET_DIST = Path(__file__).resolve().parents[2] / "static" / "vendor" / "leaflet" / "dist"
 
 
+def _data_uri(path: Path) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
 def _inline_leaflet(fmap: Any, leaflet_dist: Path) -> bool:
-    """Put Leaflet's JS and CSS inside the page (no CDN); False when no local build exists."""
+    """Put Leaflet's JS and CSS inside the page (no CDN), its marker and layer-control images as
+    data URIs; False when no local build exists."""
     import folium
 
     js, css = leaflet_dist / "leaflet.js", leaflet_dist / "leaflet.css"
@@ -529,52 +584,139 @@ def _inline_leaflet(fmap: Any, leaflet_dist: Path) -> bool:
     fmap.default_js, fmap.default_css = [], []  # GeoJson layers and tooltips need Leaflet only
     root = fmap.get_root()
     css_text = css.read_text(encoding="utf-8")
+    images = leaflet_dist / "images"
+    for png in sorted(images.glob("*.png")) if images.is_dir() else []:
+        css_text = css_text.replace(f"images/{png.name}", _data_uri(png))
     js_text = js.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    icons = {k: images / f for k, f in (("iconUrl", "marker-icon.png"),
+                                        ("iconRetinaUrl", "marker-icon-2x.png"),
+                                        ("shadowUrl", "marker-shadow.png"))}
+    if all(p.is_file() for p in icons.values()):  # the default marker, should any be drawn
+        opts = ", ".join(f"{k}: {json.dumps(_data_uri(p))}" for k, p in icons.items())
+        js_text += f"\nL.Icon.Default.mergeOptions({{imagePath: '', {opts}}});"
     root.header.add_child(folium.Element(f"<style>{css_text}</style>"), name="leaflet_css_inline")
     root.header.add_child(folium.Element(f"<script>{js_text}</script>"), name="leaflet_js_inline")
     return True
 
 
-def _add_map_layers(fmap: folium.Map, spatial: Mapping[str, gpd.GeoDataFrame]) -> None:
-    """Add one coloured, toggleable GeoJSON layer per frame to ``fmap`` and fit it to them all."""
+def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if gdf.crs is not None and gdf.crs.is_projected:
+        return gdf
+    return gdf.to_crs(gdf.estimate_utm_crs())
+
+
+def _is_grid_layer(name: str, gdf: gpd.GeoDataFrame) -> bool:
+    return ("grid_id" in gdf.columns and gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+            and gdf["grid_id"].is_unique)
+
+
+def _layer_name(name: str, lang: str) -> str:
+    return HTML_WORDS[lang].get(name, name)
+
+
+def _add_map_layers(fmap: folium.Map, spatial: Mapping[str, gpd.GeoDataFrame],
+                    fills: Mapping[str, dict[str, str]], lang: str) -> list[tuple[str, str, str]]:
+    """Add one toggleable GeoJSON layer per frame (grids filled so neighbours differ, points as
+    circles, grid names as labels) to ``fmap``, fit it to them all; return the legend rows
+    ``(label, colour, kind)`` (label escaped)."""
     import folium
 
+    legend = []
     for i, (name, gdf) in enumerate(spatial.items()):
         colour = _LAYER_COLOURS[i % len(_LAYER_COLOURS)]
         fields = _tooltip_fields(gdf)
+        collection = escape_properties(_feature_collection(gdf, None))
+        fill = fills.get(name)
+        if fill is not None:  # colours are fixed hex strings of GRID_FILLS: safe as they are
+            for feature, gid in zip(collection["features"], gdf["grid_id"].astype(str), strict=True):
+                feature["properties"]["_gp_fill"] = fill.get(gid, GRID_FILLS[0])
+        points = bool(len(gdf)) and gdf.geom_type.isin(["Point", "MultiPoint"]).all()
+        label = escape(_layer_name(name, lang))
         # user text reaches the page only escaped: property values (tooltip cells), column
         # names (tooltip labels) and the layer name (Leaflet's layer switcher uses innerHTML)
         folium.GeoJson(
-            escape_properties(_feature_collection(gdf, None)), name=escape(name),
-            style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillOpacity": 0.25},
+            collection, name=label,
+            style_function=(lambda f: {"color": "#333333", "weight": 1.5, "fillOpacity": 0.7,
+                                       "fillColor": f["properties"].get("_gp_fill", GRID_FILLS[0])})
+            if fill is not None else
+            (lambda _f, c=colour, o=0.9 if points else 0.25: {"color": c, "weight": 2, "fillOpacity": o,
+                                   "fillColor": c}),
+            marker=folium.CircleMarker(radius=6, weight=1.5, fill=True) if points else None,
             tooltip=geojson_tooltip(fields) if fields else None,
         ).add_to(fmap)
+        legend.append((label, GRID_FILLS[3] if fill is not None else colour,
+                       "grids" if fill is not None else "points" if points else "area"))
+        if fill is not None and "name" in gdf.columns:
+            labels = folium.FeatureGroup(name=escape(_layer_name("labels", lang)))
+            for text, geom in zip(gdf["name"], gdf.geometry, strict=True):
+                if not isinstance(text, str) or not text or geom is None or geom.is_empty:
+                    continue
+                p = geom.representative_point()
+                folium.Marker([p.y, p.x], icon=folium.DivIcon(
+                    html=f'<div class="gp-label">{escape(text)}</div>', icon_size=(0, 0),
+                    class_name="gp-label-icon")).add_to(labels)
+            labels.add_to(fmap)
     if spatial:
         b = np.array([gdf.total_bounds for gdf in spatial.values()], dtype=float)
         fmap.fit_bounds([[float(b[:, 1].min()), float(b[:, 0].min())],
                          [float(b[:, 3].max()), float(b[:, 2].max())]])
+    return legend
 
 
-def _title_panel(title: str, meta: Mapping[str, Any]) -> str:
+def _legend_panel(rows: Sequence[tuple[str, str, str]], lang: str) -> str:
+    """HTML of the legend (labels already escaped; colours are constants)."""
+    words = HTML_WORDS[lang]
+    items = []
+    for label, colour, kind in rows:
+        if kind == "grids":
+            swatch = "".join(f'<span style="display:inline-block;width:7px;height:12px;background:{c}"></span>'
+                             for c in GRID_FILLS[:5])
+            label = f"{label}（{escape(words['grid_note'])}）" if lang == "zh" else \
+                f"{label} ({escape(words['grid_note'])})"
+        elif kind == "points":
+            swatch = (f'<span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+                      f'background:{colour}"></span>')
+        else:
+            swatch = (f'<span style="display:inline-block;width:14px;height:10px;border:2px solid {colour};'
+                      f'background:{colour}40"></span>')
+        items.append(f"<div>{swatch} {label}</div>")
+    return (f'<div id="gridplan-legend" style="position:fixed;bottom:24px;right:10px;z-index:9999;'
+            f'background:white;padding:6px 10px;border-radius:4px;font:13px sans-serif;">'
+            f'<b>{escape(words["legend"])}</b>{"".join(items)}'
+            f'<div style="color:#666;font-size:11px">{escape(words["no_basemap"])}</div></div>')
+
+
+_LABEL_CSS = (".gp-label-icon{background:none;border:none}"
+              ".gp-label{transform:translate(-50%,-50%);white-space:nowrap;font:12px sans-serif;"
+              "background:rgba(255,255,255,.75);padding:0 3px;border-radius:3px;display:inline-block}")
+
+
+def _title_panel(title: str, meta: Mapping[str, Any], lang: str = "en") -> str:
     """HTML of the fixed panel with the map title and the metadata record (escaped)."""
     summary = escape(json.dumps(meta, ensure_ascii=False, indent=1))
     return (f'<div id="gridplan-title" style="position:fixed;top:10px;left:60px;z-index:9999;'
             f'background:white;padding:6px 10px;border-radius:4px;font:14px sans-serif;">'
-            f'<b>{escape(title)}</b><details><summary>metadata</summary>'
+            f'<b>{escape(title)}</b><details><summary>{escape(HTML_WORDS[lang]["metadata"])}</summary>'
             f'<pre style="max-height:300px;overflow:auto;font-size:11px">{summary}</pre>'
             f'</details></div>')
 
 
 def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
                 title: str = "gridplan", metadata: Mapping[str, Any] | None = None,
-                leaflet_dist: str | os.PathLike[str] | None = LEAFLET_DIST) -> Path:
+                leaflet_dist: str | os.PathLike[str] | None = LEAFLET_DIST, lang: str = "zh",
+                basemap: bool = False) -> Path:
     """Write a standalone HTML map (folium/Leaflet) of the spatial layers.
 
-    One toggleable layer per GeoDataFrame, tooltips with the main counts, a title and the
-    metadata record in a panel. Plain tables are ignored. When a local Leaflet build is
-    found in ``leaflet_dist`` (``make assets``), its JS and CSS are written into the page,
-    so the map draws without internet (only the OpenStreetMap background needs it);
-    otherwise the page loads Leaflet from its CDN. The metadata says which (``leaflet``).
+    One toggleable layer per GeoDataFrame, named in ``lang``; a grid layer (polygons with a
+    unique ``grid_id``) is filled so that neighbouring grids never share a colour
+    (:func:`grid_colours`) and labelled with its grid names; points are drawn as circles (no
+    marker images); tooltips with the main counts, a legend, a title and the metadata record in
+    a panel. Plain tables are ignored. Every user text is escaped (``geo.output.html``).
+
+    When a local Leaflet build is found in ``leaflet_dist`` (``make assets``), its JS, CSS and
+    images are written into the page, which then needs no network at all; otherwise the page
+    loads Leaflet from its CDN. The metadata says which (``leaflet``). No basemap by default
+    (offline); ``basemap=True`` adds OpenStreetMap tiles, which need the internet.
 
     Returns
     -------
@@ -582,18 +724,28 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
     """
     import folium
 
+    if lang not in HTML_WORDS:
+        raise ValidationError([Problem(layer="export", field="lang", message=f"unknown language {lang!r}",
+                                       fix="use zh or en")], title="cannot export")
+    fills: dict[str, dict[str, str]] = {}
+    for name, df in layers.items():
+        if isinstance(df, gpd.GeoDataFrame) and len(df) and _is_grid_layer(name, df):
+            index = grid_colours(_metric(df))
+            fills[name] = {g: GRID_FILLS[c % len(GRID_FILLS)] for g, c in index.items()}
     prepared, dropped = _prepare(layers, EXPORT_COORD_PRECISION, False)
     meta = _with_dropped(metadata, dropped)
     spatial = {n: g for n, g in prepared.items()
                if isinstance(g, gpd.GeoDataFrame) and len(g) and not g.geometry.is_empty.all()}
-    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
-    _add_map_layers(fmap, spatial)
+    fmap = folium.Map(tiles="OpenStreetMap" if basemap else None, control_scale=True)
+    legend = _add_map_layers(fmap, spatial, fills, lang)
     folium.LayerControl(collapsed=False).add_to(fmap)
     inlined = leaflet_dist is not None and _inline_leaflet(fmap, Path(leaflet_dist))
     meta["leaflet"] = "inlined" if inlined else "cdn"
-    panel = _title_panel(title, meta)
+    meta["basemap"] = "OpenStreetMap" if basemap else None
     root = cast(folium.Figure, fmap.get_root())
-    root.html.add_child(folium.Element(panel))
+    root.html.add_child(folium.Element(_title_panel(title, meta, lang)))
+    root.html.add_child(folium.Element(_legend_panel(legend, lang)))
+    root.header.add_child(folium.Element(f"<style>{_LABEL_CSS}</style>"), name="gridplan_label_css")
     root.header.add_child(folium.Element(f"<title>{escape(title)}</title>"))
     path = Path(path)
     _atomic_write_bytes(path, root.render().encode("utf-8"))
@@ -648,7 +800,7 @@ def export_paths(fmt: str, out: str | os.PathLike[str]) -> list[Path]:
 
 
 def export_plan(record: Any, fmt: str, out: str | os.PathLike[str], *, gcj02: bool = False,
-                title: str | None = None) -> list[Path]:
+                title: str | None = None, lang: str = "zh") -> list[Path]:
     """Export a saved plan in one of :data:`FORMATS`; return the files written.
 
     Parameters
@@ -682,7 +834,8 @@ def export_plan(record: Any, fmt: str, out: str | os.PathLike[str], *, gcj02: bo
         return to_csv_tables(layers, out, meta, gcj02=gcj02)
     if fmt == "html":
         label = title or f"{record.name} v{record.version}"
-        return [to_html_map(layers, out, title=label, metadata=meta)]
+        return [to_html_map({k: v for k, v in layers.items() if k != "assignment"}, out,
+                            title=label, metadata=meta, lang=lang)]
     written = [write_geojson(record.grids, out, metadata={**meta, "layer": "grids"}, gcj02=gcj02)]
     for name, df in layers.items():
         if name != "grids" and isinstance(df, gpd.GeoDataFrame):

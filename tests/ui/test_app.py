@@ -107,7 +107,7 @@ def test_coverage_tab_shows_classes_and_gaps(app: AppTest, demo_layers):
     _open(app, "Coverage")
     assert not app.exception, app.exception
     text = _texts(app)
-    assert "Distance method: network" in text
+    assert "Distance method: walking network" in text  # the method named in words (i18n)
     totals = app.dataframe[0].value
     assert totals["Estates"].sum() == len(demo_layers.estates)
     app.number_input(key="cov_t1").set_value(400.0).run()

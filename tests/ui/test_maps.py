@@ -180,3 +180,20 @@ def test_folium_tooltips_and_popups_are_built_only_in_geo_html():
                  if p.relative_to(root).as_posix() != "geo/output/html.py" and pattern.search(p.read_text(encoding="utf-8"))]
     offenders += ["app.py"] if pattern.search((root / "app.py").read_text(encoding="utf-8")) else []
     assert offenders == [], f"build tooltips with geo.output.html (escaped), not folium directly: {offenders}"
+
+
+def test_density_layer_on_the_map(tiny_layers) -> None:
+    """The party-member density is a toggleable image layer with its bandwidth in the legend."""
+    from allocation.density import density_points, density_surface
+    from ui.maps import density_rgba
+
+    surface = density_surface(density_points(tiny_layers), cell_m=20)
+    html = build_map(_display(tiny_layers), lang="zh", density=surface).get_root().render()
+    assert "L.imageOverlay(" in html and "党员密度（核密度，带宽 200 米）" in html
+    img = density_rgba(surface.z)
+    assert img.shape == (*surface.z.shape, 4) and img.dtype.name == "uint8"
+    north = img[0, :, 3].astype(int).sum() + img[-1, :, 3].astype(int).sum()
+    assert img[:, :, 3].max() > 0 and north < img[:, :, 3].astype(int).sum()  # edges fade out
+    peak = np.unravel_index(np.argmax(surface.z), surface.z.shape)
+    at_peak = img[surface.z.shape[0] - 1 - peak[0], peak[1]]  # north row first
+    assert at_peak[3] == img[:, :, 3].max() and at_peak[0] > at_peak[2]  # most opaque, red
