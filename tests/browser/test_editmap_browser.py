@@ -15,7 +15,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_app_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _unavailable, serve_app
+from tests.browser.test_app_browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _unavailable,
+    serve_app,
+)
 
 pytestmark = pytest.mark.browser
 
