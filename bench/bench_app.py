@@ -242,16 +242,22 @@ def folium_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
                 break
         if not moved:
             raise RuntimeError("no accepted move found on the folium map")
-        while len(select_ms) < max(10, edits // 2):           # more selections: toggle a unit on/off
-            where = {"x": box["width"] * 0.5, "y": box["height"] * 0.5}
-            pane.click(position=where)
+        where = {"x": box["width"] * 0.5, "y": box["height"] * 0.5}
+        k = 0
+        while len(select_ms) < max(10, edits // 2) and k < 80:  # more selections: toggle a unit
+            k += 1                                            # a new pixel each time (a new event)
+            empty = chosen.get_by_text(re.compile("320211")).count() == 0
+            t0 = time.perf_counter()
+            pane.click(position={"x": where["x"] + k % 7, "y": where["y"] + k // 7 % 3})
+            try:
+                if empty:
+                    chosen.get_by_text(re.compile("320211")).first.wait_for(timeout=20_000)
+                    select_ms.append(1000 * (time.perf_counter() - t0))
+                else:
+                    chosen.get_by_text(re.compile("320211")).first.wait_for(state="detached", timeout=20_000)
+            except Exception:                                 # not a unit there: next pixel
+                pass
             _settled(page)
-            if page.get_by_test_id("stMultiSelect").first.get_by_text(re.compile("320211")).count() == 0:
-                t0 = time.perf_counter()
-                pane.click(position={"x": where["x"] + 1, "y": where["y"]})
-                chosen.get_by_text(re.compile("320211")).first.wait_for(timeout=30_000)
-                select_ms.append(1000 * (time.perf_counter() - t0))
-                _settled(page)
         visible: list[float] = []
         confirmed: list[float] = []
         for i in range(edits):
