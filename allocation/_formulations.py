@@ -114,7 +114,8 @@ def _guarantee(cost: np.ndarray, d_fix: np.ndarray, p: int) -> np.ndarray:
         return d_fix.copy()
     k = m - p  # 0-based rank of the (m - p + 1)-th nearest
     kth = np.partition(cost, k, axis=1)[:, k]
-    return np.minimum(kth, d_fix)
+    nearest: np.ndarray = np.minimum(kth, d_fix)
+    return nearest
 
 
 def pmedian_radius(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: int) -> RadiusModel:

@@ -80,7 +80,8 @@ def _grid_nodes(net: Any, spacing_m: float = CANDIDATE_GRID_M) -> np.ndarray:
     c = cell[order]
     first = np.ones(order.size, dtype=bool)
     first[1:] = (c[1:] != c[:-1]).any(axis=1)
-    return xy[order[first]]
+    kept: np.ndarray = xy[order[first]]
+    return kept
 
 
 def siting_arrays(layers: Layers, *, network: Any = None, weight: str = "households", candidates: Any = None,

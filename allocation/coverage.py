@@ -220,7 +220,8 @@ def _estate_table(estates: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, res: Any,
 
     def fac_col(col: str) -> np.ndarray:
         values = fac[col].astype(object).to_numpy() if col in fac else np.full(len(fac), None, dtype=object)
-        return np.where(hit, values[pick], None)
+        out: np.ndarray = np.where(hit, values[pick], np.array(None, dtype=object))
+        return out
 
     def est_col(col: str, default: Any) -> Any:
         return estates[col].to_numpy() if col in estates else np.full(n, default)
@@ -270,7 +271,8 @@ def _gaps(table: gpd.GeoDataFrame, gap_threshold_m: float, weight: str) -> pd.Da
                         -gap[weight].astype(float).fillna(0.0).to_numpy()))
     gap = gap.iloc[order].reset_index(drop=True)
     gap.insert(0, "rank", np.arange(1, len(gap) + 1))
-    return gap
+    out: pd.DataFrame = gap
+    return out
 
 
 def _problems(table: gpd.GeoDataFrame, flagged_fac: tuple[str, ...]) -> tuple[Problem, ...]:

@@ -24,7 +24,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, SupportsFloat
 
 import numpy as np
 import scipy.sparse as sp
@@ -89,7 +89,8 @@ class SitingInputs:
         """Distance from each demand point to its nearest existing facility (``inf`` if none)."""
         if not self.fixed.any():
             return np.full(self.cost.shape[0], np.inf)
-        return self.cost[:, self.fixed].min(axis=1)
+        nearest: np.ndarray = self.cost[:, self.fixed].min(axis=1)
+        return nearest
 
     def free_index(self) -> np.ndarray:
         """Column index in ``cost`` of each free candidate."""
@@ -154,11 +155,11 @@ def make_inputs(
     d_ids = _ids(demand_ids, n, "demand_ids", problems)
     c_ids = _ids(candidate_ids, m, "candidate_ids", problems)
     if np.isnan(c).any():
-        rows = np.isnan(c).any(axis=1)
+        rows = np.asarray(np.isnan(c).any(axis=1))
         problems.append(Problem("cost", f"NaN distances in the rows of demand {_sample(d_ids, rows)}.",
                                 "use inf for an unreachable pair, or fix the distances.", field="cost"))
     if (c < 0).any():
-        rows = (c < 0).any(axis=1)
+        rows = np.asarray((c < 0).any(axis=1))
         problems.append(Problem("cost", f"negative distances in the rows of demand {_sample(d_ids, rows)}.",
                                 "distances must be >= 0 metres."))
     w = np.ones(n) if weights is None else np.array(weights, dtype=np.float64).ravel()
@@ -203,11 +204,11 @@ def _fixed_mask(fixed: Any, c_ids: tuple[str, ...], problems: list[Problem]) -> 
     return mask
 
 
-def _check_p(p: object, inputs: SitingInputs, model: str) -> int:
-    if p is None or isinstance(p, bool) or not float(p).is_integer() or int(p) < 0:  # type: ignore[arg-type]
+def _check_p(p: SupportsFloat | str | None, inputs: SitingInputs, model: str) -> int:
+    if p is None or isinstance(p, bool) or not float(p).is_integer() or float(p) < 0:
         raise ValidationError([Problem("p", f"{model} needs `p`, the number of NEW posts, as an integer >= 0; "
                                             f"got {p!r}.", "pass p=1 or more (--posts).")])
-    p_int = int(p)  # type: ignore[arg-type]
+    p_int = int(float(p))
     if p_int > inputs.n_free:
         raise InfeasibleError(
             f"{model}: p={p_int} new posts requested but only {inputs.n_free} candidate(s) are not "
@@ -338,6 +339,14 @@ class _Model:
         #: The demand / site geometry when built by ``from_layers`` (``allocation._layers.SitingArrays``).
         self.arrays: Any = None
 
+    @classmethod
+    def from_cost_matrix(cls, cost: Any, *, weights: Any = None, fixed: Any = None, p: int | None = None,
+                         radius: float | None = None, capacities: Any = None,
+                         demand_ids: Sequence[object] | None = None,
+                         candidate_ids: Sequence[object] | None = None) -> Self:
+        """Build from a demand x candidate cost matrix in metres; each model defines it."""
+        raise NotImplementedError(f"{cls.__name__} does not define from_cost_matrix")
+
     def __repr__(self) -> str:
         n, m = self.inputs.cost.shape
         return f"{type(self).__name__}(n_demand={n}, n_candidates={m}, fixed={int(self.inputs.fixed.sum())}, " \
@@ -434,6 +443,10 @@ def _time_note(status: str, gap: float, time_limit: float) -> str:
 
 
 # --------------------------------------------------------------------------- LSCP
+
+
+#: The common base of the four models (for annotations in the shells).
+SitingModel = _Model
 
 
 class LSCP(_Model):

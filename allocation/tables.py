@@ -17,15 +17,17 @@ import io
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from geo.data.tables import decode_text as _decode
 from geo.errors import Problem, ValidationError
 from geo.settings import MAX_TABLE_BYTES, TABLE_PROBLEM_EXAMPLES
 
-#: Encodings tried in order after a UTF-16 BOM check (GB18030 is a superset of GBK).
-_ENCODINGS = ("utf-8-sig", "gb18030")
+if TYPE_CHECKING:  # pandas itself is imported where a table is built (lazy for the CLI)
+    import pandas as pd
+
 #: Leading bytes of files that are not text tables, and what they are.
 _BINARY_MAGIC = ((b"PK\x03\x04", "an Excel workbook (.xlsx) or a zip archive"),
                  (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"))
@@ -90,20 +92,6 @@ def read_text(path: Path, *, what: str = "table") -> str:
     if "\x00" in text:
         raise _refuse(path, "the file holds NUL bytes: it is not a text table.", _SAVE_AS_CSV + ".")
     return text
-
-
-def _decode(raw: bytes) -> str | None:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            return None
-    for encoding in _ENCODINGS:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 def read_rows(path: Path, *, what: str = "table") -> list[Row]:
@@ -206,6 +194,8 @@ def read_cost_matrix(path: str | Path) -> CostMatrix:
 
     Examples
     --------
+    Not run as a doctest: it reads a file the caller supplies.
+
     >>> demand, sites, m = read_cost_matrix("cost.csv")  # doctest: +SKIP
     """
     path = Path(path)
@@ -244,7 +234,8 @@ def _trimmed_width(header: list[str]) -> int:
 
 def _fit_rows(body: list[Row], width: int) -> tuple[list[Row], list[Row]]:
     """Rows cut to ``width`` (blank surplus cells dropped), and rows that do not fit."""
-    good, ragged = [], []
+    good: list[Row] = []
+    ragged: list[Row] = []
     for row in body:
         cells = row.cells
         if len(cells) > width and not any(cells[width:]):
@@ -420,7 +411,7 @@ def read_id_list(path: str | Path, known: Sequence[str], *, option: str,
 # --------------------------------------------------------------------------- grid tables
 
 
-def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households", "party_members")) -> Any:
+def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households", "party_members")) -> pd.DataFrame:
     """Read a grid table from CSV: a header with ``grid_id``, one row per grid.
 
     Parameters
@@ -531,7 +522,7 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def to_counts(grids: Any, numeric: Iterable[str]) -> Any:
+def to_counts(grids: pd.DataFrame, numeric: Iterable[str]) -> pd.DataFrame:
     """A copy with ``grid_id`` as text and the ``numeric`` columns present as float."""
     out = grids.copy()
     if "grid_id" in out.columns:

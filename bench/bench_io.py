@@ -9,7 +9,13 @@
   largest round-trip error in metres, against the one-step inverse ``2g - f(g)`` most libraries
   use (its error and time).
 
-Run: ``.venv/bin/python bench/bench_io.py [--data DIR] [--repeat 3] [--points 1000000]``.
+- ``xlsx``: :func:`geo.data.tables.read_table` of a ``--rows``-row roster workbook (title row,
+  merged 社区 cells, totals row; written with openpyxl into a temporary folder), median of
+  ``--repeat`` runs with the calamine engine and with the openpyxl engine, side by side, and
+  their ratio.
+
+Run: ``.venv/bin/python bench/bench_io.py [--data DIR] [--repeat 3] [--points 1000000]
+[--rows 3000]``.
 Prints JSON.
 """
 
@@ -81,15 +87,51 @@ def bench_gcj(points: int, repeat: int) -> dict:
             "one_step_max_error_m": round(float(_metres(*one_step(), lon, lat).max()), 3)}
 
 
+def bench_xlsx(rows: int, repeat: int) -> dict:
+    import sys
+    import tempfile
+
+    import pandas as pd
+
+    from geo.data.tables import read_table
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests._userdata import write_xlsx
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"社区": [f"社区{i // 50:03d}" for i in range(rows)],
+                          "小区名称": [f"小区{i:05d}" for i in range(rows)],
+                          "户数": rng.integers(50, 800, rows), "党员数": rng.integers(0, 40, rows),
+                          "经度": np.round(rng.uniform(120.2, 120.4, rows), 6),
+                          "纬度": np.round(rng.uniform(31.4, 31.6, rows), 6)})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_xlsx(Path(tmp) / "roster.xlsx", frame, title="名册", merge_column="社区",
+                          totals="合计")
+        seconds = {e: _median_seconds(lambda e=e: read_table(path, engine=e), repeat)
+                   for e in ("calamine", "openpyxl")}
+        assert len(read_table(path).frame) == rows
+    return {"rows": rows, "calamine_s": round(seconds["calamine"], 3),
+            "openpyxl_s": round(seconds["openpyxl"], 3),
+            "openpyxl_over_calamine": round(seconds["openpyxl"] / seconds["calamine"], 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEMO_DIR)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--only", choices=("load", "gcj02", "xlsx"), default=None)
     args = parser.parse_args()
+    if args.only == "xlsx":
+        print(json.dumps({"machine": {"python": platform.python_version(),
+                                      "cpus": __import__("os").cpu_count()},
+                          "xlsx": bench_xlsx(args.rows, args.repeat)}, indent=2))
+        return
     out = {"machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
            "load": bench_load(args.data, args.repeat),
-           "gcj02": bench_gcj(args.points, args.repeat)}
+           "gcj02": bench_gcj(args.points, args.repeat),
+           "xlsx": bench_xlsx(args.rows, args.repeat)}
     print(json.dumps(out, indent=2))
 
 

@@ -17,7 +17,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="datum of the coordinates: WGS84, CGCS2000, GCJ-02 (Amap), BD-09 "
                              "(Baidu) or EPSG:xxxx, for every layer or, as LAYER=DATUM, for one "
                              "(repeatable; default: each file's own CRS)")
+    add_roster_argument(parser)
+    parser.add_argument("--network", default=None, metavar="FILE",
+                        help="walk network (.graphml / .osm); default: walk.graphml beside the data")
     parser.set_defaults(func=run)
+
+
+def add_roster_argument(parser: argparse.ArgumentParser) -> None:
+    """``--roster [LAYER=]FILE``: a CSV/XLSX of counts joined to a layer by id or name."""
+    parser.add_argument("--roster", action="append", default=None, metavar="[LAYER=]FILE",
+                        help="a CSV/XLSX roster of counts (户数, 党员数 ...) joined to the estates "
+                             "layer (or LAYER) by id or by name; every unmatched row is reported "
+                             "(repeatable; files named <layer>_roster.xlsx or 小区名册.xlsx in "
+                             "the data folder are joined too)")
+
+
+def roster_option(values: list[str] | None) -> dict[str, list[str]] | None:
+    """``["r.xlsx", "buildings=b.csv"]`` -> ``{"estates": ["r.xlsx"], "buildings": ["b.csv"]}``."""
+    from geo.data.schema import LAYER_NAMES
+
+    if not values:
+        return None
+    out: dict[str, list[str]] = {}
+    for value in values:
+        layer, _, path = value.rpartition("=") if "=" in value else ("estates", "", value)
+        if layer not in LAYER_NAMES:
+            raise SystemExit(f"gridplan: --roster {value}: `{layer}` is not one of "
+                             f"{', '.join(LAYER_NAMES)}")
+        out.setdefault(layer, []).append(path)
+    return out
 
 
 def datum_option(values: list[str] | None) -> dict[str, str] | None:
@@ -48,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     from geo.errors import UploadRejected, ValidationError
 
     try:
-        layers = load_layers(args.data, datum=datum_option(args.datum))
+        layers = load_layers(args.data, datum=datum_option(args.datum),
+                             rosters=roster_option(args.roster), network=args.network)
     except ValidationError as exc:
         print(validation_report(exc), end="")
         return 1

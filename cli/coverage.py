@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
+
+from cli.check import add_roster_argument
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``coverage`` subcommand."""
     p = subparsers.add_parser(
         "coverage", help="review facility coverage of estates by walking distance",
@@ -19,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--datum", action="append", default=None, metavar="[LAYER=]DATUM",
                    help="datum of the data: WGS84, CGCS2000, GCJ-02, BD-09 or EPSG:x, for every "
                         "layer or, as LAYER=DATUM, for one (repeatable; default: each file's own CRS)")
+    add_roster_argument(p)
     p.add_argument("--network", type=Path, default=None,
                    help="walk network (.graphml / .osm); default: walk.graphml beside the data")
     p.add_argument("--no-network", action="store_true",
@@ -51,7 +55,7 @@ def _floats(text: str, what: str) -> list[float]:
 def run(args: argparse.Namespace) -> int:
     """Run the coverage review, write ``--out`` (and ``--gaps``), print a JSON summary."""
     from allocation.coverage import coverage_review
-    from cli.check import datum_option
+    from cli.check import datum_option, roster_option
     from geo.data.io import load_layers
     from geo.errors import GridplanError, Problem, ValidationError
     from geo.network.walk import WalkNetwork
@@ -66,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from geo.settings import DEFAULT_DETOUR_FACTOR, LIFE_CIRCLES_M
 
     check_args(args, outputs=["out", "gaps"], inputs=["data", "network"])
-    layers = load_layers(args.data, datum=datum_option(args.datum))
+    layers = load_layers(args.data, datum=datum_option(args.datum), rosters=roster_option(args.roster))
     network_path = None if args.no_network else (args.network or layers.network_path)
     network = WalkNetwork.from_file(network_path, layers.crs) if network_path is not None else None
     thresholds = _floats(args.thresholds, "--thresholds") if args.thresholds else LIFE_CIRCLES_M
@@ -82,10 +86,12 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError([Problem("options", str(exc), "correct the option and run again")]) from None
     summary = res.to_dict()
     summary["network"] = str(network_path) if network_path is not None else None
+    # typed as open keyword arguments: its key is a constant, not one of make_metadata's parameters
+    dropped: dict[str, Any] = {DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)}
     meta = make_metadata(parameters={"levels": summary["levels"], "thresholds_m": summary["thresholds_m"],
                                      "gap_threshold_m": summary["gap_threshold_m"], "weight": args.weight},
                          method=res.method, network=summary["network"],
-                         **{DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)})
+                         **dropped)
     write_geojson(res.estates, args.out, metadata=meta)
     summary["out"] = str(args.out)
     if args.gaps is not None:

@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cli.check import add_roster_argument
 from cli.plan import add_save_arguments, save_from_args
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``grid`` subcommand."""
     p = subparsers.add_parser(
         "grid", help="divide every community into balanced, contiguous party-building grids",
@@ -28,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--datum", action="append", default=None, metavar="[LAYER=]DATUM",
                    help="datum of the data: WGS84, CGCS2000, GCJ-02, BD-09 or EPSG:x, for every layer or, "
                         "as LAYER=DATUM, for one (repeatable; default: each file's own CRS)")
+    add_roster_argument(p)
     p.add_argument("--min-households", type=int, default=None, help="households per grid, minimum (300)")
     p.add_argument("--max-households", type=int, default=None, help="households per grid, maximum (500)")
     p.add_argument("--size-by", choices=("households", "party_members"), default="households",
@@ -101,11 +103,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValidationError([Problem("options", "--other-grids-as-barriers needs --other-grids.",
                                        "pass the other grid layer with --other-grids FILE")])
     params = _params(args)
-    from cli.check import datum_option
+    from cli.check import datum_option, roster_option
     from geo.data.io import load_layers, read_layer
 
     datums = datum_option(args.datum)
-    layers = load_layers(args.data, datum=datums)
+    layers = load_layers(args.data, datum=datums, rosters=roster_option(args.roster))
     other = (read_layer(args.other_grids, "other_grids", datum=(datums or {}).get("other_grids"))
              if args.other_grids is not None else None)
     barriers = _barriers(args, layers) if args.barriers is not None else None
@@ -208,9 +210,11 @@ def _write(plan: Any, args: argparse.Namespace, summary: dict[str, Any], layers:
     )
 
     grids = plan.grids().drop(columns=["max_unit_households", "max_unit_party_members"])
+    # typed as open keyword arguments: its key is a constant, not one of make_metadata's parameters
+    dropped: dict[str, Any] = {DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)}
     meta = make_metadata(parameters=plan.params, method="gridplan grid",
                          source=str(args.data), share_in_band=summary["share_in_band"],
-                         **{DROPPED_AT_LOAD: personal_fields_dropped_at_load(layers)})
+                         **dropped)
     write_geojson(grids.reset_index(drop=True), args.out, metadata=meta)
     units = plan.units.units
     table = units[["unit_id", "estate_id", "building_id", "community_id", "households",

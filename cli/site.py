@@ -22,7 +22,7 @@ from typing import Any
 MODELS = ("lscp", "mclp", "pmedian", "pcenter")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``site`` subcommand."""
     p = subparsers.add_parser(
         "site", help="site new service posts (LSCP, MCLP, p-median, p-center) exactly with HiGHS",
@@ -60,7 +60,9 @@ def _fail(arg: str, message: str, fix: str) -> Exception:
 def _build(args: argparse.Namespace) -> Any:
     from allocation import siting
 
-    cls = {"lscp": siting.LSCP, "mclp": siting.MCLP, "pmedian": siting.PMedian, "pcenter": siting.PCenter}[args.model]
+    classes: dict[str, type[siting.SitingModel]] = {
+        "lscp": siting.LSCP, "mclp": siting.MCLP, "pmedian": siting.PMedian, "pcenter": siting.PCenter}
+    cls = classes[args.model]
     p = args.posts
     if args.curve and args.model != "mclp":
         raise _fail("--curve", "the coverage curve is an MCLP curve.", "use --model mclp --radius M --posts P.")

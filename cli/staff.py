@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``staff`` subcommand."""
     from geo.settings import DEFAULT_FULL_TIME_WORKERS, DEFAULT_PART_TIME_WORKERS
 
@@ -48,7 +52,7 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
     return out
 
 
-def read_grids(path: Path, numeric: tuple[str, ...] = ("households", "party_members")):
+def read_grids(path: Path, numeric: tuple[str, ...] = ("households", "party_members")) -> pd.DataFrame:
     """Read a grid table from GeoJSON, GeoPackage or CSV, refusing repeated grid ids and counts
     that are text, missing, NaN or negative (``numeric`` columns, when present)."""
     from allocation.tables import check_grids_table, read_grids_table, to_counts

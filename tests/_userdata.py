@@ -245,3 +245,70 @@ def write_mixed_datum(layers: Mapping[str, gpd.GeoDataFrame], folder: Path) -> P
 
     moved = _offset({k: layers[k] for k in ("estates", "buildings")}, wgs84_to_gcj02)
     return write_wgs84_geojson({"communities": layers["communities"], **moved}, folder)
+
+
+#: Headers of an estates points table as a street office keeps it (Chinese, GCJ-02 lon/lat).
+POINT_TABLE_HEADERS = ("小区编号", "小区名称", "所属社区", "户数", "党员数", "经度", "纬度")
+
+
+def estate_points_frame(estates: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The estates as a points table: representative point of each outline, converted to GCJ-02
+    (as a map service gives them), Chinese headers, in file order."""
+    from geo.data.crs import wgs84_to_gcj02
+
+    pts = estates.to_crs("EPSG:4326").geometry.representative_point()
+    lon, lat = wgs84_to_gcj02(pts.x.to_numpy(), pts.y.to_numpy())
+    return pd.DataFrame({"小区编号": estates["estate_id"].to_numpy(),
+                         "小区名称": estates["name"].to_numpy(),
+                         "所属社区": estates["community_id"].to_numpy(),
+                         "户数": estates["households"].to_numpy(),
+                         "党员数": estates["party_members"].to_numpy(),
+                         "经度": np.round(lon, 7), "纬度": np.round(lat, 7)})
+
+
+def write_points_dataset(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame, folder: Path,
+                         *, fmt: str = "csv", title: str | None = None) -> Path:
+    """``communities.geojson`` (WGS84) and ``estates.csv`` (UTF-8 with BOM, as Excel writes) or
+    ``estates.xlsx`` (with ``title`` as a merged row above the header) in GCJ-02."""
+    folder.mkdir(parents=True, exist_ok=True)
+    communities.to_crs("EPSG:4326").to_file(folder / "communities.geojson", driver="GeoJSON")
+    frame = estate_points_frame(estates)
+    if fmt == "csv":
+        frame.to_csv(folder / "estates.csv", index=False, encoding="utf-8-sig")
+    else:
+        write_xlsx(folder / "estates.xlsx", frame, title=title)
+    return folder
+
+
+def write_xlsx(path: Path, frame: pd.DataFrame, *, title: str | None = None,
+               merge_column: str | None = None, totals: str | None = None) -> Path:
+    """A small workbook as planners make them: an optional ``title`` merged over the columns,
+    the header, the rows (runs of equal values in ``merge_column`` merged vertically, as a
+    社区 column usually is), and an optional ``totals`` row (合计) summing the numeric columns."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    width = len(frame.columns)
+    if title is not None:
+        ws.append([title])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.append(list(frame.columns))
+    first = ws.max_row + 1
+    for rec in frame.itertuples(index=False):
+        ws.append([v.item() if hasattr(v, "item") else v for v in rec])
+    if merge_column is not None:
+        j = list(frame.columns).index(merge_column)
+        values = frame[merge_column].tolist()
+        start = 0
+        for i in range(1, len(values) + 1):
+            if i == len(values) or values[i] != values[start]:
+                if i - start > 1:
+                    ws.merge_cells(start_row=first + start, start_column=j + 1,
+                                   end_row=first + i - 1, end_column=j + 1)
+                start = i
+    if totals is not None:
+        ws.append([totals] + [float(frame[c].sum()) if pd.api.types.is_numeric_dtype(frame[c])
+                              else None for c in frame.columns[1:]])
+    wb.save(path)
+    return path

@@ -14,6 +14,7 @@ import streamlit as st
 from geo.data.schema import Layers
 from ui.assets import VENDOR_URL
 from ui.data import MapSettings
+from ui.state import Session
 
 #: Map height in the page, px.
 MAP_HEIGHT_PX = 560
@@ -28,6 +29,11 @@ class Context:
     key: str
     disp: dict[str, gpd.GeoDataFrame | None]
     maps: MapSettings
+
+
+def session() -> Session:
+    """This browser tab's typed session (:class:`ui.state.Session` over ``st.session_state``)."""
+    return Session(st.session_state)
 
 
 def static_base() -> str:

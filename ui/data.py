@@ -100,7 +100,9 @@ def _datum_value(choice: str, epsg: str) -> str:
     return f"EPSG:{epsg.strip().removeprefix('EPSG:')}" if choice == "EPSG" else choice
 
 
-def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str]
+def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str], *,
+                 rosters: dict[str, tuple[str, bytes]] | None = None,
+                 network: tuple[str, bytes] | None = None
                  ) -> tuple[Layers | None, list[Problem], str]:
     """Check and load uploaded layer files; never raises for bad data.
 
@@ -110,6 +112,11 @@ def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str]
         ``{layer: (file name, content)}``.
     datums : dict
         ``{layer: datum}`` (``"WGS84"``, ``"CGCS2000"``, ``"GCJ-02"``, ``"BD-09"``, ``"EPSG:n"``).
+    rosters : dict, optional
+        ``{layer: (file name, content)}``: a CSV/XLSX roster joined to the layer by id or name
+        (its report is in ``Layers.joins``).
+    network : (str, bytes), optional
+        A walk network (GraphML or OSM XML) used for distances instead of the fallback.
 
     Returns
     -------
@@ -138,10 +145,29 @@ def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str]
             path.parent.mkdir()
             path.write_bytes(data)
             paths[layer] = path
+        extra: dict[str, list[str | Path]] = {}
+        for key, (name, data) in sorted({**{f"roster:{k}": v for k, v in (rosters or {}).items()},
+                                         **({"network": network} if network else {})}.items()):
+            digest.update(key.encode() + name.encode() + data)
+            try:
+                ext = check_upload(data, name)
+            except UploadRejected as exc:
+                problems.append(upload_problem(key.removeprefix("roster:"), name, exc))
+                continue
+            # the network is read later (coverage, siting): it outlives this temporary folder
+            folder = (Path(tempfile.mkdtemp(prefix="gridplan-network-")) if key == "network"
+                      else Path(tmp) / key.replace(":", "_"))
+            path = folder / _upload_file_name(name, "upload", ext)
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
+            if key == "network":
+                paths["network"] = path
+            else:
+                extra.setdefault(key.removeprefix("roster:"), []).append(path)
         if problems:
             return None, problems, ""
         try:
-            layers = load_layers(paths, datum=datums)
+            layers = load_layers(paths, datum=datums, rosters=extra)
         except ValidationError as exc:
             return None, list(exc.problems), ""
         except (GridplanError, ValueError, OSError, RuntimeError, ShapelyError) as exc:
@@ -162,16 +188,26 @@ def _upload_panel(lang: str) -> None:
     options = [*DATUMS, "EPSG"]
     for layer in LAYER_NAMES:
         label = t("upload_layer", lang, layer=t(f"layer_{layer}", lang))
-        up = st.file_uploader(label, type=["geojson", "json", "gpkg", "zip"], key=f"up_{layer}")
+        up = st.file_uploader(label, type=["geojson", "json", "gpkg", "zip", "csv", "xlsx", "xls"],
+                              key=f"up_{layer}", help=t("upload_table_types", lang))
         if up is not None:
             choice = st.selectbox(t("datum", lang), options, key=f"datum_{layer}",
                                   help=t("datum_help", lang))
             epsg = st.text_input(t("epsg_code", lang), "4549", key=f"epsg_{layer}") if choice == "EPSG" else ""
             files[layer] = (up.name, up.getvalue())
             datums[layer] = _datum_value(choice, epsg)
+    rosters: dict[str, tuple[str, bytes]] = {}
+    for layer in ("estates", "buildings"):
+        up = st.file_uploader(t("upload_roster", lang, layer=t(f"layer_{layer}", lang)),
+                              type=["csv", "xlsx", "xls"], key=f"roster_{layer}")
+        if up is not None:
+            rosters[layer] = (up.name, up.getvalue())
+    net = st.file_uploader(t("upload_network", lang), type=["graphml", "osm"], key="up_network")
+    network = (net.name, net.getvalue()) if net is not None else None
     if st.button(t("load_uploads", lang), key="load_uploads", disabled=not files):
-        layers, problems, key = load_uploads(files, datums)
+        layers, problems, key = load_uploads(files, datums, rosters=rosters, network=network)
         st.session_state["upload_report"] = problems
+        st.session_state["upload_joins"] = [j.text() for j in layers.joins] if layers else []
         if layers is not None:
             st.session_state["upload_layers"] = layers
             st.session_state["upload_key"] = key
@@ -222,6 +258,10 @@ def upload_report(lang: str) -> None:
             st.success(t("loaded_uploads", lang))
         else:
             st.error(t("validation_failed", lang))
+        joins = st.session_state.get("upload_joins") or []
+        if joins:
+            st.caption(t("join_preview", lang))
+            st.code("\n\n".join(joins), language=None)
         if problems:
             st.dataframe(problems_frame(problems, lang), hide_index=True, width="stretch")
 

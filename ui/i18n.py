@@ -344,6 +344,13 @@ TEXT: dict[str, tuple[str, str]] = {
                      "Ctrl+Z undo · Ctrl+Y redo · Esc clears the selection"),
     "em_panel_more": ("按列表编辑（单元多选、重命名、重新优化）",
                       "Edit by list (unit multiselect, rename, re-optimise)"),
+    # --- issue 13: tables, rosters and a walk network in the sidebar (i13) ---
+    "upload_table_types": ("图层也可上传 CSV / Excel 表格（经度、纬度列）",
+                           "Layers may also be CSV / Excel tables (longitude, latitude columns)"),
+    "upload_roster": ("{layer}名册（CSV / Excel，按编号或名称匹配）",
+                      "{layer} roster (CSV / Excel, joined by id or name)"),
+    "upload_network": ("步行路网（GraphML / OSM XML）", "Walk network (GraphML / OSM XML)"),
+    "join_preview": ("名册匹配预览", "Roster join preview"),
 }
 
 

@@ -20,6 +20,7 @@ The functions below that take no streamlit widgets (:func:`split_estates`,
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -30,6 +31,7 @@ import streamlit as st
 from geo.errors import GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS
 from ui.i18n import t
+from ui.state import Session
 
 #: URL query parameters that name the open plan, its version and the journal of this tab.
 QP_PLAN, QP_VERSION, QP_JOURNAL = "plan", "v", "s"
@@ -57,38 +59,18 @@ def new_journal() -> str:
 
 
 def split_estates(unit_ids: Iterable[str]) -> tuple[str, ...]:
-    """Estates whose units are buildings (unit id ``ESTATE/BUILDING``), sorted."""
-    return tuple(sorted({str(u).split("/", 1)[0] for u in unit_ids if "/" in str(u)}))
+    """Estates whose units are buildings: :func:`geo.grids.import_plan.building_split_estates`."""
+    from geo.grids.import_plan import building_split_estates
+
+    return building_split_estates(unit_ids)
 
 
 def build_record_units(layers: Any, max_households: int, split: tuple[str, ...] = ()) -> Any:
-    """Rebuild the planning units a saved plan was made on.
+    """The units with ``split`` estates cut into buildings:
+    :func:`geo.grids.import_plan.units_split_by_buildings` (the engine's one recipe)."""
+    from geo.grids.import_plan import units_split_by_buildings
 
-    Parameters
-    ----------
-    layers : geo.data.schema.Layers
-        The dataset (metric CRS).
-    max_households : int
-        The plan's ``max_households`` parameter (estates above it are split).
-    split : tuple of str
-        Estates to split into their buildings whatever their size (the plan's unit ids say
-        which: a plan imported with :func:`geo.grids.import_plan.import_plan_layers` splits the
-        estates its boundaries cut). Empty: :func:`geo.grids.units.build_units`, as the gridding
-        engine does.
-
-    Returns
-    -------
-    geo.grids.units.UnitGraph
-    """
-    from geo.grids.units import build_units, build_units_from_frames, prepare_frames
-
-    if not split or layers.buildings is None or len(layers.buildings) == 0:
-        return build_units(layers, max_households=max_households)
-    kw = {"max_households": max_households}
-    bld = prepare_frames(layers.communities, layers.estates, layers.buildings, **kw).buildings
-    keep = bld[bld["estate_id"].astype(str).isin(set(split))]
-    return build_units_from_frames(layers.communities, layers.estates, keep,
-                                   split_by_buildings_above=1, **kw)
+    return units_split_by_buildings(layers, max_households, split)
 
 
 def diff_display(changed_areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -129,18 +111,19 @@ def get_store() -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _units(_layers: Any, dataset_key: str, max_households: int, split: tuple[str, ...]) -> Any:
-    return build_record_units(_layers, max_households, split)
+def _units(_layers: Any, dataset_key: str, max_households: int, ids_digest: str, _unit_ids: tuple[str, ...]) -> Any:
+    from geo.grids.import_plan import units_for_plan
+
+    return units_for_plan(_layers, _unit_ids, max_households)
 
 
 def units_for_record(layers: Any, dataset_key: str, record: Any) -> Any:
-    """The units ``record`` was made on, rebuilt from the dataset (cached)."""
+    """The units ``record`` was made on: :func:`geo.grids.import_plan.units_for_plan`, cached
+    per dataset, ``max_households`` and set of unit ids."""
     mh = int(dict(record.params).get("max_households") or DEFAULT_MAX_HOUSEHOLDS)
-    ids = {str(u) for u in record.assignment}
-    units = _units(layers, dataset_key, mh, ())
-    if {str(u) for u in units.units.index} == ids:
-        return units
-    return _units(layers, dataset_key, mh, split_estates(ids))
+    ids = tuple(sorted(str(u) for u in record.assignment))
+    digest = hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest()
+    return _units(layers, dataset_key, mh, digest, ids)
 
 
 # --------------------------------------------------------------------------- the open plan
@@ -165,11 +148,7 @@ def forget() -> None:
 
 
 def _set_editor(plan: Any, editor: Any) -> None:
-    st.session_state["editor"] = editor
-    st.session_state["plan"] = editor.plan if editor is not None else plan
-    st.session_state["sel_units"] = []
-    for key in ("last_edit", "staffing", "click_seen", "lasso_seen", "exports"):
-        st.session_state.pop(key, None)
+    Session(st.session_state).start_plan(plan, editor)
 
 
 def save_new_plan(plan: Any, lang: str, *, name: str | None = None, message: str = "") -> None:

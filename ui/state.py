@@ -8,15 +8,71 @@ streamlit import, so AppTest and unit tests call them directly: AppTest only see
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import shapely
 from shapely.geometry import shape
 
-#: Session keys that depend on the dataset and are dropped when it changes.
-DERIVED_KEYS = ("plan", "editor", "grid_report", "last_edit", "selected_units", "coverage",
-                "siting", "curve", "staffing", "lasso_seen", "open_plan", "plan_conflict")
+if TYPE_CHECKING:
+    from geo.grids.edits import PlanEditor
+    from geo.grids.plan import Plan
+
+#: Session key of the selected units (the grids tab's unit multiselect).
+SEL_KEY = "sel_units"
+#: Session keys computed from the current plan: dropped when a plan starts (and with the dataset).
+PLAN_KEYS = ("last_edit", "staffing", "click_seen", "lasso_seen", "exports", "export_error",
+             "_sel_for_grid", "_shown_units")
+#: Session keys computed from the dataset: dropped, with :data:`PLAN_KEYS`, when it changes.
+#: (Widget keys such as ``edit_grid`` are not listed: they are checked against their options.)
+DATASET_KEYS = ("plan", "editor", SEL_KEY, "open_plan", "plan_conflict", "plan_message", "resumed",
+                "resume_error", "coverage", "siting", "curve", "_export_estates")
+#: Everything a dataset switch forgets.
+DERIVED_KEYS = (*DATASET_KEYS, *PLAN_KEYS)
+
+
+@dataclass(frozen=True)
+class Session:
+    """The app's per-browser-tab state, typed, over ``st.session_state`` (any mapping in tests).
+
+    Read the plan, its editor and the selection here; change what depends on the plan or the
+    dataset only through :meth:`start_plan` and :meth:`reset_dataset`, so that every result
+    computed from an old plan or dataset goes with it (the lists above are the one place that
+    names those keys).
+    """
+
+    state: MutableMapping[str, Any]
+
+    @property
+    def plan(self) -> Plan | None:
+        """The current plan, or ``None``."""
+        plan: Plan | None = self.state.get("plan")
+        return plan
+
+    @property
+    def editor(self) -> PlanEditor | None:
+        """The editor of the current plan (undo history), or ``None``."""
+        editor: PlanEditor | None = self.state.get("editor")
+        return editor
+
+    @property
+    def selection(self) -> list[str]:
+        """The selected unit ids."""
+        return [str(u) for u in self.state.get(SEL_KEY, [])]
+
+    def start_plan(self, plan: Plan, editor: PlanEditor | None) -> None:
+        """Make ``plan`` current with ``editor`` (its plan wins when given); forget the old plan's results."""
+        for key in PLAN_KEYS:
+            self.state.pop(key, None)
+        self.state["editor"] = editor
+        self.state["plan"] = editor.plan if editor is not None else plan
+        self.state[SEL_KEY] = []
+
+    def reset_dataset(self) -> None:
+        """Forget the plan and every result computed from the previous dataset."""
+        for key in DERIVED_KEYS:
+            self.state.pop(key, None)
 
 
 #: Largest gap between a click and a unit still taken as that unit, degrees (about 3 m): display
@@ -101,6 +157,5 @@ def toggle(selection: Iterable[str], unit_id: str) -> list[str]:
 
 
 def reset_derived(state: MutableMapping[str, Any]) -> None:
-    """Forget the plan and every result computed from the previous dataset."""
-    for key in DERIVED_KEYS:
-        state.pop(key, None)
+    """:meth:`Session.reset_dataset` on ``state`` (a widget callback's signature)."""
+    Session(state).reset_dataset()

@@ -25,10 +25,9 @@ from ui import context, editmap, plans
 from ui.context import Context
 from ui.i18n import t
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
-from ui.state import click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
+from ui.state import SEL_KEY, click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
 
 MAP_KEY = "map_grids"
-SEL_KEY = "sel_units"
 #: Environment variable choosing the editing map: ``component`` (default) or ``folium`` (former).
 EDITOR_ENV = "GRIDPLAN_EDITOR"
 #: Height of the editing map in CSS pixels (the component's panel sits beside it).
@@ -89,8 +88,10 @@ def neighbour_grids(plan: Any, unit_ids: list[str]) -> list[str]:
 
 
 def grid_neighbours(plan: Any, grid: str) -> list[str]:
-    """Grids sharing a unit edge with ``grid``."""
-    return neighbour_grids(plan, list(plan.members.get(grid, ())))
+    """Grids sharing a unit edge with ``grid``, sorted (the engine's :func:`geo.grids.graph.grid_neighbors`)."""
+    from geo.grids.graph import grid_neighbors
+
+    return sorted(grid_neighbors(grid, plan.members, plan.assignment, plan.units.neighbors))
 
 
 def handle_map_event(value: Mapping[str, Any] | None, shown_units: gpd.GeoDataFrame,
@@ -175,11 +176,7 @@ def start_plan(plan: Any) -> None:
     """Make ``plan`` the current plan with a fresh editor (undo history starts here)."""
     from geo.grids.edits import PlanEditor
 
-    st.session_state["editor"] = PlanEditor(plan)
-    st.session_state["plan"] = plan
-    st.session_state[SEL_KEY] = []
-    for key in ("last_edit", "staffing", "click_seen", "lasso_seen"):
-        st.session_state.pop(key, None)
+    context.session().start_plan(plan, PlanEditor(plan))
 
 
 def start_saved_plan(plan: Any, lang: str, message: str, name: str | None = None) -> None:
@@ -238,36 +235,14 @@ def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params
                     id_field: str = "grid_id", name_field: str = "name") -> Any:
     """Read an uploaded grid layer and import it as a plan on the dataset's units.
 
-    Returns :class:`geo.grids.import_plan.ImportResult`. Raises the engine's errors
-    (``UploadRejected``, ``ValidationError``) for the caller to show.
+    Returns :class:`geo.grids.import_plan.ImportResult`. The file is read by the engine's
+    :func:`geo.data.io.read_upload` (the CLI's :func:`~geo.data.io.read_layer` path: same checks,
+    datum conversion and messages). Raises ``ValidationError`` for the caller to show.
     """
-    import tempfile
-    from pathlib import Path
-
-    import geopandas as gpd
-
-    from geo.data.io import check_upload
+    from geo.data.io import read_upload
     from geo.grids.import_plan import import_plan_layers
 
-    ext = check_upload(data, file_name)
-    with tempfile.TemporaryDirectory(prefix="gridplan-plan-") as tmp:
-        path = Path(tmp) / f"grids{ext}"
-        path.write_bytes(data)
-        if ext == ".zip":
-            from geo.data.io import safe_extract_zip
-
-            shp = [p for p in safe_extract_zip(path, Path(tmp) / "x") if str(p).endswith(".shp")]
-            path = Path(shp[0]) if shp else path
-        grid_layer = gpd.read_file(path)
-    if grid_layer.crs is None:
-        grid_layer = grid_layer.set_crs("EPSG:4490" if datum == "CGCS2000" else "EPSG:4326")
-    if datum in ("GCJ-02", "BD-09"):
-        import shapely
-
-        from geo.data.crs import coords_to_wgs84
-
-        grid_layer = grid_layer.set_geometry(shapely.transform(
-            grid_layer.geometry.values, lambda xy: coords_to_wgs84(xy, datum)))
+    grid_layer = read_upload(data, file_name, "other_grids", datum=datum)
     return import_plan_layers(layers, grid_layer, id_field=id_field, name_field=name_field, params=params)
 
 

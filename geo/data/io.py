@@ -42,7 +42,9 @@ from geo.data.crs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
+from geo.data.join import JoinReport, community_frame, join_roster
 from geo.data.schema import LAYER_NAMES, OPTIONAL, REQUIRED, REQUIRED_LAYERS, Layers
+from geo.data.tables import TABLE_EXTENSIONS, TableError, read_table, table_points
 from geo.errors import CRSError, Problem, UploadRejected, ValidationError
 from geo.settings import (
     BD09,
@@ -65,10 +67,10 @@ log = logging.getLogger(__name__)
 #: The bundled demo district.
 DEMO_DIR = Path(__file__).resolve().parents[2] / "data" / "boundaries"
 #: File types a layer may come in, in the order tried when several share a name.
-LAYER_EXTENSIONS = (".gpkg", ".geojson", ".json", ".zip", ".shp")
+LAYER_EXTENSIONS = (".gpkg", ".geojson", ".json", ".zip", ".shp", *TABLE_EXTENSIONS)
 #: File types accepted as uploads: layers (a Shapefile only zipped with its .shx, .dbf, .prj)
 #: and walk networks.
-UPLOAD_EXTENSIONS = (".gpkg", ".geojson", ".json", ".zip", ".graphml", ".osm")
+UPLOAD_EXTENSIONS = (".gpkg", ".geojson", ".json", ".zip", ".graphml", ".osm", *TABLE_EXTENSIONS)
 #: Walk network files looked for beside the layers.
 NETWORK_FILES = ("walk.graphml", "walk.osm")
 #: Alternative layer names (file stems, GeoPackage layer names), compared case-insensitively.
@@ -80,6 +82,12 @@ LAYER_NAME_ALIASES: dict[str, tuple[str, ...]] = {
     "candidates": ("candidates", "candidate", "候选点"),
     "other_grids": ("other_grids", "othergrids", "其他网格"),
 }
+#: File stems of rosters beside the layers: ``estates_roster.xlsx``, ``roster_buildings.csv``,
+#: ``小区名册.xlsx`` (a layer name or alias, then one of these words, or the other way round).
+ROSTER_WORDS = ("roster", "名册", "花名册", "台账")
+#: Radius of the small disc a point estate is given as its footprint, in metres; the cell the
+#: tessellation grows around it stands in for the missing outline.
+POINT_ESTATE_RADIUS_M = 10.0
 #: Members of zip archives that are never layers (macOS resource forks).
 _ZIP_JUNK = ("__MACOSX/", ".DS_Store")
 #: Per-member compression ratio is only checked above this uncompressed size, in bytes.
@@ -156,6 +164,7 @@ def _binary_size(n_bytes: float) -> str:
 #: What each upload type must start with (after a UTF-8 byte-order mark and white space for
 #: text formats), so that a renamed executable or a wrong extension is refused before reading.
 _MAGIC = {".gpkg": (b"SQLite format 3\x00",), ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
+          ".xlsx": (b"PK\x03\x04",), ".xlsm": (b"PK\x03\x04",), ".xls": (b"\xd0\xcf\x11\xe0",),
           ".geojson": (b"{",), ".json": (b"{",), ".graphml": (b"<",), ".osm": (b"<",)}
 
 
@@ -167,6 +176,11 @@ def _head(path_or_bytes: str | Path | bytes, size: int = 64) -> bytes:
 
 
 def _check_magic(head: bytes, ext: str, name: str) -> None:
+    if ext == ".csv":  # any text encoding; only a workbook or archive renamed .csv is refused
+        if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"SQLite format")):
+            raise UploadRejected(f"`{name}` is not a CSV text table (it starts with {head[:8]!r}); "
+                                 "upload the file with its own extension (.xlsx, .gpkg ...)")
+        return
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if not any(text.startswith(m) if ext in (".geojson", ".json", ".graphml", ".osm")
                else head.startswith(m) for m in _MAGIC[ext]):
@@ -324,6 +338,8 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
     ext = path.suffix.lower()
     if ext == ".zip":
         return _read_zip(path, layer)
+    if ext in TABLE_EXTENSIONS:
+        return _read_table_layer(path, layer)
     if ext not in LAYER_EXTENSIONS:
         raise UploadRejected(f"`{path.name}`: unknown layer file type {ext}; use one of "
                              f"{', '.join(LAYER_EXTENSIONS)}")
@@ -360,6 +376,28 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
                           ) from exc
 
 
+def _read_table_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
+    """A CSV / Excel table with longitude/latitude columns as a point layer.
+
+    The table's notes (title rows, totals row, merged cells, swapped coordinates) travel in
+    ``attrs`` and become problems of the layer.
+    """
+    try:
+        table = read_table(path)
+        gdf, problems = table_points(table, layer)
+    except TableError as exc:
+        raise _Unreadable(str(exc), exc.fix) from exc
+    notes = [Problem(layer, f"`{table.source}`: {p.message}", p.fix, feature=p.feature,
+                     field=p.field, severity=p.severity) for p in table.problems]
+    gdf.attrs[_TABLE_PROBLEMS] = notes + problems
+    gdf.attrs[_SOURCE_NAME] = path.name
+    return gdf
+
+
+#: Key of ``GeoDataFrame.attrs`` holding the problems found while reading a table layer.
+_TABLE_PROBLEMS = "gridplan_table_problems"
+#: Key of ``GeoDataFrame.attrs`` holding a datum named in a table's coordinate header.
+_DATUM_HINT = "gridplan_datum_hint"
 #: Key of ``GeoDataFrame.attrs`` listing the rows whose geometry GEOS refused (positions).
 _UNREADABLE_ROWS = "gridplan_unreadable_geometry_rows"
 #: Key of ``GeoDataFrame.attrs`` holding the name of the file a layer was read from.
@@ -498,11 +536,26 @@ class _Prepared:
     aliases: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     georeferenced: bool = False
+    joins: list[JoinReport] = field(default_factory=list)
 
 
-def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None) -> _Prepared:
-    """Aliases, personal fields, required fields, CRS and datum, coordinates, ids, counts,
-    facility levels and geometry of one layer; every problem collected."""
+def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None, *,
+             rosters: Sequence[Path] = (), communities: pd.DataFrame | None = None) -> _Prepared:
+    """Aliases, personal fields, rosters joined, required fields, CRS and datum, coordinates,
+    ids, counts, facility levels and geometry of one layer; every problem collected."""
+    table_notes: list[Problem] = list(raw.attrs.get(_TABLE_PROBLEMS, []))
+    hint = raw.attrs.get(_DATUM_HINT)
+    if datum is None and hint is not None:
+        datum = hint
+        table_notes.append(Problem(layer, f"the coordinate columns say {hint}; the layer was read "
+                                   f"as {hint}.", f"declare the datum (--datum {layer}=...) if "
+                                   "the header is wrong", severity="warning"))
+    elif datum is None and _TABLE_PROBLEMS in raw.attrs and raw.crs is not None:
+        table_notes.append(Problem(layer, f"no datum was declared for the table "
+                                   f"`{raw.attrs.get(_SOURCE_NAME)}`; its longitude/latitude were "
+                                   "read as WGS84.", f"declare the datum if the points come from "
+                                   f"a map service: --datum {layer}=GCJ-02 (Amap, Tencent) or "
+                                   "BD-09 (Baidu)", severity="warning"))
     try:
         datum = normalise_datum(datum)
     except CRSError as exc:
@@ -515,8 +568,20 @@ def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None) -> _Prepared:
     unreadable = np.zeros(len(raw), dtype=bool)
     unreadable[raw.attrs.get(_UNREADABLE_ROWS, [])] = True
     gdf, aliases, problems = v.map_aliases(raw, layer)
+    problems = table_notes + problems
     gdf, p = v.drop_personal_fields(gdf, layer)
-    problems += p + v.missing_fields(gdf, layer)
+    problems += p
+    joins: list[JoinReport] = []
+    for roster in rosters:
+        try:
+            gdf, report, p = join_roster(gdf, roster, layer, communities=communities)
+        except TableError as exc:
+            problems.append(Problem(layer, f"cannot read the roster `{Path(roster).name}`: {exc}",
+                                    exc.fix))
+            continue
+        joins.append(report)
+        problems += p
+    problems += v.missing_fields(gdf, layer)
     gdf, p = v.check_ids(gdf, layer)
     problems += p
     gdf, p = v.check_counts(gdf, layer)
@@ -535,7 +600,7 @@ def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None) -> _Prepared:
         georeferenced = not _errors(p)
     if georeferenced and datum in (GCJ02, BD09):
         gdf = _to_wgs84_from_offset(gdf, datum)
-    return _Prepared(_ordered(gdf, layer), aliases, problems, georeferenced)
+    return _Prepared(_ordered(gdf, layer), aliases, problems, georeferenced, joins)
 
 
 def _ordered(gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
@@ -594,6 +659,42 @@ def read_layer(path: str | Path, layer: str, *, datum: str | None = None) -> gpd
     return prepared.gdf
 
 
+def read_upload(data: bytes, file_name: str, layer: str, *, datum: str | None = None) -> gpd.GeoDataFrame:
+    """:func:`read_layer` for an uploaded file: checked by :func:`check_upload`, then read.
+
+    The one path for a single uploaded layer (the app's plan-in-force upload; the CLI reads the
+    same layer from disk with :func:`read_layer`): the same checks, datum handling (GCJ-02 /
+    BD-09 converted to WGS84) and messages.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    file_name : str
+        The name the user gave (its extension decides the type; messages name it).
+    layer : str
+        Canonical layer name, e.g. ``"other_grids"``.
+    datum : str, optional
+        As for :func:`read_layer`.
+
+    Raises
+    ------
+    ValidationError
+        A refused upload (:func:`upload_problem`) or every problem of the layer.
+    """
+    try:
+        ext = check_upload(data, file_name)
+    except UploadRejected as exc:
+        raise ValidationError([upload_problem(layer, file_name, exc)]) from exc
+    base = Path(file_name.replace("\\", "/")).name
+    if base in ("", ".", "..") or base.startswith(".") or "\x00" in base or Path(base).suffix.lower() != ext:
+        base = f"{layer}{ext}"
+    with tempfile.TemporaryDirectory(prefix="gridplan-upload-") as tmp:
+        path = Path(tmp) / base
+        path.write_bytes(data)
+        return read_layer(path, layer, datum=datum)
+
+
 def upload_problem(layer: str, name: str, exc: UploadRejected) -> Problem:
     """The problem an upload refused by :func:`check_upload` gives, worded as
     :func:`load_layers` words the same file read from disk (the app and the CLI agree)."""
@@ -630,6 +731,31 @@ def _raise_on_errors(problems: list[Problem]) -> None:
 class _Source:
     path: Path
     gpkg_layer: str | None = None
+
+
+def _roster_key(stem: str) -> str | None:
+    """The layer a roster file is for (``estates_roster``, ``roster-buildings``, ``小区名册``)."""
+    key = v._norm(stem)
+    for word in sorted(ROSTER_WORDS, key=len, reverse=True):
+        for rest in (key.removesuffix(word), key.removeprefix(word)):
+            if rest != key and rest:
+                layer = _layer_key(rest)
+                if layer is not None:
+                    return layer
+    return None
+
+
+def _rosters_in(folder: Path) -> dict[str, list[Path]]:
+    """Roster tables beside the layers, per layer, in file-name order."""
+    found: dict[str, list[Path]] = {}
+    if not folder.is_dir():
+        return found
+    for f in sorted(folder.iterdir()):
+        if f.is_file() and f.suffix.lower() in TABLE_EXTENSIONS:
+            layer = _roster_key(f.stem)
+            if layer is not None:
+                found.setdefault(layer, []).append(f)
+    return found
 
 
 def _discover(source: str | Path | Mapping[str, str | Path], tmp: Path
@@ -1021,6 +1147,43 @@ def _datum_mismatch_hint(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFram
                     best[2], severity="warning")]
 
 
+def point_estate_footprints(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame, *,
+                            radius_m: float = POINT_ESTATE_RADIUS_M
+                            ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Give point estates a small disc footprint (metric CRS) inside their community.
+
+    The unit builder grows every estate's cell, its share of the community, by the same
+    Voronoi tessellation it uses around estate outlines; for a point estate that cell stands in
+    for the missing outline. The disc (``radius_m``) is clipped to the estate's community, so it
+    never straddles a boundary. Point estates are flagged in the column ``from_point`` and one
+    warning says that their cells stand in for the outlines.
+    """
+    geoms = estates.geometry.to_numpy()
+    points = np.array([g is not None and g.geom_type == "Point" for g in geoms], dtype=bool)
+    if not points.any():
+        return estates, []
+    by_id = communities.drop_duplicates("community_id").set_index("community_id").geometry
+    out = estates.copy()
+    discs = shapely.buffer(geoms[points], radius_m, quad_segs=4)
+    cids = (estates["community_id"].to_numpy(dtype=object)[points]
+            if "community_id" in estates.columns else np.full(points.sum(), None, dtype=object))
+    owner = by_id.reindex(cids).to_numpy()
+    has = np.array([o is not None for o in owner], dtype=bool)
+    clipped = discs.copy()
+    clipped[has] = shapely.intersection(discs[has], owner[has])
+    clipped = np.where(shapely.is_empty(clipped), discs, clipped)
+    new = geoms.copy()
+    new[points] = clipped
+    out[estates.geometry.name] = gpd.GeoSeries(new, index=estates.index, crs=estates.crs)
+    out["from_point"] = points
+    whole = "every estate is a point" if points.all() else f"{int(points.sum())} estate(s) are points"
+    return out, [Problem("estates", f"{whole}: each gets a cell, its share of the community "
+                         "grown around the point by the same tessellation used for outlines; "
+                         "the cells stand in for the missing estate outlines.",
+                         "give the estates as polygons for grids that follow the real outlines",
+                         severity="warning")]
+
+
 def _fill_residents(estates: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Estimate missing ``residents`` as households x :data:`RESIDENTS_PER_HOUSEHOLD`."""
     if "households" not in estates.columns:
@@ -1123,7 +1286,9 @@ def _household_mismatch(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) 
 
 def load_layers(source: str | Path | Mapping[str, str | Path], *,
                 datum: str | Mapping[str, str] | None = None,
-                layers: Iterable[str] | None = None) -> Layers:
+                layers: Iterable[str] | None = None,
+                rosters: Mapping[str, Sequence[str | Path]] | None = None,
+                network: str | Path | None = None) -> Layers:
     """Load, validate and reproject every layer of a dataset into one metric CRS.
 
     Parameters
@@ -1137,6 +1302,12 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
         ``"EPSG:xxxx"``), one for all layers or ``{layer: datum}``. ``None`` trusts each file's CRS.
     layers : iterable of str, optional
         Optional layers to load besides communities and estates (default: every one found).
+    rosters : mapping, optional
+        ``{layer: [table files]}``: rosters (CSV/XLSX of counts) joined to a layer by id or by
+        name (:mod:`geo.data.join`), besides those found in the folder
+        (``<layer>_roster.xlsx``, ``小区名册.csv`` ...). Their reports are in ``Layers.joins``.
+    network : str or Path, optional
+        A walk network (GraphML or OSM XML) instead of ``walk.graphml`` beside the layers.
 
     Returns
     -------
@@ -1152,6 +1323,8 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
 
     Examples
     --------
+    Not run as a doctest: the data folder depends on the working directory.
+
     >>> layers = load_layers("data/boundaries")          # doctest: +SKIP
     >>> layers.crs.to_epsg(), len(layers.estates)          # doctest: +SKIP
     (32651, 306)
@@ -1162,7 +1335,20 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
         raise ValueError(f"`layers` must name layers among {LAYER_NAMES}, got {sorted(unknown)}")
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gridplan-load-")))
-        found, network, problems = _discover(source, tmp)
+        found, beside, problems = _discover(source, tmp)
+        network = Path(network) if network is not None else beside
+        if network is not None and not network.is_file():
+            problems.append(Problem("network", f"the walk network `{network}` does not exist.",
+                                    "give a .graphml or .osm file"))
+            network = None
+        joined: dict[str, list[Path]] = {}
+        if not isinstance(source, Mapping):
+            folder = (_unwrap(tmp / "dataset") if (tmp / "dataset").is_dir() else Path(source))
+            joined = _rosters_in(folder if folder.is_dir() else folder.parent)
+        for name, paths in (rosters or {}).items():
+            if name not in LAYER_NAMES:
+                raise ValueError(f"`rosters` keys must be layers among {LAYER_NAMES}, got {name!r}")
+            joined.setdefault(name, []).extend(Path(p) for p in paths)
         for name in REQUIRED_LAYERS:
             if name not in found:
                 problems.append(Problem(name, f"the required layer `{name}` was not found.",
@@ -1171,7 +1357,11 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
         prepared: dict[str, _Prepared] = {}
         for name in LAYER_NAMES:
             if name in found and name in wanted:
-                prepared[name] = _read_prepared(found[name], name, _datum_for(datum, name))
+                comm = prepared.get("communities")
+                prepared[name] = _read_prepared(
+                    found[name], name, _datum_for(datum, name), rosters=joined.get(name, ()),
+                    communities=community_frame(comm.gdf) if comm is not None and
+                    comm.gdf is not None else None)
         if network is not None and tmp in network.parents:
             network = _keep_network(network)
     for p in prepared.values():
@@ -1180,7 +1370,8 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
     problems += more
     _raise_on_errors(problems)
     return Layers(**frames, network_path=network, problems=tuple(problems),
-                  aliases={k: p.aliases for k, p in prepared.items() if p.aliases})
+                  aliases={k: p.aliases for k, p in prepared.items() if p.aliases},
+                  joins=tuple(j for p in prepared.values() for j in p.joins))
 
 
 def _keep_network(network: Path) -> Path:
@@ -1190,12 +1381,14 @@ def _keep_network(network: Path) -> Path:
     return keep
 
 
-def _read_prepared(src: _Source, name: str, datum: str | None) -> _Prepared:
+def _read_prepared(src: _Source, name: str, datum: str | None, *,
+                   rosters: Sequence[Path] = (), communities: pd.DataFrame | None = None
+                   ) -> _Prepared:
     try:
         raw = _read_file(src.path, name, src.gpkg_layer)
     except (UploadRejected, OSError, ValueError, RuntimeError) as exc:
         return _Prepared(None, problems=[_read_problem(name, src.path, exc)])
-    return _prepare(raw, name, datum)
+    return _prepare(raw, name, datum, rosters=rosters, communities=communities)
 
 
 def _reproject_and_link(prepared: dict[str, _Prepared]
@@ -1225,7 +1418,8 @@ def _reproject_and_link(prepared: dict[str, _Prepared]
     if comm is not None and est is not None and "community_id" in comm.columns:
         est, more = _link_estates(comm, est)
         problems += more + _datum_mismatch_hint(comm, est, more)
-        problems += _straddling_estates(comm, est)
+        est, more = point_estate_footprints(comm, est)
+        problems += more + _straddling_estates(comm, est)
     if est is not None:
         est, more = _fill_residents(est)
         problems += more
@@ -1266,6 +1460,7 @@ def validation_report(layers_or_error: Layers | ValidationError) -> str:
                 counts[name] = f"{len(gdf)} feature(s)" + _totals(gdf)
         if lay.network_path is not None:
             lines.append(f"walk network: {lay.network_path}")
+        lines += [j.text() for j in lay.joins]
         for name, mapping in lay.aliases.items():
             counts[name] = counts.get(name, "") + "; columns mapped: " + ", ".join(
                 f"{src} -> {dst}" for src, dst in mapping.items())
@@ -1294,6 +1489,7 @@ __all__ = [
     "check_upload",
     "load_demo",
     "load_layers",
+    "point_estate_footprints",
     "read_layer",
     "resolve_community_overlaps",
     "safe_extract_zip",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -42,7 +42,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
 #: Geometry types allowed per layer.
 GEOMETRY_TYPES: dict[str, tuple[str, ...]] = {
     "communities": ("Polygon", "MultiPolygon"),
-    "estates": ("Polygon", "MultiPolygon"),
+    "estates": ("Polygon", "MultiPolygon", "Point"),
     "buildings": ("Polygon", "MultiPolygon", "Point"),
     "facilities": ("Point",),
     "candidates": ("Point",),
@@ -71,6 +71,8 @@ class Layers:
         Warnings from loading (repairs, aliases applied, estimates).
     aliases : dict
         ``{layer: {source column: canonical column}}`` mappings applied by the loader.
+    joins : tuple of JoinReport
+        The rosters joined to layers (:mod:`geo.data.join`), each with its row-by-row report.
     """
 
     communities: gpd.GeoDataFrame
@@ -82,6 +84,7 @@ class Layers:
     network_path: Path | None = None
     problems: tuple[Problem, ...] = ()
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    joins: tuple[Any, ...] = ()  # geo.data.join.JoinReport (schema stays below join)
 
     @property
     def crs(self) -> CRS:

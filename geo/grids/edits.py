@@ -19,6 +19,8 @@ stacks from the starting plan and the events.
 
 Examples
 --------
+Not run as a doctest: it needs a built plan of the demo data (the editor tests run these steps).
+
 >>> editor = PlanEditor(plan)                                    # doctest: +SKIP
 >>> res = editor.move(["E012"], "320211007001003")               # doctest: +SKIP
 >>> res.violations                                               # doctest: +SKIP
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from geo.errors import EditError
-from geo.grids.graph import components, grid_neighbors, is_connected
+from geo.grids.graph import Adjacency, components, grid_neighbors, is_connected
 from geo.grids.gridding import grid_communities
 from geo.grids.ids import new_grid_ids
 from geo.grids.params import GridParams
@@ -449,7 +451,7 @@ class PlanEditor:
         self._require_unlocked([to_grid], "receive units")
         self._require_unlocked(donors, "give units away")
         nbrs = plan.units.neighbors
-        reached = _reachable(members[to_grid], set(units), nbrs)
+        reached = _reachable(members[to_grid], set(units), plan.units.adjacency)
         cut_off = [u for u in units if u not in reached]
         if cut_off:
             u = cut_off[0]
@@ -466,8 +468,8 @@ class PlanEditor:
                                     "to delete it, or merge it instead")
                 removed.append(d)
                 continue
-            before = len(components(members[d], nbrs))
-            after = components(rest, nbrs)
+            before = len(components(members[d], plan.units.adjacency))
+            after = components(rest, plan.units.adjacency)
             if len(after) > before:
                 lost = [u for comp in after[1:] for u in comp]
                 raise EditError(f"grid {d} would no longer be contiguous: unit(s) "
@@ -528,7 +530,7 @@ class PlanEditor:
                             f"choose k between 2 and {len(members[grid])}")
         nbrs = plan.units.neighbors
         units = sorted(members[grid])
-        if not is_connected(units, nbrs):
+        if not is_connected(units, plan.units.adjacency):
             raise EditError(f"grid {grid} is not contiguous, so it cannot be split by a tree cut; "
                             "move its detached units first")
         col = str(plan.params.size_by)
@@ -716,17 +718,14 @@ class PlanEditor:
         return cls.replay(plan, state.get("events", []))
 
 
-def _reachable(start: set[str], extra: set[str], neighbors: Mapping[str, Iterable[str]]) -> set[str]:
-    """Units of ``extra`` reachable from ``start`` through ``extra``."""
-    seen: set[str] = set()
-    stack = [v for u in start for v in neighbors.get(u, ()) if v in extra]
-    while stack:
-        u = stack.pop()
-        if u in seen:
-            continue
-        seen.add(u)
-        stack.extend(v for v in neighbors.get(u, ()) if v in extra and v not in seen)
-    return seen
+def _reachable(start: set[str], extra: set[str], adjacency: Adjacency) -> set[str]:
+    """Units of ``extra`` reachable from ``start`` through ``extra``.
+
+    A path that passes through ``start`` again can be cut at its last ``start`` unit, so these
+    are the ``extra`` units in a component of ``start | extra`` that holds a ``start`` unit.
+    """
+    return {u for comp in components(start | extra, adjacency) if not start.isdisjoint(comp)
+            for u in comp if u in extra}
 
 
 def _households_moved(old: Plan, new: Plan) -> float:

@@ -236,6 +236,8 @@ def fusion_report(units_or_grids: Any, assignment: dict[str, str] | None,
 
     Examples
     --------
+    Not run as a doctest: it needs a plan and the other grids of loaded layers.
+
     >>> report = fusion_report(plan, None, layers.other_grids)  # doctest: +SKIP
     >>> report[["grid_id", "dominant_other_id", "dominant_share"]].head()  # doctest: +SKIP
     """

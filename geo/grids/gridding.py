@@ -37,7 +37,7 @@ import pandas as pd
 
 from geo.errors import Problem, ValidationError
 from geo.grids.executor import map_communities
-from geo.grids.graph import stays_connected
+from geo.grids.graph import edge_components, stays_connected
 from geo.grids.ids import community_prefixes, reading_order
 from geo.grids.params import GridParams
 from geo.grids.plan import Plan
@@ -210,22 +210,15 @@ def grid_one_community(task: CommunityTask) -> CommunityOutcome:
 
 
 def _free_components(free: list[int], nbrs: list[list[tuple[int, float]]], labels: np.ndarray) -> list[list[int]]:
-    seen: set[int] = set()
-    comps = []
-    for s in free:
-        if s in seen:
-            continue
-        seen.add(s)
-        comp, stack = [s], [s]
-        while stack:
-            u = stack.pop()
-            for v, _ in nbrs[u]:
-                if labels[v] < 0 and v not in seen:
-                    seen.add(v)
-                    comp.append(v)
-                    stack.append(v)
-        comps.append(sorted(comp))
-    return comps
+    """Components of the free (unlabelled) units, each sorted, ordered by smallest unit."""
+    pos = {u: i for i, u in enumerate(free)}
+    rows, cols = [], []
+    for u in free:
+        for v, _ in nbrs[u]:
+            if labels[v] < 0:
+                rows.append(pos[u])
+                cols.append(pos[v])
+    return [sorted(c) for c in edge_components(free, rows, cols)]
 
 
 def _ks_for_components(comps: list[list[int]], task: CommunityTask, lo: float,

@@ -359,7 +359,7 @@ def _absorb(assignment: dict[str, str], graph: UnitGraph, params: GridParams,
     if todo:
         prefixes = community_prefixes(graph.communities)
         for cid in sorted({comm[u] for u in todo}):
-            pieces = components([u for u in todo if comm[u] == cid], nbrs)
+            pieces = components([u for u in todo if comm[u] == cid], graph.adjacency)
             template = prefixes.get(cid, str(cid)) + "000"
             fresh = new_grid_ids(template, taken, len(pieces))
             taken |= set(fresh)
@@ -408,6 +408,8 @@ def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str
 
     Examples
     --------
+    Not run as a doctest: it reads an old plan file the caller supplies.
+
     >>> res = import_plan(graph, read_layer("grids_2023.geojson"))   # doctest: +SKIP
     >>> res.cut_units.head(); res.plan.summary()["share_in_band"]     # doctest: +SKIP
     """
@@ -521,27 +523,47 @@ def _import_problems(cut: pd.DataFrame, absorbed: pd.DataFrame, uncovered: gpd.G
 # --------------------------------------------------------------------------- repair
 
 
+# --------------------------------------------------------------------------- a saved plan's units
+
+def building_split_estates(unit_ids: Iterable[str]) -> tuple[str, ...]:
+    """Estates whose units are buildings (unit id ``ESTATE/BUILDING``), sorted.
+
+    Examples
+    --------
+    >>> building_split_estates(["E1/B2", "E1/B3", "E2", "E3#1", "E4/B1"])
+    ('E1', 'E4')
+    """
+    return tuple(sorted({str(u).split("/", 1)[0] for u in unit_ids if "/" in str(u)}))
 
 
+def units_split_by_buildings(layers: Layers, max_households: int, split: Iterable[str] = ()) -> UnitGraph:
+    """The planning units with the estates ``split`` cut into their buildings whatever their size.
+
+    What :func:`import_plan_layers` builds when imported boundaries cut estates, and so what a
+    plan saved from such an import was made on. Empty ``split`` (or no buildings layer): the
+    gridding engine's units (``build_units``: estates above ``max_households`` split).
+    """
+    wanted = set(split)
+    if not wanted or layers.buildings is None or len(layers.buildings) == 0:
+        return build_units_from_frames(layers.communities, layers.estates, layers.buildings,
+                                       max_households=max_households)
+    bld = prepare_frames(layers.communities, layers.estates, layers.buildings,
+                         max_households=max_households).buildings
+    keep = bld[bld["estate_id"].astype(str).isin(wanted)]
+    return build_units_from_frames(layers.communities, layers.estates, keep, split_by_buildings_above=1,
+                                   max_households=max_households)
 
 
+def units_for_plan(layers: Layers, unit_ids: Iterable[str], max_households: int) -> UnitGraph:
+    """The planning units a saved plan (its assignment's ``unit_ids``) was made on.
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+    The engine's own units when their ids match; otherwise those with the estates the ids show
+    cut into buildings (a plan imported with :func:`import_plan_layers`). The app's plan store
+    and ``geo.output.store.record_to_plan`` callers rebuild units this one way.
+    """
+    ids = {str(u) for u in unit_ids}
+    units = units_split_by_buildings(layers, max_households)
+    if {str(u) for u in units.units.index} == ids:
+        return units
+    return units_split_by_buildings(layers, max_households, building_split_estates(ids))
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from geo.errors import Problem, ValidationError
-from geo.grids.graph import components
+from geo.grids.graph import components, stays_connected
 from geo.grids.plan import Plan
 from geo.settings import REPAIR_MAX_MOVES_PER_GRID
 
@@ -73,6 +73,8 @@ class _State:
         self.size = plan.units.units[col].astype(float).to_dict()
         self.load = {g: sum(self.size[u] for u in us) for g, us in self.members.items()}
         self.nbrs = plan.units.neighbors
+        self.adj = plan.units.adjacency
+        self._whole: dict[str, bool] = {}  # grid -> in one piece; dropped when the grid changes
         self.comm = plan.units.community_of
         self.comm_total: dict[str, float] = {}
         for u, s in self.size.items():
@@ -85,14 +87,23 @@ class _State:
         self.load[frm] -= self.size[u]
         self.load[to] += self.size[u]
         self.assign[u] = to
+        self._whole.pop(frm, None)
+        self._whole.pop(to, None)
+
+    def is_whole(self, grid: str) -> bool:
+        """Whether ``grid`` is in one piece (cached until one of its units moves)."""
+        whole = self._whole.get(grid)
+        if whole is None:
+            whole = self._whole[grid] = len(components(self.members[grid], self.adj)) <= 1
+        return whole
 
     def connected_without(self, grid: str, u: str) -> bool:
-        rest = self.members[grid] - {u}
-        return bool(rest) and len(components(rest, self.nbrs)) == 1
+        group = self.members[grid]
+        return len(group) > 1 and stays_connected(group, u, self.nbrs, whole=self.is_whole(grid))
 
 
 def _compliant(state: _State, g: str, lo: float, hi: float) -> bool:
-    return band_penalty(state.load[g], lo, hi) == 0 and len(components(state.members[g], state.nbrs)) <= 1
+    return band_penalty(state.load[g], lo, hi) == 0 and state.is_whole(g)
 
 
 def repair_plan(plan: Plan, *, params: GridParams | None = None,
@@ -211,7 +222,7 @@ def _search(state: _State, free: set[str], compliant0: set[str], lo: float, hi: 
 def _reattach_pieces(state: _State, free: set[str], lo: float, hi: float) -> None:
     """Detached pieces of free grids join the adjacent free grid that suits the band best."""
     for g in sorted(free):
-        pieces = components(state.members[g], state.nbrs)
+        pieces = components(state.members[g], state.adj)
         if len(pieces) <= 1:
             continue
         main = max(pieces, key=lambda p: (sum(state.size[u] for u in p), len(p)))
@@ -335,7 +346,7 @@ def _hint(state: _State, g: str, free: set[str], locked: Iterable[str], lo: floa
           col: str) -> dict[str, str]:
     load = state.load[g]
     issue = []
-    if len(components(state.members[g], state.nbrs)) > 1:
+    if not state.is_whole(g):
         issue.append("not contiguous")
     if load > hi:
         issue.append(f"{load:.0f} {col.replace('_', ' ')} > {hi:.0f}")

@@ -11,6 +11,8 @@ nearest unit and reported.
 
 Examples
 --------
+Not run as a doctest: it needs loaded layers (the unit tests build them).
+
 >>> graph = build_units(layers, max_households=500)          # doctest: +SKIP
 >>> graph.units[["unit_id", "households"]].head()             # doctest: +SKIP
 """
@@ -33,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.data.crs import require_metric
 from geo.errors import Problem, ValidationError
+from geo.grids.graph import Adjacency, edge_components
 from geo.settings import (
     ADJACENCY_MIN_EDGE_M,
     DEFAULT_MAX_HOUSEHOLDS,
@@ -100,6 +103,11 @@ class UnitGraph:
             out[a].append(b)
             out[b].append(a)
         return {u: tuple(v) for u, v in out.items()}
+
+    @cached_property
+    def adjacency(self) -> Adjacency:
+        """The adjacency as a sparse matrix over :attr:`units` (rows in index order), built once."""
+        return Adjacency.from_edges(list(self.units.index), self.edges["unit_a"], self.edges["unit_b"])
 
     @cached_property
     def edge_lengths(self) -> dict[tuple[str, str], float]:
@@ -837,22 +845,10 @@ def _edges_frame(a: Any, b: Any, length: Any, kind: Any) -> pd.DataFrame:
 
 
 def _components(nodes: list[str], edges: pd.DataFrame) -> list[list[str]]:
-    parent = {u: u for u in nodes}
-
-    def find(u: str) -> str:
-        while parent[u] != u:
-            parent[u] = parent[parent[u]]
-            u = parent[u]
-        return u
-
-    for a, b in zip(edges["unit_a"], edges["unit_b"], strict=True):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-    groups: dict[str, list[str]] = {}
-    for u in nodes:
-        groups.setdefault(find(u), []).append(u)
-    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+    """Components (members in ``nodes`` order), largest first, ties by first member's id."""
+    pos = {u: i for i, u in enumerate(nodes)}
+    groups = edge_components(nodes, [pos[a] for a in edges["unit_a"]], [pos[b] for b in edges["unit_b"]])
+    return sorted(groups, key=lambda g: (-len(g), g[0]))
 
 
 def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataFrame,

@@ -80,6 +80,8 @@ def load_network(
 
     Examples
     --------
+    Not run as a doctest: it reads a file the caller supplies.
+
     >>> G = load_network("data/boundaries/walk.graphml")  # doctest: +SKIP
     """
     import osmnx as ox
@@ -97,7 +99,7 @@ def load_network(
         raise _problem(f"{what} is not a .graphml/.osm file and downloading is off",
                        "pass a local network file, or online=True (--online) to fetch it from OpenStreetMap")
     elif bbox is not None:
-        G = ox.graph_from_bbox(tuple(bbox), network_type="walk", retain_all=True)
+        G = ox.graph_from_bbox((bbox[0], bbox[1], bbox[2], bbox[3]), network_type="walk", retain_all=True)
     else:
         G = ox.graph_from_place(str(path_or_place), network_type="walk", retain_all=True)
     _check_lengths(G)

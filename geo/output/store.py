@@ -10,6 +10,8 @@ an app resumes an open plan after a browser refresh or a server restart.
 
 Examples
 --------
+Not run as a doctest: it writes a store file and needs a plan record.
+
 >>> store = open_store("/tmp/plans.gpkg")                          # doctest: +SKIP
 >>> saved = store.save(record)                                     # doctest: +SKIP
 >>> store.append_event(saved.name, saved.version, {"op": "move"})  # doctest: +SKIP

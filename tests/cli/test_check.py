@@ -77,3 +77,36 @@ def test_datum_per_layer_option():
     assert datum_option(["estates=BD-09"]) == {"estates": "BD-09"}
     with pytest.raises(SystemExit, match="`roads` is not one of"):
         datum_option(["roads=WGS84"])
+
+
+def test_check_points_csv_in_gcj02_with_roster_flag(tmp_path, capsys):
+    import geopandas as gpd
+    import pandas as pd
+
+    from tests._userdata import write_points_dataset, write_xlsx
+
+    comm = gpd.read_file(DEMO / "communities.geojson")
+    est = gpd.read_file(DEMO / "estates.geojson")
+    keep = comm["community_id"].isin(["320211006020", "320211006017"])
+    est = est[est["community_id"].isin(comm.loc[keep, "community_id"])]
+    folder = write_points_dataset(comm[keep], est, tmp_path / "d")
+    roster = write_xlsx(tmp_path / "名册.xlsx", pd.DataFrame(
+        {"小区名称": [*est["name"], "不存在小区"], "党员数": [*est["party_members"], 5]}),
+        title="党员名册")
+    assert main(["check", "--data", str(folder), "--datum", "estates=GCJ-02",
+                 "--roster", f"estates={roster}"]) == 0
+    out = capsys.readouterr().out
+    assert "every estate is a point" in out and "stand in for the missing estate outlines" in out
+    assert f"roster `名册.xlsx` -> estates: {len(est) + 1} row(s)" in out
+    assert f"row {len(est) + 3} `不存在小区`: unmatched; closest:" in out
+    total = int(est["party_members"].sum())
+    assert f"party_members: roster {total + 5:,}, matched rows {total:,}" in out
+
+
+def test_roster_option():
+    from cli.check import roster_option
+
+    assert roster_option(None) is None
+    assert roster_option(["a.xlsx", "buildings=b.csv"]) == {"estates": ["a.xlsx"], "buildings": ["b.csv"]}
+    with pytest.raises(SystemExit, match="`roads` is not one of"):
+        roster_option(["roads=r.csv"])

@@ -231,8 +231,10 @@ def test_loader_and_export_drop_the_same_personal_columns(tmp_path):
     (lambda e: e.assign(estate_id=["e1", None, "e3"]), r"row 2, field `estate_id`: `estate_id` is empty"),
     (lambda e: e.set_geometry([e.geometry[0], None, e.geometry[2]]),
      r"feature `e2`: geometry is empty or missing"),
-    (lambda e: e.set_geometry([e.geometry[0], Point(X0 + 0.013, Y0 + 0.002), e.geometry[2]]),
-     r"feature `e2` \('Point'\): geometry type is not one of Polygon, MultiPolygon"),
+    # points are estates too (issue 13); a line is not
+    (lambda e: e.set_geometry([e.geometry[0], LineString([(X0 + 0.013, Y0 + 0.002), (X0 + 0.014, Y0 + 0.002)]),
+                               e.geometry[2]]),
+     r"feature `e2` \('LineString'\): geometry type is not one of Polygon, MultiPolygon, Point"),
     (lambda e: e.set_geometry([e.geometry[0], box(X0 + 0.05, Y0, X0 + 0.06, Y0 + 0.01), e.geometry[2]]),
      r"feature `e2`: the estate lies outside every community"),
     (lambda e: e.assign(community_id=["c1", "c9", "c1"]),

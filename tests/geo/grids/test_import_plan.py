@@ -385,3 +385,34 @@ def test_import_from_layers_splits_cut_estates_into_their_buildings() -> None:
     assert res.plan.grids()["households"].tolist() == [250.0, 250.0]  # E, W
     assert "1 estate(s) cut by the imported boundaries were split" in str(res.problems[-1])
     assert import_plan_layers(layers, old, refine=False).cut_units["unit_id"].tolist() == ["E1"]
+
+
+def test_units_for_plan_reopens_an_import_on_the_same_units(tmp_path):
+    """The engine's one way to rebuild a saved plan's units: an import that split estates into
+    their buildings, and a gridded plan on the engine's own units, both come back unit for unit."""
+    import geopandas as gpd
+    import shapely
+
+    from geo.data.io import load_layers
+    from geo.grids.gridding import grid_communities
+    from geo.grids.import_plan import building_split_estates, import_plan_layers, units_for_plan
+    from geo.output.store import record_from_plan, record_to_plan
+    from tests._userdata import user_subset, write_wgs84_geojson
+
+    layers = load_layers(write_wgs84_geojson(user_subset(), tmp_path / "data"))
+    rows = []
+    for rec in layers.communities.itertuples():
+        minx, miny, maxx, maxy = rec.geometry.bounds
+        mid = (minx + maxx) / 2
+        for k, half in enumerate((shapely.box(minx, miny, mid, maxy), shapely.box(mid, miny, maxx, maxy))):
+            rows.append({"grid_id": f"{rec.community_id}-{k}", "geometry": rec.geometry.intersection(half)})
+    res = import_plan_layers(layers, gpd.GeoDataFrame(rows, crs=layers.communities.crs), params=GridParams())
+    assert building_split_estates(res.plan.assignment), "the halves should cut some estates into buildings"
+    rec = record_from_plan(res.plan, "imported")
+    units = units_for_plan(layers, rec.assignment, int(rec.params["max_households"]))
+    assert set(units.units.index) == set(res.plan.units.units.index)
+    assert record_to_plan(rec, units).assignment == res.plan.assignment
+
+    gridded = grid_communities(units_for_plan(layers, (), 500), GridParams(restarts=1)).plan
+    again = units_for_plan(layers, gridded.assignment, 500)
+    assert set(again.units.index) == set(gridded.assignment)

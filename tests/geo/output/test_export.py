@@ -254,9 +254,6 @@ def test_html_map_contains_the_map(tmp_path, grids) -> None:
 
 
 def test_gcj02_variant_offsets_coordinates(grids) -> None:
-    crs_mod = pytest.importorskip("geo.data.crs")
-    if not hasattr(crs_mod, "wgs84_to_gcj02"):
-        pytest.skip("geo.data.crs.wgs84_to_gcj02 not available yet (engineer A's function)")
     wgs = gpd.read_file(io.StringIO(to_geojson(grids)))
     gcj_doc = json.loads(to_geojson(grids, gcj02=True))
     assert gcj_doc["metadata"]["datum"] == "GCJ-02"
