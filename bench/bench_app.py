@@ -1,25 +1,41 @@
-"""App timings: `streamlit run` to the first map in Debian chromium, and a grid-edit round trip.
+"""App timings in Debian chromium, offline: first map, selection, edit visible, edit confirmed.
 
-    .venv/bin/python bench/bench_app.py [--runs 3]
+    .venv/bin/python bench/bench_app.py [--runs 3] [--edits 20] [--no-scale10]
 
-Prints JSON. Cold start: a new `streamlit run app.py` process each run; the clock starts when
-the process is spawned and stops when the Leaflet overlay pane of the first map holds SVG
-paths (Leaflet from the vendored files; requests off localhost are aborted). Edit round trip:
-on the grids tab, the time from clicking "move" (or "undo") until the page shows the
-result and is no longer stale, in the browser; and the script rerun alone in AppTest.
+Prints one JSON object. Every figure is measured for the editing map component (the app as
+it is, ``after``) and for the former folium editing map (``GRIDPLAN_EDITOR=folium``, kept
+behind that flag: ``before``), in the same run, on the demo and on ``--scale 10`` (a demo of
+ten districts written by ``python -m geo.demo --scale 10``, under ``scale10``).
+
+* ``first_map_s``: a new ``streamlit run app.py``; from the process spawn until the first map's
+  Leaflet overlay pane holds SVG paths (median of ``--runs``).
+* ``select_ms_p50``: a click on a unit until it is highlighted. Component: in the page, from
+  the click event's timestamp to the frame after the new style (``window.__gpEditmap.stats``).
+  Folium: from Playwright's click until the unit appears in the multiselect.
+* ``edit_visible_ms_p50`` / ``edit_confirmed_ms_p50``: one edit until it shows / until the
+  engine's answer is on the page. Component: a unit moved into a neighbouring grid picked in
+  the list (then moved back, and so on), from the button's click handler to the frame after the
+  optimistic recolour / after the delta is applied. Folium: undo and redo alternately (its
+  moves need a map click each) from Playwright's click until the "done" message / until the
+  page is no longer stale.
+
+Medians over ``--edits`` edits (at least 20). ``ratio_before_over_after`` divides the two.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,15 +48,17 @@ from tests.browser.test_app_browser import (  # noqa: E402
     map_frame,
 )
 
+VIEWPORT = {"width": 1400, "height": 900}
 
-def _start() -> tuple[subprocess.Popen, str, float]:
+
+def _start(env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, float]:
     port = _free_port()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
          "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     return proc, f"http://127.0.0.1:{port}", t0
 
 
@@ -58,13 +76,13 @@ def _settled(page, timeout_s: float = 60) -> None:
         time.sleep(0.02)
 
 
-def cold_start(p) -> dict[str, float]:
-    proc, url, t0 = _start()
+def cold_start(p, env: dict[str, str] | None = None) -> dict[str, float]:
+    proc, url, t0 = _start(env)
     try:
         _wait_healthy(url, proc)
         t_http = time.perf_counter() - t0
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1150})
+        page = browser.new_page(viewport=VIEWPORT)
         _offline(page)
         t_nav = time.perf_counter()
         page.goto(url)
@@ -78,111 +96,231 @@ def cold_start(p) -> dict[str, float]:
         proc.wait(timeout=10)
 
 
-def edit_round_trip(p, repeats: int) -> dict[str, list[float]]:
-    proc, url, _t0 = _start()
+def _p50(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _generate(page, url: str) -> float:
+    """Open the app, generate grids with the form's defaults; the clock time of the click."""
+    page.goto(url)
+    map_frame(page, timeout_s=300)
+    page.get_by_role("tab", name="党建网格").click()
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="生成网格").click()
+    page.get_by_text("已生成").wait_for(timeout=900_000)
+    return t0
+
+
+def legal_moves(data_dir: Path | None, n: int) -> list[tuple[str, str, str]]:
+    """``n`` single-unit moves the app's plan accepts: (unit, its grid, a neighbouring grid)."""
+    from geo.data.io import load_demo, load_layers
+    from geo.errors import EditError
+    from geo.grids.edits import PlanEditor
+    from geo.grids.gridding import grid_communities
+    from geo.grids.params import GridParams
+    from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
+
+    layers = load_demo() if data_dir is None else load_layers(data_dir)
+    params = GridParams(min_households=DEFAULT_MIN_HOUSEHOLDS, max_households=DEFAULT_MAX_HOUSEHOLDS,
+                        size_by="households", balance="party_members", seed=0)
+    editor = PlanEditor(grid_communities(layers, params).plan)
+    plan = editor.plan
+    out: list[tuple[str, str, str]] = []
+    used: set[str] = set()
+    for u in sorted(plan.assignment):
+        a = plan.assignment[u]
+        if a in used:
+            continue
+        for v in sorted(plan.units.neighbors.get(u, ())):
+            b = plan.assignment[v]
+            if b == a or b in used or plan.units.community_of[v] != plan.units.community_of[u]:
+                continue
+            try:
+                editor.move([u], b)
+            except EditError:
+                continue
+            editor.undo()
+            out.append((u, a, b))
+            used |= {a, b}
+            break
+        if len(out) >= n:
+            break
+    return out
+
+
+def _wait(page, js: str, arg: Any = None, timeout_s: float = 120) -> None:
+    page.wait_for_function(js, arg=arg, timeout=timeout_s * 1000, polling=10)
+
+
+def component_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
+    """The editing map component: grid map shown, selections and moves timed in the page."""
+    env = {"GRIDPLAN_EDITOR": "component", **({"GRIDPLAN_DATA": str(data_dir)} if data_dir else {})}
+    proc, url, _t0 = _start(env)
     try:
-        _wait_healthy(url, proc)
+        _wait_healthy(url, proc, timeout_s=300)
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1150})
+        page = browser.new_page(viewport=VIEWPORT)
         _offline(page)
-        page.goto(url)
-        map_frame(page)
-        page.get_by_role("tab", name="党建网格").click()
-        page.get_by_role("button", name="生成网格").click()
-        page.get_by_text("已生成").wait_for(timeout=120_000)
-        frame = map_frame(page, min_paths=100)
-        box = frame.locator(".leaflet-container").first.bounding_box()
-        move = page.get_by_role("button", name="移入相邻网格")
-        out: dict[str, list[float]] = {"move_s": [], "undo_s": [], "redo_s": [],
-                                       "undo_shown_s": [], "redo_shown_s": []}
-        for fy in (0.5, 0.4, 0.6, 0.3, 0.7):                 # find a unit whose move is accepted
-            for fx in (0.45, 0.55, 0.35, 0.65, 0.5):
-                where = {"x": box["width"] * fx, "y": box["height"] * fy}
-                again = {"x": where["x"] + 1, "y": where["y"]}        # same unit, a new click
-                frame.locator(".leaflet-container").first.click(position=where)
-                chosen = page.get_by_test_id("stMultiSelect").first
-                try:
-                    chosen.get_by_text(re.compile("320211")).first.wait_for(timeout=15_000)
-                except Exception:                             # a sliver between communities
-                    continue
-                _settled(page)
-                if not move.is_enabled():
-                    frame.locator(".leaflet-container").first.click(position=again)   # toggle off
-                    chosen.get_by_text(re.compile("320211")).first.wait_for(state="detached", timeout=15_000)
-                    _settled(page)
-                    continue
-                t0 = time.perf_counter()
-                move.click()
-                page.get_by_text(re.compile("^(已完成|操作被拒绝)")).first.wait_for(timeout=30_000)
-                _settled(page)
-                if page.get_by_text(re.compile("^已完成")).count():
-                    out["move_s"].append(time.perf_counter() - t0)
+        t_gen = _generate(page, url)
+        _wait(page, "window.__gpEditmap && window.__gpEditmap.drawn", timeout_s=600)
+        grids_map_s = time.perf_counter() - t_gen
+        moves = legal_moves(data_dir, (edits + 1) // 2)
+        if len(moves) * 2 < edits:
+            raise RuntimeError(f"only {len(moves)} distinct legal moves for {edits} edits")
+        page.get_by_test_id("em-map").scroll_into_view_if_needed()
+        done = 0
+        for u, a, b in moves:
+            for dst in (b, a):
+                if done >= edits:
                     break
-                frame.locator(".leaflet-container").first.click(position=again)       # toggle off
-                chosen.get_by_text(re.compile("320211")).first.wait_for(state="detached", timeout=15_000)
-                _settled(page)
-            if out["move_s"]:
-                break
-        if not out["move_s"]:
-            page.screenshot(path=str(ROOT / "test-artifacts" / "bench_app_failed.png"))
-            raise RuntimeError("no accepted move found")
-        for _ in range(repeats):
-            for key, label in (("undo_s", "撤销"), ("redo_s", "重做")):
-                t0 = time.perf_counter()
-                page.get_by_role("button", name=label, exact=True).click()
-                page.get_by_text(re.compile(f"^已完成：{label}")).first.wait_for(timeout=30_000)
-                out[key.replace("_s", "_shown_s")].append(time.perf_counter() - t0)
-                _settled(page)
-                out[key].append(time.perf_counter() - t0)
+                page.get_by_test_id("em-grids").select_option(dst)
+                page.keyboard.press("Escape")
+                page.evaluate("(id) => window.__gpEditmap.focusUnits([id])", u)
+                pt = page.evaluate("(id) => window.__gpEditmap.unitScreenPoint(id)", u)
+                page.mouse.click(pt["x"], pt["y"])
+                _wait(page, "(id) => window.__gpEditmap.snapshot().selection.includes(id)", u, 30)
+                rev = page.evaluate("window.__gpEditmap.snapshot().rev")
+                page.get_by_test_id("em-root").get_by_role("button", name="移入当前网格").click()
+                _wait(page, "(r) => { const s = window.__gpEditmap.snapshot(); return s.rev > r && !s.pending; }", rev)
+                grid = page.evaluate("(id) => window.__gpEditmap.snapshot().units[id]", u)
+                if grid != dst:
+                    raise RuntimeError(f"move of {u} to {dst} was not applied: {grid}")
+                done += 1
+        stats = page.evaluate("window.__gpEditmap.stats")
         browser.close()
-        return out
+        return {"grids_map_after_generate_s": round(grids_map_s, 2), "n_edits": done,
+                "n_selects": len(stats["select_ms"]),
+                "select_ms_p50": _p50(stats["select_ms"]), "edit_visible_ms_p50": _p50(stats["visible_ms"]),
+                "edit_confirmed_ms_p50": _p50(stats["confirmed_ms"])}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
-def apptest_edit(repeats: int) -> dict[str, list[float]]:
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
-    at.session_state["view_zh"] = "党建网格"
-    at.run()
-    at.button(key="generate").click().run()
-    sel = at.multiselect(key="sel_units")
-    for unit in sel.options:
-        sel.set_value([unit]).run()
-        if at.selectbox(key="move_to").options:
-            break
-    out: dict[str, list[float]] = {"move_s": [], "undo_s": []}
-    for _ in range(repeats):
-        for name, key in (("move_s", "btn_move"), ("undo_s", "btn_undo")):
+def folium_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
+    """The former folium editing map (GRIDPLAN_EDITOR=folium): clicks, undo/redo timed from Playwright."""
+    env = {"GRIDPLAN_EDITOR": "folium", **({"GRIDPLAN_DATA": str(data_dir)} if data_dir else {})}
+    proc, url, _t0 = _start(env)
+    try:
+        _wait_healthy(url, proc, timeout_s=300)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=VIEWPORT)
+        _offline(page)
+        t_gen = _generate(page, url)
+        frame = map_frame(page, min_paths=100, timeout_s=600)
+        grids_map_s = time.perf_counter() - t_gen
+        _settled(page)
+        pane = frame.locator(".leaflet-container").first
+        pane.scroll_into_view_if_needed()
+        box = pane.bounding_box()
+        move = page.get_by_role("button", name="移入相邻网格")
+        chosen = page.get_by_test_id("stMultiSelect").first
+        select_ms: list[float] = []
+        moved = False
+        for fy in (0.5, 0.4, 0.6, 0.3, 0.7):                 # find a unit whose move is accepted
+            for fx in (0.45, 0.55, 0.35, 0.65, 0.5):
+                where = {"x": box["width"] * fx, "y": box["height"] * fy}
+                again = {"x": where["x"] + 1, "y": where["y"]}        # same unit, a new click
+                t0 = time.perf_counter()
+                pane.click(position=where)
+                try:
+                    chosen.get_by_text(re.compile("320211")).first.wait_for(timeout=30_000)
+                except Exception:                             # a sliver between communities
+                    continue
+                select_ms.append(1000 * (time.perf_counter() - t0))
+                _settled(page)
+                if move.is_enabled():
+                    move.click()
+                    page.get_by_text(re.compile("^(已完成|操作被拒绝)")).first.wait_for(timeout=60_000)
+                    _settled(page)
+                    if page.get_by_text(re.compile("^已完成")).count():
+                        moved = True
+                        break
+                pane.click(position=again)                    # toggle off
+                with contextlib.suppress(Exception):          # the pixel beside may hit another unit
+                    chosen.get_by_text(re.compile("320211")).first.wait_for(state="detached", timeout=20_000)
+                _settled(page)
+            if moved:
+                break
+        if not moved:
+            raise RuntimeError("no accepted move found on the folium map")
+        where = {"x": box["width"] * 0.5, "y": box["height"] * 0.5}
+        k = 0
+        while len(select_ms) < max(10, edits // 2) and k < 80:  # more selections: toggle a unit
+            k += 1                                            # a new pixel each time (a new event)
+            empty = chosen.get_by_text(re.compile("320211")).count() == 0
             t0 = time.perf_counter()
-            at.button(key=key).click().run()
-            out[name].append(time.perf_counter() - t0)
-    return out
+            pane.click(position={"x": where["x"] + k % 7, "y": where["y"] + k // 7 % 3})
+            try:
+                if empty:
+                    chosen.get_by_text(re.compile("320211")).first.wait_for(timeout=20_000)
+                    select_ms.append(1000 * (time.perf_counter() - t0))
+                else:
+                    chosen.get_by_text(re.compile("320211")).first.wait_for(state="detached", timeout=20_000)
+            except Exception:                                 # not a unit there: next pixel
+                pass
+            _settled(page)
+        visible: list[float] = []
+        confirmed: list[float] = []
+        for i in range(edits):
+            label = "撤销" if i % 2 == 0 else "重做"
+            t0 = time.perf_counter()
+            page.get_by_role("button", name=label, exact=True).click()
+            page.get_by_text(re.compile(f"^已完成：{label}")).first.wait_for(timeout=60_000)
+            visible.append(1000 * (time.perf_counter() - t0))
+            _settled(page)
+            confirmed.append(1000 * (time.perf_counter() - t0))
+        browser.close()
+        return {"grids_map_after_generate_s": round(grids_map_s, 2), "n_edits": len(visible),
+                "n_selects": len(select_ms), "select_ms_p50": _p50(select_ms),
+                "edit_visible_ms_p50": _p50(visible), "edit_confirmed_ms_p50": _p50(confirmed)}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _ratios(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float | None]:
+    keys = ("select_ms_p50", "edit_visible_ms_p50", "edit_confirmed_ms_p50")
+    return {k: round(before[k] / after[k], 1) if before.get(k) and after.get(k) else None for k in keys}
+
+
+def measure(p, data_dir: Path | None, runs: int, edits: int) -> dict[str, Any]:
+    env = {"GRIDPLAN_DATA": str(data_dir)} if data_dir else {}
+    cold = [cold_start(p, env) for _ in range(runs)]
+    after = component_session(p, data_dir, edits)
+    print(json.dumps({"partial_after": after}), file=sys.stderr, flush=True)
+    try:
+        before = folium_session(p, data_dir, edits)
+    except Exception as exc:                                  # report, keep the other figures
+        before = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    print(json.dumps({"partial_before": before}), file=sys.stderr, flush=True)
+    return {"first_map_s": round(statistics.median(c["first_map_s"] for c in cold), 2),
+            "first_map_s_all": [round(c["first_map_s"], 2) for c in cold],
+            "select_ms_p50": after["select_ms_p50"], "edit_visible_ms_p50": after["edit_visible_ms_p50"],
+            "edit_confirmed_ms_p50": after["edit_confirmed_ms_p50"],
+            "after": after, "before": before, "ratio_before_over_after": _ratios(before, after)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="cold starts per dataset")
+    parser.add_argument("--edits", type=int, default=20, help="edits timed per session (>= 20)")
+    parser.add_argument("--no-scale10", action="store_true", help="skip the ten-district demo")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    load = os.getloadavg()
     with sync_playwright() as p:
-        cold = [cold_start(p) for _ in range(args.runs)]
-        browser_edit = edit_round_trip(p, args.runs)
-    server_edit = apptest_edit(args.runs)
-    med = statistics.median
-    print(json.dumps({
-        "runs": args.runs,
-        "first_map_s": {"median": med(c["first_map_s"] for c in cold), "all": [round(c["first_map_s"], 2) for c in cold]},
-        "server_ready_s_median": med(c["server_ready_s"] for c in cold),
-        "page_to_map_s_median": med(c["page_to_map_s"] for c in cold),
-        "browser_edit_round_trip_s": {k: {"median": med(v), "all": [round(x, 3) for x in v]}
-                                      for k, v in browser_edit.items()},
-        "apptest_script_rerun_s": {k: {"median": med(v), "all": [round(x, 3) for x in v]}
-                                   for k, v in server_edit.items()},
-    }, indent=2))
+        out: dict[str, Any] = {"runs": args.runs, "edits": args.edits, "viewport": VIEWPORT,
+                               "loadavg_start": [round(x, 2) for x in load]}
+        out.update(measure(p, None, args.runs, args.edits))
+        if not args.no_scale10:
+            with tempfile.TemporaryDirectory(prefix="gridplan-bench-") as tmp:
+                subprocess.run([sys.executable, "-m", "geo.demo", "--out", tmp, "--scale", "10"],
+                               cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+                out["scale10"] = measure(p, Path(tmp), 1, args.edits)
+    out["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    print(json.dumps(out, indent=2))
     return 0
 
 

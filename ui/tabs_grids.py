@@ -1,15 +1,17 @@
 """Grids tab: generate a plan, then fix it by hand on the map.
 
-Clicking a unit on the map toggles it in the selection, a lasso (Leaflet.draw polygon)
-selects every unit inside; the same selection is a multiselect, so AppTest (which cannot click
-a map) and keyboard users drive the same code. Every edit goes through
-:class:`geo.grids.plan.PlanEditor` in a button callback, so the page that follows already shows the
-new plan; the plan's layers travel as ``st_folium`` feature groups and the base map stays
-mounted, so the view does not jump after an edit.
+The editing map is the :mod:`ui.editmap` component: it holds the plan in the browser (units'
+geometry and assignment once per plan), selects, hovers, paints with a brush and lassoes
+there, and sends back only commands (move, merge, split, lock, unlock, undo, redo), answered
+with deltas (:func:`ui.editmap.answer`). The panel below the map (a multiselect of units and
+buttons) drives the same :class:`geo.grids.edits.PlanEditor`, so AppTest and keyboard users
+cover the same code. ``GRIDPLAN_EDITOR=folium`` brings back the former folium editing map
+(kept for the before/after figures of ``bench/bench_app.py``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,13 +21,19 @@ import streamlit as st
 
 from geo.errors import EditError, GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
-from ui import context, plans
+from ui import context, editmap, plans
 from ui.context import Context
 from ui.i18n import issue_text, t, violation_text
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
 from ui.state import SEL_KEY, click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
 
 MAP_KEY = "map_grids"
+#: Environment variable choosing the editing map: ``component`` (default) or ``folium`` (former).
+EDITOR_ENV = "GRIDPLAN_EDITOR"
+#: Height of the editing map in CSS pixels (the component's panel sits beside it).
+EDITMAP_HEIGHT_PX = 640
+_EDITMAP = st.components.v2.component("gridplan_editmap", css=editmap.asset("editmap.css"),
+                                      js=editmap.asset("editmap.js"), isolate_styles=False)
 
 
 # --------------------------------------------------------------------------- cached engine calls
@@ -133,6 +141,8 @@ def apply_edit(op: str, **kwargs: Any) -> None:
     journal_error = plans.journal_last_edit(editor)
     if journal_error:
         st.session_state["last_edit"]["journal_error"] = journal_error
+    if st.session_state.get(editmap.EPOCH):
+        editmap.record_result(st.session_state, editor, result, st.session_state.get("_em_basemap", "none"))
     alive = set(result.plan.assignment)
     st.session_state[SEL_KEY] = [u for u in st.session_state.get(SEL_KEY, []) if u in alive]
     for key in ("staffing",):
@@ -412,11 +422,87 @@ def render(ctx: Context) -> None:
     editor_view(ctx)
 
 
+def _map_trigger(name: str) -> Any:
+    value = st.session_state.get(editmap.KEY)
+    return value.get(name) if isinstance(value, Mapping) else None
+
+
+def _on_map_cmd() -> None:
+    """Answer a command of the editing map (runs before the fragment redraws)."""
+    editor = st.session_state.get("editor")
+    if editor is None:
+        return
+    lang = st.session_state.get("_em_lang", "zh")
+    delta = editmap.answer(st.session_state, editor, _map_trigger("cmd"),
+                           st.session_state.get("_em_basemap", "none"), lang)
+    if delta is not None and delta["ok"]:
+        journal_error = plans.journal_last_edit(editor)
+        if journal_error:
+            st.session_state["last_edit"]["journal_error"] = journal_error
+        st.session_state.pop("staffing", None)
+
+
+def _on_map_need_full() -> None:
+    st.session_state[editmap.NEED_FULL] = True
+
+
+def editmap_data(ctx: Context, plan: Any) -> dict[str, Any]:
+    """The component's data for this run: the full plan once per epoch, else the last delta."""
+    state = st.session_state
+    editor = state["editor"]
+    basemap = ctx.maps.basemap
+    epoch = f"{ctx.key}:{id(editor)}:{basemap}"
+    if state.get(editmap.EPOCH) != epoch:
+        state[editmap.EPOCH] = epoch
+        state[editmap.REV] = 0
+        state[editmap.DELTA] = None
+        state[editmap.COLOURS] = editmap.initial_colours(plan)
+    state["_em_basemap"] = basemap
+    state["_em_lang"] = ctx.lang
+    full = None
+    if state.get(editmap.SENT) != epoch or state.get(editmap.NEED_FULL):
+        units = units_display(plan, units_key(ctx, plan))
+        names = editmap.unit_names(plan.units.units, ctx.layers.estates)
+        full = editmap.full_payload(plan, units, names, state[editmap.COLOURS], basemap)
+        state[editmap.SENT] = epoch
+        state[editmap.NEED_FULL] = False
+    delta = state.get(editmap.DELTA)
+    rev = int(state.get(editmap.REV, 0))
+    tiles = None
+    if ctx.maps.basemap != "none":
+        from ui.maps import TILES
+
+        url, attribution = TILES.get(basemap, (ctx.maps.tile_url or "", ""))
+        tiles = {"url": ctx.maps.tile_url or url, "attribution": attribution,
+                 "subdomains": "1234" if basemap == "amap" else "abc"}
+    return {"epoch": epoch, "rev": rev, "dataset": ctx.key, "full": full,
+            "delta": delta if delta and delta.get("rev") == rev else None,
+            "can_undo": editor.can_undo, "can_redo": editor.can_redo, "text": editmap.texts(ctx.lang),
+            "static": context.static_base(), "tiles": tiles, "height": EDITMAP_HEIGHT_PX}
+
+
+def editmap_view(ctx: Context, plan: Any) -> None:
+    """The editing map component (map and its panel side by side, full width)."""
+    _EDITMAP(key=editmap.KEY, data=editmap_data(ctx, plan), on_cmd_change=_on_map_cmd,
+             on_need_full_change=_on_map_need_full, height=EDITMAP_HEIGHT_PX + 4)
+
+
 @st.fragment
 def editor_view(ctx: Context) -> None:
     """Map, edit tools and metrics; an edit reruns only this fragment, not the whole page."""
     lang = ctx.lang
     plan = st.session_state["plan"]
+    if os.environ.get(EDITOR_ENV, "component") != "folium":
+        editmap_view(ctx, plan)
+        left, right = st.columns([3, 2])
+        with left:
+            last_edit_message(lang)
+            with st.expander(t("em_panel_more", lang)):
+                edit_panel(plan, lang)
+        with right:
+            plans.plan_bar(lang)
+        metrics_panel(plan, lang)
+        return
     udisp = plan_units(plan, units_display(plan, units_key(ctx, plan)))
     gdisp = grids_display(plan, lang)
     shown_units = shift_for_basemap(udisp, ctx.maps.basemap)

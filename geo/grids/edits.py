@@ -82,6 +82,12 @@ class EditResult:
         Plan-wide figures after the edit (:meth:`geo.grids.plan.Plan.summary`) plus ``op``,
         ``removed`` (grid ids), ``added`` (grid ids) and ``households_moved``. Computed on
         first access (it scans the whole plan), so an edit itself stays local.
+    changed_units : dict
+        ``{unit_id: grid_id}`` of the units whose grid changed with this edit (empty for a
+        lock, unlock or rename). With :attr:`grids` and :attr:`removed` it is the whole delta a
+        map needs to follow the edit without redrawing the plan.
+    removed : tuple of str
+        Grids that no longer exist after the edit.
     """
 
     plan: Plan
@@ -90,6 +96,7 @@ class EditResult:
     violations: list[str]
     event: dict[str, Any]
     edit: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    changed_units: dict[str, str] = dataclasses.field(default_factory=dict, repr=False)
 
     @functools.cached_property
     def summary(self) -> dict[str, Any]:
@@ -97,6 +104,33 @@ class EditResult:
         out = self.plan.summary()
         out.update(self.edit)
         return out
+
+    @property
+    def removed(self) -> tuple[str, ...]:
+        """Grids the edit removed (touched grids that are no longer in the plan)."""
+        return tuple(g for g in self.touched if g not in self.plan.members)
+
+    @property
+    def figures(self) -> dict[str, Any]:
+        """Plan-level figures after the edit (:func:`plan_figures`) plus ``households_moved``."""
+        return {**plan_figures(self.plan),
+                "households_moved": float(self.edit.get("households_moved", 0.0))}
+
+
+def plan_figures(plan: Plan) -> dict[str, Any]:
+    """Plan-level figures read off the (patched) grid table, without rescanning the units.
+
+    Returns ``n_grids``, ``share_in_band`` (0-1), ``max_abs_dev_pct`` (%),
+    ``mean_polsby_popper`` (0-1), ``n_locked`` and ``n_out_of_rule`` (grids with an issue).
+    """
+    g = plan.grids()
+    n = len(g)
+    return {"n_grids": n,
+            "share_in_band": float(g["in_band"].mean()) if n else 0.0,
+            "max_abs_dev_pct": float(g["dev_pct"].abs().max()) if n else 0.0,
+            "mean_polsby_popper": float(g["polsby_popper"].mean()) if n else 0.0,
+            "n_locked": len(plan.locked),
+            "n_out_of_rule": int(g["issue"].astype(bool).sum()) if n else 0}
 
 
 # --------------------------------------------------------------------------- graph helpers
@@ -263,6 +297,15 @@ def _violations(table: gpd.GeoDataFrame, grids: Iterable[str]) -> list[str]:
     return out
 
 
+def changed_units(old: Plan, new: Plan, grids: Iterable[str]) -> dict[str, str]:
+    """``{unit: new grid}`` of the units of ``grids`` (old or new members) whose grid changed."""
+    units: set[str] = set()
+    for g in grids:
+        units |= set(old.members.get(g, ())) | set(new.members.get(g, ()))
+    return {u: new.assignment[u] for u in sorted(units)
+            if u in new.assignment and old.assignment.get(u) != new.assignment[u]}
+
+
 def _diff_grids(old: Plan, new: Plan) -> tuple[set[str], set[str]]:
     """Grids whose units changed (incl. added/removed), and grids whose name or lock changed."""
     old_m, new_m = old.members, new.members
@@ -334,22 +377,26 @@ class PlanEditor:
     def _commit(self, new_plan: Plan, event: dict[str, Any], *, touched: Iterable[str],
                 moved: float = 0.0, added: Iterable[str] = (),
                 removed: Iterable[str] = ()) -> EditResult:
-        self._undo.append(self._plan)
+        before = self._plan
+        self._undo.append(before)
         self._redo.clear()
         self._plan = new_plan
         self.events.append(event)
-        return self._result(event, touched, moved=moved, added=added, removed=removed)
+        return self._result(event, touched, moved=moved, added=added, removed=removed, before=before)
 
     def _result(self, event: dict[str, Any], touched: Iterable[str], *, moved: float = 0.0,
-                added: Iterable[str] = (), removed: Iterable[str] = ()) -> EditResult:
+                added: Iterable[str] = (), removed: Iterable[str] = (),
+                before: Plan | None = None) -> EditResult:
         plan = self._plan
         table = plan.grids()
         touched_t = tuple(sorted(set(touched)))
+        changed = {} if before is None else changed_units(before, plan, touched_t)
         alive = [g for g in touched_t if g in table.index]
         edit = {"op": event["op"], "added": sorted(added), "removed": sorted(removed),
                 "households_moved": float(moved)}
         return EditResult(plan=plan, touched=touched_t, grids=table.loc[alive],
-                          violations=_violations(table, alive), event=event, edit=edit)
+                          violations=_violations(table, alive), event=event, edit=edit,
+                          changed_units=changed)
 
     # ---------------------------------------------------------------- edits
     def move(self, unit_ids: str | Iterable[str], to_grid: str, *,
@@ -616,7 +663,7 @@ class PlanEditor:
         changed, labels = _diff_grids(before, self._plan)
         old, new = set(before.assignment.values()), set(self._plan.assignment.values())
         return self._result(event, changed | labels, moved=_households_moved(before, self._plan),
-                            added=new - old, removed=old - new)
+                            added=new - old, removed=old - new, before=before)
 
     def apply(self, event: Mapping[str, Any]) -> EditResult:
         """Apply one recorded event (see :attr:`events`).

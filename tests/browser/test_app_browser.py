@@ -155,24 +155,27 @@ def test_app_in_chromium_offline(server: str) -> None:
         page.get_by_role("tab", name="党建网格").click()
         page.get_by_role("button", name="生成网格").click()
         expect(page.get_by_text("已生成")).to_be_visible(timeout=120_000)
-        frame = map_frame(page, min_paths=500)
+        frame = map_frame(page, min_paths=500, selector=".gp-em-map .leaflet-overlay-pane path")
         assert frame is not None, "the grid map shows no unit polygons"
-        pane = frame.locator(".leaflet-container").first
+        page.get_by_test_id("em-map").scroll_into_view_if_needed()
+        pane = page.get_by_test_id("em-map")
         box = pane.bounding_box()
         assert box is not None
-        frame.locator(".leaflet-container").first.click(position={"x": box["width"] * 0.45, "y": box["height"] * 0.55})
-        chosen = page.get_by_test_id("stMultiSelect").first
-        expect(chosen).to_contain_text(re.compile(r"320211\d{6}"), timeout=30_000)
+        pane.click(position={"x": box["width"] * 0.45, "y": box["height"] * 0.55})
+        sel = page.evaluate("window.__gpEditmap.snapshot().selection")
+        assert len(sel) == 1 and re.match(r"320211\d{6}", sel[0]), sel
         page.mouse.move(5, 5)                    # no hover style on the map while checking
-        selected = map_frame(page, selector='.leaflet-overlay-pane path[stroke="#00e5ff"]', timeout_s=30)
+        selected = map_frame(page, selector='.gp-em-map path[stroke="#00e5ff"]', timeout_s=30)
         assert selected is not None, "the clicked unit is not highlighted on the map"
         page.screenshot(path=str(ARTIFACTS / "grids_selected.png"))
 
-        # 4. Move it to a neighbouring grid (when it has one): done, or refused with the rule named.
-        move = page.get_by_role("button", name="移入相邻网格")
-        if move.is_enabled():
-            move.click()
-            expect(page.get_by_text(re.compile("^(已完成|操作被拒绝)")).first).to_be_visible(timeout=30_000)
+        # 4. Move it into a grid picked in the list: done, or refused with the rule named.
+        grids = page.get_by_test_id("em-grids")
+        own = page.evaluate("(u) => window.__gpEditmap.snapshot().units[u]", sel[0])
+        other = next(v for v in grids.locator("option").evaluate_all("os => os.map(o => o.value)") if v != own)
+        grids.select_option(other)
+        page.get_by_test_id("em-root").get_by_role("button", name="移入当前网格").click()
+        expect(page.get_by_test_id("em-status")).to_contain_text(re.compile("已确认|操作被拒绝"), timeout=30_000)
 
         # 5. Another tab: coverage classes on the map and the gap list.
         page.get_by_role("tab", name="服务覆盖").click()

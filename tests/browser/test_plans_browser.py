@@ -22,6 +22,7 @@ from tests.browser.test_app_browser import (
     map_frame,
     serve_app,
 )
+from tests.browser.test_editmap_browser import brushable, demo_editor, screen_points
 
 pytestmark = pytest.mark.browser
 
@@ -55,17 +56,12 @@ def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
             page.get_by_role("tab", name="党建网格").click()
             page.get_by_role("button", name="生成网格").click()
             expect(page.get_by_text("已生成")).to_be_visible(timeout=120_000)
-            frame = map_frame(page, min_paths=500)
-            assert frame is not None
-            pane = frame.locator(".leaflet-container").first
-            box = pane.bounding_box()
-            assert box is not None
-            pane.click(position={"x": box["width"] * 0.45, "y": box["height"] * 0.55})
-            expect(page.get_by_test_id("stMultiSelect").first).to_contain_text(
-                re.compile(r"320211\d{6}"), timeout=30_000)
-            move = page.get_by_role("button", name="移入相邻网格")
-            expect(move).to_be_enabled(timeout=10_000)
-            move.click()
+            page.wait_for_function("window.__gpEditmap && window.__gpEditmap.drawn", timeout=120_000)
+            (unit,), _src, dst = brushable(demo_editor(), n=1)
+            page.get_by_test_id("em-grids").select_option(dst)
+            (pt,) = screen_points(page, [unit])
+            page.mouse.click(pt["x"], pt["y"])
+            page.get_by_test_id("em-root").get_by_role("button", name="移入当前网格").click()
             expect(page.get_by_text(journaled)).to_be_visible(timeout=30_000)
             query = page.url.split("?", 1)[1]
             assert "plan=" in query and "v=1" in query and "s=" in query
@@ -76,7 +72,7 @@ def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
             assert map_frame(page) is not None
             page.get_by_role("tab", name="党建网格").click()
             expect(page.get_by_text(journaled)).to_be_visible(timeout=60_000)
-            expect(page.get_by_role("button", name="撤销")).to_be_enabled(timeout=10_000)
+            expect(page.get_by_test_id("em-root").get_by_role("button", name="撤销")).to_be_enabled(timeout=60_000)
             page.screenshot(path=str(ARTIFACTS / "plans_resumed_after_refresh.png"))
 
         with _server(store, "restart") as url2:                             # a server restart
@@ -84,7 +80,9 @@ def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
             assert map_frame(page) is not None
             page.get_by_role("tab", name="党建网格").click()
             expect(page.get_by_text(journaled)).to_be_visible(timeout=60_000)
-            page.get_by_role("button", name="撤销").click()
+            undo = page.get_by_test_id("em-root").get_by_role("button", name="撤销")
+            expect(undo).to_be_enabled(timeout=60_000)
+            undo.click()
             expect(page.get_by_text(re.compile("其后 2 步编辑"))).to_be_visible(timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "plans_resumed_after_restart.png"))
         browser.close()

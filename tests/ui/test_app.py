@@ -1,8 +1,9 @@
 """AppTest drives the app's main flow on the bundled demo, as a planner would.
 
-AppTest sees an ``st_folium`` map only as its JSON arguments, so map clicks and lassos go
-through :func:`ui.tabs_grids.handle_map_event` (the map's own callback) and the unit
-multiselect; the real click is covered by the browser test.
+AppTest cannot run the editing map's JavaScript, so it drives the panel (unit multiselect and
+buttons) and checks what the map is sent: the full plan once, then one delta per edit. The
+map's own commands are covered by ``tests/ui/test_editmap.py`` and in Chromium by
+``tests/browser/test_editmap_browser.py``.
 """
 
 from __future__ import annotations
@@ -71,8 +72,17 @@ def test_grid_edit_undo_flow(app: AppTest):
     assert "Done:" in _texts(app)
     assert sum(a != b for a, b in zip(moved.assignment.values(), before.values(), strict=True)) == 1
 
+    # the map is sent only the delta of that edit
+    from ui import editmap
+
+    delta = app.session_state[editmap.DELTA]
+    assert delta["ok"] and delta["units"] == {unit: target} and delta["rev"] == app.session_state[editmap.REV]
+    assert set(delta["grids"]) == {target, before[unit]}
+    assert delta["grids"][target]["households"] == float(moved.grids().at[target, "households"])
+
     app.button(key="btn_undo").click().run()
     assert app.session_state["plan"].assignment == before
+    assert app.session_state[editmap.DELTA]["units"] == {unit: before[unit]}
 
     # Lock the receiving grid: moving into it is refused, with the reason, and nothing changes.
     app.selectbox(key="edit_grid").set_value(target).run()
@@ -90,9 +100,11 @@ def test_map_click_and_lasso_select_units(app: AppTest):
     import geopandas as gpd
     from shapely.geometry import mapping
 
+    from ui.maps import to_display
     from ui.tabs_grids import SEL_KEY, handle_map_event
 
-    shown: gpd.GeoDataFrame = app.session_state["_shown_units"]
+    units = app.session_state["plan"].units.units
+    shown: gpd.GeoDataFrame = to_display(units.reset_index(drop="unit_id" in units.columns), columns=["unit_id"])
     pt = shown.geometry.iloc[5].representative_point()
     state: dict = {}
     handle_map_event({"last_object_clicked": {"lat": pt.y, "lng": pt.x}}, shown, state)

@@ -1,0 +1,101 @@
+"""The editing map's protocol: the full payload once, then deltas and refusals per command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from geo.grids.edits import PlanEditor
+from geo.grids.params import GridParams
+from geo.grids.plan import Plan
+from tests.geo._synthetic import block_units
+from ui import editmap
+from ui.maps import to_display
+
+JS = Path(editmap.__file__).with_name("editmap.js")
+
+
+def gid(i: int) -> str:
+    return f"320211001001{i:03d}"
+
+
+@pytest.fixture()
+def editor() -> PlanEditor:
+    graph = block_units(4, 3, n_comm=1)
+    assign = {u: gid(int(u.split("-")[1]) + 1) for u in graph.units.index}
+    return PlanEditor(Plan(graph, assign, {g: f"第{g[-1]}网格" for g in set(assign.values())},
+                           frozenset(), GridParams()))
+
+
+def _units_disp(plan: Plan) -> gpd.GeoDataFrame:
+    frame = plan.units.units.reset_index(drop=True)
+    return to_display(frame, columns=["unit_id", "community_id", "households", "party_members"])
+
+
+def test_full_payload_carries_units_grids_names_and_figures(editor: PlanEditor) -> None:
+    plan = editor.plan
+    estates = gpd.GeoDataFrame({"estate_id": sorted(set(plan.units.units["estate_id"])),
+                                "name": [f"小区{i}" for i in range(12)]}, geometry=[None] * 12)
+    names = editmap.unit_names(plan.units.units, estates)
+    full = editmap.full_payload(plan, _units_disp(plan), names, editmap.initial_colours(plan), "none")
+    assert {u["id"]: u["grid"] for u in full["units"]} == dict(plan.assignment)
+    assert all(u["estate"].startswith("小区") for u in full["units"])
+    assert set(full["grids"]) == set(plan.members)
+    g1 = full["grids"][gid(1)]
+    assert g1["name"] == "第1网格" and g1["households"] == float(plan.grids().at[gid(1), "households"])
+    assert g1["outline"]["type"] in ("Polygon", "MultiPolygon")
+    # touching grids get different colours
+    assert len({full["grids"][gid(i)]["colour"] for i in (1, 2)}) == 2
+    (y0, x0), (y1, x1) = full["bounds"]
+    assert y0 < y1 and x0 < x1 and 0 < x0 < 180
+
+
+def test_a_command_is_answered_with_only_what_changed(editor: PlanEditor) -> None:
+    state: dict = {}
+    delta = editmap.answer(state, editor, {"id": "a", "op": "move", "units": ["C1-1-2"], "to": gid(1)},
+                           "none", "en")
+    assert delta is not None and delta["ok"] and delta["rev"] == 1 == state[editmap.REV]
+    assert delta["units"] == {"C1-1-2": gid(1)}
+    assert set(delta["grids"]) == {gid(1), gid(2)}
+    assert delta["grids"][gid(1)]["households"] == float(editor.plan.grids().at[gid(1), "households"])
+    assert delta["figures"]["n_grids"] == 4 and delta["can_undo"]
+    assert state["plan"] is editor.plan
+    # the same command id is answered once only (a rerun does not repeat the edit)
+    assert editmap.answer(state, editor, {"id": "a", "op": "move", "units": ["C1-1-2"], "to": gid(1)},
+                          "none", "en") is None
+    undo = editmap.answer(state, editor, {"id": "b", "op": "undo"}, "none", "en")
+    assert undo["units"] == {"C1-1-2": gid(2)} and undo["rev"] == 2
+
+
+def test_a_refused_command_names_the_rule_and_changes_nothing(editor: PlanEditor) -> None:
+    state: dict = {}
+    before = dict(editor.plan.assignment)
+    delta = editmap.answer(state, editor, {"id": "x", "op": "move", "units": ["C1-1-1"], "to": gid(1)},
+                           "none", "en")
+    assert delta is not None and not delta["ok"] and delta["units"] == {}
+    assert "contiguous" in delta["error"] and delta["error"].startswith("Edit refused")
+    assert dict(editor.plan.assignment) == before and not editor.can_undo
+    bad = editmap.answer(state, editor, {"id": "y", "op": "drop_table"}, "none", "en")
+    assert not bad["ok"] and "unknown map command" in bad["error"]
+    missing = editmap.answer(state, editor, {"id": "z", "op": "merge", "a": gid(1)}, "none", "en")
+    assert not missing["ok"] and "'b'" in missing["error"]
+
+
+def test_new_grids_get_a_colour_their_neighbours_do_not_use(editor: PlanEditor) -> None:
+    state: dict = {editmap.COLOURS: editmap.initial_colours(editor.plan)}
+    delta = editmap.answer(state, editor, {"id": "s", "op": "split", "grid": gid(2), "k": 2}, "none", "en")
+    assert delta["ok"] and len(delta["grids"]) == 2 and gid(2) in delta["grids"]
+    plan = editor.plan
+    colours = state[editmap.COLOURS]
+    for g in delta["grids"]:
+        near = {plan.assignment[v] for u in plan.members[g] for v in plan.units.neighbors[u]} - {g}
+        assert colours[g] not in {colours[h] for h in near}
+
+
+def test_data_text_never_goes_through_innerhtml() -> None:
+    js = JS.read_text(encoding="utf-8")
+    assert "innerHTML" not in js and "insertAdjacentHTML" not in js
+    assert not re.search(r"https?://", js), "the component loads nothing from the internet"
