@@ -27,10 +27,12 @@ run: venv assets fonts
 test: venv-test assets fonts browser postgres
 	$(BIN)/python -m pytest
 
-# The gate (.ci/run runs it before the tests): ruff on the whole repo, mypy on the modules listed
-# in pyproject.toml [tool.mypy] files, and the architecture contracts of [tool.importlinter].
+# The gate (.ci/run runs it before the tests): ruff lint and format on the whole repo, mypy on the
+# modules listed in pyproject.toml [tool.mypy] files, the architecture contracts of
+# [tool.importlinter].
 lint: venv-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

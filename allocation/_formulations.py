@@ -26,7 +26,9 @@ def cover_matrix(cost: np.ndarray, radius: float) -> sp.csr_array:
     return sp.csr_array((data, (rows, cols)), shape=cost.shape)
 
 
-def group_rows(a: sp.csr_array, weights: np.ndarray | None = None) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+def group_rows(
+    a: sp.csr_array, weights: np.ndarray | None = None
+) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
     """Merge identical rows of a 0/1 matrix (demand points covered by the same sites).
 
     Returns
@@ -54,8 +56,13 @@ def lscp_problem(a: sp.csr_array) -> MipProblem:
     """Set covering: ``min sum_j y_j`` s.t. ``A y >= 1``, ``y`` binary."""
     n, m = a.shape
     return MipProblem(
-        c=np.ones(m), a=sp.csr_array(a), row_lo=np.ones(n), row_hi=np.full(n, INF),
-        col_lo=np.zeros(m), col_hi=np.ones(m), integer=np.ones(m, dtype=bool),
+        c=np.ones(m),
+        a=sp.csr_array(a),
+        row_lo=np.ones(n),
+        row_hi=np.full(n, INF),
+        col_lo=np.zeros(m),
+        col_hi=np.ones(m),
+        integer=np.ones(m, dtype=bool),
     )
 
 
@@ -70,10 +77,13 @@ def mclp_problem(a: sp.csr_array, weight: np.ndarray, p: int, offset: float = 0.
     return MipProblem(
         c=np.concatenate([np.zeros(m), weight]),
         a=sp.vstack([cover, budget], format="csr"),
-        row_lo=np.full(n + 1, -INF), row_hi=np.concatenate([np.zeros(n), [float(p)]]),
-        col_lo=np.zeros(m + n), col_hi=np.ones(m + n),
+        row_lo=np.full(n + 1, -INF),
+        row_hi=np.concatenate([np.zeros(n), [float(p)]]),
+        col_lo=np.zeros(m + n),
+        col_hi=np.ones(m + n),
         integer=np.concatenate([np.ones(m, dtype=bool), np.zeros(n, dtype=bool)]),
-        maximise=True, offset=offset,
+        maximise=True,
+        offset=offset,
     )
 
 
@@ -192,8 +202,9 @@ def _count_distinct_per_row(cost: np.ndarray) -> int:
     return int(distinct.sum())
 
 
-def pmedian_capacitated(cost: np.ndarray, weights: np.ndarray, capacities: np.ndarray,
-                        fixed: np.ndarray, p: int) -> tuple[MipProblem, np.ndarray, np.ndarray]:
+def pmedian_capacitated(
+    cost: np.ndarray, weights: np.ndarray, capacities: np.ndarray, fixed: np.ndarray, p: int
+) -> tuple[MipProblem, np.ndarray, np.ndarray]:
     """Textbook capacitated p-median with single-source assignment (as spopt's).
 
     Columns ``[y (m), x (one per finite pair)]``::
@@ -212,14 +223,27 @@ def pmedian_capacitated(cost: np.ndarray, weights: np.ndarray, capacities: np.nd
     k = pi.size
     xcol = m + np.arange(k)
     assign = sp.csr_array((np.ones(k), (pi, xcol)), shape=(n, m + k))
-    link = sp.csr_array((np.concatenate([np.ones(k), -np.ones(k)]),
-                         (np.concatenate([np.arange(k), np.arange(k)]), np.concatenate([xcol, pj]))),
-                        shape=(k, m + k))
-    capr = sp.csr_array((np.concatenate([w[pi], -np.asarray(capacities, dtype=np.float64)]),
-                         (np.concatenate([pj, np.arange(m)]), np.concatenate([xcol, np.arange(m)]))),
-                        shape=(m, m + k))
-    budget = sp.csr_array((np.ones(int((~fixed).sum())), (np.zeros(int((~fixed).sum()), dtype=int),
-                                                          np.flatnonzero(~fixed))), shape=(1, m + k))
+    link = sp.csr_array(
+        (
+            np.concatenate([np.ones(k), -np.ones(k)]),
+            (np.concatenate([np.arange(k), np.arange(k)]), np.concatenate([xcol, pj])),
+        ),
+        shape=(k, m + k),
+    )
+    capr = sp.csr_array(
+        (
+            np.concatenate([w[pi], -np.asarray(capacities, dtype=np.float64)]),
+            (np.concatenate([pj, np.arange(m)]), np.concatenate([xcol, np.arange(m)])),
+        ),
+        shape=(m, m + k),
+    )
+    budget = sp.csr_array(
+        (
+            np.ones(int((~fixed).sum())),
+            (np.zeros(int((~fixed).sum()), dtype=int), np.flatnonzero(~fixed)),
+        ),
+        shape=(1, m + k),
+    )
     problem = MipProblem(
         c=np.concatenate([np.zeros(m), w[pi] * cost[pi, pj]]),
         a=sp.vstack([assign, link, capr, budget], format="csr"),

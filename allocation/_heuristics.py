@@ -37,7 +37,9 @@ def greedy_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: i
     return np.array(sorted(chosen), dtype=np.int64)
 
 
-def _two_nearest(c: np.ndarray, d_fix: np.ndarray, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _two_nearest(
+    c: np.ndarray, d_fix: np.ndarray, open_: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest and second-nearest open distance per demand, and the nearest open free site."""
     sub = c[:, open_]
     if open_.size >= 2:
@@ -57,8 +59,14 @@ def _two_nearest(c: np.ndarray, d_fix: np.ndarray, open_: np.ndarray) -> tuple[n
     return d1, d2, nearest
 
 
-def interchange(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, chosen: np.ndarray,
-                *, time_budget: float = 5.0) -> np.ndarray:
+def interchange(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    d_fix: np.ndarray,
+    chosen: np.ndarray,
+    *,
+    time_budget: float = 5.0,
+) -> np.ndarray:
     """Vertex substitution (Teitz & Bart 1968): swap an open site for a closed one while it pays.
 
     Each pass tries, for every open site, the best closed replacement (vectorised over all
@@ -104,7 +112,9 @@ def greedy_center(cost: np.ndarray, d_fix: np.ndarray, p: int) -> np.ndarray:
     return np.array(sorted(chosen), dtype=np.int64)
 
 
-def greedy_cover(a: sp.csr_array, weights: np.ndarray | None = None, p: int | None = None) -> np.ndarray:
+def greedy_cover(
+    a: sp.csr_array, weights: np.ndarray | None = None, p: int | None = None
+) -> np.ndarray:
     """Greedy covering on a 0/1 matrix ``a`` (demand x site).
 
     With ``p`` None: add the site covering most uncovered rows until all coverable rows are
@@ -123,7 +133,7 @@ def greedy_cover(a: sp.csr_array, weights: np.ndarray | None = None, p: int | No
         if gain[j] <= 0:
             break
         chosen.append(j)
-        col = a_csc.indices[a_csc.indptr[j]:a_csc.indptr[j + 1]]
+        col = a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]]
         uncovered[col] = 0.0
     return np.array(sorted(chosen), dtype=np.int64)
 
@@ -141,15 +151,16 @@ def drop_redundant(a: sp.csr_array, chosen: np.ndarray) -> np.ndarray:
     keep = np.ones(sel.size, dtype=bool)
     for k in np.argsort(np.diff(a_csc.indptr)[sel], kind="stable"):
         j = sel[k]
-        col = a_csc.indices[a_csc.indptr[j]:a_csc.indptr[j + 1]]
+        col = a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]]
         if np.all(times[col] >= 2):
             times[col] -= 1
             keep[k] = False
     return sel[keep]
 
 
-def swap_cover(a: sp.csr_array, weights: np.ndarray, chosen: np.ndarray, *,
-               time_budget: float = 2.0) -> np.ndarray:
+def swap_cover(
+    a: sp.csr_array, weights: np.ndarray, chosen: np.ndarray, *, time_budget: float = 2.0
+) -> np.ndarray:
     """Interchange for maximal covering: swap a chosen site for another while covered weight rises.
 
     For each chosen site ``r`` the best replacement is found with one sparse product (weight
@@ -169,7 +180,7 @@ def swap_cover(a: sp.csr_array, weights: np.ndarray, chosen: np.ndarray, *,
         improved = False
         for k in range(sel.size):
             r = sel[k]
-            col_r = a_csc.indices[a_csc.indptr[r]:a_csc.indptr[r + 1]]
+            col_r = a_csc.indices[a_csc.indptr[r] : a_csc.indptr[r + 1]]
             lost = float(w[col_r[count[col_r] == 1]].sum())
             free_w = w * (count == 0)
             free_w[col_r[count[col_r] == 1]] = w[col_r[count[col_r] == 1]]
@@ -178,7 +189,7 @@ def swap_cover(a: sp.csr_array, weights: np.ndarray, chosen: np.ndarray, *,
             j = int(np.argmax(gain))
             if gain[j] > lost + 1e-9 * max(1.0, lost):
                 count[col_r] -= 1
-                count[a_csc.indices[a_csc.indptr[j]:a_csc.indptr[j + 1]]] += 1
+                count[a_csc.indices[a_csc.indptr[j] : a_csc.indptr[j + 1]]] += 1
                 sel[k] = j
                 improved = True
     return np.sort(sel)
@@ -196,9 +207,18 @@ class Lagrangian(NamedTuple):
     lam: np.ndarray
 
 
-def lagrangian_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: int, upper: float,
-                      *, iterations: int = 600, time_budget: float = 5.0, integral: bool = False,
-                      lam0: np.ndarray | None = None) -> Lagrangian:
+def lagrangian_median(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    d_fix: np.ndarray,
+    p: int,
+    upper: float,
+    *,
+    iterations: int = 600,
+    time_budget: float = 5.0,
+    integral: bool = False,
+    lam0: np.ndarray | None = None,
+) -> Lagrangian:
     """Lagrangian lower bound of the p-median (Beasley 1993) and the sites it rules out.
 
     The assignment constraints ``sum_j x_ij = 1`` are relaxed with multipliers ``lam_i``:
@@ -232,7 +252,9 @@ def lagrangian_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, 
     cf = weights * dfix
     m = c.shape[1]
     second = min(1, m - 1)
-    lam = np.minimum(np.partition(c, second, axis=1)[:, second], cf) if lam0 is None else lam0.copy()
+    lam = (
+        np.minimum(np.partition(c, second, axis=1)[:, second], cf) if lam0 is None else lam0.copy()
+    )
     best, best_rho, best_order, best_lam = -np.inf, np.zeros(m), np.arange(min(p, m)), lam.copy()
     best_sites, best_value = np.array([], dtype=np.int64), upper
     pos = weights > 0
@@ -278,8 +300,16 @@ def lagrangian_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, 
     return Lagrangian(best, closed, opened, best_sites, best_value, np.sort(best_order), best_lam)
 
 
-def multistart_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, p: int, *,
-                      starts: int = 10, time_budget: float = 5.0, seed: int = 0) -> np.ndarray:
+def multistart_median(
+    cost: np.ndarray,
+    weights: np.ndarray,
+    d_fix: np.ndarray,
+    p: int,
+    *,
+    starts: int = 10,
+    time_budget: float = 5.0,
+    seed: int = 0,
+) -> np.ndarray:
     """Vertex substitution from the greedy solution, then from random ones (seeded), keeping the best.
 
     One-swap local optima can sit 1 % above the optimum (OR-Library pmed22); a few random
@@ -289,16 +319,24 @@ def multistart_median(cost: np.ndarray, weights: np.ndarray, d_fix: np.ndarray, 
     c, dfix = _finite(cost, d_fix)
 
     def value(sel: np.ndarray) -> float:
-        return float(weights @ np.minimum(dfix, c[:, sel].min(axis=1))) if sel.size else float(weights @ dfix)
+        return (
+            float(weights @ np.minimum(dfix, c[:, sel].min(axis=1)))
+            if sel.size
+            else float(weights @ dfix)
+        )
 
-    best = interchange(cost, weights, d_fix, greedy_median(cost, weights, d_fix, p), time_budget=time_budget)
+    best = interchange(
+        cost, weights, d_fix, greedy_median(cost, weights, d_fix, p), time_budget=time_budget
+    )
     best_value = value(best)
     rng = np.random.default_rng(seed)
     for _ in range(starts):
         left = time_budget - (time.perf_counter() - t0)
         if left <= 0 or p >= cost.shape[1]:
             break
-        sel = interchange(cost, weights, d_fix, rng.choice(cost.shape[1], p, replace=False), time_budget=left)
+        sel = interchange(
+            cost, weights, d_fix, rng.choice(cost.shape[1], p, replace=False), time_budget=left
+        )
         v = value(sel)
         if v < best_value - 1e-9 * max(1.0, abs(best_value)):
             best, best_value = sel, v

@@ -147,8 +147,13 @@ def _consistent(problem: MipProblem, out: MipOutcome) -> bool:
     return ok_rows and ok_cols and ok_int and abs(value - out.objective) <= 1e-6 * scale
 
 
-def _run(problem: MipProblem, *, time_limit: float, start: np.ndarray | None,
-         options: dict[str, object] | None) -> MipOutcome:
+def _run(
+    problem: MipProblem,
+    *,
+    time_limit: float,
+    start: np.ndarray | None,
+    options: dict[str, object] | None,
+) -> MipOutcome:
     import highspy
 
     t0 = time.perf_counter()
@@ -189,7 +194,9 @@ def _run(problem: MipProblem, *, time_limit: float, start: np.ndarray | None,
     solution = h.getSolution()
     x = np.asarray(solution.col_value, dtype=np.float64) if has_x else None
     is_lp = not problem.integer.any()
-    duals = np.asarray(solution.col_dual, dtype=np.float64) if is_lp and solution.dual_valid else None
+    duals = (
+        np.asarray(solution.col_dual, dtype=np.float64) if is_lp and solution.dual_valid else None
+    )
     objective = float(info.objective_function_value) if has_x else float("nan")
     bound = objective if is_lp else float(info.mip_dual_bound)
     if status == "optimal":

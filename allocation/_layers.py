@@ -84,8 +84,15 @@ def _grid_nodes(net: Any, spacing_m: float = CANDIDATE_GRID_M) -> np.ndarray:
     return kept
 
 
-def siting_arrays(layers: Layers, *, network: Any = None, weight: str = "households", candidates: Any = None,
-                  radius: float | None = None, cutoff_m: float | None = None) -> SitingArrays:
+def siting_arrays(
+    layers: Layers,
+    *,
+    network: Any = None,
+    weight: str = "households",
+    candidates: Any = None,
+    radius: float | None = None,
+    cutoff_m: float | None = None,
+) -> SitingArrays:
     """Build demand, candidates (existing facilities fixed) and walking distances.
 
     Parameters
@@ -111,25 +118,58 @@ def siting_arrays(layers: Layers, *, network: Any = None, weight: str = "househo
 
     estates = layers.estates
     if weight not in estates.columns:
-        raise ValidationError([Problem("estates", f"no column `{weight}` to weight demand by.",
-                                       f"use one of households, residents, party_members; columns are "
-                                       f"{[c for c in estates.columns if c != 'geometry']}.", field=weight)])
+        raise ValidationError(
+            [
+                Problem(
+                    "estates",
+                    f"no column `{weight}` to weight demand by.",
+                    f"use one of households, residents, party_members; columns are "
+                    f"{[c for c in estates.columns if c != 'geometry']}.",
+                    field=weight,
+                )
+            ]
+        )
     crs = layers.crs
     net = as_walk_network(network, crs) if network is not None else layers_network(layers)
-    demand = gpd.GeoDataFrame({"estate_id": estates["estate_id"].astype(str).to_numpy(),
-                               weight: estates[weight].to_numpy(dtype=np.float64)},
-                              geometry=estates.geometry.representative_point().to_numpy(), crs=crs)
-    fac = layers.facilities if layers.facilities is not None else gpd.GeoDataFrame(
-        {"facility_id": []}, geometry=[], crs=crs)
-    fac_sites = gpd.GeoDataFrame({"site_id": fac["facility_id"].astype(str).to_numpy(), "kind": "existing",
-                                  "name": fac["name"].to_numpy() if "name" in fac else None},
-                                 geometry=fac.geometry.to_numpy(), crs=crs)
-    d_fix = (distance_matrix(demand.geometry, fac_sites.geometry, network=net, cutoff_m=cutoff_m).matrix_m.min(axis=1)
-             if len(fac_sites) else np.full(len(demand), np.inf))
+    demand = gpd.GeoDataFrame(
+        {
+            "estate_id": estates["estate_id"].astype(str).to_numpy(),
+            weight: estates[weight].to_numpy(dtype=np.float64),
+        },
+        geometry=estates.geometry.representative_point().to_numpy(),
+        crs=crs,
+    )
+    fac = (
+        layers.facilities
+        if layers.facilities is not None
+        else gpd.GeoDataFrame({"facility_id": []}, geometry=[], crs=crs)
+    )
+    fac_sites = gpd.GeoDataFrame(
+        {
+            "site_id": fac["facility_id"].astype(str).to_numpy(),
+            "kind": "existing",
+            "name": fac["name"].to_numpy() if "name" in fac else None,
+        },
+        geometry=fac.geometry.to_numpy(),
+        crs=crs,
+    )
+    d_fix = (
+        distance_matrix(
+            demand.geometry, fac_sites.geometry, network=net, cutoff_m=cutoff_m
+        ).matrix_m.min(axis=1)
+        if len(fac_sites)
+        else np.full(len(demand), np.inf)
+    )
     source, new = _candidates(candidates, layers, demand, d_fix, radius, net, crs)
-    new_sites = gpd.GeoDataFrame({"site_id": new["candidate_id"].astype(str).to_numpy(), "kind": "candidate",
-                                  "name": new["name"].to_numpy() if "name" in new else None},
-                                 geometry=new.geometry.to_numpy(), crs=crs)
+    new_sites = gpd.GeoDataFrame(
+        {
+            "site_id": new["candidate_id"].astype(str).to_numpy(),
+            "kind": "candidate",
+            "name": new["name"].to_numpy() if "name" in new else None,
+        },
+        geometry=new.geometry.to_numpy(),
+        crs=crs,
+    )
     clash = set(new_sites["site_id"]) & set(fac_sites["site_id"])
     if clash:
         new_sites["site_id"] = "candidate:" + new_sites["site_id"]
@@ -147,12 +187,27 @@ def siting_arrays(layers: Layers, *, network: Any = None, weight: str = "househo
         "unreachable_estates": [ids[i] for i in np.flatnonzero(res.unreachable_origins)],
         "renamed_candidates": bool(clash),
     }
-    return SitingArrays(res.matrix_m, demand[weight].to_numpy(), fixed, ids, tuple(sites["site_id"]),
-                        demand, sites, meta)
+    return SitingArrays(
+        res.matrix_m,
+        demand[weight].to_numpy(),
+        fixed,
+        ids,
+        tuple(sites["site_id"]),
+        demand,
+        sites,
+        meta,
+    )
 
 
-def _candidates(candidates: Any, layers: Layers, demand: gpd.GeoDataFrame, d_fix: np.ndarray,
-                radius: float | None, net: Any, crs: Any) -> tuple[str, gpd.GeoDataFrame]:
+def _candidates(
+    candidates: Any,
+    layers: Layers,
+    demand: gpd.GeoDataFrame,
+    d_fix: np.ndarray,
+    radius: float | None,
+    net: Any,
+    crs: Any,
+) -> tuple[str, gpd.GeoDataFrame]:
     import geopandas as gpd
 
     if candidates is not None:
@@ -161,7 +216,9 @@ def _candidates(candidates: Any, layers: Layers, demand: gpd.GeoDataFrame, d_fix
         return "candidates layer", _points(layers.candidates, crs)
     uncovered = d_fix > radius if radius is not None else np.ones(len(demand), dtype=bool)
     if uncovered.any():
-        pts = demand.loc[uncovered, ["estate_id", "geometry"]].rename(columns={"estate_id": "candidate_id"})
+        pts = demand.loc[uncovered, ["estate_id", "geometry"]].rename(
+            columns={"estate_id": "candidate_id"}
+        )
         pts["candidate_id"] = "estate:" + pts["candidate_id"]
         return "estates not already covered", gpd.GeoDataFrame(pts, crs=crs)
     if net is not None:

@@ -29,7 +29,7 @@ def read_pmed(path: str | Path) -> tuple[np.ndarray, int]:
     """
     values = np.array(Path(path).read_text().split(), dtype=np.int64)
     n, m, p = (int(v) for v in values[:3])
-    edges = values[3:3 + 3 * m].reshape(m, 3)
+    edges = values[3 : 3 + 3 * m].reshape(m, 3)
     i, j, c = edges[:, 0] - 1, edges[:, 1] - 1, edges[:, 2].astype(np.float64)
     # last occurrence wins: keep, per unordered pair, the edge with the highest line number
     lo, hi = np.minimum(i, j), np.maximum(i, j)

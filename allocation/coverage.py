@@ -49,12 +49,15 @@ def check_thresholds(thresholds_m: Sequence[float]) -> tuple[float, ...]:
     """
     t = tuple(float(x) for x in thresholds_m)
     if not t or not all(np.isfinite(x) and x > 0 for x in t) or any(b <= a for a, b in pairwise(t)):
-        raise ValueError(f"`thresholds_m` must be finite distances > 0 m in ascending order, got {list(t)}")
+        raise ValueError(
+            f"`thresholds_m` must be finite distances > 0 m in ascending order, got {list(t)}"
+        )
     return t
 
 
-def classify(dist_m: np.ndarray, thresholds_m: Sequence[float],
-             unreachable: np.ndarray | None = None) -> np.ndarray:
+def classify(
+    dist_m: np.ndarray, thresholds_m: Sequence[float], unreachable: np.ndarray | None = None
+) -> np.ndarray:
     """Life-circle class of each distance (metres); ``inf`` or ``unreachable`` -> "unreachable"."""
     t = check_thresholds(thresholds_m)
     labels = np.array(class_labels(t), dtype=object)
@@ -111,13 +114,17 @@ class CoverageResult:
             "weight": self.weight,
             "estates": len(self.estates),
             "facilities": self.n_facilities,
-            "classes": [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-                        for row in self.totals.to_dict("records")],
+            "classes": [
+                {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+                for row in self.totals.to_dict("records")
+            ],
             "gap_threshold_m": self.gap_threshold_m,
             "gap_estates": len(self.gaps),
             "gap_households": float(self.gaps["households"].sum()),
-            "gaps": [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-                     for row in gap_rows.to_dict("records")],
+            "gaps": [
+                {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+                for row in gap_rows.to_dict("records")
+            ],
             "unreachable_estates": unreachable.astype(str).tolist(),
             "flagged_estates": flagged.astype(str).tolist(),
             "flagged_facilities": list(self.flagged_facilities),
@@ -132,13 +139,28 @@ def _facilities(layers: Layers, levels: Sequence[str] | None) -> gpd.GeoDataFram
             raise ValueError(f"`levels` {unknown} unknown; choose from {FACILITY_LEVELS}")
     fac = layers.facilities
     if fac is None or len(fac) == 0:
-        raise ValidationError([Problem("facilities", "no facilities layer, nothing to measure coverage to",
-                                       "add a facilities layer (points with facility_id and level)")])
+        raise ValidationError(
+            [
+                Problem(
+                    "facilities",
+                    "no facilities layer, nothing to measure coverage to",
+                    "add a facilities layer (points with facility_id and level)",
+                )
+            ]
+        )
     chosen = fac if levels is None else fac[fac["level"].astype(str).isin(list(levels))]
     if len(chosen) == 0:
         present = sorted(fac["level"].astype(str).unique())
-        raise ValidationError([Problem("facilities", f"no facility of level(s) {list(levels or [])}",
-                                       f"choose among the levels present: {present}", field="level")])
+        raise ValidationError(
+            [
+                Problem(
+                    "facilities",
+                    f"no facility of level(s) {list(levels or [])}",
+                    f"choose among the levels present: {present}",
+                    field="level",
+                )
+            ]
+        )
     return chosen
 
 
@@ -204,14 +226,25 @@ def coverage_review(
     flagged_fac = tuple(fac_ids[res.flagged_targets].tolist())
     problems = _problems(table, flagged_fac)
     return CoverageResult(
-        estates=table, totals=_totals(table, t, weight), gaps=_gaps(table, gap_threshold_m, weight),
-        method=res.method, thresholds_m=t, gap_threshold_m=float(gap_threshold_m),
-        levels=tuple(levels) if levels is not None else tuple(sorted(fac["level"].astype(str).unique())),
-        weight=weight, n_facilities=len(fac), flagged_facilities=flagged_fac, problems=problems)
+        estates=table,
+        totals=_totals(table, t, weight),
+        gaps=_gaps(table, gap_threshold_m, weight),
+        method=res.method,
+        thresholds_m=t,
+        gap_threshold_m=float(gap_threshold_m),
+        levels=tuple(levels)
+        if levels is not None
+        else tuple(sorted(fac["level"].astype(str).unique())),
+        weight=weight,
+        n_facilities=len(fac),
+        flagged_facilities=flagged_fac,
+        problems=problems,
+    )
 
 
-def _estate_table(estates: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, res: Any,
-                  t: tuple[float, ...]) -> gpd.GeoDataFrame:
+def _estate_table(
+    estates: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, res: Any, t: tuple[float, ...]
+) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     n = len(estates)
@@ -219,7 +252,11 @@ def _estate_table(estates: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, res: Any,
     pick = np.where(hit, res.target, 0)
 
     def fac_col(col: str) -> np.ndarray:
-        values = fac[col].astype(object).to_numpy() if col in fac else np.full(len(fac), None, dtype=object)
+        values = (
+            fac[col].astype(object).to_numpy()
+            if col in fac
+            else np.full(len(fac), None, dtype=object)
+        )
         out: np.ndarray = np.where(hit, values[pick], np.array(None, dtype=object))
         return out
 
@@ -228,22 +265,27 @@ def _estate_table(estates: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, res: Any,
 
     unreachable = res.unreachable_origins | ~np.isfinite(res.dist_m)
     dist_m = np.round(res.dist_m, 1)  # classes follow the distance shown
-    return gpd.GeoDataFrame({
-        "estate_id": estates["estate_id"].astype(str).to_numpy(),
-        "name": est_col("name", None),
-        "community_id": est_col("community_id", None),
-        "households": estates["households"].to_numpy(),
-        "party_members": estates["party_members"].to_numpy(),
-        "residents": est_col("residents", np.nan),
-        "dist_m": dist_m,
-        "snap_m": np.round(res.snap_m_origins, 1),
-        "snap_flagged": res.flagged_origins,
-        "facility_id": np.where(hit, fac["facility_id"].astype(str).to_numpy()[pick], None),
-        "facility_name": fac_col("name"),
-        "facility_level": fac_col("level"),
-        "life_circle": classify(dist_m, t, unreachable),
-        "method": res.method,
-    }, geometry=estates.geometry.to_numpy(), crs=estates.crs, index=estates.index)
+    return gpd.GeoDataFrame(
+        {
+            "estate_id": estates["estate_id"].astype(str).to_numpy(),
+            "name": est_col("name", None),
+            "community_id": est_col("community_id", None),
+            "households": estates["households"].to_numpy(),
+            "party_members": estates["party_members"].to_numpy(),
+            "residents": est_col("residents", np.nan),
+            "dist_m": dist_m,
+            "snap_m": np.round(res.snap_m_origins, 1),
+            "snap_flagged": res.flagged_origins,
+            "facility_id": np.where(hit, fac["facility_id"].astype(str).to_numpy()[pick], None),
+            "facility_name": fac_col("name"),
+            "facility_level": fac_col("level"),
+            "life_circle": classify(dist_m, t, unreachable),
+            "method": res.method,
+        },
+        geometry=estates.geometry.to_numpy(),
+        crs=estates.crs,
+        index=estates.index,
+    )
 
 
 def _totals(table: gpd.GeoDataFrame, t: tuple[float, ...], weight: str) -> pd.DataFrame:
@@ -251,12 +293,14 @@ def _totals(table: gpd.GeoDataFrame, t: tuple[float, ...], weight: str) -> pd.Da
 
     labels = class_labels(t)
     w = table[weight].astype(float).fillna(0.0)
-    grouped = pd.DataFrame({
-        "estates": table.groupby("life_circle").size(),
-        "households": table.groupby("life_circle")["households"].sum(),
-        "party_members": table.groupby("life_circle")["party_members"].sum(),
-        "weight": w.groupby(table["life_circle"]).sum(),
-    }).reindex(labels, fill_value=0)
+    grouped = pd.DataFrame(
+        {
+            "estates": table.groupby("life_circle").size(),
+            "households": table.groupby("life_circle")["households"].sum(),
+            "party_members": table.groupby("life_circle")["party_members"].sum(),
+            "weight": w.groupby(table["life_circle"]).sum(),
+        }
+    ).reindex(labels, fill_value=0)
     total = float(w.sum())
     grouped["share"] = (grouped["weight"] / total).round(4) if total > 0 else 0.0
     grouped.index.name = "life_circle"
@@ -264,11 +308,25 @@ def _totals(table: gpd.GeoDataFrame, t: tuple[float, ...], weight: str) -> pd.Da
 
 
 def _gaps(table: gpd.GeoDataFrame, gap_threshold_m: float, weight: str) -> pd.DataFrame:
-    cols = ["estate_id", "name", "community_id", "households", "party_members", "residents",
-            "dist_m", "life_circle", "facility_id"]
+    cols = [
+        "estate_id",
+        "name",
+        "community_id",
+        "households",
+        "party_members",
+        "residents",
+        "dist_m",
+        "life_circle",
+        "facility_id",
+    ]
     gap = table.loc[~(table["dist_m"] <= gap_threshold_m), cols]
-    order = np.lexsort((gap["estate_id"].to_numpy(), -gap["dist_m"].to_numpy(),
-                        -gap[weight].astype(float).fillna(0.0).to_numpy()))
+    order = np.lexsort(
+        (
+            gap["estate_id"].to_numpy(),
+            -gap["dist_m"].to_numpy(),
+            -gap[weight].astype(float).fillna(0.0).to_numpy(),
+        )
+    )
     gap = gap.iloc[order].reset_index(drop=True)
     gap.insert(0, "rank", np.arange(1, len(gap) + 1))
     out: pd.DataFrame = gap
@@ -279,15 +337,33 @@ def _problems(table: gpd.GeoDataFrame, flagged_fac: tuple[str, ...]) -> tuple[Pr
     out = []
     unreachable = table.loc[table["life_circle"] == UNREACHABLE, "estate_id"].tolist()
     if unreachable:
-        out.append(Problem("estates", f"{len(unreachable)} estate(s) cannot reach any facility on the walk "
-                           f"network (disconnected): {unreachable[:20]}",
-                           "connect the network around them or add a facility there", severity="warning"))
+        out.append(
+            Problem(
+                "estates",
+                f"{len(unreachable)} estate(s) cannot reach any facility on the walk "
+                f"network (disconnected): {unreachable[:20]}",
+                "connect the network around them or add a facility there",
+                severity="warning",
+            )
+        )
     flagged = table.loc[table["snap_flagged"], "estate_id"].tolist()
     if flagged:
-        out.append(Problem("estates", f"{len(flagged)} estate(s) lie far from the walk network: {flagged[:20]}",
-                           "extend the network or check the estate positions", severity="warning"))
+        out.append(
+            Problem(
+                "estates",
+                f"{len(flagged)} estate(s) lie far from the walk network: {flagged[:20]}",
+                "extend the network or check the estate positions",
+                severity="warning",
+            )
+        )
     if flagged_fac:
-        out.append(Problem("facilities", f"{len(flagged_fac)} facility(ies) lie far from the walk network: "
-                           f"{list(flagged_fac[:20])}", "check their positions or extend the network",
-                           severity="warning"))
+        out.append(
+            Problem(
+                "facilities",
+                f"{len(flagged_fac)} facility(ies) lie far from the walk network: "
+                f"{list(flagged_fac[:20])}",
+                "check their positions or extend the network",
+                severity="warning",
+            )
+        )
     return tuple(out)

@@ -78,8 +78,11 @@ def density_points(layers: Any) -> gpd.GeoDataFrame:
     """Weighted points of a dataset: building centroids when buildings carry party members,
     else estate centroids. Columns ``party_members`` and geometry (metric CRS)."""
     buildings = getattr(layers, "buildings", None)
-    source = buildings if buildings is not None and len(buildings) and "party_members" in buildings \
+    source = (
+        buildings
+        if buildings is not None and len(buildings) and "party_members" in buildings
         else layers.estates
+    )
     pts = source[["party_members"]].copy()
     return gpd.GeoDataFrame(pts, geometry=source.geometry.representative_point(), crs=source.crs)
 
@@ -87,24 +90,53 @@ def density_points(layers: Any) -> gpd.GeoDataFrame:
 def _check(points: gpd.GeoDataFrame, weight: str, bandwidth_m: float, cell_m: float) -> np.ndarray:
     problems = []
     if points.crs is None or not points.crs.is_projected:
-        problems.append(Problem("density points", f"CRS {points.crs} is not metric",
-                                "pass layers in the dataset's metric CRS (geo.data.io.load_layers)"))
+        problems.append(
+            Problem(
+                "density points",
+                f"CRS {points.crs} is not metric",
+                "pass layers in the dataset's metric CRS (geo.data.io.load_layers)",
+            )
+        )
     if weight not in points.columns:
-        problems.append(Problem("density points", f"column `{weight}` missing",
-                                "give each estate or building its party members", field=weight))
+        problems.append(
+            Problem(
+                "density points",
+                f"column `{weight}` missing",
+                "give each estate or building its party members",
+                field=weight,
+            )
+        )
     if not (np.isfinite(bandwidth_m) and bandwidth_m > 0):
-        problems.append(Problem("density", f"bandwidth {bandwidth_m} m", "give a bandwidth > 0 m",
-                                field="bandwidth_m"))
+        problems.append(
+            Problem(
+                "density",
+                f"bandwidth {bandwidth_m} m",
+                "give a bandwidth > 0 m",
+                field="bandwidth_m",
+            )
+        )
     if not (np.isfinite(cell_m) and cell_m > 0):
-        problems.append(Problem("density", f"cell {cell_m} m", "give a cell size > 0 m", field="cell_m"))
+        problems.append(
+            Problem("density", f"cell {cell_m} m", "give a cell size > 0 m", field="cell_m")
+        )
     if problems:
         raise ValidationError(problems, title="cannot compute party-member density")
     w: np.ndarray = np.asarray(pd.to_numeric(points[weight], errors="coerce"), dtype=float)
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if bad.size:
-        raise ValidationError([Problem("density points", f"`{weight}` is {points[weight].iloc[i]!r}",
-                                       "give a count >= 0", feature=str(points.index[i]), field=weight)
-                               for i in bad[:20]], title="cannot compute party-member density")
+        raise ValidationError(
+            [
+                Problem(
+                    "density points",
+                    f"`{weight}` is {points[weight].iloc[i]!r}",
+                    "give a count >= 0",
+                    feature=str(points.index[i]),
+                    field=weight,
+                )
+                for i in bad[:20]
+            ],
+            title="cannot compute party-member density",
+        )
     return w
 
 
@@ -123,9 +155,14 @@ def scott_bandwidth(xy: np.ndarray, weights: np.ndarray) -> float:
     return float(np.sqrt(var.mean()) * n_eff ** (-1.0 / 6.0))
 
 
-def density_surface(points: gpd.GeoDataFrame, *, weight: str = "party_members",
-                    bandwidth_m: float = DEFAULT_BANDWIDTH_M, cell_m: float = DEFAULT_CELL_M,
-                    bounds: tuple[float, float, float, float] | None = None) -> DensitySurface:
+def density_surface(
+    points: gpd.GeoDataFrame,
+    *,
+    weight: str = "party_members",
+    bandwidth_m: float = DEFAULT_BANDWIDTH_M,
+    cell_m: float = DEFAULT_CELL_M,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> DensitySurface:
     """Kernel density of weighted points, in ``weight`` per km², on a regular grid.
 
     Parameters
@@ -160,9 +197,16 @@ def density_surface(points: gpd.GeoDataFrame, *, weight: str = "party_members",
     keep = w > 0
     if bounds is None:
         if not keep.any():
-            raise ValidationError([Problem("density points", "no point has party members",
-                                           "check the party_members column")],
-                                  title="cannot compute party-member density")
+            raise ValidationError(
+                [
+                    Problem(
+                        "density points",
+                        "no point has party members",
+                        "check the party_members column",
+                    )
+                ],
+                title="cannot compute party-member density",
+            )
         lo, hi = xy[keep].min(axis=0) - 3 * bandwidth_m, xy[keep].max(axis=0) + 3 * bandwidth_m
         bounds = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
     minx, miny, maxx, maxy = bounds
@@ -172,13 +216,21 @@ def density_surface(points: gpd.GeoDataFrame, *, weight: str = "party_members",
     if not keep.any() or len(x) == 0 or len(y) == 0:
         z = np.zeros((len(y), len(x)))
     else:
-        kde = KernelDensity(kernel="gaussian", bandwidth=float(bandwidth_m)).fit(xy[keep], sample_weight=w[keep])
+        kde = KernelDensity(kernel="gaussian", bandwidth=float(bandwidth_m)).fit(
+            xy[keep], sample_weight=w[keep]
+        )
         gx, gy = np.meshgrid(x, y)
         log_p = kde.score_samples(np.column_stack([gx.ravel(), gy.ravel()]))
         z = (np.exp(log_p) * total * _M2_PER_KM2).reshape(len(y), len(x))  # per m² -> per km²
-    return DensitySurface(x=x, y=y, z=z, bandwidth_m=float(bandwidth_m),
-                          scott_m=scott_bandwidth(xy[keep], w[keep]) if keep.sum() >= 2 else float("nan"),
-                          total=total, crs=points.crs)
+    return DensitySurface(
+        x=x,
+        y=y,
+        z=z,
+        bandwidth_m=float(bandwidth_m),
+        scott_m=scott_bandwidth(xy[keep], w[keep]) if keep.sum() >= 2 else float("nan"),
+        total=total,
+        crs=points.crs,
+    )
 
 
 def grid_density(surface: DensitySurface, grids: gpd.GeoDataFrame) -> pd.Series:
@@ -202,4 +254,6 @@ def grid_density(surface: DensitySurface, grids: gpd.GeoDataFrame) -> pd.Series:
         ix = int(np.clip(np.searchsorted(surface.x, p.x), 0, len(surface.x) - 1))
         iy = int(np.clip(np.searchsorted(surface.y, p.y), 0, len(surface.y) - 1))
         out[i] = surface.z[iy, ix]
-    return pd.Series(out.round(1), index=g["grid_id"].astype(str).to_numpy(), name="party_density_km2")
+    return pd.Series(
+        out.round(1), index=g["grid_id"].astype(str).to_numpy(), name="party_density_km2"
+    )

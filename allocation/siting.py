@@ -47,8 +47,14 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 __all__ = [
-    "LSCP", "MCLP", "PCenter", "PMedian", "SitingInputs", "SitingResult",
-    "coverage_curve", "plot_coverage_curve",
+    "LSCP",
+    "MCLP",
+    "PCenter",
+    "PMedian",
+    "SitingInputs",
+    "SitingResult",
+    "coverage_curve",
+    "plot_coverage_curve",
 ]
 
 
@@ -98,13 +104,20 @@ class SitingInputs:
         return np.flatnonzero(~self.fixed)
 
 
-def _ids(ids: Sequence[object] | None, n: int, name: str, problems: list[Problem]) -> tuple[str, ...]:
+def _ids(
+    ids: Sequence[object] | None, n: int, name: str, problems: list[Problem]
+) -> tuple[str, ...]:
     if ids is None:
         return tuple(str(i) for i in range(n))
     out = tuple(str(i) for i in ids)
     if len(out) != n:
-        problems.append(Problem(name, f"{len(out)} ids given for {n} rows/columns of the cost matrix.",
-                                f"give exactly one id per {'row' if name == 'demand_ids' else 'column'}."))
+        problems.append(
+            Problem(
+                name,
+                f"{len(out)} ids given for {n} rows/columns of the cost matrix.",
+                f"give exactly one id per {'row' if name == 'demand_ids' else 'column'}.",
+            )
+        )
     elif len(set(out)) != n:
         dup = sorted({i for i in out if out.count(i) > 1})[:5]
         problems.append(Problem(name, f"duplicate ids {dup}.", "make every id unique."))
@@ -147,33 +160,73 @@ def make_inputs(
     try:
         c = np.array(cost, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValidationError([Problem("cost", f"not a numeric matrix ({exc}).",
-                                       "give distances in metres, one row per demand point.")]) from exc
+        raise ValidationError(
+            [
+                Problem(
+                    "cost",
+                    f"not a numeric matrix ({exc}).",
+                    "give distances in metres, one row per demand point.",
+                )
+            ]
+        ) from exc
     if c.ndim != 2 or 0 in c.shape:
-        raise ValidationError([Problem("cost", f"must be a non-empty 2-D matrix, got shape {c.shape}.",
-                                       "give one row per demand point and one column per candidate.")])
+        raise ValidationError(
+            [
+                Problem(
+                    "cost",
+                    f"must be a non-empty 2-D matrix, got shape {c.shape}.",
+                    "give one row per demand point and one column per candidate.",
+                )
+            ]
+        )
     n, m = c.shape
     d_ids = _ids(demand_ids, n, "demand_ids", problems)
     c_ids = _ids(candidate_ids, m, "candidate_ids", problems)
     if np.isnan(c).any():
         rows = np.asarray(np.isnan(c).any(axis=1))
-        problems.append(Problem("cost", f"NaN distances in the rows of demand {_sample(d_ids, rows)}.",
-                                "use inf for an unreachable pair, or fix the distances.", field="cost"))
+        problems.append(
+            Problem(
+                "cost",
+                f"NaN distances in the rows of demand {_sample(d_ids, rows)}.",
+                "use inf for an unreachable pair, or fix the distances.",
+                field="cost",
+            )
+        )
     if (c < 0).any():
         rows = np.asarray((c < 0).any(axis=1))
-        problems.append(Problem("cost", f"negative distances in the rows of demand {_sample(d_ids, rows)}.",
-                                "distances must be >= 0 metres."))
+        problems.append(
+            Problem(
+                "cost",
+                f"negative distances in the rows of demand {_sample(d_ids, rows)}.",
+                "distances must be >= 0 metres.",
+            )
+        )
     w = np.ones(n) if weights is None else np.array(weights, dtype=np.float64).ravel()
     if w.shape != (n,):
-        problems.append(Problem("weights", f"{w.size} weights for {n} demand points.",
-                                "give one weight per demand point (row of the cost matrix)."))
+        problems.append(
+            Problem(
+                "weights",
+                f"{w.size} weights for {n} demand points.",
+                "give one weight per demand point (row of the cost matrix).",
+            )
+        )
         w = np.ones(n)
     elif np.isnan(w).any():
-        problems.append(Problem("weights", f"NaN weight for demand {_sample(d_ids, np.isnan(w))}.",
-                                "give every demand point a number (0 if nobody lives there)."))
+        problems.append(
+            Problem(
+                "weights",
+                f"NaN weight for demand {_sample(d_ids, np.isnan(w))}.",
+                "give every demand point a number (0 if nobody lives there).",
+            )
+        )
     elif (w < 0).any() or np.isinf(w).any():
-        problems.append(Problem("weights", f"negative or infinite weight for demand "
-                                f"{_sample(d_ids, (w < 0) | np.isinf(w))}.", "weights must be finite and >= 0."))
+        problems.append(
+            Problem(
+                "weights",
+                f"negative or infinite weight for demand {_sample(d_ids, (w < 0) | np.isinf(w))}.",
+                "weights must be finite and >= 0.",
+            )
+        )
     mask = _fixed_mask(fixed, c_ids, problems)
     if problems:
         raise ValidationError(problems, title="the siting inputs are not usable")
@@ -190,16 +243,26 @@ def _fixed_mask(fixed: Any, c_ids: tuple[str, ...], problems: list[Problem]) -> 
     arr = np.asarray(fixed)
     if arr.dtype == bool:
         if arr.shape != (m,):
-            problems.append(Problem("fixed", f"boolean mask of length {arr.size} for {m} candidates.",
-                                    "give one flag per candidate, or a list of candidate ids."))
+            problems.append(
+                Problem(
+                    "fixed",
+                    f"boolean mask of length {arr.size} for {m} candidates.",
+                    "give one flag per candidate, or a list of candidate ids.",
+                )
+            )
             return np.zeros(m, dtype=bool)
         return arr.copy()
     pos = {cid: j for j, cid in enumerate(c_ids)}
     wanted = [str(v) for v in np.atleast_1d(arr).tolist()]
     unknown = [v for v in wanted if v not in pos]
     if unknown:
-        problems.append(Problem("fixed", f"unknown candidate ids {unknown[:5]}.",
-                                "list ids that appear among the candidates (cost matrix columns)."))
+        problems.append(
+            Problem(
+                "fixed",
+                f"unknown candidate ids {unknown[:5]}.",
+                "list ids that appear among the candidates (cost matrix columns).",
+            )
+        )
     mask = np.zeros(m, dtype=bool)
     mask[[pos[v] for v in wanted if v in pos]] = True
     return mask
@@ -207,14 +270,22 @@ def _fixed_mask(fixed: Any, c_ids: tuple[str, ...], problems: list[Problem]) -> 
 
 def _check_p(p: SupportsFloat | str | None, inputs: SitingInputs, model: str) -> int:
     if p is None or isinstance(p, bool) or not float(p).is_integer() or float(p) < 0:
-        raise ValidationError([Problem("p", f"{model} needs `p`, the number of NEW posts, as an integer >= 0; "
-                                            f"got {p!r}.", "pass p=1 or more (--posts).")])
+        raise ValidationError(
+            [
+                Problem(
+                    "p",
+                    f"{model} needs `p`, the number of NEW posts, as an integer >= 0; got {p!r}.",
+                    "pass p=1 or more (--posts).",
+                )
+            ]
+        )
     p_int = int(float(p))
     if p_int > inputs.n_free:
         raise InfeasibleError(
             f"{model}: p={p_int} new posts requested but only {inputs.n_free} candidate(s) are not "
             f"already open ({int(inputs.fixed.sum())} fixed of {inputs.fixed.size}). "
-            f"Fix: lower `p` (--posts) to at most {inputs.n_free}, or add candidate sites.")
+            f"Fix: lower `p` (--posts) to at most {inputs.n_free}, or add candidate sites."
+        )
     return p_int
 
 
@@ -224,16 +295,27 @@ def _check_radius(radius: object, model: str) -> float:
     except (TypeError, ValueError):
         r = float("nan")
     if radius is None or not math.isfinite(r) or r <= 0:
-        raise ValidationError([Problem("radius", f"{model} needs a service radius in metres > 0, got {radius!r}.",
-                                       "pass e.g. radius=500 (--radius 500), a life-circle distance.")])
+        raise ValidationError(
+            [
+                Problem(
+                    "radius",
+                    f"{model} needs a service radius in metres > 0, got {radius!r}.",
+                    "pass e.g. radius=500 (--radius 500), a life-circle distance.",
+                )
+            ]
+        )
     return r
 
 
 def _unused(model: str, **given: object) -> None:
     bad = [k for k, v in given.items() if v is not None]
     if bad:
-        raise ValidationError([Problem(k, f"{model} does not use `{k}`.", f"drop `{k}` or choose another model.")
-                               for k in bad])
+        raise ValidationError(
+            [
+                Problem(k, f"{model} does not use `{k}`.", f"drop `{k}` or choose another model.")
+                for k in bad
+            ]
+        )
 
 
 # --------------------------------------------------------------------------- result
@@ -341,22 +423,40 @@ class _Model:
         self.arrays: Any = None
 
     @classmethod
-    def from_cost_matrix(cls, cost: Any, *, weights: Any = None, fixed: Any = None, p: int | None = None,
-                         radius: float | None = None, capacities: Any = None,
-                         demand_ids: Sequence[object] | None = None,
-                         candidate_ids: Sequence[object] | None = None) -> Self:
+    def from_cost_matrix(
+        cls,
+        cost: Any,
+        *,
+        weights: Any = None,
+        fixed: Any = None,
+        p: int | None = None,
+        radius: float | None = None,
+        capacities: Any = None,
+        demand_ids: Sequence[object] | None = None,
+        candidate_ids: Sequence[object] | None = None,
+    ) -> Self:
         """Build from a demand x candidate cost matrix in metres; each model defines it."""
         raise NotImplementedError(f"{cls.__name__} does not define from_cost_matrix")
 
     def __repr__(self) -> str:
         n, m = self.inputs.cost.shape
-        return f"{type(self).__name__}(n_demand={n}, n_candidates={m}, fixed={int(self.inputs.fixed.sum())}, " \
-               f"p={self.p}, radius={self.radius})"
+        return (
+            f"{type(self).__name__}(n_demand={n}, n_candidates={m}, fixed={int(self.inputs.fixed.sum())}, "
+            f"p={self.p}, radius={self.radius})"
+        )
 
     @classmethod
-    def from_layers(cls, layers: Layers, *, network: object = None, weight: str = "households",
-                    candidates: Any = None, p: int | None = None, radius: float | None = None,
-                    capacities: Any = None) -> Any:
+    def from_layers(
+        cls,
+        layers: Layers,
+        *,
+        network: object = None,
+        weight: str = "households",
+        candidates: Any = None,
+        p: int | None = None,
+        radius: float | None = None,
+        capacities: Any = None,
+    ) -> Any:
         """Build the model from a :class:`~geo.data.schema.Layers` bundle (metric CRS).
 
         Demand = estates (representative points, weighted by ``weight``); existing
@@ -373,13 +473,28 @@ class _Model:
 
         if cls._needs_radius:
             _check_radius(radius, cls.__name__)
-        net = as_walk_network(network, layers.crs) if network is not None else layers_network(layers)
+        net = (
+            as_walk_network(network, layers.crs) if network is not None else layers_network(layers)
+        )
         require_network_near(net, layers.estates.geometry.representative_point(), layer="estates")
-        arrays = siting_arrays(layers, network=net, weight=weight, candidates=candidates,
-                               radius=radius, cutoff_m=radius if cls._needs_radius else None)
-        model = cls.from_cost_matrix(arrays.cost, weights=arrays.weights, fixed=arrays.fixed, p=p,
-                                     radius=radius, capacities=capacities, demand_ids=arrays.demand_ids,
-                                     candidate_ids=arrays.candidate_ids)
+        arrays = siting_arrays(
+            layers,
+            network=net,
+            weight=weight,
+            candidates=candidates,
+            radius=radius,
+            cutoff_m=radius if cls._needs_radius else None,
+        )
+        model = cls.from_cost_matrix(
+            arrays.cost,
+            weights=arrays.weights,
+            fixed=arrays.fixed,
+            p=p,
+            radius=radius,
+            capacities=capacities,
+            demand_ids=arrays.demand_ids,
+            candidate_ids=arrays.candidate_ids,
+        )
         model.meta = dict(arrays.meta)
         model.arrays = arrays
         return model
@@ -396,9 +511,19 @@ class _Model:
         cols = np.flatnonzero(open_mask)[k]
         return np.where(np.isfinite(d), cols, -1), d
 
-    def _result(self, *, selected_cols: np.ndarray, objective: float, bound: float, status: str,
-                seconds: float, excluded: np.ndarray | None = None, message: str = "",
-                stats: dict[str, Any] | None = None, assign_cols: np.ndarray | None = None) -> SitingResult:
+    def _result(
+        self,
+        *,
+        selected_cols: np.ndarray,
+        objective: float,
+        bound: float,
+        status: str,
+        seconds: float,
+        excluded: np.ndarray | None = None,
+        message: str = "",
+        stats: dict[str, Any] | None = None,
+        assign_cols: np.ndarray | None = None,
+    ) -> SitingResult:
         inp = self.inputs
         open_mask = inp.fixed.copy()
         open_mask[selected_cols] = True
@@ -408,19 +533,35 @@ class _Model:
             d = np.where(cols >= 0, inp.cost[np.arange(cols.size), np.maximum(cols, 0)], np.inf)
         excl = np.zeros(cols.size, dtype=bool) if excluded is None else excluded
         cid, did = inp.candidate_ids, inp.demand_ids
-        assignment = {did[i]: (None if excl[i] or cols[i] < 0 else cid[cols[i]]) for i in range(cols.size)}
-        dist = {did[i]: (None if excl[i] or not np.isfinite(d[i]) else float(d[i])) for i in range(cols.size)}
+        assignment = {
+            did[i]: (None if excl[i] or cols[i] < 0 else cid[cols[i]]) for i in range(cols.size)
+        }
+        dist = {
+            did[i]: (None if excl[i] or not np.isfinite(d[i]) else float(d[i]))
+            for i in range(cols.size)
+        }
         covered = None
         if self.radius is not None:
             covered = float(inp.weights[d <= self.radius].sum())
         gap = 0.0 if status == "optimal" else _rel_gap(objective, bound)
         return SitingResult(
-            model=self.name, objective=float(objective), bound=float(bound), gap=gap, status=status,
+            model=self.name,
+            objective=float(objective),
+            bound=float(bound),
+            gap=gap,
+            status=status,
             selected=tuple(sorted(cid[j] for j in selected_cols)),
-            fixed=tuple(cid[j] for j in np.flatnonzero(inp.fixed)), seconds=float(seconds),
-            assignment=assignment, distance_m=dist, covered_weight=covered,
-            total_weight=float(inp.weights.sum()), p=self.p, radius=self.radius,
-            excluded=tuple(did[i] for i in np.flatnonzero(excl)), message=message, stats=stats or {},
+            fixed=tuple(cid[j] for j in np.flatnonzero(inp.fixed)),
+            seconds=float(seconds),
+            assignment=assignment,
+            distance_m=dist,
+            covered_weight=covered,
+            total_weight=float(inp.weights.sum()),
+            p=self.p,
+            radius=self.radius,
+            excluded=tuple(did[i] for i in np.flatnonzero(excl)),
+            message=message,
+            stats=stats or {},
         )
 
 
@@ -439,8 +580,10 @@ def _say(progress: Progress | None, text: str) -> None:
 def _time_note(status: str, gap: float, time_limit: float) -> str:
     if status == "optimal":
         return "proven optimal"
-    return (f"time limit of {time_limit:g} s reached: best solution found, not proven optimal "
-            f"(gap {100 * gap:.2f}%); raise the time limit for a proof")
+    return (
+        f"time limit of {time_limit:g} s reached: best solution found, not proven optimal "
+        f"(gap {100 * gap:.2f}%); raise the time limit for a proof"
+    )
 
 
 # --------------------------------------------------------------------------- LSCP
@@ -480,15 +623,24 @@ class LSCP(_Model):
     _needs_radius = True
 
     @classmethod
-    def from_cost_matrix(cls, cost: Any, *, weights: Any = None, fixed: Any = None, p: int | None = None,
-                         radius: float | None = None, capacities: Any = None,
-                         demand_ids: Sequence[object] | None = None,
-                         candidate_ids: Sequence[object] | None = None) -> LSCP:
+    def from_cost_matrix(
+        cls,
+        cost: Any,
+        *,
+        weights: Any = None,
+        fixed: Any = None,
+        p: int | None = None,
+        radius: float | None = None,
+        capacities: Any = None,
+        demand_ids: Sequence[object] | None = None,
+        candidate_ids: Sequence[object] | None = None,
+    ) -> LSCP:
         """Build from a demand x candidate cost matrix in metres (see :func:`make_inputs`)."""
         _unused("LSCP", p=p, capacities=capacities)
         r = _check_radius(radius, "LSCP")
-        inputs = make_inputs(cost, weights=weights, fixed=fixed, demand_ids=demand_ids,
-                             candidate_ids=candidate_ids)
+        inputs = make_inputs(
+            cost, weights=weights, fixed=fixed, demand_ids=demand_ids, candidate_ids=candidate_ids
+        )
         return cls(inputs, p=None, radius=r)
 
     def solve(self, *, time_limit: float = 60.0, progress: Progress | None = None) -> SitingResult:
@@ -503,35 +655,57 @@ class LSCP(_Model):
         rows = np.flatnonzero(~covered_fix & reach)
         note = ""
         if excluded.any():
-            note = (f"{int(excluded.sum())} demand point(s) cannot be reached within {r:g} m by any "
-                    f"candidate and are excluded: {_sample(inp.demand_ids, excluded)}. "
-                    "Add candidates near them or raise the radius. ")
+            note = (
+                f"{int(excluded.sum())} demand point(s) cannot be reached within {r:g} m by any "
+                f"candidate and are excluded: {_sample(inp.demand_ids, excluded)}. "
+                "Add candidates near them or raise the radius. "
+            )
         if rows.size == 0:
-            return self._result(selected_cols=np.array([], dtype=int), objective=0.0, bound=0.0,
-                                status="optimal", seconds=time.perf_counter() - t0, excluded=excluded,
-                                message=note + "Existing facilities already cover every reachable demand point.")
+            return self._result(
+                selected_cols=np.array([], dtype=int),
+                objective=0.0,
+                bound=0.0,
+                status="optimal",
+                seconds=time.perf_counter() - t0,
+                excluded=excluded,
+                message=note + "Existing facilities already cover every reachable demand point.",
+            )
         a, _, _ = _f.group_rows(a_all[rows])
         red = _reduce.reduce_cover(a)
         ar = red.matrix(a)
-        _say(progress, f"LSCP: {a.shape[0]} distinct covering sets x {a.shape[1]} candidates, "
-                       f"reduced to {ar.shape[0]} x {ar.shape[1]} with {red.forced.size} essential "
-                       "site(s)")
+        _say(
+            progress,
+            f"LSCP: {a.shape[0]} distinct covering sets x {a.shape[1]} candidates, "
+            f"reduced to {ar.shape[0]} x {ar.shape[1]} with {red.forced.size} essential "
+            "site(s)",
+        )
         if ar.shape[0] == 0:  # the essential sites cover everything: nothing left to decide
             sel = red.forced
             return self._result(
-                selected_cols=free[sel], objective=float(sel.size), bound=float(sel.size),
-                status="optimal", seconds=time.perf_counter() - t0, excluded=excluded,
+                selected_cols=free[sel],
+                objective=float(sel.size),
+                bound=float(sel.size),
+                status="optimal",
+                seconds=time.perf_counter() - t0,
+                excluded=excluded,
                 message=note + f"{sel.size} new post(s): proven optimal (every one essential).",
-                stats={"reduction": red.removed,
-                       "formulation": "set covering, solved by reductions"})
+                stats={
+                    "reduction": red.removed,
+                    "formulation": "set covering, solved by reductions",
+                },
+            )
         warm = _h.drop_redundant(ar, _h.greedy_cover(ar))
         start = np.zeros(ar.shape[1])
         start[warm] = 1.0
         problem = _f.lscp_problem(ar)
         build = time.perf_counter() - t0
         # the objective counts posts: a gap below 1 proves optimality
-        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start,
-                        options={"mip_abs_gap": _INTEGRAL_GAP})
+        out = solve_mip(
+            problem,
+            time_limit=max(time_limit - build, 0.01),
+            start=start,
+            options={"mip_abs_gap": _INTEGRAL_GAP},
+        )
         x = out.x if out.x is not None else start
         sel = np.sort(np.concatenate([red.cols[x > 0.5], red.forced]))
         objective = float(sel.size)
@@ -539,11 +713,21 @@ class LSCP(_Model):
         status = _status(out.status, _rel_gap(objective, out.bound + n_forced))
         bound = objective if status == "optimal" else math.ceil(out.bound + n_forced - 1e-6)
         return self._result(
-            selected_cols=free[sel], objective=objective, bound=bound, status=status,
-            seconds=time.perf_counter() - t0, excluded=excluded,
-            message=note + f"{sel.size} new post(s): {_time_note(status, _rel_gap(objective, bound), time_limit)}.",
-            stats=_stats(problem, out, build, warm_objective=float(warm.size) + n_forced,
-                         reduction=red.removed),
+            selected_cols=free[sel],
+            objective=objective,
+            bound=bound,
+            status=status,
+            seconds=time.perf_counter() - t0,
+            excluded=excluded,
+            message=note
+            + f"{sel.size} new post(s): {_time_note(status, _rel_gap(objective, bound), time_limit)}.",
+            stats=_stats(
+                problem,
+                out,
+                build,
+                warm_objective=float(warm.size) + n_forced,
+                reduction=red.removed,
+            ),
         )
 
 
@@ -553,8 +737,15 @@ _INTEGRAL_GAP = 0.99
 
 def _stats(problem: Any, out: MipOutcome, build: float, **extra: Any) -> dict[str, Any]:
     rows, cols = problem.shape
-    return {"rows": rows, "columns": cols, "nonzeros": int(problem.a.nnz), "build_seconds": round(build, 4),
-            "solve_seconds": round(out.seconds, 4), "solver_status": out.status, **extra}
+    return {
+        "rows": rows,
+        "columns": cols,
+        "nonzeros": int(problem.a.nnz),
+        "build_seconds": round(build, 4),
+        "solve_seconds": round(out.seconds, 4),
+        "solver_status": out.status,
+        **extra,
+    }
 
 
 # --------------------------------------------------------------------------- MCLP
@@ -591,23 +782,37 @@ class MCLP(_Model):
     _needs_radius = True
 
     @classmethod
-    def from_cost_matrix(cls, cost: Any, *, weights: Any = None, fixed: Any = None, p: int | None = None,
-                         radius: float | None = None, capacities: Any = None,
-                         demand_ids: Sequence[object] | None = None,
-                         candidate_ids: Sequence[object] | None = None) -> MCLP:
+    def from_cost_matrix(
+        cls,
+        cost: Any,
+        *,
+        weights: Any = None,
+        fixed: Any = None,
+        p: int | None = None,
+        radius: float | None = None,
+        capacities: Any = None,
+        demand_ids: Sequence[object] | None = None,
+        candidate_ids: Sequence[object] | None = None,
+    ) -> MCLP:
         """Build from a demand x candidate cost matrix in metres (see :func:`make_inputs`)."""
         _unused("MCLP", capacities=capacities)
         r = _check_radius(radius, "MCLP")
-        inputs = make_inputs(cost, weights=weights, fixed=fixed, demand_ids=demand_ids,
-                             candidate_ids=candidate_ids)
+        inputs = make_inputs(
+            cost, weights=weights, fixed=fixed, demand_ids=demand_ids, candidate_ids=candidate_ids
+        )
         return cls(inputs, p=_check_p(p, inputs, "MCLP"), radius=r)
 
     def with_p(self, p: int) -> MCLP:
         """The same instance with another number of new posts."""
         return MCLP(self.inputs, p=_check_p(p, self.inputs, "MCLP"), radius=self.radius)
 
-    def solve(self, *, time_limit: float = 60.0, progress: Progress | None = None,
-              warm_start: Iterable[str] | None = None) -> SitingResult:
+    def solve(
+        self,
+        *,
+        time_limit: float = 60.0,
+        progress: Progress | None = None,
+        warm_start: Iterable[str] | None = None,
+    ) -> SitingResult:
         """Solve exactly with HiGHS.
 
         Parameters
@@ -629,16 +834,27 @@ class MCLP(_Model):
         reach = np.asarray(a_all.sum(axis=1)).ravel() > 0
         rows = np.flatnonzero(~covered_fix & reach & (inp.weights > 0))
         if rows.size == 0 or p == 0:
-            return self._result(selected_cols=np.array([], dtype=int), objective=base, bound=base,
-                                status="optimal", seconds=time.perf_counter() - t0,
-                                message="No new post can add coverage." if p else "p = 0: existing facilities only.")
+            return self._result(
+                selected_cols=np.array([], dtype=int),
+                objective=base,
+                bound=base,
+                status="optimal",
+                seconds=time.perf_counter() - t0,
+                message="No new post can add coverage."
+                if p
+                else "p = 0: existing facilities only.",
+            )
         a0, _, w = _f.group_rows(a_all[rows], inp.weights[rows])
         red = _reduce.reduce_max_cover(a0)
         a = red.matrix(a0)
-        _say(progress, f"MCLP: {a0.shape[0]} distinct covering sets x {a0.shape[1]} candidates "
-                       f"({red.removed['cols_dominated']} dominated), p={p}")
-        greedy = _h.swap_cover(a, w, _h.greedy_cover(a, w, p),
-                               time_budget=min(2.0, 0.05 * time_limit))
+        _say(
+            progress,
+            f"MCLP: {a0.shape[0]} distinct covering sets x {a0.shape[1]} candidates "
+            f"({red.removed['cols_dominated']} dominated), p={p}",
+        )
+        greedy = _h.swap_cover(
+            a, w, _h.greedy_cover(a, w, p), time_budget=min(2.0, 0.05 * time_limit)
+        )
         warm = greedy
         if warm_start is not None:
             pos = {inp.candidate_ids[free[c]]: k for k, c in enumerate(red.cols)}
@@ -647,13 +863,14 @@ class MCLP(_Model):
                 warm = given
         start = np.zeros(a.shape[1] + a.shape[0])
         start[warm] = 1.0
-        start[a.shape[1]:] = (a[:, warm].sum(axis=1) > 0) if warm.size else 0.0
+        start[a.shape[1] :] = (a[:, warm].sum(axis=1) > 0) if warm.size else 0.0
         problem = _f.mclp_problem(a, w, p, offset=base)
         build = time.perf_counter() - t0
         integral = bool(np.all(w == np.round(w)))  # integer weights: a gap below 1 is a proof
         options = dict(_MCLP_OPTIONS, **({"mip_abs_gap": _INTEGRAL_GAP} if integral else {}))
-        out = solve_mip(problem, time_limit=max(time_limit - build, 0.01), start=start,
-                        options=options)
+        out = solve_mip(
+            problem, time_limit=max(time_limit - build, 0.01), start=start, options=options
+        )
         y = out.x[: a.shape[1]] if out.x is not None else start[: a.shape[1]]
         sel = np.flatnonzero(y > 0.5)
         objective = base + _covered(a, w, sel)
@@ -664,11 +881,19 @@ class MCLP(_Model):
         bound = objective if status == "optimal" else bound
         extra = f" ({p - sel.size} more post(s) would cover nothing more)" if sel.size < p else ""
         return self._result(
-            selected_cols=free[red.cols[sel]], objective=objective, bound=bound, status=status,
+            selected_cols=free[red.cols[sel]],
+            objective=objective,
+            bound=bound,
+            status=status,
             seconds=time.perf_counter() - t0,
             message=f"{sel.size} new post(s){extra}: {_time_note(status, _rel_gap(objective, bound), time_limit)}.",
-            stats=_stats(problem, out, build, warm_objective=base + _covered(a, w, greedy),
-                         reduction=red.removed),
+            stats=_stats(
+                problem,
+                out,
+                build,
+                warm_objective=base + _covered(a, w, greedy),
+                reduction=red.removed,
+            ),
         )
 
 
@@ -740,29 +965,44 @@ class PMedian(_Model):
 
     name = "pmedian"
 
-    def __init__(self, inputs: SitingInputs, *, p: int, capacities: np.ndarray | None = None) -> None:
+    def __init__(
+        self, inputs: SitingInputs, *, p: int, capacities: np.ndarray | None = None
+    ) -> None:
         super().__init__(inputs, p=p, radius=None)
         self.capacities = capacities
 
     @classmethod
-    def from_cost_matrix(cls, cost: Any, *, weights: Any = None, fixed: Any = None, p: int | None = None,
-                         radius: float | None = None, capacities: Any = None,
-                         demand_ids: Sequence[object] | None = None,
-                         candidate_ids: Sequence[object] | None = None) -> PMedian:
+    def from_cost_matrix(
+        cls,
+        cost: Any,
+        *,
+        weights: Any = None,
+        fixed: Any = None,
+        p: int | None = None,
+        radius: float | None = None,
+        capacities: Any = None,
+        demand_ids: Sequence[object] | None = None,
+        candidate_ids: Sequence[object] | None = None,
+    ) -> PMedian:
         """Build from a demand x candidate cost matrix in metres (see :func:`make_inputs`).
 
         ``capacities``: one capacity per candidate (weight units) or None.
         """
         _unused("PMedian", radius=radius)
-        inputs = make_inputs(cost, weights=weights, fixed=fixed, demand_ids=demand_ids,
-                             candidate_ids=candidate_ids)
+        inputs = make_inputs(
+            cost, weights=weights, fixed=fixed, demand_ids=demand_ids, candidate_ids=candidate_ids
+        )
         p_int = _check_p(p, inputs, "PMedian")
         caps = None if capacities is None else _check_capacities(capacities, inputs, p_int)
         return cls(inputs, p=p_int, capacities=caps)
 
     def with_p(self, p: int) -> PMedian:
         p_int = _check_p(p, self.inputs, "PMedian")
-        caps = None if self.capacities is None else _check_capacities(self.capacities, self.inputs, p_int)
+        caps = (
+            None
+            if self.capacities is None
+            else _check_capacities(self.capacities, self.inputs, p_int)
+        )
         return PMedian(self.inputs, p=p_int, capacities=caps)
 
     def solve(self, *, time_limit: float = 60.0, progress: Progress | None = None) -> SitingResult:
@@ -779,9 +1019,15 @@ class PMedian(_Model):
         if p == 0:
             _need_open(inp, "PMedian")
             obj = float(np.sum(w[w > 0] * d_fix[w > 0]))
-            return self._result(selected_cols=np.array([], dtype=int), objective=obj, bound=obj,
-                                status="optimal", seconds=time.perf_counter() - t0, excluded=excluded,
-                                message=note + "p = 0: existing facilities only.")
+            return self._result(
+                selected_cols=np.array([], dtype=int),
+                objective=obj,
+                bound=obj,
+                status="optimal",
+                seconds=time.perf_counter() - t0,
+                excluded=excluded,
+                message=note + "p = 0: existing facilities only.",
+            )
         warm = _h.multistart_median(cost, w, d_fix, p, time_budget=min(5.0, 0.1 * time_limit))
         warm_obj = _median_value(cost, w, d_fix, warm)
         integral = _integral(cost, w, d_fix)
@@ -789,43 +1035,91 @@ class PMedian(_Model):
         lam = None
         lag_budget = min(10.0, 0.2 * time_limit)
         if np.isfinite(warm_obj):
-            lr = _h.lagrangian_median(cost, w, d_fix, p, warm_obj, time_budget=lag_budget, integral=integral)
+            lr = _h.lagrangian_median(
+                cost, w, d_fix, p, warm_obj, time_budget=lag_budget, integral=integral
+            )
             lag, closed, opened, lag_sites, lag_value, bound_sites, lam = lr
             target = min(warm_obj, lag_value)
-            for start in (lag_sites, bound_sites):  # vertex substitution from the Lagrangian's sites
+            for start in (
+                lag_sites,
+                bound_sites,
+            ):  # vertex substitution from the Lagrangian's sites
                 if start.size == p and lag < warm_obj - 1e-9 * max(1.0, abs(warm_obj)):
-                    better = _h.interchange(cost, w, d_fix, start, time_budget=min(5.0, 0.1 * time_limit))
+                    better = _h.interchange(
+                        cost, w, d_fix, start, time_budget=min(5.0, 0.1 * time_limit)
+                    )
                     value = _median_value(cost, w, d_fix, better)
                     if value < warm_obj:
                         warm, warm_obj = better, value
-            if warm_obj < target - 1e-9 * max(1.0, abs(warm_obj)):  # fix again with the better bound
-                lr = _h.lagrangian_median(cost, w, d_fix, p, warm_obj, time_budget=lag_budget,
-                                          integral=integral, lam0=lam, iterations=200)
+            if warm_obj < target - 1e-9 * max(
+                1.0, abs(warm_obj)
+            ):  # fix again with the better bound
+                lr = _h.lagrangian_median(
+                    cost,
+                    w,
+                    d_fix,
+                    p,
+                    warm_obj,
+                    time_budget=lag_budget,
+                    integral=integral,
+                    lam0=lam,
+                    iterations=200,
+                )
                 lag, closed, opened, lam = max(lag, lr.bound), lr.closed, lr.opened, lr.lam
-        if lag >= warm_obj - 1e-9 * max(1.0, abs(warm_obj)):  # the bound alone proves the warm start
+        if lag >= warm_obj - 1e-9 * max(
+            1.0, abs(warm_obj)
+        ):  # the bound alone proves the warm start
             closed = np.ones(cost.shape[1], dtype=bool)
             opened = np.zeros(cost.shape[1], dtype=bool)
-        _say(progress, f"p-median: warm start {warm_obj:g}, Lagrangian bound {lag:g}: "
-                       f"{int(closed.sum())} sites ruled out, {int(opened.sum())} forced open")
-        if (p <= _BRANCH_MAX_P and lam is not None
-                and lag < warm_obj - 1e-9 * max(1.0, abs(warm_obj))):  # small p: branch first
+        _say(
+            progress,
+            f"p-median: warm start {warm_obj:g}, Lagrangian bound {lag:g}: "
+            f"{int(closed.sum())} sites ruled out, {int(opened.sum())} forced open",
+        )
+        if (
+            p <= _BRANCH_MAX_P
+            and lam is not None
+            and lag < warm_obj - 1e-9 * max(1.0, abs(warm_obj))
+        ):  # small p: branch first
             branch = _lagrange.branch_median(
-                cost, w, d_fix, p, warm, closed=closed, lam=lam, integral=integral,
-                time_budget=_BRANCH_SHARE * (time_limit - (time.perf_counter() - t0)))
+                cost,
+                w,
+                d_fix,
+                p,
+                warm,
+                closed=closed,
+                lam=lam,
+                integral=integral,
+                time_budget=_BRANCH_SHARE * (time_limit - (time.perf_counter() - t0)),
+            )
             if branch.best_value < warm_obj:
                 warm, warm_obj = branch.best_sites, branch.best_value
-            _say(progress, f"p-median: branch and bound on sites, {branch.nodes} nodes, "
-                           f"{'proven' if branch.proven else 'not finished'}")
+            _say(
+                progress,
+                f"p-median: branch and bound on sites, {branch.nodes} nodes, "
+                f"{'proven' if branch.proven else 'not finished'}",
+            )
             if branch.proven:
                 return self._result(
-                    selected_cols=free[warm], objective=warm_obj, bound=warm_obj, status="optimal",
-                    seconds=time.perf_counter() - t0, excluded=excluded,
+                    selected_cols=free[warm],
+                    objective=warm_obj,
+                    bound=warm_obj,
+                    status="optimal",
+                    seconds=time.perf_counter() - t0,
+                    excluded=excluded,
                     message=note + f"{warm.size} new post(s): proven optimal.",
-                    stats={"warm_objective": warm_obj, "lagrangian_bound": lag,
-                           "sites_ruled_out": int(closed.sum()), "branch_nodes": branch.nodes,
-                           "formulation": "Lagrangian branch and bound on sites (Beasley 1993)"})
+                    stats={
+                        "warm_objective": warm_obj,
+                        "lagrangian_bound": lag,
+                        "sites_ruled_out": int(closed.sum()),
+                        "branch_nodes": branch.nodes,
+                        "formulation": "Lagrangian branch and bound on sites (Beasley 1993)",
+                    },
+                )
         rounds = 0
-        while True:  # a better incumbent found under a short limit lets the bound rule out more sites
+        while (
+            True
+        ):  # a better incumbent found under a short limit lets the bound rule out more sites
             rounds += 1
             left = time_limit - (time.perf_counter() - t0)
             last = rounds >= 3
@@ -836,26 +1130,41 @@ class PMedian(_Model):
                 options.update({"mip_heuristic_effort": 0.05, "mip_heuristic_run_rins": True})
             if integral:  # objective values are integers: a gap below 1 is a proof (0.5: margin
                 options["mip_abs_gap"] = 0.5  # for HiGHS's tolerances on its dual bound)
-            sel, out, rm, build = self._reduced_median(cost, w, d_fix, p, warm, closed, opened, budget, options)
+            sel, out, rm, build = self._reduced_median(
+                cost, w, d_fix, p, warm, closed, opened, budget, options
+            )
             if out is None or out.status == "optimal" or last or budget >= left:
                 break
             value = _median_value(cost, w, d_fix, sel)
             if value < warm_obj - 1e-9 * max(1.0, abs(warm_obj)):
                 warm, warm_obj = sel, value
-                lr = _h.lagrangian_median(cost, w, d_fix, p, warm_obj, time_budget=lag_budget,
-                                          integral=integral, lam0=lam, iterations=200)
+                lr = _h.lagrangian_median(
+                    cost,
+                    w,
+                    d_fix,
+                    p,
+                    warm_obj,
+                    time_budget=lag_budget,
+                    integral=integral,
+                    lam0=lam,
+                    iterations=200,
+                )
                 lag, closed, opened, lam = max(lag, lr.bound), lr.closed, lr.opened, lr.lam
                 if lag >= warm_obj - 1e-9 * max(1.0, abs(warm_obj)):  # proven by the bound
                     sel, out, rm = warm, None, None
                     break
-                _say(progress, f"p-median: incumbent {warm_obj:g}; {int(closed.sum())} sites ruled out")
+                _say(
+                    progress,
+                    f"p-median: incumbent {warm_obj:g}; {int(closed.sum())} sites ruled out",
+                )
             else:
                 rounds = 2  # no progress: spend the rest of the time on the proof
         objective = _median_value(cost, w, d_fix, sel)
         if not np.isfinite(objective):
             raise InfeasibleError(
                 f"PMedian: no choice of {p} new post(s) lets every demand point reach an open site. "
-                "Fix: raise `p` (--posts), add candidates, or check the network for disconnected parts.")
+                "Fix: raise `p` (--posts), add candidates, or check the network for disconnected parts."
+            )
         # sites outside the reduced model only lead to solutions worse than the warm start
         reduced_bound = out.bound if out is not None else objective
         bound = min(objective, max(lag, min(warm_obj, reduced_bound)))
@@ -863,24 +1172,47 @@ class PMedian(_Model):
         status = "optimal" if proven else "time_limit"
         if status == "optimal":
             bound = objective
-        stats: dict[str, Any] = {"warm_objective": warm_obj, "lagrangian_bound": lag,
-                                 "sites_ruled_out": int(closed.sum()), "sites_forced_open": int(opened.sum()),
-                                 "formulation": "radius (García, Labbé & Marín 2011) after Lagrangian fixing",
-                                 "rounds": rounds}
+        stats: dict[str, Any] = {
+            "warm_objective": warm_obj,
+            "lagrangian_bound": lag,
+            "sites_ruled_out": int(closed.sum()),
+            "sites_forced_open": int(opened.sum()),
+            "formulation": "radius (García, Labbé & Marín 2011) after Lagrangian fixing",
+            "rounds": rounds,
+        }
         if out is not None and rm is not None:
-            stats = _stats(rm.problem, out, build, levels=int(rm.level_value.size),
-                           levels_unreduced=rm.n_levels_full, **stats)
+            stats = _stats(
+                rm.problem,
+                out,
+                build,
+                levels=int(rm.level_value.size),
+                levels_unreduced=rm.n_levels_full,
+                **stats,
+            )
         return self._result(
-            selected_cols=free[sel], objective=objective, bound=bound, status=status,
-            seconds=time.perf_counter() - t0, excluded=excluded,
-            message=note + f"{sel.size} new post(s): {_time_note(status, _rel_gap(objective, bound), time_limit)}.",
+            selected_cols=free[sel],
+            objective=objective,
+            bound=bound,
+            status=status,
+            seconds=time.perf_counter() - t0,
+            excluded=excluded,
+            message=note
+            + f"{sel.size} new post(s): {_time_note(status, _rel_gap(objective, bound), time_limit)}.",
             stats=stats,
         )
 
     @staticmethod
-    def _reduced_median(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray, p: int, warm: np.ndarray,
-                        closed: np.ndarray, opened: np.ndarray, budget: float,
-                        options: dict[str, object]) -> tuple[np.ndarray, MipOutcome | None, Any, float]:
+    def _reduced_median(
+        cost: np.ndarray,
+        w: np.ndarray,
+        d_fix: np.ndarray,
+        p: int,
+        warm: np.ndarray,
+        closed: np.ndarray,
+        opened: np.ndarray,
+        budget: float,
+        options: dict[str, object],
+    ) -> tuple[np.ndarray, MipOutcome | None, Any, float]:
         """Solve the radius formulation on the sites the Lagrangian bound could not rule out.
 
         Returns the best selection (warm start if nothing better), the HiGHS outcome (None
@@ -906,7 +1238,9 @@ class PMedian(_Model):
             y0 = np.isin(idx, warm).astype(np.float64)
             start = rm.start(y0, np.minimum(d_fix, cost[:, warm].min(axis=1)))
         build = time.perf_counter() - t0
-        out = solve_mip(rm.problem, time_limit=max(budget - build, 0.01), start=start, options=options)
+        out = solve_mip(
+            rm.problem, time_limit=max(budget - build, 0.01), start=start, options=options
+        )
         sel = warm
         if out.x is not None:
             cand = np.concatenate([op, idx[out.x[: idx.size] > 0.5]])
@@ -914,24 +1248,34 @@ class PMedian(_Model):
                 sel = np.sort(cand)
         return sel, out, rm, build
 
-    def _solve_capacitated(self, t0: float, time_limit: float, excluded: np.ndarray, note: str,
-                           progress: Progress | None) -> SitingResult:
+    def _solve_capacitated(
+        self,
+        t0: float,
+        time_limit: float,
+        excluded: np.ndarray,
+        note: str,
+        progress: Progress | None,
+    ) -> SitingResult:
         inp, p = self.inputs, int(self.p)  # type: ignore[arg-type]
         keep = np.flatnonzero(~excluded)
         cost, w = inp.cost[keep], inp.weights[keep]
         problem, pi, pj = _f.pmedian_capacitated(cost, w, self.capacities, inp.fixed, p)  # type: ignore[arg-type]
         m = cost.shape[1]
         build = time.perf_counter() - t0
-        _say(progress, f"capacitated p-median: {problem.shape[0]} rows x {problem.shape[1]} columns")
+        _say(
+            progress, f"capacitated p-median: {problem.shape[0]} rows x {problem.shape[1]} columns"
+        )
         out = solve_mip(problem, time_limit=max(time_limit - build, 0.01))
         if out.x is None:
             if out.status == "infeasible":
                 raise InfeasibleError(
                     f"PMedian: the capacities cannot hold every demand point with {p} new post(s). "
-                    "Fix: raise `p`, raise capacities, or drop `capacities`.")
+                    "Fix: raise `p`, raise capacities, or drop `capacities`."
+                )
             raise InfeasibleError(
                 f"PMedian (capacitated): no feasible assignment found within {time_limit:g} s. "
-                "Fix: raise the time limit, or solve without capacities.")
+                "Fix: raise the time limit, or solve without capacities."
+            )
         y = out.x[:m] > 0.5
         sel = np.flatnonzero(y & ~inp.fixed)
         x = out.x[m:] > 0.5
@@ -941,10 +1285,15 @@ class PMedian(_Model):
         status = _status(out.status, _rel_gap(objective, out.bound))
         bound = objective if status == "optimal" else out.bound
         return self._result(
-            selected_cols=sel, objective=objective, bound=bound, status=status,
-            seconds=time.perf_counter() - t0, excluded=excluded, assign_cols=assign,
+            selected_cols=sel,
+            objective=objective,
+            bound=bound,
+            status=status,
+            seconds=time.perf_counter() - t0,
+            excluded=excluded,
+            assign_cols=assign,
             message=note + f"{sel.size} new post(s), capacitated: "
-                           f"{_time_note(status, _rel_gap(objective, bound), time_limit)}.",
+            f"{_time_note(status, _rel_gap(objective, bound), time_limit)}.",
             stats=_stats(problem, out, build, formulation="textbook capacitated, single source"),
         )
 
@@ -958,9 +1307,13 @@ _BRANCH_SHARE = 0.5
 #: HiGHS options for the reduced p-median: the warm start is already good, so HiGHS's own
 #: primal heuristics (RINS, RENS, feasibility jump ...) mostly cost time there.
 _MEDIAN_OPTIONS: dict[str, object] = {
-    "mip_heuristic_effort": 0.0, "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
-    "mip_heuristic_run_root_reduced_cost": False, "mip_heuristic_run_zi_round": False,
-    "mip_heuristic_run_shifting": False, "mip_heuristic_run_feasibility_jump": False,
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_zi_round": False,
+    "mip_heuristic_run_shifting": False,
+    "mip_heuristic_run_feasibility_jump": False,
 }
 
 
@@ -968,8 +1321,13 @@ def _integral(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray) -> bool:
     """True when every weight x distance is an integer (e.g. OR-Library): gaps below 1 prove optimality."""
     fin = cost[np.isfinite(cost)]
     dfin = d_fix[np.isfinite(d_fix)]
-    return bool(np.all(w == np.round(w)) and np.all(fin == np.round(fin)) and np.all(dfin == np.round(dfin))
-                and fin.size and float(np.abs(fin).max()) * float(w.sum()) < 2**52)
+    return bool(
+        np.all(w == np.round(w))
+        and np.all(fin == np.round(fin))
+        and np.all(dfin == np.round(dfin))
+        and fin.size
+        and float(np.abs(fin).max()) * float(w.sum()) < 2**52
+    )
 
 
 def _median_value(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray, sel: np.ndarray) -> float:
@@ -981,23 +1339,33 @@ def _median_value(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray, sel: np.nd
 def _excluded_note(inp: SitingInputs, excluded: np.ndarray) -> str:
     if not excluded.any():
         return ""
-    return (f"{int(excluded.sum())} demand point(s) cannot reach any candidate or facility and are "
-            f"excluded: {_sample(inp.demand_ids, excluded)}. Check the network near them or add candidates. ")
+    return (
+        f"{int(excluded.sum())} demand point(s) cannot reach any candidate or facility and are "
+        f"excluded: {_sample(inp.demand_ids, excluded)}. Check the network near them or add candidates. "
+    )
 
 
 def _check_capacities(capacities: Any, inputs: SitingInputs, p: int) -> np.ndarray:
     caps = np.array(capacities, dtype=np.float64).ravel()
     m = inputs.cost.shape[1]
     if caps.shape != (m,) or np.isnan(caps).any() or (caps < 0).any():
-        raise ValidationError([Problem("capacities", f"need {m} capacities >= 0 (one per candidate), got "
-                                                     f"{caps.size} values{' with NaN' if np.isnan(caps).any() else ''}.",
-                                       "give one non-negative capacity per candidate, in weight units.")])
+        raise ValidationError(
+            [
+                Problem(
+                    "capacities",
+                    f"need {m} capacities >= 0 (one per candidate), got "
+                    f"{caps.size} values{' with NaN' if np.isnan(caps).any() else ''}.",
+                    "give one non-negative capacity per candidate, in weight units.",
+                )
+            ]
+        )
     best = float(caps[inputs.fixed].sum() + np.sort(caps[~inputs.fixed])[::-1][:p].sum())
     total = float(inputs.weights.sum())
     if best < total:
         raise InfeasibleError(
             f"PMedian: existing facilities plus the {p} largest candidates hold at most {best:g}, "
-            f"less than the total demand {total:g}. Fix: raise `p` (--posts) or the capacities.")
+            f"less than the total demand {total:g}. Fix: raise `p` (--posts) or the capacities."
+        )
     caps.setflags(write=False)
     return caps
 
@@ -1030,14 +1398,23 @@ class PCenter(_Model):
     name = "pcenter"
 
     @classmethod
-    def from_cost_matrix(cls, cost: Any, *, weights: Any = None, fixed: Any = None, p: int | None = None,
-                         radius: float | None = None, capacities: Any = None,
-                         demand_ids: Sequence[object] | None = None,
-                         candidate_ids: Sequence[object] | None = None) -> PCenter:
+    def from_cost_matrix(
+        cls,
+        cost: Any,
+        *,
+        weights: Any = None,
+        fixed: Any = None,
+        p: int | None = None,
+        radius: float | None = None,
+        capacities: Any = None,
+        demand_ids: Sequence[object] | None = None,
+        candidate_ids: Sequence[object] | None = None,
+    ) -> PCenter:
         """Build from a demand x candidate cost matrix in metres (see :func:`make_inputs`)."""
         _unused("PCenter", radius=radius, capacities=capacities)
-        inputs = make_inputs(cost, weights=weights, fixed=fixed, demand_ids=demand_ids,
-                             candidate_ids=candidate_ids)
+        inputs = make_inputs(
+            cost, weights=weights, fixed=fixed, demand_ids=demand_ids, candidate_ids=candidate_ids
+        )
         return cls(inputs, p=_check_p(p, inputs, "PCenter"), radius=None)
 
     def solve(self, *, time_limit: float = 60.0, progress: Progress | None = None) -> SitingResult:
@@ -1051,14 +1428,22 @@ class PCenter(_Model):
         if p == 0:
             _need_open(inp, "PCenter")
             obj = float(d_fix.max())
-            return self._result(selected_cols=np.array([], dtype=int), objective=obj, bound=obj,
-                                status="optimal", seconds=time.perf_counter() - t0, excluded=excluded,
-                                message=note + "p = 0: existing facilities only.")
+            return self._result(
+                selected_cols=np.array([], dtype=int),
+                objective=obj,
+                bound=obj,
+                status="optimal",
+                seconds=time.perf_counter() - t0,
+                excluded=excluded,
+                message=note + "p = 0: existing facilities only.",
+            )
         best = _h.greedy_center(cost, d_fix, p)
         ub = _center_value(cost, d_fix, best)
         lb = float(np.max(np.minimum(d_fix, cost.min(axis=1))))
         values = np.unique(np.concatenate([cost[np.isfinite(cost)], d_fix[np.isfinite(d_fix)]]))
-        values = values[(values >= lb) & (values <= ub)] if np.isfinite(ub) else values[values >= lb]
+        values = (
+            values[(values >= lb) & (values <= ub)] if np.isfinite(ub) else values[values >= lb]
+        )
         lo, hi = 0, values.size - 1  # the optimum is values[k] for some lo <= k <= hi
         checks: list[dict[str, Any]] = []
         timed_out = False
@@ -1071,11 +1456,15 @@ class PCenter(_Model):
                 break
             verdict, cover = _cover_check(cost, d_fix, r, p, left)
             checks.append({"radius": r, "verdict": verdict})
-            _say(progress, f"p-center: radius {r:g} -> {verdict} (search [{values[lo]:g}, {values[hi]:g}])")
+            _say(
+                progress,
+                f"p-center: radius {r:g} -> {verdict} (search [{values[lo]:g}, {values[hi]:g}])",
+            )
             if verdict == "feasible":
                 if cover.size < p:  # top up with other sites so that all p posts are used
-                    others = np.setdiff1d(np.concatenate([best, np.arange(cost.shape[1])]), cover,
-                                          assume_unique=False)
+                    others = np.setdiff1d(
+                        np.concatenate([best, np.arange(cost.shape[1])]), cover, assume_unique=False
+                    )
                     _, first = np.unique(others, return_index=True)
                     others = others[np.sort(first)]
                     cover = np.sort(np.concatenate([cover, others[: p - cover.size]]))
@@ -1092,28 +1481,41 @@ class PCenter(_Model):
         if not np.isfinite(ub):
             raise InfeasibleError(
                 f"PCenter: no choice of {p} new post(s) lets every demand point reach an open site. "
-                "Fix: raise `p` (--posts), add candidates, or check the network for disconnected parts.")
+                "Fix: raise `p` (--posts), add candidates, or check the network for disconnected parts."
+            )
         bound = float(values[lo]) if values.size else ub
         status = "time_limit" if timed_out and bound < ub else "optimal"
         if status == "optimal":
             bound = ub
         return self._result(
-            selected_cols=free[best], objective=ub, bound=bound, status=status,
-            seconds=time.perf_counter() - t0, excluded=excluded,
+            selected_cols=free[best],
+            objective=ub,
+            bound=bound,
+            status=status,
+            seconds=time.perf_counter() - t0,
+            excluded=excluded,
             message=note + f"{best.size} new post(s), largest distance {ub:g} m: "
-                           f"{_time_note(status, _rel_gap(ub, bound), time_limit)}.",
-            stats={"checks": checks, "n_checks": len(checks), "distinct_radii": int(values.size),
-                   "formulation": "binary search over set covering"},
+            f"{_time_note(status, _rel_gap(ub, bound), time_limit)}.",
+            stats={
+                "checks": checks,
+                "n_checks": len(checks),
+                "distinct_radii": int(values.size),
+                "formulation": "binary search over set covering",
+            },
         )
 
 
 def _need_open(inp: SitingInputs, model: str) -> None:
     if not inp.fixed.any():
-        raise InfeasibleError(f"{model}: p = 0 and no existing facility: nothing would be open. "
-                              "Fix: pass p >= 1 (--posts) or list existing facilities (--fixed).")
+        raise InfeasibleError(
+            f"{model}: p = 0 and no existing facility: nothing would be open. "
+            "Fix: pass p >= 1 (--posts) or list existing facilities (--fixed)."
+        )
     if not np.isfinite(inp.d_fix).all():
-        raise InfeasibleError(f"{model}: p = 0 and some demand points reach no existing facility. "
-                              "Fix: pass p >= 1 (--posts).")
+        raise InfeasibleError(
+            f"{model}: p = 0 and some demand points reach no existing facility. "
+            "Fix: pass p >= 1 (--posts)."
+        )
 
 
 def _center_value(cost: np.ndarray, d_fix: np.ndarray, sel: np.ndarray) -> float:
@@ -1121,8 +1523,9 @@ def _center_value(cost: np.ndarray, d_fix: np.ndarray, sel: np.ndarray) -> float
     return float(d.max())
 
 
-def _cover_check(cost: np.ndarray, d_fix: np.ndarray, r: float, p: int,
-                 time_left: float) -> tuple[str, np.ndarray]:
+def _cover_check(
+    cost: np.ndarray, d_fix: np.ndarray, r: float, p: int, time_left: float
+) -> tuple[str, np.ndarray]:
     """Can ``p`` free sites cover, within ``r``, every demand not covered by a fixed site?"""
     rows = np.flatnonzero(d_fix > r)
     empty = np.array([], dtype=np.int64)
@@ -1145,8 +1548,11 @@ def _cover_check(cost: np.ndarray, d_fix: np.ndarray, r: float, p: int,
     greedy = _h.drop_redundant(ar, _h.greedy_cover(ar))
     if greedy.size <= left:
         return "feasible", np.sort(np.concatenate([red.cols[greedy], red.forced]))
-    out = solve_mip(_f.lscp_problem(ar), time_limit=time_left,
-                    options={"objective_bound": left + 0.5, "mip_abs_gap": _INTEGRAL_GAP})
+    out = solve_mip(
+        _f.lscp_problem(ar),
+        time_limit=time_left,
+        options={"objective_bound": left + 0.5, "mip_abs_gap": _INTEGRAL_GAP},
+    )
     if out.x is not None and out.x.sum() <= left + 0.5:
         return "feasible", np.sort(np.concatenate([red.cols[out.x > 0.5], red.forced]))
     if out.status in ("infeasible", "cutoff") or (out.status == "optimal" and out.x is None):
@@ -1159,8 +1565,9 @@ def _cover_check(cost: np.ndarray, d_fix: np.ndarray, r: float, p: int,
 # --------------------------------------------------------------------------- coverage curve
 
 
-def coverage_curve(model_inputs: MCLP, p_max: int, *, time_limit: float = 60.0,
-                   progress: Progress | None = None) -> pd.DataFrame:
+def coverage_curve(
+    model_inputs: MCLP, p_max: int, *, time_limit: float = 60.0, progress: Progress | None = None
+) -> pd.DataFrame:
     """Covered weight for p = 0 .. ``p_max`` new posts, each solved exactly (MCLP).
 
     Parameters
@@ -1181,8 +1588,15 @@ def coverage_curve(model_inputs: MCLP, p_max: int, *, time_limit: float = 60.0,
     import pandas as pd
 
     if not isinstance(model_inputs, MCLP):
-        raise ValidationError([Problem("model_inputs", f"must be an MCLP, got {type(model_inputs).__name__}.",
-                                       "build it with MCLP.from_cost_matrix(...) or MCLP.from_layers(...).")])
+        raise ValidationError(
+            [
+                Problem(
+                    "model_inputs",
+                    f"must be an MCLP, got {type(model_inputs).__name__}.",
+                    "build it with MCLP.from_cost_matrix(...) or MCLP.from_layers(...).",
+                )
+            ]
+        )
     p_top = _check_p(p_max, model_inputs.inputs, "coverage_curve")
     total = float(model_inputs.inputs.weights.sum())
     rows: list[dict[str, Any]] = []
@@ -1190,15 +1604,26 @@ def coverage_curve(model_inputs: MCLP, p_max: int, *, time_limit: float = 60.0,
     for p in range(p_top + 1):
         res = model_inputs.with_p(p).solve(time_limit=time_limit, warm_start=previous)
         gain = res.objective - rows[-1]["covered_weight"] if rows else 0.0
-        rows.append({"p": p, "covered_weight": res.objective, "share": res.objective / total if total else 0.0,
-                     "gain": gain, "status": res.status, "gap": res.gap, "seconds": res.seconds,
-                     "selected": ";".join(res.selected)})
+        rows.append(
+            {
+                "p": p,
+                "covered_weight": res.objective,
+                "share": res.objective / total if total else 0.0,
+                "gain": gain,
+                "status": res.status,
+                "gap": res.gap,
+                "seconds": res.seconds,
+                "selected": ";".join(res.selected),
+            }
+        )
         _say(progress, f"curve: p={p} covered {res.objective:g} ({res.status})")
         previous = res.selected
     return pd.DataFrame(rows)
 
 
-def plot_coverage_curve(df: pd.DataFrame, *, title: str = "Coverage by number of new posts") -> Figure:
+def plot_coverage_curve(
+    df: pd.DataFrame, *, title: str = "Coverage by number of new posts"
+) -> Figure:
     """Plot a :func:`coverage_curve` table: covered share (line) and gain per post (bars).
 
     Returns a matplotlib Figure (Agg canvas, nothing is displayed).
@@ -1219,12 +1644,16 @@ def plot_coverage_curve(df: pd.DataFrame, *, title: str = "Coverage by number of
     ax.set_title(title)
     not_proven = df["status"] != "optimal"
     if not_proven.any():
-        ax.plot(df.loc[not_proven, "p"], 100 * df.loc[not_proven, "share"], "x", color="red",
-                label="not proven optimal")
+        ax.plot(
+            df.loc[not_proven, "p"],
+            100 * df.loc[not_proven, "share"],
+            "x",
+            color="red",
+            label="not proven optimal",
+        )
     ax.set_zorder(ax2.get_zorder() + 1)  # the line above the bars
     ax.patch.set_visible(False)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="lower right")
     fig.tight_layout()
     return fig
-

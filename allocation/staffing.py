@@ -54,8 +54,13 @@ class Apportionment:
     at_minimum: np.ndarray
 
 
-def apportion(workload: Sequence[float] | np.ndarray, total: int, *, minimum: int = 1,
-              method: str = "largest_remainder") -> np.ndarray:
+def apportion(
+    workload: Sequence[float] | np.ndarray,
+    total: int,
+    *,
+    minimum: int = 1,
+    method: str = "largest_remainder",
+) -> np.ndarray:
     """Split ``total`` workers among grids in proportion to ``workload``.
 
     Parameters
@@ -89,8 +94,13 @@ def apportion(workload: Sequence[float] | np.ndarray, total: int, *, minimum: in
     return apportion_detail(workload, total, minimum=minimum, method=method).seats
 
 
-def apportion_detail(workload: Sequence[float] | np.ndarray, total: int, *, minimum: int = 1,
-                     method: str = "largest_remainder") -> Apportionment:
+def apportion_detail(
+    workload: Sequence[float] | np.ndarray,
+    total: int,
+    *,
+    minimum: int = 1,
+    method: str = "largest_remainder",
+) -> Apportionment:
     """As :func:`apportion`, with the quotas and which grids the minimum held up."""
     w = _check(workload, total, minimum, method)
     n = len(w)
@@ -103,7 +113,11 @@ def apportion_detail(workload: Sequence[float] | np.ndarray, total: int, *, mini
         seats = _largest_remainder(w, total, minimum)
     else:
         seats = _huntington_hill(w, total, minimum)
-    free = _largest_remainder(w, total, 0) if method == "largest_remainder" else _huntington_hill(w, total, 0)
+    free = (
+        _largest_remainder(w, total, 0)
+        if method == "largest_remainder"
+        else _huntington_hill(w, total, 0)
+    )
     return Apportionment(seats, quota, (seats == minimum) & (free < minimum))
 
 
@@ -113,8 +127,10 @@ def _check(workload: Any, total: int, minimum: int, method: str) -> np.ndarray:
     w = np.asarray(workload, dtype=float).ravel()
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if bad.size:
-        raise ValueError(f"`workload` must be finite and >= 0; bad at positions {bad[:10].tolist()}: "
-                         f"{w[bad[:10]].tolist()}")
+        raise ValueError(
+            f"`workload` must be finite and >= 0; bad at positions {bad[:10].tolist()}: "
+            f"{w[bad[:10]].tolist()}"
+        )
     if int(total) != total or total < 0:
         raise ValueError(f"`total` must be a non-negative integer, got {total!r}")
     if int(minimum) != minimum or minimum < 0:
@@ -122,7 +138,8 @@ def _check(workload: Any, total: int, minimum: int, method: str) -> np.ndarray:
     if total < len(w) * minimum:
         raise InfeasibleError(
             f"{total} worker(s) cannot give {len(w)} grid(s) at least {minimum} each "
-            f"(needs {len(w) * minimum}); raise the total, lower the minimum, or merge grids")
+            f"(needs {len(w) * minimum}); raise the total, lower the minimum, or merge grids"
+        )
     return w
 
 
@@ -165,8 +182,9 @@ def _hh_priority(w: float, a: int) -> float:
 # --------------------------------------------------------------------------- grids
 
 
-def grid_workload(grids: pd.DataFrame, workload: str = "households",
-                  weights: Mapping[str, float] | None = None) -> np.ndarray:
+def grid_workload(
+    grids: pd.DataFrame, workload: str = "households", weights: Mapping[str, float] | None = None
+) -> np.ndarray:
     """Workload per grid: a column, or ``load = sum(weights[col] * grids[col])``.
 
     Raises
@@ -178,23 +196,50 @@ def grid_workload(grids: pd.DataFrame, workload: str = "households",
         raise ValueError(f"`workload` must be one of {WORKLOADS}, got {workload!r}")
     if workload == "load":
         if not weights:
-            raise ValidationError([Problem("grids", "`workload='load'` needs `weights`",
-                                           "pass weights such as {'households': 1, 'party_members': 5}")])
+            raise ValidationError(
+                [
+                    Problem(
+                        "grids",
+                        "`workload='load'` needs `weights`",
+                        "pass weights such as {'households': 1, 'party_members': 5}",
+                    )
+                ]
+            )
         columns = dict(weights)
     else:
         columns = {workload: 1.0}
     missing = [c for c in columns if c not in grids.columns]
     if missing:
-        raise ValidationError([Problem("grids", f"column(s) {missing} missing; have {list(grids.columns)}",
-                                       "staff a grid layer from `gridplan grid` or add the column",
-                                       field=c) for c in missing])
+        raise ValidationError(
+            [
+                Problem(
+                    "grids",
+                    f"column(s) {missing} missing; have {list(grids.columns)}",
+                    "staff a grid layer from `gridplan grid` or add the column",
+                    field=c,
+                )
+                for c in missing
+            ]
+        )
     values = sum(float(k) * grids[c].astype(float).to_numpy() for c, k in columns.items())
     values = np.asarray(values, dtype=float)
     bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
     if bad.size:
-        ids = grids["grid_id"].astype(str).to_numpy() if "grid_id" in grids else np.arange(len(grids))
-        raise ValidationError([Problem("grids", f"workload is {values[i]}", "give a count >= 0",
-                                       feature=str(ids[i]), field=workload) for i in bad[:20]])
+        ids = (
+            grids["grid_id"].astype(str).to_numpy() if "grid_id" in grids else np.arange(len(grids))
+        )
+        raise ValidationError(
+            [
+                Problem(
+                    "grids",
+                    f"workload is {values[i]}",
+                    "give a count >= 0",
+                    feature=str(ids[i]),
+                    field=workload,
+                )
+                for i in bad[:20]
+            ]
+        )
     return values
 
 
@@ -242,8 +287,9 @@ def staff_grids(
     import pandas as pd
 
     if "grid_id" not in grids.columns:
-        raise ValidationError([Problem("grids", "column `grid_id` missing", "add one id per grid",
-                                       field="grid_id")])
+        raise ValidationError(
+            [Problem("grids", "column `grid_id` missing", "add one id per grid", field="grid_id")]
+        )
     w = grid_workload(grids, workload, weights)
     name = METHODS.get(method, method)
     try:
@@ -255,19 +301,24 @@ def staff_grids(
     households = grids["households"].astype(float).to_numpy() if "households" in grids else w
     with np.errstate(divide="ignore", invalid="ignore"):
         per_worker = np.where(workers > 0, households / np.maximum(workers, 1), np.nan)
-    return pd.DataFrame({
-        "grid_id": grids["grid_id"].astype(str).to_numpy(),
-        "workload": w,
-        "quota_full_time": ft.quota.round(4),
-        "full_time": ft.seats,
-        "quota_part_time": pt.quota.round(4),
-        "part_time": pt.seats,
-        "workers": workers,
-        "households": households,
-        "households_per_worker": per_worker.round(2),
-        "explanation": [f"full-time: {_why(ft, i, min_full_time, name)}; "
-                        f"part-time: {_why(pt, i, min_part_time, name)}" for i in range(len(w))],
-    })
+    return pd.DataFrame(
+        {
+            "grid_id": grids["grid_id"].astype(str).to_numpy(),
+            "workload": w,
+            "quota_full_time": ft.quota.round(4),
+            "full_time": ft.seats,
+            "quota_part_time": pt.quota.round(4),
+            "part_time": pt.seats,
+            "workers": workers,
+            "households": households,
+            "households_per_worker": per_worker.round(2),
+            "explanation": [
+                f"full-time: {_why(ft, i, min_full_time, name)}; "
+                f"part-time: {_why(pt, i, min_part_time, name)}"
+                for i in range(len(w))
+            ],
+        }
+    )
 
 
 def _why(a: Apportionment, i: int, minimum: int, method_name: str) -> str:
@@ -285,8 +336,12 @@ def staffing_summary(table: pd.DataFrame, *, method: str, workload: str) -> dict
         "full_time": int(table["full_time"].sum()),
         "part_time": int(table["part_time"].sum()),
         "households": float(table["households"].sum()),
-        "households_per_worker": {"min": float(hpw.min()) if len(hpw) else None,
-                                  "median": float(hpw.median()) if len(hpw) else None,
-                                  "max": float(hpw.max()) if len(hpw) else None},
-        "grids_at_minimum_full_time": int((table["explanation"].str.contains(r"^full-time: [^;]*\(minimum")).sum()),
+        "households_per_worker": {
+            "min": float(hpw.min()) if len(hpw) else None,
+            "median": float(hpw.median()) if len(hpw) else None,
+            "max": float(hpw.max()) if len(hpw) else None,
+        },
+        "grids_at_minimum_full_time": int(
+            (table["explanation"].str.contains(r"^full-time: [^;]*\(minimum")).sum()
+        ),
     }

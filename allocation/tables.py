@@ -29,8 +29,10 @@ if TYPE_CHECKING:  # pandas itself is imported where a table is built (lazy for 
     import pandas as pd
 
 #: Leading bytes of files that are not text tables, and what they are.
-_BINARY_MAGIC = ((b"PK\x03\x04", "an Excel workbook (.xlsx) or a zip archive"),
-                 (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"))
+_BINARY_MAGIC = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or a zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+)
 _SAVE_AS_CSV = "in Excel: File > Save As > CSV UTF-8 (comma delimited) (*.csv)"
 
 
@@ -80,8 +82,11 @@ def read_text(path: Path, *, what: str = "table") -> str:
         raise _refuse(path, f"{what} file not found: {path}", "check the path.")
     size = path.stat().st_size
     if size > MAX_TABLE_BYTES:
-        raise _refuse(path, f"the file has {size:,} bytes, more than the {MAX_TABLE_BYTES:,} a {what} "
-                            "may have.", "split the table or remove unused rows and columns.")
+        raise _refuse(
+            path,
+            f"the file has {size:,} bytes, more than the {MAX_TABLE_BYTES:,} a {what} may have.",
+            "split the table or remove unused rows and columns.",
+        )
     raw = path.read_bytes()
     for magic, kind in _BINARY_MAGIC:
         if raw.startswith(magic):
@@ -109,12 +114,19 @@ def read_rows(path: Path, *, what: str = "table") -> list[Row]:
             if any(stripped):
                 rows.append(Row(reader.line_num, stripped))
     except csv.Error as exc:
-        raise _refuse(path, f"line {reader.line_num} is not valid CSV ({exc}).",
-                      "check the quotes on that line, or " + _SAVE_AS_CSV + ".") from None
+        raise _refuse(
+            path,
+            f"line {reader.line_num} is not valid CSV ({exc}).",
+            "check the quotes on that line, or " + _SAVE_AS_CSV + ".",
+        ) from None
     if rows and len(rows[0].cells) == 1 and ("\t" in rows[0].cells[0] or ";" in rows[0].cells[0]):
         sep = "tab" if "\t" in rows[0].cells[0] else "semicolon"
-        raise _refuse(path, f"the header is one cell holding {sep}s: the table is not comma-separated.",
-                      _SAVE_AS_CSV + ".", feature="line 1")
+        raise _refuse(
+            path,
+            f"the header is one cell holding {sep}s: the table is not comma-separated.",
+            _SAVE_AS_CSV + ".",
+            feature="line 1",
+        )
     return rows
 
 
@@ -144,24 +156,34 @@ def _join(numbers: Iterable[int]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
-def _header_problems(path: Path, header: Row, ids: list[str], *, noun: str, first_col: int) -> list[Problem]:
+def _header_problems(
+    path: Path, header: Row, ids: list[str], *, noun: str, first_col: int
+) -> list[Problem]:
     """Empty and repeated ``noun`` s (``"candidate id"``) of a header row, columns numbered
     from 1 as in a spreadsheet."""
     out = []
     cols = list(range(first_col, first_col + len(ids)))
     empty = [str(c) for c, v in zip(cols, ids, strict=True) if not v]
     if empty:
-        out.append(Problem(path.name, f"{len(empty)} column(s) have no {noun} in the header: "
-                                      f"column {_examples(empty)}.",
-                           f"write a {noun} above every column, or delete the empty columns.",
-                           feature=f"line {header.line}"))
+        out.append(
+            Problem(
+                path.name,
+                f"{len(empty)} column(s) have no {noun} in the header: column {_examples(empty)}.",
+                f"write a {noun} above every column, or delete the empty columns.",
+                feature=f"line {header.line}",
+            )
+        )
     dups = _duplicates(ids, cols)
     if dups:
         listed = [f"{v!r} in columns {_join(c)}" for v, c in dups.items()]
-        out.append(Problem(path.name, f"{len(dups)} {noun}(s) are repeated in the header: "
-                                      f"{_examples(listed)}.",
-                           f"give every column its own {noun}, or delete the repeated columns.",
-                           feature=f"line {header.line}"))
+        out.append(
+            Problem(
+                path.name,
+                f"{len(dups)} {noun}(s) are repeated in the header: {_examples(listed)}.",
+                f"give every column its own {noun}, or delete the repeated columns.",
+                feature=f"line {header.line}",
+            )
+        )
     return out
 
 
@@ -200,8 +222,10 @@ def read_cost_matrix(path: str | Path) -> CostMatrix:
     """
     path = Path(path)
     rows = read_rows(path, what="cost matrix")
-    shape_fix = "first row: an empty cell then candidate ids; each further row: a demand id then " \
-                "one distance in metres per candidate."
+    shape_fix = (
+        "first row: an empty cell then candidate ids; each further row: a demand id then "
+        "one distance in metres per candidate."
+    )
     if not rows:
         raise _refuse(path, "the file is empty: no header, no rows.", shape_fix)
     header, body = rows[0], rows[1:]
@@ -209,7 +233,9 @@ def read_cost_matrix(path: str | Path) -> CostMatrix:
     site_ids = header.cells[1:width]
     problems = _header_problems(path, header, site_ids, noun="candidate id", first_col=2)
     if not site_ids:
-        problems.append(Problem(path.name, "the header names no candidate.", shape_fix, feature="line 1"))
+        problems.append(
+            Problem(path.name, "the header names no candidate.", shape_fix, feature="line 1")
+        )
     if not body:
         problems.append(Problem(path.name, "the file has a header but no demand rows.", shape_fix))
     if problems and (not site_ids or not body):
@@ -249,14 +275,23 @@ def _ragged_problems(path: Path, ragged: list[Row], width: int) -> list[Problem]
     short = [f"line {r.line} ({len(r.cells)} cells)" for r in ragged if len(r.cells) < width]
     out = []
     if long:
-        out.append(Problem(path.name, f"{len(long)} row(s) have more cells than the header's {width}: "
-                                      f"{_examples(long)}.",
-                           "delete the extra cells, or add the missing candidate id to the header."))
+        out.append(
+            Problem(
+                path.name,
+                f"{len(long)} row(s) have more cells than the header's {width}: {_examples(long)}.",
+                "delete the extra cells, or add the missing candidate id to the header.",
+            )
+        )
     if short:
-        out.append(Problem(path.name, f"{len(short)} row(s) have fewer cells than the header's {width}: "
-                                      f"{_examples(short)}.",
-                           "give one distance per candidate; leave a cell empty (with its comma) "
-                           "where a candidate is unreachable."))
+        out.append(
+            Problem(
+                path.name,
+                f"{len(short)} row(s) have fewer cells than the header's {width}: "
+                f"{_examples(short)}.",
+                "give one distance per candidate; leave a cell empty (with its comma) "
+                "where a candidate is unreachable.",
+            )
+        )
     return out
 
 
@@ -266,17 +301,29 @@ def _demand_id_problems(path: Path, body: list[Row]) -> list[Problem]:
     out = []
     empty = [str(n) for n, v in zip(lines, ids, strict=True) if not v]
     if empty:
-        out.append(Problem(path.name, f"{len(empty)} row(s) have no demand id: line {_examples(empty)}.",
-                           "write the demand id in the first cell of every row."))
+        out.append(
+            Problem(
+                path.name,
+                f"{len(empty)} row(s) have no demand id: line {_examples(empty)}.",
+                "write the demand id in the first cell of every row.",
+            )
+        )
     dups = _duplicates(ids, lines)
     if dups:
         listed = [f"{v!r} on lines {_join(n)}" for v, n in dups.items()]
-        out.append(Problem(path.name, f"{len(dups)} demand id(s) are repeated: {_examples(listed)}.",
-                           "give every demand point one row, or merge the repeated rows."))
+        out.append(
+            Problem(
+                path.name,
+                f"{len(dups)} demand id(s) are repeated: {_examples(listed)}.",
+                "give every demand point one row, or merge the repeated rows.",
+            )
+        )
     return out
 
 
-def _parse_cells(path: Path, rows: list[Row], site_ids: list[str]) -> tuple[np.ndarray, list[Problem]]:
+def _parse_cells(
+    path: Path, rows: list[Row], site_ids: list[str]
+) -> tuple[np.ndarray, list[Problem]]:
     """Distances of well-shaped rows; problems for text, NaN and negative cells."""
     n_cols = len(site_ids)
     if not rows:
@@ -293,18 +340,28 @@ def _parse_cells(path: Path, rows: list[Row], site_ids: list[str]) -> tuple[np.n
     negative = matrix < 0
 
     def where(mask: np.ndarray) -> list[str]:
-        return [f"line {rows[i].line} column {j + 2} ({rows[i].cells[0]!r}, {site_ids[j]!r}): "
-                f"{rows[i].cells[j + 1]!r}" for i, j in np.argwhere(mask)[:TABLE_PROBLEM_EXAMPLES]]
+        return [
+            f"line {rows[i].line} column {j + 2} ({rows[i].cells[0]!r}, {site_ids[j]!r}): "
+            f"{rows[i].cells[j + 1]!r}"
+            for i, j in np.argwhere(mask)[:TABLE_PROBLEM_EXAMPLES]
+        ]
 
     out = []
     for mask, what, fix in (
-            (text, "are not numbers", "write distances in metres as plain numbers (no units); "
-                                      "leave a cell empty or write inf when unreachable."),
-            (nan, "are NaN", "write the distance, or leave the cell empty (unreachable)."),
-            (negative, "are negative", "distances are metres >= 0; correct the sign.")):
+        (
+            text,
+            "are not numbers",
+            "write distances in metres as plain numbers (no units); "
+            "leave a cell empty or write inf when unreachable.",
+        ),
+        (nan, "are NaN", "write the distance, or leave the cell empty (unreachable)."),
+        (negative, "are negative", "distances are metres >= 0; correct the sign."),
+    ):
         count = int(mask.sum())
         if count:
-            out.append(Problem(path.name, f"{count} cell(s) {what}: {_some(where(mask), count)}.", fix))
+            out.append(
+                Problem(path.name, f"{count} cell(s) {what}: {_some(where(mask), count)}.", fix)
+            )
     return matrix, out
 
 
@@ -318,8 +375,9 @@ def _to_float(cell: str) -> float:
 # --------------------------------------------------------------------------- keyed tables
 
 
-def read_keyed_numbers(path: str | Path, ids: Sequence[str], *, what: str,
-                       option: str) -> np.ndarray:
+def read_keyed_numbers(
+    path: str | Path, ids: Sequence[str], *, what: str, option: str
+) -> np.ndarray:
     """Read ``id,number`` lines (an optional header) and return the numbers in ``ids`` order.
 
     Parameters
@@ -347,29 +405,55 @@ def read_keyed_numbers(path: str | Path, ids: Sequence[str], *, what: str,
     problems: list[Problem] = []
     short = [str(r.line) for r in rows if len(r.cells) < 2 or not r.cells[1]]
     if short:
-        problems.append(Problem(path.name, f"{len(short)} line(s) have no {what}: line {_examples(short)}.",
-                                fix))
+        problems.append(
+            Problem(
+                path.name, f"{len(short)} line(s) have no {what}: line {_examples(short)}.", fix
+            )
+        )
     rows = [r for r in rows if len(r.cells) >= 2 and r.cells[1]]
     values = {r.cells[0]: _to_float(r.cells[1]) for r in rows}
-    bad = [f"line {r.line} ({r.cells[0]!r}): {r.cells[1]!r}" for r in rows
-           if not (math.isfinite(_to_float(r.cells[1])) and _to_float(r.cells[1]) >= 0)]
+    bad = [
+        f"line {r.line} ({r.cells[0]!r}): {r.cells[1]!r}"
+        for r in rows
+        if not (math.isfinite(_to_float(r.cells[1])) and _to_float(r.cells[1]) >= 0)
+    ]
     if bad:
-        problems.append(Problem(path.name, f"{len(bad)} {what}(s) are not finite numbers >= 0: "
-                                           f"{_examples(bad)}.", fix))
+        problems.append(
+            Problem(
+                path.name,
+                f"{len(bad)} {what}(s) are not finite numbers >= 0: {_examples(bad)}.",
+                fix,
+            )
+        )
     dups = _duplicates([r.cells[0] for r in rows], [r.line for r in rows])
     if dups:
         listed = [f"{v!r} on lines {_join(n)}" for v, n in dups.items()]
-        problems.append(Problem(path.name, f"{len(dups)} id(s) are repeated: {_examples(listed)}.",
-                                f"give each id one {what}."))
+        problems.append(
+            Problem(
+                path.name,
+                f"{len(dups)} id(s) are repeated: {_examples(listed)}.",
+                f"give each id one {what}.",
+            )
+        )
     known = set(ids)
     unknown = [f"{r.cells[0]!r} (line {r.line})" for r in rows if r.cells[0] not in known]
     if unknown:
-        problems.append(Problem(path.name, f"{len(unknown)} id(s) are not in the cost matrix: "
-                                           f"{_examples(unknown)}.", "correct or delete those lines."))
+        problems.append(
+            Problem(
+                path.name,
+                f"{len(unknown)} id(s) are not in the cost matrix: {_examples(unknown)}.",
+                "correct or delete those lines.",
+            )
+        )
     missing = [repr(i) for i in ids if i not in values]
     if missing:
-        problems.append(Problem(path.name, f"no {what} for {len(missing)} id(s) of the cost matrix: "
-                                           f"{_examples(missing)}.", f"give a {what} for every id."))
+        problems.append(
+            Problem(
+                path.name,
+                f"no {what} for {len(missing)} id(s) of the cost matrix: {_examples(missing)}.",
+                f"give a {what} for every id.",
+            )
+        )
     if problems:
         raise ValidationError(problems, title=f"cannot read {option} {path}")
     return np.array([values[i] for i in ids], dtype=np.float64)
@@ -379,8 +463,13 @@ def _is_header(cell: str) -> bool:
     return math.isnan(_to_float(cell)) and cell.lower() not in ("nan", "+nan", "-nan")
 
 
-def read_id_list(path: str | Path, known: Sequence[str], *, option: str,
-                 header_names: Sequence[str] = ("candidate_id", "id", "facility_id", "site_id")) -> list[str]:
+def read_id_list(
+    path: str | Path,
+    known: Sequence[str],
+    *,
+    option: str,
+    header_names: Sequence[str] = ("candidate_id", "id", "facility_id", "site_id"),
+) -> list[str]:
     """Read one id a line (first cell; a header named like ``header_names`` is skipped).
 
     Raises
@@ -395,14 +484,24 @@ def read_id_list(path: str | Path, known: Sequence[str], *, option: str,
     problems = []
     unknown = [f"{r.cells[0]!r} (line {r.line})" for r in rows if r.cells[0] not in set(known)]
     if unknown:
-        problems.append(Problem(path.name, f"{len(unknown)} id(s) are not candidates of the cost matrix: "
-                                           f"{_examples(unknown)}.",
-                                "use ids from the cost matrix's header row."))
+        problems.append(
+            Problem(
+                path.name,
+                f"{len(unknown)} id(s) are not candidates of the cost matrix: "
+                f"{_examples(unknown)}.",
+                "use ids from the cost matrix's header row.",
+            )
+        )
     dups = _duplicates([r.cells[0] for r in rows], [r.line for r in rows])
     if dups:
         listed = [f"{v!r} on lines {_join(n)}" for v, n in dups.items()]
-        problems.append(Problem(path.name, f"{len(dups)} id(s) are repeated: {_examples(listed)}.",
-                                "list each id once."))
+        problems.append(
+            Problem(
+                path.name,
+                f"{len(dups)} id(s) are repeated: {_examples(listed)}.",
+                "list each id once.",
+            )
+        )
     if problems:
         raise ValidationError(problems, title=f"cannot read {option} {path}")
     return [r.cells[0] for r in rows]
@@ -411,7 +510,9 @@ def read_id_list(path: str | Path, known: Sequence[str], *, option: str,
 # --------------------------------------------------------------------------- grid tables
 
 
-def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households", "party_members")) -> pd.DataFrame:
+def read_grids_table(
+    path: str | Path, *, numeric: Iterable[str] = ("households", "party_members")
+) -> pd.DataFrame:
     """Read a grid table from CSV: a header with ``grid_id``, one row per grid.
 
     Parameters
@@ -438,33 +539,53 @@ def read_grids_table(path: str | Path, *, numeric: Iterable[str] = ("households"
     path = Path(path)
     rows = read_rows(path, what="grid table")
     if not rows:
-        raise _refuse(path, "the file is empty.", "write a header line with `grid_id` and the workload "
-                                                  "columns, then one line per grid.")
+        raise _refuse(
+            path,
+            "the file is empty.",
+            "write a header line with `grid_id` and the workload columns, then one line per grid.",
+        )
     header, body = rows[0], rows[1:]
     width = _trimmed_width(header.cells)
     names = header.cells[:width]
     problems = _header_problems(path, header, names, noun="column name", first_col=1)
     if "grid_id" not in names:
-        problems.append(Problem(path.name, f"no `grid_id` column; the header is {names}.",
-                                "name the column of grid ids `grid_id`.", feature=f"line {header.line}",
-                                field="grid_id"))
+        problems.append(
+            Problem(
+                path.name,
+                f"no `grid_id` column; the header is {names}.",
+                "name the column of grid ids `grid_id`.",
+                feature=f"line {header.line}",
+                field="grid_id",
+            )
+        )
     if not body:
-        problems.append(Problem(path.name, "the file has a header but no grid rows.",
-                                "write one line per grid below the header."))
+        problems.append(
+            Problem(
+                path.name,
+                "the file has a header but no grid rows.",
+                "write one line per grid below the header.",
+            )
+        )
     good, ragged = _fit_rows(body, width)
     problems += _ragged_problems(path, ragged, width)
     if problems:
         raise ValidationError(problems, title=f"cannot read {path}")
     frame = pd.DataFrame([r.cells for r in good], columns=names, dtype=object)
-    problems = check_grids_table(frame, layer=path.name, numeric=numeric,
-                                 where=[f"line {r.line}" for r in good])
+    problems = check_grids_table(
+        frame, layer=path.name, numeric=numeric, where=[f"line {r.line}" for r in good]
+    )
     if problems:
         raise ValidationError(problems, title=f"cannot read {path}")
     return to_counts(frame, numeric)
 
 
-def check_grids_table(grids: Any, *, layer: str, numeric: Iterable[str] = ("households", "party_members"),
-                      where: Sequence[str] | None = None) -> list[Problem]:
+def check_grids_table(
+    grids: Any,
+    *,
+    layer: str,
+    numeric: Iterable[str] = ("households", "party_members"),
+    where: Sequence[str] | None = None,
+) -> list[Problem]:
     """Problems of a grid table (CSV or a grid layer): ids empty or repeated, bad counts.
 
     Parameters
@@ -487,20 +608,42 @@ def check_grids_table(grids: Any, *, layer: str, numeric: Iterable[str] = ("hous
     out = []
     empty = [where[i] for i, v in enumerate(ids) if not v]
     if empty:
-        out.append(Problem(layer, f"{len(empty)} grid(s) have no `grid_id`: {_examples(empty)}.",
-                           "give every grid an id.", field="grid_id"))
+        out.append(
+            Problem(
+                layer,
+                f"{len(empty)} grid(s) have no `grid_id`: {_examples(empty)}.",
+                "give every grid an id.",
+                field="grid_id",
+            )
+        )
     dups = _duplicates(ids, list(range(len(ids))))
     if dups:
         listed = [f"{v!r} ({', '.join(where[i] for i in p)})" for v, p in dups.items()]
-        out.append(Problem(layer, f"{len(dups)} grid id(s) are repeated: {_examples(listed)}; each would "
-                                  "be staffed once per row.",
-                           "keep one row per grid (merge or renumber the repeated rows).", field="grid_id"))
+        out.append(
+            Problem(
+                layer,
+                f"{len(dups)} grid id(s) are repeated: {_examples(listed)}; each would "
+                "be staffed once per row.",
+                "keep one row per grid (merge or renumber the repeated rows).",
+                field="grid_id",
+            )
+        )
     for col in [c for c in numeric if c in grids.columns]:
-        bad = [f"{ids[i] or where[i]!r}: {_show(v)}" for i, v in enumerate(grids[col]) if not _is_count(v)]
+        bad = [
+            f"{ids[i] or where[i]!r}: {_show(v)}"
+            for i, v in enumerate(grids[col])
+            if not _is_count(v)
+        ]
         if bad:
-            out.append(Problem(layer, f"{len(bad)} grid(s) have a `{col}` that is not a number >= 0: "
-                                      f"{_examples(bad)}.",
-                               f"write a count >= 0 in `{col}` for every grid.", field=col))
+            out.append(
+                Problem(
+                    layer,
+                    f"{len(bad)} grid(s) have a `{col}` that is not a number >= 0: "
+                    f"{_examples(bad)}.",
+                    f"write a count >= 0 in `{col}` for every grid.",
+                    field=col,
+                )
+            )
     return out
 
 

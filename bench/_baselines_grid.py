@@ -48,8 +48,16 @@ def maxp(units: gpd.GeoDataFrame, edges: pd.DataFrame, k: int, seed: int) -> dic
     np.random.seed(seed)  # noqa: NPY002 - spopt draws from numpy's legacy global RNG
     random.seed(seed)
     gdf = _frame(units)
-    model = MaxPHeuristic(gdf, _w(units, edges), ["x", "y"], "households", BAND[0], top_n=2,
-                          max_iterations_construction=99, max_iterations_sa=10)
+    model = MaxPHeuristic(
+        gdf,
+        _w(units, edges),
+        ["x", "y"],
+        "households",
+        BAND[0],
+        top_n=2,
+        max_iterations_construction=99,
+        max_iterations_sa=10,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.solve()
@@ -74,15 +82,18 @@ def skater(units: gpd.GeoDataFrame, edges: pd.DataFrame, k: int, seed: int) -> d
 
     np.random.seed(seed)  # noqa: NPY002 - spopt draws from numpy's legacy global RNG
     gdf = _frame(units)
-    model = Skater(gdf, _w(units, edges), ["x", "y"], n_clusters=k, floor=1, trace=False,
-                   islands="increase")
+    model = Skater(
+        gdf, _w(units, edges), ["x", "y"], n_clusters=k, floor=1, trace=False, islands="increase"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.solve()
     return dict(zip(units.index, np.asarray(model.labels_).tolist(), strict=True))
 
 
-def agglomerative(units: gpd.GeoDataFrame, edges: pd.DataFrame, k: int, seed: int) -> dict[str, int]:
+def agglomerative(
+    units: gpd.GeoDataFrame, edges: pd.DataFrame, k: int, seed: int
+) -> dict[str, int]:
     """scikit-learn Ward clustering of centroids with the adjacency as connectivity."""
     from scipy import sparse
     from sklearn.cluster import AgglomerativeClustering
@@ -95,12 +106,21 @@ def agglomerative(units: gpd.GeoDataFrame, edges: pd.DataFrame, k: int, seed: in
     xy = units[["x", "y"]].to_numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        labels = AgglomerativeClustering(n_clusters=min(k, n), connectivity=conn, linkage="ward").fit_predict(xy)
+        labels = AgglomerativeClustering(
+            n_clusters=min(k, n), connectivity=conn, linkage="ward"
+        ).fit_predict(xy)
     return dict(zip(units.index, labels.tolist(), strict=True))
 
 
-def gerrychain_recom(units: gpd.GeoDataFrame, edges: pd.DataFrame, k: int, seed: int, *,
-                     recom_steps: int = 30, max_attempts: int = 2000) -> dict[str, int]:
+def gerrychain_recom(
+    units: gpd.GeoDataFrame,
+    edges: pd.DataFrame,
+    k: int,
+    seed: int,
+    *,
+    recom_steps: int = 30,
+    max_attempts: int = 2000,
+) -> dict[str, int]:
     """GerryChain recursive_tree_part (attempts capped, epsilon widened on failure) + ReCom.
 
     The ReCom chain keeps the state with the most grids in 300-500, then the least mean
@@ -119,7 +139,9 @@ def gerrychain_recom(units: gpd.GeoDataFrame, edges: pd.DataFrame, k: int, seed:
     g = nx.Graph()
     for u, h in zip(units.index, units["households"], strict=True):
         g.add_node(pos[u], households=float(h))
-    g.add_edges_from((pos[a], pos[b]) for a, b in zip(edges["unit_a"], edges["unit_b"], strict=True))
+    g.add_edges_from(
+        (pos[a], pos[b]) for a, b in zip(edges["unit_a"], edges["unit_b"], strict=True)
+    )
     graph = Graph.from_networkx(g)
     if k <= 1:
         return dict.fromkeys(units.index, 0)
@@ -132,26 +154,42 @@ def gerrychain_recom(units: gpd.GeoDataFrame, edges: pd.DataFrame, k: int, seed:
         while assignment is None and eps < 5:
             try:
                 assignment = recursive_tree_part(
-                    graph, range(k), target, "households", eps,
-                    bipartition_tree_fn=partial(bipartition_tree, max_attempts=max_attempts), rng=rng)
+                    graph,
+                    range(k),
+                    target,
+                    "households",
+                    eps,
+                    bipartition_tree_fn=partial(bipartition_tree, max_attempts=max_attempts),
+                    rng=rng,
+                )
             except (RuntimeError, ValueError):  # GerryChain's stalled balanced cut
                 eps *= 1.6
         if assignment is None:
             return dict.fromkeys(units.index, 0)
         part = Partition(graph, assignment, {"population": Tally("households", alias="population")})
         chain = MarkovChain(
-            proposal=partial(recom, pop_col="households", pop_target=target, epsilon=eps, node_repeats=2,
-                             rng=rng),
+            proposal=partial(
+                recom, pop_col="households", pop_target=target, epsilon=eps, node_repeats=2, rng=rng
+            ),
             constraints=[within_percent_of_ideal_population(part, eps)],
-            accept=always_accept, initial_state=part, total_steps=recom_steps)
+            accept=always_accept,
+            initial_state=part,
+            total_steps=recom_steps,
+        )
         best, best_key = part, None
         try:
             for state in chain:
                 pops = np.array(list(state["population"].values()))
-                key = (-int(((pops >= BAND[0]) & (pops <= BAND[1])).sum()), float(np.abs(pops - target).mean()))
+                key = (
+                    -int(((pops >= BAND[0]) & (pops <= BAND[1])).sum()),
+                    float(np.abs(pops - target).mean()),
+                )
                 if best_key is None or key < best_key:
                     best, best_key = state, key
-        except (RuntimeError, ValueError):  # a stalled ReCom step ends the walk: keep the best so far
+        except (
+            RuntimeError,
+            ValueError,
+        ):  # a stalled ReCom step ends the walk: keep the best so far
             best_key = best_key
     return {u: int(best.assignment[pos[u]]) for u in units.index}
 

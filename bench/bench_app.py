@@ -55,23 +55,49 @@ def _start(env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, fl
     port = _free_port()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
     return proc, f"http://127.0.0.1:{port}", t0
 
 
 def _offline(page) -> None:
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-        ("http://127.0.0.1", "data:", "blob:")) else r.abort())
+    page.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else r.abort()
+        ),
+    )
 
 
 def _settled(page, timeout_s: float = 60) -> None:
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
-        if page.locator('[data-stale="true"]').count() == 0 and \
-                page.get_by_test_id("stStatusWidget").count() == 0:
+        if (
+            page.locator('[data-stale="true"]').count() == 0
+            and page.get_by_test_id("stStatusWidget").count() == 0
+        ):
             return
         time.sleep(0.02)
 
@@ -121,8 +147,13 @@ def legal_moves(data_dir: Path | None, n: int) -> list[tuple[str, str, str]]:
     from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
 
     layers = load_demo() if data_dir is None else load_layers(data_dir)
-    params = GridParams(min_households=DEFAULT_MIN_HOUSEHOLDS, max_households=DEFAULT_MAX_HOUSEHOLDS,
-                        size_by="households", balance="party_members", seed=0)
+    params = GridParams(
+        min_households=DEFAULT_MIN_HOUSEHOLDS,
+        max_households=DEFAULT_MAX_HOUSEHOLDS,
+        size_by="households",
+        balance="party_members",
+        seed=0,
+    )
     editor = PlanEditor(grid_communities(layers, params).plan)
     plan = editor.plan
     out: list[tuple[str, str, str]] = []
@@ -181,17 +212,25 @@ def component_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
                 _wait(page, "(id) => window.__gpEditmap.snapshot().selection.includes(id)", u, 30)
                 rev = page.evaluate("window.__gpEditmap.snapshot().rev")
                 page.get_by_test_id("em-root").get_by_role("button", name="移入当前网格").click()
-                _wait(page, "(r) => { const s = window.__gpEditmap.snapshot(); return s.rev > r && !s.pending; }", rev)
+                _wait(
+                    page,
+                    "(r) => { const s = window.__gpEditmap.snapshot(); return s.rev > r && !s.pending; }",
+                    rev,
+                )
                 grid = page.evaluate("(id) => window.__gpEditmap.snapshot().units[id]", u)
                 if grid != dst:
                     raise RuntimeError(f"move of {u} to {dst} was not applied: {grid}")
                 done += 1
         stats = page.evaluate("window.__gpEditmap.stats")
         browser.close()
-        return {"grids_map_after_generate_s": round(grids_map_s, 2), "n_edits": done,
-                "n_selects": len(stats["select_ms"]),
-                "select_ms_p50": _p50(stats["select_ms"]), "edit_visible_ms_p50": _p50(stats["visible_ms"]),
-                "edit_confirmed_ms_p50": _p50(stats["confirmed_ms"])}
+        return {
+            "grids_map_after_generate_s": round(grids_map_s, 2),
+            "n_edits": done,
+            "n_selects": len(stats["select_ms"]),
+            "select_ms_p50": _p50(stats["select_ms"]),
+            "edit_visible_ms_p50": _p50(stats["visible_ms"]),
+            "edit_confirmed_ms_p50": _p50(stats["confirmed_ms"]),
+        }
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -217,28 +256,32 @@ def folium_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
         chosen = page.get_by_test_id("stMultiSelect").first
         select_ms: list[float] = []
         moved = False
-        for fy in (0.5, 0.4, 0.6, 0.3, 0.7):                 # find a unit whose move is accepted
+        for fy in (0.5, 0.4, 0.6, 0.3, 0.7):  # find a unit whose move is accepted
             for fx in (0.45, 0.55, 0.35, 0.65, 0.5):
                 where = {"x": box["width"] * fx, "y": box["height"] * fy}
-                again = {"x": where["x"] + 1, "y": where["y"]}        # same unit, a new click
+                again = {"x": where["x"] + 1, "y": where["y"]}  # same unit, a new click
                 t0 = time.perf_counter()
                 pane.click(position=where)
                 try:
                     chosen.get_by_text(re.compile("320211")).first.wait_for(timeout=30_000)
-                except Exception:                             # a sliver between communities
+                except Exception:  # a sliver between communities
                     continue
                 select_ms.append(1000 * (time.perf_counter() - t0))
                 _settled(page)
                 if move.is_enabled():
                     move.click()
-                    page.get_by_text(re.compile("^(已完成|操作被拒绝)")).first.wait_for(timeout=60_000)
+                    page.get_by_text(re.compile("^(已完成|操作被拒绝)")).first.wait_for(
+                        timeout=60_000
+                    )
                     _settled(page)
                     if page.get_by_text(re.compile("^已完成")).count():
                         moved = True
                         break
-                pane.click(position=again)                    # toggle off
-                with contextlib.suppress(Exception):          # the pixel beside may hit another unit
-                    chosen.get_by_text(re.compile("320211")).first.wait_for(state="detached", timeout=20_000)
+                pane.click(position=again)  # toggle off
+                with contextlib.suppress(Exception):  # the pixel beside may hit another unit
+                    chosen.get_by_text(re.compile("320211")).first.wait_for(
+                        state="detached", timeout=20_000
+                    )
                 _settled(page)
             if moved:
                 break
@@ -247,7 +290,7 @@ def folium_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
         where = {"x": box["width"] * 0.5, "y": box["height"] * 0.5}
         k = 0
         while len(select_ms) < max(10, edits // 2) and k < 80:  # more selections: toggle a unit
-            k += 1                                            # a new pixel each time (a new event)
+            k += 1  # a new pixel each time (a new event)
             empty = chosen.get_by_text(re.compile("320211")).count() == 0
             t0 = time.perf_counter()
             pane.click(position={"x": where["x"] + k % 7, "y": where["y"] + k // 7 % 3})
@@ -256,8 +299,10 @@ def folium_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
                     chosen.get_by_text(re.compile("320211")).first.wait_for(timeout=20_000)
                     select_ms.append(1000 * (time.perf_counter() - t0))
                 else:
-                    chosen.get_by_text(re.compile("320211")).first.wait_for(state="detached", timeout=20_000)
-            except Exception:                                 # not a unit there: next pixel
+                    chosen.get_by_text(re.compile("320211")).first.wait_for(
+                        state="detached", timeout=20_000
+                    )
+            except Exception:  # not a unit there: next pixel
                 pass
             _settled(page)
         visible: list[float] = []
@@ -271,9 +316,14 @@ def folium_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
             _settled(page)
             confirmed.append(1000 * (time.perf_counter() - t0))
         browser.close()
-        return {"grids_map_after_generate_s": round(grids_map_s, 2), "n_edits": len(visible),
-                "n_selects": len(select_ms), "select_ms_p50": _p50(select_ms),
-                "edit_visible_ms_p50": _p50(visible), "edit_confirmed_ms_p50": _p50(confirmed)}
+        return {
+            "grids_map_after_generate_s": round(grids_map_s, 2),
+            "n_edits": len(visible),
+            "n_selects": len(select_ms),
+            "select_ms_p50": _p50(select_ms),
+            "edit_visible_ms_p50": _p50(visible),
+            "edit_confirmed_ms_p50": _p50(confirmed),
+        }
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -281,7 +331,9 @@ def folium_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
 
 def _ratios(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float | None]:
     keys = ("select_ms_p50", "edit_visible_ms_p50", "edit_confirmed_ms_p50")
-    return {k: round(before[k] / after[k], 1) if before.get(k) and after.get(k) else None for k in keys}
+    return {
+        k: round(before[k] / after[k], 1) if before.get(k) and after.get(k) else None for k in keys
+    }
 
 
 def measure(p, data_dir: Path | None, runs: int, edits: int) -> dict[str, Any]:
@@ -291,14 +343,19 @@ def measure(p, data_dir: Path | None, runs: int, edits: int) -> dict[str, Any]:
     print(json.dumps({"partial_after": after}), file=sys.stderr, flush=True)
     try:
         before = folium_session(p, data_dir, edits)
-    except Exception as exc:                                  # report, keep the other figures
+    except Exception as exc:  # report, keep the other figures
         before = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
     print(json.dumps({"partial_before": before}), file=sys.stderr, flush=True)
-    return {"first_map_s": round(statistics.median(c["first_map_s"] for c in cold), 2),
-            "first_map_s_all": [round(c["first_map_s"], 2) for c in cold],
-            "select_ms_p50": after["select_ms_p50"], "edit_visible_ms_p50": after["edit_visible_ms_p50"],
-            "edit_confirmed_ms_p50": after["edit_confirmed_ms_p50"],
-            "after": after, "before": before, "ratio_before_over_after": _ratios(before, after)}
+    return {
+        "first_map_s": round(statistics.median(c["first_map_s"] for c in cold), 2),
+        "first_map_s_all": [round(c["first_map_s"], 2) for c in cold],
+        "select_ms_p50": after["select_ms_p50"],
+        "edit_visible_ms_p50": after["edit_visible_ms_p50"],
+        "edit_confirmed_ms_p50": after["edit_confirmed_ms_p50"],
+        "after": after,
+        "before": before,
+        "ratio_before_over_after": _ratios(before, after),
+    }
 
 
 def main() -> int:
@@ -311,13 +368,21 @@ def main() -> int:
 
     load = os.getloadavg()
     with sync_playwright() as p:
-        out: dict[str, Any] = {"runs": args.runs, "edits": args.edits, "viewport": VIEWPORT,
-                               "loadavg_start": [round(x, 2) for x in load]}
+        out: dict[str, Any] = {
+            "runs": args.runs,
+            "edits": args.edits,
+            "viewport": VIEWPORT,
+            "loadavg_start": [round(x, 2) for x in load],
+        }
         out.update(measure(p, None, args.runs, args.edits))
         if not args.no_scale10:
             with tempfile.TemporaryDirectory(prefix="gridplan-bench-") as tmp:
-                subprocess.run([sys.executable, "-m", "geo.demo", "--out", tmp, "--scale", "10"],
-                               cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+                subprocess.run(
+                    [sys.executable, "-m", "geo.demo", "--out", tmp, "--scale", "10"],
+                    cwd=ROOT,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
                 out["scale10"] = measure(p, Path(tmp), 1, args.edits)
     out["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(out, indent=2))

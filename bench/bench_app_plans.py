@@ -49,7 +49,10 @@ def main() -> None:
         for u in sorted(plan.assignment):
             if len(editor.events) >= 20:
                 break
-            for g in sorted({plan.assignment[n] for n in plan.units.neighbors.get(u, ())} - {editor.plan.assignment[u]}):
+            for g in sorted(
+                {plan.assignment[n] for n in plan.units.neighbors.get(u, ())}
+                - {editor.plan.assignment[u]}
+            ):
                 try:
                     editor.move([u], g)
                 except EditError:
@@ -62,19 +65,33 @@ def main() -> None:
         for _ in range(max(args.repeats, 1)):
             t = time.perf_counter()
             rec = store.load("demo", 1)
-            units = build_record_units(layers, int(rec.params["max_households"]), split_estates(rec.assignment))
+            units = build_record_units(
+                layers, int(rec.params["max_households"]), split_estates(rec.assignment)
+            )
             units_s.append(time.perf_counter() - t)
             t = time.perf_counter()
             _rec, resumed = resume_editor(store, units, "demo", 1, session="bench")
             resume_s.append(time.perf_counter() - t)
-            assert resumed.plan.assignment == editor.plan.assignment and resumed.events == editor.events
+            assert (
+                resumed.plan.assignment == editor.plan.assignment
+                and resumed.events == editor.events
+            )
         store.close()
-    print(json.dumps({
-        "units": len(plan.assignment), "grids": len(set(plan.assignment.values())), "events": len(editor.events),
-        "save_s": round(t_save, 3), "append_event_ms_median": round(1000 * statistics.median(appends), 1),
-        "append_event_ms_max": round(1000 * max(appends), 1),
-        "load_and_rebuild_units_s_median": round(statistics.median(units_s), 2),
-        "resume_editor_s_median": round(statistics.median(resume_s), 2), "repeats": len(resume_s)}))
+    print(
+        json.dumps(
+            {
+                "units": len(plan.assignment),
+                "grids": len(set(plan.assignment.values())),
+                "events": len(editor.events),
+                "save_s": round(t_save, 3),
+                "append_event_ms_median": round(1000 * statistics.median(appends), 1),
+                "append_event_ms_max": round(1000 * max(appends), 1),
+                "load_and_rebuild_units_s_median": round(statistics.median(units_s), 2),
+                "resume_editor_s_median": round(statistics.median(resume_s), 2),
+                "repeats": len(resume_s),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

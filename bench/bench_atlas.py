@@ -55,8 +55,16 @@ def _demo() -> tuple[Any, Any, Any]:
 def _matplotlib(layers: Any, record: Any, staffing: Any, out: Path) -> int:
     from geo.output.atlas import write_atlas
 
-    res = write_atlas(record, {"communities": layers.communities, "estates": layers.estates,
-                               "facilities": layers.facilities}, out, staffing=staffing)
+    res = write_atlas(
+        record,
+        {
+            "communities": layers.communities,
+            "estates": layers.estates,
+            "facilities": layers.facilities,
+        },
+        out,
+        staffing=staffing,
+    )
     return res.pages
 
 
@@ -67,9 +75,18 @@ def _matplotlib_density(layers: Any, record: Any, staffing: Any, out: Path) -> i
     from geo.output.atlas import write_atlas
 
     surface = density_surface(density_points(layers))
-    res = write_atlas(record, {"communities": layers.communities, "estates": layers.estates,
-                               "facilities": layers.facilities}, out, staffing=staffing,
-                      density=surface, grid_density=grid_density(surface, record.grids))
+    res = write_atlas(
+        record,
+        {
+            "communities": layers.communities,
+            "estates": layers.estates,
+            "facilities": layers.facilities,
+        },
+        out,
+        staffing=staffing,
+        density=surface,
+        grid_density=grid_density(surface, record.grids),
+    )
     return res.pages
 
 
@@ -88,16 +105,24 @@ def _reportlab(layers: Any, record: Any, staffing: Any, out: Path) -> int:
     w, h = landscape(A4)
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(w, h))
-    grids = record.grids.reset_index(drop=True).merge(staffing[["grid_id", "full_time", "part_time"]],
-                                                       on="grid_id", how="left")
+    grids = record.grids.reset_index(drop=True).merge(
+        staffing[["grid_id", "full_time", "part_time"]], on="grid_id", how="left"
+    )
     colours = grid_colours(grids)
     c.setFont("STSong-Light", 26)
     c.drawCentredString(w / 2, h - 80, "党建网格划分图册")
     c.setFont("STSong-Light", 10)
-    for i, (street, part) in enumerate(grids.merge(layers.communities[["community_id", "street"]],
-                                                   on="community_id").groupby("street")):
-        c.drawString(80, h - 160 - 16 * i, f"{street}  {part['community_id'].nunique()}  {len(part)}  "
-                                           f"{int(part['households'].sum())}  {int(part['party_members'].sum())}")
+    for i, (street, part) in enumerate(
+        grids.merge(layers.communities[["community_id", "street"]], on="community_id").groupby(
+            "street"
+        )
+    ):
+        c.drawString(
+            80,
+            h - 160 - 16 * i,
+            f"{street}  {part['community_id'].nunique()}  {len(part)}  "
+            f"{int(part['households'].sum())}  {int(part['party_members'].sum())}",
+        )
     c.showPage()
     pages = 1
     for cid, comm in layers.communities.groupby("community_id"):
@@ -107,8 +132,14 @@ def _reportlab(layers: Any, record: Any, staffing: Any, out: Path) -> int:
         x0, y0, x1, y1 = comm.total_bounds
         scale = min(0.53 * w / (x1 - x0), 0.85 * h / (y1 - y0))
 
-        def path(geom: Any, fill: str | None, c: Any = c, x0: float = x0, y0: float = y0,
-                 scale: float = scale) -> None:
+        def path(
+            geom: Any,
+            fill: str | None,
+            c: Any = c,
+            x0: float = x0,
+            y0: float = y0,
+            scale: float = scale,
+        ) -> None:
             for poly in getattr(geom, "geoms", [geom]):
                 p = c.beginPath()
                 xs, ys = poly.exterior.coords.xy
@@ -134,8 +165,12 @@ def _reportlab(layers: Any, record: Any, staffing: Any, out: Path) -> int:
             c.circle(20 + (f.x - x0) * scale, 40 + (f.y - y0) * scale, 3, fill=1)
         c.setFont("STSong-Light", 8.5)
         for i, r in enumerate(cg.itertuples(index=False)):
-            c.drawString(0.57 * w, h - 60 - 14 * i, f"{r.grid_id}  {r.name}  {int(r.households)}  "
-                                                   f"{int(r.party_members)}  {r.full_time}  {r.part_time}  {r.issue}")
+            c.drawString(
+                0.57 * w,
+                h - 60 - 14 * i,
+                f"{r.grid_id}  {r.name}  {int(r.households)}  "
+                f"{int(r.party_members)}  {r.full_time}  {r.part_time}  {r.issue}",
+            )
         c.setFont("STSong-Light", 17)
         c.drawString(20, h - 30, f"{comm['street'].iloc[0]} {comm['name'].iloc[0]}")
         c.showPage()
@@ -163,7 +198,9 @@ def _reportlab_noto() -> str:
 def _cjk_extracted(pdf: Path) -> int | None:
     if shutil.which("pdftotext") is None:
         return None
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
 
 
@@ -177,29 +214,42 @@ def main() -> None:
     extracted: dict[str, int | None] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.repeat):
-            for name, fn in (("matplotlib", _matplotlib), ("matplotlib_density", _matplotlib_density),
-                             ("reportlab", _reportlab)):
+            for name, fn in (
+                ("matplotlib", _matplotlib),
+                ("matplotlib_density", _matplotlib_density),
+                ("reportlab", _reportlab),
+            ):
                 out = Path(tmp) / f"{name}.pdf"
                 t0 = time.perf_counter()
                 pages[name] = fn(layers, record, staffing, out)
                 times[name].append(time.perf_counter() - t0)
                 extracted[name] = _cjk_extracted(out)
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(json.dumps({
-        "benchmark": "atlas of the demo plan (cover + one page per community)",
-        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
-        "cpus": os.cpu_count(), "python": platform.python_version(), "repeat": args.repeat,
-        "pages": pages,
-        "seconds_median": {k: round(v, 3) for k, v in med.items()},
-        "seconds_all": {k: [round(x, 3) for x in v] for k, v in times.items()},
-        "ratio_matplotlib_over_reportlab": round(med["matplotlib"] / med["reportlab"], 2),
-        "cjk_chars_extracted_by_pdftotext": extracted,
-        "target_seconds": 20, "target_pages": 39,
-        "matplotlib_meets_target": pages["matplotlib"] >= 39 and med["matplotlib"] < 20,
-        "matplotlib_density_meets_target": pages["matplotlib_density"] >= 39 and med["matplotlib_density"] < 20,
-        "reportlab_noto": _reportlab_noto(),
-        "reportlab_font": "STSong-Light (built-in CID font, not embedded)",
-    }, ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "atlas of the demo plan (cover + one page per community)",
+                "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "repeat": args.repeat,
+                "pages": pages,
+                "seconds_median": {k: round(v, 3) for k, v in med.items()},
+                "seconds_all": {k: [round(x, 3) for x in v] for k, v in times.items()},
+                "ratio_matplotlib_over_reportlab": round(med["matplotlib"] / med["reportlab"], 2),
+                "cjk_chars_extracted_by_pdftotext": extracted,
+                "target_seconds": 20,
+                "target_pages": 39,
+                "matplotlib_meets_target": pages["matplotlib"] >= 39 and med["matplotlib"] < 20,
+                "matplotlib_density_meets_target": pages["matplotlib_density"] >= 39
+                and med["matplotlib_density"] < 20,
+                "reportlab_noto": _reportlab_noto(),
+                "reportlab_font": "STSong-Light (built-in CID font, not embedded)",
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

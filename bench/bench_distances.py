@@ -29,8 +29,14 @@ import numpy as np
 from geo.network.walk import WalkNetwork, distance_matrix, load_network, nearest
 
 
-def street_grid(n_nodes: int, *, spacing_m: float = 60.0, drop: float = 0.15, seed: int = 0,
-                crs: str = "EPSG:32651") -> nx.MultiDiGraph:
+def street_grid(
+    n_nodes: int,
+    *,
+    spacing_m: float = 60.0,
+    drop: float = 0.15,
+    seed: int = 0,
+    crs: str = "EPSG:32651",
+) -> nx.MultiDiGraph:
     """An irregular walk network of about ``n_nodes`` nodes (metric CRS, lengths in metres)."""
     rng = np.random.default_rng(seed)
     side = round(float(np.sqrt(n_nodes)))
@@ -40,8 +46,12 @@ def street_grid(n_nodes: int, *, spacing_m: float = 60.0, drop: float = 0.15, se
     G = nx.MultiDiGraph(crs=crs)
     G.add_nodes_from((k, {"x": float(x), "y": float(y)}) for k, (x, y) in enumerate(xy))
     idx = np.arange(side * side).reshape(side, side)
-    pairs = np.vstack([np.column_stack([idx[:-1, :].ravel(), idx[1:, :].ravel()]),
-                       np.column_stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()])])
+    pairs = np.vstack(
+        [
+            np.column_stack([idx[:-1, :].ravel(), idx[1:, :].ravel()]),
+            np.column_stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()]),
+        ]
+    )
     pairs = pairs[rng.random(len(pairs)) >= drop]
     length = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
     for (u, v), d in zip(pairs.tolist(), length.tolist(), strict=True):
@@ -68,8 +78,9 @@ def _timed(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def _reference(G: nx.MultiDiGraph, net: WalkNetwork, o: np.ndarray, t: np.ndarray,
-               cutoff: float) -> tuple[float, np.ndarray]:
+def _reference(
+    G: nx.MultiDiGraph, net: WalkNetwork, o: np.ndarray, t: np.ndarray, cutoff: float
+) -> tuple[float, np.ndarray]:
     """networkx per-source Dijkstra (cut-off on the network part) for the origins ``o``."""
     U = nx.Graph()
     for u, v, d in G.edges(data=True):
@@ -81,7 +92,9 @@ def _reference(G: nx.MultiDiGraph, net: WalkNetwork, o: np.ndarray, t: np.ndarra
     ids = net.node_ids
     out = np.full((len(o), len(t)), np.inf)
     for a in range(len(o)):
-        lengths = nx.single_source_dijkstra_path_length(U, ids[o_node[a]], cutoff=cutoff, weight="length")
+        lengths = nx.single_source_dijkstra_path_length(
+            U, ids[o_node[a]], cutoff=cutoff, weight="length"
+        )
         for b in range(len(t)):
             d = lengths.get(ids[t_node[b]])
             if d is not None:
@@ -93,7 +106,9 @@ def _reference(G: nx.MultiDiGraph, net: WalkNetwork, o: np.ndarray, t: np.ndarra
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, default=50_000)
-    ap.add_argument("--graphml", default=None, help="use this network instead of the synthetic grid")
+    ap.add_argument(
+        "--graphml", default=None, help="use this network instead of the synthetic grid"
+    )
     ap.add_argument("--origins", type=int, default=5_000)
     ap.add_argument("--targets", type=int, default=2_000)
     ap.add_argument("--cutoff", type=float, default=1_000.0)
@@ -111,7 +126,9 @@ def main() -> None:
     near = args.graphml is not None
     o, t = _points(net, args.origins, rng, near), _points(net, args.targets, rng, near)
 
-    matrix_s, res = _timed(lambda: distance_matrix(o, t, network=net, cutoff_m=args.cutoff), args.repeat)
+    matrix_s, res = _timed(
+        lambda: distance_matrix(o, t, network=net, cutoff_m=args.cutoff), args.repeat
+    )
     nearest_s, near = _timed(lambda: nearest(o, t, network=net), args.repeat)
     nocut_sample = min(args.origins, 500)
     nocut_s, _ = _timed(lambda: distance_matrix(o[:nocut_sample], t, network=net), 1)
@@ -124,31 +141,51 @@ def main() -> None:
     max_diff = float(np.max(np.abs(ours[finite] - ref[finite]))) if finite.any() else 0.0
     ref_full_s = ref_s * args.origins / k
 
-    print(json.dumps({
-        "instance": {"network": args.graphml or f"synthetic street grid, seed {args.seed}",
-                     "nodes": net.n_nodes, "edges_directed_csr": int(net.lengths.nnz),
-                     "components": net.n_components, "origins": args.origins,
-                     "targets": args.targets, "cutoff_m": args.cutoff,
-                     "points": "random nodes +-30 m" if near else "uniform over the extent",
-                     "pairs_within_cutoff": int(np.isfinite(res.matrix_m).sum())},
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "load_average_1m_at_end": round(os.getloadavg()[0], 2)},
-        "graph_build_s (osmnx.load_graphml with --graphml)": round(t_graph, 3),
-        "walknetwork_build_s": round(build_s, 3),
-        "walknetwork_from_graphml_s": round(file_s, 3) if file_s is not None else None,
-        "gridplan_distance_matrix_s_median": round(matrix_s, 3),
-        "gridplan_nearest_no_cutoff_s_median": round(nearest_s, 3),
-        f"gridplan_matrix_no_cutoff_{nocut_sample}_origins_s": round(nocut_s, 3),
-        "repeat": args.repeat,
-        "networkx_per_source_sample": {"origins": k, "seconds": round(ref_s, 3),
-                                       "extrapolated_all_origins_s": round(ref_full_s, 1),
-                                       "note": "extrapolated linearly from the sample"},
-        "speedup_vs_networkx_extrapolated": round(ref_full_s / matrix_s, 1),
-        "check_vs_networkx": {"same_reachability": same_inf, "max_abs_diff_m": max_diff},
-        "nearest_matches_matrix_min_within_cutoff": bool(np.allclose(
-            np.where(near.dist_m <= args.cutoff, near.dist_m, np.inf), res.matrix_m.min(axis=1))),
-        "goal_s": 2.0,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "instance": {
+                    "network": args.graphml or f"synthetic street grid, seed {args.seed}",
+                    "nodes": net.n_nodes,
+                    "edges_directed_csr": int(net.lengths.nnz),
+                    "components": net.n_components,
+                    "origins": args.origins,
+                    "targets": args.targets,
+                    "cutoff_m": args.cutoff,
+                    "points": "random nodes +-30 m" if near else "uniform over the extent",
+                    "pairs_within_cutoff": int(np.isfinite(res.matrix_m).sum()),
+                },
+                "machine": {
+                    "python": platform.python_version(),
+                    "cpus": os.cpu_count(),
+                    "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+                },
+                "graph_build_s (osmnx.load_graphml with --graphml)": round(t_graph, 3),
+                "walknetwork_build_s": round(build_s, 3),
+                "walknetwork_from_graphml_s": round(file_s, 3) if file_s is not None else None,
+                "gridplan_distance_matrix_s_median": round(matrix_s, 3),
+                "gridplan_nearest_no_cutoff_s_median": round(nearest_s, 3),
+                f"gridplan_matrix_no_cutoff_{nocut_sample}_origins_s": round(nocut_s, 3),
+                "repeat": args.repeat,
+                "networkx_per_source_sample": {
+                    "origins": k,
+                    "seconds": round(ref_s, 3),
+                    "extrapolated_all_origins_s": round(ref_full_s, 1),
+                    "note": "extrapolated linearly from the sample",
+                },
+                "speedup_vs_networkx_extrapolated": round(ref_full_s / matrix_s, 1),
+                "check_vs_networkx": {"same_reachability": same_inf, "max_abs_diff_m": max_diff},
+                "nearest_matches_matrix_min_within_cutoff": bool(
+                    np.allclose(
+                        np.where(near.dist_m <= args.cutoff, near.dist_m, np.inf),
+                        res.matrix_m.min(axis=1),
+                    )
+                ),
+                "goal_s": 2.0,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -56,9 +56,23 @@ def run(data: Path, n_moves: int, runs: int, *, pairs: int = 5, repair_only: boo
     layers = load_layers(data)
     graph = build_units(layers)
     plan = grid_communities(graph, GridParams(seed=7)).plan
-    res: dict[str, list[float]] = {k: [] for k in (
-        "editor_init_s", "move_s", "summary_s", "undo_s", "redo_s", "merge_s", "split_s", "lock_s",
-        "reoptimise_s", "import_s", "repair_s", "moves_refused")}
+    res: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "editor_init_s",
+            "move_s",
+            "summary_s",
+            "undo_s",
+            "redo_s",
+            "merge_s",
+            "split_s",
+            "lock_s",
+            "reoptimise_s",
+            "import_s",
+            "repair_s",
+            "moves_refused",
+        )
+    }
     repair_info: dict = {}
     for _ in range(runs):
         if not repair_only:
@@ -81,17 +95,28 @@ def run(data: Path, n_moves: int, runs: int, *, pairs: int = 5, repair_only: boo
         }
         for unl in ("neighbours", "all"):
             dt, other = _timed(partial(repair_plan, imported.plan, unlocked=unl))
-            repair_info[f"unlocked_{unl}"] = {"seconds": round(dt, 4), "households_moved": other.households_moved,
-                                              "still_out": len(other.still_out)}
+            repair_info[f"unlocked_{unl}"] = {
+                "seconds": round(dt, 4),
+                "households_moved": other.households_moved,
+                "still_out": len(other.still_out),
+            }
         repair_info["still_out_default"] = len(rep.still_out)
     return {
-        "data": str(data), "n_units": len(graph.units), "n_grids": len(plan.members), "runs": runs,
+        "data": str(data),
+        "n_units": len(graph.units),
+        "n_grids": len(plan.members),
+        "runs": runs,
         "moves_timed_per_run": 0 if repair_only else n_moves,
         **{k: round(statistics.median(v), 5) for k, v in res.items() if v and k != "moves_refused"},
         "moves_refused": len(res["moves_refused"]),
-        **({} if repair_only else {
-            "move_s_p90": round(sorted(res["move_s"])[int(0.9 * (len(res["move_s"]) - 1))], 5),
-            "move_s_max": round(max(res["move_s"]), 5)}),
+        **(
+            {}
+            if repair_only
+            else {
+                "move_s_p90": round(sorted(res["move_s"])[int(0.9 * (len(res["move_s"]) - 1))], 5),
+                "move_s_max": round(max(res["move_s"]), 5),
+            }
+        ),
         "repair": repair_info,
         "fusion": _fusion_block(layers, graph, plan),
         "roundtrip": _roundtrip_block(layers),
@@ -104,8 +129,9 @@ def _edit_block(plan, graph, n_moves: int, res: dict[str, list[float]]) -> None:
     from geo.grids.edits import PlanEditor
     from geo.grids.plan import Plan
 
-    fresh_plan = Plan(plan.units, dict(plan.assignment), dict(plan.names), plan.locked,
-                      plan.params)  # no cached grid table yet
+    fresh_plan = Plan(
+        plan.units, dict(plan.assignment), dict(plan.names), plan.locked, plan.params
+    )  # no cached grid table yet
     dt, ed = _timed(lambda p=fresh_plan: PlanEditor(p))
     res["editor_init_s"].append(dt)
     done = 0
@@ -130,8 +156,12 @@ def _edit_block(plan, graph, n_moves: int, res: dict[str, list[float]]) -> None:
         ed.undo()
     g = sorted(ed.plan.members)
     a = g[0]
-    b = next(ed.plan.assignment[v] for u in ed.plan.members[a] for v in graph.neighbors[u]
-             if ed.plan.assignment[v] != a)
+    b = next(
+        ed.plan.assignment[v]
+        for u in ed.plan.members[a]
+        for v in graph.neighbors[u]
+        if ed.plan.assignment[v] != a
+    )
     dt, _ = _timed(partial(ed.merge, a, b))
     res["merge_s"].append(dt)
     dt, _ = _timed(partial(ed.split, a, 2))
@@ -154,10 +184,16 @@ def _fusion_block(layers, graph, plan, step_m: float = 500.0) -> dict:
     from geo.grids.units import build_units
 
     x0, y0, x1, y1 = layers.communities.total_bounds
-    boxes = [shapely.box(x, y, x + step_m, y + step_m)
-             for x in np.arange(x0, x1, step_m) for y in np.arange(y0, y1, step_m)]
-    other = gpd.GeoDataFrame({"grid_id": [f"P{i:04d}" for i in range(len(boxes))], "kind": "police"},
-                             geometry=boxes, crs=layers.crs)
+    boxes = [
+        shapely.box(x, y, x + step_m, y + step_m)
+        for x in np.arange(x0, x1, step_m)
+        for y in np.arange(y0, y1, step_m)
+    ]
+    other = gpd.GeoDataFrame(
+        {"grid_id": [f"P{i:04d}" for i in range(len(boxes))], "kind": "police"},
+        geometry=boxes,
+        crs=layers.crs,
+    )
     out: dict = {"other_grids": len(other), "lattice_m": step_m}
     for loc in ("point", "area"):
         dt, rep = _timed(partial(fusion_report, plan, None, other, locate=loc))
@@ -165,7 +201,9 @@ def _fusion_block(layers, graph, plan, step_m: float = 500.0) -> dict:
         out[f"plain_{loc}"] = fusion_summary(rep)
     dt, lines = _timed(partial(barrier_lines, other, layers.communities))
     out["barrier_lines_s"] = round(dt, 4)
-    barred = grid_communities(build_units(layers, barriers=lines), GridParams(seed=plan.params.seed)).plan
+    barred = grid_communities(
+        build_units(layers, barriers=lines), GridParams(seed=plan.params.seed)
+    ).plan
     for loc in ("point", "area"):
         out[f"barrier_mode_{loc}"] = fusion_summary(fusion_report(barred, None, other, locate=loc))
     out["share_in_band_plain"] = plan.summary()["share_in_band"]
@@ -184,15 +222,22 @@ def _roundtrip_block(layers) -> dict:
 
     plan = grid_communities(layers, GridParams()).plan
     grids = plan.grids().reset_index(drop=True)[["grid_id", "name", "geometry"]].to_crs(WGS84)
-    grids = grids.set_geometry(grids.geometry.set_precision(10 ** -EXPORT_COORD_PRECISION))
-    out: dict = {"engine_units": len(plan.units.units), "engine_share_in_band": plan.summary()["share_in_band"]}
+    grids = grids.set_geometry(grids.geometry.set_precision(10**-EXPORT_COORD_PRECISION))
+    out: dict = {
+        "engine_units": len(plan.units.units),
+        "engine_share_in_band": plan.summary()["share_in_band"],
+    }
     dt, plain = _timed(lambda: import_plan(build_units(layers), grids))
     dt2, refined = _timed(lambda: import_plan_layers(layers, grids))
     for name, res, sec in (("plain", plain, dt), ("refined", refined, dt2)):
-        out[name] = {"seconds": round(sec, 3), "units": len(res.plan.units.units),
-                     "cut_units": len(res.cut_units), "share_in_band": res.plan.summary()["share_in_band"],
-                     "uncovered_m2": round(float(res.uncovered["area_m2"].sum()), 1),
-                     "overlap_m2": round(float(res.overlaps["area_m2"].sum()), 1)}
+        out[name] = {
+            "seconds": round(sec, 3),
+            "units": len(res.plan.units.units),
+            "cut_units": len(res.cut_units),
+            "share_in_band": res.plan.summary()["share_in_band"],
+            "uncovered_m2": round(float(res.uncovered["area_m2"].sum()), 1),
+            "overlap_m2": round(float(res.overlaps["area_m2"].sum()), 1),
+        }
     return out
 
 
@@ -204,8 +249,12 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=5, help="pairs of grids pushed out of the band")
     ap.add_argument("--repair-only", action="store_true", help="skip the edit timings")
     args = ap.parse_args()
-    print(json.dumps(run(args.data, args.moves, args.runs, pairs=args.pairs, repair_only=args.repair_only),
-                     indent=2))
+    print(
+        json.dumps(
+            run(args.data, args.moves, args.runs, pairs=args.pairs, repair_only=args.repair_only),
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,10 @@ def _write(tmp: Path, scale: int) -> dict[str, Path]:
     (tmp / "gk").mkdir()
     gpkg = ud.write_cgcs2000_gpkg(layers, tmp / "gk" / "district.gpkg")
     ud.write_network(demo.network, tmp / "gk" / "walk.graphml")
-    return {"gpkg": gpkg, "zip": ud.write_gcj02_shapefile_zip(layers, tmp / "amap" / "district.zip")}
+    return {
+        "gpkg": gpkg,
+        "zip": ud.write_gcj02_shapefile_zip(layers, tmp / "amap" / "district.zip"),
+    }
 
 
 def _time(argv: list[str]) -> float:
@@ -44,7 +47,9 @@ def _time(argv: list[str]) -> float:
     res = subprocess.run([str(exe), *argv], capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
     if res.returncode != 0:
-        raise SystemExit(f"gridplan {' '.join(argv)} failed: {res.stdout[-500:]} {res.stderr[-500:]}")
+        raise SystemExit(
+            f"gridplan {' '.join(argv)} failed: {res.stdout[-500:]} {res.stderr[-500:]}"
+        )
     return seconds
 
 
@@ -60,31 +65,103 @@ def main() -> None:
         steps = {
             "check gpkg": ["check", "--data", data["gpkg"]],
             "check gcj02 zip": ["check", "--data", data["zip"], "--datum", "GCJ-02"],
-            "grid gpkg --save-plan": ["grid", "--data", data["gpkg"], "--out", tmp / "g.geojson",
-                                      "--save-plan", "bench", "--store", store],
-            "grid gcj02 zip": ["grid", "--data", data["zip"], "--datum", "GCJ-02", "--out", tmp / "z.geojson"],
+            "grid gpkg --save-plan": [
+                "grid",
+                "--data",
+                data["gpkg"],
+                "--out",
+                tmp / "g.geojson",
+                "--save-plan",
+                "bench",
+                "--store",
+                store,
+            ],
+            "grid gcj02 zip": [
+                "grid",
+                "--data",
+                data["zip"],
+                "--datum",
+                "GCJ-02",
+                "--out",
+                tmp / "z.geojson",
+            ],
             "coverage (network)": ["coverage", "--data", data["gpkg"], "--out", tmp / "c.geojson"],
-            "site mclp --posts 10 --radius 500": ["site", "--data", data["gpkg"], "--model", "mclp", "--posts",
-                                                  "10", "--radius", "500", "--out", tmp / "m.geojson"],
-            "site lscp --radius 500": ["site", "--data", data["gpkg"], "--model", "lscp", "--radius", "500",
-                                       "--out", tmp / "l.geojson"],
-            "staff": ["staff", "--grids", tmp / "g.geojson", "--full-time", "242", "--part-time", "1134",
-                      "--out", tmp / "s.csv"],
-            "export geojson": ["export", "--plan", "bench", "--format", "geojson", "--out", tmp / "e.geojson",
-                               "--store", store],
-            "export html": ["export", "--plan", "bench", "--format", "html", "--out", tmp / "e.html",
-                            "--store", store],
+            "site mclp --posts 10 --radius 500": [
+                "site",
+                "--data",
+                data["gpkg"],
+                "--model",
+                "mclp",
+                "--posts",
+                "10",
+                "--radius",
+                "500",
+                "--out",
+                tmp / "m.geojson",
+            ],
+            "site lscp --radius 500": [
+                "site",
+                "--data",
+                data["gpkg"],
+                "--model",
+                "lscp",
+                "--radius",
+                "500",
+                "--out",
+                tmp / "l.geojson",
+            ],
+            "staff": [
+                "staff",
+                "--grids",
+                tmp / "g.geojson",
+                "--full-time",
+                "242",
+                "--part-time",
+                "1134",
+                "--out",
+                tmp / "s.csv",
+            ],
+            "export geojson": [
+                "export",
+                "--plan",
+                "bench",
+                "--format",
+                "geojson",
+                "--out",
+                tmp / "e.geojson",
+                "--store",
+                store,
+            ],
+            "export html": [
+                "export",
+                "--plan",
+                "bench",
+                "--format",
+                "html",
+                "--out",
+                tmp / "e.html",
+                "--store",
+                store,
+            ],
         }
         runs: dict[str, list[float]] = {k: [] for k in steps}
         for _ in range(args.repeat):
             for name, argv in steps.items():
                 runs[name].append(round(_time([str(a) for a in argv]), 3))
-    print(json.dumps({
-        "scale": args.scale, "repeat": args.repeat, "loadavg_1min": round(os.getloadavg()[0], 2),
-        "median_s": {k: statistics.median(v) for k, v in runs.items()},
-        "runs_s": runs,
-        "total_median_s": round(sum(statistics.median(v) for v in runs.values()), 2),
-    }, ensure_ascii=False, indent=1))
+    print(
+        json.dumps(
+            {
+                "scale": args.scale,
+                "repeat": args.repeat,
+                "loadavg_1min": round(os.getloadavg()[0], 2),
+                "median_s": {k: statistics.median(v) for k, v in runs.items()},
+                "runs_s": runs,
+                "total_median_s": round(sum(statistics.median(v) for v in runs.values()), 2),
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

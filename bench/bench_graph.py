@@ -69,11 +69,15 @@ def run(data: Path, runs: int) -> dict[str, object]:
         whole.append(time.perf_counter() - t)
     med = {k: statistics.median(v) for k, v in times.items()}
     return {
-        "n_units": len(graph.units), "n_grids": len(plan.members), "n_checks": len(pairs), "runs": runs,
+        "n_units": len(graph.units),
+        "n_grids": len(plan.members),
+        "n_checks": len(pairs),
+        "runs": runs,
         "seconds": med,
         "ratio_walk": med["walk"] / med["incremental"],
         "ratio_csgraph_cached": med["csgraph_cached"] / med["incremental"],
-        "whole_graph_build_and_components_s": statistics.median(whole), "whole_graph_components": n,
+        "whole_graph_build_and_components_s": statistics.median(whole),
+        "whole_graph_components": n,
         "loadavg": os.getloadavg(),
     }
 
@@ -84,12 +88,21 @@ def sweep(runs: int) -> list[dict[str, float]]:
     rows = []
     for side in (3, 5, 8, 12, 20, 30, 45):
         ids = [f"{i:03d}-{j:03d}" for i in range(side) for j in range(side)]
-        nb = {f"{i:03d}-{j:03d}": tuple(f"{a:03d}-{b:03d}" for a, b in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1))
-                                        if 0 <= a < side and 0 <= b < side)
-              for i in range(side) for j in range(side)}
+        nb = {
+            f"{i:03d}-{j:03d}": tuple(
+                f"{a:03d}-{b:03d}"
+                for a, b in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1))
+                if 0 <= a < side and 0 <= b < side
+            )
+            for i in range(side)
+            for j in range(side)
+        }
         adj = Adjacency.from_neighbors(nb)
-        ways = {"walk": partial(_walk_components, ids, nb), "csgraph_cached": partial(_csgraph_components, ids, adj),
-                "csgraph_mapping": partial(_csgraph_components, ids, nb)}
+        ways = {
+            "walk": partial(_walk_components, ids, nb),
+            "csgraph_cached": partial(_csgraph_components, ids, adj),
+            "csgraph_mapping": partial(_csgraph_components, ids, nb),
+        }
         times: dict[str, list[float]] = {k: [] for k in ways}
         for _ in range(max(runs, 15)):
             for name, fn in ways.items():
@@ -97,8 +110,13 @@ def sweep(runs: int) -> list[dict[str, float]]:
                 fn()
                 times[name].append(time.perf_counter() - t)
         med = {k: statistics.median(v) * 1e6 for k, v in times.items()}
-        rows.append({"n_units": side * side, **{f"{k}_us": v for k, v in med.items()},
-                     "ratio_csgraph_cached_over_walk": med["csgraph_cached"] / med["walk"]})
+        rows.append(
+            {
+                "n_units": side * side,
+                **{f"{k}_us": v for k, v in med.items()},
+                "ratio_csgraph_cached_over_walk": med["csgraph_cached"] / med["walk"],
+            }
+        )
     return rows
 
 

@@ -72,31 +72,47 @@ def subset(graph: UnitGraph, n_units: int) -> UnitGraph:
     ids = set(units.index)
     edges = graph.edges[graph.edges["unit_a"].isin(ids)].reset_index(drop=True)
     comms = graph.communities.loc[keep]
-    return UnitGraph(units=units, edges=edges, communities=comms, problems=(),
-                     max_households=graph.max_households)
+    return UnitGraph(
+        units=units,
+        edges=edges,
+        communities=comms,
+        problems=(),
+        max_households=graph.max_households,
+    )
 
 
 def score(graph: UnitGraph, assignment: dict[str, str], params: GridParams) -> dict[str, Any]:
     plan = Plan(graph, assignment, {}, frozenset(), params)
     s = plan.summary()
     grids = plan.grids()
-    return {"n_grids": s["n_grids"], "share_in_band": round(s["share_in_band"], 3),
-            "max_abs_dev_pct": round(s["max_abs_dev_pct"], 1),
-            "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 1),
-            "mean_polsby_popper": round(s["mean_polsby_popper"], 3), "cut_edges": s["cut_edges"],
-            "share_contiguous": round(float(grids["contiguous"].mean()), 3)}
+    return {
+        "n_grids": s["n_grids"],
+        "share_in_band": round(s["share_in_band"], 3),
+        "max_abs_dev_pct": round(s["max_abs_dev_pct"], 1),
+        "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 1),
+        "mean_polsby_popper": round(s["mean_polsby_popper"], 3),
+        "cut_edges": s["cut_edges"],
+        "share_contiguous": round(float(grids["contiguous"].mean()), 3),
+    }
 
 
 def compare(graph: UnitGraph, params: GridParams, skater_max: int, seed: int) -> dict[str, Any]:
     res, wall, cpu = _timed(lambda: grid_communities(graph, params, workers=1))
     plan = res.plan
     k_of = plan.grids().groupby("community_id").size().to_dict()
-    out = {"gridplan engine": {"seconds": round(wall, 3), "cpu_seconds": round(cpu, 3),
-                               **score(graph, plan.assignment, params)}}
+    out = {
+        "gridplan engine": {
+            "seconds": round(wall, 3),
+            "cpu_seconds": round(cpu, 3),
+            **score(graph, plan.assignment, params),
+        }
+    }
     for name, fn in METHODS.items():
         too_big = graph.units.groupby("community_id").size().max() > skater_max
         if name == "spopt Skater" and too_big:
-            out[name] = {"skipped": f"a community has more than {skater_max} units (--skater-max-units)"}
+            out[name] = {
+                "skipped": f"a community has more than {skater_max} units (--skater-max-units)"
+            }
             continue
         assignment: dict[str, str] = {}
         w0, c0 = time.perf_counter(), time.process_time()
@@ -106,8 +122,11 @@ def compare(graph: UnitGraph, params: GridParams, skater_max: int, seed: int) ->
             labels = fn(units, edges, int(k_of.get(cid, 1)), seed)
             assignment.update({u: f"{cid}-{lab}" for u, lab in labels.items()})
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-        out[name] = {"seconds": round(wall, 3), "cpu_seconds": round(cpu, 3),
-                     **score(graph, assignment, params)}
+        out[name] = {
+            "seconds": round(wall, 3),
+            "cpu_seconds": round(cpu, 3),
+            **score(graph, assignment, params),
+        }
     return out
 
 
@@ -131,20 +150,41 @@ def demo_times(data: Path, repeat: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeat):
             w, c = time.perf_counter(), _children_cpu()
-            subprocess.run([sys.executable, "-m", "cli.main", "grid", "--data", str(data), "--out",
-                            str(Path(tmp) / "grids.geojson")], check=True, capture_output=True,
-                           cwd=os.environ.get("GRIDPLAN_ENGINE_ROOT", ROOT))
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "cli.main",
+                    "grid",
+                    "--data",
+                    str(data),
+                    "--out",
+                    str(Path(tmp) / "grids.geojson"),
+                ],
+                check=True,
+                capture_output=True,
+                cwd=os.environ.get("GRIDPLAN_ENGINE_ROOT", ROOT),
+            )
             cli.append(time.perf_counter() - w)
             cli_cpu.append(_children_cpu() - c)
-    return {"load_seconds": round(load_s, 3),
-            "engine_seconds_median": round(statistics.median(walls), 3),
-            "engine_cpu_seconds_median": round(statistics.median(cpus), 3),
-            "cli_wall_seconds_median": round(statistics.median(cli), 3),
-            "cli_cpu_seconds_median": round(statistics.median(cli_cpu), 3),
-            "n_units": s["n_units"], "n_grids": s["n_grids"], "share_in_band": round(s["share_in_band"], 3),
-            "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 2), "max_abs_dev_pct": round(s["max_abs_dev_pct"], 1),
-            "mean_polsby_popper": round(s["mean_polsby_popper"], 3), "estates_split": s["estates_split"],
-            "slowest_community": {"community_id": slow["community_id"], "seconds": round(slow["seconds"], 3)}}
+    return {
+        "load_seconds": round(load_s, 3),
+        "engine_seconds_median": round(statistics.median(walls), 3),
+        "engine_cpu_seconds_median": round(statistics.median(cpus), 3),
+        "cli_wall_seconds_median": round(statistics.median(cli), 3),
+        "cli_cpu_seconds_median": round(statistics.median(cli_cpu), 3),
+        "n_units": s["n_units"],
+        "n_grids": s["n_grids"],
+        "share_in_band": round(s["share_in_band"], 3),
+        "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 2),
+        "max_abs_dev_pct": round(s["max_abs_dev_pct"], 1),
+        "mean_polsby_popper": round(s["mean_polsby_popper"], 3),
+        "estates_split": s["estates_split"],
+        "slowest_community": {
+            "community_id": slow["community_id"],
+            "seconds": round(slow["seconds"], 3),
+        },
+    }
 
 
 def scale_times(folder: Path) -> dict[str, Any]:
@@ -155,15 +195,27 @@ def scale_times(folder: Path) -> dict[str, Any]:
     s = res.plan.summary()
     slow = max(res.report, key=lambda r: r["seconds"])
     refined = sum(1 for r in res.report if r.get("refined"))
-    return {"folder": str(folder), "estates": len(layers.estates), "communities": len(layers.communities),
-            "load_seconds": round(load_s, 3), "engine_seconds": round(wall, 3),
-            "engine_cpu_seconds_parent": round(cpu, 3), "engine_cpu_seconds_workers": round(child, 3),
-            "engine_cpu_seconds_per_core": round((cpu + child) / _cpus(), 3), "n_units": s["n_units"],
-            "n_grids": s["n_grids"], "share_in_band": round(s["share_in_band"], 4),
-            "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 2),
-            "mean_polsby_popper": round(s["mean_polsby_popper"], 3), "communities_refined": refined,
-            "slowest_community": {"community_id": slow["community_id"], "seconds": round(slow["seconds"], 3),
-                                  "n_units": slow["n_units"]}}
+    return {
+        "folder": str(folder),
+        "estates": len(layers.estates),
+        "communities": len(layers.communities),
+        "load_seconds": round(load_s, 3),
+        "engine_seconds": round(wall, 3),
+        "engine_cpu_seconds_parent": round(cpu, 3),
+        "engine_cpu_seconds_workers": round(child, 3),
+        "engine_cpu_seconds_per_core": round((cpu + child) / _cpus(), 3),
+        "n_units": s["n_units"],
+        "n_grids": s["n_grids"],
+        "share_in_band": round(s["share_in_band"], 4),
+        "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 2),
+        "mean_polsby_popper": round(s["mean_polsby_popper"], 3),
+        "communities_refined": refined,
+        "slowest_community": {
+            "community_id": slow["community_id"],
+            "seconds": round(slow["seconds"], 3),
+            "n_units": slow["n_units"],
+        },
+    }
 
 
 def realshape_figures(plan: Plan) -> dict[str, Any]:
@@ -176,20 +228,28 @@ def realshape_figures(plan: Plan) -> dict[str, Any]:
     out_band = grids[~grids["in_band"]]
     pp = grids["polsby_popper"]
     low = grids[pp < MIN_POLSBY_POPPER]
-    explained = out_band["band_reason"].astype(str).str.len() > 0 if "band_reason" in grids else \
-        out_band["issue"].astype(str).str.len() < 0
+    explained = (
+        out_band["band_reason"].astype(str).str.len() > 0
+        if "band_reason" in grids
+        else out_band["issue"].astype(str).str.len() < 0
+    )
     why = plan.shape_reasons() if hasattr(plan, "shape_reasons") else {}
     low_explained = low.index.map(lambda g: bool(why.get(g))).to_numpy(dtype=bool)
     kinds = out_band["reason_kind"].value_counts().to_dict() if "reason_kind" in grids else {}
-    return {"n_grids": len(grids), "share_in_band": round(float(grids["in_band"].mean()), 4),
-            "n_out_of_band": len(out_band),
-            "share_out_of_band_explained": round(float(explained.mean()), 3) if len(out_band) else 1.0,
-            "out_of_band_by_reason": {str(k): int(v) for k, v in kinds.items()},
-            "share_valid_single_polygon": round(float(single.mean()), 4),
-            "n_with_holes": int(sum(1 for g in geoms if g.geom_type == "Polygon" and len(g.interiors))),
-            "mean_polsby_popper": round(float(pp.mean()), 3), "min_polsby_popper": round(float(pp.min()), 3),
-            "n_below_min_pp": len(low), "n_below_min_pp_unexplained": int((~low_explained).sum()),
-            "mean_abs_dev_pct": round(float(grids["dev_pct"].abs().mean()), 2)}
+    return {
+        "n_grids": len(grids),
+        "share_in_band": round(float(grids["in_band"].mean()), 4),
+        "n_out_of_band": len(out_band),
+        "share_out_of_band_explained": round(float(explained.mean()), 3) if len(out_band) else 1.0,
+        "out_of_band_by_reason": {str(k): int(v) for k, v in kinds.items()},
+        "share_valid_single_polygon": round(float(single.mean()), 4),
+        "n_with_holes": int(sum(1 for g in geoms if g.geom_type == "Polygon" and len(g.interiors))),
+        "mean_polsby_popper": round(float(pp.mean()), 3),
+        "min_polsby_popper": round(float(pp.min()), 3),
+        "n_below_min_pp": len(low),
+        "n_below_min_pp_unexplained": int((~low_explained).sum()),
+        "mean_abs_dev_pct": round(float(grids["dev_pct"].abs().mean()), 2),
+    }
 
 
 def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
@@ -202,24 +262,38 @@ def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
         for _ in range(repeat):
             res, w, _c = _timed(lambda layers=layers: grid_communities(layers, GridParams()))
             walls.append(w)
-        out[f"seed_{seed}"] = {"estates": len(layers.estates), "communities": len(layers.communities),
-                               "households": float(layers.estates["households"].sum()),
-                               "estates_over_500": int((layers.estates["households"] > 500).sum()),
-                               "seconds_median": round(statistics.median(walls), 3),
-                               **realshape_figures(res.plan)}
+        out[f"seed_{seed}"] = {
+            "estates": len(layers.estates),
+            "communities": len(layers.communities),
+            "households": float(layers.estates["households"].sum()),
+            "estates_over_500": int((layers.estates["households"] > 500).sum()),
+            "seconds_median": round(statistics.median(walls), 3),
+            **realshape_figures(res.plan),
+        }
     return out
 
 
 def before_tree(args: argparse.Namespace) -> dict[str, Any]:
     """The same benchmark with the engine of ``--before-tree`` (a subprocess), as JSON."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--skip-baselines", "--repeat", str(args.repeat),
-           "--data", str(args.data), "--realshape-seeds", *map(str, args.realshape_seeds)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--skip-baselines",
+        "--repeat",
+        str(args.repeat),
+        "--data",
+        str(args.data),
+        "--realshape-seeds",
+        *map(str, args.realshape_seeds),
+    ]
     if args.skip_demo:
         cmd.append("--skip-demo")
     if args.scale_dir is not None:
         cmd += ["--scale-dir", str(args.scale_dir)]
     env = {**os.environ, "GRIDPLAN_ENGINE_ROOT": str(args.before_tree.resolve())}
-    res = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=args.before_tree)
+    res = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, env=env, cwd=args.before_tree
+    )
     return json.loads(res.stdout)
 
 
@@ -234,22 +308,31 @@ def main() -> None:
     ap.add_argument("--skip-baselines", action="store_true")
     ap.add_argument("--skip-demo", action="store_true")
     ap.add_argument("--realshape-seeds", type=int, nargs="*", default=[0, 1, 2])
-    ap.add_argument("--before-tree", type=Path, default=None,
-                    help="a tree of the engine before a change (git archive of a commit): the same "
-                         "figures from its engine, measured in this run, side by side")
+    ap.add_argument(
+        "--before-tree",
+        type=Path,
+        default=None,
+        help="a tree of the engine before a change (git archive of a commit): the same "
+        "figures from its engine, measured in this run, side by side",
+    )
     args = ap.parse_args()
     params = GridParams(seed=args.seed)
     out: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": _cpus()}}
     if not args.skip_baselines:
         layers = load_layers(args.data)
         graph = subset(grid_communities(layers, params).plan.units, args.units)
-        out["same_units"] = {"n_units": len(graph.units), "n_communities": len(graph.communities),
-                             "households": float(graph.units["households"].sum()),
-                             "methods": compare(graph, params, args.skater_max_units, args.seed)}
+        out["same_units"] = {
+            "n_units": len(graph.units),
+            "n_communities": len(graph.communities),
+            "households": float(graph.units["households"].sum()),
+            "methods": compare(graph, params, args.skater_max_units, args.seed),
+        }
         eng = out["same_units"]["methods"]["gridplan engine"]
         mp = out["same_units"]["methods"].get("spopt MaxPHeuristic (floor 300)", {})
         if mp.get("seconds"):
-            out["same_units"]["maxp_over_engine_time"] = round(mp["seconds"] / max(eng["seconds"], 1e-9), 1)
+            out["same_units"]["maxp_over_engine_time"] = round(
+                mp["seconds"] / max(eng["seconds"], 1e-9), 1
+            )
     if not args.skip_demo:
         out["demo"] = demo_times(args.data, args.repeat)
     if args.realshape_seeds:
@@ -257,14 +340,24 @@ def main() -> None:
     if args.before_tree is not None:
         out["before"] = before_tree(args)
         out["time_ratio_after_over_before"] = {
-            k: round(v["seconds_median"] / max(out["before"]["realshape"][k]["seconds_median"], 1e-9), 2)
-            for k, v in out.get("realshape", {}).items() if k in out["before"].get("realshape", {})}
+            k: round(
+                v["seconds_median"] / max(out["before"]["realshape"][k]["seconds_median"], 1e-9), 2
+            )
+            for k, v in out.get("realshape", {}).items()
+            if k in out["before"].get("realshape", {})
+        }
         if "demo" in out and "demo" in out["before"]:
             out["demo_engine_time_ratio_after_over_before"] = round(
-                out["demo"]["engine_seconds_median"] / max(out["before"]["demo"]["engine_seconds_median"], 1e-9), 2)
+                out["demo"]["engine_seconds_median"]
+                / max(out["before"]["demo"]["engine_seconds_median"], 1e-9),
+                2,
+            )
         if "scale" in out and "scale" in out["before"]:
             out["scale_engine_time_ratio_after_over_before"] = round(
-                out["scale"]["engine_seconds"] / max(out["before"]["scale"]["engine_seconds"], 1e-9), 2)
+                out["scale"]["engine_seconds"]
+                / max(out["before"]["scale"]["engine_seconds"], 1e-9),
+                2,
+            )
     if args.scale_dir is not None:
         out["scale"] = scale_times(args.scale_dir)
     print(json.dumps(out, indent=2, default=str))

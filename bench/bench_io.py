@@ -48,8 +48,11 @@ def _median_seconds(fn, repeat: int) -> float:
 
 def bench_load(data: Path, repeat: int) -> dict:
     layers = load_layers(data)
-    files = sorted(p for p in data.glob("*.geojson")
-                   if p.stem in ("communities", "estates", "buildings", "facilities"))
+    files = sorted(
+        p
+        for p in data.glob("*.geojson")
+        if p.stem in ("communities", "estates", "buildings", "facilities")
+    )
 
     def bare() -> None:
         frames = [gpd.read_file(p, engine="pyogrio") for p in files]
@@ -59,15 +62,24 @@ def bench_load(data: Path, repeat: int) -> dict:
 
     gridplan_s = _median_seconds(lambda: load_layers(data), repeat)
     bare_s = _median_seconds(bare, repeat)
-    return {"data": str(data), "features": {n: len(layers.layer(n)) for n in
-                                            ("communities", "estates", "buildings", "facilities")
-                                            if layers.layer(n) is not None},
-            "load_layers_s": round(gridplan_s, 3), "read_file_plus_to_crs_s": round(bare_s, 3),
-            "ratio": round(gridplan_s / bare_s, 2), "warnings": len(layers.problems)}
+    return {
+        "data": str(data),
+        "features": {
+            n: len(layers.layer(n))
+            for n in ("communities", "estates", "buildings", "facilities")
+            if layers.layer(n) is not None
+        },
+        "load_layers_s": round(gridplan_s, 3),
+        "read_file_plus_to_crs_s": round(bare_s, 3),
+        "ratio": round(gridplan_s / bare_s, 2),
+        "warnings": len(layers.problems),
+    }
 
 
 def _metres(lon_a, lat_a, lon_b, lat_b) -> np.ndarray:
-    return np.hypot((lon_a - lon_b) * M_PER_DEG * np.cos(np.radians(lat_b)), (lat_a - lat_b) * M_PER_DEG)
+    return np.hypot(
+        (lon_a - lon_b) * M_PER_DEG * np.cos(np.radians(lat_b)), (lat_a - lat_b) * M_PER_DEG
+    )
 
 
 def bench_gcj(points: int, repeat: int) -> dict:
@@ -82,9 +94,13 @@ def bench_gcj(points: int, repeat: int) -> dict:
 
     iter_s = _median_seconds(lambda: gcj02_to_wgs84(glon, glat), repeat)
     step_s = _median_seconds(one_step, repeat)
-    return {"points": points, "iterated_s": round(iter_s, 3), "one_step_s": round(step_s, 3),
-            "iterated_max_error_m": float(_metres(*gcj02_to_wgs84(glon, glat), lon, lat).max()),
-            "one_step_max_error_m": round(float(_metres(*one_step(), lon, lat).max()), 3)}
+    return {
+        "points": points,
+        "iterated_s": round(iter_s, 3),
+        "one_step_s": round(step_s, 3),
+        "iterated_max_error_m": float(_metres(*gcj02_to_wgs84(glon, glat), lon, lat).max()),
+        "one_step_max_error_m": round(float(_metres(*one_step(), lon, lat).max()), 3),
+    }
 
 
 def bench_xlsx(rows: int, repeat: int) -> dict:
@@ -99,20 +115,31 @@ def bench_xlsx(rows: int, repeat: int) -> dict:
     from tests._userdata import write_xlsx
 
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"社区": [f"社区{i // 50:03d}" for i in range(rows)],
-                          "小区名称": [f"小区{i:05d}" for i in range(rows)],
-                          "户数": rng.integers(50, 800, rows), "党员数": rng.integers(0, 40, rows),
-                          "经度": np.round(rng.uniform(120.2, 120.4, rows), 6),
-                          "纬度": np.round(rng.uniform(31.4, 31.6, rows), 6)})
+    frame = pd.DataFrame(
+        {
+            "社区": [f"社区{i // 50:03d}" for i in range(rows)],
+            "小区名称": [f"小区{i:05d}" for i in range(rows)],
+            "户数": rng.integers(50, 800, rows),
+            "党员数": rng.integers(0, 40, rows),
+            "经度": np.round(rng.uniform(120.2, 120.4, rows), 6),
+            "纬度": np.round(rng.uniform(31.4, 31.6, rows), 6),
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_xlsx(Path(tmp) / "roster.xlsx", frame, title="名册", merge_column="社区",
-                          totals="合计")
-        seconds = {e: _median_seconds(lambda e=e: read_table(path, engine=e), repeat)
-                   for e in ("calamine", "openpyxl")}
+        path = write_xlsx(
+            Path(tmp) / "roster.xlsx", frame, title="名册", merge_column="社区", totals="合计"
+        )
+        seconds = {
+            e: _median_seconds(lambda e=e: read_table(path, engine=e), repeat)
+            for e in ("calamine", "openpyxl")
+        }
         assert len(read_table(path).frame) == rows
-    return {"rows": rows, "calamine_s": round(seconds["calamine"], 3),
-            "openpyxl_s": round(seconds["openpyxl"], 3),
-            "openpyxl_over_calamine": round(seconds["openpyxl"] / seconds["calamine"], 2)}
+    return {
+        "rows": rows,
+        "calamine_s": round(seconds["calamine"], 3),
+        "openpyxl_s": round(seconds["openpyxl"], 3),
+        "openpyxl_over_calamine": round(seconds["openpyxl"] / seconds["calamine"], 2),
+    }
 
 
 def main() -> None:
@@ -124,14 +151,25 @@ def main() -> None:
     parser.add_argument("--only", choices=("load", "gcj02", "xlsx"), default=None)
     args = parser.parse_args()
     if args.only == "xlsx":
-        print(json.dumps({"machine": {"python": platform.python_version(),
-                                      "cpus": __import__("os").cpu_count()},
-                          "xlsx": bench_xlsx(args.rows, args.repeat)}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "machine": {
+                        "python": platform.python_version(),
+                        "cpus": __import__("os").cpu_count(),
+                    },
+                    "xlsx": bench_xlsx(args.rows, args.repeat),
+                },
+                indent=2,
+            )
+        )
         return
-    out = {"machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
-           "load": bench_load(args.data, args.repeat),
-           "gcj02": bench_gcj(args.points, args.repeat),
-           "xlsx": bench_xlsx(args.rows, args.repeat)}
+    out = {
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "load": bench_load(args.data, args.repeat),
+        "gcj02": bench_gcj(args.points, args.repeat),
+        "xlsx": bench_xlsx(args.rows, args.repeat),
+    }
     print(json.dumps(out, indent=2))
 
 

@@ -52,18 +52,33 @@ def main() -> None:
         cost, p = read_pmed(ORLIB / f"{name}.txt")
         t0 = time.perf_counter()
         res = PMedian.from_cost_matrix(cost, p=p).solve(time_limit=args.time_limit)
-        row = {"instance": name, "n": int(cost.shape[0]), "p": p, "objective": res.objective,
-               "optimum": pmed[name], "correct": abs(res.objective - pmed[name]) < 1e-6,
-               "status": res.status, "gap": res.gap, "seconds": round(time.perf_counter() - t0, 3),
-               "levels": res.stats.get("levels"), "levels_unreduced": res.stats.get("levels_unreduced"),
-               "warm_objective": res.stats.get("warm_objective")}
+        row = {
+            "instance": name,
+            "n": int(cost.shape[0]),
+            "p": p,
+            "objective": res.objective,
+            "optimum": pmed[name],
+            "correct": abs(res.objective - pmed[name]) < 1e-6,
+            "status": res.status,
+            "gap": res.gap,
+            "seconds": round(time.perf_counter() - t0, 3),
+            "levels": res.stats.get("levels"),
+            "levels_unreduced": res.stats.get("levels_unreduced"),
+            "warm_objective": res.stats.get("warm_objective"),
+        }
         if args.pcenter:
             t1 = time.perf_counter()
             pc = PCenter.from_cost_matrix(cost, p=p).solve(time_limit=args.time_limit)
-            row.update({"pcenter": pc.objective, "pcenter_published": pcen[name],
-                        "pcenter_correct": abs(pc.objective - pcen[name]) < 1e-6, "pcenter_status": pc.status,
-                        "pcenter_seconds": round(time.perf_counter() - t1, 3),
-                        "pcenter_checks": pc.stats.get("n_checks")})
+            row.update(
+                {
+                    "pcenter": pc.objective,
+                    "pcenter_published": pcen[name],
+                    "pcenter_correct": abs(pc.objective - pcen[name]) < 1e-6,
+                    "pcenter_status": pc.status,
+                    "pcenter_seconds": round(time.perf_counter() - t1, 3),
+                    "pcenter_checks": pc.stats.get("n_checks"),
+                }
+            )
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     secs = [r["seconds"] for r in rows]
@@ -72,7 +87,8 @@ def main() -> None:
         "instances": len(rows),
         "proven_optimal": sum(r["status"] == "optimal" for r in rows),
         "correct": sum(r["correct"] for r in rows),
-        "max_seconds": max(secs), "total_seconds": round(sum(secs), 2),
+        "max_seconds": max(secs),
+        "total_seconds": round(sum(secs), 2),
         "over_30s": [r["instance"] for r in rows if r["seconds"] >= 30],
         "rows": rows,
     }

@@ -66,29 +66,53 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "g.geojson"
-        write_geojson(grids.reset_index(drop=True).drop(columns=["max_unit_households", "max_unit_party_members"]),
-                      path)
+        write_geojson(
+            grids.reset_index(drop=True).drop(
+                columns=["max_unit_households", "max_unit_party_members"]
+            ),
+            path,
+        )
         layer = read_layer(path, "other_grids")
-        secs, imp = _median_time(lambda: import_plan_layers(layers, layer, params=params), args.runs)
+        secs, imp = _median_time(
+            lambda: import_plan_layers(layers, layer, params=params), args.runs
+        )
         old = layer.to_crs(layers.crs).set_index("grid_id")
         new = imp.plan.grids()
-        same = sum(1 for g in old.index if g in new.index
-                   and shapely.area(shapely.symmetric_difference(old.geometry[g], new.geometry[g])) < 1e-6)
-        out["roundtrip"] = {"identical": same, "of": len(old), "import_s": round(secs, 3),
-                            "cells_recut": len(imp.recut)}
+        same = sum(
+            1
+            for g in old.index
+            if g in new.index
+            and shapely.area(shapely.symmetric_difference(old.geometry[g], new.geometry[g])) < 1e-6
+        )
+        out["roundtrip"] = {
+            "identical": same,
+            "of": len(old),
+            "import_s": round(secs, 3),
+            "cells_recut": len(imp.recut),
+        }
 
     broken, merged = _merge_pairs(plan, 10)
     before = broken.grids()
     secs, rep = _median_time(lambda: repair_plan(broken), args.runs)
     after = rep.plan.grids()
     untouched = before.index.difference(merged)
-    same = sum(1 for g in untouched if g in after.index and shapely.area(
-        shapely.symmetric_difference(before.geometry[g], after.geometry[g])) < 1e-6)
-    out["merge_pairs"] = {"share_in_band_before": float(before["in_band"].mean()),
-                          "share_in_band_after": float(after["in_band"].mean()),
-                          "households_moved": rep.households_moved, "lower_bound": rep.bound,
-                          "status": rep.status, "merged_households": float(before.loc[merged, "households"].sum()),
-                          "untouched_identical": same, "untouched": len(untouched), "repair_s": round(secs, 3)}
+    same = sum(
+        1
+        for g in untouched
+        if g in after.index
+        and shapely.area(shapely.symmetric_difference(before.geometry[g], after.geometry[g])) < 1e-6
+    )
+    out["merge_pairs"] = {
+        "share_in_band_before": float(before["in_band"].mean()),
+        "share_in_band_after": float(after["in_band"].mean()),
+        "households_moved": rep.households_moved,
+        "lower_bound": rep.bound,
+        "status": rep.status,
+        "merged_households": float(before.loc[merged, "households"].sum()),
+        "untouched_identical": same,
+        "untouched": len(untouched),
+        "repair_s": round(secs, 3),
+    }
 
     comms = sorted(layers.communities["community_id"].astype(str))[10:15]
     grown = dataclasses.replace(layers, estates=_new_estates(layers, comms, 4, 400))
@@ -96,14 +120,24 @@ def main(argv: list[str] | None = None) -> int:
     imp_s, imp = _median_time(lambda: import_plan_layers(grown, layer, params=params), args.runs)
     exact_s, exact = _median_time(lambda: repair_plan(imp.plan), args.runs)
     heur_s, heur = _median_time(lambda: repair_plan(imp.plan, exact_max_units=0), args.runs)
-    growth = {"communities": comms, "households_added": 8000, "import_s": round(imp_s, 3),
-              "share_in_band_imported": float(imp.plan.grids()["in_band"].mean())}
+    growth = {
+        "communities": comms,
+        "households_added": 8000,
+        "import_s": round(imp_s, 3),
+        "share_in_band_imported": float(imp.plan.grids()["in_band"].mean()),
+    }
     for key, secs, rep in (("exact", exact_s, exact), ("heuristic", heur_s, heur)):
-        growth[key] = {"repair_s": round(secs, 3), "households_moved": rep.households_moved,
-                       "lower_bound": rep.bound, "status": rep.status, "gap": round(rep.gap, 4),
-                       "share_in_band": float(rep.plan.grids()["in_band"].mean()),
-                       "grids_changed": len(rep.changed_grids()), "new_codes": len(rep.new_codes),
-                       "retired_codes": len(rep.retired_codes)}
+        growth[key] = {
+            "repair_s": round(secs, 3),
+            "households_moved": rep.households_moved,
+            "lower_bound": rep.bound,
+            "status": rep.status,
+            "gap": round(rep.gap, 4),
+            "share_in_band": float(rep.plan.grids()["in_band"].mean()),
+            "grids_changed": len(rep.changed_grids()),
+            "new_codes": len(rep.new_codes),
+            "retired_codes": len(rep.retired_codes),
+        }
     growth["repair_time_ratio_exact_over_heuristic"] = round(exact_s / max(heur_s, 1e-9), 2)
     out["growth"] = growth
     print(json.dumps(out, ensure_ascii=False, indent=2))

@@ -53,20 +53,43 @@ def _median(fn: Callable[[], object], repeat: int) -> float:
 
 def synthetic_record(n_grids: int, units_per_grid: int) -> PlanRecord:
     side = int(np.ceil(np.sqrt(n_grids)))
-    geoms = [box(220_000 + 200 * (i % side), 3_490_000 + 200 * (i // side),
-                 220_200 + 200 * (i % side), 3_490_200 + 200 * (i // side)) for i in range(n_grids)]
+    geoms = [
+        box(
+            220_000 + 200 * (i % side),
+            3_490_000 + 200 * (i // side),
+            220_200 + 200 * (i % side),
+            3_490_200 + 200 * (i // side),
+        )
+        for i in range(n_grids)
+    ]
     rng = np.random.default_rng(0)
-    grids = gpd.GeoDataFrame({
-        "grid_id": [f"320211007001{i:06d}" for i in range(n_grids)],
-        "community_id": "320211007001", "name": [f"网格{i}" for i in range(n_grids)],
-        "households": rng.integers(300, 500, n_grids).astype(float),
-        "party_members": rng.integers(10, 40, n_grids).astype(float),
-        "polsby_popper": rng.uniform(0.4, 0.8, n_grids), "in_band": True,
-    }, geometry=geoms, crs="EPSG:32651")
-    assignment = {f"u{i:06d}_{k}": gid for i, gid in enumerate(grids["grid_id"]) for k in range(units_per_grid)}
+    grids = gpd.GeoDataFrame(
+        {
+            "grid_id": [f"320211007001{i:06d}" for i in range(n_grids)],
+            "community_id": "320211007001",
+            "name": [f"网格{i}" for i in range(n_grids)],
+            "households": rng.integers(300, 500, n_grids).astype(float),
+            "party_members": rng.integers(10, 40, n_grids).astype(float),
+            "polsby_popper": rng.uniform(0.4, 0.8, n_grids),
+            "in_band": True,
+        },
+        geometry=geoms,
+        crs="EPSG:32651",
+    )
+    assignment = {
+        f"u{i:06d}_{k}": gid
+        for i, gid in enumerate(grids["grid_id"])
+        for k in range(units_per_grid)
+    }
     staffing = pd.DataFrame({"grid_id": grids["grid_id"], "full_time": 1, "part_time": 5})
-    return PlanRecord(name="bench", assignment=assignment, grids=grids, staffing=staffing,
-                      params={"min_households": 300}, events=[{"op": "undo"}] * 20)
+    return PlanRecord(
+        name="bench",
+        assignment=assignment,
+        grids=grids,
+        staffing=staffing,
+        params={"min_households": 300},
+        events=[{"op": "undo"}] * 20,
+    )
 
 
 def demo_record() -> PlanRecord:
@@ -111,24 +134,33 @@ def bench_geojson(rec: PlanRecord, folder: Path, repeat: int) -> dict:
     gdal_path = folder / "gdal.geojson"
 
     def gdal() -> None:
-        rec.grids.to_crs(4326).to_file(gdal_path, driver="GeoJSON", engine="pyogrio",
-                                       RFC7946="YES", COORDINATE_PRECISION=7)
+        rec.grids.to_crs(4326).to_file(
+            gdal_path, driver="GeoJSON", engine="pyogrio", RFC7946="YES", COORDINATE_PRECISION=7
+        )
 
     gdal_s = _median(gdal, repeat)
     a = gpd.read_file(gdal_path)
     b = gpd.GeoDataFrame.from_features(json.loads(to_geojson(rec.grids))["features"], crs=4326)
-    diff = max(float(np.abs(np.asarray(ga.exterior.coords) - np.asarray(gb.exterior.coords)).max())
-               for ga, gb in zip(a.geometry, b.geometry, strict=True) if ga.geom_type == "Polygon"
-               and len(ga.exterior.coords) == len(gb.exterior.coords))
-    return {"ours_s": ours, "gdal_rfc7946_s": gdal_s, "ratio": round(ours / gdal_s, 2),
-            "max_coord_diff_deg": diff}
+    diff = max(
+        float(np.abs(np.asarray(ga.exterior.coords) - np.asarray(gb.exterior.coords)).max())
+        for ga, gb in zip(a.geometry, b.geometry, strict=True)
+        if ga.geom_type == "Polygon" and len(ga.exterior.coords) == len(gb.exterior.coords)
+    )
+    return {
+        "ours_s": ours,
+        "gdal_rfc7946_s": gdal_s,
+        "ratio": round(ours / gdal_s, 2),
+        "max_coord_diff_deg": diff,
+    }
 
 
 def run(args: argparse.Namespace) -> dict:
     plans = {}
     if args.demo:
         plans["demo"] = demo_record()
-    plans[f"synthetic_{args.grids}x{args.units_per_grid}"] = synthetic_record(args.grids, args.units_per_grid)
+    plans[f"synthetic_{args.grids}x{args.units_per_grid}"] = synthetic_record(
+        args.grids, args.units_per_grid
+    )
     out: dict = {"python": platform.python_version(), "repeat": args.repeat, "plans": {}}
     pg_ctx = None
     if args.postgres:
@@ -143,14 +175,20 @@ def run(args: argparse.Namespace) -> dict:
         for name, rec in plans.items():
             with tempfile.TemporaryDirectory() as tmp:
                 folder = Path(tmp)
-                row = {"grids": len(rec.grids), "units": len(rec.assignment),
-                       "gpkg_store": bench_store(rec, str(folder / "plans.gpkg"), args.repeat),
-                       "reference_to_file_gpkg_csv": bench_reference(rec, folder, args.repeat),
-                       "geojson": bench_geojson(rec, folder, args.repeat)}
+                row = {
+                    "grids": len(rec.grids),
+                    "units": len(rec.assignment),
+                    "gpkg_store": bench_store(rec, str(folder / "plans.gpkg"), args.repeat),
+                    "reference_to_file_gpkg_csv": bench_reference(rec, folder, args.repeat),
+                    "geojson": bench_geojson(rec, folder, args.repeat),
+                }
                 if pg_url is not None:
-                    row["postgis_store"] = bench_store(rec.replace(name=f"{name}-pg"), pg_url, args.repeat)
+                    row["postgis_store"] = bench_store(
+                        rec.replace(name=f"{name}-pg"), pg_url, args.repeat
+                    )
                 row["save_ratio_gpkg_vs_reference"] = round(
-                    row["gpkg_store"]["save_s"] / row["reference_to_file_gpkg_csv"]["save_s"], 2)
+                    row["gpkg_store"]["save_s"] / row["reference_to_file_gpkg_csv"]["save_s"], 2
+                )
                 out["plans"][name] = row
     finally:
         if pg_ctx is not None:

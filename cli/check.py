@@ -7,29 +7,49 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "check", help="validate a dataset and print the report (exit 1 on errors)",
+        "check",
+        help="validate a dataset and print the report (exit 1 on errors)",
         description="Load every layer (folder of layer files, GeoPackage with named layers, or a "
-                    ".zip of them), print every problem per layer and feature with its fix, and "
-                    "exit 0 when there is no error, 1 otherwise.")
-    parser.add_argument("--data", required=True, metavar="DIR_OR_GPKG",
-                        help="folder of <layer>.geojson|.gpkg|.zip|.shp files, a .gpkg or a .zip")
-    parser.add_argument("--datum", action="append", default=None, metavar="[LAYER=]DATUM",
-                        help="datum of the coordinates: WGS84, CGCS2000, GCJ-02 (Amap), BD-09 "
-                             "(Baidu) or EPSG:xxxx, for every layer or, as LAYER=DATUM, for one "
-                             "(repeatable; default: each file's own CRS)")
+        ".zip of them), print every problem per layer and feature with its fix, and "
+        "exit 0 when there is no error, 1 otherwise.",
+    )
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="DIR_OR_GPKG",
+        help="folder of <layer>.geojson|.gpkg|.zip|.shp files, a .gpkg or a .zip",
+    )
+    parser.add_argument(
+        "--datum",
+        action="append",
+        default=None,
+        metavar="[LAYER=]DATUM",
+        help="datum of the coordinates: WGS84, CGCS2000, GCJ-02 (Amap), BD-09 "
+        "(Baidu) or EPSG:xxxx, for every layer or, as LAYER=DATUM, for one "
+        "(repeatable; default: each file's own CRS)",
+    )
     add_roster_argument(parser)
-    parser.add_argument("--network", default=None, metavar="FILE",
-                        help="walk network (.graphml / .osm); default: walk.graphml beside the data")
+    parser.add_argument(
+        "--network",
+        default=None,
+        metavar="FILE",
+        help="walk network (.graphml / .osm); default: walk.graphml beside the data",
+    )
     parser.set_defaults(func=run)
 
 
 def add_roster_argument(parser: argparse.ArgumentParser) -> None:
     """``--roster [LAYER=]FILE``: a CSV/XLSX of counts joined to a layer by id or name."""
-    parser.add_argument("--roster", action="append", default=None, metavar="[LAYER=]FILE",
-                        help="a CSV/XLSX roster of counts (户数, 党员数 ...) joined to the estates "
-                             "layer (or LAYER) by id or by name; every unmatched row is reported "
-                             "(repeatable; files named <layer>_roster.xlsx or 小区名册.xlsx in "
-                             "the data folder are joined too)")
+    parser.add_argument(
+        "--roster",
+        action="append",
+        default=None,
+        metavar="[LAYER=]FILE",
+        help="a CSV/XLSX roster of counts (户数, 党员数 ...) joined to the estates "
+        "layer (or LAYER) by id or by name; every unmatched row is reported "
+        "(repeatable; files named <layer>_roster.xlsx or 小区名册.xlsx in "
+        "the data folder are joined too)",
+    )
 
 
 def roster_option(values: list[str] | None) -> dict[str, list[str]] | None:
@@ -42,8 +62,9 @@ def roster_option(values: list[str] | None) -> dict[str, list[str]] | None:
     for value in values:
         layer, _, path = value.rpartition("=") if "=" in value else ("estates", "", value)
         if layer not in LAYER_NAMES:
-            raise SystemExit(f"gridplan: --roster {value}: `{layer}` is not one of "
-                             f"{', '.join(LAYER_NAMES)}")
+            raise SystemExit(
+                f"gridplan: --roster {value}: `{layer}` is not one of {', '.join(LAYER_NAMES)}"
+            )
         out.setdefault(layer, []).append(path)
     return out
 
@@ -65,8 +86,10 @@ def datum_option(values: list[str] | None) -> dict[str, str] | None:
         if "=" in value:
             layer, datum = (x.strip() for x in value.split("=", 1))
             if layer not in LAYER_NAMES:
-                raise SystemExit(f"gridplan check: --datum {value}: `{layer}` is not one of "
-                                 f"{', '.join(LAYER_NAMES)}")
+                raise SystemExit(
+                    f"gridplan check: --datum {value}: `{layer}` is not one of "
+                    f"{', '.join(LAYER_NAMES)}"
+                )
             datums[layer] = datum
     return datums
 
@@ -76,8 +99,12 @@ def run(args: argparse.Namespace) -> int:
     from geo.errors import UploadRejected, ValidationError
 
     try:
-        layers = load_layers(args.data, datum=datum_option(args.datum),
-                             rosters=roster_option(args.roster), network=args.network)
+        layers = load_layers(
+            args.data,
+            datum=datum_option(args.datum),
+            rosters=roster_option(args.roster),
+            network=args.network,
+        )
     except ValidationError as exc:
         print(validation_report(exc), end="")
         return 1

@@ -91,11 +91,17 @@ class StoreError(GridplanError, LookupError):
 #: "party members" (``GridParams.size_by``).
 ISSUE_CODES: tuple[tuple[str, str], ...] = (
     ("not_contiguous", r"not contiguous"),
-    ("unit_too_big", r"one unit alone holds (?P<size>\d+) (?P<what>households|party members) "
-                     r"\(> (?P<limit>\d+)\); split that estate by buildings"),
-    ("community_too_small", r"the whole community holds only (?P<size>\d+) "
-                            r"(?P<what>households|party members) \(< (?P<limit>\d+)\); "
-                            r"merge it with a neighbour or accept a small grid"),
+    (
+        "unit_too_big",
+        r"one unit alone holds (?P<size>\d+) (?P<what>households|party members) "
+        r"\(> (?P<limit>\d+)\); split that estate by buildings",
+    ),
+    (
+        "community_too_small",
+        r"the whole community holds only (?P<size>\d+) "
+        r"(?P<what>households|party members) \(< (?P<limit>\d+)\); "
+        r"merge it with a neighbour or accept a small grid",
+    ),
     ("over_band", r"(?P<size>\d+) (?P<what>households|party members) > (?P<limit>\d+)"),
     ("under_band", r"(?P<size>\d+) (?P<what>households|party members) < (?P<limit>\d+)"),
     ("few_party_members", r"(?P<size>\d+) party members < (?P<limit>\d+) for a party group"),

@@ -51,8 +51,7 @@ MAX_COMPRESSION_RATIO = 200
 #: a population figure in the households column).
 PLAUSIBLE_MAX_COUNTS: dict[str, dict[str, float]] = {
     "estates": {"households": 50_000, "party_members": 50_000, "residents": 200_000},
-    "buildings": {"households": 5_000, "party_members": 5_000, "residents": 20_000,
-                  "floors": 200},
+    "buildings": {"households": 5_000, "party_members": 5_000, "residents": 20_000, "floors": 200},
     "facilities": {"capacity": 1_000_000},
 }
 #: Ceiling of every other count field (any layer): far above anything real, and far below
@@ -84,14 +83,52 @@ DEMO_DIVISION_CODE = "320211"
 #: phones, addresses of persons. Such columns never leave gridplan; party-member figures
 #: are exported as counts only.
 PERSONAL_FIELD_PATTERNS = (
-    r"姓名", r"名字", r"身份证", r"证件", r"电话", r"手机", r"联系人", r"联系方式", r"住址",
-    r"出生", r"性别", r"民族", r"微信", r"邮箱", r"户主", r"党员名", r"成员名",
-    r"id_?card", r"id_?number", r"(?<![a-z])id_?no(?![a-z])", r"identity", r"passport",
-    r"(?<![a-z])ssn(?![a-z])", r"phone", r"mobile", r"(?<![a-z])tel(?![a-z])", r"e_?mail",
-    r"wechat", r"^person$", r"person_?(name|id|info|no)", r"member_?name", r"first_?name",
-    r"last_?name", r"full_?name", r"surname", r"given_?name", r"resident_?name",
-    r"owner_?name", r"contact", r"birth", r"gender", r"home_?address", r"personal",
-    r"(?<![a-z])sex(?![a-z])", r"(?<![a-z])dob(?![a-z])", r"citizen_?id",
+    r"姓名",
+    r"名字",
+    r"身份证",
+    r"证件",
+    r"电话",
+    r"手机",
+    r"联系人",
+    r"联系方式",
+    r"住址",
+    r"出生",
+    r"性别",
+    r"民族",
+    r"微信",
+    r"邮箱",
+    r"户主",
+    r"党员名",
+    r"成员名",
+    r"id_?card",
+    r"id_?number",
+    r"(?<![a-z])id_?no(?![a-z])",
+    r"identity",
+    r"passport",
+    r"(?<![a-z])ssn(?![a-z])",
+    r"phone",
+    r"mobile",
+    r"(?<![a-z])tel(?![a-z])",
+    r"e_?mail",
+    r"wechat",
+    r"^person$",
+    r"person_?(name|id|info|no)",
+    r"member_?name",
+    r"first_?name",
+    r"last_?name",
+    r"full_?name",
+    r"surname",
+    r"given_?name",
+    r"resident_?name",
+    r"owner_?name",
+    r"contact",
+    r"birth",
+    r"gender",
+    r"home_?address",
+    r"personal",
+    r"(?<![a-z])sex(?![a-z])",
+    r"(?<![a-z])dob(?![a-z])",
+    r"citizen_?id",
 )
 #: Values that are personal whatever the column is called: an 18-character resident ID
 #: number (region, birth date 18xx-20xx, sequence, check digit), an 11-digit mainland mobile
@@ -102,8 +139,17 @@ PERSONAL_VALUE_PATTERNS = (
 )
 #: Identifier columns of gridplan's own layers: never taken for personal data by their values
 #: (a long numeric grid or building code can look like a phone or ID number).
-NON_PERSONAL_ID_FIELDS = ("grid_id", "unit_id", "estate_id", "building_id", "community_id",
-                          "facility_id", "candidate_id", "street_code", "community_code")
+NON_PERSONAL_ID_FIELDS = (
+    "grid_id",
+    "unit_id",
+    "estate_id",
+    "building_id",
+    "community_id",
+    "facility_id",
+    "candidate_id",
+    "street_code",
+    "community_code",
+)
 #: Decimal places of WGS84 coordinates in exports (1e-7 degree is about 1 cm).
 EXPORT_COORD_PRECISION = 7
 #: Environment variable naming the plan store (a file path or a postgresql:// URL).

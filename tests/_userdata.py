@@ -27,30 +27,57 @@ SUBSET_COMMUNITIES: tuple[str, ...] = ("320211006020", "320211006017", "32021100
 
 #: Column names a Chinese planner would use, per layer (canonical -> user).
 CHINESE_FIELDS: dict[str, dict[str, str]] = {
-    "communities": {"community_id": "社区编号", "name": "名称", "street": "街道",
-                    "street_code": "街道代码", "community_code": "社区代码"},
-    "estates": {"estate_id": "小区编号", "name": "名称", "community_id": "社区",
-                "households": "户数", "party_members": "党员数", "residents": "常住人口"},
-    "buildings": {"building_id": "楼栋编号", "estate_id": "所属小区", "households": "户数",
-                  "party_members": "党员数", "floors": "层数"},
+    "communities": {
+        "community_id": "社区编号",
+        "name": "名称",
+        "street": "街道",
+        "street_code": "街道代码",
+        "community_code": "社区代码",
+    },
+    "estates": {
+        "estate_id": "小区编号",
+        "name": "名称",
+        "community_id": "社区",
+        "households": "户数",
+        "party_members": "党员数",
+        "residents": "常住人口",
+    },
+    "buildings": {
+        "building_id": "楼栋编号",
+        "estate_id": "所属小区",
+        "households": "户数",
+        "party_members": "党员数",
+        "floors": "层数",
+    },
     "facilities": {"facility_id": "设施编号", "name": "名称", "level": "等级"},
     "candidates": {"candidate_id": "候选编号", "name": "名称"},
 }
 
 #: Layer names as a Chinese GeoPackage would hold them.
-CHINESE_LAYERS: dict[str, str] = {"communities": "社区", "estates": "小区", "buildings": "楼栋",
-                                  "facilities": "设施", "candidates": "候选点"}
+CHINESE_LAYERS: dict[str, str] = {
+    "communities": "社区",
+    "estates": "小区",
+    "buildings": "楼栋",
+    "facilities": "设施",
+    "candidates": "候选点",
+}
 
 #: Facility levels as written in Chinese tables.
-CHINESE_LEVELS: dict[str, str] = {"district": "区级", "street": "街道级", "community": "社区级",
-                                  "post": "驿站", "other": "其他"}
+CHINESE_LEVELS: dict[str, str] = {
+    "district": "区级",
+    "street": "街道级",
+    "community": "社区级",
+    "post": "驿站",
+    "other": "其他",
+}
 
 #: Personal columns a careless export carries (must be dropped at load, never exported).
 PERSONAL_COLUMNS: tuple[str, ...] = ("姓名", "身份证号", "电话")
 
 
-def user_subset(community_ids: Sequence[str] = SUBSET_COMMUNITIES, *, seed: int = 0
-                ) -> dict[str, gpd.GeoDataFrame]:
+def user_subset(
+    community_ids: Sequence[str] = SUBSET_COMMUNITIES, *, seed: int = 0
+) -> dict[str, gpd.GeoDataFrame]:
     """WGS84 layers of a few demo communities, with a candidates layer.
 
     Parameters
@@ -70,8 +97,9 @@ def user_subset(community_ids: Sequence[str] = SUBSET_COMMUNITIES, *, seed: int 
     return user_subset_with_network(community_ids, seed=seed)[0]
 
 
-def user_subset_with_network(community_ids: Sequence[str] = SUBSET_COMMUNITIES, *, seed: int = 0,
-                             margin_m: float = 300.0) -> tuple[dict[str, gpd.GeoDataFrame], Any]:
+def user_subset_with_network(
+    community_ids: Sequence[str] = SUBSET_COMMUNITIES, *, seed: int = 0, margin_m: float = 300.0
+) -> tuple[dict[str, gpd.GeoDataFrame], Any]:
     """:func:`user_subset` and the demo walk network cropped to the subset (+ ``margin_m``).
 
     The network stays in WGS84 (as OpenStreetMap data is) whatever datum the layers are
@@ -84,21 +112,36 @@ def user_subset_with_network(community_ids: Sequence[str] = SUBSET_COMMUNITIES, 
     keep = set(community_ids)
     comms = layers["communities"][layers["communities"]["community_id"].isin(keep)]
     estates = layers["estates"][layers["estates"]["community_id"].isin(keep)]
-    buildings = layers["buildings"][layers["buildings"]["estate_id"].isin(set(estates["estate_id"]))]
+    buildings = layers["buildings"][
+        layers["buildings"]["estate_id"].isin(set(estates["estate_id"]))
+    ]
     fac = layers["facilities"]
     fac = fac[fac["community_id"].isin(keep)].drop(columns=["community_id"])
     metric = estates.to_crs(4549)
     pts = metric.geometry.representative_point().translate(0.0, -30.0)
-    cands = gpd.GeoDataFrame({"candidate_id": [f"C{i + 1:03d}" for i in range(len(pts))],
-                              "name": [f"候选点{i + 1}" for i in range(len(pts))]},
-                             geometry=pts.to_numpy(), crs=4549).to_crs(4326)
-    area = gpd.GeoSeries([comms.to_crs(4549).union_all().buffer(margin_m)], crs=4549).to_crs(4326).iloc[0]
+    cands = gpd.GeoDataFrame(
+        {
+            "candidate_id": [f"C{i + 1:03d}" for i in range(len(pts))],
+            "name": [f"候选点{i + 1}" for i in range(len(pts))],
+        },
+        geometry=pts.to_numpy(),
+        crs=4549,
+    ).to_crs(4326)
+    area = (
+        gpd.GeoSeries([comms.to_crs(4549).union_all().buffer(margin_m)], crs=4549)
+        .to_crs(4326)
+        .iloc[0]
+    )
     graph = demo.network
     inside = [n for n, d in graph.nodes(data=True) if area.contains(shapely.Point(d["x"], d["y"]))]
     network = graph.subgraph(inside).copy()
-    out = {"communities": comms.reset_index(drop=True), "estates": estates.reset_index(drop=True),
-           "buildings": buildings.reset_index(drop=True), "facilities": fac.reset_index(drop=True),
-           "candidates": cands}
+    out = {
+        "communities": comms.reset_index(drop=True),
+        "estates": estates.reset_index(drop=True),
+        "buildings": buildings.reset_index(drop=True),
+        "facilities": fac.reset_index(drop=True),
+        "candidates": cands,
+    }
     return out, network
 
 
@@ -130,6 +173,7 @@ def with_personal_columns(estates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _offset(layers: Mapping[str, gpd.GeoDataFrame], fn: Callable) -> dict[str, gpd.GeoDataFrame]:
     """Shift every layer's lon/lat by ``fn(lon, lat)`` (GCJ-02, BD-09); the CRS still says WGS84."""
+
     def shift(coords: np.ndarray) -> np.ndarray:
         lon, lat = fn(coords[:, 0], coords[:, 1])
         return np.column_stack([lon, lat])
@@ -142,8 +186,9 @@ def _offset(layers: Mapping[str, gpd.GeoDataFrame], fn: Callable) -> dict[str, g
     return out
 
 
-def write_cgcs2000_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: Path, *,
-                        personal: bool = True) -> Path:
+def write_cgcs2000_gpkg(
+    layers: Mapping[str, gpd.GeoDataFrame], path: Path, *, personal: bool = True
+) -> Path:
     """One GeoPackage in EPSG:4549 with Chinese layer and field names.
 
     With ``personal`` the estates carry 姓名 / 身份证号 / 电话 columns, communities and
@@ -173,8 +218,9 @@ def with_contact_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def write_gcj02_shapefile_zip(layers: Mapping[str, gpd.GeoDataFrame], path: Path, *,
-                              personal: bool = True) -> Path:
+def write_gcj02_shapefile_zip(
+    layers: Mapping[str, gpd.GeoDataFrame], path: Path, *, personal: bool = True
+) -> Path:
     """One ``.zip`` of Shapefiles in GCJ-02 lon/lat (the ``.prj`` says WGS84, as Amap tools do).
 
     Fields are Chinese in GBK, as Chinese Windows GIS tools write them (in UTF-8, 社区编号 takes
@@ -258,16 +304,27 @@ def estate_points_frame(estates: gpd.GeoDataFrame) -> pd.DataFrame:
 
     pts = estates.to_crs("EPSG:4326").geometry.representative_point()
     lon, lat = wgs84_to_gcj02(pts.x.to_numpy(), pts.y.to_numpy())
-    return pd.DataFrame({"小区编号": estates["estate_id"].to_numpy(),
-                         "小区名称": estates["name"].to_numpy(),
-                         "所属社区": estates["community_id"].to_numpy(),
-                         "户数": estates["households"].to_numpy(),
-                         "党员数": estates["party_members"].to_numpy(),
-                         "经度": np.round(lon, 7), "纬度": np.round(lat, 7)})
+    return pd.DataFrame(
+        {
+            "小区编号": estates["estate_id"].to_numpy(),
+            "小区名称": estates["name"].to_numpy(),
+            "所属社区": estates["community_id"].to_numpy(),
+            "户数": estates["households"].to_numpy(),
+            "党员数": estates["party_members"].to_numpy(),
+            "经度": np.round(lon, 7),
+            "纬度": np.round(lat, 7),
+        }
+    )
 
 
-def write_points_dataset(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame, folder: Path,
-                         *, fmt: str = "csv", title: str | None = None) -> Path:
+def write_points_dataset(
+    communities: gpd.GeoDataFrame,
+    estates: gpd.GeoDataFrame,
+    folder: Path,
+    *,
+    fmt: str = "csv",
+    title: str | None = None,
+) -> Path:
     """``communities.geojson`` (WGS84) and ``estates.csv`` (UTF-8 with BOM, as Excel writes) or
     ``estates.xlsx`` (with ``title`` as a merged row above the header) in GCJ-02."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -280,8 +337,14 @@ def write_points_dataset(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFram
     return folder
 
 
-def write_xlsx(path: Path, frame: pd.DataFrame, *, title: str | None = None,
-               merge_column: str | None = None, totals: str | None = None) -> Path:
+def write_xlsx(
+    path: Path,
+    frame: pd.DataFrame,
+    *,
+    title: str | None = None,
+    merge_column: str | None = None,
+    totals: str | None = None,
+) -> Path:
     """A small workbook as planners make them: an optional ``title`` merged over the columns,
     the header, the rows (runs of equal values in ``merge_column`` merged vertically, as a
     社区 column usually is), and an optional ``totals`` row (合计) summing the numeric columns."""
@@ -304,11 +367,20 @@ def write_xlsx(path: Path, frame: pd.DataFrame, *, title: str | None = None,
         for i in range(1, len(values) + 1):
             if i == len(values) or values[i] != values[start]:
                 if i - start > 1:
-                    ws.merge_cells(start_row=first + start, start_column=j + 1,
-                                   end_row=first + i - 1, end_column=j + 1)
+                    ws.merge_cells(
+                        start_row=first + start,
+                        start_column=j + 1,
+                        end_row=first + i - 1,
+                        end_column=j + 1,
+                    )
                 start = i
     if totals is not None:
-        ws.append([totals] + [float(frame[c].sum()) if pd.api.types.is_numeric_dtype(frame[c])
-                              else None for c in frame.columns[1:]])
+        ws.append(
+            [totals]
+            + [
+                float(frame[c].sum()) if pd.api.types.is_numeric_dtype(frame[c]) else None
+                for c in frame.columns[1:]
+            ]
+        )
     wb.save(path)
     return path

@@ -53,8 +53,8 @@ class Package:
     name: str
     version: str
     integrity: str
-    files: dict[str, str]          # path inside the package -> sha256 hex
-    js: tuple[str, ...]            # folium default_js names -> paths, in load order
+    files: dict[str, str]  # path inside the package -> sha256 hex
+    js: tuple[str, ...]  # folium default_js names -> paths, in load order
     css: tuple[str, ...]
 
 
@@ -68,8 +68,14 @@ def read_lock(path: Path = LOCK_PATH) -> tuple[Package, ...]:
     """
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return tuple(
-        Package(name=p["name"], version=p["version"], integrity=p["integrity"],
-                files=dict(p["files"]), js=tuple(p.get("js", ())), css=tuple(p.get("css", ())))
+        Package(
+            name=p["name"],
+            version=p["version"],
+            integrity=p["integrity"],
+            files=dict(p["files"]),
+            js=tuple(p.get("js", ())),
+            css=tuple(p.get("css", ())),
+        )
         for p in data["packages"]
     )
 
@@ -82,7 +88,9 @@ def _sri_sha512(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode("ascii")
 
 
-def missing_files(vendor_dir: Path = VENDOR_DIR, lock: tuple[Package, ...] | None = None) -> list[str]:
+def missing_files(
+    vendor_dir: Path = VENDOR_DIR, lock: tuple[Package, ...] | None = None
+) -> list[str]:
     """List vendored files that are absent or whose sha256 differs from the lock.
 
     An empty list means the maps can render with no internet.
@@ -101,12 +109,20 @@ def _npm_pack(spec: str, dest: Path) -> bytes:
     """Download one package tarball with the npm client and return its bytes."""
     npm = shutil.which("npm")
     if npm is None:
-        raise UploadRejected("`npm` is not on PATH; install Node.js/npm (Debian package `npm`) "
-                             "to fetch the offline map assets, or copy static/vendor/ from a machine that has them")
-    out = subprocess.run([npm, "pack", spec, "--pack-destination", str(dest), "--json",
-                          "--silent"], capture_output=True, text=True, check=False)
+        raise UploadRejected(
+            "`npm` is not on PATH; install Node.js/npm (Debian package `npm`) "
+            "to fetch the offline map assets, or copy static/vendor/ from a machine that has them"
+        )
+    out = subprocess.run(
+        [npm, "pack", spec, "--pack-destination", str(dest), "--json", "--silent"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
-        raise UploadRejected(f"`npm pack {spec}` failed ({out.returncode}): {out.stderr.strip()[-500:]}")
+        raise UploadRejected(
+            f"`npm pack {spec}` failed ({out.returncode}): {out.stderr.strip()[-500:]}"
+        )
     info = json.loads(out.stdout)
     return (dest / info[0]["filename"]).read_bytes()
 
@@ -124,8 +140,10 @@ def unpack(pkg: Package, tarball: bytes, vendor_dir: Path) -> list[Path]:
     """
     got = _sri_sha512(tarball)
     if got != pkg.integrity:
-        raise UploadRejected(f"{pkg.name}@{pkg.version}: tarball integrity {got} does not match "
-                             f"the lock's {pkg.integrity}; refusing it (re-check ui/assets.lock.json)")
+        raise UploadRejected(
+            f"{pkg.name}@{pkg.version}: tarball integrity {got} does not match "
+            f"the lock's {pkg.integrity}; refusing it (re-check ui/assets.lock.json)"
+        )
     written = []
     with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as tar:
         for rel, digest in pkg.files.items():
@@ -137,8 +155,10 @@ def unpack(pkg: Package, tarball: bytes, vendor_dir: Path) -> list[Path]:
                 raise UploadRejected(f"{pkg.name}@{pkg.version}: `{rel}` is not in the tarball")
             data = member.read()
             if _sha256(data) != digest:
-                raise UploadRejected(f"{pkg.name}@{pkg.version}: `{rel}` sha256 {_sha256(data)} "
-                                     f"does not match the lock's {digest}")
+                raise UploadRejected(
+                    f"{pkg.name}@{pkg.version}: `{rel}` sha256 {_sha256(data)} "
+                    f"does not match the lock's {digest}"
+                )
             target = vendor_dir / pkg.name / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(target.suffix + ".part")
@@ -161,8 +181,9 @@ def fetch(vendor_dir: Path = VENDOR_DIR, lock_path: Path = LOCK_PATH) -> list[st
     return fetched
 
 
-def links(base_url: str = VENDOR_URL, lock: tuple[Package, ...] | None = None
-          ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def links(
+    base_url: str = VENDOR_URL, lock: tuple[Package, ...] | None = None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Return folium-style ``(name, url)`` lists of the local JS and CSS files, Leaflet first."""
     lock = read_lock() if lock is None else lock
     base = base_url.rstrip("/")
@@ -213,11 +234,16 @@ def _update_lock(lock_path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m ui.assets [--check] [--update-lock]``."""
-    parser = argparse.ArgumentParser(prog="python -m ui.assets", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ui.assets", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--dest", type=Path, default=VENDOR_DIR)
     parser.add_argument("--check", action="store_true", help="only report missing files")
-    parser.add_argument("--update-lock", action="store_true",
-                        help="re-pin checksums in the lock from the registry (maintainers)")
+    parser.add_argument(
+        "--update-lock",
+        action="store_true",
+        help="re-pin checksums in the lock from the registry (maintainers)",
+    )
     args = parser.parse_args(argv)
     if args.update_lock:
         _update_lock(LOCK_PATH)

@@ -49,8 +49,16 @@ def show_map(m: folium.Map, *, key: str, returned: Sequence[str] = ()) -> dict[s
     """
     from streamlit_folium import st_folium
 
-    return st_folium(m, key=key, height=MAP_HEIGHT_PX, use_container_width=True,
-                     returned_objects=list(returned)) or {}
+    return (
+        st_folium(
+            m,
+            key=key,
+            height=MAP_HEIGHT_PX,
+            use_container_width=True,
+            returned_objects=list(returned),
+        )
+        or {}
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -62,14 +70,23 @@ def walk_network(_layers: Layers, dataset_key: str) -> Any:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def coverage(_layers: Layers, dataset_key: str, levels: tuple[str, ...] | None,
-             thresholds_m: tuple[float, ...], gap_threshold_m: float) -> Any:
+def coverage(
+    _layers: Layers,
+    dataset_key: str,
+    levels: tuple[str, ...] | None,
+    thresholds_m: tuple[float, ...],
+    gap_threshold_m: float,
+) -> Any:
     """Coverage review of the dataset (cached per dataset, levels and thresholds)."""
     from allocation.coverage import coverage_review
 
-    return coverage_review(_layers, network=walk_network(_layers, dataset_key),
-                           levels=list(levels) if levels else None, thresholds_m=thresholds_m,
-                           gap_threshold_m=gap_threshold_m)
+    return coverage_review(
+        _layers,
+        network=walk_network(_layers, dataset_key),
+        levels=list(levels) if levels else None,
+        thresholds_m=thresholds_m,
+        gap_threshold_m=gap_threshold_m,
+    )
 
 
 def token(*parts: object) -> str:

@@ -86,24 +86,29 @@ def current_layers() -> tuple[Layers, str]:
 def problems_frame(problems: tuple[Problem, ...] | list[Problem], lang: str) -> pd.DataFrame:
     """A table of problems: layer, feature, field, severity, problem, fix (errors first)."""
     rows = sorted(problems, key=lambda p: (p.severity != "error", p.layer))
-    return pd.DataFrame({
-        t("col_layer", lang): [p.layer for p in rows],
-        t("col_feature", lang): [p.feature or "" for p in rows],
-        t("col_field", lang): [p.field or "" for p in rows],
-        t("col_severity", lang): [p.severity for p in rows],
-        t("col_problem", lang): [p.message for p in rows],
-        t("col_fix", lang): [p.fix for p in rows],
-    })
+    return pd.DataFrame(
+        {
+            t("col_layer", lang): [p.layer for p in rows],
+            t("col_feature", lang): [p.feature or "" for p in rows],
+            t("col_field", lang): [p.field or "" for p in rows],
+            t("col_severity", lang): [p.severity for p in rows],
+            t("col_problem", lang): [p.message for p in rows],
+            t("col_fix", lang): [p.fix for p in rows],
+        }
+    )
 
 
 def _datum_value(choice: str, epsg: str) -> str:
     return f"EPSG:{epsg.strip().removeprefix('EPSG:')}" if choice == "EPSG" else choice
 
 
-def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str], *,
-                 rosters: dict[str, tuple[str, bytes]] | None = None,
-                 network: tuple[str, bytes] | None = None
-                 ) -> tuple[Layers | None, list[Problem], str]:
+def load_uploads(
+    files: dict[str, tuple[str, bytes]],
+    datums: dict[str, str],
+    *,
+    rosters: dict[str, tuple[str, bytes]] | None = None,
+    network: tuple[str, bytes] | None = None,
+) -> tuple[Layers | None, list[Problem], str]:
     """Check and load uploaded layer files; never raises for bad data.
 
     Parameters
@@ -129,8 +134,13 @@ def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str], *,
     problems: list[Problem] = []
     for layer in ("communities", "estates"):
         if layer not in files:
-            problems.append(Problem(layer, f"the required layer `{layer}` was not uploaded.",
-                                    "upload a GeoJSON, GeoPackage or zipped Shapefile for it"))
+            problems.append(
+                Problem(
+                    layer,
+                    f"the required layer `{layer}` was not uploaded.",
+                    "upload a GeoJSON, GeoPackage or zipped Shapefile for it",
+                )
+            )
     with tempfile.TemporaryDirectory(prefix="gridplan-upload-") as tmp:
         paths: dict[str, str | Path] = {}
         for layer, (name, data) in sorted(files.items()):
@@ -146,8 +156,12 @@ def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str], *,
             path.write_bytes(data)
             paths[layer] = path
         extra: dict[str, list[str | Path]] = {}
-        for key, (name, data) in sorted({**{f"roster:{k}": v for k, v in (rosters or {}).items()},
-                                         **({"network": network} if network else {})}.items()):
+        for key, (name, data) in sorted(
+            {
+                **{f"roster:{k}": v for k, v in (rosters or {}).items()},
+                **({"network": network} if network else {}),
+            }.items()
+        ):
             digest.update(key.encode() + name.encode() + data)
             try:
                 ext = check_upload(data, name)
@@ -155,8 +169,11 @@ def load_uploads(files: dict[str, tuple[str, bytes]], datums: dict[str, str], *,
                 problems.append(upload_problem(key.removeprefix("roster:"), name, exc))
                 continue
             # the network is read later (coverage, siting): it outlives this temporary folder
-            folder = (Path(tempfile.mkdtemp(prefix="gridplan-network-")) if key == "network"
-                      else Path(tmp) / key.replace(":", "_"))
+            folder = (
+                Path(tempfile.mkdtemp(prefix="gridplan-network-"))
+                if key == "network"
+                else Path(tmp) / key.replace(":", "_")
+            )
             path = folder / _upload_file_name(name, "upload", ext)
             path.parent.mkdir(exist_ok=True)
             path.write_bytes(data)
@@ -188,18 +205,30 @@ def _upload_panel(lang: str) -> None:
     options = [*DATUMS, "EPSG"]
     for layer in LAYER_NAMES:
         label = t("upload_layer", lang, layer=t(f"layer_{layer}", lang))
-        up = st.file_uploader(label, type=["geojson", "json", "gpkg", "zip", "csv", "xlsx", "xls"],
-                              key=f"up_{layer}", help=t("upload_table_types", lang))
+        up = st.file_uploader(
+            label,
+            type=["geojson", "json", "gpkg", "zip", "csv", "xlsx", "xls"],
+            key=f"up_{layer}",
+            help=t("upload_table_types", lang),
+        )
         if up is not None:
-            choice = st.selectbox(t("datum", lang), options, key=f"datum_{layer}",
-                                  help=t("datum_help", lang))
-            epsg = st.text_input(t("epsg_code", lang), "4549", key=f"epsg_{layer}") if choice == "EPSG" else ""
+            choice = st.selectbox(
+                t("datum", lang), options, key=f"datum_{layer}", help=t("datum_help", lang)
+            )
+            epsg = (
+                st.text_input(t("epsg_code", lang), "4549", key=f"epsg_{layer}")
+                if choice == "EPSG"
+                else ""
+            )
             files[layer] = (up.name, up.getvalue())
             datums[layer] = _datum_value(choice, epsg)
     rosters: dict[str, tuple[str, bytes]] = {}
     for layer in ("estates", "buildings"):
-        up = st.file_uploader(t("upload_roster", lang, layer=t(f"layer_{layer}", lang)),
-                              type=["csv", "xlsx", "xls"], key=f"roster_{layer}")
+        up = st.file_uploader(
+            t("upload_roster", lang, layer=t(f"layer_{layer}", lang)),
+            type=["csv", "xlsx", "xls"],
+            key=f"roster_{layer}",
+        )
         if up is not None:
             rosters[layer] = (up.name, up.getvalue())
     net = st.file_uploader(t("upload_network", lang), type=["graphml", "osm"], key="up_network")
@@ -222,24 +251,45 @@ def sidebar() -> tuple[str, MapSettings]:
     """Draw the sidebar; return the language and the map settings."""
     sb = st.sidebar
     with sb:
-        lang = st.radio(t("language", "zh"), LANGS, key="lang", horizontal=True,
-                        format_func=lambda x: {"zh": "中文", "en": "English"}[x])
+        lang = st.radio(
+            t("language", "zh"),
+            LANGS,
+            key="lang",
+            horizontal=True,
+            format_func=lambda x: {"zh": "中文", "en": "English"}[x],
+        )
         st.subheader(t("data", lang))
-        source = st.radio(t("data_source", lang), ("demo", "upload"), key="source",
-                          format_func=lambda x: t(f"source_{x}", lang), on_change=state.reset_derived,
-                          args=(st.session_state,))
+        source = st.radio(
+            t("data_source", lang),
+            ("demo", "upload"),
+            key="source",
+            format_func=lambda x: t(f"source_{x}", lang),
+            on_change=state.reset_derived,
+            args=(st.session_state,),
+        )
         if source == "demo":
             start = default_source()
             st.caption(t("demo_note", lang) if start is None else f"`{start}`")
         else:
             _upload_panel(lang)
         st.subheader(t("map_settings", lang))
-        basemap = st.selectbox(t("basemap", lang), BASEMAPS, key="basemap",
-                               format_func=lambda x: t(f"basemap_{x}", lang))
+        basemap = st.selectbox(
+            t("basemap", lang),
+            BASEMAPS,
+            key="basemap",
+            format_func=lambda x: t(f"basemap_{x}", lang),
+        )
         tile_url = None
         if basemap == "intranet":
-            tile_url = st.text_input(t("tile_url", lang), key="tile_url", help=t("tile_url_help", lang),
-                                     placeholder="http://tiles.example.gov/{z}/{x}/{y}.png") or None
+            tile_url = (
+                st.text_input(
+                    t("tile_url", lang),
+                    key="tile_url",
+                    help=t("tile_url_help", lang),
+                    placeholder="http://tiles.example.gov/{z}/{x}/{y}.png",
+                )
+                or None
+            )
         if basemap == "amap":
             st.caption(t("amap_note", lang))
         show_buildings = st.checkbox(t("show_buildings", lang), key="show_buildings")
@@ -269,5 +319,9 @@ def upload_report(lang: str) -> None:
 def dataset_summary(layers: Layers) -> dict[str, Any]:
     """Counts of the loaded dataset (communities, estates, households, party members)."""
     est = layers.estates
-    return {"communities": len(layers.communities), "estates": len(est),
-            "households": int(est["households"].sum()), "party_members": int(est["party_members"].sum())}
+    return {
+        "communities": len(layers.communities),
+        "estates": len(est),
+        "households": int(est["households"].sum()),
+        "party_members": int(est["party_members"].sum()),
+    }

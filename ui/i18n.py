@@ -16,30 +16,43 @@ DEFAULT_LANG = "zh"
 TEXT: dict[str, tuple[str, str]] = {
     # page and sidebar
     "app_title": ("党建网格规划", "Party-building grid planner"),
-    "app_caption": ("划分党建网格、检查步行覆盖、选址党群服务驿站、配备网格员、导出方案",
-                    "Divide communities into party-building grids, review walking coverage, "
-                    "site service posts, staff grids and export the plan"),
+    "app_caption": (
+        "划分党建网格、检查步行覆盖、选址党群服务驿站、配备网格员、导出方案",
+        "Divide communities into party-building grids, review walking coverage, "
+        "site service posts, staff grids and export the plan",
+    ),
     "language": ("语言 / Language", "Language / 语言"),
     "data": ("数据", "Data"),
     "data_source": ("数据来源", "Data source"),
     "source_demo": ("示例城区（合成几何）", "Demo district (synthetic geometry)"),
     "source_upload": ("上传我的图层", "Upload my layers"),
-    "demo_note": ("示例数据：几何为合成，户数与党员数参照公开数字。",
-                  "Demo data: the geometry is synthetic; counts follow the published figures."),
+    "demo_note": (
+        "示例数据：几何为合成，户数与党员数参照公开数字。",
+        "Demo data: the geometry is synthetic; counts follow the published figures.",
+    ),
     "datum": ("坐标基准", "Datum"),
-    "datum_help": ("文件坐标所用的基准：WGS84（GPS）、CGCS2000、GCJ-02（高德/腾讯）、BD-09（百度）或 EPSG 代码",
-                   "Datum of the file's coordinates: WGS84 (GPS), CGCS2000, GCJ-02 (Amap/Tencent), "
-                   "BD-09 (Baidu) or an EPSG code"),
+    "datum_help": (
+        "文件坐标所用的基准：WGS84（GPS）、CGCS2000、GCJ-02（高德/腾讯）、BD-09（百度）或 EPSG 代码",
+        "Datum of the file's coordinates: WGS84 (GPS), CGCS2000, GCJ-02 (Amap/Tencent), "
+        "BD-09 (Baidu) or an EPSG code",
+    ),
     "epsg_code": ("EPSG 代码", "EPSG code"),
-    "upload_layer": ("{layer}（GeoJSON / GeoPackage / 压缩的 Shapefile）",
-                     "{layer} (GeoJSON / GeoPackage / zipped Shapefile)"),
+    "upload_layer": (
+        "{layer}（GeoJSON / GeoPackage / 压缩的 Shapefile）",
+        "{layer} (GeoJSON / GeoPackage / zipped Shapefile)",
+    ),
     "load_uploads": ("检查并载入", "Check and load"),
     "validation_report": ("数据检查报告", "Validation report"),
     "validation_ok": ("{layer}：未发现问题", "{layer}: no problems found"),
-    "validation_failed": ("数据有错误，未载入。请按下表修正后重新上传。",
-                          "The data has errors and was not loaded. Fix them as listed and upload again."),
+    "validation_failed": (
+        "数据有错误，未载入。请按下表修正后重新上传。",
+        "The data has errors and was not loaded. Fix them as listed and upload again.",
+    ),
     "upload_rejected": ("文件被拒绝：{msg}", "File refused: {msg}"),
-    "uploads_need": ("至少需要社区和小区两个图层", "At least the communities and estates layers are needed"),
+    "uploads_need": (
+        "至少需要社区和小区两个图层",
+        "At least the communities and estates layers are needed",
+    ),
     "col_layer": ("图层", "Layer"),
     "col_feature": ("要素", "Feature"),
     "col_field": ("字段", "Field"),
@@ -55,12 +68,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "basemap_amap": ("高德地图（GCJ-02）", "Amap / Gaode (GCJ-02)"),
     "basemap_none": ("无底图（离线）", "None (offline)"),
     "tile_url": ("瓦片地址模板", "Tile URL template"),
-    "tile_url_help": ("例如 http://tiles.example.gov/{z}/{x}/{y}.png", "e.g. http://tiles.example.gov/{z}/{x}/{y}.png"),
-    "amap_note": ("高德底图使用 GCJ-02：图层仅为显示而偏移，计算与导出仍为 WGS84。",
-                  "Amap tiles use GCJ-02: overlays are shifted for display only; computing and exports stay WGS84."),
+    "tile_url_help": (
+        "例如 http://tiles.example.gov/{z}/{x}/{y}.png",
+        "e.g. http://tiles.example.gov/{z}/{x}/{y}.png",
+    ),
+    "amap_note": (
+        "高德底图使用 GCJ-02：图层仅为显示而偏移，计算与导出仍为 WGS84。",
+        "Amap tiles use GCJ-02: overlays are shifted for display only; computing and exports stay WGS84.",
+    ),
     "show_buildings": ("显示楼栋", "Show buildings"),
-    "offline_missing": ("离线地图文件缺失（{n} 个），地图将从网络加载 Leaflet。请运行 `make assets`。",
-                        "Offline map files missing ({n}); maps will load Leaflet from the internet. Run `make assets`."),
+    "offline_missing": (
+        "离线地图文件缺失（{n} 个），地图将从网络加载 Leaflet。请运行 `make assets`。",
+        "Offline map files missing ({n}); maps will load Leaflet from the internet. Run `make assets`.",
+    ),
     # tabs
     "tab_overview": ("概览", "Overview"),
     "tab_grids": ("党建网格", "Grids"),
@@ -118,7 +138,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_party_members": ("党员", "Party members"),
     "m_workers": ("网格员", "Grid workers"),
     "m_in_band": ("符合户数规则的网格", "Grids within the household rule"),
-    "no_plan_yet": ("尚未生成网格：请在“党建网格”页生成。", "No grids yet: generate them on the Grids tab."),
+    "no_plan_yet": (
+        "尚未生成网格：请在“党建网格”页生成。",
+        "No grids yet: generate them on the Grids tab.",
+    ),
     "per_community": ("各社区", "Per community"),
     "coverage_shares": ("生活圈覆盖（户数占比）", "Life-circle coverage (share of households)"),
     "within_m": ("{m:.0f} 米内", "within {m:.0f} m"),
@@ -155,7 +178,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "redo": ("重做", "Redo"),
     "reoptimise": ("重新优化未锁定网格", "Re-optimise unlocked grids"),
     "grid_to_edit": ("要编辑的网格", "Grid to edit"),
-    "lasso_hint": ("用地图左侧的多边形工具圈选多个单元。", "Draw a polygon (tool on the map's left) to select several units."),
+    "lasso_hint": (
+        "用地图左侧的多边形工具圈选多个单元。",
+        "Draw a polygon (tool on the map's left) to select several units.",
+    ),
     "edit_done": ("已完成：{op}，涉及网格 {grids}", "Done: {op}, grids touched {grids}"),
     "edit_refused": ("操作被拒绝：{msg}", "Edit refused: {msg}"),
     "violations": ("违反规则：", "Rules broken:"),
@@ -163,8 +189,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "grid_table": ("网格指标", "Grid metrics"),
     "plan_summary": ("方案指标", "Plan metrics"),
     "infeasible_report": ("无法满足规则的社区", "Communities where the rule cannot be met"),
-    "out_of_band_report": ("户数超出范围的网格（{n} 个）及原因", "Grids outside the household band ({n}), with reasons"),
-    "low_pp_report": ("形状过于狭长的网格（{n} 个）及原因", "Grids too elongated ({n}), with reasons"),
+    "out_of_band_report": (
+        "户数超出范围的网格（{n} 个）及原因",
+        "Grids outside the household band ({n}), with reasons",
+    ),
+    "low_pp_report": (
+        "形状过于狭长的网格（{n} 个）及原因",
+        "Grids too elongated ({n}), with reasons",
+    ),
     "f_reason": ("原因", "Reason"),
     "f_reason_kind": ("类别", "Kind"),
     "reason_lock": ("已锁定", "locked"),
@@ -175,7 +207,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "facility_levels": ("计入的设施级别", "Facility levels counted"),
     "thresholds": ("生活圈距离（米）", "Life-circle distances (m)"),
     "run_coverage": ("计算覆盖", "Compute coverage"),
-    "gap_list": ("缺口清单（按超出距离的户数排序）", "Gap list (most households beyond the distance first)"),
+    "gap_list": (
+        "缺口清单（按超出距离的户数排序）",
+        "Gap list (most households beyond the distance first)",
+    ),
     "distance_method": ("距离算法：{method}", "Distance method: {method}"),
     "class_0": ("≤{m:.0f} 米", "≤{m:.0f} m"),
     "class_beyond": ("> {m:.0f} 米", "> {m:.0f} m"),
@@ -202,17 +237,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "cand_estates": ("未覆盖小区的代表点", "Uncovered estates' representative points"),
     "run_siting": ("求解选址", "Solve siting"),
     "solving": ("正在求解…", "Solving…"),
-    "siting_result": ("目标值 {objective}，间隙 {gap}，状态 {status}，用时 {seconds:.2f} 秒",
-                      "Objective {objective}, gap {gap}, status {status}, {seconds:.2f} s"),
+    "siting_result": (
+        "目标值 {objective}，间隙 {gap}，状态 {status}，用时 {seconds:.2f} 秒",
+        "Objective {objective}, gap {gap}, status {status}, {seconds:.2f} s",
+    ),
     "newly_covers": ("新覆盖的小区", "Estates newly covered"),
     "coverage_curve": ("边际覆盖曲线", "Marginal coverage curve"),
     "curve_posts": ("最多新增驿站数", "Posts up to"),
-    "siting_source": ("候选点来源：{source}；距离：{method}", "Candidates: {source}; distances: {method}"),
+    "siting_source": (
+        "候选点来源：{source}；距离：{method}",
+        "Candidates: {source}; distances: {method}",
+    ),
     "posts_table": ("拟建驿站及其新覆盖的小区", "Proposed posts and the estates each newly covers"),
     "newly_estates": ("新覆盖小区数", "Estates newly covered"),
     "newly_households": ("新覆盖户数", "Households newly covered"),
-    "newly_within": ("“新覆盖”指距离现有设施超过 {r:.0f} 米、距该驿站不超过 {r:.0f} 米的小区",
-                     "“Newly covered”: estates farther than {r:.0f} m from every existing facility and within {r:.0f} m of the post"),
+    "newly_within": (
+        "“新覆盖”指距离现有设施超过 {r:.0f} 米、距该驿站不超过 {r:.0f} 米的小区",
+        "“Newly covered”: estates farther than {r:.0f} m from every existing facility and within {r:.0f} m of the post",
+    ),
     "time_limit": ("求解时限（秒）", "Time limit (s)"),
     "excluded": ("无法覆盖的小区：{n}", "Estates no candidate can reach: {n}"),
     "run_curve": ("计算曲线", "Compute curve"),
@@ -246,10 +288,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "exports_ready": ("已生成 {n} 个文件", "{n} files ready"),
     "export_layer": ("GeoJSON 图层", "GeoJSON layer"),
     "prepare_atlas": ("生成打印图册（PDF）", "Prepare the printable atlas (PDF)"),
-    "atlas_help": ("封面为全区概况和街道汇总，每个社区一页 A4 横版：网格图（名称、小区、设施、驿站、比例尺、指北针）和网格表",
-                   "A cover with the district figures and a table of streets, then one A4 landscape "
-                   "page per community: a map of its grids (names, estates, facilities, posts, scale "
-                   "bar, north arrow) and a table of its grids"),
+    "atlas_help": (
+        "封面为全区概况和街道汇总，每个社区一页 A4 横版：网格图（名称、小区、设施、驿站、比例尺、指北针）和网格表",
+        "A cover with the district figures and a table of streets, then one A4 landscape "
+        "page per community: a map of its grids (names, estates, facilities, posts, scale "
+        "bar, north arrow) and a table of its grids",
+    ),
     "export_atlas": ("下载打印图册（PDF）", "Download the printable atlas (PDF)"),
     "lock_mark": ("（锁）", " (locked)"),
     "metric_n_grids": ("网格数", "grids"),
@@ -262,9 +306,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "metric_party_members_mean": ("党员数均值", "party members, mean"),
     "metric_party_members_min": ("党员数最小值", "party members, min"),
     "metric_party_members_max": ("党员数最大值", "party members, max"),
-    "metric_party_members_max_abs_dev_pct": ("党员数最大偏离（%）", "party members, largest deviation (%)"),
+    "metric_party_members_max_abs_dev_pct": (
+        "党员数最大偏离（%）",
+        "party members, largest deviation (%)",
+    ),
     "metric_in_band_share": ("符合户数规则的网格占比", "share of grids within the household rule"),
-    "metric_polsby_popper_mean": ("紧凑度均值（Polsby-Popper）", "compactness, mean (Polsby-Popper)"),
+    "metric_polsby_popper_mean": (
+        "紧凑度均值（Polsby-Popper）",
+        "compactness, mean (Polsby-Popper)",
+    ),
     "metric_non_contiguous": ("不连片网格数", "grids in pieces"),
     "col_metric": ("指标", "Metric"),
     "diff_side": ("版本 {v}", "version {v}"),
@@ -284,18 +334,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_gap": ("间隙", "Gap"),
     "col_seconds": ("用时（秒）", "Time (s)"),
     "f_polsby_popper": ("紧凑度（Polsby-Popper）", "Compactness (Polsby-Popper)"),
-    "layer_density": ("党员密度（核密度，带宽 {bw} 米）", "Party-member density (kernel, bandwidth {bw} m)"),
+    "layer_density": (
+        "党员密度（核密度，带宽 {bw} 米）",
+        "Party-member density (kernel, bandwidth {bw} m)",
+    ),
     # grid-rule messages by code (geo.errors.ISSUE_CODES); {what} is translated by "what_<...>"
     "rule_not_contiguous": ("不连片", "not contiguous"),
-    "rule_unit_too_big": ("单个单元即有 {size} {what}（> {limit}），请按楼栋拆分该小区",
-                          "one unit alone holds {size} {what} (> {limit}); split that estate by buildings"),
-    "rule_community_too_small": ("全社区仅 {size} {what}（< {limit}），请与相邻社区合并或接受小网格",
-                                 "the whole community holds only {size} {what} (< {limit}); merge it "
-                                 "with a neighbour or accept a small grid"),
+    "rule_unit_too_big": (
+        "单个单元即有 {size} {what}（> {limit}），请按楼栋拆分该小区",
+        "one unit alone holds {size} {what} (> {limit}); split that estate by buildings",
+    ),
+    "rule_community_too_small": (
+        "全社区仅 {size} {what}（< {limit}），请与相邻社区合并或接受小网格",
+        "the whole community holds only {size} {what} (< {limit}); merge it "
+        "with a neighbour or accept a small grid",
+    ),
     "rule_over_band": ("{size} {what} > {limit}", "{size} {what} > {limit}"),
     "rule_under_band": ("{size} {what} < {limit}", "{size} {what} < {limit}"),
-    "rule_few_party_members": ("党员 {size} 名 < {limit}，不足以建立党小组",
-                               "{size} party members < {limit} for a party group"),
+    "rule_few_party_members": (
+        "党员 {size} 名 < {limit}，不足以建立党小组",
+        "{size} party members < {limit} for a party group",
+    ),
     "rule_text": ("{text}", "{text}"),
     "what_households": ("户", "households"),
     "what_party members": ("名党员", "party members"),
@@ -308,54 +367,94 @@ TEXT: dict[str, tuple[str, str]] = {
     "method_network": ("步行路网", "walking network"),
     "method_straight": ("直线距离 ×{f}", "straight-line ×{f}"),
     "contiguity_all": ("全部 {n} 个网格连片", "All {n} grids are contiguous"),
-    "contiguity_broken": ("{n} 个网格中 {ok} 个连片；不连片：{names}",
-                          "{ok} of {n} grids are contiguous; in pieces: {names}"),
-    "atlas_density_note": ("党员密度：高斯核密度估计，带宽 {bw} 米（Scott 经验法则为 {scott} 米，宽于一个网格）",
-                           "Party-member density: Gaussian kernel, bandwidth {bw} m (Scott's rule "
-                           "would give {scott} m, wider than a grid)"),
-    "atlas_staffing_tab": ("网格员：取自“网格员配备”页的分配结果", "Workers: as apportioned in the staffing tab"),
-    "atlas_staffing_default": ("网格员：按户数用最大余数法分配 242 名专职、1,134 名兼职（每格至少 1 名专职）",
-                               "Workers: 242 full-time and 1,134 part-time apportioned by households "
-                               "(largest remainder, at least one full-time per grid)"),
+    "contiguity_broken": (
+        "{n} 个网格中 {ok} 个连片；不连片：{names}",
+        "{ok} of {n} grids are contiguous; in pieces: {names}",
+    ),
+    "atlas_density_note": (
+        "党员密度：高斯核密度估计，带宽 {bw} 米（Scott 经验法则为 {scott} 米，宽于一个网格）",
+        "Party-member density: Gaussian kernel, bandwidth {bw} m (Scott's rule "
+        "would give {scott} m, wider than a grid)",
+    ),
+    "atlas_staffing_tab": (
+        "网格员：取自“网格员配备”页的分配结果",
+        "Workers: as apportioned in the staffing tab",
+    ),
+    "atlas_staffing_default": (
+        "网格员：按户数用最大余数法分配 242 名专职、1,134 名兼职（每格至少 1 名专职）",
+        "Workers: 242 full-time and 1,134 part-time apportioned by households "
+        "(largest remainder, at least one full-time per grid)",
+    ),
     "plan_in_force": ("从现行网格方案开始", "Start from the plan in force"),
-    "plan_file": ("现行网格图层（GeoJSON / GeoPackage / 压缩的 Shapefile）",
-                  "Grid layer in force (GeoJSON / GeoPackage / zipped Shapefile)"),
+    "plan_file": (
+        "现行网格图层（GeoJSON / GeoPackage / 压缩的 Shapefile）",
+        "Grid layer in force (GeoJSON / GeoPackage / zipped Shapefile)",
+    ),
     "id_field": ("网格编码字段", "Grid id field"),
     "name_field": ("网格名称字段", "Grid name field"),
     "import_plan": ("导入并评分", "Import and score"),
-    "imported": ("已导入 {n} 个网格：{cut} 个单元被现行边界切分，{absorbed} 个未覆盖单元已并入相邻网格",
-                 "{n} grids imported: {cut} units cut by the existing boundaries, {absorbed} uncovered units absorbed"),
-    "repair": ("修复不合规网格（移动户数最少）", "Repair out-of-rule grids (fewest households moved)"),
+    "imported": (
+        "已导入 {n} 个网格：{cut} 个单元被现行边界切分，{absorbed} 个未覆盖单元已并入相邻网格",
+        "{n} grids imported: {cut} units cut by the existing boundaries, {absorbed} uncovered units absorbed",
+    ),
+    "repair": (
+        "修复不合规网格（移动户数最少）",
+        "Repair out-of-rule grids (fewest households moved)",
+    ),
     "repair_unlock_neighbours": ("允许调整相邻的合规网格", "Let compliant neighbours change too"),
-    "repaired": ("已修复 {fixed} 个网格，移动 {moves} 个单元、{hh:.0f} 户；仍不合规 {out} 个",
-                 "{fixed} grids repaired, {moves} units / {hh:.0f} households moved; {out} still out of rule"),
-    "engine_missing": ("此功能所需的计算模块尚未安装：{module}", "The engine this needs is not installed: {module}"),
+    "repaired": (
+        "已修复 {fixed} 个网格，移动 {moves} 个单元、{hh:.0f} 户；仍不合规 {out} 个",
+        "{fixed} grids repaired, {moves} units / {hh:.0f} households moved; {out} still out of rule",
+    ),
+    "engine_missing": (
+        "此功能所需的计算模块尚未安装：{module}",
+        "The engine this needs is not installed: {module}",
+    ),
     # plans (the plan store)
     "tab_plans": ("方案", "Plans"),
     "store_plan_name": ("方案名称", "Plan name"),
-    "store_plan_name_help": ("生成、导入或修复的网格方案以此名称保存到方案库（同名则保存为新版本）",
-                             "Generated, imported or repaired grids are saved in the plan store under "
-                             "this name (an existing name gets a new version)"),
+    "store_plan_name_help": (
+        "生成、导入或修复的网格方案以此名称保存到方案库（同名则保存为新版本）",
+        "Generated, imported or repaired grids are saved in the plan store under "
+        "this name (an existing name gets a new version)",
+    ),
     "store_unavailable": ("方案库无法打开：{msg}", "The plan store cannot be opened: {msg}"),
     "store_location": ("方案库：{where}", "Plan store: {where}"),
     "plan_saved": ("已保存方案“{name}”第 {version} 版", "Saved plan “{name}” version {version}"),
     "plan_save_failed": ("方案未保存：{msg}", "The plan was not saved: {msg}"),
     "plan_opened": ("已打开方案“{name}”第 {version} 版", "Opened plan “{name}” version {version}"),
-    "plan_open": ("当前方案：“{name}”第 {version} 版，其后 {n} 步编辑已随时记录",
-                  "Open plan: “{name}” version {version}, {n} edits since, each journaled as made"),
-    "plan_unsaved": ("当前网格尚未保存到方案库：请另存为一个名称", "These grids are not in the plan store yet: save them under a name"),
+    "plan_open": (
+        "当前方案：“{name}”第 {version} 版，其后 {n} 步编辑已随时记录",
+        "Open plan: “{name}” version {version}, {n} edits since, each journaled as made",
+    ),
+    "plan_unsaved": (
+        "当前网格尚未保存到方案库：请另存为一个名称",
+        "These grids are not in the plan store yet: save them under a name",
+    ),
     "save_plan": ("保存新版本", "Save version"),
     "save_as": ("另存为", "Save as"),
     "save_as_name": ("另存为方案名称", "Save as plan name"),
-    "plan_conflict": ("未保存，其他人已先保存：{msg}。您的编辑都还在，请“另存为”新名称。",
-                      "Not saved, someone saved first: {msg}. Your edits are all still here: "
-                      "use “Save as” with a new name."),
-    "journal_failed": ("此步编辑未能记录到方案库：{msg}", "This edit could not be journaled in the plan store: {msg}"),
-    "resumed": ("已恢复方案“{name}”第 {version} 版及其 {n} 步编辑（含撤销/重做记录）",
-                "Resumed plan “{name}” version {version} with its {n} edits (undo/redo history included)"),
-    "resume_failed": ("无法恢复方案“{name}”第 {version} 版：{msg}", "Could not resume plan “{name}” version {version}: {msg}"),
-    "no_saved_plans": ("方案库中还没有方案：在“党建网格”页生成网格即自动保存。",
-                       "No plans in the store yet: generating grids on the Grids tab saves one."),
+    "plan_conflict": (
+        "未保存，其他人已先保存：{msg}。您的编辑都还在，请“另存为”新名称。",
+        "Not saved, someone saved first: {msg}. Your edits are all still here: "
+        "use “Save as” with a new name.",
+    ),
+    "journal_failed": (
+        "此步编辑未能记录到方案库：{msg}",
+        "This edit could not be journaled in the plan store: {msg}",
+    ),
+    "resumed": (
+        "已恢复方案“{name}”第 {version} 版及其 {n} 步编辑（含撤销/重做记录）",
+        "Resumed plan “{name}” version {version} with its {n} edits (undo/redo history included)",
+    ),
+    "resume_failed": (
+        "无法恢复方案“{name}”第 {version} 版：{msg}",
+        "Could not resume plan “{name}” version {version}: {msg}",
+    ),
+    "no_saved_plans": (
+        "方案库中还没有方案：在“党建网格”页生成网格即自动保存。",
+        "No plans in the store yet: generating grids on the Grids tab saves one.",
+    ),
     "saved_plans": ("已保存的方案", "Saved plans"),
     "open_version": ("打开此版本", "Open this version"),
     "pick_journal": ("接续编辑记录", "Continue edit journal"),
@@ -384,7 +483,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "diff_grids_added": ("新增网格", "Grids added"),
     "diff_grids_removed": ("取消的网格", "Grids removed"),
     "diff_moved_table": ("调整的单元", "Units moved"),
-    "diff_grids_table": ("变化网格的指标（前后及差值）", "Changed grids: figures before, after and delta"),
+    "diff_grids_table": (
+        "变化网格的指标（前后及差值）",
+        "Changed grids: figures before, after and delta",
+    ),
     "diff_metrics_table": ("方案指标变化", "Plan metric deltas"),
     "change_added": ("新增网格", "Grid added"),
     "change_gained": ("网格扩大部分", "Area gained"),
@@ -393,11 +495,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "error": ("出错：{msg}", "Error: {msg}"),
     # --- issue 12: the plan in force over updated data (plans tab) ---
     "rp_title": ("按更新数据修复此方案", "Repair this plan over updated data"),
-    "rp_help": ("先在侧栏把数据源换成更新后的图层（新建、拆除小区，户数变化），再对所选版本查看“自方案以来的变化”并修复："
-                "拆分过大网格、合并过小网格，其余网格保持原样。",
-                "Switch the data source in the sidebar to the updated layers (new or demolished estates, changed "
-                "counts), then see the changes since the selected version and repair it: grids grown too large "
-                "are split, grids too small merged, every other grid stays as it was."),
+    "rp_help": (
+        "先在侧栏把数据源换成更新后的图层（新建、拆除小区，户数变化），再对所选版本查看“自方案以来的变化”并修复："
+        "拆分过大网格、合并过小网格，其余网格保持原样。",
+        "Switch the data source in the sidebar to the updated layers (new or demolished estates, changed "
+        "counts), then see the changes since the selected version and repair it: grids grown too large "
+        "are split, grids too small merged, every other grid stays as it was.",
+    ),
     "rp_run": ("自此方案以来的变化 → 修复", "Changes since this plan → repair"),
     "rp_grids_data_changed": ("户数变化的网格", "Grids whose households changed"),
     "rp_moved": ("调整户数", "Households moved"),
@@ -405,11 +509,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "rp_status": ("求解状态", "Solution"),
     "rp_optimal": ("最优", "optimal"),
     "rp_heuristic": ("启发式（差距 {gap:.1f}%）", "heuristic (gap {gap:.1f}%)"),
-    "rp_changes_since": ("自此方案以来的数据变化（按网格）", "Data changes since this plan (by grid)"),
+    "rp_changes_since": (
+        "自此方案以来的数据变化（按网格）",
+        "Data changes since this plan (by grid)",
+    ),
     "rp_hh_before": ("原户数", "Households before"),
     "rp_hh_after": ("现户数", "Households now"),
     "rp_households": ("户数", "Households"),
-    "rp_codes": ("新编码：{new}；停用编码（不再使用）：{retired}", "New codes: {new}; retired codes (never reused): {retired}"),
+    "rp_codes": (
+        "新编码：{new}；停用编码（不再使用）：{retired}",
+        "New codes: {new}; retired codes (never reused): {retired}",
+    ),
     "rp_before": ("修复前（现行方案）", "Before (plan in force)"),
     "rp_after": ("修复后", "After the repair"),
     "rp_change_kept": ("保持不变", "kept"),
@@ -417,8 +527,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "rp_change_split": ("拆分", "split"),
     "rp_change_merged": ("并入", "merged into"),
     "rp_change_new": ("新网格", "new grid"),
-    "rp_save": ("保存为下一版本（附变化报告）", "Save as the next version (with the change report)"),
-    "rp_message": ("按更新数据修复：调整 {hh:.0f} 户", "repair over updated data: {hh:.0f} households moved"),
+    "rp_save": (
+        "保存为下一版本（附变化报告）",
+        "Save as the next version (with the change report)",
+    ),
+    "rp_message": (
+        "按更新数据修复：调整 {hh:.0f} 户",
+        "repair over updated data: {hh:.0f} households moved",
+    ),
     # ---- editing map (issue 14: ui/editmap) ----
     "em_search": ("按小区名称查找…", "Find an estate by name…"),
     "em_grids": ("网格", "Grids"),
@@ -443,20 +559,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "em_legend_selected": ("选中的单元", "Selected units"),
     "em_legend_current": ("当前网格", "Current grid"),
     "em_legend_grid": ("网格（相邻网格颜色不同）", "Grids (touching grids differ in colour)"),
-    "em_figures": ("网格数 · 户数达标 · 最大偏差 · 紧凑度：", "Grids · in band · max deviation · compactness:"),
+    "em_figures": (
+        "网格数 · 户数达标 · 最大偏差 · 紧凑度：",
+        "Grids · in band · max deviation · compactness:",
+    ),
     "em_hh": ("户", " hh"),
     "em_not_found": ("没有找到小区：", "No estate found:"),
-    "em_brush_hint": ("先在列表中选定当前网格，再按住鼠标拖过要划入的单元。",
-                      "Pick the current grid in the list, then drag over the units to paint into it."),
-    "em_keys_hint": ("Ctrl+Z 撤销 · Ctrl+Y 重做 · Esc 清除选择",
-                     "Ctrl+Z undo · Ctrl+Y redo · Esc clears the selection"),
-    "em_panel_more": ("按列表编辑（单元多选、重命名、重新优化）",
-                      "Edit by list (unit multiselect, rename, re-optimise)"),
+    "em_brush_hint": (
+        "先在列表中选定当前网格，再按住鼠标拖过要划入的单元。",
+        "Pick the current grid in the list, then drag over the units to paint into it.",
+    ),
+    "em_keys_hint": (
+        "Ctrl+Z 撤销 · Ctrl+Y 重做 · Esc 清除选择",
+        "Ctrl+Z undo · Ctrl+Y redo · Esc clears the selection",
+    ),
+    "em_panel_more": (
+        "按列表编辑（单元多选、重命名、重新优化）",
+        "Edit by list (unit multiselect, rename, re-optimise)",
+    ),
     # --- issue 13: tables, rosters and a walk network in the sidebar (i13) ---
-    "upload_table_types": ("图层也可上传 CSV / Excel 表格（经度、纬度列）",
-                           "Layers may also be CSV / Excel tables (longitude, latitude columns)"),
-    "upload_roster": ("{layer}名册（CSV / Excel，按编号或名称匹配）",
-                      "{layer} roster (CSV / Excel, joined by id or name)"),
+    "upload_table_types": (
+        "图层也可上传 CSV / Excel 表格（经度、纬度列）",
+        "Layers may also be CSV / Excel tables (longitude, latitude columns)",
+    ),
+    "upload_roster": (
+        "{layer}名册（CSV / Excel，按编号或名称匹配）",
+        "{layer} roster (CSV / Excel, joined by id or name)",
+    ),
     "upload_network": ("步行路网（GraphML / OSM XML）", "Walk network (GraphML / OSM XML)"),
     "join_preview": ("名册匹配预览", "Roster join preview"),
 }
@@ -503,6 +632,11 @@ def violation_text(violation: str, lang: str, names: dict[str, str] | None = Non
     text = issue_text(violation.split(": ", 1)[1] if grid else violation, lang)
     if grid is None:
         return text
-    label = f"{names[grid]}（{grid}）" if names and grid in names and lang == "zh" else \
-        f"{names[grid]} ({grid})" if names and grid in names else grid
+    label = (
+        f"{names[grid]}（{grid}）"
+        if names and grid in names and lang == "zh"
+        else f"{names[grid]} ({grid})"
+        if names and grid in names
+        else grid
+    )
     return t("rule_violation", lang, grid=label, text=text)

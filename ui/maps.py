@@ -29,10 +29,14 @@ BASEMAPS = ("none", "osm", "light", "intranet", "amap")
 #: Tile URL and attribution of the online basemaps.
 TILES: dict[str, tuple[str, str]] = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "&copy; OpenStreetMap contributors"),
-    "light": ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
-              "&copy; OpenStreetMap contributors &copy; CARTO"),
-    "amap": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-             "&copy; 高德地图 AutoNavi"),
+    "light": (
+        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+        "&copy; OpenStreetMap contributors &copy; CARTO",
+    ),
+    "amap": (
+        "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        "&copy; 高德地图 AutoNavi",
+    ),
 }
 _AMAP_SUBDOMAINS = "1234"
 #: Tolerance of display simplification, in metres (never applied to engine geometry).
@@ -40,12 +44,27 @@ DISPLAY_TOLERANCE_M = 2.0
 #: Decimals of display coordinates in degrees (6 is about 0.1 m).
 DISPLAY_DECIMALS = 6
 #: Qualitative palette for grids (colour-blind friendly first, then extras).
-PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948",
-           "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#8c564b")
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#b07aa1",
+    "#76b7b2",
+    "#edc948",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+    "#1f77b4",
+    "#8c564b",
+)
 #: Facility colour and marker radius (px) by level.
 LEVEL_STYLE: dict[str, tuple[str, int]] = {
-    "district": ("#7b001c", 11), "street": ("#c8102e", 9), "community": ("#f46d43", 7),
-    "post": ("#fdae61", 6), "other": ("#888888", 5),
+    "district": ("#7b001c", 11),
+    "street": ("#c8102e", 9),
+    "community": ("#f46d43", 7),
+    "post": ("#fdae61", 6),
+    "other": ("#888888", 5),
 }
 #: Coverage class colours: within the 1st, 2nd, 3rd life circle, beyond, unreachable.
 CLASS_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#d73027", "#67001f")
@@ -53,9 +72,13 @@ SELECTED_COLOUR = "#00e5ff"
 POST_COLOUR = "#6a00a8"
 
 
-def to_display(gdf: gpd.GeoDataFrame, *, tolerance_m: float = DISPLAY_TOLERANCE_M,
-               columns: Sequence[str] | None = None,
-               decimals: int | None = DISPLAY_DECIMALS) -> gpd.GeoDataFrame:
+def to_display(
+    gdf: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = DISPLAY_TOLERANCE_M,
+    columns: Sequence[str] | None = None,
+    decimals: int | None = DISPLAY_DECIMALS,
+) -> gpd.GeoDataFrame:
     """Return a simplified WGS84 copy of ``gdf`` for drawing.
 
     Parameters
@@ -80,7 +103,9 @@ def to_display(gdf: gpd.GeoDataFrame, *, tolerance_m: float = DISPLAY_TOLERANCE_
     if out.crs is not None:
         out = out.to_crs(WGS84)
     if len(out) and decimals is not None:
-        out = out.set_geometry(shapely.transform(out.geometry.values, lambda xy: np.round(xy, decimals)))
+        out = out.set_geometry(
+            shapely.transform(out.geometry.values, lambda xy: np.round(xy, decimals))
+        )
     return out
 
 
@@ -107,8 +132,9 @@ def click_to_wgs84(lat: float, lng: float, basemap: str) -> tuple[float, float]:
     return float(lon[0]), float(la[0])
 
 
-def distinct_colours(gdf: gpd.GeoDataFrame, id_col: str, palette: Sequence[str] = PALETTE
-                     ) -> dict[str, str]:
+def distinct_colours(
+    gdf: gpd.GeoDataFrame, id_col: str, palette: Sequence[str] = PALETTE
+) -> dict[str, str]:
     """Colour polygons so that touching ones differ (greedy colouring, largest degree first).
 
     Returns ``{id: colour}``; deterministic for the same input.
@@ -131,8 +157,14 @@ def distinct_colours(gdf: gpd.GeoDataFrame, id_col: str, palette: Sequence[str] 
     return {ids[i]: palette[colour_of[i]] for i in range(len(ids))}
 
 
-def new_map(bounds: Sequence[float], basemap: str = "none", *, tile_url: str | None = None,
-            static_base: str = VENDOR_URL, height_px: int = 560) -> folium.Map:
+def new_map(
+    bounds: Sequence[float],
+    basemap: str = "none",
+    *,
+    tile_url: str | None = None,
+    static_base: str = VENDOR_URL,
+    height_px: int = 560,
+) -> folium.Map:
     """Create an empty map fitted to ``bounds`` (minx, miny, maxx, maxy in WGS84 degrees).
 
     Parameters
@@ -145,18 +177,27 @@ def new_map(bounds: Sequence[float], basemap: str = "none", *, tile_url: str | N
     if basemap not in BASEMAPS:
         raise ValueError(f"`basemap` must be one of {BASEMAPS}, got {basemap!r}")
     minx, miny, maxx, maxy = (float(v) for v in bounds)
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=14, tiles=None,
-                   control_scale=True, prefer_canvas=False, height=height_px,
-                   zoom_snap=0.25)
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=14,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        height=height_px,
+        zoom_snap=0.25,
+    )
     localise(m, base_url=static_base)
     if basemap == "intranet":
         if not tile_url or "{z}" not in tile_url:
-            raise ValueError("`tile_url` must be a tile template with {z}, {x} and {y} for the intranet basemap")
+            raise ValueError(
+                "`tile_url` must be a tile template with {z}, {x} and {y} for the intranet basemap"
+            )
         folium.TileLayer(tiles=tile_url, attr="intranet", name="intranet", max_zoom=20).add_to(m)
     elif basemap == "amap":
         url, attr = TILES["amap"]
-        folium.TileLayer(tiles=url, attr=attr, name="amap", subdomains=_AMAP_SUBDOMAINS,
-                         max_zoom=19).add_to(m)
+        folium.TileLayer(
+            tiles=url, attr=attr, name="amap", subdomains=_AMAP_SUBDOMAINS, max_zoom=19
+        ).add_to(m)
     elif basemap in TILES:
         url, attr = TILES[basemap]
         folium.TileLayer(tiles=url, attr=attr, name=basemap, max_zoom=19).add_to(m)
@@ -181,11 +222,21 @@ def _json_ready(gdf: gpd.GeoDataFrame, fields: Iterable[str]) -> gpd.GeoDataFram
     return out
 
 
-def polygon_group(gdf: gpd.GeoDataFrame, *, name: str, tooltip: Mapping[str, str] | None = None,
-                  color: str = "#333333", fill: str | None = None, fill_opacity: float = 0.0,
-                  weight: float = 1.0, colour_by: Mapping[str, str] | None = None,
-                  colour_col: str | None = None, show: bool = True,
-                  dash: str | None = None, highlight: bool = True) -> folium.FeatureGroup:
+def polygon_group(
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    tooltip: Mapping[str, str] | None = None,
+    color: str = "#333333",
+    fill: str | None = None,
+    fill_opacity: float = 0.0,
+    weight: float = 1.0,
+    colour_by: Mapping[str, str] | None = None,
+    colour_col: str | None = None,
+    show: bool = True,
+    dash: str | None = None,
+    highlight: bool = True,
+) -> folium.FeatureGroup:
     """A polygon layer (WGS84) as its own, not yet attached, toggleable group.
 
     ``tooltip`` maps column -> label (already translated). ``colour_by`` + ``colour_col``
@@ -204,30 +255,43 @@ def polygon_group(gdf: gpd.GeoDataFrame, *, name: str, tooltip: Mapping[str, str
         fc = fill
         if colour_of is not None and colour_col is not None:
             fc = colour_of.get(str(feature["properties"].get(colour_col)), fill)
-        return {"color": color, "weight": weight, "fillColor": fc or color, "fill": bool(fc),
-                "fillOpacity": fill_opacity if fc else 0.0, "dashArray": dash}
+        return {
+            "color": color,
+            "weight": weight,
+            "fillColor": fc or color,
+            "fill": bool(fc),
+            "fillOpacity": fill_opacity if fc else 0.0,
+            "dashArray": dash,
+        }
 
     hover = (lambda _f: {"weight": weight + 2, "color": "#000000"}) if highlight else None
     gj = folium.GeoJson(data, style_function=style, name=name, highlight_function=hover)
     if fields:
-        geojson_tooltip(fields, [tooltip[f] for f in fields], sticky=True,
-                        localize=True).add_to(gj)
+        geojson_tooltip(fields, [tooltip[f] for f in fields], sticky=True, localize=True).add_to(gj)
     gj.add_to(group)
     return group
 
 
-def add_polygons(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, name: str,
-                 **style: Any) -> folium.FeatureGroup:
+def add_polygons(
+    m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, name: str, **style: Any
+) -> folium.FeatureGroup:
     """Add :func:`polygon_group` of ``gdf`` to ``m`` and return the group."""
     group = polygon_group(gdf, name=name, **style)
     group.add_to(m)
     return group
 
 
-def add_points(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, name: str,
-               colour: str | Mapping[str, str] = "#333333", radius: float | Mapping[str, float] = 6,
-               key_col: str | None = None, tooltip: Mapping[str, str] | None = None,
-               show: bool = True) -> folium.FeatureGroup:
+def add_points(
+    m: folium.Map | folium.FeatureGroup,
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    colour: str | Mapping[str, str] = "#333333",
+    radius: float | Mapping[str, float] = 6,
+    key_col: str | None = None,
+    tooltip: Mapping[str, str] | None = None,
+    show: bool = True,
+) -> folium.FeatureGroup:
     """Add point features as circle markers (no icon fonts needed); colour/radius by ``key_col``."""
     group = folium.FeatureGroup(name=escape(name), show=show)
     pts = gdf.geometry.representative_point() if len(gdf) else gdf.geometry
@@ -237,10 +301,19 @@ def add_points(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *, na
         r = radius.get(key, 6) if isinstance(radius, Mapping) else radius
         tip = None
         if tooltip:
-            tip = tooltip_html({lbl: row.get(col, "") for col, lbl in tooltip.items()
-                                if col in row.index})
-        folium.CircleMarker(location=[pt.y, pt.x], radius=r, color="#ffffff", weight=1.5,
-                            fill=True, fill_color=c, fill_opacity=0.95, tooltip=tip).add_to(group)
+            tip = tooltip_html(
+                {lbl: row.get(col, "") for col, lbl in tooltip.items() if col in row.index}
+            )
+        folium.CircleMarker(
+            location=[pt.y, pt.x],
+            radius=r,
+            color="#ffffff",
+            weight=1.5,
+            fill=True,
+            fill_color=c,
+            fill_opacity=0.95,
+            tooltip=tip,
+        ).add_to(group)
     group.add_to(m)
     return group
 
@@ -280,8 +353,9 @@ class Labels(MacroElement):
         self.rows_json = script_json(data)
 
 
-def label_group(gdf: gpd.GeoDataFrame, label_col: str, *, name: str,
-                show: bool = True) -> folium.FeatureGroup:
+def label_group(
+    gdf: gpd.GeoDataFrame, label_col: str, *, name: str, show: bool = True
+) -> folium.FeatureGroup:
     """Short text labels at each polygon's representative point, as an unattached group."""
     group = folium.FeatureGroup(name=escape(name), show=show)
     pts = gdf.geometry.representative_point()
@@ -289,8 +363,14 @@ def label_group(gdf: gpd.GeoDataFrame, label_col: str, *, name: str,
     return group
 
 
-def add_labels(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, label_col: str, *,
-               name: str, show: bool = True) -> folium.FeatureGroup:
+def add_labels(
+    m: folium.Map | folium.FeatureGroup,
+    gdf: gpd.GeoDataFrame,
+    label_col: str,
+    *,
+    name: str,
+    show: bool = True,
+) -> folium.FeatureGroup:
     """Add :func:`label_group` to ``m`` and return it."""
     group = label_group(gdf, label_col, name=name, show=show)
     group.add_to(m)
@@ -328,8 +408,9 @@ class Legend(MacroElement):
     def __init__(self, title: str, entries: Sequence[tuple[str, str]]) -> None:
         super().__init__()
         self._name = "Legend"
-        rows = "".join(f'<div><i style="background:{escape(c)}"></i>{escape(lbl)}</div>'
-                       for c, lbl in entries)
+        rows = "".join(
+            f'<div><i style="background:{escape(c)}"></i>{escape(lbl)}</div>' for c, lbl in entries
+        )
         # escaped text in markup, then written into the <script> as JSON that cannot close it
         self.html_json = script_json(f"<b>{escape(title)}</b>{rows}")
 
@@ -345,9 +426,17 @@ def add_lasso(m: folium.Map, *, static_base: str = VENDOR_URL) -> folium.Map:
     """Add a polygon-only Draw control (the lasso), loading Leaflet.draw from local files."""
     from folium.plugins import Draw
 
-    draw = Draw(draw_options={"polyline": False, "rectangle": False, "circle": False,
-                              "marker": False, "circlemarker": False, "polygon": True},
-                edit_options={"edit": False, "remove": True})
+    draw = Draw(
+        draw_options={
+            "polyline": False,
+            "rectangle": False,
+            "circle": False,
+            "marker": False,
+            "circlemarker": False,
+            "polygon": True,
+        },
+        edit_options={"edit": False, "remove": True},
+    )
     localise(draw, base_url=static_base)
     draw.add_to(m)
     return m
@@ -358,11 +447,19 @@ def facility_layers(m: folium.Map, facilities: gpd.GeoDataFrame, lang: str) -> N
     colours = {k: v[0] for k, v in LEVEL_STYLE.items()}
     radii = {k: v[1] for k, v in LEVEL_STYLE.items()}
     data = facilities.copy()
-    data["level_label"] = [t(f"level_{lv}", lang) if f"level_{lv}" in _LEVELS else str(lv)
-                           for lv in data["level"]]
+    data["level_label"] = [
+        t(f"level_{lv}", lang) if f"level_{lv}" in _LEVELS else str(lv) for lv in data["level"]
+    ]
     tip = {"name": t("f_name", lang), "level_label": t("f_level", lang)}
-    add_points(m, data, name=t("layer_facilities", lang), colour=colours, radius=radii,
-               key_col="level", tooltip=tip)
+    add_points(
+        m,
+        data,
+        name=t("layer_facilities", lang),
+        colour=colours,
+        radius=radii,
+        key_col="level",
+        tooltip=tip,
+    )
 
 
 _LEVELS = {f"level_{lv}" for lv in LEVEL_STYLE}
@@ -403,25 +500,45 @@ def density_overlay(surface: Any, lang: str, basemap: str = "none") -> folium.Fe
     from shapely.geometry import box
 
     half = surface.cell_m / 2
-    frame = gpd.GeoDataFrame(geometry=[box(surface.x[0] - half, surface.y[0] - half,
-                                           surface.x[-1] + half, surface.y[-1] + half)], crs=surface.crs)
+    frame = gpd.GeoDataFrame(
+        geometry=[
+            box(
+                surface.x[0] - half, surface.y[0] - half, surface.x[-1] + half, surface.y[-1] + half
+            )
+        ],
+        crs=surface.crs,
+    )
     minx, miny, maxx, maxy = shift_for_basemap(frame.to_crs(WGS84), basemap).total_bounds
-    group = folium.FeatureGroup(name=escape(t("layer_density", lang, bw=f"{surface.bandwidth_m:.0f}")),
-                                show=False)
-    folium.raster_layers.ImageOverlay(density_rgba(surface.z), bounds=[[miny, minx], [maxy, maxx]],
-                                      interactive=False, zindex=1).add_to(group)
+    group = folium.FeatureGroup(
+        name=escape(t("layer_density", lang, bw=f"{surface.bandwidth_m:.0f}")), show=False
+    )
+    folium.raster_layers.ImageOverlay(
+        density_rgba(surface.z), bounds=[[miny, minx], [maxy, maxx]], interactive=False, zindex=1
+    ).add_to(group)
     return group
 
 
-def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap: str = "none",
-              tile_url: str | None = None, show_buildings: bool = False,
-              grids: gpd.GeoDataFrame | None = None, units: gpd.GeoDataFrame | None = None,
-              selected: Iterable[str] = (), coverage: gpd.GeoDataFrame | None = None,
-              class_labels: Sequence[str] = (), posts: gpd.GeoDataFrame | None = None,
-              newly: gpd.GeoDataFrame | None = None, lasso: bool = False,
-              extra_legend: Sequence[tuple[str, str]] = (),
-              unit_outlines: gpd.GeoDataFrame | None = None, static_base: str = VENDOR_URL, height_px: int = 560,
-              density: Any = None) -> folium.Map:
+def build_map(
+    disp: Mapping[str, gpd.GeoDataFrame | None],
+    *,
+    lang: str,
+    basemap: str = "none",
+    tile_url: str | None = None,
+    show_buildings: bool = False,
+    grids: gpd.GeoDataFrame | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    selected: Iterable[str] = (),
+    coverage: gpd.GeoDataFrame | None = None,
+    class_labels: Sequence[str] = (),
+    posts: gpd.GeoDataFrame | None = None,
+    newly: gpd.GeoDataFrame | None = None,
+    lasso: bool = False,
+    extra_legend: Sequence[tuple[str, str]] = (),
+    unit_outlines: gpd.GeoDataFrame | None = None,
+    static_base: str = VENDOR_URL,
+    height_px: int = 560,
+    density: Any = None,
+) -> folium.Map:
     """Compose the app's map from display layers (WGS84, already simplified).
 
     Parameters
@@ -445,67 +562,146 @@ def build_map(disp: Mapping[str, gpd.GeoDataFrame | None], *, lang: str, basemap
         Party-member density drawn as a toggleable raster under the grids (off at start).
     """
     layers = {k: shift_for_basemap(v, basemap) for k, v in disp.items() if v is not None and len(v)}
-    extra = {k: shift_for_basemap(v, basemap) for k, v in
-             {"grids": grids, "units": units, "coverage": coverage, "posts": posts,
-              "newly": newly}.items() if v is not None and len(v)}
-    m = new_map(layers["communities"].total_bounds, basemap, tile_url=tile_url,
-                static_base=static_base, height_px=height_px)
+    extra = {
+        k: shift_for_basemap(v, basemap)
+        for k, v in {
+            "grids": grids,
+            "units": units,
+            "coverage": coverage,
+            "posts": posts,
+            "newly": newly,
+        }.items()
+        if v is not None and len(v)
+    }
+    m = new_map(
+        layers["communities"].total_bounds,
+        basemap,
+        tile_url=tile_url,
+        static_base=static_base,
+        height_px=height_px,
+    )
     entries: list[tuple[str, str]] = list(extra_legend)
     hh, pm = t("f_households", lang), t("f_party_members", lang)
     if "coverage" in extra:
         cov = extra["coverage"].copy()
-        colours = {str(i): CLASS_COLOURS[min(i, len(CLASS_COLOURS) - 1)] for i in range(len(class_labels))}
+        colours = {
+            str(i): CLASS_COLOURS[min(i, len(CLASS_COLOURS) - 1)] for i in range(len(class_labels))
+        }
         cov["class_key"] = cov["class_idx"].astype(int).astype(str)
         cov["class_label"] = [class_labels[int(i)] for i in cov["class_idx"]]
-        add_polygons(m, cov, name=t("layer_coverage", lang), color="#555555", weight=0.5,
-                     colour_by=colours, colour_col="class_key", fill_opacity=0.75,
-                     tooltip={"name": t("f_estate", lang), "households": hh,
-                              "distance_m": t("f_distance", lang), "class_label": t("f_class", lang)})
+        add_polygons(
+            m,
+            cov,
+            name=t("layer_coverage", lang),
+            color="#555555",
+            weight=0.5,
+            colour_by=colours,
+            colour_col="class_key",
+            fill_opacity=0.75,
+            tooltip={
+                "name": t("f_estate", lang),
+                "households": hh,
+                "distance_m": t("f_distance", lang),
+                "class_label": t("f_class", lang),
+            },
+        )
         entries += [(colours[str(i)], lbl) for i, lbl in enumerate(class_labels)]
     elif "estates" in layers:
-        add_polygons(m, layers["estates"], name=t("layer_estates", lang), color="#777777",
-                     fill="#cfcfcf", fill_opacity=0.35, weight=0.6,
-                     tooltip={"name": t("f_estate", lang), "households": hh, "party_members": pm},
-                     show="grids" not in extra)
+        add_polygons(
+            m,
+            layers["estates"],
+            name=t("layer_estates", lang),
+            color="#777777",
+            fill="#cfcfcf",
+            fill_opacity=0.35,
+            weight=0.6,
+            tooltip={"name": t("f_estate", lang), "households": hh, "party_members": pm},
+            show="grids" not in extra,
+        )
         entries.append(("#cfcfcf", t("layer_estates", lang)))
     if density is not None:
         density_overlay(density, lang, basemap).add_to(m)
         entries.append((DENSITY_COLOUR, t("layer_density", lang, bw=f"{density.bandwidth_m:.0f}")))
-    if "buildings" in layers and show_buildings:      # thousands of footprints: only on request
-        add_polygons(m, layers["buildings"], name=t("layer_buildings", lang), color="#8d6e63",
-                     fill="#bcaaa4", fill_opacity=0.6, weight=0.4,
-                     tooltip={"building_id": t("layer_buildings", lang), "households": hh})
+    if "buildings" in layers and show_buildings:  # thousands of footprints: only on request
+        add_polygons(
+            m,
+            layers["buildings"],
+            name=t("layer_buildings", lang),
+            color="#8d6e63",
+            fill="#bcaaa4",
+            fill_opacity=0.6,
+            weight=0.4,
+            tooltip={"building_id": t("layer_buildings", lang), "households": hh},
+        )
     if unit_outlines is not None and len(unit_outlines):
-        add_polygons(m, shift_for_basemap(unit_outlines, basemap), name=t("layer_units", lang),
-                     color="#ffffff", weight=0.8,
-                     tooltip={"unit_id": t("f_unit", lang), "households": hh, "party_members": pm})
+        add_polygons(
+            m,
+            shift_for_basemap(unit_outlines, basemap),
+            name=t("layer_units", lang),
+            color="#ffffff",
+            weight=0.8,
+            tooltip={"unit_id": t("f_unit", lang), "households": hh, "party_members": pm},
+        )
     if "grids" in extra:
         for group in plan_groups(extra["grids"], extra.get("units"), selected, lang):
             group.add_to(m)
         entries += plan_legend_entries(lang, selected=bool(selected) and "units" in extra)
-    add_polygons(m, layers["communities"], name=t("layer_communities", lang), color="#c8102e",
-                 weight=2.0, tooltip=None)
+    add_polygons(
+        m,
+        layers["communities"],
+        name=t("layer_communities", lang),
+        color="#c8102e",
+        weight=2.0,
+        tooltip=None,
+    )
     entries.append(("#c8102e", t("layer_communities", lang)))
     if "facilities" in layers:
         facility_layers(m, layers["facilities"], lang)
         entries += facility_legend_entries(lang)
     if "newly" in extra:
-        add_polygons(m, extra["newly"], name=t("layer_newly_covered", lang), color=POST_COLOUR,
-                     weight=2, fill=POST_COLOUR, fill_opacity=0.25, dash="4 3",
-                     tooltip={"name": t("f_estate", lang), "households": hh, "post_id": t("layer_posts", lang)})
+        add_polygons(
+            m,
+            extra["newly"],
+            name=t("layer_newly_covered", lang),
+            color=POST_COLOUR,
+            weight=2,
+            fill=POST_COLOUR,
+            fill_opacity=0.25,
+            dash="4 3",
+            tooltip={
+                "name": t("f_estate", lang),
+                "households": hh,
+                "post_id": t("layer_posts", lang),
+            },
+        )
         entries.append((POST_COLOUR, t("layer_newly_covered", lang)))
     if "posts" in extra:
-        add_points(m, extra["posts"], name=t("layer_posts", lang), colour=POST_COLOUR, radius=9,
-                   tooltip={"name": t("f_name", lang), "post_id": t("layer_posts", lang),
-                            "newly_households": hh})
+        add_points(
+            m,
+            extra["posts"],
+            name=t("layer_posts", lang),
+            colour=POST_COLOUR,
+            radius=9,
+            tooltip={
+                "name": t("f_name", lang),
+                "post_id": t("layer_posts", lang),
+                "newly_households": hh,
+            },
+        )
         entries.append((POST_COLOUR, t("layer_posts", lang)))
     if lasso:
         add_lasso(m, static_base=static_base)
     return finish(m, legend_title=t("legend", lang), entries=entries)
 
 
-def plan_groups(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None, selected: Iterable[str],
-                lang: str, *, fill_units: bool = True) -> list[folium.FeatureGroup]:
+def plan_groups(
+    grids: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame | None,
+    selected: Iterable[str],
+    lang: str,
+    *,
+    fill_units: bool = True,
+) -> list[folium.FeatureGroup]:
     """Unattached layers of a plan: units coloured by grid (or filled grids), outlines, labels, selection.
 
     Inputs are WGS84 display frames already shifted for the basemap. ``grids`` needs
@@ -518,28 +714,70 @@ def plan_groups(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None, selecte
     """
     hh, pm = t("f_households", lang), t("f_party_members", lang)
     colours = distinct_colours(grids, "grid_id")
-    tip = {"name": t("f_grid", lang), "grid_id": t("f_grid_id", lang), "households": hh,
-           "party_members": pm, "in_band": t("f_in_band", lang), "locked": t("f_locked", lang)}
+    tip = {
+        "name": t("f_grid", lang),
+        "grid_id": t("f_grid_id", lang),
+        "households": hh,
+        "party_members": pm,
+        "in_band": t("f_in_band", lang),
+        "locked": t("f_locked", lang),
+    }
     groups = []
     if fill_units and units is not None and len(units):
-        groups.append(polygon_group(units, name=t("layer_units", lang), color="#ffffff", weight=0.5,
-                                    colour_by=colours, colour_col="grid_id", fill_opacity=0.5,
-                                    tooltip={"unit_id": t("f_unit", lang), "grid_name": t("f_grid", lang),
-                                             "households": hh, "party_members": pm}))
-        groups.append(polygon_group(grids, name=t("layer_grids", lang), color="#222222", weight=2.2))
+        groups.append(
+            polygon_group(
+                units,
+                name=t("layer_units", lang),
+                color="#ffffff",
+                weight=0.5,
+                colour_by=colours,
+                colour_col="grid_id",
+                fill_opacity=0.5,
+                tooltip={
+                    "unit_id": t("f_unit", lang),
+                    "grid_name": t("f_grid", lang),
+                    "households": hh,
+                    "party_members": pm,
+                },
+            )
+        )
+        groups.append(
+            polygon_group(grids, name=t("layer_grids", lang), color="#222222", weight=2.2)
+        )
     else:
-        groups.append(polygon_group(grids, name=t("layer_grids", lang), color="#222222", weight=1.6,
-                                    colour_by=colours, colour_col="grid_id", fill_opacity=0.45,
-                                    tooltip=tip))
+        groups.append(
+            polygon_group(
+                grids,
+                name=t("layer_grids", lang),
+                color="#222222",
+                weight=1.6,
+                colour_by=colours,
+                colour_col="grid_id",
+                fill_opacity=0.45,
+                tooltip=tip,
+            )
+        )
     labels = grids["label"] if "label" in grids else grids["grid_id"].astype(str).str[-3:]
-    groups.append(label_group(grids.assign(label=[str(v) for v in labels]), "label",
-                              name=t("f_grid_id", lang)))
+    groups.append(
+        label_group(
+            grids.assign(label=[str(v) for v in labels]), "label", name=t("f_grid_id", lang)
+        )
+    )
     sel = {str(s) for s in selected}
     if sel and units is not None:
         chosen = units[units["unit_id"].astype(str).isin(sel)]
-        groups.append(polygon_group(chosen, name=t("layer_selected", lang), color=SELECTED_COLOUR,
-                                    weight=4, fill=SELECTED_COLOUR, fill_opacity=0.35, highlight=False,
-                                    tooltip={"unit_id": t("f_unit", lang)}))
+        groups.append(
+            polygon_group(
+                chosen,
+                name=t("layer_selected", lang),
+                color=SELECTED_COLOUR,
+                weight=4,
+                fill=SELECTED_COLOUR,
+                fill_opacity=0.35,
+                highlight=False,
+                tooltip={"unit_id": t("f_unit", lang)},
+            )
+        )
     return groups
 
 

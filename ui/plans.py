@@ -49,6 +49,7 @@ CHANGE_COLOURS = {"added": "#1a9850", "gained": "#91cf60", "lost": "#fc8d59", "r
 
 # --------------------------------------------------------------------------- plain helpers
 
+
 def default_plan_name(now: dt.datetime | None = None) -> str:
     """A dated default plan name, ``plan-YYYY-MM-DD-HHMM`` (local time)."""
     now = now or dt.datetime.now()
@@ -80,14 +81,20 @@ def diff_display(changed_areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     from ui.maps import to_display
 
     if len(changed_areas) == 0:
-        return gpd.GeoDataFrame({"grid_id": [], "change": [], "area_m2": [], "colour": []},
-                                geometry=[], crs="EPSG:4326")
-    disp = to_display(changed_areas.reset_index(drop=True), columns=["grid_id", "change", "area_m2"])
-    return disp.assign(area_m2=disp["area_m2"].round(0),
-                       colour=disp["change"].map(CHANGE_COLOURS).fillna("#999999"))
+        return gpd.GeoDataFrame(
+            {"grid_id": [], "change": [], "area_m2": [], "colour": []}, geometry=[], crs="EPSG:4326"
+        )
+    disp = to_display(
+        changed_areas.reset_index(drop=True), columns=["grid_id", "change", "area_m2"]
+    )
+    return disp.assign(
+        area_m2=disp["area_m2"].round(0),
+        colour=disp["change"].map(CHANGE_COLOURS).fillna("#999999"),
+    )
 
 
 # --------------------------------------------------------------------------- store and units
+
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _store(target: str) -> Any:
@@ -113,7 +120,9 @@ def get_store() -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _units(_layers: Any, dataset_key: str, max_households: int, ids_digest: str, _unit_ids: tuple[str, ...]) -> Any:
+def _units(
+    _layers: Any, dataset_key: str, max_households: int, ids_digest: str, _unit_ids: tuple[str, ...]
+) -> Any:
     from geo.grids.import_plan import units_for_plan
 
     return units_for_plan(_layers, _unit_ids, max_households)
@@ -129,6 +138,7 @@ def units_for_record(layers: Any, dataset_key: str, record: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- the open plan
+
 
 def open_plan() -> dict[str, Any] | None:
     """``{"name", "version", "journal"}`` of the plan open in this session, if any."""
@@ -169,8 +179,10 @@ def save_new_plan(plan: Any, lang: str, *, name: str | None = None, message: str
         return
     name = (name or st.session_state.get(NAME_KEY) or "").strip() or default_plan_name()
     try:
-        saved = store.save(record_from_plan(plan, name, message=message),
-                           expected_version=store.latest_version(name))
+        saved = store.save(
+            record_from_plan(plan, name, message=message),
+            expected_version=store.latest_version(name),
+        )
     except GridplanError as exc:
         st.session_state[CONFLICT_KEY] = str(exc)
         st.error(t("plan_save_failed", lang, msg=str(exc)))
@@ -194,8 +206,9 @@ def journal_last_edit(editor: Any) -> str | None:
     return None
 
 
-def open_version(layers: Any, dataset_key: str, name: str, version: int | None, *,
-                 journal: str | None = None) -> Any:
+def open_version(
+    layers: Any, dataset_key: str, name: str, version: int | None, *, journal: str | None = None
+) -> Any:
     """Open a saved version (replaying ``journal`` when given) as the session's plan.
 
     Returns the :class:`geo.output.store.PlanRecord`. Raises the store's errors (``StoreError``,
@@ -227,11 +240,14 @@ def resume(layers: Any, dataset_key: str, lang: str) -> None:
     try:
         open_version(layers, dataset_key, name, int(version), journal=journal)
     except (GridplanError, ValueError) as exc:
-        st.session_state["resume_error"] = t("resume_failed", lang, name=name, version=version, msg=str(exc))
+        st.session_state["resume_error"] = t(
+            "resume_failed", lang, name=name, version=version, msg=str(exc)
+        )
         forget()
         return
-    st.session_state["resumed"] = t("resumed", lang, name=name, version=version,
-                                    n=len(st.session_state["editor"].events))
+    st.session_state["resumed"] = t(
+        "resumed", lang, name=name, version=version, n=len(st.session_state["editor"].events)
+    )
 
 
 def _record_of_session(name: str | None = None) -> Any:
@@ -239,7 +255,9 @@ def _record_of_session(name: str | None = None) -> Any:
 
     op = open_plan() or {}
     editor = st.session_state["editor"]
-    rec = record_from_plan(editor.plan, name or op.get("name") or default_plan_name(), events=editor.events)
+    rec = record_from_plan(
+        editor.plan, name or op.get("name") or default_plan_name(), events=editor.events
+    )
     return rec.replace(version=op.get("version")) if op else rec
 
 
@@ -290,6 +308,7 @@ def _save_as() -> None:
 
 # --------------------------------------------------------------------------- widgets
 
+
 def name_input(lang: str) -> None:
     """The name box new plans are saved under (dated default)."""
     if NAME_KEY not in st.session_state:
@@ -321,8 +340,13 @@ def plan_bar(lang: str) -> None:
         c[0].caption(t("plan_open", lang, name=op["name"], version=op["version"], n=n))
     else:
         c[0].caption(t("plan_unsaved", lang))
-    c[1].button(t("save_plan", lang), key="btn_save_plan", on_click=_save, disabled=op is None,
-                width="stretch")
+    c[1].button(
+        t("save_plan", lang),
+        key="btn_save_plan",
+        on_click=_save,
+        disabled=op is None,
+        width="stretch",
+    )
     conflict = st.session_state.get(CONFLICT_KEY)
     if conflict or op is None:
         if conflict:
@@ -338,8 +362,13 @@ def plan_bar(lang: str) -> None:
 # --------------------------------------------------------------------------- repair over updated data
 
 #: Fill colours of the repair map by grid change (see ``RepairResult.grid_changes``).
-REPAIR_COLOURS = {"kept": "#dddddd", "units moved": "#f2b134", "split": "#d7301f", "merged": "#6a51a3",
-                  "new": "#1a9850"}
+REPAIR_COLOURS = {
+    "kept": "#dddddd",
+    "units moved": "#f2b134",
+    "split": "#d7301f",
+    "merged": "#6a51a3",
+    "new": "#1a9850",
+}
 
 
 def repair_over(layers: Any, record: Any) -> dict[str, Any]:
@@ -363,13 +392,24 @@ def repair_over(layers: Any, record: Any) -> dict[str, Any]:
     before = grid_layer.set_index("grid_id")
     now = imp.plan.grids()
     common = before.index.intersection(now.index)
-    diff = now.loc[common, "households"].astype(float) - before.loc[common, "households"].astype(float)
-    changes = pd.DataFrame({"grid_id": common, "households_before": before.loc[common, "households"].to_numpy(float),
-                            "households_after": now.loc[common, "households"].to_numpy(float)})
+    diff = now.loc[common, "households"].astype(float) - before.loc[common, "households"].astype(
+        float
+    )
+    changes = pd.DataFrame(
+        {
+            "grid_id": common,
+            "households_before": before.loc[common, "households"].to_numpy(float),
+            "households_after": now.loc[common, "households"].to_numpy(float),
+        }
+    )
     changes = changes[diff.abs().to_numpy() > 1e-9].reset_index(drop=True)
     change_of = {r["grid_id"]: r["change"] for r in rep.grid_changes}
-    old = gpd.GeoDataFrame(before.reset_index()[["grid_id", "households", "geometry"]], crs=grid_layer.crs)
+    old = gpd.GeoDataFrame(
+        before.reset_index()[["grid_id", "households", "geometry"]], crs=grid_layer.crs
+    )
     old["change"] = old["grid_id"].map(change_of).fillna("kept")
-    after = rep.plan.grids().reset_index(drop=True)[["grid_id", "households", "in_band", "geometry"]]
+    after = rep.plan.grids().reset_index(drop=True)[
+        ["grid_id", "households", "in_band", "geometry"]
+    ]
     after["change"] = after["grid_id"].map(change_of).fillna("kept")
     return {"import": imp, "repair": rep, "changes": changes, "before": old, "after": after}

@@ -57,7 +57,9 @@ def main() -> None:
         from ui import plans
 
         plans.resume(layers, key, lang)
-    ctx = Context(lang=lang, layers=layers, key=key, disp=data.display_layers(layers, key), maps=maps)
+    ctx = Context(
+        lang=lang, layers=layers, key=key, disp=data.display_layers(layers, key), maps=maps
+    )
     tabs = available_tabs()
     labels = [t(f"tab_{k}", lang) for k, _m in tabs]
     # Remember the open tab by key so that a language switch keeps it open: the tabs widget of

@@ -22,12 +22,33 @@ if TYPE_CHECKING:
 #: Session key of the selected units (the grids tab's unit multiselect).
 SEL_KEY = "sel_units"
 #: Session keys computed from the current plan: dropped when a plan starts (and with the dataset).
-PLAN_KEYS = ("last_edit", "staffing", "click_seen", "lasso_seen", "exports", "export_error",
-             "_sel_for_grid", "_shown_units")
+PLAN_KEYS = (
+    "last_edit",
+    "staffing",
+    "click_seen",
+    "lasso_seen",
+    "exports",
+    "export_error",
+    "_sel_for_grid",
+    "_shown_units",
+)
 #: Session keys computed from the dataset: dropped, with :data:`PLAN_KEYS`, when it changes.
 #: (Widget keys such as ``edit_grid`` are not listed: they are checked against their options.)
-DATASET_KEYS = ("plan", "editor", SEL_KEY, "open_plan", "plan_conflict", "plan_message", "resumed",
-                "resume_error", "coverage", "siting", "curve", "_export_estates", "repair_over")
+DATASET_KEYS = (
+    "plan",
+    "editor",
+    SEL_KEY,
+    "open_plan",
+    "plan_conflict",
+    "plan_message",
+    "resumed",
+    "resume_error",
+    "coverage",
+    "siting",
+    "curve",
+    "_export_estates",
+    "repair_over",
+)
 #: Everything a dataset switch forgets.
 DERIVED_KEYS = (*DATASET_KEYS, *PLAN_KEYS)
 
@@ -80,8 +101,14 @@ class Session:
 CLICK_TOLERANCE_DEG = 3e-5
 
 
-def unit_at(units: gpd.GeoDataFrame, lon: float, lat: float, *, id_col: str = "unit_id",
-            tolerance_deg: float = CLICK_TOLERANCE_DEG) -> str | None:
+def unit_at(
+    units: gpd.GeoDataFrame,
+    lon: float,
+    lat: float,
+    *,
+    id_col: str = "unit_id",
+    tolerance_deg: float = CLICK_TOLERANCE_DEG,
+) -> str | None:
     """Return the id of the unit whose polygon holds the point (or lies within a sliver of it).
 
     Parameters
@@ -104,8 +131,9 @@ def unit_at(units: gpd.GeoDataFrame, lon: float, lat: float, *, id_col: str = "u
     return str(units[id_col].iloc[int(sorted(hits)[0])])
 
 
-def units_in_polygon(units: gpd.GeoDataFrame, geometry: Mapping[str, Any], *,
-                     id_col: str = "unit_id") -> list[str]:
+def units_in_polygon(
+    units: gpd.GeoDataFrame, geometry: Mapping[str, Any], *, id_col: str = "unit_id"
+) -> list[str]:
     """Return ids of units whose representative point lies inside a drawn (lasso) polygon.
 
     ``geometry`` is a GeoJSON geometry (or Feature) in WGS84, as Leaflet.draw returns it.
@@ -124,8 +152,9 @@ def units_in_polygon(units: gpd.GeoDataFrame, geometry: Mapping[str, Any], *,
 CLICK_KEYS = ("last_clicked", "last_object_clicked")
 
 
-def click_from_map(result: Mapping[str, Any] | None, seen: Mapping[str, Any] | None = None
-                   ) -> tuple[float, float] | None:
+def click_from_map(
+    result: Mapping[str, Any] | None, seen: Mapping[str, Any] | None = None
+) -> tuple[float, float] | None:
     """Extract ``(lat, lng)`` of a new click from an ``st_folium`` return value.
 
     ``seen`` holds the click entries already handled (``{key: value}``); a click is new when

@@ -19,8 +19,10 @@ from ui.tabs_siting import method_text
 
 def class_names(thresholds_m: tuple[float, ...], lang: str) -> list[str]:
     """Translated labels of the engine's classes, in the engine's order."""
-    return ([t("class_0", lang, m=m) for m in thresholds_m]
-            + [t("class_beyond", lang, m=thresholds_m[-1]), t("class_unreachable", lang)])
+    return [t("class_0", lang, m=m) for m in thresholds_m] + [
+        t("class_beyond", lang, m=thresholds_m[-1]),
+        t("class_unreachable", lang),
+    ]
 
 
 def coverage_display(cov: Any, lang: str) -> tuple[Any, list[str]]:
@@ -28,9 +30,14 @@ def coverage_display(cov: Any, lang: str) -> tuple[Any, list[str]]:
     from allocation.coverage import class_labels
 
     order = class_labels(cov.thresholds_m)
-    est = cov.estates.assign(class_idx=cov.estates["life_circle"].map(
-        {lbl: i for i, lbl in enumerate(order)}).astype(int),
-        distance_m=np.where(np.isfinite(cov.estates["dist_m"]), cov.estates["dist_m"].round(0), np.nan))
+    est = cov.estates.assign(
+        class_idx=cov.estates["life_circle"]
+        .map({lbl: i for i, lbl in enumerate(order)})
+        .astype(int),
+        distance_m=np.where(
+            np.isfinite(cov.estates["dist_m"]), cov.estates["dist_m"].round(0), np.nan
+        ),
+    )
     disp = to_display(est, columns=["estate_id", "name", "households", "distance_m", "class_idx"])
     return disp, class_names(cov.thresholds_m, lang)
 
@@ -40,11 +47,26 @@ def thresholds_input(lang: str) -> tuple[tuple[float, ...], float, tuple[str, ..
     c1, c2, c3, c4 = st.columns(4)
     th = []
     for col, default, i in zip((c1, c2, c3), LIFE_CIRCLES_M, range(3), strict=True):
-        th.append(col.number_input(f"{t('thresholds', lang)} {i + 1}", min_value=50.0, max_value=5000.0,
-                                   value=float(default), step=50.0, key=f"cov_t{i}"))
-    gap = c4.selectbox(t("gap_threshold", lang), th, index=1, key="cov_gap", format_func=lambda x: f"{x:.0f}")
-    levels = st.multiselect(t("facility_levels", lang), FACILITY_LEVELS, default=list(FACILITY_LEVELS),
-                            key="cov_levels", format_func=lambda lv: t(f"level_{lv}", lang))
+        th.append(
+            col.number_input(
+                f"{t('thresholds', lang)} {i + 1}",
+                min_value=50.0,
+                max_value=5000.0,
+                value=float(default),
+                step=50.0,
+                key=f"cov_t{i}",
+            )
+        )
+    gap = c4.selectbox(
+        t("gap_threshold", lang), th, index=1, key="cov_gap", format_func=lambda x: f"{x:.0f}"
+    )
+    levels = st.multiselect(
+        t("facility_levels", lang),
+        FACILITY_LEVELS,
+        default=list(FACILITY_LEVELS),
+        key="cov_levels",
+        format_func=lambda lv: t(f"level_{lv}", lang),
+    )
     chosen = None if set(levels) == set(FACILITY_LEVELS) else tuple(levels)
     return tuple(th), float(gap), chosen
 
@@ -63,21 +85,46 @@ def render(ctx: Context) -> None:
     for p in cov.problems:
         st.warning(str(p))
     disp, labels = coverage_display(cov, lang)
-    m = build_map({**ctx.disp, "estates": None}, lang=lang, basemap=ctx.maps.basemap,
-                  tile_url=ctx.maps.tile_url, show_buildings=ctx.maps.show_buildings,
-                  coverage=disp, class_labels=labels, static_base=context.static_base())
+    m = build_map(
+        {**ctx.disp, "estates": None},
+        lang=lang,
+        basemap=ctx.maps.basemap,
+        tile_url=ctx.maps.tile_url,
+        show_buildings=ctx.maps.show_buildings,
+        coverage=disp,
+        class_labels=labels,
+        static_base=context.static_base(),
+    )
     context.show_map(m, key="map_coverage", returned=())
     st.subheader(t("totals_by_class", lang))
     totals = cov.totals.assign(life_circle=labels[: len(cov.totals)])
-    st.dataframe(pd.DataFrame({
-        t("col_class", lang): totals["life_circle"], t("col_estates", lang): totals["estates"],
-        t("f_households", lang): totals["households"], t("f_party_members", lang): totals["party_members"],
-        t("col_share", lang): (totals["share"] * 100).round(1).astype(str) + "%",
-    }), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col_class", lang): totals["life_circle"],
+                t("col_estates", lang): totals["estates"],
+                t("f_households", lang): totals["households"],
+                t("f_party_members", lang): totals["party_members"],
+                t("col_share", lang): (totals["share"] * 100).round(1).astype(str) + "%",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     st.subheader(t("gap_list", lang))
     g = cov.gaps
-    st.dataframe(pd.DataFrame({
-        t("col_rank", lang): g["rank"], t("f_estate", lang): g["name"], t("f_community", lang): g["community_id"],
-        t("f_households", lang): g["households"], t("f_party_members", lang): g["party_members"],
-        t("f_distance", lang): g["dist_m"].round(0), t("col_facility", lang): g["facility_id"],
-    }), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col_rank", lang): g["rank"],
+                t("f_estate", lang): g["name"],
+                t("f_community", lang): g["community_id"],
+                t("f_households", lang): g["households"],
+                t("f_party_members", lang): g["party_members"],
+                t("f_distance", lang): g["dist_m"].round(0),
+                t("col_facility", lang): g["facility_id"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )

@@ -32,11 +32,16 @@ MAP_KEY = "map_grids"
 EDITOR_ENV = "GRIDPLAN_EDITOR"
 #: Height of the editing map in CSS pixels (the component's panel sits beside it).
 EDITMAP_HEIGHT_PX = 640
-_EDITMAP = st.components.v2.component("gridplan_editmap", css=editmap.asset("editmap.css"),
-                                      js=editmap.asset("editmap.js"), isolate_styles=False)
+_EDITMAP = st.components.v2.component(
+    "gridplan_editmap",
+    css=editmap.asset("editmap.css"),
+    js=editmap.asset("editmap.js"),
+    isolate_styles=False,
+)
 
 
 # --------------------------------------------------------------------------- cached engine calls
+
 
 def generate(layers: Any, params: Any, progress: Callable[[int, int], None] | None = None) -> Any:
     """Grid every community of the dataset.
@@ -61,10 +66,24 @@ def grids_display(plan: Any, lang: str) -> gpd.GeoDataFrame:
     """The plan's grids as a WGS84 display frame with a short label (sequence, lock mark)."""
     g = plan.grids()
     g = g.reset_index(drop=True) if "grid_id" in g.columns else g.reset_index()
-    disp = to_display(g, columns=["grid_id", "community_id", "name", "households", "party_members",
-                                  "in_band", "locked"])
-    return disp.assign(label=[f"{gid[-3:]}{t('lock_mark', lang) if lk else ''}"
-                              for gid, lk in zip(disp["grid_id"], disp["locked"], strict=True)])
+    disp = to_display(
+        g,
+        columns=[
+            "grid_id",
+            "community_id",
+            "name",
+            "households",
+            "party_members",
+            "in_band",
+            "locked",
+        ],
+    )
+    return disp.assign(
+        label=[
+            f"{gid[-3:]}{t('lock_mark', lang) if lk else ''}"
+            for gid, lk in zip(disp["grid_id"], disp["locked"], strict=True)
+        ]
+    )
 
 
 def plan_units(plan: Any, units_disp: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -80,6 +99,7 @@ def units_key(ctx: Context, plan: Any) -> str:
 
 # --------------------------------------------------------------------------- selection
 
+
 def neighbour_grids(plan: Any, unit_ids: list[str]) -> list[str]:
     """Grids adjacent to the selected units, other than their own, sorted."""
     own = {plan.assignment[u] for u in unit_ids}
@@ -94,8 +114,9 @@ def grid_neighbours(plan: Any, grid: str) -> list[str]:
     return sorted(grid_neighbors(grid, plan.members, plan.assignment, plan.units.neighbors))
 
 
-def handle_map_event(value: Mapping[str, Any] | None, shown_units: gpd.GeoDataFrame,
-                     state: Any) -> None:
+def handle_map_event(
+    value: Mapping[str, Any] | None, shown_units: gpd.GeoDataFrame, state: Any
+) -> None:
     """Apply a map click (toggle a unit) or a lasso (select the units inside) to the selection.
 
     ``shown_units`` is the unit frame exactly as drawn (after any display shift), so clicks
@@ -125,6 +146,7 @@ def _on_map_change() -> None:
 
 # --------------------------------------------------------------------------- edits
 
+
 def apply_edit(op: str, **kwargs: Any) -> None:
     """Run one editor operation, store the result or the refusal in session state."""
     editor = st.session_state.get("editor")
@@ -136,13 +158,18 @@ def apply_edit(op: str, **kwargs: Any) -> None:
         st.session_state["last_edit"] = {"op": op, "error": str(exc)}
         return
     st.session_state["plan"] = result.plan
-    st.session_state["last_edit"] = {"op": op, "touched": list(result.touched),
-                                     "violations": list(result.violations)}
+    st.session_state["last_edit"] = {
+        "op": op,
+        "touched": list(result.touched),
+        "violations": list(result.violations),
+    }
     journal_error = plans.journal_last_edit(editor)
     if journal_error:
         st.session_state["last_edit"]["journal_error"] = journal_error
     if st.session_state.get(editmap.EPOCH):
-        editmap.record_result(st.session_state, editor, result, st.session_state.get("_em_basemap", "none"))
+        editmap.record_result(
+            st.session_state, editor, result, st.session_state.get("_em_basemap", "none")
+        )
     alive = set(result.plan.assignment)
     st.session_state[SEL_KEY] = [u for u in st.session_state.get(SEL_KEY, []) if u in alive]
     for key in ("staffing",):
@@ -150,8 +177,11 @@ def apply_edit(op: str, **kwargs: Any) -> None:
 
 
 def _move() -> None:
-    apply_edit("move", unit_ids=list(st.session_state.get(SEL_KEY, [])),
-               to_grid=st.session_state.get("move_to"))
+    apply_edit(
+        "move",
+        unit_ids=list(st.session_state.get(SEL_KEY, [])),
+        to_grid=st.session_state.get("move_to"),
+    )
 
 
 def _grid_op(op: str) -> Callable[[], None]:
@@ -165,6 +195,7 @@ def _grid_op(op: str) -> Callable[[], None]:
             apply_edit("rename", grid=grid, name=st.session_state.get("new_name", "").strip())
         else:
             apply_edit(op, grids=grid)
+
     return run
 
 
@@ -190,6 +221,7 @@ def start_saved_plan(plan: Any, lang: str, message: str, name: str | None = None
 
 # --------------------------------------------------------------------------- widgets
 
+
 def params_form(ctx: Context) -> None:
     """Parameters and the generate button."""
     from geo.grids.params import GridParams
@@ -197,20 +229,37 @@ def params_form(ctx: Context) -> None:
     lang = ctx.lang
     with st.expander(t("generate", lang), expanded="plan" not in st.session_state):
         c = st.columns(5)
-        lo = c[0].number_input(t("min_households", lang), 1, 5000, DEFAULT_MIN_HOUSEHOLDS, 10, key="g_min")
-        hi = c[1].number_input(t("max_households", lang), 1, 5000, DEFAULT_MAX_HOUSEHOLDS, 10, key="g_max")
-        size_by = c[2].selectbox(t("size_by", lang), ("households", "party_members"), key="g_size",
-                                 format_func=lambda v: t(f"opt_{v}", lang))
-        balance = c[3].selectbox(t("balance", lang), ("party_members", "households", "load"), key="g_bal",
-                                 format_func=lambda v: t(f"opt_{v}", lang))
+        lo = c[0].number_input(
+            t("min_households", lang), 1, 5000, DEFAULT_MIN_HOUSEHOLDS, 10, key="g_min"
+        )
+        hi = c[1].number_input(
+            t("max_households", lang), 1, 5000, DEFAULT_MAX_HOUSEHOLDS, 10, key="g_max"
+        )
+        size_by = c[2].selectbox(
+            t("size_by", lang),
+            ("households", "party_members"),
+            key="g_size",
+            format_func=lambda v: t(f"opt_{v}", lang),
+        )
+        balance = c[3].selectbox(
+            t("balance", lang),
+            ("party_members", "households", "load"),
+            key="g_bal",
+            format_func=lambda v: t(f"opt_{v}", lang),
+        )
         seed = c[4].number_input(t("seed", lang), 0, 10_000, 0, 1, key="g_seed")
         row = st.columns([4, 1], vertical_alignment="bottom")
         with row[0]:
             plans.name_input(lang)
         if row[1].button(t("generate", lang), key="generate", type="primary", width="stretch"):
             try:
-                params = GridParams(min_households=int(lo), max_households=int(hi), size_by=size_by,
-                                    balance=balance, seed=int(seed))
+                params = GridParams(
+                    min_households=int(lo),
+                    max_households=int(hi),
+                    size_by=size_by,
+                    balance=balance,
+                    seed=int(seed),
+                )
             except (GridplanError, ValueError) as exc:
                 st.error(t("error", lang, msg=str(exc)))
                 return
@@ -231,8 +280,16 @@ def _keep_valid(key: str, options: list[str]) -> None:
         st.session_state[key] = options[0] if options else None
 
 
-def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params: Any, *,
-                    id_field: str = "grid_id", name_field: str = "name") -> Any:
+def import_in_force(
+    layers: Any,
+    file_name: str,
+    data: bytes,
+    datum: str,
+    params: Any,
+    *,
+    id_field: str = "grid_id",
+    name_field: str = "name",
+) -> Any:
     """Read an uploaded grid layer and import it as a plan on the dataset's units.
 
     Returns :class:`geo.grids.import_plan.ImportResult`. The file is read by the engine's
@@ -243,7 +300,9 @@ def import_in_force(layers: Any, file_name: str, data: bytes, datum: str, params
     from geo.grids.import_plan import import_plan_layers
 
     grid_layer = read_upload(data, file_name, "other_grids", datum=datum)
-    return import_plan_layers(layers, grid_layer, id_field=id_field, name_field=name_field, params=params)
+    return import_plan_layers(
+        layers, grid_layer, id_field=id_field, name_field=name_field, params=params
+    )
 
 
 def plan_in_force_form(ctx: Context) -> None:
@@ -253,25 +312,52 @@ def plan_in_force_form(ctx: Context) -> None:
 
     lang = ctx.lang
     with st.expander(t("plan_in_force", lang)):
-        up = st.file_uploader(t("plan_file", lang), type=["geojson", "json", "gpkg", "zip"], key="plan_up")
+        up = st.file_uploader(
+            t("plan_file", lang), type=["geojson", "json", "gpkg", "zip"], key="plan_up"
+        )
         c = st.columns(3)
-        datum = c[0].selectbox(t("datum", lang), DATUMS, key="plan_datum", help=t("datum_help", lang))
+        datum = c[0].selectbox(
+            t("datum", lang), DATUMS, key="plan_datum", help=t("datum_help", lang)
+        )
         id_field = c[1].text_input(t("id_field", lang), "grid_id", key="plan_id_field")
         name_field = c[2].text_input(t("name_field", lang), "name", key="plan_name_field")
-        if st.button(t("import_plan", lang), key="import_plan", disabled=up is None) and up is not None:
+        if (
+            st.button(t("import_plan", lang), key="import_plan", disabled=up is None)
+            and up is not None
+        ):
             try:
-                params = GridParams(min_households=int(st.session_state.get("g_min", DEFAULT_MIN_HOUSEHOLDS)),
-                                    max_households=int(st.session_state.get("g_max", DEFAULT_MAX_HOUSEHOLDS)))
-                res = import_in_force(ctx.layers, up.name, up.getvalue(), datum, params,
-                                      id_field=id_field, name_field=name_field)
+                params = GridParams(
+                    min_households=int(st.session_state.get("g_min", DEFAULT_MIN_HOUSEHOLDS)),
+                    max_households=int(st.session_state.get("g_max", DEFAULT_MAX_HOUSEHOLDS)),
+                )
+                res = import_in_force(
+                    ctx.layers,
+                    up.name,
+                    up.getvalue(),
+                    datum,
+                    params,
+                    id_field=id_field,
+                    name_field=name_field,
+                )
             except (GridplanError, ValueError, OSError) as exc:
                 st.error(t("error", lang, msg=str(exc)))
                 return
             stem = up.name.rsplit(".", 1)[0] or "plan"
-            start_saved_plan(res.plan, lang, f"imported from {up.name}",
-                             name=f"{stem}-{plans.default_plan_name().removeprefix('plan-')}")
-            st.success(t("imported", lang, n=len(set(res.plan.assignment.values())),
-                         cut=len(res.cut_units), absorbed=len(res.absorbed)))
+            start_saved_plan(
+                res.plan,
+                lang,
+                f"imported from {up.name}",
+                name=f"{stem}-{plans.default_plan_name().removeprefix('plan-')}",
+            )
+            st.success(
+                t(
+                    "imported",
+                    lang,
+                    n=len(set(res.plan.assignment.values())),
+                    cut=len(res.cut_units),
+                    absorbed=len(res.absorbed),
+                )
+            )
             for p in res.problems:
                 st.warning(str(p))
         if "plan" in st.session_state:
@@ -279,10 +365,22 @@ def plan_in_force_form(ctx: Context) -> None:
             if st.button(t("repair", lang), key="repair"):
                 from geo.grids.repair import repair_plan
 
-                rep = repair_plan(st.session_state["plan"], unlocked="neighbours" if unlock else None)
-                start_saved_plan(rep.plan, lang, "repaired", name=(plans.open_plan() or {}).get("name"))
-                st.success(t("repaired", lang, fixed=len(rep.fixed), moves=len(rep.moves),
-                             hh=rep.households_moved, out=len(rep.still_out)))
+                rep = repair_plan(
+                    st.session_state["plan"], unlocked="neighbours" if unlock else None
+                )
+                start_saved_plan(
+                    rep.plan, lang, "repaired", name=(plans.open_plan() or {}).get("name")
+                )
+                st.success(
+                    t(
+                        "repaired",
+                        lang,
+                        fixed=len(rep.fixed),
+                        moves=len(rep.moves),
+                        hh=rep.households_moved,
+                        out=len(rep.still_out),
+                    )
+                )
                 if len(rep.moves):
                     st.dataframe(rep.moves, hide_index=True, width="stretch")
 
@@ -291,48 +389,90 @@ def edit_panel(plan: Any, lang: str) -> None:
     """Selection, move, grid operations, undo/redo/re-optimise."""
     editor = st.session_state["editor"]
     unit_ids = sorted(plan.assignment)
-    st.session_state[SEL_KEY] = [u for u in st.session_state.get(SEL_KEY, []) if u in plan.assignment]
-    selected = st.multiselect(t("select_unit", lang), unit_ids, key=SEL_KEY,
-                              placeholder=t("placeholder_choose", lang))
+    st.session_state[SEL_KEY] = [
+        u for u in st.session_state.get(SEL_KEY, []) if u in plan.assignment
+    ]
+    selected = st.multiselect(
+        t("select_unit", lang), unit_ids, key=SEL_KEY, placeholder=t("placeholder_choose", lang)
+    )
     st.caption(t("lasso_hint", lang))
     targets = neighbour_grids(plan, selected) if selected else []
     _keep_valid("move_to", targets)
     c1, c2 = st.columns([3, 2])
-    c1.selectbox(t("target_grid", lang), targets, key="move_to",
-                 placeholder=t("placeholder_choose" if targets else "placeholder_none", lang),
-                 format_func=lambda g: f"{plan.names.get(g, g)} ({g[-3:]})")
-    c2.button(t("move", lang), key="btn_move", on_click=_move, disabled=not (selected and targets),
-              width="stretch")
+    c1.selectbox(
+        t("target_grid", lang),
+        targets,
+        key="move_to",
+        placeholder=t("placeholder_choose" if targets else "placeholder_none", lang),
+        format_func=lambda g: f"{plan.names.get(g, g)} ({g[-3:]})",
+    )
+    c2.button(
+        t("move", lang),
+        key="btn_move",
+        on_click=_move,
+        disabled=not (selected and targets),
+        width="stretch",
+    )
     grids = sorted(set(plan.assignment.values()))
     default = plan.assignment[selected[0]] if selected else grids[0]
-    if st.session_state.get("edit_grid") not in grids or (selected and st.session_state.get(
-            "_sel_for_grid") != selected):
+    if st.session_state.get("edit_grid") not in grids or (
+        selected and st.session_state.get("_sel_for_grid") != selected
+    ):
         st.session_state["edit_grid"] = default
         st.session_state["_sel_for_grid"] = selected
-    grid = st.selectbox(t("grid_to_edit", lang), grids, key="edit_grid",
-                        format_func=lambda g: f"{plan.names.get(g, g)} ({g})")
+    grid = st.selectbox(
+        t("grid_to_edit", lang),
+        grids,
+        key="edit_grid",
+        format_func=lambda g: f"{plan.names.get(g, g)} ({g})",
+    )
     b = st.columns(3)
     locked = grid in plan.locked
-    b[0].button(t("unlock" if locked else "lock", lang), key="btn_lock", width="stretch",
-                on_click=_grid_op("unlock" if locked else "lock"))
+    b[0].button(
+        t("unlock" if locked else "lock", lang),
+        key="btn_lock",
+        width="stretch",
+        on_click=_grid_op("unlock" if locked else "lock"),
+    )
     b[1].number_input(t("split_k", lang), 2, 6, 2, key="split_k", label_visibility="collapsed")
     b[2].button(t("split", lang), key="btn_split", on_click=_grid_op("split"), width="stretch")
     m = st.columns([3, 2])
     merge_opts = grid_neighbours(plan, grid)
     _keep_valid("merge_with", merge_opts)
-    m[0].selectbox(t("merge_with", lang), merge_opts, key="merge_with",
-                   format_func=lambda g: f"{plan.names.get(g, g)} ({g[-3:]})")
-    m[1].button(t("merge", lang), key="btn_merge", on_click=_grid_op("merge"), disabled=not merge_opts,
-                width="stretch")
+    m[0].selectbox(
+        t("merge_with", lang),
+        merge_opts,
+        key="merge_with",
+        format_func=lambda g: f"{plan.names.get(g, g)} ({g[-3:]})",
+    )
+    m[1].button(
+        t("merge", lang),
+        key="btn_merge",
+        on_click=_grid_op("merge"),
+        disabled=not merge_opts,
+        width="stretch",
+    )
     r = st.columns([3, 2])
     r[0].text_input(t("new_name", lang), key="new_name", placeholder=plan.names.get(grid, grid))
     r[1].button(t("rename", lang), key="btn_rename", on_click=_grid_op("rename"), width="stretch")
     u = st.columns(3)
-    u[0].button(t("undo", lang), key="btn_undo", on_click=_plain("undo"), disabled=not editor.can_undo,
-                width="stretch")
-    u[1].button(t("redo", lang), key="btn_redo", on_click=_plain("redo"), disabled=not editor.can_redo,
-                width="stretch")
-    u[2].button(t("reoptimise", lang), key="btn_reopt", on_click=_plain("reoptimise"), width="stretch")
+    u[0].button(
+        t("undo", lang),
+        key="btn_undo",
+        on_click=_plain("undo"),
+        disabled=not editor.can_undo,
+        width="stretch",
+    )
+    u[1].button(
+        t("redo", lang),
+        key="btn_redo",
+        on_click=_plain("redo"),
+        disabled=not editor.can_redo,
+        width="stretch",
+    )
+    u[2].button(
+        t("reoptimise", lang), key="btn_reopt", on_click=_plain("reoptimise"), width="stretch"
+    )
 
 
 def last_edit_message(lang: str) -> None:
@@ -340,8 +480,12 @@ def last_edit_message(lang: str) -> None:
     last = st.session_state.get("last_edit")
     if not last:
         return
-    op = t(last["op"], lang) if last["op"] in ("move", "merge", "split", "lock", "unlock", "rename",
-                                               "undo", "redo", "reoptimise") else last["op"]
+    op = (
+        t(last["op"], lang)
+        if last["op"]
+        in ("move", "merge", "split", "lock", "unlock", "rename", "undo", "redo", "reoptimise")
+        else last["op"]
+    )
     if "error" in last:
         st.error(t("edit_refused", lang, msg=last["error"]))
         return
@@ -349,8 +493,11 @@ def last_edit_message(lang: str) -> None:
     if last.get("journal_error"):
         st.warning(t("journal_failed", lang, msg=last["journal_error"]))
     if last["violations"]:
-        st.warning(t("violations", lang) + "\n\n" + "\n".join(f"- {violation_text(v, lang)}"
-                                                               for v in last["violations"]))
+        st.warning(
+            t("violations", lang)
+            + "\n\n"
+            + "\n".join(f"- {violation_text(v, lang)}" for v in last["violations"])
+        )
     else:
         st.caption(t("no_violations", lang))
 
@@ -371,14 +518,38 @@ def metrics_panel(plan: Any, lang: str) -> None:
     reasons_panel(s, lang)
     st.subheader(t("grid_table", lang))
     table = g.reset_index(drop="grid_id" in g.columns)
-    cols = [c for c in ("grid_id", "name", "community_id", "households", "party_members", "n_units",
-                        "dev_pct", "polsby_popper", "contiguous", "in_band", "locked", "issue")
-            if c in table.columns]
-    labels = {"polsby_popper": t("f_polsby_popper", lang), "grid_id": t("f_grid_id", lang), "name": t("f_grid", lang), "community_id": t("f_community", lang),
-              "households": t("f_households", lang), "party_members": t("f_party_members", lang),
-              "n_units": t("f_n_units", lang), "dev_pct": t("f_dev_pct", lang),
-              "contiguous": t("f_contiguous", lang), "in_band": t("f_in_band", lang),
-              "locked": t("f_locked", lang), "issue": t("f_issue", lang)}
+    cols = [
+        c
+        for c in (
+            "grid_id",
+            "name",
+            "community_id",
+            "households",
+            "party_members",
+            "n_units",
+            "dev_pct",
+            "polsby_popper",
+            "contiguous",
+            "in_band",
+            "locked",
+            "issue",
+        )
+        if c in table.columns
+    ]
+    labels = {
+        "polsby_popper": t("f_polsby_popper", lang),
+        "grid_id": t("f_grid_id", lang),
+        "name": t("f_grid", lang),
+        "community_id": t("f_community", lang),
+        "households": t("f_households", lang),
+        "party_members": t("f_party_members", lang),
+        "n_units": t("f_n_units", lang),
+        "dev_pct": t("f_dev_pct", lang),
+        "contiguous": t("f_contiguous", lang),
+        "in_band": t("f_in_band", lang),
+        "locked": t("f_locked", lang),
+        "issue": t("f_issue", lang),
+    }
     shown = pd.DataFrame(table[cols])
     if "issue" in shown.columns:
         shown["issue"] = [issue_text(str(i), lang) for i in shown["issue"].fillna("")]
@@ -388,12 +559,15 @@ def metrics_panel(plan: Any, lang: str) -> None:
 def reasons_table(summary: dict[str, Any], lang: str) -> pd.DataFrame:
     """Every grid outside the band with its reason (kind translated), from the plan summary."""
     rows = summary.get("out_of_band") or []
-    return pd.DataFrame({
-        t("f_grid_id", lang): [r["grid_id"] for r in rows],
-        t("f_community", lang): [r["community_id"] for r in rows],
-        t("f_households", lang): [r["size"] for r in rows],
-        t("f_reason_kind", lang): [t(f"reason_{r['kind']}", lang) for r in rows],
-        t("f_reason", lang): [r["reason"] for r in rows]})
+    return pd.DataFrame(
+        {
+            t("f_grid_id", lang): [r["grid_id"] for r in rows],
+            t("f_community", lang): [r["community_id"] for r in rows],
+            t("f_households", lang): [r["size"] for r in rows],
+            t("f_reason_kind", lang): [t(f"reason_{r['kind']}", lang) for r in rows],
+            t("f_reason", lang): [r["reason"] for r in rows],
+        }
+    )
 
 
 def reasons_panel(summary: dict[str, Any], lang: str) -> None:
@@ -405,9 +579,16 @@ def reasons_panel(summary: dict[str, Any], lang: str) -> None:
     thin = summary.get("low_compactness") or []
     if thin:
         with st.expander(t("low_pp_report", lang, n=len(thin))):
-            st.dataframe(pd.DataFrame({t("f_grid_id", lang): [r["grid_id"] for r in thin],
-                                       t("f_reason", lang): [r["reason"] for r in thin]}),
-                         hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("f_grid_id", lang): [r["grid_id"] for r in thin],
+                        t("f_reason", lang): [r["reason"] for r in thin],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
 
 
 def render(ctx: Context) -> None:
@@ -433,8 +614,13 @@ def _on_map_cmd() -> None:
     if editor is None:
         return
     lang = st.session_state.get("_em_lang", "zh")
-    delta = editmap.answer(st.session_state, editor, _map_trigger("cmd"),
-                           st.session_state.get("_em_basemap", "none"), lang)
+    delta = editmap.answer(
+        st.session_state,
+        editor,
+        _map_trigger("cmd"),
+        st.session_state.get("_em_basemap", "none"),
+        lang,
+    )
     if delta is not None and delta["ok"]:
         journal_error = plans.journal_last_edit(editor)
         if journal_error:
@@ -473,18 +659,35 @@ def editmap_data(ctx: Context, plan: Any) -> dict[str, Any]:
         from ui.maps import TILES
 
         url, attribution = TILES.get(basemap, (ctx.maps.tile_url or "", ""))
-        tiles = {"url": ctx.maps.tile_url or url, "attribution": attribution,
-                 "subdomains": "1234" if basemap == "amap" else "abc"}
-    return {"epoch": epoch, "rev": rev, "dataset": ctx.key, "full": full,
-            "delta": delta if delta and delta.get("rev") == rev else None,
-            "can_undo": editor.can_undo, "can_redo": editor.can_redo, "text": editmap.texts(ctx.lang),
-            "static": context.static_base(), "tiles": tiles, "height": EDITMAP_HEIGHT_PX}
+        tiles = {
+            "url": ctx.maps.tile_url or url,
+            "attribution": attribution,
+            "subdomains": "1234" if basemap == "amap" else "abc",
+        }
+    return {
+        "epoch": epoch,
+        "rev": rev,
+        "dataset": ctx.key,
+        "full": full,
+        "delta": delta if delta and delta.get("rev") == rev else None,
+        "can_undo": editor.can_undo,
+        "can_redo": editor.can_redo,
+        "text": editmap.texts(ctx.lang),
+        "static": context.static_base(),
+        "tiles": tiles,
+        "height": EDITMAP_HEIGHT_PX,
+    }
 
 
 def editmap_view(ctx: Context, plan: Any) -> None:
     """The editing map component (map and its panel side by side, full width)."""
-    _EDITMAP(key=editmap.KEY, data=editmap_data(ctx, plan), on_cmd_change=_on_map_cmd,
-             on_need_full_change=_on_map_need_full, height=EDITMAP_HEIGHT_PX + 4)
+    _EDITMAP(
+        key=editmap.KEY,
+        data=editmap_data(ctx, plan),
+        on_cmd_change=_on_map_cmd,
+        on_need_full_change=_on_map_need_full,
+        height=EDITMAP_HEIGHT_PX + 4,
+    )
 
 
 @st.fragment
@@ -509,17 +712,35 @@ def editor_view(ctx: Context) -> None:
     st.session_state["_shown_units"] = shown_units
     left, right = st.columns([3, 2])
     with left:
-        base = build_map({**ctx.disp, "estates": None}, lang=lang, basemap=ctx.maps.basemap,
-                         tile_url=ctx.maps.tile_url, show_buildings=ctx.maps.show_buildings, lasso=True,
-                         static_base=context.static_base(), extra_legend=plan_legend_entries(lang),
-                         unit_outlines=units_display(plan, units_key(ctx, plan)))
-        groups = plan_groups(shift_for_basemap(gdisp, ctx.maps.basemap), shown_units,
-                             st.session_state.get(SEL_KEY, []), lang, fill_units=False)
+        base = build_map(
+            {**ctx.disp, "estates": None},
+            lang=lang,
+            basemap=ctx.maps.basemap,
+            tile_url=ctx.maps.tile_url,
+            show_buildings=ctx.maps.show_buildings,
+            lasso=True,
+            static_base=context.static_base(),
+            extra_legend=plan_legend_entries(lang),
+            unit_outlines=units_display(plan, units_key(ctx, plan)),
+        )
+        groups = plan_groups(
+            shift_for_basemap(gdisp, ctx.maps.basemap),
+            shown_units,
+            st.session_state.get(SEL_KEY, []),
+            lang,
+            fill_units=False,
+        )
         from streamlit_folium import st_folium
 
-        st_folium(base, key=MAP_KEY, height=context.MAP_HEIGHT_PX, use_container_width=True,
-                  feature_group_to_add=groups, on_change=_on_map_change,
-                  returned_objects=["last_clicked", "last_object_clicked", "last_active_drawing"])
+        st_folium(
+            base,
+            key=MAP_KEY,
+            height=context.MAP_HEIGHT_PX,
+            use_container_width=True,
+            feature_group_to_add=groups,
+            on_change=_on_map_change,
+            returned_objects=["last_clicked", "last_object_clicked", "last_active_drawing"],
+        )
     with right:
         plans.plan_bar(lang)
         edit_panel(plan, lang)

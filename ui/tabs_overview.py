@@ -19,19 +19,26 @@ def community_table(ctx: Context, grids: pd.DataFrame | None, cov: Any) -> pd.Da
     """Per community: street, estates, households, party members, grids, in-band share, coverage."""
     lang = ctx.lang
     est = pd.DataFrame(ctx.layers.estates.drop(columns="geometry"))
-    agg = est.groupby("community_id").agg(estates=("estate_id", "size"),
-                                          households=("households", "sum"),
-                                          party_members=("party_members", "sum"))
+    agg = est.groupby("community_id").agg(
+        estates=("estate_id", "size"),
+        households=("households", "sum"),
+        party_members=("party_members", "sum"),
+    )
     comm = pd.DataFrame(ctx.layers.communities.drop(columns="geometry")).set_index("community_id")
     cols = [c for c in ("name", "street") if c in comm.columns]
-    table = comm[cols].join(agg, how="left").fillna({"estates": 0, "households": 0, "party_members": 0})
-    out = pd.DataFrame({
-        t("f_community", lang): table.get("name", table.index.to_series()),
-        t("f_street", lang): table.get("street", ""),
-        t("f_n_estates", lang): table["estates"].astype(int),
-        t("f_households", lang): table["households"].astype(int),
-        t("f_party_members", lang): table["party_members"].astype(int),
-    }, index=table.index)
+    table = (
+        comm[cols].join(agg, how="left").fillna({"estates": 0, "households": 0, "party_members": 0})
+    )
+    out = pd.DataFrame(
+        {
+            t("f_community", lang): table.get("name", table.index.to_series()),
+            t("f_street", lang): table.get("street", ""),
+            t("f_n_estates", lang): table["estates"].astype(int),
+            t("f_households", lang): table["households"].astype(int),
+            t("f_party_members", lang): table["party_members"].astype(int),
+        },
+        index=table.index,
+    )
     if grids is not None and len(grids):
         g = grids.groupby("community_id").agg(n=("grid_id", "size"), in_band=("in_band", "mean"))
         out[t("f_n_grids", lang)] = g["n"].reindex(out.index).fillna(0).astype(int)
@@ -39,7 +46,7 @@ def community_table(ctx: Context, grids: pd.DataFrame | None, cov: Any) -> pd.Da
     if cov is not None:
         e = pd.DataFrame(cov.estates.drop(columns="geometry"))
         near = e[e["dist_m"] <= LIFE_CIRCLES_M[1]].groupby("community_id")["households"].sum()
-        share = (near.reindex(out.index).fillna(0) / table["households"].replace(0, pd.NA) * 100)
+        share = near.reindex(out.index).fillna(0) / table["households"].replace(0, pd.NA) * 100
         out[t("within_m", lang, m=LIFE_CIRCLES_M[1]) + " %"] = share.astype(float).round(0)
     return out.reset_index(drop=True)
 
@@ -48,8 +55,10 @@ def coverage_shares(cov: Any, lang: str) -> list[tuple[str, float]]:
     """Cumulative share of households within each life-circle distance, from a coverage result."""
     e = cov.estates
     total = float(e["households"].sum()) or 1.0
-    return [(t("within_m", lang, m=m), float(e.loc[e["dist_m"] <= m, "households"].sum()) / total)
-            for m in cov.thresholds_m]
+    return [
+        (t("within_m", lang, m=m), float(e.loc[e["dist_m"] <= m, "households"].sum()) / total)
+        for m in cov.thresholds_m
+    ]
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -80,8 +89,11 @@ def render(ctx: Context) -> None:
     cols[3].metric(t("m_party_members", lang), f"{int(est['party_members'].sum()):,}")
     staffing = st.session_state.get("staffing")
     if staffing is not None:
-        cols[4].metric(t("m_workers", lang), f"{int(staffing['full_time'].sum() + staffing['part_time'].sum()):,}",
-                       help=t("workers_from_staffing", lang))
+        cols[4].metric(
+            t("m_workers", lang),
+            f"{int(staffing['full_time'].sum() + staffing['part_time'].sum()):,}",
+            help=t("workers_from_staffing", lang),
+        )
     else:
         cols[4].metric(t("m_workers", lang), "—", help=t("workers_from_staffing", lang))
     if grids is not None and len(grids):
@@ -93,25 +105,43 @@ def render(ctx: Context) -> None:
     if grids is not None and "contiguous" in grids.columns:
         n_ok, n, broken = contiguity_summary(grids)
         if broken:
-            st.warning(t("contiguity_broken", lang, ok=n_ok, n=n, names="、".join(broken[:10])
-                         if lang == "zh" else ", ".join(broken[:10])))
+            st.warning(
+                t(
+                    "contiguity_broken",
+                    lang,
+                    ok=n_ok,
+                    n=n,
+                    names="、".join(broken[:10]) if lang == "zh" else ", ".join(broken[:10]),
+                )
+            )
         else:
             st.caption(t("contiguity_all", lang, n=n))
-    cov_box = st.container()          # filled after the map, so the map is drawn first
+    cov_box = st.container()  # filled after the map, so the map is drawn first
     disp_grids = None
     if grids is not None:
         from ui.tabs_grids import grids_display
 
         disp_grids = grids_display(plan, lang)
-    m = build_map(ctx.disp, lang=lang, basemap=ctx.maps.basemap, tile_url=ctx.maps.tile_url,
-                  show_buildings=ctx.maps.show_buildings, grids=disp_grids,
-                  static_base=context.static_base(), density=party_density(ctx.layers, ctx.key))
+    m = build_map(
+        ctx.disp,
+        lang=lang,
+        basemap=ctx.maps.basemap,
+        tile_url=ctx.maps.tile_url,
+        show_buildings=ctx.maps.show_buildings,
+        grids=disp_grids,
+        static_base=context.static_base(),
+        density=party_density(ctx.layers, ctx.key),
+    )
     context.show_map(m, key="map_overview", returned=())
     cov = None
     if ctx.layers.facilities is not None and len(ctx.layers.facilities):
         cov = context.coverage(ctx.layers, ctx.key, None, tuple(LIFE_CIRCLES_M), LIFE_CIRCLES_M[1])
         with cov_box:
-            st.caption(t("coverage_shares", lang) + " · " + t("distance_method", lang, method=method_text(cov.method, lang)))
+            st.caption(
+                t("coverage_shares", lang)
+                + " · "
+                + t("distance_method", lang, method=method_text(cov.method, lang))
+            )
             ccols = st.columns(len(cov.thresholds_m))
             for c, (label, share) in zip(ccols, coverage_shares(cov, lang), strict=True):
                 c.metric(label, f"{100 * share:.1f}%")

@@ -23,8 +23,9 @@ import pandas as pd
 from geo.settings import NON_PERSONAL_ID_FIELDS, PERSONAL_FIELD_PATTERNS, PERSONAL_VALUE_PATTERNS
 
 _NAME_RES = tuple(re.compile(p) for p in PERSONAL_FIELD_PATTERNS)
-_VALUE_RE = re.compile("(?<![0-9])(?:" + "|".join(f"(?:{p})" for p in PERSONAL_VALUE_PATTERNS)
-                       + ")(?![0-9])")
+_VALUE_RE = re.compile(
+    "(?<![0-9])(?:" + "|".join(f"(?:{p})" for p in PERSONAL_VALUE_PATTERNS) + ")(?![0-9])"
+)
 
 
 def _normalise_name(name: object) -> str:
@@ -83,10 +84,16 @@ def personal_columns(df: pd.DataFrame) -> list[str]:
     list of str
         The personal column names.
     """
-    geom_name = (df.geometry.name if isinstance(df, gpd.GeoDataFrame)
-                 and df._geometry_column_name in df else None)
+    geom_name = (
+        df.geometry.name
+        if isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df
+        else None
+    )
     return [
-        str(c) for c in df.columns
-        if c != geom_name and (is_personal_field(c) or (
-            c not in NON_PERSONAL_ID_FIELDS and has_personal_values(df[c])))
+        str(c)
+        for c in df.columns
+        if c != geom_name
+        and (
+            is_personal_field(c) or (c not in NON_PERSONAL_ID_FIELDS and has_personal_values(df[c]))
+        )
     ]

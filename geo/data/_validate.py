@@ -30,22 +30,67 @@ MAX_FEATURES_LISTED = 10
 
 #: Column aliases (compared after lower-casing and dropping spaces, ``_`` and ``-``).
 ALIASES: dict[str, tuple[str, ...]] = {
-    "households": ("户数", "住户数", "总户数", "户", "居民户数", "households", "household", "hh",
-                   "num_households", "n_households"),
-    "party_members": ("党员数", "党员", "党员人数", "党员数量", "party_members", "partymembers",
-                      "party_member", "party", "members", "n_party"),
+    "households": (
+        "户数",
+        "住户数",
+        "总户数",
+        "户",
+        "居民户数",
+        "households",
+        "household",
+        "hh",
+        "num_households",
+        "n_households",
+    ),
+    "party_members": (
+        "党员数",
+        "党员",
+        "党员人数",
+        "党员数量",
+        "party_members",
+        "partymembers",
+        "party_member",
+        "party",
+        "members",
+        "n_party",
+    ),
     "name": ("名称", "小区名称", "小区名", "名字", "设施名称", "name", "title"),
-    "community_id": ("社区", "所属社区", "社区编号", "社区id", "社区名称", "community",
-                     "community_id", "comm_id", "cid"),
-    "residents": ("人口", "常住人口", "人口数", "居民数", "居住人口", "residents", "population",
-                  "pop"),
+    "community_id": (
+        "社区",
+        "所属社区",
+        "社区编号",
+        "社区id",
+        "社区名称",
+        "community",
+        "community_id",
+        "comm_id",
+        "cid",
+    ),
+    "residents": (
+        "人口",
+        "常住人口",
+        "人口数",
+        "居民数",
+        "居住人口",
+        "residents",
+        "population",
+        "pop",
+    ),
     "level": ("等级", "级别", "层级", "设施等级", "level", "grade"),
     "street": ("街道", "所属街道", "街道名称", "street", "subdistrict"),
     "street_code": ("街道代码", "街道编码", "街道编号", "street_code"),
     "community_code": ("社区代码", "社区编码", "community_code"),
     "estate_id": ("小区编号", "小区id", "所属小区", "小区", "estate_id", "estate"),
-    "building_id": ("楼栋编号", "楼号", "楼栋号", "楼栋", "建筑编号", "building_id", "bldg_id",
-                    "building"),
+    "building_id": (
+        "楼栋编号",
+        "楼号",
+        "楼栋号",
+        "楼栋",
+        "建筑编号",
+        "building_id",
+        "bldg_id",
+        "building",
+    ),
     "facility_id": ("设施编号", "facility_id", "fac_id"),
     "candidate_id": ("候选编号", "候选点编号", "candidate_id", "cand_id"),
     "grid_id": ("网格编号", "网格代码", "网格编码", "grid_id", "grid_code"),
@@ -68,20 +113,40 @@ GENERIC_ID = ("编号", "id", "代码", "code", "fid", "objectid", "序号")
 
 #: Facility level words (Chinese and English) mapped onto :data:`geo.settings.FACILITY_LEVELS`.
 LEVEL_ALIASES: dict[str, str] = {
-    "区": "district", "区级": "district", "district": "district", "区党群服务中心": "district",
-    "街道": "street", "街道级": "street", "street": "street", "街道党群服务中心": "street",
-    "社区": "community", "社区级": "community", "community": "community",
+    "区": "district",
+    "区级": "district",
+    "district": "district",
+    "区党群服务中心": "district",
+    "街道": "street",
+    "街道级": "street",
+    "street": "street",
+    "街道党群服务中心": "street",
+    "社区": "community",
+    "社区级": "community",
+    "community": "community",
     "社区党群服务中心": "community",
-    "站点": "post", "驿站": "post", "小区": "post", "网格": "post", "post": "post",
-    "其他": "other", "其它": "other", "other": "other",
+    "站点": "post",
+    "驿站": "post",
+    "小区": "post",
+    "网格": "post",
+    "post": "post",
+    "其他": "other",
+    "其它": "other",
+    "other": "other",
 }
 
 #: Layers whose personal fields are dropped at load time.
 PERSONAL_LAYERS = ("estates", "buildings")
 
 #: One feature of a layer, in messages.
-_SINGULAR = {"communities": "community", "estates": "estate", "buildings": "building",
-             "facilities": "facility", "candidates": "candidate", "other_grids": "grid"}
+_SINGULAR = {
+    "communities": "community",
+    "estates": "estate",
+    "buildings": "building",
+    "facilities": "facility",
+    "candidates": "candidate",
+    "other_grids": "grid",
+}
 
 #: Count fields that must be whole numbers.
 _WHOLE_FIELDS = ("households", "party_members", "residents", "floors")
@@ -95,7 +160,9 @@ def _norm(name: object) -> str:
 def feature_labels(gdf: pd.DataFrame, layer: str) -> list[str]:
     """Label each row by its id, or ``row N`` (1-based, file order) when the id is missing."""
     id_field = ID_FIELD.get(layer)
-    ids = gdf[id_field] if id_field in gdf.columns else pd.Series([None] * len(gdf), index=gdf.index)
+    ids = (
+        gdf[id_field] if id_field in gdf.columns else pd.Series([None] * len(gdf), index=gdf.index)
+    )
     return [f"`{v}`" if _present(v) else f"row {i + 1}" for i, v in enumerate(ids)]
 
 
@@ -125,10 +192,18 @@ def describe_features(labels: Sequence[str]) -> str:
     return shown + (f" and {rest} more" if rest > 0 else "")
 
 
-def _features_problem(layer: str, mask: np.ndarray, labels: Sequence[str], message: str, fix: str,
-                      *, field: str | None = None, severity: str = "error",
-                      values: Sequence[object] | np.ndarray | None = None,
-                      quote: bool = True) -> list[Problem]:
+def _features_problem(
+    layer: str,
+    mask: np.ndarray,
+    labels: Sequence[str],
+    message: str,
+    fix: str,
+    *,
+    field: str | None = None,
+    severity: str = "error",
+    values: Sequence[object] | np.ndarray | None = None,
+    quote: bool = True,
+) -> list[Problem]:
     """One problem naming every feature where ``mask`` holds (none when it holds nowhere)."""
     idx: list[int] = np.flatnonzero(mask).tolist()
     if not idx:
@@ -137,11 +212,20 @@ def _features_problem(layer: str, mask: np.ndarray, labels: Sequence[str], messa
     if values is not None:
         chosen = [f"{labels[i]} ({_fmt_value(values[i], quote)})" for i in idx]
     count = f"{len(idx)} feature(s): " if len(idx) > 1 else ""
-    return [Problem(layer, f"{count}{message}", fix, feature=describe_features(chosen),
-                    field=field, severity=severity)]
+    return [
+        Problem(
+            layer,
+            f"{count}{message}",
+            fix,
+            feature=describe_features(chosen),
+            field=field,
+            severity=severity,
+        )
+    ]
 
 
 # --- columns ------------------------------------------------------------------------------------
+
 
 def _alias_keys(target: str, aliases: dict[str, tuple[str, ...]]) -> set[str]:
     """Normalised names that mean ``target``, including its dBase cut to 10 characters."""
@@ -151,13 +235,22 @@ def _alias_keys(target: str, aliases: dict[str, tuple[str, ...]]) -> set[str]:
 
 def _twin_warnings(layer: str, target: str, candidates: list[str]) -> list[Problem]:
     """Alias columns left beside the canonical ``target`` column already in the file."""
-    return [Problem(layer, f"column `{c}` also means `{target}`; `{target}` is used and `{c}` "
-                    "is kept as an extra column.", f"drop or rename `{c}`", field=c,
-                    severity="warning") for c in candidates]
+    return [
+        Problem(
+            layer,
+            f"column `{c}` also means `{target}`; `{target}` is used and `{c}` "
+            "is kept as an extra column.",
+            f"drop or rename `{c}`",
+            field=c,
+            severity="warning",
+        )
+        for c in candidates
+    ]
 
 
-def _prefer_coded(layer: str, target: str, candidates: list[str]
-                  ) -> tuple[list[str], list[Problem]]:
+def _prefer_coded(
+    layer: str, target: str, candidates: list[str]
+) -> tuple[list[str], list[Problem]]:
     """Among several candidates for an ``*_id`` target keep the one code column, if unique.
 
     所属社区 (a name) beside 社区编号 (a code): the code is the key.
@@ -166,8 +259,15 @@ def _prefer_coded(layer: str, target: str, candidates: list[str]
     if len(coded) != 1:
         return candidates, []
     others = ", ".join(f"`{c}`" for c in candidates if c != coded[0])
-    return coded, [Problem(layer, f"`{coded[0]}` is used as `{target}`; {others} kept as extra "
-                           "column(s).", "none needed", field=target, severity="warning")]
+    return coded, [
+        Problem(
+            layer,
+            f"`{coded[0]}` is used as `{target}`; {others} kept as extra column(s).",
+            "none needed",
+            field=target,
+            severity="warning",
+        )
+    ]
 
 
 def _generic_id_column(columns: list[str], claimed: set[str]) -> str | None:
@@ -177,8 +277,9 @@ def _generic_id_column(columns: list[str], claimed: set[str]) -> str | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def map_aliases(gdf: gpd.GeoDataFrame, layer: str
-                ) -> tuple[gpd.GeoDataFrame, dict[str, str], list[Problem]]:
+def map_aliases(
+    gdf: gpd.GeoDataFrame, layer: str
+) -> tuple[gpd.GeoDataFrame, dict[str, str], list[Problem]]:
     """Rename alias columns (Chinese or English, any case) to the canonical schema of ``layer``.
 
     Returns
@@ -211,8 +312,14 @@ def map_aliases(gdf: gpd.GeoDataFrame, layer: str
             claimed.add(candidates[0])
         elif len(candidates) > 1:
             names = ", ".join(f"`{c}`" for c in candidates)
-            problems.append(Problem(layer, f"columns {names} all mean `{target}`.",
-                                    "keep one of them or rename the others", field=target))
+            problems.append(
+                Problem(
+                    layer,
+                    f"columns {names} all mean `{target}`.",
+                    "keep one of them or rename the others",
+                    field=target,
+                )
+            )
             claimed.update(candidates)
     id_field = ID_FIELD[layer]
     if id_field not in columns and id_field not in mapping.values():
@@ -222,8 +329,9 @@ def map_aliases(gdf: gpd.GeoDataFrame, layer: str
     return gdf.rename(columns=mapping), mapping, problems
 
 
-def drop_personal_fields(gdf: gpd.GeoDataFrame, layer: str
-                         ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def drop_personal_fields(
+    gdf: gpd.GeoDataFrame, layer: str
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Drop columns holding personal data of residents or party members (only counts are kept).
 
     The columns are those :func:`geo.data._personal.personal_columns` finds, the same decision
@@ -235,10 +343,15 @@ def drop_personal_fields(gdf: gpd.GeoDataFrame, layer: str
     if not personal:
         return gdf, []
     names = ", ".join(f"`{c}`" for c in personal)
-    return gdf.drop(columns=personal), [Problem(
-        layer, f"column(s) {names} look like personal data (names, ID or phone numbers) and were "
-        "dropped at load time; gridplan keeps counts only.",
-        "remove personal fields from the file before sharing it", severity="warning")]
+    return gdf.drop(columns=personal), [
+        Problem(
+            layer,
+            f"column(s) {names} look like personal data (names, ID or phone numbers) and were "
+            "dropped at load time; gridplan keeps counts only.",
+            "remove personal fields from the file before sharing it",
+            severity="warning",
+        )
+    ]
 
 
 def missing_fields(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
@@ -247,23 +360,31 @@ def missing_fields(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
     for col in REQUIRED[layer]:
         if col not in gdf.columns:
             known = ", ".join(f"`{a}`" for a in ALIASES.get(col, ())[:4])
-            problems.append(Problem(
-                layer, f"required field `{col}` is missing (columns found: "
-                f"{', '.join(map(str, (c for c in gdf.columns if c != gdf.geometry.name))) or 'none'}).",
-                f"add a `{col}` column" + (f" (or one named {known})" if known else ""), field=col))
+            problems.append(
+                Problem(
+                    layer,
+                    f"required field `{col}` is missing (columns found: "
+                    f"{', '.join(map(str, (c for c in gdf.columns if c != gdf.geometry.name))) or 'none'}).",
+                    f"add a `{col}` column" + (f" (or one named {known})" if known else ""),
+                    field=col,
+                )
+            )
     return problems
 
 
 # --- ids and codes ------------------------------------------------------------------------------
 
+
 def as_id_strings(values: pd.Series) -> pd.Series:
     """Ids as strings: ``12`` and ``12.0`` both become ``"12"``; missing stays ``None``."""
+
     def one(v: object) -> object:
         if not _present(v):
             return None
         if isinstance(v, (float, np.floating)) and float(v).is_integer():
             return str(int(v))
         return str(v).strip()
+
     return pd.Series([one(v) for v in values], index=values.index, dtype=object)
 
 
@@ -276,15 +397,26 @@ def check_ids(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, list
     out[id_field] = as_id_strings(gdf[id_field])
     labels = feature_labels(out, layer)
     missing = out[id_field].isna().to_numpy()
-    problems = _features_problem(layer, missing, labels, f"`{id_field}` is empty.",
-                                 f"give every feature a unique `{id_field}`", field=id_field)
+    problems = _features_problem(
+        layer,
+        missing,
+        labels,
+        f"`{id_field}` is empty.",
+        f"give every feature a unique `{id_field}`",
+        field=id_field,
+    )
     dup = out[id_field].duplicated(keep=False).to_numpy() & ~missing
     if dup.any():
         ids = sorted(set(out.loc[dup, id_field]))
-        problems.append(Problem(layer, f"duplicate `{id_field}` values: "
-                                f"{describe_features([f'`{i}`' for i in ids])}.",
-                                f"make `{id_field}` unique", feature=describe_features(
-                                    [f'`{i}`' for i in ids]), field=id_field))
+        problems.append(
+            Problem(
+                layer,
+                f"duplicate `{id_field}` values: {describe_features([f'`{i}`' for i in ids])}.",
+                f"make `{id_field}` unique",
+                feature=describe_features([f"`{i}`" for i in ids]),
+                field=id_field,
+            )
+        )
     for col in ("community_id", "estate_id"):
         if col != id_field and col in out.columns:
             out[col] = as_id_strings(gdf[col])
@@ -298,12 +430,19 @@ def check_ids(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, list
 
 # --- counts -------------------------------------------------------------------------------------
 
+
 def _to_number(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Parse numbers (``"1,200"`` allowed); return the floats and a mask of unparseable values."""
     text = values.astype(object)
     present = np.array([_present(v) for v in text], dtype=bool)
-    cleaned = pd.Series([str(v).replace(",", "").replace("，", "").strip() if isinstance(v, str)
-                         else v for v in text], index=values.index, dtype=object)
+    cleaned = pd.Series(
+        [
+            str(v).replace(",", "").replace("，", "").strip() if isinstance(v, str) else v
+            for v in text
+        ],
+        index=values.index,
+        dtype=object,
+    )
     nums = pd.to_numeric(cleaned.where(present, None), errors="coerce").astype(float).to_numpy()
     return nums, present & np.isnan(nums)
 
@@ -322,24 +461,55 @@ def check_counts(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, l
             continue
         nums, bad = _to_number(gdf[col])
         raw = gdf[col].astype(object).to_numpy()
-        problems += _features_problem(layer, bad, labels, f"`{col}` is not a number.",
-                                      f"write `{col}` as a plain number", field=col, values=raw)
+        problems += _features_problem(
+            layer,
+            bad,
+            labels,
+            f"`{col}` is not a number.",
+            f"write `{col}` as a plain number",
+            field=col,
+            values=raw,
+        )
         missing = np.isnan(nums) & ~bad
         if col in REQUIRED[layer]:
-            problems += _features_problem(layer, missing, labels, f"`{col}` is missing (empty or NaN).",
-                                          f"fill in `{col}` (0 if there are none)", field=col)
+            problems += _features_problem(
+                layer,
+                missing,
+                labels,
+                f"`{col}` is missing (empty or NaN).",
+                f"fill in `{col}` (0 if there are none)",
+                field=col,
+            )
         finite = np.isfinite(nums)
-        problems += _features_problem(layer, np.isinf(nums), labels, f"`{col}` is infinite.",
-                                      f"write a finite `{col}`", field=col)
+        problems += _features_problem(
+            layer,
+            np.isinf(nums),
+            labels,
+            f"`{col}` is infinite.",
+            f"write a finite `{col}`",
+            field=col,
+        )
         with np.errstate(invalid="ignore"):
-            problems += _features_problem(layer, finite & (nums < 0), labels,
-                                          f"`{col}` is negative.", f"`{col}` counts must be >= 0",
-                                          field=col, values=nums)
+            problems += _features_problem(
+                layer,
+                finite & (nums < 0),
+                labels,
+                f"`{col}` is negative.",
+                f"`{col}` counts must be >= 0",
+                field=col,
+                values=nums,
+            )
             if col in _WHOLE_FIELDS:
                 frac = finite & (np.floor(nums) != nums)
-                problems += _features_problem(layer, frac, labels,
-                                              f"`{col}` is not a whole number.",
-                                              f"write whole `{col}`", field=col, values=nums)
+                problems += _features_problem(
+                    layer,
+                    frac,
+                    labels,
+                    f"`{col}` is not a whole number.",
+                    f"write whole `{col}`",
+                    field=col,
+                    values=nums,
+                )
         out[col] = as_count_array(nums)
     return out, problems
 
@@ -351,9 +521,12 @@ def as_count_array(nums: np.ndarray) -> np.ndarray:
     would wrap to a negative number (a report of "-9,223,372,036,854,775,608 households").
     """
     with np.errstate(invalid="ignore"):
-        whole = (len(nums) > 0 and bool(np.all(np.isfinite(nums)))
-                 and bool(np.all(np.floor(nums) == nums))
-                 and bool(np.all(np.abs(nums) <= MAX_ANY_COUNT)))
+        whole = (
+            len(nums) > 0
+            and bool(np.all(np.isfinite(nums)))
+            and bool(np.all(np.floor(nums) == nums))
+            and bool(np.all(np.abs(nums) <= MAX_ANY_COUNT))
+        )
     return nums.astype(np.int64) if whole else nums
 
 
@@ -367,37 +540,57 @@ def check_plausible(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
     labels = feature_labels(gdf, layer)
     limits = PLAUSIBLE_MAX_COUNTS.get(layer, {})
     problems: list[Problem] = []
-    nums = {c: pd.to_numeric(gdf[c], errors="coerce").to_numpy(dtype=float)
-            for c in COUNT_FIELDS if c in gdf.columns}
+    nums = {
+        c: pd.to_numeric(gdf[c], errors="coerce").to_numpy(dtype=float)
+        for c in COUNT_FIELDS
+        if c in gdf.columns
+    }
     with np.errstate(invalid="ignore"):
         for col, values in nums.items():
             top = limits.get(col, MAX_ANY_COUNT)
             problems += _features_problem(
-                layer, np.isfinite(values) & (values > top), labels,
+                layer,
+                np.isfinite(values) & (values > top),
+                labels,
                 f"`{col}` is implausibly large (above {top:,.0f}, the limit per "
                 f"{_SINGULAR.get(layer, 'feature')}).",
                 f"correct `{col}` (a typing error, or a total put in one row?); split the "
                 f"{_SINGULAR.get(layer, 'feature')} if it really is that large",
-                field=col, values=[f"{x:,.0f}" if np.isfinite(x) else x for x in values],
-                quote=False)
+                field=col,
+                values=[f"{x:,.0f}" if np.isfinite(x) else x for x in values],
+                quote=False,
+            )
         # ratios only between valid counts: a negative or missing one is reported already
-        party, hh, res = (None if c not in nums else np.where(nums[c] >= 0, nums[c], np.nan)
-                          for c in ("party_members", "households", "residents"))
+        party, hh, res = (
+            None if c not in nums else np.where(nums[c] >= 0, nums[c], np.nan)
+            for c in ("party_members", "households", "residents")
+        )
         if party is not None and res is not None:
             problems += _features_problem(
-                layer, party > res, labels, "`party_members` is above `residents`.",
+                layer,
+                party > res,
+                labels,
+                "`party_members` is above `residents`.",
                 "check both columns (swapped?); party members live among the residents",
-                field="party_members", quote=False,
-                values=[f"{p:,.0f} > {r:,.0f}" for p, r in zip(party, res, strict=True)])
+                field="party_members",
+                quote=False,
+                values=[f"{p:,.0f} > {r:,.0f}" for p, r in zip(party, res, strict=True)],
+            )
         if party is not None and hh is not None:
             cap = MAX_PARTY_MEMBERS_PER_HOUSEHOLD
             problems += _features_problem(
-                layer, party > hh * cap, labels,
+                layer,
+                party > hh * cap,
+                labels,
                 f"`party_members` is above {cap:g} per household.",
                 "check `party_members` and `households` (swapped columns?)",
-                field="party_members", quote=False,
-                values=[f"{p:,.0f} party members, {h:,.0f} households"
-                        for p, h in zip(party, hh, strict=True)])
+                field="party_members",
+                quote=False,
+                values=[
+                    f"{p:,.0f} party members, {h:,.0f} households"
+                    for p, h in zip(party, hh, strict=True)
+                ],
+            )
     return problems
 
 
@@ -411,15 +604,26 @@ def check_levels(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, l
     out = gdf.copy()
     out["level"] = pd.Series(mapped, index=gdf.index, dtype=object)
     return out, _features_problem(
-        layer, bad, feature_labels(gdf, layer), "`level` is empty or unknown.",
+        layer,
+        bad,
+        feature_labels(gdf, layer),
+        "`level` is empty or unknown.",
         f"use one of {', '.join(FACILITY_LEVELS)} (or 区级/街道级/社区级/站点/其他)",
-        field="level", values=gdf["level"].astype(object).to_numpy())
+        field="level",
+        values=gdf["level"].astype(object).to_numpy(),
+    )
 
 
 # --- geometry and coordinates -------------------------------------------------------------------
 
-def check_geometry(gdf: gpd.GeoDataFrame, layer: str, *, unreadable: np.ndarray | None = None,
-                   source: str | None = None) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+
+def check_geometry(
+    gdf: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    unreadable: np.ndarray | None = None,
+    source: str | None = None,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Null, empty and wrong-type geometries are errors; invalid ones are repaired and reported.
 
     Repair uses ``shapely.make_valid(method="structure")``, which keeps polygons polygonal.
@@ -430,10 +634,13 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer: str, *, unreadable: np.ndarray 
     labels = feature_labels(gdf, layer)
     broken = np.zeros(len(gdf), dtype=bool) if unreadable is None else np.asarray(unreadable)
     broken_problems = _features_problem(
-        layer, broken, labels,
+        layer,
+        broken,
+        labels,
         f"the geometry{f' in `{source}`' if source else ''} cannot be built: a polygon ring is not closed (its last vertex differs "
         "from its first) or has fewer than 4 vertices.",
-        "close every ring (repeat its first vertex at the end) or redraw the feature in your GIS")
+        "close every ring (repeat its first vertex at the end) or redraw the feature in your GIS",
+    )
     geoms = gdf.geometry.to_numpy()
     if shapely.has_z(geoms).any():  # heights (PolygonZ from CAD) play no part in planning
         gdf = gdf.set_geometry(gpd.GeoSeries(shapely.force_2d(geoms), index=gdf.index, crs=gdf.crs))
@@ -441,14 +648,22 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer: str, *, unreadable: np.ndarray 
     allowed = GEOMETRY_TYPES[layer]
     null = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     problems = broken_problems + _features_problem(
-        layer, null & ~broken, labels, "geometry is empty or missing.",
-        "draw the feature or delete it")
+        layer,
+        null & ~broken,
+        labels,
+        "geometry is empty or missing.",
+        "draw the feature or delete it",
+    )
     types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
     wrong = ~null & ~np.isin(types, allowed)
-    problems += _features_problem(layer, wrong, labels,
-                                  f"geometry type is not one of {', '.join(allowed)}.",
-                                  f"save this layer as {' or '.join(allowed)} features",
-                                  values=types)
+    problems += _features_problem(
+        layer,
+        wrong,
+        labels,
+        f"geometry type is not one of {', '.join(allowed)}.",
+        f"save this layer as {' or '.join(allowed)} features",
+        values=types,
+    )
     invalid = ~null & ~wrong & ~shapely.is_valid(geoms)
     if not invalid.any():
         return gdf, problems
@@ -456,15 +671,25 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer: str, *, unreadable: np.ndarray 
     reasons[invalid] = shapely.is_valid_reason(geoms[invalid])
     repaired = geoms.copy()
     repaired[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-    problems += _features_problem(layer, invalid, labels,
-                                  "invalid geometry repaired with make_valid.",
-                                  "check the repaired shape, or fix it in your GIS",
-                                  severity="warning", values=reasons)
+    problems += _features_problem(
+        layer,
+        invalid,
+        labels,
+        "invalid geometry repaired with make_valid.",
+        "check the repaired shape, or fix it in your GIS",
+        severity="warning",
+        values=reasons,
+    )
     new_types = np.array([g.geom_type if g is not None else None for g in repaired], dtype=object)
     broken = invalid & (shapely.is_empty(repaired) | ~np.isin(new_types, allowed))
-    problems += _features_problem(layer, broken, labels,
-                                  "invalid geometry could not be repaired into an allowed type.",
-                                  "redraw the feature", values=new_types)
+    problems += _features_problem(
+        layer,
+        broken,
+        labels,
+        "invalid geometry could not be repaired into an allowed type.",
+        "redraw the feature",
+        values=new_types,
+    )
     out = gdf.copy()
     out[gdf.geometry.name] = gpd.GeoSeries(repaired, index=gdf.index, crs=gdf.crs)
     return out, problems
@@ -486,27 +711,50 @@ def check_coordinates(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
         if gdf.crs.is_geographic:
             out_lon = (minx < -180) | (maxx > 180)
             out_lat = (miny < -90) | (maxy > 90)
-            swapped = ~out_lon & out_lat & (np.abs(minx) <= 90) & (np.abs(maxx) <= 90) & (np.abs(maxy) <= 180)
+            swapped = (
+                ~out_lon
+                & out_lat
+                & (np.abs(minx) <= 90)
+                & (np.abs(maxx) <= 90)
+                & (np.abs(maxy) <= 180)
+            )
             metres = (out_lon | out_lat) & ~swapped
             crs = gdf.crs.to_string()
-            return (_features_problem(
-                layer, swapped, labels,
+            return _features_problem(
+                layer,
+                swapped,
+                labels,
                 f"latitude beyond 90 degrees in {crs}: longitude and latitude look swapped "
                 "(e.g. lat 120, lon 31).",
-                "write coordinates as (lon, lat), x first", quote=False, values=[
-                    f"x={a:.6g}, y={b:.6g}" for a, b in zip(minx, maxy, strict=True)])
-                + _features_problem(
-                layer, metres, labels,
+                "write coordinates as (lon, lat), x first",
+                quote=False,
+                values=[f"x={a:.6g}, y={b:.6g}" for a, b in zip(minx, maxy, strict=True)],
+            ) + _features_problem(
+                layer,
+                metres,
+                labels,
                 f"coordinates outside -180..180 / -90..90 although {crs} is in degrees: these "
                 "look like projected metres declared as degrees.",
                 "declare the file's real CRS (e.g. --datum EPSG:4549) or reproject it to WGS84",
-                quote=False, values=[f"x={a:.6g}, y={b:.6g}" for a, b in zip(minx, miny, strict=True)]))
-        degrees = (np.abs(minx) <= 180) & (np.abs(maxx) <= 180) & (np.abs(miny) <= 90) & (np.abs(maxy) <= 90)
+                quote=False,
+                values=[f"x={a:.6g}, y={b:.6g}" for a, b in zip(minx, miny, strict=True)],
+            )
+        degrees = (
+            (np.abs(minx) <= 180)
+            & (np.abs(maxx) <= 180)
+            & (np.abs(miny) <= 90)
+            & (np.abs(maxy) <= 90)
+        )
     if ok.any() and degrees[ok].all():
-        return [Problem(layer, f"every coordinate lies within -180..180 / -90..90 although the "
-                        f"CRS {gdf.crs.to_string()} is projected (metres): these look like "
-                        "degrees declared as metres.",
-                        "declare the datum of lon/lat files (WGS84, CGCS2000, GCJ-02, BD-09)")]
+        return [
+            Problem(
+                layer,
+                f"every coordinate lies within -180..180 / -90..90 although the "
+                f"CRS {gdf.crs.to_string()} is projected (metres): these look like "
+                "degrees declared as metres.",
+                "declare the datum of lon/lat files (WGS84, CGCS2000, GCJ-02, BD-09)",
+            )
+        ]
     return []
 
 
@@ -527,12 +775,21 @@ def check_overlaps(gdf: gpd.GeoDataFrame, layer: str, *, min_area_m2: float = 1.
     if not pairs:
         return []
     a_idx, b_idx = np.array(pairs).T
-    areas = shapely.area(shapely.intersection(valid.geometry.to_numpy()[a_idx],
-                                              valid.geometry.to_numpy()[b_idx]))
-    found = [f"{labels[idx[a]]} and {labels[idx[b]]} ({area:,.0f} m2)"
-             for a, b, area in zip(a_idx, b_idx, areas, strict=True) if area > min_area_m2]
+    areas = shapely.area(
+        shapely.intersection(valid.geometry.to_numpy()[a_idx], valid.geometry.to_numpy()[b_idx])
+    )
+    found = [
+        f"{labels[idx[a]]} and {labels[idx[b]]} ({area:,.0f} m2)"
+        for a, b, area in zip(a_idx, b_idx, areas, strict=True)
+        if area > min_area_m2
+    ]
     if not found:
         return []
-    return [Problem(layer, f"{len(found)} pair(s) of features overlap: {describe_features(found)}.",
-                    "redraw the shared boundaries so that features do not overlap",
-                    severity="warning")]
+    return [
+        Problem(
+            layer,
+            f"{len(found)} pair(s) of features overlap: {describe_features(found)}.",
+            "redraw the shared boundaries so that features do not overlap",
+            severity="warning",
+        )
+    ]

@@ -55,7 +55,9 @@ def metric_crs_for(gdf: gpd.GeoDataFrame) -> CRS:
         If ``gdf`` has no CRS or is empty.
     """
     if gdf.crs is None:
-        raise CRSError("the layer has no CRS; declare the datum (WGS84, CGCS2000, GCJ-02, BD-09 or an EPSG code)")
+        raise CRSError(
+            "the layer has no CRS; declare the datum (WGS84, CGCS2000, GCJ-02, BD-09 or an EPSG code)"
+        )
     if gdf.crs.is_projected:
         return CRS.from_user_input(gdf.crs)
     if len(gdf) == 0 or gdf.geometry.is_empty.all():
@@ -72,8 +74,10 @@ def metric_crs_for(gdf: gpd.GeoDataFrame) -> CRS:
 def require_metric(gdf: gpd.GeoDataFrame, what: str = "layer") -> None:
     """Refuse distance or area work on a geographic CRS (metres only inside the engine)."""
     if gdf.crs is None or not gdf.crs.is_projected:
-        raise CRSError(f"`{what}` must be in a projected (metric) CRS, got {gdf.crs}; "
-                       "load it with geo.data.io or reproject with metric_crs_for()")
+        raise CRSError(
+            f"`{what}` must be in a projected (metric) CRS, got {gdf.crs}; "
+            "load it with geo.data.io or reproject with metric_crs_for()"
+        )
 
 
 # --- GCJ-02 / BD-09 offset datums -------------------------------------------------------------
@@ -109,14 +113,28 @@ def _gcj_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray
     x = lon - 105.0
     y = lat - 35.0
     sqrt_abs_x = np.sqrt(np.abs(x))
-    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sqrt_abs_x
-            + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-            + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-            + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0)
-    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sqrt_abs_x
-            + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-            + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-            + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0)
+    dlat = (
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * sqrt_abs_x
+        + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+        + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+        + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    )
+    dlon = (
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * sqrt_abs_x
+        + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+        + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+        + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    )
     rad_lat = lat / 180.0 * np.pi
     magic = 1.0 - _GCJ_EE * np.sin(rad_lat) ** 2
     sqrt_magic = np.sqrt(magic)
@@ -158,8 +176,9 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarr
 _LonLatMap = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-def _invert(forward: _LonLatMap, lon: ArrayLike, lat: ArrayLike, *,
-            start: _LonLatMap | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _invert(
+    forward: _LonLatMap, lon: ArrayLike, lat: ArrayLike, *, start: _LonLatMap | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``forward(w) = target`` for w by fixed-point iteration ``w -= forward(w) - target``.
 
     The offsets vary slowly (their derivative is of order 1e-5), so each step shrinks the error
@@ -172,7 +191,10 @@ def _invert(forward: _LonLatMap, lon: ArrayLike, lat: ArrayLike, *,
         f_lon, f_lat = forward(w_lon, w_lat)
         e_lon, e_lat = f_lon - t_lon, f_lat - t_lat
         w_lon, w_lat = w_lon - e_lon, w_lat - e_lat
-        if e_lon.size == 0 or max(np.nanmax(np.abs(e_lon)), np.nanmax(np.abs(e_lat))) < _INVERSE_TOL_DEG:
+        if (
+            e_lon.size == 0
+            or max(np.nanmax(np.abs(e_lon)), np.nanmax(np.abs(e_lat))) < _INVERSE_TOL_DEG
+        ):
             break
     return w_lon, w_lat
 
@@ -198,8 +220,10 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarra
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _BD_X_PI)
     theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _BD_X_PI)
     outside = out_of_china(x, y)
-    return (np.where(outside, x, z * np.cos(theta) + 0.0065),
-            np.where(outside, y, z * np.sin(theta) + 0.006))
+    return (
+        np.where(outside, x, z * np.cos(theta) + 0.0065),
+        np.where(outside, y, z * np.sin(theta) + 0.006),
+    )
 
 
 def _bd09_to_gcj02_step(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -246,16 +270,30 @@ def coords_to_wgs84(coords: np.ndarray, datum: str) -> np.ndarray:
         If ``datum`` is not ``"GCJ-02"`` or ``"BD-09"``.
     """
     if datum not in TO_WGS84:
-        raise CRSError(f"`datum` must be one of {tuple(TO_WGS84)} for an offset conversion, got {datum!r}")
+        raise CRSError(
+            f"`datum` must be one of {tuple(TO_WGS84)} for an offset conversion, got {datum!r}"
+        )
     lon, lat = TO_WGS84[datum](coords[:, 0], coords[:, 1])
     return np.column_stack([lon, lat])
 
 
 _DATUM_SPELLINGS = {
-    "WGS84": "WGS84", "WGS-84": "WGS84", "WGS 84": "WGS84", "EPSG:4326": "WGS84",
-    "CGCS2000": "CGCS2000", "CGCS-2000": "CGCS2000", "EPSG:4490": "CGCS2000",
-    "GCJ02": GCJ02, "GCJ-02": GCJ02, "GCJ": GCJ02, "MARS": GCJ02, "AMAP": GCJ02, "GAODE": GCJ02,
-    "BD09": BD09, "BD-09": BD09, "BAIDU": BD09,
+    "WGS84": "WGS84",
+    "WGS-84": "WGS84",
+    "WGS 84": "WGS84",
+    "EPSG:4326": "WGS84",
+    "CGCS2000": "CGCS2000",
+    "CGCS-2000": "CGCS2000",
+    "EPSG:4490": "CGCS2000",
+    "GCJ02": GCJ02,
+    "GCJ-02": GCJ02,
+    "GCJ": GCJ02,
+    "MARS": GCJ02,
+    "AMAP": GCJ02,
+    "GAODE": GCJ02,
+    "BD09": BD09,
+    "BD-09": BD09,
+    "BAIDU": BD09,
 }
 
 
@@ -284,8 +322,9 @@ def normalise_datum(datum: str | None) -> str | None:
     try:
         crs = CRS.from_user_input(int(key) if key.isdigit() else key)
     except (ProjCRSError, ValueError) as exc:  # pyproj's reason; ValueError: int("²")
-        raise CRSError(f"`datum` {datum!r} is not WGS84, CGCS2000, GCJ-02, BD-09 or a known "
-                       f"EPSG code ({exc})") from exc
+        raise CRSError(
+            f"`datum` {datum!r} is not WGS84, CGCS2000, GCJ-02, BD-09 or a known EPSG code ({exc})"
+        ) from exc
     epsg = crs.to_epsg()
     if epsg is None:
         return crs.to_string()

@@ -97,8 +97,10 @@ _COPY_CHUNK = 1024 * 1024
 
 # --- upload safety ------------------------------------------------------------------------------
 
-def check_upload(path_or_bytes: str | Path | bytes, name: str, *,
-                 max_bytes: int = MAX_UPLOAD_BYTES) -> str:
+
+def check_upload(
+    path_or_bytes: str | Path | bytes, name: str, *, max_bytes: int = MAX_UPLOAD_BYTES
+) -> str:
     """Refuse an upload that is too large, of an unknown type, or an unsafe zip archive.
 
     Parameters
@@ -121,18 +123,29 @@ def check_upload(path_or_bytes: str | Path | bytes, name: str, *,
         With the reason and the limit.
     """
     ext = Path(name).suffix.lower()
-    if (len(path_or_bytes) if isinstance(path_or_bytes, bytes)
-            else Path(path_or_bytes).stat().st_size) == 0:
+    if (
+        len(path_or_bytes)
+        if isinstance(path_or_bytes, bytes)
+        else Path(path_or_bytes).stat().st_size
+    ) == 0:
         raise _Unreadable(f"`{name}` is empty (0 bytes).", _EMPTY_FIX)
     if ext not in UPLOAD_EXTENSIONS:
-        raise UploadRejected(f"`{name}`: unknown file type {ext or '(none)'}; upload one of "
-                             f"{', '.join(UPLOAD_EXTENSIONS)} (a Shapefile goes zipped with its "
-                             ".shx, .dbf and .prj)")
-    size = len(path_or_bytes) if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).stat().st_size
+        raise UploadRejected(
+            f"`{name}`: unknown file type {ext or '(none)'}; upload one of "
+            f"{', '.join(UPLOAD_EXTENSIONS)} (a Shapefile goes zipped with its "
+            ".shx, .dbf and .prj)"
+        )
+    size = (
+        len(path_or_bytes)
+        if isinstance(path_or_bytes, bytes)
+        else Path(path_or_bytes).stat().st_size
+    )
     if size > max_bytes:
-        raise UploadRejected(f"`{name}` is {_binary_size(size)} ({size:,} bytes), above the "
-                             f"upload limit of {_binary_size(max_bytes)} ({max_bytes:,} bytes); "
-                             "split the data or simplify geometries")
+        raise UploadRejected(
+            f"`{name}` is {_binary_size(size)} ({size:,} bytes), above the "
+            f"upload limit of {_binary_size(max_bytes)} ({max_bytes:,} bytes); "
+            "split the data or simplify geometries"
+        )
     _check_magic(_head(path_or_bytes), ext, name)
     if ext == ".zip":
         source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
@@ -163,9 +176,17 @@ def _binary_size(n_bytes: float) -> str:
 
 #: What each upload type must start with (after a UTF-8 byte-order mark and white space for
 #: text formats), so that a renamed executable or a wrong extension is refused before reading.
-_MAGIC = {".gpkg": (b"SQLite format 3\x00",), ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
-          ".xlsx": (b"PK\x03\x04",), ".xlsm": (b"PK\x03\x04",), ".xls": (b"\xd0\xcf\x11\xe0",),
-          ".geojson": (b"{",), ".json": (b"{",), ".graphml": (b"<",), ".osm": (b"<",)}
+_MAGIC = {
+    ".gpkg": (b"SQLite format 3\x00",),
+    ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
+    ".xlsx": (b"PK\x03\x04",),
+    ".xlsm": (b"PK\x03\x04",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
+    ".geojson": (b"{",),
+    ".json": (b"{",),
+    ".graphml": (b"<",),
+    ".osm": (b"<",),
+}
 
 
 def _head(path_or_bytes: str | Path | bytes, size: int = 64) -> bytes:
@@ -178,14 +199,22 @@ def _head(path_or_bytes: str | Path | bytes, size: int = 64) -> bytes:
 def _check_magic(head: bytes, ext: str, name: str) -> None:
     if ext == ".csv":  # any text encoding; only a workbook or archive renamed .csv is refused
         if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"SQLite format")):
-            raise UploadRejected(f"`{name}` is not a CSV text table (it starts with {head[:8]!r}); "
-                                 "upload the file with its own extension (.xlsx, .gpkg ...)")
+            raise UploadRejected(
+                f"`{name}` is not a CSV text table (it starts with {head[:8]!r}); "
+                "upload the file with its own extension (.xlsx, .gpkg ...)"
+            )
         return
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if not any(text.startswith(m) if ext in (".geojson", ".json", ".graphml", ".osm")
-               else head.startswith(m) for m in _MAGIC[ext]):
-        raise UploadRejected(f"`{name}` does not look like a {ext} file (it starts with "
-                             f"{head[:8]!r}); upload the file itself, with its own extension")
+    if not any(
+        text.startswith(m)
+        if ext in (".geojson", ".json", ".graphml", ".osm")
+        else head.startswith(m)
+        for m in _MAGIC[ext]
+    ):
+        raise UploadRejected(
+            f"`{name}` does not look like a {ext} file (it starts with "
+            f"{head[:8]!r}); upload the file itself, with its own extension"
+        )
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
@@ -201,51 +230,77 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 def _safe_member_path(name: str, archive: str) -> PurePosixPath:
     parts = name.replace("\\", "/").split("/")
     if name.startswith(("/", "\\")) or (parts and len(parts[0]) == 2 and parts[0][1] == ":"):
-        raise UploadRejected(f"`{archive}`: member `{name}` has an absolute path; refused "
-                             "(re-create the archive with relative paths)")
+        raise UploadRejected(
+            f"`{archive}`: member `{name}` has an absolute path; refused "
+            "(re-create the archive with relative paths)"
+        )
     if ".." in parts:
-        raise UploadRejected(f"`{archive}`: member `{name}` points outside the archive (`..`, "
-                             "path traversal); refused")
+        raise UploadRejected(
+            f"`{archive}`: member `{name}` points outside the archive (`..`, "
+            "path traversal); refused"
+        )
     return PurePosixPath(*[p for p in parts if p not in ("", ".")])
 
 
-def _check_zip_directory(zf: zipfile.ZipFile, archive: str, *, max_members: int = MAX_ZIP_MEMBERS,
-                         max_bytes: int = MAX_UNZIPPED_BYTES,
-                         max_ratio: float = MAX_COMPRESSION_RATIO) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+def _check_zip_directory(
+    zf: zipfile.ZipFile,
+    archive: str,
+    *,
+    max_members: int = MAX_ZIP_MEMBERS,
+    max_bytes: int = MAX_UNZIPPED_BYTES,
+    max_ratio: float = MAX_COMPRESSION_RATIO,
+) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
     """Check a zip archive from its central directory only, before anything is extracted."""
     infos = zf.infolist()
     if len(infos) > max_members:
-        raise UploadRejected(f"`{archive}` has {len(infos)} members, above the limit of "
-                             f"{max_members}; zip only the layer files")
+        raise UploadRejected(
+            f"`{archive}` has {len(infos)} members, above the limit of "
+            f"{max_members}; zip only the layer files"
+        )
     members = []
     seen: set[PurePosixPath] = set()
     for info in infos:
         name = _member_name(info)
         rel = _safe_member_path(name, archive)
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise UploadRejected(f"`{archive}`: member `{name}` is a symbolic link; refused "
-                                 "(zip the files themselves)")
+            raise UploadRejected(
+                f"`{archive}`: member `{name}` is a symbolic link; refused "
+                "(zip the files themselves)"
+            )
         if rel in seen and not info.is_dir():
             raise UploadRejected(f"`{archive}`: member `{name}` appears twice; refused")
         seen.add(rel)
-        if info.file_size > _RATIO_MIN_BYTES and info.file_size > max_ratio * max(info.compress_size, 1):
-            raise UploadRejected(f"`{archive}`: member `{name}` expands {info.file_size / max(info.compress_size, 1):.0f}x "
-                                 f"(limit {max_ratio:.0f}x), a zip bomb; refused")
+        if info.file_size > _RATIO_MIN_BYTES and info.file_size > max_ratio * max(
+            info.compress_size, 1
+        ):
+            raise UploadRejected(
+                f"`{archive}`: member `{name}` expands {info.file_size / max(info.compress_size, 1):.0f}x "
+                f"(limit {max_ratio:.0f}x), a zip bomb; refused"
+            )
         members.append((info, rel))
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos)
     if total > max_bytes:
-        raise UploadRejected(f"`{archive}` expands to {_binary_size(total)}, above the limit of "
-                             f"{_binary_size(max_bytes)}; refused")
+        raise UploadRejected(
+            f"`{archive}` expands to {_binary_size(total)}, above the limit of "
+            f"{_binary_size(max_bytes)}; refused"
+        )
     if total > _RATIO_MIN_BYTES and total > max_ratio * max(packed, 1):
-        raise UploadRejected(f"`{archive}` expands {total / max(packed, 1):.0f}x (limit "
-                             f"{max_ratio:.0f}x), a zip bomb; refused")
+        raise UploadRejected(
+            f"`{archive}` expands {total / max(packed, 1):.0f}x (limit "
+            f"{max_ratio:.0f}x), a zip bomb; refused"
+        )
     return members
 
 
-def safe_extract_zip(path: str | Path, dest: str | Path, *, max_members: int = MAX_ZIP_MEMBERS,
-                     max_bytes: int = MAX_UNZIPPED_BYTES,
-                     max_ratio: float = MAX_COMPRESSION_RATIO) -> list[Path]:
+def safe_extract_zip(
+    path: str | Path,
+    dest: str | Path,
+    *,
+    max_members: int = MAX_ZIP_MEMBERS,
+    max_bytes: int = MAX_UNZIPPED_BYTES,
+    max_ratio: float = MAX_COMPRESSION_RATIO,
+) -> list[Path]:
     """Extract a zip archive into ``dest`` after checking its directory.
 
     Refused, before any byte is written: absolute member paths and ``..`` (zip-slip), symbolic
@@ -271,15 +326,18 @@ def safe_extract_zip(path: str | Path, dest: str | Path, *, max_members: int = M
     except zipfile.BadZipFile as exc:
         raise UploadRejected(f"`{name}` is not a readable zip archive ({exc})") from exc
     with zf:
-        members = _check_zip_directory(zf, name, max_members=max_members, max_bytes=max_bytes,
-                                       max_ratio=max_ratio)
+        members = _check_zip_directory(
+            zf, name, max_members=max_members, max_bytes=max_bytes, max_ratio=max_ratio
+        )
         root = dest.resolve()
         written = 0
         out: list[Path] = []
         for info, rel in members:
             target = (root / rel).resolve()
             if root != target and root not in target.parents:
-                raise UploadRejected(f"`{name}`: member `{rel}` resolves outside the target; refused")
+                raise UploadRejected(
+                    f"`{name}`: member `{rel}` resolves outside the target; refused"
+                )
             if info.is_dir() or not rel.parts:
                 target.mkdir(parents=True, exist_ok=True)
                 continue
@@ -290,14 +348,16 @@ def safe_extract_zip(path: str | Path, dest: str | Path, *, max_members: int = M
                     member_bytes += len(chunk)
                     written += len(chunk)
                     if member_bytes > info.file_size or written > max_bytes:
-                        raise UploadRejected(f"`{name}`: member `{rel}` is larger than its "
-                                             "declared size; refused")
+                        raise UploadRejected(
+                            f"`{name}`: member `{rel}` is larger than its declared size; refused"
+                        )
                     dst.write(chunk)
             out.append(target)
     return out
 
 
 # --- reading one layer --------------------------------------------------------------------------
+
 
 def _layer_key(name: str) -> str | None:
     """The canonical layer a file stem or GeoPackage layer name stands for, if any."""
@@ -317,20 +377,27 @@ def _pick_gpkg_layer(path: Path, layer: str) -> str | None:
             return n
     if len(names) == 1:
         return names[0]
-    raise UploadRejected(f"`{path.name}` holds layers {names} and none is named `{layer}`; "
-                         f"name the layer `{layer}`")
+    raise UploadRejected(
+        f"`{path.name}` holds layers {names} and none is named `{layer}`; name the layer `{layer}`"
+    )
 
 
 def _read_zip(path: Path, layer: str) -> gpd.GeoDataFrame:
     with tempfile.TemporaryDirectory(prefix="gridplan-zip-") as tmp:
         files = safe_extract_zip(path, tmp)
-        found = [f for f in files if f.suffix.lower() in (".shp", ".geojson", ".json", ".gpkg")
-                 and not any(j in f.as_posix() for j in _ZIP_JUNK)]
+        found = [
+            f
+            for f in files
+            if f.suffix.lower() in (".shp", ".geojson", ".json", ".gpkg")
+            and not any(j in f.as_posix() for j in _ZIP_JUNK)
+        ]
         named = [f for f in found if _layer_key(f.stem) == layer]
         if len(named) == 1 or len(found) == 1:
             return _read_file((named or found)[0], layer)
-        raise UploadRejected(f"`{path.name}` holds {[f.name for f in found] or 'no layer file'}; "
-                             f"put one Shapefile in it, or name one `{layer}.shp`")
+        raise UploadRejected(
+            f"`{path.name}` holds {[f.name for f in found] or 'no layer file'}; "
+            f"put one Shapefile in it, or name one `{layer}.shp`"
+        )
 
 
 def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.GeoDataFrame:
@@ -341,8 +408,10 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
     if ext in TABLE_EXTENSIONS:
         return _read_table_layer(path, layer)
     if ext not in LAYER_EXTENSIONS:
-        raise UploadRejected(f"`{path.name}`: unknown layer file type {ext}; use one of "
-                             f"{', '.join(LAYER_EXTENSIONS)}")
+        raise UploadRejected(
+            f"`{path.name}`: unknown layer file type {ext}; use one of "
+            f"{', '.join(LAYER_EXTENSIONS)}"
+        )
     if path.stat().st_size == 0:
         raise _Unreadable(f"`{path.name}` is empty (0 bytes).", _EMPTY_FIX)
     if ext == ".shp":
@@ -364,16 +433,18 @@ def _read_file(path: Path, layer: str, gpkg_layer: str | None = None) -> gpd.Geo
             warnings.filterwarnings("ignore", "Non closed ring", RuntimeWarning)
             warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
             warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
-            gdf = gpd.read_file(path, layer=gpkg_layer, engine="pyogrio", encoding=encoding,
-                                on_invalid="ignore")
+            gdf = gpd.read_file(
+                path, layer=gpkg_layer, engine="pyogrio", encoding=encoding, on_invalid="ignore"
+            )
             gdf.attrs[_UNREADABLE_ROWS] = _unreadable_geometry_rows(path, gpkg_layer, encoding)
         gdf.attrs[_SOURCE_NAME] = path.name
         return gdf
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise _Unreadable(f"`{path.name}` is not a readable {_FORMAT_NAMES.get(ext, ext)} file "
-                          f"({_gdal_reason(exc, path)}).",
-                          f"open it in your GIS and export it again as {_FORMAT_NAMES[ext]}"
-                          ) from exc
+        raise _Unreadable(
+            f"`{path.name}` is not a readable {_FORMAT_NAMES.get(ext, ext)} file "
+            f"({_gdal_reason(exc, path)}).",
+            f"open it in your GIS and export it again as {_FORMAT_NAMES[ext]}",
+        ) from exc
 
 
 def _read_table_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
@@ -387,8 +458,17 @@ def _read_table_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
         gdf, problems = table_points(table, layer)
     except TableError as exc:
         raise _Unreadable(str(exc), exc.fix) from exc
-    notes = [Problem(layer, f"`{table.source}`: {p.message}", p.fix, feature=p.feature,
-                     field=p.field, severity=p.severity) for p in table.problems]
+    notes = [
+        Problem(
+            layer,
+            f"`{table.source}`: {p.message}",
+            p.fix,
+            feature=p.feature,
+            field=p.field,
+            severity=p.severity,
+        )
+        for p in table.problems
+    ]
     gdf.attrs[_TABLE_PROBLEMS] = notes + problems
     gdf.attrs[_SOURCE_NAME] = path.name
     return gdf
@@ -405,8 +485,13 @@ _SOURCE_NAME = "gridplan_source_name"
 #: The fix for a 0-byte file.
 _EMPTY_FIX = "export the layer again; the file was cut off or never written"
 #: Format names in messages.
-_FORMAT_NAMES = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON",
-                 ".shp": "Shapefile", ".zip": "zipped Shapefile"}
+_FORMAT_NAMES = {
+    ".gpkg": "GeoPackage",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".shp": "Shapefile",
+    ".zip": "zipped Shapefile",
+}
 
 
 class _Unreadable(UploadRejected):
@@ -427,25 +512,28 @@ def _gdal_reason(exc: Exception, path: Path) -> str:
 
 def _check_shapefile_parts(shp: Path) -> None:
     """A Shapefile needs its ``.shx`` (index) and ``.dbf`` (attributes) beside the ``.shp``."""
-    present = {f.suffix.lower() for f in shp.parent.iterdir()
-               if f.stem == shp.stem and f.is_file()}
+    present = {f.suffix.lower() for f in shp.parent.iterdir() if f.stem == shp.stem and f.is_file()}
     missing = [s for s in (".shx", ".dbf") if s not in present]
     if missing:
         what = {".shx": "index", ".dbf": "attribute table"}
         raise _Unreadable(
             f"the Shapefile `{shp.name}` comes without its "
-            + " and ".join(f"`{shp.stem}{m}` ({what[m]})" for m in missing) + ".",
+            + " and ".join(f"`{shp.stem}{m}` ({what[m]})" for m in missing)
+            + ".",
             f"zip `{shp.stem}.shp` together with `{shp.stem}.shx`, `{shp.stem}.dbf`, "
-            f"`{shp.stem}.prj` and `{shp.stem}.cpg`")
+            f"`{shp.stem}.prj` and `{shp.stem}.cpg`",
+        )
 
 
-def _unreadable_geometry_rows(path: Path, gpkg_layer: str | None,
-                              encoding: str | None) -> list[int]:
+def _unreadable_geometry_rows(
+    path: Path, gpkg_layer: str | None, encoding: str | None
+) -> list[int]:
     """Positions of the features whose geometry GEOS cannot build (unclosed ring ...)."""
     import pyogrio.raw
 
-    _, _, wkb, _ = pyogrio.raw.read(path, layer=gpkg_layer, encoding=encoding,
-                                    columns=[], read_geometry=True)
+    _, _, wkb, _ = pyogrio.raw.read(
+        path, layer=gpkg_layer, encoding=encoding, columns=[], read_geometry=True
+    )
     rows = []
     for i, one in enumerate(wkb):
         if one is None:
@@ -468,7 +556,7 @@ def _dbf_encoding(shp: Path) -> str | None:
     raw = dbf.read_bytes()
     # text only: field names (11 bytes per 32-byte descriptor) and the records
     header_len = int.from_bytes(raw[8:10], "little")
-    names = b"".join(raw[i:i + 11] for i in range(32, max(header_len - 1, 32), 32))
+    names = b"".join(raw[i : i + 11] for i in range(32, max(header_len - 1, 32), 32))
     data = names + raw[header_len:]
     if all(b < 0x80 for b in data):
         return None
@@ -493,8 +581,9 @@ def _declared_crs(datum: str) -> CRS:
     return CRS.from_user_input(datum)
 
 
-def _apply_datum(gdf: gpd.GeoDataFrame, layer: str, datum: str | None
-                 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def _apply_datum(
+    gdf: gpd.GeoDataFrame, layer: str, datum: str | None
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Set or check the layer's CRS against the declared datum.
 
     A declared datum replaces a missing or geographic file CRS (GeoJSON always says WGS84, even
@@ -502,9 +591,14 @@ def _apply_datum(gdf: gpd.GeoDataFrame, layer: str, datum: str | None
     """
     if datum is None:
         if gdf.crs is None:
-            return gdf, [Problem(layer, "the layer has no CRS (no .prj file or CRS entry).",
-                                 "declare the datum (--datum WGS84, CGCS2000, GCJ-02, BD-09 or "
-                                 "EPSG:xxxx) or add the .prj file")]
+            return gdf, [
+                Problem(
+                    layer,
+                    "the layer has no CRS (no .prj file or CRS entry).",
+                    "declare the datum (--datum WGS84, CGCS2000, GCJ-02, BD-09 or "
+                    "EPSG:xxxx) or add the .prj file",
+                )
+            ]
         return gdf, []
     declared = _declared_crs(datum)
     if gdf.crs is None or gdf.crs == declared or gdf.crs.is_geographic:
@@ -513,12 +607,22 @@ def _apply_datum(gdf: gpd.GeoDataFrame, layer: str, datum: str | None
         return (gdf if gdf.crs == declared else gdf.set_crs(declared, allow_override=True)), []
     if datum in ("WGS84", "CGCS2000"):
         # a projected file CRS is more specific than a geographic datum (the app's default)
-        return gdf, [Problem(layer, f"the declared datum {datum} was not applied: the file is in "
-                             f"the projected CRS {gdf.crs.to_string()}, which is used.",
-                             "none needed if the file's CRS is right", severity="warning")]
-    return gdf, [Problem(layer, f"the file says its CRS is {gdf.crs.to_string()} but the declared "
-                         f"datum is {datum}.",
-                         "declare the datum the file really uses, or leave it undeclared")]
+        return gdf, [
+            Problem(
+                layer,
+                f"the declared datum {datum} was not applied: the file is in "
+                f"the projected CRS {gdf.crs.to_string()}, which is used.",
+                "none needed if the file's CRS is right",
+                severity="warning",
+            )
+        ]
+    return gdf, [
+        Problem(
+            layer,
+            f"the file says its CRS is {gdf.crs.to_string()} but the declared datum is {datum}.",
+            "declare the datum the file really uses, or leave it undeclared",
+        )
+    ]
 
 
 def _to_wgs84_from_offset(gdf: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
@@ -539,32 +643,59 @@ class _Prepared:
     joins: list[JoinReport] = field(default_factory=list)
 
 
-def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None, *,
-             rosters: Sequence[Path] = (), communities: pd.DataFrame | None = None) -> _Prepared:
+def _prepare(
+    raw: gpd.GeoDataFrame,
+    layer: str,
+    datum: str | None,
+    *,
+    rosters: Sequence[Path] = (),
+    communities: pd.DataFrame | None = None,
+) -> _Prepared:
     """Aliases, personal fields, rosters joined, required fields, CRS and datum, coordinates,
     ids, counts, facility levels and geometry of one layer; every problem collected."""
     table_notes: list[Problem] = list(raw.attrs.get(_TABLE_PROBLEMS, []))
     hint = raw.attrs.get(_DATUM_HINT)
     if datum is None and hint is not None:
         datum = hint
-        table_notes.append(Problem(layer, f"the coordinate columns say {hint}; the layer was read "
-                                   f"as {hint}.", f"declare the datum (--datum {layer}=...) if "
-                                   "the header is wrong", severity="warning"))
+        table_notes.append(
+            Problem(
+                layer,
+                f"the coordinate columns say {hint}; the layer was read as {hint}.",
+                f"declare the datum (--datum {layer}=...) if the header is wrong",
+                severity="warning",
+            )
+        )
     elif datum is None and _TABLE_PROBLEMS in raw.attrs and raw.crs is not None:
-        table_notes.append(Problem(layer, f"no datum was declared for the table "
-                                   f"`{raw.attrs.get(_SOURCE_NAME)}`; its longitude/latitude were "
-                                   "read as WGS84.", f"declare the datum if the points come from "
-                                   f"a map service: --datum {layer}=GCJ-02 (Amap, Tencent) or "
-                                   "BD-09 (Baidu)", severity="warning"))
+        table_notes.append(
+            Problem(
+                layer,
+                f"no datum was declared for the table "
+                f"`{raw.attrs.get(_SOURCE_NAME)}`; its longitude/latitude were "
+                "read as WGS84.",
+                f"declare the datum if the points come from "
+                f"a map service: --datum {layer}=GCJ-02 (Amap, Tencent) or "
+                "BD-09 (Baidu)",
+                severity="warning",
+            )
+        )
     try:
         datum = normalise_datum(datum)
     except CRSError as exc:
         return _Prepared(None, problems=[Problem(layer, str(exc), "declare a known datum")])
     if len(raw) == 0:
         severity = "error" if layer in REQUIRED_LAYERS else "warning"
-        return _Prepared(None, problems=[Problem(
-            layer, "the layer has no features" + ("." if severity == "error" else "; it is ignored."),
-            "export the layer with its features", severity=severity)])
+        return _Prepared(
+            None,
+            problems=[
+                Problem(
+                    layer,
+                    "the layer has no features"
+                    + ("." if severity == "error" else "; it is ignored."),
+                    "export the layer with its features",
+                    severity=severity,
+                )
+            ],
+        )
     unreadable = np.zeros(len(raw), dtype=bool)
     unreadable[raw.attrs.get(_UNREADABLE_ROWS, [])] = True
     gdf, aliases, problems = v.map_aliases(raw, layer)
@@ -576,8 +707,9 @@ def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None, *,
         try:
             gdf, report, p = join_roster(gdf, roster, layer, communities=communities)
         except TableError as exc:
-            problems.append(Problem(layer, f"cannot read the roster `{Path(roster).name}`: {exc}",
-                                    exc.fix))
+            problems.append(
+                Problem(layer, f"cannot read the roster `{Path(roster).name}`: {exc}", exc.fix)
+            )
             continue
         joins.append(report)
         problems += p
@@ -588,8 +720,7 @@ def _prepare(raw: gpd.GeoDataFrame, layer: str, datum: str | None, *,
     problems += p + v.check_plausible(gdf, layer)
     gdf, p = v.check_levels(gdf, layer)
     problems += p
-    gdf, p = v.check_geometry(gdf, layer, unreadable=unreadable,
-                              source=raw.attrs.get(_SOURCE_NAME))
+    gdf, p = v.check_geometry(gdf, layer, unreadable=unreadable, source=raw.attrs.get(_SOURCE_NAME))
     problems += p
     gdf, p = _apply_datum(gdf, layer, datum)
     problems += p
@@ -659,7 +790,9 @@ def read_layer(path: str | Path, layer: str, *, datum: str | None = None) -> gpd
     return prepared.gdf
 
 
-def read_upload(data: bytes, file_name: str, layer: str, *, datum: str | None = None) -> gpd.GeoDataFrame:
+def read_upload(
+    data: bytes, file_name: str, layer: str, *, datum: str | None = None
+) -> gpd.GeoDataFrame:
     """:func:`read_layer` for an uploaded file: checked by :func:`check_upload`, then read.
 
     The one path for a single uploaded layer (the app's plan-in-force upload; the CLI reads the
@@ -687,7 +820,12 @@ def read_upload(data: bytes, file_name: str, layer: str, *, datum: str | None = 
     except UploadRejected as exc:
         raise ValidationError([upload_problem(layer, file_name, exc)]) from exc
     base = Path(file_name.replace("\\", "/")).name
-    if base in ("", ".", "..") or base.startswith(".") or "\x00" in base or Path(base).suffix.lower() != ext:
+    if (
+        base in ("", ".", "..")
+        or base.startswith(".")
+        or "\x00" in base
+        or Path(base).suffix.lower() != ext
+    ):
         base = f"{layer}{ext}"
     with tempfile.TemporaryDirectory(prefix="gridplan-upload-") as tmp:
         path = Path(tmp) / base
@@ -709,8 +847,11 @@ def _read_problem(layer: str, path: Path, exc: Exception) -> Problem:
     reason = str(exc)
     if isinstance(exc, OSError | RuntimeError):
         reason = _gdal_reason(exc, path)
-    return Problem(layer, f"cannot read `{path.name}`: {reason}",
-                   "check that the file is a valid GeoJSON, GeoPackage or zipped Shapefile")
+    return Problem(
+        layer,
+        f"cannot read `{path.name}`: {reason}",
+        "check that the file is a valid GeoJSON, GeoPackage or zipped Shapefile",
+    )
 
 
 def _errors(problems: list[Problem]) -> list[Problem]:
@@ -721,11 +862,13 @@ def _raise_on_errors(problems: list[Problem]) -> None:
     errors = _errors(problems)
     if errors:
         warnings = len(problems) - len(errors)
-        raise ValidationError(problems, title=f"{len(errors)} error(s) and {warnings} "
-                              "warning(s) in the input data")
+        raise ValidationError(
+            problems, title=f"{len(errors)} error(s) and {warnings} warning(s) in the input data"
+        )
 
 
 # --- finding the layers of a dataset ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Source:
@@ -758,8 +901,9 @@ def _rosters_in(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def _discover(source: str | Path | Mapping[str, str | Path], tmp: Path
-              ) -> tuple[dict[str, _Source], Path | None, list[Problem]]:
+def _discover(
+    source: str | Path | Mapping[str, str | Path], tmp: Path
+) -> tuple[dict[str, _Source], Path | None, list[Problem]]:
     """Map each layer to the file (and GeoPackage layer) it comes from."""
     if isinstance(source, Mapping):
         found, problems, network = {}, [], None
@@ -769,13 +913,27 @@ def _discover(source: str | Path | Mapping[str, str | Path], tmp: Path
             elif key in LAYER_NAMES:
                 found[key] = _Source(Path(path))
             else:
-                problems.append(Problem(str(key), f"unknown layer name `{key}`.",
-                                        f"use one of {', '.join(LAYER_NAMES)}"))
+                problems.append(
+                    Problem(
+                        str(key),
+                        f"unknown layer name `{key}`.",
+                        f"use one of {', '.join(LAYER_NAMES)}",
+                    )
+                )
         return found, network, problems
     path = Path(source)
     if not path.exists():
-        return {}, None, [Problem(path.name, f"`{path}` does not exist.",
-                                  "give a folder of layer files, a .gpkg or a .zip")]
+        return (
+            {},
+            None,
+            [
+                Problem(
+                    path.name,
+                    f"`{path}` does not exist.",
+                    "give a folder of layer files, a .gpkg or a .zip",
+                )
+            ],
+        )
     if path.is_dir():
         return _discover_dir(path)
     ext = path.suffix.lower()
@@ -786,10 +944,19 @@ def _discover(source: str | Path | Mapping[str, str | Path], tmp: Path
         safe_extract_zip(path, dest)
         found, network, problems = _discover_dir(_unwrap(dest))
         return found, network, problems
-    return {}, None, [Problem(path.name, f"`{path.name}` is one file, not a dataset.",
-                              "give a folder of files named after the layers "
-                              "(communities.geojson, estates.geojson ...), a GeoPackage with "
-                              "named layers, or a .zip of them")]
+    return (
+        {},
+        None,
+        [
+            Problem(
+                path.name,
+                f"`{path.name}` is one file, not a dataset.",
+                "give a folder of files named after the layers "
+                "(communities.geojson, estates.geojson ...), a GeoPackage with "
+                "named layers, or a .zip of them",
+            )
+        ],
+    )
 
 
 def _unwrap(folder: Path) -> Path:
@@ -821,17 +988,24 @@ def _discover_gpkg(path: Path) -> dict[str, _Source]:
 def _discover_dir(folder: Path) -> tuple[dict[str, _Source], Path | None, list[Problem]]:
     found: dict[str, _Source] = {}
     problems: list[Problem] = []
-    files = sorted((f for f in folder.iterdir()
-                    if f.is_file() and f.suffix.lower() in LAYER_EXTENSIONS),
-                   key=lambda f: (f.stem, LAYER_EXTENSIONS.index(f.suffix.lower())))
+    files = sorted(
+        (f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in LAYER_EXTENSIONS),
+        key=lambda f: (f.stem, LAYER_EXTENSIONS.index(f.suffix.lower())),
+    )
     for f in files:
         layer = _layer_key(f.stem)
         if layer is None:
             continue
         if layer in found:
-            problems.append(Problem(layer, f"both `{found[layer].path.name}` and `{f.name}` could "
-                                    f"be the {layer} layer; `{found[layer].path.name}` is used.",
-                                    "keep one file per layer", severity="warning"))
+            problems.append(
+                Problem(
+                    layer,
+                    f"both `{found[layer].path.name}` and `{f.name}` could "
+                    f"be the {layer} layer; `{found[layer].path.name}` is used.",
+                    "keep one file per layer",
+                    severity="warning",
+                )
+            )
             continue
         found[layer] = _Source(f)
     if not found:
@@ -843,15 +1017,19 @@ def _discover_dir(folder: Path) -> tuple[dict[str, _Source], Path | None, list[P
 
 # --- cross-layer steps --------------------------------------------------------------------------
 
+
 def _representative_points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     ok = ~(gdf.geometry.isna() | gdf.geometry.is_empty)
-    return gpd.GeoDataFrame({"row": np.flatnonzero(ok.to_numpy())},
-                            geometry=gdf.geometry[ok].representative_point().to_numpy(),
-                            crs=gdf.crs)
+    return gpd.GeoDataFrame(
+        {"row": np.flatnonzero(ok.to_numpy())},
+        geometry=gdf.geometry[ok].representative_point().to_numpy(),
+        crs=gdf.crs,
+    )
 
 
-def _containing(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, id_field: str,
-                n: int) -> list[str | None]:
+def _containing(
+    points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, id_field: str, n: int
+) -> list[str | None]:
     """For each of ``n`` rows, the id of the polygon holding its representative point."""
     poly = polygons[[id_field, polygons.geometry.name]]
     poly = poly[~(poly.geometry.isna() | poly.geometry.is_empty)]
@@ -863,10 +1041,12 @@ def _containing(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, id_field: 
     return result
 
 
-def resolve_community_overlaps(communities: gpd.GeoDataFrame,
-                               estates: gpd.GeoDataFrame | None = None, *,
-                               min_area_m2: float = FUSION_MIN_OVERLAP_M2
-                               ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def resolve_community_overlaps(
+    communities: gpd.GeoDataFrame,
+    estates: gpd.GeoDataFrame | None = None,
+    *,
+    min_area_m2: float = FUSION_MIN_OVERLAP_M2,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Give every overlap between two communities to one of them, and say so (metric CRS).
 
     Communities must not overlap: an estate in the overlap would belong to both, and the grids
@@ -895,32 +1075,44 @@ def resolve_community_overlaps(communities: gpd.GeoDataFrame,
         area = float(shapely.area(overlap))
         if area <= min_area_m2:
             continue
-        win, lose = (j, i) if _estate_area(estates, overlap, cids[j]) > \
-            _estate_area(estates, overlap, cids[i]) else (i, j)
+        win, lose = (
+            (j, i)
+            if _estate_area(estates, overlap, cids[j]) > _estate_area(estates, overlap, cids[i])
+            else (i, j)
+        )
         geoms[lose] = shapely.difference(geoms[lose], overlap)
-        found.append(f"{labels[i]} and {labels[j]} ({area / 1e4:,.2f} ha, given to "
-                     f"{labels[win]})")
+        found.append(f"{labels[i]} and {labels[j]} ({area / 1e4:,.2f} ha, given to {labels[win]})")
     if not found:
         return communities, []
-    problems = [Problem("communities", f"{len(found)} pair(s) of communities overlap: "
-                        f"{v.describe_features(found)}. Each overlap was given to the community "
-                        "whose estates cover more of it (else the first in the file) and cut "
-                        "from the other, so that grids never cover the same land twice.",
-                        "redraw the shared boundaries so that communities do not overlap",
-                        severity="warning")]
+    problems = [
+        Problem(
+            "communities",
+            f"{len(found)} pair(s) of communities overlap: "
+            f"{v.describe_features(found)}. Each overlap was given to the community "
+            "whose estates cover more of it (else the first in the file) and cut "
+            "from the other, so that grids never cover the same land twice.",
+            "redraw the shared boundaries so that communities do not overlap",
+            severity="warning",
+        )
+    ]
     emptied = ok & (shapely.is_empty(geoms) | (shapely.area(geoms) <= min_area_m2))
     problems += v._features_problem(
-        "communities", emptied, labels,
+        "communities",
+        emptied,
+        labels,
         "the community lies entirely inside another community.",
-        "redraw its boundary, or delete it and move its estates to the other community")
+        "redraw its boundary, or delete it and move its estates to the other community",
+    )
     out = communities.copy()
-    out[communities.geometry.name] = gpd.GeoSeries(geoms, index=communities.index,
-                                                   crs=communities.crs)
+    out[communities.geometry.name] = gpd.GeoSeries(
+        geoms, index=communities.index, crs=communities.crs
+    )
     return out, problems
 
 
-def _estate_area(estates: gpd.GeoDataFrame | None, region: shapely.Geometry,
-                 community_id: object) -> float:
+def _estate_area(
+    estates: gpd.GeoDataFrame | None, region: shapely.Geometry, community_id: object
+) -> float:
     """Area of ``region`` covered by the estates that say they belong to ``community_id``."""
     if estates is None or "community_id" not in estates.columns:
         return 0.0
@@ -933,24 +1125,34 @@ def _estate_area(estates: gpd.GeoDataFrame | None, region: shapely.Geometry,
     return float(shapely.area(shapely.intersection(mine.geometry.to_numpy()[hits], region)).sum())
 
 
-def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
-                  ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def _link_estates(
+    communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Check each estate against the communities; fill a missing ``community_id`` by location."""
     labels = v.feature_labels(estates, "estates")
     inside = _containing(_representative_points(estates), communities, "community_id", len(estates))
     has_geom = ~(estates.geometry.isna() | estates.geometry.is_empty).to_numpy()
     outside = has_geom & np.array([c is None for c in inside])
     problems = v._features_problem(
-        "estates", outside, labels, "the estate lies outside every community.",
-        "fix the estate's position or add its community to the communities layer")
+        "estates",
+        outside,
+        labels,
+        "the estate lies outside every community.",
+        "fix the estate's position or add its community to the communities layer",
+    )
     out = estates.copy()
     known = set(communities["community_id"].dropna())
     if "community_id" not in estates.columns:
         out["community_id"] = pd.Series(inside, index=estates.index, dtype=object)
-        problems.append(Problem("estates", "`community_id` was absent and was filled from the "
-                                "community holding each estate.", "none needed; add "
-                                "`community_id` to the file to state it yourself",
-                                field="community_id", severity="warning"))
+        problems.append(
+            Problem(
+                "estates",
+                "`community_id` was absent and was filled from the community holding each estate.",
+                "none needed; add `community_id` to the file to state it yourself",
+                field="community_id",
+                severity="warning",
+            )
+        )
         return out, problems
     blank = estates["community_id"].isna().to_numpy()
     given, by_name, more = _ids_from_names(communities, estates["community_id"], labels)
@@ -958,16 +1160,20 @@ def _link_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
     if blank.any() or by_name.any():
         out["community_id"] = [i if g is None else g for g, i in zip(given, inside, strict=True)]
     if blank.any():
-        problems += v._features_problem("estates", blank & ~outside, labels,
-                                        "`community_id` was empty and was filled by location.",
-                                        "fill in `community_id`", field="community_id",
-                                        severity="warning")
+        problems += v._features_problem(
+            "estates",
+            blank & ~outside,
+            labels,
+            "`community_id` was empty and was filled by location.",
+            "fill in `community_id`",
+            field="community_id",
+            severity="warning",
+        )
     problems += _community_id_mismatches(given, inside, ~blank, outside, known, labels)
     return out, problems
 
 
-def _straddling_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
-                        ) -> list[Problem]:
+def _straddling_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame) -> list[Problem]:
     """Estates with more than :data:`ESTATE_OUTSIDE_TOLERANCE` of their area outside their
     community (metric CRS): one problem per estate naming both communities and the share.
 
@@ -994,31 +1200,47 @@ def _straddling_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
     outside = shapely.difference(geoms[rows], own)
     share = shapely.area(outside) / area[rows]
     labels = v.feature_labels(estates, "estates")
-    names = dict(zip(comm["community_id"], comm["name"] if "name" in comm.columns
-                     else comm["community_id"], strict=True))
+    names = dict(
+        zip(
+            comm["community_id"],
+            comm["name"] if "name" in comm.columns else comm["community_id"],
+            strict=True,
+        )
+    )
     problems = []
     for i, part, frac in zip(rows, outside, share, strict=True):
         if frac <= ESTATE_OUTSIDE_TOLERANCE or frac >= 1 - ESTATE_OUTSIDE_TOLERANCE:
             continue  # wholly elsewhere: reported by _community_id_mismatches
         where = _holder(part, comm, exclude=cids[i])
-        there = (f"in community `{where}` ({names[where]})" if where is not None
-                 else "in no community")
+        there = (
+            f"in community `{where}` ({names[where]})" if where is not None else "in no community"
+        )
         severity = "error" if frac >= ESTATE_OUTSIDE_ERROR_SHARE else "warning"
         hh = estates["households"].iloc[i] if "households" in estates.columns else None
-        counted = (f"; its {float(hh):,.0f} households would all count in `{cids[i]}`"
-                   if hh is not None and _is_number(hh) else "")
-        problems.append(Problem(
-            "estates", f"the estate straddles two communities: {frac:.0%} of its area lies "
-            f"outside its community `{cids[i]}` ({names[cids[i]]}), {there}{counted} while "
-            "that part would be gridded with its neighbour.",
-            "correct the community boundary, or split the estate into one feature per "
-            "community (each with its own households)", feature=labels[i],
-            field="community_id", severity=severity))
+        counted = (
+            f"; its {float(hh):,.0f} households would all count in `{cids[i]}`"
+            if hh is not None and _is_number(hh)
+            else ""
+        )
+        problems.append(
+            Problem(
+                "estates",
+                f"the estate straddles two communities: {frac:.0%} of its area lies "
+                f"outside its community `{cids[i]}` ({names[cids[i]]}), {there}{counted} while "
+                "that part would be gridded with its neighbour.",
+                "correct the community boundary, or split the estate into one feature per "
+                "community (each with its own households)",
+                feature=labels[i],
+                field="community_id",
+                severity=severity,
+            )
+        )
     return problems
 
 
-def _holder(part: shapely.Geometry, communities: gpd.GeoDataFrame, *, exclude: object
-            ) -> str | None:
+def _holder(
+    part: shapely.Geometry, communities: gpd.GeoDataFrame, *, exclude: object
+) -> str | None:
     """The community (other than ``exclude``) holding most of ``part``, if any."""
     idx = communities.sindex.query(part, predicate="intersects")
     cand = communities.iloc[idx]
@@ -1037,28 +1259,49 @@ def _is_number(value: object) -> bool:
         return False
 
 
-def _community_id_mismatches(given: np.ndarray, inside: list[str | None], stated: np.ndarray,
-                             outside: np.ndarray, known: set[str], labels: list[str]
-                             ) -> list[Problem]:
+def _community_id_mismatches(
+    given: np.ndarray,
+    inside: list[str | None],
+    stated: np.ndarray,
+    outside: np.ndarray,
+    known: set[str],
+    labels: list[str],
+) -> list[Problem]:
     """Stated ``community_id`` values that name no community (error), or another community
     than the one holding the estate (warning; not for estates ``outside`` every community)."""
     unknown = stated & np.array([g not in known for g in given], dtype=bool)
-    problems = v._features_problem("estates", unknown, labels,
-                                   "`community_id` is not a community of the communities layer.",
-                                   "use a `community_id` of the communities layer",
-                                   field="community_id", values=given)
-    elsewhere = stated & ~unknown & ~outside & np.array(
-        [g != i for g, i in zip(given, inside, strict=True)], dtype=bool)
-    problems += v._features_problem("estates", elsewhere, labels,
-                                    "the estate lies in another community than its `community_id` says.",
-                                    "check `community_id` or the estate's position",
-                                    field="community_id", severity="warning", quote=False,
-                                    values=[f"{g} vs {i}" for g, i in zip(given, inside, strict=True)])
+    problems = v._features_problem(
+        "estates",
+        unknown,
+        labels,
+        "`community_id` is not a community of the communities layer.",
+        "use a `community_id` of the communities layer",
+        field="community_id",
+        values=given,
+    )
+    elsewhere = (
+        stated
+        & ~unknown
+        & ~outside
+        & np.array([g != i for g, i in zip(given, inside, strict=True)], dtype=bool)
+    )
+    problems += v._features_problem(
+        "estates",
+        elsewhere,
+        labels,
+        "the estate lies in another community than its `community_id` says.",
+        "check `community_id` or the estate's position",
+        field="community_id",
+        severity="warning",
+        quote=False,
+        values=[f"{g} vs {i}" for g, i in zip(given, inside, strict=True)],
+    )
     return problems
 
 
-def _ids_from_names(communities: gpd.GeoDataFrame, given: pd.Series, labels: list[str]
-                   ) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+def _ids_from_names(
+    communities: gpd.GeoDataFrame, given: pd.Series, labels: list[str]
+) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
     """Replace community names given as ``community_id`` (所属社区 = 华庄) by the ids.
 
     Returns the ids, the mask of replaced values and the (warning) problem.
@@ -1069,57 +1312,90 @@ def _ids_from_names(communities: gpd.GeoDataFrame, given: pd.Series, labels: lis
         return values, np.zeros(len(values), dtype=bool), []
     unique = communities.drop_duplicates("name", keep=False)
     name_to_id = dict(zip(unique["name"].astype(str), unique["community_id"], strict=True))
-    by_name = np.array([g is not None and g not in known and g in name_to_id for g in values],
-                       dtype=bool)
+    by_name = np.array(
+        [g is not None and g not in known and g in name_to_id for g in values], dtype=bool
+    )
     if not by_name.any():
         return values, by_name, []
-    ids = np.array([name_to_id[g] if f else g for g, f in zip(values, by_name, strict=True)],
-                   dtype=object)
-    return ids, by_name, v._features_problem(
-        "estates", by_name, labels, "`community_id` named the community; its id was used.",
-        "none needed", field="community_id", severity="warning")
+    ids = np.array(
+        [name_to_id[g] if f else g for g, f in zip(values, by_name, strict=True)], dtype=object
+    )
+    return (
+        ids,
+        by_name,
+        v._features_problem(
+            "estates",
+            by_name,
+            labels,
+            "`community_id` named the community; its id was used.",
+            "none needed",
+            field="community_id",
+            severity="warning",
+        ),
+    )
 
 
 #: Features of the point layers farther than this from every community are flagged, in metres.
 _FAR_M = 10_000.0
 
 
-def _far_from_communities(communities: gpd.GeoDataFrame, gdf: gpd.GeoDataFrame, layer: str
-                          ) -> list[Problem]:
+def _far_from_communities(
+    communities: gpd.GeoDataFrame, gdf: gpd.GeoDataFrame, layer: str
+) -> list[Problem]:
     """Features lying more than :data:`_FAR_M` beyond the communities' bounding box (metric CRS),
     typically a point at (0, 0) or with a typing error in its coordinates."""
     minx, miny, maxx, maxy = communities.total_bounds
     pts = _representative_points(gdf)
     x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
-    dist = np.hypot(np.maximum(0, np.maximum(minx - x, x - maxx)),
-                    np.maximum(0, np.maximum(miny - y, y - maxy)))
+    dist = np.hypot(
+        np.maximum(0, np.maximum(minx - x, x - maxx)), np.maximum(0, np.maximum(miny - y, y - maxy))
+    )
     far = np.zeros(len(gdf), dtype=bool)
     far[pts["row"].to_numpy()] = dist > _FAR_M
     km = np.zeros(len(gdf))
     km[pts["row"].to_numpy()] = dist / 1000
-    return v._features_problem(layer, far, v.feature_labels(gdf, layer),
-                               f"the feature lies more than {_FAR_M / 1000:.0f} km from every "
-                               "community; its coordinates look wrong.",
-                               "check the feature's coordinates", severity="warning", quote=False,
-                               values=[f"{k:,.0f} km" for k in km])
+    return v._features_problem(
+        layer,
+        far,
+        v.feature_labels(gdf, layer),
+        f"the feature lies more than {_FAR_M / 1000:.0f} km from every "
+        "community; its coordinates look wrong.",
+        "check the feature's coordinates",
+        severity="warning",
+        quote=False,
+        values=[f"{k:,.0f} km" for k in km],
+    )
 
 
 #: Offsets tried when estates fall outside the communities: (shift applied to the estates'
 #: coordinates, what it means, the declaration that fixes it).
 _DATUM_SHIFTS = (
-    (gcj02_to_wgs84, "the estates look like GCJ-02 (Amap, Tencent) coordinates while the "
-     "communities are WGS84", "declare the estates' datum: --datum estates=GCJ-02"),
-    (bd09_to_wgs84, "the estates look like BD-09 (Baidu) coordinates while the communities are "
-     "WGS84", "declare the estates' datum: --datum estates=BD-09"),
-    (wgs84_to_gcj02, "the communities look like GCJ-02 (Amap, Tencent) coordinates while the "
-     "estates are WGS84", "declare the communities' datum: --datum communities=GCJ-02"),
-    (wgs84_to_bd09, "the communities look like BD-09 (Baidu) coordinates while the estates are "
-     "WGS84", "declare the communities' datum: --datum communities=BD-09"),
+    (
+        gcj02_to_wgs84,
+        "the estates look like GCJ-02 (Amap, Tencent) coordinates while the communities are WGS84",
+        "declare the estates' datum: --datum estates=GCJ-02",
+    ),
+    (
+        bd09_to_wgs84,
+        "the estates look like BD-09 (Baidu) coordinates while the communities are WGS84",
+        "declare the estates' datum: --datum estates=BD-09",
+    ),
+    (
+        wgs84_to_gcj02,
+        "the communities look like GCJ-02 (Amap, Tencent) coordinates while the estates are WGS84",
+        "declare the communities' datum: --datum communities=GCJ-02",
+    ),
+    (
+        wgs84_to_bd09,
+        "the communities look like BD-09 (Baidu) coordinates while the estates are WGS84",
+        "declare the communities' datum: --datum communities=BD-09",
+    ),
 )
 
 
-def _datum_mismatch_hint(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
-                         found: list[Problem]) -> list[Problem]:
+def _datum_mismatch_hint(
+    communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame, found: list[Problem]
+) -> list[Problem]:
     """When many estates lie outside every community, say whether an offset datum explains it.
 
     The estates' representative points are shifted by each GCJ-02 / BD-09 offset (in WGS84);
@@ -1142,14 +1418,23 @@ def _datum_mismatch_hint(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFram
             best = (left, meaning, fix)
     if best is None or n_out < 3 or best[0] > n_out / 4 or best[0] > 0.05 * len(estates):
         return []
-    return [Problem("estates", f"{n_out} of {len(estates)} estates lie outside every community "
-                    f"as given, but only {best[0]} once shifted by the offset datum: {best[1]}.",
-                    best[2], severity="warning")]
+    return [
+        Problem(
+            "estates",
+            f"{n_out} of {len(estates)} estates lie outside every community "
+            f"as given, but only {best[0]} once shifted by the offset datum: {best[1]}.",
+            best[2],
+            severity="warning",
+        )
+    ]
 
 
-def point_estate_footprints(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame, *,
-                            radius_m: float = POINT_ESTATE_RADIUS_M
-                            ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def point_estate_footprints(
+    communities: gpd.GeoDataFrame,
+    estates: gpd.GeoDataFrame,
+    *,
+    radius_m: float = POINT_ESTATE_RADIUS_M,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Give point estates a small disc footprint (metric CRS) inside their community.
 
     The unit builder grows every estate's cell, its share of the community, by the same
@@ -1165,8 +1450,11 @@ def point_estate_footprints(communities: gpd.GeoDataFrame, estates: gpd.GeoDataF
     by_id = communities.drop_duplicates("community_id").set_index("community_id").geometry
     out = estates.copy()
     discs = shapely.buffer(geoms[points], radius_m, quad_segs=4)
-    cids = (estates["community_id"].to_numpy(dtype=object)[points]
-            if "community_id" in estates.columns else np.full(points.sum(), None, dtype=object))
+    cids = (
+        estates["community_id"].to_numpy(dtype=object)[points]
+        if "community_id" in estates.columns
+        else np.full(points.sum(), None, dtype=object)
+    )
     owner = by_id.reindex(cids).to_numpy()
     has = np.array([o is not None for o in owner], dtype=bool)
     clipped = discs.copy()
@@ -1176,12 +1464,19 @@ def point_estate_footprints(communities: gpd.GeoDataFrame, estates: gpd.GeoDataF
     new[points] = clipped
     out[estates.geometry.name] = gpd.GeoSeries(new, index=estates.index, crs=estates.crs)
     out["from_point"] = points
-    whole = "every estate is a point" if points.all() else f"{int(points.sum())} estate(s) are points"
-    return out, [Problem("estates", f"{whole}: each gets a cell, its share of the community "
-                         "grown around the point by the same tessellation used for outlines; "
-                         "the cells stand in for the missing estate outlines.",
-                         "give the estates as polygons for grids that follow the real outlines",
-                         severity="warning")]
+    whole = (
+        "every estate is a point" if points.all() else f"{int(points.sum())} estate(s) are points"
+    )
+    return out, [
+        Problem(
+            "estates",
+            f"{whole}: each gets a cell, its share of the community "
+            "grown around the point by the same tessellation used for outlines; "
+            "the cells stand in for the missing estate outlines.",
+            "give the estates as polygons for grids that follow the real outlines",
+            severity="warning",
+        )
+    ]
 
 
 def _fill_residents(estates: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -1201,46 +1496,78 @@ def _fill_residents(estates: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[P
     out["residents"] = v.as_count_array(out["residents"].to_numpy(dtype=float))
     if not missing.any():
         return out, []
-    return out, [Problem("estates", f"`residents` estimated for {int(missing.sum())} estate(s) as "
-                         f"households x {RESIDENTS_PER_HOUSEHOLD} (urban average, 2020 census).",
-                         "add a `residents` column to use real figures", field="residents",
-                         severity="warning")]
+    return out, [
+        Problem(
+            "estates",
+            f"`residents` estimated for {int(missing.sum())} estate(s) as "
+            f"households x {RESIDENTS_PER_HOUSEHOLD} (urban average, 2020 census).",
+            "add a `residents` column to use real figures",
+            field="residents",
+            severity="warning",
+        )
+    ]
 
 
-def _link_buildings(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
-                    ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def _link_buildings(
+    estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Fill a building's missing ``estate_id`` by location; unknown estate ids are errors."""
     labels = v.feature_labels(buildings, "buildings")
     out = buildings.copy()
     problems: list[Problem] = []
-    given = (buildings["estate_id"].to_numpy(dtype=object) if "estate_id" in buildings.columns
-             else np.full(len(buildings), None, dtype=object))
+    given = (
+        buildings["estate_id"].to_numpy(dtype=object)
+        if "estate_id" in buildings.columns
+        else np.full(len(buildings), None, dtype=object)
+    )
     blank = np.array([g is None for g in given], dtype=bool)
     if blank.any():
-        inside = _containing(_representative_points(buildings), estates, "estate_id", len(buildings))
+        inside = _containing(
+            _representative_points(buildings), estates, "estate_id", len(buildings)
+        )
         out["estate_id"] = [i if g is None else g for g, i in zip(given, inside, strict=True)]
         filled = int(sum(1 for b, i in zip(blank, inside, strict=True) if b and i is not None))
         if filled:
-            problems.append(Problem("buildings", f"`estate_id` filled from location for {filled} "
-                                    "building(s).", "add `estate_id` to state it yourself",
-                                    field="estate_id", severity="warning"))
+            problems.append(
+                Problem(
+                    "buildings",
+                    f"`estate_id` filled from location for {filled} building(s).",
+                    "add `estate_id` to state it yourself",
+                    field="estate_id",
+                    severity="warning",
+                )
+            )
         loose = blank & np.array([i is None for i in inside])
-        problems += v._features_problem("buildings", loose, labels,
-                                        "the building lies in no estate; it is not used for planning.",
-                                        "draw it inside its estate or give its `estate_id`",
-                                        field="estate_id", severity="warning")
+        problems += v._features_problem(
+            "buildings",
+            loose,
+            labels,
+            "the building lies in no estate; it is not used for planning.",
+            "draw it inside its estate or give its `estate_id`",
+            field="estate_id",
+            severity="warning",
+        )
     known = set(estates["estate_id"].dropna())
     unknown = ~blank & np.array([g not in known for g in given], dtype=bool)
-    problems += v._features_problem("buildings", unknown, labels,
-                                    "`estate_id` is not an estate of the estates layer.",
-                                    "use an `estate_id` of the estates layer", field="estate_id",
-                                    values=given)
+    problems += v._features_problem(
+        "buildings",
+        unknown,
+        labels,
+        "`estate_id` is not an estate of the estates layer.",
+        "use an `estate_id` of the estates layer",
+        field="estate_id",
+        values=given,
+    )
     problems += _buildings_off_their_estate(estates, out, ~blank & ~unknown, labels)
     return out, problems + _household_mismatch(estates, out)
 
 
-def _buildings_off_their_estate(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame,
-                                stated: np.ndarray, labels: Sequence[str]) -> list[Problem]:
+def _buildings_off_their_estate(
+    estates: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    stated: np.ndarray,
+    labels: Sequence[str],
+) -> list[Problem]:
     """Buildings lying farther than ``BUILDING_OFF_ESTATE_M`` outside the estate they name.
 
     Such a building cannot be a planning unit of that estate; the usual cause is a layer in
@@ -1256,17 +1583,25 @@ def _buildings_off_their_estate(estates: gpd.GeoDataFrame, buildings: gpd.GeoDat
     dist[idx] = shapely.distance(points[idx], shapes)
     far = np.nan_to_num(dist, nan=0.0) > BUILDING_OFF_ESTATE_M
     return v._features_problem(
-        "buildings", far, labels,
+        "buildings",
+        far,
+        labels,
         f"the building lies more than {BUILDING_OFF_ESTATE_M:g} m outside the estate its "
         "`estate_id` names; the buildings layer may be in another datum than the estates "
         "(a GCJ-02/BD-09 shift is several hundred metres).",
         "declare the buildings' datum (e.g. --datum buildings=GCJ-02) or correct `estate_id`",
-        field="estate_id", values=[f"{d:.0f} m" for d in dist], quote=False)
+        field="estate_id",
+        values=[f"{d:.0f} m" for d in dist],
+        quote=False,
+    )
 
 
 def _household_mismatch(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> list[Problem]:
     """Estates whose buildings' households do not add up to the estate's households."""
-    if not {"households", "estate_id"} <= set(buildings.columns) or "households" not in estates.columns:
+    if (
+        not {"households", "estate_id"} <= set(buildings.columns)
+        or "households" not in estates.columns
+    ):
         return []
     hh = pd.to_numeric(buildings["households"], errors="coerce")
     per_estate = hh.groupby(buildings["estate_id"].to_numpy()).sum()
@@ -1274,21 +1609,30 @@ def _household_mismatch(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) 
     built = per_estate.reindex(estates["estate_id"].to_numpy()).to_numpy()
     differ = ~np.isnan(built) & ~np.isnan(own) & (np.abs(built - own) > 0.5)
     return v._features_problem(
-        "estates", differ, v.feature_labels(estates, "estates"),
+        "estates",
+        differ,
+        v.feature_labels(estates, "estates"),
         "the households of the estate's buildings do not add up to the estate's households; "
         "the estate's figure is used for planning, the buildings' to split it.",
-        "make the buildings' households add up to the estate's", field="households",
-        severity="warning", quote=False,
-        values=[f"{o:g} vs buildings {b:g}" for o, b in zip(own, built, strict=True)])
+        "make the buildings' households add up to the estate's",
+        field="households",
+        severity="warning",
+        quote=False,
+        values=[f"{o:g} vs buildings {b:g}" for o, b in zip(own, built, strict=True)],
+    )
 
 
 # --- loading a dataset --------------------------------------------------------------------------
 
-def load_layers(source: str | Path | Mapping[str, str | Path], *,
-                datum: str | Mapping[str, str] | None = None,
-                layers: Iterable[str] | None = None,
-                rosters: Mapping[str, Sequence[str | Path]] | None = None,
-                network: str | Path | None = None) -> Layers:
+
+def load_layers(
+    source: str | Path | Mapping[str, str | Path],
+    *,
+    datum: str | Mapping[str, str] | None = None,
+    layers: Iterable[str] | None = None,
+    rosters: Mapping[str, Sequence[str | Path]] | None = None,
+    network: str | Path | None = None,
+) -> Layers:
     """Load, validate and reproject every layer of a dataset into one metric CRS.
 
     Parameters
@@ -1338,12 +1682,17 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
         found, beside, problems = _discover(source, tmp)
         network = Path(network) if network is not None else beside
         if network is not None and not network.is_file():
-            problems.append(Problem("network", f"the walk network `{network}` does not exist.",
-                                    "give a .graphml or .osm file"))
+            problems.append(
+                Problem(
+                    "network",
+                    f"the walk network `{network}` does not exist.",
+                    "give a .graphml or .osm file",
+                )
+            )
             network = None
         joined: dict[str, list[Path]] = {}
         if not isinstance(source, Mapping):
-            folder = (_unwrap(tmp / "dataset") if (tmp / "dataset").is_dir() else Path(source))
+            folder = _unwrap(tmp / "dataset") if (tmp / "dataset").is_dir() else Path(source)
             joined = _rosters_in(folder if folder.is_dir() else folder.parent)
         for name, paths in (rosters or {}).items():
             if name not in LAYER_NAMES:
@@ -1351,17 +1700,27 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
             joined.setdefault(name, []).extend(Path(p) for p in paths)
         for name in REQUIRED_LAYERS:
             if name not in found:
-                problems.append(Problem(name, f"the required layer `{name}` was not found.",
-                                        f"add `{name}.geojson` (or .gpkg / .zip) or a GeoPackage "
-                                        f"layer named `{name}`"))
+                problems.append(
+                    Problem(
+                        name,
+                        f"the required layer `{name}` was not found.",
+                        f"add `{name}.geojson` (or .gpkg / .zip) or a GeoPackage "
+                        f"layer named `{name}`",
+                    )
+                )
         prepared: dict[str, _Prepared] = {}
         for name in LAYER_NAMES:
             if name in found and name in wanted:
                 comm = prepared.get("communities")
                 prepared[name] = _read_prepared(
-                    found[name], name, _datum_for(datum, name), rosters=joined.get(name, ()),
-                    communities=community_frame(comm.gdf) if comm is not None and
-                    comm.gdf is not None else None)
+                    found[name],
+                    name,
+                    _datum_for(datum, name),
+                    rosters=joined.get(name, ()),
+                    communities=community_frame(comm.gdf)
+                    if comm is not None and comm.gdf is not None
+                    else None,
+                )
         if network is not None and tmp in network.parents:
             network = _keep_network(network)
     for p in prepared.values():
@@ -1369,9 +1728,13 @@ def load_layers(source: str | Path | Mapping[str, str | Path], *,
     frames, more = _reproject_and_link(prepared)
     problems += more
     _raise_on_errors(problems)
-    return Layers(**frames, network_path=network, problems=tuple(problems),
-                  aliases={k: p.aliases for k, p in prepared.items() if p.aliases},
-                  joins=tuple(j for p in prepared.values() for j in p.joins))
+    return Layers(
+        **frames,
+        network_path=network,
+        problems=tuple(problems),
+        aliases={k: p.aliases for k, p in prepared.items() if p.aliases},
+        joins=tuple(j for p in prepared.values() for j in p.joins),
+    )
 
 
 def _keep_network(network: Path) -> Path:
@@ -1381,9 +1744,14 @@ def _keep_network(network: Path) -> Path:
     return keep
 
 
-def _read_prepared(src: _Source, name: str, datum: str | None, *,
-                   rosters: Sequence[Path] = (), communities: pd.DataFrame | None = None
-                   ) -> _Prepared:
+def _read_prepared(
+    src: _Source,
+    name: str,
+    datum: str | None,
+    *,
+    rosters: Sequence[Path] = (),
+    communities: pd.DataFrame | None = None,
+) -> _Prepared:
     try:
         raw = _read_file(src.path, name, src.gpkg_layer)
     except (UploadRejected, OSError, ValueError, RuntimeError) as exc:
@@ -1391,13 +1759,20 @@ def _read_prepared(src: _Source, name: str, datum: str | None, *,
     return _prepare(raw, name, datum, rosters=rosters, communities=communities)
 
 
-def _reproject_and_link(prepared: dict[str, _Prepared]
-                        ) -> tuple[dict[str, gpd.GeoDataFrame | None], list[Problem]]:
+def _reproject_and_link(
+    prepared: dict[str, _Prepared],
+) -> tuple[dict[str, gpd.GeoDataFrame | None], list[Problem]]:
     """Reproject the georeferenced layers into the metric CRS; link estates and buildings."""
     problems: list[Problem] = []
     frames: dict[str, gpd.GeoDataFrame | None] = {n: None for n in LAYER_NAMES}
-    base = next((prepared[n] for n in REQUIRED_LAYERS
-                 if n in prepared and prepared[n].georeferenced and prepared[n].gdf is not None), None)
+    base = next(
+        (
+            prepared[n]
+            for n in REQUIRED_LAYERS
+            if n in prepared and prepared[n].georeferenced and prepared[n].gdf is not None
+        ),
+        None,
+    )
     if base is None:
         return frames, problems
     try:
@@ -1438,6 +1813,7 @@ def load_demo() -> Layers:
 
 # --- report -------------------------------------------------------------------------------------
 
+
 def validation_report(layers_or_error: Layers | ValidationError) -> str:
     """Plain-text report of a load: per layer, features and fields, then its problems.
 
@@ -1451,8 +1827,10 @@ def validation_report(layers_or_error: Layers | ValidationError) -> str:
     else:
         lay = layers_or_error
         problems = list(lay.problems)
-        lines = [f"OK: layers loaded into {lay.crs.to_string()} ({lay.crs.name}); "
-                 f"{len(problems)} warning(s)."]
+        lines = [
+            f"OK: layers loaded into {lay.crs.to_string()} ({lay.crs.name}); "
+            f"{len(problems)} warning(s)."
+        ]
         counts = {}
         for name in LAYER_NAMES:
             gdf = lay.layer(name)
@@ -1462,8 +1840,11 @@ def validation_report(layers_or_error: Layers | ValidationError) -> str:
             lines.append(f"walk network: {lay.network_path}")
         lines += [j.text() for j in lay.joins]
         for name, mapping in lay.aliases.items():
-            counts[name] = counts.get(name, "") + "; columns mapped: " + ", ".join(
-                f"{src} -> {dst}" for src, dst in mapping.items())
+            counts[name] = (
+                counts.get(name, "")
+                + "; columns mapped: "
+                + ", ".join(f"{src} -> {dst}" for src, dst in mapping.items())
+            )
     order = [n for n in LAYER_NAMES if n in counts or any(p.layer == n for p in problems)]
     order += sorted({p.layer for p in problems} - set(order))
     for name in order:
@@ -1471,16 +1852,25 @@ def validation_report(layers_or_error: Layers | ValidationError) -> str:
         lines.append(f"[{name}] {counts.get(name, '')}".rstrip())
         mine = sorted((p for p in problems if p.layer == name), key=lambda p: p.severity != "error")
         for p in mine:
-            where = ", ".join(x for x in (f"feature {p.feature}" if p.feature else "",
-                                          f"field `{p.field}`" if p.field else "") if x)
+            where = ", ".join(
+                x
+                for x in (
+                    f"feature {p.feature}" if p.feature else "",
+                    f"field `{p.field}`" if p.field else "",
+                )
+                if x
+            )
             lines.append(f"  {p.severity.upper()}: {where + ': ' if where else ''}{p.message}")
             lines.append(f"    fix: {p.fix}")
     return "\n".join(lines) + "\n"
 
 
 def _totals(gdf: gpd.GeoDataFrame) -> str:
-    parts = [f"{float(gdf[c].sum()):,.0f} {c}" for c in ("households", "party_members", "residents")
-             if c in gdf.columns and pd.api.types.is_numeric_dtype(gdf[c])]
+    parts = [
+        f"{float(gdf[c].sum()):,.0f} {c}"
+        for c in ("households", "party_members", "residents")
+        if c in gdf.columns and pd.api.types.is_numeric_dtype(gdf[c])
+    ]
     return f" ({', '.join(parts)})" if parts else ""
 
 

@@ -41,11 +41,24 @@ JOIN_COUNTS = ("households", "party_members", "residents", "floors")
 #: Closest candidates listed for a row that matched nothing.
 N_CANDIDATES = 3
 #: Chinese numerals in building numbers (一 .. 十, and 两).
-_NUMERALS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-             "八": 8, "九": 9}
+_NUMERALS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _BUILDING_RE = re.compile(r"([0-9一二两三四五六七八九十零]+)\s*(?:号楼|号栋|号幢|栋|幢|座|号|#)")
-_PREFIX_RE = re.compile(r"^(?:[^省市区县]{1,6}省)?(?:[^省市区县]{1,6}市)?(?:[^市区县]{1,4}(?:区|县))?"
-                        r"(?:[^街镇]{1,6}(?:街道|镇))?(?:[^社]{1,6}社区)?")
+_PREFIX_RE = re.compile(
+    r"^(?:[^省市区县]{1,6}省)?(?:[^省市区县]{1,6}市)?(?:[^市区县]{1,4}(?:区|县))?"
+    r"(?:[^街镇]{1,6}(?:街道|镇))?(?:[^社]{1,6}社区)?"
+)
 
 
 def _chinese_number(text: str) -> str:
@@ -54,7 +67,9 @@ def _chinese_number(text: str) -> str:
         return str(int(text))
     if "十" in text:
         tens, _, ones = text.partition("十")
-        return str((_NUMERALS.get(tens, 1) if tens else 1) * 10 + (_NUMERALS.get(ones, 0) if ones else 0))
+        return str(
+            (_NUMERALS.get(tens, 1) if tens else 1) * 10 + (_NUMERALS.get(ones, 0) if ones else 0)
+        )
     return "".join(str(_NUMERALS.get(ch, ch)) for ch in text)
 
 
@@ -151,20 +166,26 @@ class JoinReport:
 
     def text(self) -> str:
         """The report as printed by ``gridplan check`` and shown in the app."""
-        lines = [f"roster `{self.source}` -> {self.layer}: {self.rows} row(s), {self.matched} "
-                 f"matched ({self.by_id} by id, {self.by_name} by name, {self.by_loose} by name "
-                 f"without prefixes), {sum(m.status == 'unmatched' for m in self.misses)} "
-                 f"unmatched, {sum(m.status == 'ambiguous' for m in self.misses)} ambiguous; "
-                 f"{self.features_without_row} feature(s) without a row keep their values."]
+        lines = [
+            f"roster `{self.source}` -> {self.layer}: {self.rows} row(s), {self.matched} "
+            f"matched ({self.by_id} by id, {self.by_name} by name, {self.by_loose} by name "
+            f"without prefixes), {sum(m.status == 'unmatched' for m in self.misses)} "
+            f"unmatched, {sum(m.status == 'ambiguous' for m in self.misses)} ambiguous; "
+            f"{self.features_without_row} feature(s) without a row keep their values."
+        ]
         for col in self.columns:
             before = self.totals_before.get(col)
-            lines.append(f"  {col}: roster {self.totals_table[col]:,.0f}, matched rows "
-                         f"{self.totals_matched[col]:,.0f}; layer before "
-                         f"{'-' if before is None else f'{before:,.0f}'}, after "
-                         f"{self.totals_after[col]:,.0f}")
+            lines.append(
+                f"  {col}: roster {self.totals_table[col]:,.0f}, matched rows "
+                f"{self.totals_matched[col]:,.0f}; layer before "
+                f"{'-' if before is None else f'{before:,.0f}'}, after "
+                f"{self.totals_after[col]:,.0f}"
+            )
         lines += [f"  {m.text()}" for m in self.misses]
-        lines += [f"  feature {f}: rows {', '.join(map(str, rows))} added together"
-                  for f, rows in self.shared]
+        lines += [
+            f"  feature {f}: rows {', '.join(map(str, rows))} added together"
+            for f, rows in self.shared
+        ]
         return "\n".join(lines)
 
     def problems(self) -> list[Problem]:
@@ -173,27 +194,53 @@ class JoinReport:
         unmatched = [m for m in self.misses if m.status == "unmatched"]
         ambiguous = [m for m in self.misses if m.status == "ambiguous"]
         if unmatched:
-            out.append(Problem(self.layer, f"{len(unmatched)} row(s) of the roster `{self.source}` "
-                               "match no feature: " + "; ".join(m.text() for m in unmatched) + ".",
-                               "correct the names (or give the id) in the roster", severity="warning",
-                               feature=", ".join(f"row {m.row}" for m in unmatched)))
+            out.append(
+                Problem(
+                    self.layer,
+                    f"{len(unmatched)} row(s) of the roster `{self.source}` "
+                    "match no feature: " + "; ".join(m.text() for m in unmatched) + ".",
+                    "correct the names (or give the id) in the roster",
+                    severity="warning",
+                    feature=", ".join(f"row {m.row}" for m in unmatched),
+                )
+            )
         if ambiguous:
-            out.append(Problem(self.layer, f"{len(ambiguous)} row(s) of the roster `{self.source}` "
-                               "match several features: " + "; ".join(m.text() for m in ambiguous)
-                               + ".", "add a 社区 column or the id to tell them apart",
-                               severity="warning", feature=", ".join(f"row {m.row}" for m in ambiguous)))
+            out.append(
+                Problem(
+                    self.layer,
+                    f"{len(ambiguous)} row(s) of the roster `{self.source}` "
+                    "match several features: " + "; ".join(m.text() for m in ambiguous) + ".",
+                    "add a 社区 column or the id to tell them apart",
+                    severity="warning",
+                    feature=", ".join(f"row {m.row}" for m in ambiguous),
+                )
+            )
         if self.shared:
-            out.append(Problem(self.layer, f"{len(self.shared)} feature(s) matched several rows of "
-                               f"`{self.source}`; their counts were added: " + "; ".join(
-                                   f"{f} (rows {', '.join(map(str, r))})" for f, r in self.shared) + ".",
-                               "keep one row per feature if that was not meant", severity="warning"))
+            out.append(
+                Problem(
+                    self.layer,
+                    f"{len(self.shared)} feature(s) matched several rows of "
+                    f"`{self.source}`; their counts were added: "
+                    + "; ".join(f"{f} (rows {', '.join(map(str, r))})" for f, r in self.shared)
+                    + ".",
+                    "keep one row per feature if that was not meant",
+                    severity="warning",
+                )
+            )
         for col in self.columns:
             before = self.totals_before.get(col)
             if before is not None and abs(before - self.totals_table[col]) > 0.5:
-                out.append(Problem(self.layer, f"the roster `{self.source}` totals {self.totals_table[col]:,.0f} "
-                                   f"{col}, the layer {before:,.0f}; after the join the layer has "
-                                   f"{self.totals_after[col]:,.0f}.", "check which figure is right",
-                                   field=col, severity="warning"))
+                out.append(
+                    Problem(
+                        self.layer,
+                        f"the roster `{self.source}` totals {self.totals_table[col]:,.0f} "
+                        f"{col}, the layer {before:,.0f}; after the join the layer has "
+                        f"{self.totals_after[col]:,.0f}.",
+                        "check which figure is right",
+                        field=col,
+                        severity="warning",
+                    )
+                )
         return out
 
 
@@ -208,24 +255,35 @@ def _community_of(value: object, communities: pd.DataFrame | None) -> str | None
     if "name" in communities.columns:
         keys = [loose_key(n) for n in communities["name"]]
         k = loose_key(text)
-        hits = [i for i, key in zip(ids, keys, strict=True) if key == k or key.removesuffix("社区") == k.removesuffix("社区")]
+        hits = [
+            i
+            for i, key in zip(ids, keys, strict=True)
+            if key == k or key.removesuffix("社区") == k.removesuffix("社区")
+        ]
         if len(hits) == 1:
             return hits[0]
     return None
 
 
 def _closest(value: str, keys: Sequence[str], labels: Sequence[str]) -> tuple[str, ...]:
-    best = difflib.get_close_matches(loose_key(value), list(dict.fromkeys(keys)), n=N_CANDIDATES,
-                                     cutoff=0.0)
+    best = difflib.get_close_matches(
+        loose_key(value), list(dict.fromkeys(keys)), n=N_CANDIDATES, cutoff=0.0
+    )
     out = []
     for key in best:
         out += [labels[i] for i, k in enumerate(keys) if k == key]
     return tuple(out[:N_CANDIDATES])
 
 
-def join_table(gdf: gpd.GeoDataFrame, table: Table, roster: pd.DataFrame, *, layer: str,
-               id_field: str, communities: pd.DataFrame | None = None
-               ) -> tuple[gpd.GeoDataFrame, JoinReport]:
+def join_table(
+    gdf: gpd.GeoDataFrame,
+    table: Table,
+    roster: pd.DataFrame,
+    *,
+    layer: str,
+    id_field: str,
+    communities: pd.DataFrame | None = None,
+) -> tuple[gpd.GeoDataFrame, JoinReport]:
     """Join the counts of a roster to a layer; pure (``gdf`` is not modified).
 
     Parameters
@@ -249,12 +307,19 @@ def join_table(gdf: gpd.GeoDataFrame, table: Table, roster: pd.DataFrame, *, lay
         feature are added), and the report.
     """
     columns = tuple(c for c in JOIN_COUNTS if c in roster.columns)
-    ids = [None if v is None or (isinstance(v, float) and np.isnan(v)) else _as_id(v)
-           for v in (gdf[id_field] if id_field in gdf.columns else [None] * len(gdf))]
-    names = [str(n) if n is not None and not (isinstance(n, float) and np.isnan(n)) else ""
-             for n in (gdf["name"] if "name" in gdf.columns else [None] * len(gdf))]
-    comm = (gdf["community_id"].astype(object).tolist() if "community_id" in gdf.columns
-            else [None] * len(gdf))
+    ids = [
+        None if v is None or (isinstance(v, float) and np.isnan(v)) else _as_id(v)
+        for v in (gdf[id_field] if id_field in gdf.columns else [None] * len(gdf))
+    ]
+    names = [
+        str(n) if n is not None and not (isinstance(n, float) and np.isnan(n)) else ""
+        for n in (gdf["name"] if "name" in gdf.columns else [None] * len(gdf))
+    ]
+    comm = (
+        gdf["community_id"].astype(object).tolist()
+        if "community_id" in gdf.columns
+        else [None] * len(gdf)
+    )
     labels = [f"{n or i} ({i})" if n else str(i) for n, i in zip(names, ids, strict=True)]
     keys = [name_key(n) if n else "" for n in names]
     loose = [loose_key(n) if n else "" for n in names]
@@ -280,35 +345,65 @@ def join_table(gdf: gpd.GeoDataFrame, table: Table, roster: pd.DataFrame, *, lay
             hits.setdefault(found[0], []).append(r)
             counts[rule] += 1
         elif found:
-            misses.append(JoinMiss(table.rows[r], text, "ambiguous",
-                                   tuple(f"{labels[p]} in {comm[p]}" for p in found)))
+            misses.append(
+                JoinMiss(
+                    table.rows[r],
+                    text,
+                    "ambiguous",
+                    tuple(f"{labels[p]} in {comm[p]}" for p in found),
+                )
+            )
         else:
-            pool = [p for p in range(len(gdf)) if scope is None or comm[p] == scope] or list(range(len(gdf)))
-            misses.append(JoinMiss(table.rows[r], text, "unmatched",
-                                   _closest(text, [loose[p] for p in pool], [labels[p] for p in pool])))
+            pool = [p for p in range(len(gdf)) if scope is None or comm[p] == scope] or list(
+                range(len(gdf))
+            )
+            misses.append(
+                JoinMiss(
+                    table.rows[r],
+                    text,
+                    "unmatched",
+                    _closest(text, [loose[p] for p in pool], [labels[p] for p in pool]),
+                )
+            )
     out = gdf.copy()
-    numbers = {c: np.array([np.nan if (x := cell_number(v)) is None else x for v in roster[c]])
-               for c in columns}
+    numbers = {
+        c: np.array([np.nan if (x := cell_number(v)) is None else x for v in roster[c]])
+        for c in columns
+    }
     before: dict[str, float | None] = {}
     for c in columns:
-        before[c] = float(pd.to_numeric(gdf[c], errors="coerce").sum()) if c in gdf.columns else None
-        values = (pd.to_numeric(gdf[c], errors="coerce").to_numpy(dtype=float).copy()
-                  if c in gdf.columns else np.full(len(gdf), np.nan))
+        before[c] = (
+            float(pd.to_numeric(gdf[c], errors="coerce").sum()) if c in gdf.columns else None
+        )
+        values = (
+            pd.to_numeric(gdf[c], errors="coerce").to_numpy(dtype=float).copy()
+            if c in gdf.columns
+            else np.full(len(gdf), np.nan)
+        )
         for p, rows in hits.items():
             values[p] = float(np.nansum(numbers[c][rows]))
         out[c] = values
     matched_rows = [r for rows in hits.values() for r in rows]
     report = JoinReport(
-        source=table.source, layer=layer, rows=len(roster), by_id=counts["id"],
-        by_name=counts["name"], by_loose=counts["loose"], misses=tuple(misses),
-        shared=tuple((labels[p], tuple(table.rows[r] for r in rows))
-                     for p, rows in sorted(hits.items()) if len(rows) > 1),
+        source=table.source,
+        layer=layer,
+        rows=len(roster),
+        by_id=counts["id"],
+        by_name=counts["name"],
+        by_loose=counts["loose"],
+        misses=tuple(misses),
+        shared=tuple(
+            (labels[p], tuple(table.rows[r] for r in rows))
+            for p, rows in sorted(hits.items())
+            if len(rows) > 1
+        ),
         columns=columns,
         totals_table={c: float(np.nansum(numbers[c])) for c in columns},
         totals_matched={c: float(np.nansum(numbers[c][matched_rows])) for c in columns},
         totals_before=before,
         totals_after={c: float(np.nansum(out[c].to_numpy(dtype=float))) for c in columns},
-        features_without_row=len(gdf) - len(hits))
+        features_without_row=len(gdf) - len(hits),
+    )
     return out, report
 
 
@@ -328,8 +423,9 @@ def _first(rec: pd.Series, cols: Sequence[str]) -> Any:
     return None
 
 
-def _by_name(text: str, keys: Sequence[str], loose: Sequence[str], comm: Sequence[Any],
-             scope: str | None) -> tuple[list[int], str]:
+def _by_name(
+    text: str, keys: Sequence[str], loose: Sequence[str], comm: Sequence[Any], scope: str | None
+) -> tuple[list[int], str]:
     """Positions of the features named ``text`` (narrowed to ``scope`` when several), and the
     rule that found them."""
     for rule, mine, key in (("name", keys, name_key(text)), ("loose", loose, loose_key(text))):
@@ -341,8 +437,9 @@ def _by_name(text: str, keys: Sequence[str], loose: Sequence[str], comm: Sequenc
     return [], "name"
 
 
-def read_roster(path: Any, layer: str, *, sheet: str | int | None = None
-                ) -> tuple[Table, pd.DataFrame, list[Problem]]:
+def read_roster(
+    path: Any, layer: str, *, sheet: str | int | None = None
+) -> tuple[Table, pd.DataFrame, list[Problem]]:
     """Read a roster file: the table, its frame with canonical columns (personal columns
     dropped, as for every layer), and the problems (skipped rows, dropped columns)."""
     import geopandas as gpd
@@ -354,21 +451,36 @@ def read_roster(path: Any, layer: str, *, sheet: str | int | None = None
     frame = gpd.GeoDataFrame(table.frame.copy(), geometry=[None] * len(table.frame))
     frame, _, problems = v.map_aliases(frame, layer)
     frame, p = v.drop_personal_fields(frame, layer)
-    problems = [Problem(layer, f"roster `{table.source}`: {x.message}", x.fix, feature=x.feature,
-                        field=x.field, severity=x.severity) for x in [*table.problems, *problems, *p]]
+    problems = [
+        Problem(
+            layer,
+            f"roster `{table.source}`: {x.message}",
+            x.fix,
+            feature=x.feature,
+            field=x.field,
+            severity=x.severity,
+        )
+        for x in [*table.problems, *problems, *p]
+    ]
     return table, pd.DataFrame(frame.drop(columns=frame.geometry.name)), problems
 
 
-def join_roster(gdf: gpd.GeoDataFrame, path: Any, layer: str, *,
-                communities: pd.DataFrame | None = None,
-                sheet: str | int | None = None) -> tuple[gpd.GeoDataFrame, JoinReport, list[Problem]]:
+def join_roster(
+    gdf: gpd.GeoDataFrame,
+    path: Any,
+    layer: str,
+    *,
+    communities: pd.DataFrame | None = None,
+    sheet: str | int | None = None,
+) -> tuple[gpd.GeoDataFrame, JoinReport, list[Problem]]:
     """Read a roster file and join it to ``gdf`` (see :func:`join_table`); the problems hold
     the reading notes and the join's warnings."""
     from geo.data.schema import ID_FIELD
 
     table, roster, problems = read_roster(path, layer, sheet=sheet)
-    out, report = join_table(gdf, table, roster, layer=layer, id_field=ID_FIELD[layer],
-                             communities=communities)
+    out, report = join_table(
+        gdf, table, roster, layer=layer, id_field=ID_FIELD[layer], communities=communities
+    )
     return out, report, problems + report.problems()
 
 
@@ -381,5 +493,13 @@ def community_frame(communities: Mapping[str, Any] | pd.DataFrame | None) -> pd.
     return frame[cols].astype(object) if cols else None
 
 
-__all__ = ["JoinMiss", "JoinReport", "community_frame", "join_roster", "join_table", "loose_key",
-           "name_key", "read_roster"]
+__all__ = [
+    "JoinMiss",
+    "JoinReport",
+    "community_frame",
+    "join_roster",
+    "join_table",
+    "loose_key",
+    "name_key",
+    "read_roster",
+]

@@ -47,19 +47,47 @@ _ENCODINGS = ("utf-8-sig", "gb18030")
 #: Rows searched for the header (title rows above it are skipped and reported).
 _HEADER_SEARCH_ROWS = 30
 #: Words that mark a totals row (compared after NFKC, lower case, without spaces and colons).
-_TOTAL_WORDS = ("合计", "总计", "小计", "总数", "共计", "合 计", "total", "totals", "sum", "grandtotal")
+_TOTAL_WORDS = (
+    "合计",
+    "总计",
+    "小计",
+    "总数",
+    "共计",
+    "合 计",
+    "total",
+    "totals",
+    "sum",
+    "grandtotal",
+)
 #: Header names of longitude and latitude columns (normalised: NFKC, lower case, no spaces,
 #: ``_`` or ``-``, bracketed parts removed).
-LON_NAMES = ("经度", "东经", "lon", "lng", "long", "longitude", "x", "坐标x", "x坐标", "gcjlng",
-             "gcjlon", "bdlng", "bdlon", "wgslng", "wgslon")
+LON_NAMES = (
+    "经度",
+    "东经",
+    "lon",
+    "lng",
+    "long",
+    "longitude",
+    "x",
+    "坐标x",
+    "x坐标",
+    "gcjlng",
+    "gcjlon",
+    "bdlng",
+    "bdlon",
+    "wgslng",
+    "wgslon",
+)
 LAT_NAMES = ("纬度", "北纬", "lat", "latitude", "y", "坐标y", "y坐标", "gcjlat", "bdlat", "wgslat")
 #: One column holding ``"lon,lat"`` (as Amap's ``location`` field does).
 LONLAT_NAMES = ("经纬度", "坐标", "location", "lnglat", "lonlat", "coordinates", "位置")
 #: Words in a coordinate header that name its datum.
-_DATUM_WORDS = ((("gcj", "火星", "高德", "腾讯", "amap"), GCJ02),
-                (("bd09", "bd", "百度", "baidu"), BD09),
-                (("wgs", "gps"), "WGS84"),
-                (("cgcs", "2000"), "CGCS2000"))
+_DATUM_WORDS = (
+    (("gcj", "火星", "高德", "腾讯", "amap"), GCJ02),
+    (("bd09", "bd", "百度", "baidu"), BD09),
+    (("wgs", "gps"), "WGS84"),
+    (("cgcs", "2000"), "CGCS2000"),
+)
 #: China's extent in degrees, to tell swapped longitude/latitude apart.
 _CHINA_LON = (73.0, 136.0)
 _CHINA_LAT = (3.0, 54.0)
@@ -107,6 +135,7 @@ class Table:
 
 # --- text ---------------------------------------------------------------------------------------
 
+
 def decode_text(raw: bytes) -> str | None:
     """Decode a text table: UTF-16 with a BOM, UTF-8 (BOM or not), else GBK/GB18030.
 
@@ -146,6 +175,7 @@ def norm_header(name: object) -> str:
 
 # --- reading the cells --------------------------------------------------------------------------
 
+
 class TableError(ValueError):
     """A table file that cannot be read at all (the message names the file and the fix)."""
 
@@ -173,24 +203,33 @@ def _cell(value: Any) -> Any:
 def _csv_grid(path: Path) -> list[list[Any]]:
     raw = path.read_bytes()
     if raw.startswith(b"PK\x03\x04"):
-        raise TableError(f"`{path.name}` is an Excel workbook saved under a .csv name.",
-                         "rename it to .xlsx, or in Excel: File > Save As > CSV UTF-8")
+        raise TableError(
+            f"`{path.name}` is an Excel workbook saved under a .csv name.",
+            "rename it to .xlsx, or in Excel: File > Save As > CSV UTF-8",
+        )
     text = decode_text(raw)
     if text is None or "\x00" in text:
-        raise TableError(f"`{path.name}` is neither UTF-8 nor GBK/GB18030 text.",
-                         "in Excel: File > Save As > CSV UTF-8 (comma delimited) (*.csv)")
+        raise TableError(
+            f"`{path.name}` is neither UTF-8 nor GBK/GB18030 text.",
+            "in Excel: File > Save As > CSV UTF-8 (comma delimited) (*.csv)",
+        )
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     try:
-        return [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""),
-                                                               delimiter=delimiter)]
+        return [
+            [_cell(c) for c in row]
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        ]
     except csv.Error as exc:
-        raise TableError(f"`{path.name}` is not valid CSV ({exc}).",
-                         "check the quotes, or save it again from Excel as CSV UTF-8") from exc
+        raise TableError(
+            f"`{path.name}` is not valid CSV ({exc}).",
+            "check the quotes, or save it again from Excel as CSV UTF-8",
+        ) from exc
 
 
-def _fill_merged(grid: list[list[Any]], ranges: Sequence[tuple[tuple[int, int], tuple[int, int]]]
-                 ) -> int:
+def _fill_merged(
+    grid: list[list[Any]], ranges: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+) -> int:
     """Copy the value of every vertically merged range into all its cells; return how many
     ranges were filled. Ranges on one row only (a title over the columns) are left as they are."""
     filled = 0
@@ -212,12 +251,16 @@ def _sheet_choice(names: list[str], sheet: str | int | None, path: Path) -> str:
         return names[0]
     if isinstance(sheet, int):
         if not 0 <= sheet < len(names):
-            raise TableError(f"`{path.name}` has {len(names)} sheet(s), no sheet {sheet}.",
-                             f"name one of the sheets {names}")
+            raise TableError(
+                f"`{path.name}` has {len(names)} sheet(s), no sheet {sheet}.",
+                f"name one of the sheets {names}",
+            )
         return names[sheet]
     if sheet not in names:
-        raise TableError(f"`{path.name}` has no sheet `{sheet}` (sheets: {names}).",
-                         f"name one of the sheets {names}")
+        raise TableError(
+            f"`{path.name}` has no sheet `{sheet}` (sheets: {names}).",
+            f"name one of the sheets {names}",
+        )
     return sheet
 
 
@@ -243,16 +286,19 @@ def _openpyxl_grid(path: Path, sheet: str | int | None) -> tuple[list[list[Any]]
         name = _sheet_choice(list(wb.sheetnames), sheet, path)
         ws = wb[name]
         grid = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        ranges = [((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
-                  for r in ws.merged_cells.ranges]
+        ranges = [
+            ((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
+            for r in ws.merged_cells.ranges
+        ]
         merged = _fill_merged(grid, ranges)
     finally:
         wb.close()
     return grid, merged, name
 
 
-def read_grid(path: str | Path, *, sheet: str | int | None = None, engine: str | None = None
-              ) -> tuple[list[list[Any]], int, str | None, str]:
+def read_grid(
+    path: str | Path, *, sheet: str | int | None = None, engine: str | None = None
+) -> tuple[list[list[Any]], int, str | None, str]:
     """The cells of a CSV file or an Excel sheet, vertically merged cells filled.
 
     Parameters
@@ -278,8 +324,10 @@ def read_grid(path: str | Path, *, sheet: str | int | None = None, engine: str |
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in TABLE_EXTENSIONS:
-        raise TableError(f"`{path.name}`: unknown table type {ext or '(none)'}.",
-                         f"save the table as {' or '.join(TABLE_EXTENSIONS)}")
+        raise TableError(
+            f"`{path.name}`: unknown table type {ext or '(none)'}.",
+            f"save the table as {' or '.join(TABLE_EXTENSIONS)}",
+        )
     if path.stat().st_size == 0:
         raise TableError(f"`{path.name}` is empty (0 bytes).", "export the table again")
     if ext == ".csv":
@@ -294,19 +342,24 @@ def read_grid(path: str | Path, *, sheet: str | int | None = None, engine: str |
             raise
         except Exception as exc:  # calamine's own error types; openpyxl may still read it
             if engine == "calamine" or ext == ".xls":
-                raise TableError(f"`{path.name}` is not a readable Excel workbook ({exc}).",
-                                 "open it in Excel and save it again as .xlsx") from exc
+                raise TableError(
+                    f"`{path.name}` is not a readable Excel workbook ({exc}).",
+                    "open it in Excel and save it again as .xlsx",
+                ) from exc
     try:
         grid, merged, name = _openpyxl_grid(path, sheet)
     except TableError:
         raise
     except Exception as exc:  # openpyxl raises many types for broken workbooks
-        raise TableError(f"`{path.name}` is not a readable Excel workbook ({exc}).",
-                         "open it in Excel and save it again as .xlsx") from exc
+        raise TableError(
+            f"`{path.name}` is not a readable Excel workbook ({exc}).",
+            "open it in Excel and save it again as .xlsx",
+        ) from exc
     return grid, merged, name, "openpyxl"
 
 
 # --- header, body, totals -----------------------------------------------------------------------
+
 
 def _known_headers() -> set[str]:
     from geo.data._validate import ALIASES, LAYER_ALIASES
@@ -396,8 +449,14 @@ def _numeric_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def table_from_grid(grid: list[list[Any]], source: str, *, sheet: str | None = None,
-                    engine: str = "csv", merged: int = 0) -> Table:
+def table_from_grid(
+    grid: list[list[Any]],
+    source: str,
+    *,
+    sheet: str | None = None,
+    engine: str = "csv",
+    merged: int = 0,
+) -> Table:
     """Header, body and totals of a grid of cells (see :func:`read_grid`); pure.
 
     Title rows above the header and blank rows are skipped; a totals row at the bottom is
@@ -405,28 +464,53 @@ def table_from_grid(grid: list[list[Any]], source: str, *, sheet: str | None = N
     """
     problems: list[Problem] = []
     if not any(c is not None for row in grid for c in row):
-        return Table(pd.DataFrame(), (), source, 1, sheet, engine, (Problem(
-            source, f"`{source}` holds no cells.", "export the table with its rows"),))
+        return Table(
+            pd.DataFrame(),
+            (),
+            source,
+            1,
+            sheet,
+            engine,
+            (Problem(source, f"`{source}` holds no cells.", "export the table with its rows"),),
+        )
     h = find_header(grid)
     header = grid[h]
     width = max(len(r) for r in grid)
-    while width > 0 and (width > len(header) or header[width - 1] is None) and not any(
-            len(r) >= width and r[width - 1] is not None for r in grid[h + 1:]):
+    while (
+        width > 0
+        and (width > len(header) or header[width - 1] is None)
+        and not any(len(r) >= width and r[width - 1] is not None for r in grid[h + 1 :])
+    ):
         width -= 1
     names = _header_names(header, width)
     title = [i + 1 for i in range(h) if any(c is not None for c in grid[i])]
     if title:
-        problems.append(Problem(source, f"title row(s) {', '.join(map(str, title))} above the "
-                                f"header (row {h + 1}) were skipped.", "none needed",
-                                severity="warning"))
+        problems.append(
+            Problem(
+                source,
+                f"title row(s) {', '.join(map(str, title))} above the "
+                f"header (row {h + 1}) were skipped.",
+                "none needed",
+                severity="warning",
+            )
+        )
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        problems.append(Problem(source, f"the header (row {h + 1}) names column(s) "
-                                f"{', '.join(f'`{d}`' for d in dup)} more than once.",
-                                "give every column its own name", feature=f"row {h + 1}"))
+        problems.append(
+            Problem(
+                source,
+                f"the header (row {h + 1}) names column(s) "
+                f"{', '.join(f'`{d}`' for d in dup)} more than once.",
+                "give every column its own name",
+                feature=f"row {h + 1}",
+            )
+        )
         names = [f"{n}_{j + 1}" if n in dup else n for j, n in enumerate(names)]
-    body = [(i + 1, [*r[:width], *([None] * (width - len(r)))]) for i, r in enumerate(grid)
-            if i > h and any(c is not None for c in r[:width])]
+    body = [
+        (i + 1, [*r[:width], *([None] * (width - len(r)))])
+        for i, r in enumerate(grid)
+        if i > h and any(c is not None for c in r[:width])
+    ]
     total_rows = []
     while body and _is_total_row(body[-1][1]):
         total_rows.append(body.pop())
@@ -436,27 +520,48 @@ def table_from_grid(grid: list[list[Any]], source: str, *, sheet: str | None = N
     totals: dict[str, float] = {}
     if total_rows:
         line, cells = total_rows[-1]
-        problems.append(Problem(source, f"the totals row(s) {', '.join(str(n) for n, _ in total_rows)} "
-                                "at the bottom were not read as data.", "none needed",
-                                feature=f"row {line}", severity="warning"))
+        problems.append(
+            Problem(
+                source,
+                f"the totals row(s) {', '.join(str(n) for n, _ in total_rows)} "
+                "at the bottom were not read as data.",
+                "none needed",
+                feature=f"row {line}",
+                severity="warning",
+            )
+        )
         problems += _check_totals(frame, names, cells, source, line, totals)
     if merged:
-        problems.append(Problem(source, f"{merged} merged cell range(s) were filled into "
-                                "every row they span.", "none needed", severity="warning"))
-    return Table(frame, tuple(n for n, _ in body), source, h + 1, sheet, engine,
-                 tuple(problems), totals)
+        problems.append(
+            Problem(
+                source,
+                f"{merged} merged cell range(s) were filled into every row they span.",
+                "none needed",
+                severity="warning",
+            )
+        )
+    return Table(
+        frame, tuple(n for n, _ in body), source, h + 1, sheet, engine, tuple(problems), totals
+    )
 
 
-def _check_totals(frame: pd.DataFrame, names: list[str], cells: list[Any], source: str,
-                  line: int, totals: dict[str, float]) -> list[Problem]:
+def _check_totals(
+    frame: pd.DataFrame,
+    names: list[str],
+    cells: list[Any],
+    source: str,
+    line: int,
+    totals: dict[str, float],
+) -> list[Problem]:
     """Compare the totals row with the sums of the numeric columns (a warning per mismatch)."""
     off = []
     for name, value in zip(names, cells, strict=False):
         value = cell_number(value)
         if value is None:
             continue
-        col = (pd.Series([cell_number(x) for x in frame[name]], dtype=float) if name in frame
-               else None)
+        col = (
+            pd.Series([cell_number(x) for x in frame[name]], dtype=float) if name in frame else None
+        )
         if col is None or col.notna().sum() == 0:
             continue
         totals[name] = float(value)
@@ -465,12 +570,20 @@ def _check_totals(frame: pd.DataFrame, names: list[str], cells: list[Any], sourc
             off.append(f"`{name}` {float(value):,.0f} vs rows {total:,.0f}")
     if not off:
         return []
-    return [Problem(source, f"the totals row says {'; '.join(off)}; the rows are used.",
-                    "check the rows or the totals row", feature=f"row {line}", severity="warning")]
+    return [
+        Problem(
+            source,
+            f"the totals row says {'; '.join(off)}; the rows are used.",
+            "check the rows or the totals row",
+            feature=f"row {line}",
+            severity="warning",
+        )
+    ]
 
 
-def read_table(path: str | Path, *, sheet: str | int | None = None,
-               engine: str | None = None) -> Table:
+def read_table(
+    path: str | Path, *, sheet: str | int | None = None, engine: str | None = None
+) -> Table:
     """Read a CSV file or an Excel sheet as a planner made it (see the module docstring).
 
     Raises
@@ -484,6 +597,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None,
 
 
 # --- points -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Coordinates:
@@ -568,10 +682,12 @@ def table_points(table: Table, layer: str) -> tuple[gpd.GeoDataFrame, list[Probl
 
     coords = coordinate_columns(list(table.frame.columns))
     if coords is None:
-        raise TableError(f"`{table.source}` has no longitude/latitude columns (columns: "
-                         f"{', '.join(map(str, table.frame.columns))}).",
-                         f"add 经度 and 纬度 columns to the {layer} table, or join the table to "
-                         "a layer with geometry as a roster")
+        raise TableError(
+            f"`{table.source}` has no longitude/latitude columns (columns: "
+            f"{', '.join(map(str, table.frame.columns))}).",
+            f"add 经度 and 纬度 columns to the {layer} table, or join the table to "
+            "a layer with geometry as a roster",
+        )
     frame = table.frame
     if coords.lonlat is not None:
         lon, lat = _split_lonlat(frame[coords.lonlat])
@@ -584,27 +700,42 @@ def table_points(table: Table, layer: str) -> tuple[gpd.GeoDataFrame, list[Probl
     missing = np.isnan(lon) | np.isnan(lat)
     if missing.any():
         rows = [labels[i] for i in np.flatnonzero(missing)]
-        problems.append(Problem(layer, f"{len(rows)} row(s) of `{table.source}` have no readable "
-                                "longitude/latitude.", "fill in both coordinates as numbers",
-                                feature=_list(rows)))
+        problems.append(
+            Problem(
+                layer,
+                f"{len(rows)} row(s) of `{table.source}` have no readable longitude/latitude.",
+                "fill in both coordinates as numbers",
+                feature=_list(rows),
+            )
+        )
     degrees = bool(np.nanmax(np.abs(np.concatenate([lon, lat])), initial=0) <= 360)
     if degrees:
-        swapped = (~missing & _in(lon, _CHINA_LAT) & _in(lat, _CHINA_LON)
-                   & ~(_in(lon, _CHINA_LON) & _in(lat, _CHINA_LAT)))
+        swapped = (
+            ~missing
+            & _in(lon, _CHINA_LAT)
+            & _in(lat, _CHINA_LON)
+            & ~(_in(lon, _CHINA_LON) & _in(lat, _CHINA_LAT))
+        )
         if swapped.any():
             lon, lat = np.where(swapped, lat, lon), np.where(swapped, lon, lat)
             rows = [labels[i] for i in np.flatnonzero(swapped)]
-            which = ("every row" if swapped.sum() == (~missing).sum()
-                     else f"{len(rows)} row(s)")
-            problems.append(Problem(
-                layer, f"longitude and latitude are swapped in {which} of `{table.source}` (a "
-                "latitude stood in the longitude column); they were swapped back.",
-                f"put longitude in `{coords.lon or coords.lonlat}` and latitude in "
-                f"`{coords.lat or coords.lonlat}`", feature=_list(rows), severity="warning"))
+            which = "every row" if swapped.sum() == (~missing).sum() else f"{len(rows)} row(s)"
+            problems.append(
+                Problem(
+                    layer,
+                    f"longitude and latitude are swapped in {which} of `{table.source}` (a "
+                    "latitude stood in the longitude column); they were swapped back.",
+                    f"put longitude in `{coords.lon or coords.lonlat}` and latitude in "
+                    f"`{coords.lat or coords.lonlat}`",
+                    feature=_list(rows),
+                    severity="warning",
+                )
+            )
     geoms = gpd.points_from_xy(np.where(missing, 0.0, lon), np.where(missing, 0.0, lat))
     geoms[missing] = None
-    gdf = gpd.GeoDataFrame(rest.reset_index(drop=True), geometry=geoms,
-                           crs="EPSG:4326" if degrees else None)
+    gdf = gpd.GeoDataFrame(
+        rest.reset_index(drop=True), geometry=geoms, crs="EPSG:4326" if degrees else None
+    )
     if coords.datum is not None:
         gdf.attrs["gridplan_datum_hint"] = coords.datum
     return gdf, problems

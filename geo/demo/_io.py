@@ -72,9 +72,15 @@ def geojson_text(gdf: gpd.GeoDataFrame) -> str:
     """
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     lines = []
-    for row, geom in zip(gdf[columns].itertuples(index=False, name=None), gdf.geometry, strict=True):
-        props = json.dumps({c: _prop(v) for c, v in zip(columns, row, strict=True)},
-                           ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for row, geom in zip(
+        gdf[columns].itertuples(index=False, name=None), gdf.geometry, strict=True
+    ):
+        props = json.dumps(
+            {c: _prop(v) for c, v in zip(columns, row, strict=True)},
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+        )
         lines.append(f'{{"type":"Feature","properties":{props},"geometry":{geometry_json(geom)}}}')
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
 
@@ -90,13 +96,18 @@ def _attr_lines(kind: str, names: Iterable[str], start: int) -> tuple[list[str],
     lines = []
     for i, name in enumerate(names, start):
         keys[name] = f"d{i}"
-        lines.append(f'  <key id="d{i}" for="{kind}" attr.name={quoteattr(name)} attr.type="string" />')
+        lines.append(
+            f'  <key id="d{i}" for="{kind}" attr.name={quoteattr(name)} attr.type="string" />'
+        )
     return lines, keys
 
 
 def _data(keys: dict[str, str], attrs: dict[str, Any], indent: str) -> list[str]:
-    return [f'{indent}<data key="{keys[k]}">{escape(str(v))}</data>'
-            for k, v in sorted(attrs.items()) if v is not None]
+    return [
+        f'{indent}<data key="{keys[k]}">{escape(str(v))}</data>'
+        for k, v in sorted(attrs.items())
+        if v is not None
+    ]
 
 
 def graphml_text(graph: nx.MultiDiGraph) -> str:
@@ -109,11 +120,13 @@ def graphml_text(graph: nx.MultiDiGraph) -> str:
     graph_attrs = sorted(graph.graph)
     node_attrs = sorted({k for _, d in graph.nodes(data=True) for k in d})
     edge_attrs = sorted({k for _, _, d in graph.edges(data=True) for k in d})
-    head = ['<?xml version="1.0" encoding="utf-8"?>',
-            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-            'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
-            'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">']
+    head = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+        'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">',
+    ]
     g_lines, g_keys = _attr_lines("graph", graph_attrs, 0)
     n_lines, n_keys = _attr_lines("node", node_attrs, len(g_keys))
     e_lines, e_keys = _attr_lines("edge", edge_attrs, len(g_keys) + len(n_keys))
@@ -139,5 +152,7 @@ def write_graphml(graph: nx.MultiDiGraph, path: Path) -> Path:
 
 def write_json(data: dict[str, Any], path: Path) -> Path:
     """Write ``data`` as indented JSON with sorted keys and Chinese text kept readable."""
-    path.write_bytes((json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8"))
+    path.write_bytes(
+        (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+    )
     return path

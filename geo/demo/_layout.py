@@ -32,16 +32,16 @@ TARGET_GRIDS_OTHER = 176
 #: Households per grid at the middle of the 300-500 rule.
 GRID_MID = 400
 
-_JITTER_M = 14.0                 # lattice node jitter
-_PARCEL_W_M, _PARCEL_H_M = 175.0, 160.0   # target parcel size between lanes
-_MIN_PARCEL_W_M = 70.0           # parcels narrower than this: the grid adds rows instead
-_MIN_SHARED_ROW_M = 112.0        # rows at least this deep may hold two estates (2 x 40 m + lanes)
-_MAX_DENSITY_HH_M2 = 0.05        # households per m2 of parcel that towers hold (500 per ha)
-_CANAL_HALF_WIDTH_M = 12.0       # canals (河) are 24 m wide
-_CANAL_BANK_M = 6.0              # towpath between water and estate walls
-_LANE_SETBACK_M = 8.0            # estate wall to lane centre line
-_ARTERIAL_SETBACK_M = 18.0       # estate wall to arterial centre line
-_BUILDING_MARGIN_M = 5.0         # building to estate wall
+_JITTER_M = 14.0  # lattice node jitter
+_PARCEL_W_M, _PARCEL_H_M = 175.0, 160.0  # target parcel size between lanes
+_MIN_PARCEL_W_M = 70.0  # parcels narrower than this: the grid adds rows instead
+_MIN_SHARED_ROW_M = 112.0  # rows at least this deep may hold two estates (2 x 40 m + lanes)
+_MAX_DENSITY_HH_M2 = 0.05  # households per m2 of parcel that towers hold (500 per ha)
+_CANAL_HALF_WIDTH_M = 12.0  # canals (河) are 24 m wide
+_CANAL_BANK_M = 6.0  # towpath between water and estate walls
+_LANE_SETBACK_M = 8.0  # estate wall to lane centre line
+_ARTERIAL_SETBACK_M = 18.0  # estate wall to arterial centre line
+_BUILDING_MARGIN_M = 5.0  # building to estate wall
 
 
 # --------------------------------------------------------------------------------------
@@ -103,9 +103,9 @@ class Community:
     street: str
     street_code: str
     name: str
-    cells: list[tuple[int, int]]          # global (row, col) lattice cells
+    cells: list[tuple[int, int]]  # global (row, col) lattice cells
     households: int = 0
-    party_members: int | None = None      # fixed total (the benchmark community) or None
+    party_members: int | None = None  # fixed total (the benchmark community) or None
     community_code: str = ""
 
     @property
@@ -125,9 +125,9 @@ def lattice(rng: np.random.Generator, scale: int) -> np.ndarray:
     widths = rng.uniform(400.0, 540.0, COLS * tx)
     heights = rng.uniform(360.0, 470.0, ROWS * ty)
     for t in range(tx):  # 天鹅湖花园 columns: about 1 km east-west
-        widths[t * COLS + 2: t * COLS + 4] = rng.uniform(495.0, 515.0, 2)
+        widths[t * COLS + 2 : t * COLS + 4] = rng.uniform(495.0, 515.0, 2)
     for t in range(ty):  # and about 1 km north-south
-        heights[t * ROWS + 4: t * ROWS + 6] = rng.uniform(485.0, 505.0, 2)
+        heights[t * ROWS + 4 : t * ROWS + 6] = rng.uniform(485.0, 505.0, 2)
     xs = np.concatenate([[0.0], np.cumsum(widths)])
     ys = -np.concatenate([[0.0], np.cumsum(heights)])
     xs -= xs[-1] / 2
@@ -170,11 +170,20 @@ def tile_communities(rng: np.random.Generator, tile: int, scale: int) -> list[Co
             assigned[int(i)] = name
         suffix = "" if tile == 0 else f"-{tile:03d}"
         for i, cells in enumerate(groups):
-            out.append(Community(tile, street + suffix, code, assigned[i] + suffix,
-                                  [(r0 + r, c0 + c) for r, c in cells]))
+            out.append(
+                Community(
+                    tile,
+                    street + suffix,
+                    code,
+                    assigned[i] + suffix,
+                    [(r0 + r, c0 + c) for r, c in cells],
+                )
+            )
     _draw_households(rng, out)
     for street in {c.street for c in out}:  # codes west to east, then north to south
-        members = sorted((c for c in out if c.street == street), key=lambda c: (c.cells[0][0], c.cells[0][1]))
+        members = sorted(
+            (c for c in out if c.street == street), key=lambda c: (c.cells[0][0], c.cells[0][1])
+        )
         for i, c in enumerate(members, 1):
             c.community_code = f"{i:03d}"
     return out
@@ -246,9 +255,14 @@ def _shape_of(households: int, capacity: float) -> tuple[int, int]:
     return (2, 2)
 
 
-def _pack(rng: np.random.Generator, k: int, m: int, shapes: list[tuple[int, int]],
-          cut: int | None = None, share_rows: set[int] | None = None
-          ) -> list[tuple[int, int, int, int, int]] | None:
+def _pack(
+    rng: np.random.Generator,
+    k: int,
+    m: int,
+    shapes: list[tuple[int, int]],
+    cut: int | None = None,
+    share_rows: set[int] | None = None,
+) -> list[tuple[int, int, int, int, int]] | None:
     """Place estates on a k x m parcel grid; None when they do not fit.
 
     Returns one ``(i, j, w, h, half)`` per estate: first parcel column and row, size in
@@ -272,16 +286,21 @@ def _pack(rng: np.random.Generator, k: int, m: int, shapes: list[tuple[int, int]
             continue
         ww = max(w, 1)
         shared = w == 0 and pair
-        spots = [(i, j) for i in range(k - ww + 1) for j in range(m - h + 1)
-                 if free[i:i + ww, j:j + h].all() and not (cut is not None and j < cut < j + h)
-                 and (not shared or j in share_rows)]
+        spots = [
+            (i, j)
+            for i in range(k - ww + 1)
+            for j in range(m - h + 1)
+            if free[i : i + ww, j : j + h].all()
+            and not (cut is not None and j < cut < j + h)
+            and (not shared or j in share_rows)
+        ]
         if shared and not spots:  # no deep row left: this small estate takes a whole parcel
             shared = False
             spots = [(i, j) for i in range(k) for j in range(m) if free[i, j]]
         if not spots:
             return None
         i, j = spots[int(rng.integers(len(spots)))]
-        free[i:i + ww, j:j + h] = False
+        free[i : i + ww, j : j + h] = False
         if shared:
             out[idx] = (i, j, 1, 1, 1)
             open_half = (i, j)
@@ -291,8 +310,10 @@ def _pack(rng: np.random.Generator, k: int, m: int, shapes: list[tuple[int, int]
         return None
     placed = [o for o in out if o is not None]
     if open_half is not None:  # an unpaired half estate takes its whole parcel
-        placed = [(i, j, 1, 1, 0) if (i, j, half) == (*open_half, 1) else (i, j, w, h, half)
-                  for i, j, w, h, half in placed]
+        placed = [
+            (i, j, 1, 1, 0) if (i, j, half) == (*open_half, 1) else (i, j, w, h, half)
+            for i, j, w, h, half in placed
+        ]
     return placed
 
 
@@ -311,8 +332,9 @@ _BUILDING_TYPES = (  # kind, length, depth, pitch x, pitch y, households per flo
 )
 
 
-def _candidates(inner: shapely.Polygon, length: float, depth: float, px: float, py: float,
-                stagger: bool) -> np.ndarray:
+def _candidates(
+    inner: shapely.Polygon, length: float, depth: float, px: float, py: float, stagger: bool
+) -> np.ndarray:
     """Axis-aligned footprints on a grid that lie inside ``inner``."""
     x0, y0, x1, y1 = inner.bounds
     if inner.is_empty or x1 - x0 < length or y1 - y0 < depth:
@@ -329,7 +351,7 @@ def _candidates(inner: shapely.Polygon, length: float, depth: float, px: float, 
     return boxes[shapely.contains(inner, boxes)]
 
 
-_Layout = tuple[np.ndarray, str, int, int, int]   # footprints, kind, per floor, floors lo, hi
+_Layout = tuple[np.ndarray, str, int, int, int]  # footprints, kind, per floor, floors lo, hi
 #: Households a narrow estate's single compact block is allowed to hold.
 _NARROW_CAPACITY = 60
 
@@ -375,14 +397,16 @@ def _rebalance(sizes: list[int], capacity: list[int]) -> list[int]:
     return [int(v) for v in out]
 
 
-def _buildings(rng: np.random.Generator, estate: shapely.Polygon, households: int,
-               options: list[_Layout]) -> tuple[np.ndarray, str, int]:
+def _buildings(
+    rng: np.random.Generator, estate: shapely.Polygon, households: int, options: list[_Layout]
+) -> tuple[np.ndarray, str, int]:
     """Footprints, kind and households per floor for an estate of ``households``."""
     inner = estate.buffer(-_BUILDING_MARGIN_M, join_style="mitre")
     if options:  # the first layout that holds the households, else the largest one
         fits = [o for o in options if households <= len(o[0]) * o[2] * o[4]]
-        boxes, kind, per_floor, f_lo, f_hi = fits[0] if fits else max(
-            options, key=lambda o: len(o[0]) * o[2] * o[4])
+        boxes, kind, per_floor, f_lo, f_hi = (
+            fits[0] if fits else max(options, key=lambda o: len(o[0]) * o[2] * o[4])
+        )
         floors = int(rng.integers(f_lo, f_hi + 1))
         n = min(len(boxes), max(1, math.ceil(households / (per_floor * floors))))
         centre = np.asarray(inner.centroid.coords[0])
@@ -410,12 +434,12 @@ class CellResult:
     estates: list[dict[str, Any]]
     buildings: list[dict[str, Any]]
     landuse: list[dict[str, Any]]
-    segments: list[tuple[np.ndarray, np.ndarray, str]]   # lanes and footways
+    segments: list[tuple[np.ndarray, np.ndarray, str]]  # lanes and footways
 
 
-def _packed(rng: np.random.Generator, width: float, height: float, sizes: list[int],
-            what: str, canal: bool
-            ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int, int, int]]]:
+def _packed(
+    rng: np.random.Generator, width: float, height: float, sizes: list[int], what: str, canal: bool
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int, int, int]]]:
     """Parcel splits (east, south parameters) and estate placement, refined until all fit.
 
     Estates take as many parcels as their households need at the current parcel size; two
@@ -427,21 +451,34 @@ def _packed(rng: np.random.Generator, width: float, height: float, sizes: list[i
     m += m % 2 if canal else 0
     for attempt in range(40):
         us, vs = _splits(rng, k), _splits(rng, m, fixed_mid=canal)
-        room = max(width / k - 2 * _LANE_SETBACK_M, 0.0) * max(height / m - 2 * _LANE_SETBACK_M, 0.0)
+        room = max(width / k - 2 * _LANE_SETBACK_M, 0.0) * max(
+            height / m - 2 * _LANE_SETBACK_M, 0.0
+        )
         shapes = [_shape_of(s, room * _MAX_DENSITY_HH_M2) for s in sizes]
-        deep = {j for j in range(m) if np.diff(vs)[j] * height >= _MIN_SHARED_ROW_M
-                and not (canal and j in (m // 2 - 1, m // 2))}
+        deep = {
+            j
+            for j in range(m)
+            if np.diff(vs)[j] * height >= _MIN_SHARED_ROW_M
+            and not (canal and j in (m // 2 - 1, m // 2))
+        }
         placed = _pack(rng, k, m, shapes, m // 2 if canal else None, share_rows=deep)
         if placed is not None:
             return us, vs, placed
         if attempt % 4 == 3:
             # narrower parcels first: deep rows keep room for rows of south-facing blocks
-            k, m = (k + 1, m) if width / (k + 1) >= _MIN_PARCEL_W_M else (k, m + 2 if canal else m + 1)
+            k, m = (
+                (k + 1, m) if width / (k + 1) >= _MIN_PARCEL_W_M else (k, m + 2 if canal else m + 1)
+            )
     raise InfeasibleError(f"demo: {what} cannot hold its estates; report this generator bug")
 
 
-def _estate_ring(corners: np.ndarray, grid: np.ndarray, us: np.ndarray, vs: np.ndarray,
-                 spot: tuple[int, int, int, int, int]) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+def _estate_ring(
+    corners: np.ndarray,
+    grid: np.ndarray,
+    us: np.ndarray,
+    vs: np.ndarray,
+    spot: tuple[int, int, int, int, int],
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
     """Outline of an estate's parcels, and the footway that splits a shared parcel."""
     i, j, w, h, half = spot
     if half:  # north and south halves of one parcel, split by a footway
@@ -450,15 +487,16 @@ def _estate_ring(corners: np.ndarray, grid: np.ndarray, us: np.ndarray, vs: np.n
         if half == 1:
             return np.array([grid[i, j], grid[i + 1, j], b, a]), (a, b)
         return np.array([a, b, grid[i + 1, j + 1], grid[i, j + 1]]), None
-    top = grid[i:i + w + 1, j]
-    right = grid[i + w, j:j + h + 1]
-    bottom = grid[i:i + w + 1, j + h][::-1]
-    left = grid[i, j:j + h + 1][::-1]
+    top = grid[i : i + w + 1, j]
+    right = grid[i + w, j : j + h + 1]
+    bottom = grid[i : i + w + 1, j + h][::-1]
+    left = grid[i, j : j + h + 1][::-1]
     return np.concatenate([top, right[1:], bottom[1:], left[1:-1]]), None
 
 
-def _lanes(grid: np.ndarray, owner: np.ndarray, canal: tuple[int, int, np.ndarray, np.ndarray] | None
-           ) -> list[tuple[np.ndarray, np.ndarray, str]]:
+def _lanes(
+    grid: np.ndarray, owner: np.ndarray, canal: tuple[int, int, np.ndarray, np.ndarray] | None
+) -> list[tuple[np.ndarray, np.ndarray, str]]:
     """Interior parcel edges, except those inside an estate of several parcels.
 
     ``canal`` = (parcel row boundary, bridge column, north bank points, south bank points):
@@ -486,9 +524,16 @@ def _lanes(grid: np.ndarray, owner: np.ndarray, canal: tuple[int, int, np.ndarra
     return out
 
 
-def cell(rng: np.random.Generator, corners: np.ndarray, community: Community,
-         households: int, p_large: float, taken: set[str], first_estate: int,
-         canal: str | None = None) -> CellResult:
+def cell(
+    rng: np.random.Generator,
+    corners: np.ndarray,
+    community: Community,
+    households: int,
+    p_large: float,
+    taken: set[str],
+    first_estate: int,
+    canal: str | None = None,
+) -> CellResult:
     """Estates, buildings, free parcels and lanes of one lattice cell of a community.
 
     ``corners`` are the cell's NW, NE, SW, SE lattice nodes (metres); ``households`` its
@@ -501,7 +546,7 @@ def cell(rng: np.random.Generator, corners: np.ndarray, community: Community,
     sizes = _estate_sizes(rng, households, p_large)
     us, vs, placed = _packed(rng, width, height, sizes, community.name, canal is not None)
     k, m = len(us) - 1, len(vs) - 1
-    grid = _bilinear(corners, us[:, None], vs[None, :])             # (k+1, m+1, 2)
+    grid = _bilinear(corners, us[:, None], vs[None, :])  # (k+1, m+1, 2)
     land = shapely.Polygon(corners[[0, 1, 3, 2]]).buffer(-_ARTERIAL_SETBACK_M, join_style="mitre")
     out = CellResult([], [], [], [])
     if canal is not None:  # water first: estates keep off its banks
@@ -516,42 +561,62 @@ def cell(rng: np.random.Generator, corners: np.ndarray, community: Community,
     polys, options = [], []
     for e, spot in enumerate(placed):
         i, j, w, h, _ = spot
-        owner[i:i + w, j:j + h] = e
+        owner[i : i + w, j : j + h] = e
         ring, footway = _estate_ring(corners, grid, us, vs, spot)
         if footway is not None:
             out.segments.append((*footway, "footway"))
-        polys.append(shapely.Polygon(ring).buffer(-_LANE_SETBACK_M, join_style="mitre").intersection(land))
+        polys.append(
+            shapely.Polygon(ring).buffer(-_LANE_SETBACK_M, join_style="mitre").intersection(land)
+        )
         options.append(_layouts(polys[-1]))
     sizes = _rebalance(sizes, [_capacity(o) for o in options])
     for e, (poly, hh, opts) in enumerate(zip(polys, sizes, options, strict=True)):
         estate_id = f"{community.community_id}E{first_estate + e:03d}"
-        out.estates.append({"estate_id": estate_id, "name": estate_names[e],
-                            "community_id": community.community_id, "households": hh,
-                            "geometry": poly})
+        out.estates.append(
+            {
+                "estate_id": estate_id,
+                "name": estate_names[e],
+                "community_id": community.community_id,
+                "households": hh,
+                "geometry": poly,
+            }
+        )
         boxes, kind, per_floor = _buildings(rng, poly, hh, opts)
-        out.buildings += [{"building_id": f"{estate_id}B{b:03d}", "estate_id": estate_id,
-                           "kind": kind, "per_floor": per_floor, "geometry": box}
-                          for b, box in enumerate(boxes, 1)]
+        out.buildings += [
+            {
+                "building_id": f"{estate_id}B{b:03d}",
+                "estate_id": estate_id,
+                "kind": kind,
+                "per_floor": per_floor,
+                "geometry": box,
+            }
+            for b, box in enumerate(boxes, 1)
+        ]
     water = None
     if canal is not None:  # a footbridge where lanes reach the canal from both sides
         jc = m // 2
-        ends = [i for i in range(1, k) if all(owner[i - 1, j] < 0 or owner[i - 1, j] != owner[i, j]
-                                              for j in (jc - 1, jc))]
+        ends = [
+            i
+            for i in range(1, k)
+            if all(owner[i - 1, j] < 0 or owner[i - 1, j] != owner[i, j] for j in (jc - 1, jc))
+        ]
         bridge = ends[int(rng.integers(len(ends)))] if ends else -1
         water = (jc, bridge, north, south)
     out.segments += _lanes(grid, owner, water)
     for i, j in zip(*np.nonzero(owner < 0), strict=True):
         parcel = shapely.Polygon(grid[[i, i + 1, i + 1, i], [j, j, j + 1, j + 1]])
-        out.landuse.append({"geometry": parcel.buffer(-_LANE_SETBACK_M, join_style="mitre")
-                            .intersection(land)})
+        out.landuse.append(
+            {"geometry": parcel.buffer(-_LANE_SETBACK_M, join_style="mitre").intersection(land)}
+        )
     return out
 
 
 _ARTERIAL_KINDS = ("primary", "secondary", "secondary")
 
 
-def arterials(nodes: np.ndarray, in_district: np.ndarray
-               ) -> list[tuple[np.ndarray, np.ndarray, str, str]]:
+def arterials(
+    nodes: np.ndarray, in_district: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, str, str]]:
     """Lattice edges that border at least one district cell: (a, b, highway, name)."""
     rows, cols = in_district.shape
     padded = np.zeros((rows + 2, cols + 2), dtype=bool)

@@ -14,14 +14,46 @@ STREETS: tuple[tuple[str, int], ...] = (("华庄街道", 6), ("太湖街道", 7)
 #: Community names per street: public names first, then invented ones.
 COMMUNITY_NAMES: dict[str, tuple[str, ...]] = {
     "华庄街道": (
-        "华庄", "落霞苑一", "旺安", "农联", "龙渚", "双茂", "水乡苑一",
-        "落霞苑二", "水乡苑二", "华清苑", "庄桥社区", "太康家园", "新华庄",
-        "梁溪苑", "金桥家园", "漆塘社区", "华韵苑", "东湖社区", "双新社区", "清风家园",
+        "华庄",
+        "落霞苑一",
+        "旺安",
+        "农联",
+        "龙渚",
+        "双茂",
+        "水乡苑一",
+        "落霞苑二",
+        "水乡苑二",
+        "华清苑",
+        "庄桥社区",
+        "太康家园",
+        "新华庄",
+        "梁溪苑",
+        "金桥家园",
+        "漆塘社区",
+        "华韵苑",
+        "东湖社区",
+        "双新社区",
+        "清风家园",
     ),
     "太湖街道": (
-        "太湖国际", "信成花园", "玖玖城", "天鹅湖花园", "万科", "尚贤", "周新",
-        "清源苑", "金城湾", "立信家园", "贡湖苑", "观山苑", "南泉家园", "蓝湾社区",
-        "和风苑", "新光社区", "嘉仕家园", "塘南社区",
+        "太湖国际",
+        "信成花园",
+        "玖玖城",
+        "天鹅湖花园",
+        "万科",
+        "尚贤",
+        "周新",
+        "清源苑",
+        "金城湾",
+        "立信家园",
+        "贡湖苑",
+        "观山苑",
+        "南泉家园",
+        "蓝湾社区",
+        "和风苑",
+        "新光社区",
+        "嘉仕家园",
+        "塘南社区",
     ),
 }
 
@@ -65,7 +97,10 @@ def estate_names(rng: np.random.Generator, n: int, community: str, taken: set[st
             names.append(name)
             taken.add(name)
     while len(names) < n:
-        second, suffix = _SECOND[int(rng.integers(len(_SECOND)))], _SUFFIX[int(rng.integers(len(_SUFFIX)))]
+        second, suffix = (
+            _SECOND[int(rng.integers(len(_SECOND)))],
+            _SUFFIX[int(rng.integers(len(_SUFFIX)))],
+        )
         if second in suffix:  # no 润邸名邸
             continue
         name = _FIRST[int(rng.integers(len(_FIRST)))] + second + suffix

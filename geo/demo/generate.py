@@ -64,22 +64,28 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_Segment = tuple[np.ndarray, np.ndarray, str, str | None]   # a, b, highway, street name
+_Segment = tuple[np.ndarray, np.ndarray, str, str | None]  # a, b, highway, street name
 
 #: Bumped whenever the output for a given seed and scale changes.
 GENERATOR_VERSION = "3"
 #: Centre of the demo district (WGS84 lon, lat): southern Wuxi.
 CENTRE_LON, CENTRE_LAT = 120.33, 31.49
 #: Published figures of the reference development zone that the counts follow.
-PUBLISHED = {"communities": 38, "grids": 198,
-             "full_time_workers": DEFAULT_FULL_TIME_WORKERS,
-             "part_time_workers": DEFAULT_PART_TIME_WORKERS}
-STATEMENT = ("geometry is synthetic; only the counts follow the published figures of the Wuxi "
-             "Economic Development Zone (38 communities, 198 grids, 242 full-time and 1134 "
-             "part-time grid workers)")
+PUBLISHED = {
+    "communities": 38,
+    "grids": 198,
+    "full_time_workers": DEFAULT_FULL_TIME_WORKERS,
+    "part_time_workers": DEFAULT_PART_TIME_WORKERS,
+}
+STATEMENT = (
+    "geometry is synthetic; only the counts follow the published figures of the Wuxi "
+    "Economic Development Zone (38 communities, 198 grids, 242 full-time and 1134 "
+    "part-time grid workers)"
+)
 #: Files written by :func:`write_demo`, in order.
 LAYER_FILES = ("communities", "estates", "buildings", "facilities", "landuse")
 MAX_SCALE = 496  # street numbers must stay 3 digits (007 + 2 per copy)
+
 
 # Lattice of one district copy: 7 columns x 6 rows of arterial cells; rows 0-2 华庄, 3-5 太湖.
 @dataclass(frozen=True)
@@ -107,7 +113,9 @@ class DemoDistrict:
 # 5. the walk network
 
 
-def _node_segments(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _node_segments(
+    a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split segments a-b at every segment end lying on them.
 
     Returns node coordinates (n, 2) and, per resulting edge, the node indices u, v and the
@@ -130,8 +138,7 @@ def _node_segments(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return points, u[keep], v[keep], seg[keep]
 
 
-def _network(segments: list[_Segment], to_wgs84: Any
-             ) -> nx.MultiDiGraph:
+def _network(segments: list[_Segment], to_wgs84: Any) -> nx.MultiDiGraph:
     """The osmnx-layout walk network of the segments (metric coordinates in)."""
     import networkx as nx
 
@@ -142,8 +149,11 @@ def _network(segments: list[_Segment], to_wgs84: Any
     lon, lat = np.round(lon, COORD_DECIMALS), np.round(lat, COORD_DECIMALS)
     length = np.round(np.hypot(*(points[u] - points[v]).T), 3)
     degree = np.bincount(np.concatenate([u, v]), minlength=len(points))
-    graph = nx.MultiDiGraph(crs="epsg:4326", created_with=f"gridplan geo.demo {GENERATOR_VERSION}",
-                            name="gridplan demo walk network (synthetic)")
+    graph = nx.MultiDiGraph(
+        crs="epsg:4326",
+        created_with=f"gridplan geo.demo {GENERATOR_VERSION}",
+        name="gridplan demo walk network (synthetic)",
+    )
     used = np.flatnonzero(degree > 0)
     for i in used:
         graph.add_node(int(i) + 1, x=float(lon[i]), y=float(lat[i]), street_count=int(degree[i]))
@@ -163,19 +173,31 @@ def _network(segments: list[_Segment], to_wgs84: Any
 
 
 def _local_crs() -> str:
-    return (f"+proj=tmerc +lat_0={CENTRE_LAT} +lon_0={CENTRE_LON} +k=1 +x_0=0 +y_0=0 "
-            "+ellps=GRS80 +units=m +no_defs")
+    return (
+        f"+proj=tmerc +lat_0={CENTRE_LAT} +lon_0={CENTRE_LON} +k=1 +x_0=0 +y_0=0 "
+        "+ellps=GRS80 +units=m +no_defs"
+    )
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng([seed, *key])
 
 
-_LANDUSE_WEIGHTS = {"park": 0.3, "school": 0.14, "kindergarten": 0.12, "market": 0.1,
-                    "commercial": 0.12, "factory": 0.12, "sports": 0.05, "clinic": 0.05}
+_LANDUSE_WEIGHTS = {
+    "park": 0.3,
+    "school": 0.14,
+    "kindergarten": 0.12,
+    "market": 0.1,
+    "commercial": 0.12,
+    "factory": 0.12,
+    "sports": 0.05,
+    "clinic": 0.05,
+}
 
 
-def _estate_counts(rng: np.random.Generator, community: _lay.Community, estates: list[dict[str, Any]]) -> None:
+def _estate_counts(
+    rng: np.random.Generator, community: _lay.Community, estates: list[dict[str, Any]]
+) -> None:
     """Fill party members and residents of a community's estates (in place, private data)."""
     hh = np.array([e["households"] for e in estates], dtype=float)
     if community.party_members is not None:
@@ -212,20 +234,35 @@ class _CommunityParts:
     segments: list[_Segment]
 
 
-def _community_layout(rng: np.random.Generator, c: _lay.Community, nodes: np.ndarray,
-                      taken: set[str]) -> _CommunityParts:
+def _community_layout(
+    rng: np.random.Generator, c: _lay.Community, nodes: np.ndarray, taken: set[str]
+) -> _CommunityParts:
     """Polygon, estates, buildings, free parcels and lanes of one community (metric)."""
     corners = [nodes[[r, r, r + 1, r + 1], [col, col + 1, col, col + 1]] for r, col in c.cells]
     quads = [shapely.Polygon(q[[0, 1, 3, 2]]) for q in corners]
     geom = quads[0] if len(quads) == 1 else shapely.union_all(quads)
-    row = {"community_id": c.community_id, "name": c.name, "street": c.street,
-           "street_code": c.street_code, "community_code": c.community_code, "geometry": geom}
+    row = {
+        "community_id": c.community_id,
+        "name": c.name,
+        "street": c.street,
+        "street_code": c.street_code,
+        "community_code": c.community_code,
+        "geometry": geom,
+    }
     parts = _CommunityParts(row, [], [], [], [])
     shares = apportion(c.households, np.array([q.area for q in quads]))
-    p_large = 0.3 if len(c.cells) == 4 else 0.04   # 天鹅湖花园 is mostly large estates
+    p_large = 0.3 if len(c.cells) == 4 else 0.04  # 天鹅湖花园 is mostly large estates
     for (r, _), q, share in zip(c.cells, corners, shares, strict=True):
-        res = _lay.cell(rng, q, c, int(share), p_large, taken, len(parts.estates) + 1,
-                        _lay.CANAL_ROWS.get(r % _lay.ROWS))
+        res = _lay.cell(
+            rng,
+            q,
+            c,
+            int(share),
+            p_large,
+            taken,
+            len(parts.estates) + 1,
+            _lay.CANAL_ROWS.get(r % _lay.ROWS),
+        )
         parts.estates += res.estates
         parts.buildings += res.buildings
         parts.landuse += res.landuse
@@ -283,10 +320,14 @@ def build_demo(*, scale: int = 1, seed: int = 0) -> DemoDistrict:
     estates: list[dict[str, Any]] = []
     buildings: list[dict[str, Any]] = []
     landuse: list[dict[str, Any]] = []
-    segments: list[_Segment] = [(a, b, kind, name) for a, b, kind, name in _lay.arterials(nodes, in_district)]
+    segments: list[_Segment] = [
+        (a, b, kind, name) for a, b, kind, name in _lay.arterials(nodes, in_district)
+    ]
     taken_by_tile: dict[int, set[str]] = {}
     for ci, c in enumerate(communities):
-        part = _community_layout(_rng(seed, 2, ci), c, nodes, taken_by_tile.setdefault(c.tile, set()))
+        part = _community_layout(
+            _rng(seed, 2, ci), c, nodes, taken_by_tile.setdefault(c.tile, set())
+        )
         comm_rows.append(part.community)
         estates += part.estates
         buildings += part.buildings
@@ -310,8 +351,11 @@ def build_demo(*, scale: int = 1, seed: int = 0) -> DemoDistrict:
     return DemoDistrict(layers, network, metadata)
 
 
-def _community_centres(communities: list[_lay.Community], comm_rows: list[dict[str, Any]],
-                       landuse: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _community_centres(
+    communities: list[_lay.Community],
+    comm_rows: list[dict[str, Any]],
+    landuse: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     """One service centre per community, on its free parcel nearest to the district centre.
 
     Centres drawn toward the middle, as in towns that grew outwards, leave estates on the
@@ -333,14 +377,21 @@ def _community_centres(communities: list[_lay.Community], comm_rows: list[dict[s
         centre = mine[int(np.argmin(np.hypot(*(pts - mid[c.tile]).T)))]
         centre["kind"] = "public_service"
         centre["name"] = f"{c.name}社区党群服务中心"
-        out.append({"facility_id": f"F{c.community_id}", "name": centre["name"],
-                    "level": "community", "community_id": c.community_id,
-                    "geometry": centre["geometry"].representative_point()})
+        out.append(
+            {
+                "facility_id": f"F{c.community_id}",
+                "name": centre["name"],
+                "level": "community",
+                "community_id": c.community_id,
+                "geometry": centre["geometry"].representative_point(),
+            }
+        )
     return out
 
 
-def _nearest_free(free: list[dict[str, Any]], target: np.ndarray, community_ids: set[str]
-                  ) -> dict[str, Any]:
+def _nearest_free(
+    free: list[dict[str, Any]], target: np.ndarray, community_ids: set[str]
+) -> dict[str, Any]:
     """The free parcel of ``community_ids`` nearest to ``target``; it is marked taken."""
     mine = [lu for lu in free if lu["community_id"] in community_ids and "kind" not in lu]
     if not mine:
@@ -351,9 +402,13 @@ def _nearest_free(free: list[dict[str, Any]], target: np.ndarray, community_ids:
     return lu
 
 
-def _upper_facilities(seed: int, communities: list[_lay.Community], comm_rows: list[dict[str, Any]],
-                      landuse: list[dict[str, Any]], estates: list[dict[str, Any]]
-                      ) -> list[dict[str, Any]]:
+def _upper_facilities(
+    seed: int,
+    communities: list[_lay.Community],
+    comm_rows: list[dict[str, Any]],
+    landuse: list[dict[str, Any]],
+    estates: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     """District centre, street stations (on free parcels near their centres), estate posts."""
     rng = _rng(seed, 3)
     tile_of = {c.community_id: c.tile for c in communities}
@@ -382,20 +437,36 @@ def _upper_facilities(seed: int, communities: list[_lay.Community], comm_rows: l
             mid = np.asarray(shapely.union_all([geoms[i] for i in ids]).centroid.coords[0])
             lu = _nearest_free(free[tile], mid, ids)
             lu["name"] = name
-            out.append({"facility_id": facility_id, "name": name, "level": level,
-                        "community_id": lu["community_id"],
-                        "geometry": lu["geometry"].representative_point()})
+            out.append(
+                {
+                    "facility_id": facility_id,
+                    "name": name,
+                    "level": level,
+                    "community_id": lu["community_id"],
+                    "geometry": lu["geometry"].representative_point(),
+                }
+            )
         pool = large.get(tile, [])
-        for n, i in enumerate(sorted(rng.choice(len(pool), size=min(4, len(pool)), replace=False)), 1):
+        for n, i in enumerate(
+            sorted(rng.choice(len(pool), size=min(4, len(pool)), replace=False)), 1
+        ):
             e = pool[int(i)]
             corner = e["geometry"].buffer(-2.0, join_style="mitre").exterior.coords[0]
-            out.append({"facility_id": f"FP{tile + 1:03d}{n:02d}", "name": f"{e['name']}党群服务站",
-                        "level": "post", "community_id": e["community_id"],
-                        "geometry": shapely.Point(corner)})
+            out.append(
+                {
+                    "facility_id": f"FP{tile + 1:03d}{n:02d}",
+                    "name": f"{e['name']}党群服务站",
+                    "level": "post",
+                    "community_id": e["community_id"],
+                    "geometry": shapely.Point(corner),
+                }
+            )
     return out
 
 
-def _name_landuse(seed: int, landuse: list[dict[str, Any]], community_names: dict[str, str]) -> None:
+def _name_landuse(
+    seed: int, landuse: list[dict[str, Any]], community_names: dict[str, str]
+) -> None:
     """Give every free parcel a kind and a name (``旺安公园``, ``旺安公园2``); number ids (in place)."""
     rng = _rng(seed, 4)
     kinds = list(_LANDUSE_WEIGHTS)
@@ -406,16 +477,20 @@ def _name_landuse(seed: int, landuse: list[dict[str, Any]], community_names: dic
             lu["kind"] = kinds[int(rng.choice(len(kinds), p=p / p.sum()))]
             stem = f"{lu['community_id']}{lu['kind']}"
             seen[stem] = seen.get(stem, 0) + 1
-            lu["name"] = (community_names[lu["community_id"]] + names.LANDUSE_KINDS[lu["kind"]]
-                          + ("" if seen[stem] == 1 else f"{seen[stem]}"))
+            lu["name"] = (
+                community_names[lu["community_id"]]
+                + names.LANDUSE_KINDS[lu["kind"]]
+                + ("" if seen[stem] == 1 else f"{seen[stem]}")
+            )
         lu["landuse_id"] = f"L{n:06d}"
 
 
 def _frame(rows: list[dict[str, Any]], to_wgs84: Any, gpd: Any) -> gpd.GeoDataFrame:
     """GeoDataFrame in WGS84 with coordinates rounded as in the files, CCW exteriors."""
     geoms = np.array([r["geometry"] for r in rows], dtype=object)
-    geoms = shapely.transform(geoms, lambda xy: np.round(np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])),
-                                                         COORD_DECIMALS))
+    geoms = shapely.transform(
+        geoms, lambda xy: np.round(np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])), COORD_DECIMALS)
+    )
     geoms = shapely.orient_polygons(geoms, exterior_cw=False)
     data = [{k: v for k, v in r.items() if k != "geometry"} for r in rows]
     return gpd.GeoDataFrame(data, geometry=list(geoms), crs=WGS84)
@@ -428,8 +503,13 @@ def _grids_mid_band(households: int) -> int:
     return min(max(round(households / _lay.GRID_MID), lo), hi)
 
 
-def _metadata(seed: int, scale: int, layers: dict[str, gpd.GeoDataFrame], network: nx.MultiDiGraph,
-              communities: list[_lay.Community]) -> dict[str, Any]:
+def _metadata(
+    seed: int,
+    scale: int,
+    layers: dict[str, gpd.GeoDataFrame],
+    network: nx.MultiDiGraph,
+    communities: list[_lay.Community],
+) -> dict[str, Any]:
     est = layers["estates"]
     hh = est.groupby("community_id")["households"].sum()
     grids_500 = int(np.ceil(hh / DEFAULT_MAX_HOUSEHOLDS).sum())
@@ -465,7 +545,9 @@ def _metadata(seed: int, scale: int, layers: dict[str, gpd.GeoDataFrame], networ
         geom = layers["communities"].set_index("community_id").loc[[cid]]
         area = float(geom.to_crs(_local_crs()).area.iloc[0])
         out["benchmark_community"] = {
-            "community_id": cid, "name": names.BENCHMARK_COMMUNITY, "area_km2": round(area / 1e6, 3),
+            "community_id": cid,
+            "name": names.BENCHMARK_COMMUNITY,
+            "area_km2": round(area / 1e6, 3),
             "households": int(hh[cid]),
             "party_members": int(est.loc[est["community_id"] == cid, "party_members"].sum()),
         }
@@ -492,7 +574,9 @@ def write_demo(out_dir: str | Path, *, scale: int = 1, seed: int = 0) -> dict[st
     demo = build_demo(scale=scale, seed=seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {name: write_geojson(demo.layers[name], out / f"{name}.geojson") for name in LAYER_FILES}
+    paths = {
+        name: write_geojson(demo.layers[name], out / f"{name}.geojson") for name in LAYER_FILES
+    }
     paths["network"] = write_graphml(demo.network, out / "walk.graphml")
     paths["metadata"] = write_json(demo.metadata, out / "metadata.json")
     log.info("demo written to %s: %s", out, demo.metadata["layers"])
@@ -502,9 +586,15 @@ def write_demo(out_dir: str | Path, *, scale: int = 1, seed: int = 0) -> dict[st
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m geo.demo --out DIR [--scale N] [--seed S]``."""
     parser = argparse.ArgumentParser(prog="python -m geo.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, type=Path, help="output folder (created if missing)")
-    parser.add_argument("--scale", type=int, default=1,
-                        help=f"copies of the 38-community district side by side, 1-{MAX_SCALE} (default 1)")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="output folder (created if missing)"
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help=f"copies of the 38-community district side by side, 1-{MAX_SCALE} (default 1)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     args = parser.parse_args(argv)
     try:

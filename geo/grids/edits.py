@@ -113,8 +113,10 @@ class EditResult:
     @property
     def figures(self) -> dict[str, Any]:
         """Plan-level figures after the edit (:func:`plan_figures`) plus ``households_moved``."""
-        return {**plan_figures(self.plan),
-                "households_moved": float(self.edit.get("households_moved", 0.0))}
+        return {
+            **plan_figures(self.plan),
+            "households_moved": float(self.edit.get("households_moved", 0.0)),
+        }
 
 
 def plan_figures(plan: Plan) -> dict[str, Any]:
@@ -125,28 +127,28 @@ def plan_figures(plan: Plan) -> dict[str, Any]:
     """
     g = plan.grids()
     n = len(g)
-    return {"n_grids": n,
-            "share_in_band": float(g["in_band"].mean()) if n else 0.0,
-            "max_abs_dev_pct": float(g["dev_pct"].abs().max()) if n else 0.0,
-            "mean_polsby_popper": float(g["polsby_popper"].mean()) if n else 0.0,
-            "n_locked": len(plan.locked),
-            "n_out_of_rule": int(g["issue"].astype(bool).sum()) if n else 0}
+    return {
+        "n_grids": n,
+        "share_in_band": float(g["in_band"].mean()) if n else 0.0,
+        "max_abs_dev_pct": float(g["dev_pct"].abs().max()) if n else 0.0,
+        "mean_polsby_popper": float(g["polsby_popper"].mean()) if n else 0.0,
+        "n_locked": len(plan.locked),
+        "n_out_of_rule": int(g["issue"].astype(bool).sum()) if n else 0,
+    }
 
 
 # --------------------------------------------------------------------------- graph helpers
 
 
-
-
-
-
-
-
-
-
-def tree_partition(units: list[str], weights: Mapping[str, float],
-                   edges: Iterable[tuple[str, str]], k: int, *, seed: int = 0,
-                   trees: int = SPLIT_TREES) -> list[list[str]]:
+def tree_partition(
+    units: list[str],
+    weights: Mapping[str, float],
+    edges: Iterable[tuple[str, str]],
+    k: int,
+    *,
+    seed: int = 0,
+    trees: int = SPLIT_TREES,
+) -> list[list[str]]:
     """Split connected ``units`` into ``k`` connected parts of balanced weight.
 
     Recursive spanning-tree bisection: for each cut, ``trees`` random spanning trees
@@ -165,16 +167,24 @@ def tree_partition(units: list[str], weights: Mapping[str, float],
         If ``k`` exceeds the number of units or the units are not connected.
     """
     if k < 1 or k > len(units):
-        raise EditError(f"cannot split {len(units)} unit(s) into k={k} parts; "
-                        f"choose k between 2 and {len(units)}")
+        raise EditError(
+            f"cannot split {len(units)} unit(s) into k={k} parts; "
+            f"choose k between 2 and {len(units)}"
+        )
     rng = random.Random(seed)
     edge_list = sorted({(min(a, b), max(a, b)) for a, b in edges})
     parts = _bisect(sorted(units), weights, edge_list, k, rng, trees)
     return sorted((sorted(p) for p in parts), key=lambda p: p[0])
 
 
-def _bisect(units: list[str], weights: Mapping[str, float], edges: list[tuple[str, str]], k: int,
-            rng: random.Random, trees: int) -> list[list[str]]:
+def _bisect(
+    units: list[str],
+    weights: Mapping[str, float],
+    edges: list[tuple[str, str]],
+    k: int,
+    rng: random.Random,
+    trees: int,
+) -> list[list[str]]:
     if k == 1:
         return [units]
     inside = set(units)
@@ -193,17 +203,26 @@ def _bisect(units: list[str], weights: Mapping[str, float], edges: list[tuple[st
         if dev == 0:
             break
     if best is None:
-        raise EditError(f"units {units[:5]}{' ...' if len(units) > 5 else ''} are not connected or too "
-                        f"few to split into {k} connected parts")
+        raise EditError(
+            f"units {units[:5]}{' ...' if len(units) > 5 else ''} are not connected or too "
+            f"few to split into {k} connected parts"
+        )
     left = sorted(best[1])
     right = sorted(inside - best[1])
-    return (_bisect(left, weights, edges, k_left, rng, trees)
-            + _bisect(right, weights, edges, k - k_left, rng, trees))
+    return _bisect(left, weights, edges, k_left, rng, trees) + _bisect(
+        right, weights, edges, k - k_left, rng, trees
+    )
 
 
-def _best_tree_cut(units: list[str], weights: Mapping[str, float], edges: list[tuple[str, str]],
-                   target: float, n_left: int, n_right: int,
-                   rng: random.Random) -> set[str] | None:
+def _best_tree_cut(
+    units: list[str],
+    weights: Mapping[str, float],
+    edges: list[tuple[str, str]],
+    target: float,
+    n_left: int,
+    n_right: int,
+    rng: random.Random,
+) -> set[str] | None:
     """Draw one random spanning tree and return the subtree (side) closest to ``target``."""
     parent = {u: u for u in units}
 
@@ -270,19 +289,26 @@ def _best_tree_cut(units: list[str], weights: Mapping[str, float], edges: list[t
 # --------------------------------------------------------------------------- plan values
 
 
-def replace_plan(plan: Plan, *, assignment: Mapping[str, str] | None = None,
-                 names: Mapping[str, str] | None = None, locked: Iterable[str] | None = None,
-                 touched: Iterable[str] | None = None) -> Plan:
+def replace_plan(
+    plan: Plan,
+    *,
+    assignment: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+    locked: Iterable[str] | None = None,
+    touched: Iterable[str] | None = None,
+) -> Plan:
     """A new plan equal to ``plan`` except for the given fields (``plan`` is not changed).
 
     Names and locks of grids that no longer exist are dropped. ``touched`` names the grids
     whose units changed (old and new ids), so that only those are re-scored when ``plan``'s
     grid table is already computed (:meth:`geo.grids.plan.Plan.with_assignment`).
     """
-    return plan.with_assignment(None if assignment is None else dict(assignment),
-                                names=None if names is None else dict(names),
-                                locked=None if locked is None else frozenset(locked),
-                                touched=None if touched is None else set(touched))
+    return plan.with_assignment(
+        None if assignment is None else dict(assignment),
+        names=None if names is None else dict(names),
+        locked=None if locked is None else frozenset(locked),
+        touched=None if touched is None else set(touched),
+    )
 
 
 def _grid_community(plan: Plan, members: Mapping[str, set[str]], grid: str) -> str:
@@ -302,16 +328,22 @@ def changed_units(old: Plan, new: Plan, grids: Iterable[str]) -> dict[str, str]:
     units: set[str] = set()
     for g in grids:
         units |= set(old.members.get(g, ())) | set(new.members.get(g, ()))
-    return {u: new.assignment[u] for u in sorted(units)
-            if u in new.assignment and old.assignment.get(u) != new.assignment[u]}
+    return {
+        u: new.assignment[u]
+        for u in sorted(units)
+        if u in new.assignment and old.assignment.get(u) != new.assignment[u]
+    }
 
 
 def _diff_grids(old: Plan, new: Plan) -> tuple[set[str], set[str]]:
     """Grids whose units changed (incl. added/removed), and grids whose name or lock changed."""
     old_m, new_m = old.members, new.members
     units_changed = {g for g in set(old_m) | set(new_m) if old_m.get(g) != new_m.get(g)}
-    labels = {g for g in set(new_m) - units_changed
-              if old.names.get(g) != new.names.get(g) or ((g in old.locked) != (g in new.locked))}
+    labels = {
+        g
+        for g in set(new_m) - units_changed
+        if old.names.get(g) != new.names.get(g) or ((g in old.locked) != (g in new.locked))
+    }
     return units_changed, labels
 
 
@@ -365,42 +397,72 @@ class PlanEditor:
     def _require_grid(self, grid: str, members: Mapping[str, set[str]], what: str = "grid") -> None:
         if grid not in members:
             known = sorted(members)
-            raise EditError(f"{what} {grid!r} is not in the plan ({len(known)} grids, e.g. "
-                            f"{known[:3]}); pick an existing grid id")
+            raise EditError(
+                f"{what} {grid!r} is not in the plan ({len(known)} grids, e.g. "
+                f"{known[:3]}); pick an existing grid id"
+            )
 
     def _require_unlocked(self, grids: Iterable[str], why: str) -> None:
         locked = sorted(set(grids) & set(self._plan.locked))
         if locked:
-            raise EditError(f"grid {', '.join(locked)} is locked, so it cannot {why}; "
-                            "unlock it first")
+            raise EditError(
+                f"grid {', '.join(locked)} is locked, so it cannot {why}; unlock it first"
+            )
 
-    def _commit(self, new_plan: Plan, event: dict[str, Any], *, touched: Iterable[str],
-                moved: float = 0.0, added: Iterable[str] = (),
-                removed: Iterable[str] = ()) -> EditResult:
+    def _commit(
+        self,
+        new_plan: Plan,
+        event: dict[str, Any],
+        *,
+        touched: Iterable[str],
+        moved: float = 0.0,
+        added: Iterable[str] = (),
+        removed: Iterable[str] = (),
+    ) -> EditResult:
         before = self._plan
         self._undo.append(before)
         self._redo.clear()
         self._plan = new_plan
         self.events.append(event)
-        return self._result(event, touched, moved=moved, added=added, removed=removed, before=before)
+        return self._result(
+            event, touched, moved=moved, added=added, removed=removed, before=before
+        )
 
-    def _result(self, event: dict[str, Any], touched: Iterable[str], *, moved: float = 0.0,
-                added: Iterable[str] = (), removed: Iterable[str] = (),
-                before: Plan | None = None) -> EditResult:
+    def _result(
+        self,
+        event: dict[str, Any],
+        touched: Iterable[str],
+        *,
+        moved: float = 0.0,
+        added: Iterable[str] = (),
+        removed: Iterable[str] = (),
+        before: Plan | None = None,
+    ) -> EditResult:
         plan = self._plan
         table = plan.grids()
         touched_t = tuple(sorted(set(touched)))
         changed = {} if before is None else changed_units(before, plan, touched_t)
         alive = [g for g in touched_t if g in table.index]
-        edit = {"op": event["op"], "added": sorted(added), "removed": sorted(removed),
-                "households_moved": float(moved)}
-        return EditResult(plan=plan, touched=touched_t, grids=table.loc[alive],
-                          violations=_violations(table, alive), event=event, edit=edit,
-                          changed_units=changed)
+        edit = {
+            "op": event["op"],
+            "added": sorted(added),
+            "removed": sorted(removed),
+            "households_moved": float(moved),
+        }
+        return EditResult(
+            plan=plan,
+            touched=touched_t,
+            grids=table.loc[alive],
+            violations=_violations(table, alive),
+            event=event,
+            edit=edit,
+            changed_units=changed,
+        )
 
     # ---------------------------------------------------------------- edits
-    def move(self, unit_ids: str | Iterable[str], to_grid: str, *,
-             allow_remove: bool = False) -> EditResult:
+    def move(
+        self, unit_ids: str | Iterable[str], to_grid: str, *, allow_remove: bool = False
+    ) -> EditResult:
         """Move units to an adjacent grid of their community.
 
         Parameters
@@ -423,11 +485,13 @@ class PlanEditor:
         units = [unit_ids] if isinstance(unit_ids, str) else list(dict.fromkeys(unit_ids))
         event = {"op": "move", "units": units, "to": to_grid, "allow_remove": bool(allow_remove)}
         new_plan, info = self._plan_move(units, to_grid, allow_remove=allow_remove)
-        return self._commit(new_plan, event, touched=info["touched"], moved=info["moved"],
-                            removed=info["removed"])
+        return self._commit(
+            new_plan, event, touched=info["touched"], moved=info["moved"], removed=info["removed"]
+        )
 
-    def _plan_move(self, units: list[str], to_grid: str, *,
-                   allow_remove: bool) -> tuple[Plan, dict[str, Any]]:
+    def _plan_move(
+        self, units: list[str], to_grid: str, *, allow_remove: bool
+    ) -> tuple[Plan, dict[str, Any]]:
         plan = self.plan
         assign = plan.assignment
         members = self._members()
@@ -436,17 +500,23 @@ class PlanEditor:
         self._require_grid(to_grid, members, "target grid")
         unknown = [u for u in units if u not in assign]
         if unknown:
-            raise EditError(f"unit {', '.join(map(repr, unknown[:5]))} is not in the plan; "
-                            "pick units from plan.units")
+            raise EditError(
+                f"unit {', '.join(map(repr, unknown[:5]))} is not in the plan; "
+                "pick units from plan.units"
+            )
         already = [u for u in units if assign[u] == to_grid]
         if already:
-            raise EditError(f"unit {', '.join(map(repr, already[:5]))} is already in grid {to_grid}")
+            raise EditError(
+                f"unit {', '.join(map(repr, already[:5]))} is already in grid {to_grid}"
+            )
         comm = plan.units.community_of
         target_comm = _grid_community(plan, members, to_grid)
         foreign = [u for u in units if comm[u] != target_comm]
         if foreign:
-            raise EditError(f"unit {foreign[0]!r} is in community {comm[foreign[0]]!r} but grid {to_grid} "
-                            f"is in community {target_comm!r}; grids stay inside one community")
+            raise EditError(
+                f"unit {foreign[0]!r} is in community {comm[foreign[0]]!r} but grid {to_grid} "
+                f"is in community {target_comm!r}; grids stay inside one community"
+            )
         donors = sorted({assign[u] for u in units})
         self._require_unlocked([to_grid], "receive units")
         self._require_unlocked(donors, "give units away")
@@ -456,30 +526,39 @@ class PlanEditor:
         if cut_off:
             u = cut_off[0]
             near = sorted({assign[v] for v in nbrs.get(u, ())} - {assign[u]})
-            raise EditError(f"unit {u!r} is not adjacent to grid {to_grid} (its cell touches grids "
-                            f"{near or 'none besides its own'}); move it to an adjacent grid")
+            raise EditError(
+                f"unit {u!r} is not adjacent to grid {to_grid} (its cell touches grids "
+                f"{near or 'none besides its own'}); move it to an adjacent grid"
+            )
         moving = set(units)
         removed = []
         for d in donors:
             rest = members[d] - moving
             if not rest:
                 if not allow_remove:
-                    raise EditError(f"moving these units would empty grid {d}; pass allow_remove=True "
-                                    "to delete it, or merge it instead")
+                    raise EditError(
+                        f"moving these units would empty grid {d}; pass allow_remove=True "
+                        "to delete it, or merge it instead"
+                    )
                 removed.append(d)
                 continue
             before = len(components(members[d], plan.units.adjacency))
             after = components(rest, plan.units.adjacency)
             if len(after) > before:
                 lost = [u for comp in after[1:] for u in comp]
-                raise EditError(f"grid {d} would no longer be contiguous: unit(s) "
-                                f"{', '.join(lost[:5])}{' ...' if len(lost) > 5 else ''} would be cut "
-                                "off; move them too or pick other units")
+                raise EditError(
+                    f"grid {d} would no longer be contiguous: unit(s) "
+                    f"{', '.join(lost[:5])}{' ...' if len(lost) > 5 else ''} would be cut "
+                    "off; move them too or pick other units"
+                )
         hh = plan.units.units["households"]
         moved = float(sum(float(hh.at[u]) for u in units))
         touched = {to_grid, *donors}
         return plan.flip(dict.fromkeys(units, to_grid)), {
-            "touched": touched, "moved": moved, "removed": removed}
+            "touched": touched,
+            "moved": moved,
+            "removed": removed,
+        }
 
     def merge(self, a: str, b: str) -> EditResult:
         """Merge grid ``b`` into adjacent grid ``a`` of the same community (``a`` keeps its id and name).
@@ -497,16 +576,19 @@ class PlanEditor:
             raise EditError(f"cannot merge grid {a} with itself; name two different grids")
         ca, cb = _grid_community(plan, members, a), _grid_community(plan, members, b)
         if ca != cb:
-            raise EditError(f"grid {a} is in community {ca!r} and grid {b} in {cb!r}; "
-                            "only grids of one community can merge")
+            raise EditError(
+                f"grid {a} is in community {ca!r} and grid {b} in {cb!r}; "
+                "only grids of one community can merge"
+            )
         self._require_unlocked([a, b], "be merged")
         if b not in grid_neighbors(a, members, plan.assignment, plan.units.neighbors):
             raise EditError(f"grids {a} and {b} share no cell edge; merge adjacent grids only")
         hh = plan.units.units["households"]
         moved = float(sum(float(hh.at[u]) for u in members[b]))
         event = {"op": "merge", "a": a, "b": b}
-        return self._commit(plan.flip(dict.fromkeys(members[b], a)), event,
-                            touched={a, b}, moved=moved, removed=[b])
+        return self._commit(
+            plan.flip(dict.fromkeys(members[b], a)), event, touched={a, b}, moved=moved, removed=[b]
+        )
 
     def split(self, grid: str, k: int = 2, *, seed: int = 0) -> EditResult:
         """Split a grid into ``k`` contiguous parts balanced on ``params.size_by``.
@@ -526,13 +608,17 @@ class PlanEditor:
         self._require_unlocked([grid], "be split")
         k = int(k)
         if k < 2 or k > len(members[grid]):
-            raise EditError(f"cannot split grid {grid} ({len(members[grid])} units) into k={k}; "
-                            f"choose k between 2 and {len(members[grid])}")
+            raise EditError(
+                f"cannot split grid {grid} ({len(members[grid])} units) into k={k}; "
+                f"choose k between 2 and {len(members[grid])}"
+            )
         nbrs = plan.units.neighbors
         units = sorted(members[grid])
         if not is_connected(units, plan.units.adjacency):
-            raise EditError(f"grid {grid} is not contiguous, so it cannot be split by a tree cut; "
-                            "move its detached units first")
+            raise EditError(
+                f"grid {grid} is not contiguous, so it cannot be split by a tree cut; "
+                "move its detached units first"
+            )
         col = str(plan.params.size_by)
         weights = {u: float(w) for u, w in plan.units.units.loc[units, col].items()}
         inside = set(units)
@@ -550,8 +636,13 @@ class PlanEditor:
         moved = float(sum(float(hh.at[u]) for p in parts[1:] for u in p))
         event = {"op": "split", "grid": grid, "k": k, "seed": int(seed)}
         touched = {grid, *fresh}
-        return self._commit(replace_plan(plan, assignment=new_assign, names=names, touched=touched),
-                            event, touched=touched, moved=moved, added=fresh)
+        return self._commit(
+            replace_plan(plan, assignment=new_assign, names=names, touched=touched),
+            event,
+            touched=touched,
+            moved=moved,
+            added=fresh,
+        )
 
     def lock(self, grids: str | Iterable[str]) -> EditResult:
         """Lock grids: no edit and no re-optimisation changes them until unlocked."""
@@ -597,16 +688,22 @@ class PlanEditor:
         new_plan = result.plan
         for g in self.plan.locked:  # the engine's contract; refuse silently broken results
             if new_plan.members.get(g) != self.plan.members.get(g):
-                raise EditError(f"re-optimisation changed locked grid {g}; this is a bug in "
-                                "geo.grids.gridding, please report it")
+                raise EditError(
+                    f"re-optimisation changed locked grid {g}; this is a bug in "
+                    "geo.grids.gridding, please report it"
+                )
         changed, labels = _diff_grids(self.plan, new_plan)
         event: dict[str, Any] = {"op": "reoptimise"}
         if params is not self.plan.params:
             event["params"] = dataclasses.asdict(params)
-        return self._commit(new_plan, event, touched=changed | labels,
-                            moved=_households_moved(self.plan, new_plan),
-                            added=set(new_plan.members) - set(self.plan.members),
-                            removed=set(self.plan.members) - set(new_plan.members))
+        return self._commit(
+            new_plan,
+            event,
+            touched=changed | labels,
+            moved=_households_moved(self.plan, new_plan),
+            added=set(new_plan.members) - set(self.plan.members),
+            removed=set(self.plan.members) - set(new_plan.members),
+        )
 
     def repair(self, unlocked: Iterable[str] | str | None = None) -> EditResult:
         """Bring out-of-rule grids back into the band with the fewest households moved.
@@ -626,8 +723,11 @@ class PlanEditor:
         touched = set(rep.moves["from_grid"]) | set(rep.moves["to_grid"])
         event: dict[str, Any] = {"op": "repair", "unlocked": unlocked}
         result = self._commit(rep.plan, event, touched=touched, moved=rep.households_moved)
-        result.edit["repair"] = {"moves": rep.moves.to_dict("records"), "still_out": rep.still_out,
-                                 "fixed": list(rep.fixed)}
+        result.edit["repair"] = {
+            "moves": rep.moves.to_dict("records"),
+            "still_out": rep.still_out,
+            "fixed": list(rep.fixed),
+        }
         return result
 
     # ---------------------------------------------------------------- history
@@ -662,8 +762,14 @@ class PlanEditor:
         self.events.append(event)
         changed, labels = _diff_grids(before, self._plan)
         old, new = set(before.assignment.values()), set(self._plan.assignment.values())
-        return self._result(event, changed | labels, moved=_households_moved(before, self._plan),
-                            added=new - old, removed=old - new, before=before)
+        return self._result(
+            event,
+            changed | labels,
+            moved=_households_moved(before, self._plan),
+            added=new - old,
+            removed=old - new,
+            before=before,
+        )
 
     def apply(self, event: Mapping[str, Any]) -> EditResult:
         """Apply one recorded event (see :attr:`events`).
@@ -675,7 +781,9 @@ class PlanEditor:
         """
         op = event.get("op")
         if op == "move":
-            return self.move(list(event["units"]), event["to"], allow_remove=bool(event.get("allow_remove")))
+            return self.move(
+                list(event["units"]), event["to"], allow_remove=bool(event.get("allow_remove"))
+            )
         if op == "merge":
             return self.merge(event["a"], event["b"])
         if op == "split":
@@ -687,7 +795,6 @@ class PlanEditor:
         if op == "reoptimise":
             params = None
             if event.get("params") is not None:
-
                 params = GridParams(**event["params"])
             return self.reoptimise(params)
         if op == "repair":
@@ -714,7 +821,9 @@ class PlanEditor:
     def from_state(cls, plan: Plan, state: Mapping[str, Any]) -> PlanEditor:
         """Rebuild an editor saved with :meth:`to_state` on the same starting plan."""
         if state.get("version") != 1:
-            raise EditError(f"editor state version {state.get('version')!r} is not supported (expected 1)")
+            raise EditError(
+                f"editor state version {state.get('version')!r} is not supported (expected 1)"
+            )
         return cls.replay(plan, state.get("events", []))
 
 
@@ -724,11 +833,18 @@ def _reachable(start: set[str], extra: set[str], adjacency: Adjacency) -> set[st
     A path that passes through ``start`` again can be cut at its last ``start`` unit, so these
     are the ``extra`` units in a component of ``start | extra`` that holds a ``start`` unit.
     """
-    return {u for comp in components(start | extra, adjacency) if not start.isdisjoint(comp)
-            for u in comp if u in extra}
+    return {
+        u
+        for comp in components(start | extra, adjacency)
+        if not start.isdisjoint(comp)
+        for u in comp
+        if u in extra
+    }
 
 
 def _households_moved(old: Plan, new: Plan) -> float:
     """Households of units whose grid id differs between two plans of the same units."""
     hh = old.units.units["households"]
-    return float(sum(float(hh.at[u]) for u, g in new.assignment.items() if old.assignment.get(u) != g))
+    return float(
+        sum(float(hh.at[u]) for u, g in new.assignment.items() if old.assignment.get(u) != g)
+    )

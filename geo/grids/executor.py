@@ -27,8 +27,14 @@ def _run_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
     return [fn(p) for p in chunk]
 
 
-def map_communities(fn: Callable[[T], R], payloads: Sequence[T], *, workers: int | None = None,
-                    scheduler: Any = None, progress: Progress | None = None) -> list[R]:
+def map_communities(
+    fn: Callable[[T], R],
+    payloads: Sequence[T],
+    *,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: Progress | None = None,
+) -> list[R]:
     """Apply ``fn`` to every payload and return the results in payload order.
 
     Parameters
@@ -51,8 +57,15 @@ def map_communities(fn: Callable[[T], R], payloads: Sequence[T], *, workers: int
     """
     total = len(payloads)
     if workers is not None and workers < 1:
-        raise ValidationError([Problem("parameters", f"`workers` must be >= 1, got {workers}.",
-                                       "pass a positive number of worker processes")])
+        raise ValidationError(
+            [
+                Problem(
+                    "parameters",
+                    f"`workers` must be >= 1, got {workers}.",
+                    "pass a positive number of worker processes",
+                )
+            ]
+        )
     if scheduler is not None:
         return _map_dask(fn, payloads, scheduler, progress)
     n_workers = min(workers or os.cpu_count() or 1, total)
@@ -66,14 +79,15 @@ def map_communities(fn: Callable[[T], R], payloads: Sequence[T], *, workers: int
     return _map_processes(fn, payloads, n_workers, progress)
 
 
-def _map_processes(fn: Callable[[T], R], payloads: Sequence[T], n_workers: int,
-                   progress: Progress | None) -> list[R]:
+def _map_processes(
+    fn: Callable[[T], R], payloads: Sequence[T], n_workers: int, progress: Progress | None
+) -> list[R]:
     total = len(payloads)
     # small chunks, so no worker idles at the end behind a long chunk (a few slow communities
     # in one chunk of ~120 left one core busy for seconds at scale 100); a few payloads per
     # chunk still save most of the round trips
     size = max(1, min(EXECUTOR_MAX_CHUNK, total // (n_workers * 16)))
-    chunks = [(i, payloads[i:i + size]) for i in range(0, total, size)]
+    chunks = [(i, payloads[i : i + size]) for i in range(0, total, size)]
     results: list[Any] = [None] * total
     done = 0
     with ProcessPoolExecutor(max_workers=n_workers) as pool:
@@ -81,23 +95,31 @@ def _map_processes(fn: Callable[[T], R], payloads: Sequence[T], n_workers: int,
         for fut in as_completed(futures):
             start = futures[fut]
             part = fut.result()
-            results[start:start + len(part)] = part
+            results[start : start + len(part)] = part
             done += len(part)
             if progress:
                 progress(done, total)
     return results
 
 
-def _map_dask(fn: Callable[[T], R], payloads: Sequence[T], scheduler: Any,
-              progress: Progress | None) -> list[R]:
+def _map_dask(
+    fn: Callable[[T], R], payloads: Sequence[T], scheduler: Any, progress: Progress | None
+) -> list[R]:
     from distributed import Client
     from distributed import as_completed as dask_completed
 
     own = isinstance(scheduler, str)
     if not own and not isinstance(scheduler, Client):
-        raise ValidationError([Problem("parameters", f"`scheduler` must be a 'tcp://...' address or a "
-                                       f"distributed.Client, got {type(scheduler).__name__}.",
-                                       "pass the Dask scheduler address, e.g. tcp://10.0.0.5:8786")])
+        raise ValidationError(
+            [
+                Problem(
+                    "parameters",
+                    f"`scheduler` must be a 'tcp://...' address or a "
+                    f"distributed.Client, got {type(scheduler).__name__}.",
+                    "pass the Dask scheduler address, e.g. tcp://10.0.0.5:8786",
+                )
+            ]
+        )
     client = Client(scheduler) if own else scheduler
     try:
         futures = client.map(fn, list(payloads), pure=False)

@@ -61,7 +61,9 @@ class Adjacency:
     matrix: csr_matrix
 
     @classmethod
-    def from_edges(cls, ids: Sequence[str], unit_a: Iterable[str], unit_b: Iterable[str]) -> Adjacency:
+    def from_edges(
+        cls, ids: Sequence[str], unit_a: Iterable[str], unit_b: Iterable[str]
+    ) -> Adjacency:
         """Build from a node list and the two end columns of an edge list (each edge once or twice)."""
         index = {u: i for i, u in enumerate(ids)}
         rows = np.fromiter((index[a] for a in unit_a), dtype=np.int64)
@@ -84,7 +86,10 @@ class Adjacency:
     def neighbors(self) -> dict[str, tuple[str, ...]]:
         """``{unit_id: neighbour ids}`` read off :attr:`matrix` (for walks over small groups)."""
         ind, ptr = self.matrix.indices, self.matrix.indptr
-        return {u: tuple(self.ids[j] for j in ind[ptr[i]:ptr[i + 1]].tolist()) for i, u in enumerate(self.ids)}
+        return {
+            u: tuple(self.ids[j] for j in ind[ptr[i] : ptr[i + 1]].tolist())
+            for i, u in enumerate(self.ids)
+        }
 
     def n_components(self) -> int:
         """Number of connected components of the whole graph."""
@@ -103,7 +108,9 @@ class Adjacency:
 
 def _symmetric(n: int, rows: np.ndarray, cols: np.ndarray) -> csr_matrix:
     data = np.ones(2 * len(rows), dtype=np.int8)
-    m = coo_matrix((data, (np.concatenate([rows, cols]), np.concatenate([cols, rows]))), shape=(n, n)).tocsr()
+    m = coo_matrix(
+        (data, (np.concatenate([rows, cols]), np.concatenate([cols, rows]))), shape=(n, n)
+    ).tocsr()
     m.data[:] = 1  # duplicate edges were summed
     return m
 
@@ -157,7 +164,9 @@ def edge_components(nodes: Sequence[N], rows: Sequence[int], cols: Sequence[int]
 CSGRAPH_FROM = 1500
 
 
-def components(units: Iterable[str], neighbors: Adjacency | Mapping[str, Iterable[str]]) -> list[list[str]]:
+def components(
+    units: Iterable[str], neighbors: Adjacency | Mapping[str, Iterable[str]]
+) -> list[list[str]]:
     """Connected pieces of ``units`` in the adjacency graph, largest first (ties: smallest id).
 
     ``neighbors`` is the cached :class:`Adjacency` of the unit graph or a ``{unit: neighbours}``
@@ -175,7 +184,9 @@ def components(units: Iterable[str], neighbors: Adjacency | Mapping[str, Iterabl
     if not group:
         return []
     if len(group) < CSGRAPH_FROM:
-        out = _walk_components(group, neighbors.neighbors if isinstance(neighbors, Adjacency) else neighbors)
+        out = _walk_components(
+            group, neighbors.neighbors if isinstance(neighbors, Adjacency) else neighbors
+        )
     else:
         out = _csgraph_components(group, neighbors)
     return sorted(out, key=lambda c: (-len(c), c[0]))
@@ -202,7 +213,9 @@ def _walk_components(group: list[str], neighbors: Mapping[str, Iterable[str]]) -
     return out
 
 
-def _csgraph_components(group: list[str], neighbors: Adjacency | Mapping[str, Iterable[str]]) -> list[list[str]]:
+def _csgraph_components(
+    group: list[str], neighbors: Adjacency | Mapping[str, Iterable[str]]
+) -> list[list[str]]:
     if isinstance(neighbors, Adjacency):
         labels = neighbors.sub_labels(group)
     else:
@@ -214,8 +227,11 @@ def _csgraph_components(group: list[str], neighbors: Adjacency | Mapping[str, It
                 if j is not None:
                     rows.append(i)
                     cols.append(j)
-        labels = component_labels(_symmetric(len(group), np.asarray(rows, dtype=np.int64),
-                                             np.asarray(cols, dtype=np.int64)))
+        labels = component_labels(
+            _symmetric(
+                len(group), np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+            )
+        )
     out: list[list[str]] = [[] for _ in range(int(labels.max()) + 1)]
     for u, k in zip(group, labels.tolist(), strict=True):
         out[k].append(u)
@@ -227,7 +243,9 @@ def is_connected(units: Iterable[str], neighbors: Adjacency | Mapping[str, Itera
     return len(components(units, neighbors)) <= 1
 
 
-def is_contiguous(unit_ids: Collection[str], neighbors: Adjacency | Mapping[str, Iterable[str]]) -> bool:
+def is_contiguous(
+    unit_ids: Collection[str], neighbors: Adjacency | Mapping[str, Iterable[str]]
+) -> bool:
     """True when the units form one connected piece of the adjacency graph (empty: True).
 
     Examples
@@ -239,8 +257,12 @@ def is_contiguous(unit_ids: Collection[str], neighbors: Adjacency | Mapping[str,
     return len(unit_ids) <= 1 or is_connected(unit_ids, neighbors)
 
 
-def grid_neighbors(grid: str, members: Mapping[str, set[str]], assignment: Mapping[str, str],
-                   neighbors: Mapping[str, Iterable[str]]) -> set[str]:
+def grid_neighbors(
+    grid: str,
+    members: Mapping[str, set[str]],
+    assignment: Mapping[str, str],
+    neighbors: Mapping[str, Iterable[str]],
+) -> set[str]:
     """Grids sharing a cell edge with ``grid``."""
     out = set()
     for u in members.get(grid, ()):
@@ -251,7 +273,9 @@ def grid_neighbors(grid: str, members: Mapping[str, set[str]], assignment: Mappi
     return out
 
 
-def stays_connected(group: Collection[N], removed: N, neighbors: Neighbours[N], *, whole: bool = True) -> bool:
+def stays_connected(
+    group: Collection[N], removed: N, neighbors: Neighbours[N], *, whole: bool = True
+) -> bool:
     """Whether ``group`` minus ``removed`` is still connected (an empty rest counts as connected).
 
     The incremental check of the search, the edits and the repair. With ``whole=True`` (the

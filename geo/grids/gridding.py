@@ -70,9 +70,7 @@ ILS_PATIENCE = 20
 # --------------------------------------------------------------------------- parameters
 
 
-
 # --------------------------------------------------------------------------- plan
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,9 +81,8 @@ class GridResult:
     report: list[dict[str, Any]]
 
 
-
-
 # --------------------------------------------------------------------------- k and codes
+
 
 def choose_k(total: float, lo: float, hi: float, n_units: int) -> tuple[int, str]:
     """Number of grids for a sized total under the band ``lo``-``hi``.
@@ -104,17 +101,23 @@ def choose_k(total: float, lo: float, hi: float, n_units: int) -> tuple[int, str
     if n_units <= 0:
         return 0, "no planning units"
     if total <= 0:
-        return 1, ("the community holds 0 of the sized count; one grid covers it "
-                   "(check the households / party members of its estates)")
+        return 1, (
+            "the community holds 0 of the sized count; one grid covers it "
+            "(check the households / party members of its estates)"
+        )
     if total < lo:
-        return 1, (f"the community holds {total:.0f} (< {lo:.0f}): one grid below the band "
-                   "(merge the community with a neighbour or lower the minimum)")
+        return 1, (
+            f"the community holds {total:.0f} (< {lo:.0f}): one grid below the band "
+            "(merge the community with a neighbour or lower the minimum)"
+        )
     k_min, k_max = math.ceil(total / hi - 1e-9), math.floor(total / lo + 1e-9)
     if k_min <= k_max:
         k = min(max(round(total / ((lo + hi) / 2)), k_min), k_max)
         if k > n_units:
-            return n_units, (f"{n_units} unit(s) cannot make {k} grids of {lo:.0f}-{hi:.0f}; "
-                             "split large estates by buildings")
+            return n_units, (
+                f"{n_units} unit(s) cannot make {k} grids of {lo:.0f}-{hi:.0f}; "
+                "split large estates by buildings"
+            )
         return k, ""
 
     def violation(k: int) -> float:
@@ -123,14 +126,12 @@ def choose_k(total: float, lo: float, hi: float, n_units: int) -> tuple[int, str
 
     k = min((k_max, k_min), key=lambda k: (violation(k), k)) if k_max >= 1 else k_min
     k = max(1, min(k, n_units))
-    return k, (f"{total:.0f} cannot be split into grids of {lo:.0f}-{hi:.0f} "
-               f"({k_max} grid(s) would hold {total / max(k_max, 1):.0f} each, "
-               f"{k_min} would hold {total / k_min:.0f}); {k} grid(s) chosen "
-               "(widen the band or fix the number of grids)")
-
-
-
-
+    return k, (
+        f"{total:.0f} cannot be split into grids of {lo:.0f}-{hi:.0f} "
+        f"({k_max} grid(s) would hold {total / max(k_max, 1):.0f} each, "
+        f"{k_min} would hold {total / k_min:.0f}); {k} grid(s) chosen "
+        "(widen the band or fix the number of grids)"
+    )
 
 
 def stable_seed(seed: int, community_id: str, part: int = 0) -> list[int]:
@@ -139,6 +140,7 @@ def stable_seed(seed: int, community_id: str, part: int = 0) -> list[int]:
 
 
 # --------------------------------------------------------------------------- one community
+
 
 @dataclass(frozen=True, eq=False)
 class CommunityTask:
@@ -184,7 +186,9 @@ def grid_one_community(task: CommunityTask) -> CommunityOutcome:
     lo, hi = p.band()
     n = len(task.size)
     nbrs: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    for a, b, length in zip(task.edge_a.tolist(), task.edge_b.tolist(), task.edge_len.tolist(), strict=True):
+    for a, b, length in zip(
+        task.edge_a.tolist(), task.edge_b.tolist(), task.edge_len.tolist(), strict=True
+    ):
         nbrs[a].append((b, length))
         nbrs[b].append((a, length))
     labels = task.fixed.astype(int).copy()
@@ -204,23 +208,38 @@ def grid_one_community(task: CommunityTask) -> CommunityOutcome:
         objective += obj
     report = {
         "community_id": task.community_id,
-        "n_units": n, "size_total": float(task.size.sum()),
-        "n_grids": int(next_label), "n_locked": task.n_locked, "pieces": len(comps),
-        "feasible": not reasons, "reasons": reasons, "objective": float(objective),
+        "n_units": n,
+        "size_total": float(task.size.sum()),
+        "n_grids": int(next_label),
+        "n_locked": task.n_locked,
+        "pieces": len(comps),
+        "feasible": not reasons,
+        "reasons": reasons,
+        "objective": float(objective),
         "seconds": time.perf_counter() - t0,
     }
     return CommunityOutcome(task.community_id, labels, report)
 
 
-def _out_of_band(local: list[int], comp: list[int], task: CommunityTask, lo: float, hi: float) -> int:
+def _out_of_band(
+    local: list[int], comp: list[int], task: CommunityTask, lo: float, hi: float
+) -> int:
     """Grids of a piece's labelling outside the band ``lo``-``hi``."""
     sums = np.bincount(np.asarray(local), weights=task.size[np.asarray(comp)])
     return int(((sums < lo - 1e-9) | (sums > hi + 1e-9)).sum())
 
 
-def _other_k(comp: list[int], k: int, local: list[int], obj: float, task: CommunityTask,
-             nbrs: list[list[tuple[int, float]]], lo: float, hi: float,
-             c_index: int) -> tuple[int, list[int], float]:
+def _other_k(
+    comp: list[int],
+    k: int,
+    local: list[int],
+    obj: float,
+    task: CommunityTask,
+    nbrs: list[list[tuple[int, float]]],
+    lo: float,
+    hi: float,
+    c_index: int,
+) -> tuple[int, list[int], float]:
     """Try the neighbouring numbers of grids the band admits when ``k`` leaves grids out of band.
 
     The units may not add up for ``k`` grids (ten estates of 109-327 households make five
@@ -233,7 +252,9 @@ def _other_k(comp: list[int], k: int, local: list[int], obj: float, task: Commun
     for k2 in (k - 1, k + 1):
         if k2 < max(k_min, 1) or k2 > k_max or k2 == k:
             continue
-        rng = np.random.default_rng(stable_seed(task.params.seed, task.community_id, 1000 * (c_index + 1) + k2))
+        rng = np.random.default_rng(
+            stable_seed(task.params.seed, task.community_id, 1000 * (c_index + 1) + k2)
+        )
         loc2, obj2 = _partition(comp, k2, task, nbrs, rng)
         cand = (_out_of_band(loc2, comp, task, lo, hi), _mean_dev(loc2, comp, task), k2, loc2, obj2)
         if cand[:2] < best[:2]:
@@ -249,7 +270,9 @@ def _mean_dev(local: list[int], comp: list[int], task: CommunityTask) -> float:
     return float(np.abs(sums - mean).mean() / mean) if mean > 0 else 0.0
 
 
-def _free_components(free: list[int], nbrs: list[list[tuple[int, float]]], labels: np.ndarray) -> list[list[int]]:
+def _free_components(
+    free: list[int], nbrs: list[list[tuple[int, float]]], labels: np.ndarray
+) -> list[list[int]]:
     """Components of the free (unlabelled) units, each sorted, ordered by smallest unit."""
     pos = {u: i for i, u in enumerate(free)}
     rows, cols = [], []
@@ -261,8 +284,9 @@ def _free_components(free: list[int], nbrs: list[list[tuple[int, float]]], label
     return [sorted(c) for c in edge_components(free, rows, cols)]
 
 
-def _ks_for_components(comps: list[list[int]], task: CommunityTask, lo: float,
-                       hi: float) -> tuple[list[int], list[str]]:
+def _ks_for_components(
+    comps: list[list[int]], task: CommunityTask, lo: float, hi: float
+) -> tuple[list[int], list[str]]:
     p = task.params
     reasons: list[str] = []
     if not comps:
@@ -271,8 +295,10 @@ def _ks_for_components(comps: list[list[int]], task: CommunityTask, lo: float,
     if p.n_grids is not None:
         want = max(p.n_grids - task.n_locked, len(comps))
         if p.n_grids - task.n_locked < len(comps):
-            reasons.append(f"{p.n_grids} grid(s) requested but the free land is in {len(comps)} separate "
-                           f"piece(s) besides {task.n_locked} locked grid(s); {want} free grid(s) made")
+            reasons.append(
+                f"{p.n_grids} grid(s) requested but the free land is in {len(comps)} separate "
+                f"piece(s) besides {task.n_locked} locked grid(s); {want} free grid(s) made"
+            )
         weights = np.array(totals) + 1e-9
         extra = np.floor((want - len(comps)) * weights / weights.sum()).astype(int)
         rest = want - len(comps) - int(extra.sum())
@@ -292,8 +318,13 @@ def _ks_for_components(comps: list[list[int]], task: CommunityTask, lo: float,
     return ks, reasons
 
 
-def _partition(comp: list[int], k: int, task: CommunityTask, nbrs: list[list[tuple[int, float]]],
-               rng: np.random.Generator) -> tuple[list[int], float]:
+def _partition(
+    comp: list[int],
+    k: int,
+    task: CommunityTask,
+    nbrs: list[list[tuple[int, float]]],
+    rng: np.random.Generator,
+) -> tuple[list[int], float]:
     """Labels 0..k-1 for the units of one connected piece, and their objective."""
     if k <= 1:
         return [0] * len(comp), 0.0
@@ -331,7 +362,9 @@ def _relabel(labels: list[int]) -> list[int]:
 class _SearchData:
     """Arrays of one connected piece, as Python lists for fast scalar access."""
 
-    def __init__(self, task: CommunityTask, comp: list[int], nbrs: list[list[tuple[int, float]]], k: int):
+    def __init__(
+        self, task: CommunityTask, comp: list[int], nbrs: list[list[tuple[int, float]]], k: int
+    ):
         idx = np.asarray(comp)
         p = task.params
         self.n = len(comp)
@@ -351,12 +384,28 @@ class _SearchData:
         self.cw4pi = p.compactness_weight / (4 * math.pi)
         self.w_size = _W_SIZE
         self.min_party = float(p.min_party_per_grid)
-        self.cost = _grid_cost(self.lo, self.hi, self.mean_s, self.mean_b, self.w_size, self.w_balance,
-                               self.min_party, self.cw4pi)
+        self.cost = _grid_cost(
+            self.lo,
+            self.hi,
+            self.mean_s,
+            self.mean_b,
+            self.w_size,
+            self.w_balance,
+            self.min_party,
+            self.cw4pi,
+        )
 
 
-def _grid_cost(lo: float, hi: float, mean_s: float, mean_b: float, w_size: float, w_balance: float,
-               min_party: float, cw4pi: float) -> Callable[[float, float, float, float, float], float]:
+def _grid_cost(
+    lo: float,
+    hi: float,
+    mean_s: float,
+    mean_b: float,
+    w_size: float,
+    w_balance: float,
+    min_party: float,
+    cw4pi: float,
+) -> Callable[[float, float, float, float, float], float]:
     """``cost(size, balance, party, area_m2, perimeter_m)``: the objective of one grid.
 
     A closure over the piece's constants (hot loop: local names and plain arithmetic, no
@@ -479,14 +528,21 @@ class _State:
             for v, w in data.nbrs[u]:
                 if self.labels[v] == self.labels[u]:
                     self.PER[self.labels[u]] -= w  # each internal edge seen twice: -2w in total
-        self.f = [data.cost(self.S[g], self.B[g], self.P[g], self.A[g], self.PER[g]) for g in range(k)]
+        self.f = [
+            data.cost(self.S[g], self.B[g], self.P[g], self.A[g], self.PER[g]) for g in range(k)
+        ]
 
     def copy(self) -> _State:
         new = object.__new__(_State)
         new.data, new.k = self.data, self.k
         new.labels = list(self.labels)
-        new.S, new.B, new.P, new.A, new.PER = (list(self.S), list(self.B), list(self.P), list(self.A),
-                                               list(self.PER))
+        new.S, new.B, new.P, new.A, new.PER = (
+            list(self.S),
+            list(self.B),
+            list(self.P),
+            list(self.A),
+            list(self.PER),
+        )
         new.members = [set(m) for m in self.members]
         new.f = list(self.f)
         return new
@@ -508,10 +564,20 @@ class _State:
         d = self.data
         g = self.labels[u]
         su, bu, pu, au, peru = d.size[u], d.bal[u], d.party[u], d.area[u], d.per[u]
-        fg = d.cost(self.S[g] - su, self.B[g] - bu, self.P[g] - pu, self.A[g] - au,
-                    self.PER[g] - peru + 2 * shared.get(g, 0.0))
-        fh = d.cost(self.S[h] + su, self.B[h] + bu, self.P[h] + pu, self.A[h] + au,
-                    self.PER[h] + peru - 2 * shared.get(h, 0.0))
+        fg = d.cost(
+            self.S[g] - su,
+            self.B[g] - bu,
+            self.P[g] - pu,
+            self.A[g] - au,
+            self.PER[g] - peru + 2 * shared.get(g, 0.0),
+        )
+        fh = d.cost(
+            self.S[h] + su,
+            self.B[h] + bu,
+            self.P[h] + pu,
+            self.A[h] + au,
+            self.PER[h] + peru - 2 * shared.get(h, 0.0),
+        )
         return fg + fh - self.f[g] - self.f[h], fg, fh
 
     def apply(self, u: int, h: int, shared: dict[int, float], fg: float, fh: float) -> None:
@@ -566,7 +632,9 @@ class _State:
                 h = labels[v]
                 shared[h] = shared.get(h, 0.0) + w
             su, bu, pu, au, peru = size[u], bal[u], party[u], area[u], per[u]
-            best_fg = cost(S[g] - su, B[g] - bu, P[g] - pu, A[g] - au, PER[g] - peru + 2 * shared.get(g, 0.0))
+            best_fg = cost(
+                S[g] - su, B[g] - bu, P[g] - pu, A[g] - au, PER[g] - peru + 2 * shared.get(g, 0.0)
+            )
             base = best_fg - f[g]
             best_h, best_d, best_fh = -1, -1e-9, 0.0
             for h, lh in shared.items():
@@ -611,8 +679,13 @@ class _State:
         return sorted(touched)
 
 
-def _local_search(data: _SearchData, labels: list[int], k: int, rng: np.random.Generator,
-                  ils_rounds: int = ILS_ROUNDS) -> tuple[list[int], float]:
+def _local_search(
+    data: _SearchData,
+    labels: list[int],
+    k: int,
+    rng: np.random.Generator,
+    ils_rounds: int = ILS_ROUNDS,
+) -> tuple[list[int], float]:
     """Descent, then iterated local search: perturb the best plan, descend, keep if better."""
     best = _State(data, labels, k)
     best.descend(rng)
@@ -631,14 +704,19 @@ def _local_search(data: _SearchData, labels: list[int], k: int, rng: np.random.G
     return best.labels, best.objective
 
 
-
-
 # --------------------------------------------------------------------------- driver
 
-def grid_communities(layers_or_units: Layers | UnitGraph, params: GridParams | None = None, *,
-                     locked_plan: Plan | None = None, scheduler: Any = None, workers: int | None = None,
-                     progress: Callable[[int, int], None] | None = None,
-                     barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None) -> GridResult:
+
+def grid_communities(
+    layers_or_units: Layers | UnitGraph,
+    params: GridParams | None = None,
+    *,
+    locked_plan: Plan | None = None,
+    scheduler: Any = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+) -> GridResult:
     """Grid every community: contiguous, nested, balanced grids tiling each community.
 
     Parameters
@@ -675,11 +753,18 @@ def grid_communities(layers_or_units: Layers | UnitGraph, params: GridParams | N
         tasks, locked_ids = _tasks(graph.units, graph.edges, params, locked_plan)
         if workers is None and scheduler is None and len(graph.units) < SERIAL_UNIT_THRESHOLD:
             workers = 1
-        outcomes = map_communities(grid_one_community, tasks, workers=workers, scheduler=scheduler,
-                                   progress=progress)
+        outcomes = map_communities(
+            grid_one_community, tasks, workers=workers, scheduler=scheduler, progress=progress
+        )
     else:
-        graph, outcomes = _build_and_grid(layers_or_units, params, barriers=barriers, workers=workers,
-                                          scheduler=scheduler, progress=progress)
+        graph, outcomes = _build_and_grid(
+            layers_or_units,
+            params,
+            barriers=barriers,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
     assignment, names = _assign_ids(graph, outcomes, locked_ids, locked_plan)
     report = [o.report for o in outcomes] + _empty_reports(graph)
     locked = frozenset(locked_plan.locked) if locked_plan is not None else frozenset()
@@ -703,18 +788,30 @@ class CommunityResult:
     outcome: CommunityOutcome | None
 
 
-def _build_and_grid(layers: Layers, params: GridParams, *, barriers: Any, workers: int | None,
-                    scheduler: Any, progress: Callable[[int, int], None] | None
-                    ) -> tuple[UnitGraph, list[CommunityOutcome]]:
+def _build_and_grid(
+    layers: Layers,
+    params: GridParams,
+    *,
+    barriers: Any,
+    workers: int | None,
+    scheduler: Any,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[UnitGraph, list[CommunityOutcome]]:
     """Validate once, then build units and grid each community in one job (in parallel)."""
 
-    prepared = prepare_frames(layers.communities, layers.estates, layers.buildings, barriers=barriers,
-                              max_households=params.max_households)
+    prepared = prepare_frames(
+        layers.communities,
+        layers.estates,
+        layers.buildings,
+        barriers=barriers,
+        max_households=params.max_households,
+    )
     jobs = [CommunityJob(frames, params) for frames in prepared.jobs()]
     if workers is None and scheduler is None and len(prepared.estates) < SERIAL_UNIT_THRESHOLD:
         workers = 1
-    results = map_communities(build_and_grid_community, jobs, workers=workers, scheduler=scheduler,
-                              progress=progress)
+    results = map_communities(
+        build_and_grid_community, jobs, workers=workers, scheduler=scheduler, progress=progress
+    )
     graph = assemble_units(prepared, [r.units for r in results], params.max_households)
     return graph, [r.outcome for r in results if r.outcome is not None]
 
@@ -738,14 +835,20 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     score = _score(task, out)
     if score[0] == 0 or not first.units.units["unit_id"].str.contains("#", regex=False).any():
         return first
-    fine = community_units(job.frames, max_households=p.max_households, min_households=p.min_households,
-                           part_households=FINE_PART_SHARE * (lo + hi) / 2)
+    fine = community_units(
+        job.frames,
+        max_households=p.max_households,
+        min_households=p.min_households,
+        part_households=FINE_PART_SHARE * (lo + hi) / 2,
+    )
     if fine.fatal or fine.units.empty:
         return first
     task2 = _piece_task(fine, p)
     out2 = grid_one_community(task2)
     if _score(task2, out2) < score:
-        out2.report["refined"] = "large estates split into parts of about half a grid to meet the band"
+        out2.report["refined"] = (
+            "large estates split into parts of about half a grid to meet the band"
+        )
         return CommunityResult(fine, out2)
     return first
 
@@ -762,7 +865,9 @@ def _build_and_grid_first(job: CommunityJob) -> CommunityResult:
     """
 
     p = job.params
-    piece = community_units(job.frames, max_households=p.max_households, min_households=p.min_households)
+    piece = community_units(
+        job.frames, max_households=p.max_households, min_households=p.min_households
+    )
     if piece.fatal or piece.units.empty:
         return CommunityResult(piece, None)
     if not p.split_to_fit:
@@ -775,9 +880,12 @@ def _build_and_grid_first(job: CommunityJob) -> CommunityResult:
         return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
     if job.frames.buildings is None:  # nothing to refine by: the finer units would be the same
         return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
-    finer = community_units(job.frames, max_households=p.max_households,
-                            split_by_buildings_above=max(1, p.min_households // 2),
-                            min_households=p.min_households)
+    finer = community_units(
+        job.frames,
+        max_households=p.max_households,
+        split_by_buildings_above=max(1, p.min_households // 2),
+        min_households=p.min_households,
+    )
     if finer.fatal or len(finer.units) <= len(piece.units):
         return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
     task2 = _piece_task(finer, p)
@@ -788,7 +896,9 @@ def _build_and_grid_first(job: CommunityJob) -> CommunityResult:
     return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
 
 
-def _best(quick_task: CommunityTask, quick: CommunityOutcome, full_task: CommunityTask) -> CommunityOutcome:
+def _best(
+    quick_task: CommunityTask, quick: CommunityOutcome, full_task: CommunityTask
+) -> CommunityOutcome:
     """The full search's outcome unless the quick pass scored better."""
     full = grid_one_community(full_task)
     return quick if _score(quick_task, quick) < _score(full_task, full) else full
@@ -809,12 +919,21 @@ def _piece_task(piece: Any, params: GridParams) -> CommunityTask:
     ea = np.array([pos[u] for u in edges["unit_a"].tolist()], dtype=np.intp)
     eb = np.array([pos[u] for u in edges["unit_b"].tolist()], dtype=np.intp)
     return CommunityTask(
-        community_id=str(cids[0]), size=units[params.size_by].to_numpy(float),
-        balance=params.balance_values(units), party=units["party_members"].to_numpy(float),
-        area=units["area_m2"].to_numpy(float), perimeter=units["perimeter_m"].to_numpy(float),
-        x=units["x"].to_numpy(float), y=units["y"].to_numpy(float), edge_a=ea, edge_b=eb,
-        edge_len=edges["length_m"].to_numpy(float), fixed=np.full(len(units), -1, dtype=int), n_locked=0,
-        params=params)
+        community_id=str(cids[0]),
+        size=units[params.size_by].to_numpy(float),
+        balance=params.balance_values(units),
+        party=units["party_members"].to_numpy(float),
+        area=units["area_m2"].to_numpy(float),
+        perimeter=units["perimeter_m"].to_numpy(float),
+        x=units["x"].to_numpy(float),
+        y=units["y"].to_numpy(float),
+        edge_a=ea,
+        edge_b=eb,
+        edge_len=edges["length_m"].to_numpy(float),
+        fixed=np.full(len(units), -1, dtype=int),
+        n_locked=0,
+        params=params,
+    )
 
 
 def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
@@ -827,17 +946,29 @@ def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
     return int(((sums < lo - 1e-9) | (sums > hi + 1e-9)).sum()), dev
 
 
-def _tasks(units: pd.DataFrame, edges: pd.DataFrame, params: GridParams,
-           locked_plan: Plan | None) -> tuple[list[CommunityTask], dict[str, list[str]]]:
+def _tasks(
+    units: pd.DataFrame, edges: pd.DataFrame, params: GridParams, locked_plan: Plan | None
+) -> tuple[list[CommunityTask], dict[str, list[str]]]:
     """One :class:`CommunityTask` per community of ``units`` (index = unit id), and locked ids."""
     fixed_grid: dict[str, str] = {}
     if locked_plan is not None:
-        missing = [u for g in locked_plan.locked for u in locked_plan.members.get(g, ())
-                   if u not in units.index]
+        missing = [
+            u
+            for g in locked_plan.locked
+            for u in locked_plan.members.get(g, ())
+            if u not in units.index
+        ]
         if missing:
-            raise ValidationError([Problem("plan", f"locked grids hold {len(missing)} unit(s) that are not in "
-                                           f"these units: {missing[:5]}.",
-                                           "re-optimise on the units the plan was made with, or unlock them")])
+            raise ValidationError(
+                [
+                    Problem(
+                        "plan",
+                        f"locked grids hold {len(missing)} unit(s) that are not in "
+                        f"these units: {missing[:5]}.",
+                        "re-optimise on the units the plan was made with, or unlock them",
+                    )
+                ]
+            )
         for g in sorted(locked_plan.locked):
             fixed_grid.update(dict.fromkeys(locked_plan.members.get(g, ()), g))
     size = units[params.size_by].to_numpy(float)
@@ -859,17 +990,33 @@ def _tasks(units: pd.DataFrame, edges: pd.DataFrame, params: GridParams,
         locked_ids[cid] = lg
         code = {g: i for i, g in enumerate(lg)}
         fixed = np.array([code[fixed_grid[u]] if u in fixed_grid else -1 for u in ids], dtype=int)
-        tasks.append(CommunityTask(
-            community_id=str(cid), size=size[idx], balance=balance[idx],
-            party=units["party_members"].to_numpy(float)[idx], area=units["area_m2"].to_numpy(float)[idx],
-            perimeter=units["perimeter_m"].to_numpy(float)[idx], x=units["x"].to_numpy(float)[idx],
-            y=units["y"].to_numpy(float)[idx], edge_a=local[ea[m]], edge_b=local[eb[m]], edge_len=el[m],
-            fixed=fixed, n_locked=len(lg), params=params))
+        tasks.append(
+            CommunityTask(
+                community_id=str(cid),
+                size=size[idx],
+                balance=balance[idx],
+                party=units["party_members"].to_numpy(float)[idx],
+                area=units["area_m2"].to_numpy(float)[idx],
+                perimeter=units["perimeter_m"].to_numpy(float)[idx],
+                x=units["x"].to_numpy(float)[idx],
+                y=units["y"].to_numpy(float)[idx],
+                edge_a=local[ea[m]],
+                edge_b=local[eb[m]],
+                edge_len=el[m],
+                fixed=fixed,
+                n_locked=len(lg),
+                params=params,
+            )
+        )
     return tasks, locked_ids
 
 
-def _assign_ids(graph: UnitGraph, outcomes: list[CommunityOutcome], locked_ids: dict[str, list[str]],
-                locked_plan: Plan | None) -> tuple[dict[str, str], dict[str, str]]:
+def _assign_ids(
+    graph: UnitGraph,
+    outcomes: list[CommunityOutcome],
+    locked_ids: dict[str, list[str]],
+    locked_plan: Plan | None,
+) -> tuple[dict[str, str], dict[str, str]]:
     """Grid ids: locked grids keep theirs; new grids get free sequence numbers in reading order."""
     units = graph.units
     prefixes = community_prefixes(graph.communities)
@@ -878,8 +1025,11 @@ def _assign_ids(graph: UnitGraph, outcomes: list[CommunityOutcome], locked_ids: 
     groups = units.groupby("community_id", sort=True).indices
     all_ids = units.index.to_numpy()
     all_a, all_x, all_y = (units[c].to_numpy(float) for c in ("area_m2", "x", "y"))
-    comm_names = dict(zip(graph.communities.index, graph.communities["name"], strict=True)) \
-        if "name" in graph.communities.columns else {}
+    comm_names = (
+        dict(zip(graph.communities.index, graph.communities["name"], strict=True))
+        if "name" in graph.communities.columns
+        else {}
+    )
     for out in outcomes:
         cid = out.community_id
         idx = np.sort(groups[cid])
@@ -909,15 +1059,26 @@ def _assign_ids(graph: UnitGraph, outcomes: list[CommunityOutcome], locked_ids: 
     return assignment, names
 
 
-
-
 def _empty_reports(graph: UnitGraph) -> list[dict[str, Any]]:
     have = set(graph.units["community_id"])
-    return [{"community_id": str(cid), "n_units": 0, "size_total": 0.0, "n_grids": 0, "n_locked": 0,
-             "pieces": 0, "feasible": False,
-             "reasons": ["no estates in this community: add its estates or merge it into a neighbour"],
-             "objective": 0.0, "seconds": 0.0}
-            for cid in graph.communities.index if cid not in have]
+    return [
+        {
+            "community_id": str(cid),
+            "n_units": 0,
+            "size_total": 0.0,
+            "n_grids": 0,
+            "n_locked": 0,
+            "pieces": 0,
+            "feasible": False,
+            "reasons": [
+                "no estates in this community: add its estates or merge it into a neighbour"
+            ],
+            "objective": 0.0,
+            "seconds": 0.0,
+        }
+        for cid in graph.communities.index
+        if cid not in have
+    ]
 
 
 def reoptimise(plan: Plan, *, params: GridParams | None = None, **kwargs: Any) -> Plan:
@@ -925,6 +1086,17 @@ def reoptimise(plan: Plan, *, params: GridParams | None = None, **kwargs: Any) -
     return grid_communities(plan.units, params or plan.params, locked_plan=plan, **kwargs).plan
 
 
-__all__ = ["CommunityOutcome", "CommunityTask", "GridParams", "GridResult", "Plan", "choose_k",
-           "community_prefixes", "grid_communities", "grid_one_community", "reading_order",
-           "reoptimise", "stable_seed"]
+__all__ = [
+    "CommunityOutcome",
+    "CommunityTask",
+    "GridParams",
+    "GridResult",
+    "Plan",
+    "choose_k",
+    "community_prefixes",
+    "grid_communities",
+    "grid_one_community",
+    "reading_order",
+    "reoptimise",
+    "stable_seed",
+]

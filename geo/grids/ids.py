@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 
-
 def community_prefixes(communities: gpd.GeoDataFrame) -> dict[str, str]:
     """12-digit grid-id prefix per community: division(6) + street(3) + community(3).
 
@@ -32,15 +31,22 @@ def community_prefixes(communities: gpd.GeoDataFrame) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     comms = communities.sort_values("community_id")
-    streets = comms["street"].astype(str) if "street" in comms.columns else pd.Series("", index=comms.index)
+    streets = (
+        comms["street"].astype(str)
+        if "street" in comms.columns
+        else pd.Series("", index=comms.index)
+    )
     street_rank = {s: i + 1 for i, s in enumerate(sorted(streets.unique()))}
     street_codes = _codes(comms, "street_code", 9)
     comm_codes = _codes(comms, "community_code", 3)
     seq_in_street: dict[str, int] = {}
-    for cid, street, sc, cc in zip(comms["community_id"], streets, street_codes, comm_codes, strict=True):
+    for cid, street, sc, cc in zip(
+        comms["community_id"], streets, street_codes, comm_codes, strict=True
+    ):
         seq_in_street[street] = seq_in_street.get(street, 0) + 1
-        out[str(cid)] = (sc or f"000000{street_rank[street] % 1000:03d}") + \
-            (cc or f"{seq_in_street[street] % 1000:03d}")
+        out[str(cid)] = (sc or f"000000{street_rank[street] % 1000:03d}") + (
+            cc or f"{seq_in_street[street] % 1000:03d}"
+        )
     return out
 
 
@@ -58,7 +64,9 @@ def _codes(comms: pd.DataFrame, col: str, width: int) -> list[str]:
     return out
 
 
-def reading_order(cx: Mapping[int, float], cy: Mapping[int, float], area_m2: float, ymax: float) -> list[int]:
+def reading_order(
+    cx: Mapping[int, float], cy: Mapping[int, float], area_m2: float, ymax: float
+) -> list[int]:
     """Labels in reading order: rows north to south, west to east within a row.
 
     Row height is the side of a square of the mean grid area, so grids of one row share
@@ -87,8 +95,10 @@ def new_grid_ids(template: str, taken: Iterable[str], n: int) -> list[str]:
         while len(out) < n:
             seq += 1
             if seq > 999:
-                raise EditError(f"community code {prefix} has no free 3-digit grid sequence left for "
-                                f"a new grid next to {template}; merge grids first")
+                raise EditError(
+                    f"community code {prefix} has no free 3-digit grid sequence left for "
+                    f"a new grid next to {template}; merge grids first"
+                )
             cand = f"{prefix}{seq:03d}"
             if cand not in taken:
                 out.append(cand)
@@ -100,5 +110,3 @@ def new_grid_ids(template: str, taken: Iterable[str], n: int) -> list[str]:
         if cand not in taken:
             out.append(cand)
     return out
-
-

@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from geo.grids.params import GridParams
 
 
-
 # --------------------------------------------------------------------------- import
 
 
@@ -117,43 +116,75 @@ class ImportResult:
         return out
 
 
-def _grid_frame(grid_layer: gpd.GeoDataFrame, crs: Any, id_field: str, name_field: str) -> gpd.GeoDataFrame:
+def _grid_frame(
+    grid_layer: gpd.GeoDataFrame, crs: Any, id_field: str, name_field: str
+) -> gpd.GeoDataFrame:
     """Imported grids as ``grid_id, name``, valid polygons, one row per id, in ``crs``."""
     import geopandas as gpd
 
     if not isinstance(grid_layer, gpd.GeoDataFrame):
-        raise ValidationError([Problem("grids", f"expected a GeoDataFrame of grid polygons, got "
-                                       f"{type(grid_layer).__name__}", "read the file with geo.data.io.read_layer")])
+        raise ValidationError(
+            [
+                Problem(
+                    "grids",
+                    f"expected a GeoDataFrame of grid polygons, got {type(grid_layer).__name__}",
+                    "read the file with geo.data.io.read_layer",
+                )
+            ]
+        )
     if grid_layer.crs is None:
         raise CRSError("the imported grid layer has no CRS; declare its datum (e.g. EPSG:4326)")
     if id_field not in grid_layer.columns:
-        raise ValidationError([Problem("grids", f"no `{id_field}` column (columns: {list(grid_layer.columns)})",
-                                       f"name the id column with `id_field` or add `{id_field}`",
-                                       field=id_field)])
+        raise ValidationError(
+            [
+                Problem(
+                    "grids",
+                    f"no `{id_field}` column (columns: {list(grid_layer.columns)})",
+                    f"name the id column with `id_field` or add `{id_field}`",
+                    field=id_field,
+                )
+            ]
+        )
     layer = grid_layer[grid_layer.geometry.notna() & ~grid_layer.geometry.is_empty]
     bad = ~layer.geom_type.isin(["Polygon", "MultiPolygon"])
     if bad.any():
-        raise ValidationError([Problem("grids", f"{int(bad.sum())} feature(s) are not polygons "
-                                       f"({sorted(set(layer.geom_type[bad]))}), e.g. id "
-                                       f"{layer[id_field][bad].iloc[0]!r}",
-                                       "import the grid polygons, not their lines or centres",
-                                       feature=str(layer[id_field][bad].iloc[0]))])
+        raise ValidationError(
+            [
+                Problem(
+                    "grids",
+                    f"{int(bad.sum())} feature(s) are not polygons "
+                    f"({sorted(set(layer.geom_type[bad]))}), e.g. id "
+                    f"{layer[id_field][bad].iloc[0]!r}",
+                    "import the grid polygons, not their lines or centres",
+                    feature=str(layer[id_field][bad].iloc[0]),
+                )
+            ]
+        )
     if layer.empty:
-        raise ValidationError([Problem("grids", "the grid layer holds no polygon", "import a non-empty grid layer")])
+        raise ValidationError(
+            [Problem("grids", "the grid layer holds no polygon", "import a non-empty grid layer")]
+        )
     layer = layer.to_crs(crs) if layer.crs != crs else layer
     ids = layer[id_field].astype(str)
     names = layer[name_field].astype(str) if name_field in layer.columns else ids
     geom = layer.geometry.make_valid()
-    frame = gpd.GeoDataFrame({"grid_id": ids.to_numpy(), "name": names.to_numpy()},
-                             geometry=geom.to_numpy(), crs=crs)
+    frame = gpd.GeoDataFrame(
+        {"grid_id": ids.to_numpy(), "name": names.to_numpy()}, geometry=geom.to_numpy(), crs=crs
+    )
     # One id on several features = one multi-part grid.
-    return frame.dissolve(by="grid_id", aggfunc="first", as_index=False).sort_values("grid_id",
-                                                                                     ignore_index=True)
+    return frame.dissolve(by="grid_id", aggfunc="first", as_index=False).sort_values(
+        "grid_id", ignore_index=True
+    )
 
 
-def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: str = "cell",
-                     min_area_m2: float = FUSION_MIN_OVERLAP_M2,
-                     overlapping: Iterable[tuple[str, str]] | None = None) -> pd.DataFrame:
+def unit_grid_shares(
+    units: gpd.GeoDataFrame,
+    grids: gpd.GeoDataFrame,
+    *,
+    by: str = "cell",
+    min_area_m2: float = FUSION_MIN_OVERLAP_M2,
+    overlapping: Iterable[tuple[str, str]] | None = None,
+) -> pd.DataFrame:
     """Which imported grid holds most of each unit, and how much.
 
     Parameters
@@ -183,9 +214,20 @@ def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: st
     import shapely
 
     if by not in ("cell", "footprint"):
-        raise ValidationError([Problem("import", f"`by` must be 'cell' or 'footprint', got {by!r}",
-                                       "use by='cell' (default) or by='footprint'")])
-    geoms = units.geometry.to_numpy() if by == "cell" else np.asarray(units["footprint"].to_numpy(), dtype=object)
+        raise ValidationError(
+            [
+                Problem(
+                    "import",
+                    f"`by` must be 'cell' or 'footprint', got {by!r}",
+                    "use by='cell' (default) or by='footprint'",
+                )
+            ]
+        )
+    geoms = (
+        units.geometry.to_numpy()
+        if by == "cell"
+        else np.asarray(units["footprint"].to_numpy(), dtype=object)
+    )
     ids = units.index.to_numpy()
     left = gpd.GeoDataFrame({"row": np.arange(len(units))}, geometry=geoms, crs=units.crs)
     pairs = gpd.sjoin(left, grids[["grid_id", "geometry"]], predicate="intersects", how="inner")
@@ -195,7 +237,9 @@ def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: st
     inter = _pair_areas(geoms, grids, rows, grid_rows, area, overlapping)
     per = pd.DataFrame({"row": rows, "grid_id": pairs["grid_id"].to_numpy(), "area": inter})
     # Slivers below FUSION_MIN_OVERLAP_M2 (drawing noise along a shared boundary) do not count.
-    per = per[per["area"] >= min_area_m2].sort_values(["row", "area", "grid_id"], ascending=[True, False, True])
+    per = per[per["area"] >= min_area_m2].sort_values(
+        ["row", "area", "grid_id"], ascending=[True, False, True]
+    )
     total = per.groupby("row")["area"].sum()
     n = per.groupby("row")["grid_id"].nunique()
     dom = per.drop_duplicates("row").set_index("row")
@@ -210,7 +254,9 @@ def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: st
     out["n_grids"] = n.reindex(np.arange(len(units))).fillna(0).astype(int).to_numpy()
     flat = np.flatnonzero(area <= 0)
     if len(flat):  # footprints without area (buildings as points): the grid holding the point
-        pts = gpd.GeoDataFrame({"row": flat}, geometry=shapely.point_on_surface(geoms[flat]), crs=units.crs)
+        pts = gpd.GeoDataFrame(
+            {"row": flat}, geometry=shapely.point_on_surface(geoms[flat]), crs=units.crs
+        )
         hit = gpd.sjoin(pts, grids[["grid_id", "geometry"]], predicate="within", how="inner")
         hit = hit.sort_values(["row", "grid_id"])
         count = hit.groupby("row")["grid_id"].nunique()
@@ -223,14 +269,24 @@ def unit_grid_shares(units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, *, by: st
     return out
 
 
-def _pair_areas(geoms: np.ndarray, grids: gpd.GeoDataFrame, rows: np.ndarray, grid_rows: np.ndarray,
-                area: np.ndarray, overlapping: Iterable[tuple[str, str]] | None) -> np.ndarray:
+def _pair_areas(
+    geoms: np.ndarray,
+    grids: gpd.GeoDataFrame,
+    rows: np.ndarray,
+    grid_rows: np.ndarray,
+    area: np.ndarray,
+    overlapping: Iterable[tuple[str, str]] | None,
+) -> np.ndarray:
     """Area (m²) of each (unit, grid) pair's intersection, skipping what cannot be positive."""
     import shapely
 
     gg = grids.geometry.to_numpy()
     if overlapping is None or len(rows) == 0:
-        return shapely.area(shapely.intersection(geoms[rows], gg[grid_rows])) if len(rows) else np.array([])
+        return (
+            shapely.area(shapely.intersection(geoms[rows], gg[grid_rows]))
+            if len(rows)
+            else np.array([])
+        )
     gid = grids["grid_id"].to_numpy()
     shapely.prepare(gg)  # shapely's own index inside each geometry; values unchanged
     covered = shapely.covered_by(geoms[rows], gg[grid_rows])
@@ -253,8 +309,12 @@ def _pair_areas(geoms: np.ndarray, grids: gpd.GeoDataFrame, rows: np.ndarray, gr
     return out
 
 
-def coverage_gaps(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
-                  min_area_m2: float = FUSION_MIN_OVERLAP_M2) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def coverage_gaps(
+    grids: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    min_area_m2: float = FUSION_MIN_OVERLAP_M2,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Land of the communities no grid covers, and land two grids cover.
 
     Returns
@@ -267,13 +327,19 @@ def coverage_gaps(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
     import shapely
 
     union = shapely.union_all(grids.geometry.to_numpy())
-    comm_ids = (communities["community_id"].astype(str).to_numpy() if "community_id" in communities.columns
-                else communities.index.astype(str).to_numpy())
+    comm_ids = (
+        communities["community_id"].astype(str).to_numpy()
+        if "community_id" in communities.columns
+        else communities.index.astype(str).to_numpy()
+    )
     holes = shapely.difference(communities.geometry.to_numpy(), union)
     area = shapely.area(holes)
     keep = area >= min_area_m2
-    uncovered = gpd.GeoDataFrame({"community_id": comm_ids[keep], "area_m2": area[keep]},
-                                 geometry=holes[keep], crs=communities.crs)
+    uncovered = gpd.GeoDataFrame(
+        {"community_id": comm_ids[keep], "area_m2": area[keep]},
+        geometry=holes[keep],
+        crs=communities.crs,
+    )
     geoms = grids.geometry.to_numpy()
     a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     m = a < b
@@ -285,20 +351,33 @@ def coverage_gaps(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
     ov_area = shapely.area(inter) if len(a) else np.array([])
     k = ov_area >= min_area_m2
     gid = grids["grid_id"].to_numpy()
-    overlaps = gpd.GeoDataFrame({"grid_a": gid[a[k]], "grid_b": gid[b[k]], "area_m2": ov_area[k]},
-                                geometry=inter[k] if len(a) else [], crs=grids.crs)
+    overlaps = gpd.GeoDataFrame(
+        {"grid_a": gid[a[k]], "grid_b": gid[b[k]], "area_m2": ov_area[k]},
+        geometry=inter[k] if len(a) else [],
+        crs=grids.crs,
+    )
     return uncovered.reset_index(drop=True), overlaps.reset_index(drop=True)
 
 
-def _nest(assignment: dict[str, str], units: gpd.GeoDataFrame,
-          taken: set[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+def _nest(
+    assignment: dict[str, str], units: gpd.GeoDataFrame, taken: set[str]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Split imported grids spanning communities; the part with most households keeps the id."""
-    frame = pd.DataFrame({"grid_id": [assignment.get(u) for u in units.index],
-                          "community_id": units["community_id"].to_numpy(),
-                          "households": units["households"].to_numpy(float)}, index=units.index)
+    frame = pd.DataFrame(
+        {
+            "grid_id": [assignment.get(u) for u in units.index],
+            "community_id": units["community_id"].to_numpy(),
+            "households": units["households"].to_numpy(float),
+        },
+        index=units.index,
+    )
     frame = frame[frame["grid_id"].notna()]
-    per = frame.groupby(["grid_id", "community_id"])["households"].agg(["sum", "size"]).reset_index()
-    per = per.sort_values(["grid_id", "sum", "size", "community_id"], ascending=[True, False, False, True])
+    per = (
+        frame.groupby(["grid_id", "community_id"])["households"].agg(["sum", "size"]).reset_index()
+    )
+    per = per.sort_values(
+        ["grid_id", "sum", "size", "community_id"], ascending=[True, False, False, True]
+    )
     out = dict(assignment)
     renamed: dict[str, list[str]] = {}
     for gid, sub in per.groupby("grid_id", sort=True):
@@ -313,8 +392,9 @@ def _nest(assignment: dict[str, str], units: gpd.GeoDataFrame,
     return out, renamed
 
 
-def _absorb(assignment: dict[str, str], graph: UnitGraph, params: GridParams,
-            taken: set[str]) -> tuple[dict[str, str], pd.DataFrame, list[Problem]]:
+def _absorb(
+    assignment: dict[str, str], graph: UnitGraph, params: GridParams, taken: set[str]
+) -> tuple[dict[str, str], pd.DataFrame, list[Problem]]:
     """Give every unit without a grid to a neighbouring grid, with minimal change.
 
     Waves from the covered units outwards (deterministic order): a unit joins the adjacent
@@ -369,17 +449,34 @@ def _absorb(assignment: dict[str, str], graph: UnitGraph, params: GridParams,
             for piece, g in zip(pieces, fresh, strict=True):
                 for u in piece:
                     out[u] = g
-                    moves.append({"unit_id": u, "from_grid": None, "to_grid": g, "households": hh[u]})
-            problems.append(Problem("grids", f"no imported grid covers community {cid!r}; its "
-                                    f"{sum(len(p) for p in pieces)} unit(s) form {len(pieces)} new grid(s) "
-                                    f"{fresh}", "grid that community automatically or draw its grids",
-                                    feature=str(cid), severity="warning"))
+                    moves.append(
+                        {"unit_id": u, "from_grid": None, "to_grid": g, "households": hh[u]}
+                    )
+            problems.append(
+                Problem(
+                    "grids",
+                    f"no imported grid covers community {cid!r}; its "
+                    f"{sum(len(p) for p in pieces)} unit(s) form {len(pieces)} new grid(s) "
+                    f"{fresh}",
+                    "grid that community automatically or draw its grids",
+                    feature=str(cid),
+                    severity="warning",
+                )
+            )
     return out, pd.DataFrame(moves, columns=list(MOVE_COLUMNS)), problems
 
 
-def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str = "grid_id",
-                name_field: str = "name", by: str = "cell", params: GridParams | None = None,
-                cut_share: float = IMPORT_CUT_SHARE, keep_boundaries: bool = True) -> ImportResult:
+def import_plan(
+    units: UnitGraph,
+    grid_layer: gpd.GeoDataFrame,
+    *,
+    id_field: str = "grid_id",
+    name_field: str = "name",
+    by: str = "cell",
+    params: GridParams | None = None,
+    cut_share: float = IMPORT_CUT_SHARE,
+    keep_boundaries: bool = True,
+) -> ImportResult:
     """Import an existing grid layer as a plan on ``units``.
 
     Parameters
@@ -424,40 +521,75 @@ def import_plan(units: UnitGraph, grid_layer: gpd.GeoDataFrame, *, id_field: str
     params = params or GridParams()
     require_metric(units.units, "units")
     grids = _grid_frame(grid_layer, units.crs, id_field, name_field)
-    comms = (units.communities.reset_index(drop=True) if "community_id" in units.communities.columns
-             else units.communities.rename_axis("community_id").reset_index())
+    comms = (
+        units.communities.reset_index(drop=True)
+        if "community_id" in units.communities.columns
+        else units.communities.rename_axis("community_id").reset_index()
+    )
     uncovered, overlaps = coverage_gaps(grids, comms)
-    shares = unit_grid_shares(units.units, grids, by=by,
-                              overlapping=zip(overlaps["grid_a"], overlaps["grid_b"], strict=True))
-    assignment = {u: g for u, g in zip(shares["unit_id"], shares["grid_id"], strict=True) if g is not None}
+    shares = unit_grid_shares(
+        units.units,
+        grids,
+        by=by,
+        overlapping=zip(overlaps["grid_a"], overlaps["grid_b"], strict=True),
+    )
+    assignment = {
+        u: g for u, g in zip(shares["unit_id"], shares["grid_id"], strict=True) if g is not None
+    }
     recut: tuple[str, ...] = ()
     if keep_boundaries:
-        units, recut = follow_boundaries(units, grids, dict(zip(shares["unit_id"], shares["grid_id"], strict=True)))
+        units, recut = follow_boundaries(
+            units, grids, dict(zip(shares["unit_id"], shares["grid_id"], strict=True))
+        )
     taken = set(grids["grid_id"])
     assignment, renamed = _nest(assignment, units.units, taken)
     assignment, absorbed, problems = _absorb(assignment, units, params, taken)
     names = dict(zip(grids["grid_id"], grids["name"], strict=True))
     for old, fresh in renamed.items():
         for new in fresh:
-            names[new] = f"{names.get(old, old)} ({new.rsplit('-', 1)[-1] if '-' in new else new[-3:]})"
+            names[new] = (
+                f"{names.get(old, old)} ({new.rsplit('-', 1)[-1] if '-' in new else new[-3:]})"
+            )
     used = set(assignment.values())
     empty = tuple(sorted(set(grids["grid_id"]) - used))
     cut = shares[(shares["grid_id"].notna()) & (shares["share"] < cut_share)].reset_index(drop=True)
     problems = _import_problems(cut, absorbed, uncovered, overlaps, renamed, empty) + problems
     outlines = _kept_outlines(grids, assignment, shares) if keep_boundaries else {}
-    plan = Plan(units, assignment, {g: n for g, n in names.items() if g in used}, frozenset(), params,
-                outlines=outlines)
+    plan = Plan(
+        units,
+        assignment,
+        {g: n for g, n in names.items() if g in used},
+        frozenset(),
+        params,
+        outlines=outlines,
+    )
     if recut:
-        problems.append(Problem("grids", f"{len(recut)} unit cell(s) crossed by the imported boundaries were cut "
-                                f"along them so that the grids keep their outlines, e.g. {list(recut)[:5]}",
-                                "none needed", severity="warning"))
-    return ImportResult(plan=plan, unit_shares=shares, cut_units=cut, absorbed=absorbed, uncovered=uncovered,
-                        overlaps=overlaps, renamed=renamed, empty_grids=empty, problems=tuple(problems),
-                        recut=recut)
+        problems.append(
+            Problem(
+                "grids",
+                f"{len(recut)} unit cell(s) crossed by the imported boundaries were cut "
+                f"along them so that the grids keep their outlines, e.g. {list(recut)[:5]}",
+                "none needed",
+                severity="warning",
+            )
+        )
+    return ImportResult(
+        plan=plan,
+        unit_shares=shares,
+        cut_units=cut,
+        absorbed=absorbed,
+        uncovered=uncovered,
+        overlaps=overlaps,
+        renamed=renamed,
+        empty_grids=empty,
+        problems=tuple(problems),
+        recut=recut,
+    )
 
 
-def _kept_outlines(grids: gpd.GeoDataFrame, assignment: Mapping[str, str],
-                   shares: pd.DataFrame) -> dict[str, tuple[frozenset[str], Any]]:
+def _kept_outlines(
+    grids: gpd.GeoDataFrame, assignment: Mapping[str, str], shares: pd.DataFrame
+) -> dict[str, tuple[frozenset[str], Any]]:
     """Imported outlines of the grids that got exactly the units their polygon holds.
 
     A grid renamed by nesting, or that absorbed uncovered units, is left out: its polygon no
@@ -471,13 +603,22 @@ def _kept_outlines(grids: gpd.GeoDataFrame, assignment: Mapping[str, str],
     for u, g in assignment.items():
         final.setdefault(g, set()).add(u)
     geom = dict(zip(grids["grid_id"].astype(str), grids.geometry, strict=True))
-    return {g: (frozenset(us), geom[g]) for g, us in final.items() if g in geom and home.get(g) == us}
+    return {
+        g: (frozenset(us), geom[g]) for g, us in final.items() if g in geom and home.get(g) == us
+    }
 
 
-def import_plan_layers(layers: Layers, grid_layer: gpd.GeoDataFrame, *, id_field: str = "grid_id",
-                       name_field: str = "name", by: str = "cell", params: GridParams | None = None,
-                       barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
-                       refine: bool = True) -> ImportResult:
+def import_plan_layers(
+    layers: Layers,
+    grid_layer: gpd.GeoDataFrame,
+    *,
+    id_field: str = "grid_id",
+    name_field: str = "name",
+    by: str = "cell",
+    params: GridParams | None = None,
+    barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+    refine: bool = True,
+) -> ImportResult:
     """Import a grid layer over loaded layers, splitting estates it cuts into their buildings.
 
     Builds the planning units (:func:`geo.grids.units.build_units_from_frames`) and imports the
@@ -506,9 +647,19 @@ def import_plan_layers(layers: Layers, grid_layer: gpd.GeoDataFrame, *, id_field
     params = params or GridParams()
     kw = {"max_households": params.max_households, "barriers": barriers}
     units = build_units_from_frames(layers.communities, layers.estates, layers.buildings, **kw)
-    kw_imp: dict[str, Any] = {"id_field": id_field, "name_field": name_field, "by": by, "params": params}
+    kw_imp: dict[str, Any] = {
+        "id_field": id_field,
+        "name_field": name_field,
+        "by": by,
+        "params": params,
+    }
     first = import_plan(units, grid_layer, **kw_imp, keep_boundaries=False)
-    if not refine or layers.buildings is None or len(layers.buildings) == 0 or first.cut_units.empty:
+    if (
+        not refine
+        or layers.buildings is None
+        or len(layers.buildings) == 0
+        or first.cut_units.empty
+    ):
         return import_plan(units, grid_layer, **kw_imp) if len(first.cut_units) else first
     cut = units.units.loc[first.cut_units["unit_id"]]
     cut_estates = set(cut.loc[cut["building_id"].isna(), "estate_id"].astype(str))
@@ -518,45 +669,103 @@ def import_plan_layers(layers: Layers, grid_layer: gpd.GeoDataFrame, *, id_field
     est = layers.estates
     big = set(est.loc[est["households"] > params.max_households, "estate_id"].astype(str))
     keep = bld[bld["estate_id"].isin(cut_estates | big)]
-    finer = build_units_from_frames(layers.communities, layers.estates, keep, split_by_buildings_above=1, **kw)
+    finer = build_units_from_frames(
+        layers.communities, layers.estates, keep, split_by_buildings_above=1, **kw
+    )
     out = import_plan(finer, grid_layer, **kw_imp)
     refined = sorted(cut_estates & set(keep["estate_id"]))
-    note = Problem("grids", f"{len(refined)} estate(s) cut by the imported boundaries were split into their "
-                   f"buildings to follow them, e.g. {refined[:5]}", "none needed; check the buildings' grids",
-                   severity="warning")
+    note = Problem(
+        "grids",
+        f"{len(refined)} estate(s) cut by the imported boundaries were split into their "
+        f"buildings to follow them, e.g. {refined[:5]}",
+        "none needed; check the buildings' grids",
+        severity="warning",
+    )
     return dataclasses.replace(out, problems=(*out.problems, note))
 
 
-def _import_problems(cut: pd.DataFrame, absorbed: pd.DataFrame, uncovered: gpd.GeoDataFrame,
-                     overlaps: gpd.GeoDataFrame, renamed: Mapping[str, list[str]],
-                     empty: tuple[str, ...]) -> list[Problem]:
+def _import_problems(
+    cut: pd.DataFrame,
+    absorbed: pd.DataFrame,
+    uncovered: gpd.GeoDataFrame,
+    overlaps: gpd.GeoDataFrame,
+    renamed: Mapping[str, list[str]],
+    empty: tuple[str, ...],
+) -> list[Problem]:
     out = []
     if len(cut):
-        out.append(Problem("grids", f"{len(cut)} unit(s) are cut by the imported boundaries (less than "
-                           f"{IMPORT_CUT_SHARE:.0%} in one grid), e.g. {cut['unit_id'].tolist()[:5]}; each went "
-                           "to the grid holding most of it", "check those boundaries", severity="warning"))
+        out.append(
+            Problem(
+                "grids",
+                f"{len(cut)} unit(s) are cut by the imported boundaries (less than "
+                f"{IMPORT_CUT_SHARE:.0%} in one grid), e.g. {cut['unit_id'].tolist()[:5]}; each went "
+                "to the grid holding most of it",
+                "check those boundaries",
+                severity="warning",
+            )
+        )
     if len(absorbed):
-        out.append(Problem("grids", f"{len(absorbed)} unit(s) lie in no imported grid, e.g. "
-                           f"{absorbed['unit_id'].tolist()[:5]}; each joined a neighbouring grid",
-                           "check the new estates' grids (repair_plan fixes the band)", severity="warning"))
-    for cid, area in zip(uncovered.get("community_id", []), uncovered.get("area_m2", []), strict=True):
-        out.append(Problem("grids", f"{area:.0f} m² of community {cid!r} is in no imported grid",
-                           "extend the grids to the community boundary", feature=str(cid), severity="warning"))
-    for a, b, area in zip(overlaps.get("grid_a", []), overlaps.get("grid_b", []),
-                          overlaps.get("area_m2", []), strict=True):
-        out.append(Problem("grids", f"grids {a} and {b} overlap on {area:.0f} m²",
-                           "make every piece of land belong to one grid", feature=f"{a}/{b}", severity="warning"))
+        out.append(
+            Problem(
+                "grids",
+                f"{len(absorbed)} unit(s) lie in no imported grid, e.g. "
+                f"{absorbed['unit_id'].tolist()[:5]}; each joined a neighbouring grid",
+                "check the new estates' grids (repair_plan fixes the band)",
+                severity="warning",
+            )
+        )
+    for cid, area in zip(
+        uncovered.get("community_id", []), uncovered.get("area_m2", []), strict=True
+    ):
+        out.append(
+            Problem(
+                "grids",
+                f"{area:.0f} m² of community {cid!r} is in no imported grid",
+                "extend the grids to the community boundary",
+                feature=str(cid),
+                severity="warning",
+            )
+        )
+    for a, b, area in zip(
+        overlaps.get("grid_a", []),
+        overlaps.get("grid_b", []),
+        overlaps.get("area_m2", []),
+        strict=True,
+    ):
+        out.append(
+            Problem(
+                "grids",
+                f"grids {a} and {b} overlap on {area:.0f} m²",
+                "make every piece of land belong to one grid",
+                feature=f"{a}/{b}",
+                severity="warning",
+            )
+        )
     for old, fresh in renamed.items():
-        out.append(Problem("grids", f"grid {old} spans {len(fresh) + 1} communities; its parts outside the main "
-                           f"community became {fresh}", "draw grids inside one community", feature=old,
-                           severity="warning"))
+        out.append(
+            Problem(
+                "grids",
+                f"grid {old} spans {len(fresh) + 1} communities; its parts outside the main "
+                f"community became {fresh}",
+                "draw grids inside one community",
+                feature=old,
+                severity="warning",
+            )
+        )
     if empty:
-        out.append(Problem("grids", f"{len(empty)} imported grid(s) hold no planning unit: {list(empty)[:5]}",
-                           "check them against the estates layer", severity="warning"))
+        out.append(
+            Problem(
+                "grids",
+                f"{len(empty)} imported grid(s) hold no planning unit: {list(empty)[:5]}",
+                "check them against the estates layer",
+                severity="warning",
+            )
+        )
     return out
 
 
 # --------------------------------------------------------------------------- a saved plan's units
+
 
 def building_split_estates(unit_ids: Iterable[str]) -> tuple[str, ...]:
     """Estates whose units are buildings (unit id ``ESTATE/BUILDING``), sorted.
@@ -569,7 +778,9 @@ def building_split_estates(unit_ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({str(u).split("/", 1)[0] for u in unit_ids if "/" in str(u)}))
 
 
-def units_split_by_buildings(layers: Layers, max_households: int, split: Iterable[str] = ()) -> UnitGraph:
+def units_split_by_buildings(
+    layers: Layers, max_households: int, split: Iterable[str] = ()
+) -> UnitGraph:
     """The planning units with the estates ``split`` cut into their buildings whatever their size.
 
     What :func:`import_plan_layers` builds when imported boundaries cut estates, and so what a
@@ -578,13 +789,20 @@ def units_split_by_buildings(layers: Layers, max_households: int, split: Iterabl
     """
     wanted = set(split)
     if not wanted or layers.buildings is None or len(layers.buildings) == 0:
-        return build_units_from_frames(layers.communities, layers.estates, layers.buildings,
-                                       max_households=max_households)
-    bld = prepare_frames(layers.communities, layers.estates, layers.buildings,
-                         max_households=max_households).buildings
+        return build_units_from_frames(
+            layers.communities, layers.estates, layers.buildings, max_households=max_households
+        )
+    bld = prepare_frames(
+        layers.communities, layers.estates, layers.buildings, max_households=max_households
+    ).buildings
     keep = bld[bld["estate_id"].astype(str).isin(wanted)]
-    return build_units_from_frames(layers.communities, layers.estates, keep, split_by_buildings_above=1,
-                                   max_households=max_households)
+    return build_units_from_frames(
+        layers.communities,
+        layers.estates,
+        keep,
+        split_by_buildings_above=1,
+        max_households=max_households,
+    )
 
 
 def units_for_plan(layers: Layers, unit_ids: Iterable[str], max_households: int) -> UnitGraph:
@@ -599,6 +817,7 @@ def units_for_plan(layers: Layers, unit_ids: Iterable[str], max_households: int)
     if {str(u) for u in units.units.index} == ids:
         return units
     return units_split_by_buildings(layers, max_households, building_split_estates(ids))
+
 
 # --------------------------------------------------------------------------- boundaries kept
 
@@ -631,8 +850,9 @@ def _thin_parts(geom: Any) -> list[Any]:
     return list(parts[thin])
 
 
-def follow_boundaries(units: UnitGraph, grids: gpd.GeoDataFrame, home: Mapping[str, str | None]
-                      ) -> tuple[UnitGraph, tuple[str, ...]]:
+def follow_boundaries(
+    units: UnitGraph, grids: gpd.GeoDataFrame, home: Mapping[str, str | None]
+) -> tuple[UnitGraph, tuple[str, ...]]:
     """Cut unit cells along the imported grid boundaries, where those boundaries cross a cell.
 
     The cells of the units are a tessellation built from the data; the plan in force was
@@ -695,8 +915,11 @@ def follow_boundaries(units: UnitGraph, grids: gpd.GeoDataFrame, home: Mapping[s
             near = near[comm[near] == cid]
         if len(near) == 0:
             return None
-        shared = shapely.length(shapely.intersection(shapely.boundary(piece),
-                                                     shapely.buffer(cells[near], _SHARED_EPS_M, quad_segs=1)))
+        shared = shapely.length(
+            shapely.intersection(
+                shapely.boundary(piece), shapely.buffer(cells[near], _SHARED_EPS_M, quad_segs=1)
+            )
+        )
         return int(near[np.lexsort((ids[near], -shared))[0]])
 
     for u, g in zip(ui, gi, strict=True):
@@ -746,13 +969,19 @@ def follow_boundaries(units: UnitGraph, grids: gpd.GeoDataFrame, home: Mapping[s
     out.loc[changed_ids, "x"] = shapely.get_x(cent)
     out.loc[changed_ids, "y"] = shapely.get_y(cent)
     edges = _edges_around(units.edges, ids, new_cells, comm, rows)
-    graph = UnitGraph(units=out, edges=edges, communities=units.communities, problems=units.problems,
-                      max_households=units.max_households)
+    graph = UnitGraph(
+        units=out,
+        edges=edges,
+        communities=units.communities,
+        problems=units.problems,
+        max_households=units.max_households,
+    )
     return graph, tuple(str(u) for u in changed_ids)
 
 
-def _edges_around(edges: pd.DataFrame, ids: np.ndarray, cells: np.ndarray, comm: np.ndarray,
-                  rows: np.ndarray) -> pd.DataFrame:
+def _edges_around(
+    edges: pd.DataFrame, ids: np.ndarray, cells: np.ndarray, comm: np.ndarray, rows: np.ndarray
+) -> pd.DataFrame:
     """Adjacency with the shared edges of the changed cells (``rows``) measured anew.
 
     Shared edges between unchanged cells and island links are kept; a changed cell gets an
@@ -761,14 +990,17 @@ def _edges_around(edges: pd.DataFrame, ids: np.ndarray, cells: np.ndarray, comm:
     import shapely
 
     moved = set(ids[rows])
-    keep = ~((edges["kind"] == "shared") & (edges["unit_a"].isin(moved) | edges["unit_b"].isin(moved)))
+    keep = ~(
+        (edges["kind"] == "shared") & (edges["unit_a"].isin(moved) | edges["unit_b"].isin(moved))
+    )
     tree = shapely.STRtree(cells)
     _, near = tree.query(cells[rows], predicate="intersects")
     local = np.unique(np.concatenate([rows, near]))
     fresh = adjacency(ids[local], cells[local])
     comm_of = dict(zip(ids, comm, strict=True))
-    ok = (fresh["unit_a"].isin(moved) | fresh["unit_b"].isin(moved)) & \
-        (fresh["unit_a"].map(comm_of) == fresh["unit_b"].map(comm_of))
+    ok = (fresh["unit_a"].isin(moved) | fresh["unit_b"].isin(moved)) & (
+        fresh["unit_a"].map(comm_of) == fresh["unit_b"].map(comm_of)
+    )
     out = pd.concat([edges[keep], fresh[ok]], ignore_index=True)
     return out.drop_duplicates(["unit_a", "unit_b"], keep="first").reset_index(drop=True)
 
@@ -797,10 +1029,16 @@ def data_changes(before: pd.DataFrame, estates: pd.DataFrame) -> dict[str, Any]:
         party_members_before, party_members_after``), ``households_before``,
         ``households_after`` (totals), ``communities`` (those with any change, sorted).
     """
+
     def per_estate(df: pd.DataFrame) -> pd.DataFrame:
         cols = [c for c in ("households", "party_members") if c in df.columns]
-        frame = pd.DataFrame({"estate_id": df["estate_id"].astype(str), "community_id": df["community_id"].astype(str),
-                              **{c: pd.to_numeric(df[c], errors="coerce").fillna(0.0) for c in cols}})
+        frame = pd.DataFrame(
+            {
+                "estate_id": df["estate_id"].astype(str),
+                "community_id": df["community_id"].astype(str),
+                **{c: pd.to_numeric(df[c], errors="coerce").fillna(0.0) for c in cols},
+            }
+        )
         out = frame.groupby("estate_id").agg({"community_id": "first", **{c: "sum" for c in cols}})
         if "party_members" not in out.columns:
             out["party_members"] = np.nan
@@ -813,20 +1051,45 @@ def data_changes(before: pd.DataFrame, estates: pd.DataFrame) -> dict[str, Any]:
     changed = []
     for e in both:
         a, b = old.loc[e], new.loc[e]
-        party_differs = not (np.isnan(a["party_members"]) or np.isnan(b["party_members"])) \
+        party_differs = (
+            not (np.isnan(a["party_members"]) or np.isnan(b["party_members"]))
             and abs(a["party_members"] - b["party_members"]) > 1e-9
+        )
         if abs(a["households"] - b["households"]) > 1e-9 or party_differs:
-            changed.append({"estate_id": e, "community_id": str(b["community_id"]),
-                            "households_before": float(a["households"]), "households_after": float(b["households"]),
-                            "party_members_before": None if np.isnan(a["party_members"]) else float(a["party_members"]),
-                            "party_members_after": None if np.isnan(b["party_members"]) else float(b["party_members"])})
+            changed.append(
+                {
+                    "estate_id": e,
+                    "community_id": str(b["community_id"]),
+                    "households_before": float(a["households"]),
+                    "households_after": float(b["households"]),
+                    "party_members_before": None
+                    if np.isnan(a["party_members"])
+                    else float(a["party_members"]),
+                    "party_members_after": None
+                    if np.isnan(b["party_members"])
+                    else float(b["party_members"]),
+                }
+            )
 
     def rows(frame: pd.DataFrame, ids: list[str]) -> list[dict[str, Any]]:
-        return [{"estate_id": e, "community_id": str(frame.at[e, "community_id"]),
-                 "households": float(frame.at[e, "households"])} for e in ids]
+        return [
+            {
+                "estate_id": e,
+                "community_id": str(frame.at[e, "community_id"]),
+                "households": float(frame.at[e, "households"]),
+            }
+            for e in ids
+        ]
 
-    comms = {str(new.at[e, "community_id"]) for e in added} | {str(old.at[e, "community_id"]) for e in gone}
+    comms = {str(new.at[e, "community_id"]) for e in added} | {
+        str(old.at[e, "community_id"]) for e in gone
+    }
     comms |= {c["community_id"] for c in changed}
-    return {"new_estates": rows(new, added), "demolished": rows(old, gone), "changed": changed,
-            "households_before": float(old["households"].sum()), "households_after": float(new["households"].sum()),
-            "communities": sorted(comms)}
+    return {
+        "new_estates": rows(new, added),
+        "demolished": rows(old, gone),
+        "changed": changed,
+        "households_before": float(old["households"].sum()),
+        "households_after": float(new["households"].sum()),
+        "communities": sorted(comms),
+    }

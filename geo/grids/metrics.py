@@ -24,15 +24,31 @@ if TYPE_CHECKING:
     from geo.grids.params import GridParams
 
 #: Columns of a grid table, in order (geometry last).
-GRID_COLUMNS = ("grid_id", "community_id", "name", "locked", "households", "party_members",
-                "residents", "n_units", "n_estates", "area_m2", "perimeter_m", "polsby_popper",
-                "reock", "convex_hull_ratio", "contiguous", "max_unit_households",
-                "max_unit_party_members")
+GRID_COLUMNS = (
+    "grid_id",
+    "community_id",
+    "name",
+    "locked",
+    "households",
+    "party_members",
+    "residents",
+    "n_units",
+    "n_estates",
+    "area_m2",
+    "perimeter_m",
+    "polsby_popper",
+    "reock",
+    "convex_hull_ratio",
+    "contiguous",
+    "max_unit_households",
+    "max_unit_party_members",
+)
 #: Columns added by :func:`with_rule_columns`.
 RULE_COLUMNS = ("size", "dev_pct", "party_dev_pct", "in_band", "party_ok", "issue")
 
 
 # --------------------------------------------------------------------------- shape
+
 
 def polsby_popper(geoms: Any) -> np.ndarray:
     """Polsby-Popper compactness 4πA/P² (1 for a disc, -> 0 for a line), per geometry."""
@@ -45,7 +61,9 @@ def polsby_popper(geoms: Any) -> np.ndarray:
 def reock(geoms: Any) -> np.ndarray:
     """Reock compactness: area / area of the minimum bounding circle, per geometry."""
     arr = np.asarray(geoms, dtype=object)
-    circle = math.pi * shapely.minimum_bounding_radius(arr) ** 2  # exact, not the polygonised circle
+    circle = (
+        math.pi * shapely.minimum_bounding_radius(arr) ** 2
+    )  # exact, not the polygonised circle
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(circle > 0, shapely.area(arr) / circle, 0.0)
 
@@ -59,6 +77,7 @@ def convex_hull_ratio(geoms: Any) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- geometry
+
 
 def grid_geometry(cells: Any) -> Any:
     """The polygon of a grid: the union of its cells, valid, without floating-point debris.
@@ -81,8 +100,10 @@ def grid_geometry(cells: Any) -> Any:
     parts = [p for p in polys if not _debris(p)] if len(polys) > 1 else polys
     if not parts:
         return geom if not polys else max(polys, key=lambda p: p.area)
-    clean = [shapely.Polygon(p.exterior, [r for r in p.interiors if not _debris(shapely.Polygon(r))])
-             for p in parts]
+    clean = [
+        shapely.Polygon(p.exterior, [r for r in p.interiors if not _debris(shapely.Polygon(r))])
+        for p in parts
+    ]
     out = clean[0] if len(clean) == 1 else shapely.MultiPolygon(clean)
     return out if out.is_valid else shapely.make_valid(out)
 
@@ -94,7 +115,6 @@ def _debris(part: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- graph
-
 
 
 def cut_edges(edges: pd.DataFrame, assignment: Mapping[str, str]) -> int:
@@ -113,11 +133,16 @@ def split_estates(units: pd.DataFrame, assignment: Mapping[str, str]) -> list[st
 
 # --------------------------------------------------------------------------- grid table
 
-def grid_table(units: gpd.GeoDataFrame, assignment: Mapping[str, str], *,
-               neighbors: Mapping[str, Iterable[str]],
-               grid_ids: Collection[str] | None = None,
-               names: Mapping[str, str] | None = None,
-               locked: Collection[str] = ()) -> gpd.GeoDataFrame:
+
+def grid_table(
+    units: gpd.GeoDataFrame,
+    assignment: Mapping[str, str],
+    *,
+    neighbors: Mapping[str, Iterable[str]],
+    grid_ids: Collection[str] | None = None,
+    names: Mapping[str, str] | None = None,
+    locked: Collection[str] = (),
+) -> gpd.GeoDataFrame:
     """Per-grid counts, shape metrics and contiguity for ``grid_ids`` (all grids when None).
 
     Parameters
@@ -148,29 +173,41 @@ def grid_table(units: gpd.GeoDataFrame, assignment: Mapping[str, str], *,
     for gid, sub in units.groupby(grid, sort=True):
         geom = grid_geometry(sub.geometry.to_numpy())
         geoms.append(geom)
-        rows.append({
-            "grid_id": gid, "community_id": str(sub["community_id"].iloc[0]),
-            "name": names.get(gid, gid), "locked": gid in locked,
-            "households": float(sub["households"].sum()),
-            "party_members": float(sub["party_members"].sum()),
-            "residents": float(sub["residents"].sum()), "n_units": len(sub),
-            "n_estates": int(sub["estate_id"].nunique()),
-            # judged on the geometry: one polygon (shared edges), never through an island link
-            "contiguous": geom.geom_type == "Polygon" and is_contiguous(list(sub["unit_id"]), neighbors),
-            "max_unit_households": float(sub["households"].max()),
-            "max_unit_party_members": float(sub["party_members"].max()),
-        })
-    frame = pd.DataFrame(rows, columns=[c for c in GRID_COLUMNS if c not in
-                                        ("area_m2", "perimeter_m", "polsby_popper", "reock",
-                                         "convex_hull_ratio")])
+        rows.append(
+            {
+                "grid_id": gid,
+                "community_id": str(sub["community_id"].iloc[0]),
+                "name": names.get(gid, gid),
+                "locked": gid in locked,
+                "households": float(sub["households"].sum()),
+                "party_members": float(sub["party_members"].sum()),
+                "residents": float(sub["residents"].sum()),
+                "n_units": len(sub),
+                "n_estates": int(sub["estate_id"].nunique()),
+                # judged on the geometry: one polygon (shared edges), never through an island link
+                "contiguous": geom.geom_type == "Polygon"
+                and is_contiguous(list(sub["unit_id"]), neighbors),
+                "max_unit_households": float(sub["households"].max()),
+                "max_unit_party_members": float(sub["party_members"].max()),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            c
+            for c in GRID_COLUMNS
+            if c not in ("area_m2", "perimeter_m", "polsby_popper", "reock", "convex_hull_ratio")
+        ],
+    )
     arr = np.array(geoms, dtype=object)
     frame["area_m2"] = shapely.area(arr) if len(arr) else []
     frame["perimeter_m"] = shapely.length(arr) if len(arr) else []
     frame["polsby_popper"] = polsby_popper(arr) if len(arr) else []
     frame["reock"] = reock(arr) if len(arr) else []
     frame["convex_hull_ratio"] = convex_hull_ratio(arr) if len(arr) else []
-    out = gpd.GeoDataFrame(frame[list(GRID_COLUMNS)], geometry=gpd.GeoSeries(arr, crs=units.crs),
-                           crs=units.crs)
+    out = gpd.GeoDataFrame(
+        frame[list(GRID_COLUMNS)], geometry=gpd.GeoSeries(arr, crs=units.crs), crs=units.crs
+    )
     out.index = pd.Index(out["grid_id"].to_numpy(), name=None)
     return out
 
@@ -196,14 +233,21 @@ def with_rule_columns(grids: gpd.GeoDataFrame, params: GridParams) -> gpd.GeoDat
     out["in_band"] = (size >= lo - 1e-9) & (size <= hi + 1e-9)
     out["party_ok"] = out["party_members"] >= params.min_party_per_grid
     total = by_comm["size"].transform("sum")
-    max_unit = out["max_unit_households" if params.size_by == "households" else "max_unit_party_members"]
-    out["issue"] = [_issue(s, t, m, p, c, params) for s, t, m, p, c in
-                    zip(size, total, max_unit, out["party_members"], out["contiguous"], strict=True)]
+    max_unit = out[
+        "max_unit_households" if params.size_by == "households" else "max_unit_party_members"
+    ]
+    out["issue"] = [
+        _issue(s, t, m, p, c, params)
+        for s, t, m, p, c in zip(
+            size, total, max_unit, out["party_members"], out["contiguous"], strict=True
+        )
+    ]
     return out
 
 
-def _issue(size: float, total: float, max_unit: float, party: float, contiguous: bool,
-           params: GridParams) -> str:
+def _issue(
+    size: float, total: float, max_unit: float, party: float, contiguous: bool, params: GridParams
+) -> str:
     lo, hi = params.band()
     what = params.size_by.replace("_", " ")
     reasons = []
@@ -211,14 +255,18 @@ def _issue(size: float, total: float, max_unit: float, party: float, contiguous:
         reasons.append("not contiguous")
     if size > hi + 1e-9:
         if max_unit > hi + 1e-9:
-            reasons.append(f"one unit alone holds {max_unit:.0f} {what} (> {hi:.0f}); split that estate "
-                           "by buildings")
+            reasons.append(
+                f"one unit alone holds {max_unit:.0f} {what} (> {hi:.0f}); split that estate "
+                "by buildings"
+            )
         else:
             reasons.append(f"{size:.0f} {what} > {hi:.0f}")
     elif size < lo - 1e-9:
         if total < lo:
-            reasons.append(f"the whole community holds only {total:.0f} {what} (< {lo:.0f}); "
-                           "merge it with a neighbour or accept a small grid")
+            reasons.append(
+                f"the whole community holds only {total:.0f} {what} (< {lo:.0f}); "
+                "merge it with a neighbour or accept a small grid"
+            )
         else:
             reasons.append(f"{size:.0f} {what} < {lo:.0f}")
     if party < params.min_party_per_grid:
@@ -232,8 +280,17 @@ def _issue(size: float, total: float, max_unit: float, party: float, contiguous:
 REASON_KINDS = ("lock", "unit", "arithmetic", "search")
 
 
-def band_reason(*, size: float, locked: bool, max_unit: float, piece_total: float, n_pieces: int,
-                lo: float, hi: float, what: str = "households") -> tuple[str, str]:
+def band_reason(
+    *,
+    size: float,
+    locked: bool,
+    max_unit: float,
+    piece_total: float,
+    n_pieces: int,
+    lo: float,
+    hi: float,
+    what: str = "households",
+) -> tuple[str, str]:
     """``(kind, reason)`` of a grid outside the band ``lo``-``hi`` (``("", "")`` inside it).
 
     Kinds, first match wins: ``"lock"`` (the planner locked it), ``"unit"`` (one unit alone
@@ -250,23 +307,39 @@ def band_reason(*, size: float, locked: bool, max_unit: float, piece_total: floa
     if lo - 1e-9 <= size <= hi + 1e-9:
         return "", ""
     where = "this part of the community" if n_pieces > 1 else "the community"
-    parts = (f" (the community is in {n_pieces} parts, cut by its shape, a river, a road or a barrier; "
-             "grids follow its parts)") if n_pieces > 1 else ""
+    parts = (
+        (
+            f" (the community is in {n_pieces} parts, cut by its shape, a river, a road or a barrier; "
+            "grids follow its parts)"
+        )
+        if n_pieces > 1
+        else ""
+    )
     if locked:
         return "lock", "locked by the planner: kept as it is (unlock it to re-grid)"
     if max_unit > hi + 1e-9:
-        return "unit", (f"one unit alone holds {max_unit:.0f} {what} (> {hi:.0f}) and cannot be split "
-                        "further (a building larger than a grid): accept it or split it in the data")
+        return "unit", (
+            f"one unit alone holds {max_unit:.0f} {what} (> {hi:.0f}) and cannot be split "
+            "further (a building larger than a grid): accept it or split it in the data"
+        )
     k_min, k_max = math.ceil(piece_total / hi - 1e-9), math.floor(piece_total / lo + 1e-9)
     if piece_total < lo - 1e-9 or k_max < k_min:
-        return "arithmetic", (f"arithmetic: {where} holds {piece_total:.0f} {what}, which no number of "
-                              f"grids of {lo:.0f}-{hi:.0f} adds up to{parts}")
-    return "search", (f"{size:.0f} {what}: its units and their neighbours (shared edges) gave no grouping in "
-                      f"{lo:.0f}-{hi:.0f} (units of up to {max_unit:.0f}){parts}")
+        return "arithmetic", (
+            f"arithmetic: {where} holds {piece_total:.0f} {what}, which no number of "
+            f"grids of {lo:.0f}-{hi:.0f} adds up to{parts}"
+        )
+    return "search", (
+        f"{size:.0f} {what}: its units and their neighbours (shared edges) gave no grouping in "
+        f"{lo:.0f}-{hi:.0f} (units of up to {max_unit:.0f}){parts}"
+    )
 
 
-def with_reasons(grids: gpd.GeoDataFrame, piece_total: Mapping[str, float], n_pieces: Mapping[str, int],
-                 params: GridParams) -> gpd.GeoDataFrame:
+def with_reasons(
+    grids: gpd.GeoDataFrame,
+    piece_total: Mapping[str, float],
+    n_pieces: Mapping[str, int],
+    params: GridParams,
+) -> gpd.GeoDataFrame:
     """Add ``reason_kind`` and ``band_reason`` (see :func:`band_reason`) to a ruled grid table.
 
     ``piece_total`` is, per grid, the sized total of the community part its units lie in;
@@ -276,17 +349,32 @@ def with_reasons(grids: gpd.GeoDataFrame, piece_total: Mapping[str, float], n_pi
     lo, hi = params.band()
     max_col = "max_unit_households" if params.size_by == "households" else "max_unit_party_members"
     what = params.size_by.replace("_", " ")
-    pairs = [band_reason(size=float(sz), locked=bool(lk), max_unit=float(mu),
-                         piece_total=float(piece_total.get(g, sz)), n_pieces=int(n_pieces.get(g, 1)),
-                         lo=lo, hi=hi, what=what)
-             for g, sz, lk, mu in zip(out.index, out["size"], out["locked"], out[max_col], strict=True)]
+    pairs = [
+        band_reason(
+            size=float(sz),
+            locked=bool(lk),
+            max_unit=float(mu),
+            piece_total=float(piece_total.get(g, sz)),
+            n_pieces=int(n_pieces.get(g, 1)),
+            lo=lo,
+            hi=hi,
+            what=what,
+        )
+        for g, sz, lk, mu in zip(out.index, out["size"], out["locked"], out[max_col], strict=True)
+    ]
     out["reason_kind"] = [k for k, _ in pairs]
     out["band_reason"] = [r for _, r in pairs]
     return out
 
 
-def shape_reasons(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame, members: Mapping[str, Collection[str]],
-                  communities: gpd.GeoDataFrame, *, min_pp: float = MIN_POLSBY_POPPER) -> dict[str, str]:
+def shape_reasons(
+    grids: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    members: Mapping[str, Collection[str]],
+    communities: gpd.GeoDataFrame,
+    *,
+    min_pp: float = MIN_POLSBY_POPPER,
+) -> dict[str, str]:
     """Why a grid's Polsby-Popper is below ``min_pp``, for every such grid (``""``: no reason).
 
     The reasons the land forces: the grid is a single unit (its cell is the estate's land
@@ -301,20 +389,28 @@ def shape_reasons(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame, members: Map
         ids = list(members.get(g, ()))
         pp = float(grids.at[g, "polsby_popper"])
         if len(ids) == 1:
-            out[g] = f"Polsby-Popper {pp:.2f}: a single unit, whose cell is that thin (the estate's land)"
+            out[g] = (
+                f"Polsby-Popper {pp:.2f}: a single unit, whose cell is that thin (the estate's land)"
+            )
             continue
         comm = comm_geom.get(grids.at[g, "community_id"])
         if comm is not None:
             parts = shapely.get_parts(comm)
-            part = parts[int(np.argmax(shapely.area(shapely.intersection(parts, grids.geometry[g]))))]
+            part = parts[
+                int(np.argmax(shapely.area(shapely.intersection(parts, grids.geometry[g]))))
+            ]
             cpp = float(polsby_popper([part])[0])
             if cpp < 1.5 * min_pp:
-                out[g] = f"Polsby-Popper {pp:.2f}: its community (part) is itself thin (Polsby-Popper {cpp:.2f})"
+                out[g] = (
+                    f"Polsby-Popper {pp:.2f}: its community (part) is itself thin (Polsby-Popper {cpp:.2f})"
+                )
                 continue
         cell_pp = polsby_popper(units.loc[ids].geometry.to_numpy())
         if len(cell_pp) and float(cell_pp.min()) < min_pp:
-            out[g] = (f"Polsby-Popper {pp:.2f}: it holds a unit whose cell is that thin "
-                      f"(Polsby-Popper {float(cell_pp.min()):.2f})")
+            out[g] = (
+                f"Polsby-Popper {pp:.2f}: it holds a unit whose cell is that thin "
+                f"(Polsby-Popper {float(cell_pp.min()):.2f})"
+            )
             continue
         out[g] = ""
     return out
@@ -322,8 +418,10 @@ def shape_reasons(grids: gpd.GeoDataFrame, units: gpd.GeoDataFrame, members: Map
 
 # --------------------------------------------------------------------------- tiling
 
-def tiling_check(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
-                 rel_tol: float = TILING_REL_TOL) -> pd.DataFrame:
+
+def tiling_check(
+    grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, rel_tol: float = TILING_REL_TOL
+) -> pd.DataFrame:
     """Check that each community's grids tile it: no gap, nothing outside, no overlap with any
     other grid, of this community or another one.
 
@@ -342,9 +440,20 @@ def tiling_check(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
         geoms = geoms_all[mine]
         area = float(comm.area)
         if len(geoms) == 0:
-            rows.append({"community_id": cid, "area_m2": area, "covered_m2": 0.0, "gap_m2": area,
-                         "outside_m2": 0.0, "area_error_rel": 1.0, "overlap_m2": 0.0,
-                         "cross_overlap_m2": 0.0, "n_grids": 0, "ok": False})
+            rows.append(
+                {
+                    "community_id": cid,
+                    "area_m2": area,
+                    "covered_m2": 0.0,
+                    "gap_m2": area,
+                    "outside_m2": 0.0,
+                    "area_error_rel": 1.0,
+                    "overlap_m2": 0.0,
+                    "cross_overlap_m2": 0.0,
+                    "n_grids": 0,
+                    "ok": False,
+                }
+            )
             continue
         union = shapely.union_all(geoms)
         gap = float(shapely.area(shapely.difference(comm, union)))
@@ -352,14 +461,31 @@ def tiling_check(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *,
         err = (gap + outside) / area if area > 0 else (0.0 if gap + outside == 0 else 1.0)
         a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
         keep = a < b
-        overlap = float(shapely.area(shapely.intersection(geoms[a[keep]], geoms[b[keep]])).sum()) \
-            if keep.any() else 0.0
+        overlap = (
+            float(shapely.area(shapely.intersection(geoms[a[keep]], geoms[b[keep]])).sum())
+            if keep.any()
+            else 0.0
+        )
         xover = float(cross[mine].sum())
-        rows.append({"community_id": cid, "area_m2": area, "covered_m2": float(union.area),
-                     "gap_m2": gap, "outside_m2": outside, "area_error_rel": err,
-                     "overlap_m2": overlap, "cross_overlap_m2": xover, "n_grids": len(geoms),
-                     "ok": bool(area > 0 and err < rel_tol and overlap < rel_tol * area
-                                and xover < rel_tol * area)})
+        rows.append(
+            {
+                "community_id": cid,
+                "area_m2": area,
+                "covered_m2": float(union.area),
+                "gap_m2": gap,
+                "outside_m2": outside,
+                "area_error_rel": err,
+                "overlap_m2": overlap,
+                "cross_overlap_m2": xover,
+                "n_grids": len(geoms),
+                "ok": bool(
+                    area > 0
+                    and err < rel_tol
+                    and overlap < rel_tol * area
+                    and xover < rel_tol * area
+                ),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -380,8 +506,14 @@ def _cross_overlaps(geoms: np.ndarray, community_ids: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- plan summary
 
-def plan_summary(grids: gpd.GeoDataFrame, units: pd.DataFrame, edges: pd.DataFrame,
-                 assignment: Mapping[str, str], params: GridParams) -> dict[str, Any]:
+
+def plan_summary(
+    grids: gpd.GeoDataFrame,
+    units: pd.DataFrame,
+    edges: pd.DataFrame,
+    assignment: Mapping[str, str],
+    params: GridParams,
+) -> dict[str, Any]:
     """Plan-wide figures (JSON-safe) from a grid table with rule columns.
 
     Deviations are in percent of the community mean of ``params.size_by``.
@@ -411,11 +543,30 @@ def plan_summary(grids: gpd.GeoDataFrame, units: pd.DataFrame, edges: pd.DataFra
         "all_contiguous": bool(grids["contiguous"].all()) if n else True,
         "share_single_polygon": float((grids.geom_type == "Polygon").mean()) if n else 1.0,
         "min_polsby_popper": float(grids["polsby_popper"].min()) if n else 0.0,
-        "out_of_band": ([{"grid_id": str(g), "community_id": str(c), "size": float(sz), "kind": str(k),
-                          "reason": str(r)}
-                         for g, c, sz, k, r in zip(grids.index, grids["community_id"], grids["size"],
-                                                   grids["reason_kind"], grids["band_reason"], strict=True)
-                         if k] if n and "band_reason" in grids else []),
-        "out_of_rule": [{"grid_id": str(g), "community_id": str(c), "issue": str(i)}
-                        for g, c, i in zip(bad.index, bad["community_id"], bad["issue"], strict=True)],
+        "out_of_band": (
+            [
+                {
+                    "grid_id": str(g),
+                    "community_id": str(c),
+                    "size": float(sz),
+                    "kind": str(k),
+                    "reason": str(r),
+                }
+                for g, c, sz, k, r in zip(
+                    grids.index,
+                    grids["community_id"],
+                    grids["size"],
+                    grids["reason_kind"],
+                    grids["band_reason"],
+                    strict=True,
+                )
+                if k
+            ]
+            if n and "band_reason" in grids
+            else []
+        ),
+        "out_of_rule": [
+            {"grid_id": str(g), "community_id": str(c), "issue": str(i)}
+            for g, c, i in zip(bad.index, bad["community_id"], bad["issue"], strict=True)
+        ],
     }

@@ -87,22 +87,43 @@ class GridParams:
             problems.append(Problem("parameters", f"`{name}` {msg}", fix, field=name))
 
         if not 0 < self.min_households <= self.max_households:
-            bad("min_households", f"and `max_households` must satisfy 0 < min <= max, got "
-                f"{self.min_households}-{self.max_households}.", "e.g. 300 and 500")
+            bad(
+                "min_households",
+                f"and `max_households` must satisfy 0 < min <= max, got "
+                f"{self.min_households}-{self.max_households}.",
+                "e.g. 300 and 500",
+            )
         if not 0 < self.min_party_members <= self.max_party_members:
-            bad("min_party_members", f"and `max_party_members` must satisfy 0 < min <= max, got "
-                f"{self.min_party_members}-{self.max_party_members}.", "e.g. 15 and 40")
+            bad(
+                "min_party_members",
+                f"and `max_party_members` must satisfy 0 < min <= max, got "
+                f"{self.min_party_members}-{self.max_party_members}.",
+                "e.g. 15 and 40",
+            )
         if self.size_by not in ("households", "party_members"):
-            bad("size_by", f"must be 'households' or 'party_members', got {self.size_by!r}.",
-                "choose one of the two")
+            bad(
+                "size_by",
+                f"must be 'households' or 'party_members', got {self.size_by!r}.",
+                "choose one of the two",
+            )
         if self.balance not in ("party_members", "households", "load"):
-            bad("balance", f"must be 'party_members', 'households' or 'load', got {self.balance!r}.",
-                "choose one of the three")
+            bad(
+                "balance",
+                f"must be 'party_members', 'households' or 'load', got {self.balance!r}.",
+                "choose one of the three",
+            )
         if not (math.isfinite(self.compactness_weight) and self.compactness_weight >= 0):
-            bad("compactness_weight", f"must be a finite number >= 0, got {self.compactness_weight}.",
-                "e.g. 0.05")
+            bad(
+                "compactness_weight",
+                f"must be a finite number >= 0, got {self.compactness_weight}.",
+                "e.g. 0.05",
+            )
         if self.n_grids is not None and self.n_grids < 1:
-            bad("n_grids", f"must be >= 1 or None, got {self.n_grids}.", "leave it empty to use the size rule")
+            bad(
+                "n_grids",
+                f"must be >= 1 or None, got {self.n_grids}.",
+                "leave it empty to use the size rule",
+            )
         if self.min_party_per_grid < 0:
             bad("min_party_per_grid", f"must be >= 0, got {self.min_party_per_grid}.", "e.g. 3")
         if self.restarts < 1:
@@ -121,7 +142,7 @@ class GridParams:
     def balance_values(self, units: pd.DataFrame) -> np.ndarray:
         """The balance count of every unit."""
         if self.balance == "load":
-            return (units["households"] + self.party_load_weight * units["party_members"]).to_numpy(float)
+            return (units["households"] + self.party_load_weight * units["party_members"]).to_numpy(
+                float
+            )
         return units[self.balance].to_numpy(float)
-
-

@@ -70,14 +70,22 @@ class Plan:
     @cached_property
     def _grids(self) -> gpd.GeoDataFrame:
 
-        table = grid_table(self.units.units, self.assignment, neighbors=self.units.neighbors,
-                           names=self.names, locked=self.locked)
+        table = grid_table(
+            self.units.units,
+            self.assignment,
+            neighbors=self.units.neighbors,
+            names=self.names,
+            locked=self.locked,
+        )
         return self._with_reasons(with_rule_columns(self._outlined(table), self.params))
 
     def _outlined(self, table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """``table`` with the kept outlines of grids whose units did not change."""
-        keep = [g for g in table.index if g in self.outlines
-                and self.outlines[g][0] == frozenset(self.members.get(g, ()))]
+        keep = [
+            g
+            for g in table.index
+            if g in self.outlines and self.outlines[g][0] == frozenset(self.members.get(g, ()))
+        ]
         if not keep:
             return table
         return with_outlines(table, {g: self.outlines[g][1] for g in keep})
@@ -113,17 +121,25 @@ class Plan:
     def summary(self) -> dict[str, Any]:
         """Plan metrics (JSON-safe): balance, band share, compactness, cut edges, issues."""
 
-        out = plan_summary(self._grids, self.units.units, self.units.edges, self.assignment, self.params)
+        out = plan_summary(
+            self._grids, self.units.units, self.units.edges, self.assignment, self.params
+        )
         out["n_locked"] = len(self.locked)
         out["infeasible_communities"] = [
             {"community_id": r["community_id"], "reasons": r["reasons"]}
-            for r in self.report if r.get("reasons")]
+            for r in self.report
+            if r.get("reasons")
+        ]
         out["problems"] = [str(p) for p in self.units.problems]
         low = self.shape_reasons()
         out["low_compactness"] = [{"grid_id": g, "reason": r} for g, r in sorted(low.items())]
-        out["multi_part_communities"] = sorted({p.feature for p in self.units.problems
-                                                if p.layer == "communities" and "separate parts" in p.message
-                                                and p.feature})
+        out["multi_part_communities"] = sorted(
+            {
+                p.feature
+                for p in self.units.problems
+                if p.layer == "communities" and "separate parts" in p.message and p.feature
+            }
+        )
         return out
 
     def tiling(self) -> pd.DataFrame:
@@ -149,17 +165,28 @@ class Plan:
         """
         unknown = sorted(set(changes) - set(self.assignment))
         if unknown:
-            raise ValidationError([Problem("plan", f"{len(unknown)} unknown unit(s): {unknown[:5]}.",
-                                           "flip units of the plan's UnitGraph")],
-                                  title="invalid flip")
+            raise ValidationError(
+                [
+                    Problem(
+                        "plan",
+                        f"{len(unknown)} unknown unit(s): {unknown[:5]}.",
+                        "flip units of the plan's UnitGraph",
+                    )
+                ],
+                title="invalid flip",
+            )
         touched = {g for u, g in changes.items() if self.assignment[u] != g}
         touched |= {self.assignment[u] for u, g in changes.items() if self.assignment[u] != g}
         return self.with_assignment({**self.assignment, **changes}, touched=touched)
 
-    def with_assignment(self, assignment: Mapping[str, str] | None = None, *,
-                        names: Mapping[str, str] | None = None,
-                        locked: frozenset[str] | set[str] | None = None,
-                        touched: tuple[str, ...] | list[str] | set[str] | None = None) -> Plan:
+    def with_assignment(
+        self,
+        assignment: Mapping[str, str] | None = None,
+        *,
+        names: Mapping[str, str] | None = None,
+        locked: frozenset[str] | set[str] | None = None,
+        touched: tuple[str, ...] | list[str] | set[str] | None = None,
+    ) -> Plan:
         """A new plan with a changed assignment, names or locks (this one is unchanged).
 
         Parameters
@@ -182,9 +209,15 @@ class Plan:
         if assignment is not None:
             _check_assignment(self.units, new_assign)
         grid_set = set(new_assign.values())
-        new_names = {g: n for g, n in (self.names if names is None else names).items() if g in grid_set}
-        new_locked = frozenset(g for g in (self.locked if locked is None else locked) if g in grid_set)
-        plan = Plan(self.units, new_assign, new_names, new_locked, self.params, self.report, self.outlines)
+        new_names = {
+            g: n for g, n in (self.names if names is None else names).items() if g in grid_set
+        }
+        new_locked = frozenset(
+            g for g in (self.locked if locked is None else locked) if g in grid_set
+        )
+        plan = Plan(
+            self.units, new_assign, new_names, new_locked, self.params, self.report, self.outlines
+        )
         if "_grids" in self.__dict__:
             plan.__dict__["_grids"] = self._updated_grids(plan, touched)
         return plan
@@ -194,14 +227,22 @@ class Plan:
         old = self._grids
         if touched is None:
             touched = {g for u, g in plan.assignment.items() if self.assignment[u] != g}
-            touched |= {self.assignment[u] for u, g in plan.assignment.items() if self.assignment[u] != g}
+            touched |= {
+                self.assignment[u] for u, g in plan.assignment.items() if self.assignment[u] != g
+            }
         touched = set(touched)
         grid_set = set(plan.assignment.values())
         keep = old[~old.index.isin(touched) & old.index.isin(grid_set)].copy()
         keep["name"] = [plan.names.get(g, g) for g in keep.index]
         keep["locked"] = [g in plan.locked for g in keep.index]
-        fresh = grid_table(self.units.units, plan.assignment, neighbors=self.units.neighbors,
-                           grid_ids=touched & grid_set, names=plan.names, locked=plan.locked)
+        fresh = grid_table(
+            self.units.units,
+            plan.assignment,
+            neighbors=self.units.neighbors,
+            grid_ids=touched & grid_set,
+            names=plan.names,
+            locked=plan.locked,
+        )
         fresh = plan._outlined(fresh)
         base_cols = [c for c in fresh.columns]
         table = pd.concat([keep[base_cols], fresh]).sort_index()
@@ -233,12 +274,20 @@ def _check_assignment(units: UnitGraph, assignment: Mapping[str, str]) -> None:
     extra = set(assignment) - ids
     problems = []
     if missing:
-        problems.append(Problem("plan", f"{len(missing)} unit(s) have no grid: {sorted(missing)[:5]}.",
-                                "assign every unit to exactly one grid"))
+        problems.append(
+            Problem(
+                "plan",
+                f"{len(missing)} unit(s) have no grid: {sorted(missing)[:5]}.",
+                "assign every unit to exactly one grid",
+            )
+        )
     if extra:
-        problems.append(Problem("plan", f"{len(extra)} unknown unit(s): {sorted(extra)[:5]}.",
-                                "use unit ids of the plan's UnitGraph"))
+        problems.append(
+            Problem(
+                "plan",
+                f"{len(extra)} unknown unit(s): {sorted(extra)[:5]}.",
+                "use unit ids of the plan's UnitGraph",
+            )
+        )
     if problems:
         raise ValidationError(problems, title="invalid assignment")
-
-

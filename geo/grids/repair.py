@@ -39,6 +39,7 @@ def band_penalty(size: float, lo: float, hi: float) -> float:
 #: Columns of a moves table (repair, absorption).
 MOVE_COLUMNS = ("unit_id", "from_grid", "to_grid", "households")
 
+
 @dataclass(frozen=True, eq=False)
 class RepairResult:
     """What :func:`repair_plan` did.
@@ -100,13 +101,22 @@ class RepairResult:
     def summary(self) -> dict[str, Any]:
         """JSON-safe summary of the repair and the repaired plan."""
         out = self.plan.summary()
-        out["repair"] = {"n_moves": len(self.moves), "households_moved": self.households_moved,
-                         "bound": self.bound, "status": self.status, "gap": self.gap,
-                         "fixed": list(self.fixed), "still_out": self.still_out, "free": list(self.free),
-                         "new_codes": list(self.new_codes), "retired_codes": list(self.retired_codes),
-                         "grid_changes": [r for r in self.grid_changes if r["change"] != "kept"],
-                         "n_kept": sum(r["change"] == "kept" for r in self.grid_changes),
-                         "regions": self.regions, "moves": self.moves.to_dict("records")}
+        out["repair"] = {
+            "n_moves": len(self.moves),
+            "households_moved": self.households_moved,
+            "bound": self.bound,
+            "status": self.status,
+            "gap": self.gap,
+            "fixed": list(self.fixed),
+            "still_out": self.still_out,
+            "free": list(self.free),
+            "new_codes": list(self.new_codes),
+            "retired_codes": list(self.retired_codes),
+            "grid_changes": [r for r in self.grid_changes if r["change"] != "kept"],
+            "n_kept": sum(r["change"] == "kept" for r in self.grid_changes),
+            "regions": self.regions,
+            "moves": self.moves.to_dict("records"),
+        }
         return out
 
 
@@ -158,11 +168,17 @@ def _compliant(state: _State, g: str, lo: float, hi: float) -> bool:
     return band_penalty(state.load[g], lo, hi) == 0 and state.is_whole(g)
 
 
-def repair_plan(plan: Plan, *, params: GridParams | None = None,
-                unlocked: Iterable[str] | str | None = None,
-                max_moves_per_grid: int = REPAIR_MAX_MOVES_PER_GRID, restructure: bool = True,
-                retired: Iterable[str] = (), exact_max_units: int = EXACT_MAX_UNITS,
-                time_limit: float = EXACT_TIME_LIMIT_S) -> RepairResult:
+def repair_plan(
+    plan: Plan,
+    *,
+    params: GridParams | None = None,
+    unlocked: Iterable[str] | str | None = None,
+    max_moves_per_grid: int = REPAIR_MAX_MOVES_PER_GRID,
+    restructure: bool = True,
+    retired: Iterable[str] = (),
+    exact_max_units: int = EXACT_MAX_UNITS,
+    time_limit: float = EXACT_TIME_LIMIT_S,
+) -> RepairResult:
     """Bring out-of-rule grids back into the rule with the fewest households moved.
 
     Out of rule = outside the size band of ``params`` or not contiguous. The rule on what
@@ -232,8 +248,18 @@ def repair_plan(plan: Plan, *, params: GridParams | None = None,
     regions: list[dict[str, Any]] = []
     if restructure:
         for region in _regions(state, free):
-            info = _repair_region(state, region, free, compliant0, taken, hh, lo, hi,
-                                  exact_max_units=exact_max_units, time_limit=time_limit)
+            info = _repair_region(
+                state,
+                region,
+                free,
+                compliant0,
+                taken,
+                hh,
+                lo,
+                hi,
+                exact_max_units=exact_max_units,
+                time_limit=time_limit,
+            )
             if info is not None:
                 regions.append(info)
     # Communities are independent (units never leave theirs): search each one on its own,
@@ -250,33 +276,64 @@ def repair_plan(plan: Plan, *, params: GridParams | None = None,
     return _result(plan, params, state, grids, compliant0, free, regions, hh, lo, hi)
 
 
-def _opened(state: _State, grids: list[str], compliant0: set[str],
-            unlocked: Iterable[str] | str | None) -> set[str]:
+def _opened(
+    state: _State, grids: list[str], compliant0: set[str], unlocked: Iterable[str] | str | None
+) -> set[str]:
     """The compliant grids ``unlocked`` lets the repair change."""
     if unlocked == "all":
         return set(compliant0)
     if unlocked == "neighbours":
         out0 = set(grids) - compliant0
-        return {state.assign[v] for g in out0 for u in state.members[g] for v in state.nbrs.get(u, ())
-                if state.comm[v] == state.comm[u]} & compliant0
-    opened = set() if unlocked is None else {str(g) for g in ([unlocked] if isinstance(unlocked, str)
-                                                              else unlocked)}
+        return {
+            state.assign[v]
+            for g in out0
+            for u in state.members[g]
+            for v in state.nbrs.get(u, ())
+            if state.comm[v] == state.comm[u]
+        } & compliant0
+    opened = (
+        set()
+        if unlocked is None
+        else {str(g) for g in ([unlocked] if isinstance(unlocked, str) else unlocked)}
+    )
     unknown = sorted(opened - set(grids))
     if unknown:
-        raise ValidationError([Problem("plan", f"`unlocked` names grid(s) not in the plan: {unknown[:5]}",
-                                       "name existing grid ids or pass unlocked='all'")])
+        raise ValidationError(
+            [
+                Problem(
+                    "plan",
+                    f"`unlocked` names grid(s) not in the plan: {unknown[:5]}",
+                    "name existing grid ids or pass unlocked='all'",
+                )
+            ]
+        )
     return opened
 
 
-def _result(plan: Plan, params: GridParams, state: _State, grids: list[str], compliant0: set[str],
-            free: set[str], regions: list[dict[str, Any]], hh: Mapping[str, float], lo: float,
-            hi: float) -> RepairResult:
+def _result(
+    plan: Plan,
+    params: GridParams,
+    state: _State,
+    grids: list[str],
+    compliant0: set[str],
+    free: set[str],
+    regions: list[dict[str, Any]],
+    hh: Mapping[str, float],
+    lo: float,
+    hi: float,
+) -> RepairResult:
     """The repaired plan, its moves and grid-by-grid report, from the working state."""
     new_assign = state.assign
     changed = sorted(u for u in new_assign if new_assign[u] != plan.assignment[u])
-    moves = pd.DataFrame({"unit_id": changed, "from_grid": [plan.assignment[u] for u in changed],
-                          "to_grid": [new_assign[u] for u in changed],
-                          "households": [float(hh[u]) for u in changed]}, columns=list(MOVE_COLUMNS))
+    moves = pd.DataFrame(
+        {
+            "unit_id": changed,
+            "from_grid": [plan.assignment[u] for u in changed],
+            "to_grid": [new_assign[u] for u in changed],
+            "households": [float(hh[u]) for u in changed],
+        },
+        columns=list(MOVE_COLUMNS),
+    )
     touched = set(moves["from_grid"]) | set(moves["to_grid"])
     live = {g for g, us in state.members.items() if us}
     new_codes = tuple(sorted(live - set(grids)))
@@ -284,11 +341,20 @@ def _result(plan: Plan, params: GridParams, state: _State, grids: list[str], com
     names = {**plan.names, **{g: g for g in new_codes}}
     new_plan = plan.with_assignment(new_assign, names=names, touched=touched) if changed else plan
     if params is not plan.params:
-        new_plan = Plan(new_plan.units, dict(new_plan.assignment), dict(new_plan.names), new_plan.locked,
-                        params, new_plan.report, new_plan.outlines)
+        new_plan = Plan(
+            new_plan.units,
+            dict(new_plan.assignment),
+            dict(new_plan.names),
+            new_plan.locked,
+            params,
+            new_plan.report,
+            new_plan.outlines,
+        )
     after = {g for g in live if _compliant(state, g, lo, hi)}
     fixed = tuple(sorted((set(grids) - compliant0) & after))
-    still = [_hint(state, g, free, plan.locked, lo, hi, params.size_by) for g in sorted(live - after)]
+    still = [
+        _hint(state, g, free, plan.locked, lo, hi, params.size_by) for g in sorted(live - after)
+    ]
     moved = float(moves["households"].sum())
     bound = float(sum(r["bound"] for r in regions))
     if params.size_by != "households":
@@ -296,21 +362,35 @@ def _result(plan: Plan, params: GridParams, state: _State, grids: list[str], com
     bound = min(bound, moved)
     if not regions and not changed:
         status = "nothing to repair" if not still else "heuristic"
-    elif any(r["status"] == "optimal" for r in regions) \
-            and all(r["status"] in ("optimal", "infeasible") for r in regions) \
-            and abs(moved - sum(r["households_moved"] for r in regions)) < 1e-6:
+    elif (
+        any(r["status"] == "optimal" for r in regions)
+        and all(r["status"] in ("optimal", "infeasible") for r in regions)
+        and abs(moved - sum(r["households_moved"] for r in regions)) < 1e-6
+    ):
         status, bound = "optimal", moved
     else:
         status = "heuristic"
     gap = 0.0 if moved <= 0 or status == "optimal" else (moved - bound) / moved
-    return RepairResult(plan=new_plan, moves=moves, households_moved=moved, fixed=fixed, still_out=still,
-                        free=tuple(sorted(free)), grid_changes=grid_changes(plan.assignment, new_assign, hh),
-                        new_codes=new_codes, retired_codes=retired, bound=bound, status=status, gap=gap,
-                        regions=regions)
+    return RepairResult(
+        plan=new_plan,
+        moves=moves,
+        households_moved=moved,
+        fixed=fixed,
+        still_out=still,
+        free=tuple(sorted(free)),
+        grid_changes=grid_changes(plan.assignment, new_assign, hh),
+        new_codes=new_codes,
+        retired_codes=retired,
+        bound=bound,
+        status=status,
+        gap=gap,
+        regions=regions,
+    )
 
 
-def grid_changes(before: Mapping[str, str], after: Mapping[str, str],
-                 households: Mapping[str, float]) -> list[dict[str, Any]]:
+def grid_changes(
+    before: Mapping[str, str], after: Mapping[str, str], households: Mapping[str, float]
+) -> list[dict[str, Any]]:
     """Grid by grid, what happened between two assignments of the same units.
 
     Returns
@@ -344,11 +424,25 @@ def grid_changes(before: Mapping[str, str], after: Mapping[str, str],
             change, into = "units moved", sorted(went.get(g, ()))
         else:
             change, into = "kept", []
-        rows.append({"grid_id": g, "change": change, "into": into,
-                     "households_out": out_hh.get(g, 0.0), "households_in": in_hh.get(g, 0.0)})
+        rows.append(
+            {
+                "grid_id": g,
+                "change": change,
+                "into": into,
+                "households_out": out_hh.get(g, 0.0),
+                "households_in": in_hh.get(g, 0.0),
+            }
+        )
     for g in fresh:
-        rows.append({"grid_id": g, "change": "new", "into": sorted(came.get(g, ())),
-                     "households_out": 0.0, "households_in": in_hh.get(g, 0.0)})
+        rows.append(
+            {
+                "grid_id": g,
+                "change": "new",
+                "into": sorted(came.get(g, ())),
+                "households_out": 0.0,
+                "households_in": in_hh.get(g, 0.0),
+            }
+        )
     return rows
 
 
@@ -402,9 +496,19 @@ def region_lower_bound(sizes: Iterable[float], lo: float, hi: float) -> float:
     return 0.0 if best == math.inf else float(best)
 
 
-def _repair_region(state: _State, region: list[str], free: set[str], compliant0: set[str], taken: set[str],
-                   hh: Mapping[str, float], lo: float, hi: float, *,
-                   exact_max_units: int, time_limit: float) -> dict[str, Any] | None:
+def _repair_region(
+    state: _State,
+    region: list[str],
+    free: set[str],
+    compliant0: set[str],
+    taken: set[str],
+    hh: Mapping[str, float],
+    lo: float,
+    hi: float,
+    *,
+    exact_max_units: int,
+    time_limit: float,
+) -> dict[str, Any] | None:
     """Split / dissolve grids of one neighbourhood (exactly when small); None if nothing to do."""
     gids = sorted({state.assign[u] for u in region})
     if not any(band_penalty(state.load[g], lo, hi) > 0 for g in gids):
@@ -412,8 +516,14 @@ def _repair_region(state: _State, region: list[str], free: set[str], compliant0:
     total = sum(state.size[u] for u in region)
     kmin, kmax = grid_count_range(total, lo, hi)
     before = {u: state.assign[u] for u in region}
-    info: dict[str, Any] = {"community_id": state.comm[region[0]], "grids": gids, "n_units": len(region),
-                            "size": total, "k_min": kmin, "k_max": kmax}
+    info: dict[str, Any] = {
+        "community_id": state.comm[region[0]],
+        "grids": gids,
+        "n_units": len(region),
+        "size": total,
+        "k_min": kmin,
+        "k_max": kmax,
+    }
     bound = region_lower_bound([state.load[g] for g in gids], lo, hi)
     if kmin > kmax:
         info.update(method="none", status="infeasible", households_moved=0.0, bound=0.0, gap=0.0)
@@ -434,8 +544,18 @@ def _repair_region(state: _State, region: list[str], free: set[str], compliant0:
         info["status"] = "optimal"  # the heuristic meets the lower bound: nothing to solve
     elif len(region) <= exact_max_units:
         slot = {g: i for i, g in enumerate(gids)}
-        sol = solve_region(region, state.nbrs, state.size, hh, {u: slot[before[u]] for u in region},
-                           len(gids), max(0, kmax - len(gids)), lo, hi, time_limit=time_limit)
+        sol = solve_region(
+            region,
+            state.nbrs,
+            state.size,
+            hh,
+            {u: slot[before[u]] for u in region},
+            len(gids),
+            max(0, kmax - len(gids)),
+            lo,
+            hi,
+            time_limit=time_limit,
+        )
     if sol is not None and (sol.status == "optimal" or heur_bad > 0 or sol.moved < heur_moved):
         _restore(state, before)
         taken.clear()
@@ -443,11 +563,18 @@ def _repair_region(state: _State, region: list[str], free: set[str], compliant0:
         n_new = max((s - len(gids) + 1 for s in sol.slot_of.values()), default=0)
         fresh = new_grid_ids(gids[0], taken, n_new) if n_new > 0 else []
         taken |= set(fresh)
-        target = {u: (gids[s] if s < len(gids) else fresh[s - len(gids)]) for u, s in sol.slot_of.items()}
+        target = {
+            u: (gids[s] if s < len(gids) else fresh[s - len(gids)]) for u, s in sol.slot_of.items()
+        }
         for g in fresh:
             free.add(g)
         _restore(state, target)
-        info.update(method="exact", status=sol.status, bound=max(bound, sol.bound), seconds=round(sol.seconds, 3))
+        info.update(
+            method="exact",
+            status=sol.status,
+            bound=max(bound, sol.bound),
+            seconds=round(sol.seconds, 3),
+        )
     elif sol is not None:
         info.update(bound=max(bound, sol.bound))  # the heuristic was better than a cut-short solve
     moved = float(sum(hh[u] for u in region if state.assign[u] != before[u]))
@@ -464,8 +591,16 @@ def _restore(state: _State, target: Mapping[str, str]) -> None:
             state.move(u, g)
 
 
-def _heuristic_count(state: _State, region: list[str], gids: list[str], k: int, free: set[str],
-                     taken: set[str], lo: float, hi: float) -> None:
+def _heuristic_count(
+    state: _State,
+    region: list[str],
+    gids: list[str],
+    k: int,
+    free: set[str],
+    taken: set[str],
+    lo: float,
+    hi: float,
+) -> None:
     """Split the largest grids, or dissolve the smallest, until the neighbourhood holds ``k`` grids."""
     live = [g for g in gids if state.members[g]]
     kmin, kmax = grid_count_range(sum(state.load[g] for g in live), lo, hi)
@@ -512,10 +647,15 @@ def _split_off(state: _State, g: str, new: str, lo: float, hi: float) -> bool:
         while size < want_lo:
             rest = members - part
             cands = sorted({v for u in part for v in state.nbrs.get(u, ()) if v in rest})
-            cands = [v for v in cands if len(components(rest - {v}, state.nbrs)) <= 1 and rest - {v}]
+            cands = [
+                v for v in cands if len(components(rest - {v}, state.nbrs)) <= 1 and rest - {v}
+            ]
             if not cands:
                 break
-            v = max(cands, key=lambda v: (sum(edge.get((v, w), 0.0) for w in part) - 1e-3 * state.size[v], v))
+            v = max(
+                cands,
+                key=lambda v: (sum(edge.get((v, w), 0.0) for w in part) - 1e-3 * state.size[v], v),
+            )
             part.add(v)
             size += state.size[v]
         if len(components(members - part, state.nbrs)) > 1 or not members - part:
@@ -545,9 +685,18 @@ def _dissolve(state: _State, g: str, into: set[str], lo: float, hi: float) -> bo
             cands = {state.assign[v] for v in state.nbrs.get(u, ()) if state.assign[v] in into}
             if not cands:
                 continue
-            to = min(cands, key=lambda h, u=u: (band_penalty(state.load[h] + state.size[u], lo, hi),
-                                                 -sum(state.lengths.get((u, v), 0.0) for v in state.nbrs[u]
-                                                      if state.assign[v] == h), h))
+            to = min(
+                cands,
+                key=lambda h, u=u: (
+                    band_penalty(state.load[h] + state.size[u], lo, hi),
+                    -sum(
+                        state.lengths.get((u, v), 0.0)
+                        for v in state.nbrs[u]
+                        if state.assign[v] == h
+                    ),
+                    h,
+                ),
+            )
             state.move(u, to)
             progressed = True
         if not progressed:
@@ -558,15 +707,18 @@ def _dissolve(state: _State, g: str, into: set[str], lo: float, hi: float) -> bo
     return True
 
 
-def _search(state: _State, free: set[str], compliant0: set[str], lo: float, hi: float, *,
-            budget: int) -> None:
+def _search(
+    state: _State, free: set[str], compliant0: set[str], lo: float, hi: float, *, budget: int
+) -> None:
     """Greedy boundary moves (then two-move chains) among ``free`` grids, at most ``budget``."""
     n = 0
     while n < budget and any(band_penalty(state.load[g], lo, hi) > 0 for g in free):
         step = None
         # Moves among out-of-rule grids first; compliant unlocked grids only when needed.
         for pool in (free - compliant0, free):
-            step = _best_move(state, pool, compliant0, lo, hi) or _best_chain(state, pool, compliant0, lo, hi)
+            step = _best_move(state, pool, compliant0, lo, hi) or _best_chain(
+                state, pool, compliant0, lo, hi
+            )
             if step:
                 break
         if not step:
@@ -586,8 +738,14 @@ def _reattach_pieces(state: _State, free: set[str], lo: float, hi: float) -> Non
         for piece in pieces:
             if piece is main:
                 continue
-            cands = {state.assign[v] for u in piece for v in state.nbrs.get(u, ())
-                     if state.assign[v] != g and state.assign[v] in free and state.comm[v] == state.comm[u]}
+            cands = {
+                state.assign[v]
+                for u in piece
+                for v in state.nbrs.get(u, ())
+                if state.assign[v] != g
+                and state.assign[v] in free
+                and state.comm[v] == state.comm[u]
+            }
             if not cands:
                 continue
             w = sum(state.size[u] for u in piece)
@@ -596,7 +754,9 @@ def _reattach_pieces(state: _State, free: set[str], lo: float, hi: float) -> Non
                 state.move(u, to)
 
 
-def _undo_needless(state: _State, original: Mapping[str, str], free: set[str], lo: float, hi: float) -> None:
+def _undo_needless(
+    state: _State, original: Mapping[str, str], free: set[str], lo: float, hi: float
+) -> None:
     """Send moved units back to their first grid when that breaks nothing (largest first).
 
     A greedy search can move more than it needs; a unit goes back when its first grid still
@@ -606,24 +766,39 @@ def _undo_needless(state: _State, original: Mapping[str, str], free: set[str], l
     changed = True
     while changed:
         changed = False
-        moved = sorted((u for u in state.assign if state.assign[u] != original[u]),
-                       key=lambda u: (-state.size[u], u))
+        moved = sorted(
+            (u for u in state.assign if state.assign[u] != original[u]),
+            key=lambda u: (-state.size[u], u),
+        )
         for u in moved:
             a, b = original[u], state.assign[u]
             if a not in free or not state.members.get(a):
                 continue
-            if not any(state.assign[v] == a for v in state.nbrs.get(u, ())) or not state.connected_without(b, u):
+            if not any(
+                state.assign[v] == a for v in state.nbrs.get(u, ())
+            ) or not state.connected_without(b, u):
                 continue
             su = state.size[u]
-            if (band_penalty(state.load[a] + su, lo, hi) <= band_penalty(state.load[a], lo, hi) + 1e-9
-                    and band_penalty(state.load[b] - su, lo, hi) <= band_penalty(state.load[b], lo, hi) + 1e-9):
+            if (
+                band_penalty(state.load[a] + su, lo, hi)
+                <= band_penalty(state.load[a], lo, hi) + 1e-9
+                and band_penalty(state.load[b] - su, lo, hi)
+                <= band_penalty(state.load[b], lo, hi) + 1e-9
+            ):
                 state.move(u, a)
                 changed = True
 
 
-def _moves_from(state: _State, free: set[str], compliant0: set[str], lo: float, hi: float, *,
-                strict: bool = True, donors: Iterable[str] | None = None
-                ) -> list[tuple[float, float, float, str, str]]:
+def _moves_from(
+    state: _State,
+    free: set[str],
+    compliant0: set[str],
+    lo: float,
+    hi: float,
+    *,
+    strict: bool = True,
+    donors: Iterable[str] | None = None,
+) -> list[tuple[float, float, float, str, str]]:
     """Every allowed single move with its gain: (gain, size, gain/size, unit, to).
 
     Donors are ``donors`` (default: every free grid), receivers free grids. With
@@ -635,25 +810,37 @@ def _moves_from(state: _State, free: set[str], compliant0: set[str], lo: float, 
             su = state.size[u]
             if su <= 0:
                 continue
-            tos = {state.assign[v] for v in state.nbrs.get(u, ())
-                   if state.assign[v] != a and state.assign[v] in free and state.comm[v] == state.comm[u]}
+            tos = {
+                state.assign[v]
+                for v in state.nbrs.get(u, ())
+                if state.assign[v] != a
+                and state.assign[v] in free
+                and state.comm[v] == state.comm[u]
+            }
             if not tos or not state.connected_without(a, u):
                 continue
             la = state.load[a]
             for b in sorted(tos):
                 lb = state.load[b]
                 # A grid compliant at the start must stay in the band.
-                if strict and ((a in compliant0 and band_penalty(la - su, lo, hi) > 0)
-                               or (b in compliant0 and band_penalty(lb + su, lo, hi) > 0)):
+                if strict and (
+                    (a in compliant0 and band_penalty(la - su, lo, hi) > 0)
+                    or (b in compliant0 and band_penalty(lb + su, lo, hi) > 0)
+                ):
                     continue
-                gain = (band_penalty(la, lo, hi) + band_penalty(lb, lo, hi)
-                        - band_penalty(la - su, lo, hi) - band_penalty(lb + su, lo, hi))
+                gain = (
+                    band_penalty(la, lo, hi)
+                    + band_penalty(lb, lo, hi)
+                    - band_penalty(la - su, lo, hi)
+                    - band_penalty(lb + su, lo, hi)
+                )
                 out.append((gain, su, gain / su, u, b))
     return out
 
 
-def _best_move(state: _State, free: set[str], compliant0: set[str], lo: float,
-               hi: float) -> list[tuple[str, str]] | None:
+def _best_move(
+    state: _State, free: set[str], compliant0: set[str], lo: float, hi: float
+) -> list[tuple[str, str]] | None:
     cands = [m for m in _moves_from(state, free, compliant0, lo, hi) if m[0] > 1e-9]
     if not cands:
         return None
@@ -663,8 +850,9 @@ def _best_move(state: _State, free: set[str], compliant0: set[str], lo: float,
     return [(best[3], best[4])]
 
 
-def _best_chain(state: _State, free: set[str], compliant0: set[str], lo: float,
-                hi: float) -> list[tuple[str, str]] | None:
+def _best_chain(
+    state: _State, free: set[str], compliant0: set[str], lo: float, hi: float
+) -> list[tuple[str, str]] | None:
     """The best two-move chain a -> b, then b -> c, with a positive total gain (c may be a:
     a swap of two units between a and b).
 
@@ -672,8 +860,12 @@ def _best_chain(state: _State, free: set[str], compliant0: set[str], lo: float,
     is for) but every grid compliant at the start must be back in the band after the second.
     """
     best: tuple[tuple[float, float, str, str], list[tuple[str, str]]] | None = None
-    firsts = [m for m in _moves_from(state, free, compliant0, lo, hi, strict=False)
-              if band_penalty(state.load[state.assign[m[3]]], lo, hi) > 0 or band_penalty(state.load[m[4]], lo, hi) > 0]
+    firsts = [
+        m
+        for m in _moves_from(state, free, compliant0, lo, hi, strict=False)
+        if band_penalty(state.load[state.assign[m[3]]], lo, hi) > 0
+        or band_penalty(state.load[m[4]], lo, hi) > 0
+    ]
     firsts.sort(key=lambda m: (m[1] - m[0], m[1], m[3], m[4]))
     for gain1, s1, _, u, b in firsts[:200]:
         a = state.assign[u]
@@ -681,15 +873,20 @@ def _best_chain(state: _State, free: set[str], compliant0: set[str], lo: float,
         try:
             if a in compliant0 and band_penalty(state.load[a], lo, hi) > 0:
                 continue
-            seconds = [m for m in _moves_from(state, free, compliant0, lo, hi, strict=False, donors=[b])
-                       if m[3] != u]
+            seconds = [
+                m
+                for m in _moves_from(state, free, compliant0, lo, hi, strict=False, donors=[b])
+                if m[3] != u
+            ]
             for gain2, s2, _, v, c in seconds:
                 total = gain1 + gain2
                 if total <= 1e-9:
                     continue
                 sb = state.load[b] - state.size[v]
                 sc = state.load[c] + state.size[v]
-                if (b in compliant0 and band_penalty(sb, lo, hi) > 0) or (c in compliant0 and band_penalty(sc, lo, hi) > 0):
+                if (b in compliant0 and band_penalty(sb, lo, hi) > 0) or (
+                    c in compliant0 and band_penalty(sc, lo, hi) > 0
+                ):
                     continue
                 key = (s1 + s2 - total, s1 + s2, u, v)
                 if best is None or key < best[0]:
@@ -699,8 +896,9 @@ def _best_chain(state: _State, free: set[str], compliant0: set[str], lo: float,
     return best[1] if best else None
 
 
-def _hint(state: _State, g: str, free: set[str], locked: Iterable[str], lo: float, hi: float,
-          col: str) -> dict[str, str]:
+def _hint(
+    state: _State, g: str, free: set[str], locked: Iterable[str], lo: float, hi: float, col: str
+) -> dict[str, str]:
     load = state.load[g]
     issue = []
     if not state.is_whole(g):
@@ -709,8 +907,14 @@ def _hint(state: _State, g: str, free: set[str], locked: Iterable[str], lo: floa
         issue.append(f"{load:.0f} {col.replace('_', ' ')} > {hi:.0f}")
     elif load < lo:
         issue.append(f"{load:.0f} {col.replace('_', ' ')} < {lo:.0f}")
-    neighbours = sorted({state.assign[v] for u in state.members[g] for v in state.nbrs.get(u, ())
-                         if state.assign[v] != g and state.comm[v] == state.comm[u]})
+    neighbours = sorted(
+        {
+            state.assign[v]
+            for u in state.members[g]
+            for v in state.nbrs.get(u, ())
+            if state.assign[v] != g and state.comm[v] == state.comm[u]
+        }
+    )
     what = col.replace("_", " ")
     big = max(state.members[g], key=lambda u: (state.size[u], u))
     cid = state.comm[big]
@@ -718,20 +922,28 @@ def _hint(state: _State, g: str, free: set[str], locked: Iterable[str], lo: floa
     if g in set(locked):
         hint = "the planner locked this grid; unlock it to repair it"
     elif state.size[big] > hi:
-        hint = (f"unit {big} alone holds {state.size[big]:.0f} {what} (> {hi:.0f}); split that estate "
-                "by its buildings")
+        hint = (
+            f"unit {big} alone holds {state.size[big]:.0f} {what} (> {hi:.0f}); split that estate "
+            "by its buildings"
+        )
     elif load < lo and comm_total < lo:
-        hint = (f"the whole community {cid} holds only {comm_total:.0f} {what} (< {lo:.0f}); merge it with a "
-                "neighbouring community or accept a small grid")
+        hint = (
+            f"the whole community {cid} holds only {comm_total:.0f} {what} (< {lo:.0f}); merge it with a "
+            "neighbouring community or accept a small grid"
+        )
     elif not neighbours:
         hint = "no other grid in its community; accept it or re-grid the community"
     elif all(n not in free for n in neighbours):
-        hint = (f"all its neighbours ({', '.join(neighbours)}) are compliant and locked by the repair rule; "
-                f"unlock one of them (unlocked=[...]) or re-optimise")
+        hint = (
+            f"all its neighbours ({', '.join(neighbours)}) are compliant and locked by the repair rule; "
+            f"unlock one of them (unlocked=[...]) or re-optimise"
+        )
     else:
-        hint = (f"no move between it and its free neighbours "
-                f"({', '.join(n for n in neighbours if n in free)}) keeps them in band and contiguous; "
-                "unlock more neighbours or re-optimise")
+        hint = (
+            f"no move between it and its free neighbours "
+            f"({', '.join(n for n in neighbours if n in free)}) keeps them in band and contiguous; "
+            "unlock more neighbours or re-optimise"
+        )
     return {"grid_id": g, "issue": "; ".join(issue), "hint": hint}
 
 
@@ -748,11 +960,14 @@ def households_moved(old: Plan, new: Plan, *, match_ids: bool = True) -> float:
     hh = old.units.units["households"].astype(float)
     if not match_ids:
         return float(sum(hh.at[u] for u, g in new.assignment.items() if old.assignment[u] != g))
-    frame = pd.DataFrame({"old": [old.assignment[u] for u in hh.index],
-                          "new": [new.assignment[u] for u in hh.index], "hh": hh.to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "old": [old.assignment[u] for u in hh.index],
+            "new": [new.assignment[u] for u in hh.index],
+            "hh": hh.to_numpy(),
+        }
+    )
     overlap = frame.groupby(["old", "new"])["hh"].sum().unstack(fill_value=0.0)
     rows, cols = linear_sum_assignment(overlap.to_numpy(), maximize=True)
     kept = float(overlap.to_numpy()[rows, cols].sum())
     return float(hh.sum()) - kept
-
-

@@ -29,8 +29,12 @@ import scipy.sparse as sp
 EXACT_MAX_UNITS = 60
 #: Default wall-clock limit (s) of one exact solve.
 EXACT_TIME_LIMIT_S = 5.0
-_STATUS = {"kOptimal": "optimal", "kTimeLimit": "time_limit", "kInfeasible": "infeasible",
-           "kInterrupt": "interrupted"}
+_STATUS = {
+    "kOptimal": "optimal",
+    "kTimeLimit": "time_limit",
+    "kInfeasible": "infeasible",
+    "kInterrupt": "interrupted",
+}
 
 
 def _new_highs() -> Any:
@@ -71,9 +75,19 @@ class RegionSolution:
     seconds: float
 
 
-def solve_region(units: Sequence[str], neighbors: Mapping[str, Iterable[str]], size: Mapping[str, float],
-                 cost: Mapping[str, float], home: Mapping[str, int], n_kept: int, n_new: int,
-                 lo: float, hi: float, *, time_limit: float = EXACT_TIME_LIMIT_S) -> RegionSolution | None:
+def solve_region(
+    units: Sequence[str],
+    neighbors: Mapping[str, Iterable[str]],
+    size: Mapping[str, float],
+    cost: Mapping[str, float],
+    home: Mapping[str, int],
+    n_kept: int,
+    n_new: int,
+    lo: float,
+    hi: float,
+    *,
+    time_limit: float = EXACT_TIME_LIMIT_S,
+) -> RegionSolution | None:
     """Fewest households moved re-assigning ``units`` to band-respecting, connected grids.
 
     Parameters
@@ -171,7 +185,7 @@ def solve_region(units: Sequence[str], neighbors: Mapping[str, Iterable[str]], s
     for i, u in enumerate(ids):
         cost_vec[x(i, home[u])] = -c_[i]  # staying home saves its households
     col_hi = np.ones(n_cols)
-    col_hi[2 * n * n_slots + n_slots:] = big - 1
+    col_hi[2 * n * n_slots + n_slots :] = big - 1
     integer = np.zeros(n_cols, dtype=bool)
     integer[: 2 * n * n_slots + n_slots] = True
 
@@ -212,5 +226,11 @@ def solve_region(units: Sequence[str], neighbors: Mapping[str, Iterable[str]], s
     renumber = {s: n_kept + k for k, s in enumerate(used_new)}
     slot_of = {u: int(renumber.get(int(slot[i]), int(slot[i]))) for i, u in enumerate(ids)}
     gap = 0.0 if status == "optimal" or moved <= 0 else max(0.0, (moved - bound) / moved)
-    return RegionSolution(slot_of=slot_of, moved=moved, bound=bound, status=status, gap=gap,
-                          seconds=time.perf_counter() - t0)
+    return RegionSolution(
+        slot_of=slot_of,
+        moved=moved,
+        bound=bound,
+        status=status,
+        gap=gap,
+        seconds=time.perf_counter() - t0,
+    )

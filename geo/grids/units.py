@@ -57,8 +57,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Columns of ``UnitGraph.units`` besides the cell geometry.
-UNIT_COLUMNS = ("unit_id", "estate_id", "building_id", "community_id", "households",
-                "party_members", "residents", "area_m2", "perimeter_m", "x", "y", "footprint")
+UNIT_COLUMNS = (
+    "unit_id",
+    "estate_id",
+    "building_id",
+    "community_id",
+    "households",
+    "party_members",
+    "residents",
+    "area_m2",
+    "perimeter_m",
+    "x",
+    "y",
+    "footprint",
+)
 #: Columns of ``UnitGraph.edges``.
 EDGE_COLUMNS = ("unit_a", "unit_b", "length_m", "kind")
 _COUNTS = ("households", "party_members", "residents")
@@ -115,14 +127,17 @@ class UnitGraph:
     @cached_property
     def adjacency(self) -> Adjacency:
         """The adjacency as a sparse matrix over :attr:`units` (rows in index order), built once."""
-        return Adjacency.from_edges(list(self.units.index), self.edges["unit_a"], self.edges["unit_b"])
+        return Adjacency.from_edges(
+            list(self.units.index), self.edges["unit_a"], self.edges["unit_b"]
+        )
 
     @cached_property
     def edge_lengths(self) -> dict[tuple[str, str], float]:
         """``{(unit_a, unit_b): shared edge in m}`` for both orders of every edge."""
         out: dict[tuple[str, str], float] = {}
-        for a, b, length in zip(self.edges["unit_a"], self.edges["unit_b"],
-                                self.edges["length_m"], strict=True):
+        for a, b, length in zip(
+            self.edges["unit_a"], self.edges["unit_b"], self.edges["length_m"], strict=True
+        ):
             out[(a, b)] = out[(b, a)] = float(length)
         return out
 
@@ -156,8 +171,12 @@ class UnitGraph:
         if column not in cache:
             pieces = self.pieces
             totals: dict[tuple[str, int], float] = {}
-            for u, c, v in zip(self.units.index, self.units["community_id"],
-                               self.units[column].to_numpy(float), strict=True):
+            for u, c, v in zip(
+                self.units.index,
+                self.units["community_id"],
+                self.units[column].to_numpy(float),
+                strict=True,
+            ):
                 key = (c, pieces.get(u, 0))
                 totals[key] = totals.get(key, 0.0) + v
             n_parts: dict[str, int] = {}
@@ -180,11 +199,17 @@ class UnitGraph:
         units = gpd.GeoDataFrame(units, geometry="geometry", crs=self.units.crs)
         comm_a = self.edges["unit_a"].map(self.community_of)
         comm_b = other.edges["unit_a"].map(other.community_of)
-        edges = pd.concat([self.edges[~comm_a.isin(ids)], other.edges[comm_b.isin(ids)]],
-                          ignore_index=True)
+        edges = pd.concat(
+            [self.edges[~comm_a.isin(ids)], other.edges[comm_b.isin(ids)]], ignore_index=True
+        )
         problems = self.problems + tuple(p for p in other.problems if p not in self.problems)
-        return UnitGraph(units=units, edges=edges, communities=self.communities, problems=problems,
-                         max_households=self.max_households)
+        return UnitGraph(
+            units=units,
+            edges=edges,
+            communities=self.communities,
+            problems=problems,
+            max_households=self.max_households,
+        )
 
     def community_units(self, community_id: str) -> gpd.GeoDataFrame:
         """The units of one community (a view on :attr:`units`)."""
@@ -193,8 +218,13 @@ class UnitGraph:
 
 # --------------------------------------------------------------------------- public API
 
-def build_units(layers: Layers, *, max_households: int = DEFAULT_MAX_HOUSEHOLDS,
-                barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None) -> UnitGraph:
+
+def build_units(
+    layers: Layers,
+    *,
+    max_households: int = DEFAULT_MAX_HOUSEHOLDS,
+    barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+) -> UnitGraph:
     """Build planning units, cells and adjacency from loaded :class:`~geo.data.schema.Layers`.
 
     Parameters
@@ -218,16 +248,25 @@ def build_units(layers: Layers, *, max_households: int = DEFAULT_MAX_HOUSEHOLDS,
         NaN or negative counts, estates outside every community, or a barrier that
         isolates every unit of a community; each problem names the community/estate.
     """
-    return build_units_from_frames(layers.communities, layers.estates, layers.buildings,
-                                   max_households=max_households, barriers=barriers)
+    return build_units_from_frames(
+        layers.communities,
+        layers.estates,
+        layers.buildings,
+        max_households=max_households,
+        barriers=barriers,
+    )
 
 
-def build_units_from_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
-                            buildings: gpd.GeoDataFrame | None = None, *,
-                            max_households: int = DEFAULT_MAX_HOUSEHOLDS,
-                            barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
-                            split_by_buildings_above: int | None = None,
-                            min_households: int = DEFAULT_MIN_HOUSEHOLDS) -> UnitGraph:
+def build_units_from_frames(
+    communities: gpd.GeoDataFrame,
+    estates: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None = None,
+    *,
+    max_households: int = DEFAULT_MAX_HOUSEHOLDS,
+    barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+    split_by_buildings_above: int | None = None,
+    min_households: int = DEFAULT_MIN_HOUSEHOLDS,
+) -> UnitGraph:
     """Build a :class:`UnitGraph` from communities, estates and (optional) buildings frames.
 
     The frames must share one projected CRS (metres). Estates need ``estate_id``,
@@ -239,12 +278,18 @@ def build_units_from_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataF
     cannot grid well); estates without buildings are split geometrically only above
     ``max_households``. See :func:`build_units` for the rest.
     """
-    prepared = prepare_frames(communities, estates, buildings, barriers=barriers,
-                              max_households=max_households)
-    pieces = [community_units(job, max_households=max_households,
-                              split_by_buildings_above=split_by_buildings_above,
-                              min_households=min(min_households, max_households))
-              for job in prepared.jobs()]
+    prepared = prepare_frames(
+        communities, estates, buildings, barriers=barriers, max_households=max_households
+    )
+    pieces = [
+        community_units(
+            job,
+            max_households=max_households,
+            split_by_buildings_above=split_by_buildings_above,
+            min_households=min(min_households, max_households),
+        )
+        for job in prepared.jobs()
+    ]
     return assemble_units(prepared, pieces, max_households)
 
 
@@ -265,7 +310,9 @@ class Prepared:
         est_cid = est["community_id"].to_numpy()
         bld = None
         if self.buildings is not None:
-            comm_of_estate = dict(zip(self.estates["estate_id"], self.estates["community_id"], strict=True))
+            comm_of_estate = dict(
+                zip(self.estates["estate_id"], self.estates["community_id"], strict=True)
+            )
             bcid = self.buildings["estate_id"].map(comm_of_estate)
             bld = self.buildings[bcid.notna()].assign(_cid=bcid[bcid.notna()])
             bld = bld.sort_values("_cid", kind="stable")
@@ -286,8 +333,11 @@ class Prepared:
                 x0, y0, x1, y1 = geom.bounds
                 barrier = shapely.clip_by_rect(self.barrier, x0 - 1, y0 - 1, x1 + 1, y1 + 1)
                 barrier = None if barrier.is_empty else barrier
-            out.append(CommunityFrames(str(cid), str(self.communities.at[cid, "name"]), geom, est_sub,
-                                       bld_sub, barrier))
+            out.append(
+                CommunityFrames(
+                    str(cid), str(self.communities.at[cid, "name"]), geom, est_sub, bld_sub, barrier
+                )
+            )
         return out
 
 
@@ -314,62 +364,105 @@ class CommunityUnits:
     fatal: tuple[Problem, ...]
 
 
-def prepare_frames(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame,
-                   buildings: gpd.GeoDataFrame | None = None, *,
-                   barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
-                   max_households: int = DEFAULT_MAX_HOUSEHOLDS) -> Prepared:
+def prepare_frames(
+    communities: gpd.GeoDataFrame,
+    estates: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None = None,
+    *,
+    barriers: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+    max_households: int = DEFAULT_MAX_HOUSEHOLDS,
+) -> Prepared:
     """Validate and normalise the frames (every problem at once); see :func:`build_units_from_frames`."""
 
     require_metric(communities, "communities")
     require_metric(estates, "estates")
     if max_households <= 0:
-        raise ValidationError([Problem("parameters", f"`max_households` must be > 0, got {max_households}.",
-                                       "pass a positive number of households per grid")])
+        raise ValidationError(
+            [
+                Problem(
+                    "parameters",
+                    f"`max_households` must be > 0, got {max_households}.",
+                    "pass a positive number of households per grid",
+                )
+            ]
+        )
     comms = _prepare_communities(communities)
     est = _prepare_estates(estates, comms)
     _check_split_bound(est, max_households)
-    bld = _prepare_buildings(buildings, est, estates.crs) if buildings is not None and len(buildings) else None
+    bld = (
+        _prepare_buildings(buildings, est, estates.crs)
+        if buildings is not None and len(buildings)
+        else None
+    )
     return Prepared(comms, est, bld, _prepare_barriers(barriers, comms.crs))
 
 
-def community_units(job: CommunityFrames, *, max_households: int = DEFAULT_MAX_HOUSEHOLDS,
-                    split_by_buildings_above: int | None = None,
-                    min_households: int = DEFAULT_MIN_HOUSEHOLDS,
-                    part_households: float | None = None) -> CommunityUnits:
+def community_units(
+    job: CommunityFrames,
+    *,
+    max_households: int = DEFAULT_MAX_HOUSEHOLDS,
+    split_by_buildings_above: int | None = None,
+    min_households: int = DEFAULT_MIN_HOUSEHOLDS,
+    part_households: float | None = None,
+) -> CommunityUnits:
     """Units, cells, adjacency and problems of one community (pure; runs in workers)."""
     cid = job.community_id
     if job.estates.empty:
-        warn = Problem("estates", f"community {cid!r} ({job.name}) has no estates, so it has no planning "
-                       "units and gets no grid.",
-                       "add its estates (with households) or merge the community into a neighbour",
-                       feature=cid, severity="warning")
+        warn = Problem(
+            "estates",
+            f"community {cid!r} ({job.name}) has no estates, so it has no planning "
+            "units and gets no grid.",
+            "add its estates (with households) or merge the community into a neighbour",
+            feature=cid,
+            severity="warning",
+        )
         return CommunityUnits(cid, _empty_units(), _edges_frame([], [], [], []), (warn,), ())
     above = max_households if split_by_buildings_above is None else split_by_buildings_above
-    raw, problems = _make_units(job.estates, job.buildings, max_households, above, min_households,
-                                part_households)
+    raw, problems = _make_units(
+        job.estates, job.buildings, max_households, above, min_households, part_households
+    )
     cells = tessellate(job.geometry, list(raw["footprint"]))
     arr = np.asarray(cells, dtype=object)
     cen = shapely.centroid(arr)
     # one frame built at once (assign + two column inserts cost more than the cells of a small community)
-    sub = pd.DataFrame({**{c: raw[c] for c in raw.columns}, "geometry": arr, "area_m2": shapely.area(arr),
-                        "perimeter_m": shapely.length(arr), "x": shapely.get_x(cen),
-                        "y": shapely.get_y(cen)}, index=raw.index)
+    sub = pd.DataFrame(
+        {
+            **{c: raw[c] for c in raw.columns},
+            "geometry": arr,
+            "area_m2": shapely.area(arr),
+            "perimeter_m": shapely.length(arr),
+            "x": shapely.get_x(cen),
+            "y": shapely.get_y(cen),
+        },
+        index=raw.index,
+    )
     edges = adjacency(sub["unit_id"].to_numpy(), arr)
     edges, more, fatal = _apply_barriers_and_islands(cid, sub, edges, job.barrier, job.geometry)
     return CommunityUnits(cid, sub, edges, tuple(problems + more), tuple(fatal))
 
 
-def assemble_units(prepared: Prepared, pieces: list[CommunityUnits], max_households: int) -> UnitGraph:
+def assemble_units(
+    prepared: Prepared, pieces: list[CommunityUnits], max_households: int
+) -> UnitGraph:
     """Join the communities' units into one :class:`UnitGraph` (raises on fatal problems)."""
     fatal = [p for piece in pieces for p in piece.fatal]
     if fatal:
         raise ValidationError(fatal, title="the barriers cut every link between units")
     crs = prepared.communities.crs
     units = finish_units([p.units for p in pieces if len(p.units)], crs)
-    edges = pd.concat([p.edges for p in pieces], ignore_index=True) if pieces else _edges_frame([], [], [], [])
+    edges = (
+        pd.concat([p.edges for p in pieces], ignore_index=True)
+        if pieces
+        else _edges_frame([], [], [], [])
+    )
     problems = tuple(p for piece in pieces for p in piece.problems)
-    return UnitGraph(units=units, edges=edges, communities=prepared.communities, problems=problems,
-                     max_households=int(max_households))
+    return UnitGraph(
+        units=units,
+        edges=edges,
+        communities=prepared.communities,
+        problems=problems,
+        max_households=int(max_households),
+    )
 
 
 def _empty_units() -> pd.DataFrame:
@@ -378,23 +471,44 @@ def _empty_units() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- preparation
 
+
 def _prepare_communities(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     problems = []
     if "community_id" not in communities.columns:
-        raise ValidationError([Problem("communities", "column `community_id` is missing.",
-                                       "add a community_id column (one id per community)")])
+        raise ValidationError(
+            [
+                Problem(
+                    "communities",
+                    "column `community_id` is missing.",
+                    "add a community_id column (one id per community)",
+                )
+            ]
+        )
     comms = communities.copy()
     comms["community_id"] = comms["community_id"].astype(str)
     if "name" not in comms.columns:
         comms["name"] = comms["community_id"]
     dup = comms["community_id"][comms["community_id"].duplicated()]
     for cid in dup.unique():
-        problems.append(Problem("communities", f"community id {cid!r} appears more than once.",
-                                "give every community its own id", feature=cid, field="community_id"))
+        problems.append(
+            Problem(
+                "communities",
+                f"community id {cid!r} appears more than once.",
+                "give every community its own id",
+                feature=cid,
+                field="community_id",
+            )
+        )
     bad = comms.geometry.isna() | comms.geometry.is_empty
     for cid in comms.loc[bad, "community_id"]:
-        problems.append(Problem("communities", "the community has no geometry.",
-                                "draw its boundary polygon", feature=cid))
+        problems.append(
+            Problem(
+                "communities",
+                "the community has no geometry.",
+                "draw its boundary polygon",
+                feature=cid,
+            )
+        )
     if problems:
         raise ValidationError(problems)
     geoms = shapely.make_valid(comms.geometry.to_numpy())
@@ -414,43 +528,73 @@ def _polygonal(geoms: np.ndarray) -> list[BaseGeometry]:
     return out
 
 
-def _check_counts(frame: pd.DataFrame, layer: str, id_col: str, fields: Iterable[str],
-                  where: pd.Series | None = None) -> list[Problem]:
+def _check_counts(
+    frame: pd.DataFrame,
+    layer: str,
+    id_col: str,
+    fields: Iterable[str],
+    where: pd.Series | None = None,
+) -> list[Problem]:
     problems: list[Problem] = []
     for col in fields:
         if col not in frame.columns:
-            problems.append(Problem(layer, f"column `{col}` is missing.", f"add a numeric `{col}` column",
-                                    field=col))
+            problems.append(
+                Problem(
+                    layer, f"column `{col}` is missing.", f"add a numeric `{col}` column", field=col
+                )
+            )
             continue
         values = pd.to_numeric(frame[col], errors="coerce")
         finite = np.isfinite(values.to_numpy(dtype=float))
         for idx in frame.index[~finite | (values < 0)]:
             comm = f" in community {where[idx]!r}" if where is not None else ""
-            problems.append(Problem(layer, f"`{col}` is {frame.at[idx, col]!r}{comm}: counts must be "
-                                    "finite numbers >= 0.", f"fill in the {col} of this {layer[:-1]} (0 if none)",
-                                    feature=str(frame.at[idx, id_col]), field=col))
+            problems.append(
+                Problem(
+                    layer,
+                    f"`{col}` is {frame.at[idx, col]!r}{comm}: counts must be finite numbers >= 0.",
+                    f"fill in the {col} of this {layer[:-1]} (0 if none)",
+                    feature=str(frame.at[idx, id_col]),
+                    field=col,
+                )
+            )
     return problems
 
 
 def _prepare_estates(estates: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     est = estates.to_crs(comms.crs) if estates.crs != comms.crs else estates.copy()
     if "estate_id" not in est.columns:
-        raise ValidationError([Problem("estates", "column `estate_id` is missing.", "add an estate_id column")])
+        raise ValidationError(
+            [Problem("estates", "column `estate_id` is missing.", "add an estate_id column")]
+        )
     est["estate_id"] = est["estate_id"].astype(str)
     if "community_id" not in est.columns or est["community_id"].isna().any():
         est = _join_community(est, comms)
     est["community_id"] = est["community_id"].astype(str)
-    problems = _check_counts(est, "estates", "estate_id", ("households", "party_members"),
-                             where=est["community_id"])
+    problems = _check_counts(
+        est, "estates", "estate_id", ("households", "party_members"), where=est["community_id"]
+    )
     unknown = ~est["community_id"].isin(comms.index)
     for idx in est.index[unknown]:
-        problems.append(Problem("estates", f"community {est.at[idx, 'community_id']!r} is not in the "
-                                "communities layer.", "fix the estate's community_id or add the community",
-                                feature=est.at[idx, "estate_id"], field="community_id"))
+        problems.append(
+            Problem(
+                "estates",
+                f"community {est.at[idx, 'community_id']!r} is not in the communities layer.",
+                "fix the estate's community_id or add the community",
+                feature=est.at[idx, "estate_id"],
+                field="community_id",
+            )
+        )
     dup = est["estate_id"][est["estate_id"].duplicated()].unique()
     for eid in dup:
-        problems.append(Problem("estates", f"estate id {eid!r} appears more than once.",
-                                "give every estate its own id", feature=eid, field="estate_id"))
+        problems.append(
+            Problem(
+                "estates",
+                f"estate id {eid!r} appears more than once.",
+                "give every estate its own id",
+                feature=eid,
+                field="estate_id",
+            )
+        )
     if problems:
         raise ValidationError(problems)
     for col in ("households", "party_members"):
@@ -458,7 +602,9 @@ def _prepare_estates(estates: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.
     if "residents" not in est.columns:
         est["residents"] = np.nan
     res = pd.to_numeric(est["residents"], errors="coerce")
-    est["residents"] = res.where(res.notna() & (res >= 0), est["households"] * RESIDENTS_PER_HOUSEHOLD)
+    est["residents"] = res.where(
+        res.notna() & (res >= 0), est["households"] * RESIDENTS_PER_HOUSEHOLD
+    )
     geoms = shapely.make_valid(est.geometry.to_numpy())
     est = est.set_geometry(gpd.GeoSeries(_polygonal(geoms), index=est.index, crs=comms.crs))
     return est
@@ -474,12 +620,21 @@ def _check_split_bound(est: gpd.GeoDataFrame, max_households: int) -> None:
     limit = MAX_SPLIT_PARTS * max_households / 2
     too_big = est.index[est["households"].to_numpy(dtype=float) > limit]
     if len(too_big):
-        raise ValidationError([Problem(
-            "estates", f"the estate holds {est.at[i, 'households']:,.0f} households in community "
-            f"{est.at[i, 'community_id']!r}: split into grids of at most {max_households} it would "
-            f"need more than {MAX_SPLIT_PARTS} parts.",
-            "correct the estate's households (a typing error?) or split the estate into several "
-            "features", feature=str(est.at[i, "estate_id"]), field="households") for i in too_big])
+        raise ValidationError(
+            [
+                Problem(
+                    "estates",
+                    f"the estate holds {est.at[i, 'households']:,.0f} households in community "
+                    f"{est.at[i, 'community_id']!r}: split into grids of at most {max_households} it would "
+                    f"need more than {MAX_SPLIT_PARTS} parts.",
+                    "correct the estate's households (a typing error?) or split the estate into several "
+                    "features",
+                    feature=str(est.at[i, "estate_id"]),
+                    field="households",
+                )
+                for i in too_big
+            ]
+        )
 
 
 def _join_community(est: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -487,23 +642,36 @@ def _join_community(est: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.GeoDa
     joined = gpd.sjoin(pts, comms[["community_id", "geometry"]], how="left", predicate="within")
     joined = joined[~joined.index.duplicated()]
     out = est.copy()
-    given = out["community_id"] if "community_id" in out.columns else pd.Series(np.nan, index=out.index)
+    given = (
+        out["community_id"] if "community_id" in out.columns else pd.Series(np.nan, index=out.index)
+    )
     filled = given.where(given.notna(), joined["community_id"])
     missing = filled.isna()
     if missing.any():
-        raise ValidationError([Problem("estates", "the estate lies in no community and has no community_id.",
-                                       "set its community_id or extend the community boundary",
-                                       feature=str(eid), field="community_id")
-                               for eid in out.loc[missing, "estate_id"]])
+        raise ValidationError(
+            [
+                Problem(
+                    "estates",
+                    "the estate lies in no community and has no community_id.",
+                    "set its community_id or extend the community boundary",
+                    feature=str(eid),
+                    field="community_id",
+                )
+                for eid in out.loc[missing, "estate_id"]
+            ]
+        )
     out["community_id"] = filled
     return out
 
 
-def _prepare_buildings(buildings: gpd.GeoDataFrame, est: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+def _prepare_buildings(
+    buildings: gpd.GeoDataFrame, est: gpd.GeoDataFrame, crs: Any
+) -> gpd.GeoDataFrame:
     bld = buildings.to_crs(est.crs) if buildings.crs != est.crs else buildings.copy()
     if "building_id" not in bld.columns:
-        raise ValidationError([Problem("buildings", "column `building_id` is missing.",
-                                       "add a building_id column")])
+        raise ValidationError(
+            [Problem("buildings", "column `building_id` is missing.", "add a building_id column")]
+        )
     bld["building_id"] = bld["building_id"].astype(str)
     problems = _check_counts(bld, "buildings", "building_id", ("households",))
     if problems:
@@ -513,14 +681,18 @@ def _prepare_buildings(buildings: gpd.GeoDataFrame, est: gpd.GeoDataFrame, crs: 
         pts = gpd.GeoDataFrame(geometry=bld.geometry.representative_point(), crs=bld.crs)
         joined = gpd.sjoin(pts, est[["estate_id", "geometry"]], how="left", predicate="within")
         joined = joined[~joined.index.duplicated()]
-        given = bld["estate_id"] if "estate_id" in bld.columns else pd.Series(np.nan, index=bld.index)
+        given = (
+            bld["estate_id"] if "estate_id" in bld.columns else pd.Series(np.nan, index=bld.index)
+        )
         bld["estate_id"] = given.where(given.notna(), joined["estate_id"])
     bld = bld[bld["estate_id"].notna()].copy()
     bld["estate_id"] = bld["estate_id"].astype(str)
     return bld
 
 
-def _prepare_barriers(barriers: gpd.GeoSeries | gpd.GeoDataFrame | None, crs: Any) -> BaseGeometry | None:
+def _prepare_barriers(
+    barriers: gpd.GeoSeries | gpd.GeoDataFrame | None, crs: Any
+) -> BaseGeometry | None:
     if barriers is None or len(barriers) == 0:
         return None
     lines = barriers.geometry if isinstance(barriers, gpd.GeoDataFrame) else barriers
@@ -530,6 +702,7 @@ def _prepare_barriers(barriers: gpd.GeoSeries | gpd.GeoDataFrame | None, crs: An
 
 
 # --------------------------------------------------------------------------- units
+
 
 def _apportion(total: float, weights: np.ndarray) -> np.ndarray:
     """Split an integer-valued ``total`` by ``weights`` with the largest-remainder method."""
@@ -569,8 +742,9 @@ def split_polygon(polygon: BaseGeometry, n_parts: int) -> list[BaseGeometry]:
         both).
     """
     if n_parts > MAX_SPLIT_PARTS:
-        raise ValueError(f"`n_parts` must be at most {MAX_SPLIT_PARTS} (MAX_SPLIT_PARTS), got "
-                         f"{n_parts}")
+        raise ValueError(
+            f"`n_parts` must be at most {MAX_SPLIT_PARTS} (MAX_SPLIT_PARTS), got {n_parts}"
+        )
     if n_parts <= 1 or polygon.is_empty:
         return [polygon]
     n_left = n_parts // 2
@@ -581,8 +755,11 @@ def split_polygon(polygon: BaseGeometry, n_parts: int) -> list[BaseGeometry]:
     target = polygon.area * share
 
     def side(t: float) -> BaseGeometry:
-        cut = shapely.box(minx - 1, miny - 1, t, maxy + 1) if horizontal else \
-            shapely.box(minx - 1, miny - 1, maxx + 1, t)
+        cut = (
+            shapely.box(minx - 1, miny - 1, t, maxy + 1)
+            if horizontal
+            else shapely.box(minx - 1, miny - 1, maxx + 1, t)
+        )
         return shapely.intersection(polygon, cut)
 
     a, b = lo, hi
@@ -632,8 +809,9 @@ def compact_parts(polygon: BaseGeometry, n_parts: int, *, seed: int = 0) -> list
     [10, 10, 10]
     """
     if n_parts > MAX_SPLIT_PARTS:
-        raise ValueError(f"`n_parts` must be at most {MAX_SPLIT_PARTS} (MAX_SPLIT_PARTS), got "
-                         f"{n_parts}")
+        raise ValueError(
+            f"`n_parts` must be at most {MAX_SPLIT_PARTS} (MAX_SPLIT_PARTS), got {n_parts}"
+        )
     if n_parts <= 1 or polygon.is_empty or polygon.area <= 0:
         return [polygon]
     # work near the origin: projected coordinates (10^6 m) lose the power weights' precision
@@ -661,13 +839,19 @@ def _sample_points(polygon: BaseGeometry, n: int) -> np.ndarray:
     return np.column_stack([gx[inside], gy[inside]])
 
 
-def _balanced_kmeans(xy: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _balanced_kmeans(
+    xy: np.ndarray, k: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Centres and power weights (m²) of ``k`` equal-size compact clusters of ``xy``."""
     first = int(rng.integers(len(xy)))
     centres = [xy[first]]
     for _ in range(1, k):  # k-means++ start
         d2 = np.min(((xy[:, None, :] - np.array(centres)[None, :, :]) ** 2).sum(-1), axis=1)
-        centres.append(xy[int(rng.choice(len(xy), p=d2 / d2.sum()))] if d2.sum() > 0 else xy[int(rng.integers(len(xy)))])
+        centres.append(
+            xy[int(rng.choice(len(xy), p=d2 / d2.sum()))]
+            if d2.sum() > 0
+            else xy[int(rng.integers(len(xy)))]
+        )
     c = np.array(centres, dtype=float)
     w = np.zeros(k)
     target = len(xy) / k
@@ -701,7 +885,9 @@ def _cloud_area(xy: np.ndarray) -> float:
     return float(max(span[0] * span[1], 1.0))
 
 
-def _power_cells(polygon: BaseGeometry, centres: np.ndarray, weights: np.ndarray) -> list[BaseGeometry]:
+def _power_cells(
+    polygon: BaseGeometry, centres: np.ndarray, weights: np.ndarray
+) -> list[BaseGeometry]:
     """Power-diagram cells of ``centres`` (weights in m²) clipped to ``polygon``."""
     minx, miny, maxx, maxy = polygon.bounds
     pad = max(maxx - minx, maxy - miny) + 10.0
@@ -721,7 +907,9 @@ def _power_cells(polygon: BaseGeometry, centres: np.ndarray, weights: np.ndarray
     return out
 
 
-def _half_planes(cj: np.ndarray, ci: np.ndarray, wj: float, wi: np.ndarray, pad: float) -> np.ndarray:
+def _half_planes(
+    cj: np.ndarray, ci: np.ndarray, wj: float, wi: np.ndarray, pad: float
+) -> np.ndarray:
     """Polygons of the points nearer (in power distance) to ``cj`` than to each ``ci``."""
     d = ci - cj
     norm = np.hypot(d[:, 0], d[:, 1])
@@ -732,13 +920,21 @@ def _half_planes(cj: np.ndarray, ci: np.ndarray, wj: float, wi: np.ndarray, pad:
     base = n * t[:, None]
     tang = np.column_stack([-n[:, 1], n[:, 0]])
     far = (4 * pad + np.abs(t))[:, None]
-    ring = np.stack([base + tang * far, base + tang * far - n * 2 * far,
-                     base - tang * far - n * 2 * far, base - tang * far], axis=1)
+    ring = np.stack(
+        [
+            base + tang * far,
+            base + tang * far - n * 2 * far,
+            base - tang * far - n * 2 * far,
+            base - tang * far,
+        ],
+        axis=1,
+    )
     return shapely.polygons(ring)
 
 
-def _tune_areas(polygon: BaseGeometry, centres: np.ndarray, weights: np.ndarray,
-                cells: list[BaseGeometry]) -> tuple[list[BaseGeometry], np.ndarray]:
+def _tune_areas(
+    polygon: BaseGeometry, centres: np.ndarray, weights: np.ndarray, cells: list[BaseGeometry]
+) -> tuple[list[BaseGeometry], np.ndarray]:
     """Adjust the power weights on the clipped cells' true areas (a few rounds)."""
     target = polygon.area / len(centres)
     scale = target / math.pi  # d(area)/d(weight) of a disc-like cell
@@ -777,8 +973,9 @@ def _one_piece_each(cells: list[BaseGeometry]) -> list[BaseGeometry]:
         for j in mains:
             if owner[j] == owner[i]:
                 continue
-            length = shapely.length(shapely.intersection(parts[i].boundary,
-                                                         shapely.buffer(parts[j], _BUFFER_EPS_M)))
+            length = shapely.length(
+                shapely.intersection(parts[i].boundary, shapely.buffer(parts[j], _BUFFER_EPS_M))
+            )
             if length > best_len:
                 best, best_len = j, float(length)
         if best >= 0:
@@ -793,7 +990,9 @@ def _one_piece_each(cells: list[BaseGeometry]) -> list[BaseGeometry]:
     return out
 
 
-def split_parts_count(households: float, lo: float, hi: float, grid_mean: float | None = None) -> int:
+def split_parts_count(
+    households: float, lo: float, hi: float, grid_mean: float | None = None
+) -> int:
     """Parts of an estate without buildings: each holds a grid's worth of households.
 
     The count lies in ``ceil(h/hi) .. floor(h/lo)`` (every part a whole grid of the band),
@@ -821,9 +1020,14 @@ def split_parts_count(households: float, lo: float, hi: float, grid_mean: float 
 _EstateRow = namedtuple("_EstateRow", ["estate_id", "community_id", *_COUNTS, "geometry"])
 
 
-def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_households: int,
-                split_by_buildings_above: int, min_households: int = DEFAULT_MIN_HOUSEHOLDS,
-                part_households: float | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def _make_units(
+    est: gpd.GeoDataFrame,
+    bld: gpd.GeoDataFrame | None,
+    max_households: int,
+    split_by_buildings_above: int,
+    min_households: int = DEFAULT_MIN_HOUSEHOLDS,
+    part_households: float | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Units before tessellation: one row per unit with its footprint and counts.
 
     An estate above ``max_households`` without buildings becomes
@@ -849,28 +1053,55 @@ def _make_units(est: gpd.GeoDataFrame, bld: gpd.GeoDataFrame | None, max_househo
             rows.extend(_building_units(rec, blds, counts, base, problems))
             continue
         if counts["households"] <= max_households:
-            rows.append({**base, "unit_id": rec.estate_id, "building_id": None, **counts,
-                         "footprint": rec.geometry})
+            rows.append(
+                {
+                    **base,
+                    "unit_id": rec.estate_id,
+                    "building_id": None,
+                    **counts,
+                    "footprint": rec.geometry,
+                }
+            )
             continue
         if part_households:
-            n_parts = max(math.ceil(counts["households"] / max_households - 1e-9),
-                          round(counts["households"] / part_households))
+            n_parts = max(
+                math.ceil(counts["households"] / max_households - 1e-9),
+                round(counts["households"] / part_households),
+            )
         else:
-            n_parts = split_parts_count(counts["households"], min_households, max_households, grid_mean)
-        parts = compact_parts(rec.geometry, n_parts, seed=zlib.crc32(str(rec.estate_id).encode("utf-8")))
+            n_parts = split_parts_count(
+                counts["households"], min_households, max_households, grid_mean
+            )
+        parts = compact_parts(
+            rec.geometry, n_parts, seed=zlib.crc32(str(rec.estate_id).encode("utf-8"))
+        )
         n_parts = len(parts)
         areas = np.array([p.area for p in parts])
         shares = {c: _apportion(v, areas) for c, v in counts.items()}
         for i, part in enumerate(parts):
-            rows.append({**base, "unit_id": f"{rec.estate_id}#{i + 1}", "building_id": None,
-                         **{c: float(shares[c][i]) for c in _COUNTS}, "footprint": part})
-        problems.append(Problem("estates", f"estate of {counts['households']:.0f} households (> {max_households}) "
-                                f"has no buildings; split into {n_parts} compact parts of about "
-                                f"{counts['households'] / n_parts:.0f} households (by area).",
-                                "add its buildings with households for a split along real buildings",
-                                feature=rec.estate_id, severity="warning"))
-    raw = pd.DataFrame(rows, columns=["unit_id", "estate_id", "building_id", "community_id",
-                                      *_COUNTS, "footprint"])
+            rows.append(
+                {
+                    **base,
+                    "unit_id": f"{rec.estate_id}#{i + 1}",
+                    "building_id": None,
+                    **{c: float(shares[c][i]) for c in _COUNTS},
+                    "footprint": part,
+                }
+            )
+        problems.append(
+            Problem(
+                "estates",
+                f"estate of {counts['households']:.0f} households (> {max_households}) "
+                f"has no buildings; split into {n_parts} compact parts of about "
+                f"{counts['households'] / n_parts:.0f} households (by area).",
+                "add its buildings with households for a split along real buildings",
+                feature=rec.estate_id,
+                severity="warning",
+            )
+        )
+    raw = pd.DataFrame(
+        rows, columns=["unit_id", "estate_id", "building_id", "community_id", *_COUNTS, "footprint"]
+    )
     return raw, problems
 
 
@@ -884,7 +1115,9 @@ def _buildings_by_estate(bld: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
         party = values
     geoms = bld.geometry.to_numpy()
     groups: dict[Any, list[int]] = {}
-    for i, eid in enumerate(bld["estate_id"].tolist()):  # a plain loop: groupby costs more per community
+    for i, eid in enumerate(
+        bld["estate_id"].tolist()
+    ):  # a plain loop: groupby costs more per community
         if eid is None or eid != eid:
             continue  # no estate (None/NaN): dropped, as groupby does
         groups.setdefault(eid, []).append(i)
@@ -896,17 +1129,29 @@ def _buildings_by_estate(bld: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _building_units(rec: Any, blds: dict[str, Any], counts: dict[str, float], base: dict[str, Any],
-                    problems: list[Problem]) -> list[dict[str, Any]]:
+def _building_units(
+    rec: Any,
+    blds: dict[str, Any],
+    counts: dict[str, float],
+    base: dict[str, Any],
+    problems: list[Problem],
+) -> list[dict[str, Any]]:
     weights = blds["households"]
     shares = {c: _apportion(v, weights) for c, v in counts.items()}
     if blds["party"] is not None:
         shares["party_members"] = _apportion(counts["party_members"], blds["party"])
     if abs(weights.sum() - counts["households"]) > 0.01 * max(counts["households"], 1):
-        problems.append(Problem("buildings", f"the buildings of estate {rec.estate_id!r} hold {weights.sum():.0f} "
-                                f"households, the estate {counts['households']:.0f}; the estate's counts were "
-                                "apportioned to its buildings.", "make building and estate counts agree",
-                                feature=rec.estate_id, severity="warning"))
+        problems.append(
+            Problem(
+                "buildings",
+                f"the buildings of estate {rec.estate_id!r} hold {weights.sum():.0f} "
+                f"households, the estate {counts['households']:.0f}; the estate's counts were "
+                "apportioned to its buildings.",
+                "make building and estate counts agree",
+                feature=rec.estate_id,
+                severity="warning",
+            )
+        )
     geoms = blds["geometry"]
     is_poly = shapely.get_type_id(geoms) >= 3
     fps = geoms.copy()
@@ -915,9 +1160,16 @@ def _building_units(rec: Any, blds: dict[str, Any], counts: dict[str, float], ba
         empty = shapely.is_empty(clipped)
         clipped[empty] = shapely.point_on_surface(geoms[is_poly][empty])
         fps[is_poly] = clipped
-    return [{**base, "unit_id": f"{rec.estate_id}/{bid}", "building_id": bid,
-             **{c: float(shares[c][i]) for c in _COUNTS}, "footprint": fps[i]}
-            for i, bid in enumerate(blds["ids"])]
+    return [
+        {
+            **base,
+            "unit_id": f"{rec.estate_id}/{bid}",
+            "building_id": bid,
+            **{c: float(shares[c][i]) for c in _COUNTS},
+            "footprint": fps[i],
+        }
+        for i, bid in enumerate(blds["ids"])
+    ]
 
 
 def finish_units(parts: list[pd.DataFrame], crs: Any) -> gpd.GeoDataFrame:
@@ -931,14 +1183,23 @@ def finish_units(parts: list[pd.DataFrame], crs: Any) -> gpd.GeoDataFrame:
     units["footprint"] = gpd.GeoSeries(units["footprint"].to_numpy(), crs=crs)
     dup = units["unit_id"][units["unit_id"].duplicated()].unique()
     if len(dup):
-        raise ValidationError([Problem("buildings", f"unit id {u!r} appears more than once.",
-                                       "give every building of an estate its own building_id", feature=u)
-                               for u in dup])
+        raise ValidationError(
+            [
+                Problem(
+                    "buildings",
+                    f"unit id {u!r} appears more than once.",
+                    "give every building of an estate its own building_id",
+                    feature=u,
+                )
+                for u in dup
+            ]
+        )
     units.index = pd.Index(units["unit_id"].to_numpy(), name=None)
     return units[[*UNIT_COLUMNS, "geometry"]]
 
 
 # --------------------------------------------------------------------------- cells
+
 
 def _seed_points(footprints: list[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
     """Points on each footprint's boundary (densified) plus an interior point, with owners."""
@@ -995,16 +1256,26 @@ def tessellate(community: BaseGeometry, footprints: list[BaseGeometry]) -> list[
     xy, own = _seed_points(fps)
     if len(np.unique(own)) < n:
         missing = sorted(set(range(n)) - set(own.tolist()))
-        raise ValidationError([Problem("estates", "the unit has an empty footprint inside its community.",
-                                       "check the estate geometry lies inside its community",
-                                       feature=str(i)) for i in missing])
+        raise ValidationError(
+            [
+                Problem(
+                    "estates",
+                    "the unit has an empty footprint inside its community.",
+                    "check the estate geometry lies inside its community",
+                    feature=str(i),
+                )
+                for i in missing
+            ]
+        )
     minx, miny, maxx, maxy = community.bounds
     pad = max(maxx - minx, maxy - miny) + 10.0
     extent = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
     regions = _voronoi_regions(xy, extent)
     order = np.argsort(own, kind="stable")
     bounds = np.searchsorted(own[order], np.arange(n + 1))
-    merged = [shapely.coverage_union_all(regions[order[bounds[i]:bounds[i + 1]]]) for i in range(n)]
+    merged = [
+        shapely.coverage_union_all(regions[order[bounds[i] : bounds[i + 1]]]) for i in range(n)
+    ]
     cells = shapely.intersection(np.array(merged, dtype=object), community)
     cells = _give_footprints(cells, fps)
     return _reattach_pieces(cells, fps)
@@ -1019,8 +1290,9 @@ def _voronoi_regions(xy: np.ndarray, extent: BaseGeometry) -> np.ndarray:
     """
     jitter = np.random.default_rng(0).uniform(-1e-3, 1e-3, xy.shape)
     pts = shapely.points(xy + jitter)
-    regions = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=extent,
-                                                         ordered=True))
+    regions = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=extent, ordered=True)
+    )
     if len(regions) == len(pts) and shapely.contains(regions, pts).all():
         return regions
     regions = regions[shapely.area(regions) > 0]
@@ -1071,10 +1343,14 @@ def _reattach_pieces(cells: np.ndarray, fps: list[BaseGeometry]) -> list[BaseGeo
     keep = np.array([shapely.area(p) > 0 for p in parts])
     parts, owner = parts[keep], owner[keep]
     fp_arr = np.array(fps, dtype=object)
-    anchored = shapely.intersects(parts, fp_arr[owner]) | shapely.dwithin(parts, fp_arr[owner], 1e-6)
+    anchored = shapely.intersects(parts, fp_arr[owner]) | shapely.dwithin(
+        parts, fp_arr[owner], 1e-6
+    )
     if anchored.all():
-        return [shapely.union_all(parts[owner == i]) if (owner == i).sum() > 1 else parts[owner == i][0]
-                for i in range(len(cells))]
+        return [
+            shapely.union_all(parts[owner == i]) if (owner == i).sum() > 1 else parts[owner == i][0]
+            for i in range(len(cells))
+        ]
     owner = owner.copy()
     tree = shapely.STRtree(parts)
     orphans = list(np.flatnonzero(~anchored))
@@ -1086,8 +1362,9 @@ def _reattach_pieces(cells: np.ndarray, fps: list[BaseGeometry]) -> list[BaseGeo
             if not cand:
                 left.append(o)
                 continue
-            shared = shapely.length(shapely.intersection(parts[o].boundary,
-                                                         shapely.buffer(parts[cand], _BUFFER_EPS_M)))
+            shared = shapely.length(
+                shapely.intersection(parts[o].boundary, shapely.buffer(parts[cand], _BUFFER_EPS_M))
+            )
             best = cand[int(np.argmax(shared))]
             owner[o] = owner[best]
             anchored[o] = True
@@ -1103,8 +1380,10 @@ def _reattach_pieces(cells: np.ndarray, fps: list[BaseGeometry]) -> list[BaseGeo
 
 # --------------------------------------------------------------------------- adjacency
 
-def adjacency(unit_ids: np.ndarray, cells: np.ndarray, *,
-              min_edge_m: float = ADJACENCY_MIN_EDGE_M) -> pd.DataFrame:
+
+def adjacency(
+    unit_ids: np.ndarray, cells: np.ndarray, *, min_edge_m: float = ADJACENCY_MIN_EDGE_M
+) -> pd.DataFrame:
     """Edges between cells sharing a boundary longer than ``min_edge_m`` metres.
 
     Returns a DataFrame ``unit_a, unit_b, length_m, kind`` with ``unit_a < unit_b``.
@@ -1125,18 +1404,28 @@ def adjacency(unit_ids: np.ndarray, cells: np.ndarray, *,
 
 
 def _edges_frame(a: Any, b: Any, length: Any, kind: Any) -> pd.DataFrame:
-    return pd.DataFrame({"unit_a": pd.Series(a, dtype=object), "unit_b": pd.Series(b, dtype=object),
-                         "length_m": pd.Series(length, dtype=float), "kind": pd.Series(kind, dtype=object)})
+    return pd.DataFrame(
+        {
+            "unit_a": pd.Series(a, dtype=object),
+            "unit_b": pd.Series(b, dtype=object),
+            "length_m": pd.Series(length, dtype=float),
+            "kind": pd.Series(kind, dtype=object),
+        }
+    )
 
 
 def _components(nodes: list[str], edges: pd.DataFrame) -> list[list[str]]:
     """Components (members in ``nodes`` order), largest first, ties by first member's id."""
     pos = {u: i for i, u in enumerate(nodes)}
-    groups = edge_components(nodes, [pos[a] for a in edges["unit_a"]], [pos[b] for b in edges["unit_b"]])
+    groups = edge_components(
+        nodes, [pos[a] for a in edges["unit_a"]], [pos[b] for b in edges["unit_b"]]
+    )
     return sorted(groups, key=lambda g: (-len(g), g[0]))
 
 
-def _community_part(comps: list[list[str]], anchor: dict[str, Any], community: BaseGeometry | None) -> list[int]:
+def _community_part(
+    comps: list[list[str]], anchor: dict[str, Any], community: BaseGeometry | None
+) -> list[int]:
     """The part of a (multi-part) community each component lies in (its first unit's anchor)."""
     if community is None or community.geom_type != "MultiPolygon":
         return [0] * len(comps)
@@ -1148,9 +1437,13 @@ def _community_part(comps: list[list[str]], anchor: dict[str, Any], community: B
     return out
 
 
-def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataFrame,
-                                barrier: BaseGeometry | None, community: BaseGeometry | None = None
-                                ) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
+def _apply_barriers_and_islands(
+    cid: str,
+    sub: gpd.GeoDataFrame,
+    edges: pd.DataFrame,
+    barrier: BaseGeometry | None,
+    community: BaseGeometry | None = None,
+) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
     """Cut edges crossing barriers, then link every detached component to its nearest unit.
 
     Components in different parts of a multi-part ``community`` are never linked: the
@@ -1161,14 +1454,23 @@ def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataF
     ids = list(sub["unit_id"])
     anchor = dict(zip(ids, shapely.point_on_surface(sub["footprint"].to_numpy()), strict=True))
     if barrier is not None and len(edges):
-        seg = shapely.linestrings([[(anchor[a].x, anchor[a].y), (anchor[b].x, anchor[b].y)]
-                                   for a, b in zip(edges["unit_a"], edges["unit_b"], strict=True)])
+        seg = shapely.linestrings(
+            [
+                [(anchor[a].x, anchor[a].y), (anchor[b].x, anchor[b].y)]
+                for a, b in zip(edges["unit_a"], edges["unit_b"], strict=True)
+            ]
+        )
         crossed = shapely.intersects(seg, barrier)
         if crossed.all() and len(ids) > 1:
-            fatal.append(Problem("barriers", f"in community {cid!r} the barrier lines cut every link between "
-                                 f"its {len(ids)} units, so no grid can hold two units.",
-                                 "remove barrier lines that do not separate neighbourhoods (or pass none)",
-                                 feature=cid))
+            fatal.append(
+                Problem(
+                    "barriers",
+                    f"in community {cid!r} the barrier lines cut every link between "
+                    f"its {len(ids)} units, so no grid can hold two units.",
+                    "remove barrier lines that do not separate neighbourhoods (or pass none)",
+                    feature=cid,
+                )
+            )
             return edges, problems, fatal
         edges = edges[~crossed].reset_index(drop=True)
     comps = _components(ids, edges)
@@ -1177,10 +1479,16 @@ def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataF
     part_of = _community_part(comps, anchor, community)
     n_parts = len(set(part_of))
     if n_parts > 1:
-        problems.append(Problem("communities", f"community {cid!r} is in {n_parts} separate parts (a river, a "
-                                "road or the data); its grids follow its parts, none spans two.",
-                                "nothing to do if that is the ground truth; otherwise join the parts",
-                                feature=cid, severity="warning"))
+        problems.append(
+            Problem(
+                "communities",
+                f"community {cid!r} is in {n_parts} separate parts (a river, a "
+                "road or the data); its grids follow its parts, none spans two.",
+                "nothing to do if that is the ground truth; otherwise join the parts",
+                feature=cid,
+                severity="warning",
+            )
+        )
     links = []
     fps = dict(zip(ids, sub["footprint"], strict=True))
     mains: dict[int, list[str]] = {}
@@ -1198,14 +1506,24 @@ def _apply_barriers_and_islands(cid: str, sub: gpd.GeoDataFrame, edges: pd.DataF
                 best = (float(d[j]), u, main[j])
         _, u, v = best
         links.append((min(u, v), max(u, v)))
-        problems.append(Problem("estates", f"in community {cid!r}, {len(comp)} unit(s) ({', '.join(comp[:5])}"
-                                f"{' ...' if len(comp) > 5 else ''}) share no cell edge with the rest; "
-                                f"linked {u!r} to its nearest unit {v!r} ({best[0]:.0f} m).",
-                                "check for a barrier or a gap in the community boundary",
-                                feature=u, severity="warning"))
+        problems.append(
+            Problem(
+                "estates",
+                f"in community {cid!r}, {len(comp)} unit(s) ({', '.join(comp[:5])}"
+                f"{' ...' if len(comp) > 5 else ''}) share no cell edge with the rest; "
+                f"linked {u!r} to its nearest unit {v!r} ({best[0]:.0f} m).",
+                "check for a barrier or a gap in the community boundary",
+                feature=u,
+                severity="warning",
+            )
+        )
         mains[part] = main + comp
     if not links:
         return edges, problems, fatal
-    extra = _edges_frame([a for a, _ in links], [b for _, b in links], [0.0] * len(links),
-                         ["island_link"] * len(links))
+    extra = _edges_frame(
+        [a for a, _ in links],
+        [b for _, b in links],
+        [0.0] * len(links),
+        ["island_link"] * len(links),
+    )
     return pd.concat([edges, extra], ignore_index=True), problems, fatal

@@ -41,6 +41,7 @@ _MIN_EDGE_M = 1e-9
 #: (8 MB): small chunks stay in cache and measured 4-10x faster than one big call.
 _CHUNK_CELLS = 1_000_000
 
+
 def straight_line_method(detour_factor: float) -> str:
     """Label of the straight-line fallback, e.g. ``"straight-line x1.3"``."""
     return f"straight-line x{detour_factor:g}"
@@ -91,15 +92,21 @@ def load_network(
     path = Path(path_or_place) if path_or_place is not None else None
     if path is not None and path.suffix.lower() in (".graphml", ".osm", ".xml"):
         if not path.is_file():
-            raise _problem(f"network file {str(path)!r} not found",
-                           "check the path, or omit the network to use the straight-line fallback")
+            raise _problem(
+                f"network file {str(path)!r} not found",
+                "check the path, or omit the network to use the straight-line fallback",
+            )
         G = _read_with_osmnx(path)
     elif not online:
         what = f"place {str(path_or_place)!r}" if path_or_place is not None else f"bbox {bbox}"
-        raise _problem(f"{what} is not a .graphml/.osm file and downloading is off",
-                       "pass a local network file, or online=True (--online) to fetch it from OpenStreetMap")
+        raise _problem(
+            f"{what} is not a .graphml/.osm file and downloading is off",
+            "pass a local network file, or online=True (--online) to fetch it from OpenStreetMap",
+        )
     elif bbox is not None:
-        G = ox.graph_from_bbox((bbox[0], bbox[1], bbox[2], bbox[3]), network_type="walk", retain_all=True)
+        G = ox.graph_from_bbox(
+            (bbox[0], bbox[1], bbox[2], bbox[3]), network_type="walk", retain_all=True
+        )
     else:
         G = ox.graph_from_place(str(path_or_place), network_type="walk", retain_all=True)
     _check_lengths(G)
@@ -117,13 +124,17 @@ def _read_with_osmnx(path: Path) -> nx.MultiDiGraph:
             return ox.load_graphml(path)
         return ox.graph_from_xml(path, bidirectional=True, simplify=True, retain_all=True)
     except ET.ParseError as exc:
-        raise _problem(f"{path.name} is not valid XML: {exc}",
-                       "export the network again (osmnx GraphML, or OSM XML from JOSM/Overpass)",
-                       layer=path.name) from None
+        raise _problem(
+            f"{path.name} is not valid XML: {exc}",
+            "export the network again (osmnx GraphML, or OSM XML from JOSM/Overpass)",
+            layer=path.name,
+        ) from None
     except (KeyError, ValueError, TypeError) as exc:  # osmnx: a node without lat/lon, no ways ...
-        raise _problem(f"{path.name} is not a usable walk network ({type(exc).__name__}: {exc})",
-                       "export the network again with its nodes (lat, lon) and walkable ways",
-                       layer=path.name) from None
+        raise _problem(
+            f"{path.name} is not a usable walk network ({type(exc).__name__}: {exc})",
+            "export the network again with its nodes (lat, lon) and walkable ways",
+            layer=path.name,
+        ) from None
 
 
 def project_network(G: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
@@ -136,8 +147,10 @@ def project_network(G: nx.MultiDiGraph, crs: Any) -> nx.MultiDiGraph:
 def _check_lengths(G: nx.MultiDiGraph) -> None:
     bad = [(u, v) for u, v, d in G.edges(data=True) if _bad_length(d.get("length"))]
     if bad:
-        raise _problem(f"{len(bad)} edge(s) have no valid `length` in metres, e.g. {bad[:3]}",
-                       "save the network with osmnx (edges carry `length`) or fix those edges")
+        raise _problem(
+            f"{len(bad)} edge(s) have no valid `length` in metres, e.g. {bad[:3]}",
+            "save the network with osmnx (edges carry `length`) or fix those edges",
+        )
 
 
 def _bad_length(value: Any) -> bool:
@@ -148,8 +161,9 @@ def _bad_length(value: Any) -> bool:
 
 
 def _problem(message: str, fix: str, *, layer: str = "network") -> ValidationError:
-    return ValidationError([Problem(layer=layer, message=message, fix=fix)],
-                           title="walk network problem")
+    return ValidationError(
+        [Problem(layer=layer, message=message, fix=fix)], title="walk network problem"
+    )
 
 
 def _graph_crs(graph_crs: Any, source: str) -> CRS:
@@ -159,9 +173,11 @@ def _graph_crs(graph_crs: Any, source: str) -> CRS:
     try:
         return _CRS.from_user_input(graph_crs)
     except _ProjCRSError:
-        raise _problem(f"the graph's `crs` {str(graph_crs)!r} is not a known CRS",
-                       "write the CRS of the node coordinates as `EPSG:<code>` in the graph's crs",
-                       layer=source) from None
+        raise _problem(
+            f"the graph's `crs` {str(graph_crs)!r} is not a known CRS",
+            "write the CRS of the node coordinates as `EPSG:<code>` in the graph's crs",
+            layer=source,
+        ) from None
 
 
 def _check_node_coords(node_ids: np.ndarray, xy: np.ndarray, g_crs: CRS, source: str) -> None:
@@ -172,9 +188,12 @@ def _check_node_coords(node_ids: np.ndarray, xy: np.ndarray, g_crs: CRS, source:
     """
     bad = ~np.isfinite(xy).all(axis=1)
     if bad.any():
-        raise _problem(f"{int(bad.sum())} node(s) have a non-finite `x`/`y`, e.g. "
-                       f"{_node_sample(node_ids, xy, bad)}",
-                       "give every node numeric coordinates, or export the network again", layer=source)
+        raise _problem(
+            f"{int(bad.sum())} node(s) have a non-finite `x`/`y`, e.g. "
+            f"{_node_sample(node_ids, xy, bad)}",
+            "give every node numeric coordinates, or export the network again",
+            layer=source,
+        )
     if g_crs.is_geographic:
         out = (np.abs(xy[:, 0]) > 180.0) | (np.abs(xy[:, 1]) > 90.0)
         if out.any():
@@ -183,18 +202,25 @@ def _check_node_coords(node_ids: np.ndarray, xy: np.ndarray, g_crs: CRS, source:
                 f"-90..90 of the declared CRS {g_crs.to_string()}, e.g. {_node_sample(node_ids, xy, out)}: "
                 "the coordinates look like metres of a projected CRS",
                 "an .osm file holds WGS84 degrees: export it again from OpenStreetMap data"
-                if source.lower().endswith((".osm", ".xml")) else
-                "set the graph's `crs` to the CRS the coordinates are in (e.g. EPSG:32651, UTM 51N), "
-                "or export the network again in WGS84", layer=source)
+                if source.lower().endswith((".osm", ".xml"))
+                else "set the graph's `crs` to the CRS the coordinates are in (e.g. EPSG:32651, UTM 51N), "
+                "or export the network again in WGS84",
+                layer=source,
+            )
         return
     from pyproj import Transformer
 
-    lon, lat = Transformer.from_crs(g_crs, "EPSG:4326", always_xy=True).transform(xy[:, 0], xy[:, 1])
+    lon, lat = Transformer.from_crs(g_crs, "EPSG:4326", always_xy=True).transform(
+        xy[:, 0], xy[:, 1]
+    )
     out = ~(np.isfinite(lon) & np.isfinite(lat))
     if out.any():
-        raise _problem(f"{int(out.sum())} of {len(xy)} node(s) lie outside the range of the declared CRS "
-                       f"{g_crs.to_string()}, e.g. {_node_sample(node_ids, xy, out)}",
-                       "set the graph's `crs` to the CRS the coordinates are in", layer=source)
+        raise _problem(
+            f"{int(out.sum())} of {len(xy)} node(s) lie outside the range of the declared CRS "
+            f"{g_crs.to_string()}, e.g. {_node_sample(node_ids, xy, out)}",
+            "set the graph's `crs` to the CRS the coordinates are in",
+            layer=source,
+        )
 
 
 def _node_sample(node_ids: np.ndarray, xy: np.ndarray, mask: np.ndarray) -> str:
@@ -251,7 +277,9 @@ class WalkNetwork:
         return int(self.component.max()) + 1 if self.n_nodes else 0
 
     @classmethod
-    def from_graph(cls, G: nx.MultiDiGraph, crs: Any = None, *, source: str = "network") -> WalkNetwork:
+    def from_graph(
+        cls, G: nx.MultiDiGraph, crs: Any = None, *, source: str = "network"
+    ) -> WalkNetwork:
         """Compact an osmnx/networkx graph; project it to ``crs`` (metric) first if needed.
 
         Parameters
@@ -269,21 +297,42 @@ class WalkNetwork:
         _check_lengths(G)
         node_ids = np.array(list(G.nodes), dtype=object)
         try:
-            xy = np.array([(float(d["x"]), float(d["y"])) for _, d in G.nodes(data=True)], dtype=float)
+            xy = np.array(
+                [(float(d["x"]), float(d["y"])) for _, d in G.nodes(data=True)], dtype=float
+            )
         except (KeyError, TypeError, ValueError):
-            raise _problem("some node(s) have no numeric `x`/`y`", "give every node coordinates `x`, `y`",
-                           layer=source) from None
+            raise _problem(
+                "some node(s) have no numeric `x`/`y`",
+                "give every node coordinates `x`, `y`",
+                layer=source,
+            ) from None
         position = {node: i for i, node in enumerate(node_ids)}
         edges = [(position[u], position[v], float(d["length"])) for u, v, d in G.edges(data=True)]
         arr = np.array(edges, dtype=float).reshape(-1, 3)
-        return cls.from_arrays(node_ids, xy, arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64),
-                               arr[:, 2], graph_crs=G.graph.get("crs", "EPSG:4326"), crs=crs,
-                               source=source)
+        return cls.from_arrays(
+            node_ids,
+            xy,
+            arr[:, 0].astype(np.int64),
+            arr[:, 1].astype(np.int64),
+            arr[:, 2],
+            graph_crs=G.graph.get("crs", "EPSG:4326"),
+            crs=crs,
+            source=source,
+        )
 
     @classmethod
-    def from_arrays(cls, node_ids: np.ndarray, xy: np.ndarray, u: np.ndarray, v: np.ndarray,
-                    length_m: np.ndarray, *, graph_crs: Any, crs: Any = None,
-                    source: str = "network") -> WalkNetwork:
+    def from_arrays(
+        cls,
+        node_ids: np.ndarray,
+        xy: np.ndarray,
+        u: np.ndarray,
+        v: np.ndarray,
+        length_m: np.ndarray,
+        *,
+        graph_crs: Any,
+        crs: Any = None,
+        source: str = "network",
+    ) -> WalkNetwork:
         """Build from node and edge arrays (edges as node positions ``u``, ``v``; metres).
 
         Node points are projected from ``graph_crs`` to ``crs`` (or the UTM zone when
@@ -294,7 +343,9 @@ class WalkNetwork:
         from pyproj import CRS as _CRS
 
         if len(node_ids) == 0:
-            raise _problem("the network has no nodes", "use a network that covers the data", layer=source)
+            raise _problem(
+                "the network has no nodes", "use a network that covers the data", layer=source
+            )
         g_crs = _graph_crs(graph_crs, source)
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         _check_node_coords(np.asarray(node_ids, dtype=object), xy, g_crs, source)
@@ -313,8 +364,13 @@ class WalkNetwork:
             xy, final = np.column_stack([x, y]), target
         lengths = _csr_lengths(len(node_ids), u, v, length_m)
         _, labels = csgraph.connected_components(lengths, directed=False)
-        return cls(node_ids=np.asarray(node_ids, dtype=object), xy=np.asarray(xy, dtype=float),
-                   lengths=lengths, crs=final, component=labels)
+        return cls(
+            node_ids=np.asarray(node_ids, dtype=object),
+            xy=np.asarray(xy, dtype=float),
+            lengths=lengths,
+            crs=final,
+            component=labels,
+        )
 
     @classmethod
     def from_file(cls, path: str | Path, crs: Any = None) -> WalkNetwork:
@@ -327,11 +383,14 @@ class WalkNetwork:
         path = Path(path)
         if path.suffix.lower() == ".graphml":
             if not path.is_file():
-                raise _problem(f"network file {str(path)!r} not found",
-                               "check the path, or omit the network to use the straight-line fallback")
+                raise _problem(
+                    f"network file {str(path)!r} not found",
+                    "check the path, or omit the network to use the straight-line fallback",
+                )
             node_ids, xy, u, v, length_m, graph_crs = _read_graphml(path)
-            return cls.from_arrays(node_ids, xy, u, v, length_m, graph_crs=graph_crs, crs=crs,
-                                   source=path.name)
+            return cls.from_arrays(
+                node_ids, xy, u, v, length_m, graph_crs=graph_crs, crs=crs, source=path.name
+            )
         return cls.from_graph(load_network(path), crs, source=path.name)
 
     def snap(self, points: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -357,7 +416,9 @@ class WalkNetwork:
         snap_m, idx = self._tree.query(xy)  # type: ignore[attr-defined]
         far = int(np.sum(snap_m > SNAP_WARN_M))
         if far:
-            log.warning("%d point(s) snapped more than %.0f m to the walk network", far, SNAP_WARN_M)
+            log.warning(
+                "%d point(s) snapped more than %.0f m to the walk network", far, SNAP_WARN_M
+            )
         return np.asarray(idx, dtype=np.int64), np.asarray(snap_m, dtype=float)
 
 
@@ -390,13 +451,19 @@ def require_network_near(net: WalkNetwork | None, points: Any, *, layer: str) ->
     snap_m, _ = net._tree.query(xy)  # type: ignore[attr-defined]
     nearest_m = float(np.min(snap_m))
     if nearest_m > NETWORK_FAR_M:
-        raise ValidationError([Problem(
-            layer, f"the walk network is {nearest_m / 1000:.1f} km from the nearest of the {len(xy)} "
-                   f"{layer}: probably the network of "
-                   "another city, or the network and the data in different CRSs or datums",
-            "pass the walk network of this area (--network FILE), check the network's `crs` and "
-            "the data's --datum, or leave the network out to use straight-line distances")],
-            title="walk network problem")
+        raise ValidationError(
+            [
+                Problem(
+                    layer,
+                    f"the walk network is {nearest_m / 1000:.1f} km from the nearest of the {len(xy)} "
+                    f"{layer}: probably the network of "
+                    "another city, or the network and the data in different CRSs or datums",
+                    "pass the walk network of this area (--network FILE), check the network's `crs` and "
+                    "the data's --datum, or leave the network out to use straight-line distances",
+                )
+            ],
+            title="walk network problem",
+        )
 
 
 def _utm_for(xy: np.ndarray, crs: CRS) -> CRS:
@@ -407,7 +474,9 @@ def _utm_for(xy: np.ndarray, crs: CRS) -> CRS:
     from pyproj.database import query_utm_crs_info
 
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(*xy.mean(axis=0))
-    info = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat))
+    info = query_utm_crs_info(
+        datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat)
+    )
     if not info:
         raise CRSError(f"no UTM zone for the network's centre ({lon:.4f}, {lat:.4f}); pass `crs`")
     utm = _CRS.from_epsg(int(info[0].code))
@@ -431,7 +500,9 @@ def _csr_lengths(n: int, u: np.ndarray, v: np.ndarray, length_m: np.ndarray) -> 
     return sparse.csr_matrix((vals[first], (rows[first], cols[first])), shape=(n, n))
 
 
-def _read_graphml(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+def _read_graphml(
+    path: Path,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
     """Stream an osmnx GraphML file into node ids, xy, edge ends, lengths (m) and the CRS."""
     import xml.etree.ElementTree as ET
 
@@ -463,31 +534,52 @@ def _read_graphml(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
                 data = _data(el, keys, "edge")
                 src.append(el.get("source", ""))
                 dst.append(el.get("target", ""))
-                lens.append(float(data["length"]) if not _bad_length(data.get("length")) else np.nan)
+                lens.append(
+                    float(data["length"]) if not _bad_length(data.get("length")) else np.nan
+                )
                 if np.isnan(lens[-1]):
                     bad_edges.append((src[-1], dst[-1]))
                 el.clear()
-            elif tag == "data" and keys.get(el.get("key", ""), ("", ""))[1] == "crs" \
-                    and keys[el.get("key", "")][0] == "graph":
+            elif (
+                tag == "data"
+                and keys.get(el.get("key", ""), ("", ""))[1] == "crs"
+                and keys[el.get("key", "")][0] == "graph"
+            ):
                 graph_crs = (el.text or graph_crs).strip()
     except ET.ParseError as exc:
-        raise _problem(f"{path.name} is not valid GraphML: {exc}", "export it again with osmnx") from None
+        raise _problem(
+            f"{path.name} is not valid GraphML: {exc}", "export it again with osmnx"
+        ) from None
     if bad_nodes:
-        raise _problem(f"{len(bad_nodes)} node(s) have no numeric `x`/`y`, e.g. {bad_nodes[:3]}",
-                       "save the network with osmnx (nodes carry x and y)")
+        raise _problem(
+            f"{len(bad_nodes)} node(s) have no numeric `x`/`y`, e.g. {bad_nodes[:3]}",
+            "save the network with osmnx (nodes carry x and y)",
+        )
     if bad_edges:
-        raise _problem(f"{len(bad_edges)} edge(s) have no valid `length` in metres, e.g. {bad_edges[:3]}",
-                       "save the network with osmnx (edges carry `length`) or fix those edges")
+        raise _problem(
+            f"{len(bad_edges)} edge(s) have no valid `length` in metres, e.g. {bad_edges[:3]}",
+            "save the network with osmnx (edges carry `length`) or fix those edges",
+        )
     position = {node: i for i, node in enumerate(ids)}
     missing = sorted({n for n in (*src, *dst) if n not in position})
     if missing:
-        raise _problem(f"edges refer to {len(missing)} node(s) not in the file, e.g. {missing[:3]}",
-                       "export the whole network again")
-    node_ids = np.array([int(i) for i in ids] if all(i.lstrip("-").isdigit() for i in ids) else ids,
-                        dtype=object)
+        raise _problem(
+            f"edges refer to {len(missing)} node(s) not in the file, e.g. {missing[:3]}",
+            "export the whole network again",
+        )
+    node_ids = np.array(
+        [int(i) for i in ids] if all(i.lstrip("-").isdigit() for i in ids) else ids, dtype=object
+    )
     u = np.fromiter((position[n] for n in src), dtype=np.int64, count=len(src))
     v = np.fromiter((position[n] for n in dst), dtype=np.int64, count=len(dst))
-    return node_ids, np.column_stack([xs, ys]).reshape(-1, 2), u, v, np.asarray(lens, float), graph_crs
+    return (
+        node_ids,
+        np.column_stack([xs, ys]).reshape(-1, 2),
+        u,
+        v,
+        np.asarray(lens, float),
+        graph_crs,
+    )
 
 
 def _data(el: Any, keys: dict[str, tuple[str, str]], kind: str) -> dict[str, str]:
@@ -514,8 +606,10 @@ def point_coords(points: Any, crs: Any = None) -> np.ndarray:
         if crs is not None and points.crs is not None and _CRS.from_user_input(crs) != points.crs:
             points = points.to_crs(crs)
         if points.crs is not None and not points.crs.is_projected:
-            raise CRSError(f"points must be in a metric CRS, got {points.crs.to_string()}; "
-                           "load them with geo.data.io or reproject them")
+            raise CRSError(
+                f"points must be in a metric CRS, got {points.crs.to_string()}; "
+                "load them with geo.data.io or reproject them"
+            )
         geom = points.geometry
         not_point = (geom.geom_type != "Point").to_numpy()
         if not_point.any():
@@ -526,7 +620,9 @@ def point_coords(points: Any, crs: Any = None) -> np.ndarray:
     if arr.size == 0:
         return np.zeros((0, 2))
     if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(f"`points` must be geometries or an array of shape (k, 2), got shape {arr.shape}")
+        raise ValueError(
+            f"`points` must be geometries or an array of shape (k, 2), got shape {arr.shape}"
+        )
     return arr
 
 
@@ -582,8 +678,10 @@ class DistanceResult:
     @property
     def flagged(self) -> dict[str, list[int]]:
         """Positions of flagged origins and targets, JSON-safe."""
-        return {"origins": np.flatnonzero(self.flagged_origins).tolist(),
-                "targets": np.flatnonzero(self.flagged_targets).tolist()}
+        return {
+            "origins": np.flatnonzero(self.flagged_origins).tolist(),
+            "targets": np.flatnonzero(self.flagged_targets).tolist(),
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -667,9 +765,15 @@ def distance_matrix(
         matrix = cdist(o, t) * detour_factor if len(o) and len(t) else np.zeros((len(o), len(t)))
         if cutoff_m is not None:
             matrix[matrix > cutoff_m] = np.inf
-        return DistanceResult(matrix, straight_line_method(detour_factor), np.zeros(len(o)),
-                              np.zeros(len(t)), np.zeros(len(o), bool), np.zeros(len(t), bool),
-                              np.zeros(len(o), bool) if len(t) else np.ones(len(o), bool))
+        return DistanceResult(
+            matrix,
+            straight_line_method(detour_factor),
+            np.zeros(len(o)),
+            np.zeros(len(t)),
+            np.zeros(len(o), bool),
+            np.zeros(len(t), bool),
+            np.zeros(len(o), bool) if len(t) else np.ones(len(o), bool),
+        )
     o_node, o_snap = net.snap(origins)
     t_node, t_snap = net.snap(targets)
     matrix = _node_distances(net, o_node, t_node, cutoff_m)
@@ -677,8 +781,15 @@ def distance_matrix(
     matrix += t_snap[None, :]
     if cutoff_m is not None:
         matrix[matrix > cutoff_m] = np.inf
-    return DistanceResult(matrix, NETWORK_METHOD, o_snap, t_snap, o_snap > SNAP_WARN_M,
-                          t_snap > SNAP_WARN_M, _unreachable(net, o_node, t_node))
+    return DistanceResult(
+        matrix,
+        NETWORK_METHOD,
+        o_snap,
+        t_snap,
+        o_snap > SNAP_WARN_M,
+        t_snap > SNAP_WARN_M,
+        _unreachable(net, o_node, t_node),
+    )
 
 
 def _require_metric_points(*point_sets: Any) -> None:
@@ -692,8 +803,9 @@ def _unreachable(net: WalkNetwork, o_node: np.ndarray, t_node: np.ndarray) -> np
     return ~np.isin(net.component[o_node], np.unique(net.component[t_node]))
 
 
-def _node_distances(net: WalkNetwork, o_node: np.ndarray, t_node: np.ndarray,
-                    cutoff_m: float | None) -> np.ndarray:
+def _node_distances(
+    net: WalkNetwork, o_node: np.ndarray, t_node: np.ndarray, cutoff_m: float | None
+) -> np.ndarray:
     """Network distance (m) between snapped nodes, shape (len(o_node), len(t_node))."""
     o_uniq, o_inv = np.unique(o_node, return_inverse=True)
     t_uniq, t_inv = np.unique(t_node, return_inverse=True)
@@ -703,9 +815,10 @@ def _node_distances(net: WalkNetwork, o_node: np.ndarray, t_node: np.ndarray,
     out = np.empty((len(src), len(dst)))
     step = max(1, _CHUNK_CELLS // max(net.n_nodes, 1))
     for start in range(0, len(src), step):
-        rows = csgraph.dijkstra(net.lengths, directed=True, indices=src[start:start + step],
-                                limit=limit)
-        out[start:start + step] = rows[:, dst]
+        rows = csgraph.dijkstra(
+            net.lengths, directed=True, indices=src[start : start + step], limit=limit
+        )
+        out[start : start + step] = rows[:, dst]
     if swap:
         out = out.T
     return out[np.ix_(o_inv, t_inv)]
@@ -748,28 +861,53 @@ def nearest(
     t_node, t_snap = net.snap(targets)
     n_o = len(o_node)
     if n_o == 0 or len(t_node) == 0:
-        return NearestResult(np.full(n_o, np.inf), np.full(n_o, -1), NETWORK_METHOD, o_snap, t_snap,
-                             o_snap > SNAP_WARN_M, t_snap > SNAP_WARN_M, np.ones(n_o, bool))
+        return NearestResult(
+            np.full(n_o, np.inf),
+            np.full(n_o, -1),
+            NETWORK_METHOD,
+            o_snap,
+            t_snap,
+            o_snap > SNAP_WARN_M,
+            t_snap > SNAP_WARN_M,
+            np.ones(n_o, bool),
+        )
     n = net.n_nodes
     virt = sparse.csr_matrix(
         (np.maximum(t_snap, _MIN_EDGE_M), (np.arange(len(t_node)), t_node)),
-        shape=(len(t_node), n + len(t_node)))
-    graph = sparse.vstack([sparse.hstack([net.lengths, sparse.csr_matrix((n, len(t_node)))]), virt],
-                          format="csr")
+        shape=(len(t_node), n + len(t_node)),
+    )
+    graph = sparse.vstack(
+        [sparse.hstack([net.lengths, sparse.csr_matrix((n, len(t_node)))]), virt], format="csr"
+    )
     limit = np.inf if cutoff_m is None else float(cutoff_m)
-    dist, _, sources = csgraph.dijkstra(graph, directed=True, indices=np.arange(n, n + len(t_node)),
-                                        limit=limit, min_only=True, return_predecessors=True)
+    dist, _, sources = csgraph.dijkstra(
+        graph,
+        directed=True,
+        indices=np.arange(n, n + len(t_node)),
+        limit=limit,
+        min_only=True,
+        return_predecessors=True,
+    )
     total = dist[o_node] + o_snap
     target = np.where(sources[o_node] >= 0, sources[o_node] - n, -1)
     beyond = ~np.isfinite(total) | ((total > cutoff_m) if cutoff_m is not None else False)
     total[beyond] = np.inf
     target[beyond] = -1
-    return NearestResult(total, target.astype(np.int64), NETWORK_METHOD, o_snap, t_snap,
-                         o_snap > SNAP_WARN_M, t_snap > SNAP_WARN_M, _unreachable(net, o_node, t_node))
+    return NearestResult(
+        total,
+        target.astype(np.int64),
+        NETWORK_METHOD,
+        o_snap,
+        t_snap,
+        o_snap > SNAP_WARN_M,
+        t_snap > SNAP_WARN_M,
+        _unreachable(net, o_node, t_node),
+    )
 
 
-def _nearest_straight(origins: Any, targets: Any, cutoff_m: float | None,
-                      detour_factor: float) -> NearestResult:
+def _nearest_straight(
+    origins: Any, targets: Any, cutoff_m: float | None, detour_factor: float
+) -> NearestResult:
     _require_metric_points(origins, targets)
     o, t = point_coords(origins), point_coords(targets)
     n_o = len(o)
@@ -781,13 +919,26 @@ def _nearest_straight(origins: Any, targets: Any, cutoff_m: float | None,
     if cutoff_m is not None:
         target = np.where(dist > cutoff_m, -1, target)
         dist = np.where(dist > cutoff_m, np.inf, dist)
-    return NearestResult(dist, target, straight_line_method(detour_factor), np.zeros(n_o),
-                         np.zeros(len(t)), np.zeros(n_o, bool), np.zeros(len(t), bool),
-                         np.full(n_o, len(t) == 0))
+    return NearestResult(
+        dist,
+        target,
+        straight_line_method(detour_factor),
+        np.zeros(n_o),
+        np.zeros(len(t)),
+        np.zeros(n_o, bool),
+        np.zeros(len(t), bool),
+        np.full(n_o, len(t) == 0),
+    )
 
 
-def grid_walk_graph(nx_: int, ny_: int, *, spacing_m: float = 50.0, origin: tuple[float, float] = (0.0, 0.0),
-                    crs: Any = "EPSG:32651") -> nx.MultiDiGraph:
+def grid_walk_graph(
+    nx_: int,
+    ny_: int,
+    *,
+    spacing_m: float = 50.0,
+    origin: tuple[float, float] = (0.0, 0.0),
+    crs: Any = "EPSG:32651",
+) -> nx.MultiDiGraph:
     """A synthetic osmnx-compatible walk network: an ``nx_`` x ``ny_`` street grid.
 
     Nodes carry ``x``, ``y`` in ``crs`` (metres); both directions of every street carry

@@ -143,14 +143,39 @@ _WGS84_WKT = (
 )
 
 _SRS_ROWS = (
-    ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-    ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-    ("WGS 84 geodetic", 4326, "EPSG", 4326, _WGS84_WKT, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+    (
+        "Undefined cartesian SRS",
+        -1,
+        "NONE",
+        -1,
+        "undefined",
+        "undefined cartesian coordinate reference system",
+    ),
+    (
+        "Undefined geographic SRS",
+        0,
+        "NONE",
+        0,
+        "undefined",
+        "undefined geographic coordinate reference system",
+    ),
+    (
+        "WGS 84 geodetic",
+        4326,
+        "EPSG",
+        4326,
+        _WGS84_WKT,
+        "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+    ),
 )
 
 #: GeoPackage contents: feature layers and attribute tables, with a description for QGIS.
 _CONTENTS = (
-    ("grids", "features", "grid polygons of every plan version (WGS84; exact metric WKB in geom_wkb)"),
+    (
+        "grids",
+        "features",
+        "grid polygons of every plan version (WGS84; exact metric WKB in geom_wkb)",
+    ),
     ("grids_latest", "features", "grid polygons of the latest version of every plan"),
     ("posts", "features", "proposed posts of every plan version"),
     ("plans", "attributes", "saved plans"),
@@ -186,12 +211,15 @@ def gpkg_blob_to_geom(blob: bytes | None) -> shapely.Geometry | None:
     flags = blob[3]
     envelope = (flags >> 1) & 0b111
     size = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[envelope]
-    return shapely.from_wkb(bytes(blob[8 + size:]))
+    return shapely.from_wkb(bytes(blob[8 + size :]))
 
 
 def to_wkb(geoms: np.ndarray) -> list[bytes | None]:
     """Exact ISO WKB of each geometry (``None`` stays ``None``)."""
-    return [None if g is None else bytes(b) for g, b in zip(geoms, shapely.to_wkb(geoms, flavor="iso"), strict=True)]
+    return [
+        None if g is None else bytes(b)
+        for g, b in zip(geoms, shapely.to_wkb(geoms, flavor="iso"), strict=True)
+    ]
 
 
 # --------------------------------------------------------------------------- dialects
@@ -246,8 +274,12 @@ def foreign_tables(conn: Connection, dialect: Dialect) -> list[str]:
 
 class SQLiteDialect(Dialect):
     name = "sqlite"
-    types: ClassVar[dict[str, str]] = {"pk": "INTEGER PRIMARY KEY AUTOINCREMENT", "geom": "GEOMETRY", "real": "REAL",
-             "blob": "BLOB"}
+    types: ClassVar[dict[str, str]] = {
+        "pk": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "geom": "GEOMETRY",
+        "real": "REAL",
+        "blob": "BLOB",
+    }
 
     def geom_param(self, param: str) -> str:
         return f":{param}"
@@ -264,25 +296,42 @@ class SQLiteDialect(Dialect):
         for stmt in _GPKG_META.split(";"):
             if stmt.strip():
                 conn.execute(text(stmt))
-        conn.execute(text("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (:a, :b, :c, :d, :e, :f)"),
-                     [dict(zip("abcdef", row, strict=True)) for row in _SRS_ROWS])
+        conn.execute(
+            text("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (:a, :b, :c, :d, :e, :f)"),
+            [dict(zip("abcdef", row, strict=True)) for row in _SRS_ROWS],
+        )
         super().create_schema(conn)
         conn.execute(text(_LATEST_VIEW.format(if_not_exists="IF NOT EXISTS ")))
         for table, kind, description in _CONTENTS:
-            conn.execute(text(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
-                "VALUES (:t, :k, :t, :d, :s)"),
-                {"t": table, "k": kind, "d": description, "s": 4326 if kind == "features" else None})
+            conn.execute(
+                text(
+                    "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
+                    "VALUES (:t, :k, :t, :d, :s)"
+                ),
+                {
+                    "t": table,
+                    "k": kind,
+                    "d": description,
+                    "s": 4326 if kind == "features" else None,
+                },
+            )
             if kind == "features":
-                conn.execute(text(
-                    "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (:t, 'geom', 'GEOMETRY', 4326, 0, 0)"),
-                    {"t": table})
+                conn.execute(
+                    text(
+                        "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (:t, 'geom', 'GEOMETRY', 4326, 0, 0)"
+                    ),
+                    {"t": table},
+                )
 
 
 class PostgresDialect(Dialect):
     name = "postgresql"
-    types: ClassVar[dict[str, str]] = {"pk": "BIGSERIAL PRIMARY KEY", "geom": "geometry(Geometry, 4326)",
-             "real": "DOUBLE PRECISION", "blob": "BYTEA"}
+    types: ClassVar[dict[str, str]] = {
+        "pk": "BIGSERIAL PRIMARY KEY",
+        "geom": "geometry(Geometry, 4326)",
+        "real": "DOUBLE PRECISION",
+        "blob": "BYTEA",
+    }
     lock_suffix = " FOR UPDATE"
     placeholder = "%s"
 
@@ -290,9 +339,13 @@ class PostgresDialect(Dialect):
         return f"ST_GeomFromWKB(:{param}, 4326)"
 
     def columns(self, conn: Connection, table: str) -> set[str]:
-        rows = conn.execute(text("SELECT column_name FROM information_schema.columns "
-                                 "WHERE table_schema = current_schema() AND table_name = :t"),
-                            {"t": table})
+        rows = conn.execute(
+            text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = :t"
+            ),
+            {"t": table},
+        )
         return {r[0] for r in rows}
 
     def geom_value(self, geom: shapely.Geometry | None) -> Any:
@@ -345,8 +398,10 @@ def make_engine(target: str) -> tuple[Engine, Dialect]:
         if base == "sqlite":
             # sqlite:///relative.gpkg and sqlite:////absolute/path.gpkg
             return make_engine(rest[1:] if rest.startswith("/") else rest)
-        raise StoreError(f"store URL scheme `{scheme}` is not supported; use a file path "
-                         "(GeoPackage) or a postgresql:// URL")
+        raise StoreError(
+            f"store URL scheme `{scheme}` is not supported; use a file path "
+            "(GeoPackage) or a postgresql:// URL"
+        )
     path = Path(os.path.expanduser(target))
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite+pysqlite:///{path}")

@@ -43,43 +43,102 @@ CJK_FONT_FILES = (
 CJK_FAMILY = "Noto Sans CJK SC"
 
 #: Categorical fill colours of grids (ColorBrewer Set3 + Pastel1, readable under black labels).
-GRID_PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
-                "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f")
+GRID_PALETTE = (
+    "#8dd3c7",
+    "#ffffb3",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#d9d9d9",
+    "#bc80bd",
+    "#ccebc5",
+    "#ffed6f",
+)
 
 #: Marker of each facility level on the map: (marker, colour).
-_FACILITY_STYLE = {"district": ("*", "#b2182b"), "street": ("D", "#d6604d"),
-                   "community": ("s", "#2166ac"), "post": ("o", "#4393c3")}
+_FACILITY_STYLE = {
+    "district": ("*", "#b2182b"),
+    "street": ("D", "#d6604d"),
+    "community": ("s", "#2166ac"),
+    "post": ("o", "#4393c3"),
+}
 
 #: Words of the atlas, Chinese and English.
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
-        "title": "党建网格划分图册", "plan": "方案", "version": "版本", "saved": "保存于",
-        "district": "全区概况", "communities": "社区数", "grids": "网格数",
-        "households": "户数", "party_members": "党员数", "full_time": "专职网格员",
-        "part_time": "兼职网格员", "out_of_rule": "不合规网格", "street": "街道",
-        "code": "网格编码", "name": "网格名称", "reason": "不合规原因", "estates": "小区",
-        "facilities": "服务设施", "posts": "新增驿站", "north": "北", "page": "第 {n} 页",
-        "community": "社区", "no_street": "（未注明街道）", "density": "党员密度（人/平方公里）",
-        "density_col": "党员密度", "band": "网格规模 {lo}–{hi} 户",
+        "title": "党建网格划分图册",
+        "plan": "方案",
+        "version": "版本",
+        "saved": "保存于",
+        "district": "全区概况",
+        "communities": "社区数",
+        "grids": "网格数",
+        "households": "户数",
+        "party_members": "党员数",
+        "full_time": "专职网格员",
+        "part_time": "兼职网格员",
+        "out_of_rule": "不合规网格",
+        "street": "街道",
+        "code": "网格编码",
+        "name": "网格名称",
+        "reason": "不合规原因",
+        "estates": "小区",
+        "facilities": "服务设施",
+        "posts": "新增驿站",
+        "north": "北",
+        "page": "第 {n} 页",
+        "community": "社区",
+        "no_street": "（未注明街道）",
+        "density": "党员密度（人/平方公里）",
+        "density_col": "党员密度",
+        "band": "网格规模 {lo}–{hi} 户",
         "bandwidth": "核密度估计带宽 {bw:.0f} 米",
-        "staffing_note": "网格员按{what}用最大余数法分配", "no_staffing": "未分配网格员",
-        "t_households": "户数", "t_party": "党员数", "t_full": "专职\n网格员", "t_part": "兼职\n网格员",
+        "staffing_note": "网格员按{what}用最大余数法分配",
+        "no_staffing": "未分配网格员",
+        "t_households": "户数",
+        "t_party": "党员数",
+        "t_full": "专职\n网格员",
+        "t_part": "兼职\n网格员",
         "t_density": "党员密度\n人/km²",
     },
     "en": {
-        "title": "Party-building grid atlas", "plan": "Plan", "version": "version",
-        "saved": "saved", "district": "District", "communities": "communities",
-        "grids": "grids", "households": "households", "party_members": "party members",
-        "full_time": "full-time", "part_time": "part-time", "out_of_rule": "grids out of rule",
-        "street": "street", "code": "code", "name": "name", "reason": "out of rule because",
-        "estates": "estates", "facilities": "facilities", "posts": "proposed posts",
-        "north": "N", "page": "page {n}", "community": "community",
-        "no_street": "(street not given)", "density": "party members per km²",
-        "density_col": "members/km²", "band": "grid size {lo}–{hi} households",
+        "title": "Party-building grid atlas",
+        "plan": "Plan",
+        "version": "version",
+        "saved": "saved",
+        "district": "District",
+        "communities": "communities",
+        "grids": "grids",
+        "households": "households",
+        "party_members": "party members",
+        "full_time": "full-time",
+        "part_time": "part-time",
+        "out_of_rule": "grids out of rule",
+        "street": "street",
+        "code": "code",
+        "name": "name",
+        "reason": "out of rule because",
+        "estates": "estates",
+        "facilities": "facilities",
+        "posts": "proposed posts",
+        "north": "N",
+        "page": "page {n}",
+        "community": "community",
+        "no_street": "(street not given)",
+        "density": "party members per km²",
+        "density_col": "members/km²",
+        "band": "grid size {lo}–{hi} households",
         "bandwidth": "kernel density bandwidth {bw:.0f} m",
-        "staffing_note": "workers apportioned by {what}", "no_staffing": "no workers apportioned",
-        "t_households": "house-\nholds", "t_party": "party\nmembers", "t_full": "full-\ntime",
-        "t_part": "part-\ntime", "t_density": "members\n/km²",
+        "staffing_note": "workers apportioned by {what}",
+        "no_staffing": "no workers apportioned",
+        "t_households": "house-\nholds",
+        "t_party": "party\nmembers",
+        "t_full": "full-\ntime",
+        "t_part": "part-\ntime",
+        "t_density": "members\n/km²",
     },
 }
 
@@ -131,35 +190,57 @@ def reason_text(issue: str, lang: str = "zh") -> str:
     """A grid's out-of-rule reason (``Plan.grids()["issue"]``) in ``lang``; unknown parts kept."""
     if lang != "zh" or not issue:
         return issue
-    return "；".join(_REASONS_ZH[code].format(**{k: _UNITS_ZH.get(v, v) for k, v in params.items()})
-                    for code, params in issue_codes(issue))
+    return "；".join(
+        _REASONS_ZH[code].format(**{k: _UNITS_ZH.get(v, v) for k, v in params.items()})
+        for code, params in issue_codes(issue)
+    )
 
 
 def _check_inputs(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> None:
     problems = []
-    for layer, gdf, cols in (("grids", grids, ("grid_id", "community_id", "households", "party_members")),
-                             ("communities", communities, ("community_id",))):
+    for layer, gdf, cols in (
+        ("grids", grids, ("grid_id", "community_id", "households", "party_members")),
+        ("communities", communities, ("community_id",)),
+    ):
         missing = [c for c in cols if c not in gdf.columns]
-        problems += [Problem(layer, f"column `{c}` missing", "pass the plan's grids and the dataset's "
-                             "layers as loaded by gridplan", field=c) for c in missing]
+        problems += [
+            Problem(
+                layer,
+                f"column `{c}` missing",
+                "pass the plan's grids and the dataset's layers as loaded by gridplan",
+                field=c,
+            )
+            for c in missing
+        ]
         if gdf.crs is None or not gdf.crs.is_projected:
-            problems.append(Problem(layer, f"CRS {gdf.crs} is not metric", "pass layers in the "
-                                    "dataset's metric CRS (geo.data.io.load_layers)"))
+            problems.append(
+                Problem(
+                    layer,
+                    f"CRS {gdf.crs} is not metric",
+                    "pass layers in the dataset's metric CRS (geo.data.io.load_layers)",
+                )
+            )
     if len(grids) == 0:
         problems.append(Problem("grids", "the plan has no grids", "grid the district first"))
     if problems:
         raise ValidationError(problems, title="cannot draw the atlas")
 
 
-def _grid_table(grids: gpd.GeoDataFrame, names: Mapping[str, str],
-                staffing: pd.DataFrame | None, density: pd.Series | None) -> gpd.GeoDataFrame:
+def _grid_table(
+    grids: gpd.GeoDataFrame,
+    names: Mapping[str, str],
+    staffing: pd.DataFrame | None,
+    density: pd.Series | None,
+) -> gpd.GeoDataFrame:
     """Grids with name, workers and density columns joined by grid id."""
     g = grids.reset_index(drop=True).copy()
     g["grid_id"] = g["grid_id"].astype(str)
     if "name" not in g.columns:
         g["name"] = ""
-    g["name"] = [names.get(i) or (n if isinstance(n, str) else "") or i
-                 for i, n in zip(g["grid_id"], g["name"], strict=True)]
+    g["name"] = [
+        names.get(i) or (n if isinstance(n, str) else "") or i
+        for i, n in zip(g["grid_id"], g["name"], strict=True)
+    ]
     if staffing is not None and len(staffing):
         s = staffing.assign(grid_id=staffing["grid_id"].astype(str)).set_index("grid_id")
         for col in ("full_time", "part_time"):
@@ -175,7 +256,9 @@ def _grid_table(grids: gpd.GeoDataFrame, names: Mapping[str, str],
 def _fmt(v: Any) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "–"
-    if isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating)) and float(v).is_integer()):
+    if isinstance(v, (int, np.integer)) or (
+        isinstance(v, (float, np.floating)) and float(v).is_integer()
+    ):
         return f"{int(v):,}"
     return f"{float(v):,.1f}"
 
@@ -206,14 +289,30 @@ def _rect(xy: tuple[float, float], w: float, h: float, face: str) -> Any:
 
 
 def _north_arrow(ax: Any, label: str) -> None:
-    ax.annotate(label, xy=(0.95, 0.95), xytext=(0.95, 0.85), xycoords="axes fraction",
-                ha="center", va="center", fontsize=11,
-                arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.4}, zorder=7)
+    ax.annotate(
+        label,
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.85),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=11,
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.4},
+        zorder=7,
+    )
 
 
-def _draw_map(ax: Any, comm: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, colours: Mapping[str, int],
-              estates: gpd.GeoDataFrame | None, facilities: gpd.GeoDataFrame | None,
-              posts: gpd.GeoDataFrame | None, density: Any, words: Mapping[str, str]) -> None:
+def _draw_map(
+    ax: Any,
+    comm: gpd.GeoDataFrame,
+    grids: gpd.GeoDataFrame,
+    colours: Mapping[str, int],
+    estates: gpd.GeoDataFrame | None,
+    facilities: gpd.GeoDataFrame | None,
+    posts: gpd.GeoDataFrame | None,
+    density: Any,
+    words: Mapping[str, str],
+) -> None:
     """The community's map: grids coloured and named, estates, facilities, posts, scale, north."""
     from matplotlib.lines import Line2D
 
@@ -224,8 +323,14 @@ def _draw_map(ax: Any, comm: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, colours:
     if density is not None:
         _draw_density(ax, density, frame)
     fills = [GRID_PALETTE[colours.get(g, 0) % len(GRID_PALETTE)] for g in grids["grid_id"]]
-    grids.plot(ax=ax, color=fills, edgecolor="#333333", linewidth=0.8,
-               alpha=0.55 if density is not None else 0.85, zorder=2)
+    grids.plot(
+        ax=ax,
+        color=fills,
+        edgecolor="#333333",
+        linewidth=0.8,
+        alpha=0.55 if density is not None else 0.85,
+        zorder=2,
+    )
     comm.boundary.plot(ax=ax, color="black", linewidth=1.6, zorder=3)
     handles: list[Any] = []
     if density is not None:
@@ -236,21 +341,51 @@ def _draw_map(ax: Any, comm: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, colours:
         estates.boundary.plot(ax=ax, color="#666666", linewidth=0.35, zorder=3)
         handles.append(Line2D([], [], color="#666666", lw=0.6, label=words["estates"]))
     if facilities is not None and len(facilities):
-        levels = facilities["level"].astype(str) if "level" in facilities else pd.Series("post", index=facilities.index)
+        levels = (
+            facilities["level"].astype(str)
+            if "level" in facilities
+            else pd.Series("post", index=facilities.index)
+        )
         for level, (marker, colour) in _FACILITY_STYLE.items():
             pts = facilities[levels.to_numpy() == level]
             if len(pts):
-                ax.scatter(pts.geometry.x, pts.geometry.y, marker=marker, s=36, c=colour,
-                           edgecolors="white", linewidths=0.6, zorder=5)
-        handles.append(Line2D([], [], marker="s", color="#2166ac", ls="", label=words["facilities"]))
+                ax.scatter(
+                    pts.geometry.x,
+                    pts.geometry.y,
+                    marker=marker,
+                    s=36,
+                    c=colour,
+                    edgecolors="white",
+                    linewidths=0.6,
+                    zorder=5,
+                )
+        handles.append(
+            Line2D([], [], marker="s", color="#2166ac", ls="", label=words["facilities"])
+        )
     if posts is not None and len(posts):
-        ax.scatter(posts.geometry.x, posts.geometry.y, marker="^", s=60, c="#e31a1c",
-                   edgecolors="black", linewidths=0.6, zorder=5)
+        ax.scatter(
+            posts.geometry.x,
+            posts.geometry.y,
+            marker="^",
+            s=60,
+            c="#e31a1c",
+            edgecolors="black",
+            linewidths=0.6,
+            zorder=5,
+        )
         handles.append(Line2D([], [], marker="^", color="#e31a1c", ls="", label=words["posts"]))
     for name, geom in zip(grids["name"], grids.geometry, strict=True):
         p = geom.representative_point()
-        ax.text(p.x, p.y, str(name), ha="center", va="center", fontsize=7, zorder=8,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
+        ax.text(
+            p.x,
+            p.y,
+            str(name),
+            ha="center",
+            va="center",
+            fontsize=7,
+            zorder=8,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
+        )
     ax.set_xlim(frame[0], frame[2])
     ax.set_ylim(frame[1], frame[3])
     ax.set_aspect("equal")
@@ -268,13 +403,22 @@ def _draw_density(ax: Any, density: Any, frame: tuple[float, float, float, float
     iy = (y >= frame[1]) & (y <= frame[3])
     if ix.sum() < 2 or iy.sum() < 2:
         return
-    ax.imshow(z[np.ix_(iy, ix)], extent=(x[ix][0], x[ix][-1], y[iy][0], y[iy][-1]), origin="lower",
-              cmap="Reds", alpha=0.6, zorder=1, interpolation="bilinear",
-              vmin=0, vmax=float(np.nanmax(z)) or 1.0)
+    ax.imshow(
+        z[np.ix_(iy, ix)],
+        extent=(x[ix][0], x[ix][-1], y[iy][0], y[iy][-1]),
+        origin="lower",
+        cmap="Reds",
+        alpha=0.6,
+        zorder=1,
+        interpolation="bilinear",
+        vmin=0,
+        vmax=float(np.nanmax(z)) or 1.0,
+    )
 
 
-def _draw_table(ax: Any, rows: list[list[str]], header: list[str], widths: list[float],
-                fontsize: float) -> None:
+def _draw_table(
+    ax: Any, rows: list[list[str]], header: list[str], widths: list[float], fontsize: float
+) -> None:
     """A ruled table drawn as one text block per column (a matplotlib ``Table`` lays out every
     cell: ten times slower on an atlas). Multi-line cells pad their row so columns stay aligned.
     """
@@ -291,15 +435,32 @@ def _draw_table(ax: Any, rows: list[list[str]], header: list[str], widths: list[
     top = 1.0 - 0.15 * line
     body = top - heights[0] * line - 0.3 * line
     for j, left in enumerate(lefts):
-        text = "\n".join("\n".join(row[j] + [""] * (h - len(row[j]))) for row, h in
-                         zip(cells[1:], heights[1:], strict=True))
+        text = "\n".join(
+            "\n".join(row[j] + [""] * (h - len(row[j])))
+            for row, h in zip(cells[1:], heights[1:], strict=True)
+        )
         head = "\n".join(cells[0][j] + [""] * (heights[0] - len(cells[0][j])))
         for y, block, colour in ((top, head, "#222222"), (body, text, "black")):
-            ax.text(left + 0.005, y, block, va="top", ha="left", fontsize=fontsize, color=colour,
-                    linespacing=_LINESPACING, transform=ax.transAxes)
+            ax.text(
+                left + 0.005,
+                y,
+                block,
+                va="top",
+                ha="left",
+                fontsize=fontsize,
+                color=colour,
+                linespacing=_LINESPACING,
+                transform=ax.transAxes,
+            )
     ys = [1.0, body + 0.15 * line, *(body - np.cumsum(heights[1:]) * line + 0.05 * line)]
-    ax.hlines(ys, 0, sum(widths), colors="#888888",
-              linewidth=[0.8, 0.8] + [0.3] * (len(ys) - 3) + [0.8], transform=ax.transAxes)
+    ax.hlines(
+        ys,
+        0,
+        sum(widths),
+        colors="#888888",
+        linewidth=[0.8, 0.8] + [0.3] * (len(ys) - 3) + [0.8],
+        transform=ax.transAxes,
+    )
 
 
 #: Line spacing of table text (matplotlib's multiple of the "lp" height).
@@ -314,12 +475,18 @@ def _line_pitch(fontsize: float) -> float:
 
     fig = Figure(dpi=72)
     renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]  # matplotlib: untyped
-    two, three = (fig.text(0, 0, "\n".join(["320 网格 lp"] * n), fontsize=fontsize, linespacing=_LINESPACING)
-                  .get_window_extent(renderer).height for n in (2, 3))
+    two, three = (
+        fig.text(0, 0, "\n".join(["320 网格 lp"] * n), fontsize=fontsize, linespacing=_LINESPACING)
+        .get_window_extent(renderer)
+        .height
+        for n in (2, 3)
+    )
     return float(three - two)
 
 
-def _community_rows(g: gpd.GeoDataFrame, lang: str, with_density: bool) -> tuple[list[str], list[list[str]]]:
+def _community_rows(
+    g: gpd.GeoDataFrame, lang: str, with_density: bool
+) -> tuple[list[str], list[list[str]]]:
     w = TEXT[lang]
     header = [w["code"], w["name"], w["t_households"], w["t_party"], w["t_full"], w["t_part"]]
     if with_density:
@@ -327,8 +494,14 @@ def _community_rows(g: gpd.GeoDataFrame, lang: str, with_density: bool) -> tuple
     header.append(w["reason"])
     rows = []
     for r in g.itertuples(index=False):
-        row = [str(r.grid_id), str(r.name), _fmt(r.households), _fmt(r.party_members),
-               _fmt(getattr(r, "full_time", None)), _fmt(getattr(r, "part_time", None))]
+        row = [
+            str(r.grid_id),
+            str(r.name),
+            _fmt(r.households),
+            _fmt(r.party_members),
+            _fmt(getattr(r, "full_time", None)),
+            _fmt(getattr(r, "part_time", None)),
+        ]
         if with_density:
             d = getattr(r, "density", None)
             row.append(_fmt(round(float(d))) if d is not None and np.isfinite(d) else "–")
@@ -353,8 +526,8 @@ def wrap_em(text: str, width_em: float) -> list[str]:
                 space, hyphen = line.rfind(" "), line.rfind("-")
                 if max(space, hyphen) > 0 and ch != " ":
                     cut = max(space, hyphen)
-                    lines.append(line[:cut + (cut == hyphen)])
-                    line = line[cut + 1:]
+                    lines.append(line[: cut + (cut == hyphen)])
+                    line = line[cut + 1 :]
                 else:
                     lines.append(line.rstrip())
                     line = ""
@@ -368,51 +541,107 @@ def wrap_em(text: str, width_em: float) -> list[str]:
 
 def _street_rows(g: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, lang: str) -> list[list[str]]:
     w = TEXT[lang]
-    street = (communities.set_index("community_id")["street"].astype(str)
-              if "street" in communities.columns else pd.Series(dtype=str))
+    street = (
+        communities.set_index("community_id")["street"].astype(str)
+        if "street" in communities.columns
+        else pd.Series(dtype=str)
+    )
     key = g["community_id"].astype(str).map(street).fillna(w["no_street"])
     rows = []
     for name, part in g.groupby(key, sort=True):
-        rows.append([str(name), _fmt(part["community_id"].nunique()), _fmt(len(part)),
-                     _fmt(part["households"].sum()), _fmt(part["party_members"].sum()),
-                     _fmt(part["full_time"].sum()) if "full_time" in part else "–",
-                     _fmt(part["part_time"].sum()) if "part_time" in part else "–",
-                     _fmt(int((part["issue"] != "").sum()))])
+        rows.append(
+            [
+                str(name),
+                _fmt(part["community_id"].nunique()),
+                _fmt(len(part)),
+                _fmt(part["households"].sum()),
+                _fmt(part["party_members"].sum()),
+                _fmt(part["full_time"].sum()) if "full_time" in part else "–",
+                _fmt(part["part_time"].sum()) if "part_time" in part else "–",
+                _fmt(int((part["issue"] != "").sum())),
+            ]
+        )
     return rows
 
 
-def _cover(fig: Any, g: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, lang: str,
-           heading: Mapping[str, str], notes: Sequence[str]) -> None:
+def _cover(
+    fig: Any,
+    g: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    lang: str,
+    heading: Mapping[str, str],
+    notes: Sequence[str],
+) -> None:
     w = TEXT[lang]
     fig.text(0.5, 0.9, w["title"], ha="center", fontsize=26)
-    fig.text(0.5, 0.84, "  ".join(f"{k}: {v}" for k, v in heading.items() if v), ha="center", fontsize=11)
-    figures = [(w["communities"], g["community_id"].nunique()), (w["grids"], len(g)),
-               (w["households"], g["households"].sum()), (w["party_members"], g["party_members"].sum()),
-               (w["full_time"], g["full_time"].sum() if "full_time" in g else None),
-               (w["part_time"], g["part_time"].sum() if "part_time" in g else None),
-               (w["out_of_rule"], int((g["issue"] != "").sum()))]
+    fig.text(
+        0.5, 0.84, "  ".join(f"{k}: {v}" for k, v in heading.items() if v), ha="center", fontsize=11
+    )
+    figures = [
+        (w["communities"], g["community_id"].nunique()),
+        (w["grids"], len(g)),
+        (w["households"], g["households"].sum()),
+        (w["party_members"], g["party_members"].sum()),
+        (w["full_time"], g["full_time"].sum() if "full_time" in g else None),
+        (w["part_time"], g["part_time"].sum() if "part_time" in g else None),
+        (w["out_of_rule"], int((g["issue"] != "").sum())),
+    ]
     ax = fig.add_axes((0.1, 0.62, 0.8, 0.16))
     _draw_table(ax, [[_fmt(v) for _k, v in figures]], [k for k, _v in figures], [1 / 7] * 7, 11)
     fig.text(0.1, 0.6, w["street"], fontsize=14)
     ax = fig.add_axes((0.1, 0.12, 0.8, 0.46))
-    header = [w["street"], w["communities"], w["grids"], w["households"], w["party_members"],
-              w["full_time"], w["part_time"], w["out_of_rule"]]
-    _draw_table(ax, _street_rows(g, communities, lang), header,
-                [0.22, 0.1, 0.1, 0.12, 0.12, 0.12, 0.12, 0.1], 10)
+    header = [
+        w["street"],
+        w["communities"],
+        w["grids"],
+        w["households"],
+        w["party_members"],
+        w["full_time"],
+        w["part_time"],
+        w["out_of_rule"],
+    ]
+    _draw_table(
+        ax,
+        _street_rows(g, communities, lang),
+        header,
+        [0.22, 0.1, 0.1, 0.12, 0.12, 0.12, 0.12, 0.1],
+        10,
+    )
     for i, note in enumerate(notes):
         fig.text(0.1, 0.08 - 0.025 * i, note, fontsize=8, color="#444444")
 
 
-def _community_page(fig: Any, cid: str, comm: gpd.GeoDataFrame, cg: gpd.GeoDataFrame,
-                    colours: Mapping[str, int], layers: Mapping[str, gpd.GeoDataFrame | None],
-                    density: Any, lang: str, page: int) -> None:
+def _community_page(
+    fig: Any,
+    cid: str,
+    comm: gpd.GeoDataFrame,
+    cg: gpd.GeoDataFrame,
+    colours: Mapping[str, int],
+    layers: Mapping[str, gpd.GeoDataFrame | None],
+    density: Any,
+    lang: str,
+    page: int,
+) -> None:
     w = TEXT[lang]
-    name = str(comm["name"].iloc[0]) if "name" in comm.columns and pd.notna(comm["name"].iloc[0]) else cid
-    street = str(comm["street"].iloc[0]) if "street" in comm.columns and pd.notna(comm["street"].iloc[0]) else ""
+    name = (
+        str(comm["name"].iloc[0])
+        if "name" in comm.columns and pd.notna(comm["name"].iloc[0])
+        else cid
+    )
+    street = (
+        str(comm["street"].iloc[0])
+        if "street" in comm.columns and pd.notna(comm["street"].iloc[0])
+        else ""
+    )
     fig.text(0.03, 0.955, f"{street} {name}".strip(), fontsize=17)
-    fig.text(0.03, 0.925, f"{w['community']} {cid} · {w['grids']} {len(cg)} · {w['households']} "
-             f"{_fmt(cg['households'].sum())} · {w['party_members']} {_fmt(cg['party_members'].sum())}",
-             fontsize=9, color="#333333")
+    fig.text(
+        0.03,
+        0.925,
+        f"{w['community']} {cid} · {w['grids']} {len(cg)} · {w['households']} "
+        f"{_fmt(cg['households'].sum())} · {w['party_members']} {_fmt(cg['party_members'].sum())}",
+        fontsize=9,
+        color="#333333",
+    )
     fig.text(0.97, 0.02, w["page"].format(n=page), ha="right", fontsize=8, color="#666666")
     clip = comm.geometry.union_all().buffer(1.0)
 
@@ -424,14 +653,28 @@ def _community_page(fig: Any, cid: str, comm: gpd.GeoDataFrame, cg: gpd.GeoDataF
         return gdf[gdf.intersects(clip)]
 
     ax = fig.add_axes((0.02, 0.05, 0.53, 0.85))
-    _draw_map(ax, comm, cg, colours, inside(layers.get("estates")), inside(layers.get("facilities")),
-              _points_inside(layers.get("posts"), clip), density, w)
+    _draw_map(
+        ax,
+        comm,
+        cg,
+        colours,
+        inside(layers.get("estates")),
+        inside(layers.get("facilities")),
+        _points_inside(layers.get("posts"), clip),
+        density,
+        w,
+    )
     header, rows = _community_rows(cg, lang, "density" in cg.columns)
     n = len(header)
     widths = [0.25, 0.17] + [0.085] * (n - 3) + [0.22]
     total = sum(widths)
-    _draw_table(fig.add_axes((0.565, 0.05, 0.425, 0.85)), rows, header, [x / total for x in widths],
-                8.5 if len(rows) <= 12 else 7.0 if len(rows) <= 24 else 5.5)
+    _draw_table(
+        fig.add_axes((0.565, 0.05, 0.425, 0.85)),
+        rows,
+        header,
+        [x / total for x in widths],
+        8.5 if len(rows) <= 12 else 7.0 if len(rows) <= 24 else 5.5,
+    )
 
 
 def _points_inside(points: gpd.GeoDataFrame | None, clip: Any) -> gpd.GeoDataFrame | None:
@@ -454,11 +697,19 @@ def _configure_fonts(font: Path | None) -> list[str]:
     return families
 
 
-def write_atlas(record: Any, layers: Mapping[str, gpd.GeoDataFrame | None],
-                path: str | os.PathLike[str], *, staffing: pd.DataFrame | None = None,
-                density: Any = None, grid_density: pd.Series | None = None, lang: str = "zh",
-                notes: Sequence[str] = (), font: str | os.PathLike[str] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> AtlasResult:
+def write_atlas(
+    record: Any,
+    layers: Mapping[str, gpd.GeoDataFrame | None],
+    path: str | os.PathLike[str],
+    *,
+    staffing: pd.DataFrame | None = None,
+    density: Any = None,
+    grid_density: pd.Series | None = None,
+    lang: str = "zh",
+    notes: Sequence[str] = (),
+    font: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> AtlasResult:
     """Write the atlas of a saved plan as a PDF (A4 landscape).
 
     Parameters
@@ -501,38 +752,72 @@ def write_atlas(record: Any, layers: Mapping[str, gpd.GeoDataFrame | None],
     from matplotlib.figure import Figure
 
     if lang not in TEXT:
-        raise ValidationError([Problem("atlas", f"language {lang!r} unknown", "use zh or en", field="lang")])
+        raise ValidationError(
+            [Problem("atlas", f"language {lang!r} unknown", "use zh or en", field="lang")]
+        )
     font_path = Path(font) if font is not None else find_cjk_font()
     if font_path is None or not font_path.is_file():
-        raise ValidationError([Problem("atlas", f"no Noto CJK font ({font or ', '.join(CJK_FONT_FILES)})",
-                                       "install Debian's fonts-noto-cjk (`make fonts`) or pass a CJK "
-                                       "font file", field="font")], title="cannot draw the atlas")
+        raise ValidationError(
+            [
+                Problem(
+                    "atlas",
+                    f"no Noto CJK font ({font or ', '.join(CJK_FONT_FILES)})",
+                    "install Debian's fonts-noto-cjk (`make fonts`) or pass a CJK font file",
+                    field="font",
+                )
+            ],
+            title="cannot draw the atlas",
+        )
     communities = layers.get("communities")
     if communities is None:
-        raise ValidationError([Problem("communities", "layer missing", "load the dataset the plan was made on")],
-                              title="cannot draw the atlas")
+        raise ValidationError(
+            [Problem("communities", "layer missing", "load the dataset the plan was made on")],
+            title="cannot draw the atlas",
+        )
     _check_inputs(record.grids, communities)
-    g = _grid_table(record.grids, dict(record.names), staffing if staffing is not None else record.staffing,
-                    grid_density)
+    g = _grid_table(
+        record.grids,
+        dict(record.names),
+        staffing if staffing is not None else record.staffing,
+        grid_density,
+    )
     communities = communities.assign(community_id=communities["community_id"].astype(str))
     g["community_id"] = g["community_id"].astype(str)
     colours = grid_colours(g)
-    heading = {TEXT[lang]["plan"]: str(record.name), TEXT[lang]["version"]: _fmt(record.version),
-               TEXT[lang]["saved"]: str(record.created or "")[:16].replace("T", " ")}
+    heading = {
+        TEXT[lang]["plan"]: str(record.name),
+        TEXT[lang]["version"]: _fmt(record.version),
+        TEXT[lang]["saved"]: str(record.created or "")[:16].replace("T", " "),
+    }
     used = set(g["community_id"])
     order = [c for c in communities["community_id"] if c in used]
     order += sorted(used - set(order))
-    page_layers = {"estates": layers.get("estates"), "facilities": layers.get("facilities"),
-                   "posts": layers.get("posts", record.posts)}
-    page_layers = {k: (v.to_crs(record.grids.crs) if v is not None and len(v) and v.crs != record.grids.crs
-                       else v) for k, v in page_layers.items()}
+    page_layers = {
+        "estates": layers.get("estates"),
+        "facilities": layers.get("facilities"),
+        "posts": layers.get("posts", record.posts),
+    }
+    page_layers = {
+        k: (
+            v.to_crs(record.grids.crs)
+            if v is not None and len(v) and v.crs != record.grids.crs
+            else v
+        )
+        for k, v in page_layers.items()
+    }
     families = _configure_fonts(font_path)
     import io
 
     buffer = io.BytesIO()
-    with matplotlib.rc_context({"font.family": families, "pdf.fonttype": 42, "axes.unicode_minus": False}), \
-            PdfPages(buffer, metadata={"Title": f"{TEXT[lang]['title']} {record.name}",
-                                       "Creator": "gridplan"}) as pdf:
+    with (
+        matplotlib.rc_context(
+            {"font.family": families, "pdf.fonttype": 42, "axes.unicode_minus": False}
+        ),
+        PdfPages(
+            buffer,
+            metadata={"Title": f"{TEXT[lang]['title']} {record.name}", "Creator": "gridplan"},
+        ) as pdf,
+    ):
         fig = Figure(figsize=A4_LANDSCAPE_IN)
         _cover(fig, g, communities, lang, heading, notes)
         pdf.savefig(fig)
@@ -541,8 +826,9 @@ def write_atlas(record: Any, layers: Mapping[str, gpd.GeoDataFrame | None],
             comm = communities[communities["community_id"] == cid]
             cg = g[g["community_id"] == cid].sort_values("grid_id")
             if comm.empty:  # a plan community without a boundary: frame its grids
-                comm = gpd.GeoDataFrame({"community_id": [cid]}, geometry=[cg.geometry.union_all()],
-                                        crs=g.crs)
+                comm = gpd.GeoDataFrame(
+                    {"community_id": [cid]}, geometry=[cg.geometry.union_all()], crs=g.crs
+                )
             fig = Figure(figsize=A4_LANDSCAPE_IN)
             _community_page(fig, cid, comm, cg, colours, page_layers, density, lang, i)
             pdf.savefig(fig)
@@ -550,4 +836,6 @@ def write_atlas(record: Any, layers: Mapping[str, gpd.GeoDataFrame | None],
                 progress(i, total)
     path = Path(path)
     _atomic_write_bytes(path, buffer.getvalue())
-    return AtlasResult(path=path, pages=len(order) + 1, font=str(font_path), communities=tuple(order))
+    return AtlasResult(
+        path=path, pages=len(order) + 1, font=str(font_path), communities=tuple(order)
+    )

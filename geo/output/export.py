@@ -49,7 +49,9 @@ log = logging.getLogger(__name__)
 #: Name of the metadata table (GeoPackage), file stem (CSV) and member (GeoJSON).
 METADATA_NAME = "metadata"
 
-Table: TypeAlias = pd.DataFrame  # a GeoDataFrame (a map layer) or a plain DataFrame (an attribute table)
+Table: TypeAlias = (
+    pd.DataFrame
+)  # a GeoDataFrame (a map layer) or a plain DataFrame (an attribute table)
 
 
 # --------------------------------------------------------------------------- personal data
@@ -129,8 +131,12 @@ def json_safe(value: Any) -> Any:
     return _json_safe(value)
 
 
-def make_metadata(plan: str | None = None, version: int | None = None,
-                  parameters: Mapping[str, Any] | Any = None, **extra: Any) -> dict[str, Any]:
+def make_metadata(
+    plan: str | None = None,
+    version: int | None = None,
+    parameters: Mapping[str, Any] | Any = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """Build the metadata record carried by every export.
 
     Parameters
@@ -188,12 +194,17 @@ def personal_fields_dropped_at_load(layers: Any) -> dict[str, list[str]]:
     return out
 
 
-def _with_dropped(metadata: Mapping[str, Any] | None, dropped: Mapping[str, list[str]]) -> dict[str, Any]:
+def _with_dropped(
+    metadata: Mapping[str, Any] | None, dropped: Mapping[str, list[str]]
+) -> dict[str, Any]:
     """``metadata`` with ``personal_fields_dropped``: columns dropped now and at load time."""
     meta = dict(metadata) if metadata is not None else make_metadata()
     personal = {k: list(v) for k, v in dropped.items() if v}
     for layer, cols in (meta.get(DROPPED_AT_LOAD) or {}).items():
-        personal[layer] = [*personal.get(layer, []), *(c for c in cols if c not in personal.get(layer, []))]
+        personal[layer] = [
+            *personal.get(layer, []),
+            *(c for c in cols if c not in personal.get(layer, [])),
+        ]
     meta["personal_fields_dropped"] = personal
     meta["privacy"] = "counts only; no names, ID numbers or phone numbers of people are exported"
     return meta
@@ -212,8 +223,9 @@ def _gcj02_transform() -> Callable[[np.ndarray], np.ndarray]:
     return apply
 
 
-def to_wgs84(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION,
-             gcj02: bool = False) -> gpd.GeoDataFrame:
+def to_wgs84(
+    gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION, gcj02: bool = False
+) -> gpd.GeoDataFrame:
     """Reproject to WGS84 lon/lat, round coordinates, orient polygons per RFC 7946.
 
     Exteriors come out counter-clockwise and holes clockwise; coordinates are rounded to
@@ -226,28 +238,37 @@ def to_wgs84(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION,
         If ``gdf`` has no CRS.
     """
     if gdf.crs is None:
-        raise CRSError("the layer to export has no CRS; set one (e.g. the plan's metric CRS) "
-                       "before exporting")
+        raise CRSError(
+            "the layer to export has no CRS; set one (e.g. the plan's metric CRS) before exporting"
+        )
     out = gdf.to_crs(WGS84)
     geoms = out.geometry.values
     if gcj02:
         geoms = shapely.transform(geoms, _gcj02_transform())
     # GEOS's precision reducer rounds and keeps polygons valid (plain rounding can fold a
     # narrow spike into a self-intersection another GIS refuses)
-    geoms = shapely.set_precision(geoms, 10.0 ** -precision)
+    geoms = shapely.set_precision(geoms, 10.0**-precision)
     geoms = shapely.orient_polygons(geoms, exterior_cw=False)
     return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=WGS84))
 
 
 def _check_table(name: str, df: object) -> None:
     if not isinstance(df, pd.DataFrame):
-        raise ValidationError([Problem(layer=name, message=f"is a {type(df).__name__}, not a table",
-                                       fix="pass a GeoDataFrame or a DataFrame")],
-                              title=f"cannot export layer `{name}`")
+        raise ValidationError(
+            [
+                Problem(
+                    layer=name,
+                    message=f"is a {type(df).__name__}, not a table",
+                    fix="pass a GeoDataFrame or a DataFrame",
+                )
+            ],
+            title=f"cannot export layer `{name}`",
+        )
 
 
-def _prepare(layers: Mapping[str, Table], precision: int, gcj02: bool
-             ) -> tuple[dict[str, Table], dict[str, list[str]]]:
+def _prepare(
+    layers: Mapping[str, Table], precision: int, gcj02: bool
+) -> tuple[dict[str, Table], dict[str, list[str]]]:
     """Drop personal fields and reproject every spatial layer; return layers and drops."""
     out: dict[str, Table] = {}
     dropped: dict[str, list[str]] = {}
@@ -263,17 +284,23 @@ def _prepare(layers: Mapping[str, Table], precision: int, gcj02: bool
 # --------------------------------------------------------------------------- GeoJSON
 
 
-def _feature_collection(gdf: gpd.GeoDataFrame, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+def _feature_collection(
+    gdf: gpd.GeoDataFrame, metadata: Mapping[str, Any] | None
+) -> dict[str, Any]:
     geom_name = gdf.geometry.name
     props = gdf.drop(columns=[geom_name])
     columns = [str(c) for c in props.columns]
     features = []
-    for geom, row in zip(gdf.geometry.values, props.itertuples(index=False, name=None), strict=True):
-        features.append({
-            "type": "Feature",
-            "properties": {c: _json_safe(v) for c, v in zip(columns, row, strict=True)},
-            "geometry": None if geom is None or geom.is_empty else mapping(geom),
-        })
+    for geom, row in zip(
+        gdf.geometry.values, props.itertuples(index=False, name=None), strict=True
+    ):
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {c: _json_safe(v) for c, v in zip(columns, row, strict=True)},
+                "geometry": None if geom is None or geom.is_empty else mapping(geom),
+            }
+        )
     fc: dict[str, Any] = {"type": "FeatureCollection"}
     if metadata is not None:
         fc[METADATA_NAME] = _json_safe(dict(metadata))
@@ -283,9 +310,14 @@ def _feature_collection(gdf: gpd.GeoDataFrame, metadata: Mapping[str, Any] | Non
     return fc
 
 
-def to_geojson(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION,
-               metadata: Mapping[str, Any] | None = None, gcj02: bool = False,
-               indent: int | None = None) -> str:
+def to_geojson(
+    gdf: gpd.GeoDataFrame,
+    *,
+    precision: int = EXPORT_COORD_PRECISION,
+    metadata: Mapping[str, Any] | None = None,
+    gcj02: bool = False,
+    indent: int | None = None,
+) -> str:
     """Write one layer as RFC 7946 GeoJSON text.
 
     WGS84 lon/lat, exteriors counter-clockwise and holes clockwise, coordinates rounded to
@@ -314,8 +346,13 @@ def to_geojson(gdf: gpd.GeoDataFrame, *, precision: int = EXPORT_COORD_PRECISION
     prepared, dropped = _prepare({"layer": gdf}, precision, gcj02)
     meta = _with_dropped(metadata, {"layer": dropped["layer"]})
     # one layer: a flat list, the columns dropped here first, then those dropped at load
-    meta["personal_fields_dropped"] = list(dict.fromkeys(
-        c for cols in [dropped["layer"], *meta["personal_fields_dropped"].values()] for c in cols))
+    meta["personal_fields_dropped"] = list(
+        dict.fromkeys(
+            c
+            for cols in [dropped["layer"], *meta["personal_fields_dropped"].values()]
+            for c in cols
+        )
+    )
     meta["datum"] = GCJ02 if gcj02 else "WGS84"
     fc = _feature_collection(prepared["layer"], meta)
     return json.dumps(fc, ensure_ascii=False, allow_nan=False, indent=indent)
@@ -338,13 +375,13 @@ def _remove_temp(tmp: Path) -> None:
 
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
-        return True          # another thread of this process may be writing it right now
+        return True  # another thread of this process may be writing it right now
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True          # a process of another user
+        return True  # a process of another user
     return True
 
 
@@ -355,13 +392,16 @@ def _sweep_stale_temps(path: Path) -> list[Path]:
 
     removed = []
     for tmp in path.parent.glob(f".{glob.escape(path.name)}.*-*.tmp*"):
-        pid = tmp.name[len(path.name) + 2:].split("-", 1)[0]
+        pid = tmp.name[len(path.name) + 2 :].split("-", 1)[0]
         if pid.isdigit() and not _pid_alive(int(pid)) and tmp.exists():
             tmp.unlink(missing_ok=True)
             removed.append(tmp)
     if removed:
-        log.info("removed %d temporary file(s) of an earlier, interrupted export of %s",
-                 len(removed), path)
+        log.info(
+            "removed %d temporary file(s) of an earlier, interrupted export of %s",
+            len(removed),
+            path,
+        )
     return removed
 
 
@@ -392,24 +432,39 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], **kwargs:
 
 
 def _metadata_table(metadata: Mapping[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "key": [str(k) for k in metadata],
-        "value": [json.dumps(_json_safe(v), ensure_ascii=False) for v in metadata.values()],
-    })
+    return pd.DataFrame(
+        {
+            "key": [str(k) for k in metadata],
+            "value": [json.dumps(_json_safe(v), ensure_ascii=False) for v in metadata.values()],
+        }
+    )
 
 
 def _attribute_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Make a table's cells writable by OGR / CSV: lists and dicts become JSON text."""
     out = df.copy()
     for c in out.columns:
-        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, list | tuple | dict | set)).any():
-            out[c] = out[c].map(lambda v: json.dumps(_json_safe(v), ensure_ascii=False)
-                                if isinstance(v, list | tuple | dict | set) else v)
+        if (
+            out[c].dtype == object
+            and out[c].map(lambda v: isinstance(v, list | tuple | dict | set)).any()
+        ):
+            out[c] = out[c].map(
+                lambda v: (
+                    json.dumps(_json_safe(v), ensure_ascii=False)
+                    if isinstance(v, list | tuple | dict | set)
+                    else v
+                )
+            )
     return out
 
 
-def to_gpkg(layers: Mapping[str, Table], path: str | os.PathLike[str],
-            metadata: Mapping[str, Any] | None = None, *, gcj02: bool = False) -> Path:
+def to_gpkg(
+    layers: Mapping[str, Table],
+    path: str | os.PathLike[str],
+    metadata: Mapping[str, Any] | None = None,
+    *,
+    gcj02: bool = False,
+) -> Path:
     """Write a GeoPackage with one layer per table plus a ``metadata`` attribute table.
 
     GeoDataFrames become spatial layers in WGS84 (EPSG:4326); plain DataFrames (staffing,
@@ -433,24 +488,32 @@ def to_gpkg(layers: Mapping[str, Table], path: str | os.PathLike[str],
 
     path = Path(path)
     if METADATA_NAME in layers:
-        raise ValidationError([Problem(layer=METADATA_NAME, message="is a reserved layer name",
-                                       fix="rename the layer")], title="cannot export")
+        raise ValidationError(
+            [
+                Problem(
+                    layer=METADATA_NAME, message="is a reserved layer name", fix="rename the layer"
+                )
+            ],
+            title="cannot export",
+        )
     prepared, dropped = _prepare(layers, EXPORT_COORD_PRECISION, gcj02)
     meta = _with_dropped(metadata, dropped)
     meta["datum"] = GCJ02 if gcj02 else "WGS84"
     path.parent.mkdir(parents=True, exist_ok=True)
     _sweep_stale_temps(path)
-    tmp = _temp_path(path, ".gpkg")     # GDAL wants the .gpkg extension
+    tmp = _temp_path(path, ".gpkg")  # GDAL wants the .gpkg extension
     try:
         for name, df in prepared.items():
             frame = _attribute_frame(df)
             if isinstance(frame, gpd.GeoDataFrame):
                 pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", append=tmp.exists())
             else:
-                pyogrio.write_dataframe(pd.DataFrame(frame), tmp, layer=name, driver="GPKG",
-                                        append=tmp.exists())
-        pyogrio.write_dataframe(_metadata_table(meta), tmp, layer=METADATA_NAME, driver="GPKG",
-                                append=tmp.exists())
+                pyogrio.write_dataframe(
+                    pd.DataFrame(frame), tmp, layer=name, driver="GPKG", append=tmp.exists()
+                )
+        pyogrio.write_dataframe(
+            _metadata_table(meta), tmp, layer=METADATA_NAME, driver="GPKG", append=tmp.exists()
+        )
         os.replace(tmp, path)
     except BaseException:
         _remove_temp(tmp)
@@ -461,9 +524,13 @@ def to_gpkg(layers: Mapping[str, Table], path: str | os.PathLike[str],
 # --------------------------------------------------------------------------- CSV
 
 
-def to_csv_tables(layers: Mapping[str, Table], out_dir: str | os.PathLike[str],
-                  metadata: Mapping[str, Any] | None = None, *, gcj02: bool = False
-                  ) -> list[Path]:
+def to_csv_tables(
+    layers: Mapping[str, Table],
+    out_dir: str | os.PathLike[str],
+    metadata: Mapping[str, Any] | None = None,
+    *,
+    gcj02: bool = False,
+) -> list[Path]:
     """Write one CSV per table plus ``metadata.json`` into ``out_dir``.
 
     Geometry is written as a ``wkt`` column in WGS84 lon/lat (7 decimals); points also get
@@ -489,8 +556,9 @@ def to_csv_tables(layers: Mapping[str, Table], out_dir: str | os.PathLike[str],
             if len(geoms) and geoms.geom_type.isin(["Point"]).all():
                 plain["lon"] = geoms.x.to_numpy()
                 plain["lat"] = geoms.y.to_numpy()
-            plain["wkt"] = shapely.to_wkt(geoms.values, rounding_precision=EXPORT_COORD_PRECISION,
-                                          trim=True)
+            plain["wkt"] = shapely.to_wkt(
+                geoms.values, rounding_precision=EXPORT_COORD_PRECISION, trim=True
+            )
             frame = plain
         target = out_dir / f"{name}.csv"
         _atomic_write_bytes(target, frame.to_csv(index=False).encode("utf-8-sig"))
@@ -512,8 +580,13 @@ def grid_adjacency(grids: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> list
     g = grids.reset_index(drop=True)
     ids = g["grid_id"].astype(str).to_numpy()
     left, right = g.geometry.sindex.query(g.geometry.buffer(tolerance_m), predicate="intersects")
-    return sorted({(ids[a], ids[b]) if ids[a] < ids[b] else (ids[b], ids[a])
-                   for a, b in zip(left, right, strict=True) if ids[a] != ids[b]})
+    return sorted(
+        {
+            (ids[a], ids[b]) if ids[a] < ids[b] else (ids[b], ids[a])
+            for a, b in zip(left, right, strict=True)
+            if ids[a] != ids[b]
+        }
+    )
 
 
 def grid_colours(grids: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> dict[str, int]:
@@ -537,29 +610,73 @@ def grid_colours(grids: gpd.GeoDataFrame, *, tolerance_m: float = 0.5) -> dict[s
 _LAYER_COLOURS = ("#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6")
 
 #: Fill colours of grids: neighbouring grids never share one (:func:`grid_colours`).
-GRID_FILLS = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
-              "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f")
+GRID_FILLS = (
+    "#8dd3c7",
+    "#ffffb3",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#d9d9d9",
+    "#bc80bd",
+    "#ccebc5",
+    "#ffed6f",
+)
 
 #: Words of the HTML map: layer names and the panels, Chinese and English.
 HTML_WORDS: dict[str, dict[str, str]] = {
-    "zh": {"grids": "党建网格", "posts": "新增驿站", "coverage": "小区覆盖", "staffing": "网格员",
-           "assignment": "单元归属", "estates": "小区", "facilities": "服务设施", "labels": "网格名称",
-           "legend": "图例", "metadata": "元数据", "grid_note": "相邻网格颜色不同",
-           "no_basemap": "无底图（离线）"},
-    "en": {"grids": "party-building grids", "posts": "proposed posts", "coverage": "estate coverage",
-           "staffing": "grid workers", "assignment": "unit assignment", "estates": "estates",
-           "facilities": "facilities", "labels": "grid names", "legend": "Legend",
-           "metadata": "metadata", "grid_note": "neighbouring grids differ in colour",
-           "no_basemap": "no basemap (offline)"},
+    "zh": {
+        "grids": "党建网格",
+        "posts": "新增驿站",
+        "coverage": "小区覆盖",
+        "staffing": "网格员",
+        "assignment": "单元归属",
+        "estates": "小区",
+        "facilities": "服务设施",
+        "labels": "网格名称",
+        "legend": "图例",
+        "metadata": "元数据",
+        "grid_note": "相邻网格颜色不同",
+        "no_basemap": "无底图（离线）",
+    },
+    "en": {
+        "grids": "party-building grids",
+        "posts": "proposed posts",
+        "coverage": "estate coverage",
+        "staffing": "grid workers",
+        "assignment": "unit assignment",
+        "estates": "estates",
+        "facilities": "facilities",
+        "labels": "grid names",
+        "legend": "Legend",
+        "metadata": "metadata",
+        "grid_note": "neighbouring grids differ in colour",
+        "no_basemap": "no basemap (offline)",
+    },
 }
 
 
 def _tooltip_fields(gdf: gpd.GeoDataFrame, limit: int = 6) -> list[str]:
-    preferred = ["grid_id", "name", "community_id", "households", "party_members", "residents",
-                 "candidate_id", "facility_id", "full_time", "part_time"]
+    preferred = [
+        "grid_id",
+        "name",
+        "community_id",
+        "households",
+        "party_members",
+        "residents",
+        "candidate_id",
+        "facility_id",
+        "full_time",
+        "part_time",
+    ]
     cols = [c for c in preferred if c in gdf.columns]
-    cols += [str(c) for c in gdf.columns if c not in cols and c != gdf.geometry.name
-             and not str(c).startswith("_gp_")]
+    cols += [
+        str(c)
+        for c in gdf.columns
+        if c not in cols and c != gdf.geometry.name and not str(c).startswith("_gp_")
+    ]
     return cols[:limit]
 
 
@@ -588,9 +705,14 @@ def _inline_leaflet(fmap: Any, leaflet_dist: Path) -> bool:
     for png in sorted(images.glob("*.png")) if images.is_dir() else []:
         css_text = css_text.replace(f"images/{png.name}", _data_uri(png))
     js_text = js.read_text(encoding="utf-8").replace("</script", "<\\/script")
-    icons = {k: images / f for k, f in (("iconUrl", "marker-icon.png"),
-                                        ("iconRetinaUrl", "marker-icon-2x.png"),
-                                        ("shadowUrl", "marker-shadow.png"))}
+    icons = {
+        k: images / f
+        for k, f in (
+            ("iconUrl", "marker-icon.png"),
+            ("iconRetinaUrl", "marker-icon-2x.png"),
+            ("shadowUrl", "marker-shadow.png"),
+        )
+    }
     if all(p.is_file() for p in icons.values()):  # the default marker, should any be drawn
         opts = ", ".join(f"{k}: {json.dumps(_data_uri(p))}" for k, p in icons.items())
         js_text += f"\nL.Icon.Default.mergeOptions({{imagePath: '', {opts}}});"
@@ -606,16 +728,23 @@ def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _is_grid_layer(name: str, gdf: gpd.GeoDataFrame) -> bool:
-    return ("grid_id" in gdf.columns and gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all()
-            and gdf["grid_id"].is_unique)
+    return (
+        "grid_id" in gdf.columns
+        and gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+        and gdf["grid_id"].is_unique
+    )
 
 
 def _layer_name(name: str, lang: str) -> str:
     return HTML_WORDS[lang].get(name, name)
 
 
-def _add_map_layers(fmap: folium.Map, spatial: Mapping[str, gpd.GeoDataFrame],
-                    fills: Mapping[str, dict[str, str]], lang: str) -> list[tuple[str, str, str]]:
+def _add_map_layers(
+    fmap: folium.Map,
+    spatial: Mapping[str, gpd.GeoDataFrame],
+    fills: Mapping[str, dict[str, str]],
+    lang: str,
+) -> list[tuple[str, str, str]]:
     """Add one toggleable GeoJSON layer per frame (grids filled so neighbours differ, points as
     circles, grid names as labels) to ``fmap``, fit it to them all; return the legend rows
     ``(label, colour, kind)`` (label escaped)."""
@@ -628,38 +757,67 @@ def _add_map_layers(fmap: folium.Map, spatial: Mapping[str, gpd.GeoDataFrame],
         collection = escape_properties(_feature_collection(gdf, None))
         fill = fills.get(name)
         if fill is not None:  # colours are fixed hex strings of GRID_FILLS: safe as they are
-            for feature, gid in zip(collection["features"], gdf["grid_id"].astype(str), strict=True):
+            for feature, gid in zip(
+                collection["features"], gdf["grid_id"].astype(str), strict=True
+            ):
                 feature["properties"]["_gp_fill"] = fill.get(gid, GRID_FILLS[0])
         points = bool(len(gdf)) and gdf.geom_type.isin(["Point", "MultiPoint"]).all()
         label = escape(_layer_name(name, lang))
         # user text reaches the page only escaped: property values (tooltip cells), column
         # names (tooltip labels) and the layer name (Leaflet's layer switcher uses innerHTML)
         folium.GeoJson(
-            collection, name=label,
-            style_function=(lambda f: {"color": "#333333", "weight": 1.5, "fillOpacity": 0.7,
-                                       "fillColor": f["properties"].get("_gp_fill", GRID_FILLS[0])})
-            if fill is not None else
-            (lambda _f, c=colour, o=0.9 if points else 0.25: {"color": c, "weight": 2, "fillOpacity": o,
-                                   "fillColor": c}),
+            collection,
+            name=label,
+            style_function=(
+                lambda f: {
+                    "color": "#333333",
+                    "weight": 1.5,
+                    "fillOpacity": 0.7,
+                    "fillColor": f["properties"].get("_gp_fill", GRID_FILLS[0]),
+                }
+            )
+            if fill is not None
+            else (
+                lambda _f, c=colour, o=0.9 if points else 0.25: {
+                    "color": c,
+                    "weight": 2,
+                    "fillOpacity": o,
+                    "fillColor": c,
+                }
+            ),
             marker=folium.CircleMarker(radius=6, weight=1.5, fill=True) if points else None,
             tooltip=geojson_tooltip(fields) if fields else None,
         ).add_to(fmap)
-        legend.append((label, GRID_FILLS[3] if fill is not None else colour,
-                       "grids" if fill is not None else "points" if points else "area"))
+        legend.append(
+            (
+                label,
+                GRID_FILLS[3] if fill is not None else colour,
+                "grids" if fill is not None else "points" if points else "area",
+            )
+        )
         if fill is not None and "name" in gdf.columns:
             labels = folium.FeatureGroup(name=escape(_layer_name("labels", lang)))
             for text, geom in zip(gdf["name"], gdf.geometry, strict=True):
                 if not isinstance(text, str) or not text or geom is None or geom.is_empty:
                     continue
                 p = geom.representative_point()
-                folium.Marker([p.y, p.x], icon=folium.DivIcon(
-                    html=f'<div class="gp-label">{escape(text)}</div>', icon_size=(0, 0),
-                    class_name="gp-label-icon")).add_to(labels)
+                folium.Marker(
+                    [p.y, p.x],
+                    icon=folium.DivIcon(
+                        html=f'<div class="gp-label">{escape(text)}</div>',
+                        icon_size=(0, 0),
+                        class_name="gp-label-icon",
+                    ),
+                ).add_to(labels)
             labels.add_to(fmap)
     if spatial:
         b = np.array([gdf.total_bounds for gdf in spatial.values()], dtype=float)
-        fmap.fit_bounds([[float(b[:, 1].min()), float(b[:, 0].min())],
-                         [float(b[:, 3].max()), float(b[:, 2].max())]])
+        fmap.fit_bounds(
+            [
+                [float(b[:, 1].min()), float(b[:, 0].min())],
+                [float(b[:, 3].max()), float(b[:, 2].max())],
+            ]
+        )
     return legend
 
 
@@ -669,42 +827,63 @@ def _legend_panel(rows: Sequence[tuple[str, str, str]], lang: str) -> str:
     items = []
     for label, colour, kind in rows:
         if kind == "grids":
-            swatch = "".join(f'<span style="display:inline-block;width:7px;height:12px;background:{c}"></span>'
-                             for c in GRID_FILLS[:5])
-            label = f"{label}（{escape(words['grid_note'])}）" if lang == "zh" else \
-                f"{label} ({escape(words['grid_note'])})"
+            swatch = "".join(
+                f'<span style="display:inline-block;width:7px;height:12px;background:{c}"></span>'
+                for c in GRID_FILLS[:5]
+            )
+            label = (
+                f"{label}（{escape(words['grid_note'])}）"
+                if lang == "zh"
+                else f"{label} ({escape(words['grid_note'])})"
+            )
         elif kind == "points":
-            swatch = (f'<span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
-                      f'background:{colour}"></span>')
+            swatch = (
+                f'<span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+                f'background:{colour}"></span>'
+            )
         else:
-            swatch = (f'<span style="display:inline-block;width:14px;height:10px;border:2px solid {colour};'
-                      f'background:{colour}40"></span>')
+            swatch = (
+                f'<span style="display:inline-block;width:14px;height:10px;border:2px solid {colour};'
+                f'background:{colour}40"></span>'
+            )
         items.append(f"<div>{swatch} {label}</div>")
-    return (f'<div id="gridplan-legend" style="position:fixed;bottom:24px;right:10px;z-index:9999;'
-            f'background:white;padding:6px 10px;border-radius:4px;font:13px sans-serif;">'
-            f'<b>{escape(words["legend"])}</b>{"".join(items)}'
-            f'<div style="color:#666;font-size:11px">{escape(words["no_basemap"])}</div></div>')
+    return (
+        f'<div id="gridplan-legend" style="position:fixed;bottom:24px;right:10px;z-index:9999;'
+        f'background:white;padding:6px 10px;border-radius:4px;font:13px sans-serif;">'
+        f"<b>{escape(words['legend'])}</b>{''.join(items)}"
+        f'<div style="color:#666;font-size:11px">{escape(words["no_basemap"])}</div></div>'
+    )
 
 
-_LABEL_CSS = (".gp-label-icon{background:none;border:none}"
-              ".gp-label{transform:translate(-50%,-50%);white-space:nowrap;font:12px sans-serif;"
-              "background:rgba(255,255,255,.75);padding:0 3px;border-radius:3px;display:inline-block}")
+_LABEL_CSS = (
+    ".gp-label-icon{background:none;border:none}"
+    ".gp-label{transform:translate(-50%,-50%);white-space:nowrap;font:12px sans-serif;"
+    "background:rgba(255,255,255,.75);padding:0 3px;border-radius:3px;display:inline-block}"
+)
 
 
 def _title_panel(title: str, meta: Mapping[str, Any], lang: str = "en") -> str:
     """HTML of the fixed panel with the map title and the metadata record (escaped)."""
     summary = escape(json.dumps(meta, ensure_ascii=False, indent=1))
-    return (f'<div id="gridplan-title" style="position:fixed;top:10px;left:60px;z-index:9999;'
-            f'background:white;padding:6px 10px;border-radius:4px;font:14px sans-serif;">'
-            f'<b>{escape(title)}</b><details><summary>{escape(HTML_WORDS[lang]["metadata"])}</summary>'
-            f'<pre style="max-height:300px;overflow:auto;font-size:11px">{summary}</pre>'
-            f'</details></div>')
+    return (
+        f'<div id="gridplan-title" style="position:fixed;top:10px;left:60px;z-index:9999;'
+        f'background:white;padding:6px 10px;border-radius:4px;font:14px sans-serif;">'
+        f"<b>{escape(title)}</b><details><summary>{escape(HTML_WORDS[lang]['metadata'])}</summary>"
+        f'<pre style="max-height:300px;overflow:auto;font-size:11px">{summary}</pre>'
+        f"</details></div>"
+    )
 
 
-def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
-                title: str = "gridplan", metadata: Mapping[str, Any] | None = None,
-                leaflet_dist: str | os.PathLike[str] | None = LEAFLET_DIST, lang: str = "zh",
-                basemap: bool = False) -> Path:
+def to_html_map(
+    layers: Mapping[str, Table],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "gridplan",
+    metadata: Mapping[str, Any] | None = None,
+    leaflet_dist: str | os.PathLike[str] | None = LEAFLET_DIST,
+    lang: str = "zh",
+    basemap: bool = False,
+) -> Path:
     """Write a standalone HTML map (folium/Leaflet) of the spatial layers.
 
     One toggleable layer per GeoDataFrame, named in ``lang``; a grid layer (polygons with a
@@ -725,8 +904,17 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
     import folium
 
     if lang not in HTML_WORDS:
-        raise ValidationError([Problem(layer="export", field="lang", message=f"unknown language {lang!r}",
-                                       fix="use zh or en")], title="cannot export")
+        raise ValidationError(
+            [
+                Problem(
+                    layer="export",
+                    field="lang",
+                    message=f"unknown language {lang!r}",
+                    fix="use zh or en",
+                )
+            ],
+            title="cannot export",
+        )
     fills: dict[str, dict[str, str]] = {}
     for name, df in layers.items():
         if isinstance(df, gpd.GeoDataFrame) and len(df) and _is_grid_layer(name, df):
@@ -734,8 +922,11 @@ def to_html_map(layers: Mapping[str, Table], path: str | os.PathLike[str], *,
             fills[name] = {g: GRID_FILLS[c % len(GRID_FILLS)] for g, c in index.items()}
     prepared, dropped = _prepare(layers, EXPORT_COORD_PRECISION, False)
     meta = _with_dropped(metadata, dropped)
-    spatial = {n: g for n, g in prepared.items()
-               if isinstance(g, gpd.GeoDataFrame) and len(g) and not g.geometry.is_empty.all()}
+    spatial = {
+        n: g
+        for n, g in prepared.items()
+        if isinstance(g, gpd.GeoDataFrame) and len(g) and not g.geometry.is_empty.all()
+    }
     fmap = folium.Map(tiles="OpenStreetMap" if basemap else None, control_scale=True)
     legend = _add_map_layers(fmap, spatial, fills, lang)
     folium.LayerControl(collapsed=False).add_to(fmap)
@@ -769,7 +960,9 @@ def plan_layers(record: Any) -> dict[str, Table]:
     only when the plan has them.
     """
     layers: dict[str, Table] = {"grids": record.grids}
-    layers["assignment"] = pd.DataFrame(sorted(record.assignment.items()), columns=["unit_id", "grid_id"])
+    layers["assignment"] = pd.DataFrame(
+        sorted(record.assignment.items()), columns=["unit_id", "grid_id"]
+    )
     if record.posts is not None:
         layers["posts"] = record.posts
     if record.staffing is not None:
@@ -779,9 +972,16 @@ def plan_layers(record: Any) -> dict[str, Table]:
 
 def plan_metadata(record: Any, **extra: Any) -> dict[str, Any]:
     """The metadata record of a saved plan's export (name, version, parameters, time, author)."""
-    return make_metadata(record.name, record.version, dict(record.params), author=record.author,
-                         saved=record.created, parent_version=record.parent,
-                         parent_plan=record.parent_plan, **extra)
+    return make_metadata(
+        record.name,
+        record.version,
+        dict(record.params),
+        author=record.author,
+        saved=record.created,
+        parent_version=record.parent,
+        parent_plan=record.parent_plan,
+        **extra,
+    )
 
 
 def export_paths(fmt: str, out: str | os.PathLike[str]) -> list[Path]:
@@ -794,13 +994,23 @@ def export_paths(fmt: str, out: str | os.PathLike[str]) -> list[Path]:
     if fmt == "csv":
         return [out / f"{name}.csv" for name in _PLAN_TABLES] + [out / f"{METADATA_NAME}.json"]
     if fmt == "geojson":
-        return [out] + [out.with_name(f"{out.stem}_{name}{out.suffix or '.geojson'}")
-                        for name in _PLAN_TABLES if name not in ("grids", "assignment")]
+        return [out] + [
+            out.with_name(f"{out.stem}_{name}{out.suffix or '.geojson'}")
+            for name in _PLAN_TABLES
+            if name not in ("grids", "assignment")
+        ]
     return [out]
 
 
-def export_plan(record: Any, fmt: str, out: str | os.PathLike[str], *, gcj02: bool = False,
-                title: str | None = None, lang: str = "zh") -> list[Path]:
+def export_plan(
+    record: Any,
+    fmt: str,
+    out: str | os.PathLike[str],
+    *,
+    gcj02: bool = False,
+    title: str | None = None,
+    lang: str = "zh",
+) -> list[Path]:
     """Export a saved plan in one of :data:`FORMATS`; return the files written.
 
     Parameters
@@ -823,8 +1033,17 @@ def export_plan(record: Any, fmt: str, out: str | os.PathLike[str], *, gcj02: bo
         For an unknown format.
     """
     if fmt not in FORMATS:
-        raise ValidationError([Problem(layer="export", field="format", message=f"unknown format {fmt!r}",
-                                       fix=f"use one of {', '.join(FORMATS)}")], title="cannot export")
+        raise ValidationError(
+            [
+                Problem(
+                    layer="export",
+                    field="format",
+                    message=f"unknown format {fmt!r}",
+                    fix=f"use one of {', '.join(FORMATS)}",
+                )
+            ],
+            title="cannot export",
+        )
     layers = plan_layers(record)
     meta = plan_metadata(record)
     out = Path(out)
@@ -834,8 +1053,15 @@ def export_plan(record: Any, fmt: str, out: str | os.PathLike[str], *, gcj02: bo
         return to_csv_tables(layers, out, meta, gcj02=gcj02)
     if fmt == "html":
         label = title or f"{record.name} v{record.version}"
-        return [to_html_map({k: v for k, v in layers.items() if k != "assignment"}, out,
-                            title=label, metadata=meta, lang=lang)]
+        return [
+            to_html_map(
+                {k: v for k, v in layers.items() if k != "assignment"},
+                out,
+                title=label,
+                metadata=meta,
+                lang=lang,
+            )
+        ]
     written = [write_geojson(record.grids, out, metadata={**meta, "layer": "grids"}, gcj02=gcj02)]
     for name, df in layers.items():
         if name != "grids" and isinstance(df, gpd.GeoDataFrame):

@@ -45,8 +45,16 @@ if TYPE_CHECKING:
 #: as syntax (folium writes tooltip and popup text between backticks).
 _TEMPLATE_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
 #: Characters written as ``\u`` escapes inside ``<script>`` (same as Jinja's ``tojson``).
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",
-                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_SCRIPT_SAFE = str.maketrans(
+    {
+        "<": "\\u003c",
+        ">": "\\u003e",
+        "&": "\\u0026",
+        "'": "\\u0027",
+        "\u2028": "\\u2028",
+        "\u2029": "\\u2029",
+    }
+)
 
 
 def escape(text: object) -> str:
@@ -72,7 +80,7 @@ def escape_value(value: Any) -> Any:
     """
     if value is None or isinstance(value, bool):
         return value
-    if isinstance(value, numbers.Real):   # numpy numbers too
+    if isinstance(value, numbers.Real):  # numpy numbers too
         return value if math.isfinite(float(value)) else None
     if isinstance(value, Mapping | list | tuple):
         return escape(json.dumps(value, ensure_ascii=False, default=str))
@@ -97,8 +105,9 @@ def escape_columns(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """A copy of ``df`` with the text of ``columns`` escaped (numeric columns unchanged)."""
     out = df.copy()
     for col in columns:
-        if col in out.columns and not (pd.api.types.is_numeric_dtype(out[col])
-                                       or pd.api.types.is_bool_dtype(out[col])):
+        if col in out.columns and not (
+            pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])
+        ):
             out[col] = out[col].map(escape_value).astype(object)
     return out
 
@@ -113,8 +122,9 @@ def tooltip_html(rows: Mapping[str, object]) -> str:
     return "<br>".join(f"<b>{escape(label)}</b>: {escape(value)}" for label, value in rows.items())
 
 
-def geojson_tooltip(fields: Sequence[str], aliases: Sequence[str] | None = None,
-                    **kwargs: Any) -> folium.GeoJsonTooltip:
+def geojson_tooltip(
+    fields: Sequence[str], aliases: Sequence[str] | None = None, **kwargs: Any
+) -> folium.GeoJsonTooltip:
     """A ``folium.GeoJsonTooltip`` whose labels are escaped.
 
     The values must come from data passed through :func:`escape_properties` or

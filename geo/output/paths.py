@@ -89,7 +89,10 @@ def _loader_reads(name: str) -> bool:
     ext = p.suffix.lower()
     if name in NETWORK_FILES or ext in _NETWORK_EXTENSIONS or ext == ".gpkg":
         return True
-    return ext in (*LAYER_EXTENSIONS, ".dbf", ".shx", ".prj", ".cpg") and _layer_key(p.stem) is not None
+    return (
+        ext in (*LAYER_EXTENSIONS, ".dbf", ".shx", ".prj", ".cpg")
+        and _layer_key(p.stem) is not None
+    )
 
 
 def input_files(path: PathLike) -> set[Path]:
@@ -112,25 +115,43 @@ def input_files(path: PathLike) -> set[Path]:
 def _writable_problem(option: str, shown: str, out: Path, *, folder: bool) -> Problem | None:
     """Why ``out`` cannot be written (a file or folder in the way, no permission), if so."""
     if out.is_dir() and not folder:
-        return Problem(option, f"`{shown}` is a folder, not a file.",
-                       "give a file name inside it, e.g. `" + str(Path(shown) / "grids.geojson") + "`")
+        return Problem(
+            option,
+            f"`{shown}` is a folder, not a file.",
+            "give a file name inside it, e.g. `" + str(Path(shown) / "grids.geojson") + "`",
+        )
     if out.exists() and not out.is_dir() and folder:
-        return Problem(option, f"`{shown}` is a file, but this output is a folder.",
-                       "give a folder path (it is created if missing)")
+        return Problem(
+            option,
+            f"`{shown}` is a file, but this output is a folder.",
+            "give a folder path (it is created if missing)",
+        )
     ancestor = out if folder and out.is_dir() else out.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        return Problem(option, f"cannot write `{shown}`: `{ancestor}` is a file, not a folder.",
-                       "choose an output in an existing folder (or a new folder's path)")
+        return Problem(
+            option,
+            f"cannot write `{shown}`: `{ancestor}` is a file, not a folder.",
+            "choose an output in an existing folder (or a new folder's path)",
+        )
     if not os.access(ancestor, os.W_OK | os.X_OK):
-        return Problem(option, f"cannot write `{shown}`: the folder `{ancestor}` is not writable.",
-                       "choose a folder you can write to, or ask for write permission on it")
+        return Problem(
+            option,
+            f"cannot write `{shown}`: the folder `{ancestor}` is not writable.",
+            "choose a folder you can write to, or ask for write permission on it",
+        )
     return None
 
 
-def check_outputs(outputs: Named, *, folders: Named = (), inputs: Named = (),
-                  store: str | None = None, default_store: bool = True) -> None:
+def check_outputs(
+    outputs: Named,
+    *,
+    folders: Named = (),
+    inputs: Named = (),
+    store: str | None = None,
+    default_store: bool = True,
+) -> None:
     """Refuse, before any work, outputs that would destroy the store or an input.
 
     Parameters
@@ -162,21 +183,30 @@ def check_outputs(outputs: Named, *, folders: Named = (), inputs: Named = (),
                 protected.setdefault(f, f"the input `{f}` of {option}")
     problems: list[Problem] = []
     seen: dict[Path, str] = {}
-    for is_folder, (option, path) in [*((True, f) for f in folders),
-                                      *((False, o) for o in outputs)]:
+    for is_folder, (option, path) in [
+        *((True, f) for f in folders),
+        *((False, o) for o in outputs),
+    ]:
         if path is None:
             continue
         shown, out = os.fspath(path), resolve(path)
         what = protected.get(out)
         if what is not None:
-            fix = ("choose another output path; the store holds every saved plan"
-                   if what.startswith("the plan store") else
-                   "write the output to another file; never overwrite an input")
+            fix = (
+                "choose another output path; the store holds every saved plan"
+                if what.startswith("the plan store")
+                else "write the output to another file; never overwrite an input"
+            )
             problems.append(Problem(option, f"refusing to write `{shown}`: it is {what}.", fix))
             continue
         if out in seen:
-            problems.append(Problem(option, f"`{shown}` is also written as {seen[out]}.",
-                                    "give each output its own path"))
+            problems.append(
+                Problem(
+                    option,
+                    f"`{shown}` is also written as {seen[out]}.",
+                    "give each output its own path",
+                )
+            )
             continue
         seen[out] = f"`{shown}` ({option})"
         problem = _writable_problem(option, shown, out, folder=is_folder)
@@ -186,16 +216,25 @@ def check_outputs(outputs: Named, *, folders: Named = (), inputs: Named = (),
         raise ValidationError(problems, title="refusing to write")
 
 
-def _named(args: object, items: Iterable[str | tuple[str, PathLike | None]]
-           ) -> list[tuple[str, PathLike | None]]:
+def _named(
+    args: object, items: Iterable[str | tuple[str, PathLike | None]]
+) -> list[tuple[str, PathLike | None]]:
     """Attribute names of ``args`` as ``(--option, value)`` pairs; pairs pass through."""
-    return [(f"--{item.replace('_', '-')}", getattr(args, item, None)) if isinstance(item, str)
-            else item for item in items]
+    return [
+        (f"--{item.replace('_', '-')}", getattr(args, item, None))
+        if isinstance(item, str)
+        else item
+        for item in items
+    ]
 
 
-def check_args(args: object, *, outputs: Iterable[str | tuple[str, PathLike | None]] = (),
-               folders: Iterable[str | tuple[str, PathLike | None]] = (),
-               inputs: Iterable[str | tuple[str, PathLike | None]] = ()) -> None:
+def check_args(
+    args: object,
+    *,
+    outputs: Iterable[str | tuple[str, PathLike | None]] = (),
+    folders: Iterable[str | tuple[str, PathLike | None]] = (),
+    inputs: Iterable[str | tuple[str, PathLike | None]] = (),
+) -> None:
     """:func:`check_outputs` for a command's parsed arguments.
 
     Items are attribute names of ``args`` (``"out"`` stands for ``--out``) or explicit
@@ -206,8 +245,12 @@ def check_args(args: object, *, outputs: Iterable[str | tuple[str, PathLike | No
     >>> import argparse
     >>> check_args(argparse.Namespace(out=None, grids=None), outputs=["out"], inputs=["grids"])
     """
-    check_outputs(_named(args, outputs), folders=_named(args, folders),
-                  inputs=_named(args, inputs), store=getattr(args, "store", None))
+    check_outputs(
+        _named(args, outputs),
+        folders=_named(args, folders),
+        inputs=_named(args, inputs),
+        store=getattr(args, "store", None),
+    )
 
 
 def default_store_target() -> str:

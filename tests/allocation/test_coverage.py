@@ -22,21 +22,38 @@ CRS = "EPSG:32651"
 def _layers(n_estates: int = 40, seed: int = 0, extra_facilities=()) -> Layers:
     rng = np.random.default_rng(seed)
     xy = rng.uniform(0, 1000, (n_estates, 2))
-    estates = gpd.GeoDataFrame({
-        "estate_id": [f"e{i:02d}" for i in range(n_estates)],
-        "name": [f"Estate {i}" for i in range(n_estates)],
-        "community_id": ["c1" if x < 500 else "c2" for x, _ in xy],
-        "households": rng.integers(50, 600, n_estates),
-        "party_members": rng.integers(0, 40, n_estates),
-        "residents": rng.integers(100, 1500, n_estates),
-    }, geometry=[box(x - 15, y - 15, x + 15, y + 15) for x, y in xy], crs=CRS)
-    fac = [("f1", "community", 120.0, 130.0), ("f2", "street", 820.0, 760.0),
-           ("f3", "post", 400.0, 910.0), *extra_facilities]
-    facilities = gpd.GeoDataFrame({"facility_id": [f[0] for f in fac], "level": [f[1] for f in fac],
-                                   "name": [f"Centre {f[0]}" for f in fac]},
-                                  geometry=[Point(f[2], f[3]) for f in fac], crs=CRS)
-    communities = gpd.GeoDataFrame({"community_id": ["c1", "c2"], "name": ["West", "East"]},
-                                   geometry=[box(-50, -50, 500, 1050), box(500, -50, 1050, 1050)], crs=CRS)
+    estates = gpd.GeoDataFrame(
+        {
+            "estate_id": [f"e{i:02d}" for i in range(n_estates)],
+            "name": [f"Estate {i}" for i in range(n_estates)],
+            "community_id": ["c1" if x < 500 else "c2" for x, _ in xy],
+            "households": rng.integers(50, 600, n_estates),
+            "party_members": rng.integers(0, 40, n_estates),
+            "residents": rng.integers(100, 1500, n_estates),
+        },
+        geometry=[box(x - 15, y - 15, x + 15, y + 15) for x, y in xy],
+        crs=CRS,
+    )
+    fac = [
+        ("f1", "community", 120.0, 130.0),
+        ("f2", "street", 820.0, 760.0),
+        ("f3", "post", 400.0, 910.0),
+        *extra_facilities,
+    ]
+    facilities = gpd.GeoDataFrame(
+        {
+            "facility_id": [f[0] for f in fac],
+            "level": [f[1] for f in fac],
+            "name": [f"Centre {f[0]}" for f in fac],
+        },
+        geometry=[Point(f[2], f[3]) for f in fac],
+        crs=CRS,
+    )
+    communities = gpd.GeoDataFrame(
+        {"community_id": ["c1", "c2"], "name": ["West", "East"]},
+        geometry=[box(-50, -50, 500, 1050), box(500, -50, 1050, 1050)],
+        crs=CRS,
+    )
     return Layers(communities=communities, estates=estates, facilities=facilities)
 
 
@@ -80,7 +97,9 @@ def test_classes_totals_and_gap_ranking():
     res = coverage_review(layers, network=grid_walk_graph(21, 21, spacing_m=50.0))
     est = res.estates
     d = est["dist_m"].to_numpy()
-    expect = np.select([d <= 300, d <= 500, d <= 1000], ["<=300 m", "<=500 m", "<=1000 m"], "beyond")
+    expect = np.select(
+        [d <= 300, d <= 500, d <= 1000], ["<=300 m", "<=500 m", "<=1000 m"], "beyond"
+    )
     assert est["life_circle"].tolist() == expect.tolist()
     totals = res.totals.set_index("life_circle")
     assert list(totals.index) == ["<=300 m", "<=500 m", "<=1000 m", "beyond", "unreachable"]
@@ -99,8 +118,14 @@ def test_classes_totals_and_gap_ranking():
 def test_levels_thresholds_and_weight_are_parameters():
     layers = _layers()
     net = WalkNetwork.from_graph(grid_walk_graph(21, 21, spacing_m=50.0))
-    only_post = coverage_review(layers, network=net, levels=["post"], thresholds_m=[200, 400],
-                                weight="party_members", gap_threshold_m=200)
+    only_post = coverage_review(
+        layers,
+        network=net,
+        levels=["post"],
+        thresholds_m=[200, 400],
+        weight="party_members",
+        gap_threshold_m=200,
+    )
     assert set(only_post.estates["facility_id"]) == {"f3"}
     assert only_post.levels == ("post",)
     assert list(only_post.totals["life_circle"]) == ["<=200 m", "<=400 m", "beyond", "unreachable"]
@@ -125,12 +150,23 @@ def test_disconnected_network_reports_unreachable_estates():
     island = grid_walk_graph(3, 3, spacing_m=50.0, origin=(2000.0, 0.0))
     G = nx.union(G, nx.relabel_nodes(island, {n: f"i{n}" for n in island}))
     layers = _layers()
-    cut_off = gpd.GeoDataFrame({"estate_id": ["far"], "name": ["Island"], "community_id": ["c2"],
-                                "households": [300], "party_members": [9], "residents": [700]},
-                               geometry=[box(2040, 40, 2060, 60)], crs=CRS)
-    layers = Layers(communities=layers.communities, facilities=layers.facilities,
-                    estates=gpd.GeoDataFrame(
-                        pd.concat([layers.estates, cut_off], ignore_index=True), crs=CRS))
+    cut_off = gpd.GeoDataFrame(
+        {
+            "estate_id": ["far"],
+            "name": ["Island"],
+            "community_id": ["c2"],
+            "households": [300],
+            "party_members": [9],
+            "residents": [700],
+        },
+        geometry=[box(2040, 40, 2060, 60)],
+        crs=CRS,
+    )
+    layers = Layers(
+        communities=layers.communities,
+        facilities=layers.facilities,
+        estates=gpd.GeoDataFrame(pd.concat([layers.estates, cut_off], ignore_index=True), crs=CRS),
+    )
     res = coverage_review(layers, network=G)
     row = res.estates.set_index("estate_id").loc["far"]
     assert row["life_circle"] == "unreachable" and pd.isna(row["facility_id"])

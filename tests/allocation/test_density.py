@@ -21,8 +21,9 @@ UTM = "EPSG:32651"
 
 def _points():
     xy = [(1000.0, 1000.0), (1300.0, 1000.0), (1000.0, 1600.0), (2000.0, 2000.0)]
-    return gpd.GeoDataFrame({"party_members": [10, 4, 0, 25]},
-                            geometry=[Point(x, y) for x, y in xy], crs=UTM)
+    return gpd.GeoDataFrame(
+        {"party_members": [10, 4, 0, 25]}, geometry=[Point(x, y) for x, y in xy], crs=UTM
+    )
 
 
 def _reference(xy, w, h, at):
@@ -36,7 +37,9 @@ def test_surface_matches_the_kernel_sum() -> None:
     s = density_surface(pts, bandwidth_m=150, cell_m=40)
     xy = np.array([[p.x, p.y] for p in pts.geometry])
     gx, gy = np.meshgrid(s.x, s.y)
-    ref = _reference(xy, pts["party_members"].to_numpy(float), 150, np.column_stack([gx.ravel(), gy.ravel()]))
+    ref = _reference(
+        xy, pts["party_members"].to_numpy(float), 150, np.column_stack([gx.ravel(), gy.ravel()])
+    )
     np.testing.assert_allclose(s.z.ravel(), ref, rtol=1e-6, atol=1e-9)
     assert s.bandwidth_m == 150 and s.total == 39
     assert abs(s.z.sum() * 40 * 40 / 1e6 - 39) < 0.5  # mass: ~all members inside 3 bandwidths
@@ -44,9 +47,15 @@ def test_surface_matches_the_kernel_sum() -> None:
 
 def test_grid_density_is_the_mean_inside_each_grid() -> None:
     s = density_surface(_points(), cell_m=50)
-    grids = gpd.GeoDataFrame({"grid_id": ["a", "b", "tiny"]},
-                             geometry=[box(800, 800, 1200, 1200), box(1800, 1800, 2300, 2300),
-                                       box(1001, 1001, 1002, 1002)], crs=UTM)
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ["a", "b", "tiny"]},
+        geometry=[
+            box(800, 800, 1200, 1200),
+            box(1800, 1800, 2300, 2300),
+            box(1001, 1001, 1002, 1002),
+        ],
+        crs=UTM,
+    )
     got = grid_density(s, grids)
     gx, gy = np.meshgrid(s.x, s.y)
     inside = (gx > 800) & (gx < 1200) & (gy > 800) & (gy < 1200)

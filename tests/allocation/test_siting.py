@@ -56,7 +56,9 @@ def test_orlib_reader_keeps_the_last_duplicate_edge(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- brute force
 
 
-def _brute(cost: np.ndarray, w: np.ndarray, fixed: np.ndarray, p: int, r: float) -> dict[str, float]:
+def _brute(
+    cost: np.ndarray, w: np.ndarray, fixed: np.ndarray, p: int, r: float
+) -> dict[str, float]:
     free = np.flatnonzero(~fixed)
     pm, pc, mc = [], [], []
     for s in itertools.combinations(free, p):
@@ -138,14 +140,24 @@ def test_objectives_equal_spopt(seed: int) -> None:
     fixed[[2, 7]] = bool(seed)
     n_fixed = int(fixed.sum())
     p, r = 3, 900.0
-    r_ls = max(r, float(np.ceil(cost.min(axis=1).max())))  # spopt's LSCP fails when a point is uncoverable
+    r_ls = max(
+        r, float(np.ceil(cost.min(axis=1).max()))
+    )  # spopt's LSCP fails when a point is uncoverable
     pre = fixed.astype(int) if seed else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        s_pm = SPMedian.from_cost_matrix(cost, w, p + n_fixed, predefined_facilities_arr=pre).solve(_spopt_solver())
-        s_pc = SPCenter.from_cost_matrix(cost, p + n_fixed, predefined_facilities_arr=pre).solve(_spopt_solver())
-        s_mc = SMCLP.from_cost_matrix(cost, w, r, p + n_fixed, predefined_facilities_arr=pre).solve(_spopt_solver())
-        s_ls = SLSCP.from_cost_matrix(cost, r_ls, predefined_facilities_arr=pre).solve(_spopt_solver())
+        s_pm = SPMedian.from_cost_matrix(cost, w, p + n_fixed, predefined_facilities_arr=pre).solve(
+            _spopt_solver()
+        )
+        s_pc = SPCenter.from_cost_matrix(cost, p + n_fixed, predefined_facilities_arr=pre).solve(
+            _spopt_solver()
+        )
+        s_mc = SMCLP.from_cost_matrix(cost, w, r, p + n_fixed, predefined_facilities_arr=pre).solve(
+            _spopt_solver()
+        )
+        s_ls = SLSCP.from_cost_matrix(cost, r_ls, predefined_facilities_arr=pre).solve(
+            _spopt_solver()
+        )
     ours_pm = PMedian.from_cost_matrix(cost, weights=w, fixed=fixed, p=p).solve()
     ours_pc = PCenter.from_cost_matrix(cost, weights=w, fixed=fixed, p=p).solve()
     ours_mc = MCLP.from_cost_matrix(cost, weights=w, fixed=fixed, p=p, radius=r).solve()
@@ -238,7 +250,9 @@ def test_coverage_curve_is_exact_and_monotone() -> None:
     assert (np.diff(df["covered_weight"]) >= -1e-9).all()
     for p in (2, 4):
         assert df.loc[p, "covered_weight"] == pytest.approx(model.with_p(p).solve().objective)
-    assert df.loc[1, "gain"] == pytest.approx(df.loc[1, "covered_weight"] - df.loc[0, "covered_weight"])
+    assert df.loc[1, "gain"] == pytest.approx(
+        df.loc[1, "covered_weight"] - df.loc[0, "covered_weight"]
+    )
     assert df.loc[4, "share"] == pytest.approx(df.loc[4, "covered_weight"] / w.sum())
     fig = plot_coverage_curve(df)
     assert type(fig).__name__ == "Figure" and fig.axes
@@ -260,7 +274,9 @@ def test_radius_must_be_positive(radius: float | None) -> None:
 
 def test_nan_weights_are_named() -> None:
     with pytest.raises(ValidationError, match=r"NaN weight for demand e2"):
-        PMedian.from_cost_matrix(np.ones((3, 2)), weights=[1, 2, np.nan], p=1, demand_ids=["e0", "e1", "e2"])
+        PMedian.from_cost_matrix(
+            np.ones((3, 2)), weights=[1, 2, np.nan], p=1, demand_ids=["e0", "e1", "e2"]
+        )
 
 
 def test_bad_cost_matrix_reports_every_problem() -> None:
@@ -268,7 +284,12 @@ def test_bad_cost_matrix_reports_every_problem() -> None:
     with pytest.raises(ValidationError) as info:
         LSCP.from_cost_matrix(cost, radius=5, weights=[1.0], fixed=["zz"])
     text = str(info.value)
-    for part in ("NaN distances", "negative distances", "1 weights for 2", "unknown candidate ids ['zz']"):
+    for part in (
+        "NaN distances",
+        "negative distances",
+        "1 weights for 2",
+        "unknown candidate ids ['zz']",
+    ):
         assert part in text
 
 
@@ -308,14 +329,21 @@ def test_lagrangian_fixing_never_removes_a_better_solution(integral: bool) -> No
             values[s] = float(w @ np.minimum(d_fix, cost[:, list(s)].min(axis=1)))
         best = min(values.values())
         upper = best + (1.0 if integral else 0.5) + trial % 3  # the optimum is better than `upper`
-        res = lagrangian_median(cost, w, d_fix, p, upper, integral=integral, iterations=5 + 20 * trial)
+        res = lagrangian_median(
+            cost, w, d_fix, p, upper, integral=integral, iterations=5 + 20 * trial
+        )
         assert res.bound <= best + 1e-9
         target = min(upper, res.best_value)  # fixings hold for solutions better than this
         assert res.best_value >= best - 1e-9
-        better = [set(s) for s, v in values.items() if v < target - (1.0 - 1e-9 if integral else 1e-9)]
+        better = [
+            set(s) for s, v in values.items() if v < target - (1.0 - 1e-9 if integral else 1e-9)
+        ]
         for s in better:
             assert not any(res.closed[j] for j in s), (trial, "closed a site of a better solution")
-            assert all(j in s for j in np.flatnonzero(res.opened)), (trial, "forced a site it does not use")
+            assert all(j in s for j in np.flatnonzero(res.opened)), (
+                trial,
+                "forced a site it does not use",
+            )
 
 
 def test_warm_started_solution_is_checked_against_highs_report() -> None:

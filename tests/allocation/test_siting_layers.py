@@ -16,18 +16,34 @@ CRS = "EPSG:32651"
 def _layers(with_candidates: bool = False) -> Layers:
     xs = [0.0, 300.0, 1200.0, 1500.0, 3000.0]
     estates = gpd.GeoDataFrame(
-        {"estate_id": [f"E{i}" for i in range(5)], "households": [100, 50, 80, 40, 200],
-         "party_members": [5, 2, 4, 1, 9], "community_id": "C1", "residents": [262, 131, 210, 105, 524]},
-        geometry=[box(x - 20, -20, x + 20, 20) for x in xs], crs=CRS)
-    communities = gpd.GeoDataFrame({"community_id": ["C1"], "name": ["c"]},
-                                   geometry=[box(-100, -100, 3100, 100)], crs=CRS)
-    facilities = gpd.GeoDataFrame({"facility_id": ["F1"], "level": ["community"], "name": ["centre"]},
-                                  geometry=[Point(0.0, 0.0)], crs=CRS)
+        {
+            "estate_id": [f"E{i}" for i in range(5)],
+            "households": [100, 50, 80, 40, 200],
+            "party_members": [5, 2, 4, 1, 9],
+            "community_id": "C1",
+            "residents": [262, 131, 210, 105, 524],
+        },
+        geometry=[box(x - 20, -20, x + 20, 20) for x in xs],
+        crs=CRS,
+    )
+    communities = gpd.GeoDataFrame(
+        {"community_id": ["C1"], "name": ["c"]}, geometry=[box(-100, -100, 3100, 100)], crs=CRS
+    )
+    facilities = gpd.GeoDataFrame(
+        {"facility_id": ["F1"], "level": ["community"], "name": ["centre"]},
+        geometry=[Point(0.0, 0.0)],
+        crs=CRS,
+    )
     candidates = None
     if with_candidates:
-        candidates = gpd.GeoDataFrame({"candidate_id": ["K1", "K2"]},
-                                      geometry=[Point(1350.0, 0.0), Point(3000.0, 0.0)], crs=CRS)
-    return Layers(communities=communities, estates=estates, facilities=facilities, candidates=candidates)
+        candidates = gpd.GeoDataFrame(
+            {"candidate_id": ["K1", "K2"]},
+            geometry=[Point(1350.0, 0.0), Point(3000.0, 0.0)],
+            crs=CRS,
+        )
+    return Layers(
+        communities=communities, estates=estates, facilities=facilities, candidates=candidates
+    )
 
 
 def test_from_layers_uses_uncovered_estates_and_fixes_facilities() -> None:

@@ -45,8 +45,12 @@ def test_ties_are_reproducible():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 2000), min_size=1, max_size=25), st.integers(0, 60),
-       st.integers(0, 2), st.sampled_from(["largest_remainder", "huntington_hill"]))
+@given(
+    st.lists(st.integers(0, 2000), min_size=1, max_size=25),
+    st.integers(0, 60),
+    st.integers(0, 2),
+    st.sampled_from(["largest_remainder", "huntington_hill"]),
+)
 def test_total_exact_minimum_respected(weights, extra, minimum, method):
     total = len(weights) * minimum + extra
     seats = apportion(weights, total, minimum=minimum, method=method)
@@ -59,6 +63,7 @@ def test_total_exact_minimum_respected(weights, extra, minimum, method):
         # divisor-method optimality: nobody's next seat outranks a seat already given
         def prio(wi, a):
             return math.inf if a == 0 else wi / math.sqrt(a * (a + 1))
+
         best_left = max(prio(wi, a) for wi, a in zip(w, seats, strict=True))
         given_last = [prio(wi, a - 1) for wi, a in zip(w, seats, strict=True) if a > minimum]
         if given_last:
@@ -79,9 +84,13 @@ def test_errors_name_the_problem():
 
 
 def _grids():
-    return pd.DataFrame({"grid_id": ["g1", "g2", "g3", "g4"],
-                         "households": [480, 350, 120, 450],
-                         "party_members": [30, 12, 2, 25]})
+    return pd.DataFrame(
+        {
+            "grid_id": ["g1", "g2", "g3", "g4"],
+            "households": [480, 350, 120, 450],
+            "party_members": [30, 12, 2, 25],
+        }
+    )
 
 
 def test_staff_grids_table_and_explanations():
@@ -91,18 +100,26 @@ def test_staff_grids_table_and_explanations():
     assert (t["full_time"] >= 1).all()
     assert t.loc[0, "explanation"].startswith("full-time: quota 1.71 -> 2 (largest remainder)")
     assert t.loc[2, "full_time"] == 1 and "(minimum 1)" in t.loc[2, "explanation"]
-    np.testing.assert_allclose(t["households_per_worker"], (t["households"] / t["workers"]).round(2))
+    np.testing.assert_allclose(
+        t["households_per_worker"], (t["households"] / t["workers"]).round(2)
+    )
     summary = staffing_summary(t, method="largest_remainder", workload="households")
     assert summary["full_time"] == 5 and summary["grids_at_minimum_full_time"] == 1
 
 
 def test_staff_grids_party_members_and_load():
-    by_party = staff_grids(_grids(), full_time=4, part_time=69, workload="party_members",
-                           method="huntington_hill")
+    by_party = staff_grids(
+        _grids(), full_time=4, part_time=69, workload="party_members", method="huntington_hill"
+    )
     assert by_party["part_time"].tolist() == [30, 12, 2, 25]
     assert "Huntington-Hill" in by_party.loc[0, "explanation"]
-    load = staff_grids(_grids(), full_time=4, part_time=10, workload="load",
-                       weights={"households": 1.0, "party_members": 10.0})
+    load = staff_grids(
+        _grids(),
+        full_time=4,
+        part_time=10,
+        workload="load",
+        weights={"households": 1.0, "party_members": 10.0},
+    )
     np.testing.assert_allclose(load["workload"], [780, 470, 140, 700])
 
 

@@ -24,8 +24,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -67,12 +72,30 @@ def serve_app(log_path: Path, **env: str) -> Iterator[str]:
     log_path.parent.mkdir(exist_ok=True)
     log = open(log_path, "w")  # noqa: SIM115 (closed after the server stops)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-         "--server.runOnSave", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **env})
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--server.runOnSave",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
@@ -89,8 +112,10 @@ def serve_app(log_path: Path, **env: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     if not CHROMIUM.exists():
-        _unavailable(f"Debian chromium not found at {CHROMIUM}: run `make browser` as root "
-                     "(apt-get install chromium fonts-noto-cjk)")
+        _unavailable(
+            f"Debian chromium not found at {CHROMIUM}: run `make browser` as root "
+            "(apt-get install chromium fonts-noto-cjk)"
+        )
     from ui.assets import missing_files
 
     missing = missing_files()
@@ -100,7 +125,9 @@ def server() -> Iterator[str]:
         yield url
 
 
-def map_frame(page, *, min_paths: int = 1, timeout_s: float = 90, selector: str = ".leaflet-overlay-pane path"):
+def map_frame(
+    page, *, min_paths: int = 1, timeout_s: float = 90, selector: str = ".leaflet-overlay-pane path"
+):
     """The frame whose Leaflet overlay pane holds at least ``min_paths`` SVG paths, or None."""
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
@@ -108,7 +135,7 @@ def map_frame(page, *, min_paths: int = 1, timeout_s: float = 90, selector: str 
             try:
                 if frame.locator(selector).count() >= min_paths:
                     return frame
-            except Exception:              # frames come and go while Streamlit re-renders
+            except Exception:  # frames come and go while Streamlit re-renders
                 continue
         time.sleep(0.25)
     return None
@@ -125,21 +152,31 @@ def test_app_in_chromium_offline(server: str) -> None:
 
         def route(r):
             url = r.request.url
-            if url.startswith(("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "data:", "blob:")):
+            if url.startswith(
+                ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "data:", "blob:")
+            ):
                 r.continue_()
             else:
                 blocked.append(url)
                 r.abort()
 
         page.route("**/*", route)
-        page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
-                if r.status >= 400 and "/app/static/" in r.url else None)
+        page.on(
+            "response",
+            lambda r: (
+                failed.append(f"{r.status} {r.url}")
+                if r.status >= 400 and "/app/static/" in r.url
+                else None
+            ),
+        )
         page.goto(server)
 
         # 1. The map renders from local files (no internet): SVG paths in the overlay pane.
         frame = map_frame(page)
         assert frame is not None, "the Leaflet map pane stayed empty (no path elements)"
-        assert frame.locator(".leaflet-overlay-pane path").count() >= 38      # 38 community outlines + estates
+        assert (
+            frame.locator(".leaflet-overlay-pane path").count() >= 38
+        )  # 38 community outlines + estates
         assert frame.locator(".gp-legend").count() == 1
         expect(page.get_by_text("党建网格规划")).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "overview_zh.png"))
@@ -164,7 +201,7 @@ def test_app_in_chromium_offline(server: str) -> None:
         pane.click(position={"x": box["width"] * 0.45, "y": box["height"] * 0.55})
         sel = page.evaluate("window.__gpEditmap.snapshot().selection")
         assert len(sel) == 1 and re.match(r"320211\d{6}", sel[0]), sel
-        page.mouse.move(5, 5)                    # no hover style on the map while checking
+        page.mouse.move(5, 5)  # no hover style on the map while checking
         selected = map_frame(page, selector='.gp-em-map path[stroke="#00e5ff"]', timeout_s=30)
         assert selected is not None, "the clicked unit is not highlighted on the map"
         page.screenshot(path=str(ARTIFACTS / "grids_selected.png"))
@@ -172,10 +209,16 @@ def test_app_in_chromium_offline(server: str) -> None:
         # 4. Move it into a grid picked in the list: done, or refused with the rule named.
         grids = page.get_by_test_id("em-grids")
         own = page.evaluate("(u) => window.__gpEditmap.snapshot().units[u]", sel[0])
-        other = next(v for v in grids.locator("option").evaluate_all("os => os.map(o => o.value)") if v != own)
+        other = next(
+            v
+            for v in grids.locator("option").evaluate_all("os => os.map(o => o.value)")
+            if v != own
+        )
         grids.select_option(other)
         page.get_by_test_id("em-root").get_by_role("button", name="移入当前网格").click()
-        expect(page.get_by_test_id("em-status")).to_contain_text(re.compile("已确认|操作被拒绝"), timeout=30_000)
+        expect(page.get_by_test_id("em-status")).to_contain_text(
+            re.compile("已确认|操作被拒绝"), timeout=30_000
+        )
 
         # 5. Another tab: coverage classes on the map and the gap list.
         page.get_by_role("tab", name="服务覆盖").click()

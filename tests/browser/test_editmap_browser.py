@@ -34,8 +34,13 @@ def demo_editor() -> Any:
     from geo.grids.params import GridParams
     from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
 
-    params = GridParams(min_households=DEFAULT_MIN_HOUSEHOLDS, max_households=DEFAULT_MAX_HOUSEHOLDS,
-                        size_by="households", balance="party_members", seed=0)
+    params = GridParams(
+        min_households=DEFAULT_MIN_HOUSEHOLDS,
+        max_households=DEFAULT_MAX_HOUSEHOLDS,
+        size_by="households",
+        balance="party_members",
+        seed=0,
+    )
     return PlanEditor(grid_communities(load_demo(), params).plan)
 
 
@@ -135,8 +140,12 @@ def test_brush_refusal_undo_reload(tmp_path: Path) -> None:
 
     blocked: list[str] = []
     errors: list[str] = []
-    with sync_playwright() as p, serve_app(ARTIFACTS / "streamlit_editmap.log",
-                                           GRIDPLAN_STORE=str(tmp_path / "plans.gpkg")) as url:
+    with (
+        sync_playwright() as p,
+        serve_app(
+            ARTIFACTS / "streamlit_editmap.log", GRIDPLAN_STORE=str(tmp_path / "plans.gpkg")
+        ) as url,
+    ):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
 

@@ -22,13 +22,20 @@ UTM = "EPSG:32651"
 
 def _layers():
     x0, y0 = 220_000.0, 3_490_000.0
-    grids = gpd.GeoDataFrame({"grid_id": [f"32021100700100{i}" for i in range(1, 5)],
-                              "name": [IMG, "二号网格", SCRIPT, "四号网格"],
-                              "households": [320, 410, 380, 350]},
-                             geometry=[box(x0 + 100 * i, y0, x0 + 100 * (i + 1), y0 + 100)
-                                       for i in range(4)], crs=UTM)
-    posts = gpd.GeoDataFrame({"post_id": ["P1", "P2", "P3"], "name": [IMG, "乙驿站", "丙驿站"]},
-                             geometry=[Point(x0 + 50 + 100 * i, y0 + 50) for i in range(3)], crs=UTM)
+    grids = gpd.GeoDataFrame(
+        {
+            "grid_id": [f"32021100700100{i}" for i in range(1, 5)],
+            "name": [IMG, "二号网格", SCRIPT, "四号网格"],
+            "households": [320, 410, 380, 350],
+        },
+        geometry=[box(x0 + 100 * i, y0, x0 + 100 * (i + 1), y0 + 100) for i in range(4)],
+        crs=UTM,
+    )
+    posts = gpd.GeoDataFrame(
+        {"post_id": ["P1", "P2", "P3"], "name": [IMG, "乙驿站", "丙驿站"]},
+        geometry=[Point(x0 + 50 + 100 * i, y0 + 50) for i in range(3)],
+        crs=UTM,
+    )
     return grids, posts
 
 
@@ -48,8 +55,14 @@ def test_exported_map_works_offline_in_chromium(tmp_path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 800})
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
-                   else (failed.append(r.request.url), r.abort()))
+        page.route(
+            "**/*",
+            lambda r: (
+                r.continue_()
+                if r.request.url.startswith(("file:", "data:"))
+                else (failed.append(r.request.url), r.abort())
+            ),
+        )
         page.on("requestfailed", lambda r: failed.append(r.url))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(path.as_uri())

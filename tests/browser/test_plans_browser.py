@@ -48,15 +48,25 @@ def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1150})
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-            ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else r.abort())
+        page.route(
+            "**/*",
+            lambda r: (
+                r.continue_()
+                if r.request.url.startswith(
+                    ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
+                )
+                else r.abort()
+            ),
+        )
         with _server(store, "first") as url:
             page.goto(url)
             assert map_frame(page) is not None
             page.get_by_role("tab", name="党建网格").click()
             page.get_by_role("button", name="生成网格").click()
             expect(page.get_by_text("已生成")).to_be_visible(timeout=120_000)
-            page.wait_for_function("window.__gpEditmap && window.__gpEditmap.drawn", timeout=120_000)
+            page.wait_for_function(
+                "window.__gpEditmap && window.__gpEditmap.drawn", timeout=120_000
+            )
             (unit,), _src, dst = brushable(demo_editor(), n=1)
             page.get_by_test_id("em-grids").select_option(dst)
             (pt,) = screen_points(page, [unit])
@@ -68,14 +78,16 @@ def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
             name = re.search(r"plan=([^&]+)", query).group(1)
             first = dict(open_store(store).load(name, 1).assignment)
 
-            page.reload()                                        # a browser refresh
+            page.reload()  # a browser refresh
             assert map_frame(page) is not None
             page.get_by_role("tab", name="党建网格").click()
             expect(page.get_by_text(journaled)).to_be_visible(timeout=60_000)
-            expect(page.get_by_test_id("em-root").get_by_role("button", name="撤销")).to_be_enabled(timeout=60_000)
+            expect(page.get_by_test_id("em-root").get_by_role("button", name="撤销")).to_be_enabled(
+                timeout=60_000
+            )
             page.screenshot(path=str(ARTIFACTS / "plans_resumed_after_refresh.png"))
 
-        with _server(store, "restart") as url2:                             # a server restart
+        with _server(store, "restart") as url2:  # a server restart
             page.goto(f"{url2}/?{query}")
             assert map_frame(page) is not None
             page.get_by_role("tab", name="党建网格").click()
@@ -95,6 +107,8 @@ def test_edit_survives_refresh_and_server_restart(tmp_path: Path) -> None:
     journal = re.search(r"s=([0-9a-f]+)", query).group(1)
     assert [e["op"] for e in s.events(name, 1, session=journal)] == ["move", "undo"]
     rec = s.load(name, 1)
-    units = build_record_units(load_demo(), int(rec.params["max_households"]), split_estates(rec.assignment))
+    units = build_record_units(
+        load_demo(), int(rec.params["max_households"]), split_estates(rec.assignment)
+    )
     _rec, editor = resume_editor(s, units, name, 1, session=journal)
     assert dict(editor.plan.assignment) == first and editor.can_redo

@@ -20,21 +20,49 @@ def test_atlas_is_a_command() -> None:
     assert "atlas" in COMMANDS
 
 
-@pytest.mark.skipif(find_cjk_font() is None or shutil.which("pdfinfo") is None,
-                    reason="fonts-noto-cjk / poppler-utils missing: `make fonts`")
+@pytest.mark.skipif(
+    find_cjk_font() is None or shutil.which("pdfinfo") is None,
+    reason="fonts-noto-cjk / poppler-utils missing: `make fonts`",
+)
 def test_atlas_cli_writes_pdf(tmp_path, tiny_dir, tiny_layers, capsys) -> None:
     store = tmp_path / "plans.gpkg"
     plan = grid_communities(tiny_layers, GridParams(min_households=100, max_households=500)).plan
     with open_store(store) as s:
         s.save(record_from_plan(plan, "tiny"))
     out = tmp_path / "atlas.pdf"
-    code = main(["atlas", "--plan", "tiny", "--data", str(tiny_dir), "--out", str(out),
-                 "--store", str(store), "--full-time", "10", "--part-time", "20"])
+    code = main(
+        [
+            "atlas",
+            "--plan",
+            "tiny",
+            "--data",
+            str(tiny_dir),
+            "--out",
+            str(out),
+            "--store",
+            str(store),
+            "--full-time",
+            "10",
+            "--part-time",
+            "20",
+        ]
+    )
     cap = capsys.readouterr()
     assert code == 0, cap.err
     summary = json.loads(cap.out)
     assert summary["pages"] == 3 and summary["communities"] == 2 and out.stat().st_size > 10_000
     assert "10 full-time" in summary["notes"][0] and "bandwidth 200 m" in summary["notes"][1]
-    code = main(["atlas", "--plan", "nope", "--data", str(tiny_dir), "--out", str(out),
-                 "--store", str(store)])
+    code = main(
+        [
+            "atlas",
+            "--plan",
+            "nope",
+            "--data",
+            str(tiny_dir),
+            "--out",
+            str(out),
+            "--store",
+            str(store),
+        ]
+    )
     assert code == 2 and "nope" in capsys.readouterr().err

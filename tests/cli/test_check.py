@@ -17,13 +17,16 @@ DEMO = Path(__file__).resolve().parents[2] / "data" / "boundaries"
 
 def write_dataset(folder: Path, households: list[object]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    gpd.GeoDataFrame({"社区编号": ["c1"], "名称": ["甲社区"]},
-                     geometry=[box(120.30, 31.48, 120.31, 31.49)], crs="EPSG:4326").to_file(
-        folder / "communities.geojson")
-    gpd.GeoDataFrame({"编号": ["e1", "e2"], "户数": households, "党员数": [10, 5]},
-                     geometry=[box(120.301, 31.481, 120.303, 31.483),
-                               box(120.305, 31.485, 120.307, 31.487)],
-                     crs="EPSG:4326").to_file(folder / "estates.geojson")
+    gpd.GeoDataFrame(
+        {"社区编号": ["c1"], "名称": ["甲社区"]},
+        geometry=[box(120.30, 31.48, 120.31, 31.49)],
+        crs="EPSG:4326",
+    ).to_file(folder / "communities.geojson")
+    gpd.GeoDataFrame(
+        {"编号": ["e1", "e2"], "户数": households, "党员数": [10, 5]},
+        geometry=[box(120.301, 31.481, 120.303, 31.483), box(120.305, 31.485, 120.307, 31.487)],
+        crs="EPSG:4326",
+    ).to_file(folder / "estates.geojson")
     return folder
 
 
@@ -55,8 +58,13 @@ def test_check_missing_folder_and_datum(tmp_path, capsys):
 def test_console_script_on_broken_file(tmp_path):
     data = write_dataset(tmp_path, [300, 200])
     (data / "estates.geojson").write_text('{"type": "FeatureCollection", "features": [')
-    proc = subprocess.run([sys.executable, "-m", "cli.main", "check", "--data", str(data)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", "check", "--data", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "cannot read `estates.geojson`" in proc.stdout
 
@@ -64,7 +72,9 @@ def test_console_script_on_broken_file(tmp_path):
 def test_check_on_the_bundled_demo(capsys):
     assert main(["check", "--data", str(DEMO)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("OK: layers loaded into EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E); 0 warning(s).")
+    assert out.startswith(
+        "OK: layers loaded into EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E); 0 warning(s)."
+    )
     assert "[communities] 38 feature(s)" in out
 
 
@@ -90,11 +100,27 @@ def test_check_points_csv_in_gcj02_with_roster_flag(tmp_path, capsys):
     keep = comm["community_id"].isin(["320211006020", "320211006017"])
     est = est[est["community_id"].isin(comm.loc[keep, "community_id"])]
     folder = write_points_dataset(comm[keep], est, tmp_path / "d")
-    roster = write_xlsx(tmp_path / "名册.xlsx", pd.DataFrame(
-        {"小区名称": [*est["name"], "不存在小区"], "党员数": [*est["party_members"], 5]}),
-        title="党员名册")
-    assert main(["check", "--data", str(folder), "--datum", "estates=GCJ-02",
-                 "--roster", f"estates={roster}"]) == 0
+    roster = write_xlsx(
+        tmp_path / "名册.xlsx",
+        pd.DataFrame(
+            {"小区名称": [*est["name"], "不存在小区"], "党员数": [*est["party_members"], 5]}
+        ),
+        title="党员名册",
+    )
+    assert (
+        main(
+            [
+                "check",
+                "--data",
+                str(folder),
+                "--datum",
+                "estates=GCJ-02",
+                "--roster",
+                f"estates={roster}",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "every estate is a point" in out and "stand in for the missing estate outlines" in out
     assert f"roster `名册.xlsx` -> estates: {len(est) + 1} row(s)" in out
@@ -107,6 +133,9 @@ def test_roster_option():
     from cli.check import roster_option
 
     assert roster_option(None) is None
-    assert roster_option(["a.xlsx", "buildings=b.csv"]) == {"estates": ["a.xlsx"], "buildings": ["b.csv"]}
+    assert roster_option(["a.xlsx", "buildings=b.csv"]) == {
+        "estates": ["a.xlsx"],
+        "buildings": ["b.csv"],
+    }
     with pytest.raises(SystemExit, match="`roads` is not one of"):
         roster_option(["roads=r.csv"])

@@ -23,19 +23,36 @@ def data_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cov")
     rng = np.random.default_rng(7)
     xy = rng.uniform(40, 960, (12, 2)) + np.array([X0, Y0])
-    communities = gpd.GeoDataFrame({"community_id": ["c1"], "name": ["Demo"]},
-                                   geometry=[box(X0 - 20, Y0 - 20, X0 + 1020, Y0 + 1020)], crs=CRS)
-    estates = gpd.GeoDataFrame({
-        "estate_id": [f"e{i}" for i in range(12)], "name": [f"Estate {i}" for i in range(12)],
-        "community_id": "c1", "households": rng.integers(50, 500, 12),
-        "party_members": rng.integers(0, 30, 12)},
-        geometry=[box(x - 15, y - 15, x + 15, y + 15) for x, y in xy], crs=CRS)
-    facilities = gpd.GeoDataFrame({"facility_id": ["f1", "f2"], "level": ["community", "post"],
-                                   "name": ["Centre", "Post"]},
-                                  geometry=[Point(X0 + 100, Y0 + 100), Point(X0 + 900, Y0 + 850)], crs=CRS)
-    for name, gdf in (("communities", communities), ("estates", estates), ("facilities", facilities)):
+    communities = gpd.GeoDataFrame(
+        {"community_id": ["c1"], "name": ["Demo"]},
+        geometry=[box(X0 - 20, Y0 - 20, X0 + 1020, Y0 + 1020)],
+        crs=CRS,
+    )
+    estates = gpd.GeoDataFrame(
+        {
+            "estate_id": [f"e{i}" for i in range(12)],
+            "name": [f"Estate {i}" for i in range(12)],
+            "community_id": "c1",
+            "households": rng.integers(50, 500, 12),
+            "party_members": rng.integers(0, 30, 12),
+        },
+        geometry=[box(x - 15, y - 15, x + 15, y + 15) for x, y in xy],
+        crs=CRS,
+    )
+    facilities = gpd.GeoDataFrame(
+        {"facility_id": ["f1", "f2"], "level": ["community", "post"], "name": ["Centre", "Post"]},
+        geometry=[Point(X0 + 100, Y0 + 100), Point(X0 + 900, Y0 + 850)],
+        crs=CRS,
+    )
+    for name, gdf in (
+        ("communities", communities),
+        ("estates", estates),
+        ("facilities", facilities),
+    ):
         gdf.to_crs(4326).to_file(folder / f"{name}.geojson", driver="GeoJSON")
-    G = project_network(grid_walk_graph(11, 11, spacing_m=100.0, origin=(X0, Y0), crs=CRS), "EPSG:4326")
+    G = project_network(
+        grid_walk_graph(11, 11, spacing_m=100.0, origin=(X0, Y0), crs=CRS), "EPSG:4326"
+    )
     ox.save_graphml(G, folder / "walk.graphml")
     return folder
 
@@ -64,8 +81,20 @@ def test_coverage_cli_network(data_dir, tmp_path, capsys):
 
 def test_coverage_cli_fallback_and_options(data_dir, tmp_path, capsys):
     out = tmp_path / "c.geojson"
-    code, cap = _run(capsys, "--data", data_dir, "--out", out, "--no-network", "--levels", "post",
-                     "--thresholds", "200,400", "--gap-threshold", "400")
+    code, cap = _run(
+        capsys,
+        "--data",
+        data_dir,
+        "--out",
+        out,
+        "--no-network",
+        "--levels",
+        "post",
+        "--thresholds",
+        "200,400",
+        "--gap-threshold",
+        "400",
+    )
     assert code == 0, cap.err
     summary = json.loads(cap.out)
     assert summary["method"] == "straight-line x1.3" and summary["network"] is None
@@ -76,10 +105,19 @@ def test_coverage_cli_fallback_and_options(data_dir, tmp_path, capsys):
 
 
 def test_coverage_cli_bad_options(data_dir, tmp_path, capsys):
-    code, cap = _run(capsys, "--data", data_dir, "--out", tmp_path / "x.geojson", "--thresholds", "500,300")
+    code, cap = _run(
+        capsys, "--data", data_dir, "--out", tmp_path / "x.geojson", "--thresholds", "500,300"
+    )
     assert code == 2 and "thresholds_m" in cap.err
-    code, cap = _run(capsys, "--data", data_dir, "--out", tmp_path / "x.geojson",
-                     "--network", tmp_path / "none.graphml")
+    code, cap = _run(
+        capsys,
+        "--data",
+        data_dir,
+        "--out",
+        tmp_path / "x.geojson",
+        "--network",
+        tmp_path / "none.graphml",
+    )
     assert code == 2 and "not found" in cap.err
 
 

@@ -41,8 +41,19 @@ def test_grid_writes_rfc7946_geojson_csv_and_summary(gridded):
     fc = json.loads(out.read_text(encoding="utf-8"))
     assert fc["type"] == "FeatureCollection" and "crs" not in fc
     props = fc["features"][0]["properties"]
-    for key in ("grid_id", "community_id", "households", "party_members", "in_band", "dev_pct",
-                "polsby_popper", "reock", "convex_hull_ratio", "contiguous", "issue"):
+    for key in (
+        "grid_id",
+        "community_id",
+        "households",
+        "party_members",
+        "in_band",
+        "dev_pct",
+        "polsby_popper",
+        "reock",
+        "convex_hull_ratio",
+        "contiguous",
+        "issue",
+    ):
         assert key in props
     lon, lat = fc["features"][0]["geometry"]["coordinates"][0][0][:2]
     assert 100 < lon < 140 and 20 < lat < 45
@@ -58,8 +69,20 @@ def test_grid_writes_rfc7946_geojson_csv_and_summary(gridded):
 def test_from_plan_repair_and_fusion_report(gridded, data_dir, tmp_path, capsys):
     grids_file, _ = gridded
     out = tmp_path / "again.geojson"
-    code = main(["grid", "--data", str(data_dir), "--from-plan", str(grids_file), "--repair",
-                 "--other-grids", str(grids_file), "--out", str(out)])
+    code = main(
+        [
+            "grid",
+            "--data",
+            str(data_dir),
+            "--from-plan",
+            str(grids_file),
+            "--repair",
+            "--other-grids",
+            str(grids_file),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["imported"]["cut_units"] >= 0 and "repair" in summary
@@ -72,8 +95,17 @@ def test_bad_options_give_a_clear_message(data_dir, tmp_path, capsys):
     code = main(["grid", "--data", str(data_dir), "--repair", "--out", str(tmp_path / "x.geojson")])
     assert code == 2
     assert "--repair needs --from-plan" in capsys.readouterr().err
-    code = main(["grid", "--data", str(data_dir), "--min-households", "600", "--out",
-                 str(tmp_path / "x.geojson")])
+    code = main(
+        [
+            "grid",
+            "--data",
+            str(data_dir),
+            "--min-households",
+            "600",
+            "--out",
+            str(tmp_path / "x.geojson"),
+        ]
+    )
     assert code == 2
     assert "min_households" in capsys.readouterr().err
 
@@ -82,21 +114,38 @@ def test_barriers_file_cuts_adjacency(data_dir, tmp_path, capsys):
     comms = gpd.read_file(data_dir / "communities.geojson").to_crs(32651)
     x0, y0, x1, y1 = comms.total_bounds
     mid = x0 + 2 * 140.0
-    river = gpd.GeoDataFrame({"kind": ["water", "road"]},
-                             geometry=[shapely.box(mid - 3, y0 - 10, mid + 3, y1 + 10),
-                                       shapely.LineString([(x0, y0 + 1), (x1, y1 - 1)])], crs=32651)
+    river = gpd.GeoDataFrame(
+        {"kind": ["water", "road"]},
+        geometry=[
+            shapely.box(mid - 3, y0 - 10, mid + 3, y1 + 10),
+            shapely.LineString([(x0, y0 + 1), (x1, y1 - 1)]),
+        ],
+        crs=32651,
+    )
     path = tmp_path / "landuse.geojson"
     river.to_crs(4326).to_file(path, driver="GeoJSON")
-    code = main(["grid", "--data", str(data_dir), "--barriers", str(path), "--barrier-kind", "water",
-                 "--out", str(tmp_path / "b.geojson")])
+    code = main(
+        [
+            "grid",
+            "--data",
+            str(data_dir),
+            "--barriers",
+            str(path),
+            "--barrier-kind",
+            "water",
+            "--out",
+            str(tmp_path / "b.geojson"),
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert any("share no cell edge" in p for p in summary["problems"])
     assert summary["tiling_ok"] and summary["all_contiguous"]
 
 
-def test_repair_over_updated_data_lists_the_changes_and_saves_the_next_version(gridded, data_dir, tmp_path,
-                                                                              capsys):
+def test_repair_over_updated_data_lists_the_changes_and_saves_the_next_version(
+    gridded, data_dir, tmp_path, capsys
+):
     """Plan in force + updated data (one community's households halved, an estate demolished)."""
     from geo.output.store import open_store
 
@@ -117,22 +166,43 @@ def test_repair_over_updated_data_lists_the_changes_and_saves_the_next_version(g
     gone = estates[estates["community_id"] == "C02"]["estate_id"].iloc[-1]
     estates = estates[estates["estate_id"] != gone]
     estates.to_file(updated / "estates.geojson", driver="GeoJSON")
-    buildings[buildings["estate_id"] != gone].to_file(updated / "buildings.geojson", driver="GeoJSON")
+    buildings[buildings["estate_id"] != gone].to_file(
+        updated / "buildings.geojson", driver="GeoJSON"
+    )
     (updated / "communities.geojson").write_bytes((data_dir / "communities.geojson").read_bytes())
     store = tmp_path / "plans.gpkg"
     out = tmp_path / "repaired.geojson"
     # the demolished estate leaves its grid short, next to compliant grids: let those change too
-    code = main(["grid", "--data", str(updated), "--from-plan", str(grids_file), "--repair", "--unlock-neighbours",
-                 "--save-plan", "street", "--store", str(store), "--out", str(out)])
+    code = main(
+        [
+            "grid",
+            "--data",
+            str(updated),
+            "--from-plan",
+            str(grids_file),
+            "--repair",
+            "--unlock-neighbours",
+            "--save-plan",
+            "street",
+            "--store",
+            str(store),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     changes = summary["data_changes"]
-    assert [d["estate_id"] for d in changes["demolished"]] == [gone] and changes["new_estates"] == []
+    assert [d["estate_id"] for d in changes["demolished"]] == [gone] and changes[
+        "new_estates"
+    ] == []
     assert {c["community_id"] for c in changes["changed"]} == {"C01"}
     assert changes["communities"] == ["C01", "C02"]
     rep = summary["repair"]
     assert summary["share_in_band"] == 1.0 and rep["still_out"] == []
-    assert rep["status"] in ("optimal", "heuristic") and rep["lower_bound"] <= rep["households_moved"]
+    assert (
+        rep["status"] in ("optimal", "heuristic") and rep["lower_bound"] <= rep["households_moved"]
+    )
     assert rep["retired_codes"] and {r["change"] for r in rep["grids_changed"]} >= {"merged"}
     before = gpd.read_file(grids_file).set_index("grid_id")
     after = gpd.read_file(out).set_index("grid_id")

@@ -28,8 +28,10 @@ from geo.output.store import PlanRecord
 
 UTM = "EPSG:32651"
 X0, Y0 = 220_000.0, 3_490_000.0
-INSTALL_HINT = ("PostgreSQL + PostGIS are not installed: run `make postgres` as root "
-                "(apt-get install postgresql postgis postgresql-postgis)")
+INSTALL_HINT = (
+    "PostgreSQL + PostGIS are not installed: run `make postgres` as root "
+    "(apt-get install postgresql postgis postgresql-postgis)"
+)
 
 
 def postgres_bindir() -> Path | None:
@@ -51,7 +53,9 @@ def _free_port() -> int:
 def _run(cmd: list[str], as_user: list[str]) -> None:
     proc = subprocess.run(as_user + cmd, capture_output=True, text=True, timeout=120, check=False)
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -85,12 +89,41 @@ def throwaway_cluster(bindir: Path) -> Iterator[str]:
     data = base / "data"
     port = _free_port()
     try:
-        _run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-              "-E", "UTF8", "--locale=C", "--no-sync"], as_user)
-        opts = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c full_page_writes=off -c synchronous_commit=off")
-        _run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w",
-              "-t", "60", "-o", opts, "start"], as_user)
+        _run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+            as_user,
+        )
+        opts = (
+            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off"
+        )
+        _run(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(base / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                opts,
+                "start",
+            ],
+            as_user,
+        )
     except BaseException:
         shutil.rmtree(base, ignore_errors=True)
         raise
@@ -104,8 +137,12 @@ def throwaway_cluster(bindir: Path) -> Iterator[str]:
         engine.dispose()
         yield url
     finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                        "-w", "stop"], capture_output=True, timeout=60, check=False)
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -121,14 +158,24 @@ def pg_schema_url(cluster_url: str) -> str:
     return f"{cluster_url}?options=-csearch_path%3D{schema}%2Cpublic"
 
 
-def make_record(name: str = "demo", *, n_cols: int = 3, n_rows: int = 2, units_per_cell: int = 1,
-                assignment: dict[str, str] | None = None, **changes) -> PlanRecord:
+def make_record(
+    name: str = "demo",
+    *,
+    n_cols: int = 3,
+    n_rows: int = 2,
+    units_per_cell: int = 1,
+    assignment: dict[str, str] | None = None,
+    **changes,
+) -> PlanRecord:
     """A small plan: units are 100 m squares on a grid; grids are unions of their units.
 
     By default units ``u{r}_{c}`` are assigned by column: grid ``g{c}``.
     """
-    cells = {f"u{r}_{c}": box(X0 + 100 * c, Y0 + 100 * r, X0 + 100 * (c + 1), Y0 + 100 * (r + 1))
-             for r in range(n_rows) for c in range(n_cols)}
+    cells = {
+        f"u{r}_{c}": box(X0 + 100 * c, Y0 + 100 * r, X0 + 100 * (c + 1), Y0 + 100 * (r + 1))
+        for r in range(n_rows)
+        for c in range(n_cols)
+    }
     assignment = assignment or {u: f"g{u.split('_')[1]}" for u in cells}
     grid_ids = sorted(set(assignment.values()))
     geoms = [unary_union([cells[u] for u, g in assignment.items() if g == gid]) for gid in grid_ids]
@@ -145,19 +192,38 @@ def make_record(name: str = "demo", *, n_cols: int = 3, n_rows: int = 2, units_p
             "polsby_popper": [0.785 if n == 1 else np.nan for n in n_units],
             "in_band": [300 <= 150 * n <= 500 for n in n_units],
         },
-        geometry=geoms, crs=UTM,
+        geometry=geoms,
+        crs=UTM,
     )
-    posts = gpd.GeoDataFrame({"candidate_id": ["c1", "c2"], "households_covered": [300, 150]},
-                             geometry=[Point(X0 + 50, Y0 + 50), Point(X0 + 150, Y0 + 50)], crs=UTM)
-    staffing = pd.DataFrame({"grid_id": grid_ids, "full_time": np.ones(len(grid_ids), dtype=np.int64),
-                             "part_time": np.arange(len(grid_ids), dtype=np.int64) + 2,
-                             "explanation": ["最少一名专职"] * len(grid_ids)})
+    posts = gpd.GeoDataFrame(
+        {"candidate_id": ["c1", "c2"], "households_covered": [300, 150]},
+        geometry=[Point(X0 + 50, Y0 + 50), Point(X0 + 150, Y0 + 50)],
+        crs=UTM,
+    )
+    staffing = pd.DataFrame(
+        {
+            "grid_id": grid_ids,
+            "full_time": np.ones(len(grid_ids), dtype=np.int64),
+            "part_time": np.arange(len(grid_ids), dtype=np.int64) + 2,
+            "explanation": ["最少一名专职"] * len(grid_ids),
+        }
+    )
     rec = PlanRecord(
-        name=name, assignment=assignment, grids=grids,
-        params={"min_households": 300, "max_households": 500, "balance": "party_members", "seed": 0},
+        name=name,
+        assignment=assignment,
+        grids=grids,
+        params={
+            "min_households": 300,
+            "max_households": 500,
+            "balance": "party_members",
+            "seed": 0,
+        },
         names={gid: f"第{i + 1}网格" for i, gid in enumerate(grid_ids)},
-        locked=frozenset(grid_ids[:1]), posts=posts, staffing=staffing,
+        locked=frozenset(grid_ids[:1]),
+        posts=posts,
+        staffing=staffing,
         events=[{"op": "move", "units": ["u0_0"], "to": grid_ids[-1]}, {"op": "undo"}],
-        author="tester", message="first cut",
+        author="tester",
+        message="first cut",
     )
     return rec.replace(**changes) if changes else rec

@@ -15,10 +15,18 @@ CRS = "EPSG:32651"
 X0, Y0 = 200_000.0, 3_500_000.0
 
 
-def make_frames(seed: int = 0, *, n_communities: int = 1, nx: int = 6, ny: int = 5,
-                block_m: float = 120.0, street_m: float = 20.0, households: tuple[int, int] = (40, 260),
-                big_estates: int = 0, buildings: bool = True
-                ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+def make_frames(
+    seed: int = 0,
+    *,
+    n_communities: int = 1,
+    nx: int = 6,
+    ny: int = 5,
+    block_m: float = 120.0,
+    street_m: float = 20.0,
+    households: tuple[int, int] = (40, 260),
+    big_estates: int = 0,
+    buildings: bool = True,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
     """Return ``(communities, estates, buildings)`` frames of synthetic communities.
 
     Communities are laid side by side west to east. ``big_estates`` estates per community
@@ -31,8 +39,13 @@ def make_frames(seed: int = 0, *, n_communities: int = 1, nx: int = 6, ny: int =
     for c in range(n_communities):
         cid = f"C{c + 1:02d}"
         ox = X0 + c * nx * pitch
-        comms.append({"community_id": cid, "name": f"Community {c + 1}",
-                      "geometry": shapely.box(ox, Y0, ox + nx * pitch, Y0 + ny * pitch)})
+        comms.append(
+            {
+                "community_id": cid,
+                "name": f"Community {c + 1}",
+                "geometry": shapely.box(ox, Y0, ox + nx * pitch, Y0 + ny * pitch),
+            }
+        )
         big = set(rng.choice(nx * ny, size=min(big_estates, nx * ny), replace=False).tolist())
         for i in range(nx):
             for j in range(ny):
@@ -44,16 +57,29 @@ def make_frames(seed: int = 0, *, n_communities: int = 1, nx: int = 6, ny: int =
                 geom = shapely.box(x, y, x + w, y + h)
                 hh = int(rng.integers(600, 1100)) if k in big else int(rng.integers(*households))
                 eid = f"{cid}-E{k + 1:03d}"
-                ests.append({"estate_id": eid, "community_id": cid, "households": hh,
-                             "party_members": int(rng.binomial(hh, 0.06)), "geometry": geom})
+                ests.append(
+                    {
+                        "estate_id": eid,
+                        "community_id": cid,
+                        "households": hh,
+                        "party_members": int(rng.binomial(hh, 0.06)),
+                        "geometry": geom,
+                    }
+                )
                 if k in big and buildings:
                     nb = int(rng.integers(6, 11))
                     hb = rng.multinomial(hh, np.ones(nb) / nb)
                     for b in range(nb):
                         bx = x + (b % 4) * w / 4 + 2
                         by = y + (b // 4) * h / 3 + 2
-                        blds.append({"building_id": f"{eid}-B{b + 1}", "estate_id": eid, "households": int(hb[b]),
-                                     "geometry": shapely.box(bx, by, bx + w / 4 - 6, by + h / 3 - 6)})
+                        blds.append(
+                            {
+                                "building_id": f"{eid}-B{b + 1}",
+                                "estate_id": eid,
+                                "households": int(hb[b]),
+                                "geometry": shapely.box(bx, by, bx + w / 4 - 6, by + h / 3 - 6),
+                            }
+                        )
     communities = gpd.GeoDataFrame(comms, crs=CRS)
     estates = gpd.GeoDataFrame(ests, crs=CRS)
     buildings_gdf = gpd.GeoDataFrame(blds, crs=CRS) if blds else None
@@ -71,15 +97,29 @@ def block_units(nx: int = 4, ny: int = 3, hh: float = 100, n_comm: int = 1):
     comms, ests = [], []
     for c in range(n_comm):
         ox = c * nx * 120.0
-        comms.append({"community_id": f"C{c + 1}", "name": f"Community {c + 1}",
-                      "geometry": shapely.box(ox, 0, ox + nx * 120.0, ny * 120.0)})
+        comms.append(
+            {
+                "community_id": f"C{c + 1}",
+                "name": f"Community {c + 1}",
+                "geometry": shapely.box(ox, 0, ox + nx * 120.0, ny * 120.0),
+            }
+        )
         for x in range(nx):
             for y in range(ny):
-                ests.append({"estate_id": f"C{c + 1}-{x}-{y}", "community_id": f"C{c + 1}",
-                             "households": hh, "party_members": 10,
-                             "geometry": shapely.box(ox + x * 120 + 10, y * 120 + 10,
-                                                     ox + x * 120 + 110, y * 120 + 110)})
-    return build_units_from_frames(gpd.GeoDataFrame(comms, crs=CRS), gpd.GeoDataFrame(ests, crs=CRS))
+                ests.append(
+                    {
+                        "estate_id": f"C{c + 1}-{x}-{y}",
+                        "community_id": f"C{c + 1}",
+                        "households": hh,
+                        "party_members": 10,
+                        "geometry": shapely.box(
+                            ox + x * 120 + 10, y * 120 + 10, ox + x * 120 + 110, y * 120 + 110
+                        ),
+                    }
+                )
+    return build_units_from_frames(
+        gpd.GeoDataFrame(comms, crs=CRS), gpd.GeoDataFrame(ests, crs=CRS)
+    )
 
 
 def break_plan(plan, n_pairs: int = 4):
@@ -103,15 +143,24 @@ def break_plan(plan, n_pairs: int = 4):
             break
         if a in used:
             continue
-        partners = sorted({ed.plan.assignment[v] for u in ed.plan.members[a] for v in nbrs[u]
-                           if comm[v] == comm[u]} & (ok - used - {a}))
+        partners = sorted(
+            {
+                ed.plan.assignment[v]
+                for u in ed.plan.members[a]
+                for v in nbrs[u]
+                if comm[v] == comm[u]
+            }
+            & (ok - used - {a})
+        )
         if not partners:
             continue
         b = partners[0]
         used |= {a, b}
         n = 0
         for _ in range(15):
-            movable = [u for u in ed.plan.members[a] if any(ed.plan.assignment[v] == b for v in nbrs[u])]
+            movable = [
+                u for u in ed.plan.members[a] if any(ed.plan.assignment[v] == b for v in nbrs[u])
+            ]
             for u in movable:
                 try:
                     ed.move(u, b)

@@ -61,9 +61,12 @@ def run_case(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert code == case.exit_code, f"{case.id}: exit {code}, expected {case.exit_code}\n{text}"
     assert re.search(case.message, text, flags=re.S), f"{case.id}: message not found\n{text}"
     assert "Traceback" not in text, f"{case.id}: a traceback reached the user\n{text}"
-    after = {k: v for k, v in snapshot(tmp_path).items()
-             if not any(Path(k).name == a for a in case.allowed)}
-    assert after == {k: v for k, v in before.items()
-                     if not any(Path(k).name == a for a in case.allowed)}, \
-        f"{case.id}: the user's files changed"
+    after = {
+        k: v
+        for k, v in snapshot(tmp_path).items()
+        if not any(Path(k).name == a for a in case.allowed)
+    }
+    assert after == {
+        k: v for k, v in before.items() if not any(Path(k).name == a for a in case.allowed)
+    }, f"{case.id}: the user's files changed"
     return text

@@ -30,14 +30,16 @@ REFUSED = 2
 def dataset(folder: Path) -> Path:
     """A small dataset folder: communities, estates and a walk network file."""
     folder.mkdir(parents=True, exist_ok=True)
-    gpd.GeoDataFrame({"community_id": ["c1"], "name": ["甲社区"]},
-                     geometry=[box(120.30, 31.48, 120.31, 31.49)], crs="EPSG:4326").to_file(
-        folder / "communities.geojson")
-    gpd.GeoDataFrame({"estate_id": ["e1", "e2"], "households": [300, 200],
-                      "party_members": [10, 5]},
-                     geometry=[box(120.301, 31.481, 120.303, 31.483),
-                               box(120.305, 31.485, 120.307, 31.487)],
-                     crs="EPSG:4326").to_file(folder / "estates.geojson")
+    gpd.GeoDataFrame(
+        {"community_id": ["c1"], "name": ["甲社区"]},
+        geometry=[box(120.30, 31.48, 120.31, 31.49)],
+        crs="EPSG:4326",
+    ).to_file(folder / "communities.geojson")
+    gpd.GeoDataFrame(
+        {"estate_id": ["e1", "e2"], "households": [300, 200], "party_members": [10, 5]},
+        geometry=[box(120.301, 31.481, 120.303, 31.483), box(120.305, 31.485, 120.307, 31.487)],
+        crs="EPSG:4326",
+    ).to_file(folder / "estates.geojson")
     (folder / "walk.graphml").write_text("<graphml/>", encoding="utf-8")
     return folder
 
@@ -54,13 +56,23 @@ def default_store(tmp: Path) -> Path:
 
 
 def _export(tmp: Path, fmt: str, out: Path | str, *extra: str) -> list[str]:
-    return ["export", "--plan", "demo", "--format", fmt, "--out", str(out),
-            "--store", str(store(tmp / "plans.gpkg")), *extra]
+    return [
+        "export",
+        "--plan",
+        "demo",
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+        "--store",
+        str(store(tmp / "plans.gpkg")),
+        *extra,
+    ]
 
 
 def _symlink_to_store(tmp: Path) -> list[str]:
     link = tmp / "link.gpkg"
-    link.symlink_to(tmp / "plans.gpkg")          # the store itself is made by _export
+    link.symlink_to(tmp / "plans.gpkg")  # the store itself is made by _export
     return _export(tmp, "gpkg", link)
 
 
@@ -76,8 +88,17 @@ def _default_store(tmp: Path) -> list[str]:
 
 def _sqlite_url(tmp: Path) -> list[str]:
     path = store(tmp / "plans.gpkg")
-    return ["export", "--plan", "demo", "--format", "gpkg", "--out", str(path),
-            "--store", f"sqlite:///{path}"]
+    return [
+        "export",
+        "--plan",
+        "demo",
+        "--format",
+        "gpkg",
+        "--out",
+        str(path),
+        "--store",
+        f"sqlite:///{path}",
+    ]
 
 
 def _parent_is_file(tmp: Path) -> list[str]:
@@ -97,8 +118,11 @@ def _grid(tmp: Path, out: Path | str, *extra: str) -> list[str]:
 
 def _grid_from_plan(tmp: Path) -> list[str]:
     plan = tmp / "in_force.geojson"
-    gpd.GeoDataFrame({"grid_id": ["g1"], "name": ["一"]},
-                     geometry=[box(120.30, 31.48, 120.31, 31.49)], crs="EPSG:4326").to_file(plan)
+    gpd.GeoDataFrame(
+        {"grid_id": ["g1"], "name": ["一"]},
+        geometry=[box(120.30, 31.48, 120.31, 31.49)],
+        crs="EPSG:4326",
+    ).to_file(plan)
     return _grid(tmp, plan, "--from-plan", str(plan))
 
 
@@ -126,19 +150,49 @@ def _staff_grids(tmp: Path) -> list[str]:
 def _site_matrix(tmp: Path) -> list[str]:
     matrix = tmp / "cost.csv"
     matrix.write_text("c1,c2\n100,200\n", encoding="utf-8")
-    return ["site", "--cost-matrix", str(matrix), "--model", "mclp", "--posts", "1",
-            "--radius", "150", "--curve", "--curve-plot", str(matrix)]
+    return [
+        "site",
+        "--cost-matrix",
+        str(matrix),
+        "--model",
+        "mclp",
+        "--posts",
+        "1",
+        "--radius",
+        "150",
+        "--curve",
+        "--curve-plot",
+        str(matrix),
+    ]
 
 
 def _coverage_dupes(tmp: Path) -> list[str]:
-    return ["coverage", "--data", str(dataset(tmp / "data")), "--out", str(tmp / "cov.geojson"),
-            "--gaps", str(tmp / "cov.geojson")]
+    return [
+        "coverage",
+        "--data",
+        str(dataset(tmp / "data")),
+        "--out",
+        str(tmp / "cov.geojson"),
+        "--gaps",
+        str(tmp / "cov.geojson"),
+    ]
 
 
 def _plan_diff_map(tmp: Path) -> list[str]:
     path = store(tmp / "plans.gpkg")
-    return ["plan", "diff", "demo", "--from", "1", "--to", "1", "--store", str(path),
-            "--map", str(path)]
+    return [
+        "plan",
+        "diff",
+        "demo",
+        "--from",
+        "1",
+        "--to",
+        "1",
+        "--store",
+        str(path),
+        "--map",
+        str(path),
+    ]
 
 
 def _demo_onto_file(tmp: Path) -> list[str]:
@@ -148,51 +202,111 @@ def _demo_onto_file(tmp: Path) -> list[str]:
 
 CASES: Sequence[Case] = (
     # finding 2: the plan store
-    Case("export-gpkg-onto-store", lambda t: _export(t, "gpkg", t / "plans.gpkg"), REFUSED,
-         r"refusing to write `.*plans\.gpkg`: it is the plan store `.*plans\.gpkg`"),
-    Case("export-onto-symlink-to-store", _symlink_to_store, REFUSED,
-         r"link\.gpkg`: it is the plan store `.*plans\.gpkg`"),
+    Case(
+        "export-gpkg-onto-store",
+        lambda t: _export(t, "gpkg", t / "plans.gpkg"),
+        REFUSED,
+        r"refusing to write `.*plans\.gpkg`: it is the plan store `.*plans\.gpkg`",
+    ),
+    Case(
+        "export-onto-symlink-to-store",
+        _symlink_to_store,
+        REFUSED,
+        r"link\.gpkg`: it is the plan store `.*plans\.gpkg`",
+    ),
     Case("export-dotdot-onto-store", _dotdot_to_store, REFUSED, r"it is the plan store"),
-    Case("export-onto-default-store", _default_store, REFUSED,
-         r"it is the plan store `.*default\.gpkg`"),
+    Case(
+        "export-onto-default-store",
+        _default_store,
+        REFUSED,
+        r"it is the plan store `.*default\.gpkg`",
+    ),
     Case("export-onto-store-by-sqlite-url", _sqlite_url, REFUSED, r"it is the plan store"),
-    Case("export-onto-store-wal", lambda t: _export(t, "geojson", t / "plans.gpkg-wal"),
-         REFUSED, r"plans\.gpkg-wal`: it is the plan store"),
-    Case("export-csv-folder-is-store", lambda t: _export(t, "csv", t / "plans.gpkg"), REFUSED,
-         r"plans\.gpkg`: it is the plan store"),
-    Case("grid-save-plan-onto-store",
-         lambda t: _grid(t, store(t / "plans.gpkg"), "--save-plan", "x", "--store",
-                         str(t / "plans.gpkg")), REFUSED, r"it is the plan store .*Fix: choose"),
-    Case("grid-onto-default-store",
-         lambda t: _grid(t, store(default_store(t))), REFUSED, r"default\.gpkg`: it is the plan"),
+    Case(
+        "export-onto-store-wal",
+        lambda t: _export(t, "geojson", t / "plans.gpkg-wal"),
+        REFUSED,
+        r"plans\.gpkg-wal`: it is the plan store",
+    ),
+    Case(
+        "export-csv-folder-is-store",
+        lambda t: _export(t, "csv", t / "plans.gpkg"),
+        REFUSED,
+        r"plans\.gpkg`: it is the plan store",
+    ),
+    Case(
+        "grid-save-plan-onto-store",
+        lambda t: _grid(
+            t, store(t / "plans.gpkg"), "--save-plan", "x", "--store", str(t / "plans.gpkg")
+        ),
+        REFUSED,
+        r"it is the plan store .*Fix: choose",
+    ),
+    Case(
+        "grid-onto-default-store",
+        lambda t: _grid(t, store(default_store(t))),
+        REFUSED,
+        r"default\.gpkg`: it is the plan",
+    ),
     Case("plan-diff-map-onto-store", _plan_diff_map, REFUSED, r"--map.*it is the plan store"),
     # finding 2: the command's own inputs
-    Case("grid-onto-data-estates", lambda t: _grid(t, t / "data" / "estates.geojson"), REFUSED,
-         r"estates\.geojson`: it is the input `.*estates\.geojson` of --data"),
-    Case("grid-dotdot-onto-data-file",
-         lambda t: _grid(t, t / "elsewhere" / ".." / "data" / "communities.geojson"), REFUSED,
-         r"it is the input `.*communities\.geojson` of --data"),
-    Case("grid-onto-walk-network", lambda t: _grid(t, t / "data" / "walk.graphml"), REFUSED,
-         r"it is the input `.*walk\.graphml` of --data"),
+    Case(
+        "grid-onto-data-estates",
+        lambda t: _grid(t, t / "data" / "estates.geojson"),
+        REFUSED,
+        r"estates\.geojson`: it is the input `.*estates\.geojson` of --data",
+    ),
+    Case(
+        "grid-dotdot-onto-data-file",
+        lambda t: _grid(t, t / "elsewhere" / ".." / "data" / "communities.geojson"),
+        REFUSED,
+        r"it is the input `.*communities\.geojson` of --data",
+    ),
+    Case(
+        "grid-onto-walk-network",
+        lambda t: _grid(t, t / "data" / "walk.graphml"),
+        REFUSED,
+        r"it is the input `.*walk\.graphml` of --data",
+    ),
     Case("grid-onto-from-plan", _grid_from_plan, REFUSED, r"of --from-plan"),
     Case("grid-onto-gpkg-dataset", _grid_gpkg_dataset, REFUSED, r"data\.gpkg` of --data"),
-    Case("grid-side-file-onto-input", _side_file_is_input, REFUSED,
-         r"--out \(assignment\).*x_assignment\.csv` of --from-plan"),
+    Case(
+        "grid-side-file-onto-input",
+        _side_file_is_input,
+        REFUSED,
+        r"--out \(assignment\).*x_assignment\.csv` of --from-plan",
+    ),
     Case("staff-onto-grids", _staff_grids, REFUSED, r"`--out`.*of --grids"),
     Case("site-plot-onto-cost-matrix", _site_matrix, REFUSED, r"--curve-plot.*of --cost-matrix"),
-    Case("coverage-gaps-same-as-out", _coverage_dupes, REFUSED,
-         r"`--gaps`.*cov\.geojson` is also written as"),
+    Case(
+        "coverage-gaps-same-as-out",
+        _coverage_dupes,
+        REFUSED,
+        r"`--gaps`.*cov\.geojson` is also written as",
+    ),
     # finding 3 (finding 7 of the review): an output that cannot be written
-    Case("export-parent-is-a-file", _parent_is_file, REFUSED,
-         r"cannot write `.*notes\.txt/map\.html`: `.*notes\.txt` is a file, not a folder"),
+    Case(
+        "export-parent-is-a-file",
+        _parent_is_file,
+        REFUSED,
+        r"cannot write `.*notes\.txt/map\.html`: `.*notes\.txt` is a file, not a folder",
+    ),
     Case("export-out-is-a-folder", _out_is_folder, REFUSED, r"`.*maps` is a folder, not a file"),
-    Case("demo-folder-is-a-file", _demo_onto_file, REFUSED,
-         r"notes\.txt` is a file, but this output is a folder"),
+    Case(
+        "demo-folder-is-a-file",
+        _demo_onto_file,
+        REFUSED,
+        r"notes\.txt` is a file, but this output is a folder",
+    ),
     # control: an ordinary export still works
-    Case("export-ordinary", lambda t: _export(t, "geojson", t / "out" / "grids.geojson"), 0,
-         r"exported plan `demo` version 1",
-         # opening a store rewrites its header bytes (sqlite change counter): not a loss
-         allowed=("grids.geojson", "grids_posts.geojson", "plans.gpkg")),
+    Case(
+        "export-ordinary",
+        lambda t: _export(t, "geojson", t / "out" / "grids.geojson"),
+        0,
+        r"exported plan `demo` version 1",
+        # opening a store rewrites its header bytes (sqlite change counter): not a loss
+        allowed=("grids.geojson", "grids_posts.geojson", "plans.gpkg"),
+    ),
 )
 
 
@@ -206,16 +320,22 @@ def test_outputs(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str])
     run_case(case, tmp_path, capsys)
 
 
-def test_unwritable_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_unwritable_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """As root every folder is writable, so the permission check is driven by ``os.access``."""
     locked = tmp_path / "locked"
     locked.mkdir()
     real = os.access
-    monkeypatch.setattr(os, "access",
-                        lambda p, mode, **kw: False if Path(p) == locked else real(p, mode, **kw))
-    case = Case("export-unwritable-folder", lambda t: _export(t, "html", locked / "m.html"),
-                REFUSED, r"the folder `.*locked` is not writable\..*Fix: choose a folder")
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **kw: False if Path(p) == locked else real(p, mode, **kw)
+    )
+    case = Case(
+        "export-unwritable-folder",
+        lambda t: _export(t, "html", locked / "m.html"),
+        REFUSED,
+        r"the folder `.*locked` is not writable\..*Fix: choose a folder",
+    )
     run_case(case, tmp_path, capsys)
 
 
@@ -223,8 +343,9 @@ def test_unwritable_folder_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 @pytest.mark.parametrize("command", ["coverage", "grid"])
-def test_columns_dropped_at_load_are_listed_in_the_metadata(tmp_path: Path, command: str,
-                                                            capsys) -> None:
+def test_columns_dropped_at_load_are_listed_in_the_metadata(
+    tmp_path: Path, command: str, capsys
+) -> None:
     """Personal columns the loader dropped appear in ``personal_fields_dropped`` of the output."""
     import json
 
@@ -236,9 +357,11 @@ def test_columns_dropped_at_load_are_listed_in_the_metadata(tmp_path: Path, comm
     estates["姓名"] = ["张三", "李四"]
     estates["联系电话"] = ["13812345678", "13912345678"]
     estates.to_file(data / "estates.geojson")
-    gpd.GeoDataFrame({"facility_id": ["f1"], "name": ["站"], "level": ["community"]},
-                     geometry=[box(120.302, 31.482, 120.3021, 31.4821).centroid],
-                     crs="EPSG:4326").to_file(data / "facilities.geojson")
+    gpd.GeoDataFrame(
+        {"facility_id": ["f1"], "name": ["站"], "level": ["community"]},
+        geometry=[box(120.302, 31.482, 120.3021, 31.4821).centroid],
+        crs="EPSG:4326",
+    ).to_file(data / "facilities.geojson")
     out = tmp_path / "out.geojson"
     extra = ["--no-network"] if command == "coverage" else []
     assert main([command, "--data", str(data), "--out", str(out), *extra]) == 0, capsys.readouterr()

@@ -19,7 +19,11 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [c.value for c in at.caption]
+    parts = (
+        [m.value for m in at.markdown]
+        + [m.label for m in at.metric]
+        + [c.value for c in at.caption]
+    )
     parts += [str(x.value) for x in (*at.success, *at.warning, *at.error, *at.info)]
     return "\n".join(parts)
 
@@ -76,7 +80,11 @@ def test_grid_edit_undo_flow(app: AppTest):
     from ui import editmap
 
     delta = app.session_state[editmap.DELTA]
-    assert delta["ok"] and delta["units"] == {unit: target} and delta["rev"] == app.session_state[editmap.REV]
+    assert (
+        delta["ok"]
+        and delta["units"] == {unit: target}
+        and delta["rev"] == app.session_state[editmap.REV]
+    )
     assert set(delta["grids"]) == {target, before[unit]}
     assert delta["grids"][target]["households"] == float(moved.grids().at[target, "households"])
 
@@ -104,14 +112,22 @@ def test_map_click_and_lasso_select_units(app: AppTest):
     from ui.tabs_grids import SEL_KEY, handle_map_event
 
     units = app.session_state["plan"].units.units
-    shown: gpd.GeoDataFrame = to_display(units.reset_index(drop="unit_id" in units.columns), columns=["unit_id"])
+    shown: gpd.GeoDataFrame = to_display(
+        units.reset_index(drop="unit_id" in units.columns), columns=["unit_id"]
+    )
     pt = shown.geometry.iloc[5].representative_point()
     state: dict = {}
     handle_map_event({"last_object_clicked": {"lat": pt.y, "lng": pt.x}}, shown, state)
     assert state[SEL_KEY] == [unit_at(shown, pt.x, pt.y)] == [shown["unit_id"].iloc[5]]
     lasso = shown.geometry.iloc[:3].union_all().convex_hull.buffer(1e-6)
-    handle_map_event({"last_object_clicked": {"lat": pt.y, "lng": pt.x},
-                      "last_active_drawing": {"type": "Feature", "geometry": mapping(lasso)}}, shown, state)
+    handle_map_event(
+        {
+            "last_object_clicked": {"lat": pt.y, "lng": pt.x},
+            "last_active_drawing": {"type": "Feature", "geometry": mapping(lasso)},
+        },
+        shown,
+        state,
+    )
     assert set(shown["unit_id"].iloc[:3]) <= set(state[SEL_KEY])
 
 
@@ -169,9 +185,17 @@ def test_export_geojson_is_rfc7946_and_parses_back(app: AppTest):
     assert not app.exception, app.exception
     files: dict[str, bytes] = app.session_state["exports"]
     stem = f"太湖_test_{dt.date.today().isoformat()}"
-    assert {f"{stem}_grids.geojson", f"{stem}_assignment.geojson", f"{stem}.gpkg", f"{stem}_csv.zip",
-            f"{stem}_map.html"} <= set(files)
-    assert {d.label for d in app.get("download_button")} >= {"Download GeoJSON (RFC 7946)", "Download GeoPackage"}
+    assert {
+        f"{stem}_grids.geojson",
+        f"{stem}_assignment.geojson",
+        f"{stem}.gpkg",
+        f"{stem}_csv.zip",
+        f"{stem}_map.html",
+    } <= set(files)
+    assert {d.label for d in app.get("download_button")} >= {
+        "Download GeoJSON (RFC 7946)",
+        "Download GeoPackage",
+    }
     doc = json.loads(files[f"{stem}_grids.geojson"])
     assert doc["type"] == "FeatureCollection" and "crs" not in doc
     plan = app.session_state["plan"]
@@ -182,10 +206,10 @@ def test_export_geojson_is_rfc7946_and_parses_back(app: AppTest):
         geom = shape(feat["geometry"])
         polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
         for poly in polys:
-            assert poly.exterior.is_ccw                      # RFC 7946 winding
+            assert poly.exterior.is_ccw  # RFC 7946 winding
             assert all(not ring.is_ccw for ring in poly.interiors)
         minx, miny, maxx, maxy = geom.bounds
-        assert 120.0 < minx < maxx < 120.7 and 31.2 < miny < maxy < 31.8   # lon/lat order, WGS84
+        assert 120.0 < minx < maxx < 120.7 and 31.2 < miny < maxy < 31.8  # lon/lat order, WGS84
     back = gpd.read_file(io_bytes(files[f"{stem}_grids.geojson"]))
     assert back.crs.to_epsg() == 4326 and len(back) == len(doc["features"])
     assert int(back["households"].sum()) == int(sum(plan.grids()["households"]))
@@ -221,11 +245,15 @@ def test_bad_upload_is_reported_per_layer_and_feature_not_raised(tiny_dir):
     from ui.data import load_uploads, problems_frame
 
     good = (tiny_dir / "communities.geojson").read_bytes()
-    bad = b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"estate_id":"E1",' \
-          b'"households":-5,"party_members":"many"},"geometry":{"type":"Polygon","coordinates":' \
-          b'[[[120.33,31.49],[120.331,31.49],[120.331,31.491],[120.33,31.491],[120.33,31.49]]]}}]}'
-    layers, problems, key = load_uploads({"communities": ("c.geojson", good), "estates": ("e.geojson", bad)},
-                                         {"communities": "WGS84", "estates": "WGS84"})
+    bad = (
+        b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"estate_id":"E1",'
+        b'"households":-5,"party_members":"many"},"geometry":{"type":"Polygon","coordinates":'
+        b"[[[120.33,31.49],[120.331,31.49],[120.331,31.491],[120.33,31.491],[120.33,31.49]]]}}]}"
+    )
+    layers, problems, key = load_uploads(
+        {"communities": ("c.geojson", good), "estates": ("e.geojson", bad)},
+        {"communities": "WGS84", "estates": "WGS84"},
+    )
     assert layers is None and key == ""
     table = problems_frame(problems, "en")
     assert list(table.columns) == ["Layer", "Feature", "Field", "Severity", "Problem", "Fix"]
@@ -234,7 +262,9 @@ def test_bad_upload_is_reported_per_layer_and_feature_not_raised(tiny_dir):
     assert (est["Fix"].str.len() > 0).all()
     layers, problems, _ = load_uploads({"estates": ("e.exe", b"MZ")}, {})
     assert layers is None
-    assert any(p.layer == "communities" for p in problems) and any(p.layer == "estates" for p in problems)
+    assert any(p.layer == "communities" for p in problems) and any(
+        p.layer == "estates" for p in problems
+    )
 
 
 def test_uploaded_gcj02_layers_load_and_are_used(tiny_dir):
@@ -260,9 +290,13 @@ def test_uploaded_gcj02_layers_load_and_are_used(tiny_dir):
     assert key.startswith("upload-") and len(layers.estates) == 12
     direct = gpd_read(tiny_dir / "estates.geojson").to_crs(layers.crs)
     a = layers.estates.set_index("estate_id").geometry.centroid
-    b = direct.assign(estate_id=direct["estate_id"].astype(str)).set_index("estate_id").geometry.centroid
+    b = (
+        direct.assign(estate_id=direct["estate_id"].astype(str))
+        .set_index("estate_id")
+        .geometry.centroid
+    )
     err = a.distance(b.reindex(a.index)).max()
-    assert err < 0.5                                    # metres: GCJ-02 converted back to WGS84
+    assert err < 0.5  # metres: GCJ-02 converted back to WGS84
 
 
 def gpd_read(path):

@@ -17,7 +17,15 @@ def _set(value: object) -> bool:
 
 
 #: Keys the grids flow below fills from the plan, named here independently of ui.state's lists.
-FILLED_BY_A_PLAN = ("plan", "editor", "sel_units", "open_plan", "_shown_units", "_sel_for_grid", "last_edit")
+FILLED_BY_A_PLAN = (
+    "plan",
+    "editor",
+    "sel_units",
+    "open_plan",
+    "_shown_units",
+    "_sel_for_grid",
+    "last_edit",
+)
 
 
 def _live(at: AppTest) -> set[str]:

@@ -25,8 +25,14 @@ def _tarball(files: dict[str, bytes]) -> bytes:
 
 
 def _pkg(tarball: bytes, files: dict[str, bytes]) -> Package:
-    return Package("fake", "1.0.0", _sri_sha512(tarball),
-                   {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}, ("dist/a.js",), ())
+    return Package(
+        "fake",
+        "1.0.0",
+        _sri_sha512(tarball),
+        {k: hashlib.sha256(v).hexdigest() for k, v in files.items()},
+        ("dist/a.js",),
+        (),
+    )
 
 
 def test_lock_pins_leaflet_and_draw_with_checksums():
@@ -69,6 +75,6 @@ def test_localise_points_map_and_draw_at_local_files():
     assert [u for _, u in m.default_js] == ["/base/vendor/leaflet/dist/leaflet.js"]
     assert [u for _, u in m.default_css] == ["/base/vendor/leaflet/dist/leaflet.css"]
     assert [u for _, u in draw.default_js] == ["/base/vendor/leaflet-draw/dist/leaflet.draw.js"]
-    assert folium.Map.default_js[0][1].startswith("https://")     # class attribute untouched
+    assert folium.Map.default_js[0][1].startswith("https://")  # class attribute untouched
     js, css = links("/x/")
     assert js[0][1] == "/x/leaflet/dist/leaflet.js" and len(css) == 2

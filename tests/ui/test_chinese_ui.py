@@ -18,14 +18,54 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 #: Latin words a Chinese page may show: formats, standards, units, datums, proper names.
-ALLOWED = {"GeoJSON", "CSV", "GeoPackage", "RFC", "PDF", "HTML", "EPSG", "WGS84", "GCJ", "BD",
-           "CGCS2000", "OpenStreetMap", "Amap", "Polsby", "Popper", "km", "Leaflet", "GPS", "OSM",
-           "PostGIS", "LSCP", "MCLP", "Huntington", "Hill", "ID", "min", "max", "Language", "Shapefile",
-           "XLSX", "Excel", "QGIS", "GraphML", "osm", "Scott", "zip", "URL", "SQLite"}
+ALLOWED = {
+    "GeoJSON",
+    "CSV",
+    "GeoPackage",
+    "RFC",
+    "PDF",
+    "HTML",
+    "EPSG",
+    "WGS84",
+    "GCJ",
+    "BD",
+    "CGCS2000",
+    "OpenStreetMap",
+    "Amap",
+    "Polsby",
+    "Popper",
+    "km",
+    "Leaflet",
+    "GPS",
+    "OSM",
+    "PostGIS",
+    "LSCP",
+    "MCLP",
+    "Huntington",
+    "Hill",
+    "ID",
+    "min",
+    "max",
+    "Language",
+    "Shapefile",
+    "XLSX",
+    "Excel",
+    "QGIS",
+    "GraphML",
+    "osm",
+    "Scott",
+    "zip",
+    "URL",
+    "SQLite",
+}
 
 
 def _texts(at: AppTest) -> list[str]:
-    parts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [c.value for c in at.caption]
+    parts = (
+        [m.value for m in at.markdown]
+        + [m.label for m in at.metric]
+        + [c.value for c in at.caption]
+    )
     parts += [str(x.value) for x in (*at.success, *at.warning, *at.error, *at.info)]
     parts += [s.value for s in at.subheader] + [b.label for b in at.button]
     parts += [s.label for s in at.selectbox] + [n.label for n in at.number_input]
@@ -47,8 +87,15 @@ def english_words(texts: list[str]) -> set[str]:
 
 
 def test_english_words_finds_what_it_should() -> None:
-    assert english_words(["户数 households_a", "存于 /root/.local/share/gridplan/plans.gpkg", "GeoJSON",
-                          "当前方案：“plan-2026”第 1 版", "optimal"]) == {"households_a", "optimal"}
+    assert english_words(
+        [
+            "户数 households_a",
+            "存于 /root/.local/share/gridplan/plans.gpkg",
+            "GeoJSON",
+            "当前方案：“plan-2026”第 1 版",
+            "optimal",
+        ]
+    ) == {"households_a", "optimal"}
 
 
 @pytest.fixture(scope="module")

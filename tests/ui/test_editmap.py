@@ -26,8 +26,15 @@ def gid(i: int) -> str:
 def editor() -> PlanEditor:
     graph = block_units(4, 3, n_comm=1)
     assign = {u: gid(int(u.split("-")[1]) + 1) for u in graph.units.index}
-    return PlanEditor(Plan(graph, assign, {g: f"第{g[-1]}网格" for g in set(assign.values())},
-                           frozenset(), GridParams()))
+    return PlanEditor(
+        Plan(
+            graph,
+            assign,
+            {g: f"第{g[-1]}网格" for g in set(assign.values())},
+            frozenset(),
+            GridParams(),
+        )
+    )
 
 
 def _units_disp(plan: Plan) -> gpd.GeoDataFrame:
@@ -37,15 +44,24 @@ def _units_disp(plan: Plan) -> gpd.GeoDataFrame:
 
 def test_full_payload_carries_units_grids_names_and_figures(editor: PlanEditor) -> None:
     plan = editor.plan
-    estates = gpd.GeoDataFrame({"estate_id": sorted(set(plan.units.units["estate_id"])),
-                                "name": [f"小区{i}" for i in range(12)]}, geometry=[None] * 12)
+    estates = gpd.GeoDataFrame(
+        {
+            "estate_id": sorted(set(plan.units.units["estate_id"])),
+            "name": [f"小区{i}" for i in range(12)],
+        },
+        geometry=[None] * 12,
+    )
     names = editmap.unit_names(plan.units.units, estates)
-    full = editmap.full_payload(plan, _units_disp(plan), names, editmap.initial_colours(plan), "none")
+    full = editmap.full_payload(
+        plan, _units_disp(plan), names, editmap.initial_colours(plan), "none"
+    )
     assert {u["id"]: u["grid"] for u in full["units"]} == dict(plan.assignment)
     assert all(u["estate"].startswith("小区") for u in full["units"])
     assert set(full["grids"]) == set(plan.members)
     g1 = full["grids"][gid(1)]
-    assert g1["name"] == "第1网格" and g1["households"] == float(plan.grids().at[gid(1), "households"])
+    assert g1["name"] == "第1网格" and g1["households"] == float(
+        plan.grids().at[gid(1), "households"]
+    )
     assert g1["outline"]["type"] in ("Polygon", "MultiPolygon")
     # touching grids get different colours
     assert len({full["grids"][gid(i)]["colour"] for i in (1, 2)}) == 2
@@ -55,17 +71,28 @@ def test_full_payload_carries_units_grids_names_and_figures(editor: PlanEditor) 
 
 def test_a_command_is_answered_with_only_what_changed(editor: PlanEditor) -> None:
     state: dict = {}
-    delta = editmap.answer(state, editor, {"id": "a", "op": "move", "units": ["C1-1-2"], "to": gid(1)},
-                           "none", "en")
+    delta = editmap.answer(
+        state, editor, {"id": "a", "op": "move", "units": ["C1-1-2"], "to": gid(1)}, "none", "en"
+    )
     assert delta is not None and delta["ok"] and delta["rev"] == 1 == state[editmap.REV]
     assert delta["units"] == {"C1-1-2": gid(1)}
     assert set(delta["grids"]) == {gid(1), gid(2)}
-    assert delta["grids"][gid(1)]["households"] == float(editor.plan.grids().at[gid(1), "households"])
+    assert delta["grids"][gid(1)]["households"] == float(
+        editor.plan.grids().at[gid(1), "households"]
+    )
     assert delta["figures"]["n_grids"] == 4 and delta["can_undo"]
     assert state["plan"] is editor.plan
     # the same command id is answered once only (a rerun does not repeat the edit)
-    assert editmap.answer(state, editor, {"id": "a", "op": "move", "units": ["C1-1-2"], "to": gid(1)},
-                          "none", "en") is None
+    assert (
+        editmap.answer(
+            state,
+            editor,
+            {"id": "a", "op": "move", "units": ["C1-1-2"], "to": gid(1)},
+            "none",
+            "en",
+        )
+        is None
+    )
     undo = editmap.answer(state, editor, {"id": "b", "op": "undo"}, "none", "en")
     assert undo["units"] == {"C1-1-2": gid(2)} and undo["rev"] == 2
 
@@ -73,8 +100,9 @@ def test_a_command_is_answered_with_only_what_changed(editor: PlanEditor) -> Non
 def test_a_refused_command_names_the_rule_and_changes_nothing(editor: PlanEditor) -> None:
     state: dict = {}
     before = dict(editor.plan.assignment)
-    delta = editmap.answer(state, editor, {"id": "x", "op": "move", "units": ["C1-1-1"], "to": gid(1)},
-                           "none", "en")
+    delta = editmap.answer(
+        state, editor, {"id": "x", "op": "move", "units": ["C1-1-1"], "to": gid(1)}, "none", "en"
+    )
     assert delta is not None and not delta["ok"] and delta["units"] == {}
     assert "contiguous" in delta["error"] and delta["error"].startswith("Edit refused")
     assert dict(editor.plan.assignment) == before and not editor.can_undo
@@ -86,7 +114,9 @@ def test_a_refused_command_names_the_rule_and_changes_nothing(editor: PlanEditor
 
 def test_new_grids_get_a_colour_their_neighbours_do_not_use(editor: PlanEditor) -> None:
     state: dict = {editmap.COLOURS: editmap.initial_colours(editor.plan)}
-    delta = editmap.answer(state, editor, {"id": "s", "op": "split", "grid": gid(2), "k": 2}, "none", "en")
+    delta = editmap.answer(
+        state, editor, {"id": "s", "op": "split", "grid": gid(2), "k": 2}, "none", "en"
+    )
     assert delta["ok"] and len(delta["grids"]) == 2 and gid(2) in delta["grids"]
     plan = editor.plan
     colours = state[editmap.COLOURS]

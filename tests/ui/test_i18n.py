@@ -26,7 +26,17 @@ def test_every_entry_has_both_languages_with_the_same_placeholders():
 
 def test_article_vocabulary_is_used():
     zh = " ".join(z for z, _ in TEXT.values())
-    for word in ("党建网格", "党群服务驿站", "网格员", "专职网格员", "兼职网格员", "党群服务中心", "社区", "小区", "楼栋"):
+    for word in (
+        "党建网格",
+        "党群服务驿站",
+        "网格员",
+        "专职网格员",
+        "兼职网格员",
+        "党群服务中心",
+        "社区",
+        "小区",
+        "楼栋",
+    ):
         assert word in zh, word
 
 

@@ -102,8 +102,14 @@ def test_generate_saves_edits_are_journaled_and_a_new_session_resumes(env: Path)
     # Session 2's edits go on the same journal: a third session resumes after them.
     s3 = _session(dict(s2.query_params))
     assert dict(s3.session_state["plan"].assignment) == a2
-    assert [e["op"] for e in s3.session_state["editor"].events] == ["move", "move", "undo", "undo",
-                                                                    "redo", "redo"]
+    assert [e["op"] for e in s3.session_state["editor"].events] == [
+        "move",
+        "move",
+        "undo",
+        "undo",
+        "redo",
+        "redo",
+    ]
 
 
 def test_two_sessions_saving_one_version_conflict_and_save_as_keeps_both(env: Path):
@@ -134,7 +140,11 @@ def test_two_sessions_saving_one_version_conflict_and_save_as_keeps_both(env: Pa
     assert b.session_state["open_plan"]["version"] == 1  # nothing was written
     b.text_input(key="save_as_name").set_value("shared-b").run()
     b.button(key="btn_save_as").click().run()
-    assert b.session_state["open_plan"] == {**b.session_state["open_plan"], "name": "shared-b", "version": 1}
+    assert b.session_state["open_plan"] == {
+        **b.session_state["open_plan"],
+        "name": "shared-b",
+        "version": 1,
+    }
     assert dict(b.session_state["plan"].assignment) == plan_b
 
     store = open_store(env)
@@ -190,14 +200,25 @@ def test_diff_map_colours_changed_areas_by_kind(tiny_layers):
     plan = grid_communities(tiny_layers, GridParams(), workers=1).plan
     editor = PlanEditor(plan)
     grids = sorted(set(plan.assignment.values()))
-    pair = next((a, b) for a in grids for b in grids if a < b and b in {
-        plan.assignment[n] for u in plan.members[a] for n in plan.units.neighbors.get(u, ())})
+    pair = next(
+        (a, b)
+        for a in grids
+        for b in grids
+        if a < b
+        and b
+        in {plan.assignment[n] for u in plan.members[a] for n in plan.units.neighbors.get(u, ())}
+    )
     editor.merge(*pair)
     d = diff_plans(record_from_plan(plan, "m"), record_from_plan(editor.plan, "m"))
     disp = diff_display(d.changed_areas)
-    assert set(disp["change"]) >= {"removed"} and set(disp["colour"]) <= set(CHANGE_COLOURS.values())
-    layers = {"communities": to_display(tiny_layers.communities, columns=["community_id", "name"]),
-              "facilities": None, "buildings": None}
+    assert set(disp["change"]) >= {"removed"} and set(disp["colour"]) <= set(
+        CHANGE_COLOURS.values()
+    )
+    layers = {
+        "communities": to_display(tiny_layers.communities, columns=["community_id", "name"]),
+        "facilities": None,
+        "buildings": None,
+    }
     html = diff_map(layers, disp, "en").get_root().render()
     assert CHANGE_COLOURS["removed"] in html and "Grid removed" in html
 
@@ -212,7 +233,9 @@ def test_plain_helpers(tiny_layers):
     assert default_plan_name().startswith("plan-20")
     plan = grid_communities(tiny_layers, GridParams(), workers=1).plan
     rec = record_from_plan(plan, "x")
-    units = build_record_units(tiny_layers, int(rec.params["max_households"]), split_estates(rec.assignment))
+    units = build_record_units(
+        tiny_layers, int(rec.params["max_households"]), split_estates(rec.assignment)
+    )
     assert record_to_plan(rec, units).assignment == plan.assignment
     from geo.output.store import diff_plans
 
@@ -238,10 +261,19 @@ def test_imported_plan_units_are_rebuilt_from_its_unit_ids(tmp_path: Path):
     bld = prepare_frames(layers.communities, est, layers.buildings, max_households=500).buildings
     many = bld.groupby("estate_id").size()
     split = tuple(sorted(str(e) for e in many[many > 1].index)[:3])
-    units = build_units_from_frames(layers.communities, est, bld[bld["estate_id"].astype(str).isin(split)],
-                                    split_by_buildings_above=1, max_households=500)
-    assignment = {u: f"G-{c}" for u, c in zip(units.units.index, units.units["community_id"], strict=True)}
-    rec = record_from_plan(Plan(units, assignment, {}, frozenset(), GridParams(max_households=500)), "imp")
+    units = build_units_from_frames(
+        layers.communities,
+        est,
+        bld[bld["estate_id"].astype(str).isin(split)],
+        split_by_buildings_above=1,
+        max_households=500,
+    )
+    assignment = {
+        u: f"G-{c}" for u, c in zip(units.units.index, units.units["community_id"], strict=True)
+    }
+    rec = record_from_plan(
+        Plan(units, assignment, {}, frozenset(), GridParams(max_households=500)), "imp"
+    )
     assert set(split) <= set(split_estates(rec.assignment))
     rebuilt = build_record_units(layers, 500, split_estates(rec.assignment))
     assert set(rebuilt.units.index) == set(units.units.index)
@@ -265,14 +297,23 @@ def test_a_real_import_reopens_on_rebuilt_units(tmp_path: Path):
     for rec in layers.communities.itertuples():
         minx, miny, maxx, maxy = rec.geometry.bounds
         mid = (minx + maxx) / 2
-        for k, half in enumerate((shapely.box(minx, miny, mid, maxy), shapely.box(mid, miny, maxx, maxy))):
-            rows.append({"grid_id": f"{rec.community_id}-{k}", "name": f"G{k}",
-                         "geometry": rec.geometry.intersection(half)})
+        for k, half in enumerate(
+            (shapely.box(minx, miny, mid, maxy), shapely.box(mid, miny, maxx, maxy))
+        ):
+            rows.append(
+                {
+                    "grid_id": f"{rec.community_id}-{k}",
+                    "name": f"G{k}",
+                    "geometry": rec.geometry.intersection(half),
+                }
+            )
     grid_layer = gpd.GeoDataFrame(rows, crs=layers.communities.crs)
     res = import_plan_layers(layers, grid_layer, params=GridParams())
     assert split_estates(res.plan.assignment), "the halves should cut some estates into buildings"
     store = open_store(tmp_path / "plans.gpkg")
     saved = store.save(record_from_plan(res.plan, "imported"))
     rec = store.load("imported", saved.version)
-    units = build_record_units(layers, int(rec.params["max_households"]), split_estates(rec.assignment))
+    units = build_record_units(
+        layers, int(rec.params["max_households"]), split_estates(rec.assignment)
+    )
     assert record_to_plan(rec, units).assignment == res.plan.assignment

@@ -71,15 +71,27 @@ def test_toggle():
 def test_session_start_plan_and_reset_dataset():
     plan_a, plan_b = object(), object()
     editor = SimpleNamespace(plan=plan_b)
-    state = {"plan": plan_a, "editor": None, "sel_units": ["u1"], "last_edit": {"op": "move"},
-             "staffing": "table", "exports": {"f": b""}, "coverage": "cov", "siting": "run",
-             "open_plan": {"name": "p"}, "lang": "zh", "upload_layers": "layers"}
+    state = {
+        "plan": plan_a,
+        "editor": None,
+        "sel_units": ["u1"],
+        "last_edit": {"op": "move"},
+        "staffing": "table",
+        "exports": {"f": b""},
+        "coverage": "cov",
+        "siting": "run",
+        "open_plan": {"name": "p"},
+        "lang": "zh",
+        "upload_layers": "layers",
+    }
     session = Session(state)
     session.start_plan(plan_a, editor)  # the editor's plan wins
     assert session.plan is plan_b and session.editor is editor and session.selection == []
     for key in ("last_edit", "staffing", "exports"):  # results of the old plan are gone
         assert key not in state
-    assert state["coverage"] == "cov" and state["open_plan"] == {"name": "p"}  # dataset results stay
+    assert state["coverage"] == "cov" and state["open_plan"] == {
+        "name": "p"
+    }  # dataset results stay
     session.reset_dataset()
     assert state == {"lang": "zh", "upload_layers": "layers"}
     assert session.plan is None and session.editor is None and session.selection == []
@@ -89,13 +101,18 @@ def test_session_start_plan_and_reset_dataset():
 
 #: Session keys that outlive a dataset switch, and why.
 KEPT = {
-    "lang": "the language", "source": "the data source radio itself",
-    "upload_layers": "the new dataset", "upload_key": "the new dataset's key",
-    "upload_ok": "the upload's own outcome", "upload_report": "the upload's own problems",
+    "lang": "the language",
+    "source": "the data source radio itself",
+    "upload_layers": "the new dataset",
+    "upload_key": "the new dataset's key",
+    "upload_ok": "the upload's own outcome",
+    "upload_report": "the upload's own problems",
     "upload_joins": "the upload's own table joins (rewritten with each upload)",
-    "view_key": "the open tab", "store_error": "the plan store, not the dataset",
+    "view_key": "the open tab",
+    "store_error": "the plan store, not the dataset",
     "_resume_done": "a browser-refresh resume runs once per session",
-    "save_as_name": "a text box", "store_plan_name": "a text box",
+    "save_as_name": "a text box",
+    "store_plan_name": "a text box",
     "edit_grid": "a selectbox, set back among the current plan's grids on every run (_keep_valid)",
 }
 
@@ -110,5 +127,7 @@ def test_every_session_key_the_app_writes_is_reset_or_kept_for_a_reason():
     written |= {"sel_units", "open_plan", "plan_conflict"}  # written through constants
     assert written, "the scan found no session writes"
     unclassified = written - set(DERIVED_KEYS) - set(KEPT)
-    assert not unclassified, f"add these keys to ui.state.PLAN_KEYS/DATASET_KEYS or to KEPT: {unclassified}"
+    assert not unclassified, (
+        f"add these keys to ui.state.PLAN_KEYS/DATASET_KEYS or to KEPT: {unclassified}"
+    )
     assert not set(DERIVED_KEYS) & set(KEPT)

@@ -38,13 +38,45 @@ OPS = ("move", "merge", "split", "lock", "unlock", "undo", "redo")
 #: Session-state keys of the protocol.
 KEY = "editmap"
 EPOCH, REV, DELTA, SENT, NEED_FULL, LAST_CMD, COLOURS = (
-    "_em_epoch", "_em_rev", "_em_delta", "_em_sent", "_em_need_full", "_em_last_cmd", "_em_colours")
+    "_em_epoch",
+    "_em_rev",
+    "_em_delta",
+    "_em_sent",
+    "_em_need_full",
+    "_em_last_cmd",
+    "_em_colours",
+)
 #: Panel strings the browser needs (keys of ``ui.i18n``).
-TEXT_KEYS = ("em_search", "em_grids", "em_tool_select", "em_tool_brush", "em_tool_lasso", "em_move",
-             "em_merge", "em_split", "em_lock", "em_unlock", "em_undo", "em_redo", "em_selected",
-             "em_current", "em_none", "em_pending", "em_confirmed", "em_refused", "em_legend",
-             "em_legend_selected", "em_legend_current", "em_legend_grid", "em_figures",
-             "em_hh", "em_not_found", "em_brush_hint", "em_keys_hint", "em_clear")
+TEXT_KEYS = (
+    "em_search",
+    "em_grids",
+    "em_tool_select",
+    "em_tool_brush",
+    "em_tool_lasso",
+    "em_move",
+    "em_merge",
+    "em_split",
+    "em_lock",
+    "em_unlock",
+    "em_undo",
+    "em_redo",
+    "em_selected",
+    "em_current",
+    "em_none",
+    "em_pending",
+    "em_confirmed",
+    "em_refused",
+    "em_legend",
+    "em_legend_selected",
+    "em_legend_current",
+    "em_legend_grid",
+    "em_figures",
+    "em_hh",
+    "em_not_found",
+    "em_brush_hint",
+    "em_keys_hint",
+    "em_clear",
+)
 
 
 def _geojson(geom: Any) -> Any:
@@ -56,7 +88,9 @@ def _point(geom: Any) -> list[float]:
     return [round(float(p.y), 6), round(float(p.x), 6)]
 
 
-def unit_names(units: gpd.GeoDataFrame, estates: gpd.GeoDataFrame | None) -> dict[str, tuple[str, str]]:
+def unit_names(
+    units: gpd.GeoDataFrame, estates: gpd.GeoDataFrame | None
+) -> dict[str, tuple[str, str]]:
     """``{unit_id: (estate name, building label)}``; the building label is empty for whole estates.
 
     Estate names come from the estates layer (the estate id when it has no name); a building
@@ -65,20 +99,26 @@ def unit_names(units: gpd.GeoDataFrame, estates: gpd.GeoDataFrame | None) -> dic
     names: dict[str, str] = {}
     if estates is not None and "name" in estates.columns:
         e = estates.reset_index(drop="estate_id" in estates.columns)
-        names = {str(k): str(v) for k, v in zip(e["estate_id"], e["name"], strict=True)
-                 if isinstance(v, str) and v}
+        names = {
+            str(k): str(v)
+            for k, v in zip(e["estate_id"], e["name"], strict=True)
+            if isinstance(v, str) and v
+        }
     out = {}
     frame = units.reset_index(drop="unit_id" in units.columns)
-    for uid, eid, bid in zip(frame["unit_id"], frame["estate_id"], frame["building_id"], strict=True):
+    for uid, eid, bid in zip(
+        frame["unit_id"], frame["estate_id"], frame["building_id"], strict=True
+    ):
         est = str(eid) if isinstance(eid, str) and eid else ""
         bld = str(bid) if isinstance(bid, str) and bid else ""
-        tail = bld[len(est):] if est and bld.startswith(est) else bld
+        tail = bld[len(est) :] if est and bld.startswith(est) else bld
         out[str(uid)] = (names.get(est, est), tail)
     return out
 
 
-def grid_records(plan: Any, grid_ids: Sequence[str], colours: Mapping[str, str],
-                 basemap: str) -> dict[str, dict[str, Any]]:
+def grid_records(
+    plan: Any, grid_ids: Sequence[str], colours: Mapping[str, str], basemap: str
+) -> dict[str, dict[str, Any]]:
     """Outline (simplified WGS84 GeoJSON), label point, name and figures of ``grid_ids``."""
     table = plan.grids()
     ids = [g for g in grid_ids if g in table.index]
@@ -89,12 +129,20 @@ def grid_records(plan: Any, grid_ids: Sequence[str], colours: Mapping[str, str],
     out = {}
     for row, geom in zip(sub.itertuples(index=False), disp.geometry.values, strict=True):
         gid = str(row.grid_id)
-        out[gid] = {"name": str(plan.names.get(gid, gid)), "community": str(row.community_id),
-                    "households": float(row.households), "party_members": float(row.party_members),
-                    "n_units": int(row.n_units), "dev_pct": round(float(row.dev_pct), 2),
-                    "in_band": bool(row.in_band), "locked": gid in plan.locked,
-                    "issue": str(row.issue or ""), "colour": colours.get(gid, PALETTE[0]),
-                    "outline": _geojson(geom), "label": _point(geom)}
+        out[gid] = {
+            "name": str(plan.names.get(gid, gid)),
+            "community": str(row.community_id),
+            "households": float(row.households),
+            "party_members": float(row.party_members),
+            "n_units": int(row.n_units),
+            "dev_pct": round(float(row.dev_pct), 2),
+            "in_band": bool(row.in_band),
+            "locked": gid in plan.locked,
+            "issue": str(row.issue or ""),
+            "colour": colours.get(gid, PALETTE[0]),
+            "outline": _geojson(geom),
+            "label": _point(geom),
+        }
     return out
 
 
@@ -106,12 +154,19 @@ def colours_for_new(plan: Any, colours: dict[str, str], grids: Sequence[str]) ->
             continue
         near = {plan.assignment[v] for u in plan.members[g] for v in nbrs.get(u, ())} - {g}
         used = {colours.get(h) for h in near}
-        colours[g] = next((c for c in PALETTE if c not in used), PALETTE[len(colours) % len(PALETTE)])
+        colours[g] = next(
+            (c for c in PALETTE if c not in used), PALETTE[len(colours) % len(PALETTE)]
+        )
     return colours
 
 
-def full_payload(plan: Any, units_disp: gpd.GeoDataFrame, names: Mapping[str, tuple[str, str]],
-                 colours: dict[str, str], basemap: str) -> dict[str, Any]:
+def full_payload(
+    plan: Any,
+    units_disp: gpd.GeoDataFrame,
+    names: Mapping[str, tuple[str, str]],
+    colours: dict[str, str],
+    basemap: str,
+) -> dict[str, Any]:
     """Everything the browser keeps for one epoch: units, grids, figures and the plan's bounds.
 
     ``units_disp`` is the simplified WGS84 unit frame (``unit_id``, ``households``,
@@ -122,35 +177,76 @@ def full_payload(plan: Any, units_disp: gpd.GeoDataFrame, names: Mapping[str, tu
     for row, geom in zip(shown.itertuples(index=False), shown.geometry.values, strict=True):
         uid = str(row.unit_id)
         estate, building = names.get(uid, ("", ""))
-        units.append({"id": uid, "grid": plan.assignment.get(uid), "hh": float(row.households),
-                      "pm": float(row.party_members), "community": str(row.community_id),
-                      "estate": estate, "building": building, "pt": _point(geom),
-                      "geometry": _geojson(geom)})
+        units.append(
+            {
+                "id": uid,
+                "grid": plan.assignment.get(uid),
+                "hh": float(row.households),
+                "pm": float(row.party_members),
+                "community": str(row.community_id),
+                "estate": estate,
+                "building": building,
+                "pt": _point(geom),
+                "geometry": _geojson(geom),
+            }
+        )
     grids = sorted(plan.members)
     colours_for_new(plan, colours, grids)
     x0, y0, x1, y1 = (float(v) for v in shown.total_bounds)
-    return {"units": units, "grids": grid_records(plan, grids, colours, basemap),
-            "figures": plan_figures(plan), "bounds": [[y0, x0], [y1, x1]]}
+    return {
+        "units": units,
+        "grids": grid_records(plan, grids, colours, basemap),
+        "figures": plan_figures(plan),
+        "bounds": [[y0, x0], [y1, x1]],
+    }
 
 
-def delta_payload(result: Any, colours: dict[str, str], basemap: str, *, rev: int,
-                  cmd_id: str | None, can_undo: bool, can_redo: bool) -> dict[str, Any]:
+def delta_payload(
+    result: Any,
+    colours: dict[str, str],
+    basemap: str,
+    *,
+    rev: int,
+    cmd_id: str | None,
+    can_undo: bool,
+    can_redo: bool,
+) -> dict[str, Any]:
     """What the browser needs after one edit: changed units, touched grids, removed grids, figures."""
     alive = [g for g in result.touched if g in result.plan.members]
     colours_for_new(result.plan, colours, alive)
-    return {"rev": rev, "cmd_id": cmd_id, "ok": True, "op": result.event.get("op"),
-            "units": dict(result.changed_units),
-            "grids": grid_records(result.plan, alive, colours, basemap),
-            "removed": list(result.removed), "figures": result.figures,
-            "violations": list(result.violations), "can_undo": can_undo, "can_redo": can_redo}
+    return {
+        "rev": rev,
+        "cmd_id": cmd_id,
+        "ok": True,
+        "op": result.event.get("op"),
+        "units": dict(result.changed_units),
+        "grids": grid_records(result.plan, alive, colours, basemap),
+        "removed": list(result.removed),
+        "figures": result.figures,
+        "violations": list(result.violations),
+        "can_undo": can_undo,
+        "can_redo": can_redo,
+    }
 
 
-def refusal_payload(message: str, *, rev: int, cmd_id: str | None, op: str, can_undo: bool,
-                    can_redo: bool) -> dict[str, Any]:
+def refusal_payload(
+    message: str, *, rev: int, cmd_id: str | None, op: str, can_undo: bool, can_redo: bool
+) -> dict[str, Any]:
     """The answer to a refused command: nothing changed, the rule broken is named."""
-    return {"rev": rev, "cmd_id": cmd_id, "ok": False, "op": op, "error": message, "units": {},
-            "grids": {}, "removed": [], "figures": None, "violations": [],
-            "can_undo": can_undo, "can_redo": can_redo}
+    return {
+        "rev": rev,
+        "cmd_id": cmd_id,
+        "ok": False,
+        "op": op,
+        "error": message,
+        "units": {},
+        "grids": {},
+        "removed": [],
+        "figures": None,
+        "violations": [],
+        "can_undo": can_undo,
+        "can_redo": can_redo,
+    }
 
 
 def run_command(editor: Any, cmd: Mapping[str, Any]) -> Any:
@@ -176,12 +272,15 @@ def run_command(editor: Any, cmd: Mapping[str, Any]) -> Any:
             return getattr(editor, op)(str(cmd["grid"]))
         return getattr(editor, op)()
     except KeyError as exc:
-        raise EditError(f"map command {op!r} lacks {exc.args[0]!r}; the map sends it with "
-                        "every command, reload the page") from exc
+        raise EditError(
+            f"map command {op!r} lacks {exc.args[0]!r}; the map sends it with "
+            "every command, reload the page"
+        ) from exc
 
 
-def answer(state: Any, editor: Any, cmd: Mapping[str, Any] | None, basemap: str,
-           lang: str) -> dict[str, Any] | None:
+def answer(
+    state: Any, editor: Any, cmd: Mapping[str, Any] | None, basemap: str, lang: str
+) -> dict[str, Any] | None:
     """Run ``cmd`` (once per command id) and store the delta for the next render.
 
     Returns the stored delta, or ``None`` when there was nothing new to answer. ``state`` is
@@ -195,18 +294,34 @@ def answer(state: Any, editor: Any, cmd: Mapping[str, Any] | None, basemap: str,
     try:
         result = run_command(editor, cmd)
     except (EditError, GridplanError, ValueError, TypeError) as exc:
-        delta = refusal_payload(t("edit_refused", lang, msg=str(exc)), rev=rev, cmd_id=cmd.get("id"),
-                                op=op, can_undo=editor.can_undo, can_redo=editor.can_redo)
+        delta = refusal_payload(
+            t("edit_refused", lang, msg=str(exc)),
+            rev=rev,
+            cmd_id=cmd.get("id"),
+            op=op,
+            can_undo=editor.can_undo,
+            can_redo=editor.can_redo,
+        )
         result = None
     else:
-        delta = delta_payload(result, state.setdefault(COLOURS, {}), basemap, rev=rev,
-                              cmd_id=cmd.get("id"), can_undo=editor.can_undo, can_redo=editor.can_redo)
+        delta = delta_payload(
+            result,
+            state.setdefault(COLOURS, {}),
+            basemap,
+            rev=rev,
+            cmd_id=cmd.get("id"),
+            can_undo=editor.can_undo,
+            can_redo=editor.can_redo,
+        )
     state[REV] = rev
     state[DELTA] = delta
     if result is not None:
         state["plan"] = result.plan
-        state["last_edit"] = {"op": op, "touched": list(result.touched),
-                              "violations": list(result.violations)}
+        state["last_edit"] = {
+            "op": op,
+            "touched": list(result.touched),
+            "violations": list(result.violations),
+        }
     else:
         state["last_edit"] = {"op": op, "error": delta["error"].split(": ", 1)[-1]}
     return delta
@@ -216,8 +331,15 @@ def record_result(state: Any, editor: Any, result: Any, basemap: str) -> None:
     """Turn an edit made outside the map (the panel's buttons) into the next delta."""
     rev = int(state.get(REV, 0)) + 1
     state[REV] = rev
-    state[DELTA] = delta_payload(result, state.setdefault(COLOURS, {}), basemap, rev=rev, cmd_id=None,
-                                 can_undo=editor.can_undo, can_redo=editor.can_redo)
+    state[DELTA] = delta_payload(
+        result,
+        state.setdefault(COLOURS, {}),
+        basemap,
+        rev=rev,
+        cmd_id=None,
+        can_undo=editor.can_undo,
+        can_redo=editor.can_redo,
+    )
 
 
 def texts(lang: str) -> dict[str, str]:

@@ -54,10 +54,12 @@ def test_wgs84_to_gcj02_published_pairs(wlat, wlon, glat, glon):
 
 def test_coordtransform_pairs():
     # wandergis/coordtransform test/app.js, input (116.404, 39.915)
-    assert np.allclose(wgs84_to_gcj02(116.404, 39.915), (116.41024449916938, 39.91640428150164),
-                       atol=1e-10, rtol=0)
-    assert np.allclose(gcj02_to_bd09(116.404, 39.915), (116.41036949371029, 39.92133699351021),
-                       atol=1e-10, rtol=0)
+    assert np.allclose(
+        wgs84_to_gcj02(116.404, 39.915), (116.41024449916938, 39.91640428150164), atol=1e-10, rtol=0
+    )
+    assert np.allclose(
+        gcj02_to_bd09(116.404, 39.915), (116.41036949371029, 39.92133699351021), atol=1e-10, rtol=0
+    )
     # their inverses are one-step approximations: ours agree within 0.1 m and are exact
     lon, lat = bd09_to_gcj02(116.404, 39.915)
     assert metres(lon, lat, 116.39762729119315, 39.90865673957631) < 0.1
@@ -100,11 +102,17 @@ def test_one_step_inverse_is_worse_than_iterated():
 
 
 def test_zero_offset_outside_china():
-    lon = np.array([2.35, -74.0, 139.69, 151.2])   # Paris, New York, Tokyo, Sydney
+    lon = np.array([2.35, -74.0, 139.69, 151.2])  # Paris, New York, Tokyo, Sydney
     lat = np.array([48.86, 40.71, 35.69, -33.87])
     assert out_of_china(lon, lat).all()
-    for fn in (wgs84_to_gcj02, gcj02_to_wgs84, wgs84_to_bd09, bd09_to_wgs84, gcj02_to_bd09,
-               bd09_to_gcj02):
+    for fn in (
+        wgs84_to_gcj02,
+        gcj02_to_wgs84,
+        wgs84_to_bd09,
+        bd09_to_wgs84,
+        gcj02_to_bd09,
+        bd09_to_gcj02,
+    ):
         out_lon, out_lat = fn(lon, lat)
         np.testing.assert_array_equal(out_lon, lon)
         np.testing.assert_array_equal(out_lat, lat)
@@ -120,11 +128,21 @@ def test_arrays_keep_shape_and_inputs_untouched():
     assert empty[0].size == 0
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("wgs84", "WGS84"), ("EPSG:4326", "WGS84"), (" gcj02 ", "GCJ-02"), ("Amap", "GCJ-02"),
-    ("bd-09", "BD-09"), ("baidu", "BD-09"), ("epsg:4490", "CGCS2000"), ("4549", "EPSG:4549"),
-    ("EPSG:32651", "EPSG:32651"), (None, None),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("wgs84", "WGS84"),
+        ("EPSG:4326", "WGS84"),
+        (" gcj02 ", "GCJ-02"),
+        ("Amap", "GCJ-02"),
+        ("bd-09", "BD-09"),
+        ("baidu", "BD-09"),
+        ("epsg:4490", "CGCS2000"),
+        ("4549", "EPSG:4549"),
+        ("EPSG:32651", "EPSG:32651"),
+        (None, None),
+    ],
+)
 def test_normalise_datum(given, expected):
     assert normalise_datum(given) == expected
 

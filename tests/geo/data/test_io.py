@@ -23,23 +23,34 @@ X0, Y0, D = 120.30, 31.48, 0.01  # lon, lat of the south-west corner; ~1 km cell
 
 def communities(**extra) -> gpd.GeoDataFrame:
     data = {"community_id": ["c1", "c2"], "name": ["甲社区", "乙社区"], **extra}
-    return gpd.GeoDataFrame(data, geometry=[box(X0, Y0, X0 + D, Y0 + D),
-                                            box(X0 + D, Y0, X0 + 2 * D, Y0 + D)], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        data,
+        geometry=[box(X0, Y0, X0 + D, Y0 + D), box(X0 + D, Y0, X0 + 2 * D, Y0 + D)],
+        crs="EPSG:4326",
+    )
 
 
 def estates(**extra) -> gpd.GeoDataFrame:
-    data = {"estate_id": ["e1", "e2", "e3"], "households": [300, 200, 150],
-            "party_members": [20, 10, 5], **extra}
-    geoms = [box(X0 + 0.001, Y0 + 0.001, X0 + 0.004, Y0 + 0.004),
-             box(X0 + 0.012, Y0 + 0.001, X0 + 0.014, Y0 + 0.003),
-             box(X0 + 0.005, Y0 + 0.005, X0 + 0.008, Y0 + 0.008)]
+    data = {
+        "estate_id": ["e1", "e2", "e3"],
+        "households": [300, 200, 150],
+        "party_members": [20, 10, 5],
+        **extra,
+    }
+    geoms = [
+        box(X0 + 0.001, Y0 + 0.001, X0 + 0.004, Y0 + 0.004),
+        box(X0 + 0.012, Y0 + 0.001, X0 + 0.014, Y0 + 0.003),
+        box(X0 + 0.005, Y0 + 0.005, X0 + 0.008, Y0 + 0.008),
+    ]
     return gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4326")
 
 
 def facilities() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"facility_id": [1, 2], "level": ["社区级", "post"]},
-                            geometry=[Point(X0 + 0.002, Y0 + 0.002), Point(X0 + 0.015, Y0 + 0.005)],
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"facility_id": [1, 2], "level": ["社区级", "post"]},
+        geometry=[Point(X0 + 0.002, Y0 + 0.002), Point(X0 + 0.015, Y0 + 0.005)],
+        crs="EPSG:4326",
+    )
 
 
 def write(folder: Path, **frames: gpd.GeoDataFrame) -> Path:
@@ -57,9 +68,11 @@ def load_error(folder: Path, **kwargs) -> ValidationError:
 
 # --- formats -------------------------------------------------------------------------------------
 
+
 def test_geojson_folder_loads_into_one_metric_crs(tmp_path):
-    layers = load_layers(write(tmp_path, communities=communities(), estates=estates(),
-                               facilities=facilities()))
+    layers = load_layers(
+        write(tmp_path, communities=communities(), estates=estates(), facilities=facilities())
+    )
     assert isinstance(layers, Layers)
     assert layers.crs.to_epsg() == 4549  # CGCS2000 Gauss-Kruger CM 120E around Wuxi
     for gdf in (layers.communities, layers.estates, layers.facilities):
@@ -86,10 +99,14 @@ def test_geopackage_with_named_layers(tmp_path):
 
 def test_mapping_source_and_layer_subset(tmp_path):
     write(tmp_path, communities=communities(), estates=estates(), facilities=facilities())
-    layers = load_layers({"communities": tmp_path / "communities.geojson",
-                          "estates": tmp_path / "estates.geojson",
-                          "facilities": tmp_path / "facilities.geojson"},
-                         layers=["communities", "estates"])
+    layers = load_layers(
+        {
+            "communities": tmp_path / "communities.geojson",
+            "estates": tmp_path / "estates.geojson",
+            "facilities": tmp_path / "facilities.geojson",
+        },
+        layers=["communities", "estates"],
+    )
     assert layers.facilities is None
 
 
@@ -100,13 +117,15 @@ def test_network_path_found_beside_layers(tmp_path):
 
 
 def test_validation_report_clean(tmp_path):
-    text = validation_report(load_layers(write(tmp_path, communities=communities(),
-                                               estates=estates())))
+    text = validation_report(
+        load_layers(write(tmp_path, communities=communities(), estates=estates()))
+    )
     assert text.startswith("OK: layers loaded into EPSG:4549")
     assert "[estates] 3 feature(s) (650 households, 35 party_members" in text
 
 
 # --- problems ------------------------------------------------------------------------------------
+
 
 def test_negative_count_and_duplicate_id_reported_together(tmp_path):
     bad = estates(households=[300, -3, 150], estate_id=["e1", "e2", "e1"])
@@ -151,7 +170,10 @@ def test_zipped_shapefiles_one_per_layer_and_one_archive(tmp_path):
                 zf.write(f, f"export/{f.name}")  # inside a folder, as GIS tools often do
     layers = load_layers(per_layer)
     # dBase cuts column names at 10 characters: party_memb / community_ are mapped back
-    assert layers.aliases["estates"] == {"party_memb": "party_members", "community_": "community_id"}
+    assert layers.aliases["estates"] == {
+        "party_memb": "party_members",
+        "community_": "community_id",
+    }
     assert layers.communities["name"].tolist() == ["甲社区", "乙社区"]
     assert layers.estates["party_members"].tolist() == [20, 10, 5]
 
@@ -163,17 +185,38 @@ def test_zipped_shapefiles_one_per_layer_and_one_archive(tmp_path):
 
 
 def test_aliases_chinese_and_english_any_case(tmp_path):
-    comm = communities().rename(columns={"community_id": "社区编号", "name": "社区"}).assign(街道=["太湖街道"] * 2)
-    est = estates().rename(columns={"estate_id": "ID", "households": "HH",
-                                    "party_members": "Party_Members"}).assign(
-        所属社区=["c1", "c2", "c1"], 常住人口=[800, 500, 400], 名称=["A", "B", "C"])
+    comm = (
+        communities()
+        .rename(columns={"community_id": "社区编号", "name": "社区"})
+        .assign(街道=["太湖街道"] * 2)
+    )
+    est = (
+        estates()
+        .rename(columns={"estate_id": "ID", "households": "HH", "party_members": "Party_Members"})
+        .assign(所属社区=["c1", "c2", "c1"], 常住人口=[800, 500, 400], 名称=["A", "B", "C"])
+    )
     layers = load_layers(write(tmp_path, communities=comm, estates=est))
-    assert layers.aliases["communities"] == {"社区编号": "community_id", "社区": "name", "街道": "street"}
-    assert layers.aliases["estates"] == {"ID": "estate_id", "HH": "households",
-                                         "Party_Members": "party_members", "所属社区": "community_id",
-                                         "常住人口": "residents", "名称": "name"}
-    assert list(layers.estates.columns[:6]) == ["estate_id", "households", "party_members", "name",
-                                                "community_id", "residents"]
+    assert layers.aliases["communities"] == {
+        "社区编号": "community_id",
+        "社区": "name",
+        "街道": "street",
+    }
+    assert layers.aliases["estates"] == {
+        "ID": "estate_id",
+        "HH": "households",
+        "Party_Members": "party_members",
+        "所属社区": "community_id",
+        "常住人口": "residents",
+        "名称": "name",
+    }
+    assert list(layers.estates.columns[:6]) == [
+        "estate_id",
+        "households",
+        "party_members",
+        "name",
+        "community_id",
+        "residents",
+    ]
     assert layers.estates["residents"].tolist() == [800, 500, 400]
     assert "columns mapped: 户数" not in validation_report(layers)
     assert "HH -> households" in validation_report(layers)
@@ -186,8 +229,14 @@ def test_two_columns_with_one_meaning_is_an_error(tmp_path):
 
 
 def test_personal_fields_dropped_and_reported(tmp_path):
-    est = estates(姓名=["张三", "李四", "王五"], 身份证号=["1", "2", "3"], phone=["1", "2", "3"],
-                  id_card=["x", "y", "z"], 联系电话=["1", "2", "3"], name=["A", "B", "C"])
+    est = estates(
+        姓名=["张三", "李四", "王五"],
+        身份证号=["1", "2", "3"],
+        phone=["1", "2", "3"],
+        id_card=["x", "y", "z"],
+        联系电话=["1", "2", "3"],
+        name=["A", "B", "C"],
+    )
     layers = load_layers(write(tmp_path, communities=communities(), estates=est))
     assert set(layers.estates.columns) >= {"estate_id", "households", "party_members", "name"}
     assert not {"姓名", "身份证号", "phone", "id_card", "联系电话"} & set(layers.estates.columns)
@@ -198,11 +247,19 @@ def test_personal_fields_dropped_and_reported(tmp_path):
 #: Column names and values the loader and the exporter must judge alike: personal by name
 #: (Chinese, English, spaced), by value (phone, resident ID), and lookalikes that are not.
 _PERSONAL_PROBES = {
-    "姓名": ["张三", "李四", "王五"], "Contact Phone": ["1", "2", "3"], "e-mail": ["a", "b", "c"],
-    "sex": ["m", "f", "m"], "出生日期": ["1990", "1991", "1992"], "住址": ["x", "y", "z"],
-    "备注": ["ok", "call 13812345678", ""], "note": ["320211199001011234", "", ""],
-    "remark": ["code 320211007001001", "13 units", "ok"], "person_count": [1, 2, 3],
-    "hotel_count": [0, 1, 2], "telemetry": ["a", "b", "c"], "name": ["甲", "乙", "丙"],
+    "姓名": ["张三", "李四", "王五"],
+    "Contact Phone": ["1", "2", "3"],
+    "e-mail": ["a", "b", "c"],
+    "sex": ["m", "f", "m"],
+    "出生日期": ["1990", "1991", "1992"],
+    "住址": ["x", "y", "z"],
+    "备注": ["ok", "call 13812345678", ""],
+    "note": ["320211199001011234", "", ""],
+    "remark": ["code 320211007001001", "13 units", "ok"],
+    "person_count": [1, 2, 3],
+    "hotel_count": [0, 1, 2],
+    "telemetry": ["a", "b", "c"],
+    "name": ["甲", "乙", "丙"],
 }
 
 
@@ -214,32 +271,68 @@ def test_loader_and_export_drop_the_same_personal_columns(tmp_path):
     layers = load_layers(write(tmp_path, communities=communities(), estates=est))
     load_dropped = [c for c in est.columns if c not in layers.estates.columns]
     assert set(load_dropped) == set(export_dropped)
-    assert set(export_dropped) == {"姓名", "Contact Phone", "e-mail", "sex", "出生日期", "住址",
-                                   "备注", "note"}
+    assert set(export_dropped) == {
+        "姓名",
+        "Contact Phone",
+        "e-mail",
+        "sex",
+        "出生日期",
+        "住址",
+        "备注",
+        "note",
+    }
     assert not set(export_drop(layers.estates)[1])  # nothing personal is left after loading
 
 
-@pytest.mark.parametrize(("change", "match"), [
-    (lambda e: e.drop(columns="households"), r"required field `households` is missing"),
-    (lambda e: e.assign(households=["300", "many", 150]),
-     r"feature `e2` \('many'\), field `households`: `households` is not a number"),
-    (lambda e: e.assign(party_members=[1.0, np.nan, 3.0]),
-     r"feature `e2`, field `party_members`: `party_members` is missing \(empty or NaN\)"),
-    (lambda e: e.assign(households=[300, -5, 150]), r"feature `e2` \(-5\).*`households` is negative"),
-    (lambda e: e.assign(households=[300.5, 1, 2]), r"`households` is not a whole number"),
-    (lambda e: e.assign(estate_id=["e1", "e1", "e3"]), r"duplicate `estate_id` values: `e1`"),
-    (lambda e: e.assign(estate_id=["e1", None, "e3"]), r"row 2, field `estate_id`: `estate_id` is empty"),
-    (lambda e: e.set_geometry([e.geometry[0], None, e.geometry[2]]),
-     r"feature `e2`: geometry is empty or missing"),
-    # points are estates too (issue 13); a line is not
-    (lambda e: e.set_geometry([e.geometry[0], LineString([(X0 + 0.013, Y0 + 0.002), (X0 + 0.014, Y0 + 0.002)]),
-                               e.geometry[2]]),
-     r"feature `e2` \('LineString'\): geometry type is not one of Polygon, MultiPolygon, Point"),
-    (lambda e: e.set_geometry([e.geometry[0], box(X0 + 0.05, Y0, X0 + 0.06, Y0 + 0.01), e.geometry[2]]),
-     r"feature `e2`: the estate lies outside every community"),
-    (lambda e: e.assign(community_id=["c1", "c9", "c1"]),
-     r"feature `e2` \('c9'\), field `community_id`: `community_id` is not a community"),
-])
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda e: e.drop(columns="households"), r"required field `households` is missing"),
+        (
+            lambda e: e.assign(households=["300", "many", 150]),
+            r"feature `e2` \('many'\), field `households`: `households` is not a number",
+        ),
+        (
+            lambda e: e.assign(party_members=[1.0, np.nan, 3.0]),
+            r"feature `e2`, field `party_members`: `party_members` is missing \(empty or NaN\)",
+        ),
+        (
+            lambda e: e.assign(households=[300, -5, 150]),
+            r"feature `e2` \(-5\).*`households` is negative",
+        ),
+        (lambda e: e.assign(households=[300.5, 1, 2]), r"`households` is not a whole number"),
+        (lambda e: e.assign(estate_id=["e1", "e1", "e3"]), r"duplicate `estate_id` values: `e1`"),
+        (
+            lambda e: e.assign(estate_id=["e1", None, "e3"]),
+            r"row 2, field `estate_id`: `estate_id` is empty",
+        ),
+        (
+            lambda e: e.set_geometry([e.geometry[0], None, e.geometry[2]]),
+            r"feature `e2`: geometry is empty or missing",
+        ),
+        # points are estates too (issue 13); a line is not
+        (
+            lambda e: e.set_geometry(
+                [
+                    e.geometry[0],
+                    LineString([(X0 + 0.013, Y0 + 0.002), (X0 + 0.014, Y0 + 0.002)]),
+                    e.geometry[2],
+                ]
+            ),
+            r"feature `e2` \('LineString'\): geometry type is not one of Polygon, MultiPolygon, Point",
+        ),
+        (
+            lambda e: e.set_geometry(
+                [e.geometry[0], box(X0 + 0.05, Y0, X0 + 0.06, Y0 + 0.01), e.geometry[2]]
+            ),
+            r"feature `e2`: the estate lies outside every community",
+        ),
+        (
+            lambda e: e.assign(community_id=["c1", "c9", "c1"]),
+            r"feature `e2` \('c9'\), field `community_id`: `community_id` is not a community",
+        ),
+    ],
+)
 def test_each_estate_problem_is_named(tmp_path, change, match):
     with pytest.raises(ValidationError, match=match):
         load_layers(write(tmp_path, communities=communities(), estates=change(estates())))
@@ -251,15 +344,23 @@ def test_every_problem_of_every_layer_in_one_error(tmp_path):
     fac = facilities().assign(level=["city", "post"])
     err = load_error(write(tmp_path, communities=comm, estates=est, facilities=fac))
     assert "duplicate `community_id`" in problems_of(err, "communities")
-    assert "negative" in problems_of(err, "estates") and "not a number" in problems_of(err, "estates")
+    assert "negative" in problems_of(err, "estates") and "not a number" in problems_of(
+        err, "estates"
+    )
     assert "`level` is empty or unknown" in problems_of(err, "facilities")
     report = validation_report(err)
     assert report.index("[communities]") < report.index("[estates]") < report.index("[facilities]")
 
 
 def test_invalid_geometry_repaired_and_reported(tmp_path):
-    bowtie = Polygon([(X0 + 0.001, Y0 + 0.001), (X0 + 0.004, Y0 + 0.004),
-                      (X0 + 0.004, Y0 + 0.001), (X0 + 0.001, Y0 + 0.004)])
+    bowtie = Polygon(
+        [
+            (X0 + 0.001, Y0 + 0.001),
+            (X0 + 0.004, Y0 + 0.004),
+            (X0 + 0.004, Y0 + 0.001),
+            (X0 + 0.001, Y0 + 0.004),
+        ]
+    )
     est = estates().set_geometry([bowtie, *estates().geometry[1:]])
     layers = load_layers(write(tmp_path, communities=communities(), estates=est))
     assert layers.estates.geometry.is_valid.all()
@@ -278,8 +379,14 @@ def test_wrong_geometry_for_facilities(tmp_path):
 def test_empty_layers(tmp_path):
     err = load_error(write(tmp_path, communities=communities(), estates=estates().iloc[0:0]))
     assert "layer `estates`: the layer has no features." in str(err)
-    layers = load_layers(write(tmp_path / "b", communities=communities(), estates=estates(),
-                               facilities=facilities().iloc[0:0]))
+    layers = load_layers(
+        write(
+            tmp_path / "b",
+            communities=communities(),
+            estates=estates(),
+            facilities=facilities().iloc[0:0],
+        )
+    )
     assert layers.facilities is None
     assert any(p.layer == "facilities" and "ignored" in p.message for p in layers.problems)
 
@@ -299,8 +406,9 @@ def test_layer_without_crs_needs_a_declared_datum(tmp_path):
 
 
 def test_swapped_axes_detected(tmp_path):
-    swapped = estates().set_geometry(estates().geometry.map(
-        lambda g: Polygon([(y, x) for x, y in g.exterior.coords])))
+    swapped = estates().set_geometry(
+        estates().geometry.map(lambda g: Polygon([(y, x) for x, y in g.exterior.coords]))
+    )
     with pytest.raises(ValidationError, match=r"longitude and latitude look swapped"):
         load_layers(write(tmp_path, communities=communities(), estates=swapped))
 
@@ -324,10 +432,15 @@ def test_degrees_declared_as_metres(tmp_path):
 
 def test_projected_file_crs_conflicting_with_declared_datum(tmp_path):
     write(tmp_path, communities=communities().to_crs(32651), estates=estates().to_crs(32651))
-    with pytest.raises(ValidationError, match=r"file says its CRS is EPSG:32651 but the declared datum is GCJ-02"):
+    with pytest.raises(
+        ValidationError, match=r"file says its CRS is EPSG:32651 but the declared datum is GCJ-02"
+    ):
         load_layers(tmp_path, datum="GCJ-02")
     assert load_layers(tmp_path).crs.to_epsg() == 32651
-    with pytest.raises(ValidationError, match=r"file says its CRS is EPSG:32651 but the declared datum is EPSG:4549"):
+    with pytest.raises(
+        ValidationError,
+        match=r"file says its CRS is EPSG:32651 but the declared datum is EPSG:4549",
+    ):
         load_layers(tmp_path, datum="EPSG:4549")
     # a geographic datum (the app's default WGS84) gives way to a projected file CRS, with a warning
     layers = load_layers(tmp_path, datum="WGS84")
@@ -335,11 +448,16 @@ def test_projected_file_crs_conflicting_with_declared_datum(tmp_path):
     assert any("declared datum WGS84 was not applied" in p.message for p in layers.problems)
 
 
-@pytest.mark.parametrize(("datum", "forward"), [("GCJ-02", wgs84_to_gcj02), ("BD-09", wgs84_to_bd09)])
+@pytest.mark.parametrize(
+    ("datum", "forward"), [("GCJ-02", wgs84_to_gcj02), ("BD-09", wgs84_to_bd09)]
+)
 def test_offset_datums_converted_to_wgs84(tmp_path, datum, forward):
     est = estates()
-    shifted = est.set_geometry(est.geometry.map(lambda g: Polygon(
-        np.column_stack(forward(*np.asarray(g.exterior.coords).T)))))
+    shifted = est.set_geometry(
+        est.geometry.map(
+            lambda g: Polygon(np.column_stack(forward(*np.asarray(g.exterior.coords).T)))
+        )
+    )
     shifted.to_file(tmp_path / "estates.geojson")
     as_is = read_layer(tmp_path / "estates.geojson", "estates")
     converted = read_layer(tmp_path / "estates.geojson", "estates", datum=datum)
@@ -379,8 +497,9 @@ def test_inputs_are_not_mutated(tmp_path):
 
 
 def test_overlapping_communities_warned(tmp_path):
-    comm = communities().set_geometry([box(X0, Y0, X0 + D, Y0 + D),
-                                       box(X0 + 0.009, Y0, X0 + 2 * D, Y0 + D)])
+    comm = communities().set_geometry(
+        [box(X0, Y0, X0 + D, Y0 + D), box(X0 + 0.009, Y0, X0 + 2 * D, Y0 + D)]
+    )
     layers = load_layers(write(tmp_path, communities=comm, estates=estates()))
     overlap = [p for p in layers.problems if "overlap" in p.message]
     assert len(overlap) == 1 and overlap[0].layer == "communities"
@@ -408,27 +527,45 @@ def test_gbk_shapefile_without_cpg(tmp_path):
 
 def buildings(**extra) -> gpd.GeoDataFrame:
     data = {"building_id": ["b1", "b2", "b3"], "households": [200, 100, 150], **extra}
-    geoms = [box(X0 + 0.0015, Y0 + 0.0015, X0 + 0.002, Y0 + 0.002),
-             box(X0 + 0.003, Y0 + 0.003, X0 + 0.0035, Y0 + 0.0035),
-             box(X0 + 0.0125, Y0 + 0.0015, X0 + 0.013, Y0 + 0.002)]
+    geoms = [
+        box(X0 + 0.0015, Y0 + 0.0015, X0 + 0.002, Y0 + 0.002),
+        box(X0 + 0.003, Y0 + 0.003, X0 + 0.0035, Y0 + 0.0035),
+        box(X0 + 0.0125, Y0 + 0.0015, X0 + 0.013, Y0 + 0.002),
+    ]
     return gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4326")
 
 
 def test_buildings_linked_and_checked(tmp_path):
-    layers = load_layers(write(tmp_path, communities=communities(), estates=estates(),
-                               buildings=buildings()))
+    layers = load_layers(
+        write(tmp_path, communities=communities(), estates=estates(), buildings=buildings())
+    )
     assert layers.buildings["estate_id"].tolist() == ["e1", "e1", "e2"]
     mismatch = [p for p in layers.problems if "do not add up" in p.message]
     assert [p.feature for p in mismatch] == ["`e2` (200 vs buildings 150)"]
-    with pytest.raises(ValidationError, match=r"feature `b3` \('e9'\), field `estate_id`: `estate_id` is not an estate"):
-        load_layers(write(tmp_path / "b", communities=communities(), estates=estates(),
-                          buildings=buildings(estate_id=["e1", "e1", "e9"])))
+    with pytest.raises(
+        ValidationError,
+        match=r"feature `b3` \('e9'\), field `estate_id`: `estate_id` is not an estate",
+    ):
+        load_layers(
+            write(
+                tmp_path / "b",
+                communities=communities(),
+                estates=estates(),
+                buildings=buildings(estate_id=["e1", "e1", "e9"]),
+            )
+        )
 
 
 def test_building_far_outside_its_stated_estate_is_an_error(tmp_path):
     # b3 names e1 but lies in e2, about 1 km away: a layer in another datum looks like this
-    err = load_error(write(tmp_path, communities=communities(), estates=estates(),
-                           buildings=buildings(estate_id=["e1", "e1", "e1"])))
+    err = load_error(
+        write(
+            tmp_path,
+            communities=communities(),
+            estates=estates(),
+            buildings=buildings(estate_id=["e1", "e1", "e1"]),
+        )
+    )
     text = problems_of(err, "buildings")
     assert re.search(r"feature `b3` \(\d{3,4} m\).*outside the estate its `estate_id` names", text)
     assert "--datum buildings=GCJ-02" in text and "`b1`" not in text
@@ -436,15 +573,17 @@ def test_building_far_outside_its_stated_estate_is_an_error(tmp_path):
 
 def test_z_coordinates_dropped(tmp_path):
     est = estates()
-    est3d = est.set_geometry(est.geometry.map(
-        lambda g: Polygon([(x, y, 12.0) for x, y in g.exterior.coords])))
+    est3d = est.set_geometry(
+        est.geometry.map(lambda g: Polygon([(x, y, 12.0) for x, y in g.exterior.coords]))
+    )
     layers = load_layers(write(tmp_path, communities=communities(), estates=est3d))
     assert not layers.estates.geometry.has_z.any()
 
 
 def test_estate_in_another_community_warned(tmp_path):
-    layers = load_layers(write(tmp_path, communities=communities(),
-                               estates=estates(community_id=["c1", "c1", "c1"])))
+    layers = load_layers(
+        write(tmp_path, communities=communities(), estates=estates(community_id=["c1", "c1", "c1"]))
+    )
     elsewhere = [p for p in layers.problems if "another community" in p.message]
     assert [p.feature for p in elsewhere] == ["`e2` (c1 vs c2)"]
     assert layers.estates["community_id"].tolist() == ["c1", "c1", "c1"]  # as stated, not moved
@@ -454,24 +593,41 @@ def test_unknown_layer_names_refused(tmp_path):
     with pytest.raises(ValueError, match=r"`layers` must name layers among"):
         load_layers(write(tmp_path, communities=communities(), estates=estates()), layers=["roads"])
     with pytest.raises(ValidationError, match=r"layer `roads`: unknown layer name `roads`"):
-        load_layers({"communities": tmp_path / "communities.geojson",
-                     "estates": tmp_path / "estates.geojson", "roads": tmp_path / "x.geojson"})
+        load_layers(
+            {
+                "communities": tmp_path / "communities.geojson",
+                "estates": tmp_path / "estates.geojson",
+                "roads": tmp_path / "x.geojson",
+            }
+        )
     with pytest.raises(ValidationError, match=r"is one file, not a dataset"):
         load_layers(tmp_path / "estates.geojson")
 
 
 def edge_estates() -> gpd.GeoDataFrame:
     """Ten estates along the southern edge of the communities (within ~100 m of it)."""
-    geoms = [box(X0 + 0.0005 + 0.0019 * i, Y0 + 0.0008, X0 + 0.0015 + 0.0019 * i, Y0 + 0.0014)
-             for i in range(10)]
-    return gpd.GeoDataFrame({"estate_id": [f"e{i}" for i in range(10)], "households": [100] * 10,
-                             "party_members": [5] * 10}, geometry=geoms, crs="EPSG:4326")
+    geoms = [
+        box(X0 + 0.0005 + 0.0019 * i, Y0 + 0.0008, X0 + 0.0015 + 0.0019 * i, Y0 + 0.0014)
+        for i in range(10)
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "estate_id": [f"e{i}" for i in range(10)],
+            "households": [100] * 10,
+            "party_members": [5] * 10,
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
 
 
 def test_datum_mismatch_between_layers_is_explained(tmp_path):
     est = edge_estates()
-    gcj = est.set_geometry(est.geometry.map(lambda g: Polygon(
-        np.column_stack(wgs84_to_gcj02(*np.asarray(g.exterior.coords).T)))))
+    gcj = est.set_geometry(
+        est.geometry.map(
+            lambda g: Polygon(np.column_stack(wgs84_to_gcj02(*np.asarray(g.exterior.coords).T)))
+        )
+    )
     write(tmp_path, communities=communities(), estates=gcj)
     err = load_error(tmp_path)
     hint = [p for p in err.problems if "offset datum" in p.message]
@@ -515,14 +671,18 @@ def _save(fmt: str, folder: Path, frames: dict[str, gpd.GeoDataFrame]) -> Path:
 @shapefile_warnings
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg", "shpzip"])
 def test_round_trip_keeps_values_and_geometry(tmp_path, fmt):
-    frames = {"communities": communities(street=["太湖街道", "华庄街道"]),
-              "estates": estates(community_id=["c1", "c2", "c1"], name=["甲", "乙", "丙"]),
-              "facilities": facilities()}
+    frames = {
+        "communities": communities(street=["太湖街道", "华庄街道"]),
+        "estates": estates(community_id=["c1", "c2", "c1"], name=["甲", "乙", "丙"]),
+        "facilities": facilities(),
+    }
     layers = load_layers(_save(fmt, tmp_path, frames))
     for name, original in frames.items():
         back = layers.layer(name)
         assert len(back) == len(original)
-        dist = back.geometry.hausdorff_distance(original.to_crs(back.crs).geometry.set_axis(back.index))
+        dist = back.geometry.hausdorff_distance(
+            original.to_crs(back.crs).geometry.set_axis(back.index)
+        )
         assert dist.max() < 0.01  # metres
     est = layers.estates
     assert est["households"].tolist() == [300, 200, 150]
@@ -542,7 +702,8 @@ def test_community_code_preferred_over_community_name(tmp_path):
 
 def test_far_away_facility_warned(tmp_path):
     fac = facilities().set_geometry([Point(0.0, 0.0), Point(X0 + 0.015, Y0 + 0.005)])
-    layers = load_layers(write(tmp_path, communities=communities(), estates=estates(),
-                               facilities=fac))
+    layers = load_layers(
+        write(tmp_path, communities=communities(), estates=estates(), facilities=fac)
+    )
     far = [p for p in layers.problems if "coordinates look wrong" in p.message]
     assert len(far) == 1 and far[0].feature.startswith("`1` (") and far[0].layer == "facilities"

@@ -23,7 +23,9 @@ def test_safe_zip_extracts_inside_dest(tmp_path):
     archive = make_zip(tmp_path / "ok.zip", {"layers/estates.geojson": b"{}", "a.txt": b"x"})
     files = safe_extract_zip(archive, tmp_path / "out")
     assert sorted(f.relative_to(tmp_path / "out").as_posix() for f in files) == [
-        "a.txt", "layers/estates.geojson"]
+        "a.txt",
+        "layers/estates.geojson",
+    ]
 
 
 @pytest.mark.parametrize("name", ["../evil.txt", "layers/../../evil.txt", "..\\evil.txt"])
@@ -71,8 +73,11 @@ def test_zip_bomb_ratio_refused(tmp_path):
 
 
 def test_unzipped_size_limit_refused(tmp_path):
-    archive = make_zip(tmp_path / "big.zip", {"a.bin": b"ab" * 40_000, "b.bin": b"cd" * 40_000},
-                       compression=zipfile.ZIP_STORED)
+    archive = make_zip(
+        tmp_path / "big.zip",
+        {"a.bin": b"ab" * 40_000, "b.bin": b"cd" * 40_000},
+        compression=zipfile.ZIP_STORED,
+    )
     with pytest.raises(UploadRejected, match=r"expands to 156.2 KiB, above the limit of 97.7 KiB"):
         safe_extract_zip(archive, tmp_path / "out", max_bytes=100_000)
 
@@ -109,7 +114,10 @@ def test_check_upload_size_and_type(tmp_path):
         check_upload(b"{" * 2000, "estates.geojson", max_bytes=1000)
     path = tmp_path / "e.geojson"
     path.write_bytes(b"{" * 2000)
-    with pytest.raises(UploadRejected, match=r"`e.geojson` is 2.0 KiB \(2,000 bytes\), above the upload limit of 1000 bytes"):
+    with pytest.raises(
+        UploadRejected,
+        match=r"`e.geojson` is 2.0 KiB \(2,000 bytes\), above the upload limit of 1000 bytes",
+    ):
         check_upload(path, "e.geojson", max_bytes=1000)
 
 
@@ -121,8 +129,11 @@ def test_upload_limit_printed_as_set():
         def __len__(self) -> int:
             return MAX_UPLOAD_BYTES + 1
 
-    with pytest.raises(UploadRejected, match=r"above the upload limit of 200 MiB "
-                       r"\(209,715,200 bytes\)"):
+    with pytest.raises(
+        UploadRejected,
+        match=r"above the upload limit of 200 MiB "
+        r"\(209,715,200 bytes\)",
+    ):
         check_upload(Sized(b"{"), "estates.geojson")
 
 
@@ -140,10 +151,15 @@ def test_gbk_member_names_decoded(tmp_path):
     assert [f.name for f in files] == ["社区.geojson"]
 
 
-@pytest.mark.parametrize(("content", "name"), [
-    (b"MZ\x90\x00", "estates.geojson"), (b"{}", "data.gpkg"), (b"SQLite format 3\x00", "a.zip"),
-    (b"PK\x03\x04", "walk.osm"),
-])
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (b"MZ\x90\x00", "estates.geojson"),
+        (b"{}", "data.gpkg"),
+        (b"SQLite format 3\x00", "a.zip"),
+        (b"PK\x03\x04", "walk.osm"),
+    ],
+)
 def test_content_must_match_extension(content, name):
     with pytest.raises(UploadRejected, match=r"does not look like a \.\w+ file"):
         check_upload(content, name)

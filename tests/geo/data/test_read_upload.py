@@ -17,9 +17,14 @@ from geo.errors import ValidationError
 
 
 def _grids_geojson() -> bytes:
-    frame = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "name": ["一", "二"]},
-                             geometry=[shapely.box(120.30, 31.50, 120.31, 31.51),
-                                       shapely.box(120.31, 31.50, 120.32, 31.51)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"grid_id": ["G1", "G2"], "name": ["一", "二"]},
+        geometry=[
+            shapely.box(120.30, 31.50, 120.31, 31.51),
+            shapely.box(120.31, 31.50, 120.32, 31.51),
+        ],
+        crs=4326,
+    )
     return frame.to_json().encode("utf-8")
 
 
@@ -35,7 +40,9 @@ def test_same_frame_as_read_layer(tmp_path) -> None:
 def test_gcj02_upload_is_converted_to_wgs84() -> None:
     wgs = gpd.read_file(io.BytesIO(_grids_geojson()))
     gcj = wgs.copy()
-    gcj.geometry = shapely.transform(wgs.geometry.values, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    gcj.geometry = shapely.transform(
+        wgs.geometry.values, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+    )
     got = read_upload(gcj.to_json().encode("utf-8"), "amap.geojson", "other_grids", datum="GCJ-02")
     # the engine's inverse is iterative: back within a few centimetres (1e-6 deg ~ 0.1 m)
     for a, b in zip(got.geometry, wgs.geometry, strict=True):

@@ -24,11 +24,14 @@ def test_upload_points_table_roster_and_network(tmp_path: Path) -> None:
     write_xlsx(tmp_path / "e.xlsx", frame, title="小区一览")
     write_xlsx(tmp_path / "r.xlsx", pd.DataFrame({"小区名称": frame["小区名称"], "党员数": 1}))
     layers, problems, key = load_uploads(
-        {"communities": ("社区.geojson", (tmp_path / "c.geojson").read_bytes()),
-         "estates": ("小区.xlsx", (tmp_path / "e.xlsx").read_bytes())},
+        {
+            "communities": ("社区.geojson", (tmp_path / "c.geojson").read_bytes()),
+            "estates": ("小区.xlsx", (tmp_path / "e.xlsx").read_bytes()),
+        },
         {"communities": "WGS84", "estates": "GCJ-02"},
         rosters={"estates": ("名册.xlsx", (tmp_path / "r.xlsx").read_bytes())},
-        network=("walk.graphml", (DEMO / "walk.graphml").read_bytes()))
+        network=("walk.graphml", (DEMO / "walk.graphml").read_bytes()),
+    )
     assert layers is not None, problems
     assert layers.network_path is not None and layers.network_path.name == "walk.graphml"
     assert layers.network_path.is_file()  # still there for coverage and siting

@@ -44,7 +44,8 @@ def metadata() -> dict:
 @pytest.mark.parametrize("name", FILES)
 def test_generator_reproduces_committed_files_byte_for_byte(regenerated, name):
     assert (regenerated / name).read_bytes() == (DEMO / name).read_bytes(), (
-        f"{name} differs from a fresh run: regenerate with `python -m geo.demo --out data/boundaries`")
+        f"{name} differs from a fresh run: regenerate with `python -m geo.demo --out data/boundaries`"
+    )
 
 
 def test_38_communities_in_two_streets(layers):
@@ -52,7 +53,9 @@ def test_38_communities_in_two_streets(layers):
     assert len(com) == 38
     assert com["community_id"].is_unique
     assert sorted(set(zip(com["street_code"], com["street"], strict=True))) == [
-        ("320211006", "华庄街道"), ("320211007", "太湖街道")]
+        ("320211006", "华庄街道"),
+        ("320211007", "太湖街道"),
+    ]
     assert (com["community_id"] == com["street_code"] + com["community_code"]).all()
     assert com["community_code"].str.fullmatch(r"\d{3}").all()
     for name in ("太湖国际", "信成花园", "玖玖城", "天鹅湖花园", "万科", "尚贤", "周新"):
@@ -145,8 +148,9 @@ def test_network_loads_in_osmnx_and_is_strongly_connected():
         assert isinstance(d["length"], float) and d["length"] > 0
         assert {"osmid", "highway"} <= d.keys()
     u, v, d = next(iter(graph.edges(data=True)))
-    geodesic = Geod(ellps="WGS84").inv(graph.nodes[u]["x"], graph.nodes[u]["y"],
-                                       graph.nodes[v]["x"], graph.nodes[v]["y"])[2]
+    geodesic = Geod(ellps="WGS84").inv(
+        graph.nodes[u]["x"], graph.nodes[u]["y"], graph.nodes[v]["x"], graph.nodes[v]["y"]
+    )[2]
     assert d["length"] == pytest.approx(geodesic, abs=0.01)
 
 
@@ -165,7 +169,11 @@ def test_totals_as_documented(layers, metadata):
     assert rules["fewest grids: ceil(households / 500) per community"] == fewest
     assert abs(fewest - 198) <= 5
     mid = [min(max(round(h / 400), math.ceil(h / 500)), h // 300) for h in by_community]
-    assert sum(mid) == 198 == rules["mid-band: round(households / 400) within ceil(h / 500)..floor(h / 300)"]
+    assert (
+        sum(mid)
+        == 198
+        == rules["mid-band: round(households / 400) within ceil(h / 500)..floor(h / 300)"]
+    )
 
 
 def test_geojson_is_rfc7946(metadata):
@@ -251,14 +259,16 @@ def test_canals_are_crossed_only_on_bridges(layers):
     assert len(lanes) % 4 == 0  # a footbridge: two lane edges meeting mid-canal, both directions
     assert 0 < len(lanes) // 4 <= len(water)
     mid = pd.concat([lanes["u"], lanes["v"]]).value_counts()
-    assert (mid[mid == 4].size == len(lanes) // 4)  # its middle node is on no other lane
+    assert mid[mid == 4].size == len(lanes) // 4  # its middle node is on no other lane
 
 
 def test_landuse_lies_between_estates_inside_communities(layers):
     lu, est = layers["landuse"], layers["estates"]
     assert lu["landuse_id"].is_unique and lu.is_valid.all()
     com = layers["communities"].set_index("community_id")
-    assert com.geometry.loc[lu["community_id"]].buffer(0.01).contains(lu.geometry, align=False).all()
+    assert (
+        com.geometry.loc[lu["community_id"]].buffer(0.01).contains(lu.geometry, align=False).all()
+    )
     assert not est.sindex.query(lu.geometry.buffer(-0.01), predicate="intersects").size
     assert {"park", "school", "public_service", "water"} <= set(lu["kind"])
     centres = layers["facilities"][layers["facilities"]["level"] != "post"]

@@ -74,15 +74,24 @@ def _parcel_shape(rng: np.random.Generator, kind: str, size: float) -> Polygon:
         shape = box(-size, -size / 7, size, size / 7)
     elif kind == "L":
         arm = size * 0.35
-        shape = shapely.union(box(-size / 2, -size / 2, size / 2, -size / 2 + arm),
-                              box(-size / 2, -size / 2, -size / 2 + arm, size / 2))
+        shape = shapely.union(
+            box(-size / 2, -size / 2, size / 2, -size / 2 + arm),
+            box(-size / 2, -size / 2, -size / 2 + arm, size / 2),
+        )
     elif kind == "U":
         t = size * 0.28
-        shape = shapely.difference(box(-size / 2, -size / 2, size / 2, size / 2),
-                                   box(-size / 2 + t, -size / 2 + t, size / 2 - t, size / 2 + 1))
+        shape = shapely.difference(
+            box(-size / 2, -size / 2, size / 2, size / 2),
+            box(-size / 2 + t, -size / 2 + t, size / 2 - t, size / 2 + 1),
+        )
     else:  # a plain block, somewhat irregular
-        pts = [(np.cos(a) * size / 2 * rng.uniform(0.75, 1.0), np.sin(a) * size / 2 * rng.uniform(0.75, 1.0))
-               for a in np.linspace(0, 2 * np.pi, 7)[:-1] + rng.uniform(0, 0.5)]
+        pts = [
+            (
+                np.cos(a) * size / 2 * rng.uniform(0.75, 1.0),
+                np.sin(a) * size / 2 * rng.uniform(0.75, 1.0),
+            )
+            for a in np.linspace(0, 2 * np.pi, 7)[:-1] + rng.uniform(0, 0.5)
+        ]
         shape = Polygon(pts).convex_hull
     return affinity.rotate(shape, float(rng.uniform(0, 180)), origin=(0, 0))
 
@@ -93,8 +102,14 @@ def _households(rng: np.random.Generator, high_rise: bool) -> float:
     return float(rng.integers(60, 480))
 
 
-def make_district(seed: int = 0, nx: int = 4, ny: int = 4, block_m: float = 700.0,
-                  parcels_per_community: int = 10, high_rise_share: float = 0.15) -> District:
+def make_district(
+    seed: int = 0,
+    nx: int = 4,
+    ny: int = 4,
+    block_m: float = 700.0,
+    parcels_per_community: int = 10,
+    high_rise_share: float = 0.15,
+) -> District:
     """A district of about ``nx * ny`` communities with real-data shapes (see module doc).
 
     Parameters
@@ -112,8 +127,11 @@ def make_district(seed: int = 0, nx: int = 4, ny: int = 4, block_m: float = 700.
     """
     rng = np.random.default_rng(seed)
     roads = shapely.union_all(road_network(rng, nx, ny, block_m))
-    faces = [f for f in shapely.get_parts(shapely.polygonize(shapely.get_parts(roads)))
-             if f.area > 0.15 * block_m**2]
+    faces = [
+        f
+        for f in shapely.get_parts(shapely.polygonize(shapely.get_parts(roads)))
+        if f.area > 0.15 * block_m**2
+    ]
     faces.sort(key=lambda f: (round(f.centroid.y, 3), round(f.centroid.x, 3)))
     road_half_width = 12.0
     comms = [shapely.buffer(f, -road_half_width, join_style="mitre") for f in faces]
@@ -126,8 +144,12 @@ def make_district(seed: int = 0, nx: int = 4, ny: int = 4, block_m: float = 700.
     two_i = (2 * len(comms)) // 3
     c = comms[two_i]
     cx, cy = c.centroid.x, c.centroid.y
-    river = shapely.buffer(LineString([(cx - 2 * block_m, cy - 0.3 * block_m), (cx + 2 * block_m, cy + 0.3 * block_m)]),
-                           18.0)
+    river = shapely.buffer(
+        LineString(
+            [(cx - 2 * block_m, cy - 0.3 * block_m), (cx + 2 * block_m, cy + 0.3 * block_m)]
+        ),
+        18.0,
+    )
     comms[two_i] = shapely.difference(c, river)
     cids = [f"C{i + 1:02d}" for i in range(len(comms))]
     rows = []
@@ -153,8 +175,14 @@ def make_district(seed: int = 0, nx: int = 4, ny: int = 4, block_m: float = 700.
                 continue
             high = rng.random() < high_rise_share
             hh = _households(rng, high)
-            rows.append({"estate_id": f"{cid}-E{placed + 1:02d}", "community_id": cid,
-                         "households": hh, "geometry": shape})
+            rows.append(
+                {
+                    "estate_id": f"{cid}-E{placed + 1:02d}",
+                    "community_id": cid,
+                    "households": hh,
+                    "geometry": shape,
+                }
+            )
             taken = shapely.union(taken, shape)
             placed += 1
             if not corner_done and kind == "block" and attempt > 0:
@@ -163,18 +191,30 @@ def make_district(seed: int = 0, nx: int = 4, ny: int = 4, block_m: float = 700.
                 # snap: the corner parcel starts at a vertex of the parcel
                 vx, vy = max(shapely.get_coordinates(shape.exterior), key=lambda p: p[0] + p[1])
                 corner = box(vx, vy, vx + side, vy + side)
-                if shapely.within(corner, inner) and not shapely.intersects(corner, shapely.buffer(taken, -0.01)) \
-                        and shapely.intersection(corner, taken).area == 0:
-                    rows.append({"estate_id": f"{cid}-E{placed + 1:02d}", "community_id": cid,
-                                 "households": _households(rng, False), "geometry": corner})
+                if (
+                    shapely.within(corner, inner)
+                    and not shapely.intersects(corner, shapely.buffer(taken, -0.01))
+                    and shapely.intersection(corner, taken).area == 0
+                ):
+                    rows.append(
+                        {
+                            "estate_id": f"{cid}-E{placed + 1:02d}",
+                            "community_id": cid,
+                            "households": _households(rng, False),
+                            "geometry": corner,
+                        }
+                    )
                     taken = shapely.union(taken, corner)
                     placed += 1
                     corner_done = True
     estates = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
     estates["party_members"] = np.round(estates["households"] * PARTY_SHARE)
     estates["geometry"] = estates.geometry.translate(X0, Y0)
-    communities = gpd.GeoDataFrame({"community_id": cids, "name": [f"社区{c}" for c in cids]},
-                                   geometry=gpd.GeoSeries(comms, crs=CRS).translate(X0, Y0), crs=CRS)
+    communities = gpd.GeoDataFrame(
+        {"community_id": cids, "name": [f"社区{c}" for c in cids]},
+        geometry=gpd.GeoSeries(comms, crs=CRS).translate(X0, Y0),
+        crs=CRS,
+    )
     return District(communities, estates, cids[lake_i], cids[two_i])
 
 

@@ -18,7 +18,9 @@ def gid(i: int) -> str:
 def editor() -> PlanEditor:
     graph = block_units(4, 3, n_comm=1)
     assign = {u: gid(int(u.split("-")[1]) + 1) for u in graph.units.index}
-    return PlanEditor(Plan(graph, assign, {g: g[-3:] for g in set(assign.values())}, frozenset(), GridParams()))
+    return PlanEditor(
+        Plan(graph, assign, {g: g[-3:] for g in set(assign.values())}, frozenset(), GridParams())
+    )
 
 
 def _diff(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:
@@ -46,7 +48,9 @@ def test_each_edit_returns_exactly_what_changed(editor: PlanEditor) -> None:
         assert set(res.removed) == set(old.members) - set(new.members), op
         assert set(new.members) - set(old.members) <= set(res.touched), op
         # the touched grids' rows are the fresh plan's rows
-        fresh = Plan(new.units, dict(new.assignment), dict(new.names), new.locked, new.params).grids()
+        fresh = Plan(
+            new.units, dict(new.assignment), dict(new.names), new.locked, new.params
+        ).grids()
         for g in res.grids.index:
             assert res.grids.at[g, "households"] == fresh.at[g, "households"], (op, g)
         # plan-level figures agree with the full summary of a fresh plan

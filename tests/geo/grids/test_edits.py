@@ -27,7 +27,13 @@ def _column_plan(graph=None, nx: int = 4, ny: int = 3, n_comm: int = 1) -> Plan:
     for u in graph.units.index:
         c, x, _ = u.split("-")
         assign[u] = f"320211001{int(c[1:]):03d}{int(x) + 1:03d}"
-    return Plan(graph, assign, {g: f"grid {g[-3:]}" for g in set(assign.values())}, frozenset(), GridParams())
+    return Plan(
+        graph,
+        assign,
+        {g: f"grid {g[-3:]}" for g in set(assign.values())},
+        frozenset(),
+        GridParams(),
+    )
 
 
 def gid(i: int, c: int = 1) -> str:
@@ -55,14 +61,23 @@ def test_move_rescores_only_the_touched_grids(plan: Plan) -> None:
     assert res.grids.loc[gid(1), "households"] == 400
     assert res.grids.loc[gid(2), "households"] == 200
     assert res.grids.loc[gid(1), "geometry"].area == pytest.approx(
-        sum(plan.units.units.loc[u, "geometry"].area for u in ["C1-0-0", "C1-0-1", "C1-0-2", "C1-1-2"]))
+        sum(
+            plan.units.units.loc[u, "geometry"].area
+            for u in ["C1-0-0", "C1-0-1", "C1-0-2", "C1-1-2"]
+        )
+    )
     assert res.violations == [f"grid {gid(2)}: 200 households < 300"]
     assert res.summary["households_moved"] == 100
     assert res.summary["op"] == "move"
     assert res.event == {"op": "move", "units": ["C1-1-2"], "to": gid(1), "allow_remove": False}
     # the patched table equals a full recomputation
-    full = Plan(plan.units, dict(res.plan.assignment), dict(res.plan.names), res.plan.locked,
-                res.plan.params).grids()
+    full = Plan(
+        plan.units,
+        dict(res.plan.assignment),
+        dict(res.plan.names),
+        res.plan.locked,
+        res.plan.params,
+    ).grids()
     assert full.drop(columns="geometry").equals(res.plan.grids().drop(columns="geometry"))
 
 
@@ -79,15 +94,22 @@ def test_move_several_units_through_each_other(plan: Plan) -> None:
     assert "600 households > 500" in res.violations[0]
 
 
-@pytest.mark.parametrize(("units", "to", "match"), [
-    ("C1-3-0", gid(1), r"unit 'C1-3-0' is not adjacent to grid 320211001001001"),
-    ("C1-1-1", gid(1), r"grid 320211001001002 would no longer be contiguous: unit\(s\) C1-1-"),
-    ("nope", gid(1), r"unit 'nope' is not in the plan"),
-    ("C1-1-1", "999", r"target grid '999' is not in the plan"),
-    ("C1-0-1", gid(1), r"unit 'C1-0-1' is already in grid"),
-    ([], gid(1), r"`unit_ids` is empty"),
-    (["C1-1-0", "C1-1-1", "C1-1-2"], gid(1), r"would empty grid 320211001001002; pass allow_remove=True"),
-])
+@pytest.mark.parametrize(
+    ("units", "to", "match"),
+    [
+        ("C1-3-0", gid(1), r"unit 'C1-3-0' is not adjacent to grid 320211001001001"),
+        ("C1-1-1", gid(1), r"grid 320211001001002 would no longer be contiguous: unit\(s\) C1-1-"),
+        ("nope", gid(1), r"unit 'nope' is not in the plan"),
+        ("C1-1-1", "999", r"target grid '999' is not in the plan"),
+        ("C1-0-1", gid(1), r"unit 'C1-0-1' is already in grid"),
+        ([], gid(1), r"`unit_ids` is empty"),
+        (
+            ["C1-1-0", "C1-1-1", "C1-1-2"],
+            gid(1),
+            r"would empty grid 320211001001002; pass allow_remove=True",
+        ),
+    ],
+)
 def test_refused_moves_say_why(plan: Plan, units, to: str, match: str) -> None:
     ed = PlanEditor(plan)
     with pytest.raises(EditError, match=match):

@@ -35,18 +35,31 @@ def _plan(seed: int) -> Plan:
     comms, ests = [], []
     for c in range(n_comm):
         ox = c * nx * 120.0
-        comms.append({"community_id": f"C{c}", "name": f"C{c}",
-                      "geometry": shapely.box(ox, 0, ox + nx * 120.0, ny * 120.0)})
+        comms.append(
+            {
+                "community_id": f"C{c}",
+                "name": f"C{c}",
+                "geometry": shapely.box(ox, 0, ox + nx * 120.0, ny * 120.0),
+            }
+        )
         for x in range(nx):
             for y in range(ny):
                 if rng.random() < 0.12:
                     continue  # a park: land without an estate
                 w, h = rng.uniform(50, 100, size=2)
                 x0, y0 = ox + x * 120 + rng.uniform(5, 115 - w), y * 120 + rng.uniform(5, 115 - h)
-                ests.append({"estate_id": f"C{c}-{x}-{y}", "community_id": f"C{c}",
-                             "households": int(rng.integers(30, 220)), "party_members": int(rng.integers(0, 15)),
-                             "geometry": shapely.box(x0, y0, x0 + w, y0 + h)})
-    graph = build_units_from_frames(gpd.GeoDataFrame(comms, crs=CRS), gpd.GeoDataFrame(ests, crs=CRS))
+                ests.append(
+                    {
+                        "estate_id": f"C{c}-{x}-{y}",
+                        "community_id": f"C{c}",
+                        "households": int(rng.integers(30, 220)),
+                        "party_members": int(rng.integers(0, 15)),
+                        "geometry": shapely.box(x0, y0, x0 + w, y0 + h),
+                    }
+                )
+    graph = build_units_from_frames(
+        gpd.GeoDataFrame(comms, crs=CRS), gpd.GeoDataFrame(ests, crs=CRS)
+    )
     return grid_communities(graph, GridParams(seed=seed, restarts=1)).plan
 
 
@@ -65,7 +78,9 @@ def _check(plan: Plan) -> None:
     for g, us in plan.members.items():
         assert not seen & set(us)
         seen |= set(us)
-        assert nx.is_connected(_nx_graph(plan.units).subgraph(us)), f"grid {g} not contiguous"  # networkx
+        assert nx.is_connected(_nx_graph(plan.units).subgraph(us)), (
+            f"grid {g} not contiguous"
+        )  # networkx
         assert len({plan.units.community_of[u] for u in us}) == 1, f"grid {g} spans communities"
     assert seen == units
     table = plan.grids()
@@ -92,10 +107,14 @@ def _boundary_moves(plan: Plan) -> list[tuple[str, str]]:
 
 
 def _adjacent_pairs(plan: Plan) -> list[tuple[str, str]]:
-    return sorted({(min(g, h), max(g, h)) for u, h in _boundary_moves(plan) for g in [plan.assignment[u]]})
+    return sorted(
+        {(min(g, h), max(g, h)) for u, h in _boundary_moves(plan) for g in [plan.assignment[u]]}
+    )
 
 
-OPS = st.sampled_from(["move", "move", "move", "merge", "split", "lock", "unlock", "repair", "undo", "redo"])
+OPS = st.sampled_from(
+    ["move", "move", "move", "merge", "split", "lock", "unlock", "repair", "undo", "redo"]
+)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -122,7 +141,9 @@ def test_edit_sequences_keep_the_invariants(seed: int, ops: list[str], data: st.
                 g = data.draw(st.sampled_from(sorted(before.members)))
                 res = ed.split(g, data.draw(st.integers(2, 3)), seed=data.draw(st.integers(0, 3)))
             elif op in ("lock", "unlock"):
-                gs = data.draw(st.lists(st.sampled_from(sorted(before.members)), min_size=1, max_size=2))
+                gs = data.draw(
+                    st.lists(st.sampled_from(sorted(before.members)), min_size=1, max_size=2)
+                )
                 res = ed.lock(gs) if op == "lock" else ed.unlock(gs)
             elif op == "repair":
                 res = ed.repair(data.draw(st.sampled_from([None, "neighbours", "all"])))
@@ -147,7 +168,9 @@ def test_edit_sequences_keep_the_invariants(seed: int, ops: list[str], data: st.
 def test_locked_grids_identical_after_reoptimise(seed: int, data: st.DataObject) -> None:
     start = _plan(seed)
     grids = sorted(start.members)
-    locked = data.draw(st.lists(st.sampled_from(grids), max_size=max(1, len(grids) // 2), unique=True))
+    locked = data.draw(
+        st.lists(st.sampled_from(grids), max_size=max(1, len(grids) // 2), unique=True)
+    )
     ed = PlanEditor(start)
     if locked:
         ed.lock(locked)

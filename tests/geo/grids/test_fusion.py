@@ -17,11 +17,21 @@ def _units() -> gpd.GeoDataFrame:
 
     Footprints are the cells shrunk by 10 m on every side.
     """
-    cells = [box(0, 0, 100, 100), box(0, 100, 100, 200), box(100, 0, 200, 100), box(100, 100, 200, 200)]
+    cells = [
+        box(0, 0, 100, 100),
+        box(0, 100, 100, 200),
+        box(100, 0, 200, 100),
+        box(100, 100, 200, 200),
+    ]
     return gpd.GeoDataFrame(
-        {"unit_id": ["a", "b", "c", "d"], "households": [100, 300, 200, 200],
-         "footprint": gpd.GeoSeries([c.buffer(-10, join_style="mitre") for c in cells], crs=CRS)},
-        geometry=cells, crs=CRS)
+        {
+            "unit_id": ["a", "b", "c", "d"],
+            "households": [100, 300, 200, 200],
+            "footprint": gpd.GeoSeries([c.buffer(-10, join_style="mitre") for c in cells], crs=CRS),
+        },
+        geometry=cells,
+        crs=CRS,
+    )
 
 
 ASSIGN = {"a": "G1", "b": "G1", "c": "G2", "d": "G2"}
@@ -29,8 +39,11 @@ ASSIGN = {"a": "G1", "b": "G1", "c": "G2", "d": "G2"}
 
 def _other() -> gpd.GeoDataFrame:
     # P1 takes everything west of x=130, P2 the rest below y=150; the top-right is uncovered.
-    return gpd.GeoDataFrame({"grid_id": ["P1", "P2"], "kind": ["police", "police"]},
-                            geometry=[box(0, 0, 130, 200), box(130, 0, 200, 150)], crs=CRS)
+    return gpd.GeoDataFrame(
+        {"grid_id": ["P1", "P2"], "kind": ["police", "police"]},
+        geometry=[box(0, 0, 130, 200), box(130, 0, 200, 150)],
+        crs=CRS,
+    )
 
 
 def test_point_mode_counts_whole_units_at_their_representative_point() -> None:
@@ -61,8 +74,11 @@ def test_area_mode_spreads_households_by_footprint_area() -> None:
 
 
 def test_grids_input_spreads_over_the_grid_polygon() -> None:
-    grids = gpd.GeoDataFrame({"grid_id": ["G1", "G2"], "households": [400, 400]},
-                             geometry=[box(0, 0, 100, 200), box(100, 0, 200, 200)], crs=CRS)
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ["G1", "G2"], "households": [400, 400]},
+        geometry=[box(0, 0, 100, 200), box(100, 0, 200, 200)],
+        crs=CRS,
+    )
     rep = fusion_report(grids, None, _other(), locate="area").set_index("grid_id")
     # G2 (100x200): P1 strip 30x200 = 30%, P2 70x150 = 52.5%, uncovered 70x50 = 17.5%.
     assert rep.loc["G2", "dominant_share"] == pytest.approx(0.525)
@@ -70,8 +86,9 @@ def test_grids_input_spreads_over_the_grid_polygon() -> None:
 
 
 def test_overlapping_other_grids_never_count_a_household_twice() -> None:
-    other = gpd.GeoDataFrame({"grid_id": ["X", "Y"]},
-                             geometry=[box(0, 0, 200, 200), box(0, 0, 200, 200)], crs=CRS)
+    other = gpd.GeoDataFrame(
+        {"grid_id": ["X", "Y"]}, geometry=[box(0, 0, 200, 200), box(0, 0, 200, 200)], crs=CRS
+    )
     rep = fusion_report(_units(), ASSIGN, other, locate="area")
     assert rep["households_in_dominant"].sum() <= 800 + 1e-6
     assert set(rep["dominant_other_id"]) == {"X"}  # tie broken by the smaller id
@@ -111,7 +128,9 @@ def test_errors_name_the_problem() -> None:
 
 
 def test_barrier_lines_keep_inner_boundaries_only() -> None:
-    communities = gpd.GeoDataFrame({"community_id": ["c1"]}, geometry=[box(0, 0, 200, 200)], crs=CRS)
+    communities = gpd.GeoDataFrame(
+        {"community_id": ["c1"]}, geometry=[box(0, 0, 200, 200)], crs=CRS
+    )
     lines = barrier_lines(_other(), communities)
     # Inner boundaries: x=130 from y=0 to 200 (P1's east side, and P2's west side up to 150)
     # and y=150 from x=130 to 200 (P2's top). Community edges are left out.
@@ -124,8 +143,9 @@ def test_barrier_lines_keep_inner_boundaries_only() -> None:
 
 
 def test_barrier_lines_outside_every_community_is_empty() -> None:
-    communities = gpd.GeoDataFrame({"community_id": ["c1"]}, geometry=[box(1000, 1000, 1100, 1100)],
-                                   crs=CRS)
+    communities = gpd.GeoDataFrame(
+        {"community_id": ["c1"]}, geometry=[box(1000, 1000, 1100, 1100)], crs=CRS
+    )
     assert barrier_lines(_other(), communities).empty
 
 
@@ -134,18 +154,30 @@ def test_plan_input_and_barriers_cut_adjacency() -> None:
     from geo.grids.plan import Plan
     from geo.grids.units import build_units_from_frames
 
-    comms = gpd.GeoDataFrame({"community_id": ["c1"], "name": ["c1"]}, geometry=[box(0, 0, 480, 120)], crs=CRS)
+    comms = gpd.GeoDataFrame(
+        {"community_id": ["c1"], "name": ["c1"]}, geometry=[box(0, 0, 480, 120)], crs=CRS
+    )
     ests = gpd.GeoDataFrame(
-        {"estate_id": [f"e{i}" for i in range(4)], "households": [100, 250, 300, 400],
-         "party_members": [5, 5, 5, 5]},
-        geometry=[box(i * 120 + 10, 10, i * 120 + 110, 110) for i in range(4)], crs=CRS)
+        {
+            "estate_id": [f"e{i}" for i in range(4)],
+            "households": [100, 250, 300, 400],
+            "party_members": [5, 5, 5, 5],
+        },
+        geometry=[box(i * 120 + 10, 10, i * 120 + 110, 110) for i in range(4)],
+        crs=CRS,
+    )
     # the other department's boundary runs down the street between e1 and e2 (x = 240)
-    other = gpd.GeoDataFrame({"grid_id": ["W", "E"], "kind": ["police", "police"]},
-                             geometry=[box(0, 0, 240, 120), box(240, 0, 480, 120)], crs=CRS)
+    other = gpd.GeoDataFrame(
+        {"grid_id": ["W", "E"], "kind": ["police", "police"]},
+        geometry=[box(0, 0, 240, 120), box(240, 0, 480, 120)],
+        crs=CRS,
+    )
     free = build_units_from_frames(comms, ests)
     cut = build_units_from_frames(comms, ests, barriers=barrier_lines(other, comms))
     assert "e2" in free.neighbors["e1"]
-    kinds = {(a, b): k for a, b, k in cut.edges[["unit_a", "unit_b", "kind"]].itertuples(index=False)}
+    kinds = {
+        (a, b): k for a, b, k in cut.edges[["unit_a", "unit_b", "kind"]].itertuples(index=False)
+    }
     assert kinds[("e0", "e1")] == "shared" and kinds[("e2", "e3")] == "shared"
     # the shared edge across the barrier is cut; geo.grids.units re-links the two halves as an island
     assert kinds.get(("e1", "e2")) != "shared"
@@ -161,9 +193,14 @@ def test_area_mode_counts_point_footprints_at_their_point() -> None:
     from shapely.geometry import Point
 
     units = _units()
-    units["footprint"] = gpd.GeoSeries([Point(50, 50), Point(50, 150), Point(150, 50), Point(150, 170)],
-                                       crs=CRS)
+    units["footprint"] = gpd.GeoSeries(
+        [Point(50, 50), Point(50, 150), Point(150, 50), Point(150, 170)], crs=CRS
+    )
     area = fusion_report(units, ASSIGN, _other(), locate="area").set_index("grid_id")
     point = fusion_report(units, ASSIGN, _other(), locate="point").set_index("grid_id")
-    assert area["households_in_dominant"].tolist() == point["households_in_dominant"].tolist() == [400, 200]
+    assert (
+        area["households_in_dominant"].tolist()
+        == point["households_in_dominant"].tolist()
+        == [400, 200]
+    )
     assert area.loc["G2", "households_uncovered"] == 200  # (150, 170): in no other grid

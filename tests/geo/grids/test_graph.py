@@ -16,7 +16,7 @@ from tests.geo._synthetic import block_units
 def random_graph(draw: st.DrawFn) -> tuple[dict[str, tuple[str, ...]], set[str]]:
     n = draw(st.integers(1, 14))
     ids = [f"u{i:02d}" for i in range(n)]
-    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
     edges = draw(st.lists(st.sampled_from(pairs), max_size=2 * n, unique=True)) if pairs else []
     nbrs: dict[str, list[str]] = {u: [] for u in ids}
     for a, b in edges:
@@ -55,7 +55,9 @@ def test_components_equal_networkx(case: tuple[dict[str, tuple[str, ...]], set[s
 
 @settings(max_examples=200, deadline=None)
 @given(case=random_graph(), pick=st.integers(0, 100))
-def test_stays_connected_equals_networkx(case: tuple[dict[str, tuple[str, ...]], set[str]], pick: int) -> None:
+def test_stays_connected_equals_networkx(
+    case: tuple[dict[str, tuple[str, ...]], set[str]], pick: int
+) -> None:
     nbrs, group = case
     if not group:
         return
@@ -74,7 +76,9 @@ def test_stays_connected_equals_networkx(case: tuple[dict[str, tuple[str, ...]],
 
 def test_adjacency_matrix_and_whole_graph_components() -> None:
     nbrs = {"a": ("b",), "b": ("a", "c"), "c": ("b",), "d": ()}
-    adj = Adjacency.from_edges(["a", "b", "c", "d"], ["a", "b", "b"], ["b", "c", "a"])  # a-b given twice
+    adj = Adjacency.from_edges(
+        ["a", "b", "c", "d"], ["a", "b", "b"], ["b", "c", "a"]
+    )  # a-b given twice
     assert adj.matrix.toarray().tolist() == [[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
     assert adj.n_components() == 2
     assert adj.labels().tolist() == [0, 0, 0, 1]

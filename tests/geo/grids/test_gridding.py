@@ -37,9 +37,19 @@ def test_params_are_validated_and_hashable():
         GridParams(n_grids=0)
 
 
-@pytest.mark.parametrize(("total", "n_units", "k", "feasible"), [
-    (1200, 10, 3, True), (400, 5, 1, True), (150, 3, 1, False), (0, 2, 1, False),
-    (550, 4, 2, False), (5000, 4, 4, False), (900, 3, 2, True), (0, 0, 0, False)])
+@pytest.mark.parametrize(
+    ("total", "n_units", "k", "feasible"),
+    [
+        (1200, 10, 3, True),
+        (400, 5, 1, True),
+        (150, 3, 1, False),
+        (0, 2, 1, False),
+        (550, 4, 2, False),
+        (5000, 4, 4, False),
+        (900, 3, 2, True),
+        (0, 0, 0, False),
+    ],
+)
 def test_choose_k(total, n_units, k, feasible):
     got, why = choose_k(total, 300, 500, n_units)
     assert got == k and (why == "") == feasible
@@ -106,13 +116,22 @@ def test_with_assignment_incremental_matches_full(result):
     g1 = grids.index[0]
     # move one boundary unit of g1 to a neighbouring grid
     nb = plan.units.neighbors
-    u, h = next((u, plan.assignment[v]) for u in plan.members[g1] for v in nb[u]
-                if plan.assignment[v] != g1)
+    u, h = next(
+        (u, plan.assignment[v]) for u in plan.members[g1] for v in nb[u] if plan.assignment[v] != g1
+    )
     new_assign = dict(plan.assignment)
     new_assign[u] = h
     fast = plan.with_assignment(new_assign, touched=[g1, h]).grids()
     slow = Plan(plan.units, new_assign, plan.names, plan.locked, plan.params).grids()
-    cols = ["households", "party_members", "n_units", "dev_pct", "in_band", "polsby_popper", "issue"]
+    cols = [
+        "households",
+        "party_members",
+        "n_units",
+        "dev_pct",
+        "in_band",
+        "polsby_popper",
+        "issue",
+    ]
     assert fast[cols].equals(slow[cols])
     assert plan.assignment[u] != h  # original unchanged
 
@@ -157,7 +176,9 @@ def test_progress_callback_counts_communities(graph):
 def test_process_pool_matches_serial(graph, result):
     par = grid_communities(graph, GridParams(seed=1), workers=2)
     assert par.plan.assignment == result.plan.assignment
-    assert np.isclose(par.plan.summary()["mean_polsby_popper"], result.plan.summary()["mean_polsby_popper"])
+    assert np.isclose(
+        par.plan.summary()["mean_polsby_popper"], result.plan.summary()["mean_polsby_popper"]
+    )
 
 
 def _layers_with_buildings(households: int, per_building: int):
@@ -173,18 +194,28 @@ def _layers_with_buildings(households: int, per_building: int):
         n = households // per_building
         w = (x1 - x0) / n
         for i in range(n):
-            rows.append({"building_id": f"B{i}", "estate_id": eid, "households": per_building,
-                         "geometry": shapely.box(x0 + i * w + 2, y0 + 5, x0 + (i + 1) * w - 2, y1 - 5)})
+            rows.append(
+                {
+                    "building_id": f"B{i}",
+                    "estate_id": eid,
+                    "households": per_building,
+                    "geometry": shapely.box(x0 + i * w + 2, y0 + 5, x0 + (i + 1) * w - 2, y1 - 5),
+                }
+            )
     buildings = gpd.GeoDataFrame(rows, crs=estates.crs)
-    return Layers(communities=comms, estates=estates.assign(residents=estates["households"] * 2.6),
-                  buildings=buildings)
+    return Layers(
+        communities=comms,
+        estates=estates.assign(residents=estates["households"] * 2.6),
+        buildings=buildings,
+    )
 
 
 def test_split_to_fit_splits_estates_by_buildings_only_when_needed():
     layers = _layers_with_buildings(400, 100)  # three estates of 400, total 1200
     params = GridParams(min_households=550, max_households=650)
-    whole = grid_communities(layers, GridParams(min_households=550, max_households=650,
-                                                split_to_fit=False))
+    whole = grid_communities(
+        layers, GridParams(min_households=550, max_households=650, split_to_fit=False)
+    )
     assert not whole.plan.grids()["in_band"].all()
     fit = grid_communities(layers, params)
     grids = fit.plan.grids()
@@ -199,12 +230,19 @@ def test_split_to_fit_splits_estates_by_buildings_only_when_needed():
 def test_dask_local_cluster_matches_local_run(graph, result):
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         seen = []
-        dask = grid_communities(graph, GridParams(seed=1), scheduler=client,
-                                progress=lambda d, t: seen.append(d))
-        by_address = grid_communities(graph, GridParams(seed=1), scheduler=cluster.scheduler_address)
+        dask = grid_communities(
+            graph, GridParams(seed=1), scheduler=client, progress=lambda d, t: seen.append(d)
+        )
+        by_address = grid_communities(
+            graph, GridParams(seed=1), scheduler=cluster.scheduler_address
+        )
     assert dask.plan.assignment == result.plan.assignment
     assert by_address.plan.assignment == result.plan.assignment
     assert seen[-1] == 2

@@ -26,11 +26,17 @@ def test_demo_in_band_and_fully_tiled(demo_result, demo_layers):
 
 
 def test_demo_infeasible_band_is_reported_per_community_not_fatal(demo_layers):
-    res = grid_communities(demo_layers, GridParams(min_households=480, max_households=500, restarts=1,
-                                                   split_to_fit=False))
+    res = grid_communities(
+        demo_layers,
+        GridParams(min_households=480, max_households=500, restarts=1, split_to_fit=False),
+    )
     bad = [r for r in res.report if r["reasons"]]
-    assert bad and all("cannot be split into grids of 480-500" in r["reasons"][0] or "(< 480)" in r["reasons"][0]
-                       for r in bad)
+    assert bad and all(
+        "cannot be split into grids of 480-500" in r["reasons"][0] or "(< 480)" in r["reasons"][0]
+        for r in bad
+    )
     summary = res.plan.summary()
-    assert {b["community_id"] for b in summary["infeasible_communities"]} == {r["community_id"] for r in bad}
+    assert {b["community_id"] for b in summary["infeasible_communities"]} == {
+        r["community_id"] for r in bad
+    }
     assert res.plan.tiling()["ok"].all()

@@ -16,21 +16,31 @@ from geo.grids.params import GridParams
 from geo.grids.units import UnitGraph, build_units_from_frames
 from tests.geo._synthetic import make_frames
 
-SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @st.composite
 def cases(draw):
-    frames = make_frames(draw(st.integers(0, 10_000)), n_communities=draw(st.integers(1, 2)),
-                         nx=draw(st.integers(1, 5)), ny=draw(st.integers(1, 4)),
-                         households=(draw(st.integers(0, 120)), draw(st.integers(121, 480))),
-                         big_estates=draw(st.integers(0, 2)), buildings=draw(st.booleans()))
+    frames = make_frames(
+        draw(st.integers(0, 10_000)),
+        n_communities=draw(st.integers(1, 2)),
+        nx=draw(st.integers(1, 5)),
+        ny=draw(st.integers(1, 4)),
+        households=(draw(st.integers(0, 120)), draw(st.integers(121, 480))),
+        big_estates=draw(st.integers(0, 2)),
+        buildings=draw(st.booleans()),
+    )
     lo = draw(st.integers(100, 400))
-    params = GridParams(min_households=lo, max_households=lo + draw(st.integers(0, 300)),
-                        compactness_weight=draw(st.sampled_from([0.0, 0.2, 1.0])),
-                        n_grids=draw(st.sampled_from([None, None, 2, 5])),
-                        seed=draw(st.integers(0, 99)), restarts=1)
+    params = GridParams(
+        min_households=lo,
+        max_households=lo + draw(st.integers(0, 300)),
+        compactness_weight=draw(st.sampled_from([0.0, 0.2, 1.0])),
+        n_grids=draw(st.sampled_from([None, None, 2, 5])),
+        seed=draw(st.integers(0, 99)),
+        restarts=1,
+    )
     return frames, params
 
 
@@ -47,7 +57,9 @@ def _check_plan(plan, graph):
     members = plan.members
     assert sum(len(v) for v in members.values()) == len(graph.units)
     for gid, units in members.items():
-        assert nx.is_connected(_nx_graph(graph).subgraph(units)), gid  # networkx, not the engine's own routine
+        assert nx.is_connected(_nx_graph(graph).subgraph(units)), (
+            gid
+        )  # networkx, not the engine's own routine
         assert len({graph.community_of[u] for u in units}) == 1, gid
     tiling = plan.tiling()
     assert (tiling["area_error_rel"] < 1e-6).all()
@@ -71,10 +83,15 @@ def test_locked_grids_identical_after_reoptimisation(case, n_lock):
     graph = build_units_from_frames(comms, estates, buildings, max_households=params.max_households)
     plan = grid_communities(graph, params).plan
     locked = frozenset(sorted(plan.members)[::2][:n_lock])
-    new = reoptimise(plan.with_assignment(locked=locked),
-                     params=GridParams(min_households=params.min_households,
-                                       max_households=params.max_households, seed=params.seed + 1,
-                                       restarts=1))
+    new = reoptimise(
+        plan.with_assignment(locked=locked),
+        params=GridParams(
+            min_households=params.min_households,
+            max_households=params.max_households,
+            seed=params.seed + 1,
+            restarts=1,
+        ),
+    )
     for g in locked:
         assert new.members[g] == plan.members[g]
     _check_plan(new, graph)

@@ -36,13 +36,22 @@ def bubenec():
     buildings = gpd.read_file(path, layer="buildings")
     buildings = buildings.to_crs(buildings.estimate_utm_crs())
     households = np.round(buildings.area * LEVELS / FLOOR_AREA_PER_HOUSEHOLD_M2)
-    estates = gpd.GeoDataFrame({
-        "estate_id": buildings["uID"].astype(str), "community_id": "bubenec",
-        "households": households, "party_members": np.round(households * 0.06)},
-        geometry=buildings.geometry, crs=buildings.crs)
-    hull = shapely.buffer(shapely.convex_hull(shapely.union_all(buildings.geometry.to_numpy())), 30.0)
-    communities = gpd.GeoDataFrame({"community_id": ["bubenec"], "name": ["Bubeneč"]},
-                                   geometry=[hull], crs=buildings.crs)
+    estates = gpd.GeoDataFrame(
+        {
+            "estate_id": buildings["uID"].astype(str),
+            "community_id": "bubenec",
+            "households": households,
+            "party_members": np.round(households * 0.06),
+        },
+        geometry=buildings.geometry,
+        crs=buildings.crs,
+    )
+    hull = shapely.buffer(
+        shapely.convex_hull(shapely.union_all(buildings.geometry.to_numpy())), 30.0
+    )
+    communities = gpd.GeoDataFrame(
+        {"community_id": ["bubenec"], "name": ["Bubeneč"]}, geometry=[hull], crs=buildings.crs
+    )
     return communities, estates
 
 

@@ -26,7 +26,9 @@ from geo.grids.gridding import (
 from geo.grids.params import GridParams
 
 
-def _lattice_task(w: int, h: int, sizes: list[float], params: GridParams, seed_id: str = "C") -> CommunityTask:
+def _lattice_task(
+    w: int, h: int, sizes: list[float], params: GridParams, seed_id: str = "C"
+) -> CommunityTask:
     """A community of ``w x h`` square 100 m cells, households ``sizes`` (row-major)."""
     n = w * h
     xs = np.array([100.0 * (i % w) for i in range(n)])
@@ -34,16 +36,30 @@ def _lattice_task(w: int, h: int, sizes: list[float], params: GridParams, seed_i
     edges = [(i, i + 1) for i in range(n) if i % w < w - 1] + [(i, i + w) for i in range(n - w)]
     ea, eb = (np.array(c, dtype=np.intp) for c in zip(*edges, strict=True))
     s = np.asarray(sizes, dtype=float)
-    return CommunityTask(community_id=seed_id, size=s, balance=s / 20, party=s / 20,
-                         area=np.full(n, 1e4), perimeter=np.full(n, 400.0), x=xs, y=ys, edge_a=ea, edge_b=eb,
-                         edge_len=np.full(len(edges), 100.0), fixed=np.full(n, -1, dtype=int), n_locked=0,
-                         params=params)
+    return CommunityTask(
+        community_id=seed_id,
+        size=s,
+        balance=s / 20,
+        party=s / 20,
+        area=np.full(n, 1e4),
+        perimeter=np.full(n, 400.0),
+        x=xs,
+        y=ys,
+        edge_a=ea,
+        edge_b=eb,
+        edge_len=np.full(len(edges), 100.0),
+        fixed=np.full(n, -1, dtype=int),
+        n_locked=0,
+        params=params,
+    )
 
 
 def _search_data(task: CommunityTask, k: int) -> _SearchData:
     n = len(task.size)
     nbrs: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    for a, b, length in zip(task.edge_a.tolist(), task.edge_b.tolist(), task.edge_len.tolist(), strict=True):
+    for a, b, length in zip(
+        task.edge_a.tolist(), task.edge_b.tolist(), task.edge_len.tolist(), strict=True
+    ):
         nbrs[a].append((b, length))
         nbrs[b].append((a, length))
     return _SearchData(task, list(range(n)), nbrs, k)
@@ -60,8 +76,12 @@ def _assert_totals_fresh(state: _State) -> None:
 @pytest.mark.parametrize("seed", range(5))
 def test_running_totals_after_random_moves_equal_a_fresh_computation(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    task = _lattice_task(6, 5, rng.integers(20, 200, 30).astype(float).tolist(),
-                         GridParams(compactness_weight=0.5, balance="party_members"))
+    task = _lattice_task(
+        6,
+        5,
+        rng.integers(20, 200, 30).astype(float).tolist(),
+        GridParams(compactness_weight=0.5, balance="party_members"),
+    )
     k = 4
     data = _search_data(task, k)
     state = _State(data, [min(u % 6 // 2 + (u // 15), k - 1) for u in range(30)], k)
@@ -70,7 +90,11 @@ def test_running_totals_after_random_moves_equal_a_fresh_computation(seed: int) 
         g = state.labels[u]
         shared = state.shared(u)
         others = sorted(h for h in shared if h != g)
-        if not others or len(state.members[g]) <= 1 or not stays_connected(state.members[g], u, data.nbr_ids):
+        if (
+            not others
+            or len(state.members[g]) <= 1
+            or not stays_connected(state.members[g], u, data.nbr_ids)
+        ):
             continue
         h = others[int(rng.integers(len(others)))]
         delta, fg, fh = state.move_cost(u, h, shared)
@@ -95,7 +119,9 @@ def _connected_partitions(n: int, k: int, graph: nx.Graph) -> list[tuple[int, ..
         first = [lab.index(j) if j in lab else n for j in range(k)]
         if first != sorted(first) or first[-1] == n:
             continue
-        if all(nx.is_connected(graph.subgraph([u for u in range(n) if lab[u] == j])) for j in range(k)):
+        if all(
+            nx.is_connected(graph.subgraph([u for u in range(n) if lab[u] == j])) for j in range(k)
+        ):
             out.append(lab)
     return out
 
@@ -111,7 +137,9 @@ CASES = [  # (w, h, households of the cells, row-major)
 
 @pytest.mark.parametrize(("w", "h", "sizes"), CASES)
 @pytest.mark.parametrize("compactness", [0.0, 1.0])
-def test_search_reaches_the_brute_force_optimum(w: int, h: int, sizes: list[float], compactness: float) -> None:
+def test_search_reaches_the_brute_force_optimum(
+    w: int, h: int, sizes: list[float], compactness: float
+) -> None:
     params = GridParams(min_households=250, max_households=450, compactness_weight=compactness)
     task = _lattice_task(w, h, sizes, params)
     n = w * h

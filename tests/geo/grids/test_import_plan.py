@@ -29,8 +29,11 @@ _graph = block_units  # communities of nx x ny estates, estate ``C1-x-y``
 
 
 def _layer(boxes: dict[str, tuple[float, float, float, float]], crs: str = CRS) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"grid_id": list(boxes), "name": [f"old {k}" for k in boxes]},
-                            geometry=[shapely.box(*b) for b in boxes.values()], crs=crs)
+    return gpd.GeoDataFrame(
+        {"grid_id": list(boxes), "name": [f"old {k}" for k in boxes]},
+        geometry=[shapely.box(*b) for b in boxes.values()],
+        crs=crs,
+    )
 
 
 # --------------------------------------------------------------------------- import
@@ -41,7 +44,9 @@ def test_import_assigns_by_cell_area_and_lists_cuts_and_gaps() -> None:
     # West grid reaches 10 m into column 2's cells; the east grid stops at y=300.
     res = import_plan(graph, _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 300)}))
     a = res.plan.assignment
-    assert {u for u, g in a.items() if g == "W"} == {f"C1-{x}-{y}" for x in (0, 1) for y in range(3)}
+    assert {u for u, g in a.items() if g == "W"} == {
+        f"C1-{x}-{y}" for x in (0, 1) for y in range(3)
+    }
     assert res.plan.names == {"W": "old W", "E": "old E"}
     cut = res.cut_units.set_index("unit_id")
     assert set(cut.index) == {"C1-2-0", "C1-2-1", "C1-2-2"}
@@ -71,15 +76,21 @@ def test_cells_are_cut_along_the_imported_boundary_and_only_there() -> None:
             assert cells[u].equals(before[u])
     # column 2 kept its cell east of x=250; column 1 took the 10 m strip west of it
     assert cells["C1-2-0"].bounds[0] == pytest.approx(250)
-    assert cells["C1-1-0"].area == pytest.approx(before["C1-1-0"].area + 10 * before["C1-2-0"].bounds[3]
-                                                 - 10 * before["C1-2-0"].bounds[1], abs=0.1)
+    assert cells["C1-1-0"].area == pytest.approx(
+        before["C1-1-0"].area + 10 * before["C1-2-0"].bounds[3] - 10 * before["C1-2-0"].bounds[1],
+        abs=0.1,
+    )
     grids = res.plan.grids()
     for gid, box in (("W", (0, 0, 250, 360)), ("E", (250, 0, 480, 360))):
         assert shapely.symmetric_difference(grids.geometry[gid], shapely.box(*box)).area < 1e-6
     # every unit's cell stays in its grid, and the recut cells still touch their neighbours
     assert set(res.plan.units.neighbors["C1-1-0"]) >= {"C1-0-0", "C1-2-0", "C1-1-1"}
-    plain = import_plan(graph, _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 360)}), keep_boundaries=False)
-    assert plain.recut == () and plain.plan.grids().geometry["W"].bounds[2] == pytest.approx(240, abs=1)
+    plain = import_plan(
+        graph, _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 360)}), keep_boundaries=False
+    )
+    assert plain.recut == () and plain.plan.grids().geometry["W"].bounds[2] == pytest.approx(
+        240, abs=1
+    )
 
 
 def test_round_trip_of_the_demo_keeps_every_grid_as_it_was(demo_dir, tmp_path) -> None:
@@ -93,18 +104,25 @@ def test_round_trip_of_the_demo_keeps_every_grid_as_it_was(demo_dir, tmp_path) -
     first, again = tmp_path / "g.geojson", tmp_path / "h.geojson"
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["grid", "--data", str(demo_dir), "--out", str(first)]) == 0
-        assert main(["grid", "--data", str(demo_dir), "--from-plan", str(first), "--out", str(again)]) == 0
+        assert (
+            main(["grid", "--data", str(demo_dir), "--from-plan", str(first), "--out", str(again)])
+            == 0
+        )
     crs = load_layers(demo_dir).crs
     old = read_layer(first, "other_grids").to_crs(crs).set_index("grid_id").sort_index()
     new = read_layer(again, "other_grids").to_crs(crs).set_index("grid_id").sort_index()
     assert len(old) == 198 and list(new.index) == list(old.index)
     assert (new["name"] == old["name"]).all() and (new["households"] == old["households"]).all()
-    sym = shapely.area(shapely.symmetric_difference(old.geometry.to_numpy(), new.geometry.to_numpy()))
+    sym = shapely.area(
+        shapely.symmetric_difference(old.geometry.to_numpy(), new.geometry.to_numpy())
+    )
     assert int((sym < 1e-6).sum()) == 198, sorted(zip(sym, old.index, strict=True))[-3:]
 
 
 def test_import_by_footprint_ignores_the_streets() -> None:
-    res = import_plan(_graph(), _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 360)}), by="footprint")
+    res = import_plan(
+        _graph(), _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 360)}), by="footprint"
+    )
     assert res.cut_units.empty  # footprints of column 2 start at x=250
     with pytest.raises(ValidationError, match="`by` must be"):
         import_plan(_graph(), _layer({"W": (0, 0, 480, 360)}), by="centroid")
@@ -214,7 +232,9 @@ def test_repair_respects_the_lock_rule_and_says_what_to_unlock() -> None:
     with pytest.raises(ValidationError, match="not in the plan"):
         repair_plan(plan, unlocked="everything")
     locked = Plan(graph, assign, {}, frozenset({"g2"}), GridParams())
-    assert "the planner locked this grid" in repair_plan(locked, unlocked="all").still_out[0]["hint"]
+    assert (
+        "the planner locked this grid" in repair_plan(locked, unlocked="all").still_out[0]["hint"]
+    )
 
 
 def test_repair_chains_through_an_unlocked_grid() -> None:
@@ -290,8 +310,13 @@ def test_one_id_on_several_features_is_one_grid_and_party_view_repairs() -> None
     layer = _layer({"W": (0, 0, 240, 360), "E": (240, 0, 480, 360)})
     both = gpd.GeoDataFrame(
         {"grid_id": ["W", "E", "W"], "name": ["w", "e", "w"]},
-        geometry=[shapely.box(0, 0, 240, 180), shapely.box(240, 0, 480, 360), shapely.box(0, 180, 240, 360)],
-        crs=CRS)
+        geometry=[
+            shapely.box(0, 0, 240, 180),
+            shapely.box(240, 0, 480, 360),
+            shapely.box(0, 180, 240, 360),
+        ],
+        crs=CRS,
+    )
     res = import_plan(graph, both)
     assert res.plan.assignment == import_plan(graph, layer).plan.assignment
     assert res.overlaps.empty and res.plan.names == {"W": "w", "E": "e"}
@@ -318,8 +343,14 @@ def test_repair_properties(hh: list[int], data: st.DataObject) -> None:
     # random valid boundary moves make a messy plan in force
     ed = PlanEditor(plan)
     for _ in range(data.draw(st.integers(0, 6))):
-        moves = sorted({(u, ed.plan.assignment[v]) for u in graph.units.index for v in graph.neighbors[u]
-                        if ed.plan.assignment[v] != ed.plan.assignment[u]})
+        moves = sorted(
+            {
+                (u, ed.plan.assignment[v])
+                for u in graph.units.index
+                for v in graph.neighbors[u]
+                if ed.plan.assignment[v] != ed.plan.assignment[u]
+            }
+        )
         u, to = data.draw(st.sampled_from(moves))
         with contextlib.suppress(EditError):
             ed.move(u, to)
@@ -351,7 +382,7 @@ def test_repair_properties(hh: list[int], data: st.DataObject) -> None:
 def test_repair_swaps_units_when_no_single_move_fits() -> None:
     graph = _graph()
     hh = {"C1-0-0": 200, "C1-0-1": 180, "C1-0-2": 150}  # grid 1: 530, 30 too many
-    hh |= {f"C1-1-{y}": 150 for y in range(3)}            # grid 2: 450, room for 50 only
+    hh |= {f"C1-1-{y}": 150 for y in range(3)}  # grid 2: 450, room for 50 only
     units = graph.units.assign(households=[float(hh.get(u, 120)) for u in graph.units.index])
     graph = type(graph)(units=units, edges=graph.edges, communities=graph.communities)
     plan = _plan(graph, _columns(graph))
@@ -364,7 +395,11 @@ def test_repair_swaps_units_when_no_single_move_fits() -> None:
     # 980 households fit 2 or 3 grids: a third grid of the two 150-household corners moves fewer
     best = repair_plan(plan, unlocked=["g2"])
     assert best.status == "optimal" and best.households_moved == 300 and best.new_codes == ("g1-2",)
-    assert best.plan.grids().loc[["g1", "g1-2", "g2"], "households"].tolist() == [380.0, 300.0, 300.0]
+    assert best.plan.grids().loc[["g1", "g1-2", "g2"], "households"].tolist() == [
+        380.0,
+        300.0,
+        300.0,
+    ]
 
 
 def test_growth_new_estates_join_the_grid_holding_their_land_then_repair() -> None:
@@ -372,15 +407,28 @@ def test_growth_new_estates_join_the_grid_holding_their_land_then_repair() -> No
     old_units = full.units.drop(index=["C1-3-1"])  # before: a vacant lot where C1-3-1 now stands
     ests = []
     for u, row in old_units.iterrows():
-        ests.append({"estate_id": u, "community_id": "C1", "households": 120.0, "party_members": 10,
-                     "geometry": row["footprint"]})
-    before = build_units_from_frames(full.communities.reset_index(drop=True), gpd.GeoDataFrame(ests, crs=CRS))
+        ests.append(
+            {
+                "estate_id": u,
+                "community_id": "C1",
+                "households": 120.0,
+                "party_members": 10,
+                "geometry": row["footprint"],
+            }
+        )
+    before = build_units_from_frames(
+        full.communities.reset_index(drop=True), gpd.GeoDataFrame(ests, crs=CRS)
+    )
     old_plan = _plan(before, _columns(before))
     assert old_plan.grids().loc["g4", "households"] == 240
     grown = _graph(hh=120)
-    units = grown.units.assign(households=[300.0 if u == "C1-3-1" else 120.0 for u in grown.units.index])
+    units = grown.units.assign(
+        households=[300.0 if u == "C1-3-1" else 120.0 for u in grown.units.index]
+    )
     grown = type(grown)(units=units, edges=grown.edges, communities=grown.communities)
-    imp = import_plan(grown, old_plan.grids().reset_index(drop=True)[["grid_id", "name", "geometry"]])
+    imp = import_plan(
+        grown, old_plan.grids().reset_index(drop=True)[["grid_id", "name", "geometry"]]
+    )
     assert imp.plan.assignment["C1-3-1"] == "g4" and imp.absorbed.empty
     assert imp.plan.grids().loc["g4", "households"] == 540  # over the band with the new estate
     res = repair_plan(imp.plan, unlocked="neighbours")
@@ -393,10 +441,13 @@ def test_point_footprints_go_to_the_grid_holding_them() -> None:
     graph = _graph()
     pts = graph.units.assign(footprint=gpd.GeoSeries(graph.units["footprint"].centroid, crs=CRS))
     graph = type(graph)(units=pts, edges=graph.edges, communities=graph.communities)
-    res = import_plan(graph, _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 360)}), by="footprint")
+    res = import_plan(
+        graph, _layer({"W": (0, 0, 250, 360), "E": (250, 0, 480, 360)}), by="footprint"
+    )
     assert res.absorbed.empty and res.cut_units.empty
-    assert {u for u, g in res.plan.assignment.items() if g == "W"} == {f"C1-{x}-{y}" for x in (0, 1)
-                                                                        for y in range(3)}
+    assert {u for u, g in res.plan.assignment.items() if g == "W"} == {
+        f"C1-{x}-{y}" for x in (0, 1) for y in range(3)
+    }
     assert res.unit_shares["covered_share"].eq(1.0).all()
 
 
@@ -407,7 +458,10 @@ def test_hints_name_the_unit_too_big_and_the_community_too_small() -> None:
     graph = type(graph)(units=units, edges=graph.edges, communities=graph.communities)
     plan = _plan(graph, {"C1-0-0": "a", "C1-1-0": "b", "C2-0-0": "c", "C2-1-0": "c"})
     hints = {s["grid_id"]: s["hint"] for s in repair_plan(plan, unlocked="all").still_out}
-    assert hints["a"] == "unit C1-0-0 alone holds 620 households (> 500); split that estate by its buildings"
+    assert (
+        hints["a"]
+        == "unit C1-0-0 alone holds 620 households (> 500); split that estate by its buildings"
+    )
     assert "the whole community C2 holds only 170 households (< 300)" in hints["c"]
 
 
@@ -415,14 +469,28 @@ def test_import_from_layers_splits_cut_estates_into_their_buildings() -> None:
     from geo.data.schema import Layers
     from geo.grids.import_plan import import_plan_layers
 
-    comms = gpd.GeoDataFrame({"community_id": ["C1"], "name": ["c"]}, geometry=[shapely.box(0, 0, 360, 120)],
-                             crs=CRS)
-    ests = gpd.GeoDataFrame({"estate_id": ["E0", "E1", "E2"], "community_id": ["C1"] * 3,
-                             "households": [150, 200, 150], "party_members": [5, 5, 5]},
-                            geometry=[shapely.box(10, 10, 110, 110), shapely.box(130, 10, 230, 110),
-                                      shapely.box(250, 10, 350, 110)], crs=CRS)
-    blds = gpd.GeoDataFrame({"building_id": ["B1", "B2"], "estate_id": ["E1", "E1"], "households": [100, 100]},
-                            geometry=[shapely.box(135, 20, 175, 100), shapely.box(185, 20, 225, 100)], crs=CRS)
+    comms = gpd.GeoDataFrame(
+        {"community_id": ["C1"], "name": ["c"]}, geometry=[shapely.box(0, 0, 360, 120)], crs=CRS
+    )
+    ests = gpd.GeoDataFrame(
+        {
+            "estate_id": ["E0", "E1", "E2"],
+            "community_id": ["C1"] * 3,
+            "households": [150, 200, 150],
+            "party_members": [5, 5, 5],
+        },
+        geometry=[
+            shapely.box(10, 10, 110, 110),
+            shapely.box(130, 10, 230, 110),
+            shapely.box(250, 10, 350, 110),
+        ],
+        crs=CRS,
+    )
+    blds = gpd.GeoDataFrame(
+        {"building_id": ["B1", "B2"], "estate_id": ["E1", "E1"], "households": [100, 100]},
+        geometry=[shapely.box(135, 20, 175, 100), shapely.box(185, 20, 225, 100)],
+        crs=CRS,
+    )
     layers = Layers(communities=comms, estates=ests, buildings=blds)
     old = _layer({"W": (0, 0, 180, 120), "E": (180, 0, 360, 120)})
     plain = import_plan(build_units(layers), old)
@@ -452,10 +520,18 @@ def test_units_for_plan_reopens_an_import_on_the_same_units(tmp_path):
     for rec in layers.communities.itertuples():
         minx, miny, maxx, maxy = rec.geometry.bounds
         mid = (minx + maxx) / 2
-        for k, half in enumerate((shapely.box(minx, miny, mid, maxy), shapely.box(mid, miny, maxx, maxy))):
-            rows.append({"grid_id": f"{rec.community_id}-{k}", "geometry": rec.geometry.intersection(half)})
-    res = import_plan_layers(layers, gpd.GeoDataFrame(rows, crs=layers.communities.crs), params=GridParams())
-    assert building_split_estates(res.plan.assignment), "the halves should cut some estates into buildings"
+        for k, half in enumerate(
+            (shapely.box(minx, miny, mid, maxy), shapely.box(mid, miny, maxx, maxy))
+        ):
+            rows.append(
+                {"grid_id": f"{rec.community_id}-{k}", "geometry": rec.geometry.intersection(half)}
+            )
+    res = import_plan_layers(
+        layers, gpd.GeoDataFrame(rows, crs=layers.communities.crs), params=GridParams()
+    )
+    assert building_split_estates(res.plan.assignment), (
+        "the halves should cut some estates into buildings"
+    )
     rec = record_from_plan(res.plan, "imported")
     units = units_for_plan(layers, rec.assignment, int(rec.params["max_households"]))
     assert set(units.units.index) == set(res.plan.units.units.index)

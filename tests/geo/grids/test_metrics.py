@@ -51,11 +51,18 @@ def test_contiguity_cut_edges_and_split_estates():
 
 def _units():
     cells = [shapely.box(i * 10, 0, i * 10 + 10, 10) for i in range(4)]
-    return gpd.GeoDataFrame({
-        "unit_id": list("abcd"), "estate_id": ["E1", "E1", "E2", "E3"], "community_id": ["C"] * 4,
-        "households": [100.0, 250.0, 300.0, 50.0], "party_members": [5.0, 1.0, 20.0, 2.0],
-        "residents": [260.0, 650.0, 780.0, 130.0]}, geometry=cells, crs=CRS).set_index(
-        pd.Index(list("abcd")))
+    return gpd.GeoDataFrame(
+        {
+            "unit_id": list("abcd"),
+            "estate_id": ["E1", "E1", "E2", "E3"],
+            "community_id": ["C"] * 4,
+            "households": [100.0, 250.0, 300.0, 50.0],
+            "party_members": [5.0, 1.0, 20.0, 2.0],
+            "residents": [260.0, 650.0, 780.0, 130.0],
+        },
+        geometry=cells,
+        crs=CRS,
+    ).set_index(pd.Index(list("abcd")))
 
 
 def test_grid_table_counts_shapes_and_incremental_subset():
@@ -65,7 +72,9 @@ def test_grid_table_counts_shapes_and_incremental_subset():
     full = grid_table(units, assign, neighbors=nbrs, names={"G1": "one"}, locked={"G2"})
     assert list(full.index) == ["G1", "G2"]
     assert full.loc["G1", "households"] == 350 and full.loc["G2", "party_members"] == 22
-    assert full.loc["G1", "area_m2"] == pytest.approx(200) and full.loc["G1", "perimeter_m"] == pytest.approx(60)
+    assert full.loc["G1", "area_m2"] == pytest.approx(200) and full.loc[
+        "G1", "perimeter_m"
+    ] == pytest.approx(60)
     assert full.loc["G1", "name"] == "one" and bool(full.loc["G2", "locked"])
     sub = grid_table(units, assign, neighbors=nbrs, grid_ids=["G2"])
     assert list(sub.index) == ["G2"]
@@ -82,21 +91,34 @@ def test_rule_columns_deviation_band_and_reasons():
     assert out.loc["G1", "dev_pct"] == pytest.approx(0.0)  # 350 and 350
     assert not out.loc["G1", "in_band"] and "350 households > 340" in out.loc["G1", "issue"]
     small = with_rule_columns(table, GridParams(min_households=400, max_households=600))
-    assert "only 700" not in small.loc["G1", "issue"] and "350 households < 400" in small.loc["G1", "issue"]
-    party = with_rule_columns(table, GridParams(size_by="party_members", min_party_members=5,
-                                                max_party_members=21, min_party_per_grid=7))
+    assert (
+        "only 700" not in small.loc["G1", "issue"]
+        and "350 households < 400" in small.loc["G1", "issue"]
+    )
+    party = with_rule_columns(
+        table,
+        GridParams(
+            size_by="party_members", min_party_members=5, max_party_members=21, min_party_per_grid=7
+        ),
+    )
     assert party.loc["G1", "size"] == 6 and "6 party members < 7" in party.loc["G1", "issue"]
     assert "22 party members > 21" in party.loc["G2", "issue"]
-    one = with_rule_columns(grid_table(units, dict.fromkeys("abcd", "G"), neighbors=nbrs),
-                            GridParams(min_households=800, max_households=900))
+    one = with_rule_columns(
+        grid_table(units, dict.fromkeys("abcd", "G"), neighbors=nbrs),
+        GridParams(min_households=800, max_households=900),
+    )
     assert "whole community holds only 700" in one.loc["G", "issue"]
 
 
 def test_tiling_check_detects_gap_and_overlap():
-    comm = gpd.GeoDataFrame({"community_id": ["C"]}, geometry=[shapely.box(0, 0, 40, 10)], crs=CRS,
-                            index=["C"])
-    good = gpd.GeoDataFrame({"community_id": ["C", "C"]},
-                            geometry=[shapely.box(0, 0, 20, 10), shapely.box(20, 0, 40, 10)], crs=CRS)
+    comm = gpd.GeoDataFrame(
+        {"community_id": ["C"]}, geometry=[shapely.box(0, 0, 40, 10)], crs=CRS, index=["C"]
+    )
+    good = gpd.GeoDataFrame(
+        {"community_id": ["C", "C"]},
+        geometry=[shapely.box(0, 0, 20, 10), shapely.box(20, 0, 40, 10)],
+        crs=CRS,
+    )
     assert tiling_check(good, comm)["ok"].all()
     gap = good.set_geometry([shapely.box(0, 0, 19, 10), shapely.box(20, 0, 40, 10)])
     row = tiling_check(gap, comm).iloc[0]

@@ -14,10 +14,13 @@ from tests.geo._synthetic import block_units
 
 def _columns_equal(a, b) -> None:
     cols = [c for c in a.columns if c != "geometry"]
-    pd.testing.assert_frame_equal(a[cols].sort_index(), b[cols].sort_index(), check_exact=False, check_dtype=False,
-                                  rtol=1e-9)
-    assert all(x.equals_exact(y, 1e-6) for x, y in zip(a.sort_index().geometry,
-                                                     b.sort_index().geometry, strict=True))
+    pd.testing.assert_frame_equal(
+        a[cols].sort_index(), b[cols].sort_index(), check_exact=False, check_dtype=False, rtol=1e-9
+    )
+    assert all(
+        x.equals_exact(y, 1e-6)
+        for x, y in zip(a.sort_index().geometry, b.sort_index().geometry, strict=True)
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -38,7 +38,10 @@ def gridded(request):
 def test_district_has_the_real_shapes():
     d = make_district(0, nx=3, ny=3)
     assert (d.estates["households"] >= 1000).any()
-    assert d.communities.set_index("community_id").geometry[d.two_part_community].geom_type == "MultiPolygon"
+    assert (
+        d.communities.set_index("community_id").geometry[d.two_part_community].geom_type
+        == "MultiPolygon"
+    )
     lake = d.communities.set_index("community_id").geometry[d.lake_community]
     assert len(lake.interiors) == 1
     assert d.estates.area.sum() < 0.6 * d.communities.area.sum()  # sparse parcels
@@ -74,8 +77,10 @@ def test_holes_only_where_the_community_has_one(gridded):
     comms = plan.units.communities.geometry
     for gid, geom in grids.geometry.items():
         comm = comms[grids.at[gid, "community_id"]]
-        comm_holes = shapely.union_all([shapely.Polygon(r) for p in shapely.get_parts(comm) for r in p.interiors]
-                                       or [shapely.Polygon()])
+        comm_holes = shapely.union_all(
+            [shapely.Polygon(r) for p in shapely.get_parts(comm) for r in p.interiors]
+            or [shapely.Polygon()]
+        )
         for ring in geom.interiors:
             hole = shapely.Polygon(ring)
             assert shapely.intersection(hole, comm_holes).area > 0.5 * hole.area, gid
@@ -104,8 +109,11 @@ def test_every_out_of_band_grid_has_a_reason(gridded):
         first = plan.members[gid][0]
         piece = plan.units.pieces[first]
         cid = grids.at[gid, "community_id"]
-        total = sum(float(plan.units.units.at[u, "households"]) for u, c in plan.units.community_of.items()
-                    if c == cid and plan.units.pieces[u] == piece)
+        total = sum(
+            float(plan.units.units.at[u, "households"])
+            for u, c in plan.units.community_of.items()
+            if c == cid and plan.units.pieces[u] == piece
+        )
         assert not any(lo <= total / k <= hi for k in range(1, int(total // lo) + 2))
 
 
@@ -130,9 +138,18 @@ def test_counts_exact_and_parts_compact(gridded):
 def test_island_link_is_not_contiguity():
     # two cells 50 m apart linked in the unit graph (an island link): not contiguous
     cells = [shapely.box(0, 0, 10, 10), shapely.box(60, 0, 70, 10)]
-    units = gpd.GeoDataFrame({"unit_id": ["a", "b"], "estate_id": ["a", "b"], "community_id": ["c", "c"],
-                              "households": [200.0, 200.0], "party_members": [10.0, 10.0],
-                              "residents": [500.0, 500.0]}, geometry=cells, crs="EPSG:32650")
+    units = gpd.GeoDataFrame(
+        {
+            "unit_id": ["a", "b"],
+            "estate_id": ["a", "b"],
+            "community_id": ["c", "c"],
+            "households": [200.0, 200.0],
+            "party_members": [10.0, 10.0],
+            "residents": [500.0, 500.0],
+        },
+        geometry=cells,
+        crs="EPSG:32650",
+    )
     units.index = units["unit_id"].to_numpy()
     table = grid_table(units, {"a": "g", "b": "g"}, neighbors={"a": ("b",), "b": ("a",)})
     assert not bool(table.at["g", "contiguous"])

@@ -30,8 +30,15 @@ LO, HI = 300.0, 500.0
 
 def _lattice(nx: int, ny: int) -> tuple[list[str], dict[str, list[str]]]:
     units = [f"{x}-{y}" for x in range(nx) for y in range(ny)]
-    nbrs = {f"{x}-{y}": [f"{x + dx}-{y + dy}" for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1))
-                         if 0 <= x + dx < nx and 0 <= y + dy < ny] for x in range(nx) for y in range(ny)}
+    nbrs = {
+        f"{x}-{y}": [
+            f"{x + dx}-{y + dy}"
+            for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1))
+            if 0 <= x + dx < nx and 0 <= y + dy < ny
+        ]
+        for x in range(nx)
+        for y in range(ny)
+    }
     return units, nbrs
 
 
@@ -46,8 +53,12 @@ def _brute_force(units, nbrs, size, home, n_kept, n_new):
         groups: dict[int, list[str]] = {}
         for u, s in zip(units, labels, strict=True):
             groups.setdefault(s, []).append(u)
-        if all(LO <= sum(size[u] for u in g) <= HI and is_contiguous(g, nbrs) for g in groups.values()):
-            best = min(best, sum(size[u] for u, s in zip(units, labels, strict=True) if s != home[u]))
+        if all(
+            LO <= sum(size[u] for u in g) <= HI and is_contiguous(g, nbrs) for g in groups.values()
+        ):
+            best = min(
+                best, sum(size[u] for u, s in zip(units, labels, strict=True) if s != home[u])
+            )
     return best
 
 
@@ -71,8 +82,15 @@ def test_exact_region_matches_brute_force(seed: int) -> None:
     groups: dict[int, list[str]] = {}
     for u, s in sol.slot_of.items():
         groups.setdefault(s, []).append(u)
-    assert all(LO <= sum(size[u] for u in g) <= HI and is_contiguous(g, nbrs) for g in groups.values())
-    assert region_lower_bound([sum(size[u] for u in units if home[u] == k) for k in range(n_kept)], LO, HI) <= want
+    assert all(
+        LO <= sum(size[u] for u in g) <= HI and is_contiguous(g, nbrs) for g in groups.values()
+    )
+    assert (
+        region_lower_bound(
+            [sum(size[u] for u in units if home[u] == k) for k in range(n_kept)], LO, HI
+        )
+        <= want
+    )
 
 
 def test_lower_bound_by_hand() -> None:
@@ -108,11 +126,16 @@ def test_exact_and_heuristic_agree_on_small_cases(nx: int, ny: int, hh: float) -
     units = list(plan.units.units.index)
     size = plan.units.units["households"].astype(float).to_dict()
     _, kmax = grid_count_range(sum(size.values()), LO, HI)
-    sol = solve_region(units, plan.units.neighbors, size, size, dict.fromkeys(units, 0), 1, kmax - 1, LO, HI)
+    sol = solve_region(
+        units, plan.units.neighbors, size, size, dict.fromkeys(units, 0), 1, kmax - 1, LO, HI
+    )
     assert sol is not None and sol.status == "optimal"
     assert sol.moved == pytest.approx(heur.households_moved)
     split = next(r for r in exact.grid_changes if r["grid_id"] == "320211000001001")
-    assert split["change"] == "split" and set(split["into"]) == {"320211000001001", *exact.new_codes}
+    assert split["change"] == "split" and set(split["into"]) == {
+        "320211000001001",
+        *exact.new_codes,
+    }
 
 
 def test_retired_codes_are_never_reused() -> None:
@@ -161,7 +184,9 @@ def _merge_pairs(plan: Plan, n: int) -> tuple[Plan, list[str]]:
             break
         if cid in seen:
             continue
-        partners = sorted({plan.assignment[v] for u in plan.members[a] for v in nbrs[u] if comm[v] == cid} - {a})
+        partners = sorted(
+            {plan.assignment[v] for u in plan.members[a] for v in nbrs[u] if comm[v] == cid} - {a}
+        )
         if partners:
             ed.merge(a, partners[0])
             merged.append(a)
@@ -187,8 +212,11 @@ def test_merge_pairs_split_back_into_band(demo_grid: Plan) -> None:
 
 def _grid_layer(plan: Plan) -> gpd.GeoDataFrame:
     grids = plan.grids()
-    return gpd.GeoDataFrame({"grid_id": grids.index, "name": grids["name"].to_numpy()},
-                            geometry=grids.geometry.to_numpy(), crs=grids.crs)
+    return gpd.GeoDataFrame(
+        {"grid_id": grids.index, "name": grids["name"].to_numpy()},
+        geometry=grids.geometry.to_numpy(),
+        crs=grids.crs,
+    )
 
 
 def _new_estates(layers, communities: list[str], per: int, households: int) -> gpd.GeoDataFrame:
@@ -202,7 +230,9 @@ def _new_estates(layers, communities: list[str], per: int, households: int) -> g
     for cid in communities:
         room = comms.geometry[cid].buffer(-40).difference(taken)
         x0, y0, x1, y1 = room.bounds
-        pts = [shapely.Point(x, y) for x in np.arange(x0, x1, 25.0) for y in np.arange(y0, y1, 25.0)]
+        pts = [
+            shapely.Point(x, y) for x in np.arange(x0, x1, 25.0) for y in np.arange(y0, y1, 25.0)
+        ]
         free = [p for p in pts if room.contains(p.buffer(25))]
         chosen: list[shapely.Point] = []
         for p in free:
@@ -212,9 +242,16 @@ def _new_estates(layers, communities: list[str], per: int, households: int) -> g
                 break
         assert len(chosen) == per, f"no room for {per} estates in {cid}"
         for i, p in enumerate(chosen):
-            rows.append({"estate_id": f"{cid}NEW{i + 1:02d}", "community_id": cid, "households": households,
-                         "party_members": households // 20, "residents": households * 2.5,
-                         "geometry": shapely.box(p.x - 15, p.y - 15, p.x + 15, p.y + 15)})
+            rows.append(
+                {
+                    "estate_id": f"{cid}NEW{i + 1:02d}",
+                    "community_id": cid,
+                    "households": households,
+                    "party_members": households // 20,
+                    "residents": households * 2.5,
+                    "geometry": shapely.box(p.x - 15, p.y - 15, p.x + 15, p.y + 15),
+                }
+            )
     new = gpd.GeoDataFrame(rows, crs=est.crs)
     return gpd.GeoDataFrame(pd.concat([est, new], ignore_index=True), crs=est.crs)
 
@@ -245,7 +282,9 @@ def test_growth_twenty_new_estates_in_five_communities(demo_layers, demo_grid: P
     assert len(kept) >= len(old) - 3 * len(out)
     for g in kept:  # every grid the repair did not change is the plan in force's, code and outline
         assert _same(old.geometry[g], after.geometry[g])
-    assert {after.at[g, "community_id"] for g in rep.changed_grids() if g in after.index} <= set(comms)
+    assert {after.at[g, "community_id"] for g in rep.changed_grids() if g in after.index} <= set(
+        comms
+    )
     assert {old.at[g, "community_id"] for g in rep.retired_codes} <= set(comms)
     assert rep.bound <= rep.households_moved <= imported.loc[sorted(out), "households"].sum()
 
@@ -289,9 +328,13 @@ def test_app_repair_over_updated_layers_shows_the_changes(demo_layers, demo_grid
     grown = dataclasses.replace(demo_layers, estates=_new_estates(demo_layers, comms, 3, 400))
     out = repair_over(grown, record_from_plan(demo_grid, "street"))
     rep = out["repair"]
-    assert set(out["changes"]["grid_id"]) and (out["changes"]["households_after"]
-                                               > out["changes"]["households_before"]).all()
-    assert {demo_grid.grids().at[g, "community_id"] for g in out["changes"]["grid_id"]} <= set(comms)
+    assert (
+        set(out["changes"]["grid_id"])
+        and (out["changes"]["households_after"] > out["changes"]["households_before"]).all()
+    )
+    assert {demo_grid.grids().at[g, "community_id"] for g in out["changes"]["grid_id"]} <= set(
+        comms
+    )
     assert out["after"]["in_band"].all() and set(out["after"]["change"]) <= set(REPAIR_COLOURS)
     assert set(out["before"]["grid_id"]) == set(demo_grid.members)
     assert not set(rep.new_codes) & set(demo_grid.members)

@@ -13,8 +13,13 @@ from geo.grids.units import compact_parts, split_parts_count, split_polygon
 L_SHAPE = shapely.union(box(0, 0, 300, 60), box(0, 0, 60, 300))
 U_SHAPE = shapely.difference(box(0, 0, 300, 300), box(80, 80, 220, 301))
 LONG = box(0, 0, 900, 90)
-SHAPES = {"square": box(0, 0, 200, 200), "L": L_SHAPE, "U": U_SHAPE, "long": LONG,
-          "far": shapely.affinity.translate(L_SHAPE, 500_000, 3_500_000)}
+SHAPES = {
+    "square": box(0, 0, 200, 200),
+    "L": L_SHAPE,
+    "U": U_SHAPE,
+    "long": LONG,
+    "far": shapely.affinity.translate(L_SHAPE, 500_000, 3_500_000),
+}
 
 
 @pytest.mark.parametrize("name", sorted(SHAPES))

@@ -70,10 +70,15 @@ def test_split_polygon_equal_areas():
 
 
 def test_tessellate_concave_community_gives_connected_cells():
-    comm = shapely.Polygon([(0, 0), (300, 0), (300, 300), (200, 300), (200, 100), (100, 100),
-                            (100, 300), (0, 300)])
-    fps = [shapely.box(10, 10, 60, 60), shapely.box(240, 240, 290, 290), shapely.box(20, 250, 60, 290),
-           shapely.box(140, 20, 170, 60)]
+    comm = shapely.Polygon(
+        [(0, 0), (300, 0), (300, 300), (200, 300), (200, 100), (100, 100), (100, 300), (0, 300)]
+    )
+    fps = [
+        shapely.box(10, 10, 60, 60),
+        shapely.box(240, 240, 290, 290),
+        shapely.box(20, 250, 60, 290),
+        shapely.box(140, 20, 170, 60),
+    ]
     cells = tessellate(comm, fps)
     assert all(c.geom_type == "Polygon" for c in cells)
     assert abs(sum(c.area for c in cells) - comm.area) < 1e-6 * comm.area
@@ -82,7 +87,9 @@ def test_tessellate_concave_community_gives_connected_cells():
 def test_barrier_cuts_adjacency_and_islands_are_linked():
     comms, estates, _ = make_frames(2, nx=4, ny=2)
     x_mid = comms.geometry.iloc[0].bounds[0] + 2 * 140.0
-    river = gpd.GeoSeries([shapely.LineString([(x_mid, 3_500_000 - 10), (x_mid, 3_500_400)])], crs=CRS)
+    river = gpd.GeoSeries(
+        [shapely.LineString([(x_mid, 3_500_000 - 10), (x_mid, 3_500_400)])], crs=CRS
+    )
     graph = build_units_from_frames(comms, estates, barriers=river)
     kinds = graph.edges["kind"].value_counts().to_dict()
     assert kinds.get("island_link") == 1
@@ -92,7 +99,9 @@ def test_barrier_cuts_adjacency_and_islands_are_linked():
 def test_barrier_isolating_everything_names_the_community():
     comms, estates, _ = make_frames(2, nx=3, ny=1)
     b = comms.geometry.iloc[0].bounds
-    lines = [shapely.LineString([(b[0] + 140 * i, b[1] - 5), (b[0] + 140 * i, b[3] + 5)]) for i in (1, 2)]
+    lines = [
+        shapely.LineString([(b[0] + 140 * i, b[1] - 5), (b[0] + 140 * i, b[3] + 5)]) for i in (1, 2)
+    ]
     with pytest.raises(ValidationError, match=r"community 'C01'.*barrier"):
         build_units_from_frames(comms, estates, barriers=gpd.GeoSeries(lines, crs=CRS))
 

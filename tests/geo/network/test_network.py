@@ -197,8 +197,9 @@ def test_load_graphml_roundtrip(tmp_path):
     G = load_network(path)
     net = WalkNetwork.from_graph(G)
     assert net.n_nodes == 9 and net.lengths.nnz == 24
-    assert distance_matrix(np.array([[0.0, 0.0]]), np.array([[160.0, 160.0]]),
-                           network=path).matrix_m[0, 0] == pytest.approx(320.0)
+    assert distance_matrix(
+        np.array([[0.0, 0.0]]), np.array([[160.0, 160.0]]), network=path
+    ).matrix_m[0, 0] == pytest.approx(320.0)
 
 
 def test_load_errors(tmp_path):
@@ -262,16 +263,20 @@ def _same_network(a: WalkNetwork, b: WalkNetwork) -> None:
 def test_graphml_fast_reader_equals_osmnx(tmp_path, demo_dir):
     import osmnx as ox
 
-    _same_network(WalkNetwork.from_file(demo_dir / "walk.graphml", "EPSG:32651"),
-                  WalkNetwork.from_graph(load_network(demo_dir / "walk.graphml"), "EPSG:32651"))
+    _same_network(
+        WalkNetwork.from_file(demo_dir / "walk.graphml", "EPSG:32651"),
+        WalkNetwork.from_graph(load_network(demo_dir / "walk.graphml"), "EPSG:32651"),
+    )
     G = _irregular_graph(seed=2, n=30)
     G.add_edge("n0", "n0", length=5.0)  # a self-loop is ignored
     ox.save_graphml(G, tmp_path / "text_ids.graphml")  # osmnx itself cannot read text ids
     _same_network(WalkNetwork.from_file(tmp_path / "text_ids.graphml"), WalkNetwork.from_graph(G))
     G = nx.relabel_nodes(G, {f"n{i}": i for i in range(30)})
     ox.save_graphml(G, tmp_path / "irr.graphml")
-    _same_network(WalkNetwork.from_file(tmp_path / "irr.graphml"),
-                  WalkNetwork.from_graph(load_network(tmp_path / "irr.graphml")))
+    _same_network(
+        WalkNetwork.from_file(tmp_path / "irr.graphml"),
+        WalkNetwork.from_graph(load_network(tmp_path / "irr.graphml")),
+    )
 
 
 def test_graphml_fast_reader_errors(tmp_path):
@@ -293,7 +298,9 @@ def test_graphml_fast_reader_errors(tmp_path):
     with pytest.raises(ValidationError, match="not valid GraphML"):
         WalkNetwork.from_file(tmp_path / "broken.graphml")
     ox.save_graphml(grid_walk_graph(2, 2), tmp_path / "ok.graphml")
-    text = (tmp_path / "ok.graphml").read_text(encoding="utf-8").replace('source="0"', 'source="99"')
+    text = (
+        (tmp_path / "ok.graphml").read_text(encoding="utf-8").replace('source="0"', 'source="99"')
+    )
     (tmp_path / "orphan.graphml").write_text(text, encoding="utf-8")
     with pytest.raises(ValidationError, match="not in the file"):
         WalkNetwork.from_file(tmp_path / "orphan.graphml")
@@ -303,10 +310,14 @@ def test_metres_declared_as_wgs84_are_refused_before_projecting(tmp_path):
     import osmnx as ox
 
     G = grid_walk_graph(3, 3, origin=(350_000.0, 3_480_000.0), crs="EPSG:4326")
-    with pytest.raises(ValidationError, match=r"9 of 9 node\(s\) lie outside longitude.*look like metres"):
+    with pytest.raises(
+        ValidationError, match=r"9 of 9 node\(s\) lie outside longitude.*look like metres"
+    ):
         WalkNetwork.from_graph(G)
     ox.save_graphml(G, tmp_path / "m.graphml")
-    with pytest.raises(ValidationError, match=r"layer `m.graphml`.*e.g. node 0 \(350000, 3480000\)"):
+    with pytest.raises(
+        ValidationError, match=r"layer `m.graphml`.*e.g. node 0 \(350000, 3480000\)"
+    ):
         WalkNetwork.from_file(tmp_path / "m.graphml", CRS)
 
 
@@ -316,7 +327,9 @@ def test_non_finite_node_and_unknown_crs_are_refused(tmp_path):
     G = grid_walk_graph(2, 2)
     G.nodes[3]["y"] = float("inf")
     ox.save_graphml(G, tmp_path / "inf.graphml")
-    with pytest.raises(ValidationError, match=r"1 node\(s\) have a non-finite `x`/`y`, e.g. node 3"):
+    with pytest.raises(
+        ValidationError, match=r"1 node\(s\) have a non-finite `x`/`y`, e.g. node 3"
+    ):
         WalkNetwork.from_file(tmp_path / "inf.graphml")
     with pytest.raises(ValidationError, match=r"the graph's `crs` 'EPSG:0' is not a known CRS"):
         WalkNetwork.from_graph(grid_walk_graph(2, 2, crs="EPSG:0"))
@@ -328,13 +341,18 @@ def test_projected_coordinates_outside_the_crs_domain_are_refused():
         WalkNetwork.from_graph(G)
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("", "is not valid XML"),
-    ('<osm version="0.6"><node id="1" lon="120"/><node id="2" lat="31" lon="120"/>'
-     '<way id="9"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way></osm>',
-     r"not a usable walk network \(KeyError: 'lat'\)"),
-    ('<osm version="0.6"></osm>', "not a usable walk network"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("", "is not valid XML"),
+        (
+            '<osm version="0.6"><node id="1" lon="120"/><node id="2" lat="31" lon="120"/>'
+            '<way id="9"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way></osm>',
+            r"not a usable walk network \(KeyError: 'lat'\)",
+        ),
+        ('<osm version="0.6"></osm>', "not a usable walk network"),
+    ],
+)
 def test_broken_osm_files_give_messages(tmp_path, text, needle):
     (tmp_path / "w.osm").write_text(text, encoding="utf-8")
     with pytest.raises(ValidationError, match=needle):
@@ -344,11 +362,16 @@ def test_broken_osm_files_give_messages(tmp_path, text, needle):
 def test_network_far_from_every_point_is_refused():
     net = WalkNetwork.from_graph(grid_walk_graph(3, 3, spacing_m=100.0))
     near = gpd.GeoSeries([Point(50, 50), Point(90_000, 0)], crs=CRS)
-    gn.require_network_near(net, near, layer="estates")  # one point on it: partial cover is a warning
+    gn.require_network_near(
+        net, near, layer="estates"
+    )  # one point on it: partial cover is a warning
     gn.require_network_near(None, near, layer="estates")  # straight-line fallback: nothing to check
     far = gpd.GeoSeries([Point(5_200, 200), Point(9_000, 0)], crs=CRS)
-    with pytest.raises(ValidationError, match=r"layer `estates`: the walk network is 5\.0 km from the "
-                                              r"nearest of the 2 estates: probably the network of another"):
+    with pytest.raises(
+        ValidationError,
+        match=r"layer `estates`: the walk network is 5\.0 km from the "
+        r"nearest of the 2 estates: probably the network of another",
+    ):
         gn.require_network_near(net, far, layer="estates")
 
 

@@ -19,23 +19,32 @@ from geo.output.export import grid_adjacency, grid_colours
 from geo.output.store import record_from_plan
 from tests.ui.conftest import tiny_dir, tiny_layers  # noqa: F401 -- the two-community district
 
-needs_font = pytest.mark.skipif(find_cjk_font() is None, reason="fonts-noto-cjk missing: `make fonts`")
-needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                     reason="poppler-utils missing: `make fonts`")
+needs_font = pytest.mark.skipif(
+    find_cjk_font() is None, reason="fonts-noto-cjk missing: `make fonts`"
+)
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils missing: `make fonts`"
+)
 
 
 def _pdf_text(path, *pages: int) -> list[str]:
     out = []
     for p in pages:
-        res = subprocess.run(["pdftotext", "-f", str(p), "-l", str(p), "-layout", str(path), "-"],
-                             capture_output=True, text=True, check=True)
+        res = subprocess.run(
+            ["pdftotext", "-f", str(p), "-l", str(p), "-layout", str(path), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         out.append(res.stdout)
     return out
 
 
 def _page_count(path) -> int:
     res = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
-    return int(next(line.split()[-1] for line in res.stdout.splitlines() if line.startswith("Pages:")))
+    return int(
+        next(line.split()[-1] for line in res.stdout.splitlines() if line.startswith("Pages:"))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +58,26 @@ def tiny_record(tiny_layers):
 def test_atlas_pages_and_chinese_text_extract(tmp_path, tiny_layers, tiny_record) -> None:
     grids = tiny_record.grids
     staffing = gpd.pd.DataFrame({"grid_id": grids["grid_id"], "full_time": 2, "part_time": 7})
-    out = write_atlas(tiny_record, {"communities": tiny_layers.communities,
-                                    "estates": tiny_layers.estates,
-                                    "facilities": tiny_layers.facilities},
-                      tmp_path / "atlas.pdf", staffing=staffing, notes=["测试备注"])
+    out = write_atlas(
+        tiny_record,
+        {
+            "communities": tiny_layers.communities,
+            "estates": tiny_layers.estates,
+            "facilities": tiny_layers.facilities,
+        },
+        tmp_path / "atlas.pdf",
+        staffing=staffing,
+        notes=["测试备注"],
+    )
     assert out.pages == 3 and _page_count(out.path) == 3  # cover + two communities
     assert out.communities == ("001", "002")
     cover, first, second = _pdf_text(out.path, 1, 2, 3)
     assert "党建网格划分图册" in cover and "小试方案" in cover and "太湖街道" in cover
     assert "测试备注" in cover
     assert "甲社区" in first and "乙社区" in second
-    for grid_id, name, cid in zip(grids["grid_id"], grids["name"], grids["community_id"], strict=True):
+    for grid_id, name, cid in zip(
+        grids["grid_id"], grids["name"], grids["community_id"], strict=True
+    ):
         page = first if str(cid) == "001" else second
         assert str(grid_id) in page and str(name) in page  # code column and the map label
     assert "专职" in first and "兼职" in first and "北" in first
@@ -71,8 +89,9 @@ def test_atlas_pages_and_chinese_text_extract(tmp_path, tiny_layers, tiny_record
 @needs_font
 @needs_pdftotext
 def test_atlas_in_english_and_without_staffing(tmp_path, tiny_layers, tiny_record) -> None:
-    out = write_atlas(tiny_record, {"communities": tiny_layers.communities}, tmp_path / "a.pdf",
-                      lang="en")
+    out = write_atlas(
+        tiny_record, {"communities": tiny_layers.communities}, tmp_path / "a.pdf", lang="en"
+    )
     cover, first = _pdf_text(out.path, 1, 2)
     assert "Party-building grid atlas" in cover and "full-" in first and "party" in first
     assert "–" in first  # no workers: a dash, never "nan" or "None"
@@ -86,8 +105,13 @@ def test_atlas_with_density_layer_and_column(tmp_path, tiny_layers, tiny_record)
 
     surface = density_surface(density_points(tiny_layers), cell_m=20)
     per_grid = grid_density(surface, tiny_record.grids)
-    out = write_atlas(tiny_record, {"communities": tiny_layers.communities}, tmp_path / "d.pdf",
-                      density=surface, grid_density=per_grid)
+    out = write_atlas(
+        tiny_record,
+        {"communities": tiny_layers.communities},
+        tmp_path / "d.pdf",
+        density=surface,
+        grid_density=per_grid,
+    )
     (first,) = _pdf_text(out.path, 2)
     assert "党员密度" in first  # legend entry and column header
     gid = tiny_record.grids.query("community_id == '001'")["grid_id"].iloc[0]
@@ -96,12 +120,19 @@ def test_atlas_with_density_layer_and_column(tmp_path, tiny_layers, tiny_record)
 
 def test_atlas_refuses_without_font_and_in_degrees(tmp_path, tiny_layers, tiny_record) -> None:
     with pytest.raises(ValidationError, match="fonts-noto-cjk"):
-        write_atlas(tiny_record, {"communities": tiny_layers.communities}, tmp_path / "a.pdf",
-                    font=tmp_path / "missing.ttc")
+        write_atlas(
+            tiny_record,
+            {"communities": tiny_layers.communities},
+            tmp_path / "a.pdf",
+            font=tmp_path / "missing.ttc",
+        )
     if find_cjk_font() is not None:
         with pytest.raises(ValidationError, match="not metric"):
-            write_atlas(tiny_record, {"communities": tiny_layers.communities.to_crs(4326)},
-                        tmp_path / "a.pdf")
+            write_atlas(
+                tiny_record,
+                {"communities": tiny_layers.communities.to_crs(4326)},
+                tmp_path / "a.pdf",
+            )
     assert not (tmp_path / "a.pdf").exists()
 
 
@@ -123,9 +154,11 @@ def test_wrap_and_scale_helpers() -> None:
 
 def _brute_adjacency(grids):
     ids, geoms = grids["grid_id"].tolist(), list(grids.geometry)
-    return sorted((min(ids[i], ids[j]), max(ids[i], ids[j]))
-                  for i, j in itertools.combinations(range(len(ids)), 2)
-                  if geoms[i].distance(geoms[j]) <= 0.5)
+    return sorted(
+        (min(ids[i], ids[j]), max(ids[i], ids[j]))
+        for i, j in itertools.combinations(range(len(ids)), 2)
+        if geoms[i].distance(geoms[j]) <= 0.5
+    )
 
 
 def test_grid_colours_never_share_across_a_border(demo_layers) -> None:
@@ -141,9 +174,11 @@ def test_grid_colours_never_share_across_a_border(demo_layers) -> None:
 
 def test_grid_colours_on_a_chequerboard() -> None:
     # a 3x3 block of squares: edge-adjacent and corner-touching cells both count as neighbours
-    grids = gpd.GeoDataFrame({"grid_id": [f"g{i}{j}" for i in range(3) for j in range(3)]},
-                             geometry=[box(i, j, i + 1, j + 1) for i in range(3) for j in range(3)],
-                             crs="EPSG:32651")
+    grids = gpd.GeoDataFrame(
+        {"grid_id": [f"g{i}{j}" for i in range(3) for j in range(3)]},
+        geometry=[box(i, j, i + 1, j + 1) for i in range(3) for j in range(3)],
+        crs="EPSG:32651",
+    )
     colours = grid_colours(grids, tolerance_m=0.01)
     assert len(grid_adjacency(grids, tolerance_m=0.01)) == 20
     assert all(colours[a] != colours[b] for a, b in grid_adjacency(grids, tolerance_m=0.01))

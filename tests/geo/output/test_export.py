@@ -39,11 +39,17 @@ def _square_cw(x0: float, y0: float, size: float) -> list[tuple[float, float]]:
 @pytest.fixture()
 def grids() -> gpd.GeoDataFrame:
     x0, y0 = 220_000.0, 3_490_000.0
-    hole_ccw = [(x0 + 100, y0 + 100), (x0 + 200, y0 + 100), (x0 + 200, y0 + 200),
-                (x0 + 100, y0 + 200), (x0 + 100, y0 + 100)]
+    hole_ccw = [
+        (x0 + 100, y0 + 100),
+        (x0 + 200, y0 + 100),
+        (x0 + 200, y0 + 200),
+        (x0 + 100, y0 + 200),
+        (x0 + 100, y0 + 100),
+    ]
     with_hole = Polygon(_square_cw(x0, y0, 400.123456), [hole_ccw])
-    multi = MultiPolygon([Polygon(_square_cw(x0 + 500, y0, 300)),
-                          Polygon(_square_cw(x0 + 900, y0, 300))])
+    multi = MultiPolygon(
+        [Polygon(_square_cw(x0 + 500, y0, 300)), Polygon(_square_cw(x0 + 900, y0, 300))]
+    )
     return gpd.GeoDataFrame(
         {
             "grid_id": ["320211007001001", "320211007001002"],
@@ -53,7 +59,8 @@ def grids() -> gpd.GeoDataFrame:
             "polsby_popper": [0.71, np.nan],
             "locked": np.array([True, False]),
         },
-        geometry=[with_hole, multi], crs=UTM,
+        geometry=[with_hole, multi],
+        crs=UTM,
     )
 
 
@@ -113,8 +120,12 @@ def test_geojson_follows_rfc7946(grids: gpd.GeoDataFrame) -> None:
             n_rings += 1 + len(holes)
     assert n_rings == 4
     raw = json.loads(text, parse_float=str, parse_int=str)
-    decimals = [len(t.split(".")[1]) for f in raw["features"]
-                for t in _numbers_text(f["geometry"]["coordinates"]) if "." in t]
+    decimals = [
+        len(t.split(".")[1])
+        for f in raw["features"]
+        for t in _numbers_text(f["geometry"]["coordinates"])
+        if "." in t
+    ]
     assert decimals and max(decimals) <= 7
     assert max(decimals) == 7  # UTM -> degrees is never exact: the rounding really applies
     assert doc["features"][1]["properties"]["polsby_popper"] is None  # NaN -> null
@@ -153,13 +164,32 @@ def test_write_geojson(tmp_path, grids) -> None:
     assert shared.stat().st_mode & 0o777 == 0o644  # readable by the other systems, not 0600
 
 
-@pytest.mark.parametrize("name,personal", [
-    ("姓名", True), ("党员姓名", True), ("身份证号", True), ("ID_Card", True), ("id number", True),
-    ("phone", True), ("联系电话", True), ("mobile", True), ("member_name", True), ("tel", True),
-    ("person", True), ("Person Name", True), ("contact", True),
-    ("name", False), ("households", False), ("party_members", False), ("grid_id", False),
-    ("hotel_count", False), ("personnel", False), ("community_id", False), ("telemetry", False),
-])
+@pytest.mark.parametrize(
+    "name,personal",
+    [
+        ("姓名", True),
+        ("党员姓名", True),
+        ("身份证号", True),
+        ("ID_Card", True),
+        ("id number", True),
+        ("phone", True),
+        ("联系电话", True),
+        ("mobile", True),
+        ("member_name", True),
+        ("tel", True),
+        ("person", True),
+        ("Person Name", True),
+        ("contact", True),
+        ("name", False),
+        ("households", False),
+        ("party_members", False),
+        ("grid_id", False),
+        ("hotel_count", False),
+        ("personnel", False),
+        ("community_id", False),
+        ("telemetry", False),
+    ],
+)
 def test_is_personal_field(name: str, personal: bool) -> None:
     assert is_personal_field(name) is personal
 
@@ -173,8 +203,17 @@ def test_drop_personal_fields_by_name_and_value(members_layer) -> None:
 
 
 def _assert_no_personal(text: str) -> None:
-    for needle in ("张三", "李四", "320211199001011234", "13812345678", "13800003333", "13800001111",
-                   "id_card", "姓名", "Contact Phone"):
+    for needle in (
+        "张三",
+        "李四",
+        "320211199001011234",
+        "13812345678",
+        "13800003333",
+        "13800001111",
+        "id_card",
+        "姓名",
+        "Contact Phone",
+    ):
         assert needle not in text, needle
 
 
@@ -184,9 +223,15 @@ def test_personal_fields_never_leave_any_export(tmp_path, members_layer) -> None
     dropped = {"姓名", "id_card", "Contact Phone", "备注", "note"}
     assert set(doc["metadata"]["personal_fields_dropped"]) == dropped
     _assert_no_personal(json.dumps(doc["features"], ensure_ascii=False))
-    assert set(doc["features"][0]["properties"]) == {"grid_id", "name", "households",
-                                                     "party_members", "polsby_popper", "locked",
-                                                     "remark"}
+    assert set(doc["features"][0]["properties"]) == {
+        "grid_id",
+        "name",
+        "households",
+        "party_members",
+        "polsby_popper",
+        "locked",
+        "remark",
+    }
 
     gpkg = to_gpkg({"grids": members_layer}, tmp_path / "plan.gpkg", make_metadata("p", 1))
     back = gpd.read_file(gpkg, layer="grids")
@@ -197,15 +242,23 @@ def test_personal_fields_never_leave_any_export(tmp_path, members_layer) -> None
     html_path = to_html_map({"grids": members_layer}, tmp_path / "map.html", title="t")
     html_text = html_path.read_text(encoding="utf-8")
     assert "320211007001001" in html_text
-    _assert_no_personal(html_text.replace("personal_fields_dropped", "").split("</summary>")[0])  # the metadata panel names them
+    _assert_no_personal(
+        html_text.replace("personal_fields_dropped", "").split("</summary>")[0]
+    )  # the metadata panel names them
 
 
 def test_gpkg_layers_and_metadata(tmp_path, grids) -> None:
-    assignment = pd.DataFrame({"unit_id": ["u1", "u2", "u3"],
-                               "grid_id": ["320211007001001"] * 2 + ["320211007001002"]})
-    posts = gpd.GeoDataFrame({"candidate_id": ["c1"]}, geometry=[Point(220_100, 3_490_100)], crs=UTM)
-    path = to_gpkg({"grids": grids, "assignment": assignment, "posts": posts},
-                   tmp_path / "plan.gpkg", make_metadata("demo", 2, {"seed": 0}))
+    assignment = pd.DataFrame(
+        {"unit_id": ["u1", "u2", "u3"], "grid_id": ["320211007001001"] * 2 + ["320211007001002"]}
+    )
+    posts = gpd.GeoDataFrame(
+        {"candidate_id": ["c1"]}, geometry=[Point(220_100, 3_490_100)], crs=UTM
+    )
+    path = to_gpkg(
+        {"grids": grids, "assignment": assignment, "posts": posts},
+        tmp_path / "plan.gpkg",
+        make_metadata("demo", 2, {"seed": 0}),
+    )
     names = dict(pyogrio.list_layers(path))
     assert set(names) == {"grids", "assignment", "posts", "metadata"}
     assert names["grids"] in ("Polygon", "MultiPolygon") and names["posts"] == "Point"
@@ -214,7 +267,9 @@ def test_gpkg_layers_and_metadata(tmp_path, grids) -> None:
     assert back.crs.to_epsg() == 4326 and list(back["households"]) == [320, 410]
     meta = pyogrio.read_dataframe(path, layer="metadata")
     record = {k: json.loads(v) for k, v in zip(meta["key"], meta["value"], strict=True)}
-    assert record["plan"] == "demo" and record["version"] == 2 and record["parameters"] == {"seed": 0}
+    assert (
+        record["plan"] == "demo" and record["version"] == 2 and record["parameters"] == {"seed": 0}
+    )
     assert list(pyogrio.read_dataframe(path, layer="assignment")["unit_id"]) == ["u1", "u2", "u3"]
     # overwrite in place works and leaves no temporary file
     to_gpkg({"grids": grids}, path, make_metadata("demo", 3))
@@ -228,10 +283,13 @@ def test_gpkg_refuses_reserved_name(tmp_path, grids) -> None:
 
 
 def test_csv_tables(tmp_path, grids) -> None:
-    posts = gpd.GeoDataFrame({"candidate_id": ["c1"]}, geometry=[Point(220_100, 3_490_100)], crs=UTM)
+    posts = gpd.GeoDataFrame(
+        {"candidate_id": ["c1"]}, geometry=[Point(220_100, 3_490_100)], crs=UTM
+    )
     staffing = pd.DataFrame({"grid_id": ["320211007001001"], "full_time": [1], "part_time": [4]})
-    files = to_csv_tables({"grids": grids, "posts": posts, "staffing": staffing}, tmp_path,
-                          make_metadata("demo", 1))
+    files = to_csv_tables(
+        {"grids": grids, "posts": posts, "staffing": staffing}, tmp_path, make_metadata("demo", 1)
+    )
     assert [f.name for f in files] == ["grids.csv", "posts.csv", "staffing.csv", "metadata.json"]
     assert (tmp_path / "grids.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     g = pd.read_csv(tmp_path / "grids.csv", encoding="utf-8-sig", dtype={"grid_id": str})
@@ -243,8 +301,12 @@ def test_csv_tables(tmp_path, grids) -> None:
 
 
 def test_html_map_contains_the_map(tmp_path, grids) -> None:
-    path = to_html_map({"grids": grids, "table": pd.DataFrame({"a": [1]})}, tmp_path / "m.html",
-                       title="滨湖 grids", metadata=make_metadata("demo", 4))
+    path = to_html_map(
+        {"grids": grids, "table": pd.DataFrame({"a": [1]})},
+        tmp_path / "m.html",
+        title="滨湖 grids",
+        metadata=make_metadata("demo", 4),
+    )
     text = path.read_text(encoding="utf-8")
     assert "L.map(" in text and "L.geoJson(" in text
     assert "<title>滨湖 grids</title>" in text
@@ -287,9 +349,11 @@ def test_html_map_with_the_pinned_leaflet_is_offline(tmp_path, grids) -> None:
 
 
 def test_long_codes_are_not_taken_for_personal_data(grids) -> None:
-    codes = grids.assign(grid_id=["320211007001000123", "13812345678"],  # own id column: kept
-                         parcel_code=["320211007001000123", "320211007001000124"],  # not a birth date
-                         holder_id=["320211198512310018", "-"])  # a real-looking resident ID
+    codes = grids.assign(
+        grid_id=["320211007001000123", "13812345678"],  # own id column: kept
+        parcel_code=["320211007001000123", "320211007001000124"],  # not a birth date
+        holder_id=["320211198512310018", "-"],
+    )  # a real-looking resident ID
     clean, dropped = drop_personal_fields(codes)
     assert dropped == ["holder_id"]
     assert clean["grid_id"].tolist() == ["320211007001000123", "13812345678"]
@@ -301,16 +365,21 @@ def test_long_codes_are_not_taken_for_personal_data(grids) -> None:
 def test_html_map_escapes_every_user_text(tmp_path, grids) -> None:
     from tests.hostile._markup import BACKTICK, COLUMN, IMG, SCRIPT, assert_no_live_markup
 
-    hostile = grids[["grid_id", "name", "geometry"]].assign(name=[IMG, SCRIPT],
-                                                           grid_id=[BACKTICK, "g2"])
+    hostile = grids[["grid_id", "name", "geometry"]].assign(
+        name=[IMG, SCRIPT], grid_id=[BACKTICK, "g2"]
+    )
     hostile[COLUMN] = [IMG, ["<script>alert(2)</script>", 1]]
-    page = to_html_map({"grids": hostile, IMG: grids}, tmp_path / "m.html",
-                       title=SCRIPT, metadata=make_metadata(IMG)).read_text(encoding="utf-8")
+    page = to_html_map(
+        {"grids": hostile, IMG: grids},
+        tmp_path / "m.html",
+        title=SCRIPT,
+        metadata=make_metadata(IMG),
+    ).read_text(encoding="utf-8")
     assert_no_live_markup(page)
     decoded = page.replace("\\u0026", "&")
-    assert "&lt;img src=x onerror=alert(1)&gt;" in decoded          # tooltip value, layer name
-    assert "&lt;svg onload=alert(5)&gt;" in decoded                 # column as tooltip label
-    assert "&#96;+alert(3)+&#96;&#36;{alert(4)}" in decoded         # template-literal breakers
+    assert "&lt;img src=x onerror=alert(1)&gt;" in decoded  # tooltip value, layer name
+    assert "&lt;svg onload=alert(5)&gt;" in decoded  # column as tooltip label
+    assert "&#96;+alert(3)+&#96;&#36;{alert(4)}" in decoded  # template-literal breakers
     assert "<title>&lt;script&gt;alert(2)&lt;/script&gt;</title>" in page
 
 
@@ -333,11 +402,13 @@ def test_failed_export_leaves_no_temporary_file(tmp_path, grids, monkeypatch, fm
     def broken(*_a, **_k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ex.os, "replace", broken)      # fails after the temp file is written
-    writers = {"geojson": lambda: write_geojson(grids, tmp_path / "g.geojson"),
-               "gpkg": lambda: to_gpkg({"grids": grids}, tmp_path / "g.gpkg"),
-               "csv": lambda: to_csv_tables({"grids": grids}, tmp_path),
-               "html": lambda: to_html_map({"grids": grids}, tmp_path / "g.html")}
+    monkeypatch.setattr(ex.os, "replace", broken)  # fails after the temp file is written
+    writers = {
+        "geojson": lambda: write_geojson(grids, tmp_path / "g.geojson"),
+        "gpkg": lambda: to_gpkg({"grids": grids}, tmp_path / "g.gpkg"),
+        "csv": lambda: to_csv_tables({"grids": grids}, tmp_path),
+        "html": lambda: to_html_map({"grids": grids}, tmp_path / "g.html"),
+    }
     with pytest.raises(OSError, match="disk full"):
         writers[fmt]()
     assert list(tmp_path.iterdir()) == []
@@ -363,16 +434,23 @@ def _dead_pid() -> int:
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(proc.stdout)
 
 
 def test_stale_temporary_files_of_dead_processes_are_swept(tmp_path, grids) -> None:
     dead, alive = _dead_pid(), os.getppid()
-    stale = [tmp_path / f".g.geojson.{dead}-00.tmp", tmp_path / f".g.gpkg.{dead}-00.tmp.gpkg",
-             tmp_path / f".g.gpkg.{dead}-00.tmp.gpkg-journal"]
-    running = tmp_path / f".g.geojson.{alive}-00.tmp"     # another export still writing
+    stale = [
+        tmp_path / f".g.geojson.{dead}-00.tmp",
+        tmp_path / f".g.gpkg.{dead}-00.tmp.gpkg",
+        tmp_path / f".g.gpkg.{dead}-00.tmp.gpkg-journal",
+    ]
+    running = tmp_path / f".g.geojson.{alive}-00.tmp"  # another export still writing
     for p in [*stale, running]:
         p.write_bytes(b"partial")
     write_geojson(grids, tmp_path / "g.geojson")
@@ -388,22 +466,28 @@ def test_export_killed_with_sigkill_is_cleaned_by_the_next_run(tmp_path, grids) 
     import time
 
     grids.to_file(tmp_path / "in.gpkg")
-    code = ("import os, sys, time, geopandas as gpd, geo.output.export as ex\n"
-            "ex.os.replace = lambda *a: (print('written', flush=True), time.sleep(60))\n"
-            f"ex.write_geojson(gpd.read_file(r'{tmp_path / 'in.gpkg'}'), r'{tmp_path / 'g.geojson'}')\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[3])
+    code = (
+        "import os, sys, time, geopandas as gpd, geo.output.export as ex\n"
+        "ex.os.replace = lambda *a: (print('written', flush=True), time.sleep(60))\n"
+        f"ex.write_geojson(gpd.read_file(r'{tmp_path / 'in.gpkg'}'), r'{tmp_path / 'g.geojson'}')\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "written"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         proc.kill()
-    for _ in range(50):                      # the pid is gone once the child is reaped
+    for _ in range(50):  # the pid is gone once the child is reaped
         if _temps(tmp_path):
             break
         time.sleep(0.1)
-    assert len(_temps(tmp_path)) == 1         # what a killed export leaves behind
+    assert len(_temps(tmp_path)) == 1  # what a killed export leaves behind
     write_geojson(grids, tmp_path / "g.geojson")
     assert _temps(tmp_path) == []
 
@@ -414,10 +498,18 @@ def test_metadata_lists_columns_dropped_at_load_and_at_export(tmp_path, members_
     from geo.errors import Problem
     from geo.output.export import DROPPED_AT_LOAD, personal_fields_dropped_at_load
 
-    layers = SimpleNamespace(problems=(Problem(
-        "estates", "column(s) `姓名`, `id_card` look like personal data (names, ID or phone "
-        "numbers) and were dropped at load time; gridplan keeps counts only.", "remove them",
-        severity="warning"), Problem("estates", "`a` repaired", "none", severity="warning")))
+    layers = SimpleNamespace(
+        problems=(
+            Problem(
+                "estates",
+                "column(s) `姓名`, `id_card` look like personal data (names, ID or phone "
+                "numbers) and were dropped at load time; gridplan keeps counts only.",
+                "remove them",
+                severity="warning",
+            ),
+            Problem("estates", "`a` repaired", "none", severity="warning"),
+        )
+    )
     at_load = personal_fields_dropped_at_load(layers)
     assert at_load == {"estates": ["姓名", "id_card"]}
     meta = make_metadata("p", 1, **{DROPPED_AT_LOAD: at_load})

@@ -79,8 +79,10 @@ def test_versions_chain_and_reopen(target: str) -> None:
     with open_store(target) as s:
         v1 = s.save(make_record())
         moved = dict(v1.assignment) | {"u0_0": "g1"}
-        v2 = s.save(make_record(assignment=moved, message="moved u0_0").replace(version=v1.version),
-                    expected_version=1)
+        v2 = s.save(
+            make_record(assignment=moved, message="moved u0_0").replace(version=v1.version),
+            expected_version=1,
+        )
         assert (v2.version, v2.parent) == (2, 1)
     with open_store(target) as s:  # a new process/session sees both versions
         assert s.latest_version("demo") == 2
@@ -95,7 +97,9 @@ def test_versions_chain_and_reopen(target: str) -> None:
         from sqlalchemy import text
 
         with s.engine.begin() as conn:  # the view QGIS / SQL users open: latest versions only
-            rows = conn.execute(text("SELECT version, COUNT(*) FROM grids_latest GROUP BY version")).all()
+            rows = conn.execute(
+                text("SELECT version, COUNT(*) FROM grids_latest GROUP BY version")
+            ).all()
         assert [tuple(r) for r in rows] == [(2, 3)]
         assert listing.loc[0, "message"] == "moved u0_0"
 
@@ -105,19 +109,29 @@ def test_concurrent_save_conflict_loses_nothing(store: Store) -> None:
     alice = store.load("demo")
     bob = store.load("demo")
     alice_edit = make_record(assignment=dict(alice.assignment) | {"u0_0": "g1"}).replace(
-        version=alice.version, author="alice")
+        version=alice.version, author="alice"
+    )
     bob_edit = make_record(assignment=dict(bob.assignment) | {"u1_2": "g1"}).replace(
-        version=bob.version, author="bob")
+        version=bob.version, author="bob"
+    )
     store.save(alice_edit, expected_version=base.version)
-    with pytest.raises(ConflictError, match=r"plan `demo` was saved as version 2 by alice .* "
-                                            r"after you opened version 1; nothing was overwritten") as err:
+    with pytest.raises(
+        ConflictError,
+        match=r"plan `demo` was saved as version 2 by alice .* "
+        r"after you opened version 1; nothing was overwritten",
+    ) as err:
         store.save(bob_edit, expected_version=base.version)
     assert err.value.latest_version == 2
     assert store.latest_version("demo") == 2
     assert store.load("demo").assignment["u0_0"] == "g1"  # alice's version stands
     assert store.load("demo").assignment["u1_2"] == "g2"  # bob's edit did not leak in
     branch = store.save_as(bob_edit, "demo-bob")
-    assert (branch.name, branch.version, branch.parent_plan, branch.parent) == ("demo-bob", 1, "demo", 1)
+    assert (branch.name, branch.version, branch.parent_plan, branch.parent) == (
+        "demo-bob",
+        1,
+        "demo",
+        1,
+    )
     assert store.load("demo-bob").assignment["u1_2"] == "g1"  # bob's work is kept
     assert sorted(store.list()["name"]) == ["demo", "demo-bob"]
 
@@ -164,12 +178,20 @@ def test_event_journal_appends_and_survives_reopen(target: str) -> None:
         s.save(make_record())
         assert s.append_event("demo", 1, {"op": "move", "units": ["u0_0"], "to": "g1"}) == 1
         assert s.append_event("demo", 1, {"op": "lock", "grid": "g1"}) == 2
-        assert s.append_event("demo", 1, {"op": "rename", "grid": "g2", "name": "东区"},
-                              session="tab-2") == 1
+        assert (
+            s.append_event(
+                "demo", 1, {"op": "rename", "grid": "g2", "name": "东区"}, session="tab-2"
+            )
+            == 1
+        )
     with open_store(target) as s:  # a server restart: a new store object, same events
-        assert s.events("demo", 1) == [{"op": "move", "units": ["u0_0"], "to": "g1"},
-                                       {"op": "lock", "grid": "g1"}]
-        assert s.events("demo", 1, session="tab-2") == [{"op": "rename", "grid": "g2", "name": "东区"}]
+        assert s.events("demo", 1) == [
+            {"op": "move", "units": ["u0_0"], "to": "g1"},
+            {"op": "lock", "grid": "g1"},
+        ]
+        assert s.events("demo", 1, session="tab-2") == [
+            {"op": "rename", "grid": "g2", "name": "东区"}
+        ]
         assert s.sessions("demo", 1) == ["default", "tab-2"]
         assert s.versions("demo")["n_journal"].tolist() == [3]
         assert s.clear_events("demo", 1) == 2
@@ -215,17 +237,27 @@ def test_diff_of_two_known_versions(store: Store) -> None:
         {"unit_id": "u1_0", "from_grid": "g0", "to_grid": "g1"},
         {"unit_id": "u1_2", "from_grid": "g2", "to_grid": "g3"},
     ]
-    assert (diff.grids_added, diff.grids_removed, diff.grids_changed) == (["g3"], ["g0"], ["g1", "g2"])
+    assert (diff.grids_added, diff.grids_removed, diff.grids_changed) == (
+        ["g3"],
+        ["g0"],
+        ["g1", "g2"],
+    )
     metrics = diff.metrics.set_index("metric")
     assert metrics.loc["n_grids", "delta"] == 0  # 3 grids before (g0-g2), 3 after (g1-g3)
     assert metrics.loc["households_max", "a"] == 300 and metrics.loc["households_max", "b"] == 600
     deltas = diff.grid_deltas.set_index("grid_id")
-    assert deltas.loc["g1", "households_delta"] == 300 and deltas.loc["g2", "households_delta"] == -150
+    assert (
+        deltas.loc["g1", "households_delta"] == 300 and deltas.loc["g2", "households_delta"] == -150
+    )
     areas = diff.changed_areas
     assert isinstance(areas, gpd.GeoDataFrame) and areas.crs == "EPSG:32651"
     by = {(r.grid_id, r.change): round(r.area_m2) for r in areas.itertuples()}
-    assert by == {("g3", "added"): 10_000, ("g0", "removed"): 20_000, ("g1", "gained"): 20_000,
-                  ("g2", "lost"): 10_000}
+    assert by == {
+        ("g3", "added"): 10_000,
+        ("g0", "removed"): 20_000,
+        ("g1", "gained"): 20_000,
+        ("g2", "lost"): 10_000,
+    }
     summary = diff.summary()
     assert summary["units_moved"] == 3 and summary["changed_area_m2"] == 60_000
     json.dumps(summary, allow_nan=False)
@@ -274,7 +306,9 @@ def test_gpkg_store_is_a_geopackage_qgis_opens(tmp_path: Path) -> None:
         s.save(make_record())
         s.save(make_record(name="other"))
     layers = dict(pyogrio.list_layers(path))
-    assert {"grids", "posts", "plans", "versions", "assignment", "staffing", "events"} <= set(layers)
+    assert {"grids", "posts", "plans", "versions", "assignment", "staffing", "events"} <= set(
+        layers
+    )
     assert layers["plans"] is None
     grids = pyogrio.read_dataframe(path, layer="grids")
     assert grids.crs.to_epsg() == 4326 and len(grids) == 6
@@ -284,12 +318,18 @@ def test_gpkg_store_is_a_geopackage_qgis_opens(tmp_path: Path) -> None:
     assert 119 < lon < 122 and 30 < lat < 33
     assert grids["households"].tolist()[:3] == [300.0, 300.0, 300.0]
     with open_store(path) as s:
-        s.save(make_record(assignment={u: "g0" for u in make_record().assignment}).replace(version=1),
-               expected_version=1)
+        s.save(
+            make_record(assignment={u: "g0" for u in make_record().assignment}).replace(version=1),
+            expected_version=1,
+        )
     assert {"grids_latest"} <= set(dict(pyogrio.list_layers(path)))
     latest = pyogrio.read_dataframe(path, layer="grids_latest")
     assert sorted(zip(latest["plan"], latest["version"], latest["grid_id"], strict=True)) == [
-        ("demo", 2, "g0"), ("other", 1, "g0"), ("other", 1, "g1"), ("other", 1, "g2")]
+        ("demo", 2, "g0"),
+        ("other", 1, "g0"),
+        ("other", 1, "g1"),
+        ("other", 1, "g2"),
+    ]
     assert latest.crs.to_epsg() == 4326 and latest.geometry.notna().all()
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
@@ -331,8 +371,11 @@ def test_store_does_not_import_streamlit() -> None:
 
 def test_frame_dtypes_survive(store: Store) -> None:
     rec = make_record()
-    grids = rec.grids.assign(when=pd.Timestamp("2026-01-02T03:04:05", tz="UTC"),
-                             share=[0.1, 0.2, float("nan")], flag=[True, False, True])
+    grids = rec.grids.assign(
+        when=pd.Timestamp("2026-01-02T03:04:05", tz="UTC"),
+        share=[0.1, 0.2, float("nan")],
+        flag=[True, False, True],
+    )
     store.save(rec.replace(grids=grids))
     got = store.load("demo").grids
     assert_geodataframe_equal(got, grids)
@@ -357,8 +400,11 @@ def test_engine_plan_round_trip_and_resume(tmp_path: Path) -> None:
     with open_store(tmp_path / "p.gpkg") as s:
         saved = s.save(record_from_plan(editor.plan, "engine", events=editor.events))
         editor2 = PlanEditor(editor.plan)  # the app edits on after saving, journaling each edit
-        for edit in (lambda e: e.unlock(grid_ids[0]), lambda e: e.rename(grid_ids[1], "西区"),
-                     lambda e: e.undo()):
+        for edit in (
+            lambda e: e.unlock(grid_ids[0]),
+            lambda e: e.rename(grid_ids[1], "西区"),
+            lambda e: e.undo(),
+        ):
             edit(editor2)
             s.append_event("engine", saved.version, editor2.events[-1])
     with open_store(tmp_path / "p.gpkg") as s:  # a restarted server
@@ -368,8 +414,9 @@ def test_engine_plan_round_trip_and_resume(tmp_path: Path) -> None:
         assert back.assignment == editor.plan.assignment and back.locked == editor.plan.locked
         assert back.names == editor.plan.names and back.params == plan.params
         # dtypes differ inside the engine itself: a table patched by edits has object ids
-        assert_geodataframe_equal(back.grids(), editor.plan.grids(), check_less_precise=True,
-                                  check_dtype=False)
+        assert_geodataframe_equal(
+            back.grids(), editor.plan.grids(), check_less_precise=True, check_dtype=False
+        )
         _, resumed = resume_editor(s, units, "engine")
     assert resumed.events == editor2.events
     assert resumed.plan.assignment == editor2.plan.assignment
@@ -396,8 +443,9 @@ def test_one_store_shared_by_threads(store: Store) -> None:
     def session(i: int) -> None:
         try:
             for k in range(10):
-                store.append_event("demo", 1, {"op": "rename", "grid": "g1", "name": f"{i}-{k}"},
-                                   session=f"s{i}")
+                store.append_event(
+                    "demo", 1, {"op": "rename", "grid": "g1", "name": f"{i}-{k}"}, session=f"s{i}"
+                )
             store.load("demo")
         except Exception as exc:  # collected and asserted below
             errors.append(repr(exc))
@@ -409,7 +457,9 @@ def test_one_store_shared_by_threads(store: Store) -> None:
         t.join(60)
     assert errors == []
     for i in range(4):
-        assert [e["name"] for e in store.events("demo", 1, session=f"s{i}")] == [f"{i}-{k}" for k in range(10)]
+        assert [e["name"] for e in store.events("demo", 1, session=f"s{i}")] == [
+            f"{i}-{k}" for k in range(10)
+        ]
 
 
 def test_diff_ignores_millimetre_shifts_but_not_real_ones() -> None:

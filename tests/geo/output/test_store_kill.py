@@ -55,8 +55,14 @@ def _kill_mid_save(target: str, tmp_path: Path, delay_s: float) -> int:
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, str(script), target], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), target],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     try:
         first = proc.stdout.readline()  # blocks until the first version is committed
         if not first:
@@ -86,8 +92,9 @@ def _check_intact(target: str) -> int:
 
         with store.engine.begin() as conn:
             for table in ("versions", "assignment", "grids"):
-                n = conn.execute(text(f"SELECT COUNT(*) FROM {table} WHERE version > :v"),
-                                 {"v": latest}).scalar_one()
+                n = conn.execute(
+                    text(f"SELECT COUNT(*) FROM {table} WHERE version > :v"), {"v": latest}
+                ).scalar_one()
                 assert n == 0, table
         return latest
 
