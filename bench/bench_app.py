@@ -20,6 +20,9 @@ ten districts written by ``python -m geo.demo --scale 10``, under ``scale10``).
   page is no longer stale.
 
 Medians over ``--edits`` edits (at least 20). ``ratio_before_over_after`` divides the two.
+``--before-root DIR`` also times the editing map of another checkout (e.g. main before a
+change) in the same run (``before_root_component``, ``ratio_before_root_over_after``);
+``map_px`` and ``map_width_frac`` are the editing map's size in the 1400 x 900 viewport.
 """
 
 from __future__ import annotations
@@ -51,7 +54,9 @@ from tests.browser.test_app_browser import (  # noqa: E402
 VIEWPORT = {"width": 1400, "height": 900}
 
 
-def _start(env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, float]:
+def _start(
+    env: dict[str, str] | None = None, root: Path = ROOT
+) -> tuple[subprocess.Popen, str, float]:
     port = _free_port()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -60,7 +65,7 @@ def _start(env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, fl
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(root / "app.py"),
             "--server.headless",
             "true",
             "--server.port",
@@ -72,7 +77,7 @@ def _start(env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, fl
             "--browser.gatherUsageStats",
             "false",
         ],
-        cwd=ROOT,
+        cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
@@ -183,10 +188,10 @@ def _wait(page, js: str, arg: Any = None, timeout_s: float = 120) -> None:
     page.wait_for_function(js, arg=arg, timeout=timeout_s * 1000, polling=10)
 
 
-def component_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
-    """The editing map component: grid map shown, selections and moves timed in the page."""
+def component_session(p, data_dir: Path | None, edits: int, root: Path = ROOT) -> dict[str, Any]:
+    """The editing map component of the app in ``root``: selections and moves timed in the page."""
     env = {"GRIDPLAN_EDITOR": "component", **({"GRIDPLAN_DATA": str(data_dir)} if data_dir else {})}
-    proc, url, _t0 = _start(env)
+    proc, url, _t0 = _start(env, root)
     try:
         _wait_healthy(url, proc, timeout_s=300)
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -199,6 +204,7 @@ def component_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
         if len(moves) * 2 < edits:
             raise RuntimeError(f"only {len(moves)} distinct legal moves for {edits} edits")
         page.get_by_test_id("em-map").scroll_into_view_if_needed()
+        map_box = page.get_by_test_id("em-map").bounding_box() or {"width": 0, "height": 0}
         done = 0
         for u, a, b in moves:
             for dst in (b, a):
@@ -230,6 +236,8 @@ def component_session(p, data_dir: Path | None, edits: int) -> dict[str, Any]:
             "select_ms_p50": _p50(stats["select_ms"]),
             "edit_visible_ms_p50": _p50(stats["visible_ms"]),
             "edit_confirmed_ms_p50": _p50(stats["confirmed_ms"]),
+            "map_px": [round(map_box["width"]), round(map_box["height"])],
+            "map_width_frac": round(map_box["width"] / VIEWPORT["width"], 3),
         }
     finally:
         proc.terminate()
@@ -336,17 +344,37 @@ def _ratios(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float | 
     }
 
 
-def measure(p, data_dir: Path | None, runs: int, edits: int) -> dict[str, Any]:
+def measure(
+    p,
+    data_dir: Path | None,
+    runs: int,
+    edits: int,
+    *,
+    folium: bool = True,
+    before_root: Path | None = None,
+) -> dict[str, Any]:
     env = {"GRIDPLAN_DATA": str(data_dir)} if data_dir else {}
     cold = [cold_start(p, env) for _ in range(runs)]
+    out: dict[str, Any] = {}
+    if before_root is not None:  # the component as another checkout has it, same run
+        before_root_run = component_session(p, data_dir, edits, root=before_root)
+        print(json.dumps({"partial_before_root": before_root_run}), file=sys.stderr, flush=True)
     after = component_session(p, data_dir, edits)
     print(json.dumps({"partial_after": after}), file=sys.stderr, flush=True)
-    try:
-        before = folium_session(p, data_dir, edits)
-    except Exception as exc:  # report, keep the other figures
-        before = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
-    print(json.dumps({"partial_before": before}), file=sys.stderr, flush=True)
-    return {
+    if before_root is not None:
+        out = {
+            "before_root": str(before_root),
+            "before_root_component": before_root_run,
+            "ratio_before_root_over_after": _ratios(before_root_run, after),
+        }
+    before: dict[str, Any] = {"skipped": "--no-folium"}
+    if folium:
+        try:
+            before = folium_session(p, data_dir, edits)
+        except Exception as exc:  # report, keep the other figures
+            before = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+        print(json.dumps({"partial_before": before}), file=sys.stderr, flush=True)
+    return out | {
         "first_map_s": round(statistics.median(c["first_map_s"] for c in cold), 2),
         "first_map_s_all": [round(c["first_map_s"], 2) for c in cold],
         "select_ms_p50": after["select_ms_p50"],
@@ -363,6 +391,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="cold starts per dataset")
     parser.add_argument("--edits", type=int, default=20, help="edits timed per session (>= 20)")
     parser.add_argument("--no-scale10", action="store_true", help="skip the ten-district demo")
+    parser.add_argument("--no-folium", action="store_true", help="skip the former folium map")
+    parser.add_argument(
+        "--before-root",
+        type=Path,
+        help="another checkout of gridplan (e.g. `git archive main | tar -x -C DIR`, with its "
+        "static/ link) whose editing map is timed in the same run, before this one",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -374,7 +409,8 @@ def main() -> int:
             "viewport": VIEWPORT,
             "loadavg_start": [round(x, 2) for x in load],
         }
-        out.update(measure(p, None, args.runs, args.edits))
+        opts = {"folium": not args.no_folium, "before_root": args.before_root}
+        out.update(measure(p, None, args.runs, args.edits, **opts))
         if not args.no_scale10:
             with tempfile.TemporaryDirectory(prefix="gridplan-bench-") as tmp:
                 subprocess.run(
@@ -383,7 +419,7 @@ def main() -> int:
                     check=True,
                     stdout=subprocess.DEVNULL,
                 )
-                out["scale10"] = measure(p, Path(tmp), 1, args.edits)
+                out["scale10"] = measure(p, Path(tmp), 1, args.edits, **opts)
     out["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(out, indent=2))
     return 0

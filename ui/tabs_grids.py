@@ -28,6 +28,8 @@ from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basem
 from ui.state import SEL_KEY, click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
 
 MAP_KEY = "map_grids"
+#: Session keys of the lazy expanders under the editing map (``True`` = open).
+PANEL_KEY, TABLE_KEY = "em_more_open", "em_table_open"
 #: Environment variable choosing the editing map: ``component`` (default) or ``folium`` (former).
 EDITOR_ENV = "GRIDPLAN_EDITOR"
 #: Height of the editing map in CSS pixels (the component's panel sits beside it).
@@ -504,13 +506,14 @@ def last_edit_message(lang: str) -> None:
 
 def metrics_panel(plan: Any, lang: str) -> None:
     """Plan-wide figures and the per-grid table."""
+    figures_row(plan, lang)
+    metrics_details(plan, lang)
+
+
+def metrics_details(plan: Any, lang: str) -> None:
+    """Infeasible communities, grids outside the band or too thin, and the per-grid table."""
     s = plan.summary()
     g = plan.grids()
-    c = st.columns(4)
-    c[0].metric(t("m_grids", lang), f"{len(g):,}")
-    c[1].metric(t("m_in_band", lang), f"{100 * float(g['in_band'].mean()):.0f}%")
-    c[2].metric("max |d| %", f"{float(g['dev_pct'].abs().max()):.1f}")
-    c[3].metric("Polsby-Popper", f"{float(g['polsby_popper'].mean()):.2f}")
     infeasible = s.get("infeasible_communities") or []
     if infeasible:
         with st.expander(t("infeasible_report", lang)):
@@ -690,9 +693,34 @@ def editmap_view(ctx: Context, plan: Any) -> None:
     )
 
 
+def figures_row(plan: Any, lang: str) -> None:
+    """The plan-wide figures (grids, share in the band, worst deviation, mean Polsby-Popper)."""
+    g = plan.grids()
+    c = st.columns(4)
+    c[0].metric(t("m_grids", lang), f"{len(g):,}")
+    c[1].metric(t("m_in_band", lang), f"{100 * float(g['in_band'].mean()):.0f}%")
+    c[2].metric("max |d| %", f"{float(g['dev_pct'].abs().max()):.1f}")
+    c[3].metric("Polsby-Popper", f"{float(g['polsby_popper'].mean()):.2f}")
+
+
+def lazy_expander(label: str, key: str) -> Any:
+    """An expander whose body runs only while it is open (``None`` when closed).
+
+    Its open state is the session-state value ``key`` (``True`` opens it, also in AppTest).
+    """
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 @st.fragment
 def editor_view(ctx: Context) -> None:
-    """Map, edit tools and metrics; an edit reruns only this fragment, not the whole page."""
+    """Map, edit tools and metrics; an edit reruns only this fragment, not the whole page.
+
+    With the editing map (the default), a map command reruns this fragment, so everything in
+    it is light: the map (which receives only the delta), the last edit's message, the plan
+    bar and the plan-wide figures. The unit picker and the per-grid table, the heavy parts,
+    are built only while their expanders are open (:data:`PANEL_KEY`, :data:`TABLE_KEY`).
+    """
     lang = ctx.lang
     plan = st.session_state["plan"]
     if os.environ.get(EDITOR_ENV, "component") != "folium":
@@ -700,11 +728,17 @@ def editor_view(ctx: Context) -> None:
         left, right = st.columns([3, 2])
         with left:
             last_edit_message(lang)
-            with st.expander(t("em_panel_more", lang)):
-                edit_panel(plan, lang)
         with right:
             plans.plan_bar(lang)
-        metrics_panel(plan, lang)
+        figures_row(plan, lang)
+        more = lazy_expander(t("em_panel_more", lang), PANEL_KEY)
+        if more is not None:
+            with more:
+                edit_panel(plan, lang)
+        table = lazy_expander(t("grid_table", lang), TABLE_KEY)
+        if table is not None:
+            with table:
+                metrics_details(plan, lang)
         return
     udisp = plan_units(plan, units_display(plan, units_key(ctx, plan)))
     gdisp = grids_display(plan, lang)

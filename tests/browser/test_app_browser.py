@@ -182,6 +182,8 @@ def test_app_in_chromium_offline(server: str) -> None:
         page.screenshot(path=str(ARTIFACTS / "overview_zh.png"))
 
         # 2. Language switch: English, then back to Chinese.
+        # The sidebar starts collapsed (the map gets the width): open it for the settings.
+        page.get_by_test_id("stExpandSidebarButton").click()
         page.get_by_text("English", exact=True).click()
         expect(page.get_by_text("Party-building grid planner")).to_be_visible(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "overview_en.png"))

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui.state import unit_at
+from ui.tabs_grids import PANEL_KEY
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -61,6 +62,11 @@ def test_grid_edit_undo_flow(app: AppTest):
     n_grids = len(set(plan.assignment.values()))
     assert n_grids > 100 and "grids generated" in _texts(app)
     assert app.metric[1].label == "Grids within the household rule"
+    # The unit picker and the grid table are built only once their expanders are opened.
+    assert not app.multiselect and not app.dataframe
+    app.session_state[PANEL_KEY] = True  # open the lazy panel of units and buttons
+    app.run()
+    assert len(app.multiselect) == 1 and not app.dataframe
 
     # Pick a unit that has a neighbouring grid, as a click on the map would.
     sel = app.multiselect(key="sel_units")

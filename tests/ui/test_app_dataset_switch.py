@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui.i18n import t
 from ui.state import DERIVED_KEYS
+from ui.tabs_grids import PANEL_KEY
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -42,6 +43,8 @@ def test_dataset_switch_leaves_nothing_stale() -> None:
     at.run()
     at.button(key="generate").click().run()
     assert not at.exception, at.exception
+    at.session_state[PANEL_KEY] = True  # open the lazy panel of units and buttons
+    at.run()
     plan = at.session_state["plan"]
     sel = at.multiselect(key="sel_units")
     sel.set_value(list(sel.options[:2])).run()

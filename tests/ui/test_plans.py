@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.tabs_grids import PANEL_KEY
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -32,6 +34,7 @@ def _texts(at: AppTest) -> str:
 
 def _open(at: AppTest, tab: str) -> AppTest:
     at.session_state[f"view_{at.session_state['lang']}"] = tab
+    at.session_state[PANEL_KEY] = True  # the grids tab's lazy panel of units and buttons, open
     return at.run()
 
 
