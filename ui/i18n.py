@@ -588,6 +588,12 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "upload_network": ("步行路网（GraphML / OSM XML）", "Walk network (GraphML / OSM XML)"),
     "join_preview": ("名册匹配预览", "Roster join preview"),
+    # --- issue 15 follow-up: save notes, names, coded engine messages (i15b) ---
+    "save_note": ("保存说明", "Note for this save"),
+    "save_note_help": (
+        "例如：按街道意见调整第三网格（随新版本保存）",
+        "e.g. grid 3 adjusted as the street office asked (saved with the new version)",
+    ),
 }
 
 
