@@ -257,15 +257,6 @@ def save_note() -> str:
     return str(st.session_state.get(NOTE_KEY) or "").strip()
 
 
-def _saved(store: Any, op: dict[str, Any] | None) -> None:
-    """After a save: the journal of the version the edits were made on is cleared (its edits are
-    in the new version now, so that version no longer counts them as unsaved), and the note box
-    is emptied for the next save."""
-    if op is not None and op.get("journal"):
-        store.clear_events(op["name"], int(op["version"]), session=op["journal"])
-    st.session_state[NOTE_KEY] = ""
-
-
 def _record_of_session(name: str | None = None) -> Any:
     from geo.output.store import record_from_plan
 
@@ -298,7 +289,7 @@ def _save() -> None:
     except GridplanError as exc:
         st.session_state["plan_message"] = ("error", str(exc))
         return
-    _saved(store, op)
+    st.session_state[NOTE_KEY] = ""  # the note box is empty for the next save
     plan = st.session_state["editor"].plan
     _set_editor(plan, PlanEditor(plan))
     remember(saved.name, int(saved.version or 1), op["journal"])
