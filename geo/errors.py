@@ -6,8 +6,10 @@ feature and the fix, so a planner can correct a file in one pass.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,12 @@ class Problem:
         Column concerned, if any.
     severity : str
         ``"error"`` stops loading; ``"warning"`` is reported (e.g. a repaired geometry).
+    code : str or None
+        Stable code of the message (``"personal_dropped"``), so that a shell can say it in
+        another language from ``params``; ``message`` and ``fix`` stay the English (the CLI's).
+    params : dict
+        The values the message names (column names, counts), keyed as the shell's templates
+        expect.
     """
 
     layer: str
@@ -36,6 +44,8 @@ class Problem:
     feature: str | None = None
     field: str | None = None
     severity: str = "error"
+    code: str | None = None
+    params: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = f"layer `{self.layer}`"
@@ -72,7 +82,16 @@ class InfeasibleError(GridplanError, ValueError):
 
 
 class EditError(GridplanError, ValueError):
-    """A planner's edit on a grid plan was refused (e.g. it would break contiguity)."""
+    """A planner's edit on a grid plan was refused (e.g. it would break contiguity).
+
+    ``code`` and ``params`` (optional) name the refusal and its values, so that a shell can
+    say it in another language; ``str(exc)`` stays the English message.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class ConflictError(GridplanError, RuntimeError):

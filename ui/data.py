@@ -24,7 +24,7 @@ from geo.data.schema import LAYER_NAMES, Layers
 from geo.errors import GridplanError, Problem, UploadRejected, ValidationError
 from geo.settings import DATUMS
 from ui import state
-from ui.i18n import LANGS, t
+from ui.i18n import LANGS, problem_text, t
 from ui.maps import BASEMAPS, to_display
 
 #: Columns kept on display frames, per layer (tooltips only need these).
@@ -86,14 +86,15 @@ def current_layers() -> tuple[Layers, str]:
 def problems_frame(problems: tuple[Problem, ...] | list[Problem], lang: str) -> pd.DataFrame:
     """A table of problems: layer, feature, field, severity, problem, fix (errors first)."""
     rows = sorted(problems, key=lambda p: (p.severity != "error", p.layer))
+    texts = [problem_text(p, lang) for p in rows]  # coded engine messages in ``lang``
     return pd.DataFrame(
         {
             t("col_layer", lang): [p.layer for p in rows],
             t("col_feature", lang): [p.feature or "" for p in rows],
             t("col_field", lang): [p.field or "" for p in rows],
             t("col_severity", lang): [p.severity for p in rows],
-            t("col_problem", lang): [p.message for p in rows],
-            t("col_fix", lang): [p.fix for p in rows],
+            t("col_problem", lang): [m for m, _f in texts],
+            t("col_fix", lang): [f for _m, f in texts],
         }
     )
 

@@ -7,6 +7,8 @@ identifiers; :func:`t` looks one up for a language and fills ``{placeholders}``.
 
 from __future__ import annotations
 
+from typing import Any
+
 #: Languages offered, in switch order.
 LANGS = ("zh", "en")
 #: Language shown to a first-time visitor.
@@ -588,6 +590,62 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "upload_network": ("步行路网（GraphML / OSM XML）", "Walk network (GraphML / OSM XML)"),
     "join_preview": ("名册匹配预览", "Roster join preview"),
+    # --- issue 15 follow-up: save notes, names, coded engine messages (i15b) ---
+    "save_note": ("保存说明", "Note for this save"),
+    "save_note_help": (
+        "例如：按街道意见调整第三网格（随新版本保存）",
+        "e.g. grid 3 adjusted as the street office asked (saved with the new version)",
+    ),
+    # engine messages by code (geo.errors.Problem.code, EditError.code): pr_<code> + prf_<code>
+    "pr_twin_column": (
+        "列 `{column}` 同样表示 `{target}`：使用 `{target}`，`{column}` 作为附加列保留。",
+        "column `{column}` also means `{target}`; `{target}` is used and `{column}` is kept "
+        "as an extra column.",
+    ),
+    "prf_twin_column": ("删除或重命名 `{column}`", "drop or rename `{column}`"),
+    "pr_coded_id_used": (
+        "`{column}` 用作 `{target}`；{others} 作为附加列保留。",
+        "`{column}` is used as `{target}`; {others} kept as extra column(s).",
+    ),
+    "prf_coded_id_used": ("无需处理", "none needed"),
+    "pr_personal_dropped": (
+        "列 {columns} 看似个人信息（姓名、身份证号或电话），已在读入时删除；本工具只保留人数。",
+        "column(s) {columns} look like personal data (names, ID or phone numbers) and were "
+        "dropped at load time; gridplan keeps counts only.",
+    ),
+    "prf_personal_dropped": (
+        "共享文件前请删除其中的个人信息字段",
+        "remove personal fields from the file before sharing it",
+    ),
+    "pr_features_overlap": (
+        "{n} 对要素互相重叠：{pairs}。",
+        "{n} pair(s) of features overlap: {pairs}.",
+    ),
+    "prf_features_overlap": (
+        "重新绘制共用边界，使要素互不重叠",
+        "redraw the shared boundaries so that features do not overlap",
+    ),
+    "ee_grid_locked": (
+        "网格 {grids} 已锁定，不能修改；请先解锁",
+        "grid {grids} is locked and cannot change; unlock it first",
+    ),
+    "ee_not_adjacent": (
+        "单元 {unit} 与网格 {grid} 不相邻；请移入相邻的网格",
+        "unit {unit} is not adjacent to grid {grid}; move it to an adjacent grid",
+    ),
+    "ee_would_empty": (
+        "移出这些单元后网格 {grid} 将为空；请改为合并网格",
+        "moving these units would empty grid {grid}; merge it instead",
+    ),
+    "ee_would_cut_off": (
+        "网格 {grid} 将不再连片：单元 {units} 会被隔开；请一并移动或另选单元",
+        "grid {grid} would no longer be contiguous: unit(s) {units} would be cut off; "
+        "move them too or pick other units",
+    ),
+    "ee_already_in_grid": (
+        "单元 {units} 已在网格 {grid} 中",
+        "unit {units} is already in grid {grid}",
+    ),
 }
 
 
@@ -640,3 +698,23 @@ def violation_text(violation: str, lang: str, names: dict[str, str] | None = Non
         else grid
     )
     return t("rule_violation", lang, grid=label, text=text)
+
+
+def problem_text(problem: Any, lang: str) -> tuple[str, str]:
+    """A :class:`geo.errors.Problem`'s message and fix in ``lang``: through its ``code`` when
+    it has one with a template here, else its English text as written."""
+    code = getattr(problem, "code", None)
+    if code and f"pr_{code}" in TEXT:
+        params = dict(getattr(problem, "params", {}) or {})
+        fix = t(f"prf_{code}", lang, **params) if f"prf_{code}" in TEXT else problem.fix
+        return t(f"pr_{code}", lang, **params), fix
+    return problem.message, problem.fix
+
+
+def edit_error_text(exc: BaseException, lang: str) -> str:
+    """An edit refusal (:class:`geo.errors.EditError`) in ``lang`` through its ``code``;
+    ``str(exc)`` for a refusal without one."""
+    code = getattr(exc, "code", None)
+    if code and f"ee_{code}" in TEXT:
+        return t(f"ee_{code}", lang, **dict(getattr(exc, "params", {}) or {}))
+    return str(exc)

@@ -538,6 +538,7 @@ def build_map(
     static_base: str = VENDOR_URL,
     height_px: int = 560,
     density: Any = None,
+    overlays: Sequence[folium.FeatureGroup] = (),
 ) -> folium.Map:
     """Compose the app's map from display layers (WGS84, already simplified).
 
@@ -560,6 +561,11 @@ def build_map(
         so they belong to the base map while the grids travel as feature groups.
     density : allocation.density.DensitySurface, optional
         Party-member density drawn as a toggleable raster under the grids (off at start).
+    overlays : sequence of folium.FeatureGroup
+        Groups drawn on top (the plans tab's changed areas). They must be added here, before
+        the layer switcher: the switcher's script names every group already on the map, and a
+        group added after it is still undefined when that script runs, so Leaflet stops and the
+        map's frame stays 0 px high.
     """
     layers = {k: shift_for_basemap(v, basemap) for k, v in disp.items() if v is not None and len(v)}
     extra = {
@@ -689,6 +695,8 @@ def build_map(
             },
         )
         entries.append((POST_COLOUR, t("layer_posts", lang)))
+    for group in overlays:
+        group.add_to(m)
     if lasso:
         add_lasso(m, static_base=static_base)
     return finish(m, legend_title=t("legend", lang), entries=entries)

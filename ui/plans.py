@@ -39,6 +39,8 @@ from ui.state import Session
 QP_PLAN, QP_VERSION, QP_JOURNAL = "plan", "v", "s"
 #: Session key of the open plan: ``{"name", "version", "journal"}``.
 OPEN_KEY = "open_plan"
+#: Session key of the note box: the note saved with the next version (the store's ``message``).
+NOTE_KEY = "save_note"
 #: Session key of the last save refused by a conflict (the message).
 CONFLICT_KEY = "plan_conflict"
 #: Text input with the name new plans are saved under.
@@ -250,13 +252,21 @@ def resume(layers: Any, dataset_key: str, lang: str) -> None:
     )
 
 
+def save_note() -> str:
+    """The note typed for the next save (:data:`NOTE_KEY`), stripped."""
+    return str(st.session_state.get(NOTE_KEY) or "").strip()
+
+
 def _record_of_session(name: str | None = None) -> Any:
     from geo.output.store import record_from_plan
 
     op = open_plan() or {}
     editor = st.session_state["editor"]
     rec = record_from_plan(
-        editor.plan, name or op.get("name") or default_plan_name(), events=editor.events
+        editor.plan,
+        name or op.get("name") or default_plan_name(),
+        events=editor.events,
+        message=save_note(),
     )
     return rec.replace(version=op.get("version")) if op else rec
 
@@ -279,6 +289,7 @@ def _save() -> None:
     except GridplanError as exc:
         st.session_state["plan_message"] = ("error", str(exc))
         return
+    st.session_state[NOTE_KEY] = ""  # the note box is empty for the next save
     plan = st.session_state["editor"].plan
     _set_editor(plan, PlanEditor(plan))
     remember(saved.name, int(saved.version or 1), op["journal"])
@@ -293,12 +304,13 @@ def _save_as() -> None:
     name = (st.session_state.get("save_as_name") or "").strip()
     if store is None or st.session_state.get("editor") is None or not name:
         return
-    rec = _record_of_session()
+    rec, op = _record_of_session(), open_plan()
     try:
-        saved = store.save_as(rec, name) if open_plan() else store.save(rec.replace(name=name))
+        saved = store.save_as(rec, name) if op else store.save(rec.replace(name=name))
     except GridplanError as exc:
         st.session_state[CONFLICT_KEY] = str(exc)
         return
+    st.session_state[NOTE_KEY] = ""
     plan = st.session_state["editor"].plan
     _set_editor(plan, PlanEditor(plan))
     st.session_state.pop("save_as_name", None)
@@ -346,6 +358,9 @@ def plan_bar(lang: str) -> None:
         on_click=_save,
         disabled=op is None,
         width="stretch",
+    )
+    st.text_input(
+        t("save_note", lang), key=NOTE_KEY, placeholder=t("save_note_help", lang), max_chars=500
     )
     conflict = st.session_state.get(CONFLICT_KEY)
     if conflict or op is None:

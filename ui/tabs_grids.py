@@ -23,7 +23,7 @@ from geo.errors import EditError, GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
 from ui import context, editmap, plans
 from ui.context import Context
-from ui.i18n import issue_text, t, violation_text
+from ui.i18n import edit_error_text, issue_text, t, violation_text
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
 from ui.state import SEL_KEY, click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
 
@@ -157,7 +157,10 @@ def apply_edit(op: str, **kwargs: Any) -> None:
     try:
         result = getattr(editor, op)(**kwargs)
     except (EditError, GridplanError, ValueError) as exc:
-        st.session_state["last_edit"] = {"op": op, "error": str(exc)}
+        st.session_state["last_edit"] = {
+            "op": op,
+            "error": edit_error_text(exc, st.session_state.get("lang", "zh")),
+        }
         return
     st.session_state["plan"] = result.plan
     st.session_state["last_edit"] = {

@@ -16,7 +16,7 @@ from geo.errors import GridplanError
 from ui import context, plans
 from ui.context import Context
 from ui.i18n import TEXT, t
-from ui.maps import build_map, polygon_group
+from ui.maps import build_map, polygon_group, shift_for_basemap
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -119,33 +119,38 @@ def diff_map(
 ) -> Any:
     """The district map with the changed areas (``plans.diff_display`` frame) coloured by kind."""
     kw = {"static_base": static_base} if static_base else {}
-    base = build_map(
-        {**disp_layers, "estates": None},
-        lang=lang,
-        basemap=basemap,
-        tile_url=tile_url,
-        show_buildings=False,
-        extra_legend=[(col, t(f"change_{k}", lang)) for k, col in plans.CHANGE_COLOURS.items()],
-        **kw,
-    )
+    overlays = []
     if len(changed):
         tooltip = {
             "grid_id": t("f_grid_id", lang),
             "change": t("col_change", lang),
             "area_m2": t("col_area_m2", lang),
         }
-        polygon_group(
-            changed,
-            name=t("diff_title", lang),
-            tooltip=tooltip,
-            color="#222222",
-            colour_by=plans.CHANGE_COLOURS,
-            colour_col="change",
-            fill="#999999",
-            fill_opacity=0.6,
-            weight=1.5,
-        ).add_to(base)
-    return base
+        overlays.append(
+            polygon_group(
+                shift_for_basemap(changed, basemap),
+                name=t("diff_title", lang),
+                tooltip=tooltip,
+                color="#222222",
+                colour_by=plans.CHANGE_COLOURS,
+                colour_col="change",
+                fill="#999999",
+                fill_opacity=0.6,
+                weight=1.5,
+            )
+        )
+    # The changed areas go in through ``overlays``, before the layer switcher: added after it,
+    # the map's script stops and its frame stays 0 px high (issue 15).
+    return build_map(
+        {**disp_layers, "estates": None},
+        lang=lang,
+        basemap=basemap,
+        tile_url=tile_url,
+        show_buildings=False,
+        extra_legend=[(col, t(f"change_{k}", lang)) for k, col in plans.CHANGE_COLOURS.items()],
+        overlays=overlays,
+        **kw,
+    )
 
 
 def diff_view(ctx: Context, store: Any, name: str, versions: list[int]) -> None:
@@ -302,24 +307,12 @@ def render(ctx: Context) -> None:
 def _repair_map(ctx: Context, grids: Any, lang: str, title: str) -> Any:
     """The district map with ``grids`` coloured by their change in the repair."""
     kw = {"static_base": context.static_base()} if context.static_base() else {}
-    base = build_map(
-        {**ctx.disp, "estates": None},
-        lang=lang,
-        basemap=ctx.maps.basemap,
-        tile_url=ctx.maps.tile_url,
-        show_buildings=False,
-        extra_legend=[
-            (col, t(f"rp_change_{k.replace(' ', '_')}", lang))
-            for k, col in plans.REPAIR_COLOURS.items()
-        ],
-        **kw,
-    )
     tooltip = {
         "grid_id": t("f_grid_id", lang),
         "households": t("rp_households", lang),
         "change": t("col_change", lang),
     }
-    polygon_group(
+    group = polygon_group(
         grids,
         name=title,
         tooltip=tooltip,
@@ -329,8 +322,20 @@ def _repair_map(ctx: Context, grids: Any, lang: str, title: str) -> Any:
         fill="#dddddd",
         fill_opacity=0.55,
         weight=1.0,
-    ).add_to(base)
-    return base
+    )
+    return build_map(  # the group before the layer switcher, as in :func:`diff_map`
+        {**ctx.disp, "estates": None},
+        lang=lang,
+        basemap=ctx.maps.basemap,
+        tile_url=ctx.maps.tile_url,
+        show_buildings=False,
+        extra_legend=[
+            (col, t(f"rp_change_{k.replace(' ', '_')}", lang))
+            for k, col in plans.REPAIR_COLOURS.items()
+        ],
+        overlays=[group],
+        **kw,
+    )
 
 
 def repair_view(ctx: Context, store: Any, name: str, version: int) -> None:

@@ -243,6 +243,8 @@ def _twin_warnings(layer: str, target: str, candidates: list[str]) -> list[Probl
             f"drop or rename `{c}`",
             field=c,
             severity="warning",
+            code="twin_column",
+            params={"column": c, "target": target},
         )
         for c in candidates
     ]
@@ -266,6 +268,8 @@ def _prefer_coded(
             "none needed",
             field=target,
             severity="warning",
+            code="coded_id_used",
+            params={"column": coded[0], "target": target, "others": others},
         )
     ]
 
@@ -350,6 +354,8 @@ def drop_personal_fields(
             "dropped at load time; gridplan keeps counts only.",
             "remove personal fields from the file before sharing it",
             severity="warning",
+            code="personal_dropped",
+            params={"columns": names},
         )
     ]
 
@@ -791,5 +797,7 @@ def check_overlaps(gdf: gpd.GeoDataFrame, layer: str, *, min_area_m2: float = 1.
             f"{len(found)} pair(s) of features overlap: {describe_features(found)}.",
             "redraw the shared boundaries so that features do not overlap",
             severity="warning",
+            code="features_overlap",
+            params={"n": len(found), "pairs": describe_features(found)},
         )
     ]

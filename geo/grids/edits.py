@@ -406,7 +406,9 @@ class PlanEditor:
         locked = sorted(set(grids) & set(self._plan.locked))
         if locked:
             raise EditError(
-                f"grid {', '.join(locked)} is locked, so it cannot {why}; unlock it first"
+                f"grid {', '.join(locked)} is locked, so it cannot {why}; unlock it first",
+                code="grid_locked",
+                grids=", ".join(locked),
             )
 
     def _commit(
@@ -507,7 +509,10 @@ class PlanEditor:
         already = [u for u in units if assign[u] == to_grid]
         if already:
             raise EditError(
-                f"unit {', '.join(map(repr, already[:5]))} is already in grid {to_grid}"
+                f"unit {', '.join(map(repr, already[:5]))} is already in grid {to_grid}",
+                code="already_in_grid",
+                units=", ".join(already[:5]),
+                grid=to_grid,
             )
         comm = plan.units.community_of
         target_comm = _grid_community(plan, members, to_grid)
@@ -528,7 +533,10 @@ class PlanEditor:
             near = sorted({assign[v] for v in nbrs.get(u, ())} - {assign[u]})
             raise EditError(
                 f"unit {u!r} is not adjacent to grid {to_grid} (its cell touches grids "
-                f"{near or 'none besides its own'}); move it to an adjacent grid"
+                f"{near or 'none besides its own'}); move it to an adjacent grid",
+                code="not_adjacent",
+                unit=u,
+                grid=to_grid,
             )
         moving = set(units)
         removed = []
@@ -538,7 +546,9 @@ class PlanEditor:
                 if not allow_remove:
                     raise EditError(
                         f"moving these units would empty grid {d}; pass allow_remove=True "
-                        "to delete it, or merge it instead"
+                        "to delete it, or merge it instead",
+                        code="would_empty",
+                        grid=d,
                     )
                 removed.append(d)
                 continue
@@ -549,7 +559,10 @@ class PlanEditor:
                 raise EditError(
                     f"grid {d} would no longer be contiguous: unit(s) "
                     f"{', '.join(lost[:5])}{' ...' if len(lost) > 5 else ''} would be cut "
-                    "off; move them too or pick other units"
+                    "off; move them too or pick other units",
+                    code="would_cut_off",
+                    grid=d,
+                    units=", ".join(lost[:5]) + (" ..." if len(lost) > 5 else ""),
                 )
         hh = plan.units.units["households"]
         moved = float(sum(float(hh.at[u]) for u in units))
