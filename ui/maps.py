@@ -243,7 +243,8 @@ def polygon_group(
     give each feature its own fill colour. Every text value, label and the layer name is
     HTML-escaped (:mod:`geo.output.html`): folium writes tooltips with ``innerHTML``.
     """
-    fields = list(tooltip or {})
+    labels: Mapping[str, str] = tooltip or {}
+    fields = list(labels)
     extra = [colour_col] if colour_col else []
     kept = [*fields, *[c for c in extra if c not in fields]]
     data = escape_columns(_json_ready(gdf, kept), kept)
@@ -267,7 +268,7 @@ def polygon_group(
     hover = (lambda _f: {"weight": weight + 2, "color": "#000000"}) if highlight else None
     gj = folium.GeoJson(data, style_function=style, name=name, highlight_function=hover)
     if fields:
-        geojson_tooltip(fields, [tooltip[f] for f in fields], sticky=True, localize=True).add_to(gj)
+        geojson_tooltip(fields, [labels[f] for f in fields], sticky=True, localize=True).add_to(gj)
     gj.add_to(group)
     return group
 
@@ -347,7 +348,7 @@ class Labels(MacroElement):
     _template = _LABELS
 
     def __init__(self, rows: Sequence[tuple[float, float, str]]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is unannotated
         self._name = "Labels"
         data = [[round(float(la), 6), round(float(lo), 6), str(tx)] for la, lo, tx in rows]
         self.rows_json = script_json(data)
@@ -406,7 +407,7 @@ class Legend(MacroElement):
     _template = _LEGEND
 
     def __init__(self, title: str, entries: Sequence[tuple[str, str]]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is unannotated
         self._name = "Legend"
         rows = "".join(
             f'<div><i style="background:{escape(c)}"></i>{escape(lbl)}</div>' for c, lbl in entries
@@ -426,7 +427,7 @@ def add_lasso(m: folium.Map, *, static_base: str = VENDOR_URL) -> folium.Map:
     """Add a polygon-only Draw control (the lasso), loading Leaflet.draw from local files."""
     from folium.plugins import Draw
 
-    draw = Draw(
+    draw = Draw(  # type: ignore[no-untyped-call]  # folium.plugins is unannotated
         draw_options={
             "polyline": False,
             "rectangle": False,

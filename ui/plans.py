@@ -198,7 +198,8 @@ def journal_last_edit(editor: Any) -> str | None:
         return None
     store = get_store()
     if store is None:
-        return st.session_state.get("store_error", "no store")
+        error: str = st.session_state.get("store_error", "no store")
+        return error
     try:
         store.append_event(op["name"], op["version"], editor.events[-1], session=op["journal"])
     except GridplanError as exc:

@@ -224,9 +224,11 @@ def start_saved_plan(plan: Any, lang: str, message: str, name: str | None = None
 
 def params_form(ctx: Context) -> None:
     """Parameters and the generate button."""
-    from geo.grids.params import GridParams
+    from geo.grids.params import Balance, GridParams, SizeBy
 
     lang = ctx.lang
+    size_options: tuple[SizeBy, ...] = ("households", "party_members")
+    balance_options: tuple[Balance, ...] = ("party_members", "households", "load")
     with st.expander(t("generate", lang), expanded="plan" not in st.session_state):
         c = st.columns(5)
         lo = c[0].number_input(
@@ -237,13 +239,13 @@ def params_form(ctx: Context) -> None:
         )
         size_by = c[2].selectbox(
             t("size_by", lang),
-            ("households", "party_members"),
+            size_options,
             key="g_size",
             format_func=lambda v: t(f"opt_{v}", lang),
         )
         balance = c[3].selectbox(
             t("balance", lang),
-            ("party_members", "households", "load"),
+            balance_options,
             key="g_bal",
             format_func=lambda v: t(f"opt_{v}", lang),
         )

@@ -118,7 +118,7 @@ def diff_map(
     static_base: str | None = None,
 ) -> Any:
     """The district map with the changed areas (``plans.diff_display`` frame) coloured by kind."""
-    kw = {"static_base": static_base} if static_base else {}
+    kw: dict[str, Any] = {"static_base": static_base} if static_base else {}
     base = build_map(
         {**disp_layers, "estates": None},
         lang=lang,
@@ -301,7 +301,7 @@ def render(ctx: Context) -> None:
 
 def _repair_map(ctx: Context, grids: Any, lang: str, title: str) -> Any:
     """The district map with ``grids`` coloured by their change in the repair."""
-    kw = {"static_base": context.static_base()} if context.static_base() else {}
+    kw: dict[str, Any] = {"static_base": context.static_base()} if context.static_base() else {}
     base = build_map(
         {**ctx.disp, "estates": None},
         lang=lang,
