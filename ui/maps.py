@@ -10,7 +10,7 @@ folder (see :mod:`ui.assets`), so the "none" basemap works with no internet at a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -23,6 +23,9 @@ from geo.output.html import escape, escape_columns, geojson_tooltip, script_json
 from geo.settings import WGS84
 from ui.assets import VENDOR_URL, localise
 from ui.i18n import t
+
+if TYPE_CHECKING:
+    from allocation.density import DensitySurface
 
 #: Basemap choices, in menu order; "none" needs no network.
 BASEMAPS = ("none", "osm", "light", "intranet", "amap")
@@ -494,7 +497,9 @@ def density_rgba(z: np.ndarray) -> np.ndarray:
     return (rgba[::-1] * 255).astype(np.uint8)
 
 
-def density_overlay(surface: Any, lang: str, basemap: str = "none") -> folium.FeatureGroup:
+def density_overlay(
+    surface: DensitySurface, lang: str, basemap: str = "none"
+) -> folium.FeatureGroup:
     """The density surface as an image layer in WGS84 bounds (shifted like the other layers for
     a GCJ-02 basemap); the district is a few km wide, so the metric grid's slight rotation
     against longitude and latitude is below a pixel at the map's zooms."""
@@ -538,7 +543,7 @@ def build_map(
     unit_outlines: gpd.GeoDataFrame | None = None,
     static_base: str = VENDOR_URL,
     height_px: int = 560,
-    density: Any = None,
+    density: DensitySurface | None = None,
 ) -> folium.Map:
     """Compose the app's map from display layers (WGS84, already simplified).
 
