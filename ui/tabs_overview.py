@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from allocation.coverage import CoverageResult
     from allocation.density import DensitySurface
     from geo.data.schema import Layers
+    from geo.grids.plan import Plan
 
 
 def community_table(
@@ -86,7 +87,7 @@ def contiguity_summary(grids: pd.DataFrame) -> tuple[int, int, list[str]]:
 def render(ctx: Context) -> None:
     """Draw the overview."""
     lang = ctx.lang
-    plan = st.session_state.get("plan")
+    plan: Plan | None = st.session_state.get("plan")
     grids = plan.grids() if plan is not None else None
     est = ctx.layers.estates
     cols = st.columns(6)
@@ -125,7 +126,7 @@ def render(ctx: Context) -> None:
             st.caption(t("contiguity_all", lang, n=n))
     cov_box = st.container()  # filled after the map, so the map is drawn first
     disp_grids = None
-    if grids is not None:
+    if plan is not None:  # exactly when grids is not None
         from ui.tabs_grids import grids_display
 
         disp_grids = grids_display(plan, lang)
