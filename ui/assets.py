@@ -124,7 +124,8 @@ def _npm_pack(spec: str, dest: Path) -> bytes:
             f"`npm pack {spec}` failed ({out.returncode}): {out.stderr.strip()[-500:]}"
         )
     info = json.loads(out.stdout)
-    return (dest / info[0]["filename"]).read_bytes()
+    filename: str = info[0]["filename"]
+    return (dest / filename).read_bytes()
 
 
 def unpack(pkg: Package, tarball: bytes, vendor_dir: Path) -> list[Path]:

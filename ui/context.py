@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -14,6 +14,10 @@ import streamlit as st
 from geo.data.schema import Layers
 from ui.assets import VENDOR_URL
 from ui.data import MapSettings
+
+if TYPE_CHECKING:
+    from allocation.coverage import CoverageResult
+    from geo.network.walk import WalkNetwork
 from ui.state import Session
 
 #: Map height in the page, px.
@@ -62,7 +66,7 @@ def show_map(m: folium.Map, *, key: str, returned: Sequence[str] = ()) -> dict[s
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def walk_network(_layers: Layers, dataset_key: str) -> Any:
+def walk_network(_layers: Layers, dataset_key: str) -> WalkNetwork | None:
     """The dataset's walk network (read-only, shared), or ``None`` for the straight-line fallback."""
     from geo.network.walk import layers_network
 
@@ -76,7 +80,7 @@ def coverage(
     levels: tuple[str, ...] | None,
     thresholds_m: tuple[float, ...],
     gap_threshold_m: float,
-) -> Any:
+) -> CoverageResult:
     """Coverage review of the dataset (cached per dataset, levels and thresholds)."""
     from allocation.coverage import coverage_review
 

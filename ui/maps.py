@@ -10,7 +10,7 @@ folder (see :mod:`ui.assets`), so the "none" basemap works with no internet at a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -23,6 +23,9 @@ from geo.output.html import escape, escape_columns, geojson_tooltip, script_json
 from geo.settings import WGS84
 from ui.assets import VENDOR_URL, localise
 from ui.i18n import t
+
+if TYPE_CHECKING:
+    from allocation.density import DensitySurface
 
 #: Basemap choices, in menu order; "none" needs no network.
 BASEMAPS = ("none", "osm", "light", "intranet", "amap")
@@ -243,7 +246,8 @@ def polygon_group(
     give each feature its own fill colour. Every text value, label and the layer name is
     HTML-escaped (:mod:`geo.output.html`): folium writes tooltips with ``innerHTML``.
     """
-    fields = list(tooltip or {})
+    labels: Mapping[str, str] = tooltip or {}
+    fields = list(labels)
     extra = [colour_col] if colour_col else []
     kept = [*fields, *[c for c in extra if c not in fields]]
     data = escape_columns(_json_ready(gdf, kept), kept)
@@ -267,7 +271,7 @@ def polygon_group(
     hover = (lambda _f: {"weight": weight + 2, "color": "#000000"}) if highlight else None
     gj = folium.GeoJson(data, style_function=style, name=name, highlight_function=hover)
     if fields:
-        geojson_tooltip(fields, [tooltip[f] for f in fields], sticky=True, localize=True).add_to(gj)
+        geojson_tooltip(fields, [labels[f] for f in fields], sticky=True, localize=True).add_to(gj)
     gj.add_to(group)
     return group
 
@@ -347,7 +351,7 @@ class Labels(MacroElement):
     _template = _LABELS
 
     def __init__(self, rows: Sequence[tuple[float, float, str]]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is unannotated
         self._name = "Labels"
         data = [[round(float(la), 6), round(float(lo), 6), str(tx)] for la, lo, tx in rows]
         self.rows_json = script_json(data)
@@ -406,7 +410,7 @@ class Legend(MacroElement):
     _template = _LEGEND
 
     def __init__(self, title: str, entries: Sequence[tuple[str, str]]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is unannotated
         self._name = "Legend"
         rows = "".join(
             f'<div><i style="background:{escape(c)}"></i>{escape(lbl)}</div>' for c, lbl in entries
@@ -426,7 +430,7 @@ def add_lasso(m: folium.Map, *, static_base: str = VENDOR_URL) -> folium.Map:
     """Add a polygon-only Draw control (the lasso), loading Leaflet.draw from local files."""
     from folium.plugins import Draw
 
-    draw = Draw(
+    draw = Draw(  # type: ignore[no-untyped-call]  # folium.plugins is unannotated
         draw_options={
             "polyline": False,
             "rectangle": False,
@@ -493,7 +497,9 @@ def density_rgba(z: np.ndarray) -> np.ndarray:
     return (rgba[::-1] * 255).astype(np.uint8)
 
 
-def density_overlay(surface: Any, lang: str, basemap: str = "none") -> folium.FeatureGroup:
+def density_overlay(
+    surface: DensitySurface, lang: str, basemap: str = "none"
+) -> folium.FeatureGroup:
     """The density surface as an image layer in WGS84 bounds (shifted like the other layers for
     a GCJ-02 basemap); the district is a few km wide, so the metric grid's slight rotation
     against longitude and latitude is below a pixel at the map's zooms."""
@@ -537,7 +543,7 @@ def build_map(
     unit_outlines: gpd.GeoDataFrame | None = None,
     static_base: str = VENDOR_URL,
     height_px: int = 560,
-    density: Any = None,
+    density: DensitySurface | None = None,
     overlays: Sequence[folium.FeatureGroup] = (),
 ) -> folium.Map:
     """Compose the app's map from display layers (WGS84, already simplified).

@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -34,6 +34,13 @@ from geo.errors import GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS
 from ui.i18n import t
 from ui.state import Session
+
+if TYPE_CHECKING:
+    from geo.data.schema import Layers
+    from geo.grids.edits import PlanEditor
+    from geo.grids.plan import Plan
+    from geo.grids.units import UnitGraph
+    from geo.output.store import PlanRecord, Store
 
 #: URL query parameters that name the open plan, its version and the journal of this tab.
 QP_PLAN, QP_VERSION, QP_JOURNAL = "plan", "v", "s"
@@ -70,7 +77,9 @@ def split_estates(unit_ids: Iterable[str]) -> tuple[str, ...]:
     return building_split_estates(unit_ids)
 
 
-def build_record_units(layers: Any, max_households: int, split: tuple[str, ...] = ()) -> Any:
+def build_record_units(
+    layers: Layers, max_households: int, split: tuple[str, ...] = ()
+) -> UnitGraph:
     """The units with ``split`` estates cut into buildings:
     :func:`geo.grids.import_plan.units_split_by_buildings` (the engine's one recipe)."""
     from geo.grids.import_plan import units_split_by_buildings
@@ -99,13 +108,13 @@ def diff_display(changed_areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _store(target: str) -> Any:
+def _store(target: str) -> Store:
     from geo.output.store import open_store
 
     return open_store(target)
 
 
-def get_store() -> Any:
+def get_store() -> Store | None:
     """The plan store (``GRIDPLAN_STORE`` or the per-user file), opened once per process.
 
     Returns ``None`` (and remembers the reason in ``store_error``) when it cannot be opened.
@@ -123,14 +132,18 @@ def get_store() -> Any:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _units(
-    _layers: Any, dataset_key: str, max_households: int, ids_digest: str, _unit_ids: tuple[str, ...]
-) -> Any:
+    _layers: Layers,
+    dataset_key: str,
+    max_households: int,
+    ids_digest: str,
+    _unit_ids: tuple[str, ...],
+) -> UnitGraph:
     from geo.grids.import_plan import units_for_plan
 
     return units_for_plan(_layers, _unit_ids, max_households)
 
 
-def units_for_record(layers: Any, dataset_key: str, record: Any) -> Any:
+def units_for_record(layers: Layers, dataset_key: str, record: PlanRecord) -> UnitGraph:
     """The units ``record`` was made on: :func:`geo.grids.import_plan.units_for_plan`, cached
     per dataset, ``max_households`` and set of unit ids."""
     mh = int(dict(record.params).get("max_households") or DEFAULT_MAX_HOUSEHOLDS)
@@ -161,11 +174,11 @@ def forget() -> None:
         st.query_params.pop(k, None)
 
 
-def _set_editor(plan: Any, editor: Any) -> None:
+def _set_editor(plan: Plan, editor: PlanEditor) -> None:
     Session(st.session_state).start_plan(plan, editor)
 
 
-def save_new_plan(plan: Any, lang: str, *, name: str | None = None, message: str = "") -> None:
+def save_new_plan(plan: Plan, lang: str, *, name: str | None = None, message: str = "") -> None:
     """Save a just-made plan and open it (fresh journal).
 
     ``name`` defaults to the name box. A new name becomes version 1; an existing name gets
@@ -193,14 +206,15 @@ def save_new_plan(plan: Any, lang: str, *, name: str | None = None, message: str
     st.toast(t("plan_saved", lang, name=saved.name, version=saved.version))
 
 
-def journal_last_edit(editor: Any) -> str | None:
+def journal_last_edit(editor: PlanEditor) -> str | None:
     """Append the editor's last event to the open plan's journal; the error text on failure."""
     op = open_plan()
     if op is None or not editor.events:
         return None
     store = get_store()
     if store is None:
-        return st.session_state.get("store_error", "no store")
+        error: str = st.session_state.get("store_error", "no store")
+        return error
     try:
         store.append_event(op["name"], op["version"], editor.events[-1], session=op["journal"])
     except GridplanError as exc:
@@ -209,8 +223,8 @@ def journal_last_edit(editor: Any) -> str | None:
 
 
 def open_version(
-    layers: Any, dataset_key: str, name: str, version: int | None, *, journal: str | None = None
-) -> Any:
+    layers: Layers, dataset_key: str, name: str, version: int | None, *, journal: str | None = None
+) -> PlanRecord:
     """Open a saved version (replaying ``journal`` when given) as the session's plan.
 
     Returns the :class:`geo.output.store.PlanRecord`. Raises the store's errors (``StoreError``,
@@ -230,7 +244,7 @@ def open_version(
     return record
 
 
-def resume(layers: Any, dataset_key: str, lang: str) -> None:
+def resume(layers: Layers, dataset_key: str, lang: str) -> None:
     """On a session's first run, reopen the plan named in the URL where it was left."""
     if st.session_state.get("_resume_done"):
         return
@@ -257,7 +271,7 @@ def save_note() -> str:
     return str(st.session_state.get(NOTE_KEY) or "").strip()
 
 
-def _record_of_session(name: str | None = None) -> Any:
+def _record_of_session(name: str | None = None) -> PlanRecord:
     from geo.output.store import record_from_plan
 
     op = open_plan() or {}
@@ -386,7 +400,7 @@ REPAIR_COLOURS = {
 }
 
 
-def repair_over(layers: Any, record: Any) -> dict[str, Any]:
+def repair_over(layers: Layers, record: PlanRecord) -> dict[str, Any]:
     """The saved plan ``record`` imported over ``layers`` (the updated data) and repaired.
 
     Returns ``{"import", "repair", "changes", "before", "after"}``: the import and repair

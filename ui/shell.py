@@ -40,7 +40,8 @@ def available_tabs() -> list[tuple[str, str]]:
 
 
 def _renderer(module: str) -> Callable[[Context], None]:
-    return importlib.import_module(module).render
+    render: Callable[[Context], None] = importlib.import_module(module).render
+    return render
 
 
 def main() -> None:

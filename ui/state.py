@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from geo.grids.edits import PlanEditor
     from geo.grids.plan import Plan
 
+#: What :class:`Session` wraps: ``st.session_state`` (keys ``str`` or ``int``) or, in tests, a
+#: plain dict keyed by ``str``.
+StateMapping = MutableMapping[str, Any] | MutableMapping[str | int, Any]
+
 #: Session key of the selected units (the grids tab's unit multiselect).
 SEL_KEY = "sel_units"
 #: Session keys computed from the current plan: dropped when a plan starts (and with the dataset).
@@ -65,7 +69,7 @@ class Session:
     names those keys).
     """
 
-    state: MutableMapping[str, Any]
+    state: StateMapping
 
     @property
     def plan(self) -> Plan | None:
@@ -187,6 +191,6 @@ def toggle(selection: Iterable[str], unit_id: str) -> list[str]:
     return [s for s in current if s != unit_id] if unit_id in current else [*current, unit_id]
 
 
-def reset_derived(state: MutableMapping[str, Any]) -> None:
+def reset_derived(state: StateMapping) -> None:
     """:meth:`Session.reset_dataset` on ``state`` (a widget callback's signature)."""
     Session(state).reset_dataset()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,9 @@ from ui.i18n import t
 from ui.maps import build_map, to_display
 from ui.tabs_siting import method_text
 
+if TYPE_CHECKING:
+    from allocation.coverage import CoverageResult
+
 
 def class_names(thresholds_m: tuple[float, ...], lang: str) -> list[str]:
     """Translated labels of the engine's classes, in the engine's order."""
@@ -25,7 +29,7 @@ def class_names(thresholds_m: tuple[float, ...], lang: str) -> list[str]:
     ]
 
 
-def coverage_display(cov: Any, lang: str) -> tuple[Any, list[str]]:
+def coverage_display(cov: CoverageResult, lang: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Estates of a coverage result as a WGS84 display frame with ``class_idx`` and labels."""
     from allocation.coverage import class_labels
 

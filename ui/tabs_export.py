@@ -13,7 +13,7 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -22,6 +22,11 @@ import streamlit as st
 from geo.errors import GridplanError
 from ui.context import Context
 from ui.i18n import t
+from ui.state import StateMapping
+
+if TYPE_CHECKING:
+    from geo.data.schema import Layers
+    from geo.grids.plan import Plan
 
 MIME = {
     ".geojson": "application/geo+json",
@@ -38,7 +43,7 @@ def file_stem(plan_name: str, day: dt.date | None = None) -> str:
     return f"{safe}_{(day or dt.date.today()).isoformat()}"
 
 
-def export_tables(plan: Any, state: Any) -> dict[str, pd.DataFrame]:
+def export_tables(plan: Plan, state: StateMapping) -> dict[str, pd.DataFrame]:
     """The tables to export: grids and assignment always; coverage, posts, staffing when computed."""
     grids = plan.grids()
     grids = grids.reset_index(drop="grid_id" in grids.columns)
@@ -80,7 +85,7 @@ def export_tables(plan: Any, state: Any) -> dict[str, pd.DataFrame]:
 
 
 def build_exports(
-    plan: Any,
+    plan: Plan,
     tables: dict[str, pd.DataFrame],
     plan_name: str,
     day: dt.date | None = None,
@@ -121,7 +126,7 @@ def default_layer_index(names: list[str]) -> int:
 
 
 def build_atlas(
-    plan: Any, tables: dict[str, pd.DataFrame], layers: Any, plan_name: str, lang: str
+    plan: Plan, tables: dict[str, pd.DataFrame], layers: Layers, plan_name: str, lang: str
 ) -> bytes:
     """The printable atlas (PDF) of the plan in the app: the staffing computed in the staffing
     tab, else the published 242 full-time / 1,134 part-time workers apportioned by households."""
@@ -165,7 +170,7 @@ def build_atlas(
         return res.path.read_bytes()
 
 
-def _prepare_atlas(layers: Any, lang: str) -> None:
+def _prepare_atlas(layers: Layers, lang: str) -> None:
     plan = st.session_state.get("plan")
     if plan is None:
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -25,7 +25,21 @@ from ui import context, editmap, plans
 from ui.context import Context
 from ui.i18n import edit_error_text, issue_text, t, violation_text
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
-from ui.state import SEL_KEY, click_from_map, clicks_seen, toggle, unit_at, units_in_polygon
+from ui.state import (
+    SEL_KEY,
+    StateMapping,
+    click_from_map,
+    clicks_seen,
+    toggle,
+    unit_at,
+    units_in_polygon,
+)
+
+if TYPE_CHECKING:
+    from geo.data.schema import Layers
+    from geo.grids.import_plan import ImportResult
+    from geo.grids.params import GridParams
+    from geo.grids.plan import Plan
 
 MAP_KEY = "map_grids"
 #: Session keys of the lazy expanders under the editing map (``True`` = open).
@@ -45,7 +59,9 @@ _EDITMAP = st.components.v2.component(
 # --------------------------------------------------------------------------- cached engine calls
 
 
-def generate(layers: Any, params: Any, progress: Callable[[int, int], None] | None = None) -> Any:
+def generate(
+    layers: Layers, params: GridParams, progress: Callable[[int, int], None] | None = None
+) -> Plan:
     """Grid every community of the dataset.
 
     Not cached on purpose: it reports progress to a page element, which a cached function
@@ -57,14 +73,14 @@ def generate(layers: Any, params: Any, progress: Callable[[int, int], None] | No
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def units_display(_plan: Any, units_key: str) -> gpd.GeoDataFrame:
+def units_display(_plan: Plan, units_key: str) -> gpd.GeoDataFrame:
     """Unit cells of a plan as a simplified WGS84 frame (cells never change with edits)."""
     units = _plan.units.units
     frame = units.reset_index(drop=True) if "unit_id" in units.columns else units.reset_index()
     return to_display(frame, columns=["unit_id", "community_id", "households", "party_members"])
 
 
-def grids_display(plan: Any, lang: str) -> gpd.GeoDataFrame:
+def grids_display(plan: Plan, lang: str) -> gpd.GeoDataFrame:
     """The plan's grids as a WGS84 display frame with a short label (sequence, lock mark)."""
     g = plan.grids()
     g = g.reset_index(drop=True) if "grid_id" in g.columns else g.reset_index()
@@ -88,13 +104,13 @@ def grids_display(plan: Any, lang: str) -> gpd.GeoDataFrame:
     )
 
 
-def plan_units(plan: Any, units_disp: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def plan_units(plan: Plan, units_disp: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Unit display frame with each unit's current grid id and name."""
     gid = units_disp["unit_id"].map(plan.assignment)
     return units_disp.assign(grid_id=gid, grid_name=gid.map(lambda g: plan.names.get(g, g)))
 
 
-def units_key(ctx: Context, plan: Any) -> str:
+def units_key(ctx: Context, plan: Plan) -> str:
     """Cache key of a plan's units (dataset + the split threshold they were built with)."""
     return context.token(ctx.key, plan.units.max_households, len(plan.units.units))
 
@@ -102,14 +118,14 @@ def units_key(ctx: Context, plan: Any) -> str:
 # --------------------------------------------------------------------------- selection
 
 
-def neighbour_grids(plan: Any, unit_ids: list[str]) -> list[str]:
+def neighbour_grids(plan: Plan, unit_ids: list[str]) -> list[str]:
     """Grids adjacent to the selected units, other than their own, sorted."""
     own = {plan.assignment[u] for u in unit_ids}
     out = {plan.assignment[n] for u in unit_ids for n in plan.units.neighbors.get(u, ())}
     return sorted(out - own)
 
 
-def grid_neighbours(plan: Any, grid: str) -> list[str]:
+def grid_neighbours(plan: Plan, grid: str) -> list[str]:
     """Grids sharing a unit edge with ``grid``, sorted (the engine's :func:`geo.grids.graph.grid_neighbors`)."""
     from geo.grids.graph import grid_neighbors
 
@@ -117,7 +133,7 @@ def grid_neighbours(plan: Any, grid: str) -> list[str]:
 
 
 def handle_map_event(
-    value: Mapping[str, Any] | None, shown_units: gpd.GeoDataFrame, state: Any
+    value: Mapping[str, Any] | None, shown_units: gpd.GeoDataFrame, state: StateMapping
 ) -> None:
     """Apply a map click (toggle a unit) or a lasso (select the units inside) to the selection.
 
@@ -208,14 +224,14 @@ def _plain(op: str) -> Callable[[], None]:
     return lambda: apply_edit(op)
 
 
-def start_plan(plan: Any) -> None:
+def start_plan(plan: Plan) -> None:
     """Make ``plan`` the current plan with a fresh editor (undo history starts here)."""
     from geo.grids.edits import PlanEditor
 
     context.session().start_plan(plan, PlanEditor(plan))
 
 
-def start_saved_plan(plan: Any, lang: str, message: str, name: str | None = None) -> None:
+def start_saved_plan(plan: Plan, lang: str, message: str, name: str | None = None) -> None:
     """:func:`start_plan`, then save it in the plan store (its edits are journaled on that version).
 
     ``name`` defaults to the plan-name box (see :func:`ui.plans.save_new_plan`).
@@ -229,9 +245,11 @@ def start_saved_plan(plan: Any, lang: str, message: str, name: str | None = None
 
 def params_form(ctx: Context) -> None:
     """Parameters and the generate button."""
-    from geo.grids.params import GridParams
+    from geo.grids.params import Balance, GridParams, SizeBy
 
     lang = ctx.lang
+    size_options: tuple[SizeBy, ...] = ("households", "party_members")
+    balance_options: tuple[Balance, ...] = ("party_members", "households", "load")
     with st.expander(t("generate", lang), expanded="plan" not in st.session_state):
         c = st.columns(5)
         lo = c[0].number_input(
@@ -242,13 +260,13 @@ def params_form(ctx: Context) -> None:
         )
         size_by = c[2].selectbox(
             t("size_by", lang),
-            ("households", "party_members"),
+            size_options,
             key="g_size",
             format_func=lambda v: t(f"opt_{v}", lang),
         )
         balance = c[3].selectbox(
             t("balance", lang),
-            ("party_members", "households", "load"),
+            balance_options,
             key="g_bal",
             format_func=lambda v: t(f"opt_{v}", lang),
         )
@@ -286,15 +304,15 @@ def _keep_valid(key: str, options: list[str]) -> None:
 
 
 def import_in_force(
-    layers: Any,
+    layers: Layers,
     file_name: str,
     data: bytes,
     datum: str,
-    params: Any,
+    params: GridParams,
     *,
     id_field: str = "grid_id",
     name_field: str = "name",
-) -> Any:
+) -> ImportResult:
     """Read an uploaded grid layer and import it as a plan on the dataset's units.
 
     Returns :class:`geo.grids.import_plan.ImportResult`. The file is read by the engine's
@@ -390,7 +408,7 @@ def plan_in_force_form(ctx: Context) -> None:
                     st.dataframe(rep.moves, hide_index=True, width="stretch")
 
 
-def edit_panel(plan: Any, lang: str) -> None:
+def edit_panel(plan: Plan, lang: str) -> None:
     """Selection, move, grid operations, undo/redo/re-optimise."""
     editor = st.session_state["editor"]
     unit_ids = sorted(plan.assignment)
@@ -507,7 +525,7 @@ def last_edit_message(lang: str) -> None:
         st.caption(t("no_violations", lang))
 
 
-def metrics_panel(plan: Any, lang: str) -> None:
+def metrics_panel(plan: Plan, lang: str) -> None:
     """Plan-wide figures and the per-grid table."""
     figures_row(plan, lang)
     metrics_details(plan, lang)
@@ -638,7 +656,7 @@ def _on_map_need_full() -> None:
     st.session_state[editmap.NEED_FULL] = True
 
 
-def editmap_data(ctx: Context, plan: Any) -> dict[str, Any]:
+def editmap_data(ctx: Context, plan: Plan) -> dict[str, Any]:
     """The component's data for this run: the full plan once per epoch, else the last delta."""
     state = st.session_state
     editor = state["editor"]
@@ -685,7 +703,7 @@ def editmap_data(ctx: Context, plan: Any) -> dict[str, Any]:
     }
 
 
-def editmap_view(ctx: Context, plan: Any) -> None:
+def editmap_view(ctx: Context, plan: Plan) -> None:
     """The editing map component (map and its panel side by side, full width)."""
     _EDITMAP(
         key=editmap.KEY,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -14,8 +14,16 @@ from ui.i18n import t
 from ui.maps import build_map
 from ui.tabs_siting import method_text
 
+if TYPE_CHECKING:
+    from allocation.coverage import CoverageResult
+    from allocation.density import DensitySurface
+    from geo.data.schema import Layers
+    from geo.grids.plan import Plan
 
-def community_table(ctx: Context, grids: pd.DataFrame | None, cov: Any) -> pd.DataFrame:
+
+def community_table(
+    ctx: Context, grids: pd.DataFrame | None, cov: CoverageResult | None
+) -> pd.DataFrame:
     """Per community: street, estates, households, party members, grids, in-band share, coverage."""
     lang = ctx.lang
     est = pd.DataFrame(ctx.layers.estates.drop(columns="geometry"))
@@ -51,7 +59,7 @@ def community_table(ctx: Context, grids: pd.DataFrame | None, cov: Any) -> pd.Da
     return out.reset_index(drop=True)
 
 
-def coverage_shares(cov: Any, lang: str) -> list[tuple[str, float]]:
+def coverage_shares(cov: CoverageResult, lang: str) -> list[tuple[str, float]]:
     """Cumulative share of households within each life-circle distance, from a coverage result."""
     e = cov.estates
     total = float(e["households"].sum()) or 1.0
@@ -62,7 +70,7 @@ def coverage_shares(cov: Any, lang: str) -> list[tuple[str, float]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def party_density(_layers: Any, dataset_key: str) -> Any:
+def party_density(_layers: Layers, dataset_key: str) -> DensitySurface:
     """The dataset's party-member density surface (:mod:`allocation.density`), cached."""
     from allocation.density import density_points, density_surface
 
@@ -79,7 +87,7 @@ def contiguity_summary(grids: pd.DataFrame) -> tuple[int, int, list[str]]:
 def render(ctx: Context) -> None:
     """Draw the overview."""
     lang = ctx.lang
-    plan = st.session_state.get("plan")
+    plan: Plan | None = st.session_state.get("plan")
     grids = plan.grids() if plan is not None else None
     est = ctx.layers.estates
     cols = st.columns(6)
@@ -118,7 +126,7 @@ def render(ctx: Context) -> None:
             st.caption(t("contiguity_all", lang, n=n))
     cov_box = st.container()  # filled after the map, so the map is drawn first
     disp_grids = None
-    if grids is not None:
+    if plan is not None:  # exactly when grids is not None
         from ui.tabs_grids import grids_display
 
         disp_grids = grids_display(plan, lang)

@@ -7,7 +7,7 @@ figures before and after, plan-wide metric deltas).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -18,14 +18,18 @@ from ui.context import Context
 from ui.i18n import TEXT, t
 from ui.maps import build_map, polygon_group, shift_for_basemap
 
+if TYPE_CHECKING:
+    from geo.output.store import PlanDiff, Store
+
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _diff(target: str, a: tuple[str, int], b: tuple[str, int]) -> Any:
+def _diff(target: str, a: tuple[str, int], b: tuple[str, int]) -> PlanDiff:
     """Diff of two saved versions (saved versions never change, so the pair is the key)."""
     from geo.output.store import diff_plans
 
     store = plans.get_store()
-    return diff_plans(store.load(*a), store.load(*b))
+    # called from render() only after it found the store open
+    return diff_plans(store.load(*a), store.load(*b))  # type: ignore[union-attr]  # see above
 
 
 #: Time zone of the times shown in the plans tables (the store keeps UTC).
@@ -91,7 +95,7 @@ def delta_labels(columns: Any, lang: str, a: int | str = "A", b: int | str = "B"
     return out
 
 
-def versions_table(store: Any, name: str, lang: str) -> pd.DataFrame:
+def versions_table(store: Store, name: str, lang: str) -> pd.DataFrame:
     """A plan's versions with translated headers."""
     v = readable(store.versions(name))
     cols = {
@@ -118,7 +122,7 @@ def diff_map(
     static_base: str | None = None,
 ) -> Any:
     """The district map with the changed areas (``plans.diff_display`` frame) coloured by kind."""
-    kw = {"static_base": static_base} if static_base else {}
+    kw: dict[str, Any] = {"static_base": static_base} if static_base else {}
     overlays = []
     if len(changed):
         tooltip = {
@@ -153,7 +157,7 @@ def diff_map(
     )
 
 
-def diff_view(ctx: Context, store: Any, name: str, versions: list[int]) -> None:
+def diff_view(ctx: Context, store: Store, name: str, versions: list[int]) -> None:
     """Pick two versions of ``name`` and show their differences on a map and in tables."""
     lang = ctx.lang
     st.subheader(t("diff_title", lang))
@@ -215,7 +219,7 @@ def diff_view(ctx: Context, store: Any, name: str, versions: list[int]) -> None:
     )
 
 
-def journal_options(store: Any, name: str, version: int) -> dict[str, int]:
+def journal_options(store: Store, name: str, version: int) -> dict[str, int]:
     """``{journal: events}`` to open a version with: ``""`` (a fresh journal) first, then the
     journals kept on it (edits made on that version in other tabs or before a save)."""
     out = {"": 0}
@@ -306,7 +310,7 @@ def render(ctx: Context) -> None:
 
 def _repair_map(ctx: Context, grids: Any, lang: str, title: str) -> Any:
     """The district map with ``grids`` coloured by their change in the repair."""
-    kw = {"static_base": context.static_base()} if context.static_base() else {}
+    kw: dict[str, Any] = {"static_base": context.static_base()} if context.static_base() else {}
     tooltip = {
         "grid_id": t("f_grid_id", lang),
         "households": t("rp_households", lang),
@@ -338,7 +342,7 @@ def _repair_map(ctx: Context, grids: Any, lang: str, title: str) -> Any:
     )
 
 
-def repair_view(ctx: Context, store: Any, name: str, version: int) -> None:
+def repair_view(ctx: Context, store: Store, name: str, version: int) -> None:
     """Updated layers over a saved plan: the changes since it, the repair, before/after maps, save."""
     lang = ctx.lang
     st.subheader(t("rp_title", lang))

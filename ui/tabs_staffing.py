@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -14,12 +14,15 @@ from ui.context import Context
 from ui.i18n import t
 from ui.maps import build_map
 
+if TYPE_CHECKING:
+    from geo.grids.plan import Plan
+
 METHODS = ("largest_remainder", "huntington_hill")
 WORKLOADS = ("households", "party_members")
 
 
 def staff(
-    plan: Any, full_time: int, part_time: int, method: str, workload: str, min_full_time: int = 1
+    plan: Plan, full_time: int, part_time: int, method: str, workload: str, min_full_time: int = 1
 ) -> pd.DataFrame:
     """Apportion workers to the plan's grids (engine: :func:`allocation.staffing.staff_grids`)."""
     from allocation.staffing import staff_grids

@@ -63,7 +63,7 @@ def apportion(total: int, weights: np.ndarray) -> np.ndarray:
     if w.sum() <= 0:
         w = np.ones_like(w)
     quota = total * w / w.sum()
-    base = np.floor(quota).astype(np.int64)
+    base: np.ndarray = np.floor(quota).astype(np.int64)
     rest = int(total - base.sum())
     order = np.argsort(-(quota - base), kind="stable")
     base[order[:rest]] += 1
@@ -75,7 +75,8 @@ def _bilinear(corners: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     nw, ne, sw, se = corners
     u = np.asarray(u, dtype=float)[..., None]
     v = np.asarray(v, dtype=float)[..., None]
-    return (1 - u) * (1 - v) * nw + u * (1 - v) * ne + (1 - u) * v * sw + u * v * se
+    points: np.ndarray = (1 - u) * (1 - v) * nw + u * (1 - v) * ne + (1 - u) * v * sw + u * v * se
+    return points
 
 
 def _splits(rng: np.random.Generator, n: int, fixed_mid: bool = False) -> np.ndarray:
@@ -184,8 +185,8 @@ def tile_communities(rng: np.random.Generator, tile: int, scale: int) -> list[Co
         members = sorted(
             (c for c in out if c.street == street), key=lambda c: (c.cells[0][0], c.cells[0][1])
         )
-        for i, c in enumerate(members, 1):
-            c.community_code = f"{i:03d}"
+        for i, member in enumerate(members, 1):
+            member.community_code = f"{i:03d}"
     return out
 
 
@@ -348,7 +349,8 @@ def _candidates(
         gx[1::2] += px / 4
     gx, gy = gx.ravel(), gy.ravel()
     boxes = shapely.box(gx - length / 2, gy - depth / 2, gx + length / 2, gy + depth / 2)
-    return boxes[shapely.contains(inner, boxes)]
+    inside: np.ndarray = boxes[shapely.contains(inner, boxes)]
+    return inside
 
 
 _Layout = tuple[np.ndarray, str, int, int, int]  # footprints, kind, per floor, floors lo, hi

@@ -120,12 +120,12 @@ def _map_dask(
                 )
             ]
         )
-    client = Client(scheduler) if own else scheduler
+    client = Client(scheduler) if own else scheduler  # type: ignore[no-untyped-call]  # unannotated
     try:
         futures = client.map(fn, list(payloads), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(payloads)
-        for done, fut in enumerate(dask_completed(futures), start=1):
+        for done, fut in enumerate(dask_completed(futures), start=1):  # type: ignore[no-untyped-call]  # unannotated
             results[index[fut.key]] = fut.result()
             if progress:
                 progress(done, len(payloads))

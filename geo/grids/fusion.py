@@ -376,8 +376,8 @@ def fusion_report(
     for gid in sorted(totals.index):
         hh = float(totals[gid])
         in_dom = float(dom["households"].get(gid, 0.0))
-        other_id = dom.index.get_loc(gid) if gid in dom.index else None
-        other_id = str(dom["other_id"].iloc[other_id]) if other_id is not None else None
+        pos = dom.index.get_loc(gid) if gid in dom.index else None
+        other_id = str(dom["other_id"].iloc[pos]) if pos is not None else None
         rows.append(
             {
                 "grid_id": gid,

@@ -259,7 +259,7 @@ def is_contiguous(
 
 def grid_neighbors(
     grid: str,
-    members: Mapping[str, set[str]],
+    members: Mapping[str, Iterable[str]],
     assignment: Mapping[str, str],
     neighbors: Mapping[str, Iterable[str]],
 ) -> set[str]:

@@ -987,7 +987,7 @@ def _tasks(
         m = comm_of_edge == cid
         ids = units.index.to_numpy()[idx]
         lg = sorted({fixed_grid[u] for u in ids if u in fixed_grid})
-        locked_ids[cid] = lg
+        locked_ids[cid] = lg  # type: ignore[index]  # groupby keys: the str community ids
         code = {g: i for i, g in enumerate(lg)}
         fixed = np.array([code[fixed_grid[u]] if u in fixed_grid else -1 for u in ids], dtype=int)
         tasks.append(
@@ -1052,8 +1052,10 @@ def _assign_ids(
             gid = prefix + next(seqs)
             label_id[g] = gid
             names[gid] = f"{cname} {gid[-3:]}"
-        for g in lg:
-            names[g] = locked_plan.names.get(g, g) if locked_plan is not None else g
+        for locked in lg:
+            names[locked] = (
+                locked_plan.names.get(locked, locked) if locked_plan is not None else locked
+            )
         for u, lab in zip(ids, out.labels.tolist(), strict=True):
             assignment[u] = label_id[lab]
     return assignment, names

@@ -645,7 +645,7 @@ def import_plan_layers(
     """
 
     params = params or GridParams()
-    kw = {"max_households": params.max_households, "barriers": barriers}
+    kw: dict[str, Any] = {"max_households": params.max_households, "barriers": barriers}
     units = build_units_from_frames(layers.communities, layers.estates, layers.buildings, **kw)
     kw_imp: dict[str, Any] = {
         "id_field": id_field,
@@ -795,7 +795,8 @@ def units_split_by_buildings(
     bld = prepare_frames(
         layers.communities, layers.estates, layers.buildings, max_households=max_households
     ).buildings
-    keep = bld[bld["estate_id"].astype(str).isin(wanted)]
+    # buildings were given (checked above), so prepare_frames returns them
+    keep = bld[bld["estate_id"].astype(str).isin(wanted)]  # type: ignore[index]
     return build_units_from_frames(
         layers.communities,
         layers.estates,
@@ -1076,7 +1077,8 @@ def data_changes(before: pd.DataFrame, estates: pd.DataFrame) -> dict[str, Any]:
             {
                 "estate_id": e,
                 "community_id": str(frame.at[e, "community_id"]),
-                "households": float(frame.at[e, "households"]),
+                # pandas-stubs type .at as any scalar or None; households are validated numbers
+                "households": float(frame.at[e, "households"]),  # type: ignore[arg-type]
             }
             for e in ids
         ]

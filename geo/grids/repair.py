@@ -640,7 +640,7 @@ def _split_off(state: _State, g: str, new: str, lo: float, hi: float) -> bool:
     border = sorted(u for u in members if any(state.assign[v] != g for v in state.nbrs.get(u, ())))
     seeds = border or sorted(members)
     step = max(1, len(seeds) // 16)
-    best: tuple[tuple[float, ...], set[str]] | None = None
+    best: tuple[tuple[float, float, float, str], set[str]] | None = None
     for seed in seeds[::step]:
         part = {seed}
         size = state.size[seed]
@@ -685,9 +685,9 @@ def _dissolve(state: _State, g: str, into: set[str], lo: float, hi: float) -> bo
             cands = {state.assign[v] for v in state.nbrs.get(u, ()) if state.assign[v] in into}
             if not cands:
                 continue
-            to = min(
-                cands,
-                key=lambda h, u=u: (
+
+            def closeness(h: str, u: str = u) -> tuple[float, float, str]:
+                return (
                     band_penalty(state.load[h] + state.size[u], lo, hi),
                     -sum(
                         state.lengths.get((u, v), 0.0)
@@ -695,8 +695,9 @@ def _dissolve(state: _State, g: str, into: set[str], lo: float, hi: float) -> bo
                         if state.assign[v] == h
                     ),
                     h,
-                ),
-            )
+                )
+
+            to = min(cands, key=closeness)
             state.move(u, to)
             progressed = True
         if not progressed:
@@ -749,7 +750,11 @@ def _reattach_pieces(state: _State, free: set[str], lo: float, hi: float) -> Non
             if not cands:
                 continue
             w = sum(state.size[u] for u in piece)
-            to = min(cands, key=lambda h, w=w: (band_penalty(state.load[h] + w, lo, hi), h))
+
+            def after(h: str, w: float = w) -> tuple[float, str]:
+                return (band_penalty(state.load[h] + w, lo, hi), h)
+
+            to = min(cands, key=after)
             for u in piece:
                 state.move(u, to)
 
@@ -967,7 +972,13 @@ def households_moved(old: Plan, new: Plan, *, match_ids: bool = True) -> float:
             "hh": hh.to_numpy(),
         }
     )
-    overlap = frame.groupby(["old", "new"])["hh"].sum().unstack(fill_value=0.0)
+    overlap = (
+        frame.groupby(["old", "new"])["hh"]
+        .sum()
+        .unstack(
+            fill_value=0.0  # type: ignore[arg-type]  # pandas-stubs omit float; pandas takes any scalar
+        )
+    )
     rows, cols = linear_sum_assignment(overlap.to_numpy(), maximize=True)
     kept = float(overlap.to_numpy()[rows, cols].sum())
     return float(hh.sum()) - kept

@@ -23,11 +23,10 @@ from __future__ import annotations
 import logging
 import math
 import zlib
-from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -167,6 +166,7 @@ class UnitGraph:
         Cached per column (it depends on the units only, not on any plan), so an edit's
         re-scoring does not walk every unit again.
         """
+        cache: dict[str, tuple[dict[tuple[str, int], float], dict[str, int]]]
         cache = self.__dict__.setdefault("_piece_totals", {})
         if column not in cache:
             pieces = self.pieces
@@ -711,10 +711,10 @@ def _apportion(total: float, weights: np.ndarray) -> np.ndarray:
         return weights
     if weights.sum() <= 0:
         weights = np.ones_like(weights)
-    quota = total * weights / weights.sum()
+    quota: np.ndarray = total * weights / weights.sum()
     if abs(total - round(total)) > 1e-9:
         return quota
-    base = np.floor(quota)
+    base: np.ndarray = np.floor(quota)
     rest = round(float(total - base.sum()))
     order = np.argsort(-(quota - base), kind="stable")
     base[order[:rest]] += 1
@@ -929,7 +929,8 @@ def _half_planes(
         ],
         axis=1,
     )
-    return shapely.polygons(ring)
+    polygons: np.ndarray = shapely.polygons(ring)
+    return polygons
 
 
 def _tune_areas(
@@ -1017,7 +1018,15 @@ def split_parts_count(
     return int(min(max(round(households / mean), k_min), k_max))
 
 
-_EstateRow = namedtuple("_EstateRow", ["estate_id", "community_id", *_COUNTS, "geometry"])
+class _EstateRow(NamedTuple):
+    """One estate's columns in :func:`_make_units` (the counts are those of ``_COUNTS``)."""
+
+    estate_id: Any
+    community_id: Any
+    households: Any
+    party_members: Any
+    residents: Any
+    geometry: BaseGeometry
 
 
 def _make_units(
@@ -1049,7 +1058,11 @@ def _make_units(
         counts = {c: float(getattr(rec, c)) for c in _COUNTS}
         blds = by_estate.get(rec.estate_id)
         has_buildings = blds is not None and len(blds["ids"]) > 1 and blds["households"].sum() > 0
-        if has_buildings and counts["households"] > min(split_by_buildings_above, max_households):
+        if (
+            blds is not None
+            and has_buildings
+            and counts["households"] > min(split_by_buildings_above, max_households)
+        ):
             rows.extend(_building_units(rec, blds, counts, base, problems))
             continue
         if counts["households"] <= max_households:
@@ -1290,7 +1303,7 @@ def _voronoi_regions(xy: np.ndarray, extent: BaseGeometry) -> np.ndarray:
     """
     jitter = np.random.default_rng(0).uniform(-1e-3, 1e-3, xy.shape)
     pts = shapely.points(xy + jitter)
-    regions = shapely.get_parts(
+    regions: np.ndarray = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=extent, ordered=True)
     )
     if len(regions) == len(pts) and shapely.contains(regions, pts).all():

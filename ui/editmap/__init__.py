@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import shapely
@@ -31,6 +31,11 @@ from geo.errors import EditError, GridplanError
 from geo.grids.edits import plan_figures
 from ui.i18n import t
 from ui.maps import PALETTE, distinct_colours, shift_for_basemap, to_display
+from ui.state import StateMapping
+
+if TYPE_CHECKING:
+    from geo.grids.edits import EditResult, PlanEditor
+    from geo.grids.plan import Plan
 
 HERE = Path(__file__).resolve().parent
 #: Commands the browser may send.
@@ -117,7 +122,7 @@ def unit_names(
 
 
 def grid_records(
-    plan: Any, grid_ids: Sequence[str], colours: Mapping[str, str], basemap: str
+    plan: Plan, grid_ids: Sequence[str], colours: Mapping[str, str], basemap: str
 ) -> dict[str, dict[str, Any]]:
     """Outline (simplified WGS84 GeoJSON), label point, name and figures of ``grid_ids``."""
     table = plan.grids()
@@ -146,7 +151,7 @@ def grid_records(
     return out
 
 
-def colours_for_new(plan: Any, colours: dict[str, str], grids: Sequence[str]) -> dict[str, str]:
+def colours_for_new(plan: Plan, colours: dict[str, str], grids: Sequence[str]) -> dict[str, str]:
     """Give grids without a colour one that their neighbouring grids do not use (in place)."""
     nbrs = plan.units.neighbors
     for g in grids:
@@ -161,7 +166,7 @@ def colours_for_new(plan: Any, colours: dict[str, str], grids: Sequence[str]) ->
 
 
 def full_payload(
-    plan: Any,
+    plan: Plan,
     units_disp: gpd.GeoDataFrame,
     names: Mapping[str, tuple[str, str]],
     colours: dict[str, str],
@@ -202,7 +207,7 @@ def full_payload(
 
 
 def delta_payload(
-    result: Any,
+    result: EditResult,
     colours: dict[str, str],
     basemap: str,
     *,
@@ -249,7 +254,7 @@ def refusal_payload(
     }
 
 
-def run_command(editor: Any, cmd: Mapping[str, Any]) -> Any:
+def run_command(editor: PlanEditor, cmd: Mapping[str, Any]) -> EditResult:
     """Run one browser command on the editor; returns the :class:`EditResult`.
 
     Raises
@@ -269,8 +274,10 @@ def run_command(editor: Any, cmd: Mapping[str, Any]) -> Any:
         if op == "split":
             return editor.split(str(cmd["grid"]), int(cmd.get("k", 2)))
         if op in ("lock", "unlock"):
-            return getattr(editor, op)(str(cmd["grid"]))
-        return getattr(editor, op)()
+            locked: EditResult = getattr(editor, op)(str(cmd["grid"]))
+            return locked
+        undone: EditResult = getattr(editor, op)()  # undo or redo
+        return undone
     except KeyError as exc:
         raise EditError(
             f"map command {op!r} lacks {exc.args[0]!r}; the map sends it with "
@@ -279,7 +286,7 @@ def run_command(editor: Any, cmd: Mapping[str, Any]) -> Any:
 
 
 def answer(
-    state: Any, editor: Any, cmd: Mapping[str, Any] | None, basemap: str, lang: str
+    state: StateMapping, editor: PlanEditor, cmd: Mapping[str, Any] | None, basemap: str, lang: str
 ) -> dict[str, Any] | None:
     """Run ``cmd`` (once per command id) and store the delta for the next render.
 
@@ -291,6 +298,7 @@ def answer(
     state[LAST_CMD] = cmd.get("id")
     rev = int(state.get(REV, 0)) + 1
     op = str(cmd.get("op"))
+    result: EditResult | None
     try:
         result = run_command(editor, cmd)
     except (EditError, GridplanError, ValueError, TypeError) as exc:
@@ -327,7 +335,9 @@ def answer(
     return delta
 
 
-def record_result(state: Any, editor: Any, result: Any, basemap: str) -> None:
+def record_result(
+    state: StateMapping, editor: PlanEditor, result: EditResult, basemap: str
+) -> None:
     """Turn an edit made outside the map (the panel's buttons) into the next delta."""
     rev = int(state.get(REV, 0)) + 1
     state[REV] = rev
@@ -352,7 +362,7 @@ def asset(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
-def initial_colours(plan: Any) -> dict[str, str]:
+def initial_colours(plan: Plan) -> dict[str, str]:
     """Distinct colours of the plan's grids (touching grids differ)."""
     g = plan.grids()
     frame = g.reset_index(drop="grid_id" in g.columns)
