@@ -3,7 +3,7 @@
 - ``_grid_cost_array`` (vectorised) equals the search's scalar ``_grid_cost``.
 - ``_pair_resplit`` finds the same best re-split of two neighbouring grids as brute force
   over every bipartition, with connectivity judged by networkx, ranked by grids out of band
-  then the objective.
+  then the objective, and proposes one only when it has fewer grids out of band.
 - A community whose in-band plan needs three units exchanged at once and costs compactness
   (seed 2's C11 of the real-shape set, reduced to its units and adjacency, with a short
   shared edge) ends in band with the repair and out of band without it.
@@ -109,7 +109,7 @@ def _brute_pair(state: _State, g: int, h: int) -> tuple[int, float] | None:
     return best
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(24))
 def test_pair_resplit_matches_brute_force(seed: int) -> None:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(4, 10))
@@ -130,9 +130,10 @@ def test_pair_resplit_matches_brute_force(seed: int) -> None:
     )
     best = _brute_pair(state, 0, 1)
     assert best is not None
-    if got is None:
-        assert best[0] > current[0] or (best[0] == current[0] and best[1] >= current[1] - 1e-9)
+    if best[0] >= current[0]:  # no bipartition puts more of the pair in band
+        assert got is None
         return
+    assert got is not None
     new = _State(data, got, 2)
     key = (
         sum(1 for x in new.S if x < data.lo - 1e-9 or x > data.hi + 1e-9),
@@ -140,7 +141,6 @@ def test_pair_resplit_matches_brute_force(seed: int) -> None:
     )
     assert key[0] == best[0]
     assert key[1] == pytest.approx(best[1], abs=1e-9)
-    assert key < current
     for g in (0, 1):
         assert nx.is_connected(graph.subgraph([u for u in range(n) if got[u] == g]))
 
