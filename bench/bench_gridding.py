@@ -21,7 +21,13 @@ minimum Polsby-Popper, grids below 0.2 without a reason, seconds (median of ``--
 
 Run: ``.venv/bin/python bench/bench_gridding.py [--data data/boundaries] [--units 200]
 [--repeat 3] [--scale-dir /tmp/scale100] [--skip-baselines] [--skip-demo]
-[--realshape-seeds 0 1 2]``. Prints JSON.
+[--realshape-seeds 0 1 2] [--points-dir DIR [--points-datum estates=GCJ-02]]
+[--before-tree DIR]``. Prints JSON.
+
+Part 4 (issue 13), with ``--points-dir``: a dataset given as estate points (no footprints, no
+buildings), e.g. the demo as points, gridded as ``gridplan grid --datum estates=GCJ-02``: the
+same figures as part 3. ``--before-tree`` measures everything again with another engine in
+the same run, side by side.
 """
 
 from __future__ import annotations
@@ -273,6 +279,22 @@ def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
     return out
 
 
+def points_times(folder: Path, datum: dict[str, str], repeat: int) -> dict[str, Any]:
+    """A dataset given as estate points (no footprints, no buildings; issue 13), as ``gridplan
+    grid --data DIR --datum estates=GCJ-02`` grids it: the real-shape figures and seconds."""
+    layers = load_layers(folder, datum=datum)
+    walls = []
+    for _ in range(repeat):
+        res, w, _c = _timed(lambda: grid_communities(layers, GridParams()))
+        walls.append(w)
+    return {
+        "estates": len(layers.estates),
+        "communities": len(layers.communities),
+        "seconds_median": round(statistics.median(walls), 3),
+        **realshape_figures(res.plan),
+    }
+
+
 def before_tree(args: argparse.Namespace) -> dict[str, Any]:
     """The same benchmark with the engine of ``--before-tree`` (a subprocess), as JSON."""
     cmd = [
@@ -288,6 +310,13 @@ def before_tree(args: argparse.Namespace) -> dict[str, Any]:
     ]
     if args.skip_demo:
         cmd.append("--skip-demo")
+    if args.points_dir is not None:
+        cmd += [
+            "--points-dir",
+            str(args.points_dir.resolve()),
+            "--points-datum",
+            *args.points_datum,
+        ]
     if args.scale_dir is not None:
         cmd += ["--scale-dir", str(args.scale_dir)]
     env = {**os.environ, "GRIDPLAN_ENGINE_ROOT": str(args.before_tree.resolve())}
@@ -315,6 +344,18 @@ def main() -> None:
         help="a tree of the engine before a change (git archive of a commit): the same "
         "figures from its engine, measured in this run, side by side",
     )
+    ap.add_argument(
+        "--points-dir",
+        type=Path,
+        default=None,
+        help="a dataset of estate points (no footprints, no buildings), e.g. the demo as points",
+    )
+    ap.add_argument(
+        "--points-datum",
+        nargs="*",
+        default=["estates=GCJ-02"],
+        help="LAYER=DATUM pairs of --points-dir (as gridplan grid --datum)",
+    )
     args = ap.parse_args()
     params = GridParams(seed=args.seed)
     out: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": _cpus()}}
@@ -337,6 +378,9 @@ def main() -> None:
         out["demo"] = demo_times(args.data, args.repeat)
     if args.realshape_seeds:
         out["realshape"] = realshape_times(args.realshape_seeds, args.repeat)
+    if args.points_dir is not None:
+        datum = dict(pair.split("=", 1) for pair in args.points_datum)
+        out["points"] = points_times(args.points_dir, datum, args.repeat)
     if args.before_tree is not None:
         out["before"] = before_tree(args)
         out["time_ratio_after_over_before"] = {
