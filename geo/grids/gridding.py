@@ -738,7 +738,8 @@ def _grid_cost_array(
         db = (b - data.mean_b) / data.mean_b
         c = c + data.w_balance * (np.abs(db) * _DEV_LIN + db * db)
     short = np.where(party < data.min_party, (data.min_party - party) / data.min_party, 0.0)
-    return c + _W_PARTY * short * short + data.cw4pi * per * per / a
+    out: np.ndarray = c + _W_PARTY * short * short + data.cw4pi * per * per / a
+    return out
 
 
 def _connected(units: list[int], nbr_ids: list[list[int]]) -> bool:
