@@ -31,6 +31,8 @@ PLAN_KEYS = (
     "export_error",
     "_sel_for_grid",
     "_shown_units",
+    "atlas_pdf",
+    "atlas_error",
 )
 #: Session keys computed from the dataset: dropped, with :data:`PLAN_KEYS`, when it changes.
 #: (Widget keys such as ``edit_grid`` are not listed: they are checked against their options.)

@@ -183,9 +183,11 @@ def test_plans_tab_lists_versions_and_shows_the_diff(env: Path):
     moved = s.dataframe[-3].value
     assert list(moved.iloc[:, 0]) == [unit]
     deltas = s.dataframe[-2].value
-    assert "households_delta" in deltas.columns and len(deltas) >= 1
+    assert "Households (change)" in deltas.columns and len(deltas) >= 1
     metric_deltas = s.dataframe[-1].value
-    assert "n_grids" in set(metric_deltas["metric"])
+    from ui.i18n import t
+
+    assert t("metric_n_grids", "en") in set(metric_deltas[t("col_metric", "en")])
 
 
 def test_diff_map_colours_changed_areas_by_kind(tiny_layers):

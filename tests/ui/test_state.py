@@ -114,6 +114,8 @@ KEPT = {
     "save_as_name": "a text box",
     "store_plan_name": "a text box",
     "edit_grid": "a selectbox, set back among the current plan's grids on every run (_keep_valid)",
+    "_em_basemap": "the editing map's basemap choice, a preference",
+    "_em_lang": "the language the editing map was last drawn in, a preference",
 }
 
 
