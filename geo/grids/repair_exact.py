@@ -17,6 +17,7 @@ The model is a MIP with ``n·S`` assignment and root binaries and ``2·E·S`` fl
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ import scipy.sparse as sp
 
 #: Largest neighbourhood (units) solved exactly by default.
 EXACT_MAX_UNITS = 60
+#: Largest number of connected in-band unit sets (columns) of the partition model; beyond
+#: it the flow model is used.
+PARTITION_MAX_COLUMNS = 10_000
 #: Default wall-clock limit (s) of one exact solve.
 EXACT_TIME_LIMIT_S = 5.0
 _STATUS = {
@@ -87,8 +91,15 @@ def solve_region(
     hi: float,
     *,
     time_limit: float = EXACT_TIME_LIMIT_S,
+    method: str = "auto",
+    max_columns: int = PARTITION_MAX_COLUMNS,
 ) -> RegionSolution | None:
     """Fewest households moved re-assigning ``units`` to band-respecting, connected grids.
+
+    Two exact models give the same optimum: a *partition* model over the connected
+    in-band unit sets (:func:`connected_sets`), tight and fast when those sets are few
+    (units of an estate size), and the *flow* model of the module docstring, used when
+    the sets exceed ``max_columns`` (many small units).
 
     Parameters
     ----------
@@ -108,6 +119,11 @@ def solve_region(
         The band: every used grid holds between ``lo`` and ``hi`` (size count).
     time_limit : float
         Wall-clock limit in seconds.
+    method : {"auto", "partition", "flow"}
+        The model: ``"auto"`` (default) the partition model when the connected in-band
+        sets number at most ``max_columns``, else the flow model.
+    max_columns : int
+        Largest number of columns of the partition model ``"auto"`` builds.
 
     Returns
     -------
@@ -115,6 +131,197 @@ def solve_region(
         None when no assignment fits the band (the model is infeasible) or none was found
         within the time limit.
     """
+    if method not in ("auto", "partition", "flow"):
+        raise ValueError(f"method must be 'auto', 'partition' or 'flow', not {method!r}")
+    if method != "flow":
+        sets = connected_sets(
+            units, neighbors, size, hi, limit=None if method == "partition" else max_columns
+        )
+        if sets is not None:
+            return _solve_partition(
+                units, sets, size, cost, home, n_kept, n_new, lo, time_limit=time_limit
+            )
+    return _solve_flow(units, neighbors, size, cost, home, n_kept, n_new, lo, hi, time_limit)
+
+
+def connected_sets(
+    units: Sequence[str],
+    neighbors: Mapping[str, Iterable[str]],
+    size: Mapping[str, float],
+    hi: float,
+    *,
+    limit: int | None = PARTITION_MAX_COLUMNS,
+) -> list[tuple[int, ...]] | None:
+    """Every connected set of ``units`` holding at most ``hi`` (indices into ``units``).
+
+    Enumerates each connected induced subgraph once (the ESU scheme: a set grows from its
+    lowest-index unit, by units of higher index in the exclusive neighbourhood of the unit
+    just added), cutting a branch as soon as it holds more than ``hi`` (sizes are
+    non-negative, so no larger set can fit).
+
+    Returns
+    -------
+    list of tuple of int or None
+        The sets, each sorted; None when there are more than ``limit``.
+    """
+    ids = list(units)
+    idx = {u: i for i, u in enumerate(ids)}
+    nb = [sorted({idx[v] for v in neighbors.get(u, ()) if v in idx and v != u}) for u in ids]
+    w = [float(size[u]) for u in ids]
+    out: list[tuple[int, ...]] = []
+    cap = math.inf if limit is None else limit
+
+    def grow(sub: list[int], near: set[int], ext: list[int], load: float, root: int) -> bool:
+        out.append(tuple(sorted(sub)))
+        if len(out) > cap:
+            return False
+        ext = list(ext)
+        while ext:
+            v = ext.pop()
+            if load + w[v] > hi + 1e-9:
+                continue
+            added = [x for x in nb[v] if x > root and x not in near]
+            if not grow([*sub, v], near | set(added), ext + added, load + w[v], root):
+                return False
+        return True
+
+    for root in range(len(ids)):
+        if w[root] > hi + 1e-9:
+            continue
+        near = {root, *nb[root]}
+        if not grow([root], near, [x for x in nb[root] if x > root], w[root], root):
+            return None
+    return out
+
+
+def _solve_partition(
+    units: Sequence[str],
+    sets: list[tuple[int, ...]],
+    size: Mapping[str, float],
+    cost: Mapping[str, float],
+    home: Mapping[str, int],
+    n_kept: int,
+    n_new: int,
+    lo: float,
+    *,
+    time_limit: float,
+) -> RegionSolution | None:
+    """The partition model: pick connected in-band sets covering every unit once, each set
+    either in one present grid it shares units with (cost: its units from elsewhere) or in
+    a new grid (cost: all its units); at most ``n_kept + n_new`` grids, each present grid
+    at most once."""
+    import highspy
+
+    ids = list(units)
+    n = len(ids)
+    w = np.asarray([float(size[u]) for u in ids])
+    c = np.asarray([float(cost[u]) for u in ids])
+    hm = np.asarray([int(home[u]) for u in ids])
+    col_set: list[int] = []
+    col_slot: list[int] = []  # a present grid, or -1: new
+    col_cost: list[float] = []
+    for k, members in enumerate(sets):
+        m = list(members)
+        if w[m].sum() < lo - 1e-9:
+            continue
+        total = float(c[m].sum())
+        col_set.append(k)
+        col_slot.append(-1)
+        col_cost.append(total)
+        for s in sorted({int(hm[i]) for i in m}):
+            col_set.append(k)
+            col_slot.append(s)
+            col_cost.append(total - float(c[[i for i in m if hm[i] == s]].sum()))
+    n_cols = len(col_set)
+    if n_cols == 0:
+        return None
+    rows: list[int] = []
+    cols: list[int] = []
+    for j, k in enumerate(col_set):
+        for i in sets[k]:
+            rows.append(i)
+            cols.append(j)
+        if col_slot[j] >= 0:
+            rows.append(n + col_slot[j])
+            cols.append(j)
+        rows.append(n + n_kept)  # every grid counts
+        cols.append(j)
+    n_rows = n + n_kept + 1
+    a_mat = sp.csr_array(
+        (np.ones(len(rows)), (np.asarray(rows), np.asarray(cols))), shape=(n_rows, n_cols)
+    )
+    row_lo = np.concatenate([np.ones(n), np.zeros(n_kept), [0.0]])
+    row_hi = np.concatenate([np.ones(n), np.ones(n_kept), [float(n_kept + n_new)]])
+    t0 = time.perf_counter()
+    h = _new_highs()
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_abs_gap", 0.5)
+    # presolve's probing on thousands of near-identical set columns takes seconds and
+    # removes little; the LP relaxation of a set partition is tight without it
+    h.setOptionValue("presolve", "off")
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = np.asarray(col_cost, dtype=np.float64)
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = np.ones(n_cols)
+    lp.row_lower_ = row_lo
+    lp.row_upper_ = row_hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = n_cols
+    lp.a_matrix_.num_row_ = n_rows
+    lp.a_matrix_.start_ = a_mat.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a_mat.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a_mat.data.astype(np.float64)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
+    h.passModel(lp)
+    h.run()
+    info = h.getInfo()
+    status = _STATUS.get(h.getModelStatus().name, h.getModelStatus().name)
+    if info.primal_solution_status != 2:
+        return None
+    z = np.asarray(h.getSolution().col_value)
+    chosen = [j for j in range(n_cols) if z[j] > 0.5]
+    used = {col_slot[j] for j in chosen if col_slot[j] >= 0}
+    # new sets take new grids first; a present grid left empty takes one only when the
+    # new grids run out (its code then names a grid made of other grids' units)
+    spare = [s for s in range(n_kept) if s not in used]
+    fresh = iter([*range(n_kept, n_kept + n_new), *spare])
+    slot_of: dict[str, int] = {}
+    for j in sorted(chosen, key=lambda j: sets[col_set[j]]):
+        s = col_slot[j] if col_slot[j] >= 0 else next(fresh)
+        for i in sets[col_set[j]]:
+            slot_of[ids[i]] = s
+    used_new = sorted({s for s in slot_of.values() if s >= n_kept})
+    renumber = {s: n_kept + k for k, s in enumerate(used_new)}
+    slot_of = {u: renumber.get(s, s) for u, s in slot_of.items()}
+    moved = float(sum(c[i] for i in range(n) if slot_of[ids[i]] != hm[i]))
+    bound = moved if status == "optimal" else max(0.0, float(info.mip_dual_bound))
+    gap = 0.0 if status == "optimal" or moved <= 0 else max(0.0, (moved - bound) / moved)
+    return RegionSolution(
+        slot_of=slot_of,
+        moved=moved,
+        bound=bound,
+        status=status,
+        gap=gap,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _solve_flow(
+    units: Sequence[str],
+    neighbors: Mapping[str, Iterable[str]],
+    size: Mapping[str, float],
+    cost: Mapping[str, float],
+    home: Mapping[str, int],
+    n_kept: int,
+    n_new: int,
+    lo: float,
+    hi: float,
+    time_limit: float,
+) -> RegionSolution | None:
+    """The flow model (module docstring)."""
     import highspy
 
     ids = list(units)
