@@ -98,8 +98,7 @@ def _reportlab(layers: Any, record: Any, staffing: Any, out: Path) -> int:
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    from geo.output.atlas import GRID_PALETTE
-    from geo.output.export import grid_colours
+    from geo.output.export import GRID_FILLS, grid_colours
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     w, h = landscape(A4)
@@ -152,7 +151,7 @@ def _reportlab(layers: Any, record: Any, staffing: Any, out: Path) -> int:
                 c.drawPath(p, stroke=1, fill=1 if fill else 0)
 
         for gid, geom in zip(cg["grid_id"], cg.geometry, strict=True):
-            path(geom, GRID_PALETTE[colours[gid] % len(GRID_PALETTE)])
+            path(geom, GRID_FILLS[colours[gid] % len(GRID_FILLS)])
         for geom in layers.estates[layers.estates["community_id"] == cid].geometry:
             path(geom, None)
         path(comm.geometry.iloc[0], None)

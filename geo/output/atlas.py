@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import Problem, ValidationError, issue_codes
-from geo.output.export import _atomic_write_bytes, grid_colours
+from geo.output.export import GRID_FILLS, _atomic_write_bytes, grid_colours
 
 #: A4 landscape, inches.
 A4_LANDSCAPE_IN = (11.69, 8.27)
@@ -41,22 +41,6 @@ CJK_FONT_FILES = (
 
 #: The face of the Noto CJK collection used for simplified Chinese.
 CJK_FAMILY = "Noto Sans CJK SC"
-
-#: Categorical fill colours of grids (ColorBrewer Set3 + Pastel1, readable under black labels).
-GRID_PALETTE = (
-    "#8dd3c7",
-    "#ffffb3",
-    "#bebada",
-    "#fb8072",
-    "#80b1d3",
-    "#fdb462",
-    "#b3de69",
-    "#fccde5",
-    "#d9d9d9",
-    "#bc80bd",
-    "#ccebc5",
-    "#ffed6f",
-)
 
 #: Marker of each facility level on the map: (marker, colour).
 _FACILITY_STYLE = {
@@ -322,7 +306,7 @@ def _draw_map(
     frame = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
     if density is not None:
         _draw_density(ax, density, frame)
-    fills = [GRID_PALETTE[colours.get(g, 0) % len(GRID_PALETTE)] for g in grids["grid_id"]]
+    fills = [GRID_FILLS[colours.get(g, 0) % len(GRID_FILLS)] for g in grids["grid_id"]]
     grids.plot(
         ax=ax,
         color=fills,
