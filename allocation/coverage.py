@@ -77,7 +77,7 @@ class CoverageResult:
     ----------
     estates : GeoDataFrame
         One row per estate (metric CRS, estate polygons): ``estate_id``, ``name``,
-        ``community_id``, ``households``, ``party_members``, ``residents``, ``dist_m``
+        ``community_id``, ``community_name`` (from the communities layer), ``households``, ``party_members``, ``residents``, ``dist_m``
         (``inf`` when unreachable), ``snap_m``, ``snap_flagged``, ``facility_id``,
         ``facility_name``, ``facility_level``, ``life_circle``, ``method``.
     totals : DataFrame
@@ -85,7 +85,8 @@ class CoverageResult:
         ``weight``, ``share`` (of the total weight).
     gaps : DataFrame
         Estates farther than ``gap_threshold_m`` (or unreachable), ranked by ``weight`` then
-        distance, with ``rank`` from 1.
+        distance, with ``rank`` from 1; names (``name``, ``community_name``,
+        ``facility_name``) beside the codes.
     method : str
         ``"network"`` or ``"straight-line x1.3"``.
     """
@@ -221,7 +222,7 @@ def coverage_review(
     require_network_near(net, origins, layer="estates")
     require_network_near(net, fac.geometry, layer="facilities")
     res = nearest(origins, fac.geometry, network=net, detour_factor=detour_factor)
-    table = _estate_table(estates, fac, res, t)
+    table = _estate_table(estates, fac, res, t, _community_names(layers))
     fac_ids = fac["facility_id"].astype(str).to_numpy()
     flagged_fac = tuple(fac_ids[res.flagged_targets].tolist())
     problems = _problems(table, flagged_fac)
@@ -242,8 +243,24 @@ def coverage_review(
     )
 
 
+def _community_names(layers: Layers) -> dict[str, str]:
+    """``{community_id: name}`` of the communities layer (ids as strings, names when given)."""
+    comm = layers.communities
+    if "name" not in comm.columns:
+        return {}
+    return {
+        str(c): str(n)
+        for c, n in zip(comm["community_id"], comm["name"], strict=True)
+        if n is not None and n == n
+    }
+
+
 def _estate_table(
-    estates: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, res: Any, t: tuple[float, ...]
+    estates: gpd.GeoDataFrame,
+    fac: gpd.GeoDataFrame,
+    res: Any,
+    t: tuple[float, ...],
+    community_names: dict[str, str],
 ) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
@@ -270,6 +287,10 @@ def _estate_table(
             "estate_id": estates["estate_id"].astype(str).to_numpy(),
             "name": est_col("name", None),
             "community_id": est_col("community_id", None),
+            "community_name": [
+                None if c is None else community_names.get(str(c))
+                for c in est_col("community_id", None)
+            ],
             "households": estates["households"].to_numpy(),
             "party_members": estates["party_members"].to_numpy(),
             "residents": est_col("residents", np.nan),
@@ -312,12 +333,14 @@ def _gaps(table: gpd.GeoDataFrame, gap_threshold_m: float, weight: str) -> pd.Da
         "estate_id",
         "name",
         "community_id",
+        "community_name",
         "households",
         "party_members",
         "residents",
         "dist_m",
         "life_circle",
         "facility_id",
+        "facility_name",
     ]
     gap = table.loc[~(table["dist_m"] <= gap_threshold_m), cols]
     order = np.lexsort(

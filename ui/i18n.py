@@ -7,6 +7,7 @@ identifiers; :func:`t` looks one up for a language and fills ``{placeholders}``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 #: Languages offered, in switch order.
@@ -646,6 +647,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "单元 {units} 已在网格 {grid} 中",
         "unit {units} is already in grid {grid}",
     ),
+    # --- issue 15 follow-up: names where a person reads, codes beside them (i15c) ---
+    "col_estate_code": ("小区编码", "Estate code"),
+    "col_community_code": ("社区编码", "Community code"),
+    "col_facility_code": ("设施编码", "Facility code"),
 }
 
 
@@ -711,10 +716,23 @@ def problem_text(problem: Any, lang: str) -> tuple[str, str]:
     return problem.message, problem.fix
 
 
-def edit_error_text(exc: BaseException, lang: str) -> str:
+def edit_error_text(
+    exc: BaseException, lang: str, unit_labels: Mapping[str, str] | None = None
+) -> str:
     """An edit refusal (:class:`geo.errors.EditError`) in ``lang`` through its ``code``;
-    ``str(exc)`` for a refusal without one."""
+    ``str(exc)`` for a refusal without one.
+
+    ``unit_labels`` (``{unit_id: label}``, e.g. :func:`ui.tabs_grids.unit_labels`) names the
+    units of the ``unit`` and ``units`` parameters (comma-separated ids) for people.
+    """
     code = getattr(exc, "code", None)
     if code and f"ee_{code}" in TEXT:
-        return t(f"ee_{code}", lang, **dict(getattr(exc, "params", {}) or {}))
+        params = dict(getattr(exc, "params", {}) or {})
+        if unit_labels:
+            sep = "、" if lang == "zh" else ", "
+            for key in ("unit", "units"):
+                if isinstance(params.get(key), str):
+                    ids = [u.strip() for u in params[key].split(",")]
+                    params[key] = sep.join(unit_labels.get(u, u) for u in ids)
+        return t(f"ee_{code}", lang, **params)
     return str(exc)

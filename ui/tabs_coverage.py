@@ -116,19 +116,32 @@ def render(ctx: Context) -> None:
         width="stretch",
     )
     st.subheader(t("gap_list", lang))
-    g = cov.gaps
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("col_rank", lang): g["rank"],
-                t("f_estate", lang): g["name"],
-                t("f_community", lang): g["community_id"],
-                t("f_households", lang): g["households"],
-                t("f_party_members", lang): g["party_members"],
-                t("f_distance", lang): g["dist_m"].round(0),
-                t("col_facility", lang): g["facility_id"],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
+    st.dataframe(gap_table(cov.gaps, lang), hide_index=True, width="stretch")
+
+
+def gap_table(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The ranked gap list for people: estate, community and facility by name first (the code
+    where a name is missing), figures, then the codes as secondary columns; headers in ``lang``.
+    """
+
+    def named(name_col: str, code_col: str) -> pd.Series:
+        codes = gaps[code_col]
+        if name_col not in gaps.columns:
+            return codes
+        names = gaps[name_col]
+        return names.where(names.notna() & (names.astype(str).str.strip() != ""), codes)
+
+    return pd.DataFrame(
+        {
+            t("col_rank", lang): gaps["rank"],
+            t("f_estate", lang): named("name", "estate_id"),
+            t("f_community", lang): named("community_name", "community_id"),
+            t("f_households", lang): gaps["households"],
+            t("f_party_members", lang): gaps["party_members"],
+            t("f_distance", lang): gaps["dist_m"].round(0),
+            t("col_facility", lang): named("facility_name", "facility_id"),
+            t("col_estate_code", lang): gaps["estate_id"],
+            t("col_community_code", lang): gaps["community_id"],
+            t("col_facility_code", lang): gaps["facility_id"],
+        }
     )

@@ -72,6 +72,66 @@ def generate(
     return grid_communities(layers, params, progress=progress).plan
 
 
+def _names(frame: pd.DataFrame | None, id_col: str) -> dict[str, str]:
+    """``{id: name}`` of a layer's features with a non-empty ``name`` (empty without one)."""
+    if frame is None or id_col not in frame.columns or "name" not in frame.columns:
+        return {}
+    names = frame["name"].where(frame["name"].notna(), "").astype(str).str.strip()
+    return {str(i): n for i, n in zip(frame[id_col].astype(str), names, strict=True) if n}
+
+
+def unit_code(unit_id: str, estate_id: str | None, building_id: str | None) -> str:
+    """The short code of a unit shown beside its name: the estate code for a whole estate,
+    ``…B017`` (the building code after its estate's prefix) for a building, ``…#2`` for a part
+    of an estate."""
+    uid, eid = str(unit_id), str(estate_id or "")
+    if building_id is not None and pd.notna(building_id):
+        bid = str(building_id)
+        return f"…{bid[len(eid) :]}" if eid and bid.startswith(eid) and bid != eid else bid
+    if eid and uid.startswith(eid) and uid != eid:
+        return f"…{uid[len(eid) :]}"
+    return uid
+
+
+def unit_labels(units: pd.DataFrame, layers: Layers | None, lang: str) -> dict[str, str]:
+    """``{unit_id: label}`` for people: the estate's name, then the building's name when the
+    buildings layer has one, the code in brackets (e.g. ``阳光花园 3号楼（…B017）``).
+
+    Parameters
+    ----------
+    units : DataFrame
+        :attr:`geo.grids.units.UnitGraph.units` (index = ``unit_id``; ``estate_id``,
+        ``building_id``).
+    layers : Layers or None
+        The dataset, for the ``name`` columns of ``estates`` and ``buildings``; ``None`` gives
+        the unit ids.
+    lang : {"zh", "en"}
+        Bracket style.
+
+    Returns
+    -------
+    dict of str to str
+        A unit without an estate name keeps its id as its label.
+    """
+    ids = [str(u) for u in units.index]
+    if layers is None or "estate_id" not in units.columns:
+        return {u: u for u in ids}
+    estates = _names(layers.estates, "estate_id")
+    buildings = _names(layers.buildings, "building_id")
+    bids = units["building_id"] if "building_id" in units.columns else [None] * len(ids)
+    out: dict[str, str] = {}
+    for uid, eid, bid in zip(ids, units["estate_id"], bids, strict=True):
+        est = estates.get(str(eid)) if eid is not None and pd.notna(eid) else None
+        if est is None:
+            out[uid] = uid
+            continue
+        has_bid = bid is not None and pd.notna(bid)
+        name = f"{est} {buildings[str(bid)]}" if has_bid and str(bid) in buildings else est
+        code = unit_code(uid, str(eid), str(bid) if has_bid else None)
+        out[uid] = f"{name}（{code}）" if lang == "zh" else f"{name} ({code})"
+    return out
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def units_display(_plan: Plan, units_key: str) -> gpd.GeoDataFrame:
     """Unit cells of a plan as a simplified WGS84 frame (cells never change with edits)."""
@@ -165,8 +225,11 @@ def _on_map_change() -> None:
 # --------------------------------------------------------------------------- edits
 
 
-def apply_edit(op: str, **kwargs: Any) -> None:
-    """Run one editor operation, store the result or the refusal in session state."""
+def apply_edit(op: str, *, unit_labels: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+    """Run one editor operation, store the result or the refusal in session state.
+
+    ``unit_labels`` (:func:`unit_labels`) names the units of a refusal by estate and building.
+    """
     editor = st.session_state.get("editor")
     if editor is None:
         return
@@ -175,7 +238,7 @@ def apply_edit(op: str, **kwargs: Any) -> None:
     except (EditError, GridplanError, ValueError) as exc:
         st.session_state["last_edit"] = {
             "op": op,
-            "error": edit_error_text(exc, st.session_state.get("lang", "zh")),
+            "error": edit_error_text(exc, st.session_state.get("lang", "zh"), unit_labels),
         }
         return
     st.session_state["plan"] = result.plan
@@ -197,9 +260,10 @@ def apply_edit(op: str, **kwargs: Any) -> None:
         st.session_state.pop(key, None)
 
 
-def _move() -> None:
+def _move(labels: Mapping[str, str] | None = None) -> None:
     apply_edit(
         "move",
+        unit_labels=labels,
         unit_ids=list(st.session_state.get(SEL_KEY, [])),
         to_grid=st.session_state.get("move_to"),
     )
@@ -408,15 +472,24 @@ def plan_in_force_form(ctx: Context) -> None:
                     st.dataframe(rep.moves, hide_index=True, width="stretch")
 
 
-def edit_panel(plan: Plan, lang: str) -> None:
-    """Selection, move, grid operations, undo/redo/re-optimise."""
+def edit_panel(plan: Plan, lang: str, layers: Layers | None = None) -> None:
+    """Selection, move, grid operations, undo/redo/re-optimise.
+
+    Units are listed by estate and building name (:func:`unit_labels`, from ``layers``), codes
+    in brackets.
+    """
     editor = st.session_state["editor"]
     unit_ids = sorted(plan.assignment)
+    labels = unit_labels(plan.units.units, layers, lang)
     st.session_state[SEL_KEY] = [
         u for u in st.session_state.get(SEL_KEY, []) if u in plan.assignment
     ]
     selected = st.multiselect(
-        t("select_unit", lang), unit_ids, key=SEL_KEY, placeholder=t("placeholder_choose", lang)
+        t("select_unit", lang),
+        unit_ids,
+        key=SEL_KEY,
+        placeholder=t("placeholder_choose", lang),
+        format_func=lambda u: labels.get(u, u),
     )
     st.caption(t("lasso_hint", lang))
     targets = neighbour_grids(plan, selected) if selected else []
@@ -433,6 +506,7 @@ def edit_panel(plan: Plan, lang: str) -> None:
         t("move", lang),
         key="btn_move",
         on_click=_move,
+        args=(labels,),
         disabled=not (selected and targets),
         width="stretch",
     )
@@ -755,7 +829,7 @@ def editor_view(ctx: Context) -> None:
         more = lazy_expander(t("em_panel_more", lang), PANEL_KEY)
         if more is not None:
             with more:
-                edit_panel(plan, lang)
+                edit_panel(plan, lang, ctx.layers)
         table = lazy_expander(t("grid_table", lang), TABLE_KEY)
         if table is not None:
             with table:
@@ -798,6 +872,6 @@ def editor_view(ctx: Context) -> None:
         )
     with right:
         plans.plan_bar(lang)
-        edit_panel(plan, lang)
+        edit_panel(plan, lang, ctx.layers)
         last_edit_message(lang)
     metrics_panel(plan, lang)
