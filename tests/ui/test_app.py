@@ -70,10 +70,12 @@ def test_grid_edit_undo_flow(app: AppTest):
 
     # Pick a unit that has a neighbouring grid, as a click on the map would.
     sel = app.multiselect(key="sel_units")
-    for unit in sel.options:
-        sel.set_value([unit]).run()
+    for label in sel.options:  # units by estate name, the code in brackets
+        sel.set_value([label]).run()
         if app.selectbox(key="move_to").options:
             break
+    unit = app.session_state["sel_units"][0]
+    assert label != unit and (unit in label or "…" in label)
     target = app.selectbox(key="move_to").value
     before = dict(plan.assignment)
     app.button(key="btn_move").click().run()

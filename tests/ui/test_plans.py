@@ -58,15 +58,14 @@ def _move_somewhere(at: AppTest, skip: set[str] = frozenset()) -> str:
     """Move the first unit that has a neighbouring grid and accepts the move; return it."""
     editor = at.session_state["editor"]
     n = len(editor.events)
-    for unit in list(at.multiselect(key="sel_units").options):
-        if unit in skip:
-            continue
-        at.multiselect(key="sel_units").set_value([unit]).run()  # a fresh element each time
-        if not at.selectbox(key="move_to").options:
+    for label in list(at.multiselect(key="sel_units").options):  # names, the code in brackets
+        at.multiselect(key="sel_units").set_value([label]).run()  # a fresh element each time
+        unit = at.session_state["sel_units"][0]  # the unit id behind the label
+        if unit in skip or not at.selectbox(key="move_to").options:
             continue
         at.button(key="btn_move").click().run()
         if len(at.session_state["editor"].events) > n:
-            return unit
+            return str(unit)
     raise AssertionError("no unit could be moved")
 
 
