@@ -140,9 +140,10 @@ def infeasible_reason(
     if stuck:
         u = stuck[0]
         nb = sorted(float(size[v]) for v in set(neighbors.get(u, ())) & inside if v != u)
-        held = (
-            f"its neighbours hold {nb[0]:.0f}-{nb[-1]:.0f} each" if nb else "it has no neighbour"
+        span = (
+            f"{nb[0]:.0f}" if nb and nb[0] == nb[-1] else f"{nb[0]:.0f}-{nb[-1]:.0f}" if nb else ""
         )
+        held = f"its neighbours hold {span} each" if nb else "it has no neighbour"
         more = f" ({len(stuck) - 1} more such units)" if len(stuck) > 1 else ""
         return (
             f"{head}: unit {u} ({float(size[u]):.0f} {what}) fits in no connected grid of "

@@ -130,7 +130,9 @@ class Plan:
                 ok = band_partition_exists(ids, self.units.neighbors, size, lo, hi)
                 where = "this part of the community" if n_parts[key[0]] > 1 else "the community"
                 verdict[key] = (
-                    infeasible_reason(ids, self.units.neighbors, size, lo, hi, where=where, what=what)
+                    infeasible_reason(
+                        ids, self.units.neighbors, size, lo, hi, where=where, what=what
+                    )
                     if ok is False
                     else ""
                 )

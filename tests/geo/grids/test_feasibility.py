@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterable, Mapping
 
 import networkx as nx
 import pytest
@@ -34,6 +35,33 @@ def _brute(g: nx.Graph, size: dict[str, float], lo: float, hi: float) -> bool:
     return False
 
 
+def subset_dp_feasible(
+    units: list[str],
+    neighbors: Mapping[str, Iterable[str]],
+    size: Mapping[str, float],
+    lo: float,
+    hi: float,
+) -> bool:
+    """Independent reference: every subset's band and connectivity (networkx), then a DP over
+    subsets (the part is coverable when some in-band connected block holding its lowest
+    uncovered unit leaves a coverable rest)."""
+    g = nx.Graph()
+    g.add_nodes_from(units)
+    g.add_edges_from((u, v) for u in units for v in neighbors.get(u, ()) if v in g)
+    n = len(units)
+    good = [
+        m
+        for m in range(1, 1 << n)
+        if lo <= sum(size[units[i]] for i in range(n) if m >> i & 1) <= hi
+        and nx.is_connected(g.subgraph([units[i] for i in range(n) if m >> i & 1]))
+    ]
+    ok = {0: True}
+    for rest in range(1, 1 << n):
+        low = rest & -rest
+        ok[rest] = any(ok[rest ^ m] for m in good if m & low and m & rest == m)
+    return ok[(1 << n) - 1]
+
+
 def _lattice(rng: random.Random) -> nx.Graph:
     rows, cols = rng.choice([(1, 4), (2, 3), (2, 4), (3, 3), (2, 2)])
     g = nx.grid_2d_graph(rows, cols)
@@ -54,6 +82,7 @@ def test_feasible_exactly_when_brute_force_finds_a_partition(seed: int) -> None:
     size = {u: float(rng.choice([60, 120, 180, 250, 268, 324, 383, 420])) for u in g.nodes}
     nb = {u: tuple(g.neighbors(u)) for u in g.nodes}
     want = _brute(g, size, 300, 500)
+    assert subset_dp_feasible(list(g.nodes), nb, size, 300, 500) is want
     assert band_partition_exists(list(g.nodes), nb, size, 300, 500) is want
 
 
@@ -67,14 +96,23 @@ def test_the_issue_example_is_infeasible_and_named() -> None:
     reason = infeasible_reason(units, nb, size, 300, 500)
     assert "unit a (268 households)" in reason and "324-383" in reason
     kind, text = band_reason(
-        size=268, locked=False, max_unit=268, piece_total=1325, n_pieces=1, lo=300, hi=500,
+        size=268,
+        locked=False,
+        max_unit=268,
+        piece_total=1325,
+        n_pieces=1,
+        lo=300,
+        hi=500,
         proven=reason,
     )
     assert (kind, text) == ("arithmetic", reason)
     # without the proof the same grid is a search grid (1325 = 3 grids of 300-500 in total)
-    assert band_reason(
-        size=268, locked=False, max_unit=268, piece_total=1325, n_pieces=1, lo=300, hi=500
-    )[0] == "search"
+    assert (
+        band_reason(
+            size=268, locked=False, max_unit=268, piece_total=1325, n_pieces=1, lo=300, hi=500
+        )[0]
+        == "search"
+    )
 
 
 def test_budget_and_size_limits_leave_it_undecided() -> None:
@@ -109,3 +147,43 @@ def test_itertools_brute_matches_on_a_path() -> None:
         for c in itertools.combinations(range(1, 5), r)
     )
     assert _brute(g, size, 300, 500) is cuts_ok
+
+
+def test_real_shapes_search_grids_proven_arithmetic() -> None:
+    """On a real-shape district, grids whose part's total allows the band but whose units do
+    not are ``arithmetic`` (checked by the subset DP), and the cheap test alone says search."""
+    from geo.grids.gridding import grid_communities
+    from geo.grids.params import GridParams
+    from tests.geo.grids._realshape import district_layers
+
+    plan = grid_communities(district_layers(0), GridParams()).plan
+    grids = plan.grids()
+    lo, hi = plan.params.band()
+    proven = grids[grids["band_reason"].str.contains("no division of the", regex=False)]
+    assert len(proven) >= 1
+    for gid in proven.index:
+        assert proven.at[gid, "reason_kind"] == "arithmetic"
+        first = plan.members[gid][0]
+        cid, piece = plan.units.community_of[first], plan.units.pieces[first]
+        part = [
+            u
+            for u, c in plan.units.community_of.items()
+            if c == cid and plan.units.pieces[u] == piece
+        ]
+        size = {u: float(plan.units.units.at[u, "households"]) for u in part}
+        total = sum(size.values())
+        # the total alone allows the band: before the exact check this was a "search" grid
+        assert (
+            band_reason(
+                size=float(grids.at[gid, "size"]),
+                locked=False,
+                max_unit=float(grids.at[gid, "max_unit_households"]),
+                piece_total=total,
+                n_pieces=1,
+                lo=lo,
+                hi=hi,
+            )[0]
+            == "search"
+        )
+        if len(part) <= 12:
+            assert not subset_dp_feasible(part, plan.units.neighbors, size, lo, hi)
