@@ -242,11 +242,11 @@ def realshape_figures(plan: Plan) -> dict[str, Any]:
     why = plan.shape_reasons() if hasattr(plan, "shape_reasons") else {}
     low_explained = low.index.map(lambda g: bool(why.get(g))).to_numpy(dtype=bool)
     kinds = out_band["reason_kind"].value_counts().to_dict() if "reason_kind" in grids else {}
-    # issue 11's "wherever the arithmetic allows": grids whose community part is not proven
+    # issue 11's "wherever the arithmetic allows": grids of communities with no part proven
     # to admit no in-band division (the total test, or the exact check of geo.grids.feasibility)
     if "reason_kind" in grids:
-        proven = grids["reason_kind"] == "arithmetic"
-        allowed = grids[~proven]
+        proven = set(grids.loc[grids["reason_kind"] == "arithmetic", "community_id"])
+        allowed = grids[~grids["community_id"].isin(proven)]
     else:
         allowed = grids
     return {
