@@ -242,9 +242,20 @@ def realshape_figures(plan: Plan) -> dict[str, Any]:
     why = plan.shape_reasons() if hasattr(plan, "shape_reasons") else {}
     low_explained = low.index.map(lambda g: bool(why.get(g))).to_numpy(dtype=bool)
     kinds = out_band["reason_kind"].value_counts().to_dict() if "reason_kind" in grids else {}
+    # issue 11's "wherever the arithmetic allows": grids of communities with no part proven
+    # to admit no in-band division (the total test, or the exact check of geo.grids.feasibility)
+    if "reason_kind" in grids:
+        proven = set(grids.loc[grids["reason_kind"] == "arithmetic", "community_id"])
+        allowed = grids[~grids["community_id"].isin(proven)]
+    else:
+        allowed = grids
     return {
         "n_grids": len(grids),
         "share_in_band": round(float(grids["in_band"].mean()), 4),
+        "share_in_band_where_arithmetic_allows": (
+            round(float(allowed["in_band"].mean()), 4) if len(allowed) else 1.0
+        ),
+        "n_grids_arithmetic_allows": len(allowed),
         "n_out_of_band": len(out_band),
         "share_out_of_band_explained": round(float(explained.mean()), 3) if len(out_band) else 1.0,
         "out_of_band_by_reason": {str(k): int(v) for k, v in kinds.items()},

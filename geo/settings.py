@@ -243,3 +243,8 @@ FINE_PART_SHARE = 0.5
 #: When the union of a grid's cells falls apart on floating-point gaps, it is redone on a grid
 #: of this size (metres), which closes gaps narrower than it and moves no vertex further.
 GRID_SNAP_M = 1e-4
+#: Largest community part (units) whose out-of-band grids are checked exactly: is there any
+#: division of its units into connected grids all within the band? (geo.grids.feasibility)
+FEASIBILITY_MAX_UNITS = 16
+#: Search nodes (sets tried) of that exact check before it gives up undecided.
+FEASIBILITY_NODE_BUDGET = 200_000

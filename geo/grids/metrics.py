@@ -290,6 +290,7 @@ def band_reason(
     lo: float,
     hi: float,
     what: str = "households",
+    proven: str = "",
 ) -> tuple[str, str]:
     """``(kind, reason)`` of a grid outside the band ``lo``-``hi`` (``("", "")`` inside it).
 
@@ -297,7 +298,10 @@ def band_reason(
     is larger than the maximum and cannot be split), ``"arithmetic"`` (the households of the
     community, or of its part the grid lies in, admit no split into grids of the band, e.g.
     507 in 300-500), ``"search"`` (the band was reachable in principle but the units and
-    their neighbours gave no grouping the search found).
+    their neighbours gave no grouping the search found). ``proven`` is the reason of an exact
+    check (:func:`geo.grids.feasibility.band_partition_exists`) that no division of the part's
+    units into connected in-band grids exists; when given, a ``"search"`` grid is
+    ``"arithmetic"`` with that reason.
 
     Examples
     --------
@@ -328,6 +332,8 @@ def band_reason(
             f"arithmetic: {where} holds {piece_total:.0f} {what}, which no number of "
             f"grids of {lo:.0f}-{hi:.0f} adds up to{parts}"
         )
+    if proven:
+        return "arithmetic", proven + parts
     return "search", (
         f"{size:.0f} {what}: its units and their neighbours (shared edges) gave no grouping in "
         f"{lo:.0f}-{hi:.0f} (units of up to {max_unit:.0f}){parts}"
@@ -339,12 +345,16 @@ def with_reasons(
     piece_total: Mapping[str, float],
     n_pieces: Mapping[str, int],
     params: GridParams,
+    proven: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Add ``reason_kind`` and ``band_reason`` (see :func:`band_reason`) to a ruled grid table.
 
     ``piece_total`` is, per grid, the sized total of the community part its units lie in;
-    ``n_pieces`` per grid the number of parts of its community. Cheap: no geometry.
+    ``n_pieces`` per grid the number of parts of its community; ``proven`` per grid the reason
+    when its part is proven to admit no in-band division (see :func:`band_reason`). Cheap: no
+    geometry.
     """
+    proven = proven or {}
     out = grids.copy()
     lo, hi = params.band()
     max_col = "max_unit_households" if params.size_by == "households" else "max_unit_party_members"
@@ -359,6 +369,7 @@ def with_reasons(
             lo=lo,
             hi=hi,
             what=what,
+            proven=proven.get(g, ""),
         )
         for g, sz, lk, mu in zip(out.index, out["size"], out["locked"], out[max_col], strict=True)
     ]

@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import Problem, ValidationError
+from geo.grids.feasibility import band_partition_exists, infeasible_reason
 from geo.grids.metrics import (
     grid_table,
     plan_summary,
@@ -102,7 +103,42 @@ class Plan:
             c = comm_of[first]
             piece_total[g] = totals[(c, pieces.get(first, 0))]
             n_pieces[g] = n_parts[c]
-        return with_reasons(table, piece_total, n_pieces, self.params)
+        return with_reasons(table, piece_total, n_pieces, self.params, self._proven(table))
+
+    def _proven(self, table: gpd.GeoDataFrame) -> dict[str, str]:
+        """``{grid_id: reason}`` for out-of-band grids whose community part is small enough for
+        the exact check and proven to admit no division into connected in-band grids."""
+        lo, hi = self.params.band()
+        col = self.params.size_by
+        what = col.replace("_", " ")
+        out_band = [g for g, ok in zip(table.index, table["in_band"], strict=True) if not ok]
+        if not out_band:
+            return {}
+        pieces, comm_of, members = self.units.pieces, self.units.community_of, self.members
+        part_units: dict[tuple[str, int], list[str]] = {}
+        for u in self.units.units.index:
+            part_units.setdefault((comm_of[u], pieces.get(u, 0)), []).append(u)
+        _totals, n_parts = self.units.piece_totals(col)
+        size = self.units.units[col].astype(float).to_dict()
+        verdict: dict[tuple[str, int], str] = {}
+        out: dict[str, str] = {}
+        for g in out_band:
+            first = members[g][0]
+            key = (comm_of[first], pieces.get(first, 0))
+            if key not in verdict:
+                ids = part_units[key]
+                ok = band_partition_exists(ids, self.units.neighbors, size, lo, hi)
+                where = "this part of the community" if n_parts[key[0]] > 1 else "the community"
+                verdict[key] = (
+                    infeasible_reason(
+                        ids, self.units.neighbors, size, lo, hi, where=where, what=what
+                    )
+                    if ok is False
+                    else ""
+                )
+            if verdict[key]:
+                out[g] = verdict[key]
+        return out
 
     def shape_reasons(self) -> dict[str, str]:
         """``{grid_id: reason}`` for grids below the Polsby-Popper floor (``""``: none found)."""
