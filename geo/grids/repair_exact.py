@@ -50,6 +50,60 @@ def _new_highs() -> Any:
     return h
 
 
+def _run_mip(
+    a_mat: Any,
+    cost: np.ndarray,
+    col_hi: np.ndarray,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    integer: np.ndarray,
+    time_limit: float,
+    *,
+    offset: float = 0.0,
+    presolve: bool = True,
+) -> tuple[str, Any, np.ndarray | None]:
+    """Solve ``min cost @ x + offset`` s.t. ``row_lo <= A x <= row_hi``, ``0 <= x <= col_hi``
+    (``integer`` marks integer columns) with HiGHS; household counts are whole numbers, so
+    an absolute gap below 1 proves optimality.
+
+    Returns ``(status, info, x)``; ``x`` is None when no feasible solution was found.
+    """
+    import highspy
+
+    a_mat = sp.csr_array(a_mat)
+    n_rows, n_cols = a_mat.shape
+    h = _new_highs()
+    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_abs_gap", 0.5)
+    if not presolve:
+        h.setOptionValue("presolve", "off")
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = np.asarray(col_hi, dtype=np.float64)
+    lp.row_lower_ = np.asarray(row_lo, dtype=np.float64)
+    lp.row_upper_ = np.asarray(row_hi, dtype=np.float64)
+    lp.offset_ = float(offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = n_cols
+    lp.a_matrix_.num_row_ = n_rows
+    lp.a_matrix_.start_ = a_mat.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = a_mat.indices.astype(np.int32)
+    lp.a_matrix_.value_ = a_mat.data.astype(np.float64)
+    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+    lp.integrality_ = [kinds[int(flag)] for flag in integer]
+    h.passModel(lp)
+    h.run()
+    info = h.getInfo()
+    status = _STATUS.get(h.getModelStatus().name, h.getModelStatus().name)
+    if info.primal_solution_status != 2:  # no feasible solution
+        return status, info, None
+    return status, info, np.asarray(h.getSolution().col_value)
+
+
 @dataclass(frozen=True)
 class RegionSolution:
     """The exact repair of one neighbourhood.
@@ -210,7 +264,6 @@ def _solve_partition(
     either in one present grid it shares units with (cost: its units from elsewhere) or in
     a new grid (cost: all its units); at most ``n_kept + n_new`` grids, each present grid
     at most once."""
-    import highspy
 
     ids = list(units)
     n = len(ids)
@@ -253,35 +306,20 @@ def _solve_partition(
     row_lo = np.concatenate([np.ones(n), np.zeros(n_kept), [0.0]])
     row_hi = np.concatenate([np.ones(n), np.ones(n_kept), [float(n_kept + n_new)]])
     t0 = time.perf_counter()
-    h = _new_highs()
-    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-    h.setOptionValue("mip_rel_gap", 1e-9)
-    h.setOptionValue("mip_abs_gap", 0.5)
     # presolve's probing on thousands of near-identical set columns takes seconds and
     # removes little; the LP relaxation of a set partition is tight without it
-    h.setOptionValue("presolve", "off")
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_cols
-    lp.num_row_ = n_rows
-    lp.col_cost_ = np.asarray(col_cost, dtype=np.float64)
-    lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = np.ones(n_cols)
-    lp.row_lower_ = row_lo
-    lp.row_upper_ = row_hi
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = n_cols
-    lp.a_matrix_.num_row_ = n_rows
-    lp.a_matrix_.start_ = a_mat.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a_mat.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a_mat.data.astype(np.float64)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
-    h.passModel(lp)
-    h.run()
-    info = h.getInfo()
-    status = _STATUS.get(h.getModelStatus().name, h.getModelStatus().name)
-    if info.primal_solution_status != 2:
+    status, info, z = _run_mip(
+        a_mat,
+        np.asarray(col_cost, dtype=np.float64),
+        np.ones(n_cols),
+        row_lo,
+        row_hi,
+        np.ones(n_cols, dtype=bool),
+        time_limit,
+        presolve=False,
+    )
+    if z is None:
         return None
-    z = np.asarray(h.getSolution().col_value)
     chosen = [j for j in range(n_cols) if z[j] > 0.5]
     used = {col_slot[j] for j in chosen if col_slot[j] >= 0}
     # new sets take new grids first; a present grid left empty takes one only when the
@@ -322,7 +360,6 @@ def _solve_flow(
     time_limit: float,
 ) -> RegionSolution | None:
     """The flow model (module docstring)."""
-    import highspy
 
     ids = list(units)
     n = len(ids)
@@ -397,34 +434,18 @@ def _solve_flow(
     integer[: 2 * n * n_slots + n_slots] = True
 
     t0 = time.perf_counter()
-    h = _new_highs()
-    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-    h.setOptionValue("mip_rel_gap", 1e-9)
-    h.setOptionValue("mip_abs_gap", 0.5)  # household counts are whole numbers
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_cols
-    lp.num_row_ = len(lo_b)
-    lp.col_cost_ = cost_vec
-    lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = col_hi
-    lp.row_lower_ = np.asarray(lo_b, dtype=np.float64)
-    lp.row_upper_ = np.asarray(hi_b, dtype=np.float64)
-    lp.offset_ = float(c_.sum())
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = n_cols
-    lp.a_matrix_.num_row_ = len(lo_b)
-    lp.a_matrix_.start_ = a_mat.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a_mat.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a_mat.data.astype(np.float64)
-    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-    lp.integrality_ = [kinds[int(flag)] for flag in integer]
-    h.passModel(lp)
-    h.run()
-    info = h.getInfo()
-    status = _STATUS.get(h.getModelStatus().name, h.getModelStatus().name)
-    if info.primal_solution_status != 2:  # no feasible solution
+    status, info, sol = _run_mip(
+        a_mat,
+        cost_vec,
+        col_hi,
+        np.asarray(lo_b, dtype=np.float64),
+        np.asarray(hi_b, dtype=np.float64),
+        integer,
+        time_limit,
+        offset=float(c_.sum()),
+    )
+    if sol is None:  # no feasible solution
         return None
-    sol = np.asarray(h.getSolution().col_value)
     xs = sol[: n * n_slots].reshape(n, n_slots)
     slot = xs.argmax(axis=1)
     moved = float(sum(c_[i] for i in range(n) if slot[i] != home[ids[i]]))
