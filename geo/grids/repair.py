@@ -18,13 +18,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from geo.errors import Problem, ValidationError
-from geo.grids.graph import components, stays_connected
+from geo.grids.graph import Adjacency, components, stays_connected
 from geo.grids.ids import new_grid_ids
+from geo.grids.metrics import grid_geometry
 from geo.grids.plan import Plan
-from geo.grids.repair_exact import EXACT_MAX_UNITS, EXACT_TIME_LIMIT_S, solve_region
+from geo.grids.repair_exact import (
+    EXACT_MAX_UNITS,
+    EXACT_NODE_LIMIT,
+    EXACT_TIME_LIMIT_S,
+    solve_region,
+)
 from geo.settings import REPAIR_MAX_MOVES_PER_GRID
 
 if TYPE_CHECKING:
@@ -133,9 +140,16 @@ class _State:
         self._whole: dict[str, bool] = {}  # grid -> in one piece; dropped when the grid changes
         self.lengths = plan.units.edge_lengths
         self.comm = plan.units.community_of
+        self.cells = plan.units.units.geometry
         self.comm_total: dict[str, float] = {}
         for u, s in self.size.items():
             self.comm_total[self.comm[u]] = self.comm_total.get(self.comm[u], 0.0) + s
+
+    def use_neighbors(self, nbrs: Mapping[str, tuple[str, ...]]) -> None:
+        """Search on the adjacency ``nbrs`` from now on."""
+        self.nbrs = dict(nbrs)
+        self.adj = Adjacency.from_neighbors(self.nbrs)
+        self._whole.clear()
 
     def open(self, g: str) -> None:
         """Start an empty grid ``g``."""
@@ -178,6 +192,7 @@ def repair_plan(
     retired: Iterable[str] = (),
     exact_max_units: int = EXACT_MAX_UNITS,
     time_limit: float = EXACT_TIME_LIMIT_S,
+    node_limit: int | None = EXACT_NODE_LIMIT,
 ) -> RepairResult:
     """Bring out-of-rule grids back into the rule with the fewest households moved.
 
@@ -224,7 +239,12 @@ def repair_plan(
     exact_max_units : int
         Largest neighbourhood (units) solved exactly; 0 uses the heuristic everywhere.
     time_limit : float
-        Wall-clock limit (s) of each exact solve; a solve stopped by it reports its gap.
+        Wall-clock limit (s) of each exact solve, a safety net; a solve stopped by it
+        reports its gap.
+    node_limit : int or None
+        Branch-and-bound nodes of each exact solve (deterministic: the answer is the same
+        on a busy and a quiet machine); a solve stopped by it keeps the better of its
+        answer and the heuristic's, and reports the gap.
 
     Returns
     -------
@@ -242,6 +262,7 @@ def repair_plan(
     compliant0 = {g for g in grids if _compliant(state, g, lo, hi)}
     opened = _opened(state, grids, compliant0, unlocked)
     free = (set(grids) - compliant0 | opened) - set(plan.locked)
+    state.use_neighbors(outline_neighbors(plan, [u for g in free for u in state.members[g]]))
     _reattach_pieces(state, free, lo, hi)
     taken = set(grids) | {str(c) for c in retired}
     hh = plan.units.units["households"].astype(float).to_dict()
@@ -259,6 +280,7 @@ def repair_plan(
                 hi,
                 exact_max_units=exact_max_units,
                 time_limit=time_limit,
+                node_limit=node_limit,
             )
             if info is not None:
                 regions.append(info)
@@ -273,7 +295,83 @@ def repair_plan(
         if any(band_penalty(state.load[g], lo, hi) > 0 for g in pool_c):
             _search(state, pool_c, compliant0, lo, hi, budget=max_moves_per_grid * len(pool_c))
     _undo_needless(state, plan.assignment, free, lo, hi)
+    _keep_outlines_whole(state, plan.assignment, regions)
     return _result(plan, params, state, grids, compliant0, free, regions, hh, lo, hi)
+
+
+def outline_neighbors(plan: Plan, units: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The unit adjacency with the edges between ``units`` kept only where the outlines agree.
+
+    Two units are neighbours in :attr:`UnitGraph.edges` when one cell's boundary runs along
+    the other within a few centimetres; after an import recuts cells along the plan's
+    boundaries, a sliver of a third cell (fractions of a millimetre wide, metres long) can
+    lie between two cells so linked. Their grid would be connected in the graph and in two
+    parts on the map. An edge between two of ``units`` stays when the outline of the two
+    cells (:func:`geo.grids.metrics.grid_geometry`, as a grid's outline is drawn) is one
+    polygon; so a set connected in the returned graph has a one-polygon outline.
+
+    Returns
+    -------
+    dict
+        ``{unit_id: neighbour unit ids}`` for every unit of the plan.
+    """
+    import shapely
+
+    nbrs = plan.units.neighbors
+    inside = set(units)
+    pairs = sorted({(u, v) for u in inside for v in nbrs.get(u, ()) if v in inside and u < v})
+    if not pairs:
+        return dict(nbrs)
+    cells = plan.units.units.geometry
+    a = cells.loc[[p[0] for p in pairs]].to_numpy()
+    b = cells.loc[[p[1] for p in pairs]].to_numpy()
+    one = shapely.get_type_id(shapely.union(a, b)) == 3  # a Polygon: they share an edge
+    apart = {
+        pairs[k]
+        for k in np.flatnonzero(~one)
+        if grid_geometry([a[k], b[k]]).geom_type != "Polygon"  # not even without debris
+    }
+    if not apart:
+        return dict(nbrs)
+    return {
+        u: tuple(v for v in vs if (min(u, v), max(u, v)) not in apart) for u, vs in nbrs.items()
+    }
+
+
+def two_part_grids(
+    cells: Mapping[str, Any], members: Mapping[str, Iterable[str]], grids: Iterable[str]
+) -> list[str]:
+    """The grids of ``grids`` whose outline (the union of their cells,
+    :func:`geo.grids.metrics.grid_geometry`) is not one polygon, sorted; empty grids pass."""
+    out = []
+    for g in sorted(set(grids)):
+        us = list(members.get(g, ()))
+        if us and grid_geometry([cells[u] for u in us]).geom_type != "Polygon":
+            out.append(g)
+    return out
+
+
+def _keep_outlines_whole(
+    state: _State, original: Mapping[str, str], regions: list[dict[str, Any]]
+) -> None:
+    """Last check of the answer, on the map: a community where a grid the repair changed has
+    an outline in two parts goes back to the plan in force (its grids then stay out of rule
+    and get a hint), and its neighbourhoods are reported ``rejected``."""
+    changed = {state.assign[u] for u in state.assign if state.assign[u] != original[u]}
+    changed |= {original[u] for u in state.assign if state.assign[u] != original[u]}
+    bad = two_part_grids(state.cells, state.members, changed)
+    comms = {state.comm[next(iter(state.members[g]))] for g in bad}
+    if not comms:
+        return
+    _restore(state, {u: g for u, g in original.items() if state.comm[u] in comms})
+    for info in regions:
+        if info["community_id"] in comms:
+            info.update(
+                status="rejected",
+                households_moved=0.0,
+                gap=0.0,
+                exact=f"rejected: grid(s) {bad} in two parts; the plan in force kept",
+            )
 
 
 def _opened(
@@ -508,6 +606,7 @@ def _repair_region(
     *,
     exact_max_units: int,
     time_limit: float,
+    node_limit: int | None = EXACT_NODE_LIMIT,
 ) -> dict[str, Any] | None:
     """Split / dissolve grids of one neighbourhood (exactly when small); None if nothing to do."""
     gids = sorted({state.assign[u] for u in region})
@@ -544,6 +643,8 @@ def _repair_region(
         info["status"] = "optimal"  # the heuristic meets the lower bound: nothing to solve
     elif len(region) <= exact_max_units:
         slot = {g: i for i, g in enumerate(gids)}
+        fresh_heur = sorted({heur[u] for u in region} - set(gids))
+        slot_heur = {**slot, **{g: len(gids) + j for j, g in enumerate(fresh_heur)}}
         sol = solve_region(
             region,
             state.nbrs,
@@ -555,7 +656,13 @@ def _repair_region(
             lo,
             hi,
             time_limit=time_limit,
+            node_limit=node_limit,
+            start={u: slot_heur[heur[u]] for u in region} if heur_bad == 0 else None,
+            flow=False,
         )
+        if sol is None:
+            info["exact"] = "no exact answer: too many connected sets, or none in the band"
+    taken_heur = set(taken)
     if sol is not None and (sol.status == "optimal" or heur_bad > 0 or sol.moved < heur_moved):
         _restore(state, before)
         taken.clear()
@@ -569,12 +676,22 @@ def _repair_region(
         for g in fresh:
             free.add(g)
         _restore(state, target)
-        info.update(
-            method="exact",
-            status=sol.status,
-            bound=max(bound, sol.bound),
-            seconds=round(sol.seconds, 3),
-        )
+        split = two_part_grids(state.cells, state.members, set(target.values()))
+        if split:
+            # the graph can join two cells the outlines keep apart; such an answer is never
+            # returned: the heuristic's stands (its bound stays: the graph model relaxes the
+            # outlines' contiguity)
+            _restore(state, heur)
+            taken.clear()
+            taken |= taken_heur
+            info.update(bound=max(bound, sol.bound), exact=f"rejected: {split} in two parts")
+        else:
+            info.update(
+                method="exact",
+                status=sol.status,
+                bound=max(bound, sol.bound),
+                seconds=round(sol.seconds, 3),
+            )
     elif sol is not None:
         info.update(bound=max(bound, sol.bound))  # the heuristic was better than a cut-short solve
     moved = float(sum(hh[u] for u in region if state.assign[u] != before[u]))

@@ -31,13 +31,17 @@ EXACT_MAX_UNITS = 60
 #: Largest number of connected in-band unit sets (columns) of the partition model; beyond
 #: it the flow model is used.
 PARTITION_MAX_COLUMNS = 10_000
-#: Default wall-clock limit (s) of one exact solve.
+#: Default wall-clock limit (s) of one exact solve: a safety net behind the node limit.
 EXACT_TIME_LIMIT_S = 5.0
+#: Default branch-and-bound node limit of one exact solve (deterministic: the same answer on
+#: a busy and a quiet machine).
+EXACT_NODE_LIMIT = 200
 _STATUS = {
     "kOptimal": "optimal",
     "kTimeLimit": "time_limit",
     "kInfeasible": "infeasible",
     "kInterrupt": "interrupted",
+    "kSolutionLimit": "node_limit",
 }
 
 
@@ -61,23 +65,56 @@ def _run_mip(
     *,
     offset: float = 0.0,
     presolve: bool = True,
+    node_limit: int | None = None,
+    start: np.ndarray | None = None,
 ) -> tuple[str, Any, np.ndarray | None]:
     """Solve ``min cost @ x + offset`` s.t. ``row_lo <= A x <= row_hi``, ``0 <= x <= col_hi``
     (``integer`` marks integer columns) with HiGHS; household counts are whole numbers, so
-    an absolute gap below 1 proves optimality.
+    an absolute gap below 1 proves optimality. ``node_limit`` caps the branch-and-bound
+    nodes (a limit that does not depend on the machine's load, unlike ``time_limit``);
+    ``start`` is a feasible solution HiGHS starts from (its incumbent until it finds better).
 
     Returns ``(status, info, x)``; ``x`` is None when no feasible solution was found.
     """
     import highspy
 
-    a_mat = sp.csr_array(a_mat)
-    n_rows, n_cols = a_mat.shape
-    h = _new_highs()
+    h = _highs_model(a_mat, cost, col_hi, row_lo, row_hi, integer, offset)
     h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     h.setOptionValue("mip_rel_gap", 1e-9)
     h.setOptionValue("mip_abs_gap", 0.5)
     if not presolve:
         h.setOptionValue("presolve", "off")
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
+    if start is not None:
+        warm = highspy.HighsSolution()
+        warm.col_value = [float(v) for v in start]
+        warm.value_valid = True
+        h.setSolution(warm)
+    h.run()
+    info = h.getInfo()
+    status = _STATUS.get(h.getModelStatus().name, h.getModelStatus().name)
+    if info.primal_solution_status != 2:  # no feasible solution
+        return status, info, None
+    return status, info, np.asarray(h.getSolution().col_value)
+
+
+def _highs_model(
+    a_mat: Any,
+    cost: np.ndarray,
+    col_hi: np.ndarray,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    integer: np.ndarray,
+    offset: float = 0.0,
+) -> Any:
+    """A silent HiGHS instance holding ``min cost @ x + offset``, ``row_lo <= A x <= row_hi``,
+    ``0 <= x <= col_hi`` (``integer`` marks integer columns)."""
+    import highspy
+
+    a_mat = sp.csr_array(a_mat)
+    n_rows, n_cols = a_mat.shape
+    h = _new_highs()
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
     lp.num_row_ = n_rows
@@ -96,12 +133,7 @@ def _run_mip(
     kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
     lp.integrality_ = [kinds[int(flag)] for flag in integer]
     h.passModel(lp)
-    h.run()
-    info = h.getInfo()
-    status = _STATUS.get(h.getModelStatus().name, h.getModelStatus().name)
-    if info.primal_solution_status != 2:  # no feasible solution
-        return status, info, None
-    return status, info, np.asarray(h.getSolution().col_value)
+    return h
 
 
 @dataclass(frozen=True)
@@ -147,6 +179,9 @@ def solve_region(
     time_limit: float = EXACT_TIME_LIMIT_S,
     method: str = "auto",
     max_columns: int = PARTITION_MAX_COLUMNS,
+    node_limit: int | None = EXACT_NODE_LIMIT,
+    start: Mapping[str, int] | None = None,
+    flow: bool = True,
 ) -> RegionSolution | None:
     """Fewest households moved re-assigning ``units`` to band-respecting, connected grids.
 
@@ -172,18 +207,31 @@ def solve_region(
     lo, hi : float
         The band: every used grid holds between ``lo`` and ``hi`` (size count).
     time_limit : float
-        Wall-clock limit in seconds.
+        Wall-clock limit in seconds (a safety net: the node limit should stop a solve first,
+        so that the answer does not depend on how busy the machine is).
     method : {"auto", "partition", "flow"}
         The model: ``"auto"`` (default) the partition model when the connected in-band
         sets number at most ``max_columns``, else the flow model.
     max_columns : int
         Largest number of columns of the partition model ``"auto"`` builds.
+    node_limit : int or None
+        Branch-and-bound nodes HiGHS may explore (None: no limit); a solve stopped by it
+        reports status ``"node_limit"``, its best answer and its bound.
+    start : mapping, optional
+        ``{unit_id: slot}`` of a known answer (grids in the band, connected: e.g. the
+        heuristic's), given to the partition model as its first incumbent; the solve then
+        never returns worse than it.
+    flow : bool
+        With ``method="auto"``, fall back on the flow model when the sets exceed
+        ``max_columns`` (default); False returns None there instead (the flow model on such
+        a neighbourhood can take minutes, and a limit that stops it early leaves its answer
+        to the machine's load).
 
     Returns
     -------
     RegionSolution or None
-        None when no assignment fits the band (the model is infeasible) or none was found
-        within the time limit.
+        None when no assignment fits the band (the model is infeasible), none was found
+        within the limits, or ``flow`` is False and the partition model would be too large.
     """
     if method not in ("auto", "partition", "flow"):
         raise ValueError(f"method must be 'auto', 'partition' or 'flow', not {method!r}")
@@ -193,9 +241,23 @@ def solve_region(
         )
         if sets is not None:
             return _solve_partition(
-                units, sets, size, cost, home, n_kept, n_new, lo, time_limit=time_limit
+                units,
+                sets,
+                size,
+                cost,
+                home,
+                n_kept,
+                n_new,
+                lo,
+                time_limit=time_limit,
+                node_limit=node_limit,
+                start=start,
             )
-    return _solve_flow(units, neighbors, size, cost, home, n_kept, n_new, lo, hi, time_limit)
+        if method == "auto" and not flow:
+            return None
+    return _solve_flow(
+        units, neighbors, size, cost, home, n_kept, n_new, lo, hi, time_limit, node_limit
+    )
 
 
 def connected_sets(
@@ -259,6 +321,8 @@ def _solve_partition(
     lo: float,
     *,
     time_limit: float,
+    node_limit: int | None = None,
+    start: Mapping[str, int] | None = None,
 ) -> RegionSolution | None:
     """The partition model: pick connected in-band sets covering every unit once, each set
     either in one present grid it shares units with (cost: its units from elsewhere) or in
@@ -305,18 +369,22 @@ def _solve_partition(
     )
     row_lo = np.concatenate([np.ones(n), np.zeros(n_kept), [0.0]])
     row_hi = np.concatenate([np.ones(n), np.ones(n_kept), [float(n_kept + n_new)]])
+    costs = np.asarray(col_cost, dtype=np.float64)
+    warm = _partition_start(ids, sets, col_set, col_slot, n_kept, start)
     t0 = time.perf_counter()
     # presolve's probing on thousands of near-identical set columns takes seconds and
     # removes little; the LP relaxation of a set partition is tight without it
     status, info, z = _run_mip(
         a_mat,
-        np.asarray(col_cost, dtype=np.float64),
+        costs,
         np.ones(n_cols),
         row_lo,
         row_hi,
         np.ones(n_cols, dtype=bool),
         time_limit,
         presolve=False,
+        node_limit=node_limit,
+        start=warm,
     )
     if z is None:
         return None
@@ -347,6 +415,35 @@ def _solve_partition(
     )
 
 
+def _partition_start(
+    ids: list[str],
+    sets: list[tuple[int, ...]],
+    col_set: list[int],
+    col_slot: list[int],
+    n_kept: int,
+    start: Mapping[str, int] | None,
+) -> np.ndarray | None:
+    """The partition model's columns of the answer ``start`` (``{unit: slot}``), or None
+    when it is not one (a grid that is not among the connected in-band sets)."""
+    if start is None:
+        return None
+    idx = {u: i for i, u in enumerate(ids)}
+    groups: dict[int, list[int]] = {}
+    for u, slot in start.items():
+        groups.setdefault(int(slot), []).append(idx[u])
+    col_of = {(sets[k], sl): j for j, (k, sl) in enumerate(zip(col_set, col_slot, strict=True))}
+    z = np.zeros(len(col_set))
+    for slot, members in groups.items():
+        key = tuple(sorted(members))
+        j = col_of.get((key, slot if slot < n_kept else -1))
+        if j is None:
+            j = col_of.get((key, -1))
+        if j is None:
+            return None
+        z[j] = 1.0
+    return z
+
+
 def _solve_flow(
     units: Sequence[str],
     neighbors: Mapping[str, Iterable[str]],
@@ -358,6 +455,7 @@ def _solve_flow(
     lo: float,
     hi: float,
     time_limit: float,
+    node_limit: int | None = None,
 ) -> RegionSolution | None:
     """The flow model (module docstring)."""
 
@@ -399,7 +497,10 @@ def _solve_flow(
         lo_b.append(lower)
         hi_b.append(upper)
 
-    big = float(n)
+    # the flow a root sends is at most the units a grid can hold: the most of the smallest
+    # units that fit under ``hi`` (much less than ``n``: a tighter relaxation)
+    fit = np.cumsum(np.sort(s_)) <= hi + 1e-9
+    big = float(max(1, int(fit.sum())))
     for i in range(n):  # every unit in exactly one grid
         row(((x(i, s), 1.0) for s in range(n_slots)), 1.0, 1.0)
     for s in range(n_slots):
@@ -443,6 +544,7 @@ def _solve_flow(
         integer,
         time_limit,
         offset=float(c_.sum()),
+        node_limit=node_limit,
     )
     if sol is None:  # no feasible solution
         return None
