@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/bench_repair.py [--data data/boundaries] [--runs 3]
+    .venv/bin/python bench/bench_repair.py [--data data/boundaries] [--runs 3] [--compare TREE]
 
 Measures, side by side in one run (seconds are medians of ``--runs``):
 
@@ -14,7 +14,11 @@ Measures, side by side in one run (seconds are medians of ``--runs``):
 * ``growth``: 20 new estates of 400 households in 5 communities, the plan in force imported
   over the grown data and repaired, exactly where small (default) and by the heuristic only
   (``exact_max_units=0``): import and repair seconds, households moved, bound, status, the
-  ratio of the two repair times.
+  ratio of the two repair times;
+* ``growth_side_by_side`` (with ``--compare TREE``, e.g. a ``git worktree`` of main): the
+  growth repair timed in a child process on TREE's code, then on this tree's, one after the
+  other in this run: median seconds of each, households moved, bound, status, gap, share in
+  band, whether every grid's outline is one polygon, and the ratio before / after.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import dataclasses
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +49,54 @@ def _median_time(fn, runs: int):
     return statistics.median(times), out
 
 
+#: The growth repair, run in a child process on one tree's code (argv: tree, data, runs); uses
+#: only what every tree since issue 12 has, so an older tree can be timed beside this one.
+_GROWTH_CHILD = """
+import dataclasses, json, statistics, sys, time
+tree, data, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sys.path.insert(0, tree)
+from geo.data.io import load_layers
+from geo.grids.gridding import grid_communities
+from geo.grids.import_plan import import_plan_layers
+from geo.grids.params import GridParams
+from geo.grids.repair import repair_plan
+from tests.geo.grids.test_repair import _grid_layer, _new_estates
+layers = load_layers(data)
+plan = grid_communities(layers, GridParams()).plan
+comms = sorted(layers.communities["community_id"].astype(str))[10:15]
+grown = dataclasses.replace(layers, estates=_new_estates(layers, comms, 4, 400))
+imp = import_plan_layers(grown, _grid_layer(plan), params=GridParams())
+times = []
+for _ in range(runs):
+    t = time.perf_counter()
+    rep = repair_plan(imp.plan)
+    times.append(time.perf_counter() - t)
+grids = rep.plan.grids()
+print(json.dumps({
+    "repair_s": [round(x, 3) for x in times],
+    "repair_s_median": round(statistics.median(times), 3),
+    "households_moved": rep.households_moved,
+    "lower_bound": rep.bound,
+    "status": rep.status,
+    "gap": round(rep.gap, 4),
+    "share_in_band": float(grids["in_band"].mean()),
+    "every_outline_one_polygon": bool((grids.geometry.geom_type == "Polygon").all()),
+}))
+"""
+
+
+def _growth_in(tree: Path, data: Path, runs: int) -> dict:
+    """The growth repair timed on ``tree``'s code (a child process, ``_GROWTH_CHILD``)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _GROWTH_CHILD, str(tree), str(data), str(runs)],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     import shapely
 
@@ -57,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "boundaries")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        help="another tree (e.g. a worktree of main): time its growth repair beside this one",
+    )
     args = ap.parse_args(argv)
     layers = load_layers(args.data)
     params = GridParams()
@@ -140,6 +199,18 @@ def main(argv: list[str] | None = None) -> int:
         }
     growth["repair_time_ratio_exact_over_heuristic"] = round(exact_s / max(heur_s, 1e-9), 2)
     out["growth"] = growth
+    if args.compare is not None:
+        before = _growth_in(args.compare.resolve(), args.data.resolve(), args.runs)
+        after = _growth_in(ROOT, args.data.resolve(), args.runs)
+        out["growth_side_by_side"] = {
+            "before_tree": str(args.compare),
+            "before": before,
+            "after": after,
+            "ratio_before_over_after": round(
+                before["repair_s_median"] / max(after["repair_s_median"], 1e-9), 2
+            ),
+        }
+    out["load_average_end"] = os.getloadavg()
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 

@@ -30,6 +30,7 @@ from geo.grids.repair_exact import (
     EXACT_MAX_UNITS,
     EXACT_NODE_LIMIT,
     EXACT_TIME_LIMIT_S,
+    FLOW_MAX_ASSIGNMENTS,
     solve_region,
 )
 from geo.settings import REPAIR_MAX_MOVES_PER_GRID
@@ -658,10 +659,13 @@ def _repair_region(
             time_limit=time_limit,
             node_limit=node_limit,
             start={u: slot_heur[heur[u]] for u in region} if heur_bad == 0 else None,
-            flow=False,
+            flow=len(region) * max(len(gids), kmax) <= FLOW_MAX_ASSIGNMENTS,
         )
         if sol is None:
-            info["exact"] = "no exact answer: too many connected sets, or none in the band"
+            info["exact"] = (
+                "no exact answer: too many connected sets for the partition model and too "
+                "many units x grids for the flow model, or none in the band"
+            )
     taken_heur = set(taken)
     if sol is not None and (sol.status == "optimal" or heur_bad > 0 or sol.moved < heur_moved):
         _restore(state, before)

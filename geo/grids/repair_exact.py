@@ -31,6 +31,11 @@ EXACT_MAX_UNITS = 60
 #: Largest number of connected in-band unit sets (columns) of the partition model; beyond
 #: it the flow model is used.
 PARTITION_MAX_COLUMNS = 10_000
+#: Largest ``units x grids`` (assignment binaries) of a neighbourhood the repair gives the flow
+#: model when its connected sets exceed the partition model's cap: on the demo, 19 units x 2
+#: grids solves to optimality in well under a second; 29 units x 10 grids took 19-30 s for 50
+#: branch-and-bound nodes.
+FLOW_MAX_ASSIGNMENTS = 120
 #: Default wall-clock limit (s) of one exact solve: a safety net behind the node limit.
 EXACT_TIME_LIMIT_S = 5.0
 #: Default branch-and-bound node limit of one exact solve (deterministic: the same answer on

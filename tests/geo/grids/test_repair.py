@@ -294,7 +294,7 @@ def test_growth_twenty_new_estates_in_five_communities(demo_layers, demo_grid: P
     # fifth (31 units, many small buildings: too many connected sets) still needs the flow
     # model, and a generous limit so that a busy machine does not cut it short (with 3 s
     # the heuristic's answer there holds a grid whose outline is in two parts)
-    rep = repair_plan(imp.plan, time_limit=120)
+    rep = repair_plan(imp.plan)
     assert sum(r["method"] == "exact" and r["status"] == "optimal" for r in rep.regions) >= 4
     after = rep.plan.grids()
     assert after["in_band"].all() and after["contiguous"].all(), rep.still_out
@@ -359,3 +359,87 @@ def test_app_repair_over_updated_layers_shows_the_changes(demo_layers, demo_grid
     assert out["after"]["in_band"].all() and set(out["after"]["change"]) <= set(REPAIR_COLOURS)
     assert set(out["before"]["grid_id"]) == set(demo_grid.members)
     assert not set(rep.new_codes) & set(demo_grid.members)
+
+
+# --------------------------------------------------------------------------- outlines decide
+
+
+def _ring_plan() -> Plan:
+    """Six estates in a row (250, 100, 100, 100, 100, 250 households) in one grid, with a
+    graph edge between the two ends, whose cells are 400 m apart: the graph is a ring, the
+    map a row. On the ring, {end, end} (500) and the middle four (400) move 400; on the row
+    the best is two halves of 450 (450 moved)."""
+    graph = block_units(6, 1, hh=100)
+    hh = {u: (250.0 if u in ("C1-0-0", "C1-5-0") else 100.0) for u in graph.units.index}
+    units = graph.units.assign(households=[hh[u] for u in graph.units.index])
+    fake = pd.DataFrame(
+        {"unit_a": ["C1-0-0"], "unit_b": ["C1-5-0"], "length_m": [50.0], "kind": ["shared"]}
+    )
+    edges = pd.concat([graph.edges, fake], ignore_index=True)
+    graph = type(graph)(units=units, edges=edges, communities=graph.communities)
+    return Plan(graph, dict.fromkeys(graph.units.index, "320211000001001"), params=GridParams())
+
+
+def _row_optimum(plan: Plan) -> float:
+    """Brute force over the row (the cells' true adjacency, from their outlines)."""
+    units = sorted(plan.units.units.index)
+    nbrs = {
+        u: [
+            v
+            for v in units
+            if shapely.intersection(
+                plan.units.units.geometry[u], plan.units.units.geometry[v]
+            ).length
+            > 1.0
+            and v != u
+        ]
+        for u in units
+    }
+    size = plan.units.units["households"].astype(float).to_dict()
+    return _brute_force(units, nbrs, size, dict.fromkeys(units, 0), 1, 2)
+
+
+def test_a_graph_edge_the_outlines_do_not_share_is_never_used() -> None:
+    plan = _ring_plan()
+    assert _row_optimum(plan) == 450
+    rep = repair_plan(plan)
+    grids = rep.plan.grids()
+    assert grids["in_band"].all() and grids["contiguous"].all()
+    assert rep.status == "optimal" and rep.households_moved == 450
+    # the model on the ring alone would join the ends (400 moved)
+    units = list(plan.units.units.index)
+    size = plan.units.units["households"].astype(float).to_dict()
+    ring = solve_region(
+        units, plan.units.neighbors, size, size, dict.fromkeys(units, 0), 1, 2, LO, HI
+    )
+    assert ring is not None and ring.moved == 400
+
+
+def test_an_answer_with_a_two_part_grid_is_rejected(monkeypatch) -> None:
+    """With the graph taken at its word (no outline check of the edges), the exact answer
+    joins the two ends; checked on the map, it is rejected and never returned."""
+    import geo.grids.repair as repair
+
+    monkeypatch.setattr(repair, "outline_neighbors", lambda plan, units: plan.units.neighbors)
+    rep = repair_plan(_ring_plan())
+    grids = rep.plan.grids()
+    assert grids["contiguous"].all()
+    assert any(str(r.get("exact", "")).startswith("rejected") for r in rep.regions)
+    assert rep.status != "optimal"
+
+
+def test_a_node_limited_solve_is_never_worse_than_its_start() -> None:
+    units, nbrs = _lattice(5, 4)
+    rng = np.random.default_rng(3)
+    size = {u: float(rng.integers(40, 160)) for u in units}
+    home = dict.fromkeys(units, 0)
+    _, kmax = grid_count_range(sum(size.values()), LO, HI)
+    best = solve_region(units, nbrs, size, size, home, 1, kmax - 1, LO, HI, node_limit=None)
+    assert best is not None and best.status == "optimal"
+    start = best.slot_of
+    for limit in (0, 1):
+        sol = solve_region(
+            units, nbrs, size, size, home, 1, kmax - 1, LO, HI, node_limit=limit, start=start
+        )
+        assert sol is not None and sol.moved <= best.moved + 1e-9
+        assert sol.status in ("optimal", "node_limit") and sol.bound <= sol.moved + 1e-9
