@@ -7,8 +7,15 @@ it may change (out-of-rule grids, and grids the planner unlocked). A neighbourho
 ``S`` households needs between ``ceil(S / max)`` and ``floor(S / min)`` grids; when it holds
 fewer it is split, when it holds more grids are dissolved into their neighbours. A
 neighbourhood of at most :data:`~geo.grids.repair_exact.EXACT_MAX_UNITS` units is solved
-exactly (:func:`geo.grids.repair_exact.solve_region`, HiGHS); larger ones by the heuristic
-below. Every neighbourhood also gets a lower bound on the households that must move.
+exactly (:func:`geo.grids.repair_exact.solve_region`, HiGHS, warm-started from the
+heuristic's answer, stopped by a node limit) when one of its models is small enough; others
+by the heuristic below. Every neighbourhood also gets a lower bound on the households that
+must move.
+
+Contiguity is judged on the map: edges of the unit graph whose two cells' outline is not
+one polygon are dropped first (:func:`outline_neighbors`), an exact answer with a grid in two
+parts is rejected for the heuristic's, and a community where a changed grid is still in two
+parts goes back to the plan in force (:func:`two_part_grids`).
 """
 
 from __future__ import annotations
