@@ -291,10 +291,12 @@ def test_growth_twenty_new_estates_in_five_communities(demo_layers, demo_grid: P
     out = set(imported.index[~imported["in_band"]])
     assert out and {imported.at[g, "community_id"] for g in out} <= set(comms)
     # the partition model solves four of the five neighbourhoods in well under 0.2 s; the
-    # fifth (31 units, many small buildings: too many connected sets) still needs the flow
-    # model, and a generous limit so that a busy machine does not cut it short (with 3 s
-    # the heuristic's answer there holds a grid whose outline is in two parts)
+    # fifth (29 units, many small buildings: too many connected sets, too many units x grids
+    # for the flow model) keeps the heuristic's answer, with its gap; solves stop on a node
+    # limit, so no time limit decides the answer; outlines are judged on the map (a sliver
+    # there joins two cells in the graph that the map keeps apart)
     rep = repair_plan(imp.plan)
+    assert [r["status"] for r in rep.regions].count("heuristic") <= 1
     assert sum(r["method"] == "exact" and r["status"] == "optimal" for r in rep.regions) >= 4
     after = rep.plan.grids()
     assert after["in_band"].all() and after["contiguous"].all(), rep.still_out
