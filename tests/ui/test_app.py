@@ -151,8 +151,22 @@ def test_coverage_tab_shows_classes_and_gaps(app: AppTest, demo_layers):
     assert "≤400 m" in list(app.dataframe[0].value["Class"])
 
 
+def _english_with_plan(at: AppTest) -> AppTest:
+    """The app in English with grids generated, whatever the tests before this one did.
+
+    The staffing, export and plans tabs need a plan from the Grids tab, and ``_open`` names
+    tabs in English: a test run alone (``pytest ...::test_x``) starts in Chinese with no plan.
+    """
+    if at.session_state["lang"] != "en":
+        at.sidebar.radio(key="lang").set_value("en").run()
+    if "plan" not in at.session_state or at.session_state["plan"] is None:
+        _open(at, "Grids").button(key="generate").click().run()
+        assert not at.exception, at.exception
+    return at
+
+
 def test_staffing_tab_uses_the_published_totals(app: AppTest):
-    _open(app, "Staffing")
+    _open(_english_with_plan(app), "Staffing")
     assert app.number_input(key="s_ft").value == 242 and app.number_input(key="s_pt").value == 1134
     app.button(key="run_staffing").click().run()
     assert not app.exception, app.exception
