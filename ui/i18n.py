@@ -206,6 +206,69 @@ TEXT: dict[str, tuple[str, str]] = {
     "reason_unit": ("单个单元超过上限", "one unit above the maximum"),
     "reason_arithmetic": ("户数无法凑成范围内的网格", "arithmetic: the households admit no split"),
     "reason_search": ("相邻单元无法组合进范围", "neighbouring units admit no grouping"),
+    # reasons by code (geo.grids.metrics.REASON_CODES): rs_<code>; {where}, {what} translated
+    "rs_lock": (
+        "规划人员已锁定：保持原样（解锁后可重新划分）",
+        "locked by the planner: kept as it is (unlock it to re-grid)",
+    ),
+    "rs_unit": (
+        "单个单元就有 {max_unit} {what}（> {hi}），无法再拆分（楼栋大于一个网格）："
+        "请接受，或在数据中拆分",
+        "one unit alone holds {max_unit} {what} (> {hi}) and cannot be split further "
+        "(a building larger than a grid): accept it or split it in the data",
+    ),
+    "rs_arithmetic": (
+        "户数算不拢：{where}共 {total} {what}，划成任何个数的 {lo}-{hi} 网格都凑不齐",
+        "arithmetic: {where} holds {total} {what}, which no number of grids of {lo}-{hi} adds up to",
+    ),
+    "rs_proven_unit": (
+        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
+        "单元 {unit}（{unit_size} {what}）放不进任何连片的 {lo}-{hi} 网格，其相邻单元各有 {span}",
+        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
+        "{lo}-{hi} {what} exists: unit {unit} ({unit_size} {what}) fits in no connected grid "
+        "of {lo}-{hi}, its neighbours hold {span} each",
+    ),
+    "rs_proven_lone_unit": (
+        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
+        "单元 {unit}（{unit_size} {what}）放不进任何连片的 {lo}-{hi} 网格，且没有相邻单元",
+        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
+        "{lo}-{hi} {what} exists: unit {unit} ({unit_size} {what}) fits in no connected grid "
+        "of {lo}-{hi}, it has no neighbour",
+    ),
+    "rs_proven_sizes": (
+        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
+        "各单元分别有 {sizes}，相互邻接的方式使任何组合都不在范围内",
+        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
+        "{lo}-{hi} {what} exists: the units hold {sizes} and border each other so that no "
+        "grouping fits",
+    ),
+    "rs_more_units": ("（另有 {n} 个这样的单元）", " ({n} more such units)"),
+    "rs_search": (
+        "{size} {what}：其单元与相邻单元（共用边界）组合不出 {lo}-{hi} 范围内的网格"
+        "（单元最大 {max_unit}）",
+        "{size} {what}: its units and their neighbours (shared edges) gave no grouping in "
+        "{lo}-{hi} (units of up to {max_unit})",
+    ),
+    "rs_parts": (
+        "（社区被其形状、河流、道路或障碍分成 {n} 部分，网格按部分划分）",
+        " (the community is in {n} parts, cut by its shape, a river, a road or a barrier; "
+        "grids follow its parts)",
+    ),
+    "rs_pp_single_unit": (
+        "Polsby-Popper {pp}：只有一个单元，其地块本身就这样狭长（小区用地）",
+        "Polsby-Popper {pp}: a single unit, whose cell is that thin (the estate's land)",
+    ),
+    "rs_pp_thin_part": (
+        "Polsby-Popper {pp}：所在社区（部分）本身就狭长（Polsby-Popper {part_pp}）",
+        "Polsby-Popper {pp}: its community (part) is itself thin (Polsby-Popper {part_pp})",
+    ),
+    "rs_pp_thin_unit": (
+        "Polsby-Popper {pp}：含有一个地块狭长的单元（Polsby-Popper {unit_pp}）",
+        "Polsby-Popper {pp}: it holds a unit whose cell is that thin (Polsby-Popper {unit_pp})",
+    ),
+    "rs_text": ("{text}", "{text}"),
+    "where_the community": ("本社区", "the community"),
+    "where_this part of the community": ("社区的这一部分", "this part of the community"),
     # coverage tab
     "facility_levels": ("计入的设施级别", "Facility levels counted"),
     "thresholds": ("生活圈距离（米）", "Life-circle distances (m)"),
@@ -647,6 +710,86 @@ TEXT: dict[str, tuple[str, str]] = {
         "单元 {units} 已在网格 {grid} 中",
         "unit {units} is already in grid {grid}",
     ),
+    "ee_split_k_units": (
+        "{n} 个单元不能拆成 {k} 份；请在 2 到 {n} 之间选择",
+        "cannot split {n} unit(s) into k={k} parts; choose k between 2 and {n}",
+    ),
+    "ee_not_splittable": (
+        "单元 {units} 不连片或太少，拆不成 {k} 个连片部分",
+        "units {units} are not connected or too few to split into {k} connected parts",
+    ),
+    "ee_unknown_grid": (
+        "网格 {grid} 不在方案中（共 {n} 个网格，例如 {examples}）；请选择已有的网格",
+        "grid {grid} is not in the plan ({n} grids, e.g. {examples}); pick an existing grid id",
+    ),
+    "ee_no_units": (
+        "未选择单元；请至少选择一个要移动的单元",
+        "no unit named; pick at least one unit to move",
+    ),
+    "ee_unknown_unit": (
+        "单元 {units} 不在方案中；请从方案的单元中选择",
+        "unit {units} is not in the plan; pick units from the plan's units",
+    ),
+    "ee_other_community": (
+        "单元 {unit} 属于社区 {unit_community}，而网格 {grid} 属于社区 {grid_community}；"
+        "网格不跨社区",
+        "unit {unit} is in community {unit_community} but grid {grid} is in community "
+        "{grid_community}; grids stay inside one community",
+    ),
+    "ee_merge_self": (
+        "网格 {grid} 不能与自身合并；请选择两个不同的网格",
+        "cannot merge grid {grid} with itself; name two different grids",
+    ),
+    "ee_merge_communities": (
+        "网格 {a} 属于社区 {a_community}，网格 {b} 属于社区 {b_community}；只有同一社区的网格才能合并",
+        "grid {a} is in community {a_community} and grid {b} in {b_community}; only grids of "
+        "one community can merge",
+    ),
+    "ee_merge_not_adjacent": (
+        "网格 {a} 与 {b} 没有共用边界；只能合并相邻的网格",
+        "grids {a} and {b} share no cell edge; merge adjacent grids only",
+    ),
+    "ee_split_k": (
+        "网格 {grid}（{n} 个单元）不能拆成 {k} 个；请在 2 到 {n} 之间选择",
+        "cannot split grid {grid} ({n} units) into k={k}; choose k between 2 and {n}",
+    ),
+    "ee_split_not_contiguous": (
+        "网格 {grid} 不连片，无法按树切分；请先移走其分离的单元",
+        "grid {grid} is not contiguous, so it cannot be split by a tree cut; move its "
+        "detached units first",
+    ),
+    "ee_empty_name": (
+        "网格 {grid} 的新名称为空；请输入名称",
+        "the new name of grid {grid} is empty; give a non-empty name",
+    ),
+    "ee_locked_changed": (
+        "重新优化改变了已锁定的网格 {grid}：这是程序错误，请报告",
+        "re-optimisation changed locked grid {grid}; this is a bug in geo.grids.gridding, "
+        "please report it",
+    ),
+    "ee_nothing_to_undo": ("没有可撤销的操作", "nothing to undo"),
+    "ee_nothing_to_redo": ("没有可重做的操作", "nothing to redo"),
+    "ee_unknown_op": (
+        "编辑记录中有未知操作 {op}；应为 {ops} 之一",
+        "unknown edit op {op}; expected one of {ops}",
+    ),
+    "ee_state_version": (
+        "编辑器状态版本 {version} 不受支持（应为 1）",
+        "editor state version {version} is not supported (expected 1)",
+    ),
+    "ee_no_free_code": (
+        "社区编码 {prefix} 已无空余的三位网格序号，无法为 {grid} 旁的新网格编码；请先合并网格",
+        "community code {prefix} has no free 3-digit grid sequence left for a new grid next "
+        "to {grid}; merge grids first",
+    ),
+    "ee_unknown_command": (
+        "地图发来未知命令“{op}”；应为 {ops} 之一",
+        "unknown map command '{op}'; expected one of {ops}",
+    ),
+    "ee_command_lacks": (
+        "地图命令“{op}”缺少“{key}”；地图每次都会发送它，请刷新页面",
+        "map command '{op}' lacks '{key}'; the map sends it with every command, reload the page",
+    ),
     # --- issue 15 follow-up: names where a person reads, codes beside them (i15c) ---
     "col_estate_code": ("小区编码", "Estate code"),
     "col_community_code": ("社区编码", "Community code"),
@@ -703,6 +846,25 @@ def violation_text(violation: str, lang: str, names: dict[str, str] | None = Non
         else grid
     )
     return t("rule_violation", lang, grid=label, text=text)
+
+
+def reason_text(reason: str, lang: str, unit_labels: Mapping[str, str] | None = None) -> str:
+    """An out-of-band or shape reason of the engine (``Plan.grids()["band_reason"]``,
+    ``Plan.summary()["out_of_band"][i]["reason"]``, ``["low_compactness"]``) in ``lang``,
+    through its codes (:func:`geo.grids.metrics.reason_codes`); ``unit_labels`` names the unit
+    a reason names (e.g. by estate and building, :func:`ui.tabs_grids.unit_labels`)."""
+    from geo.grids.metrics import reason_codes
+
+    parts = []
+    for code, params in reason_codes(reason or ""):
+        params = dict(params)
+        for key in ("what", "where"):
+            if key in params:
+                params[key] = t(f"{key}_{params[key]}", lang)
+        if unit_labels and "unit" in params:
+            params["unit"] = unit_labels.get(params["unit"], params["unit"])
+        parts.append(t(f"rs_{code}", lang, **params))
+    return "".join(parts)
 
 
 def problem_text(problem: Any, lang: str) -> tuple[str, str]:
