@@ -23,7 +23,14 @@ from geo.errors import EditError, GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
 from ui import context, editmap, plans
 from ui.context import Context
-from ui.i18n import edit_error_text, issue_text, reason_text, t, violation_text
+from ui.i18n import (
+    edit_error_text,
+    issue_text,
+    problem_line,
+    reason_text,
+    t,
+    violation_text,
+)
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
 from ui.state import (
     SEL_KEY,
@@ -450,7 +457,7 @@ def plan_in_force_form(ctx: Context) -> None:
                 )
             )
             for p in res.problems:
-                st.warning(str(p))
+                st.warning(problem_line(p, lang))
         if "plan" in st.session_state:
             unlock = st.checkbox(t("repair_unlock_neighbours", lang), key="repair_nb")
             if st.button(t("repair", lang), key="repair"):
