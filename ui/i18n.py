@@ -865,11 +865,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "无法读取名册 `{file}`：{msg}",
         "cannot read the roster `{file}`: {msg}",
     ),
-    "prf_roster_unreadable": ("{fix}", "{fix}"),
+    "prf_roster_unreadable": ("检查并修正文件后重新上传：{fix}", "{fix}"),
     "pr_upload_refused": ("文件被拒绝：{msg}", "{msg}"),
     "prf_upload_refused": ("上传较小或安全的文件", "upload a smaller or safe file"),
     "pr_file_unreadable": ("无法读取 `{file}`：{msg}", "cannot read `{file}`: {msg}"),
-    "prf_file_unreadable": ("{fix}", "{fix}"),
+    "prf_file_unreadable": ("检查并修正文件后重新上传：{fix}", "{fix}"),
     "pr_file_unreadable_format": ("无法读取 `{file}`：{msg}", "cannot read `{file}`: {msg}"),
     "prf_file_unreadable_format": (
         "检查文件是否为有效的 GeoJSON、GeoPackage 或压缩的 Shapefile",

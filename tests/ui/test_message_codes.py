@@ -1,0 +1,216 @@
+"""Every message code the engine can emit has a Chinese and an English rendering whose
+placeholders its parameters fill (issue 15).
+
+The engine is scanned with ``ast`` for ``Problem(...)``, ``_features_problem(...)`` and
+``EditError(...)`` calls with a ``code=`` keyword (both branches of ``a if c else b``); their
+parameters are the keys of the ``params={...}`` literal (``Problem``) or the other keyword
+arguments (``EditError``). The reason phrases of ``geo.grids.metrics.REASON_CODES`` are checked
+the same way against their ``rs_<code>`` templates, and each is matched back from the English
+the engine writes.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from ui.i18n import TEXT, edit_error_text, feature_text, problem_line, problem_text, reason_text
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Where engine messages are made (shells excluded: they render, they do not emit).
+ENGINE = ["geo", "allocation", "ui/editmap"]
+#: Keys every coded Problem may use in its templates besides its own params (set by the shell).
+DERIVED = {"layer_name", "shifted_name"}
+
+
+def _codes(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _codes(node.body) + _codes(node.orelse)
+    return []
+
+
+def _name(call: ast.Call) -> str:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+def engine_codes() -> dict[tuple[str, str], set[str]]:
+    """``{(kind, code): params}`` with kind ``"pr"`` (Problem) or ``"ee"`` (EditError)."""
+    out: dict[tuple[str, str], set[str]] = {}
+    files = [p for d in ENGINE for p in sorted((ROOT / d).rglob("*.py"))]
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _name(node)
+            kw = {k.arg: k.value for k in node.keywords if k.arg}
+            if "code" not in kw or name not in ("Problem", "_features_problem", "EditError"):
+                continue
+            if name == "EditError":
+                kind, params = "ee", set(kw) - {"code"}
+            else:
+                kind, params = "pr", set()
+                p = kw.get("params")
+                if isinstance(p, ast.Dict):
+                    params = {k.value for k in p.keys if isinstance(k, ast.Constant)}
+                    params |= {
+                        key  # {**x.params, ...}: a pass-through, checked where x is made
+                        for key in ("*",)
+                        if any(k is None for k in p.keys)
+                    }
+                if name == "_features_problem":
+                    params.add("_n")
+            for code in _codes(kw["code"]):
+                out.setdefault((kind, code), set()).update(params)
+    return out
+
+
+def _placeholders(template: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(template) if f}
+
+
+def test_the_scan_finds_the_codes_it_should():
+    codes = engine_codes()
+    assert ("pr", "personal_dropped") in codes and ("ee", "would_cut_off") in codes
+    assert codes[("ee", "would_cut_off")] == {"grid", "units"}
+    assert ("pr", "layer_empty_ignored") in codes  # both branches of a conditional code
+    assert codes[("pr", "id_empty")] == {"column", "_n"}
+    assert len(codes) > 90
+
+
+def test_every_engine_code_has_both_renderings_filled_by_its_params():
+    missing, unfilled = [], []
+    for (kind, code), params in sorted(engine_codes().items()):
+        keys = [f"{kind}_{code}"] + ([f"prf_{code}"] if kind == "pr" else [])
+        for key in keys:
+            if key not in TEXT:
+                missing.append(key)
+                continue
+            zh, en = TEXT[key]
+            assert re.search(r"[\u4e00-\u9fff]", zh), f"{key}: no Chinese in {zh!r}"
+            if "*" in params:
+                continue
+            for lang, template in (("zh", zh), ("en", en)):
+                free = _placeholders(template) - params - DERIVED
+                if free:
+                    unfilled.append(f"{key} ({lang}): {sorted(free)}")
+    assert not missing, f"codes without a rendering in ui/i18n.py: {missing}"
+    assert not unfilled, f"placeholders no parameter fills: {unfilled}"
+
+
+def test_every_reason_code_has_both_renderings_filled_by_its_groups():
+    from geo.grids.metrics import REASON_CODES
+
+    for code, pattern in REASON_CODES:
+        groups = set(re.compile(pattern).groupindex)
+        zh, en = TEXT[f"rs_{code}"]
+        assert _placeholders(zh) <= groups and _placeholders(en) <= groups, code
+        assert _placeholders(en) == groups, code  # English says every value it names
+
+
+def _reasons() -> list[str]:
+    """Every kind of reason the engine writes (band, exact proofs, parts, shape)."""
+    from geo.grids.feasibility import infeasible_reason
+    from geo.grids.metrics import band_reason
+
+    base = {"max_unit": 200, "piece_total": 507, "lo": 300, "hi": 500}
+    out = [
+        band_reason(size=507, locked=True, n_pieces=1, **base)[1],
+        band_reason(size=607, locked=False, n_pieces=1, **{**base, "max_unit": 607})[1],
+        band_reason(size=507, locked=False, n_pieces=1, **base)[1],
+        band_reason(size=507, locked=False, n_pieces=3, what="party members", **base)[1],
+        band_reason(
+            size=268, locked=False, max_unit=268, piece_total=1325, n_pieces=2, lo=300, hi=500
+        )[1],
+    ]
+    size = {"a": 268.0, "b": 324.0, "c": 383.0, "d": 350.0}
+    nb = {"a": ("b", "c"), "b": ("a", "d"), "c": ("a", "d"), "d": ("b", "c")}
+    out.append(infeasible_reason(list(size), nb, size, 300, 500))
+    out.append(
+        infeasible_reason(["a", "b"], {"a": (), "b": ()}, {"a": 100.0, "b": 700.0}, 300, 500)
+    )
+    # every unit fits in some connected in-band set, yet no division exists: the sizes reason
+    sz = {"a": 300.0, "b": 300.0, "c": 300.0}
+    path = {"a": ("b",), "b": ("a", "c"), "c": ("b",)}
+    out.append(infeasible_reason(list(sz), path, sz, 300, 400))
+    out.append(band_reason(size=507, locked=False, n_pieces=2, proven=out[-1], **base)[1])
+    out += [
+        "Polsby-Popper 0.12: a single unit, whose cell is that thin (the estate's land)",
+        "Polsby-Popper 0.12: its community (part) is itself thin (Polsby-Popper 0.15)",
+        "Polsby-Popper 0.12: it holds a unit whose cell is that thin (Polsby-Popper 0.08)",
+    ]
+    return out
+
+
+def test_shape_reasons_are_written_as_the_codes_say(tiny_layers):
+    """The three shape phrases above are the engine's own (independent of the code table)."""
+    import inspect
+
+    from geo.grids import metrics
+
+    src = inspect.getsource(metrics.shape_reasons)
+    for phrase in (
+        "a single unit, whose cell is that thin (the estate's land)",
+        "its community (part) is itself thin (Polsby-Popper",
+        "it holds a unit whose cell is that thin",
+    ):
+        assert phrase in src
+
+
+@pytest.mark.parametrize("reason", _reasons())
+def test_every_reason_is_matched_whole_and_said_back(reason):
+    from geo.grids.metrics import reason_codes
+
+    codes = reason_codes(reason)
+    assert codes and all(c != "text" for c, _ in codes), codes
+    assert reason_text(reason, "en") == reason  # the English template is the engine's phrase
+    zh = reason_text(reason, "zh", {"a": "阳光花园 3号楼"})
+    assert re.search(r"[\u4e00-\u9fff]", zh)
+    from tests.ui.test_chinese_ui import english_words
+
+    assert not english_words([zh]), zh
+    if "unit a " in reason:
+        assert "阳光花园 3号楼" in zh
+
+
+def test_unknown_reason_text_is_kept():
+    from geo.grids.metrics import reason_codes
+
+    assert reason_codes("") == []
+    assert reason_codes("something new") == [("text", {"text": "something new"})]
+    assert reason_text(
+        "locked by the planner: kept as it is (unlock it to re-grid)x", "zh"
+    ).endswith("x")
+
+
+def test_problem_rendering_prefixes_count_source_and_words_the_layer():
+    from geo.errors import Problem
+
+    p = Problem(
+        "estates",
+        "2 feature(s): `households` is negative.",
+        "`households` counts must be >= 0",
+        feature="`e1` (-3), row 4 (-1)",
+        code="count_negative",
+        params={"column": "households", "_n": 2, "_source": "户数.xlsx"},
+    )
+    msg, fix = problem_text(p, "zh")
+    assert msg == "表格 `户数.xlsx`：2 个要素：`户数` 为负数。" and "户数" in fix
+    assert problem_text(p, "en") == (p.message, p.fix)
+    line = problem_line(p, "zh")
+    assert line.startswith("【错误】小区，`e1` (-3), 第 4 行 (-1)：表格") and "修正方法" in line
+    assert problem_line(p, "en") == str(p)
+    assert feature_text("`a`, `b` and 3 more", "zh") == "`a`, `b` 等，另有 3 个"
+
+
+def test_edit_refusals_of_the_map_are_coded():
+    from geo.errors import EditError
+
+    e = EditError("x", code="command_lacks", op="merge", key="b")
+    assert edit_error_text(e, "zh") == "地图命令“merge”缺少“b”；地图每次都会发送它，请刷新页面"
