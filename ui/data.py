@@ -24,7 +24,7 @@ from geo.data.schema import LAYER_NAMES, Layers
 from geo.errors import GridplanError, Problem, UploadRejected, ValidationError
 from geo.settings import DATUMS
 from ui import state
-from ui.i18n import LANGS, feature_text, layer_text, problem_text, t
+from ui.i18n import LANGS, feature_text, field_text, layer_text, problem_text, t
 from ui.maps import BASEMAPS, to_display
 
 #: Columns kept on display frames, per layer (tooltips only need these).
@@ -91,7 +91,7 @@ def problems_frame(problems: tuple[Problem, ...] | list[Problem], lang: str) -> 
         {
             t("col_layer", lang): [layer_text(p.layer, lang) for p in rows],
             t("col_feature", lang): [feature_text(p.feature, lang) for p in rows],
-            t("col_field", lang): [p.field or "" for p in rows],
+            t("col_field", lang): [field_text(p.field, lang) for p in rows],
             t("col_severity", lang): [t(f"sev_{p.severity}", lang) for p in rows],
             t("col_problem", lang): [m for m, _f in texts],
             t("col_fix", lang): [f for _m, f in texts],

@@ -1402,6 +1402,14 @@ def feature_text(feature: str | None, lang: str) -> str:
     return re.sub(r" vs ", " / ", text)
 
 
+def field_text(field: str | None, lang: str) -> str:
+    """A problem's column in ``lang``: a canonical column by its name, the file's own as it is."""
+    if not field:
+        return ""
+    key = _COLUMN_KEYS.get(field)
+    return t(key, lang) if key and lang != "en" else field
+
+
 def layer_text(layer: str, lang: str) -> str:
     """A layer's name in ``lang`` (a file name or unknown layer as it is)."""
     key = f"layer_{layer}"

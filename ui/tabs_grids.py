@@ -642,6 +642,7 @@ def metrics_details(plan: Any, lang: str, layers: Layers | None = None) -> None:
     g = plan.grids()
     infeasible = s.get("infeasible_communities") or []
     cnames = _names(layers.communities if layers is not None else None, "community_id")
+    ulabels = unit_labels(plan.units.units, layers, lang) if layers is not None else None
     if infeasible:
         with st.expander(t("infeasible_report", lang)):
             frame = pd.DataFrame(
@@ -662,7 +663,7 @@ def metrics_details(plan: Any, lang: str, layers: Layers | None = None) -> None:
     reasons_panel(
         s,
         lang,
-        unit_labels=unit_labels(plan.units.units, layers, lang) if layers is not None else None,
+        unit_labels=ulabels,
         community_names=cnames,
         grid_names=dict(plan.names),
     )
@@ -683,6 +684,7 @@ def metrics_details(plan: Any, lang: str, layers: Layers | None = None) -> None:
             "in_band",
             "locked",
             "issue",
+            "band_reason",
         )
         if c in table.columns
     ]
@@ -699,10 +701,15 @@ def metrics_details(plan: Any, lang: str, layers: Layers | None = None) -> None:
         "in_band": t("f_in_band", lang),
         "locked": t("f_locked", lang),
         "issue": t("f_issue", lang),
+        "band_reason": t("f_reason", lang),
     }
     shown = pd.DataFrame(table[cols])
     if "issue" in shown.columns:
         shown["issue"] = [issue_text(str(i), lang) for i in shown["issue"].fillna("")]
+    if "band_reason" in shown.columns:  # why a grid is outside the band, in words (codes)
+        shown["band_reason"] = [
+            reason_text(str(r), lang, ulabels) for r in shown["band_reason"].fillna("")
+        ]
     st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch")
 
 
