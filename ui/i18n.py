@@ -930,8 +930,8 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "prf_community_id_empty_filled": ("填写社区编码", "fill in `community_id`"),
     "pr_estate_straddles": (
-        "该小区跨越两个社区：其面积的 {share} 位于所属社区 `{community}`（{community_name}）之外"
-        "（在社区 `{other}` {other_name}）；规划时这部分将与相邻社区一起划分。",
+        "该小区跨越两个社区：其面积的 {share} 位于所属社区 `{community}`（{community_name}）之外，"
+        "而这部分土地将与相邻社区一起划分。",
         "the estate straddles two communities: {share} of its area lies outside its "
         "community `{community}` ({community_name}).",
     ),

@@ -1298,7 +1298,7 @@ def _straddling_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
                     "community_name": str(names[cids[i]]),
                     "other": "" if where is None else str(where),
                     "other_name": "" if where is None else str(names[where]),
-                    "households": f"{float(hh):,.0f}" if counted else "",
+                    "households": f"{float(hh):,.0f}" if counted and hh is not None else "",
                 },
             )
         )
