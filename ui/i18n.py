@@ -615,6 +615,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "em_undo": ("撤销", "Undo"),
     "em_redo": ("重做", "Redo"),
     "em_clear": ("清除选择", "Clear selection"),
+    # ops of panel edits the map is told of (its "confirmed" line names the op by these)
+    "em_rename": ("重命名", "Rename"),
+    "em_reoptimise": ("重新优化", "Re-optimise"),
+    "em_repair": ("修复", "Repair"),
     "em_selected": ("已选单元：", "Selected units:"),
     "em_current": ("当前网格：", "Current grid:"),
     "em_none": ("未选（在列表中点选网格）", "none (pick a grid in the list)"),

@@ -54,3 +54,26 @@ def test_the_rules_broken_are_said_in_the_page_language(editor: PlanEditor) -> N
     assert not english_words(said), said
     en = editmap.answer(state, editor, {"id": "u", "op": "undo"}, "none", "en")
     assert en["ok"]
+
+
+def test_every_op_an_edit_can_record_has_a_name_on_the_map() -> None:
+    """The map's "confirmed" line names the op by ``text["em_" + op]``: every op an editor
+    event can carry (map commands and panel edits) has one, in both languages."""
+    import ast
+    import inspect
+
+    from geo.grids import edits
+
+    ops = {
+        n.value
+        for node in ast.walk(ast.parse(inspect.getsource(edits)))
+        if isinstance(node, ast.Dict)
+        for k, n in zip(node.keys, node.values, strict=True)
+        if isinstance(k, ast.Constant) and k.value == "op" and isinstance(n, ast.Constant)
+    } | {"lock", "unlock"}
+    assert {"move", "rename", "reoptimise", "repair"} <= ops
+    for lang in ("zh", "en"):
+        text = editmap.texts(lang)
+        assert all(text.get(f"em_{op}") for op in ops), sorted(
+            op for op in ops if not text.get(f"em_{op}")
+        )

@@ -81,6 +81,9 @@ TEXT_KEYS = (
     "em_brush_hint",
     "em_keys_hint",
     "em_clear",
+    "em_rename",
+    "em_reoptimise",
+    "em_repair",
 )
 
 
