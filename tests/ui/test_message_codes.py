@@ -214,3 +214,32 @@ def test_edit_refusals_of_the_map_are_coded():
 
     e = EditError("x", code="command_lacks", op="merge", key="b")
     assert edit_error_text(e, "zh") == "地图命令“merge”缺少“b”；地图每次都会发送它，请刷新页面"
+
+
+def test_reasons_table_names_grids_communities_and_units():
+    from ui.tabs_grids import reasons_table
+
+    summary = {
+        "out_of_band": [
+            {
+                "grid_id": "320211001001001",
+                "community_id": "320211001001",
+                "size": 268.0,
+                "kind": "arithmetic",
+                "reason": _reasons()[5],  # names unit "a"
+            }
+        ]
+    }
+    zh = reasons_table(
+        summary,
+        "zh",
+        unit_labels={"a": "阳光花园"},
+        community_names={"320211001001": "甲社区"},
+        grid_names={"320211001001001": "第一网格"},
+    )
+    row = zh.iloc[0]
+    assert row["网格"] == "第一网格" and row["网格编码"] == "320211001001001"
+    assert row["社区"] == "甲社区" and row["类别"] == "户数无法凑成范围内的网格"
+    assert "阳光花园" in row["原因"] and "户数算不拢" in row["原因"]
+    en = reasons_table(summary, "en")
+    assert en.iloc[0]["Reason"] == summary["out_of_band"][0]["reason"]
