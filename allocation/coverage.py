@@ -163,7 +163,7 @@ def _facilities(layers: Layers, levels: Sequence[str] | None) -> gpd.GeoDataFram
                     code="no_facility_of_levels",
                     params={
                         "levels": ", ".join(map(str, levels or [])),
-                        "present": str(present),
+                        "present": ", ".join(present),
                     },
                 )
             ]

@@ -763,7 +763,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "pr_level_unknown": ("设施级别为空或无法识别。", "`level` is empty or unknown."),
     "prf_level_unknown": (
         "使用 区级/街道级/社区级/站点/其他 之一",
-        "use one of {levels} (or 区级/街道级/社区级/站点/其他)",
+        "use one of the levels (or 区级/街道级/社区级/站点/其他)",
     ),
     "pr_ring_not_closed": (
         "几何无法构建：多边形的环未闭合（末点与首点不同）或少于 4 个顶点。",
@@ -845,7 +845,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "prf_datum_from_header": (
         "若列名有误，请在侧栏为{layer_name}图层选择坐标基准",
-        "declare the datum (--datum {layer}=...) if the header is wrong",
+        "declare the datum of the {layer_name} layer if the header is wrong",
     ),
     "pr_table_read_as_wgs84": (
         "表格 `{source}` 未声明坐标基准；其经纬度按 WGS84 读取。",
@@ -853,8 +853,8 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "prf_table_read_as_wgs84": (
         "若坐标取自地图服务，请在侧栏为{layer_name}图层选择坐标基准：GCJ-02（高德、腾讯）或 BD-09（百度）",
-        "declare the datum if the points come from a map service: --datum {layer}=GCJ-02 "
-        "(Amap, Tencent) or BD-09 (Baidu)",
+        "declare the datum of the {layer_name} layer if the points come from a map service: "
+        "GCJ-02 (Amap, Tencent) or BD-09 (Baidu)",
     ),
     "pr_datum_unknown": ("坐标基准无法识别：{msg}", "{msg}"),
     "prf_datum_unknown": ("声明一个已知的基准", "declare a known datum"),
@@ -895,7 +895,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "pr_two_files_one_layer": (
         "`{used}` 和 `{other}` 都可能是{layer_name}图层；使用 `{used}`。",
-        "both `{used}` and `{other}` could be the {layer} layer; `{used}` is used.",
+        "both `{used}` and `{other}` could be the {layer_name} layer; `{used}` is used.",
     ),
     "prf_two_files_one_layer": ("每个图层只保留一个文件", "keep one file per layer"),
     "pr_communities_overlap": (
@@ -1047,11 +1047,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "{n} 个小区中有 {n_out} 个不在任何社区内；若把{shifted_name}图层按 {datum} 偏移，则只剩 {left} 个。"
         "两个图层的坐标基准似乎不同。",
         "{n_out} of {n} estates lie outside every community as given, but only {left} once "
-        "shifted by the offset datum.",
+        "the {shifted_name} layer is shifted by {datum}.",
     ),
     "prf_datum_mismatch": (
         "在侧栏为{shifted_name}图层选择坐标基准 {datum}",
-        "declare the datum: --datum {shifted}={datum}",
+        "declare the datum of the {shifted_name} layer: {datum}",
     ),
     "pr_roster_unmatched": (
         "名册 `{source}` 中有 {n} 行未匹配到任何要素（第 {rows} 行）。",
@@ -1155,9 +1155,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "添加设施图层（含编码和级别的点）",
         "add a facilities layer (points with facility_id and level)",
     ),
-    "pr_no_facility_of_levels": ("没有所选级别的设施", "no facility of level(s) {levels}"),
+    "pr_no_facility_of_levels": (
+        "没有所选级别（{levels}）的设施",
+        "no facility of level(s) {levels}",
+    ),
     "prf_no_facility_of_levels": (
-        "请在已有的级别中选择",
+        "请在已有的级别中选择：{present}",
         "choose among the levels present: {present}",
     ),
     "layer_network": ("步行路网", "Walk network"),
@@ -1378,6 +1381,14 @@ def problem_text(problem: Any, lang: str) -> tuple[str, str]:
         if isinstance(params.get(key), str):
             known = f"layer_{params[key]}"
             params[f"{key}_name"] = t(known, lang) if known in TEXT else params[key]
+    for key in ("levels", "present"):  # facility levels by their names
+        if isinstance(params.get(key), str):
+            sep = "、" if lang == "zh" else ", "
+            params[key] = sep.join(
+                t(f"level_{v.strip()}", lang) if f"level_{v.strip()}" in TEXT else v.strip()
+                for v in params[key].split(",")
+                if v.strip()
+            )
     for key in ("column", "target"):  # canonical columns by their Chinese names
         if isinstance(params.get(key), str) and params[key] in _COLUMN_KEYS:
             params[key] = t(_COLUMN_KEYS[params[key]], lang)

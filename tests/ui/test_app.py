@@ -279,7 +279,7 @@ def test_bad_upload_is_reported_per_layer_and_feature_not_raised(tiny_dir):
     assert layers is None and key == ""
     table = problems_frame(problems, "en")
     assert list(table.columns) == ["Layer", "Feature", "Field", "Severity", "Problem", "Fix"]
-    est = table[table["Layer"] == "estates"]
+    est = table[table["Layer"] == "Estates"]  # layers in words (issue 15)
     assert {"households", "party_members"} <= set(est["Field"])
     assert (est["Fix"].str.len() > 0).all()
     layers, problems, _ = load_uploads({"estates": ("e.exe", b"MZ")}, {})

@@ -243,3 +243,28 @@ def test_reasons_table_names_grids_communities_and_units():
     assert "阳光花园" in row["原因"] and "户数算不拢" in row["原因"]
     en = reasons_table(summary, "en")
     assert en.iloc[0]["Reason"] == summary["out_of_band"][0]["reason"]
+
+
+def test_levels_and_layers_in_params_are_said_in_words():
+    from geo.errors import Problem
+
+    p = Problem(
+        "facilities",
+        "no facility of level(s) ['post']",
+        "choose among the levels present: ['community', 'street']",
+        code="no_facility_of_levels",
+        params={"levels": "post", "present": "community, street"},
+    )
+    msg, fix = problem_text(p, "zh")
+    assert "小区党群服务驿站" in msg and fix.endswith("社区党群服务中心、街道党建工作指导站")
+    two = Problem(
+        "estates",
+        "both ...",
+        "keep one file per layer",
+        code="two_files_one_layer",
+        params={"used": "a.geojson", "other": "b.geojson", "layer": "estates"},
+    )
+    assert (
+        problem_text(two, "zh")[0]
+        == "`a.geojson` 和 `b.geojson` 都可能是小区图层；使用 `a.geojson`。"
+    )
