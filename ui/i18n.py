@@ -1164,6 +1164,32 @@ TEXT: dict[str, tuple[str, str]] = {
         "choose among the levels present: {present}",
     ),
     "layer_network": ("步行路网", "Walk network"),
+    # the roster join preview (geo.data.join.JoinReport), in the upload report
+    "jn_head": (
+        "名册 `{source}` → {layer}：{rows} 行，匹配 {matched} 行（按编码 {by_id}、按名称 {by_name}、"
+        "去掉前缀后按名称 {by_loose}），未匹配 {unmatched} 行，有歧义 {ambiguous} 行；"
+        "{without} 个要素没有对应行，保留原值。",
+        "roster `{source}` -> {layer}: {rows} row(s), {matched} matched ({by_id} by id, "
+        "{by_name} by name, {by_loose} by name without prefixes), {unmatched} unmatched, "
+        "{ambiguous} ambiguous; {without} feature(s) without a row keep their values.",
+    ),
+    "jn_total": (
+        "  {column}：名册合计 {table}，匹配行合计 {matched}；图层合并前 {before}，合并后 {after}",
+        "  {column}: roster {table}, matched rows {matched}; layer before {before}, after {after}",
+    ),
+    "jn_unmatched": (
+        "  第 {row} 行 `{value}`：未匹配；最接近：{candidates}",
+        "  row {row} `{value}`: unmatched; closest: {candidates}",
+    ),
+    "jn_ambiguous": (
+        "  第 {row} 行 `{value}`：有歧义；可能是：{candidates}",
+        "  row {row} `{value}`: ambiguous; could be: {candidates}",
+    ),
+    "jn_shared": (
+        "  要素 {feature}：第 {rows} 行已相加",
+        "  feature {feature}: rows {rows} added together",
+    ),
+    "jn_none": ("无", "none"),
     "ee_grid_locked": (
         "网格 {grids} 已锁定，不能修改；请先解锁",
         "grid {grids} is locked and cannot change; unlock it first",
@@ -1429,6 +1455,55 @@ def layer_text(layer: str, lang: str) -> str:
     """A layer's name in ``lang`` (a file name or unknown layer as it is)."""
     key = f"layer_{layer}"
     return t(key, lang) if key in TEXT else str(layer)
+
+
+def join_text(report: Any, lang: str) -> str:
+    """A roster join's report (:class:`geo.data.join.JoinReport`) in ``lang``; in English the
+    words ``gridplan check`` prints (``report.text()``)."""
+    if lang == "en":
+        return str(report.text())
+
+    def num(v: float | None) -> str:
+        return "-" if v is None else f"{v:,.0f}"
+
+    misses = list(report.misses)
+    lines = [
+        t(
+            "jn_head",
+            lang,
+            source=report.source,
+            layer=layer_text(report.layer, lang),
+            rows=report.rows,
+            matched=report.matched,
+            by_id=report.by_id,
+            by_name=report.by_name,
+            by_loose=report.by_loose,
+            unmatched=sum(m.status == "unmatched" for m in misses),
+            ambiguous=sum(m.status == "ambiguous" for m in misses),
+            without=report.features_without_row,
+        )
+    ]
+    for col in report.columns:
+        key = _COLUMN_KEYS.get(col)
+        lines.append(
+            t(
+                "jn_total",
+                lang,
+                column=t(key, lang) if key else col,
+                table=num(report.totals_table[col]),
+                matched=num(report.totals_matched[col]),
+                before=num(report.totals_before.get(col)),
+                after=num(report.totals_after[col]),
+            )
+        )
+    sep = "、"
+    for m in misses:
+        cands = sep.join(m.candidates) or t("jn_none", lang)
+        kind = "jn_unmatched" if m.status == "unmatched" else "jn_ambiguous"
+        lines.append(t(kind, lang, row=m.row, value=m.value, candidates=cands))
+    for feature, rows in report.shared:
+        lines.append(t("jn_shared", lang, feature=feature, rows=sep.join(map(str, rows))))
+    return "\n".join(lines)
 
 
 def problem_line(problem: Any, lang: str) -> str:

@@ -268,3 +268,35 @@ def test_levels_and_layers_in_params_are_said_in_words():
         problem_text(two, "zh")[0]
         == "`a.geojson` 和 `b.geojson` 都可能是小区图层；使用 `a.geojson`。"
     )
+
+
+def test_the_roster_join_preview_is_chinese():
+    from geo.data.join import JoinMiss, JoinReport
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import join_text
+
+    report = JoinReport(
+        source="党员名册.xlsx",
+        layer="estates",
+        rows=5,
+        by_id=1,
+        by_name=2,
+        by_loose=0,
+        misses=(
+            JoinMiss(4, "幸福家圆", "unmatched", ("幸福家园 (E01)",)),
+            JoinMiss(5, "阳光", "ambiguous", ()),
+        ),
+        shared=(("`E02`", (2, 3)),),
+        columns=("party_members",),
+        totals_table={"party_members": 120.0},
+        totals_matched={"party_members": 100.0},
+        totals_before={"party_members": None},
+        totals_after={"party_members": 100.0},
+        features_without_row=3,
+    )
+    zh = join_text(report, "zh")
+    assert zh.startswith("名册 `党员名册.xlsx` → 小区：5 行，匹配 3 行")
+    assert "第 4 行 `幸福家圆`：未匹配；最接近：幸福家园 (E01)" in zh and "党员数" in zh
+    assert "第 5 行 `阳光`：有歧义；可能是：无" in zh and "第 2、3 行已相加" in zh
+    assert not english_words([zh]) - {"E01", "E02", "xlsx"}, english_words([zh])  # data
+    assert join_text(report, "en") == report.text()
