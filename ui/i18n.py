@@ -1190,6 +1190,71 @@ TEXT: dict[str, tuple[str, str]] = {
         "  feature {feature}: rows {rows} added together",
     ),
     "jn_none": ("无", "none"),
+    # importing the plan in force (geo.grids.import_plan)
+    "pr_import_community_uncovered": (
+        "没有导入的网格覆盖社区 {community}；其 {n_units} 个单元组成了 {n_grids} 个新网格：{grids}",
+        "no imported grid covers community {community}; its {n_units} unit(s) form {n_grids} "
+        "new grid(s) {grids}",
+    ),
+    "prf_import_community_uncovered": (
+        "自动划分该社区或绘制其网格",
+        "grid that community automatically or draw its grids",
+    ),
+    "pr_import_cells_recut": (
+        "{n} 个单元地块被导入的边界穿过，已沿边界切开以保留网格轮廓，例如 {units}",
+        "{n} unit cell(s) crossed by the imported boundaries were cut along them so that the "
+        "grids keep their outlines, e.g. {units}",
+    ),
+    "prf_import_cells_recut": ("无需处理", "none needed"),
+    "pr_import_estates_by_building": (
+        "{n} 个小区被导入的边界切分，已按楼栋拆分以沿边界划分，例如 {estates}",
+        "{n} estate(s) cut by the imported boundaries were split into their buildings to "
+        "follow them, e.g. {estates}",
+    ),
+    "prf_import_estates_by_building": (
+        "无需处理；请检查各楼栋所在网格",
+        "none needed; check the buildings' grids",
+    ),
+    "pr_import_units_cut": (
+        "{n} 个单元被导入的边界切分（在任一网格中都不足 {share}），例如 {units}；各自划入占其面积最多的网格",
+        "{n} unit(s) are cut by the imported boundaries (less than {share} in one grid), e.g. "
+        "{units}; each went to the grid holding most of it",
+    ),
+    "prf_import_units_cut": ("检查这些边界", "check those boundaries"),
+    "pr_import_units_absorbed": (
+        "{n} 个单元不在任何导入的网格中，例如 {units}；各自并入相邻网格",
+        "{n} unit(s) lie in no imported grid, e.g. {units}; each joined a neighbouring grid",
+    ),
+    "prf_import_units_absorbed": (
+        "检查新小区所在网格（“修复”可使网格回到户数范围）",
+        "check the new estates' grids (repair_plan fixes the band)",
+    ),
+    "pr_import_area_uncovered": (
+        "社区 {community} 有 {area} 平方米不在任何导入的网格中",
+        "{area} m² of community {community} is in no imported grid",
+    ),
+    "prf_import_area_uncovered": (
+        "把网格延伸到社区边界",
+        "extend the grids to the community boundary",
+    ),
+    "pr_import_grids_overlap": (
+        "网格 {a} 与 {b} 重叠 {area} 平方米",
+        "grids {a} and {b} overlap on {area} m²",
+    ),
+    "prf_import_grids_overlap": (
+        "使每块土地只属于一个网格",
+        "make every piece of land belong to one grid",
+    ),
+    "pr_import_grid_spans": (
+        "网格 {grid} 跨 {n} 个社区；其在主社区以外的部分成为 {grids}",
+        "grid {grid} spans {n} communities; its parts outside the main community became {grids}",
+    ),
+    "prf_import_grid_spans": ("在一个社区之内绘制网格", "draw grids inside one community"),
+    "pr_import_grids_empty": (
+        "{n} 个导入的网格不含任何规划单元：{grids}",
+        "{n} imported grid(s) hold no planning unit: {grids}",
+    ),
+    "prf_import_grids_empty": ("对照小区图层检查这些网格", "check them against the estates layer"),
     "ee_grid_locked": (
         "网格 {grids} 已锁定，不能修改；请先解锁",
         "grid {grids} is locked and cannot change; unlock it first",

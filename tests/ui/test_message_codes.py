@@ -300,3 +300,28 @@ def test_the_roster_join_preview_is_chinese():
     assert "第 5 行 `阳光`：有歧义；可能是：无" in zh and "第 2、3 行已相加" in zh
     assert not english_words([zh]) - {"E01", "E02", "xlsx"}, english_words([zh])  # data
     assert join_text(report, "en") == report.text()
+
+
+def test_import_warnings_are_coded_and_chinese(tiny_layers):
+    """Importing a plan in force that covers one community and half of another warns with codes
+    the grids tab says in Chinese."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo.grids.import_plan import import_plan_layers
+    from tests.ui.test_chinese_ui import english_words
+
+    c = tiny_layers.communities
+    first = c.geometry.iloc[0]
+    x0, y0, x1, y1 = c.geometry.iloc[1].bounds
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ["G1", "G2"], "name": ["一格", "二格"]},
+        geometry=[first, box(x0, y0, (x0 + x1) / 2, y1)],
+        crs=c.crs,
+    )
+    res = import_plan_layers(tiny_layers, grids)
+    assert res.problems and all(p.code for p in res.problems), [p.message for p in res.problems]
+    lines = [problem_line(p, "zh") for p in res.problems]
+    ids = {"G1", "G2"} | set(res.plan.assignment) | set(res.plan.members)
+    words = {w for w in english_words(lines) if not any(w in i for i in ids)}
+    assert not words, lines
