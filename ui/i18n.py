@@ -1585,6 +1585,18 @@ def problem_line(problem: Any, lang: str) -> str:
     return f"【{level}】{where}：{message} {t('col_fix', lang)}：{fix}"
 
 
+def error_text(exc: BaseException, lang: str) -> str:
+    """An engine error for a page in ``lang``: a :class:`geo.errors.ValidationError` as its
+    problems, one a line (:func:`problem_line`), an edit refusal through its code
+    (:func:`edit_error_text`), anything else as its own text. In English, ``str(exc)``."""
+    problems = getattr(exc, "problems", None)
+    if lang != "en" and problems:
+        return "\n\n".join(problem_line(p, lang) for p in problems)
+    if getattr(exc, "code", None):
+        return edit_error_text(exc, lang)
+    return str(exc)
+
+
 def edit_error_text(
     exc: BaseException, lang: str, unit_labels: Mapping[str, str] | None = None
 ) -> str:

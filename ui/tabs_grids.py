@@ -25,6 +25,7 @@ from ui import context, editmap, plans
 from ui.context import Context
 from ui.i18n import (
     edit_error_text,
+    error_text,
     issue_text,
     problem_line,
     reason_text,
@@ -359,7 +360,7 @@ def params_form(ctx: Context) -> None:
                     seed=int(seed),
                 )
             except (GridplanError, ValueError) as exc:
-                st.error(t("error", lang, msg=str(exc)))
+                st.error(t("error", lang, msg=error_text(exc, lang)))
                 return
             bar = st.progress(0.0, text=t("generating", lang))
 
@@ -438,7 +439,7 @@ def plan_in_force_form(ctx: Context) -> None:
                     name_field=name_field,
                 )
             except (GridplanError, ValueError, OSError) as exc:
-                st.error(t("error", lang, msg=str(exc)))
+                st.error(t("error", lang, msg=error_text(exc, lang)))
                 return
             stem = up.name.rsplit(".", 1)[0] or "plan"
             start_saved_plan(

@@ -20,7 +20,7 @@ from geo.errors import GridplanError
 from geo.settings import LIFE_CIRCLES_M
 from ui import context
 from ui.context import Context
-from ui.i18n import TEXT, t
+from ui.i18n import TEXT, error_text, t
 from ui.maps import build_map, to_display
 
 MODELS = ("mclp", "lscp", "pmedian", "pcenter")
@@ -150,7 +150,7 @@ def render(ctx: Context) -> None:
                 )
             except (GridplanError, ValueError) as exc:
                 status.update(state="error")
-                st.error(t("error", lang, msg=str(exc)))
+                st.error(t("error", lang, msg=error_text(exc, lang)))
                 return
             status.update(label=t("siting_done", lang), state="complete")
         st.session_state["siting"] = {
@@ -286,7 +286,7 @@ def curve_panel(ctx: Context) -> None:
                 )
                 st.session_state["curve"] = coverage_curve(base, int(p_max))
             except (GridplanError, ValueError) as exc:
-                st.error(t("error", lang, msg=str(exc)))
+                st.error(t("error", lang, msg=error_text(exc, lang)))
                 return
     df = st.session_state.get("curve")
     if df is None:

@@ -325,3 +325,30 @@ def test_import_warnings_are_coded_and_chinese(tiny_layers):
     ids = {"G1", "G2"} | set(res.plan.assignment) | set(res.plan.members)
     words = {w for w in english_words(lines) if not any(w in i for i in ids)}
     assert not words, lines
+
+
+def test_engine_errors_are_said_problem_by_problem():
+    from geo.errors import EditError, Problem, ValidationError
+    from ui.i18n import error_text
+
+    exc = ValidationError(
+        [
+            Problem(
+                "estates",
+                "`households` is negative.",
+                "`households` counts must be >= 0",
+                feature="`e1` (-3)",
+                code="count_negative",
+                params={"column": "households", "_n": 1},
+            )
+        ]
+    )
+    assert (
+        error_text(exc, "zh")
+        == "【错误】小区，`e1` (-3)：`户数` 为负数。 修正方法：`户数` 不能小于 0"
+    )
+    assert error_text(exc, "en") == str(exc)
+    assert (
+        error_text(EditError("nothing to undo", code="nothing_to_undo"), "zh") == "没有可撤销的操作"
+    )
+    assert error_text(ValueError("plain"), "zh") == "plain"
