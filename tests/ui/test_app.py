@@ -119,7 +119,7 @@ def test_map_click_and_lasso_select_units(app: AppTest):
     from ui.maps import to_display
     from ui.tabs_grids import SEL_KEY, handle_map_event
 
-    units = app.session_state["plan"].units.units
+    units = _english_with_plan(app).session_state["plan"].units.units
     shown: gpd.GeoDataFrame = to_display(
         units.reset_index(drop="unit_id" in units.columns), columns=["unit_id"]
     )
@@ -140,7 +140,7 @@ def test_map_click_and_lasso_select_units(app: AppTest):
 
 
 def test_coverage_tab_shows_classes_and_gaps(app: AppTest, demo_layers):
-    _open(app, "Coverage")
+    _open(_english_with_plan(app), "Coverage")
     assert not app.exception, app.exception
     text = _texts(app)
     assert "Distance method: walking network" in text  # the method named in words (i18n)
@@ -176,7 +176,7 @@ def test_staffing_tab_uses_the_published_totals(app: AppTest):
 
 
 def test_siting_tab_solves_and_draws_the_curve(app: AppTest):
-    _open(app, "Siting")
+    _open(_english_with_plan(app), "Siting")
     app.selectbox(key="site_model").set_value("mclp").run()
     app.number_input(key="site_p").set_value(3).run()
     app.button(key="run_siting").click().run()
@@ -201,7 +201,7 @@ def test_export_geojson_is_rfc7946_and_parses_back(app: AppTest):
     import geopandas as gpd
     from shapely.geometry import shape
 
-    _open(app, "Export")
+    _open(_english_with_plan(app), "Export")
     app.text_input(key="plan_name").set_value("太湖 test").run()
     app.button(key="prepare_exports").click().run()
     assert not app.exception, app.exception
