@@ -55,6 +55,8 @@ def test_starts_in_chinese_on_the_demo_and_switches_language(app: AppTest):
 
 
 def test_grid_edit_undo_flow(app: AppTest):
+    if app.session_state["lang"] != "en":  # run alone
+        app.sidebar.radio(key="lang").set_value("en").run()
     _open(app, "Grids")
     app.button(key="generate").click().run()
     assert not app.exception, app.exception
