@@ -1255,6 +1255,105 @@ TEXT: dict[str, tuple[str, str]] = {
         "{n} imported grid(s) hold no planning unit: {grids}",
     ),
     "prf_import_grids_empty": ("对照小区图层检查这些网格", "check them against the estates layer"),
+    # the walk network (geo.network.walk)
+    "pr_net_no_source": ("未提供步行路网文件", "`path_or_place` or `bbox` is required"),
+    "prf_net_no_source": ("提供 GraphML 或 .osm 文件", "pass a GraphML/.osm file path"),
+    "pr_net_file_missing": ("找不到路网文件 {file}", "network file {file} not found"),
+    "prf_net_file_missing": (
+        "检查路径，或不用路网（改用直线距离）",
+        "check the path, or omit the network to use the straight-line fallback",
+    ),
+    "pr_net_not_local": (
+        "{what} 不是 .graphml/.osm 文件，且未开启下载",
+        "{what} is not a .graphml/.osm file and downloading is off",
+    ),
+    "prf_net_not_local": ("提供本地路网文件", "pass a local network file"),
+    "pr_net_bad_xml": ("{file} 不是有效的 XML：{msg}", "{file} is not valid XML: {msg}"),
+    "prf_net_bad_xml": (
+        "重新导出路网（osmnx 的 GraphML，或 JOSM/Overpass 的 OSM XML）",
+        "export the network again (osmnx GraphML, or OSM XML from JOSM/Overpass)",
+    ),
+    "pr_net_unusable": (
+        "{file} 不是可用的步行路网（{msg}）",
+        "{file} is not a usable walk network ({msg})",
+    ),
+    "prf_net_unusable": (
+        "重新导出路网，包含节点（经纬度）和可步行的道路",
+        "export the network again with its nodes (lat, lon) and walkable ways",
+    ),
+    "pr_net_bad_lengths": (
+        "{n} 条边没有有效的长度（米），例如 {examples}",
+        "{n} edge(s) have no valid `length` in metres, e.g. {examples}",
+    ),
+    "prf_net_bad_lengths": (
+        "用 osmnx 保存路网（边带长度），或修正这些边",
+        "save the network with osmnx (edges carry `length`) or fix those edges",
+    ),
+    "pr_net_bad_crs": ("路网的坐标系 {crs} 无法识别", "the graph's `crs` {crs} is not a known CRS"),
+    "prf_net_bad_crs": (
+        "在路网的坐标系属性中写明节点坐标的 EPSG 代码",
+        "write the CRS of the node coordinates as `EPSG:<code>` in the graph's crs",
+    ),
+    "pr_net_nodes_not_finite": (
+        "{n} 个节点的坐标不是有限数值，例如 {examples}",
+        "{n} node(s) have a non-finite `x`/`y`, e.g. {examples}",
+    ),
+    "prf_net_nodes_not_finite": (
+        "为每个节点提供数值坐标，或重新导出路网",
+        "give every node numeric coordinates, or export the network again",
+    ),
+    "pr_net_metres_as_degrees": (
+        "{total} 个节点中有 {n} 个超出所声明坐标系 {crs} 的经纬度范围（例如 {examples}）："
+        "这些坐标像是投影坐标（米）",
+        "{n} of {total} node(s) lie outside longitude -180..180 / latitude -90..90 of the "
+        "declared CRS {crs}, e.g. {examples}: the coordinates look like metres of a projected CRS",
+    ),
+    "prf_net_metres_as_degrees": (
+        "为路网写明坐标所用的坐标系（如 EPSG:32651），或以 WGS84 重新导出",
+        "set the graph's `crs` to the CRS the coordinates are in, or export the network again "
+        "in WGS84",
+    ),
+    "pr_net_outside_crs": (
+        "{total} 个节点中有 {n} 个超出所声明坐标系 {crs} 的范围，例如 {examples}",
+        "{n} of {total} node(s) lie outside the range of the declared CRS {crs}, e.g. {examples}",
+    ),
+    "prf_net_outside_crs": (
+        "为路网写明坐标所用的坐标系",
+        "set the graph's `crs` to the CRS the coordinates are in",
+    ),
+    "pr_net_no_nodes": ("路网没有节点", "the network has no nodes"),
+    "prf_net_no_nodes": ("使用覆盖数据范围的路网", "use a network that covers the data"),
+    "pr_net_some_nodes_no_xy": ("部分节点没有数值坐标", "some node(s) have no numeric `x`/`y`"),
+    "prf_net_some_nodes_no_xy": ("为每个节点提供坐标", "give every node coordinates `x`, `y`"),
+    "pr_net_bad_graphml": (
+        "{file} 不是有效的 GraphML：{msg}",
+        "{file} is not valid GraphML: {msg}",
+    ),
+    "prf_net_bad_graphml": ("用 osmnx 重新导出", "export it again with osmnx"),
+    "pr_net_nodes_no_xy": (
+        "{n} 个节点没有数值坐标，例如 {examples}",
+        "{n} node(s) have no numeric `x`/`y`, e.g. {examples}",
+    ),
+    "prf_net_nodes_no_xy": (
+        "用 osmnx 保存路网（节点带坐标）",
+        "save the network with osmnx (nodes carry x and y)",
+    ),
+    "pr_net_missing_nodes": (
+        "有边指向文件中没有的 {n} 个节点，例如 {examples}",
+        "edges refer to {n} node(s) not in the file, e.g. {examples}",
+    ),
+    "prf_net_missing_nodes": ("重新导出完整的路网", "export the whole network again"),
+    "pr_net_far": (
+        "步行路网离最近的{layer_name}也有 {km} 公里（共 {n} 个）：可能是其他城市的路网，"
+        "或路网与数据的坐标系、基准不同",
+        "the walk network is {km} km from the nearest of the {n} {layer_name}: probably the "
+        "network of another city, or the network and the data in different CRSs or datums",
+    ),
+    "prf_net_far": (
+        "上传本地区的步行路网，检查路网坐标系与数据的坐标基准，或不用路网（改用直线距离）",
+        "pass the walk network of this area, check the network's `crs` and the data's datum, "
+        "or leave the network out to use straight-line distances",
+    ),
     "ee_grid_locked": (
         "网格 {grids} 已锁定，不能修改；请先解锁",
         "grid {grids} is locked and cannot change; unlock it first",

@@ -1,9 +1,9 @@
 """Every message code the engine can emit has a Chinese and an English rendering whose
 placeholders its parameters fill (issue 15).
 
-The engine is scanned with ``ast`` for ``Problem(...)``, ``_features_problem(...)`` and
-``EditError(...)`` calls with a ``code=`` keyword (both branches of ``a if c else b``); their
-parameters are the keys of the ``params={...}`` literal (``Problem``) or the other keyword
+The engine is scanned with ``ast`` for ``Problem(...)``, ``_features_problem(...)``,
+``_problem(...)`` (walk network) and ``EditError(...)`` calls with a ``code=`` keyword (both
+branches of ``a if c else b``); their parameters are the keys of the ``params={...}`` literal (``Problem``) or the other keyword
 arguments (``EditError``). The reason phrases of ``geo.grids.metrics.REASON_CODES`` are checked
 the same way against their ``rs_<code>`` templates, and each is matched back from the English
 the engine writes.
@@ -23,6 +23,8 @@ from ui.i18n import TEXT, edit_error_text, feature_text, problem_line, problem_t
 ROOT = Path(__file__).resolve().parents[2]
 #: Where engine messages are made (shells excluded: they render, they do not emit).
 ENGINE = ["geo", "allocation", "ui/editmap"]
+#: Calls that make a coded message: Problem and its helpers (walk network), EditError.
+MAKERS = ("Problem", "_features_problem", "_problem", "EditError")
 #: Keys every coded Problem may use in its templates besides its own params (set by the shell).
 DERIVED = {"layer_name", "shifted_name"}
 
@@ -50,7 +52,7 @@ def engine_codes() -> dict[tuple[str, str], set[str]]:
                 continue
             name = _name(node)
             kw = {k.arg: k.value for k in node.keywords if k.arg}
-            if "code" not in kw or name not in ("Problem", "_features_problem", "EditError"):
+            if "code" not in kw or name not in MAKERS:
                 continue
             if name == "EditError":
                 kind, params = "ee", set(kw) - {"code"}
@@ -81,7 +83,8 @@ def test_the_scan_finds_the_codes_it_should():
     assert codes[("ee", "would_cut_off")] == {"grid", "units"}
     assert ("pr", "layer_empty_ignored") in codes  # both branches of a conditional code
     assert codes[("pr", "id_empty")] == {"column", "_n"}
-    assert len(codes) > 90
+    assert ("pr", "net_far") in codes and codes[("pr", "net_bad_lengths")] == {"n", "examples"}
+    assert len(codes) > 120
 
 
 def test_every_engine_code_has_both_renderings_filled_by_its_params():
@@ -352,3 +355,23 @@ def test_engine_errors_are_said_problem_by_problem():
         error_text(EditError("nothing to undo", code="nothing_to_undo"), "zh") == "没有可撤销的操作"
     )
     assert error_text(ValueError("plain"), "zh") == "plain"
+
+
+def test_walk_network_errors_are_coded_and_chinese(tmp_path):
+    from geo.errors import ValidationError
+    from geo.network.walk import load_network
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import error_text
+
+    bad = tmp_path / "路网.graphml"
+    bad.write_text("<graphml><graph", encoding="utf-8")
+    for source in (bad, tmp_path / "none.graphml"):
+        with pytest.raises(ValidationError) as e:
+            load_network(source)
+        (p,) = e.value.problems
+        assert p.code and p.code.startswith("net_")
+        said = error_text(e.value, "zh")
+        # the parser's own words ({msg}) and the file's path are not ours to translate
+        ours = said.replace(str(p.params.get("msg", "")), "").replace(str(tmp_path), "")
+        words = english_words([ours]) - {"graphml", "none", "osmnx", "JOSM", "Overpass", "XML"}
+        assert not words, said
