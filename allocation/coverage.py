@@ -146,6 +146,7 @@ def _facilities(layers: Layers, levels: Sequence[str] | None) -> gpd.GeoDataFram
                     "facilities",
                     "no facilities layer, nothing to measure coverage to",
                     "add a facilities layer (points with facility_id and level)",
+                    code="no_facilities",
                 )
             ]
         )
@@ -159,6 +160,11 @@ def _facilities(layers: Layers, levels: Sequence[str] | None) -> gpd.GeoDataFram
                     f"no facility of level(s) {list(levels or [])}",
                     f"choose among the levels present: {present}",
                     field="level",
+                    code="no_facility_of_levels",
+                    params={
+                        "levels": ", ".join(map(str, levels or [])),
+                        "present": ", ".join(present),
+                    },
                 )
             ]
         )
@@ -367,6 +373,8 @@ def _problems(table: gpd.GeoDataFrame, flagged_fac: tuple[str, ...]) -> tuple[Pr
                 f"network (disconnected): {unreachable[:20]}",
                 "connect the network around them or add a facility there",
                 severity="warning",
+                code="estates_unreachable",
+                params={"n": len(unreachable), "ids": ", ".join(map(str, unreachable[:20]))},
             )
         )
     flagged = table.loc[table["snap_flagged"], "estate_id"].tolist()
@@ -377,6 +385,8 @@ def _problems(table: gpd.GeoDataFrame, flagged_fac: tuple[str, ...]) -> tuple[Pr
                 f"{len(flagged)} estate(s) lie far from the walk network: {flagged[:20]}",
                 "extend the network or check the estate positions",
                 severity="warning",
+                code="estates_off_network",
+                params={"n": len(flagged), "ids": ", ".join(map(str, flagged[:20]))},
             )
         )
     if flagged_fac:
@@ -387,6 +397,8 @@ def _problems(table: gpd.GeoDataFrame, flagged_fac: tuple[str, ...]) -> tuple[Pr
                 f"{list(flagged_fac[:20])}",
                 "check their positions or extend the network",
                 severity="warning",
+                code="facilities_off_network",
+                params={"n": len(flagged_fac), "ids": ", ".join(map(str, flagged_fac[:20]))},
             )
         )
     return tuple(out)

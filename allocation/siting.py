@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self, SupportsFloat
 
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 __all__ = [
+    "CURVE_LABELS",
     "LSCP",
     "MCLP",
     "PCenter",
@@ -1621,27 +1622,62 @@ def coverage_curve(
     return pd.DataFrame(rows)
 
 
+#: The coverage curve's texts in English (:func:`plot_coverage_curve`), by key; a shell passes
+#: its own language's texts under the same keys.
+CURVE_LABELS: dict[str, str] = {
+    "title": "Coverage by number of new posts",
+    "x": "new posts p",
+    "y": "demand covered (%)",
+    "covered": "covered (%)",
+    "gain": "gain of the p-th post",
+    "gain_axis": "weight added by the p-th post",
+    "not_proven": "not proven optimal",
+}
+
+
 def plot_coverage_curve(
-    df: pd.DataFrame, *, title: str = "Coverage by number of new posts"
+    df: pd.DataFrame,
+    *,
+    title: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    family: Sequence[str] | None = None,
 ) -> Figure:
     """Plot a :func:`coverage_curve` table: covered share (line) and gain per post (bars).
 
-    Returns a matplotlib Figure (Agg canvas, nothing is displayed).
+    Parameters
+    ----------
+    df : DataFrame
+        The :func:`coverage_curve` table (``p``, ``share``, ``gain``, ``status``).
+    title : str, optional
+        The title; else ``labels["title"]``.
+    labels : mapping, optional
+        Texts by the keys of :data:`CURVE_LABELS` (e.g. Chinese ones from the app); a key left
+        out keeps its English text.
+    family : sequence of str, optional
+        Font families for the texts, e.g. ``["Noto Sans CJK SC", "DejaVu Sans"]`` for Chinese
+        (the font must be registered with matplotlib); matplotlib's default when omitted.
+
+    Returns
+    -------
+    Figure
+        A matplotlib Figure (Agg canvas, nothing is displayed).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    text = {**CURVE_LABELS, **(labels or {})}
+    font: dict[str, Any] = {"family": list(family)} if family else {}
     fig = Figure(figsize=(7, 4))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    ax.plot(df["p"], 100 * df["share"], marker="o", color="C0", label="covered (%)")
-    ax.set_xlabel("new posts p")
-    ax.set_ylabel("demand covered (%)")
+    ax.plot(df["p"], 100 * df["share"], marker="o", color="C0", label=text["covered"])
+    ax.set_xlabel(text["x"], **font)
+    ax.set_ylabel(text["y"], **font)
     ax.set_ylim(0, 100)
     ax2 = ax.twinx()
-    ax2.bar(df["p"], df["gain"], alpha=0.3, color="C1", label="gain of the p-th post")
-    ax2.set_ylabel("weight added by the p-th post")
-    ax.set_title(title)
+    ax2.bar(df["p"], df["gain"], alpha=0.3, color="C1", label=text["gain"])
+    ax2.set_ylabel(text["gain_axis"], **font)
+    ax.set_title(title if title is not None else text["title"], **font)
     not_proven = df["status"] != "optimal"
     if not_proven.any():
         ax.plot(
@@ -1649,11 +1685,11 @@ def plot_coverage_curve(
             100 * df.loc[not_proven, "share"],
             "x",
             color="red",
-            label="not proven optimal",
+            label=text["not_proven"],
         )
     ax.set_zorder(ax2.get_zorder() + 1)  # the line above the bars
     ax.patch.set_visible(False)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="lower right")
+    ax.legend(handles=handles, loc="lower right", prop={"family": list(family)} if family else None)
     fig.tight_layout()
     return fig

@@ -24,7 +24,7 @@ from geo.data.schema import LAYER_NAMES, Layers
 from geo.errors import GridplanError, Problem, UploadRejected, ValidationError
 from geo.settings import DATUMS
 from ui import state
-from ui.i18n import LANGS, problem_text, t
+from ui.i18n import LANGS, feature_text, field_text, join_text, layer_text, problem_text, t
 from ui.maps import BASEMAPS, to_display
 
 #: Columns kept on display frames, per layer (tooltips only need these).
@@ -89,10 +89,10 @@ def problems_frame(problems: tuple[Problem, ...] | list[Problem], lang: str) -> 
     texts = [problem_text(p, lang) for p in rows]  # coded engine messages in ``lang``
     return pd.DataFrame(
         {
-            t("col_layer", lang): [p.layer for p in rows],
-            t("col_feature", lang): [p.feature or "" for p in rows],
-            t("col_field", lang): [p.field or "" for p in rows],
-            t("col_severity", lang): [p.severity for p in rows],
+            t("col_layer", lang): [layer_text(p.layer, lang) for p in rows],
+            t("col_feature", lang): [feature_text(p.feature, lang) for p in rows],
+            t("col_field", lang): [field_text(p.field, lang) for p in rows],
+            t("col_severity", lang): [t(f"sev_{p.severity}", lang) for p in rows],
             t("col_problem", lang): [m for m, _f in texts],
             t("col_fix", lang): [f for _m, f in texts],
         }
@@ -237,7 +237,7 @@ def _upload_panel(lang: str) -> None:
     if st.button(t("load_uploads", lang), key="load_uploads", disabled=not files):
         layers, problems, key = load_uploads(files, datums, rosters=rosters, network=network)
         st.session_state["upload_report"] = problems
-        st.session_state["upload_joins"] = [j.text() for j in layers.joins] if layers else []
+        st.session_state["upload_joins"] = list(layers.joins) if layers else []  # said per language
         if layers is not None:
             st.session_state["upload_layers"] = layers
             st.session_state["upload_key"] = key
@@ -312,7 +312,7 @@ def upload_report(lang: str) -> None:
         joins = st.session_state.get("upload_joins") or []
         if joins:
             st.caption(t("join_preview", lang))
-            st.code("\n\n".join(joins), language=None)
+            st.code("\n\n".join(join_text(j, lang) for j in joins), language=None)
         if problems:
             st.dataframe(problems_frame(problems, lang), hide_index=True, width="stretch")
 

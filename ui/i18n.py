@@ -206,6 +206,69 @@ TEXT: dict[str, tuple[str, str]] = {
     "reason_unit": ("单个单元超过上限", "one unit above the maximum"),
     "reason_arithmetic": ("户数无法凑成范围内的网格", "arithmetic: the households admit no split"),
     "reason_search": ("相邻单元无法组合进范围", "neighbouring units admit no grouping"),
+    # reasons by code (geo.grids.metrics.REASON_CODES): rs_<code>; {where}, {what} translated
+    "rs_lock": (
+        "规划人员已锁定：保持原样（解锁后可重新划分）",
+        "locked by the planner: kept as it is (unlock it to re-grid)",
+    ),
+    "rs_unit": (
+        "单个单元就有 {max_unit} {what}（> {hi}），无法再拆分（楼栋大于一个网格）："
+        "请接受，或在数据中拆分",
+        "one unit alone holds {max_unit} {what} (> {hi}) and cannot be split further "
+        "(a building larger than a grid): accept it or split it in the data",
+    ),
+    "rs_arithmetic": (
+        "户数算不拢：{where}共 {total} {what}，划成任何个数的 {lo}-{hi} 网格都凑不齐",
+        "arithmetic: {where} holds {total} {what}, which no number of grids of {lo}-{hi} adds up to",
+    ),
+    "rs_proven_unit": (
+        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
+        "单元 {unit}（{unit_size} {what}）放不进任何连片的 {lo}-{hi} 网格，其相邻单元各有 {span}",
+        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
+        "{lo}-{hi} {what} exists: unit {unit} ({unit_size} {what}) fits in no connected grid "
+        "of {lo}-{hi}, its neighbours hold {span} each",
+    ),
+    "rs_proven_lone_unit": (
+        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
+        "单元 {unit}（{unit_size} {what}）放不进任何连片的 {lo}-{hi} 网格，且没有相邻单元",
+        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
+        "{lo}-{hi} {what} exists: unit {unit} ({unit_size} {what}) fits in no connected grid "
+        "of {lo}-{hi}, it has no neighbour",
+    ),
+    "rs_proven_sizes": (
+        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
+        "各单元分别有 {sizes}，相互邻接的方式使任何组合都不在范围内",
+        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
+        "{lo}-{hi} {what} exists: the units hold {sizes} and border each other so that no "
+        "grouping fits",
+    ),
+    "rs_more_units": ("（另有 {n} 个这样的单元）", " ({n} more such units)"),
+    "rs_search": (
+        "{size} {what}：其单元与相邻单元（共用边界）组合不出 {lo}-{hi} 范围内的网格"
+        "（单元最大 {max_unit}）",
+        "{size} {what}: its units and their neighbours (shared edges) gave no grouping in "
+        "{lo}-{hi} (units of up to {max_unit})",
+    ),
+    "rs_parts": (
+        "（社区被其形状、河流、道路或障碍分成 {n} 部分，网格按部分划分）",
+        " (the community is in {n} parts, cut by its shape, a river, a road or a barrier; "
+        "grids follow its parts)",
+    ),
+    "rs_pp_single_unit": (
+        "Polsby-Popper {pp}：只有一个单元，其地块本身就这样狭长（小区用地）",
+        "Polsby-Popper {pp}: a single unit, whose cell is that thin (the estate's land)",
+    ),
+    "rs_pp_thin_part": (
+        "Polsby-Popper {pp}：所在社区（部分）本身就狭长（Polsby-Popper {part_pp}）",
+        "Polsby-Popper {pp}: its community (part) is itself thin (Polsby-Popper {part_pp})",
+    ),
+    "rs_pp_thin_unit": (
+        "Polsby-Popper {pp}：含有一个地块狭长的单元（Polsby-Popper {unit_pp}）",
+        "Polsby-Popper {pp}: it holds a unit whose cell is that thin (Polsby-Popper {unit_pp})",
+    ),
+    "rs_text": ("{text}", "{text}"),
+    "where_the community": ("本社区", "the community"),
+    "where_this part of the community": ("社区的这一部分", "this part of the community"),
     # coverage tab
     "facility_levels": ("计入的设施级别", "Facility levels counted"),
     "thresholds": ("生活圈距离（米）", "Life-circle distances (m)"),
@@ -552,6 +615,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "em_undo": ("撤销", "Undo"),
     "em_redo": ("重做", "Redo"),
     "em_clear": ("清除选择", "Clear selection"),
+    # ops of panel edits the map is told of (its "confirmed" line names the op by these)
+    "em_rename": ("重命名", "Rename"),
+    "em_reoptimise": ("重新优化", "Re-optimise"),
+    "em_repair": ("修复", "Repair"),
     "em_selected": ("已选单元：", "Selected units:"),
     "em_current": ("当前网格：", "Current grid:"),
     "em_none": ("未选（在列表中点选网格）", "none (pick a grid in the list)"),
@@ -626,6 +693,667 @@ TEXT: dict[str, tuple[str, str]] = {
         "重新绘制共用边界，使要素互不重叠",
         "redraw the shared boundaries so that features do not overlap",
     ),
+    # prefixes of coded data-check messages (params "_n" features, "_source" table,
+    # "_roster" roster file), and the feature column's words
+    "pr_n_features": ("{n} 个要素：", "{n} feature(s): "),
+    "pr_in_source": ("表格 `{source}`：", "`{source}`: "),
+    "pr_in_roster": ("名册 `{source}`：", "roster `{source}`: "),
+    "feat_row": ("第 {n} 行", "row {n}"),
+    "feat_more": ("等，另有 {n} 个", "and {n} more"),
+    "sev_error": ("错误", "error"),
+    "sev_warning": ("警告", "warning"),
+    "pr_columns_same_field": (
+        "列 {columns} 都表示 `{target}`。",
+        "columns {columns} all mean `{target}`.",
+    ),
+    "prf_columns_same_field": (
+        "只保留其中一列，或重命名其他列",
+        "keep one of them or rename the others",
+    ),
+    "pr_field_missing": (
+        "缺少必需字段 `{column}`（现有列：{found}）。",
+        "required field `{column}` is missing (columns found: {found}).",
+    ),
+    "prf_field_missing": ("添加 `{column}` 列", "add a `{column}` column"),
+    "pr_id_empty": ("`{column}` 为空。", "`{column}` is empty."),
+    "prf_id_empty": ("为每个要素填写唯一的 `{column}`", "give every feature a unique `{column}`"),
+    "pr_id_duplicate": ("`{column}` 有重复值：{ids}。", "duplicate `{column}` values: {ids}."),
+    "prf_id_duplicate": ("使 `{column}` 唯一", "make `{column}` unique"),
+    "pr_not_a_number": ("`{column}` 不是数字。", "`{column}` is not a number."),
+    "prf_not_a_number": ("`{column}` 请填写纯数字", "write `{column}` as a plain number"),
+    "pr_count_missing": (
+        "`{column}` 缺失（为空或 NaN）。",
+        "`{column}` is missing (empty or NaN).",
+    ),
+    "prf_count_missing": (
+        "填写 `{column}`（没有则填 0）",
+        "fill in `{column}` (0 if there are none)",
+    ),
+    "pr_count_infinite": ("`{column}` 为无穷大。", "`{column}` is infinite."),
+    "prf_count_infinite": ("填写有限的 `{column}`", "write a finite `{column}`"),
+    "pr_count_negative": ("`{column}` 为负数。", "`{column}` is negative."),
+    "prf_count_negative": ("`{column}` 不能小于 0", "`{column}` counts must be >= 0"),
+    "pr_count_not_whole": ("`{column}` 不是整数。", "`{column}` is not a whole number."),
+    "prf_count_not_whole": ("`{column}` 请填写整数", "write whole `{column}`"),
+    "pr_count_implausible": (
+        "`{column}` 大得不合常理（每个要素上限 {limit}）。",
+        "`{column}` is implausibly large (above {limit}).",
+    ),
+    "prf_count_implausible": (
+        "更正 `{column}`（输入错误，或把合计填进了一行？）；若确实如此之大，请拆分该要素",
+        "correct `{column}` (a typing error, or a total put in one row?); split the feature "
+        "if it really is that large",
+    ),
+    "pr_party_above_residents": (
+        "党员数大于常住人口。",
+        "`party_members` is above `residents`.",
+    ),
+    "prf_party_above_residents": (
+        "检查这两列（是否填反？）；党员住在常住人口之中",
+        "check both columns (swapped?); party members live among the residents",
+    ),
+    "pr_party_per_household": (
+        "党员数超过每户 {cap} 名。",
+        "`party_members` is above {cap} per household.",
+    ),
+    "prf_party_per_household": (
+        "检查党员数与户数（列是否填反？）",
+        "check `party_members` and `households` (swapped columns?)",
+    ),
+    "pr_level_unknown": ("设施级别为空或无法识别。", "`level` is empty or unknown."),
+    "prf_level_unknown": (
+        "使用 区级/街道级/社区级/站点/其他 之一",
+        "use one of the levels (or 区级/街道级/社区级/站点/其他)",
+    ),
+    "pr_ring_not_closed": (
+        "几何无法构建：多边形的环未闭合（末点与首点不同）或少于 4 个顶点。",
+        "the geometry cannot be built: a polygon ring is not closed or has fewer than 4 vertices.",
+    ),
+    "prf_ring_not_closed": (
+        "闭合每个环（末尾重复首个顶点），或在 GIS 软件中重新绘制该要素",
+        "close every ring (repeat its first vertex at the end) or redraw the feature in your GIS",
+    ),
+    "pr_geometry_empty": ("几何为空或缺失。", "geometry is empty or missing."),
+    "prf_geometry_empty": ("绘制该要素或将其删除", "draw the feature or delete it"),
+    "pr_geometry_type": ("几何类型不是 {types} 之一。", "geometry type is not one of {types}."),
+    "prf_geometry_type": ("将此图层保存为 {types} 要素", "save this layer as {types} features"),
+    "pr_geometry_repaired": (
+        "无效几何已自动修复（make_valid）。",
+        "invalid geometry repaired with make_valid.",
+    ),
+    "prf_geometry_repaired": (
+        "检查修复后的形状，或在 GIS 软件中修正",
+        "check the repaired shape, or fix it in your GIS",
+    ),
+    "pr_geometry_unrepairable": (
+        "无效几何无法修复为允许的类型。",
+        "invalid geometry could not be repaired into an allowed type.",
+    ),
+    "prf_geometry_unrepairable": ("重新绘制该要素", "redraw the feature"),
+    "pr_lonlat_swapped": (
+        "在 {crs} 中纬度超过 90 度：经度与纬度似乎填反了（如纬度 120、经度 31）。",
+        "latitude beyond 90 degrees in {crs}: longitude and latitude look swapped.",
+    ),
+    "prf_lonlat_swapped": (
+        "坐标按（经度，纬度）顺序填写，x 在前",
+        "write coordinates as (lon, lat), x first",
+    ),
+    "pr_metres_as_degrees": (
+        "坐标超出 -180..180 / -90..90，而 {crs} 以度为单位：这些像是被声明为度的投影坐标（米）。",
+        "coordinates outside -180..180 / -90..90 although {crs} is in degrees: these look "
+        "like projected metres declared as degrees.",
+    ),
+    "prf_metres_as_degrees": (
+        "选择文件实际的坐标系（如 EPSG:4549），或将其转换为 WGS84",
+        "declare the file's real CRS (e.g. --datum EPSG:4549) or reproject it to WGS84",
+    ),
+    "pr_degrees_as_metres": (
+        "所有坐标都在 -180..180 / -90..90 之内，而坐标系 {crs} 是投影坐标（米）："
+        "这些像是被声明为米的经纬度。",
+        "every coordinate lies within -180..180 / -90..90 although the CRS {crs} is "
+        "projected (metres): these look like degrees declared as metres.",
+    ),
+    "prf_degrees_as_metres": (
+        "为经纬度文件声明坐标基准（WGS84、CGCS2000、GCJ-02、BD-09）",
+        "declare the datum of lon/lat files (WGS84, CGCS2000, GCJ-02, BD-09)",
+    ),
+    "pr_no_crs": ("图层没有坐标系（没有 .prj 文件或坐标系信息）。", "the layer has no CRS."),
+    "prf_no_crs": (
+        "声明坐标基准（WGS84、CGCS2000、GCJ-02、BD-09 或 EPSG 代码），或补上 .prj 文件",
+        "declare the datum (WGS84, CGCS2000, GCJ-02, BD-09 or EPSG:xxxx) or add the .prj file",
+    ),
+    "pr_datum_not_applied": (
+        "未采用声明的基准 {datum}：文件使用投影坐标系 {crs}，已按该坐标系读取。",
+        "the declared datum {datum} was not applied: the file is in the projected CRS {crs}, "
+        "which is used.",
+    ),
+    "prf_datum_not_applied": (
+        "若文件坐标系正确则无需处理",
+        "none needed if the file's CRS is right",
+    ),
+    "pr_datum_conflict": (
+        "文件的坐标系为 {crs}，但声明的基准为 {datum}。",
+        "the file says its CRS is {crs} but the declared datum is {datum}.",
+    ),
+    "prf_datum_conflict": (
+        "声明文件实际使用的基准，或不作声明",
+        "declare the datum the file really uses, or leave it undeclared",
+    ),
+    "pr_datum_from_header": (
+        "坐标列名表明基准为 {datum}；图层已按 {datum} 读取。",
+        "the coordinate columns say {datum}; the layer was read as {datum}.",
+    ),
+    "prf_datum_from_header": (
+        "若列名有误，请在侧栏为{layer_name}图层选择坐标基准",
+        "declare the datum of the {layer_name} layer if the header is wrong",
+    ),
+    "pr_table_read_as_wgs84": (
+        "表格 `{source}` 未声明坐标基准；其经纬度按 WGS84 读取。",
+        "no datum was declared for the table `{source}`; its longitude/latitude were read as WGS84.",
+    ),
+    "prf_table_read_as_wgs84": (
+        "若坐标取自地图服务，请在侧栏为{layer_name}图层选择坐标基准：GCJ-02（高德、腾讯）或 BD-09（百度）",
+        "declare the datum of the {layer_name} layer if the points come from a map service: "
+        "GCJ-02 (Amap, Tencent) or BD-09 (Baidu)",
+    ),
+    "pr_datum_unknown": ("坐标基准无法识别：{msg}", "{msg}"),
+    "prf_datum_unknown": ("声明一个已知的基准", "declare a known datum"),
+    "pr_layer_empty": ("图层没有要素。", "the layer has no features."),
+    "pr_layer_empty_ignored": (
+        "图层没有要素，已忽略。",
+        "the layer has no features; it is ignored.",
+    ),
+    "prf_layer_empty": ("导出含要素的图层", "export the layer with its features"),
+    "prf_layer_empty_ignored": ("导出含要素的图层", "export the layer with its features"),
+    "pr_roster_unreadable": (
+        "无法读取名册 `{file}`：{msg}",
+        "cannot read the roster `{file}`: {msg}",
+    ),
+    "prf_roster_unreadable": ("检查并修正文件后重新上传：{fix}", "{fix}"),
+    "pr_upload_refused": ("文件被拒绝：{msg}", "{msg}"),
+    "prf_upload_refused": ("上传较小或安全的文件", "upload a smaller or safe file"),
+    "pr_file_unreadable": ("无法读取 `{file}`：{msg}", "cannot read `{file}`: {msg}"),
+    "prf_file_unreadable": ("检查并修正文件后重新上传：{fix}", "{fix}"),
+    "pr_file_unreadable_format": ("无法读取 `{file}`：{msg}", "cannot read `{file}`: {msg}"),
+    "prf_file_unreadable_format": (
+        "检查文件是否为有效的 GeoJSON、GeoPackage 或压缩的 Shapefile",
+        "check that the file is a valid GeoJSON, GeoPackage or zipped Shapefile",
+    ),
+    "pr_unknown_layer": ("未知的图层名称 `{name}`。", "unknown layer name `{name}`."),
+    "prf_unknown_layer": ("使用 {layers} 之一", "use one of {layers}"),
+    "pr_source_missing": ("`{path}` 不存在。", "`{path}` does not exist."),
+    "prf_source_missing": (
+        "提供图层文件所在的文件夹、.gpkg 或 .zip",
+        "give a folder of layer files, a .gpkg or a .zip",
+    ),
+    "pr_one_file": ("`{file}` 是单个文件，不是数据集。", "`{file}` is one file, not a dataset."),
+    "prf_one_file": (
+        "提供以图层命名的文件所在的文件夹（communities.geojson、estates.geojson ……）、"
+        "含命名图层的 GeoPackage，或它们的 .zip",
+        "give a folder of files named after the layers, a GeoPackage with named layers, "
+        "or a .zip of them",
+    ),
+    "pr_two_files_one_layer": (
+        "`{used}` 和 `{other}` 都可能是{layer_name}图层；使用 `{used}`。",
+        "both `{used}` and `{other}` could be the {layer_name} layer; `{used}` is used.",
+    ),
+    "prf_two_files_one_layer": ("每个图层只保留一个文件", "keep one file per layer"),
+    "pr_communities_overlap": (
+        "{n} 对社区互相重叠：{pairs}。重叠部分划给其小区覆盖较多的社区（否则划给文件中靠前的社区），"
+        "并从另一社区中切除，使网格不会重复覆盖同一片土地。",
+        "{n} pair(s) of communities overlap: {pairs}.",
+    ),
+    "prf_communities_overlap": (
+        "重新绘制共用边界，使社区互不重叠",
+        "redraw the shared boundaries so that communities do not overlap",
+    ),
+    "pr_community_inside_other": (
+        "该社区完全位于另一个社区之内。",
+        "the community lies entirely inside another community.",
+    ),
+    "prf_community_inside_other": (
+        "重新绘制其边界，或将其删除并把其小区划入另一社区",
+        "redraw its boundary, or delete it and move its estates to the other community",
+    ),
+    "pr_estate_outside": ("该小区不在任何社区之内。", "the estate lies outside every community."),
+    "prf_estate_outside": (
+        "修正小区位置，或在社区图层中补上其所属社区",
+        "fix the estate's position or add its community to the communities layer",
+    ),
+    "pr_community_id_filled": (
+        "缺少社区编码，已按各小区所在社区填写。",
+        "`community_id` was absent and was filled from the community holding each estate.",
+    ),
+    "prf_community_id_filled": (
+        "无需处理；如需自行指定，请在文件中添加社区编码列",
+        "none needed; add `community_id` to the file to state it yourself",
+    ),
+    "pr_community_id_empty_filled": (
+        "社区编码为空，已按位置填写。",
+        "`community_id` was empty and was filled by location.",
+    ),
+    "prf_community_id_empty_filled": ("填写社区编码", "fill in `community_id`"),
+    "pr_estate_straddles": (
+        "该小区跨越两个社区：其面积的 {share} 位于所属社区 `{community}`（{community_name}）之外，"
+        "而这部分土地将与相邻社区一起划分。",
+        "the estate straddles two communities: {share} of its area lies outside its "
+        "community `{community}` ({community_name}).",
+    ),
+    "prf_estate_straddles": (
+        "修正社区边界，或把小区按社区拆成多个要素（各自填写户数）",
+        "correct the community boundary, or split the estate into one feature per community "
+        "(each with its own households)",
+    ),
+    "pr_community_id_unknown": (
+        "社区编码不是社区图层中的社区。",
+        "`community_id` is not a community of the communities layer.",
+    ),
+    "prf_community_id_unknown": (
+        "使用社区图层中的社区编码",
+        "use a `community_id` of the communities layer",
+    ),
+    "pr_community_id_elsewhere": (
+        "该小区位于另一个社区，与其社区编码不符。",
+        "the estate lies in another community than its `community_id` says.",
+    ),
+    "prf_community_id_elsewhere": (
+        "检查社区编码或小区位置",
+        "check `community_id` or the estate's position",
+    ),
+    "pr_community_id_by_name": (
+        "社区编码一列填的是社区名称；已改用其编码。",
+        "`community_id` named the community; its id was used.",
+    ),
+    "prf_community_id_by_name": ("无需处理", "none needed"),
+    "pr_far_from_communities": (
+        "该要素距所有社区都超过 {km} 公里；其坐标似乎有误。",
+        "the feature lies more than {km} km from every community; its coordinates look wrong.",
+    ),
+    "prf_far_from_communities": ("检查该要素的坐标", "check the feature's coordinates"),
+    "pr_building_in_no_estate": (
+        "该楼栋不在任何小区内；不参与规划。",
+        "the building lies in no estate; it is not used for planning.",
+    ),
+    "prf_building_in_no_estate": (
+        "把它画在所属小区内，或填写其小区编码",
+        "draw it inside its estate or give its `estate_id`",
+    ),
+    "pr_estate_id_unknown": (
+        "小区编码不是小区图层中的小区。",
+        "`estate_id` is not an estate of the estates layer.",
+    ),
+    "prf_estate_id_unknown": (
+        "使用小区图层中的小区编码",
+        "use an `estate_id` of the estates layer",
+    ),
+    "pr_building_off_estate": (
+        "该楼栋位于其小区编码所指小区之外 {m} 米以上；楼栋图层可能与小区图层的坐标基准不同"
+        "（GCJ-02/BD-09 偏移可达数百米）。",
+        "the building lies more than {m} m outside the estate its `estate_id` names.",
+    ),
+    "prf_building_off_estate": (
+        "为楼栋图层选择坐标基准（如 GCJ-02），或更正小区编码",
+        "declare the buildings' datum (e.g. --datum buildings=GCJ-02) or correct `estate_id`",
+    ),
+    "pr_building_households_differ": (
+        "小区各楼栋的户数之和与小区户数不符；规划采用小区的户数，楼栋户数用于拆分。",
+        "the households of the estate's buildings do not add up to the estate's households.",
+    ),
+    "prf_building_households_differ": (
+        "使楼栋户数之和等于小区户数",
+        "make the buildings' households add up to the estate's",
+    ),
+    "pr_estate_id_filled": (
+        "已按位置为 {n} 个楼栋填写小区编码。",
+        "`estate_id` filled from location for {n} building(s).",
+    ),
+    "prf_estate_id_filled": (
+        "如需自行指定，请添加小区编码列",
+        "add `estate_id` to state it yourself",
+    ),
+    "pr_residents_estimated": (
+        "{n} 个小区的常住人口按户数 × {per} 估算（城镇平均，2020 年人口普查）。",
+        "`residents` estimated for {n} estate(s) as households x {per}.",
+    ),
+    "prf_residents_estimated": (
+        "添加常住人口列以使用实际数字",
+        "add a `residents` column to use real figures",
+    ),
+    "pr_estate_points": (
+        "{n} 个小区为点：各自获得一块地块（按与小区轮廓相同的剖分，在点周围划出其所在社区的一部分），"
+        "以代替缺失的小区轮廓。",
+        "{n} estate(s) are points: each gets a cell that stands in for the missing outline.",
+    ),
+    "prf_estate_points": (
+        "以多边形提供小区，使网格沿真实轮廓划分",
+        "give the estates as polygons for grids that follow the real outlines",
+    ),
+    "pr_network_missing": (
+        "步行路网 `{file}` 不存在。",
+        "the walk network `{file}` does not exist.",
+    ),
+    "prf_network_missing": ("提供 .graphml 或 .osm 文件", "give a .graphml or .osm file"),
+    "pr_layer_missing": (
+        "未找到必需的图层 `{layer}`。",
+        "the required layer `{layer}` was not found.",
+    ),
+    "prf_layer_missing": (
+        "添加 `{layer}.geojson`（或 .gpkg / .zip），或名为 `{layer}` 的 GeoPackage 图层",
+        "add `{layer}.geojson` (or .gpkg / .zip) or a GeoPackage layer named `{layer}`",
+    ),
+    "pr_no_metric_crs": ("无法确定米制坐标系：{msg}", "{msg}"),
+    "prf_no_metric_crs": ("提供带几何的社区要素", "give the layer features with geometry"),
+    "pr_datum_mismatch": (
+        "{n} 个小区中有 {n_out} 个不在任何社区内；若把{shifted_name}图层按 {datum} 偏移，则只剩 {left} 个。"
+        "两个图层的坐标基准似乎不同。",
+        "{n_out} of {n} estates lie outside every community as given, but only {left} once "
+        "the {shifted_name} layer is shifted by {datum}.",
+    ),
+    "prf_datum_mismatch": (
+        "在侧栏为{shifted_name}图层选择坐标基准 {datum}",
+        "declare the datum of the {shifted_name} layer: {datum}",
+    ),
+    "pr_roster_unmatched": (
+        "名册 `{source}` 中有 {n} 行未匹配到任何要素（第 {rows} 行）。",
+        "{n} row(s) of the roster `{source}` match no feature (rows {rows}).",
+    ),
+    "prf_roster_unmatched": (
+        "更正名册中的名称（或填写编码）",
+        "correct the names (or give the id) in the roster",
+    ),
+    "pr_roster_ambiguous": (
+        "名册 `{source}` 中有 {n} 行匹配到多个要素（第 {rows} 行）。",
+        "{n} row(s) of the roster `{source}` match several features (rows {rows}).",
+    ),
+    "prf_roster_ambiguous": (
+        "添加“社区”列或编码以区分",
+        "add a 社区 column or the id to tell them apart",
+    ),
+    "pr_roster_rows_added": (
+        "{n} 个要素匹配到 `{source}` 的多行，其数字已相加：{features}。",
+        "{n} feature(s) matched several rows of `{source}`; their counts were added: {features}.",
+    ),
+    "prf_roster_rows_added": (
+        "如非本意，每个要素只保留一行",
+        "keep one row per feature if that was not meant",
+    ),
+    "pr_roster_totals_differ": (
+        "名册 `{source}` 的 {column} 合计为 {roster}，图层为 {before}；合并后图层为 {after}。",
+        "the roster `{source}` totals {roster} {column}, the layer {before}; after the join "
+        "the layer has {after}.",
+    ),
+    "prf_roster_totals_differ": ("核对哪个数字正确", "check which figure is right"),
+    "pr_table_empty": ("`{source}` 没有任何单元格。", "`{source}` holds no cells."),
+    "prf_table_empty": ("导出含数据行的表格", "export the table with its rows"),
+    "pr_title_rows_skipped": (
+        "表头（第 {header} 行）上方的标题行（第 {rows} 行）已跳过。",
+        "title row(s) {rows} above the header (row {header}) were skipped.",
+    ),
+    "prf_title_rows_skipped": ("无需处理", "none needed"),
+    "pr_header_duplicates": (
+        "表头（第 {header} 行）中列名 {columns} 出现多次。",
+        "the header (row {header}) names column(s) {columns} more than once.",
+    ),
+    "prf_header_duplicates": ("为每一列取不同的名称", "give every column its own name"),
+    "pr_totals_rows_skipped": (
+        "底部的合计行（第 {rows} 行）未作为数据读取。",
+        "the totals row(s) {rows} at the bottom were not read as data.",
+    ),
+    "prf_totals_rows_skipped": ("无需处理", "none needed"),
+    "pr_merged_cells": (
+        "{n} 处合并单元格已填入其跨越的每一行。",
+        "{n} merged cell range(s) were filled into every row they span.",
+    ),
+    "prf_merged_cells": ("无需处理", "none needed"),
+    "pr_totals_differ": (
+        "合计行与各行之和不符（合计 ≠ 各行之和）：{detail}；采用各行数据。",
+        "the totals row says {detail}; the rows are used.",
+    ),
+    "prf_totals_differ": ("核对各行或合计行", "check the rows or the totals row"),
+    "pr_no_coordinates": (
+        "`{source}` 中有 {n} 行没有可读的经纬度。",
+        "{n} row(s) of `{source}` have no readable longitude/latitude.",
+    ),
+    "prf_no_coordinates": ("以数字填写经度和纬度", "fill in both coordinates as numbers"),
+    "pr_lonlat_swapped_back": (
+        "`{source}` 中有 {n} 行的经度与纬度填反了（经度列中是纬度）；已自动调换。",
+        "longitude and latitude are swapped in {n} row(s) of `{source}`; they were swapped back.",
+    ),
+    "prf_lonlat_swapped_back": (
+        "经度填在 `{lon}`，纬度填在 `{lat}`",
+        "put longitude in `{lon}` and latitude in `{lat}`",
+    ),
+    "pr_estates_unreachable": (
+        "{n} 个小区在步行路网上到达不了任何设施（路网不连通）：{ids}",
+        "{n} estate(s) cannot reach any facility on the walk network (disconnected): {ids}",
+    ),
+    "prf_estates_unreachable": (
+        "连通这些小区周围的路网，或在那里增设设施",
+        "connect the network around them or add a facility there",
+    ),
+    "pr_estates_off_network": (
+        "{n} 个小区离步行路网较远：{ids}",
+        "{n} estate(s) lie far from the walk network: {ids}",
+    ),
+    "prf_estates_off_network": (
+        "扩展路网或检查小区位置",
+        "extend the network or check the estate positions",
+    ),
+    "pr_facilities_off_network": (
+        "{n} 个设施离步行路网较远：{ids}",
+        "{n} facility(ies) lie far from the walk network: {ids}",
+    ),
+    "prf_facilities_off_network": (
+        "检查设施位置或扩展路网",
+        "check their positions or extend the network",
+    ),
+    "pr_no_facilities": (
+        "没有设施图层，无法计算覆盖",
+        "no facilities layer, nothing to measure coverage to",
+    ),
+    "prf_no_facilities": (
+        "添加设施图层（含编码和级别的点）",
+        "add a facilities layer (points with facility_id and level)",
+    ),
+    "pr_no_facility_of_levels": (
+        "没有所选级别（{levels}）的设施",
+        "no facility of level(s) {levels}",
+    ),
+    "prf_no_facility_of_levels": (
+        "请在已有的级别中选择：{present}",
+        "choose among the levels present: {present}",
+    ),
+    "layer_network": ("步行路网", "Walk network"),
+    # the roster join preview (geo.data.join.JoinReport), in the upload report
+    "jn_head": (
+        "名册 `{source}` → {layer}：{rows} 行，匹配 {matched} 行（按编码 {by_id}、按名称 {by_name}、"
+        "去掉前缀后按名称 {by_loose}），未匹配 {unmatched} 行，有歧义 {ambiguous} 行；"
+        "{without} 个要素没有对应行，保留原值。",
+        "roster `{source}` -> {layer}: {rows} row(s), {matched} matched ({by_id} by id, "
+        "{by_name} by name, {by_loose} by name without prefixes), {unmatched} unmatched, "
+        "{ambiguous} ambiguous; {without} feature(s) without a row keep their values.",
+    ),
+    "jn_total": (
+        "  {column}：名册合计 {table}，匹配行合计 {matched}；图层合并前 {before}，合并后 {after}",
+        "  {column}: roster {table}, matched rows {matched}; layer before {before}, after {after}",
+    ),
+    "jn_unmatched": (
+        "  第 {row} 行 `{value}`：未匹配；最接近：{candidates}",
+        "  row {row} `{value}`: unmatched; closest: {candidates}",
+    ),
+    "jn_ambiguous": (
+        "  第 {row} 行 `{value}`：有歧义；可能是：{candidates}",
+        "  row {row} `{value}`: ambiguous; could be: {candidates}",
+    ),
+    "jn_shared": (
+        "  要素 {feature}：第 {rows} 行已相加",
+        "  feature {feature}: rows {rows} added together",
+    ),
+    "jn_none": ("无", "none"),
+    # importing the plan in force (geo.grids.import_plan)
+    "pr_import_community_uncovered": (
+        "没有导入的网格覆盖社区 {community}；其 {n_units} 个单元组成了 {n_grids} 个新网格：{grids}",
+        "no imported grid covers community {community}; its {n_units} unit(s) form {n_grids} "
+        "new grid(s) {grids}",
+    ),
+    "prf_import_community_uncovered": (
+        "自动划分该社区或绘制其网格",
+        "grid that community automatically or draw its grids",
+    ),
+    "pr_import_cells_recut": (
+        "{n} 个单元地块被导入的边界穿过，已沿边界切开以保留网格轮廓，例如 {units}",
+        "{n} unit cell(s) crossed by the imported boundaries were cut along them so that the "
+        "grids keep their outlines, e.g. {units}",
+    ),
+    "prf_import_cells_recut": ("无需处理", "none needed"),
+    "pr_import_estates_by_building": (
+        "{n} 个小区被导入的边界切分，已按楼栋拆分以沿边界划分，例如 {estates}",
+        "{n} estate(s) cut by the imported boundaries were split into their buildings to "
+        "follow them, e.g. {estates}",
+    ),
+    "prf_import_estates_by_building": (
+        "无需处理；请检查各楼栋所在网格",
+        "none needed; check the buildings' grids",
+    ),
+    "pr_import_units_cut": (
+        "{n} 个单元被导入的边界切分（在任一网格中都不足 {share}），例如 {units}；各自划入占其面积最多的网格",
+        "{n} unit(s) are cut by the imported boundaries (less than {share} in one grid), e.g. "
+        "{units}; each went to the grid holding most of it",
+    ),
+    "prf_import_units_cut": ("检查这些边界", "check those boundaries"),
+    "pr_import_units_absorbed": (
+        "{n} 个单元不在任何导入的网格中，例如 {units}；各自并入相邻网格",
+        "{n} unit(s) lie in no imported grid, e.g. {units}; each joined a neighbouring grid",
+    ),
+    "prf_import_units_absorbed": (
+        "检查新小区所在网格（“修复”可使网格回到户数范围）",
+        "check the new estates' grids (repair_plan fixes the band)",
+    ),
+    "pr_import_area_uncovered": (
+        "社区 {community} 有 {area} 平方米不在任何导入的网格中",
+        "{area} m² of community {community} is in no imported grid",
+    ),
+    "prf_import_area_uncovered": (
+        "把网格延伸到社区边界",
+        "extend the grids to the community boundary",
+    ),
+    "pr_import_grids_overlap": (
+        "网格 {a} 与 {b} 重叠 {area} 平方米",
+        "grids {a} and {b} overlap on {area} m²",
+    ),
+    "prf_import_grids_overlap": (
+        "使每块土地只属于一个网格",
+        "make every piece of land belong to one grid",
+    ),
+    "pr_import_grid_spans": (
+        "网格 {grid} 跨 {n} 个社区；其在主社区以外的部分成为 {grids}",
+        "grid {grid} spans {n} communities; its parts outside the main community became {grids}",
+    ),
+    "prf_import_grid_spans": ("在一个社区之内绘制网格", "draw grids inside one community"),
+    "pr_import_grids_empty": (
+        "{n} 个导入的网格不含任何规划单元：{grids}",
+        "{n} imported grid(s) hold no planning unit: {grids}",
+    ),
+    "prf_import_grids_empty": ("对照小区图层检查这些网格", "check them against the estates layer"),
+    # the walk network (geo.network.walk)
+    "pr_net_no_source": ("未提供步行路网文件", "`path_or_place` or `bbox` is required"),
+    "prf_net_no_source": ("提供 GraphML 或 .osm 文件", "pass a GraphML/.osm file path"),
+    "pr_net_file_missing": ("找不到路网文件 {file}", "network file {file} not found"),
+    "prf_net_file_missing": (
+        "检查路径，或不用路网（改用直线距离）",
+        "check the path, or omit the network to use the straight-line fallback",
+    ),
+    "pr_net_not_local": (
+        "{what} 不是 .graphml/.osm 文件，且未开启下载",
+        "{what} is not a .graphml/.osm file and downloading is off",
+    ),
+    "prf_net_not_local": ("提供本地路网文件", "pass a local network file"),
+    "pr_net_bad_xml": ("{file} 不是有效的 XML：{msg}", "{file} is not valid XML: {msg}"),
+    "prf_net_bad_xml": (
+        "重新导出路网（osmnx 的 GraphML，或 JOSM/Overpass 的 OSM XML）",
+        "export the network again (osmnx GraphML, or OSM XML from JOSM/Overpass)",
+    ),
+    "pr_net_unusable": (
+        "{file} 不是可用的步行路网（{msg}）",
+        "{file} is not a usable walk network ({msg})",
+    ),
+    "prf_net_unusable": (
+        "重新导出路网，包含节点（经纬度）和可步行的道路",
+        "export the network again with its nodes (lat, lon) and walkable ways",
+    ),
+    "pr_net_bad_lengths": (
+        "{n} 条边没有有效的长度（米），例如 {examples}",
+        "{n} edge(s) have no valid `length` in metres, e.g. {examples}",
+    ),
+    "prf_net_bad_lengths": (
+        "用 osmnx 保存路网（边带长度），或修正这些边",
+        "save the network with osmnx (edges carry `length`) or fix those edges",
+    ),
+    "pr_net_bad_crs": ("路网的坐标系 {crs} 无法识别", "the graph's `crs` {crs} is not a known CRS"),
+    "prf_net_bad_crs": (
+        "在路网的坐标系属性中写明节点坐标的 EPSG 代码",
+        "write the CRS of the node coordinates as `EPSG:<code>` in the graph's crs",
+    ),
+    "pr_net_nodes_not_finite": (
+        "{n} 个节点的坐标不是有限数值，例如 {examples}",
+        "{n} node(s) have a non-finite `x`/`y`, e.g. {examples}",
+    ),
+    "prf_net_nodes_not_finite": (
+        "为每个节点提供数值坐标，或重新导出路网",
+        "give every node numeric coordinates, or export the network again",
+    ),
+    "pr_net_metres_as_degrees": (
+        "{total} 个节点中有 {n} 个超出所声明坐标系 {crs} 的经纬度范围（例如 {examples}）："
+        "这些坐标像是投影坐标（米）",
+        "{n} of {total} node(s) lie outside longitude -180..180 / latitude -90..90 of the "
+        "declared CRS {crs}, e.g. {examples}: the coordinates look like metres of a projected CRS",
+    ),
+    "prf_net_metres_as_degrees": (
+        "为路网写明坐标所用的坐标系（如 EPSG:32651），或以 WGS84 重新导出",
+        "set the graph's `crs` to the CRS the coordinates are in, or export the network again "
+        "in WGS84",
+    ),
+    "pr_net_outside_crs": (
+        "{total} 个节点中有 {n} 个超出所声明坐标系 {crs} 的范围，例如 {examples}",
+        "{n} of {total} node(s) lie outside the range of the declared CRS {crs}, e.g. {examples}",
+    ),
+    "prf_net_outside_crs": (
+        "为路网写明坐标所用的坐标系",
+        "set the graph's `crs` to the CRS the coordinates are in",
+    ),
+    "pr_net_no_nodes": ("路网没有节点", "the network has no nodes"),
+    "prf_net_no_nodes": ("使用覆盖数据范围的路网", "use a network that covers the data"),
+    "pr_net_some_nodes_no_xy": ("部分节点没有数值坐标", "some node(s) have no numeric `x`/`y`"),
+    "prf_net_some_nodes_no_xy": ("为每个节点提供坐标", "give every node coordinates `x`, `y`"),
+    "pr_net_bad_graphml": (
+        "{file} 不是有效的 GraphML：{msg}",
+        "{file} is not valid GraphML: {msg}",
+    ),
+    "prf_net_bad_graphml": ("用 osmnx 重新导出", "export it again with osmnx"),
+    "pr_net_nodes_no_xy": (
+        "{n} 个节点没有数值坐标，例如 {examples}",
+        "{n} node(s) have no numeric `x`/`y`, e.g. {examples}",
+    ),
+    "prf_net_nodes_no_xy": (
+        "用 osmnx 保存路网（节点带坐标）",
+        "save the network with osmnx (nodes carry x and y)",
+    ),
+    "pr_net_missing_nodes": (
+        "有边指向文件中没有的 {n} 个节点，例如 {examples}",
+        "edges refer to {n} node(s) not in the file, e.g. {examples}",
+    ),
+    "prf_net_missing_nodes": ("重新导出完整的路网", "export the whole network again"),
+    "pr_net_far": (
+        "步行路网离最近的{layer_name}也有 {km} 公里（共 {n} 个）：可能是其他城市的路网，"
+        "或路网与数据的坐标系、基准不同",
+        "the walk network is {km} km from the nearest of the {n} {layer_name}: probably the "
+        "network of another city, or the network and the data in different CRSs or datums",
+    ),
+    "prf_net_far": (
+        "上传本地区的步行路网，检查路网坐标系与数据的坐标基准，或不用路网（改用直线距离）",
+        "pass the walk network of this area, check the network's `crs` and the data's datum, "
+        "or leave the network out to use straight-line distances",
+    ),
     "ee_grid_locked": (
         "网格 {grids} 已锁定，不能修改；请先解锁",
         "grid {grids} is locked and cannot change; unlock it first",
@@ -647,10 +1375,94 @@ TEXT: dict[str, tuple[str, str]] = {
         "单元 {units} 已在网格 {grid} 中",
         "unit {units} is already in grid {grid}",
     ),
+    "ee_split_k_units": (
+        "{n} 个单元不能拆成 {k} 份；请在 2 到 {n} 之间选择",
+        "cannot split {n} unit(s) into k={k} parts; choose k between 2 and {n}",
+    ),
+    "ee_not_splittable": (
+        "单元 {units} 不连片或太少，拆不成 {k} 个连片部分",
+        "units {units} are not connected or too few to split into {k} connected parts",
+    ),
+    "ee_unknown_grid": (
+        "网格 {grid} 不在方案中（共 {n} 个网格，例如 {examples}）；请选择已有的网格",
+        "grid {grid} is not in the plan ({n} grids, e.g. {examples}); pick an existing grid id",
+    ),
+    "ee_no_units": (
+        "未选择单元；请至少选择一个要移动的单元",
+        "no unit named; pick at least one unit to move",
+    ),
+    "ee_unknown_unit": (
+        "单元 {units} 不在方案中；请从方案的单元中选择",
+        "unit {units} is not in the plan; pick units from the plan's units",
+    ),
+    "ee_other_community": (
+        "单元 {unit} 属于社区 {unit_community}，而网格 {grid} 属于社区 {grid_community}；"
+        "网格不跨社区",
+        "unit {unit} is in community {unit_community} but grid {grid} is in community "
+        "{grid_community}; grids stay inside one community",
+    ),
+    "ee_merge_self": (
+        "网格 {grid} 不能与自身合并；请选择两个不同的网格",
+        "cannot merge grid {grid} with itself; name two different grids",
+    ),
+    "ee_merge_communities": (
+        "网格 {a} 属于社区 {a_community}，网格 {b} 属于社区 {b_community}；只有同一社区的网格才能合并",
+        "grid {a} is in community {a_community} and grid {b} in {b_community}; only grids of "
+        "one community can merge",
+    ),
+    "ee_merge_not_adjacent": (
+        "网格 {a} 与 {b} 没有共用边界；只能合并相邻的网格",
+        "grids {a} and {b} share no cell edge; merge adjacent grids only",
+    ),
+    "ee_split_k": (
+        "网格 {grid}（{n} 个单元）不能拆成 {k} 个；请在 2 到 {n} 之间选择",
+        "cannot split grid {grid} ({n} units) into k={k}; choose k between 2 and {n}",
+    ),
+    "ee_split_not_contiguous": (
+        "网格 {grid} 不连片，无法按树切分；请先移走其分离的单元",
+        "grid {grid} is not contiguous, so it cannot be split by a tree cut; move its "
+        "detached units first",
+    ),
+    "ee_empty_name": (
+        "网格 {grid} 的新名称为空；请输入名称",
+        "the new name of grid {grid} is empty; give a non-empty name",
+    ),
+    "ee_locked_changed": (
+        "重新优化改变了已锁定的网格 {grid}：这是程序错误，请报告",
+        "re-optimisation changed locked grid {grid}; this is a bug in geo.grids.gridding, "
+        "please report it",
+    ),
+    "ee_nothing_to_undo": ("没有可撤销的操作", "nothing to undo"),
+    "ee_nothing_to_redo": ("没有可重做的操作", "nothing to redo"),
+    "ee_unknown_op": (
+        "编辑记录中有未知操作 {op}；应为 {ops} 之一",
+        "unknown edit op {op}; expected one of {ops}",
+    ),
+    "ee_state_version": (
+        "编辑器状态版本 {version} 不受支持（应为 1）",
+        "editor state version {version} is not supported (expected 1)",
+    ),
+    "ee_no_free_code": (
+        "社区编码 {prefix} 已无空余的三位网格序号，无法为 {grid} 旁的新网格编码；请先合并网格",
+        "community code {prefix} has no free 3-digit grid sequence left for a new grid next "
+        "to {grid}; merge grids first",
+    ),
+    "ee_unknown_command": (
+        "地图发来未知命令“{op}”；应为 {ops} 之一",
+        "unknown map command '{op}'; expected one of {ops}",
+    ),
+    "ee_command_lacks": (
+        "地图命令“{op}”缺少“{key}”；地图每次都会发送它，请刷新页面",
+        "map command '{op}' lacks '{key}'; the map sends it with every command, reload the page",
+    ),
     # --- issue 15 follow-up: names where a person reads, codes beside them (i15c) ---
     "col_estate_code": ("小区编码", "Estate code"),
     "col_community_code": ("社区编码", "Community code"),
     "col_facility_code": ("设施编码", "Facility code"),
+    "col_building_code": ("楼栋编码", "Building code"),
+    "col_candidate_code": ("候选点编码", "Candidate code"),
+    "col_floors": ("层数", "Floors"),
+    "col_street_code": ("街道编码", "Street code"),
 }
 
 
@@ -705,15 +1517,183 @@ def violation_text(violation: str, lang: str, names: dict[str, str] | None = Non
     return t("rule_violation", lang, grid=label, text=text)
 
 
+def reason_text(reason: str, lang: str, unit_labels: Mapping[str, str] | None = None) -> str:
+    """An out-of-band or shape reason of the engine (``Plan.grids()["band_reason"]``,
+    ``Plan.summary()["out_of_band"][i]["reason"]``, ``["low_compactness"]``) in ``lang``,
+    through its codes (:func:`geo.grids.metrics.reason_codes`); ``unit_labels`` names the unit
+    a reason names (e.g. by estate and building, :func:`ui.tabs_grids.unit_labels`)."""
+    from geo.grids.metrics import reason_codes
+
+    parts = []
+    for code, params in reason_codes(reason or ""):
+        params = dict(params)
+        for key in ("what", "where"):
+            if key in params:
+                params[key] = t(f"{key}_{params[key]}", lang)
+        if unit_labels and "unit" in params:
+            params["unit"] = unit_labels.get(params["unit"], params["unit"])
+        parts.append(t(f"rs_{code}", lang, **params))
+    return "".join(parts)
+
+
+#: Canonical columns of the layers (geo.data.schema) -> the key of their name here.
+_COLUMN_KEYS = {
+    "households": "f_households",
+    "party_members": "f_party_members",
+    "residents": "f_residents",
+    "name": "f_name",
+    "level": "f_level",
+    "street": "f_street",
+    "community_id": "col_community_code",
+    "estate_id": "col_estate_code",
+    "facility_id": "col_facility_code",
+    "building_id": "col_building_code",
+    "candidate_id": "col_candidate_code",
+    "floors": "col_floors",
+    "street_code": "col_street_code",
+    "community_code": "col_community_code",
+}
+
+
 def problem_text(problem: Any, lang: str) -> tuple[str, str]:
-    """A :class:`geo.errors.Problem`'s message and fix in ``lang``: through its ``code`` when
-    it has one with a template here, else its English text as written."""
+    """A :class:`geo.errors.Problem`'s message and fix in ``lang``.
+
+    In Chinese through its ``code`` (``pr_<code>``, ``prf_<code>``) with its ``params``; the
+    number of features (``_n``), the table (``_source``) and roster (``_roster``) a message is
+    about are put before it. In English, and for a message without a code, the engine's own
+    words (the CLI's).
+    """
     code = getattr(problem, "code", None)
-    if code and f"pr_{code}" in TEXT:
-        params = dict(getattr(problem, "params", {}) or {})
-        fix = t(f"prf_{code}", lang, **params) if f"prf_{code}" in TEXT else problem.fix
-        return t(f"pr_{code}", lang, **params), fix
-    return problem.message, problem.fix
+    if lang == "en" or not code or f"pr_{code}" not in TEXT:
+        return problem.message, problem.fix
+    params = dict(getattr(problem, "params", {}) or {})
+    for key in ("layer", "shifted"):  # layer names, said in words
+        if isinstance(params.get(key), str):
+            known = f"layer_{params[key]}"
+            params[f"{key}_name"] = t(known, lang) if known in TEXT else params[key]
+    for key in ("levels", "present"):  # facility levels by their names
+        if isinstance(params.get(key), str):
+            sep = "、" if lang == "zh" else ", "
+            params[key] = sep.join(
+                t(f"level_{v.strip()}", lang) if f"level_{v.strip()}" in TEXT else v.strip()
+                for v in params[key].split(",")
+                if v.strip()
+            )
+    for key in ("column", "target"):  # canonical columns by their Chinese names
+        if isinstance(params.get(key), str) and params[key] in _COLUMN_KEYS:
+            params[key] = t(_COLUMN_KEYS[params[key]], lang)
+    head = ""
+    if "_roster" in params:
+        head += t("pr_in_roster", lang, source=params["_roster"])
+    if "_source" in params:
+        head += t("pr_in_source", lang, source=params["_source"])
+    if int(params.get("_n", 1) or 1) > 1:
+        head += t("pr_n_features", lang, n=params["_n"])
+    fix = t(f"prf_{code}", lang, **params) if f"prf_{code}" in TEXT else problem.fix
+    return head + t(f"pr_{code}", lang, **params), fix
+
+
+def feature_text(feature: str | None, lang: str) -> str:
+    """A problem's feature column (``row 3``, ``… and 5 more``) in ``lang``; ids as they are."""
+    import re
+
+    if not feature or lang == "en":
+        return feature or ""
+    text = re.sub(r"\brow (\d+)", lambda m: t("feat_row", lang, n=m.group(1)), feature)
+    text = re.sub(r"\band (\d+) more\b", lambda m: t("feat_more", lang, n=m.group(1)), text)
+    text = re.sub(r" vs buildings ", " / 楼栋合计 ", text)
+    text = re.sub(r"(\d) party members, ", r"\1 名党员，", text)
+    text = re.sub(r"(\d) households\b", r"\1 户", text)
+    return re.sub(r" vs ", " / ", text)
+
+
+def field_text(field: str | None, lang: str) -> str:
+    """A problem's column in ``lang``: a canonical column by its name, the file's own as it is."""
+    if not field:
+        return ""
+    key = _COLUMN_KEYS.get(field)
+    return t(key, lang) if key and lang != "en" else field
+
+
+def layer_text(layer: str, lang: str) -> str:
+    """A layer's name in ``lang`` (a file name or unknown layer as it is)."""
+    key = f"layer_{layer}"
+    return t(key, lang) if key in TEXT else str(layer)
+
+
+def join_text(report: Any, lang: str) -> str:
+    """A roster join's report (:class:`geo.data.join.JoinReport`) in ``lang``; in English the
+    words ``gridplan check`` prints (``report.text()``)."""
+    if lang == "en":
+        return str(report.text())
+
+    def num(v: float | None) -> str:
+        return "-" if v is None else f"{v:,.0f}"
+
+    misses = list(report.misses)
+    lines = [
+        t(
+            "jn_head",
+            lang,
+            source=report.source,
+            layer=layer_text(report.layer, lang),
+            rows=report.rows,
+            matched=report.matched,
+            by_id=report.by_id,
+            by_name=report.by_name,
+            by_loose=report.by_loose,
+            unmatched=sum(m.status == "unmatched" for m in misses),
+            ambiguous=sum(m.status == "ambiguous" for m in misses),
+            without=report.features_without_row,
+        )
+    ]
+    for col in report.columns:
+        key = _COLUMN_KEYS.get(col)
+        lines.append(
+            t(
+                "jn_total",
+                lang,
+                column=t(key, lang) if key else col,
+                table=num(report.totals_table[col]),
+                matched=num(report.totals_matched[col]),
+                before=num(report.totals_before.get(col)),
+                after=num(report.totals_after[col]),
+            )
+        )
+    sep = "、"
+    for m in misses:
+        cands = sep.join(m.candidates) or t("jn_none", lang)
+        kind = "jn_unmatched" if m.status == "unmatched" else "jn_ambiguous"
+        lines.append(t(kind, lang, row=m.row, value=m.value, candidates=cands))
+    for feature, rows in report.shared:
+        lines.append(t("jn_shared", lang, feature=feature, rows=sep.join(map(str, rows))))
+    return "\n".join(lines)
+
+
+def problem_line(problem: Any, lang: str) -> str:
+    """One problem as a line (a warning under a tab): ``str(problem)`` in English, else
+    severity, layer, feature, message and fix in ``lang``."""
+    if lang == "en":
+        return str(problem)
+    message, fix = problem_text(problem, lang)
+    where = layer_text(problem.layer, lang)
+    if problem.feature is not None:
+        where += "，" + feature_text(str(problem.feature), lang)
+    sev = f"sev_{problem.severity}"
+    level = t(sev, lang) if sev in TEXT else str(problem.severity)
+    return f"【{level}】{where}：{message} {t('col_fix', lang)}：{fix}"
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """An engine error for a page in ``lang``: a :class:`geo.errors.ValidationError` as its
+    problems, one a line (:func:`problem_line`), an edit refusal through its code
+    (:func:`edit_error_text`), anything else as its own text. In English, ``str(exc)``."""
+    problems = getattr(exc, "problems", None)
+    if lang != "en" and problems:
+        return "\n\n".join(problem_line(p, lang) for p in problems)
+    if getattr(exc, "code", None):
+        return edit_error_text(exc, lang)
+    return str(exc)
 
 
 def edit_error_text(

@@ -19,6 +19,7 @@ The functions below that take no streamlit widgets (:func:`split_estates`,
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -271,6 +272,16 @@ def save_note() -> str:
     return str(st.session_state.get(NOTE_KEY) or "").strip()
 
 
+def _clear_saved_journal(store: Store, op: dict[str, Any] | None) -> None:
+    """After a save: the journal the saved edits were made on is cleared, since they are the new
+    version's history now; so the version they were made on counts no unsaved edits (issue 15).
+    A journal of another session on that version is kept (its edits are not saved)."""
+    if op is None or not op.get("journal"):
+        return
+    with contextlib.suppress(GridplanError):  # the save stands; a stale count is all that is left
+        store.clear_events(op["name"], int(op["version"]), session=op["journal"])
+
+
 def _record_of_session(name: str | None = None) -> PlanRecord:
     from geo.output.store import record_from_plan
 
@@ -303,6 +314,7 @@ def _save() -> None:
     except GridplanError as exc:
         st.session_state["plan_message"] = ("error", str(exc))
         return
+    _clear_saved_journal(store, op)
     st.session_state[NOTE_KEY] = ""  # the note box is empty for the next save
     plan = st.session_state["editor"].plan
     _set_editor(plan, PlanEditor(plan))
@@ -324,6 +336,7 @@ def _save_as() -> None:
     except GridplanError as exc:
         st.session_state[CONFLICT_KEY] = str(exc)
         return
+    _clear_saved_journal(store, op)
     st.session_state[NOTE_KEY] = ""
     plan = st.session_state["editor"].plan
     _set_editor(plan, PlanEditor(plan))

@@ -37,6 +37,8 @@ PLAN_KEYS = (
     "_shown_units",
     "atlas_pdf",
     "atlas_error",
+    "_em_unit_labels",
+    "_em_labels_for",
 )
 #: Session keys computed from the dataset: dropped, with :data:`PLAN_KEYS`, when it changes.
 #: (Widget keys such as ``edit_grid`` are not listed: they are checked against their options.)

@@ -13,7 +13,7 @@ from geo.errors import GridplanError
 from geo.settings import FACILITY_LEVELS, LIFE_CIRCLES_M
 from ui import context
 from ui.context import Context
-from ui.i18n import t
+from ui.i18n import error_text, problem_line, t
 from ui.maps import build_map, to_display
 from ui.tabs_siting import method_text
 
@@ -82,12 +82,12 @@ def render(ctx: Context) -> None:
     try:
         cov = context.coverage(ctx.layers, ctx.key, levels, thresholds, gap)
     except (GridplanError, ValueError) as exc:
-        st.error(t("error", lang, msg=str(exc)))
+        st.error(t("error", lang, msg=error_text(exc, lang)))
         return
     st.session_state["coverage"] = cov
     st.caption(t("distance_method", lang, method=method_text(cov.method, lang)))
     for p in cov.problems:
-        st.warning(str(p))
+        st.warning(problem_line(p, lang))
     disp, labels = coverage_display(cov, lang)
     m = build_map(
         {**ctx.disp, "estates": None},

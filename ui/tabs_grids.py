@@ -12,7 +12,7 @@ cover the same code. ``GRIDPLAN_EDITOR=folium`` brings back the former folium ed
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -23,7 +23,15 @@ from geo.errors import EditError, GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
 from ui import context, editmap, plans
 from ui.context import Context
-from ui.i18n import edit_error_text, issue_text, t, violation_text
+from ui.i18n import (
+    edit_error_text,
+    error_text,
+    issue_text,
+    problem_line,
+    reason_text,
+    t,
+    violation_text,
+)
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
 from ui.state import (
     SEL_KEY,
@@ -252,7 +260,11 @@ def apply_edit(op: str, *, unit_labels: Mapping[str, str] | None = None, **kwarg
         st.session_state["last_edit"]["journal_error"] = journal_error
     if st.session_state.get(editmap.EPOCH):
         editmap.record_result(
-            st.session_state, editor, result, st.session_state.get("_em_basemap", "none")
+            st.session_state,
+            editor,
+            result,
+            st.session_state.get("_em_basemap", "none"),
+            st.session_state.get("lang", "zh"),
         )
     alive = set(result.plan.assignment)
     st.session_state[SEL_KEY] = [u for u in st.session_state.get(SEL_KEY, []) if u in alive]
@@ -348,7 +360,7 @@ def params_form(ctx: Context) -> None:
                     seed=int(seed),
                 )
             except (GridplanError, ValueError) as exc:
-                st.error(t("error", lang, msg=str(exc)))
+                st.error(t("error", lang, msg=error_text(exc, lang)))
                 return
             bar = st.progress(0.0, text=t("generating", lang))
 
@@ -427,7 +439,7 @@ def plan_in_force_form(ctx: Context) -> None:
                     name_field=name_field,
                 )
             except (GridplanError, ValueError, OSError) as exc:
-                st.error(t("error", lang, msg=str(exc)))
+                st.error(t("error", lang, msg=error_text(exc, lang)))
                 return
             stem = up.name.rsplit(".", 1)[0] or "plan"
             start_saved_plan(
@@ -446,7 +458,7 @@ def plan_in_force_form(ctx: Context) -> None:
                 )
             )
             for p in res.problems:
-                st.warning(str(p))
+                st.warning(problem_line(p, lang))
         if "plan" in st.session_state:
             unlock = st.checkbox(t("repair_unlock_neighbours", lang), key="repair_nb")
             if st.button(t("repair", lang), key="repair"):
@@ -572,6 +584,20 @@ def edit_panel(plan: Plan, lang: str, layers: Layers | None = None) -> None:
     )
 
 
+def grid_names_text(grid_ids: Sequence[str], plan: Plan | None, lang: str) -> str:
+    """Grids for people: ``name（code）`` (``name (code)`` in English), the code alone for a grid
+    the plan no longer has (merged away) or that has no name of its own."""
+    names = plan.names if plan is not None else {}
+    out = []
+    for g in grid_ids:
+        name = names.get(g)
+        if not name or name == g:
+            out.append(str(g))
+        else:
+            out.append(f"{name}（{g}）" if lang == "zh" else f"{name} ({g})")
+    return ("、" if lang == "zh" else ", ").join(out)
+
+
 def last_edit_message(lang: str) -> None:
     """Say what the last edit did and which rules it broke."""
     last = st.session_state.get("last_edit")
@@ -586,34 +612,62 @@ def last_edit_message(lang: str) -> None:
     if "error" in last:
         st.error(t("edit_refused", lang, msg=last["error"]))
         return
-    st.success(t("edit_done", lang, op=op, grids=", ".join(last["touched"]) or "—"))
+    plan = st.session_state.get("plan")
+    st.success(
+        t("edit_done", lang, op=op, grids=grid_names_text(last["touched"], plan, lang) or "—")
+    )
     if last.get("journal_error"):
         st.warning(t("journal_failed", lang, msg=last["journal_error"]))
     if last["violations"]:
         st.warning(
             t("violations", lang)
             + "\n\n"
-            + "\n".join(f"- {violation_text(v, lang)}" for v in last["violations"])
+            + "\n".join(
+                f"- {violation_text(v, lang, plan.names if plan is not None else None)}"
+                for v in last["violations"]
+            )
         )
     else:
         st.caption(t("no_violations", lang))
 
 
-def metrics_panel(plan: Plan, lang: str) -> None:
+def metrics_panel(plan: Plan, lang: str, layers: Layers | None = None) -> None:
     """Plan-wide figures and the per-grid table."""
     figures_row(plan, lang)
-    metrics_details(plan, lang)
+    metrics_details(plan, lang, layers)
 
 
-def metrics_details(plan: Any, lang: str) -> None:
+def metrics_details(plan: Any, lang: str, layers: Layers | None = None) -> None:
     """Infeasible communities, grids outside the band or too thin, and the per-grid table."""
     s = plan.summary()
     g = plan.grids()
     infeasible = s.get("infeasible_communities") or []
+    cnames = _names(layers.communities if layers is not None else None, "community_id")
+    ulabels = unit_labels(plan.units.units, layers, lang) if layers is not None else None
     if infeasible:
         with st.expander(t("infeasible_report", lang)):
-            st.dataframe(pd.DataFrame(infeasible), hide_index=True, width="stretch")
-    reasons_panel(s, lang)
+            frame = pd.DataFrame(
+                {
+                    t("f_community", lang): [
+                        cnames.get(r["community_id"], r["community_id"]) for r in infeasible
+                    ],
+                    t("col_community_code", lang): [r["community_id"] for r in infeasible],
+                    t("f_reason", lang): [
+                        "；".join(issue_text(x, lang) for x in r["reasons"])
+                        if lang == "zh"
+                        else "; ".join(r["reasons"])
+                        for r in infeasible
+                    ],
+                }
+            )
+            st.dataframe(frame, hide_index=True, width="stretch")
+    reasons_panel(
+        s,
+        lang,
+        unit_labels=ulabels,
+        community_names=cnames,
+        grid_names=dict(plan.names),
+    )
     st.subheader(t("grid_table", lang))
     table = g.reset_index(drop="grid_id" in g.columns)
     cols = [
@@ -631,6 +685,7 @@ def metrics_details(plan: Any, lang: str) -> None:
             "in_band",
             "locked",
             "issue",
+            "band_reason",
         )
         if c in table.columns
     ]
@@ -647,41 +702,72 @@ def metrics_details(plan: Any, lang: str) -> None:
         "in_band": t("f_in_band", lang),
         "locked": t("f_locked", lang),
         "issue": t("f_issue", lang),
+        "band_reason": t("f_reason", lang),
     }
     shown = pd.DataFrame(table[cols])
     if "issue" in shown.columns:
         shown["issue"] = [issue_text(str(i), lang) for i in shown["issue"].fillna("")]
+    if "band_reason" in shown.columns:  # why a grid is outside the band, in words (codes)
+        shown["band_reason"] = [
+            reason_text(str(r), lang, ulabels) for r in shown["band_reason"].fillna("")
+        ]
     st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch")
 
 
-def reasons_table(summary: dict[str, Any], lang: str) -> pd.DataFrame:
-    """Every grid outside the band with its reason (kind translated), from the plan summary."""
+def reasons_table(
+    summary: dict[str, Any],
+    lang: str,
+    *,
+    unit_labels: Mapping[str, str] | None = None,
+    community_names: Mapping[str, str] | None = None,
+    grid_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Every grid outside the band with its reason in ``lang`` (through its codes,
+    :func:`ui.i18n.reason_text`), grids and communities by name when given, codes beside."""
     rows = summary.get("out_of_band") or []
+    cn, gn = community_names or {}, grid_names or {}
     return pd.DataFrame(
         {
+            t("f_grid", lang): [gn.get(r["grid_id"], r["grid_id"]) for r in rows],
             t("f_grid_id", lang): [r["grid_id"] for r in rows],
-            t("f_community", lang): [r["community_id"] for r in rows],
+            t("f_community", lang): [cn.get(r["community_id"], r["community_id"]) for r in rows],
             t("f_households", lang): [r["size"] for r in rows],
             t("f_reason_kind", lang): [t(f"reason_{r['kind']}", lang) for r in rows],
-            t("f_reason", lang): [r["reason"] for r in rows],
+            t("f_reason", lang): [reason_text(r["reason"], lang, unit_labels) for r in rows],
         }
     )
 
 
-def reasons_panel(summary: dict[str, Any], lang: str) -> None:
-    """List every out-of-band grid, and every too-thin grid, with its reason."""
+def reasons_panel(
+    summary: dict[str, Any],
+    lang: str,
+    *,
+    unit_labels: Mapping[str, str] | None = None,
+    community_names: Mapping[str, str] | None = None,
+    grid_names: Mapping[str, str] | None = None,
+) -> None:
+    """List every out-of-band grid, and every too-thin grid, with its reason in ``lang``."""
     bad = summary.get("out_of_band") or []
     if bad:
         with st.expander(t("out_of_band_report", lang, n=len(bad))):
-            st.dataframe(reasons_table(summary, lang), hide_index=True, width="stretch")
+            table = reasons_table(
+                summary,
+                lang,
+                unit_labels=unit_labels,
+                community_names=community_names,
+                grid_names=grid_names,
+            )
+            st.dataframe(table, hide_index=True, width="stretch")
     thin = summary.get("low_compactness") or []
     if thin:
+        gn = grid_names or {}
         with st.expander(t("low_pp_report", lang, n=len(thin))):
             st.dataframe(
                 pd.DataFrame(
                     {
+                        t("f_grid", lang): [gn.get(r["grid_id"], r["grid_id"]) for r in thin],
                         t("f_grid_id", lang): [r["grid_id"] for r in thin],
-                        t("f_reason", lang): [r["reason"] for r in thin],
+                        t("f_reason", lang): [reason_text(r["reason"], lang) for r in thin],
                     }
                 ),
                 hide_index=True,
@@ -718,6 +804,7 @@ def _on_map_cmd() -> None:
         _map_trigger("cmd"),
         st.session_state.get("_em_basemap", "none"),
         lang,
+        st.session_state.get("_em_unit_labels"),
     )
     if delta is not None and delta["ok"]:
         journal_error = plans.journal_last_edit(editor)
@@ -742,6 +829,9 @@ def editmap_data(ctx: Context, plan: Plan) -> dict[str, Any]:
         state[editmap.DELTA] = None
         state[editmap.COLOURS] = editmap.initial_colours(plan)
     state["_em_basemap"] = basemap
+    if state.get("_em_labels_for") != (epoch, ctx.lang):  # units are named once per plan
+        state["_em_unit_labels"] = unit_labels(plan.units.units, ctx.layers, ctx.lang)
+        state["_em_labels_for"] = (epoch, ctx.lang)
     state["_em_lang"] = ctx.lang
     full = None
     if state.get(editmap.SENT) != epoch or state.get(editmap.NEED_FULL):
@@ -833,7 +923,7 @@ def editor_view(ctx: Context) -> None:
         table = lazy_expander(t("grid_table", lang), TABLE_KEY)
         if table is not None:
             with table:
-                metrics_details(plan, lang)
+                metrics_details(plan, lang, ctx.layers)
         return
     udisp = plan_units(plan, units_display(plan, units_key(ctx, plan)))
     gdisp = grids_display(plan, lang)
@@ -874,4 +964,4 @@ def editor_view(ctx: Context) -> None:
         plans.plan_bar(lang)
         edit_panel(plan, lang, ctx.layers)
         last_edit_message(lang)
-    metrics_panel(plan, lang)
+    metrics_panel(plan, lang, ctx.layers)

@@ -15,7 +15,7 @@ import streamlit as st
 from geo.errors import GridplanError
 from ui import context, plans
 from ui.context import Context
-from ui.i18n import TEXT, t
+from ui.i18n import TEXT, error_text, t
 from ui.maps import build_map, polygon_group, shift_for_basemap
 
 if TYPE_CHECKING:
@@ -355,7 +355,7 @@ def repair_view(ctx: Context, store: Store, name: str, version: int) -> None:
                 plans.repair_over(ctx.layers, store.load(name, version)),
             )
         except (GridplanError, ValueError) as exc:
-            st.error(t("error", lang, msg=str(exc)))
+            st.error(t("error", lang, msg=error_text(exc, lang)))
             return
     held = st.session_state.get("repair_over")
     if not held or held[0] != key:

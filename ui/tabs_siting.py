@@ -20,7 +20,7 @@ from geo.errors import GridplanError
 from geo.settings import LIFE_CIRCLES_M
 from ui import context
 from ui.context import Context
-from ui.i18n import TEXT, t
+from ui.i18n import TEXT, error_text, t
 from ui.maps import build_map, to_display
 
 MODELS = ("mclp", "lscp", "pmedian", "pcenter")
@@ -150,7 +150,7 @@ def render(ctx: Context) -> None:
                 )
             except (GridplanError, ValueError) as exc:
                 status.update(state="error")
-                st.error(t("error", lang, msg=str(exc)))
+                st.error(t("error", lang, msg=error_text(exc, lang)))
                 return
             status.update(label=t("siting_done", lang), state="complete")
         st.session_state["siting"] = {
@@ -191,44 +191,19 @@ def source_text(source: str, lang: str) -> str:
 
 
 def curve_figure(df: pd.DataFrame, lang: str) -> Any:
-    """The coverage curve (covered share as a line, each post's gain as bars) with labels in
+    """The coverage curve (:func:`allocation.siting.plot_coverage_curve`) with its texts in
     ``lang``; Chinese in Noto Sans CJK when installed (``make fonts``)."""
     from matplotlib import font_manager
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
+    from allocation.siting import CURVE_LABELS, plot_coverage_curve
     from geo.output.atlas import CJK_FAMILY, find_cjk_font
 
     font = find_cjk_font()
     if font is not None:
         font_manager.fontManager.addfont(str(font))
     family = [CJK_FAMILY, "DejaVu Sans"] if font is not None else ["DejaVu Sans"]
-    fig = Figure(figsize=(7, 4))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.plot(df["p"], 100 * df["share"], marker="o", color="C0", label=t("curve_covered", lang))
-    ax.set_xlabel(t("curve_x", lang), family=family)
-    ax.set_ylabel(t("curve_y", lang), family=family)
-    ax.set_ylim(0, 100)
-    ax2 = ax.twinx()
-    ax2.bar(df["p"], df["gain"], alpha=0.3, color="C1", label=t("curve_gain", lang))
-    ax2.set_ylabel(t("curve_gain_axis", lang), family=family)
-    ax.set_title(t("curve_title", lang), family=family)
-    not_proven = df["status"] != "optimal"
-    if not_proven.any():
-        ax.plot(
-            df.loc[not_proven, "p"],
-            100 * df.loc[not_proven, "share"],
-            "x",
-            color="red",
-            label=t("curve_not_proven", lang),
-        )
-    ax.set_zorder(ax2.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="lower right", prop={"family": family})
-    fig.tight_layout()
-    return fig
+    labels = {k: t(f"curve_{k}", lang) for k in CURVE_LABELS}
+    return plot_coverage_curve(df, labels=labels, family=family)
 
 
 def show_result(ctx: Context) -> None:
@@ -311,7 +286,7 @@ def curve_panel(ctx: Context) -> None:
                 )
                 st.session_state["curve"] = coverage_curve(base, int(p_max))
             except (GridplanError, ValueError) as exc:
-                st.error(t("error", lang, msg=str(exc)))
+                st.error(t("error", lang, msg=error_text(exc, lang)))
                 return
     df = st.session_state.get("curve")
     if df is None:

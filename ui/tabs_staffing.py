@@ -11,7 +11,7 @@ from geo.errors import GridplanError
 from geo.settings import DEFAULT_FULL_TIME_WORKERS, DEFAULT_PART_TIME_WORKERS
 from ui import context
 from ui.context import Context
-from ui.i18n import t
+from ui.i18n import error_text, t
 from ui.maps import build_map
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def render(ctx: Context) -> None:
                 plan, int(ft), int(pt), method, workload, int(min_ft)
             )
         except (GridplanError, ValueError) as exc:
-            st.error(t("error", lang, msg=str(exc)))
+            st.error(t("error", lang, msg=error_text(exc, lang)))
             st.session_state.pop("staffing", None)
     table = st.session_state.get("staffing")
     if table is None:

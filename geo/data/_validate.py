@@ -203,8 +203,15 @@ def _features_problem(
     severity: str = "error",
     values: Sequence[object] | np.ndarray | None = None,
     quote: bool = True,
+    code: str | None = None,
+    params: dict[str, object] | None = None,
 ) -> list[Problem]:
-    """One problem naming every feature where ``mask`` holds (none when it holds nowhere)."""
+    """One problem naming every feature where ``mask`` holds (none when it holds nowhere).
+
+    ``code`` and ``params`` are the message's stable code and values (:class:`Problem`); the
+    number of features goes in ``params["_n"]`` (a shell prefixes it when above 1, as the
+    English does).
+    """
     idx: list[int] = np.flatnonzero(mask).tolist()
     if not idx:
         return []
@@ -220,6 +227,8 @@ def _features_problem(
             feature=describe_features(chosen),
             field=field,
             severity=severity,
+            code=code,
+            params={**(params or {}), "_n": len(idx)} if code else {},
         )
     ]
 
@@ -321,6 +330,8 @@ def map_aliases(
                     layer,
                     f"columns {names} all mean `{target}`.",
                     "keep one of them or rename the others",
+                    code="columns_same_field",
+                    params={"columns": names, "target": target},
                     field=target,
                 )
             )
@@ -372,6 +383,15 @@ def missing_fields(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
                     f"required field `{col}` is missing (columns found: "
                     f"{', '.join(map(str, (c for c in gdf.columns if c != gdf.geometry.name))) or 'none'}).",
                     f"add a `{col}` column" + (f" (or one named {known})" if known else ""),
+                    code="field_missing",
+                    params={
+                        "column": col,
+                        "found": ", ".join(
+                            map(str, (c for c in gdf.columns if c != gdf.geometry.name))
+                        )
+                        or "—",
+                        "known": known,
+                    },
                     field=col,
                 )
             )
@@ -409,6 +429,8 @@ def check_ids(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, list
         labels,
         f"`{id_field}` is empty.",
         f"give every feature a unique `{id_field}`",
+        code="id_empty",
+        params={"column": id_field},
         field=id_field,
     )
     dup = out[id_field].duplicated(keep=False).to_numpy() & ~missing
@@ -419,6 +441,11 @@ def check_ids(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, list
                 layer,
                 f"duplicate `{id_field}` values: {describe_features([f'`{i}`' for i in ids])}.",
                 f"make `{id_field}` unique",
+                code="id_duplicate",
+                params={
+                    "column": id_field,
+                    "ids": describe_features([f"`{i}`" for i in ids]),
+                },
                 feature=describe_features([f"`{i}`" for i in ids]),
                 field=id_field,
             )
@@ -473,6 +500,8 @@ def check_counts(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, l
             labels,
             f"`{col}` is not a number.",
             f"write `{col}` as a plain number",
+            code="not_a_number",
+            params={"column": col},
             field=col,
             values=raw,
         )
@@ -484,6 +513,8 @@ def check_counts(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, l
                 labels,
                 f"`{col}` is missing (empty or NaN).",
                 f"fill in `{col}` (0 if there are none)",
+                code="count_missing",
+                params={"column": col},
                 field=col,
             )
         finite = np.isfinite(nums)
@@ -493,6 +524,8 @@ def check_counts(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, l
             labels,
             f"`{col}` is infinite.",
             f"write a finite `{col}`",
+            code="count_infinite",
+            params={"column": col},
             field=col,
         )
         with np.errstate(invalid="ignore"):
@@ -502,6 +535,8 @@ def check_counts(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, l
                 labels,
                 f"`{col}` is negative.",
                 f"`{col}` counts must be >= 0",
+                code="count_negative",
+                params={"column": col},
                 field=col,
                 values=nums,
             )
@@ -513,6 +548,8 @@ def check_counts(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, l
                     labels,
                     f"`{col}` is not a whole number.",
                     f"write whole `{col}`",
+                    code="count_not_whole",
+                    params={"column": col},
                     field=col,
                     values=nums,
                 )
@@ -562,6 +599,8 @@ def check_plausible(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
                 f"{_SINGULAR.get(layer, 'feature')}).",
                 f"correct `{col}` (a typing error, or a total put in one row?); split the "
                 f"{_SINGULAR.get(layer, 'feature')} if it really is that large",
+                code="count_implausible",
+                params={"column": col, "limit": f"{top:,.0f}", "layer": layer},
                 field=col,
                 values=[f"{x:,.0f}" if np.isfinite(x) else x for x in values],
                 quote=False,
@@ -578,6 +617,7 @@ def check_plausible(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
                 labels,
                 "`party_members` is above `residents`.",
                 "check both columns (swapped?); party members live among the residents",
+                code="party_above_residents",
                 field="party_members",
                 quote=False,
                 values=[f"{p:,.0f} > {r:,.0f}" for p, r in zip(party, res, strict=True)],
@@ -590,6 +630,8 @@ def check_plausible(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
                 labels,
                 f"`party_members` is above {cap:g} per household.",
                 "check `party_members` and `households` (swapped columns?)",
+                code="party_per_household",
+                params={"cap": f"{cap:g}"},
                 field="party_members",
                 quote=False,
                 values=[
@@ -615,6 +657,8 @@ def check_levels(gdf: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, l
         feature_labels(gdf, layer),
         "`level` is empty or unknown.",
         f"use one of {', '.join(FACILITY_LEVELS)} (or 区级/街道级/社区级/站点/其他)",
+        code="level_unknown",
+        params={"levels": ", ".join(FACILITY_LEVELS)},
         field="level",
         values=gdf["level"].astype(object).to_numpy(),
     )
@@ -646,6 +690,8 @@ def check_geometry(
         f"the geometry{f' in `{source}`' if source else ''} cannot be built: a polygon ring is not closed (its last vertex differs "
         "from its first) or has fewer than 4 vertices.",
         "close every ring (repeat its first vertex at the end) or redraw the feature in your GIS",
+        code="ring_not_closed",
+        params={"source": source or ""},
     )
     geoms = gdf.geometry.to_numpy()
     if shapely.has_z(geoms).any():  # heights (PolygonZ from CAD) play no part in planning
@@ -659,6 +705,7 @@ def check_geometry(
         labels,
         "geometry is empty or missing.",
         "draw the feature or delete it",
+        code="geometry_empty",
     )
     types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
     wrong = ~null & ~np.isin(types, allowed)
@@ -668,6 +715,8 @@ def check_geometry(
         labels,
         f"geometry type is not one of {', '.join(allowed)}.",
         f"save this layer as {' or '.join(allowed)} features",
+        code="geometry_type",
+        params={"types": ", ".join(allowed)},
         values=types,
     )
     invalid = ~null & ~wrong & ~shapely.is_valid(geoms)
@@ -683,6 +732,7 @@ def check_geometry(
         labels,
         "invalid geometry repaired with make_valid.",
         "check the repaired shape, or fix it in your GIS",
+        code="geometry_repaired",
         severity="warning",
         values=reasons,
     )
@@ -694,6 +744,7 @@ def check_geometry(
         labels,
         "invalid geometry could not be repaired into an allowed type.",
         "redraw the feature",
+        code="geometry_unrepairable",
         values=new_types,
     )
     out = gdf.copy()
@@ -733,6 +784,8 @@ def check_coordinates(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
                 f"latitude beyond 90 degrees in {crs}: longitude and latitude look swapped "
                 "(e.g. lat 120, lon 31).",
                 "write coordinates as (lon, lat), x first",
+                code="lonlat_swapped",
+                params={"crs": crs},
                 quote=False,
                 values=[f"x={a:.6g}, y={b:.6g}" for a, b in zip(minx, maxy, strict=True)],
             ) + _features_problem(
@@ -742,6 +795,8 @@ def check_coordinates(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
                 f"coordinates outside -180..180 / -90..90 although {crs} is in degrees: these "
                 "look like projected metres declared as degrees.",
                 "declare the file's real CRS (e.g. --datum EPSG:4549) or reproject it to WGS84",
+                code="metres_as_degrees",
+                params={"crs": crs},
                 quote=False,
                 values=[f"x={a:.6g}, y={b:.6g}" for a, b in zip(minx, miny, strict=True)],
             )
@@ -759,6 +814,8 @@ def check_coordinates(gdf: gpd.GeoDataFrame, layer: str) -> list[Problem]:
                 f"CRS {gdf.crs.to_string()} is projected (metres): these look like "
                 "degrees declared as metres.",
                 "declare the datum of lon/lat files (WGS84, CGCS2000, GCJ-02, BD-09)",
+                code="degrees_as_metres",
+                params={"crs": gdf.crs.to_string()},
             )
         ]
     return []

@@ -466,6 +466,8 @@ def _read_table_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
             feature=p.feature,
             field=p.field,
             severity=p.severity,
+            code=p.code,
+            params={**p.params, "_source": table.source} if p.code else {},
         )
         for p in table.problems
     ]
@@ -597,6 +599,7 @@ def _apply_datum(
                     "the layer has no CRS (no .prj file or CRS entry).",
                     "declare the datum (--datum WGS84, CGCS2000, GCJ-02, BD-09 or "
                     "EPSG:xxxx) or add the .prj file",
+                    code="no_crs",
                 )
             ]
         return gdf, []
@@ -614,6 +617,8 @@ def _apply_datum(
                 f"the projected CRS {gdf.crs.to_string()}, which is used.",
                 "none needed if the file's CRS is right",
                 severity="warning",
+                code="datum_not_applied",
+                params={"datum": datum, "crs": gdf.crs.to_string()},
             )
         ]
     return gdf, [
@@ -621,6 +626,8 @@ def _apply_datum(
             layer,
             f"the file says its CRS is {gdf.crs.to_string()} but the declared datum is {datum}.",
             "declare the datum the file really uses, or leave it undeclared",
+            code="datum_conflict",
+            params={"datum": datum, "crs": gdf.crs.to_string()},
         )
     ]
 
@@ -663,6 +670,8 @@ def _prepare(
                 f"the coordinate columns say {hint}; the layer was read as {hint}.",
                 f"declare the datum (--datum {layer}=...) if the header is wrong",
                 severity="warning",
+                code="datum_from_header",
+                params={"datum": hint, "layer": layer},
             )
         )
     elif datum is None and _TABLE_PROBLEMS in raw.attrs and raw.crs is not None:
@@ -676,12 +685,25 @@ def _prepare(
                 f"a map service: --datum {layer}=GCJ-02 (Amap, Tencent) or "
                 "BD-09 (Baidu)",
                 severity="warning",
+                code="table_read_as_wgs84",
+                params={"source": str(raw.attrs.get(_SOURCE_NAME)), "layer": layer},
             )
         )
     try:
         datum = normalise_datum(datum)
     except CRSError as exc:
-        return _Prepared(None, problems=[Problem(layer, str(exc), "declare a known datum")])
+        return _Prepared(
+            None,
+            problems=[
+                Problem(
+                    layer,
+                    str(exc),
+                    "declare a known datum",
+                    code="datum_unknown",
+                    params={"msg": str(exc)},
+                )
+            ],
+        )
     if len(raw) == 0:
         severity = "error" if layer in REQUIRED_LAYERS else "warning"
         return _Prepared(
@@ -693,6 +715,7 @@ def _prepare(
                     + ("." if severity == "error" else "; it is ignored."),
                     "export the layer with its features",
                     severity=severity,
+                    code="layer_empty" if severity == "error" else "layer_empty_ignored",
                 )
             ],
         )
@@ -708,7 +731,13 @@ def _prepare(
             gdf, report, p = join_roster(gdf, roster, layer, communities=communities)
         except TableError as exc:
             problems.append(
-                Problem(layer, f"cannot read the roster `{Path(roster).name}`: {exc}", exc.fix)
+                Problem(
+                    layer,
+                    f"cannot read the roster `{Path(roster).name}`: {exc}",
+                    exc.fix,
+                    code="roster_unreadable",
+                    params={"file": Path(roster).name, "msg": str(exc), "fix": exc.fix},
+                )
             )
             continue
         joins.append(report)
@@ -838,12 +867,25 @@ def upload_problem(layer: str, name: str, exc: UploadRejected) -> Problem:
     :func:`load_layers` words the same file read from disk (the app and the CLI agree)."""
     if isinstance(exc, _Unreadable):
         return _read_problem(layer, Path(name), exc)
-    return Problem(layer, str(exc), "upload a smaller or safe file", feature=name)
+    return Problem(
+        layer,
+        str(exc),
+        "upload a smaller or safe file",
+        feature=name,
+        code="upload_refused",
+        params={"msg": str(exc)},
+    )
 
 
 def _read_problem(layer: str, path: Path, exc: Exception) -> Problem:
     if isinstance(exc, _Unreadable):
-        return Problem(layer, f"cannot read `{path.name}`: {exc}", exc.fix)
+        return Problem(
+            layer,
+            f"cannot read `{path.name}`: {exc}",
+            exc.fix,
+            code="file_unreadable",
+            params={"file": path.name, "msg": str(exc), "fix": exc.fix},
+        )
     reason = str(exc)
     if isinstance(exc, OSError | RuntimeError):
         reason = _gdal_reason(exc, path)
@@ -851,6 +893,8 @@ def _read_problem(layer: str, path: Path, exc: Exception) -> Problem:
         layer,
         f"cannot read `{path.name}`: {reason}",
         "check that the file is a valid GeoJSON, GeoPackage or zipped Shapefile",
+        code="file_unreadable_format",
+        params={"file": path.name, "msg": reason},
     )
 
 
@@ -918,6 +962,8 @@ def _discover(
                         str(key),
                         f"unknown layer name `{key}`.",
                         f"use one of {', '.join(LAYER_NAMES)}",
+                        code="unknown_layer",
+                        params={"name": str(key), "layers": ", ".join(LAYER_NAMES)},
                     )
                 )
         return found, network, problems
@@ -931,6 +977,8 @@ def _discover(
                     path.name,
                     f"`{path}` does not exist.",
                     "give a folder of layer files, a .gpkg or a .zip",
+                    code="source_missing",
+                    params={"path": str(path)},
                 )
             ],
         )
@@ -954,6 +1002,8 @@ def _discover(
                 "give a folder of files named after the layers "
                 "(communities.geojson, estates.geojson ...), a GeoPackage with "
                 "named layers, or a .zip of them",
+                code="one_file",
+                params={"file": path.name},
             )
         ],
     )
@@ -1004,6 +1054,8 @@ def _discover_dir(folder: Path) -> tuple[dict[str, _Source], Path | None, list[P
                     f"be the {layer} layer; `{found[layer].path.name}` is used.",
                     "keep one file per layer",
                     severity="warning",
+                    code="two_files_one_layer",
+                    params={"used": found[layer].path.name, "other": f.name, "layer": layer},
                 )
             )
             continue
@@ -1093,6 +1145,8 @@ def resolve_community_overlaps(
             "from the other, so that grids never cover the same land twice.",
             "redraw the shared boundaries so that communities do not overlap",
             severity="warning",
+            code="communities_overlap",
+            params={"n": len(found), "pairs": v.describe_features(found)},
         )
     ]
     emptied = ok & (shapely.is_empty(geoms) | (shapely.area(geoms) <= min_area_m2))
@@ -1102,6 +1156,7 @@ def resolve_community_overlaps(
         labels,
         "the community lies entirely inside another community.",
         "redraw its boundary, or delete it and move its estates to the other community",
+        code="community_inside_other",
     )
     out = communities.copy()
     out[communities.geometry.name] = gpd.GeoSeries(
@@ -1139,6 +1194,7 @@ def _link_estates(
         labels,
         "the estate lies outside every community.",
         "fix the estate's position or add its community to the communities layer",
+        code="estate_outside",
     )
     out = estates.copy()
     known = set(communities["community_id"].dropna())
@@ -1151,6 +1207,7 @@ def _link_estates(
                 "none needed; add `community_id` to the file to state it yourself",
                 field="community_id",
                 severity="warning",
+                code="community_id_filled",
             )
         )
         return out, problems
@@ -1168,6 +1225,7 @@ def _link_estates(
             "fill in `community_id`",
             field="community_id",
             severity="warning",
+            code="community_id_empty_filled",
         )
     problems += _community_id_mismatches(given, inside, ~blank, outside, known, labels)
     return out, problems
@@ -1233,6 +1291,15 @@ def _straddling_estates(communities: gpd.GeoDataFrame, estates: gpd.GeoDataFrame
                 feature=labels[i],
                 field="community_id",
                 severity=severity,
+                code="estate_straddles",
+                params={
+                    "share": f"{frac:.0%}",
+                    "community": str(cids[i]),
+                    "community_name": str(names[cids[i]]),
+                    "other": "" if where is None else str(where),
+                    "other_name": "" if where is None else str(names[where]),
+                    "households": f"{float(hh):,.0f}" if counted and hh is not None else "",
+                },
             )
         )
     return problems
@@ -1276,6 +1343,7 @@ def _community_id_mismatches(
         labels,
         "`community_id` is not a community of the communities layer.",
         "use a `community_id` of the communities layer",
+        code="community_id_unknown",
         field="community_id",
         values=given,
     )
@@ -1291,6 +1359,7 @@ def _community_id_mismatches(
         labels,
         "the estate lies in another community than its `community_id` says.",
         "check `community_id` or the estate's position",
+        code="community_id_elsewhere",
         field="community_id",
         severity="warning",
         quote=False,
@@ -1329,6 +1398,7 @@ def _ids_from_names(
             labels,
             "`community_id` named the community; its id was used.",
             "none needed",
+            code="community_id_by_name",
             field="community_id",
             severity="warning",
         ),
@@ -1361,6 +1431,8 @@ def _far_from_communities(
         f"the feature lies more than {_FAR_M / 1000:.0f} km from every "
         "community; its coordinates look wrong.",
         "check the feature's coordinates",
+        code="far_from_communities",
+        params={"km": f"{_FAR_M / 1000:.0f}"},
         severity="warning",
         quote=False,
         values=[f"{k:,.0f} km" for k in km],
@@ -1425,6 +1497,14 @@ def _datum_mismatch_hint(
             f"as given, but only {best[0]} once shifted by the offset datum: {best[1]}.",
             best[2],
             severity="warning",
+            code="datum_mismatch",
+            params={
+                "n_out": n_out,
+                "n": len(estates),
+                "left": best[0],
+                "shifted": "estates" if best[1].startswith("the estates") else "communities",
+                "datum": "GCJ-02" if "GCJ-02" in best[1] else "BD-09",
+            },
         )
     ]
 
@@ -1475,6 +1555,8 @@ def point_estate_footprints(
             "the cells stand in for the missing estate outlines.",
             "give the estates as polygons for grids that follow the real outlines",
             severity="warning",
+            code="estate_points",
+            params={"n": int(points.sum()), "all": bool(points.all())},
         )
     ]
 
@@ -1504,6 +1586,8 @@ def _fill_residents(estates: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[P
             "add a `residents` column to use real figures",
             field="residents",
             severity="warning",
+            code="residents_estimated",
+            params={"n": int(missing.sum()), "per": f"{RESIDENTS_PER_HOUSEHOLD}"},
         )
     ]
 
@@ -1535,6 +1619,8 @@ def _link_buildings(
                     "add `estate_id` to state it yourself",
                     field="estate_id",
                     severity="warning",
+                    code="estate_id_filled",
+                    params={"n": filled},
                 )
             )
         loose = blank & np.array([i is None for i in inside])
@@ -1544,6 +1630,7 @@ def _link_buildings(
             labels,
             "the building lies in no estate; it is not used for planning.",
             "draw it inside its estate or give its `estate_id`",
+            code="building_in_no_estate",
             field="estate_id",
             severity="warning",
         )
@@ -1555,6 +1642,7 @@ def _link_buildings(
         labels,
         "`estate_id` is not an estate of the estates layer.",
         "use an `estate_id` of the estates layer",
+        code="estate_id_unknown",
         field="estate_id",
         values=given,
     )
@@ -1590,6 +1678,8 @@ def _buildings_off_their_estate(
         "`estate_id` names; the buildings layer may be in another datum than the estates "
         "(a GCJ-02/BD-09 shift is several hundred metres).",
         "declare the buildings' datum (e.g. --datum buildings=GCJ-02) or correct `estate_id`",
+        code="building_off_estate",
+        params={"m": f"{BUILDING_OFF_ESTATE_M:g}"},
         field="estate_id",
         values=[f"{d:.0f} m" for d in dist],
         quote=False,
@@ -1615,6 +1705,7 @@ def _household_mismatch(estates: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) 
         "the households of the estate's buildings do not add up to the estate's households; "
         "the estate's figure is used for planning, the buildings' to split it.",
         "make the buildings' households add up to the estate's",
+        code="building_households_differ",
         field="households",
         severity="warning",
         quote=False,
@@ -1687,6 +1778,8 @@ def load_layers(
                     "network",
                     f"the walk network `{network}` does not exist.",
                     "give a .graphml or .osm file",
+                    code="network_missing",
+                    params={"file": str(network)},
                 )
             )
             network = None
@@ -1706,6 +1799,8 @@ def load_layers(
                         f"the required layer `{name}` was not found.",
                         f"add `{name}.geojson` (or .gpkg / .zip) or a GeoPackage "
                         f"layer named `{name}`",
+                        code="layer_missing",
+                        params={"layer": name},
                     )
                 )
         prepared: dict[str, _Prepared] = {}
@@ -1778,7 +1873,15 @@ def _reproject_and_link(
     try:
         metric = metric_crs_for(base.gdf)
     except CRSError as exc:
-        return frames, [Problem("communities", str(exc), "give the layer features with geometry")]
+        return frames, [
+            Problem(
+                "communities",
+                str(exc),
+                "give the layer features with geometry",
+                code="no_metric_crs",
+                params={"msg": str(exc)},
+            )
+        ]
     for name, p in prepared.items():
         if p.gdf is not None and p.georeferenced:
             frames[name] = p.gdf.to_crs(metric)

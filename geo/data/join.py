@@ -202,6 +202,12 @@ class JoinReport:
                     "correct the names (or give the id) in the roster",
                     severity="warning",
                     feature=", ".join(f"row {m.row}" for m in unmatched),
+                    code="roster_unmatched",
+                    params={
+                        "n": len(unmatched),
+                        "source": self.source,
+                        "rows": ", ".join(str(m.row) for m in unmatched),
+                    },
                 )
             )
         if ambiguous:
@@ -213,6 +219,12 @@ class JoinReport:
                     "add a 社区 column or the id to tell them apart",
                     severity="warning",
                     feature=", ".join(f"row {m.row}" for m in ambiguous),
+                    code="roster_ambiguous",
+                    params={
+                        "n": len(ambiguous),
+                        "source": self.source,
+                        "rows": ", ".join(str(m.row) for m in ambiguous),
+                    },
                 )
             )
         if self.shared:
@@ -225,6 +237,14 @@ class JoinReport:
                     + ".",
                     "keep one row per feature if that was not meant",
                     severity="warning",
+                    code="roster_rows_added",
+                    params={
+                        "n": len(self.shared),
+                        "source": self.source,
+                        "features": "; ".join(
+                            f"{f} ({', '.join(map(str, r))})" for f, r in self.shared
+                        ),
+                    },
                 )
             )
         for col in self.columns:
@@ -239,6 +259,14 @@ class JoinReport:
                         "check which figure is right",
                         field=col,
                         severity="warning",
+                        code="roster_totals_differ",
+                        params={
+                            "source": self.source,
+                            "column": col,
+                            "roster": f"{self.totals_table[col]:,.0f}",
+                            "before": f"{before:,.0f}",
+                            "after": f"{self.totals_after[col]:,.0f}",
+                        },
                     )
                 )
         return out
@@ -459,6 +487,8 @@ def read_roster(
             feature=x.feature,
             field=x.field,
             severity=x.severity,
+            code=x.code,
+            params={**x.params, "_roster": table.source} if x.code else {},
         )
         for x in [*table.problems, *problems, *p]
     ]

@@ -471,7 +471,15 @@ def table_from_grid(
             1,
             sheet,
             engine,
-            (Problem(source, f"`{source}` holds no cells.", "export the table with its rows"),),
+            (
+                Problem(
+                    source,
+                    f"`{source}` holds no cells.",
+                    "export the table with its rows",
+                    code="table_empty",
+                    params={"source": source},
+                ),
+            ),
         )
     h = find_header(grid)
     header = grid[h]
@@ -492,6 +500,8 @@ def table_from_grid(
                 f"header (row {h + 1}) were skipped.",
                 "none needed",
                 severity="warning",
+                code="title_rows_skipped",
+                params={"rows": ", ".join(map(str, title)), "header": h + 1},
             )
         )
     dup = sorted({n for n in names if names.count(n) > 1})
@@ -503,6 +513,8 @@ def table_from_grid(
                 f"{', '.join(f'`{d}`' for d in dup)} more than once.",
                 "give every column its own name",
                 feature=f"row {h + 1}",
+                code="header_duplicates",
+                params={"header": h + 1, "columns": ", ".join(f"`{d}`" for d in dup)},
             )
         )
         names = [f"{n}_{j + 1}" if n in dup else n for j, n in enumerate(names)]
@@ -528,6 +540,8 @@ def table_from_grid(
                 "none needed",
                 feature=f"row {line}",
                 severity="warning",
+                code="totals_rows_skipped",
+                params={"rows": ", ".join(str(n) for n, _ in total_rows)},
             )
         )
         problems += _check_totals(frame, names, cells, source, line, totals)
@@ -538,6 +552,8 @@ def table_from_grid(
                 f"{merged} merged cell range(s) were filled into every row they span.",
                 "none needed",
                 severity="warning",
+                code="merged_cells",
+                params={"n": merged},
             )
         )
     return Table(
@@ -554,7 +570,7 @@ def _check_totals(
     totals: dict[str, float],
 ) -> list[Problem]:
     """Compare the totals row with the sums of the numeric columns (a warning per mismatch)."""
-    off = []
+    off, pairs = [], []
     for name, value in zip(names, cells, strict=False):
         value = cell_number(value)
         if value is None:
@@ -568,6 +584,7 @@ def _check_totals(
         total = float(col.sum())
         if abs(total - float(value)) > 0.5:
             off.append(f"`{name}` {float(value):,.0f} vs rows {total:,.0f}")
+            pairs.append(f"`{name}` {float(value):,.0f} ≠ {total:,.0f}")
     if not off:
         return []
     return [
@@ -577,6 +594,8 @@ def _check_totals(
             "check the rows or the totals row",
             feature=f"row {line}",
             severity="warning",
+            code="totals_differ",
+            params={"detail": "; ".join(pairs)},
         )
     ]
 
@@ -706,6 +725,8 @@ def table_points(table: Table, layer: str) -> tuple[gpd.GeoDataFrame, list[Probl
                 f"{len(rows)} row(s) of `{table.source}` have no readable longitude/latitude.",
                 "fill in both coordinates as numbers",
                 feature=_list(rows),
+                code="no_coordinates",
+                params={"n": len(rows), "source": table.source},
             )
         )
     degrees = bool(np.nanmax(np.abs(np.concatenate([lon, lat])), initial=0) <= 360)
@@ -729,6 +750,14 @@ def table_points(table: Table, layer: str) -> tuple[gpd.GeoDataFrame, list[Probl
                     f"`{coords.lat or coords.lonlat}`",
                     feature=_list(rows),
                     severity="warning",
+                    code="lonlat_swapped_back",
+                    params={
+                        "n": len(rows),
+                        "all": bool(swapped.sum() == (~missing).sum()),
+                        "source": table.source,
+                        "lon": str(coords.lon or coords.lonlat),
+                        "lat": str(coords.lat or coords.lonlat),
+                    },
                 )
             )
     geoms = gpd.points_from_xy(np.where(missing, 0.0, lon), np.where(missing, 0.0, lat))

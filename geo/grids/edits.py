@@ -169,7 +169,10 @@ def tree_partition(
     if k < 1 or k > len(units):
         raise EditError(
             f"cannot split {len(units)} unit(s) into k={k} parts; "
-            f"choose k between 2 and {len(units)}"
+            f"choose k between 2 and {len(units)}",
+            code="split_k_units",
+            n=len(units),
+            k=k,
         )
     rng = random.Random(seed)
     edge_list = sorted({(min(a, b), max(a, b)) for a, b in edges})
@@ -205,7 +208,10 @@ def _bisect(
     if best is None:
         raise EditError(
             f"units {units[:5]}{' ...' if len(units) > 5 else ''} are not connected or too "
-            f"few to split into {k} connected parts"
+            f"few to split into {k} connected parts",
+            code="not_splittable",
+            units=", ".join(units[:5]) + (" ..." if len(units) > 5 else ""),
+            k=k,
         )
     left = sorted(best[1])
     right = sorted(inside - best[1])
@@ -399,7 +405,11 @@ class PlanEditor:
             known = sorted(members)
             raise EditError(
                 f"{what} {grid!r} is not in the plan ({len(known)} grids, e.g. "
-                f"{known[:3]}); pick an existing grid id"
+                f"{known[:3]}); pick an existing grid id",
+                code="unknown_grid",
+                grid=str(grid),
+                n=len(known),
+                examples=", ".join(map(str, known[:3])),
             )
 
     def _require_unlocked(self, grids: Iterable[str], why: str) -> None:
@@ -498,13 +508,15 @@ class PlanEditor:
         assign = plan.assignment
         members = self._members()
         if not units:
-            raise EditError("`unit_ids` is empty; name at least one unit to move")
+            raise EditError("`unit_ids` is empty; name at least one unit to move", code="no_units")
         self._require_grid(to_grid, members, "target grid")
         unknown = [u for u in units if u not in assign]
         if unknown:
             raise EditError(
                 f"unit {', '.join(map(repr, unknown[:5]))} is not in the plan; "
-                "pick units from plan.units"
+                "pick units from plan.units",
+                code="unknown_unit",
+                units=", ".join(map(str, unknown[:5])),
             )
         already = [u for u in units if assign[u] == to_grid]
         if already:
@@ -520,7 +532,12 @@ class PlanEditor:
         if foreign:
             raise EditError(
                 f"unit {foreign[0]!r} is in community {comm[foreign[0]]!r} but grid {to_grid} "
-                f"is in community {target_comm!r}; grids stay inside one community"
+                f"is in community {target_comm!r}; grids stay inside one community",
+                code="other_community",
+                unit=str(foreign[0]),
+                unit_community=str(comm[foreign[0]]),
+                grid=str(to_grid),
+                grid_community=str(target_comm),
             )
         donors = sorted({assign[u] for u in units})
         self._require_unlocked([to_grid], "receive units")
@@ -586,16 +603,30 @@ class PlanEditor:
         self._require_grid(a, members)
         self._require_grid(b, members)
         if a == b:
-            raise EditError(f"cannot merge grid {a} with itself; name two different grids")
+            raise EditError(
+                f"cannot merge grid {a} with itself; name two different grids",
+                code="merge_self",
+                grid=str(a),
+            )
         ca, cb = _grid_community(plan, members, a), _grid_community(plan, members, b)
         if ca != cb:
             raise EditError(
                 f"grid {a} is in community {ca!r} and grid {b} in {cb!r}; "
-                "only grids of one community can merge"
+                "only grids of one community can merge",
+                code="merge_communities",
+                a=str(a),
+                b=str(b),
+                a_community=str(ca),
+                b_community=str(cb),
             )
         self._require_unlocked([a, b], "be merged")
         if b not in grid_neighbors(a, members, plan.assignment, plan.units.neighbors):
-            raise EditError(f"grids {a} and {b} share no cell edge; merge adjacent grids only")
+            raise EditError(
+                f"grids {a} and {b} share no cell edge; merge adjacent grids only",
+                code="merge_not_adjacent",
+                a=str(a),
+                b=str(b),
+            )
         hh = plan.units.units["households"]
         moved = float(sum(float(hh.at[u]) for u in members[b]))
         event = {"op": "merge", "a": a, "b": b}
@@ -623,14 +654,20 @@ class PlanEditor:
         if k < 2 or k > len(members[grid]):
             raise EditError(
                 f"cannot split grid {grid} ({len(members[grid])} units) into k={k}; "
-                f"choose k between 2 and {len(members[grid])}"
+                f"choose k between 2 and {len(members[grid])}",
+                code="split_k",
+                grid=str(grid),
+                n=len(members[grid]),
+                k=k,
             )
         nbrs = plan.units.neighbors
         units = sorted(members[grid])
         if not is_connected(units, plan.units.adjacency):
             raise EditError(
                 f"grid {grid} is not contiguous, so it cannot be split by a tree cut; "
-                "move its detached units first"
+                "move its detached units first",
+                code="split_not_contiguous",
+                grid=str(grid),
             )
         col = str(plan.params.size_by)
         weights = {u: float(w) for u, w in plan.units.units.loc[units, col].items()}
@@ -681,7 +718,11 @@ class PlanEditor:
         self._require_grid(grid, members)
         name = str(name).strip()
         if not name:
-            raise EditError(f"the new name of grid {grid} is empty; give a non-empty name")
+            raise EditError(
+                f"the new name of grid {grid} is empty; give a non-empty name",
+                code="empty_name",
+                grid=str(grid),
+            )
         names = dict(self.plan.names)
         names[grid] = name
         event = {"op": "rename", "grid": grid, "name": name}
@@ -703,7 +744,9 @@ class PlanEditor:
             if new_plan.members.get(g) != self.plan.members.get(g):
                 raise EditError(
                     f"re-optimisation changed locked grid {g}; this is a bug in "
-                    "geo.grids.gridding, please report it"
+                    "geo.grids.gridding, please report it",
+                    code="locked_changed",
+                    grid=str(g),
                 )
         changed, labels = _diff_grids(self.plan, new_plan)
         event: dict[str, Any] = {"op": "reoptimise"}
@@ -753,7 +796,7 @@ class PlanEditor:
             When there is nothing to undo.
         """
         if not self._undo:
-            raise EditError("nothing to undo")
+            raise EditError("nothing to undo", code="nothing_to_undo")
         return self._step(self._undo, self._redo, {"op": "undo"})
 
     def redo(self) -> EditResult:
@@ -765,7 +808,7 @@ class PlanEditor:
             When there is nothing to redo.
         """
         if not self._redo:
-            raise EditError("nothing to redo")
+            raise EditError("nothing to redo", code="nothing_to_redo")
         return self._step(self._redo, self._undo, {"op": "redo"})
 
     def _step(self, source: list[Plan], sink: list[Plan], event: dict[str, Any]) -> EditResult:
@@ -816,7 +859,12 @@ class PlanEditor:
             return self.undo()
         if op == "redo":
             return self.redo()
-        raise EditError(f"unknown edit op {op!r} in event {dict(event)}; expected one of {OPS}")
+        raise EditError(
+            f"unknown edit op {op!r} in event {dict(event)}; expected one of {OPS}",
+            code="unknown_op",
+            op=str(op),
+            ops=", ".join(OPS),
+        )
 
     @classmethod
     def replay(cls, plan: Plan, events: Iterable[Mapping[str, Any]]) -> PlanEditor:
@@ -835,7 +883,9 @@ class PlanEditor:
         """Rebuild an editor saved with :meth:`to_state` on the same starting plan."""
         if state.get("version") != 1:
             raise EditError(
-                f"editor state version {state.get('version')!r} is not supported (expected 1)"
+                f"editor state version {state.get('version')!r} is not supported (expected 1)",
+                code="state_version",
+                version=str(state.get("version")),
             )
         return cls.replay(plan, state.get("events", []))
 

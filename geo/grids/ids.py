@@ -97,7 +97,10 @@ def new_grid_ids(template: str, taken: Iterable[str], n: int) -> list[str]:
             if seq > 999:
                 raise EditError(
                     f"community code {prefix} has no free 3-digit grid sequence left for "
-                    f"a new grid next to {template}; merge grids first"
+                    f"a new grid next to {template}; merge grids first",
+                    code="no_free_code",
+                    prefix=prefix,
+                    grid=template,
                 )
             cand = f"{prefix}{seq:03d}"
             if cand not in taken:

@@ -461,6 +461,13 @@ def _absorb(
                     "grid that community automatically or draw its grids",
                     feature=str(cid),
                     severity="warning",
+                    code="import_community_uncovered",
+                    params={
+                        "community": str(cid),
+                        "n_units": sum(len(p) for p in pieces),
+                        "n_grids": len(pieces),
+                        "grids": ", ".join(fresh),
+                    },
                 )
             )
     return out, pd.DataFrame(moves, columns=list(MOVE_COLUMNS)), problems
@@ -571,6 +578,8 @@ def import_plan(
                 f"along them so that the grids keep their outlines, e.g. {list(recut)[:5]}",
                 "none needed",
                 severity="warning",
+                code="import_cells_recut",
+                params={"n": len(recut), "units": ", ".join(map(str, list(recut)[:5]))},
             )
         )
     return ImportResult(
@@ -680,6 +689,8 @@ def import_plan_layers(
         f"buildings to follow them, e.g. {refined[:5]}",
         "none needed; check the buildings' grids",
         severity="warning",
+        code="import_estates_by_building",
+        params={"n": len(refined), "estates": ", ".join(map(str, refined[:5]))},
     )
     return dataclasses.replace(out, problems=(*out.problems, note))
 
@@ -702,6 +713,12 @@ def _import_problems(
                 "to the grid holding most of it",
                 "check those boundaries",
                 severity="warning",
+                code="import_units_cut",
+                params={
+                    "n": len(cut),
+                    "share": f"{IMPORT_CUT_SHARE:.0%}",
+                    "units": ", ".join(map(str, cut["unit_id"].tolist()[:5])),
+                },
             )
         )
     if len(absorbed):
@@ -712,6 +729,11 @@ def _import_problems(
                 f"{absorbed['unit_id'].tolist()[:5]}; each joined a neighbouring grid",
                 "check the new estates' grids (repair_plan fixes the band)",
                 severity="warning",
+                code="import_units_absorbed",
+                params={
+                    "n": len(absorbed),
+                    "units": ", ".join(map(str, absorbed["unit_id"].tolist()[:5])),
+                },
             )
         )
     for cid, area in zip(
@@ -724,6 +746,8 @@ def _import_problems(
                 "extend the grids to the community boundary",
                 feature=str(cid),
                 severity="warning",
+                code="import_area_uncovered",
+                params={"area": f"{area:.0f}", "community": str(cid)},
             )
         )
     for a, b, area in zip(
@@ -739,6 +763,8 @@ def _import_problems(
                 "make every piece of land belong to one grid",
                 feature=f"{a}/{b}",
                 severity="warning",
+                code="import_grids_overlap",
+                params={"a": str(a), "b": str(b), "area": f"{area:.0f}"},
             )
         )
     for old, fresh in renamed.items():
@@ -750,6 +776,8 @@ def _import_problems(
                 "draw grids inside one community",
                 feature=old,
                 severity="warning",
+                code="import_grid_spans",
+                params={"grid": str(old), "n": len(fresh) + 1, "grids": ", ".join(fresh)},
             )
         )
     if empty:
@@ -759,6 +787,8 @@ def _import_problems(
                 f"{len(empty)} imported grid(s) hold no planning unit: {list(empty)[:5]}",
                 "check them against the estates layer",
                 severity="warning",
+                code="import_grids_empty",
+                params={"n": len(empty), "grids": ", ".join(map(str, list(empty)[:5]))},
             )
         )
     return out

@@ -9,6 +9,7 @@ All geometry in one metric CRS (metres, m²).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -338,6 +339,107 @@ def band_reason(
         f"{size:.0f} {what}: its units and their neighbours (shared edges) gave no grouping in "
         f"{lo:.0f}-{hi:.0f} (units of up to {max_unit:.0f}){parts}"
     )
+
+
+#: Stable codes of the reasons of :func:`band_reason` (with the exact reasons of
+#: :func:`geo.grids.feasibility.infeasible_reason`) and :func:`shape_reasons`, each with the
+#: English phrase it is written as; the named groups are the parameters a shell needs to say the
+#: same in another language (``ui.i18n`` has a ``rs_<code>`` template per code). A reason is a
+#: sequence of these phrases (the ``parts`` suffix follows the main one). To add a reason kind,
+#: add its phrase here and its template in ``ui/i18n.py``; ``tests/ui/test_message_codes.py``
+#: checks that every phrase the engine writes is matched and rendered.
+_N = r"[\d.]+"
+_WHAT = r"(?P<what>households|party members)"
+_WHERE = r"(?P<where>this part of the community|the community)"
+REASON_CODES: tuple[tuple[str, str], ...] = (
+    ("lock", r"locked by the planner: kept as it is \(unlock it to re-grid\)"),
+    (
+        "unit",
+        rf"one unit alone holds (?P<max_unit>{_N}) {_WHAT} \(> (?P<hi>{_N})\) and cannot be split "
+        r"further \(a building larger than a grid\): accept it or split it in the data",
+    ),
+    (
+        "arithmetic",
+        rf"arithmetic: {_WHERE} holds (?P<total>{_N}) {_WHAT}, which no number of grids of "
+        rf"(?P<lo>{_N})-(?P<hi>{_N}) adds up to",
+    ),
+    (
+        "proven_unit",
+        rf"arithmetic: no division of the (?P<n_units>\d+) units of {_WHERE} into connected "
+        rf"grids of (?P<lo>{_N})-(?P<hi>{_N}) {_WHAT} exists: unit (?P<unit>.+?) "
+        rf"\((?P<unit_size>{_N}) (?:households|party members)\) fits in no connected grid of "
+        rf"{_N}-{_N}, its neighbours hold (?P<span>{_N}(?:-{_N})?) each",
+    ),
+    (
+        "proven_lone_unit",
+        rf"arithmetic: no division of the (?P<n_units>\d+) units of {_WHERE} into connected "
+        rf"grids of (?P<lo>{_N})-(?P<hi>{_N}) {_WHAT} exists: unit (?P<unit>.+?) "
+        rf"\((?P<unit_size>{_N}) (?:households|party members)\) fits in no connected grid of "
+        rf"{_N}-{_N}, it has no neighbour",
+    ),
+    (
+        "proven_sizes",
+        rf"arithmetic: no division of the (?P<n_units>\d+) units of {_WHERE} into connected "
+        rf"grids of (?P<lo>{_N})-(?P<hi>{_N}) {_WHAT} exists: the units hold (?P<sizes>{_N}"
+        rf"(?:, {_N})*) and border each other so that no grouping fits",
+    ),
+    ("more_units", r" \((?P<n>\d+) more such units\)"),
+    (
+        "search",
+        rf"(?P<size>{_N}) {_WHAT}: its units and their neighbours \(shared edges\) gave no "
+        rf"grouping in (?P<lo>{_N})-(?P<hi>{_N}) \(units of up to (?P<max_unit>{_N})\)",
+    ),
+    (
+        "parts",
+        r" \(the community is in (?P<n>\d+) parts, cut by its shape, a river, a road or a "
+        r"barrier; grids follow its parts\)",
+    ),
+    (
+        "pp_single_unit",
+        rf"Polsby-Popper (?P<pp>{_N}): a single unit, whose cell is that thin \(the estate's land\)",
+    ),
+    (
+        "pp_thin_part",
+        rf"Polsby-Popper (?P<pp>{_N}): its community \(part\) is itself thin "
+        rf"\(Polsby-Popper (?P<part_pp>{_N})\)",
+    ),
+    (
+        "pp_thin_unit",
+        rf"Polsby-Popper (?P<pp>{_N}): it holds a unit whose cell is that thin "
+        rf"\(Polsby-Popper (?P<unit_pp>{_N})\)",
+    ),
+)
+_REASON_RES = tuple((code, re.compile(pattern)) for code, pattern in REASON_CODES)
+
+
+def reason_codes(reason: str) -> list[tuple[str, dict[str, str]]]:
+    """A reason of :func:`band_reason` or :func:`shape_reasons` as ``(code, params)`` pairs,
+    in the order its phrases are written (see :data:`REASON_CODES`).
+
+    A stretch no phrase matches comes back as ``("text", {"text": stretch})``, so nothing is
+    lost; ``""`` gives ``[]``.
+
+    Examples
+    --------
+    >>> reason_codes("locked by the planner: kept as it is (unlock it to re-grid)")
+    [('lock', {})]
+    """
+    out: list[tuple[str, dict[str, str]]] = []
+    pos, text_from = 0, 0
+    while pos < len(reason):
+        for code, rx in _REASON_RES:
+            m = rx.match(reason, pos)
+            if m:
+                if text_from < pos:
+                    out.append(("text", {"text": reason[text_from:pos]}))
+                out.append((code, {k: v for k, v in m.groupdict().items() if v is not None}))
+                pos = text_from = m.end()
+                break
+        else:
+            pos += 1
+    if text_from < len(reason):
+        out.append(("text", {"text": reason[text_from:]}))
+    return out
 
 
 def with_reasons(

@@ -88,13 +88,19 @@ def load_network(
     import osmnx as ox
 
     if path_or_place is None and bbox is None:
-        raise _problem("`path_or_place` or `bbox` is required", "pass a GraphML/.osm file path")
+        raise _problem(
+            "`path_or_place` or `bbox` is required",
+            "pass a GraphML/.osm file path",
+            code="net_no_source",
+        )
     path = Path(path_or_place) if path_or_place is not None else None
     if path is not None and path.suffix.lower() in (".graphml", ".osm", ".xml"):
         if not path.is_file():
             raise _problem(
                 f"network file {str(path)!r} not found",
                 "check the path, or omit the network to use the straight-line fallback",
+                code="net_file_missing",
+                params={"file": str(path)},
             )
         G = _read_with_osmnx(path)
     elif not online:
@@ -102,6 +108,8 @@ def load_network(
         raise _problem(
             f"{what} is not a .graphml/.osm file and downloading is off",
             "pass a local network file, or online=True (--online) to fetch it from OpenStreetMap",
+            code="net_not_local",
+            params={"what": str(what)},
         )
     elif bbox is not None:
         G = ox.graph_from_bbox(
@@ -128,12 +136,16 @@ def _read_with_osmnx(path: Path) -> nx.MultiDiGraph:
             f"{path.name} is not valid XML: {exc}",
             "export the network again (osmnx GraphML, or OSM XML from JOSM/Overpass)",
             layer=path.name,
+            code="net_bad_xml",
+            params={"file": path.name, "msg": str(exc)},
         ) from None
     except (KeyError, ValueError, TypeError) as exc:  # osmnx: a node without lat/lon, no ways ...
         raise _problem(
             f"{path.name} is not a usable walk network ({type(exc).__name__}: {exc})",
             "export the network again with its nodes (lat, lon) and walkable ways",
             layer=path.name,
+            code="net_unusable",
+            params={"file": path.name, "msg": f"{type(exc).__name__}: {exc}"},
         ) from None
 
 
@@ -150,6 +162,8 @@ def _check_lengths(G: nx.MultiDiGraph) -> None:
         raise _problem(
             f"{len(bad)} edge(s) have no valid `length` in metres, e.g. {bad[:3]}",
             "save the network with osmnx (edges carry `length`) or fix those edges",
+            code="net_bad_lengths",
+            params={"n": len(bad), "examples": ", ".join(map(str, bad[:3]))},
         )
 
 
@@ -160,9 +174,18 @@ def _bad_length(value: Any) -> bool:
         return True
 
 
-def _problem(message: str, fix: str, *, layer: str = "network") -> ValidationError:
+def _problem(
+    message: str,
+    fix: str,
+    *,
+    layer: str = "network",
+    code: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> ValidationError:
+    """A walk network error: one problem with its stable ``code`` and ``params``."""
     return ValidationError(
-        [Problem(layer=layer, message=message, fix=fix)], title="walk network problem"
+        [Problem(layer=layer, message=message, fix=fix, code=code, params=params or {})],
+        title="walk network problem",
     )
 
 
@@ -177,6 +200,8 @@ def _graph_crs(graph_crs: Any, source: str) -> CRS:
             f"the graph's `crs` {str(graph_crs)!r} is not a known CRS",
             "write the CRS of the node coordinates as `EPSG:<code>` in the graph's crs",
             layer=source,
+            code="net_bad_crs",
+            params={"crs": str(graph_crs)},
         ) from None
 
 
@@ -193,6 +218,8 @@ def _check_node_coords(node_ids: np.ndarray, xy: np.ndarray, g_crs: CRS, source:
             f"{_node_sample(node_ids, xy, bad)}",
             "give every node numeric coordinates, or export the network again",
             layer=source,
+            code="net_nodes_not_finite",
+            params={"n": int(bad.sum()), "examples": _node_sample(node_ids, xy, bad)},
         )
     if g_crs.is_geographic:
         out = (np.abs(xy[:, 0]) > 180.0) | (np.abs(xy[:, 1]) > 90.0)
@@ -206,6 +233,13 @@ def _check_node_coords(node_ids: np.ndarray, xy: np.ndarray, g_crs: CRS, source:
                 else "set the graph's `crs` to the CRS the coordinates are in (e.g. EPSG:32651, UTM 51N), "
                 "or export the network again in WGS84",
                 layer=source,
+                code="net_metres_as_degrees",
+                params={
+                    "n": int(out.sum()),
+                    "total": len(xy),
+                    "crs": g_crs.to_string(),
+                    "examples": _node_sample(node_ids, xy, out),
+                },
             )
         return
     from pyproj import Transformer
@@ -220,6 +254,13 @@ def _check_node_coords(node_ids: np.ndarray, xy: np.ndarray, g_crs: CRS, source:
             f"{g_crs.to_string()}, e.g. {_node_sample(node_ids, xy, out)}",
             "set the graph's `crs` to the CRS the coordinates are in",
             layer=source,
+            code="net_outside_crs",
+            params={
+                "n": int(out.sum()),
+                "total": len(xy),
+                "crs": g_crs.to_string(),
+                "examples": _node_sample(node_ids, xy, out),
+            },
         )
 
 
@@ -293,7 +334,11 @@ class WalkNetwork:
             File or layer name used in messages.
         """
         if G.number_of_nodes() == 0:
-            raise _problem("the network has no nodes", "use a network that covers the data")
+            raise _problem(
+                "the network has no nodes",
+                "use a network that covers the data",
+                code="net_no_nodes",
+            )
         _check_lengths(G)
         node_ids = np.array(list(G.nodes), dtype=object)
         try:
@@ -305,6 +350,7 @@ class WalkNetwork:
                 "some node(s) have no numeric `x`/`y`",
                 "give every node coordinates `x`, `y`",
                 layer=source,
+                code="net_some_nodes_no_xy",
             ) from None
         position = {node: i for i, node in enumerate(node_ids)}
         edges = [(position[u], position[v], float(d["length"])) for u, v, d in G.edges(data=True)]
@@ -344,7 +390,10 @@ class WalkNetwork:
 
         if len(node_ids) == 0:
             raise _problem(
-                "the network has no nodes", "use a network that covers the data", layer=source
+                "the network has no nodes",
+                "use a network that covers the data",
+                layer=source,
+                code="net_no_nodes",
             )
         g_crs = _graph_crs(graph_crs, source)
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
@@ -386,6 +435,8 @@ class WalkNetwork:
                 raise _problem(
                     f"network file {str(path)!r} not found",
                     "check the path, or omit the network to use the straight-line fallback",
+                    code="net_file_missing",
+                    params={"file": str(path)},
                 )
             node_ids, xy, u, v, length_m, graph_crs = _read_graphml(path)
             return cls.from_arrays(
@@ -460,6 +511,8 @@ def require_network_near(net: WalkNetwork | None, points: Any, *, layer: str) ->
                     "another city, or the network and the data in different CRSs or datums",
                     "pass the walk network of this area (--network FILE), check the network's `crs` and "
                     "the data's --datum, or leave the network out to use straight-line distances",
+                    code="net_far",
+                    params={"km": f"{nearest_m / 1000:.1f}", "n": len(xy), "layer": layer},
                 )
             ],
             title="walk network problem",
@@ -548,17 +601,24 @@ def _read_graphml(
                 graph_crs = (el.text or graph_crs).strip()
     except ET.ParseError as exc:
         raise _problem(
-            f"{path.name} is not valid GraphML: {exc}", "export it again with osmnx"
+            f"{path.name} is not valid GraphML: {exc}",
+            "export it again with osmnx",
+            code="net_bad_graphml",
+            params={"file": path.name, "msg": str(exc)},
         ) from None
     if bad_nodes:
         raise _problem(
             f"{len(bad_nodes)} node(s) have no numeric `x`/`y`, e.g. {bad_nodes[:3]}",
             "save the network with osmnx (nodes carry x and y)",
+            code="net_nodes_no_xy",
+            params={"n": len(bad_nodes), "examples": ", ".join(map(str, bad_nodes[:3]))},
         )
     if bad_edges:
         raise _problem(
             f"{len(bad_edges)} edge(s) have no valid `length` in metres, e.g. {bad_edges[:3]}",
             "save the network with osmnx (edges carry `length`) or fix those edges",
+            code="net_bad_lengths",
+            params={"n": len(bad_edges), "examples": ", ".join(map(str, bad_edges[:3]))},
         )
     position = {node: i for i, node in enumerate(ids)}
     missing = sorted({n for n in (*src, *dst) if n not in position})
@@ -566,6 +626,8 @@ def _read_graphml(
         raise _problem(
             f"edges refer to {len(missing)} node(s) not in the file, e.g. {missing[:3]}",
             "export the whole network again",
+            code="net_missing_nodes",
+            params={"n": len(missing), "examples": ", ".join(map(str, missing[:3]))},
         )
     node_ids = np.array(
         [int(i) for i in ids] if all(i.lstrip("-").isdigit() for i in ids) else ids, dtype=object

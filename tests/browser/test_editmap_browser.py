@@ -204,7 +204,9 @@ def test_brush_refusal_undo_reload(tmp_path: Path) -> None:
         page.get_by_role("button", name="移入当前网格").click()
         s = wait_settled(page, 3)
         assert s["units"][cut_unit] == cut_from, "the refused move was not rolled back"
-        expect(page.get_by_test_id("em-status")).to_contain_text(re.compile("contiguous"))
+        # the refusal in the page's language, the cut-off unit by name (issue 15)
+        expect(page.get_by_test_id("em-status")).to_contain_text(re.compile("操作被拒绝.*不再连片"))
+        assert cut_unit not in (page.get_by_test_id("em-status").text_content() or "")
         assert page.get_by_test_id("em-status").get_attribute("data-kind") == "error"
 
         # 4. Redo (Ctrl+Y) the brush stroke, then reload: the plan and the view come back.

@@ -55,6 +55,8 @@ def test_starts_in_chinese_on_the_demo_and_switches_language(app: AppTest):
 
 
 def test_grid_edit_undo_flow(app: AppTest):
+    if app.session_state["lang"] != "en":  # run alone
+        app.sidebar.radio(key="lang").set_value("en").run()
     _open(app, "Grids")
     app.button(key="generate").click().run()
     assert not app.exception, app.exception
@@ -119,7 +121,7 @@ def test_map_click_and_lasso_select_units(app: AppTest):
     from ui.maps import to_display
     from ui.tabs_grids import SEL_KEY, handle_map_event
 
-    units = app.session_state["plan"].units.units
+    units = _english_with_plan(app).session_state["plan"].units.units
     shown: gpd.GeoDataFrame = to_display(
         units.reset_index(drop="unit_id" in units.columns), columns=["unit_id"]
     )
@@ -140,7 +142,7 @@ def test_map_click_and_lasso_select_units(app: AppTest):
 
 
 def test_coverage_tab_shows_classes_and_gaps(app: AppTest, demo_layers):
-    _open(app, "Coverage")
+    _open(_english_with_plan(app), "Coverage")
     assert not app.exception, app.exception
     text = _texts(app)
     assert "Distance method: walking network" in text  # the method named in words (i18n)
@@ -151,8 +153,22 @@ def test_coverage_tab_shows_classes_and_gaps(app: AppTest, demo_layers):
     assert "≤400 m" in list(app.dataframe[0].value["Class"])
 
 
+def _english_with_plan(at: AppTest) -> AppTest:
+    """The app in English with grids generated, whatever the tests before this one did.
+
+    The staffing, export and plans tabs need a plan from the Grids tab, and ``_open`` names
+    tabs in English: a test run alone (``pytest ...::test_x``) starts in Chinese with no plan.
+    """
+    if at.session_state["lang"] != "en":
+        at.sidebar.radio(key="lang").set_value("en").run()
+    if "plan" not in at.session_state or at.session_state["plan"] is None:
+        _open(at, "Grids").button(key="generate").click().run()
+        assert not at.exception, at.exception
+    return at
+
+
 def test_staffing_tab_uses_the_published_totals(app: AppTest):
-    _open(app, "Staffing")
+    _open(_english_with_plan(app), "Staffing")
     assert app.number_input(key="s_ft").value == 242 and app.number_input(key="s_pt").value == 1134
     app.button(key="run_staffing").click().run()
     assert not app.exception, app.exception
@@ -162,7 +178,7 @@ def test_staffing_tab_uses_the_published_totals(app: AppTest):
 
 
 def test_siting_tab_solves_and_draws_the_curve(app: AppTest):
-    _open(app, "Siting")
+    _open(_english_with_plan(app), "Siting")
     app.selectbox(key="site_model").set_value("mclp").run()
     app.number_input(key="site_p").set_value(3).run()
     app.button(key="run_siting").click().run()
@@ -187,7 +203,7 @@ def test_export_geojson_is_rfc7946_and_parses_back(app: AppTest):
     import geopandas as gpd
     from shapely.geometry import shape
 
-    _open(app, "Export")
+    _open(_english_with_plan(app), "Export")
     app.text_input(key="plan_name").set_value("太湖 test").run()
     app.button(key="prepare_exports").click().run()
     assert not app.exception, app.exception
@@ -265,7 +281,7 @@ def test_bad_upload_is_reported_per_layer_and_feature_not_raised(tiny_dir):
     assert layers is None and key == ""
     table = problems_frame(problems, "en")
     assert list(table.columns) == ["Layer", "Feature", "Field", "Severity", "Problem", "Fix"]
-    est = table[table["Layer"] == "estates"]
+    est = table[table["Layer"] == "Estates"]  # layers in words (issue 15)
     assert {"households", "party_members"} <= set(est["Field"])
     assert (est["Fix"].str.len() > 0).all()
     layers, problems, _ = load_uploads({"estates": ("e.exe", b"MZ")}, {})

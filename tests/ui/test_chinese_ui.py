@@ -60,6 +60,11 @@ ALLOWED = {
 }
 
 
+#: Table columns whose cells are engine messages (reasons, issues, problems, fixes): their
+#: cells are scanned too, not just the headers.
+MESSAGE_COLUMNS = ("原因", "问题", "修正方法", "类别", "级别", "图层")
+
+
 def _texts(at: AppTest) -> list[str]:
     parts = (
         [m.value for m in at.markdown]
@@ -72,6 +77,9 @@ def _texts(at: AppTest) -> list[str]:
     parts += [e.label for e in at.expander]
     for d in at.dataframe:
         parts += [str(c) for c in d.value.columns]
+        for col in d.value.columns:
+            if str(col) in MESSAGE_COLUMNS:
+                parts += [str(v) for v in d.value[col] if isinstance(v, str)]
     return [str(p) for p in parts]
 
 
@@ -128,3 +136,86 @@ def test_every_tab_in_chinese_has_no_english(chinese_app: AppTest) -> None:
         if words:
             found[label] = sorted(words)
     assert not found, f"English in the Chinese UI: {found}"
+
+
+def test_edits_reasons_and_refusals_are_chinese(chinese_app: AppTest):
+    """After an edit, a refused edit and with the grid table open (out-of-band reasons with
+    unit names, the per-grid reason column), the grids tab is still free of English; the done
+    message names grids by name, not only by code."""
+    from ui.tabs_grids import PANEL_KEY, TABLE_KEY
+
+    at = chinese_app
+    grids_tab = at.tabs[1].label
+    if "plan" not in at.session_state or at.session_state["plan"] is None:  # run alone
+        _tab(at, grids_tab).button(key="generate").click().run()
+    at.session_state[PANEL_KEY] = True
+    at.session_state[TABLE_KEY] = True
+    _tab(at, grids_tab)
+    sel = at.multiselect(key="sel_units")
+    for label in sel.options:
+        sel.set_value([label]).run()
+        if at.selectbox(key="move_to").options:
+            break
+    target = at.selectbox(key="move_to").value
+    at.button(key="btn_move").click().run()
+    assert not at.exception, at.exception
+    done = " ".join(str(x.value) for x in at.success)
+    assert "已完成" in done and at.session_state["plan"].names[target] in done
+    at.button(key="btn_undo").click().run()
+    # a refused move: into a locked grid
+    at.selectbox(key="edit_grid").set_value(target).run()
+    at.button(key="btn_lock").click().run()
+    at.multiselect(key="sel_units").set_value([label]).run()
+    at.selectbox(key="move_to").set_value(target).run()
+    at.button(key="btn_move").click().run()
+    errors = " ".join(str(x.value) for x in at.error)
+    assert "操作被拒绝" in errors and "已锁定" in errors
+    assert not english_words(_texts(at)), sorted(english_words(_texts(at)))
+    # two grids merged hold more than the band allows: an out-of-band grid with its reason
+    at.button(key="btn_lock").click().run()  # unlock
+    assert target not in at.session_state["plan"].locked
+    assert at.selectbox(key="merge_with").value  # the first neighbour, as offered
+    at.button(key="btn_merge").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["plan"].summary()["out_of_band"]
+    texts = _texts(at)
+    reasons = [d.value for d in at.dataframe if "原因" in d.value.columns]
+    assert reasons and any(len(r) for r in reasons)
+    assert not english_words(texts), sorted(english_words(texts))
+
+
+def test_upload_warnings_are_chinese(tiny_dir, tmp_path):
+    """A data set that sets off the data checks (personal column, a point estate, a missing
+    residents column, a community id given by name, a negative count, a duplicate id) shows its
+    report in Chinese: no English outside the allow-list and the data's own ids."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.data.io import load_layers
+    from geo.errors import ValidationError
+    from ui.data import problems_frame
+
+    for name in ("communities", "facilities"):
+        (tmp_path / f"{name}.geojson").write_bytes((tiny_dir / f"{name}.geojson").read_bytes())
+    est = gpd.read_file(tiny_dir / "estates.geojson")
+    est["姓名"] = "张三"  # personal data: dropped with a warning
+    est.loc[0, "community_id"] = "甲社区"  # the community by name
+    est.loc[1, "geometry"] = est.geometry.iloc[1].centroid  # a point estate
+    est.loc[2, "households"] = -4  # an error
+    est.loc[3, "estate_id"] = est.loc[4, "estate_id"]  # a duplicate id
+    est.loc[5, "geometry"] = Point(121.5, 31.2)  # far outside every community
+    est.to_file(tmp_path / "estates.geojson", driver="GeoJSON")
+    with pytest.raises(ValidationError) as e:
+        load_layers(tmp_path)
+    problems = list(e.value.problems)
+    assert {p.code for p in problems} >= {"personal_dropped", "count_negative", "id_duplicate"}
+    assert all(p.code for p in problems), [p.message for p in problems if not p.code]
+    frame = problems_frame(problems, "zh")
+    texts = [str(v) for col in frame.columns for v in frame[col]]
+    ids = {str(i) for i in est["estate_id"]}
+    words = english_words(texts) - ids
+    assert not words, sorted(words)
+    en = problems_frame(problems, "en")
+    assert list(en.iloc[:, 4]) == [
+        p.message for p in sorted(problems, key=lambda p: (p.severity != "error", p.layer))
+    ]

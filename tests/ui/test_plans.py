@@ -157,17 +157,17 @@ def test_two_sessions_saving_one_version_conflict_and_save_as_keeps_both(env: Pa
     assert [e["op"] for e in rec_b.events] == ["move"]
     assert sorted(store.list()["name"]) == ["shared", "shared-b"]
 
-    # A's edit on version 1 stays in its journal; a third session can continue it.
+    # The saved edits left their journals on version 1 (they are versions' history now), so
+    # version 1 counts no unsaved edits; version 2 continues A's plan.
+    assert store.sessions("shared", 1) == []
+    assert int(store.versions("shared").set_index("version").loc[1, "n_journal"]) == 0
     c = _session()
     _open(c, "方案")
     c.selectbox(key="pick_plan").set_value("shared").run()
-    c.selectbox(key="pick_version").set_value(1).run()
-    journal_a = a.session_state["open_plan"]["journal"]
-    c.selectbox(key="pick_journal").set_value(journal_a).run()
+    c.selectbox(key="pick_version").set_value(2).run()
     c.button(key="btn_open_version").click().run()
     assert not c.exception, c.exception
     assert dict(c.session_state["plan"].assignment) == plan_a
-    assert c.session_state["open_plan"] == {"name": "shared", "version": 1, "journal": journal_a}
 
 
 def test_plans_tab_lists_versions_and_shows_the_diff(env: Path):

@@ -24,6 +24,8 @@ def test_note_is_saved_shown_and_saved_edits_leave_the_journal(env: Path):  # no
     assert s.session_state["open_plan"]["version"] == 2
     versions = store.versions("noted").set_index("version")
     assert versions.loc[2, "message"] == "按街道意见调整 <b>3</b>"
+    # the saved edit is version 2's history, no longer an unsaved edit of version 1 (issue 15)
+    assert int(versions.loc[1, "n_journal"]) == 0 and int(versions.loc[2, "n_history"]) == 1
     assert s.text_input(key="save_note").value == ""  # the box is empty for the next save
     _open(s, "方案")
     tables = [d.value for d in s.dataframe]
@@ -31,6 +33,7 @@ def test_note_is_saved_shown_and_saved_edits_leave_the_journal(env: Path):  # no
     assert "按街道意见调整 <b>3</b>" in set(listing["说明"])
     per_version = next(t for t in tables if "版本" in t.columns and len(t) == 2)
     assert "按街道意见调整 <b>3</b>" in set(per_version["说明"])
+    assert list(per_version["未保存编辑"]) == [0, 0]
 
 
 def test_diff_map_groups_come_before_the_layer_switcher(tiny_layers):

@@ -29,7 +29,7 @@ import shapely
 
 from geo.errors import EditError, GridplanError
 from geo.grids.edits import plan_figures
-from ui.i18n import t
+from ui.i18n import edit_error_text, t, violation_text
 from ui.maps import PALETTE, distinct_colours, shift_for_basemap, to_display
 from ui.state import StateMapping
 
@@ -81,6 +81,9 @@ TEXT_KEYS = (
     "em_brush_hint",
     "em_keys_hint",
     "em_clear",
+    "em_rename",
+    "em_reoptimise",
+    "em_repair",
 )
 
 
@@ -265,7 +268,12 @@ def run_command(editor: PlanEditor, cmd: Mapping[str, Any]) -> EditResult:
     """
     op = cmd.get("op")
     if op not in OPS:
-        raise EditError(f"unknown map command {op!r}; expected one of {OPS}")
+        raise EditError(
+            f"unknown map command {op!r}; expected one of {OPS}",
+            code="unknown_command",
+            op=str(op),
+            ops=", ".join(OPS),
+        )
     try:
         if op == "move":
             return editor.move([str(u) for u in cmd["units"]], str(cmd["to"]))
@@ -281,17 +289,33 @@ def run_command(editor: PlanEditor, cmd: Mapping[str, Any]) -> EditResult:
     except KeyError as exc:
         raise EditError(
             f"map command {op!r} lacks {exc.args[0]!r}; the map sends it with "
-            "every command, reload the page"
+            "every command, reload the page",
+            code="command_lacks",
+            op=str(op),
+            key=str(exc.args[0]),
         ) from exc
 
 
+def say_violations(delta: dict[str, Any], plan: Plan, lang: str) -> dict[str, Any]:
+    """``delta`` with its rules broken in ``lang``, grids by name (the map shows them as given)."""
+    delta["violations"] = [violation_text(v, lang, plan.names) for v in delta["violations"]]
+    return delta
+
+
 def answer(
-    state: StateMapping, editor: PlanEditor, cmd: Mapping[str, Any] | None, basemap: str, lang: str
+    state: StateMapping,
+    editor: PlanEditor,
+    cmd: Mapping[str, Any] | None,
+    basemap: str,
+    lang: str,
+    unit_labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """Run ``cmd`` (once per command id) and store the delta for the next render.
 
     Returns the stored delta, or ``None`` when there was nothing new to answer. ``state`` is
-    ``st.session_state`` (a plain dict in tests).
+    ``st.session_state`` (a plain dict in tests). Every message in the delta is in ``lang``:
+    a refusal through its code (:func:`ui.i18n.edit_error_text`, units named by
+    ``unit_labels``), the rules broken through theirs (:func:`say_violations`).
     """
     if not cmd or not isinstance(cmd, Mapping) or cmd.get("id") == state.get(LAST_CMD):
         return None
@@ -302,8 +326,9 @@ def answer(
     try:
         result = run_command(editor, cmd)
     except (EditError, GridplanError, ValueError, TypeError) as exc:
+        refusal = edit_error_text(exc, lang, unit_labels)
         delta = refusal_payload(
-            t("edit_refused", lang, msg=str(exc)),
+            t("edit_refused", lang, msg=refusal),
             rev=rev,
             cmd_id=cmd.get("id"),
             op=op,
@@ -321,6 +346,7 @@ def answer(
             can_undo=editor.can_undo,
             can_redo=editor.can_redo,
         )
+        say_violations(delta, result.plan, lang)
     state[REV] = rev
     state[DELTA] = delta
     if result is not None:
@@ -331,14 +357,15 @@ def answer(
             "violations": list(result.violations),
         }
     else:
-        state["last_edit"] = {"op": op, "error": delta["error"].split(": ", 1)[-1]}
+        state["last_edit"] = {"op": op, "error": refusal}
     return delta
 
 
 def record_result(
-    state: StateMapping, editor: PlanEditor, result: EditResult, basemap: str
+    state: StateMapping, editor: PlanEditor, result: EditResult, basemap: str, lang: str = "zh"
 ) -> None:
-    """Turn an edit made outside the map (the panel's buttons) into the next delta."""
+    """Turn an edit made outside the map (the panel's buttons) into the next delta (its
+    messages in ``lang``)."""
     rev = int(state.get(REV, 0)) + 1
     state[REV] = rev
     state[DELTA] = delta_payload(
@@ -350,6 +377,7 @@ def record_result(
         can_undo=editor.can_undo,
         can_redo=editor.can_redo,
     )
+    say_violations(state[DELTA], result.plan, lang)
 
 
 def texts(lang: str) -> dict[str, str]:
