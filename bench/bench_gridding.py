@@ -331,9 +331,9 @@ def write_district(folder: Path, seed: int = 0) -> dict[str, Any]:
 
     The generator's high-rise estates hold 1,000-6,000 households, which with 434 parcels makes
     about 340,000 households, nearly three times the district's. The households are rescaled to
-    the district's: high-rise estates linearly onto 550-2,350 (mean about 1,450, the district's
-    92,700 / 64), the others in proportion so that they hold the remaining 24 %; party members
-    stay 6 % of households. No buildings layer, as in the district.
+    the district's: high-rise estates linearly from 550 up, so that they hold 76 % of 122,000
+    (a mean of about 1,360; the district's is 92,700 / 64 = 1,450), the others in proportion
+    so that they hold the remaining 24 %; party members stay 6 % of households. No buildings layer, as in the district.
     """
     import numpy as np
 
@@ -342,7 +342,9 @@ def write_district(folder: Path, seed: int = 0) -> dict[str, Any]:
     d = make_district(seed, **DISTRICT)
     est = d.estates.copy()
     high = est["households"] > 500
-    est.loc[high, "households"] = np.round(550 + (est.loc[high, "households"] - 1000) * 0.36)
+    over = est.loc[high, "households"] - 1000
+    slope = (DISTRICT_HOUSEHOLDS * DISTRICT_HIGH_RISE_SHARE - 550 * len(over)) / over.sum()
+    est.loc[high, "households"] = np.round(550 + over * slope)
     rest = DISTRICT_HOUSEHOLDS * (1 - DISTRICT_HIGH_RISE_SHARE)
     low = est.loc[~high, "households"]
     est.loc[~high, "households"] = np.maximum(1.0, np.round(low * rest / low.sum()))
@@ -368,8 +370,10 @@ def _cli_env(tree: Path) -> dict[str, str]:
     return env
 
 
-def _grid_cli(tree: Path, data: Path, out: Path) -> float:
-    """Wall seconds of ``gridplan grid --data DATA --out OUT`` with the engine of ``tree``."""
+def _grid_cli(tree: Path, data: Path, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of ``gridplan grid --data DATA --out OUT`` with the
+    engine of ``tree``."""
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     res = subprocess.run(
         [sys.executable, "-m", "cli.main", "grid", "--data", str(data), "--out", str(out)],
@@ -382,7 +386,7 @@ def _grid_cli(tree: Path, data: Path, out: Path) -> float:
     wall = time.perf_counter() - t0
     if res.returncode != 0:
         raise SystemExit(f"gridplan grid failed in {tree}: {res.stderr[-800:]}")
-    return wall
+    return wall, _children_cpu() - cpu0
 
 
 def _grid_phases(tree: Path, data: Path, out: Path) -> dict[str, Any]:
@@ -434,17 +438,22 @@ def district_times(seed: int, repeat: int, before: Path | None) -> dict[str, Any
         data = tmp / "district"
         out: dict[str, Any] = {"district": write_district(data, seed), "load_average": _load()}
         walls: dict[str, list[float]] = {k: [] for k in trees}
+        cpus: dict[str, list[float]] = {k: [] for k in trees}
         for name, tree in trees.items():  # warm-up: bytecode written, files cached
             _grid_cli(tree, data, tmp / f"{name}.geojson")
         for _ in range(repeat):
             for name, tree in trees.items():
-                walls[name].append(_grid_cli(tree, data, tmp / f"{name}.geojson"))
+                wall, cpu = _grid_cli(tree, data, tmp / f"{name}.geojson")
+                walls[name].append(wall)
+                cpus[name].append(cpu)
         for name, tree in trees.items():
             grids = json.loads((tmp / f"{name}.geojson").read_text(encoding="utf-8"))
             props = [f["properties"] for f in grids["features"]]
             out[name] = {
                 "cli_wall_seconds": [round(w, 3) for w in walls[name]],
                 "cli_wall_seconds_median": round(statistics.median(walls[name]), 3),
+                "cli_cpu_seconds": [round(c, 3) for c in cpus[name]],
+                "cli_cpu_seconds_median": round(statistics.median(cpus[name]), 3),
                 "n_grids": len(props),
                 "share_in_band": round(sum(bool(p["in_band"]) for p in props) / len(props), 4),
                 "assignment_sha256": _assignment_digest(tmp / f"{name}.geojson"),
@@ -454,6 +463,11 @@ def district_times(seed: int, repeat: int, before: Path | None) -> dict[str, Any
             out["wall_ratio_after_over_before"] = round(
                 out["after"]["cli_wall_seconds_median"]
                 / max(out["before"]["cli_wall_seconds_median"], 1e-9),
+                3,
+            )
+            out["cpu_ratio_after_over_before"] = round(
+                out["after"]["cli_cpu_seconds_median"]
+                / max(out["before"]["cli_cpu_seconds_median"], 1e-9),
                 3,
             )
             out["same_assignment"] = (

@@ -9,8 +9,10 @@ Each subcommand lives in its own module ``cli/<name>.py`` exposing
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -41,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; ``argv=None`` (the ``gridplan`` program) ends the process at once."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -50,10 +53,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     from geo.errors import GridplanError
 
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
     except GridplanError as exc:
         print(f"gridplan {args.command}: {exc}", file=sys.stderr)
-        return 2
+        code = 2
+    if argv is None and not os.environ.get("GRIDPLAN_SLOW_EXIT"):
+        exit_now(code)
+    return code
+
+
+def exit_now(code: int) -> None:
+    """End the program without the interpreter's teardown.
+
+    Every output is written and closed by then; what is left is freeing every module and
+    object, which pyarrow's thread pools (imported by pandas) make cost 0.2-0.5 s, a sixth of
+    ``gridplan grid`` on a district. The exit handlers still run (logging is flushed, temporary
+    folders removed) and standard streams are flushed; ``GRIDPLAN_SLOW_EXIT=1`` keeps the
+    ordinary exit.
+    """
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed or broken pipe: nothing left to write
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":
