@@ -2,7 +2,8 @@
 
 ``python bench/_cli_phases.py OUT.json grid --data DIR --out FILE`` runs the command as
 ``python -m cli.main`` would, with the engine imported from ``GRIDPLAN_ENGINE_ROOT`` (default:
-this tree), and writes ``OUT.json``: seconds per phase. Each phase is the *exclusive* time
+this tree), and writes ``OUT.json``: wall seconds per phase (``phases``) and CPU seconds of
+this process per phase (``cpu``; ``untimed`` there includes start-up). Each phase is the *exclusive* time
 spent in a few named engine functions (time in a nested timed function counts for that one),
 so the phases add up to the whole run. Imports are their own phase wherever they happen
 (``import`` of a module not yet loaded, timed through ``builtins.__import__``). A function
@@ -52,21 +53,26 @@ TARGETS: list[tuple[str, str, str]] = [
 ]
 
 totals: dict[str, float] = defaultdict(float)
+cpu_totals: dict[str, float] = defaultdict(float)
 calls: dict[str, int] = defaultdict(int)
-_stack: list[list[float]] = []  # [start, time of nested timed calls]
+# [wall start, CPU start, wall of nested timed calls, CPU of nested timed calls]
+_stack: list[list[float]] = []
 
 
 def _enter() -> None:
-    _stack.append([time.perf_counter(), 0.0])
+    _stack.append([time.perf_counter(), time.process_time(), 0.0, 0.0])
 
 
 def _leave(phase: str) -> None:
-    start, nested = _stack.pop()
+    start, cpu_start, nested, cpu_nested = _stack.pop()
     spent = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     totals[phase] += spent - nested
+    cpu_totals[phase] += cpu - cpu_nested
     calls[phase] += 1
     if _stack:
-        _stack[-1][1] += spent
+        _stack[-1][2] += spent
+        _stack[-1][3] += cpu
 
 
 def timed(fn: Callable[..., Any], phase: str) -> Callable[..., Any]:
@@ -152,7 +158,9 @@ def main() -> None:
     phases = {"startup": round(startup, 4), **{k: round(v, 4) for k, v in totals.items()}}
     phases["untimed"] = round(ran - sum(totals.values()), 4)
     with open(out, "w", encoding="utf-8") as fh:
-        json.dump({"code": code, "phases": phases, "calls": dict(calls)}, fh)
+        cpu = {k: round(v, 4) for k, v in cpu_totals.items()}
+        cpu["untimed"] = round(time.process_time() - sum(cpu_totals.values()), 4)
+        json.dump({"code": code, "phases": phases, "cpu": cpu, "calls": dict(calls)}, fh)
     # end as the program does (an engine with the fast exit of ``cli.main.exit_now`` uses it)
     if hasattr(cli.main, "exit_now") and not os.environ.get("GRIDPLAN_SLOW_EXIT"):
         cli.main.exit_now(code)

@@ -33,6 +33,7 @@ the same run, side by side.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -228,8 +229,6 @@ def scale_times(folder: Path) -> dict[str, Any]:
 
 def plan_digest(plan: Plan) -> str:
     """SHA-256 of the sorted (unit, grid) pairs: equal digests, the same plan."""
-    import hashlib
-
     pairs = sorted(plan.assignment.items())
     return hashlib.sha256(repr(pairs).encode()).hexdigest()[:16]
 
@@ -412,15 +411,14 @@ def _grid_phases(tree: Path, data: Path, out: Path) -> dict[str, Any]:
         check=True,
     )
     wall = time.time() - t0
-    phases = json.loads(report.read_text(encoding="utf-8"))["phases"]
+    got = json.loads(report.read_text(encoding="utf-8"))
+    phases = got["phases"]
     phases["exit"] = round(wall - sum(phases.values()), 4)
-    return {"wall_seconds": round(wall, 3), "phases": phases}
+    return {"wall_seconds": round(wall, 3), "phases": phases, "phases_cpu": got.get("cpu", {})}
 
 
 def _assignment_digest(out: Path) -> str:
     """SHA-256 of the sorted ``unit_id,grid_id`` pairs of the run's assignment CSV."""
-    import hashlib
-
     import pandas as pd
 
     table = pd.read_csv(out.with_name(f"{out.stem}_assignment.csv"), dtype=str)
@@ -457,6 +455,10 @@ def district_times(seed: int, repeat: int, before: Path | None) -> dict[str, Any
                 "n_grids": len(props),
                 "share_in_band": round(sum(bool(p["in_band"]) for p in props) / len(props), 4),
                 "assignment_sha256": _assignment_digest(tmp / f"{name}.geojson"),
+                # the grids as written (polygons and properties), without the metadata's time
+                "grids_sha256": hashlib.sha256(
+                    json.dumps(grids["features"], sort_keys=True).encode()
+                ).hexdigest()[:16],
                 **_grid_phases(tree, data, tmp / f"{name}_phases.geojson"),
             }
         if before is not None:
@@ -473,6 +475,7 @@ def district_times(seed: int, repeat: int, before: Path | None) -> dict[str, Any
             out["same_assignment"] = (
                 out["after"]["assignment_sha256"] == out["before"]["assignment_sha256"]
             )
+            out["same_grids"] = out["after"]["grids_sha256"] == out["before"]["grids_sha256"]
         out["load_average_after"] = _load()
     return out
 
