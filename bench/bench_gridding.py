@@ -21,8 +21,18 @@ minimum Polsby-Popper, grids below 0.2 without a reason, seconds (median of ``--
 
 Run: ``.venv/bin/python bench/bench_gridding.py [--data data/boundaries] [--units 200]
 [--repeat 3] [--scale-dir /tmp/scale100] [--skip-baselines] [--skip-demo]
-[--realshape-seeds 0 1 2] [--points-dir DIR [--points-datum estates=GCJ-02]]
-[--before-tree DIR]``. Prints JSON.
+[--realshape-seeds 0 1 2] [--realshape-district [--district-seed 0]]
+[--points-dir DIR [--points-datum estates=GCJ-02]] [--before-tree DIR]``. Prints JSON.
+
+Part 5 (issue 11, speed), with ``--realshape-district``: the district of issue 11 (about 36
+communities, 413 parcels, 122,000 households, 76 % of them in high-rise estates over 500, no
+buildings; :func:`write_district`) written as WGS84 GeoJSON and run through ``gridplan grid
+--data DIR --out FILE`` as a subprocess, as a new user runs it: wall and CPU seconds, median of
+``--repeat`` after one warm-up run; then one instrumented run (``bench/_cli_phases.py``) for
+the split by phase (start-up, imports, loading and validation, compact split, cells,
+adjacency, search, feasibility, grid geometry, metrics, tiling, writing, exit). With
+``--before-tree`` the two trees alternate run by run, and the JSON says whether they wrote the
+same assignment and the same grids.
 
 Part 4 (issue 13), with ``--points-dir``: a dataset given as estate points (no footprints, no
 buildings), e.g. the demo as points, gridded as ``gridplan grid --datum estates=GCJ-02``: the
