@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import importlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
 
 #: Subcommand modules, in the order ``--help`` lists them.
@@ -66,17 +68,20 @@ def exit_now(code: int) -> None:
     """End the program without the interpreter's teardown.
 
     Every output is written and closed by then; what is left is freeing every module and
-    object, which pyarrow's thread pools (imported by pandas) make cost 0.2-0.5 s, a sixth of
-    ``gridplan grid`` on a district. The exit handlers still run (logging is flushed, temporary
-    folders removed) and standard streams are flushed; ``GRIDPLAN_SLOW_EXIT=1`` keeps the
-    ordinary exit.
+    object, which pyarrow (imported by pandas) makes cost 0.2-0.8 s of wall time on the
+    development machine (``bench/bench_gridding.py --realshape-district``, phase ``exit``).
+    Non-daemon threads are joined and the exit handlers run (logging is flushed, temporary
+    folders removed), as at an ordinary exit, and standard streams are flushed;
+    ``GRIDPLAN_SLOW_EXIT=1`` keeps the ordinary exit.
     """
+    for thread in threading.enumerate():  # as the interpreter does: non-daemon threads end first
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        # closed or broken pipe: nothing left to write
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):  # closed or broken pipe: nothing left to write
-            pass
     os._exit(code)
 
 

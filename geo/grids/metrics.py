@@ -176,8 +176,8 @@ def grid_table(
     gids = grid.to_numpy(dtype=object)[assigned]
     order = np.argsort(gids, kind="stable")
     keys = gids[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
-    ends = np.r_[starts[1:], len(keys)].astype(int)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, int)
+    ends = np.r_[starts[1:], len(keys)] if len(keys) else starts
     col = {c: units[c].to_numpy()[assigned] for c in ("unit_id", "community_id", "estate_id")}
     num = {c: units[c].to_numpy()[assigned] for c in ("households", "party_members", "residents")}
     cells = units.geometry.to_numpy()[assigned]

@@ -17,7 +17,8 @@ def test_parser_requires_a_command():
 
 def test_program_exits_at_once_with_outputs_flushed_and_exit_handlers_run(tmp_path):
     """``gridplan`` as a program ends through ``exit_now`` (no interpreter teardown): the exit
-    code, the whole JSON summary on stdout, both output files and the exit handlers survive."""
+    code, the whole JSON summary on stdout, both output files, a non-daemon thread's work and
+    the exit handlers survive."""
     import json
     import subprocess
     import sys
@@ -31,8 +32,10 @@ def test_program_exits_at_once_with_outputs_flushed_and_exit_handlers_run(tmp_pa
     d.estates.to_file(data / "estates.geojson", driver="GeoJSON")
     out = tmp_path / "g.geojson"
     code = (
-        "import atexit, sys, cli.main; "
+        "import atexit, sys, threading, time, cli.main; "
         "atexit.register(lambda: print('exit handler ran', file=sys.stderr)); "
+        "threading.Thread(target=lambda: (time.sleep(0.5), "
+        f"open({str(tmp_path / 'thread.txt')!r}, 'w').write('done'))).start(); "
         f"sys.argv = ['gridplan', 'grid', '--data', {str(data)!r}, '--out', {str(out)!r}]; "
         "cli.main.main(); "
         "print('not reached', file=sys.stderr)"
@@ -44,6 +47,7 @@ def test_program_exits_at_once_with_outputs_flushed_and_exit_handlers_run(tmp_pa
     summary = json.loads(proc.stdout)
     assert summary["n_grids"] > 0
     assert "exit handler ran" in proc.stderr and "not reached" not in proc.stderr
+    assert (tmp_path / "thread.txt").read_text() == "done"  # non-daemon threads end first
     assert json.loads(out.read_text(encoding="utf-8"))["features"]
     assert out.with_name("g_assignment.csv").stat().st_size > 0
     bad = subprocess.run(

@@ -207,3 +207,14 @@ def test_grid_table_equals_the_groupby_reference_on_real_shapes(subset: bool) ->
         shapely.equals_exact(a, b, tolerance=0)
         for a, b in zip(got.geometry, ref_geoms, strict=True)
     )
+
+
+def test_grid_table_of_no_grid_is_empty() -> None:
+    """Asked for grids that no unit belongs to, the table is empty with every column."""
+    from geo.grids.metrics import GRID_COLUMNS
+    from tests.geo._synthetic import block_units
+
+    graph = block_units(2, 2)
+    assignment = dict.fromkeys(graph.units.index, "G1")
+    got = grid_table(graph.units, assignment, neighbors=graph.neighbors, grid_ids=["nope"])
+    assert got.empty and list(got.columns) == [*GRID_COLUMNS, "geometry"]
