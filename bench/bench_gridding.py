@@ -294,11 +294,13 @@ def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for seed in seeds:
         layers = district_layers(seed)
-        walls = []
+        walls, cpus = [], []
         for _ in range(repeat):
-            res, w, _c = _timed(lambda layers=layers: grid_communities(layers, GridParams()))
+            res, w, c = _timed(lambda layers=layers: grid_communities(layers, GridParams()))
             walls.append(w)
+            cpus.append(c)
         out[f"seed_{seed}"] = {
+            "cpu_seconds_median": round(statistics.median(cpus), 3),
             "estates": len(layers.estates),
             "communities": len(layers.communities),
             "households": float(layers.estates["households"].sum()),
