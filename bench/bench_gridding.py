@@ -21,8 +21,18 @@ minimum Polsby-Popper, grids below 0.2 without a reason, seconds (median of ``--
 
 Run: ``.venv/bin/python bench/bench_gridding.py [--data data/boundaries] [--units 200]
 [--repeat 3] [--scale-dir /tmp/scale100] [--skip-baselines] [--skip-demo]
-[--realshape-seeds 0 1 2] [--points-dir DIR [--points-datum estates=GCJ-02]]
-[--before-tree DIR]``. Prints JSON.
+[--realshape-seeds 0 1 2] [--realshape-district [--district-seed 0]]
+[--points-dir DIR [--points-datum estates=GCJ-02]] [--before-tree DIR]``. Prints JSON.
+
+Part 5 (issue 11, speed), with ``--realshape-district``: the district of issue 11 (about 36
+communities, 413 parcels, 122,000 households, 76 % of them in high-rise estates over 500, no
+buildings; :func:`write_district`) written as WGS84 GeoJSON and run through ``gridplan grid
+--data DIR --out FILE`` as a subprocess, as a new user runs it: wall and CPU seconds, median of
+``--repeat`` after one warm-up run; then one instrumented run (``bench/_cli_phases.py``) for
+the split by phase (start-up, imports, loading and validation, compact split, cells,
+adjacency, search, feasibility, grid geometry, metrics, tiling, writing, exit). With
+``--before-tree`` the two trees alternate run by run, and the JSON says whether they wrote the
+same assignment and the same grids.
 
 Part 4 (issue 13), with ``--points-dir``: a dataset given as estate points (no footprints, no
 buildings), e.g. the demo as points, gridded as ``gridplan grid --datum estates=GCJ-02``: the
@@ -33,6 +43,7 @@ the same run, side by side.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -186,6 +197,7 @@ def demo_times(data: Path, repeat: int) -> dict[str, Any]:
         "max_abs_dev_pct": round(s["max_abs_dev_pct"], 1),
         "mean_polsby_popper": round(s["mean_polsby_popper"], 3),
         "estates_split": s["estates_split"],
+        "assignment_sha256": plan_digest(res.plan),
         "slowest_community": {
             "community_id": slow["community_id"],
             "seconds": round(slow["seconds"], 3),
@@ -216,12 +228,19 @@ def scale_times(folder: Path) -> dict[str, Any]:
         "mean_abs_dev_pct": round(s["mean_abs_dev_pct"], 2),
         "mean_polsby_popper": round(s["mean_polsby_popper"], 3),
         "communities_refined": refined,
+        "assignment_sha256": plan_digest(res.plan),
         "slowest_community": {
             "community_id": slow["community_id"],
             "seconds": round(slow["seconds"], 3),
             "n_units": slow["n_units"],
         },
     }
+
+
+def plan_digest(plan: Plan) -> str:
+    """SHA-256 of the sorted (unit, grid) pairs: equal digests, the same plan."""
+    pairs = sorted(plan.assignment.items())
+    return hashlib.sha256(repr(pairs).encode()).hexdigest()[:16]
 
 
 def realshape_figures(plan: Plan) -> dict[str, Any]:
@@ -275,16 +294,19 @@ def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for seed in seeds:
         layers = district_layers(seed)
-        walls = []
+        walls, cpus = [], []
         for _ in range(repeat):
-            res, w, _c = _timed(lambda layers=layers: grid_communities(layers, GridParams()))
+            res, w, c = _timed(lambda layers=layers: grid_communities(layers, GridParams()))
             walls.append(w)
+            cpus.append(c)
         out[f"seed_{seed}"] = {
+            "cpu_seconds_median": round(statistics.median(cpus), 3),
             "estates": len(layers.estates),
             "communities": len(layers.communities),
             "households": float(layers.estates["households"].sum()),
             "estates_over_500": int((layers.estates["households"] > 500).sum()),
             "seconds_median": round(statistics.median(walls), 3),
+            "assignment_sha256": plan_digest(res.plan),
             **realshape_figures(res.plan),
         }
     return out
@@ -304,6 +326,174 @@ def points_times(folder: Path, datum: dict[str, str], repeat: int) -> dict[str, 
         "seconds_median": round(statistics.median(walls), 3),
         **realshape_figures(res.plan),
     }
+
+
+#: The real district of issue 11: 36 communities, 413 parcels, about 122,000 households, 64
+#: high-rise estates over 500 households holding 76 % of them. The generator's lattice of 6 x 5
+#: arterial blocks (plus its two diagonals) gives 35 communities and, at 13 parcels tried per
+#: community, 434 parcels (seed 0), 68 of them high-rise.
+DISTRICT = {"nx": 6, "ny": 5, "parcels_per_community": 13}
+DISTRICT_HOUSEHOLDS = 122_000
+DISTRICT_HIGH_RISE_SHARE = 0.76
+
+
+def write_district(folder: Path, seed: int = 0) -> dict[str, Any]:
+    """The issue's district as a new user brings it: a folder of WGS84 GeoJSON layers.
+
+    The generator's high-rise estates hold 1,000-6,000 households, which with 434 parcels makes
+    about 340,000 households, nearly three times the district's. The households are rescaled to
+    the district's: high-rise estates linearly from 550 up, so that they hold 76 % of 122,000
+    (a mean of about 1,360; the district's is 92,700 / 64 = 1,450), the others in proportion
+    so that they hold the remaining 24 %; party members stay 6 % of households. No buildings layer, as in the district.
+    """
+    import numpy as np
+
+    from tests.geo.grids._realshape import PARTY_SHARE, make_district
+
+    d = make_district(seed, **DISTRICT)
+    est = d.estates.copy()
+    high = est["households"] > 500
+    over = est.loc[high, "households"] - 1000
+    slope = (DISTRICT_HOUSEHOLDS * DISTRICT_HIGH_RISE_SHARE - 550 * len(over)) / over.sum()
+    est.loc[high, "households"] = np.round(550 + over * slope)
+    rest = DISTRICT_HOUSEHOLDS * (1 - DISTRICT_HIGH_RISE_SHARE)
+    low = est.loc[~high, "households"]
+    est.loc[~high, "households"] = np.maximum(1.0, np.round(low * rest / low.sum()))
+    est["party_members"] = np.round(est["households"] * PARTY_SHARE)
+    folder.mkdir(parents=True, exist_ok=True)
+    d.communities.to_crs("EPSG:4326").to_file(folder / "communities.geojson", driver="GeoJSON")
+    est.to_crs("EPSG:4326").to_file(folder / "estates.geojson", driver="GeoJSON")
+    hh = est["households"]
+    return {
+        "seed": seed,
+        "communities": len(d.communities),
+        "estates": len(est),
+        "households": float(hh.sum()),
+        "estates_over_500": int(high.sum()),
+        "share_of_households_over_500": round(float(hh[high].sum() / hh.sum()), 3),
+    }
+
+
+def _cli_env(tree: Path) -> dict[str, str]:
+    # bytecode cached as after ``pip install`` (the sessions' shells set PYTHONDONTWRITEBYTECODE)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["GRIDPLAN_ENGINE_ROOT"] = str(tree)
+    return env
+
+
+def _grid_cli(tree: Path, data: Path, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of ``gridplan grid --data DATA --out OUT`` with the
+    engine of ``tree``."""
+    cpu0 = _children_cpu()
+    t0 = time.perf_counter()
+    res = subprocess.run(
+        [sys.executable, "-m", "cli.main", "grid", "--data", str(data), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tree,
+        env=_cli_env(tree),
+        check=False,
+    )
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise SystemExit(f"gridplan grid failed in {tree}: {res.stderr[-800:]}")
+    return wall, _children_cpu() - cpu0
+
+
+def _grid_phases(tree: Path, data: Path, out: Path) -> dict[str, Any]:
+    """One instrumented run (``bench/_cli_phases.py``): seconds per phase, exit included."""
+    report = out.with_suffix(".phases.json")
+    env = _cli_env(tree)
+    t0 = time.time()
+    env["GRIDPLAN_BENCH_T0"] = repr(t0)
+    subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("_cli_phases.py")),
+            str(report),
+            "grid",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        cwd=tree,
+        env=env,
+        check=True,
+    )
+    wall = time.time() - t0
+    got = json.loads(report.read_text(encoding="utf-8"))
+    phases = got["phases"]
+    phases["exit"] = round(wall - sum(phases.values()), 4)
+    return {"wall_seconds": round(wall, 3), "phases": phases, "phases_cpu": got.get("cpu", {})}
+
+
+def _assignment_digest(out: Path) -> str:
+    """SHA-256 of the sorted ``unit_id,grid_id`` pairs of the run's assignment CSV."""
+    import pandas as pd
+
+    table = pd.read_csv(out.with_name(f"{out.stem}_assignment.csv"), dtype=str)
+    pairs = sorted(zip(table["unit_id"], table["grid_id"], strict=True))
+    return hashlib.sha256(repr(pairs).encode()).hexdigest()[:16]
+
+
+def district_times(seed: int, repeat: int, before: Path | None) -> dict[str, Any]:
+    """Issue 11's district through ``gridplan grid`` (subprocess, wall), this tree and, with
+    ``before``, that tree side by side: runs alternate (one warm-up each, not counted), then one
+    instrumented run each for the phase split. Also whether both trees give the same plan."""
+    trees = {"after": ROOT} if before is None else {"after": ROOT, "before": before.resolve()}
+    with tempfile.TemporaryDirectory(prefix="bench-district-") as d:
+        tmp = Path(d)
+        data = tmp / "district"
+        out: dict[str, Any] = {"district": write_district(data, seed), "load_average": _load()}
+        walls: dict[str, list[float]] = {k: [] for k in trees}
+        cpus: dict[str, list[float]] = {k: [] for k in trees}
+        for name, tree in trees.items():  # warm-up: bytecode written, files cached
+            _grid_cli(tree, data, tmp / f"{name}.geojson")
+        for _ in range(repeat):
+            for name, tree in trees.items():
+                wall, cpu = _grid_cli(tree, data, tmp / f"{name}.geojson")
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+        for name, tree in trees.items():
+            grids = json.loads((tmp / f"{name}.geojson").read_text(encoding="utf-8"))
+            props = [f["properties"] for f in grids["features"]]
+            out[name] = {
+                "cli_wall_seconds": [round(w, 3) for w in walls[name]],
+                "cli_wall_seconds_median": round(statistics.median(walls[name]), 3),
+                "cli_cpu_seconds": [round(c, 3) for c in cpus[name]],
+                "cli_cpu_seconds_median": round(statistics.median(cpus[name]), 3),
+                "n_grids": len(props),
+                "share_in_band": round(sum(bool(p["in_band"]) for p in props) / len(props), 4),
+                "assignment_sha256": _assignment_digest(tmp / f"{name}.geojson"),
+                # the grids as written (polygons and properties), without the metadata's time
+                "grids_sha256": hashlib.sha256(
+                    json.dumps(grids["features"], sort_keys=True).encode()
+                ).hexdigest()[:16],
+                **_grid_phases(tree, data, tmp / f"{name}_phases.geojson"),
+            }
+        if before is not None:
+            out["wall_ratio_after_over_before"] = round(
+                out["after"]["cli_wall_seconds_median"]
+                / max(out["before"]["cli_wall_seconds_median"], 1e-9),
+                3,
+            )
+            out["cpu_ratio_after_over_before"] = round(
+                out["after"]["cli_cpu_seconds_median"]
+                / max(out["before"]["cli_cpu_seconds_median"], 1e-9),
+                3,
+            )
+            out["same_assignment"] = (
+                out["after"]["assignment_sha256"] == out["before"]["assignment_sha256"]
+            )
+            out["same_grids"] = out["after"]["grids_sha256"] == out["before"]["grids_sha256"]
+        out["load_average_after"] = _load()
+    return out
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def before_tree(args: argparse.Namespace) -> dict[str, Any]:
@@ -356,6 +546,14 @@ def main() -> None:
         "figures from its engine, measured in this run, side by side",
     )
     ap.add_argument(
+        "--realshape-district",
+        action="store_true",
+        help="issue 11's district (35 communities, 434 parcels, ~122,000 households) written as "
+        "GeoJSON and run through `gridplan grid` (subprocess, wall, median of --repeat), with "
+        "the phase split; with --before-tree both trees side by side and whether the plans match",
+    )
+    ap.add_argument("--district-seed", type=int, default=0)
+    ap.add_argument(
         "--points-dir",
         type=Path,
         default=None,
@@ -389,11 +587,31 @@ def main() -> None:
         out["demo"] = demo_times(args.data, args.repeat)
     if args.realshape_seeds:
         out["realshape"] = realshape_times(args.realshape_seeds, args.repeat)
+    if args.realshape_district:
+        out["realshape_district"] = district_times(
+            args.district_seed, args.repeat, args.before_tree
+        )
     if args.points_dir is not None:
         datum = dict(pair.split("=", 1) for pair in args.points_datum)
         out["points"] = points_times(args.points_dir, datum, args.repeat)
-    if args.before_tree is not None:
+    if args.scale_dir is not None:
+        out["scale"] = scale_times(args.scale_dir)
+    others = not args.skip_demo or args.realshape_seeds or args.points_dir or args.scale_dir
+    if args.before_tree is not None and others:
         out["before"] = before_tree(args)
+        out["same_plan_as_before"] = {
+            k: v.get("assignment_sha256") == out["before"]["realshape"][k].get("assignment_sha256")
+            for k, v in out.get("realshape", {}).items()
+            if k in out["before"].get("realshape", {})
+        }
+        if "demo" in out and "demo" in out["before"]:
+            out["same_plan_as_before"]["demo"] = out["demo"]["assignment_sha256"] == out["before"][
+                "demo"
+            ].get("assignment_sha256")
+        if "scale" in out and "scale" in out["before"]:
+            out["same_plan_as_before"]["scale"] = out["scale"]["assignment_sha256"] == out[
+                "before"
+            ]["scale"].get("assignment_sha256")
         out["time_ratio_after_over_before"] = {
             k: round(
                 v["seconds_median"] / max(out["before"]["realshape"][k]["seconds_median"], 1e-9), 2
@@ -413,8 +631,6 @@ def main() -> None:
                 / max(out["before"]["scale"]["engine_seconds"], 1e-9),
                 2,
             )
-    if args.scale_dir is not None:
-        out["scale"] = scale_times(args.scale_dir)
     print(json.dumps(out, indent=2, default=str))
 
 

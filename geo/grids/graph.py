@@ -12,8 +12,10 @@ incremental :func:`stays_connected` used by the search (``gridding``), the edits
 (it walks only the group from the removed unit's neighbours and answers at once at a leaf;
 over 100 times faster than csgraph on the demo's grids), and the walk :func:`components` uses
 for groups below :data:`CSGRAPH_FROM` units (csgraph costs about 0.2 ms per call whatever the
-size). Whole-graph questions and one-off component splits (islands in ``units``, free land in
-``gridding``) go through csgraph.
+size); :func:`edge_components` walks graphs of that size too (a community's islands in
+``units``, free land in ``gridding``). Whole-graph questions and larger graphs go through
+csgraph; scipy is imported only then, so that ``gridplan grid`` on a district does not pay
+for its import.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from __future__ import annotations
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components
+
+if TYPE_CHECKING:  # scipy is imported where a matrix is built: ``gridplan grid`` on a district
+    # of a few thousand units never needs it, and its import (scipy.sparse pulls scipy.linalg)
+    # costs about 0.3 s of the command
+    from scipy.sparse import csr_matrix
 
 N = TypeVar("N", bound=Hashable)
 
@@ -93,6 +98,8 @@ class Adjacency:
 
     def n_components(self) -> int:
         """Number of connected components of the whole graph."""
+        from scipy.sparse.csgraph import connected_components
+
         n, _ = connected_components(self.matrix, directed=False)
         return int(n)
 
@@ -107,6 +114,8 @@ class Adjacency:
 
 
 def _symmetric(n: int, rows: np.ndarray, cols: np.ndarray) -> csr_matrix:
+    from scipy.sparse import coo_matrix
+
     data = np.ones(2 * len(rows), dtype=np.int8)
     m = coo_matrix(
         (data, (np.concatenate([rows, cols]), np.concatenate([cols, rows]))), shape=(n, n)
@@ -123,10 +132,13 @@ def component_labels(matrix: csr_matrix) -> np.ndarray:
 
     Examples
     --------
+    >>> from scipy.sparse import csr_matrix
     >>> m = csr_matrix(np.array([[0, 0, 1], [0, 0, 0], [1, 0, 0]]))
     >>> component_labels(m).tolist()
     [0, 1, 0]
     """
+    from scipy.sparse.csgraph import connected_components
+
     n = matrix.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -150,11 +162,40 @@ def edge_components(nodes: Sequence[N], rows: Sequence[int], cols: Sequence[int]
     >>> edge_components(["x", "y", "z", "w"], [0, 3], [2, 1])
     [['x', 'z'], ['y', 'w']]
     """
+    if len(nodes) < CSGRAPH_FROM:  # a community's units: a walk, as in :func:`components`
+        return _edge_walk(nodes, rows, cols)
     m = _symmetric(len(nodes), np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))
     labels = component_labels(m)
     out: list[list[N]] = [[] for _ in range(int(labels.max()) + 1 if len(labels) else 0)]
     for node, k in zip(nodes, labels.tolist(), strict=True):
         out[k].append(node)
+    return out
+
+
+def _edge_walk(nodes: Sequence[N], rows: Sequence[int], cols: Sequence[int]) -> list[list[N]]:
+    """:func:`edge_components` by depth-first walks over node positions (small graphs)."""
+    n = len(nodes)
+    nbrs: list[list[int]] = [[] for _ in range(n)]
+    for a, b in zip(rows, cols, strict=True):
+        nbrs[a].append(b)
+        nbrs[b].append(a)
+    label = [-1] * n
+    k = 0
+    for start in range(n):
+        if label[start] >= 0:
+            continue
+        label[start] = k
+        stack = [start]
+        while stack:
+            u = stack.pop()
+            for v in nbrs[u]:
+                if label[v] < 0:
+                    label[v] = k
+                    stack.append(v)
+        k += 1
+    out: list[list[N]] = [[] for _ in range(k)]
+    for node, lab in zip(nodes, label, strict=True):
+        out[lab].append(node)
     return out
 
 

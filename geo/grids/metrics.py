@@ -171,25 +171,40 @@ def grid_table(
     locked = set(locked)
     rows = []
     geoms = []
-    for gid, sub in units.groupby(grid, sort=True):
-        geom = grid_geometry(sub.geometry.to_numpy())
+    # one pass over plain arrays, grids in sorted order and units in table order within each
+    # (what ``groupby(grid, sort=True)`` gives); a pandas sub-frame per grid cost ~5 ms a grid
+    assigned = grid.notna().to_numpy()
+    gids = grid.to_numpy(dtype=object)[assigned]
+    order = np.argsort(gids, kind="stable")
+    keys = gids[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, int)
+    ends = np.r_[starts[1:], len(keys)] if len(keys) else starts
+    col = {c: units[c].to_numpy()[assigned] for c in ("unit_id", "community_id", "estate_id")}
+    num = {c: units[c].to_numpy()[assigned] for c in ("households", "party_members", "residents")}
+    cells = units.geometry.to_numpy()[assigned]
+    for s0, s1 in zip(starts.tolist(), ends.tolist(), strict=True):
+        idx = order[s0:s1]
+        gid = keys[s0]
+        geom = grid_geometry(cells[idx])
         geoms.append(geom)
+        hh, party = num["households"][idx], num["party_members"][idx]
+        estates = col["estate_id"][idx]
         rows.append(
             {
                 "grid_id": gid,
-                "community_id": str(sub["community_id"].iloc[0]),
+                "community_id": str(col["community_id"][idx[0]]),
                 "name": names.get(gid, gid),
                 "locked": gid in locked,
-                "households": float(sub["households"].sum()),
-                "party_members": float(sub["party_members"].sum()),
-                "residents": float(sub["residents"].sum()),
-                "n_units": len(sub),
-                "n_estates": int(sub["estate_id"].nunique()),
+                "households": float(hh.sum()),
+                "party_members": float(party.sum()),
+                "residents": float(num["residents"][idx].sum()),
+                "n_units": len(idx),
+                "n_estates": len({e for e in estates.tolist() if not pd.isna(e)}),
                 # judged on the geometry: one polygon (shared edges), never through an island link
                 "contiguous": geom.geom_type == "Polygon"
-                and is_contiguous(list(sub["unit_id"]), neighbors),
-                "max_unit_households": float(sub["households"].max()),
-                "max_unit_party_members": float(sub["party_members"].max()),
+                and is_contiguous(col["unit_id"][idx].tolist(), neighbors),
+                "max_unit_households": float(hh.max()),
+                "max_unit_party_members": float(party.max()),
             }
         )
     frame = pd.DataFrame(

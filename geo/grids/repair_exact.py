@@ -12,7 +12,8 @@ of the slot, along arcs between units of that slot only.
 The model is a MIP with ``n·S`` assignment and root binaries and ``2·E·S`` flow columns
 (``n`` units, ``E`` adjacencies, ``S`` slots); it is meant for neighbourhoods up to about
 60 units (:data:`EXACT_MAX_UNITS`), beyond which :mod:`geo.grids.repair` uses its heuristic.
-``highspy`` is imported when a model is solved.
+``highspy`` and ``scipy.sparse`` are imported when a model is solved (``geo.grids.feasibility``
+imports :func:`connected_sets` from here, on the path of ``gridplan grid``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 #: Largest neighbourhood (units) solved exactly by default.
 EXACT_MAX_UNITS = 60
@@ -82,6 +82,7 @@ def _run_mip(
     Returns ``(status, info, x)``; ``x`` is None when no feasible solution was found.
     """
     import highspy
+    import scipy.sparse as sp
 
     h = _highs_model(a_mat, cost, col_hi, row_lo, row_hi, integer, offset)
     h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
@@ -369,6 +370,8 @@ def _solve_partition(
         rows.append(n + n_kept)  # every grid counts
         cols.append(j)
     n_rows = n + n_kept + 1
+    import scipy.sparse as sp
+
     a_mat = sp.csr_array(
         (np.ones(len(rows)), (np.asarray(rows), np.asarray(cols))), shape=(n_rows, n_cols)
     )
@@ -530,6 +533,8 @@ def _solve_flow(
         for a, (i, j) in enumerate(arcs):  # flow only between units of the grid
             row([(f(a, s), 1.0), (x(i, s), -(big - 1))], -np.inf, 0.0)
             row([(f(a, s), 1.0), (x(j, s), -(big - 1))], -np.inf, 0.0)
+    import scipy.sparse as sp
+
     a_mat = sp.csr_array((vals, (rows, cols)), shape=(len(lo_b), n_cols))
     cost_vec = np.zeros(n_cols)
     for i, u in enumerate(ids):

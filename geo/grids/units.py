@@ -895,16 +895,55 @@ def _power_cells(
     k = len(centres)
     box = shapely.box(*big)
     d2 = ((centres[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+    ranked = np.argsort(d2, axis=1, kind="stable")
+    sq = np.array([float(c @ c) for c in centres])  # |c|², as _half_planes computes it
     for near in (_POWER_NEIGHBOURS, k):  # the nearest centres bound a cell; all when they do not
-        out = []
-        for j in range(k):
-            others = [i for i in np.argsort(d2[j], kind="stable")[: near + 1].tolist() if i != j]
-            halves = _half_planes(centres[j], centres[others], weights[j], weights[others], pad)
-            cell = shapely.intersection_all(np.append(halves, box))
-            out.append(shapely.intersection(cell, polygon))
+        others = [[i for i in ranked[j, : near + 1].tolist() if i != j] for j in range(k)]
+        if len({len(o) for o in others}) == 1:  # every cell at once: one GEOS call per step
+            cells = shapely.intersection_all(
+                np.column_stack([_all_half_planes(centres, sq, weights, others, pad), [box] * k]),
+                axis=1,
+            )
+            out = list(shapely.intersection(cells, polygon))
+        else:  # centres that coincide: cells bounded by different numbers of half-planes
+            out = []
+            for j in range(k):
+                o = others[j]
+                halves = _half_planes(centres[j], centres[o], weights[j], weights[o], pad)
+                cell = shapely.intersection_all(np.append(halves, box))
+                out.append(shapely.intersection(cell, polygon))
         if near >= k - 1 or abs(sum(c.area for c in out) - polygon.area) <= 1e-9 * polygon.area:
             return out
     return out
+
+
+def _all_half_planes(
+    centres: np.ndarray, sq: np.ndarray, weights: np.ndarray, others: list[list[int]], pad: float
+) -> np.ndarray:
+    """:func:`_half_planes` of every centre at once (``others``: as many for each centre),
+    the same arithmetic element by element, so the same polygons: ``(k, len(others[0]))``."""
+    idx = np.array(others, dtype=np.intp)
+    ci = centres[idx]  # (k, m, 2)
+    cj = centres[:, None, :]
+    d = ci - cj
+    norm = np.hypot(d[..., 0], d[..., 1])
+    norm = np.where(norm > 0, norm, 1e-9)
+    n = d / norm[..., None]
+    t = ((ci * ci).sum(-1) - sq[:, None] - weights[idx] + weights[:, None]) / (2 * norm)
+    base = n * t[..., None]
+    tang = np.stack([-n[..., 1], n[..., 0]], axis=-1)
+    far = (4 * pad + np.abs(t))[..., None]
+    ring = np.stack(
+        [
+            base + tang * far,
+            base + tang * far - n * 2 * far,
+            base - tang * far - n * 2 * far,
+            base - tang * far,
+        ],
+        axis=-2,
+    )
+    polygons: np.ndarray = shapely.polygons(ring)
+    return polygons
 
 
 def _half_planes(

@@ -4,6 +4,7 @@ incremental stays-connected check, on random graphs."""
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,3 +95,41 @@ def test_unit_graph_caches_its_adjacency() -> None:
     gx = nx.Graph(list(zip(graph.edges["unit_a"], graph.edges["unit_b"], strict=True)))
     assert adj.matrix.nnz == 2 * gx.number_of_edges()
     assert adj.n_components() == nx.number_connected_components(gx)
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=random_graph())
+def test_edge_components_walk_equals_csgraph_and_networkx(
+    case: tuple[dict[str, tuple[str, ...]], set[str]],
+) -> None:
+    """The walk ``edge_components`` uses on small graphs gives csgraph's answer, in its order
+    (components by first node position, members in ``nodes`` order), and networkx's sets."""
+    nbrs, _ = case
+    nodes = list(reversed(list(nbrs)))  # not sorted: the order is the caller's
+    pos = {u: i for i, u in enumerate(nodes)}
+    rows = [pos[u] for u, vs in nbrs.items() for v in vs if u < v]
+    cols = [pos[v] for u, vs in nbrs.items() for v in vs if u < v]
+    walked = g._edge_walk(nodes, rows, cols)
+    labels = g.component_labels(g._symmetric(len(nodes), np.asarray(rows), np.asarray(cols)))
+    by_csgraph: list[list[str]] = [[] for _ in range(int(labels.max()) + 1)]
+    for u, k in zip(nodes, labels.tolist(), strict=True):
+        by_csgraph[k].append(u)
+    assert walked == by_csgraph == edge_components(nodes, rows, cols)
+    assert _ordered(walked) == _nx_components(nbrs, set(nbrs))
+
+
+def test_grid_command_modules_do_not_import_scipy() -> None:
+    """``gridplan grid`` on a district of a few thousand units never builds a sparse matrix:
+    importing the engine it runs must not import scipy (about 0.3 s of the command)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cli.main, cli.grid, geo.data.io, geo.grids.gridding, geo.grids.units, "
+        "geo.grids.plan, geo.grids.metrics, geo.output.export; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -146,3 +146,75 @@ def test_grid_geometry_drops_slivers_but_keeps_a_real_second_part():
     assert len(grid_geometry([holed]).interiors) == 0
     real_hole = shapely.box(0, 0, 100, 100).difference(shapely.box(40, 40, 60, 60))
     assert len(grid_geometry([real_hole]).interiors) == 1
+
+
+def _grid_table_by_groupby(units, assignment, *, neighbors, grid_ids=None):
+    """The per-grid pandas ``groupby`` loop ``grid_table`` ran before it read plain arrays:
+    the reference its rows must equal exactly."""
+    from geo.grids.metrics import grid_geometry
+
+    grid = units["unit_id"].map(assignment)
+    if grid_ids is not None:
+        keep = grid.isin(set(grid_ids))
+        units, grid = units[keep], grid[keep]
+    rows, geoms = [], []
+    for gid, sub in units.groupby(grid, sort=True):
+        geom = grid_geometry(sub.geometry.to_numpy())
+        geoms.append(geom)
+        rows.append(
+            {
+                "grid_id": gid,
+                "community_id": str(sub["community_id"].iloc[0]),
+                "households": float(sub["households"].sum()),
+                "party_members": float(sub["party_members"].sum()),
+                "residents": float(sub["residents"].sum()),
+                "n_units": len(sub),
+                "n_estates": int(sub["estate_id"].nunique()),
+                "contiguous": geom.geom_type == "Polygon"
+                and is_contiguous(list(sub["unit_id"]), neighbors),
+                "max_unit_households": float(sub["households"].max()),
+                "max_unit_party_members": float(sub["party_members"].max()),
+            }
+        )
+    return pd.DataFrame(rows), geoms
+
+
+@pytest.mark.parametrize("subset", [False, True])
+def test_grid_table_equals_the_groupby_reference_on_real_shapes(subset: bool) -> None:
+    """On real-shape units (estates split into parts, fractional residents, multi-part and
+    holed communities) and an arbitrary assignment (grids not contiguous, ids out of unit
+    order), every count, flag and polygon equals the groupby loop's, bit for bit."""
+    from geo.grids.units import build_units
+    from tests.geo.grids._realshape import district_layers
+
+    graph = build_units(district_layers(1, nx=3, ny=2))
+    units = graph.units
+    rng = np.random.default_rng(3)
+    assignment = {
+        u: f"{c}-g{int(rng.integers(0, 6)):02d}"
+        for u, c in zip(units.index, units["community_id"], strict=True)
+    }
+    wanted = sorted(set(assignment.values()))[::3] if subset else None
+    got = grid_table(units, assignment, neighbors=graph.neighbors, grid_ids=wanted)
+    ref, ref_geoms = _grid_table_by_groupby(
+        units, assignment, neighbors=graph.neighbors, grid_ids=wanted
+    )
+    assert len(got) == len(ref) > 10
+    assert got["contiguous"].any() and not got["contiguous"].all()
+    for c in ref.columns:
+        assert got[c].tolist() == ref[c].tolist(), c
+    assert all(
+        shapely.equals_exact(a, b, tolerance=0)
+        for a, b in zip(got.geometry, ref_geoms, strict=True)
+    )
+
+
+def test_grid_table_of_no_grid_is_empty() -> None:
+    """Asked for grids that no unit belongs to, the table is empty with every column."""
+    from geo.grids.metrics import GRID_COLUMNS
+    from tests.geo._synthetic import block_units
+
+    graph = block_units(2, 2)
+    assignment = dict.fromkeys(graph.units.index, "G1")
+    got = grid_table(graph.units, assignment, neighbors=graph.neighbors, grid_ids=["nope"])
+    assert got.empty and list(got.columns) == [*GRID_COLUMNS, "geometry"]

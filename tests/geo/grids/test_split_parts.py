@@ -62,3 +62,43 @@ def test_parts_count_from_the_band_and_the_community():
         assert h / n <= 500 + 1e-9 and lo_ok, h
     assert split_parts_count(5933, 300, 500, grid_mean=494) == 12
     assert split_parts_count(560, 300, 500) == 2  # 300-500 admits no split of 560: two parts below
+
+
+def _power_cells_one_by_one(polygon, centres, weights):
+    """The power cells as they were computed before the batch: one centre at a time."""
+    from geo.grids import units as u
+
+    minx, miny, maxx, maxy = polygon.bounds
+    pad = max(maxx - minx, maxy - miny) + 10.0
+    box = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
+    k = len(centres)
+    d2 = ((centres[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+    for near in (u._POWER_NEIGHBOURS, k):
+        out = []
+        for j in range(k):
+            o = [i for i in np.argsort(d2[j], kind="stable")[: near + 1].tolist() if i != j]
+            halves = u._half_planes(centres[j], centres[o], weights[j], weights[o], pad)
+            cell = shapely.intersection_all(np.append(halves, box))
+            out.append(shapely.intersection(cell, polygon))
+        if near >= k - 1 or abs(sum(c.area for c in out) - polygon.area) <= 1e-9 * polygon.area:
+            return out
+    return out
+
+
+def test_power_cells_batched_equal_one_by_one():
+    """All cells in one GEOS call per step give the very polygons of the per-centre loop
+    (L-shaped footprint, random centres and weights, coinciding centres, k from 2 to 20)."""
+    from geo.grids.units import _power_cells
+
+    rng = np.random.default_rng(0)
+    poly = shapely.Polygon([(0, 0), (300, 0), (300, 100), (100, 100), (100, 250), (0, 250)])
+    for trial in range(30):
+        k = int(rng.integers(2, 21))
+        centres = rng.uniform(0, 250, (k, 2))
+        weights = rng.uniform(-800, 800, k)
+        if trial % 5 == 0:
+            centres[1] = centres[0]
+        got = _power_cells(poly, centres, weights)
+        ref = _power_cells_one_by_one(poly, centres, weights)
+        assert len(got) == len(ref) == k
+        assert all(shapely.equals_exact(a, b, tolerance=0) for a, b in zip(got, ref, strict=True))
