@@ -7,14 +7,135 @@ only; :func:`band_partition_exists` decides it exactly for parts of at most
 most ``hi`` (:func:`geo.grids.repair_exact.connected_sets`), keeps those of at least ``lo``,
 and searches an exact cover of the part by them (the lowest uncovered unit is covered first;
 covered sets that failed are remembered), stopping after ``node_budget`` sets tried.
+
+Larger parts, up to :data:`EXACT_PARTITION_MAX_UNITS` units, are decided by a set-partition
+model over the same connected in-band sets, solved with HiGHS (:func:`band_partition`): at
+most :data:`EXACT_PARTITION_MAX_COLUMNS` sets, a time limit; an infeasible model is a proof
+(every set's sum is exact and the model is pure 0-1). :func:`band_partition` also returns the
+best division under a per-set cost, which the gridder uses where its search left grids out of
+band (``geo/grids/gridding.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from geo.grids.repair_exact import connected_sets
+import numpy as np
+import scipy.sparse as sp
+
+from geo.grids.repair_exact import _run_mip, connected_sets
 from geo.settings import FEASIBILITY_MAX_UNITS, FEASIBILITY_NODE_BUDGET
+
+#: Largest community part (units) decided by the set-partition model (HiGHS).
+EXACT_PARTITION_MAX_UNITS = 120
+#: Largest number of connected sets of at most the maximum (enumerated before the band's
+#: minimum is applied) the set-partition model is built on; beyond it the part is undecided.
+EXACT_PARTITION_MAX_COLUMNS = 20_000
+#: Wall-clock limit (s) of one set-partition solve; a solve that hits it decides nothing.
+EXACT_PARTITION_TIME_LIMIT_S = 2.0
+
+
+@dataclass(frozen=True)
+class BandPartition:
+    """What :func:`band_partition` found.
+
+    Attributes
+    ----------
+    status : str
+        ``"found"`` (``groups`` is a division into connected in-band grids; optimal for the
+        cost when ``optimal``), ``"infeasible"`` (proven: no such division exists),
+        ``"undecided"`` (too many units or sets, or the time limit ran out).
+    groups : tuple of tuple of str
+        The grids' units when found, else empty.
+    optimal : bool
+        The division minimises the summed set cost (within 0.5 absolute).
+    """
+
+    status: str
+    groups: tuple[tuple[str, ...], ...] = ()
+    optimal: bool = False
+
+
+def band_partition(
+    units: Sequence[str],
+    neighbors: Mapping[str, Iterable[str]],
+    size: Mapping[str, float],
+    lo: float,
+    hi: float,
+    *,
+    set_cost: Callable[[tuple[int, ...]], float] | None = None,
+    n_groups: tuple[int, int] | None = None,
+    max_units: int = EXACT_PARTITION_MAX_UNITS,
+    max_columns: int = EXACT_PARTITION_MAX_COLUMNS,
+    time_limit: float = EXACT_PARTITION_TIME_LIMIT_S,
+) -> BandPartition:
+    """A division of ``units`` into connected grids of ``lo``-``hi``, exactly (HiGHS).
+
+    The set-partition model: one 0-1 column per connected unit set holding ``lo``-``hi``
+    (:func:`geo.grids.repair_exact.connected_sets`), every unit covered exactly once, the
+    number of sets within ``n_groups``; minimises the summed ``set_cost`` (0 when None: a
+    pure feasibility question).
+
+    Parameters
+    ----------
+    units, neighbors, size, lo, hi
+        As :func:`band_partition_exists`.
+    set_cost : callable, optional
+        ``set_cost(indices into units) -> float``, the cost of one grid.
+    n_groups : (int, int), optional
+        Fewest and most grids.
+    max_units, max_columns : int
+        Larger parts, or parts with more connected sets, are ``"undecided"``.
+    time_limit : float
+        Seconds; a solve stopped by it without a proof is ``"undecided"`` (or ``"found"``,
+        not optimal, when it has a division).
+
+    Returns
+    -------
+    BandPartition
+    """
+    ids = list(units)
+    n = len(ids)
+    if n == 0 or n > max_units:
+        return BandPartition("undecided")
+    sets = connected_sets(ids, neighbors, size, hi, limit=max_columns)
+    if sets is None:
+        return BandPartition("undecided")
+    w = np.asarray([float(size[u]) for u in ids])
+    cols = [s for s in sets if float(w[list(s)].sum()) >= lo - 1e-9]
+    covered = np.zeros(n, dtype=bool)
+    for s in cols:
+        covered[list(s)] = True
+    if not covered.all():
+        return BandPartition("infeasible")  # a unit lies in no connected in-band set
+    g_lo, g_hi = n_groups if n_groups is not None else (1, n)
+    if g_lo > g_hi:
+        return BandPartition("infeasible")
+    rows = [i for s in cols for i in s] + [n] * len(cols)
+    col_idx = [j for j, s in enumerate(cols) for _ in s] + list(range(len(cols)))
+    a_mat = sp.csr_array(
+        (np.ones(len(rows)), (np.asarray(rows), np.asarray(col_idx))), shape=(n + 1, len(cols))
+    )
+    cost = (
+        np.asarray([float(set_cost(s)) for s in cols])
+        if set_cost is not None
+        else np.zeros(len(cols))
+    )
+    status, _info, z = _run_mip(
+        a_mat,
+        cost,
+        np.ones(len(cols)),
+        np.concatenate([np.ones(n), [float(g_lo)]]),
+        np.concatenate([np.ones(n), [float(g_hi)]]),
+        np.ones(len(cols), dtype=bool),
+        time_limit,
+        presolve=False,
+    )
+    if z is None:
+        return BandPartition("infeasible" if status == "infeasible" else "undecided")
+    groups = tuple(tuple(ids[i] for i in cols[j]) for j in range(len(cols)) if z[j] > 0.5)
+    return BandPartition("found", groups, optimal=status == "optimal")
 
 
 def band_partition_exists(
@@ -26,6 +147,7 @@ def band_partition_exists(
     *,
     max_units: int = FEASIBILITY_MAX_UNITS,
     node_budget: int = FEASIBILITY_NODE_BUDGET,
+    exact_max_units: int = EXACT_PARTITION_MAX_UNITS,
 ) -> bool | None:
     """Whether ``units`` can be divided into connected grids each holding ``lo``-``hi``.
 
@@ -40,18 +162,40 @@ def band_partition_exists(
     lo, hi : float
         The band, same measure.
     max_units : int
-        Parts of more units are not checked (None).
+        Parts of more units go to the set-partition model (:func:`band_partition`, up to
+        ``exact_max_units``), as do parts whose search ran out of budget.
     node_budget : int
         Sets tried before the search gives up (None).
+    exact_max_units : int
+        Parts of more units are not checked (None); 0 turns the set-partition model off.
 
     Returns
     -------
     bool or None
         True when such a division exists, False when none does, None when undecided (too
-        many units, too many connected sets, or the budget ran out).
+        many units, too many connected sets, or the budget or time limit ran out).
     """
     ids = list(units)
-    if not ids or len(ids) > max_units:
+    if not ids:
+        return None
+    found = _enumerated_cover(ids, neighbors, size, lo, hi, max_units, node_budget)
+    if found is not None or len(ids) > exact_max_units:
+        return found
+    verdict = band_partition(ids, neighbors, size, lo, hi, max_units=exact_max_units).status
+    return {"found": True, "infeasible": False}.get(verdict)
+
+
+def _enumerated_cover(
+    ids: list[str],
+    neighbors: Mapping[str, Iterable[str]],
+    size: Mapping[str, float],
+    lo: float,
+    hi: float,
+    max_units: int,
+    node_budget: int,
+) -> bool | None:
+    """The exact-cover search of :func:`band_partition_exists` (None: too big or over budget)."""
+    if len(ids) > max_units:
         return None
     sets = connected_sets(ids, neighbors, size, hi)
     if sets is None:
