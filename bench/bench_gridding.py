@@ -26,7 +26,10 @@ Run: ``.venv/bin/python bench/bench_gridding.py [--data data/boundaries] [--unit
 
 Part 4 (issue 13), with ``--points-dir``: a dataset given as estate points (no footprints, no
 buildings), e.g. the demo as points, gridded as ``gridplan grid --datum estates=GCJ-02``: the
-same figures as part 3. ``--before-tree`` measures everything again with another engine in
+same figures as part 3. ``--points-demo`` writes the demo of ``--data`` as such a folder
+first (:func:`write_points_demo`: estate centroids in GCJ-02, a UTF-8 CSV with Chinese headers
+``小区编号, 小区名称, 所属社区, 户数, 党员数, 经度, 纬度``, plus ``communities.geojson``) in a
+temporary directory and uses it as ``--points-dir``. ``--before-tree`` measures everything again with another engine in
 the same run, side by side.
 """
 
@@ -306,6 +309,39 @@ def points_times(folder: Path, datum: dict[str, str], repeat: int) -> dict[str, 
     }
 
 
+def write_points_demo(data: Path, out: Path) -> Path:
+    """The demo of ``data`` as planners often have it (issue 13): estate points, no footprints.
+
+    Writes ``out/estates.csv`` (estate centroids computed in the metric CRS, converted to
+    GCJ-02; UTF-8 with a byte-order mark, as Excel writes it; Chinese headers; no buildings)
+    and a copy of ``communities.geojson``. Returns ``out``.
+    """
+    import shutil
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.data.crs import metric_crs_for, wgs84_to_gcj02
+
+    est = gpd.read_file(data / "estates.geojson")
+    cen = est.to_crs(metric_crs_for(est)).centroid.to_crs("EPSG:4326")
+    lon, lat = wgs84_to_gcj02(cen.x.to_numpy(), cen.y.to_numpy())
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(
+        {
+            "小区编号": est["estate_id"].astype(str),
+            "小区名称": est["name"].astype(str),
+            "所属社区": est["community_id"].astype(str),
+            "户数": est["households"].astype(int),
+            "党员数": est["party_members"].astype(int),
+            "经度": lon.round(7),
+            "纬度": lat.round(7),
+        }
+    ).to_csv(out / "estates.csv", index=False, encoding="utf-8-sig")
+    shutil.copyfile(data / "communities.geojson", out / "communities.geojson")
+    return out
+
+
 def before_tree(args: argparse.Namespace) -> dict[str, Any]:
     """The same benchmark with the engine of ``--before-tree`` (a subprocess), as JSON."""
     cmd = [
@@ -367,7 +403,17 @@ def main() -> None:
         default=["estates=GCJ-02"],
         help="LAYER=DATUM pairs of --points-dir (as gridplan grid --datum)",
     )
+    ap.add_argument(
+        "--points-demo",
+        action="store_true",
+        help="write the demo of --data as estate points (GCJ-02 centroids, Chinese headers) "
+        "to a temporary folder and use it as --points-dir",
+    )
     args = ap.parse_args()
+    if args.points_demo:
+        tmp = Path(tempfile.mkdtemp(prefix="gridplan_points_demo_"))
+        args.points_dir = write_points_demo(args.data, tmp)
+        args.points_datum = ["estates=GCJ-02"]
     params = GridParams(seed=args.seed)
     out: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": _cpus()}}
     if not args.skip_baselines:
