@@ -10,7 +10,8 @@ covered sets that failed are remembered), stopping after ``node_budget`` sets tr
 
 Larger parts, up to :data:`EXACT_PARTITION_MAX_UNITS` units, are decided by a set-partition
 model over the same connected in-band sets, solved with HiGHS (:func:`band_partition`): at
-most :data:`EXACT_PARTITION_MAX_COLUMNS` sets, a time limit; an infeasible model is a proof
+most :data:`EXACT_PARTITION_MAX_COLUMNS` sets and :data:`EXACT_PARTITION_MAX_NODES`
+branch-and-bound nodes (a deterministic limit); an infeasible model is a proof
 (every set's sum is exact and the model is pure 0-1). :func:`band_partition` also returns the
 best division under a per-set cost, which the gridder uses where its search left grids out of
 band (``geo/grids/gridding.py``).
@@ -32,8 +33,15 @@ EXACT_PARTITION_MAX_UNITS = 120
 #: Largest number of connected sets of at most the maximum (enumerated before the band's
 #: minimum is applied) the set-partition model is built on; beyond it the part is undecided.
 EXACT_PARTITION_MAX_COLUMNS = 20_000
-#: Wall-clock limit (s) of one set-partition solve; a solve that hits it decides nothing.
-EXACT_PARTITION_TIME_LIMIT_S = 2.0
+#: Branch-and-bound nodes of one set-partition solve: the limit that bounds the work, the
+#: same on every machine (a solve that hits it without a proof decides nothing).
+EXACT_PARTITION_MAX_NODES = 2_000
+#: Wall-clock safety limit (s) of one set-partition solve, far above what the node limit
+#: allows on the sets above (the models solve in milliseconds); it only guards a stalled solve.
+EXACT_PARTITION_TIME_LIMIT_S = 20.0
+
+
+_COST_SCALE = 1e4
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ class BandPartition:
     groups : tuple of tuple of str
         The grids' units when found, else empty.
     optimal : bool
-        The division minimises the summed set cost (within 0.5 absolute).
+        The division minimises the summed set cost (within 5e-5 absolute).
     """
 
     status: str
@@ -68,6 +76,7 @@ def band_partition(
     n_groups: tuple[int, int] | None = None,
     max_units: int = EXACT_PARTITION_MAX_UNITS,
     max_columns: int = EXACT_PARTITION_MAX_COLUMNS,
+    max_nodes: int = EXACT_PARTITION_MAX_NODES,
     time_limit: float = EXACT_PARTITION_TIME_LIMIT_S,
 ) -> BandPartition:
     """A division of ``units`` into connected grids of ``lo``-``hi``, exactly (HiGHS).
@@ -87,9 +96,11 @@ def band_partition(
         Fewest and most grids.
     max_units, max_columns : int
         Larger parts, or parts with more connected sets, are ``"undecided"``.
+    max_nodes : int
+        Branch-and-bound nodes; a solve stopped by it without a proof is ``"undecided"`` (or
+        ``"found"``, not optimal, when it has a division). Deterministic.
     time_limit : float
-        Seconds; a solve stopped by it without a proof is ``"undecided"`` (or ``"found"``,
-        not optimal, when it has a division).
+        Seconds, a safety limit only (stops the same way).
 
     Returns
     -------
@@ -117,8 +128,10 @@ def band_partition(
     a_mat = sp.csr_array(
         (np.ones(len(rows)), (np.asarray(rows), np.asarray(col_idx))), shape=(n + 1, len(cols))
     )
+    # the runner stops at an absolute gap of 0.5 (made for household counts): scaled so
+    # that the gap is 0.5e-4 of the caller's cost units
     cost = (
-        np.asarray([float(set_cost(s)) for s in cols])
+        np.asarray([float(set_cost(s)) for s in cols]) * _COST_SCALE
         if set_cost is not None
         else np.zeros(len(cols))
     )
@@ -131,6 +144,7 @@ def band_partition(
         np.ones(len(cols), dtype=bool),
         time_limit,
         presolve=False,
+        max_nodes=max_nodes,
     )
     if z is None:
         return BandPartition("infeasible" if status == "infeasible" else "undecided")

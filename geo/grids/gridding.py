@@ -253,8 +253,9 @@ def _exact_in_band(
     of ``k`` grids, balance, party shortfall, compactness), the number of grids within the
     range the band admits (``k`` when the planner fixed it). Bounded: at most
     :data:`~geo.grids.feasibility.EXACT_PARTITION_MAX_UNITS` units and
-    :data:`~geo.grids.feasibility.EXACT_PARTITION_MAX_COLUMNS` sets, a time limit of
-    :data:`~geo.grids.feasibility.EXACT_PARTITION_TIME_LIMIT_S`. None when the piece is
+    :data:`~geo.grids.feasibility.EXACT_PARTITION_MAX_COLUMNS` sets and
+    :data:`~geo.grids.feasibility.EXACT_PARTITION_MAX_NODES` branch-and-bound nodes (not a
+    time limit, so the plan is the same on every machine and backend). None when the piece is
     proven to admit no such division or the model is undecided.
 
     Returns ``(k, labels, objective)`` with labels numbered in unit order.
@@ -1061,10 +1062,13 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     1. if the community has estates split into parts (no buildings), the parts are made
        finer, about half a grid each (:data:`~geo.settings.FINE_PART_SHARE` of the band's
        middle), so that small estates beside a high-rise estate can join one of its parts;
-    2. if grids are still out of band and estates without buildings above half the minimum
-       are whole, those are split too, into at least two compact parts of about half a grid
-       (their whole units may admit no in-band plan at all: 268, 258, 223, 186 and 103
-       households bordering each other make no grids of 300-500).
+    2. if grids are still out of band, estates without buildings above half the minimum are
+       split too, into at least two compact parts of about half a grid (their whole units
+       may admit no in-band plan at all: 268, 258, 223, 186 and 103 households bordering
+       each other make no grids of 300-500);
+    3. if grids are still out of band, the same with parts of about a third of a grid (parts
+       of half a grid pair up only two by two: 24 parts of about 195 and one of 136 need
+       the 136 to border two of them).
 
     The plan with fewer grids out of band (then smaller mean deviation) is kept, and the
     report says which split made it (``"refined"``).
@@ -1079,18 +1083,34 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     best, best_score = first, _score(task, out)
     if best_score[0] == 0:
         return first
-    part = FINE_PART_SHARE * (lo + hi) / 2
-    tries: list[tuple[dict[str, Any], str]] = []
+    mid = (lo + hi) / 2
+    small = {"split_without_buildings_above": p.min_households / 2}
+    tries: list[tuple[float, dict[str, Any], str]] = []
     if first.units.units["unit_id"].str.contains("#", regex=False).any():
-        tries.append(({}, "large estates split into parts of about half a grid to meet the band"))
+        tries.append(
+            (
+                FINE_PART_SHARE * mid,
+                {},
+                "large estates split into parts of about half a grid to meet the band",
+            )
+        )
     tries.append(
         (
-            {"split_without_buildings_above": p.min_households / 2},
+            FINE_PART_SHARE * mid,
+            small,
             "estates without buildings split into compact parts of about half a grid "
             "to meet the band",
         )
     )
-    for extra, why in tries:
+    tries.append(
+        (
+            mid / 3,
+            small,
+            "estates without buildings split into compact parts of about a third of a grid "
+            "to meet the band",
+        )
+    )
+    for part, extra, why in tries:
         if best_score[0] == 0:
             break
         fine = community_units(

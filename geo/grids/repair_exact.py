@@ -61,10 +61,12 @@ def _run_mip(
     *,
     offset: float = 0.0,
     presolve: bool = True,
+    max_nodes: int | None = None,
 ) -> tuple[str, Any, np.ndarray | None]:
     """Solve ``min cost @ x + offset`` s.t. ``row_lo <= A x <= row_hi``, ``0 <= x <= col_hi``
     (``integer`` marks integer columns) with HiGHS; household counts are whole numbers, so
-    an absolute gap below 1 proves optimality.
+    an absolute gap below 1 proves optimality. ``max_nodes`` caps the branch-and-bound
+    nodes (a limit that, unlike the time limit, gives the same answer on every machine).
 
     Returns ``(status, info, x)``; ``x`` is None when no feasible solution was found.
     """
@@ -78,6 +80,8 @@ def _run_mip(
     h.setOptionValue("mip_abs_gap", 0.5)
     if not presolve:
         h.setOptionValue("presolve", "off")
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(max_nodes))
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
     lp.num_row_ = n_rows

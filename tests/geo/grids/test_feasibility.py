@@ -270,7 +270,7 @@ def test_set_partition_cost_optimum_matches_brute_force(seed: int) -> None:
         assert res.status == "infeasible"
     else:
         assert res.status == "found" and res.optimal
-        assert sum(cost_of(list(grp)) for grp in res.groups) == pytest.approx(best, abs=0.5)
+        assert sum(cost_of(list(grp)) for grp in res.groups) == pytest.approx(best, abs=1e-4)
 
 
 def test_set_partition_group_count_and_limits() -> None:

@@ -99,7 +99,7 @@ def test_exact_in_band_is_the_brute_force_optimum(seed: int) -> None:
             float(task.area[block].sum()),
             float(task.perimeter[block].sum()) - inner,
         )
-    assert cost == pytest.approx(want, abs=0.5)
+    assert cost == pytest.approx(want, abs=1e-4)
 
 
 def test_brute_force_cases_include_both_answers() -> None:
