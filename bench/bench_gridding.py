@@ -22,7 +22,7 @@ minimum Polsby-Popper, grids below 0.2 without a reason, seconds (median of ``--
 Run: ``.venv/bin/python bench/bench_gridding.py [--data data/boundaries] [--units 200]
 [--repeat 3] [--scale-dir /tmp/scale100] [--skip-baselines] [--skip-demo]
 [--realshape-seeds 0 1 2] [--points-dir DIR [--points-datum estates=GCJ-02]]
-[--before-tree DIR]``. Prints JSON.
+[--points-demo] [--serial] [--before-tree DIR]``. Prints JSON.
 
 Part 4 (issue 13), with ``--points-dir``: a dataset given as estate points (no footprints, no
 buildings), e.g. the demo as points, gridded as ``gridplan grid --datum estates=GCJ-02``: the
@@ -272,39 +272,52 @@ def realshape_figures(plan: Plan) -> dict[str, Any]:
     }
 
 
-def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
+def _grid_timed(layers: Any, serial: bool) -> tuple[Any, float, float]:
+    """``grid_communities`` timed; ``serial``: in-process (``workers=1``), so that the CPU
+    seconds are the engine's whole work, comparable on a loaded machine."""
+    workers = 1 if serial else None
+    return _timed(lambda: grid_communities(layers, GridParams(), workers=workers))
+
+
+def realshape_times(seeds: list[int], repeat: int, serial: bool = False) -> dict[str, Any]:
     from tests.geo.grids._realshape import district_layers
 
     out: dict[str, Any] = {}
     for seed in seeds:
         layers = district_layers(seed)
-        walls = []
+        walls, cpus = [], []
         for _ in range(repeat):
-            res, w, _c = _timed(lambda layers=layers: grid_communities(layers, GridParams()))
+            res, w, c = _grid_timed(layers, serial)
             walls.append(w)
+            cpus.append(c)
         out[f"seed_{seed}"] = {
             "estates": len(layers.estates),
             "communities": len(layers.communities),
             "households": float(layers.estates["households"].sum()),
             "estates_over_500": int((layers.estates["households"] > 500).sum()),
             "seconds_median": round(statistics.median(walls), 3),
+            **({"cpu_seconds_median": round(statistics.median(cpus), 3)} if serial else {}),
             **realshape_figures(res.plan),
         }
     return out
 
 
-def points_times(folder: Path, datum: dict[str, str], repeat: int) -> dict[str, Any]:
+def points_times(
+    folder: Path, datum: dict[str, str], repeat: int, serial: bool = False
+) -> dict[str, Any]:
     """A dataset given as estate points (no footprints, no buildings; issue 13), as ``gridplan
     grid --data DIR --datum estates=GCJ-02`` grids it: the real-shape figures and seconds."""
     layers = load_layers(folder, datum=datum)
-    walls = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        res, w, _c = _timed(lambda: grid_communities(layers, GridParams()))
+        res, w, c = _grid_timed(layers, serial)
         walls.append(w)
+        cpus.append(c)
     return {
         "estates": len(layers.estates),
         "communities": len(layers.communities),
         "seconds_median": round(statistics.median(walls), 3),
+        **({"cpu_seconds_median": round(statistics.median(cpus), 3)} if serial else {}),
         **realshape_figures(res.plan),
     }
 
@@ -357,6 +370,8 @@ def before_tree(args: argparse.Namespace) -> dict[str, Any]:
     ]
     if args.skip_demo:
         cmd.append("--skip-demo")
+    if args.serial:
+        cmd.append("--serial")
     if args.points_dir is not None:
         cmd += [
             "--points-dir",
@@ -409,6 +424,12 @@ def main() -> None:
         help="write the demo of --data as estate points (GCJ-02 centroids, Chinese headers) "
         "to a temporary folder and use it as --points-dir",
     )
+    ap.add_argument(
+        "--serial",
+        action="store_true",
+        help="grid the real-shape and points sets in-process (workers=1) and report CPU "
+        "seconds too (comparable side by side on a loaded machine)",
+    )
     args = ap.parse_args()
     if args.points_demo:
         tmp = Path(tempfile.mkdtemp(prefix="gridplan_points_demo_"))
@@ -434,10 +455,10 @@ def main() -> None:
     if not args.skip_demo:
         out["demo"] = demo_times(args.data, args.repeat)
     if args.realshape_seeds:
-        out["realshape"] = realshape_times(args.realshape_seeds, args.repeat)
+        out["realshape"] = realshape_times(args.realshape_seeds, args.repeat, args.serial)
     if args.points_dir is not None:
         datum = dict(pair.split("=", 1) for pair in args.points_datum)
-        out["points"] = points_times(args.points_dir, datum, args.repeat)
+        out["points"] = points_times(args.points_dir, datum, args.repeat, args.serial)
     if args.before_tree is not None:
         out["before"] = before_tree(args)
         out["time_ratio_after_over_before"] = {
@@ -447,6 +468,15 @@ def main() -> None:
             for k, v in out.get("realshape", {}).items()
             if k in out["before"].get("realshape", {})
         }
+        if args.serial:
+            sides = [(k, v, out["before"]["realshape"].get(k)) for k, v in out["realshape"].items()]
+            if "points" in out:
+                sides.append(("points", out["points"], out["before"].get("points")))
+            out["cpu_ratio_after_over_before"] = {
+                k: round(a["cpu_seconds_median"] / max(b["cpu_seconds_median"], 1e-9), 2)
+                for k, a, b in sides
+                if b and "cpu_seconds_median" in b
+            }
         if "demo" in out and "demo" in out["before"]:
             out["demo_engine_time_ratio_after_over_before"] = round(
                 out["demo"]["engine_seconds_median"]
