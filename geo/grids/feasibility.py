@@ -8,8 +8,8 @@ most ``hi`` (:func:`geo.grids.repair_exact.connected_sets`), keeps those of at l
 and searches an exact cover of the part by them (the lowest uncovered unit is covered first;
 covered sets that failed are remembered), stopping after ``node_budget`` sets tried.
 
-Larger parts, up to :data:`EXACT_PARTITION_MAX_UNITS` units, are decided by a set-partition
-model over the same connected in-band sets, solved with HiGHS (:func:`band_partition`): at
+Larger parts, up to :data:`EXACT_PARTITION_MAX_UNITS` units, get the same search on a smaller
+budget, then a set-partition model over the same connected in-band sets, solved with HiGHS (:func:`band_partition`): at
 most :data:`EXACT_PARTITION_MAX_COLUMNS` sets and :data:`EXACT_PARTITION_MAX_NODES`
 branch-and-bound nodes (a deterministic limit); an infeasible model is a proof
 (every set's sum is exact and the model is pure 0-1). :func:`band_partition` also returns the
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,8 +32,12 @@ from geo.settings import FEASIBILITY_MAX_UNITS, FEASIBILITY_NODE_BUDGET
 #: Largest community part (units) decided by the set-partition model (HiGHS).
 EXACT_PARTITION_MAX_UNITS = 120
 #: Largest number of connected sets of at most the maximum (enumerated before the band's
-#: minimum is applied) the set-partition model is built on; beyond it the part is undecided.
-EXACT_PARTITION_MAX_COLUMNS = 20_000
+#: minimum is applied) the exact cover and the set-partition model are built on; beyond it
+#: the part is undecided.
+EXACT_PARTITION_MAX_COLUMNS = 5_000
+#: Sets tried by the exact cover on parts above :data:`~geo.settings.FEASIBILITY_MAX_UNITS`
+#: before the set-partition model takes over.
+LARGE_PART_NODE_BUDGET = 20_000
 #: Branch-and-bound nodes of one set-partition solve: the limit that bounds the work, the
 #: same on every machine (a solve that hits it without a proof decides nothing).
 EXACT_PARTITION_MAX_NODES = 2_000
@@ -176,8 +181,10 @@ def band_partition_exists(
     lo, hi : float
         The band, same measure.
     max_units : int
-        Parts of more units go to the set-partition model (:func:`band_partition`, up to
-        ``exact_max_units``), as do parts whose search ran out of budget.
+        Parts of more units get the exact cover on a budget of
+        :data:`LARGE_PART_NODE_BUDGET` sets, then the set-partition model
+        (:func:`band_partition`, up to ``exact_max_units``), as do parts whose search ran out
+        of budget. Verdicts are remembered per part.
     node_budget : int
         Sets tried before the search gives up (None).
     exact_max_units : int
@@ -192,11 +199,41 @@ def band_partition_exists(
     ids = list(units)
     if not ids:
         return None
-    found = _enumerated_cover(ids, neighbors, size, lo, hi, max_units, node_budget)
-    if found is not None or len(ids) > exact_max_units:
-        return found
-    verdict = band_partition(ids, neighbors, size, lo, hi, max_units=exact_max_units).status
-    return {"found": True, "infeasible": False}.get(verdict)
+    inside = set(ids)
+    key = (
+        tuple(ids),
+        tuple(float(size[u]) for u in ids),
+        tuple(tuple(sorted(v for v in neighbors.get(u, ()) if v in inside)) for u in ids),
+        float(lo),
+        float(hi),
+        max_units,
+        node_budget,
+        exact_max_units,
+    )
+    if key in _VERDICTS:
+        return _VERDICTS[key]
+    if len(ids) <= max_units:
+        found = _enumerated_cover(ids, neighbors, size, lo, hi, node_budget)
+    elif len(ids) <= exact_max_units:
+        # the exact cover first, on a smaller budget: it finds a division fast when one exists
+        found = _enumerated_cover(
+            ids, neighbors, size, lo, hi, min(node_budget, LARGE_PART_NODE_BUDGET)
+        )
+    else:
+        found = None
+    if found is None and len(ids) <= exact_max_units:
+        verdict = band_partition(ids, neighbors, size, lo, hi, max_units=exact_max_units).status
+        found = {"found": True, "infeasible": False}.get(verdict)
+    if len(_VERDICTS) >= _VERDICTS_MAX:
+        _VERDICTS.pop(next(iter(_VERDICTS)))
+    _VERDICTS[key] = found
+    return found
+
+
+#: Verdicts of :func:`band_partition_exists` by part (units, sizes, adjacency, band): a
+#: part's units do not change when a plan is edited, so the check runs once per part.
+_VERDICTS: dict[tuple[Any, ...], bool | None] = {}
+_VERDICTS_MAX = 4096
 
 
 def _enumerated_cover(
@@ -205,13 +242,11 @@ def _enumerated_cover(
     size: Mapping[str, float],
     lo: float,
     hi: float,
-    max_units: int,
     node_budget: int,
 ) -> bool | None:
-    """The exact-cover search of :func:`band_partition_exists` (None: too big or over budget)."""
-    if len(ids) > max_units:
-        return None
-    sets = connected_sets(ids, neighbors, size, hi)
+    """The exact-cover search of :func:`band_partition_exists` (None: too many connected sets
+    or over budget)."""
+    sets = connected_sets(ids, neighbors, size, hi, limit=EXACT_PARTITION_MAX_COLUMNS)
     if sets is None:
         return None
     w = [float(size[u]) for u in ids]

@@ -282,3 +282,23 @@ def test_set_partition_group_count_and_limits() -> None:
     assert band_partition(units, nb, size, 300, 500, n_groups=(1, 1)).status == "infeasible"
     assert band_partition(units, nb, size, 300, 500, max_units=5).status == "undecided"
     assert band_partition(units, nb, size, 300, 500, max_columns=3).status == "undecided"
+
+
+def test_verdicts_are_remembered_per_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    import geo.grids.feasibility as feas
+
+    g = nx.path_graph(7)
+    nb = {f"r{u}": tuple(f"r{v}" for v in g.neighbors(u)) for u in g.nodes}
+    size = {f"r{u}": 110.0 + u for u in g.nodes}
+    units = list(size)
+    first = band_partition_exists(units, nb, size, 300, 500, max_units=3)
+    assert first is True
+
+    def boom(*a: object, **k: object) -> None:
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(feas, "_enumerated_cover", boom)
+    monkeypatch.setattr(feas, "band_partition", boom)
+    assert band_partition_exists(units, nb, size, 300, 500, max_units=3) is True
+    with pytest.raises(AssertionError, match="checked again"):  # another band: a new check
+        band_partition_exists(units, nb, size, 300, 450, max_units=3)
