@@ -22,7 +22,8 @@ minimum Polsby-Popper, grids below 0.2 without a reason, seconds (median of ``--
 Run: ``.venv/bin/python bench/bench_gridding.py [--data data/boundaries] [--units 200]
 [--repeat 3] [--scale-dir /tmp/scale100] [--skip-baselines] [--skip-demo]
 [--realshape-seeds 0 1 2] [--realshape-district [--district-seed 0]]
-[--points-dir DIR [--points-datum estates=GCJ-02]] [--before-tree DIR]``. Prints JSON.
+[--points-dir DIR [--points-datum estates=GCJ-02]] [--points-demo] [--serial]
+[--before-tree DIR]``. Prints JSON.
 
 Part 5 (issue 11, speed), with ``--realshape-district``: the district of issue 11 (about 36
 communities, 413 parcels, 122,000 households, 76 % of them in high-rise estates over 500, no
@@ -36,7 +37,10 @@ same assignment and the same grids.
 
 Part 4 (issue 13), with ``--points-dir``: a dataset given as estate points (no footprints, no
 buildings), e.g. the demo as points, gridded as ``gridplan grid --datum estates=GCJ-02``: the
-same figures as part 3. ``--before-tree`` measures everything again with another engine in
+same figures as part 3. ``--points-demo`` writes the demo of ``--data`` as such a folder
+first (:func:`write_points_demo`: estate centroids in GCJ-02, a UTF-8 CSV with Chinese headers
+``小区编号, 小区名称, 所属社区, 户数, 党员数, 经度, 纬度``, plus ``communities.geojson``) in a
+temporary directory and uses it as ``--points-dir``. ``--before-tree`` measures everything again with another engine in
 the same run, side by side.
 """
 
@@ -288,7 +292,14 @@ def realshape_figures(plan: Plan) -> dict[str, Any]:
     }
 
 
-def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
+def _grid_timed(layers: Any, serial: bool) -> tuple[Any, float, float]:
+    """``grid_communities`` timed; ``serial``: in-process (``workers=1``), so that the CPU
+    seconds are the engine's whole work, comparable on a loaded machine."""
+    workers = 1 if serial else None
+    return _timed(lambda: grid_communities(layers, GridParams(), workers=workers))
+
+
+def realshape_times(seeds: list[int], repeat: int, serial: bool = False) -> dict[str, Any]:
     from tests.geo.grids._realshape import district_layers
 
     out: dict[str, Any] = {}
@@ -296,7 +307,7 @@ def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
         layers = district_layers(seed)
         walls, cpus = [], []
         for _ in range(repeat):
-            res, w, c = _timed(lambda layers=layers: grid_communities(layers, GridParams()))
+            res, w, c = _grid_timed(layers, serial)
             walls.append(w)
             cpus.append(c)
         out[f"seed_{seed}"] = {
@@ -312,18 +323,22 @@ def realshape_times(seeds: list[int], repeat: int) -> dict[str, Any]:
     return out
 
 
-def points_times(folder: Path, datum: dict[str, str], repeat: int) -> dict[str, Any]:
+def points_times(
+    folder: Path, datum: dict[str, str], repeat: int, serial: bool = False
+) -> dict[str, Any]:
     """A dataset given as estate points (no footprints, no buildings; issue 13), as ``gridplan
     grid --data DIR --datum estates=GCJ-02`` grids it: the real-shape figures and seconds."""
     layers = load_layers(folder, datum=datum)
-    walls = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        res, w, _c = _timed(lambda: grid_communities(layers, GridParams()))
+        res, w, c = _grid_timed(layers, serial)
         walls.append(w)
+        cpus.append(c)
     return {
         "estates": len(layers.estates),
         "communities": len(layers.communities),
         "seconds_median": round(statistics.median(walls), 3),
+        **({"cpu_seconds_median": round(statistics.median(cpus), 3)} if serial else {}),
         **realshape_figures(res.plan),
     }
 
@@ -496,6 +511,39 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def write_points_demo(data: Path, out: Path) -> Path:
+    """The demo of ``data`` as planners often have it (issue 13): estate points, no footprints.
+
+    Writes ``out/estates.csv`` (estate centroids computed in the metric CRS, converted to
+    GCJ-02; UTF-8 with a byte-order mark, as Excel writes it; Chinese headers; no buildings)
+    and a copy of ``communities.geojson``. Returns ``out``.
+    """
+    import shutil
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.data.crs import metric_crs_for, wgs84_to_gcj02
+
+    est = gpd.read_file(data / "estates.geojson")
+    cen = est.to_crs(metric_crs_for(est)).centroid.to_crs("EPSG:4326")
+    lon, lat = wgs84_to_gcj02(cen.x.to_numpy(), cen.y.to_numpy())
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(
+        {
+            "小区编号": est["estate_id"].astype(str),
+            "小区名称": est["name"].astype(str),
+            "所属社区": est["community_id"].astype(str),
+            "户数": est["households"].astype(int),
+            "党员数": est["party_members"].astype(int),
+            "经度": lon.round(7),
+            "纬度": lat.round(7),
+        }
+    ).to_csv(out / "estates.csv", index=False, encoding="utf-8-sig")
+    shutil.copyfile(data / "communities.geojson", out / "communities.geojson")
+    return out
+
+
 def before_tree(args: argparse.Namespace) -> dict[str, Any]:
     """The same benchmark with the engine of ``--before-tree`` (a subprocess), as JSON."""
     cmd = [
@@ -511,6 +559,8 @@ def before_tree(args: argparse.Namespace) -> dict[str, Any]:
     ]
     if args.skip_demo:
         cmd.append("--skip-demo")
+    if args.serial:
+        cmd.append("--serial")
     if args.points_dir is not None:
         cmd += [
             "--points-dir",
@@ -565,7 +615,23 @@ def main() -> None:
         default=["estates=GCJ-02"],
         help="LAYER=DATUM pairs of --points-dir (as gridplan grid --datum)",
     )
+    ap.add_argument(
+        "--points-demo",
+        action="store_true",
+        help="write the demo of --data as estate points (GCJ-02 centroids, Chinese headers) "
+        "to a temporary folder and use it as --points-dir",
+    )
+    ap.add_argument(
+        "--serial",
+        action="store_true",
+        help="grid the real-shape and points sets in-process (workers=1) and report CPU "
+        "seconds too (comparable side by side on a loaded machine)",
+    )
     args = ap.parse_args()
+    if args.points_demo:
+        tmp = Path(tempfile.mkdtemp(prefix="gridplan_points_demo_"))
+        args.points_dir = write_points_demo(args.data, tmp)
+        args.points_datum = ["estates=GCJ-02"]
     params = GridParams(seed=args.seed)
     out: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": _cpus()}}
     if not args.skip_baselines:
@@ -586,14 +652,14 @@ def main() -> None:
     if not args.skip_demo:
         out["demo"] = demo_times(args.data, args.repeat)
     if args.realshape_seeds:
-        out["realshape"] = realshape_times(args.realshape_seeds, args.repeat)
+        out["realshape"] = realshape_times(args.realshape_seeds, args.repeat, args.serial)
     if args.realshape_district:
         out["realshape_district"] = district_times(
             args.district_seed, args.repeat, args.before_tree
         )
     if args.points_dir is not None:
         datum = dict(pair.split("=", 1) for pair in args.points_datum)
-        out["points"] = points_times(args.points_dir, datum, args.repeat)
+        out["points"] = points_times(args.points_dir, datum, args.repeat, args.serial)
     if args.scale_dir is not None:
         out["scale"] = scale_times(args.scale_dir)
     others = not args.skip_demo or args.realshape_seeds or args.points_dir or args.scale_dir
@@ -619,6 +685,15 @@ def main() -> None:
             for k, v in out.get("realshape", {}).items()
             if k in out["before"].get("realshape", {})
         }
+        if args.serial:
+            sides = [(k, v, out["before"]["realshape"].get(k)) for k, v in out["realshape"].items()]
+            if "points" in out:
+                sides.append(("points", out["points"], out["before"].get("points")))
+            out["cpu_ratio_after_over_before"] = {
+                k: round(a["cpu_seconds_median"] / max(b["cpu_seconds_median"], 1e-9), 2)
+                for k, a, b in sides
+                if b and "cpu_seconds_median" in b
+            }
         if "demo" in out and "demo" in out["before"]:
             out["demo_engine_time_ratio_after_over_before"] = round(
                 out["demo"]["engine_seconds_median"]

@@ -7,14 +7,154 @@ only; :func:`band_partition_exists` decides it exactly for parts of at most
 most ``hi`` (:func:`geo.grids.repair_exact.connected_sets`), keeps those of at least ``lo``,
 and searches an exact cover of the part by them (the lowest uncovered unit is covered first;
 covered sets that failed are remembered), stopping after ``node_budget`` sets tried.
+
+Larger parts, up to :data:`EXACT_PARTITION_MAX_UNITS` units, get the same search on a smaller
+budget, then a set-partition model over the same connected in-band sets, solved with HiGHS (:func:`band_partition`): at
+most :data:`EXACT_PARTITION_MAX_COLUMNS` sets and :data:`EXACT_PARTITION_MAX_NODES`
+branch-and-bound nodes (a deterministic limit); an infeasible model is a proof
+(every set's sum is exact and the model is pure 0-1). :func:`band_partition` also returns the
+best division under a per-set cost, which the gridder uses where its search left grids out of
+band (``geo/grids/gridding.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from geo.grids.repair_exact import connected_sets
+import numpy as np
+import scipy.sparse as sp
+
+from geo.grids.repair_exact import _run_mip, connected_sets
 from geo.settings import FEASIBILITY_MAX_UNITS, FEASIBILITY_NODE_BUDGET
+
+#: Largest community part (units) decided by the set-partition model (HiGHS).
+EXACT_PARTITION_MAX_UNITS = 120
+#: Largest number of connected sets of at most the maximum (enumerated before the band's
+#: minimum is applied) the exact cover and the set-partition model are built on; beyond it
+#: the part is undecided.
+EXACT_PARTITION_MAX_COLUMNS = 5_000
+#: Sets tried by the exact cover on parts above :data:`~geo.settings.FEASIBILITY_MAX_UNITS`
+#: before the set-partition model takes over.
+LARGE_PART_NODE_BUDGET = 20_000
+#: Branch-and-bound nodes of one set-partition solve: the limit that bounds the work, the
+#: same on every machine (a solve that hits it without a proof decides nothing).
+EXACT_PARTITION_MAX_NODES = 2_000
+#: Wall-clock safety limit (s) of one set-partition solve, far above what the node limit
+#: allows on the sets above (the models solve in milliseconds); it only guards a stalled solve.
+EXACT_PARTITION_TIME_LIMIT_S = 20.0
+
+
+_COST_SCALE = 1e4
+
+
+@dataclass(frozen=True)
+class BandPartition:
+    """What :func:`band_partition` found.
+
+    Attributes
+    ----------
+    status : str
+        ``"found"`` (``groups`` is a division into connected in-band grids; optimal for the
+        cost when ``optimal``), ``"infeasible"`` (proven: no such division exists),
+        ``"undecided"`` (too many units or sets, or the time limit ran out).
+    groups : tuple of tuple of str
+        The grids' units when found, else empty.
+    optimal : bool
+        The division minimises the summed set cost (within 5e-5 absolute).
+    """
+
+    status: str
+    groups: tuple[tuple[str, ...], ...] = ()
+    optimal: bool = False
+
+
+def band_partition(
+    units: Sequence[str],
+    neighbors: Mapping[str, Iterable[str]],
+    size: Mapping[str, float],
+    lo: float,
+    hi: float,
+    *,
+    set_cost: Callable[[tuple[int, ...]], float] | None = None,
+    n_groups: tuple[int, int] | None = None,
+    max_units: int = EXACT_PARTITION_MAX_UNITS,
+    max_columns: int = EXACT_PARTITION_MAX_COLUMNS,
+    max_nodes: int = EXACT_PARTITION_MAX_NODES,
+    time_limit: float = EXACT_PARTITION_TIME_LIMIT_S,
+) -> BandPartition:
+    """A division of ``units`` into connected grids of ``lo``-``hi``, exactly (HiGHS).
+
+    The set-partition model: one 0-1 column per connected unit set holding ``lo``-``hi``
+    (:func:`geo.grids.repair_exact.connected_sets`), every unit covered exactly once, the
+    number of sets within ``n_groups``; minimises the summed ``set_cost`` (0 when None: a
+    pure feasibility question).
+
+    Parameters
+    ----------
+    units, neighbors, size, lo, hi
+        As :func:`band_partition_exists`.
+    set_cost : callable, optional
+        ``set_cost(indices into units) -> float``, the cost of one grid.
+    n_groups : (int, int), optional
+        Fewest and most grids.
+    max_units, max_columns : int
+        Larger parts, or parts with more connected sets, are ``"undecided"``.
+    max_nodes : int
+        Branch-and-bound nodes; a solve stopped by it without a proof is ``"undecided"`` (or
+        ``"found"``, not optimal, when it has a division). Deterministic.
+    time_limit : float
+        Seconds, a safety limit only (stops the same way).
+
+    Returns
+    -------
+    BandPartition
+    """
+    ids = list(units)
+    n = len(ids)
+    if n == 0 or n > max_units:
+        return BandPartition("undecided")
+    sets = connected_sets(ids, neighbors, size, hi, limit=max_columns)
+    if sets is None:
+        return BandPartition("undecided")
+    w = np.asarray([float(size[u]) for u in ids])
+    cols = [s for s in sets if float(w[list(s)].sum()) >= lo - 1e-9]
+    covered = np.zeros(n, dtype=bool)
+    for s in cols:
+        covered[list(s)] = True
+    if not covered.all():
+        return BandPartition("infeasible")  # a unit lies in no connected in-band set
+    g_lo, g_hi = n_groups if n_groups is not None else (1, n)
+    if g_lo > g_hi:
+        return BandPartition("infeasible")
+    rows = [i for s in cols for i in s] + [n] * len(cols)
+    col_idx = [j for j, s in enumerate(cols) for _ in s] + list(range(len(cols)))
+    a_mat = sp.csr_array(
+        (np.ones(len(rows)), (np.asarray(rows), np.asarray(col_idx))), shape=(n + 1, len(cols))
+    )
+    # the runner stops at an absolute gap of 0.5 (made for household counts): scaled so
+    # that the gap is 0.5e-4 of the caller's cost units
+    cost = (
+        np.asarray([float(set_cost(s)) for s in cols]) * _COST_SCALE
+        if set_cost is not None
+        else np.zeros(len(cols))
+    )
+    status, _info, z = _run_mip(
+        a_mat,
+        cost,
+        np.ones(len(cols)),
+        np.concatenate([np.ones(n), [float(g_lo)]]),
+        np.concatenate([np.ones(n), [float(g_hi)]]),
+        np.ones(len(cols), dtype=bool),
+        time_limit,
+        presolve=False,
+        node_limit=max_nodes,
+    )
+    if z is None:
+        return BandPartition("infeasible" if status == "infeasible" else "undecided")
+    groups = tuple(tuple(ids[i] for i in cols[j]) for j in range(len(cols)) if z[j] > 0.5)
+    return BandPartition("found", groups, optimal=status == "optimal")
 
 
 def band_partition_exists(
@@ -26,6 +166,7 @@ def band_partition_exists(
     *,
     max_units: int = FEASIBILITY_MAX_UNITS,
     node_budget: int = FEASIBILITY_NODE_BUDGET,
+    exact_max_units: int = EXACT_PARTITION_MAX_UNITS,
 ) -> bool | None:
     """Whether ``units`` can be divided into connected grids each holding ``lo``-``hi``.
 
@@ -40,20 +181,72 @@ def band_partition_exists(
     lo, hi : float
         The band, same measure.
     max_units : int
-        Parts of more units are not checked (None).
+        Parts of more units get the exact cover on a budget of
+        :data:`LARGE_PART_NODE_BUDGET` sets, then the set-partition model
+        (:func:`band_partition`, up to ``exact_max_units``), as do parts whose search ran out
+        of budget. Verdicts are remembered per part.
     node_budget : int
         Sets tried before the search gives up (None).
+    exact_max_units : int
+        Parts of more units are not checked (None); 0 turns the set-partition model off.
 
     Returns
     -------
     bool or None
         True when such a division exists, False when none does, None when undecided (too
-        many units, too many connected sets, or the budget ran out).
+        many units, too many connected sets, or the budget or time limit ran out).
     """
     ids = list(units)
-    if not ids or len(ids) > max_units:
+    if not ids:
         return None
-    sets = connected_sets(ids, neighbors, size, hi)
+    inside = set(ids)
+    key = (
+        tuple(ids),
+        tuple(float(size[u]) for u in ids),
+        tuple(tuple(sorted(v for v in neighbors.get(u, ()) if v in inside)) for u in ids),
+        float(lo),
+        float(hi),
+        max_units,
+        node_budget,
+        exact_max_units,
+    )
+    if key in _VERDICTS:
+        return _VERDICTS[key]
+    if len(ids) <= max_units:
+        found = _enumerated_cover(ids, neighbors, size, lo, hi, node_budget)
+    elif len(ids) <= exact_max_units:
+        # the exact cover first, on a smaller budget: it finds a division fast when one exists
+        found = _enumerated_cover(
+            ids, neighbors, size, lo, hi, min(node_budget, LARGE_PART_NODE_BUDGET)
+        )
+    else:
+        found = None
+    if found is None and len(ids) <= exact_max_units:
+        verdict = band_partition(ids, neighbors, size, lo, hi, max_units=exact_max_units).status
+        found = {"found": True, "infeasible": False}.get(verdict)
+    if len(_VERDICTS) >= _VERDICTS_MAX:
+        _VERDICTS.pop(next(iter(_VERDICTS)))
+    _VERDICTS[key] = found
+    return found
+
+
+#: Verdicts of :func:`band_partition_exists` by part (units, sizes, adjacency, band): a
+#: part's units do not change when a plan is edited, so the check runs once per part.
+_VERDICTS: dict[tuple[Any, ...], bool | None] = {}
+_VERDICTS_MAX = 4096
+
+
+def _enumerated_cover(
+    ids: list[str],
+    neighbors: Mapping[str, Iterable[str]],
+    size: Mapping[str, float],
+    lo: float,
+    hi: float,
+    node_budget: int,
+) -> bool | None:
+    """The exact-cover search of :func:`band_partition_exists` (None: too many connected sets
+    or over budget)."""
+    sets = connected_sets(ids, neighbors, size, hi, limit=EXACT_PARTITION_MAX_COLUMNS)
     if sets is None:
         return None
     w = [float(size[u]) for u in ids]

@@ -172,6 +172,7 @@ class CommunityTask:
     n_locked: int
     params: GridParams
     ils_rounds: int = ILS_ROUNDS
+    exact: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,10 +205,18 @@ def grid_one_community(task: CommunityTask) -> CommunityOutcome:
     ks, reasons = _ks_for_components(comps, task, lo, hi)
     next_label = task.n_locked
     objective = 0.0
+    n_exact = 0
     for c_index, (comp, k) in enumerate(zip(comps, ks, strict=True)):
         rng = np.random.default_rng(stable_seed(p.seed, task.community_id, c_index))
         local, obj = _partition(comp, k, task, nbrs, rng)
-        if p.n_grids is None and _out_of_band(local, comp, task, lo, hi):
+        found = None
+        if task.exact and k > 1 and _out_of_band(local, comp, task, lo, hi):
+            # the exact model tries every number of grids the band admits at once
+            found = _exact_in_band(comp, k, task, nbrs)
+            if found is not None:
+                k, local, obj = found
+                n_exact += 1
+        if found is None and p.n_grids is None and _out_of_band(local, comp, task, lo, hi):
             k, local, obj = _other_k(comp, k, local, obj, task, nbrs, lo, hi, c_index)
         for u, g in zip(comp, local, strict=True):
             labels[u] = next_label + g
@@ -225,7 +234,71 @@ def grid_one_community(task: CommunityTask) -> CommunityOutcome:
         "objective": float(objective),
         "seconds": time.perf_counter() - t0,
     }
+    if n_exact:
+        report["exact"] = (
+            f"{n_exact} free piece(s) re-divided exactly (set-partition model) to put every "
+            "grid in band"
+        )
     return CommunityOutcome(task.community_id, labels, report)
+
+
+def _exact_in_band(
+    comp: list[int], k: int, task: CommunityTask, nbrs: list[list[tuple[int, float]]]
+) -> tuple[int, list[int], float] | None:
+    """The best division of a piece into connected in-band grids, exactly, or None.
+
+    Runs where the search left grids out of band: the set-partition model of
+    :func:`geo.grids.feasibility.band_partition` over the piece's connected in-band unit
+    sets, each costed by the search's own per-grid objective (band, deviation from the mean
+    of ``k`` grids, balance, party shortfall, compactness), the number of grids within the
+    range the band admits (``k`` when the planner fixed it). Bounded: at most
+    :data:`~geo.grids.feasibility.EXACT_PARTITION_MAX_UNITS` units and
+    :data:`~geo.grids.feasibility.EXACT_PARTITION_MAX_COLUMNS` sets and
+    :data:`~geo.grids.feasibility.EXACT_PARTITION_MAX_NODES` branch-and-bound nodes (not a
+    time limit, so the plan is the same on every machine and backend). None when the piece is
+    proven to admit no such division or the model is undecided.
+
+    Returns ``(k, labels, objective)`` with labels numbered in unit order.
+    """
+    from geo.grids.feasibility import band_partition
+
+    p = task.params
+    lo, hi = p.band()
+    local = {u: i for i, u in enumerate(comp)}
+    sub_nbrs = [[(local[v], w) for v, w in nbrs[u] if v in local] for u in comp]
+    data = _SearchData(task, comp, sub_nbrs, k)
+    total = float(sum(data.size))
+    if p.n_grids is not None:
+        n_groups = (k, k)
+    else:
+        n_groups = (max(1, math.ceil(total / hi - 1e-9)), math.floor(total / lo + 1e-9))
+    ids = [str(i) for i in range(len(comp))]
+    neighbors = {str(i): [str(v) for v, _ in row] for i, row in enumerate(sub_nbrs)}
+    size = {str(i): s for i, s in enumerate(data.size)}
+
+    def set_cost(members: tuple[int, ...]) -> float:
+        inside = set(members)
+        per = sum(data.per[i] for i in members) - sum(
+            w for i in members for v, w in sub_nbrs[i] if v in inside
+        )
+        return data.cost(
+            sum(data.size[i] for i in members),
+            sum(data.bal[i] for i in members),
+            sum(data.party[i] for i in members),
+            sum(data.area[i] for i in members),
+            per,
+        )
+
+    res = band_partition(ids, neighbors, size, lo, hi, set_cost=set_cost, n_groups=n_groups)
+    if res.status != "found":
+        return None
+    labels = [0] * len(comp)
+    for g, group in enumerate(res.groups):
+        for i in group:
+            labels[int(i)] = g
+    labels = _relabel(labels)
+    k2 = len(res.groups)
+    return k2, labels, _State(_SearchData(task, comp, sub_nbrs, k2), labels, k2).objective
 
 
 def _out_of_band(
@@ -982,13 +1055,23 @@ def _build_and_grid(
 
 
 def build_and_grid_community(job: CommunityJob) -> CommunityResult:
-    """Units, cells and grids of one community; the split of large estates responds to the result.
+    """Units, cells and grids of one community; the split of estates responds to the result.
 
-    :func:`_build_and_grid_first` makes the first plan. When it leaves grids out of band
-    and the community has estates split into parts (no buildings), the parts are made
-    finer, about half a grid each (:data:`~geo.settings.FINE_PART_SHARE` of the band's
-    middle), so that small estates beside a high-rise estate can join one of its parts;
-    the plan with fewer grids out of band (then smaller mean deviation) is kept.
+    :func:`_build_and_grid_first` makes the first plan. When it leaves grids out of band:
+
+    1. if the community has estates split into parts (no buildings), the parts are made
+       finer, about half a grid each (:data:`~geo.settings.FINE_PART_SHARE` of the band's
+       middle), so that small estates beside a high-rise estate can join one of its parts;
+    2. if grids are still out of band, estates without buildings above half the minimum are
+       split too, into at least two compact parts of about half a grid (their whole units
+       may admit no in-band plan at all: 268, 258, 223, 186 and 103 households bordering
+       each other make no grids of 300-500);
+    3. if grids are still out of band, the same with parts of about a third of a grid (parts
+       of half a grid pair up only two by two: 24 parts of about 195 and one of 136 need
+       the 136 to border two of them).
+
+    The plan with fewer grids out of band (then smaller mean deviation) is kept, and the
+    report says which split made it (``"refined"``).
     """
     first = _build_and_grid_first(job)
     out = first.outcome
@@ -997,25 +1080,55 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
         return first
     lo, hi = p.band()
     task = _piece_task(first.units, p)
-    score = _score(task, out)
-    if score[0] == 0 or not first.units.units["unit_id"].str.contains("#", regex=False).any():
+    best, best_score = first, _score(task, out)
+    if best_score[0] == 0:
         return first
-    fine = community_units(
-        job.frames,
-        max_households=p.max_households,
-        min_households=p.min_households,
-        part_households=FINE_PART_SHARE * (lo + hi) / 2,
-    )
-    if fine.fatal or fine.units.empty:
-        return first
-    task2 = _piece_task(fine, p)
-    out2 = grid_one_community(task2)
-    if _score(task2, out2) < score:
-        out2.report["refined"] = (
-            "large estates split into parts of about half a grid to meet the band"
+    mid = (lo + hi) / 2
+    small = {"split_without_buildings_above": p.min_households / 2}
+    tries: list[tuple[float, dict[str, Any], str]] = []
+    if first.units.units["unit_id"].str.contains("#", regex=False).any():
+        tries.append(
+            (
+                FINE_PART_SHARE * mid,
+                {},
+                "large estates split into parts of about half a grid to meet the band",
+            )
         )
-        return CommunityResult(fine, out2)
-    return first
+    tries.append(
+        (
+            FINE_PART_SHARE * mid,
+            small,
+            "estates without buildings split into compact parts of about half a grid "
+            "to meet the band",
+        )
+    )
+    tries.append(
+        (
+            mid / 3,
+            small,
+            "estates without buildings split into compact parts of about a third of a grid "
+            "to meet the band",
+        )
+    )
+    for part, extra, why in tries:
+        if best_score[0] == 0:
+            break
+        fine = community_units(
+            job.frames,
+            max_households=p.max_households,
+            min_households=p.min_households,
+            part_households=part,
+            **extra,
+        )
+        if fine.fatal or fine.units.empty or len(fine.units) <= len(best.units.units):
+            continue
+        task2 = _piece_task(fine, p)
+        out2 = grid_one_community(task2)
+        score2 = _score(task2, out2)
+        if score2 < best_score:
+            out2.report["refined"] = why
+            best, best_score = CommunityResult(fine, out2), score2
+    return best
 
 
 def _build_and_grid_first(job: CommunityJob) -> CommunityResult:
@@ -1038,7 +1151,7 @@ def _build_and_grid_first(job: CommunityJob) -> CommunityResult:
     if not p.split_to_fit:
         return CommunityResult(piece, grid_one_community(_piece_task(piece, p)))
     # a quick pass (one restart, no iterated search) shows whether whole estates can do
-    quick_task = replace(_piece_task(piece, replace(p, restarts=1)), ils_rounds=0)
+    quick_task = replace(_piece_task(piece, replace(p, restarts=1)), ils_rounds=0, exact=False)
     quick = grid_one_community(quick_task)
     quick_score = _score(quick_task, quick)
     if quick_score[0] == 0 and quick_score[1] <= REFINE_MEAN_DEV_PCT:

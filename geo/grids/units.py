@@ -25,7 +25,7 @@ import math
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import geopandas as gpd
@@ -404,8 +404,12 @@ def community_units(
     split_by_buildings_above: int | None = None,
     min_households: int = DEFAULT_MIN_HOUSEHOLDS,
     part_households: float | None = None,
+    split_without_buildings_above: float | None = None,
 ) -> CommunityUnits:
-    """Units, cells, adjacency and problems of one community (pure; runs in workers)."""
+    """Units, cells, adjacency and problems of one community (pure; runs in workers).
+
+    ``part_households`` and ``split_without_buildings_above``: see :func:`_make_units`.
+    """
     cid = job.community_id
     if job.estates.empty:
         warn = Problem(
@@ -419,7 +423,13 @@ def community_units(
         return CommunityUnits(cid, _empty_units(), _edges_frame([], [], [], []), (warn,), ())
     above = max_households if split_by_buildings_above is None else split_by_buildings_above
     raw, problems = _make_units(
-        job.estates, job.buildings, max_households, above, min_households, part_households
+        job.estates,
+        job.buildings,
+        max_households,
+        above,
+        min_households,
+        part_households,
+        split_without_buildings_above,
     )
     cells = tessellate(job.geometry, list(raw["footprint"]))
     arr = np.asarray(cells, dtype=object)
@@ -1030,6 +1040,13 @@ def _one_piece_each(cells: list[BaseGeometry]) -> list[BaseGeometry]:
     return out
 
 
+@lru_cache(maxsize=512)
+def _compact_parts_cached(wkb: bytes, n_parts: int, seed: int) -> tuple[BaseGeometry, ...]:
+    """:func:`compact_parts` remembered per footprint, count and seed (a community whose split
+    responds to the gridding asks for the same parts of its large estates more than once)."""
+    return tuple(compact_parts(shapely.from_wkb(wkb), n_parts, seed=seed))
+
+
 def split_parts_count(
     households: float, lo: float, hi: float, grid_mean: float | None = None
 ) -> int:
@@ -1075,6 +1092,7 @@ def _make_units(
     split_by_buildings_above: int,
     min_households: int = DEFAULT_MIN_HOUSEHOLDS,
     part_households: float | None = None,
+    split_without_buildings_above: float | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Units before tessellation: one row per unit with its footprint and counts.
 
@@ -1082,7 +1100,10 @@ def _make_units(
     :func:`split_parts_count` compact parts (:func:`compact_parts`), each about one grid of
     the community's mean size (its total over the grids the band admits); with
     ``part_households``, parts of about that many households instead (finer parts that
-    small neighbouring estates can join).
+    small neighbouring estates can join). With ``split_without_buildings_above`` (and
+    ``part_households``), an estate without buildings above that many households but within
+    the maximum is split too, into at least two parts (its whole units admit no in-band
+    plan; issue 11's split that responds to the gridding).
     """
     rows: list[dict[str, Any]] = []
     total = float(est["households"].sum()) if len(est) else 0.0
@@ -1104,7 +1125,13 @@ def _make_units(
         ):
             rows.extend(_building_units(rec, blds, counts, base, problems))
             continue
-        if counts["households"] <= max_households:
+        small_split = (
+            not has_buildings
+            and split_without_buildings_above is not None
+            and part_households
+            and counts["households"] > split_without_buildings_above
+        )
+        if counts["households"] <= max_households and not small_split:
             rows.append(
                 {
                     **base,
@@ -1117,6 +1144,7 @@ def _make_units(
             continue
         if part_households:
             n_parts = max(
+                2 if small_split else 1,
                 math.ceil(counts["households"] / max_households - 1e-9),
                 round(counts["households"] / part_households),
             )
@@ -1124,8 +1152,12 @@ def _make_units(
             n_parts = split_parts_count(
                 counts["households"], min_households, max_households, grid_mean
             )
-        parts = compact_parts(
-            rec.geometry, n_parts, seed=zlib.crc32(str(rec.estate_id).encode("utf-8"))
+        parts = list(
+            _compact_parts_cached(
+                shapely.to_wkb(rec.geometry),
+                n_parts,
+                zlib.crc32(str(rec.estate_id).encode("utf-8")),
+            )
         )
         n_parts = len(parts)
         areas = np.array([p.area for p in parts])
@@ -1143,7 +1175,8 @@ def _make_units(
         problems.append(
             Problem(
                 "estates",
-                f"estate of {counts['households']:.0f} households (> {max_households}) "
+                f"estate of {counts['households']:.0f} households "
+                f"(> {split_without_buildings_above if small_split else max_households:.0f}) "
                 f"has no buildings; split into {n_parts} compact parts of about "
                 f"{counts['households'] / n_parts:.0f} households (by area).",
                 "add its buildings with households for a split along real buildings",

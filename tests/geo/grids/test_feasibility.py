@@ -9,7 +9,12 @@ from collections.abc import Iterable, Mapping
 import networkx as nx
 import pytest
 
-from geo.grids.feasibility import band_partition_exists, infeasible_reason, unplaceable_units
+from geo.grids.feasibility import (
+    band_partition,
+    band_partition_exists,
+    infeasible_reason,
+    unplaceable_units,
+)
 from geo.grids.metrics import band_reason
 
 
@@ -121,10 +126,15 @@ def test_budget_and_size_limits_leave_it_undecided() -> None:
     size = {str(u): 100.0 for u in g.nodes}
     units = list(size)
     assert band_partition_exists(units, nb, size, 300, 500) is True
-    assert band_partition_exists(units, nb, size, 300, 500, max_units=5) is None
+    off = {"exact_max_units": 0}  # the set-partition model off: the enumeration alone
+    assert band_partition_exists(units, nb, size, 300, 500, max_units=5, **off) is None
+    # beyond the enumeration's limit the set-partition model decides
+    assert band_partition_exists(units, nb, size, 300, 500, max_units=5) is True
     size["5"] = 50.0  # 550 in total: one grid is > 500, two need >= 600
-    assert band_partition_exists(units, nb, size, 300, 500, node_budget=0) is None
+    assert band_partition_exists(units, nb, size, 300, 500, node_budget=0, **off) is None
+    assert band_partition_exists(units, nb, size, 300, 500, node_budget=0) is False
     assert band_partition_exists(units, nb, size, 300, 500) is False
+    assert band_partition_exists(units, nb, size, 300, 500, exact_max_units=5, max_units=5) is None
 
 
 def test_overlap_cause_lists_sizes() -> None:
@@ -156,7 +166,8 @@ def test_real_shapes_search_grids_proven_arithmetic() -> None:
     from geo.grids.params import GridParams
     from tests.geo.grids._realshape import district_layers
 
-    plan = grid_communities(district_layers(0), GridParams()).plan
+    # seed 1: a part of 11 units of 116-143 households (seed 0 now grids wholly in band)
+    plan = grid_communities(district_layers(1), GridParams()).plan
     grids = plan.grids()
     lo, hi = plan.params.band()
     proven = grids[grids["band_reason"].str.contains("no division of the", regex=False)]
@@ -187,3 +198,107 @@ def test_real_shapes_search_grids_proven_arithmetic() -> None:
         )
         if len(part) <= 12:
             assert not subset_dp_feasible(part, plan.units.neighbors, size, lo, hi)
+
+
+def _random_part(
+    rng: random.Random,
+) -> tuple[list[str], dict[str, tuple[str, ...]], dict[str, float]]:
+    """A planar-ish random part: a lattice of 6-12 units with some edges removed, sizes of
+    estates and building parts (60-480)."""
+    rows, cols = rng.choice([(2, 3), (2, 4), (3, 3), (2, 5), (3, 4), (2, 6)])
+    g = nx.grid_2d_graph(rows, cols)
+    for e in list(g.edges):
+        if rng.random() < 0.2:
+            g.remove_edge(*e)
+    if not nx.is_connected(g):
+        g = g.subgraph(max(nx.connected_components(g), key=len)).copy()
+    units = [f"u{a}{b}" for a, b in sorted(g.nodes)]
+    nb = {f"u{a}{b}": tuple(f"u{c}{d}" for c, d in g.neighbors((a, b))) for a, b in g.nodes}
+    size = {u: float(rng.choice([60, 120, 180, 240, 268, 300, 330, 383, 420, 480])) for u in units}
+    return units, nb, size
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_set_partition_model_matches_the_subset_dp(seed: int) -> None:
+    """The HiGHS set-partition model (forced on by max_units=0) decides exactly as the
+    independent subset DP (networkx connectivity), and a division it finds is one."""
+    rng = random.Random(1000 + seed)
+    units, nb, size = _random_part(rng)
+    want = subset_dp_feasible(units, nb, size, 300, 500)
+    got = band_partition_exists(units, nb, size, 300, 500, max_units=0)
+    assert got is want
+    res = band_partition(units, nb, size, 300, 500)
+    assert res.status == ("found" if want else "infeasible")
+    if want:
+        g = nx.Graph()
+        g.add_edges_from((u, v) for u in units for v in nb[u])
+        assert sorted(u for grp in res.groups for u in grp) == sorted(units)
+        for grp in res.groups:
+            assert 300 <= sum(size[u] for u in grp) <= 500
+            assert len(grp) == 1 or nx.is_connected(g.subgraph(grp))
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_set_partition_cost_optimum_matches_brute_force(seed: int) -> None:
+    """With a set cost, the division found is optimal: brute force over every set partition."""
+    rng = random.Random(2000 + seed)
+    units, nb, size = _random_part(rng)
+    units = units[:8]
+    nb = {u: tuple(v for v in nb[u] if v in units) for u in units}
+    g = nx.Graph()
+    g.add_nodes_from(units)
+    g.add_edges_from((u, v) for u in units for v in nb[u])
+    if not nx.is_connected(g):
+        return
+    mid = 400.0
+
+    def cost_of(block: list[str]) -> float:
+        return (sum(size[u] for u in block) - mid) ** 2
+
+    best = None
+    for part in _partitions(units):
+        if all(
+            300 <= sum(size[u] for u in block) <= 500 and nx.is_connected(g.subgraph(block))
+            for block in part
+        ):
+            c = sum(cost_of(block) for block in part)
+            best = c if best is None else min(best, c)
+    res = band_partition(
+        units, nb, size, 300, 500, set_cost=lambda s: cost_of([units[i] for i in s])
+    )
+    if best is None:
+        assert res.status == "infeasible"
+    else:
+        assert res.status == "found" and res.optimal
+        assert sum(cost_of(list(grp)) for grp in res.groups) == pytest.approx(best, abs=1e-4)
+
+
+def test_set_partition_group_count_and_limits() -> None:
+    g = nx.path_graph(6)
+    nb = {str(u): tuple(str(v) for v in g.neighbors(u)) for u in g.nodes}
+    size = {str(u): 100.0 for u in g.nodes}
+    units = list(size)
+    assert band_partition(units, nb, size, 300, 500, n_groups=(2, 2)).status == "found"
+    assert band_partition(units, nb, size, 300, 500, n_groups=(1, 1)).status == "infeasible"
+    assert band_partition(units, nb, size, 300, 500, max_units=5).status == "undecided"
+    assert band_partition(units, nb, size, 300, 500, max_columns=3).status == "undecided"
+
+
+def test_verdicts_are_remembered_per_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    import geo.grids.feasibility as feas
+
+    g = nx.path_graph(7)
+    nb = {f"r{u}": tuple(f"r{v}" for v in g.neighbors(u)) for u in g.nodes}
+    size = {f"r{u}": 110.0 + u for u in g.nodes}
+    units = list(size)
+    first = band_partition_exists(units, nb, size, 300, 500, max_units=3)
+    assert first is True
+
+    def boom(*a: object, **k: object) -> None:
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(feas, "_enumerated_cover", boom)
+    monkeypatch.setattr(feas, "band_partition", boom)
+    assert band_partition_exists(units, nb, size, 300, 500, max_units=3) is True
+    with pytest.raises(AssertionError, match="checked again"):  # another band: a new check
+        band_partition_exists(units, nb, size, 300, 450, max_units=3)
