@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from geo.grids.repair_exact import _run_mip, connected_sets
 from geo.settings import FEASIBILITY_MAX_UNITS, FEASIBILITY_NODE_BUDGET
@@ -130,6 +129,8 @@ def band_partition(
         return BandPartition("infeasible")
     rows = [i for s in cols for i in s] + [n] * len(cols)
     col_idx = [j for j, s in enumerate(cols) for _ in s] + list(range(len(cols)))
+    import scipy.sparse as sp  # only here: ``gridplan grid`` on in-band data never loads scipy
+
     a_mat = sp.csr_array(
         (np.ones(len(rows)), (np.asarray(rows), np.asarray(col_idx))), shape=(n + 1, len(cols))
     )
