@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any, Self, SupportsFloat
 import numpy as np
 import scipy.sparse as sp
 
+from allocation import _cpsat, _lagrange, _reduce
 from allocation import _formulations as _f
 from allocation import _heuristics as _h
-from allocation import _lagrange, _reduce
 from allocation._highs import MipOutcome, solve_mip
 from geo.errors import InfeasibleError, Problem, ValidationError
 
@@ -699,14 +699,19 @@ class LSCP(_Model):
         start[warm] = 1.0
         problem = _f.lscp_problem(ar)
         build = time.perf_counter() - t0
-        # the objective counts posts: a gap below 1 proves optimality
-        out = solve_mip(
-            problem,
-            time_limit=max(time_limit - build, 0.01),
-            start=start,
-            options={"mip_abs_gap": _INTEGRAL_GAP},
-        )
-        x = out.x if out.x is not None else start
+        solver = _solver_for(ar.shape[0], _CPSAT_MIN_ROWS_LSCP)
+        if solver == "cp-sat":
+            out = _cpsat.solve_cover(ar, start, time_limit=max(time_limit - build, 0.01))
+        else:  # the objective counts posts: a gap below 1 proves optimality
+            out = solve_mip(
+                problem,
+                time_limit=max(time_limit - build, 0.01),
+                start=start,
+                options={"mip_abs_gap": _INTEGRAL_GAP},
+            )
+        x = start  # never trust a returned x that does not cover every row
+        if out.x is not None and bool(np.all(ar @ (out.x > 0.5) >= 1)):
+            x = out.x
         sel = np.sort(np.concatenate([red.cols[x > 0.5], red.forced]))
         objective = float(sel.size)
         n_forced = float(red.forced.size)
@@ -727,12 +732,26 @@ class LSCP(_Model):
                 build,
                 warm_objective=float(warm.size) + n_forced,
                 reduction=red.removed,
+                solver=solver,
             ),
         )
 
 
 #: HiGHS absolute gap for integer objectives (post counts, integer weights): below 1 is a proof.
 _INTEGRAL_GAP = 0.99
+
+#: Reduced models with at least this many rows go to CP-SAT (one worker, ``allocation._cpsat``)
+#: when ``ortools`` is installed, chosen by measurement (bench/bench_siting_solvers.py, the same
+#: reduced models side by side, docs/benchmarks.md): LSCP below 50 rows takes milliseconds on
+#: either side; MCLP at 1,000 x 250 (700-880 rows) CP-SAT proved the hard models 1.4-5.8x
+#: sooner and lost at most 0.2 s on the easy ones; at 300 x 80 (200-250 rows) HiGHS is as fast.
+_CPSAT_MIN_ROWS_LSCP = 50
+_CPSAT_MIN_ROWS_MCLP = 500
+
+
+def _solver_for(rows: int, min_rows: int) -> str:
+    """``"cp-sat"`` for a reduced model of ``rows`` rows when routed there and available."""
+    return "cp-sat" if rows >= min_rows and _cpsat.available() else "highs"
 
 
 def _stats(problem: Any, out: MipOutcome, build: float, **extra: Any) -> dict[str, Any]:
@@ -868,9 +887,14 @@ class MCLP(_Model):
         build = time.perf_counter() - t0
         integral = bool(np.all(w == np.round(w)))  # integer weights: a gap below 1 is a proof
         options = dict(_MCLP_OPTIONS, **({"mip_abs_gap": _INTEGRAL_GAP} if integral else {}))
-        out = solve_mip(
-            problem, time_limit=max(time_limit - build, 0.01), start=start, options=options
-        )
+        # CP-SAT needs integer weights
+        solver = _solver_for(a.shape[0], _CPSAT_MIN_ROWS_MCLP) if integral else "highs"
+        if solver == "cp-sat":
+            out = _cpsat.solve_max_cover(a, w, p, start, time_limit=max(time_limit - build, 0.01))
+        else:
+            out = solve_mip(
+                problem, time_limit=max(time_limit - build, 0.01), start=start, options=options
+            )
         y = out.x[: a.shape[1]] if out.x is not None else start[: a.shape[1]]
         sel = np.flatnonzero(y > 0.5)
         objective = base + _covered(a, w, sel)
@@ -893,6 +917,7 @@ class MCLP(_Model):
                 build,
                 warm_objective=base + _covered(a, w, greedy),
                 reduction=red.removed,
+                solver=solver,
             ),
         )
 

@@ -1,0 +1,92 @@
+"""The CP-SAT path of LSCP / MCLP (allocation/_cpsat.py): exact against brute force, routed, reported."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+pytest.importorskip("ortools")
+
+from allocation import (
+    _cpsat,
+    siting,
+)
+from allocation.siting import LSCP, MCLP
+
+
+def _instance(seed: int, n: int = 40, m: int = 14) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 1000, (n, m)).astype(float), rng.integers(1, 9, n).astype(float)
+
+
+def _brute_lscp(a: np.ndarray) -> int:
+    for k in range(a.shape[1] + 1):
+        for sel in itertools.combinations(range(a.shape[1]), k):
+            if a[:, list(sel)].any(axis=1).all():
+                return k
+    raise AssertionError("no cover")
+
+
+def _brute_mclp(a: np.ndarray, w: np.ndarray, p: int) -> float:
+    return max(
+        float(w[a[:, list(sel)].any(axis=1)].sum())
+        for sel in itertools.combinations(range(a.shape[1]), p)
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cover_and_max_cover_equal_brute_force(seed: int) -> None:
+    cost, w = _instance(seed)
+    a = cost <= 250
+    a = a[a.any(axis=1)]
+    w = w[: a.shape[0]]
+    csr = sp.csr_array(a.astype(float))
+    start = np.ones(a.shape[1])
+    out = _cpsat.solve_cover(csr, start, time_limit=30)
+    assert out.status == "optimal" and out.objective == _brute_lscp(a) == out.x.sum()
+    assert np.all(csr @ out.x >= 1)
+    p = 3
+    start = np.concatenate([np.zeros(a.shape[1]), np.zeros(a.shape[0])])
+    out = _cpsat.solve_max_cover(csr, w, p, start, time_limit=30)
+    best = _brute_mclp(a, w, p)
+    y, c = out.x[: a.shape[1]], out.x[a.shape[1] :]
+    assert out.status == "optimal" and out.objective == pytest.approx(best)
+    assert y.sum() <= p and np.all(c <= (csr @ y > 0))  # c_i only where covered
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_models_route_to_cpsat_and_stay_exact(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    cost, w = _instance(seed)
+    keep = (cost <= 250).any(axis=1)
+    monkeypatch.setattr(siting, "_CPSAT_MIN_ROWS_LSCP", 1)
+    monkeypatch.setattr(siting, "_CPSAT_MIN_ROWS_MCLP", 1)
+    res = LSCP.from_cost_matrix(cost, radius=250).solve()
+    assert res.objective == _brute_lscp((cost <= 250)[keep]) and res.optimal
+    if res.stats.get("rows"):  # something was left after the reductions
+        assert res.stats["solver"] == "cp-sat"
+    res = MCLP.from_cost_matrix(cost, weights=w, p=3, radius=250).solve()
+    assert res.objective == pytest.approx(_brute_mclp(cost <= 250, w, 3)) and res.optimal
+    assert res.stats["solver"] == "cp-sat"
+
+
+def test_fractional_weights_and_small_models_stay_with_highs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cost, w = _instance(1)
+    monkeypatch.setattr(siting, "_CPSAT_MIN_ROWS_MCLP", 1)
+    res = MCLP.from_cost_matrix(cost, weights=w + 0.5, p=3, radius=250).solve()
+    assert res.stats["solver"] == "highs"  # CP-SAT needs integer weights
+    assert res.objective == pytest.approx(_brute_mclp(cost <= 250, w + 0.5, 3))
+    monkeypatch.setattr(siting, "_CPSAT_MIN_ROWS_LSCP", 10**6)
+    assert LSCP.from_cost_matrix(cost, radius=250).solve().stats["solver"] == "highs"
+
+
+def test_one_worker_fixed_seed_is_repeatable() -> None:
+    cost, _ = _instance(7, n=60, m=18)
+    a = sp.csr_array((cost <= 300).astype(float))
+    a = sp.csr_array(a[np.asarray(a.sum(axis=1)).ravel() > 0])
+    runs = [_cpsat.solve_cover(a, np.ones(a.shape[1]), time_limit=30).x for _ in range(2)]
+    assert np.array_equal(runs[0], runs[1])
