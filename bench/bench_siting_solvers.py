@@ -13,10 +13,8 @@ start), then the same reduced model goes, one arm right after the other, to:
 
 * ``highs``: HiGHS with the options ``allocation.siting`` uses (the shipped path);
 * ``cpsat``: Google OR-Tools CP-SAT (``AddBoolOr`` per demand row, the warm start as hint,
-  fixed ``random_seed``), only when ``ortools`` can be imported. It is not a dependency of
-  the project; to run this arm install it apart from the venv, e.g. ``pip install --target
-  DIR ortools==9.15.6755`` (it pulls protobuf 6, the venv holds 7) and put ``DIR`` first on
-  ``PYTHONPATH``;
+  fixed ``random_seed``, ``--cpsat-workers`` workers: ``allocation.siting`` uses 1), only
+  when ``ortools`` can be imported (``ortools==9.15.6755`` is pinned in requirements.txt);
 * ``lp``: the LP relaxation (the root bound), and for MCLP how many columns LP reduced-cost
   fixing could remove given the best objective found (``lp_fixable``: an exact reduction,
   the optimum being the strongest incumbent it could ever have);
