@@ -114,8 +114,9 @@ def solve_max_cover(
 
 def _outcome(solver: Any, status: str, seconds: float, groups: list[list[Any]]) -> MipOutcome:
     found = status in ("optimal", "time_limit") and solver.response_proto.solution
-    if not found:
-        return MipOutcome(None, float("nan"), float("nan"), float("inf"), status, seconds)
+    if not found:  # stopped before any solution: keep the proven bound (the caller's start stays)
+        bound = float(solver.best_objective_bound)
+        return MipOutcome(None, float("nan"), bound, float("inf"), status, seconds)
     x = np.array([float(solver.value(v)) for g in groups for v in g])
     objective = float(solver.objective_value)
     bound = objective if status == "optimal" else float(solver.best_objective_bound)

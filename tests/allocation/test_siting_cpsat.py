@@ -90,3 +90,25 @@ def test_one_worker_fixed_seed_is_repeatable() -> None:
     a = sp.csr_array(a[np.asarray(a.sum(axis=1)).ravel() > 0])
     runs = [_cpsat.solve_cover(a, np.ones(a.shape[1]), time_limit=30).x for _ in range(2)]
     assert np.array_equal(runs[0], runs[1])
+
+
+@pytest.mark.parametrize("model", ["lscp", "mclp"])
+def test_time_limit_on_cpsat_returns_a_valid_answer(
+    monkeypatch: pytest.MonkeyPatch, model: str
+) -> None:
+    rng = np.random.default_rng(0)
+    dem, cand = rng.uniform(0, 5000, (1500, 2)), rng.uniform(0, 5000, (400, 2))
+    cost = np.rint(np.sqrt(((dem[:, None] - cand[None]) ** 2).sum(axis=2)))
+    monkeypatch.setattr(siting, "_CPSAT_MIN_ROWS_MCLP", 1)
+    if model == "lscp":
+        res = LSCP.from_cost_matrix(cost, radius=600).solve(time_limit=0.01)
+        sel = [int(c) for c in res.selected]
+        assert (cost[:, sel] <= 600).any(axis=1)[(cost <= 600).any(axis=1)].all()
+    else:
+        w = rng.integers(50, 601, 1500).astype(float)
+        res = MCLP.from_cost_matrix(cost, weights=w, p=16, radius=600).solve(time_limit=0.01)
+        sel = [int(c) for c in res.selected]
+        assert len(sel) <= 16
+        assert res.objective == pytest.approx(w[(cost[:, sel] <= 600).any(axis=1)].sum())
+    assert res.stats["solver"] == "cp-sat"
+    assert res.status in ("optimal", "time_limit") and res.bound >= 0
