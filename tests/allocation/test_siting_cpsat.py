@@ -61,8 +61,7 @@ def test_cover_and_max_cover_equal_brute_force(seed: int) -> None:
 def test_models_route_to_cpsat_and_stay_exact(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
     cost, w = _instance(seed)
     keep = (cost <= 250).any(axis=1)
-    monkeypatch.setattr(siting, "_CPSAT_MIN_ROWS_LSCP", 1)
-    monkeypatch.setattr(siting, "_CPSAT_MIN_ROWS_MCLP", 1)
+    monkeypatch.setattr(siting, "_HIGHS_FIRST_SECONDS", 0.0)  # straight to CP-SAT
     res = LSCP.from_cost_matrix(cost, radius=250).solve()
     assert res.objective == _brute_lscp((cost <= 250)[keep]) and res.optimal
     if res.stats.get("rows"):  # something was left after the reductions
@@ -72,15 +71,15 @@ def test_models_route_to_cpsat_and_stay_exact(monkeypatch: pytest.MonkeyPatch, s
     assert res.stats["solver"] == "cp-sat"
 
 
-def test_fractional_weights_and_small_models_stay_with_highs(
+def test_fractional_weights_and_models_highs_proves_first_stay_with_highs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cost, w = _instance(1)
-    monkeypatch.setattr(siting, "_CPSAT_MIN_ROWS_MCLP", 1)
+    monkeypatch.setattr(siting, "_HIGHS_FIRST_SECONDS", 0.0)
     res = MCLP.from_cost_matrix(cost, weights=w + 0.5, p=3, radius=250).solve()
     assert res.stats["solver"] == "highs"  # CP-SAT needs integer weights
     assert res.objective == pytest.approx(_brute_mclp(cost <= 250, w + 0.5, 3))
-    monkeypatch.setattr(siting, "_CPSAT_MIN_ROWS_LSCP", 10**6)
+    monkeypatch.setattr(siting, "_HIGHS_FIRST_SECONDS", 1000.0)  # HiGHS proves it first
     assert LSCP.from_cost_matrix(cost, radius=250).solve().stats["solver"] == "highs"
 
 
@@ -99,7 +98,7 @@ def test_time_limit_on_cpsat_returns_a_valid_answer(
     rng = np.random.default_rng(0)
     dem, cand = rng.uniform(0, 5000, (1500, 2)), rng.uniform(0, 5000, (400, 2))
     cost = np.rint(np.sqrt(((dem[:, None] - cand[None]) ** 2).sum(axis=2)))
-    monkeypatch.setattr(siting, "_CPSAT_MIN_ROWS_MCLP", 1)
+    monkeypatch.setattr(siting, "_HIGHS_FIRST_SECONDS", 0.0)
     if model == "lscp":
         res = LSCP.from_cost_matrix(cost, radius=600).solve(time_limit=0.01)
         sel = [int(c) for c in res.selected]
@@ -112,3 +111,28 @@ def test_time_limit_on_cpsat_returns_a_valid_answer(
         assert res.objective == pytest.approx(w[(cost[:, sel] <= 600).any(axis=1)].sum())
     assert res.stats["solver"] == "cp-sat"
     assert res.status in ("optimal", "time_limit") and res.bound >= 0
+
+
+def test_cpsat_takes_over_from_highs_with_its_incumbent_and_the_tighter_bound() -> None:
+    from allocation._highs import MipOutcome
+
+    seen = {}
+
+    def highs(limit: float, x0: np.ndarray) -> MipOutcome:
+        seen["highs_limit"] = limit
+        return MipOutcome(np.array([1.0, 1.0, 0.0]), 2.0, 1.6, 0.2, "time_limit", limit)
+
+    def cpsat(limit: float, x0: np.ndarray) -> MipOutcome:
+        seen["cpsat_start"] = x0.copy()
+        return MipOutcome(np.array([1.0, 1.0, 0.0]), 2.0, 1.0, 0.5, "time_limit", limit)
+
+    out, solver, start = siting._highs_then_cpsat(
+        10.0, np.ones(3), highs, cpsat, valid=lambda x: True, maximise=False
+    )
+    assert solver == "cp-sat" and seen["highs_limit"] == siting._HIGHS_FIRST_SECONDS
+    assert np.array_equal(seen["cpsat_start"], [1, 1, 0]) and np.array_equal(start, [1, 1, 0])
+    assert out.bound == 1.6  # HiGHS's lower bound was tighter than CP-SAT's
+    out, solver, _ = siting._highs_then_cpsat(
+        10.0, np.ones(3), highs, None, valid=lambda x: True, maximise=False
+    )
+    assert solver == "highs" and seen["highs_limit"] == 10.0
