@@ -745,8 +745,8 @@ _INTEGRAL_GAP = 0.99
 #: ``allocation._cpsat``) takes over, when ``ortools`` is installed. Chosen by measurement
 #: (bench/bench_siting_solvers.py, the same reduced models side by side, docs/benchmarks.md):
 #: most models are proven by HiGHS in well under a second, where CP-SAT is no faster and its
-#: first import costs 0.5-3 s on the shared machine; the models HiGHS needs seconds for, CP-SAT
-#: proved 1.4-8x sooner (LSCP 1,000 x 250: 2.33 s -> 0.41 s; MCLP: 6.6 s -> 1.1 s).
+#: first import cost 2.5-3 s on the shared machine at load 12; the models HiGHS needs seconds
+#: for, CP-SAT proved sooner (LSCP at 1,000 x 250: slowest 2.33 s -> 0.41 s; MCLP 6.6 -> 1.1 s).
 _HIGHS_FIRST_SECONDS = 1.0
 
 
