@@ -23,15 +23,15 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Self, SupportsFloat
 
 import numpy as np
 import scipy.sparse as sp
 
+from allocation import _cpsat, _lagrange, _reduce
 from allocation import _formulations as _f
 from allocation import _heuristics as _h
-from allocation import _lagrange, _reduce
 from allocation._highs import MipOutcome, solve_mip
 from geo.errors import InfeasibleError, Problem, ValidationError
 
@@ -701,13 +701,19 @@ class LSCP(_Model):
         problem = _f.lscp_problem(ar)
         build = time.perf_counter() - t0
         # the objective counts posts: a gap below 1 proves optimality
-        out = solve_mip(
-            problem,
-            time_limit=max(time_limit - build, 0.01),
-            start=start,
-            options={"mip_abs_gap": _INTEGRAL_GAP},
+        out, solver, start = _highs_then_cpsat(
+            max(time_limit - build, 0.01),
+            start,
+            lambda limit, x0: solve_mip(
+                problem, time_limit=limit, start=x0, options={"mip_abs_gap": _INTEGRAL_GAP}
+            ),
+            lambda limit, x0: _cpsat.solve_cover(ar, x0, time_limit=limit),
+            valid=lambda x: bool(np.all(ar @ (x > 0.5) >= 1)),
+            maximise=False,
         )
-        x = out.x if out.x is not None else start
+        x = start  # never trust a returned x that does not cover every row
+        if out.x is not None and bool(np.all(ar @ (out.x > 0.5) >= 1)):
+            x = out.x
         sel = np.sort(np.concatenate([red.cols[x > 0.5], red.forced]))
         objective = float(sel.size)
         n_forced = float(red.forced.size)
@@ -728,12 +734,55 @@ class LSCP(_Model):
                 build,
                 warm_objective=float(warm.size) + n_forced,
                 reduction=red.removed,
+                solver=solver,
             ),
         )
 
 
 #: HiGHS absolute gap for integer objectives (post counts, integer weights): below 1 is a proof.
 _INTEGRAL_GAP = 0.99
+
+#: Seconds HiGHS gets first on a reduced LSCP / MCLP model before CP-SAT (one worker,
+#: ``allocation._cpsat``) takes over, when ``ortools`` is installed. Chosen by measurement
+#: (bench/bench_siting_solvers.py, the same reduced models side by side, docs/benchmarks.md):
+#: most models are proven by HiGHS in well under a second, where CP-SAT is no faster and its
+#: first import cost 2.5-3 s on the shared machine at load 12; the models HiGHS needs seconds
+#: for, CP-SAT proved sooner (LSCP at 1,000 x 250: slowest 2.33 s -> 0.41 s; MCLP 6.6 -> 1.1 s).
+_HIGHS_FIRST_SECONDS = 1.0
+
+
+def _highs_then_cpsat(
+    left: float,
+    start: np.ndarray,
+    highs: Callable[[float, np.ndarray], MipOutcome],
+    cpsat: Callable[[float, np.ndarray], MipOutcome] | None,
+    *,
+    valid: Callable[[np.ndarray], bool],
+    maximise: bool,
+) -> tuple[MipOutcome, str, np.ndarray]:
+    """HiGHS for ``_HIGHS_FIRST_SECONDS``, then, unless proven, CP-SAT for the rest.
+
+    ``cpsat`` None (or ``ortools`` missing) gives HiGHS the whole time. CP-SAT starts from
+    HiGHS's best solution when ``valid``; the bound kept is the tighter of the two. Returns
+    the outcome, the solver that produced it (``"highs"`` or ``"cp-sat"``) and the start
+    vector in force (the fallback solution).
+    """
+    if cpsat is None or not _cpsat.available():
+        return highs(left, start), "highs", start
+    t0 = time.perf_counter()
+    first: MipOutcome | None = None
+    if _HIGHS_FIRST_SECONDS > 0:
+        first = highs(min(left, _HIGHS_FIRST_SECONDS), start)
+        if first.status == "optimal" or left <= _HIGHS_FIRST_SECONDS:
+            return first, "highs", start
+        if first.x is not None and valid(first.x):
+            start = np.round(first.x)
+    out = cpsat(max(left - (time.perf_counter() - t0), 0.01), start)
+    if first is not None and out.status != "optimal" and math.isfinite(first.bound):
+        pick = min if maximise else max
+        bound = pick(out.bound, first.bound) if math.isfinite(out.bound) else first.bound
+        out = replace(out, bound=bound)
+    return out, "cp-sat", start
 
 
 def _stats(problem: Any, out: MipOutcome, build: float, **extra: Any) -> dict[str, Any]:
@@ -869,8 +918,16 @@ class MCLP(_Model):
         build = time.perf_counter() - t0
         integral = bool(np.all(w == np.round(w)))  # integer weights: a gap below 1 is a proof
         options = dict(_MCLP_OPTIONS, **({"mip_abs_gap": _INTEGRAL_GAP} if integral else {}))
-        out = solve_mip(
-            problem, time_limit=max(time_limit - build, 0.01), start=start, options=options
+        out, solver, start = _highs_then_cpsat(
+            max(time_limit - build, 0.01),
+            start,
+            lambda limit, x0: solve_mip(problem, time_limit=limit, start=x0, options=options),
+            # CP-SAT needs integer weights
+            (lambda limit, x0: _cpsat.solve_max_cover(a, w, p, x0, time_limit=limit))
+            if integral
+            else None,
+            valid=lambda x: bool(x[: a.shape[1]].sum() <= p + 1e-6),
+            maximise=True,
         )
         y = out.x[: a.shape[1]] if out.x is not None else start[: a.shape[1]]
         sel = np.flatnonzero(y > 0.5)
@@ -894,6 +951,7 @@ class MCLP(_Model):
                 build,
                 warm_objective=base + _covered(a, w, greedy),
                 reduction=red.removed,
+                solver=solver,
             ),
         )
 

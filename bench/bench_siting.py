@@ -108,7 +108,15 @@ def ours(
         res = PMedian.from_cost_matrix(cost, weights=w, p=p).solve(time_limit=time_limit)
     else:
         res = PCenter.from_cost_matrix(cost, p=p).solve(time_limit=time_limit)
-    keep = ("reduction", "lagrangian_bound", "solve_seconds", "rows", "columns", "warm_objective")
+    keep = (
+        "reduction",
+        "lagrangian_bound",
+        "solve_seconds",
+        "rows",
+        "columns",
+        "warm_objective",
+        "solver",
+    )
     return {
         "seconds": time.perf_counter() - t0,
         "objective": res.objective,
