@@ -195,6 +195,48 @@ def swap_cover(
     return np.sort(sel)
 
 
+class SortedCosts:
+    """Weighted costs ``c`` (n x m, finite) sorted per row, for fast Lagrangian evaluations.
+
+    ``rho_j(lam) = sum_i min(0, c_ij - lam_i)`` only involves the pairs with
+    ``c_ij < lam_i``: a prefix of each sorted row. Near the Lagrangian optimum ``lam_i`` is
+    about the distance to the nearest open site, so the prefixes hold a small share of the
+    n x m pairs (about a tenth on OR-Library pmed36, p = 10): :meth:`rho` gathers only them,
+    finding every row's prefix with one ``searchsorted`` over row-offset keys.
+    """
+
+    __slots__ = ("cols", "keys", "lo", "m", "n", "span", "vals")
+
+    def __init__(self, c: np.ndarray) -> None:
+        n, m = c.shape
+        order = np.argsort(c, axis=1, kind="stable")
+        vals = np.take_along_axis(c, order, axis=1)
+        self.n, self.m = int(n), int(m)
+        self.lo = float(vals.min()) if vals.size else 0.0
+        self.span = (float(vals.max()) - self.lo if vals.size else 0.0) + 2.0
+        self.vals = vals.ravel()
+        self.cols = order.ravel().astype(np.int32)
+        self.keys = (vals - self.lo + (np.arange(n) * self.span)[:, None]).ravel()
+
+    def prefix(self, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flat positions of the pairs with ``c_ij < lam_i`` and their demand row."""
+        q = np.clip(lam - self.lo, 0.0, self.span - 1.0) + np.arange(self.n) * self.span
+        end = np.searchsorted(self.keys, q, side="left")
+        start = np.arange(self.n, dtype=np.int64) * self.m
+        cnt = end - start
+        total = int(cnt.sum())
+        rows = np.repeat(np.arange(self.n), cnt)
+        first = np.cumsum(cnt) - cnt
+        pos = np.arange(total, dtype=np.int64) + np.repeat(start - first, cnt)
+        return pos, rows
+
+    def rho(self, lam: np.ndarray) -> np.ndarray:
+        """``rho_j = sum_i min(0, c_ij - lam_i)`` for every column ``j``."""
+        pos, rows = self.prefix(lam)
+        gain = np.minimum(self.vals[pos] - lam[rows], 0.0)
+        return np.bincount(self.cols[pos], weights=gain, minlength=self.m)
+
+
 class Lagrangian(NamedTuple):
     """Outcome of :func:`lagrangian_median` (see its Returns)."""
 
@@ -260,8 +302,9 @@ def lagrangian_median(
     pos = weights > 0
     step_f, stall = 2.0, 0
     t0 = time.perf_counter()
+    sc = SortedCosts(c)
     for _ in range(iterations):
-        rho = np.minimum(c - lam[:, None], 0.0).sum(axis=0)
+        rho = sc.rho(lam)
         order = np.argpartition(rho, p - 1)[:p] if p < m else np.arange(m)
         value = float(lam.sum() + rho[order].sum() + np.minimum(cf - lam, 0.0).sum())
         primal = np.minimum(d_fix, cost[:, order].min(axis=1))
