@@ -205,7 +205,7 @@ class SortedCosts:
     finding every row's prefix with one ``searchsorted`` over row-offset keys.
     """
 
-    __slots__ = ("cols", "keys", "lo", "m", "n", "span", "vals")
+    __slots__ = ("cols", "keys", "lo", "m", "n", "row_key", "row_start", "span", "vals")
 
     def __init__(self, c: np.ndarray) -> None:
         n, m = c.shape
@@ -216,24 +216,24 @@ class SortedCosts:
         self.span = (float(vals.max()) - self.lo if vals.size else 0.0) + 2.0
         self.vals = vals.ravel()
         self.cols = order.ravel().astype(np.int32)
-        self.keys = (vals - self.lo + (np.arange(n) * self.span)[:, None]).ravel()
+        self.row_key = np.arange(n) * self.span  # row i's keys lie in [row_key_i, + span - 2]
+        self.row_start = np.arange(n, dtype=np.int64) * m
+        self.keys = (vals - self.lo + self.row_key[:, None]).ravel()
 
-    def prefix(self, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Flat positions of the pairs with ``c_ij < lam_i`` and their demand row."""
-        q = np.clip(lam - self.lo, 0.0, self.span - 1.0) + np.arange(self.n) * self.span
-        end = np.searchsorted(self.keys, q, side="left")
-        start = np.arange(self.n, dtype=np.int64) * self.m
-        cnt = end - start
-        total = int(cnt.sum())
-        rows = np.repeat(np.arange(self.n), cnt)
-        first = np.cumsum(cnt) - cnt
-        pos = np.arange(total, dtype=np.int64) + np.repeat(start - first, cnt)
-        return pos, rows
+    def prefix_counts(self, lam: np.ndarray) -> np.ndarray:
+        """Per row, how many pairs have ``c_ij < lam_i`` (the sorted row's prefix length)."""
+        q = np.clip(lam - self.lo, 0.0, self.span - 1.0) + self.row_key
+        counts: np.ndarray = np.searchsorted(self.keys, q, side="left") - self.row_start
+        return counts
 
     def rho(self, lam: np.ndarray) -> np.ndarray:
         """``rho_j = sum_i min(0, c_ij - lam_i)`` for every column ``j``."""
-        pos, rows = self.prefix(lam)
-        gain = np.minimum(self.vals[pos] - lam[rows], 0.0)
+        cnt = self.prefix_counts(lam)
+        pos = np.arange(int(cnt.sum()), dtype=np.int64) + np.repeat(
+            self.row_start - (np.cumsum(cnt) - cnt), cnt
+        )
+        gain = self.vals[pos] - np.repeat(lam, cnt)
+        np.minimum(gain, 0.0, out=gain)  # float safety at the prefix boundary
         return np.bincount(self.cols[pos], weights=gain, minlength=self.m)
 
 

@@ -1302,7 +1302,7 @@ class PMedian(_Model):
 #: of the remaining time it may use before HiGHS takes over (OR-Library pmed16: 19.7 s -> 1.3 s,
 #: pmed35: 60 s -> 4.8 s; 300 x 80, p = 8 of issue 16: 3.7 s -> 0.3 s).
 _BRANCH_MAX_P = 12
-_BRANCH_SHARE = 0.5
+_BRANCH_SHARE = 0.8
 
 #: HiGHS options for the reduced p-median: the warm start is already good, so HiGHS's own
 #: primal heuristics (RINS, RENS, feasibility jump ...) mostly cost time there.
