@@ -1076,6 +1076,7 @@ class PMedian(_Model):
             f"p-median: warm start {warm_obj:g}, Lagrangian bound {lag:g}: "
             f"{int(closed.sum())} sites ruled out, {int(opened.sum())} forced open",
         )
+        branch_nodes = None
         if (
             p <= _BRANCH_MAX_P
             and lam is not None
@@ -1092,6 +1093,7 @@ class PMedian(_Model):
                 integral=integral,
                 time_budget=_BRANCH_SHARE * (time_limit - (time.perf_counter() - t0)),
             )
+            branch_nodes = branch.nodes
             if branch.best_value < warm_obj:
                 warm, warm_obj = branch.best_sites, branch.best_value
             _say(
@@ -1180,6 +1182,8 @@ class PMedian(_Model):
             "formulation": "radius (García, Labbé & Marín 2011) after Lagrangian fixing",
             "rounds": rounds,
         }
+        if branch_nodes is not None:  # the tree ran out of time before HiGHS took over
+            stats["branch_nodes"] = branch_nodes
         if out is not None and rm is not None:
             stats = _stats(
                 rm.problem,

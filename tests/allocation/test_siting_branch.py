@@ -154,3 +154,23 @@ def test_penalty_fixing_never_removes_a_solution_at_or_below_the_level() -> None
                         assert not close[list(s)].any()
                         assert set(np.flatnonzero(force).tolist()) <= set(s)
     assert fixed > 0  # the tests did fix sites
+
+
+def test_an_unfinished_tree_hands_over_to_highs_and_reports_its_nodes(monkeypatch) -> None:
+    """When the tree runs out of time, HiGHS proves the reduced model from the tree's best
+    solution, and the stats still say how many nodes the tree explored."""
+    from allocation import _lagrange
+
+    cost, w, _ = _instance(61, n=60, m=25)  # as in test_pmedian_small_p_is_proven_by_branching
+
+    def unfinished(cost, weights, d_fix, p, best_sites, **kw):  # the incumbent, 7 nodes, unproven
+        value = float(weights @ np.minimum(d_fix, cost[:, best_sites].min(axis=1)))
+        return _lagrange.BranchOutcome(False, np.sort(best_sites), value, 7)
+
+    monkeypatch.setattr(_lagrange, "branch_median", unfinished)
+    res = PMedian.from_cost_matrix(cost, weights=w, p=3).solve(time_limit=30)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(_brute(cost, w, np.full(60, np.inf), 3))
+    # seed 61: the Lagrangian bound alone does not prove it, so the tree runs
+    assert res.stats["branch_nodes"] == 7
+    assert "radius" in res.stats["formulation"]
