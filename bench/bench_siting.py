@@ -204,7 +204,8 @@ def _sizes(text: str) -> list[tuple[int, int]]:
 def plan(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Every (model, kind, size, seed, radius/p) to run, in order."""
     sizes = _sizes(args.sizes)
-    median_sizes = _sizes(args.median_sizes) if args.median_sizes else None
+    median_text = getattr(args, "median_sizes", "")  # optional for callers building args
+    median_sizes = _sizes(median_text) if median_text else None
     if args.large:
         sizes.extend(LARGE)
     seeds = [int(s) for s in args.seeds.split(",")]
