@@ -195,6 +195,48 @@ def swap_cover(
     return np.sort(sel)
 
 
+class SortedCosts:
+    """Weighted costs ``c`` (n x m, finite) sorted per row, for fast Lagrangian evaluations.
+
+    ``rho_j(lam) = sum_i min(0, c_ij - lam_i)`` only involves the pairs with
+    ``c_ij < lam_i``: a prefix of each sorted row. Near the Lagrangian optimum ``lam_i`` is
+    about the distance to the nearest open site, so the prefixes hold a small share of the
+    n x m pairs (about a tenth on OR-Library pmed36, p = 10): :meth:`rho` gathers only them,
+    finding every row's prefix with one ``searchsorted`` over row-offset keys.
+    """
+
+    __slots__ = ("cols", "keys", "lo", "m", "n", "row_key", "row_start", "span", "vals")
+
+    def __init__(self, c: np.ndarray) -> None:
+        n, m = c.shape
+        order = np.argsort(c, axis=1, kind="stable")
+        vals = np.take_along_axis(c, order, axis=1)
+        self.n, self.m = int(n), int(m)
+        self.lo = float(vals.min()) if vals.size else 0.0
+        self.span = (float(vals.max()) - self.lo if vals.size else 0.0) + 2.0
+        self.vals = vals.ravel()
+        self.cols = order.ravel().astype(np.int32)
+        self.row_key = np.arange(n) * self.span  # row i's keys lie in [row_key_i, + span - 2]
+        self.row_start = np.arange(n, dtype=np.int64) * m
+        self.keys = (vals - self.lo + self.row_key[:, None]).ravel()
+
+    def prefix_counts(self, lam: np.ndarray) -> np.ndarray:
+        """Per row, how many pairs have ``c_ij < lam_i`` (the sorted row's prefix length)."""
+        q = np.clip(lam - self.lo, 0.0, self.span - 1.0) + self.row_key
+        counts: np.ndarray = np.searchsorted(self.keys, q, side="left") - self.row_start
+        return counts
+
+    def rho(self, lam: np.ndarray) -> np.ndarray:
+        """``rho_j = sum_i min(0, c_ij - lam_i)`` for every column ``j``."""
+        cnt = self.prefix_counts(lam)
+        pos = np.arange(int(cnt.sum()), dtype=np.int64) + np.repeat(
+            self.row_start - (np.cumsum(cnt) - cnt), cnt
+        )
+        gain = self.vals[pos] - np.repeat(lam, cnt)
+        np.minimum(gain, 0.0, out=gain)  # float safety at the prefix boundary
+        return np.bincount(self.cols[pos], weights=gain, minlength=self.m)
+
+
 class Lagrangian(NamedTuple):
     """Outcome of :func:`lagrangian_median` (see its Returns)."""
 
@@ -260,8 +302,9 @@ def lagrangian_median(
     pos = weights > 0
     step_f, stall = 2.0, 0
     t0 = time.perf_counter()
+    sc = SortedCosts(c)
     for _ in range(iterations):
-        rho = np.minimum(c - lam[:, None], 0.0).sum(axis=0)
+        rho = sc.rho(lam)
         order = np.argpartition(rho, p - 1)[:p] if p < m else np.arange(m)
         value = float(lam.sum() + rho[order].sum() + np.minimum(cf - lam, 0.0).sum())
         primal = np.minimum(d_fix, cost[:, order].min(axis=1))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocation._heuristics import _finite
+from allocation._heuristics import SortedCosts, _finite
 
 
 @dataclass(frozen=True)
@@ -40,24 +40,57 @@ class BranchOutcome:
     nodes: int
 
 
-def _node_bound(
-    c: np.ndarray, cf: np.ndarray, lam: np.ndarray, p: int, opened: np.ndarray, free: np.ndarray
+def node_bound(
+    sc: SortedCosts, cf: np.ndarray, lam: np.ndarray, k: int, free: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Lagrangian bound with ``opened`` forced open and only ``free`` sites else allowed.
+    """Lagrangian bound of a node: ``k`` more sites among ``free``, ``cf`` the open distances.
 
-    Returns the bound, ``rho`` per site, and the sites chosen (forced + smallest ``rho``).
+    ``cf`` holds, per demand, the weighted distance to the nearest existing facility or site
+    forced open at this node: all of them enter as one always-open site per demand (the
+    constraint "served at most once by them" is kept in the subproblem, which is valid and
+    makes the bound stronger than counting each forced site's ``rho`` apart).
+
+    Returns the bound, ``rho`` per site, and the ``k`` free sites chosen (smallest ``rho``).
     """
-    rho = np.minimum(c - lam[:, None], 0.0).sum(axis=0)
-    k = p - int(opened.sum())
+    rho = sc.rho(lam)
     cand = np.flatnonzero(free)
     pick = (
         cand[np.argpartition(rho[cand], k - 1)[:k]]
         if 0 < k < cand.size
         else (cand if k > 0 else cand[:0])
     )
-    chosen = np.concatenate([np.flatnonzero(opened), pick])
-    value = float(lam.sum() + rho[chosen].sum() + np.minimum(cf - lam, 0.0).sum())
-    return value, rho, chosen
+    value = float(lam.sum() + rho[pick].sum() + np.minimum(cf - lam, 0.0).sum())
+    return value, rho, pick
+
+
+def penalty_fix(
+    bound: float, rho: np.ndarray, pick: np.ndarray, free: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lagrangian penalty tests (reduced-cost fixing of sites) at a node.
+
+    With the bound ``bound`` reached by choosing ``pick`` (the ``k`` free sites of smallest
+    ``rho``), opening a free site ``j`` outside ``pick`` instead of the last chosen one costs at
+    least ``rho_j - max(rho[pick])``; closing a chosen ``j`` costs at least
+    ``min(rho[rest]) - rho_j``. When ``bound`` plus that penalty exceeds ``level`` (the
+    incumbent, or the incumbent minus 1 for integer objectives), no solution at or below
+    ``level`` opens (closes) ``j``.
+
+    Returns
+    -------
+    close, force : ndarray of bool
+        Sites to close, sites to force open (masks over all sites).
+    """
+    close = np.zeros(free.size, dtype=bool)
+    force = np.zeros(free.size, dtype=bool)
+    if pick.size == 0:
+        return close, force
+    rest = np.flatnonzero(free)
+    rest = rest[~np.isin(rest, pick)]
+    rho_last = float(rho[pick].max())
+    rho_next = float(rho[rest].min()) if rest.size else np.inf
+    close[rest[bound + (rho[rest] - rho_last) > level]] = True
+    force[pick[bound + (rho_next - rho[pick]) > level]] = True
+    return close, force
 
 
 def branch_median(
@@ -106,6 +139,7 @@ def branch_median(
     cf = weights * dfix
     pos = weights > 0
     m = c.shape[1]
+    sc = SortedCosts(c)
 
     def value_of(sel: np.ndarray) -> float:
         d = np.minimum(d_fix, sub[:, sel].min(axis=1)) if sel.size else d_fix
@@ -120,49 +154,50 @@ def branch_median(
 
     stack = [(np.zeros(m, dtype=bool), closed[idx].copy(), lam.copy())]
     nodes = 0
+    no_site = np.zeros(0, dtype=np.int64)
+
+    def leaf(sel: np.ndarray) -> None:  # the selection is decided: evaluate it
+        nonlocal best, upper
+        if sel.size == p:
+            v = value_of(sel)
+            if v < upper - margin:
+                best, upper = np.sort(sel), v
+
     while stack:
         if time.perf_counter() - t0 > time_budget:
             return BranchOutcome(False, idx[best], upper, nodes)
         opened, shut, lam_n = stack.pop()
         nodes += 1
+        op = np.flatnonzero(opened)
         free = ~opened & ~shut
-        if int(opened.sum()) > p or int(opened.sum()) + int(free.sum()) < p:
+        k, n_free = p - op.size, int(free.sum())
+        if k < 0 or n_free < k:
             continue
-        its = (
-            iterations if nodes > 1 else 10 * iterations
-        )  # the root's bound and fixing serve every node
-        bound, rho, chosen, lam_n = _subgradient(c, cf, lam_n, p, opened, free, prune_level(), its)
-        sel = np.sort(chosen)
-        v = value_of(sel)
-        if v < upper - margin:
-            best, upper = sel, v
+        if k == 0 or n_free == k:
+            leaf(np.concatenate([op, np.flatnonzero(free) if k else no_site]))
+            continue
+        # sites forced open serve like existing facilities (see node_bound)
+        cf_n = np.minimum(cf, c[:, op].min(axis=1)) if op.size else cf
+        its = iterations if nodes > 1 else 10 * iterations  # the root's fixing serves every node
+        bound, rho, pick, lam_n = _subgradient(c, sc, cf_n, lam_n, k, free, prune_level(), its)
+        leaf(np.concatenate([op, pick]))  # Lagrangian heuristic: the node's p sites
         if bound > prune_level():
             continue
-        # penalty tests: close free sites / force chosen ones open when that proves nothing better
-        k = p - int(opened.sum())
-        picked = np.setdiff1d(chosen, np.flatnonzero(opened))
-        rest = np.setdiff1d(np.flatnonzero(free), picked)
-        if k > 0 and picked.size:
-            rho_last = float(rho[picked].max())
-            rho_next = float(rho[rest].min()) if rest.size else np.inf
-            shut = shut.copy()
-            shut[rest[bound + (rho[rest] - rho_last) > prune_level()]] = True
-            opened = opened.copy()
-            opened[picked[bound + (rho_next - rho[picked]) > prune_level()]] = True
+        # penalty tests: a free site outside the k chosen whose opening lifts the bound above
+        # the prune level is closed; a chosen one whose closing does is forced open
+        close, force = penalty_fix(bound, rho, pick, free, prune_level())
+        shut, opened = shut | close, opened | force
+        op = np.flatnonzero(opened)
         free = ~opened & ~shut
-        k = p - int(opened.sum())
-        if k == 0 or int(free.sum()) == k:  # a leaf: the selection is decided
-            leaf = np.flatnonzero(opened | (free if k > 0 else np.zeros(m, dtype=bool)))
-            if leaf.size == p:
-                v = value_of(leaf)
-                if v < upper - margin:
-                    best, upper = np.sort(leaf), v
+        k, n_free = p - op.size, int(free.sum())
+        if k < 0 or n_free < k:
             continue
-        if k < 0 or int(free.sum()) < k:
+        if k == 0 or n_free == k:
+            leaf(np.concatenate([op, np.flatnonzero(free) if k else no_site]))
             continue
         # branch on the chosen free site with the most negative rho: "closed" pushed first, so
         # "open" (where good solutions lie) is explored first
-        cand = np.intersect1d(chosen, np.flatnonzero(free))
+        cand = pick[free[pick]]
         j = int(cand[np.argmin(rho[cand])]) if cand.size else int(np.flatnonzero(free)[0])
         shut_j = shut.copy()
         shut_j[j] = True
@@ -175,16 +210,19 @@ def branch_median(
 
 def _subgradient(
     c: np.ndarray,
+    sc: SortedCosts,
     cf: np.ndarray,
     lam: np.ndarray,
-    p: int,
-    opened: np.ndarray,
+    k: int,
     free: np.ndarray,
     stop_above: float,
     iterations: int,
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """Subgradient ascent of the node bound; stops early once the bound exceeds ``stop_above``."""
-    best, best_rho, best_chosen, best_lam = (
+    """Subgradient ascent of the node bound; stops early once the bound exceeds ``stop_above``.
+
+    Returns the best bound, its ``rho``, its ``k`` chosen free sites and its multipliers.
+    """
+    best, best_rho, best_pick, best_lam = (
         -np.inf,
         np.zeros(c.shape[1]),
         np.array([], np.int64),
@@ -193,19 +231,19 @@ def _subgradient(
     step, stall = 1.0, 0
     target = stop_above + 1.0
     for _ in range(iterations):
-        value, rho, chosen = _node_bound(c, cf, lam, p, opened, free)
+        value, rho, pick = node_bound(sc, cf, lam, k, free)
         if value > best + 1e-12 * max(1.0, abs(best)) or not np.isfinite(best):
-            best, best_rho, best_chosen, best_lam, stall = value, rho, chosen, lam, 0
+            best, best_rho, best_pick, best_lam, stall = value, rho, pick, lam, 0
         else:
             stall += 1
             if stall >= 10:
                 step, stall = step / 2.0, 0
         if best > stop_above or step < 1e-3:
             break
-        served = (c[:, chosen] < lam[:, None]).sum(axis=1) + (cf < lam)
+        served = (c[:, pick] < lam[:, None]).sum(axis=1) + (cf < lam)
         g = 1.0 - served
         norm = float(g @ g)
         if norm == 0:
             break
         lam = lam + step * max(target - value, 1e-9 * max(1.0, abs(value))) / norm * g
-    return best, best_rho, best_chosen, best_lam
+    return best, best_rho, best_pick, best_lam

@@ -65,6 +65,8 @@ def main() -> None:
             "levels": res.stats.get("levels"),
             "levels_unreduced": res.stats.get("levels_unreduced"),
             "warm_objective": res.stats.get("warm_objective"),
+            "lagrangian_bound": res.stats.get("lagrangian_bound"),
+            "branch_nodes": res.stats.get("branch_nodes"),
         }
         if args.pcenter:
             t1 = time.perf_counter()

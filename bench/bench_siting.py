@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python bench/bench_siting.py [--models lscp,mclp,pmedian,pcenter]
         [--sizes 300x80,1000x250] [--large] [--kinds uniform,clustered]
         [--seeds 1,2,3] [--per-demand 5,15,30] [--time-limit 60] [--spopt-limit 120]
-        [--no-spopt]
+        [--no-spopt] [--median-sizes 1000x250,2000x500]
     .venv/bin/python bench/bench_siting.py --startup 7
 
 Instances (issue 16): demand points and candidate sites in a 5 km square, demand uniform or
@@ -17,7 +17,9 @@ candidates within it (``--per-demand``; the measured mean is printed); MCLP open
 small sizes (300 x 80 and 200 x 50, as in the issue): spopt builds ``n x m`` assignment
 variables in Python for them. ``--large`` adds 2,000 x 500 and 5,000 x 1,000 to the LSCP and
 MCLP sizes (hard instances there take a minute or more on each side: the default run, about
-15 minutes on the shared 2-core machine, leaves them out).
+15 minutes on the shared 2-core machine, leaves them out). ``--median-sizes`` runs p-median and
+p-center at the given sizes instead of their small ones, with ``p = max(5, m // 25)`` as for
+MCLP (10 at 1,000 x 250, 20 at 2,000 x 500).
 
 Every instance is solved by both sides in one run, one right after the other on the same
 matrix: gridplan = ``from_cost_matrix`` + ``solve``; spopt = ``from_cost_matrix`` + ``solve``
@@ -116,6 +118,10 @@ def ours(
         "columns",
         "warm_objective",
         "solver",
+        "branch_nodes",
+        "sites_ruled_out",
+        "n_checks",
+        "formulation",
     )
     return {
         "seconds": time.perf_counter() - t0,
@@ -188,9 +194,19 @@ def _spopt_run(
     }
 
 
+def _sizes(text: str) -> list[tuple[int, int]]:
+    out = []
+    for item in text.split(","):
+        n, m = (int(v) for v in item.split("x"))
+        out.append((n, m))
+    return out
+
+
 def plan(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Every (model, kind, size, seed, radius/p) to run, in order."""
-    sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    sizes = _sizes(args.sizes)
+    median_text = getattr(args, "median_sizes", "")  # optional for callers building args
+    median_sizes = _sizes(median_text) if median_text else None
     if args.large:
         sizes.extend(LARGE)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -198,7 +214,8 @@ def plan(args: argparse.Namespace) -> list[dict[str, Any]]:
     cases = []
     for model in args.models.split(","):
         for kind in args.kinds.split(","):
-            for n, m in SMALL_SIZES.get(model, sizes):
+            own = median_sizes if model in FIXED_P and median_sizes else None
+            for n, m in own or SMALL_SIZES.get(model, sizes):
                 for seed in seeds:
                     if model in FIXED_P:
                         cases.append(
@@ -208,7 +225,7 @@ def plan(args: argparse.Namespace) -> list[dict[str, Any]]:
                                 "n": n,
                                 "m": m,
                                 "seed": seed,
-                                "p": FIXED_P[model],
+                                "p": max(5, m // 25) if own else FIXED_P[model],
                                 "radius": None,
                             }
                         )
@@ -379,6 +396,11 @@ def main() -> None:
         "--spopt-limit", type=float, default=120.0, help="HiGHS time limit for spopt, s"
     )
     ap.add_argument("--no-spopt", action="store_true")
+    ap.add_argument(
+        "--median-sizes",
+        default="",
+        help="p-median/p-center sizes, n x m (p = max(5, m // 25)); default 300x80 / 200x50",
+    )
     ap.add_argument(
         "--startup",
         type=int,

@@ -72,3 +72,27 @@ def test_plan_and_summary_per_class(bench) -> None:
     assert lscp["instances"] == 4 and lscp["median_ratio"] == 20.0 and lscp["worst_ratio"] == 2.0
     assert lscp["objectives_equal"] is False  # one unequal pair flags the class
     assert classes[("pmedian", "300x80")]["objectives_equal"] is True
+
+
+def test_median_sizes_run_pmedian_and_pcenter_at_the_given_sizes(bench) -> None:
+    args = argparse.Namespace(
+        models="pmedian,pcenter,mclp",
+        sizes="300x80",
+        large=False,
+        kinds="uniform",
+        seeds="1",
+        per_demand="5",
+        median_sizes="1000x250,2000x500",
+    )
+    cases = bench.plan(args)
+    got = {(c["model"], c["n"], c["m"], c["p"]) for c in cases}
+    assert got == {
+        ("pmedian", 1000, 250, 10),
+        ("pmedian", 2000, 500, 20),
+        ("pcenter", 1000, 250, 10),
+        ("pcenter", 2000, 500, 20),
+        ("mclp", 300, 80, 5),  # LSCP / MCLP keep --sizes
+    }
+    args.median_sizes = ""  # default: the small sizes and p
+    small = {(c["model"], c["n"], c["m"], c["p"]) for c in bench.plan(args)}
+    assert ("pmedian", 300, 80, 8) in small and ("pcenter", 200, 50, 5) in small

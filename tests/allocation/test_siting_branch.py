@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from allocation import _heuristics as h
-from allocation._lagrange import branch_median
+from allocation._lagrange import branch_median, node_bound, penalty_fix
 from allocation.siting import PMedian
 
 
@@ -40,8 +40,11 @@ def test_branch_proves_the_brute_force_optimum_from_a_poor_start(
     start = np.arange(p)  # an arbitrary, usually poor, incumbent
     upper = float(w @ np.minimum(d_fix, cost[:, start].min(axis=1)))
     lr = h.lagrangian_median(cost, w, d_fix, p, upper, integral=True)
+    # lr.closed rules sites out against the best solution the Lagrangian met, which may be
+    # better than the poor start: only then is it valid with the start as incumbent
+    closed = lr.closed if lr.best_value >= upper else np.zeros(cost.shape[1], dtype=bool)
     out = branch_median(
-        cost, w, d_fix, p, start, closed=lr.closed, lam=lr.lam, integral=True, time_budget=30
+        cost, w, d_fix, p, start, closed=closed, lam=lr.lam, integral=True, time_budget=30
     )
     assert out.proven
     assert out.best_value == pytest.approx(_brute(cost, w, d_fix, p))
@@ -74,3 +77,100 @@ def test_pmedian_small_p_is_proven_by_branching(seed: int) -> None:
     assert res.objective == pytest.approx(_brute(cost, w, np.full(60, np.inf), 3))
     assert "branch and bound on sites" in res.stats["formulation"]
     assert res.stats["branch_nodes"] >= 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sorted_costs_rho_equals_the_dense_sum(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, m = rng.integers(1, 40), rng.integers(1, 15)
+    c = np.rint(rng.uniform(0, 50, (n, m))) * rng.integers(1, 4, (n, 1))  # many ties
+    sc = h.SortedCosts(c)
+    for lam in (
+        rng.uniform(-10, 200, n),
+        np.full(n, c.max() + 5.0),  # beyond every cost
+        np.full(n, c.min() - 1.0),  # below every cost
+        c[np.arange(n), rng.integers(0, m, n)],  # equal to a cost (ties at the boundary)
+    ):
+        dense = np.minimum(c - lam[:, None], 0.0).sum(axis=0)
+        assert np.allclose(sc.rho(lam), dense, atol=1e-9)
+
+
+def _selections(m: int, p: int, opened: np.ndarray, shut: np.ndarray):
+    for s in itertools.combinations(range(m), p):
+        sel = np.array(s)
+        if opened[sel].sum() == opened.sum() and not shut[sel].any():
+            yield sel
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_node_bound_with_forced_sites_is_a_lower_bound(seed: int) -> None:
+    """Sites forced open enter as one always-open site per demand: still a valid bound, for any
+    multipliers, of every selection that opens them and avoids the closed ones (brute force)."""
+    rng = np.random.default_rng(100 + seed)
+    cost, w, d_fix = _instance(seed, n=14, m=8, fixed=seed % 2 == 1)
+    m, p = cost.shape[1], 3
+    opened = np.zeros(m, bool)
+    opened[rng.choice(m, rng.integers(0, 3), replace=False)] = True
+    shut = np.zeros(m, bool)
+    shut[rng.choice(np.flatnonzero(~opened), 2, replace=False)] = True
+    c = w[:, None] * cost
+    cf_open = np.minimum(w * d_fix, c[:, opened].min(axis=1)) if opened.any() else w * d_fix
+    best = min(
+        float(w @ np.minimum(d_fix, cost[:, sel].min(axis=1)))
+        for sel in _selections(m, p, opened, shut)
+    )
+    sc = h.SortedCosts(c)
+    for _ in range(20):
+        lam = rng.uniform(0, 1.5, cost.shape[0]) * np.partition(c, 2, axis=1)[:, 2]
+        value, _, pick = node_bound(sc, cf_open, lam, p - int(opened.sum()), ~opened & ~shut)
+        assert value <= best + 1e-9
+        assert pick.size == p - opened.sum() and not (opened | shut)[pick].any()
+
+
+def test_penalty_fixing_never_removes_a_solution_at_or_below_the_level() -> None:
+    """Reduced-cost fixing of sites at a node, against brute force on 10 instances: every site
+    it closes is in no selection of value <= level, every site it forces open is in every such
+    selection; with optimised and perturbed multipliers, and levels from the optimum up."""
+    fixed = 0
+    for seed in range(10):
+        rng = np.random.default_rng(200 + seed)
+        cost, w, d_fix = _instance(seed, n=16, m=9)
+        m, p = cost.shape[1], 3
+        c = w[:, None] * cost
+        values = {
+            s: float(w @ cost[:, list(s)].min(axis=1)) for s in itertools.combinations(range(m), p)
+        }
+        opt = min(values.values())
+        sc = h.SortedCosts(c)
+        free = np.ones(m, bool)
+        lam_opt = h.lagrangian_median(cost, w, d_fix, p, opt).lam
+        for level in (opt, 1.02 * opt, 1.1 * opt):
+            for lam in (lam_opt, lam_opt * rng.uniform(0.9, 1.1, cost.shape[0])):
+                bound, rho, pick = node_bound(sc, np.full(cost.shape[0], np.inf), lam, p, free)
+                close, force = penalty_fix(bound, rho, pick, free, level)
+                fixed += int(close.sum() + force.sum())
+                for s, v in values.items():
+                    if v <= level:
+                        assert not close[list(s)].any()
+                        assert set(np.flatnonzero(force).tolist()) <= set(s)
+    assert fixed > 0  # the tests did fix sites
+
+
+def test_an_unfinished_tree_hands_over_to_highs_and_reports_its_nodes(monkeypatch) -> None:
+    """When the tree runs out of time, HiGHS proves the reduced model from the tree's best
+    solution, and the stats still say how many nodes the tree explored."""
+    from allocation import _lagrange
+
+    cost, w, _ = _instance(61, n=60, m=25)  # as in test_pmedian_small_p_is_proven_by_branching
+
+    def unfinished(cost, weights, d_fix, p, best_sites, **kw):  # the incumbent, 7 nodes, unproven
+        value = float(weights @ np.minimum(d_fix, cost[:, best_sites].min(axis=1)))
+        return _lagrange.BranchOutcome(False, np.sort(best_sites), value, 7)
+
+    monkeypatch.setattr(_lagrange, "branch_median", unfinished)
+    res = PMedian.from_cost_matrix(cost, weights=w, p=3).solve(time_limit=30)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(_brute(cost, w, np.full(60, np.inf), 3))
+    # seed 61: the Lagrangian bound alone does not prove it, so the tree runs
+    assert res.stats["branch_nodes"] == 7
+    assert "radius" in res.stats["formulation"]
