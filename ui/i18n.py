@@ -1463,6 +1463,130 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_candidate_code": ("候选点编码", "Candidate code"),
     "col_floors": ("层数", "Floors"),
     "col_street_code": ("街道编码", "Street code"),
+    # ---- planning units (geo.grids.units): u_<code>
+    "pr_u_max_households": (
+        "每个网格的最大户数必须大于 0，当前为 {value}。",
+        "`max_households` must be > 0, got {value}.",
+    ),
+    "prf_u_max_households": (
+        "填写正数的每网格户数上限",
+        "pass a positive number of households per grid",
+    ),
+    "pr_u_community_no_estates": (
+        "社区 {community}（{name}）没有小区，因此没有网格单元，不会划分网格。",
+        "community {community} ({name}) has no estates, so it has no planning units and gets no grid.",
+    ),
+    "prf_u_community_no_estates": (
+        "补充该社区的小区（含户数），或将该社区并入相邻社区",
+        "add its estates (with households) or merge the community into a neighbour",
+    ),
+    "pr_u_column_missing": ("缺少 `{column}` 列。", "column `{column}` is missing."),
+    "prf_u_column_missing": ("添加 `{column}` 列", "add a `{column}` column"),
+    "pr_u_id_repeated": ("编码 {id} 出现了不止一次。", "id {id} appears more than once."),
+    "prf_u_id_repeated": (
+        "为每个{layer_name}要素设置唯一编码",
+        "give every feature of {layer_name} its own id",
+    ),
+    "pr_u_community_no_geometry": ("该社区没有几何图形。", "the community has no geometry."),
+    "prf_u_community_no_geometry": ("绘制其边界多边形", "draw its boundary polygon"),
+    "pr_u_count_column_missing": ("缺少 `{column}` 列。", "column `{column}` is missing."),
+    "prf_u_count_column_missing": ("添加数值型 `{column}` 列", "add a numeric `{column}` column"),
+    "pr_u_count_bad": (
+        "`{column}` 为 {value}：数量必须是大于等于 0 的有限数字。",
+        "`{column}` is {value}: counts must be finite numbers >= 0.",
+    ),
+    "prf_u_count_bad": (
+        "填写该{layer_name}要素的 `{column}`（没有则填 0）",
+        "fill in the {column} of this feature of {layer_name} (0 if none)",
+    ),
+    "pr_u_unknown_community": (
+        "社区 {community} 不在社区图层中。",
+        "community {community} is not in the communities layer.",
+    ),
+    "prf_u_unknown_community": (
+        "更正该小区的社区编码，或补充该社区",
+        "fix the estate's community_id or add the community",
+    ),
+    "pr_u_split_too_many": (
+        "该小区有 {households} 户（社区 {community}）：按每格最多 {limit} 户拆分需要超过 {parts} 块。",
+        "the estate holds {households} households in community {community}: split into grids of "
+        "at most {limit} it would need more than {parts} parts.",
+    ),
+    "prf_u_split_too_many": (
+        "更正该小区的户数（是否录入错误？），或将小区拆成多个要素",
+        "correct the estate's households (a typing error?) or split the estate into several "
+        "features",
+    ),
+    "pr_u_estate_outside": (
+        "该小区不在任何社区内，也没有社区编码。",
+        "the estate lies in no community and has no community_id.",
+    ),
+    "prf_u_estate_outside": (
+        "填写其社区编码，或扩大社区边界",
+        "set its community_id or extend the community boundary",
+    ),
+    "pr_u_split_no_buildings": (
+        "该小区有 {households} 户（超过 {limit} 户）但没有楼栋数据；已按面积拆成 {parts} 个紧凑"
+        "的部分，每部分约 {each} 户。",
+        "estate of {households} households (> {limit}) has no buildings; split into {parts} "
+        "compact parts of about {each} households (by area).",
+    ),
+    "prf_u_split_no_buildings": (
+        "补充该小区的楼栋及户数，即可按实际楼栋拆分",
+        "add its buildings with households for a split along real buildings",
+    ),
+    "pr_u_buildings_disagree": (
+        "小区 {estate} 的楼栋合计 {buildings} 户，小区为 {households} 户；已将小区数量按比例"
+        "分配到各楼栋。",
+        "the buildings of estate {estate} hold {buildings} households, the estate {households}; "
+        "the estate's counts were apportioned to its buildings.",
+    ),
+    "prf_u_buildings_disagree": ("使楼栋与小区的数量一致", "make building and estate counts agree"),
+    "pr_u_unit_repeated": (
+        "单元编码 {id} 出现了不止一次。",
+        "unit id {id} appears more than once.",
+    ),
+    "prf_u_unit_repeated": (
+        "为同一小区的每栋楼设置唯一的楼栋编码",
+        "give every building of an estate its own building_id",
+    ),
+    "pr_u_empty_footprint": (
+        "该单元在其社区内的占地为空。",
+        "the unit has an empty footprint inside its community.",
+    ),
+    "prf_u_empty_footprint": (
+        "检查小区图形是否位于其社区内",
+        "check the estate geometry lies inside its community",
+    ),
+    "pr_u_barriers_cut_all": (
+        "社区 {community} 内的阻隔线切断了其 {n} 个单元之间的全部连接，任何网格都无法包含两个单元。",
+        "in community {community} the barrier lines cut every link between its {n} units, so no "
+        "grid can hold two units.",
+    ),
+    "prf_u_barriers_cut_all": (
+        "删除不分隔街坊的阻隔线（或不使用阻隔线）",
+        "remove barrier lines that do not separate neighbourhoods (or pass none)",
+    ),
+    "pr_u_community_parts": (
+        "社区 {community} 分成 {n} 个互不相连的部分（河流、道路或数据所致）；网格随各部分划分，"
+        "不跨部分。",
+        "community {community} is in {n} separate parts (a river, a road or the data); its grids "
+        "follow its parts, none spans two.",
+    ),
+    "prf_u_community_parts": (
+        "如与实际相符则无需处理；否则请连接各部分",
+        "nothing to do if that is the ground truth; otherwise join the parts",
+    ),
+    "pr_u_units_linked": (
+        "社区 {community} 内有 {n} 个单元（{units}）与其余单元没有公共边；已将 {unit} 连到最近的"
+        "单元 {nearest}（{metres} 米）。",
+        "in community {community}, {n} unit(s) ({units}) share no cell edge with the rest; linked "
+        "{unit} to its nearest unit {nearest} ({metres} m).",
+    ),
+    "prf_u_units_linked": (
+        "检查是否有阻隔线，或社区边界是否有缺口",
+        "check for a barrier or a gap in the community boundary",
+    ),
 }
 
 

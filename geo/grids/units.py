@@ -383,6 +383,8 @@ def prepare_frames(
                     "parameters",
                     f"`max_households` must be > 0, got {max_households}.",
                     "pass a positive number of households per grid",
+                    code="u_max_households",
+                    params={"value": max_households},
                 )
             ]
         )
@@ -415,6 +417,8 @@ def community_units(
             "add its estates (with households) or merge the community into a neighbour",
             feature=cid,
             severity="warning",
+            code="u_community_no_estates",
+            params={"community": cid, "name": job.name},
         )
         return CommunityUnits(cid, _empty_units(), _edges_frame([], [], [], []), (warn,), ())
     above = max_households if split_by_buildings_above is None else split_by_buildings_above
@@ -481,6 +485,8 @@ def _prepare_communities(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                     "communities",
                     "column `community_id` is missing.",
                     "add a community_id column (one id per community)",
+                    code="u_column_missing",
+                    params={"column": "community_id"},
                 )
             ]
         )
@@ -497,6 +503,8 @@ def _prepare_communities(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 "give every community its own id",
                 feature=cid,
                 field="community_id",
+                code="u_id_repeated",
+                params={"layer": "communities", "id": cid},
             )
         )
     bad = comms.geometry.isna() | comms.geometry.is_empty
@@ -507,6 +515,7 @@ def _prepare_communities(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 "the community has no geometry.",
                 "draw its boundary polygon",
                 feature=cid,
+                code="u_community_no_geometry",
             )
         )
     if problems:
@@ -540,7 +549,12 @@ def _check_counts(
         if col not in frame.columns:
             problems.append(
                 Problem(
-                    layer, f"column `{col}` is missing.", f"add a numeric `{col}` column", field=col
+                    layer,
+                    f"column `{col}` is missing.",
+                    f"add a numeric `{col}` column",
+                    field=col,
+                    code="u_count_column_missing",
+                    params={"column": col},
                 )
             )
             continue
@@ -555,6 +569,13 @@ def _check_counts(
                     f"fill in the {col} of this {layer[:-1]} (0 if none)",
                     feature=str(frame.at[idx, id_col]),
                     field=col,
+                    code="u_count_bad",
+                    params={
+                        "column": col,
+                        "value": repr(frame.at[idx, col]),
+                        "community": "" if where is None else str(where[idx]),
+                        "layer": layer,
+                    },
                 )
             )
     return problems
@@ -564,7 +585,15 @@ def _prepare_estates(estates: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.
     est = estates.to_crs(comms.crs) if estates.crs != comms.crs else estates.copy()
     if "estate_id" not in est.columns:
         raise ValidationError(
-            [Problem("estates", "column `estate_id` is missing.", "add an estate_id column")]
+            [
+                Problem(
+                    "estates",
+                    "column `estate_id` is missing.",
+                    "add an estate_id column",
+                    code="u_column_missing",
+                    params={"column": "estate_id"},
+                )
+            ]
         )
     est["estate_id"] = est["estate_id"].astype(str)
     if "community_id" not in est.columns or est["community_id"].isna().any():
@@ -582,6 +611,8 @@ def _prepare_estates(estates: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.
                 "fix the estate's community_id or add the community",
                 feature=est.at[idx, "estate_id"],
                 field="community_id",
+                code="u_unknown_community",
+                params={"community": str(est.at[idx, "community_id"])},
             )
         )
     dup = est["estate_id"][est["estate_id"].duplicated()].unique()
@@ -593,6 +624,8 @@ def _prepare_estates(estates: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.
                 "give every estate its own id",
                 feature=eid,
                 field="estate_id",
+                code="u_id_repeated",
+                params={"layer": "estates", "id": eid},
             )
         )
     if problems:
@@ -631,6 +664,13 @@ def _check_split_bound(est: gpd.GeoDataFrame, max_households: int) -> None:
                     "features",
                     feature=str(est.at[i, "estate_id"]),
                     field="households",
+                    code="u_split_too_many",
+                    params={
+                        "households": f"{est.at[i, 'households']:,.0f}",
+                        "community": str(est.at[i, "community_id"]),
+                        "limit": max_households,
+                        "parts": MAX_SPLIT_PARTS,
+                    },
                 )
                 for i in too_big
             ]
@@ -656,6 +696,7 @@ def _join_community(est: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.GeoDa
                     "set its community_id or extend the community boundary",
                     feature=str(eid),
                     field="community_id",
+                    code="u_estate_outside",
                 )
                 for eid in out.loc[missing, "estate_id"]
             ]
@@ -670,7 +711,15 @@ def _prepare_buildings(
     bld = buildings.to_crs(est.crs) if buildings.crs != est.crs else buildings.copy()
     if "building_id" not in bld.columns:
         raise ValidationError(
-            [Problem("buildings", "column `building_id` is missing.", "add a building_id column")]
+            [
+                Problem(
+                    "buildings",
+                    "column `building_id` is missing.",
+                    "add a building_id column",
+                    code="u_column_missing",
+                    params={"column": "building_id"},
+                )
+            ]
         )
     bld["building_id"] = bld["building_id"].astype(str)
     problems = _check_counts(bld, "buildings", "building_id", ("households",))
@@ -1110,6 +1159,13 @@ def _make_units(
                 "add its buildings with households for a split along real buildings",
                 feature=rec.estate_id,
                 severity="warning",
+                code="u_split_no_buildings",
+                params={
+                    "households": f"{counts['households']:.0f}",
+                    "limit": max_households,
+                    "parts": n_parts,
+                    "each": f"{counts['households'] / n_parts:.0f}",
+                },
             )
         )
     raw = pd.DataFrame(
@@ -1163,6 +1219,12 @@ def _building_units(
                 "make building and estate counts agree",
                 feature=rec.estate_id,
                 severity="warning",
+                code="u_buildings_disagree",
+                params={
+                    "estate": str(rec.estate_id),
+                    "buildings": f"{weights.sum():.0f}",
+                    "households": f"{counts['households']:.0f}",
+                },
             )
         )
     geoms = blds["geometry"]
@@ -1203,6 +1265,8 @@ def finish_units(parts: list[pd.DataFrame], crs: Any) -> gpd.GeoDataFrame:
                     f"unit id {u!r} appears more than once.",
                     "give every building of an estate its own building_id",
                     feature=u,
+                    code="u_unit_repeated",
+                    params={"id": u},
                 )
                 for u in dup
             ]
@@ -1276,6 +1340,7 @@ def tessellate(community: BaseGeometry, footprints: list[BaseGeometry]) -> list[
                     "the unit has an empty footprint inside its community.",
                     "check the estate geometry lies inside its community",
                     feature=str(i),
+                    code="u_empty_footprint",
                 )
                 for i in missing
             ]
@@ -1482,6 +1547,8 @@ def _apply_barriers_and_islands(
                     f"its {len(ids)} units, so no grid can hold two units.",
                     "remove barrier lines that do not separate neighbourhoods (or pass none)",
                     feature=cid,
+                    code="u_barriers_cut_all",
+                    params={"community": cid, "n": len(ids)},
                 )
             )
             return edges, problems, fatal
@@ -1500,6 +1567,8 @@ def _apply_barriers_and_islands(
                 "nothing to do if that is the ground truth; otherwise join the parts",
                 feature=cid,
                 severity="warning",
+                code="u_community_parts",
+                params={"community": cid, "n": n_parts},
             )
         )
     links = []
@@ -1528,6 +1597,15 @@ def _apply_barriers_and_islands(
                 "check for a barrier or a gap in the community boundary",
                 feature=u,
                 severity="warning",
+                code="u_units_linked",
+                params={
+                    "community": cid,
+                    "n": len(comp),
+                    "units": ", ".join(comp[:5]) + (" ..." if len(comp) > 5 else ""),
+                    "unit": u,
+                    "nearest": v,
+                    "metres": f"{best[0]:.0f}",
+                },
             )
         )
         mains[part] = main + comp

@@ -375,3 +375,44 @@ def test_walk_network_errors_are_coded_and_chinese(tmp_path):
         ours = said.replace(str(p.params.get("msg", "")), "").replace(str(tmp_path), "")
         words = english_words([ours]) - {"graphml", "none", "osmnx", "JOSM", "Overpass", "XML"}
         assert not words, said
+
+
+#: Modules whose every message the app can show must carry a code (issue 15): a ``Problem``
+#: or ``EditError`` made there without ``code=`` fails :func:`test_no_uncoded_message_in_`.
+CODED = [
+    "geo/data",
+    "geo/grids/units.py",
+    "geo/grids/fusion.py",
+    "geo/grids/edits.py",
+    "geo/grids/import_plan.py",
+    "geo/network/walk.py",
+    "geo/output/store.py",
+    "geo/output/paths.py",
+    "geo/output/atlas.py",
+    "allocation/tables.py",
+    "allocation/siting.py",
+    "allocation/coverage.py",
+    "allocation/density.py",
+    "allocation/staffing.py",
+]
+
+
+def uncoded_messages() -> list[str]:
+    """``path:line`` of every ``Problem``/``EditError`` call in :data:`CODED` without a code
+    (``Problem(**fields)`` copies excepted: they keep the code of the problem they copy)."""
+    out = []
+    for entry in CODED:
+        target = ROOT / entry
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for path in files:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call) or _name(node) not in ("Problem", "EditError"):
+                    continue
+                kws = [k.arg for k in node.keywords]
+                if "code" not in kws and None not in kws:
+                    out.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return out
+
+
+def test_no_uncoded_message_in_the_coded_modules():
+    assert not uncoded_messages(), "messages without a code (add code= and params=)"
