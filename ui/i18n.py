@@ -7,6 +7,7 @@ identifiers; :func:`t` looks one up for a language and fills ``{placeholders}``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,15 @@ LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
 #: key -> (Chinese, English).
+_SAVE_CSV_ZH = "在 Excel 中：文件 > 另存为 > CSV UTF-8（逗号分隔）(*.csv)"
+_SAVE_CSV_EN = "in Excel: File > Save As > CSV UTF-8 (comma delimited) (*.csv)."
+_MATRIX_SHAPE_ZH = "第一行：一个空单元格，然后是各候选点编码；其余每行：一个需求点编码，然后每个候选点一个以米计的距离"
+_MATRIX_SHAPE_EN = (
+    "first row: an empty cell then candidate ids; each further row: a demand id then one "
+    "distance in metres per candidate."
+)
+
+
 TEXT: dict[str, tuple[str, str]] = {
     # page and sidebar
     "app_title": ("党建网格规划", "Party-building grid planner"),
@@ -1463,6 +1473,202 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_candidate_code": ("候选点编码", "Candidate code"),
     "col_floors": ("层数", "Floors"),
     "col_street_code": ("街道编码", "Street code"),
+    # ---- tables (allocation.tables): t_<code>; {what}, {noun}, {kind}, {examples} in words
+    "pr_t_not_found": ("找不到{what}文件：{path}", "{what} file not found: {path}"),
+    "prf_t_not_found": ("检查路径", "check the path."),
+    "pr_t_too_big": (
+        "文件有 {size} 字节，超过{what}允许的 {limit} 字节。",
+        "the file has {size} bytes, more than the {limit} a {what} may have.",
+    ),
+    "prf_t_too_big": (
+        "拆分表格，或删除无用的行和列",
+        "split the table or remove unused rows and columns.",
+    ),
+    "pr_t_binary": (
+        "该文件是{kind}，不是 CSV 文本表格。",
+        "the file is {kind}, not a CSV text table.",
+    ),
+    "prf_t_binary": (_SAVE_CSV_ZH, _SAVE_CSV_EN),
+    "pr_t_not_text": (
+        "该文件既不是 UTF-8 也不是 GBK/GB18030 文本。",
+        "the file is neither UTF-8 nor GBK/GB18030 text.",
+    ),
+    "prf_t_not_text": (_SAVE_CSV_ZH, _SAVE_CSV_EN),
+    "pr_t_nul": (
+        "文件含有 NUL 字节：不是文本表格。",
+        "the file holds NUL bytes: it is not a text table.",
+    ),
+    "prf_t_nul": (_SAVE_CSV_ZH, _SAVE_CSV_EN),
+    "pr_t_bad_csv": (
+        "第 {line} 行不是有效的 CSV（{msg}）。",
+        "line {line} is not valid CSV ({msg}).",
+    ),
+    "prf_t_bad_csv": (
+        "检查该行的引号，或" + _SAVE_CSV_ZH,
+        "check the quotes on that line, or " + _SAVE_CSV_EN,
+    ),
+    "pr_t_one_cell": (
+        "表头只有一个单元格，其中含有{sep}：表格不是以逗号分隔的。",
+        "the header is one cell holding {sep}s: the table is not comma-separated.",
+    ),
+    "prf_t_one_cell": (_SAVE_CSV_ZH, _SAVE_CSV_EN),
+    "pr_t_header_empty": (
+        "表头中有 {n} 列没有{noun}：第 {examples} 列。",
+        "{n} column(s) have no {noun} in the header: column {examples}.",
+    ),
+    "prf_t_header_empty": (
+        "在每一列上方填写{noun}，或删除空列",
+        "write a {noun} above every column, or delete the empty columns.",
+    ),
+    "pr_t_header_repeated": (
+        "表头中有 {n} 个{noun}重复：{examples}。",
+        "{n} {noun}(s) are repeated in the header: {examples}.",
+    ),
+    "prf_t_header_repeated": (
+        "每列使用不同的{noun}，或删除重复的列",
+        "give every column its own {noun}, or delete the repeated columns.",
+    ),
+    "pr_t_matrix_empty": (
+        "文件为空：没有表头，也没有数据行。",
+        "the file is empty: no header, no rows.",
+    ),
+    "prf_t_matrix_empty": (_MATRIX_SHAPE_ZH, _MATRIX_SHAPE_EN),
+    "pr_t_no_candidates": ("表头中没有候选点。", "the header names no candidate."),
+    "prf_t_no_candidates": (_MATRIX_SHAPE_ZH, _MATRIX_SHAPE_EN),
+    "pr_t_no_demand_rows": (
+        "文件只有表头，没有需求点行。",
+        "the file has a header but no demand rows.",
+    ),
+    "prf_t_no_demand_rows": (_MATRIX_SHAPE_ZH, _MATRIX_SHAPE_EN),
+    "pr_t_rows_long": (
+        "有 {n} 行的单元格多于表头的 {width} 个：{examples}。",
+        "{n} row(s) have more cells than the header's {width}: {examples}.",
+    ),
+    "prf_t_rows_long": (
+        "删除多余的单元格，或在表头补上缺少的候选点编码",
+        "delete the extra cells, or add the missing candidate id to the header.",
+    ),
+    "pr_t_rows_short": (
+        "有 {n} 行的单元格少于表头的 {width} 个：{examples}。",
+        "{n} row(s) have fewer cells than the header's {width}: {examples}.",
+    ),
+    "prf_t_rows_short": (
+        "每个候选点填写一个距离；不可达的候选点留空单元格（保留逗号）",
+        "give one distance per candidate; leave a cell empty (with its comma) where a candidate "
+        "is unreachable.",
+    ),
+    "pr_t_no_demand_id": (
+        "有 {n} 行没有需求点编码：第 {examples} 行。",
+        "{n} row(s) have no demand id: line {examples}.",
+    ),
+    "prf_t_no_demand_id": (
+        "在每行第一个单元格填写需求点编码",
+        "write the demand id in the first cell of every row.",
+    ),
+    "pr_t_demand_repeated": (
+        "有 {n} 个需求点编码重复：{examples}。",
+        "{n} demand id(s) are repeated: {examples}.",
+    ),
+    "prf_t_demand_repeated": (
+        "每个需求点只占一行，或合并重复的行",
+        "give every demand point one row, or merge the repeated rows.",
+    ),
+    "pr_t_cells_text": (
+        "有 {n} 个单元格不是数字：{examples}。",
+        "{n} cell(s) are not numbers: {examples}.",
+    ),
+    "prf_t_cells_text": (
+        "以米为单位填写纯数字距离（不带单位）；不可达时留空或填 inf",
+        "write distances in metres as plain numbers (no units); leave a cell empty or write inf "
+        "when unreachable.",
+    ),
+    "pr_t_cells_nan": ("有 {n} 个单元格为 NaN：{examples}。", "{n} cell(s) are NaN: {examples}."),
+    "prf_t_cells_nan": (
+        "填写距离，或留空单元格（表示不可达）",
+        "write the distance, or leave the cell empty (unreachable).",
+    ),
+    "pr_t_cells_negative": (
+        "有 {n} 个单元格为负数：{examples}。",
+        "{n} cell(s) are negative: {examples}.",
+    ),
+    "prf_t_cells_negative": (
+        "距离以米计，不能小于 0；请更正符号",
+        "distances are metres >= 0; correct the sign.",
+    ),
+    "pr_t_no_number": (
+        "有 {n} 行没有{what}：第 {examples} 行。",
+        "{n} line(s) have no {what}: line {examples}.",
+    ),
+    "prf_t_no_number": (
+        "每行填写“编码,{what}”（{option}）",
+        "write `id,{what}` on each line ({option}).",
+    ),
+    "pr_t_numbers_bad": (
+        "有 {n} 个{what}不是大于等于 0 的有限数字：{examples}。",
+        "{n} {what}(s) are not finite numbers >= 0: {examples}.",
+    ),
+    "prf_t_numbers_bad": (
+        "每行填写“编码,{what}”（{option}）",
+        "write `id,{what}` on each line ({option}).",
+    ),
+    "pr_t_ids_repeated": ("有 {n} 个编码重复：{examples}。", "{n} id(s) are repeated: {examples}."),
+    "prf_t_ids_repeated": ("每个编码只给一个{what}", "give each id one {what}."),
+    "pr_t_ids_unknown": (
+        "有 {n} 个编码不在距离矩阵中：{examples}。",
+        "{n} id(s) are not in the cost matrix: {examples}.",
+    ),
+    "prf_t_ids_unknown": ("更正或删除这些行", "correct or delete those lines."),
+    "pr_t_ids_missing": (
+        "距离矩阵中有 {n} 个编码没有{what}：{examples}。",
+        "no {what} for {n} id(s) of the cost matrix: {examples}.",
+    ),
+    "prf_t_ids_missing": ("为每个编码填写{what}", "give a {what} for every id."),
+    "pr_t_list_unknown": (
+        "有 {n} 个编码不是距离矩阵中的候选点：{examples}。",
+        "{n} id(s) are not candidates of the cost matrix: {examples}.",
+    ),
+    "prf_t_list_unknown": (
+        "使用距离矩阵表头中的编码",
+        "use ids from the cost matrix's header row.",
+    ),
+    "pr_t_list_repeated": (
+        "有 {n} 个编码重复：{examples}。",
+        "{n} id(s) are repeated: {examples}.",
+    ),
+    "prf_t_list_repeated": ("每个编码只列一次", "list each id once."),
+    "pr_t_grids_empty": ("文件为空。", "the file is empty."),
+    "prf_t_grids_empty": (
+        "写一行含 `grid_id` 和工作量列的表头，然后每个网格一行",
+        "write a header line with `grid_id` and the workload columns, then one line per grid.",
+    ),
+    "pr_t_no_grid_id": (
+        "没有 `grid_id` 列；表头为 {names}。",
+        "no `grid_id` column; the header is {names}.",
+    ),
+    "prf_t_no_grid_id": ("将网格编码列命名为 `grid_id`", "name the column of grid ids `grid_id`."),
+    "pr_t_no_grid_rows": ("文件只有表头，没有网格行。", "the file has a header but no grid rows."),
+    "prf_t_no_grid_rows": ("在表头下每个网格写一行", "write one line per grid below the header."),
+    "pr_t_grid_id_empty": (
+        "有 {n} 个网格没有 `grid_id`：{examples}。",
+        "{n} grid(s) have no `grid_id`: {examples}.",
+    ),
+    "prf_t_grid_id_empty": ("为每个网格填写编码", "give every grid an id."),
+    "pr_t_grid_id_repeated": (
+        "有 {n} 个网格编码重复：{examples}；每一行都会被分配一次人员。",
+        "{n} grid id(s) are repeated: {examples}; each would be staffed once per row.",
+    ),
+    "prf_t_grid_id_repeated": (
+        "每个网格只保留一行（合并或重新编号重复的行）",
+        "keep one row per grid (merge or renumber the repeated rows).",
+    ),
+    "pr_t_grid_count_bad": (
+        "有 {n} 个网格的 `{column}` 不是大于等于 0 的数字：{examples}。",
+        "{n} grid(s) have a `{column}` that is not a number >= 0: {examples}.",
+    ),
+    "prf_t_grid_count_bad": (
+        "为每个网格的 `{column}` 填写大于等于 0 的数量",
+        "write a count >= 0 in `{column}` for every grid.",
+    ),
     # ---- planning units (geo.grids.units): u_<code>
     "pr_u_max_households": (
         "每个网格的最大户数必须大于 0，当前为 {value}。",
@@ -1679,6 +1885,51 @@ _COLUMN_KEYS = {
 }
 
 
+#: Words the table readers (allocation.tables) put in their messages, in Chinese.
+_TABLE_WORDS = {
+    "table": "表格",
+    "cost matrix": "距离矩阵",
+    "grid table": "网格表",
+    "candidate id": "候选点编码",
+    "column name": "列名",
+    "weight": "权重",
+    "capacity": "容量",
+    "tab": "制表符",
+    "semicolon": "分号",
+    "an Excel workbook (.xlsx) or a zip archive": " Excel 工作簿（.xlsx）或 zip 压缩包",
+    "an old Excel workbook (.xls)": "旧版 Excel 工作簿（.xls）",
+}
+
+
+def _table_word(word: str) -> str:
+    """A word of the table readers in Chinese (``--weights table`` -> ``--weights 表格``)."""
+    head, _, last = word.rpartition(" ")
+    if word in _TABLE_WORDS:
+        return _TABLE_WORDS[word]
+    if head.startswith("--") and last in ("table", "list"):
+        return f"{head} " + ("表格" if last == "table" else "列表")
+    return word
+
+
+def _examples_zh(text: str) -> str:
+    """The examples of a table problem (``line 4 column 3 ('d1', 'c2'): 'x'``, ``'a' on lines
+    2 and 5``, ``… and 3 more``) in Chinese; the file's own values as they are."""
+    text = re.sub(r"\bline (\d+) column (\d+)", r"第 \1 行第 \2 列", text)
+    text = re.sub(r"\(line (\d+)\)", r"（第 \1 行）", text)
+    text = re.sub(r"\((\d+) cells?\)", r"（\1 个单元格）", text)
+    text = re.sub(r"\bline (\d+)", r"第 \1 行", text)
+    text = re.sub(r"\bfeature (\d+)", r"第 \1 个要素", text)
+    text = re.sub(r" and (\d+) more$", r" 等，另有 \1 个", text)
+    nums = r"(\d+(?:(?:, | and )\d+)*)"
+    text = re.sub(r" in columns " + nums, lambda m: f" 位于第 {_and_zh(m.group(1))} 列", text)
+    text = re.sub(r" on lines " + nums, lambda m: f" 位于第 {_and_zh(m.group(1))} 行", text)
+    return re.sub(r": missing\b", "：缺失", text)
+
+
+def _and_zh(numbers: str) -> str:
+    return "、".join(n for n in re.split(r", | and ", numbers.strip()) if n)
+
+
 def problem_text(problem: Any, lang: str) -> tuple[str, str]:
     """A :class:`geo.errors.Problem`'s message and fix in ``lang``.
 
@@ -1703,6 +1954,12 @@ def problem_text(problem: Any, lang: str) -> tuple[str, str]:
                 for v in params[key].split(",")
                 if v.strip()
             )
+    if lang != "en":  # the table readers' words (allocation.tables) and their examples
+        for key in ("what", "noun", "kind", "sep"):
+            if isinstance(params.get(key), str):
+                params[key] = _table_word(params[key])
+        if isinstance(params.get("examples"), str):
+            params["examples"] = _examples_zh(params["examples"])
     for key in ("column", "target"):  # canonical columns by their Chinese names
         if isinstance(params.get(key), str) and params[key] in _COLUMN_KEYS:
             params[key] = t(_COLUMN_KEYS[params[key]], lang)

@@ -382,18 +382,10 @@ def test_walk_network_errors_are_coded_and_chinese(tmp_path):
 CODED = [
     "geo/data",
     "geo/grids/units.py",
-    "geo/grids/fusion.py",
     "geo/grids/edits.py",
-    "geo/grids/import_plan.py",
     "geo/network/walk.py",
-    "geo/output/store.py",
-    "geo/output/paths.py",
-    "geo/output/atlas.py",
     "allocation/tables.py",
-    "allocation/siting.py",
     "allocation/coverage.py",
-    "allocation/density.py",
-    "allocation/staffing.py",
 ]
 
 
@@ -416,3 +408,30 @@ def uncoded_messages() -> list[str]:
 
 def test_no_uncoded_message_in_the_coded_modules():
     assert not uncoded_messages(), "messages without a code (add code= and params=)"
+
+
+def test_table_problems_are_said_in_chinese(tmp_path):
+    """A grid table with repeated and empty ids, a bad count and a ragged row; a workbook
+    saved as .csv; each read problem is coded and said without English (the file's values
+    and the column names it writes excepted)."""
+    from allocation.tables import read_grids_table, read_keyed_numbers
+    from geo.errors import ValidationError
+    from tests.ui.test_chinese_ui import english_words
+
+    table = tmp_path / "网格.csv"
+    table.write_text("grid_id,households\ng1,300\ng1,-4\n,20\ng2,1,9\n", encoding="utf-8")
+    book = tmp_path / "weights.csv"
+    book.write_bytes(b"PK\x03\x04rest")
+    said = []
+    for call in (
+        lambda: read_grids_table(table, numeric=("households",)),
+        lambda: read_keyed_numbers(book, ["a"], what="weight", option="--weights"),
+    ):
+        with pytest.raises(ValidationError) as e:
+            call()
+        assert all(p.code for p in e.value.problems), [p.message for p in e.value.problems]
+        said += [problem_line(p, "zh") for p in e.value.problems]
+    text = "\n".join(said)
+    assert "Excel 工作簿" in text and "第 5 行" in text, text
+    words = english_words(said) - {"grid_id", "households", "csv", "xlsx", "xls", "weights", "UTF"}
+    assert not words, said
