@@ -1669,6 +1669,33 @@ TEXT: dict[str, tuple[str, str]] = {
         "为每个网格的 `{column}` 填写大于等于 0 的数量",
         "write a count >= 0 in `{column}` for every grid.",
     ),
+    # ---- staffing (allocation.staffing): staff_<code>, ie_<code>
+    "ie_staff_too_few": (
+        "{total} 名工作人员无法让 {grids} 个网格每格至少 {minimum} 名（需要 {needs} 名）；"
+        "请增加总数、降低每格最少人数或合并网格",
+        "{total} worker(s) cannot give {grids} grid(s) at least {minimum} each (needs {needs}); "
+        "raise the total, lower the minimum, or merge grids",
+    ),
+    "pr_staff_load_weights": (
+        "按综合负荷分配时需要各项权重。",
+        "`workload='load'` needs `weights`",
+    ),
+    "prf_staff_load_weights": (
+        "传入权重，例如户数 1、党员数 5",
+        "pass weights such as {{'households': 1, 'party_members': 5}}",
+    ),
+    "pr_staff_column_missing": (
+        "缺少 `{column}` 列；现有列：{have}",
+        "column `{column}` missing; have {have}",
+    ),
+    "prf_staff_column_missing": (
+        "使用“划分网格”生成的网格图层，或添加该列",
+        "staff a grid layer from `gridplan grid` or add the column",
+    ),
+    "pr_staff_workload_bad": ("工作量为 {value}", "workload is {value}"),
+    "prf_staff_workload_bad": ("填写大于等于 0 的数量", "give a count >= 0"),
+    "pr_staff_no_grid_id": ("缺少 `grid_id` 列", "column `grid_id` missing"),
+    "prf_staff_no_grid_id": ("为每个网格填写一个编码", "add one id per grid"),
     # ---- planning units (geo.grids.units): u_<code>
     "pr_u_max_households": (
         "每个网格的最大户数必须大于 0，当前为 {value}。",
@@ -2086,8 +2113,13 @@ def edit_error_text(
     ``unit_labels`` (``{unit_id: label}``, e.g. :func:`ui.tabs_grids.unit_labels`) names the
     units of the ``unit`` and ``units`` parameters (comma-separated ids) for people.
     """
+    from geo.errors import InfeasibleError
+
     code = getattr(exc, "code", None)
-    if code and f"ee_{code}" in TEXT:
+    prefix = "ie" if isinstance(exc, InfeasibleError) else "ee"
+    if prefix == "ie" and lang == "en":
+        return str(exc)  # the engine's own words, with what it was doing
+    if code and f"{prefix}_{code}" in TEXT:
         params = dict(getattr(exc, "params", {}) or {})
         if unit_labels:
             sep = "、" if lang == "zh" else ", "
@@ -2095,5 +2127,5 @@ def edit_error_text(
                 if isinstance(params.get(key), str):
                     ids = [u.strip() for u in params[key].split(",")]
                     params[key] = sep.join(unit_labels.get(u, u) for u in ids)
-        return t(f"ee_{code}", lang, **params)
+        return t(f"{prefix}_{code}", lang, **params)
     return str(exc)

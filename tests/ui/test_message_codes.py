@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Where engine messages are made (shells excluded: they render, they do not emit).
 ENGINE = ["geo", "allocation", "ui/editmap"]
 #: Calls that make a coded message: Problem and its helpers (walk network), EditError.
-MAKERS = ("Problem", "_features_problem", "_problem", "EditError")
+MAKERS = ("Problem", "_features_problem", "_problem", "EditError", "InfeasibleError")
 #: Keys every coded Problem may use in its templates besides its own params (set by the shell).
 DERIVED = {"layer_name", "shifted_name"}
 
@@ -54,8 +54,9 @@ def engine_codes() -> dict[tuple[str, str], set[str]]:
             kw = {k.arg: k.value for k in node.keywords if k.arg}
             if "code" not in kw or name not in MAKERS:
                 continue
-            if name == "EditError":
-                kind, params = "ee", set(kw) - {"code"}
+            if name in ("EditError", "InfeasibleError"):
+                kind = "ee" if name == "EditError" else "ie"
+                params = set(kw) - {"code"}
             else:
                 kind, params = "pr", set()
                 p = kw.get("params")
@@ -385,6 +386,7 @@ CODED = [
     "geo/grids/edits.py",
     "geo/network/walk.py",
     "allocation/tables.py",
+    "allocation/staffing.py",
     "allocation/coverage.py",
 ]
 
@@ -398,7 +400,11 @@ def uncoded_messages() -> list[str]:
         files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
         for path in files:
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if not isinstance(node, ast.Call) or _name(node) not in ("Problem", "EditError"):
+                if not isinstance(node, ast.Call) or _name(node) not in (
+                    "Problem",
+                    "EditError",
+                    "InfeasibleError",
+                ):
                     continue
                 kws = [k.arg for k in node.keywords]
                 if "code" not in kws and None not in kws:
@@ -435,3 +441,25 @@ def test_table_problems_are_said_in_chinese(tmp_path):
     assert "Excel 工作簿" in text and "第 5 行" in text, text
     words = english_words(said) - {"grid_id", "households", "csv", "xlsx", "xls", "weights", "UTF"}
     assert not words, said
+
+
+def test_staffing_refusals_are_said_in_chinese():
+    """Too few workers for the minimum, a missing workload column: coded, said in Chinese; the
+    English stays the engine's (the CLI's) words."""
+    import pandas as pd
+
+    from allocation.staffing import staff_grids
+    from geo.errors import InfeasibleError, ValidationError
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import error_text
+
+    grids = pd.DataFrame({"grid_id": ["a", "b", "c"], "households": [300.0, 400.0, 500.0]})
+    with pytest.raises(InfeasibleError) as e:
+        staff_grids(grids, full_time=2, part_time=3, min_full_time=1)
+    zh = error_text(e.value, "zh")
+    assert zh.startswith("2 名工作人员无法让 3 个网格每格至少 1 名（需要 3 名）"), zh
+    assert error_text(e.value, "en") == str(e.value) and str(e.value).startswith("staffing 3")
+    with pytest.raises(ValidationError) as v:
+        staff_grids(grids.drop(columns="households"), full_time=3, part_time=3)
+    zh = error_text(v.value, "zh")
+    assert not english_words([zh]) - {"grid_id"}, zh
