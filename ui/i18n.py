@@ -1174,6 +1174,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "choose among the levels present: {present}",
     ),
     "layer_network": ("步行路网", "Walk network"),
+    # the arguments of a siting model, named as layers in its problems (allocation.siting)
+    "layer_cost": ("距离矩阵", "Cost matrix"),
+    "layer_weights": ("需求权重", "Demand weights"),
+    "layer_fixed": ("已有设施", "Existing facilities"),
+    "layer_p": ("新增驿站数", "New posts"),
+    "layer_radius": ("服务半径", "Service radius"),
+    "layer_capacities": ("容量", "Capacities"),
+    "layer_demand_ids": ("需求点编码", "Demand ids"),
+    "layer_candidate_ids": ("候选点编码", "Candidate ids"),
+    "layer_model_inputs": ("模型输入", "Model inputs"),
     # the roster join preview (geo.data.join.JoinReport), in the upload report
     "jn_head": (
         "名册 `{source}` → {layer}：{rows} 行，匹配 {matched} 行（按编码 {by_id}、按名称 {by_name}、"
@@ -1696,6 +1706,177 @@ TEXT: dict[str, tuple[str, str]] = {
     "prf_staff_workload_bad": ("填写大于等于 0 的数量", "give a count >= 0"),
     "pr_staff_no_grid_id": ("缺少 `grid_id` 列", "column `grid_id` missing"),
     "prf_staff_no_grid_id": ("为每个网格填写一个编码", "add one id per grid"),
+    # ---- siting (allocation.siting): s_<code> (Problem), ie_s_<code> (InfeasibleError)
+    "pr_s_ids_count": (
+        "给出了 {n} 个编码，而距离矩阵有 {rows} 行/列。",
+        "{n} ids given for {rows} rows/columns of the cost matrix.",
+    ),
+    "prf_s_ids_count": ("每行（列）给出一个编码", "give exactly one id per row/column."),
+    "pr_s_ids_duplicate": ("编码重复：{ids}。", "duplicate ids {ids}."),
+    "prf_s_ids_duplicate": ("使每个编码唯一", "make every id unique."),
+    "pr_s_cost_not_numeric": ("距离矩阵不是数值矩阵（{msg}）。", "not a numeric matrix ({msg})."),
+    "prf_s_cost_not_numeric": (
+        "以米为单位给出距离，每个需求点一行",
+        "give distances in metres, one row per demand point.",
+    ),
+    "pr_s_cost_shape": (
+        "距离矩阵必须是非空的二维矩阵，当前形状为 {shape}。",
+        "must be a non-empty 2-D matrix, got shape {shape}.",
+    ),
+    "prf_s_cost_shape": (
+        "每个需求点一行，每个候选点一列",
+        "give one row per demand point and one column per candidate.",
+    ),
+    "pr_s_cost_nan": (
+        "需求点 {ids} 所在行有 NaN 距离。",
+        "NaN distances in the rows of demand {ids}.",
+    ),
+    "prf_s_cost_nan": (
+        "不可达的点对用 inf 表示，或更正距离",
+        "use inf for an unreachable pair, or fix the distances.",
+    ),
+    "pr_s_cost_negative": (
+        "需求点 {ids} 所在行有负距离。",
+        "negative distances in the rows of demand {ids}.",
+    ),
+    "prf_s_cost_negative": ("距离必须大于等于 0 米", "distances must be >= 0 metres."),
+    "pr_s_weights_count": (
+        "{rows} 个需求点给出了 {n} 个权重。",
+        "{n} weights for {rows} demand points.",
+    ),
+    "prf_s_weights_count": (
+        "每个需求点（距离矩阵的每行）一个权重",
+        "give one weight per demand point (row of the cost matrix).",
+    ),
+    "pr_s_weights_nan": ("需求点 {ids} 的权重为 NaN。", "NaN weight for demand {ids}."),
+    "prf_s_weights_nan": (
+        "为每个需求点填写数字（无人居住填 0）",
+        "give every demand point a number (0 if nobody lives there).",
+    ),
+    "pr_s_weights_bad": (
+        "需求点 {ids} 的权重为负数或无穷大。",
+        "negative or infinite weight for demand {ids}.",
+    ),
+    "prf_s_weights_bad": ("权重必须是大于等于 0 的有限数", "weights must be finite and >= 0."),
+    "pr_s_fixed_mask": (
+        "已有设施标记长度为 {n}，而候选点有 {m} 个。",
+        "boolean mask of length {n} for {m} candidates.",
+    ),
+    "prf_s_fixed_mask": (
+        "每个候选点一个标记，或给出候选点编码列表",
+        "give one flag per candidate, or a list of candidate ids.",
+    ),
+    "pr_s_fixed_unknown": ("未知的候选点编码：{ids}。", "unknown candidate ids {ids}."),
+    "prf_s_fixed_unknown": (
+        "列出候选点中存在的编码（距离矩阵的列）",
+        "list ids that appear among the candidates (cost matrix columns).",
+    ),
+    "pr_s_p_bad": (
+        "{model}需要新增驿站数 p（不小于 0 的整数），当前为 {p}。",
+        "{model} needs `p`, the number of NEW posts, as an integer >= 0; got {p}.",
+    ),
+    "prf_s_p_bad": ("新增驿站数填 1 或更多", "pass p=1 or more (--posts)."),
+    "pr_s_radius_bad": (
+        "{model}需要大于 0 的服务半径（米），当前为 {radius}。",
+        "{model} needs a service radius in metres > 0, got {radius}.",
+    ),
+    "prf_s_radius_bad": (
+        "填写例如 500 米的生活圈距离",
+        "pass e.g. radius=500 (--radius 500), a life-circle distance.",
+    ),
+    "pr_s_unused": ("{model}不使用 `{arg}`。", "{model} does not use `{arg}`."),
+    "prf_s_unused": ("去掉 `{arg}`，或选择其他模型", "drop `{arg}` or choose another model."),
+    "pr_s_capacities_bad": (
+        "需要 {m} 个大于等于 0 的容量（每个候选点一个），当前为 {n} 个值。",
+        "need {m} capacities >= 0 (one per candidate), got {n} values.",
+    ),
+    "prf_s_capacities_bad": (
+        "每个候选点给出一个非负容量（与权重同单位）",
+        "give one non-negative capacity per candidate, in weight units.",
+    ),
+    "pr_s_not_mclp": ("需要最大覆盖模型，当前为 {type}。", "must be an MCLP, got {type}."),
+    "prf_s_not_mclp": (
+        "用最大覆盖模型构建",
+        "build it with MCLP.from_cost_matrix(...) or MCLP.from_layers(...).",
+    ),
+    "ie_s_p_too_many": (
+        "{model}：要求新增 {p} 个驿站，但只有 {free} 个候选点尚未设站（已有 {fixed} 个，共 {total} 个）。"
+        "修正方法：将新增驿站数降到 {free} 以内，或增加候选点",
+        "{model}: p={p} new posts requested but only {free} candidate(s) are not already open "
+        "({fixed} fixed of {total}). Fix: lower `p` (--posts) to at most {free}, or add candidate sites.",
+    ),
+    "ie_s_unreachable": (
+        "{model}：任何 {p} 个新增驿站的组合都无法让每个需求点到达一个站点。修正方法：增加新增驿站数、"
+        "增加候选点，或检查路网是否有不连通的部分",
+        "{model}: no choice of {p} new post(s) lets every demand point reach an open site. Fix: "
+        "raise `p` (--posts), add candidates, or check the network for disconnected parts.",
+    ),
+    "ie_s_capacity_short": (
+        "总步行最短（p-中位）：新增 {p} 个驿站时，容量无法容纳全部需求点。修正方法：增加驿站数、"
+        "提高容量或不设容量",
+        "PMedian: the capacities cannot hold every demand point with {p} new post(s). Fix: raise "
+        "`p`, raise capacities, or drop `capacities`.",
+    ),
+    "ie_s_capacity_time": (
+        "总步行最短（p-中位，有容量）：{seconds} 秒内未找到可行分配。修正方法：延长时限，或不设容量",
+        "PMedian (capacitated): no feasible assignment found within {seconds} s. Fix: raise the "
+        "time limit, or solve without capacities.",
+    ),
+    "ie_s_capacity_total": (
+        "总步行最短（p-中位）：已有设施加上容量最大的 {p} 个候选点最多容纳 {best}，少于总需求 {total}。"
+        "修正方法：增加驿站数或提高容量",
+        "PMedian: existing facilities plus the {p} largest candidates hold at most {best}, less "
+        "than the total demand {total}. Fix: raise `p` (--posts) or the capacities.",
+    ),
+    "ie_s_nothing_open": (
+        "{model}：新增驿站数为 0 且没有已有设施，没有任何站点。修正方法：新增至少 1 个驿站，或列出已有设施",
+        "{model}: p = 0 and no existing facility: nothing would be open. Fix: pass p >= 1 "
+        "(--posts) or list existing facilities (--fixed).",
+    ),
+    "ie_s_fixed_unreachable": (
+        "{model}：新增驿站数为 0，且部分需求点到达不了任何已有设施。修正方法：新增至少 1 个驿站",
+        "{model}: p = 0 and some demand points reach no existing facility. Fix: pass p >= 1 (--posts).",
+    ),
+    # the siting run's note (SitingResult.message), part by part: sn_<code> (SITING_NOTES)
+    "sn_unreachable_radius": (
+        "{n} 个需求点在 {radius} 米内没有任何候选点，已排除：{ids}。请在其附近增加候选点或扩大半径。",
+        "{n} demand point(s) cannot be reached within {radius} m by any candidate and are "
+        "excluded: {ids}. Add candidates near them or raise the radius. ",
+    ),
+    "sn_unreachable": (
+        "{n} 个需求点到达不了任何候选点或设施，已排除：{ids}。请检查其附近的路网或增加候选点。",
+        "{n} demand point(s) cannot reach any candidate or facility and are excluded: {ids}. "
+        "Check the network near them or add candidates. ",
+    ),
+    "sn_all_covered": (
+        "已有设施已覆盖全部可达的需求点。",
+        "Existing facilities already cover every reachable demand point.",
+    ),
+    "sn_essential": (
+        "新增 {n} 个驿站：已证最优（每个都不可缺少）。",
+        "{n} new post(s): proven optimal (every one essential).",
+    ),
+    "sn_posts": ("新增 {n} 个驿站{extra}：{note}。", "{n} new post(s){extra}: {note}."),
+    "sn_posts_capacitated": (
+        "新增 {n} 个驿站（有容量）：{note}。",
+        "{n} new post(s), capacitated: {note}.",
+    ),
+    "sn_posts_distance": (
+        "新增 {n} 个驿站，最远步行距离 {metres} 米：{note}。",
+        "{n} new post(s), largest distance {metres} m: {note}.",
+    ),
+    "sn_extra": (
+        "（另外 {k} 个驿站不会再增加覆盖）",
+        " ({k} more post(s) would cover nothing more)",
+    ),
+    "sn_no_gain": ("新增驿站不能再增加覆盖。", "No new post can add coverage."),
+    "sn_p_zero": ("新增驿站数为 0：只有已有设施。", "p = 0: existing facilities only."),
+    "sn_proven": ("已证最优", "proven optimal"),
+    "sn_time_limit": (
+        "达到 {seconds} 秒时限：为找到的最好解，未证明最优（差距 {gap}%）；延长时限可得证明",
+        "time limit of {seconds} s reached: best solution found, not proven optimal (gap {gap}%); "
+        "raise the time limit for a proof",
+    ),
     # ---- planning units (geo.grids.units): u_<code>
     "pr_u_max_households": (
         "每个网格的最大户数必须大于 0，当前为 {value}。",
@@ -1957,6 +2138,103 @@ def _and_zh(numbers: str) -> str:
     return "、".join(n for n in re.split(r", | and ", numbers.strip()) if n)
 
 
+def _more_zh(ids: str) -> str:
+    """``a, b (+3 more)`` (``allocation.siting._sample``) in Chinese."""
+    return re.sub(r" \(\+(\d+) more\)$", r" 等，另有 \1 个", ids)
+
+
+def model_name(model: str, lang: str) -> str:
+    """A siting model as the engine names it (``PMedian``, ``coverage_curve``) in ``lang``."""
+    key = {
+        "lscp": "model_lscp",
+        "mclp": "model_mclp",
+        "pmedian": "model_pmedian",
+        "pcenter": "model_pcenter",
+        "coverage_curve": "model_mclp",
+    }.get(model.lower())
+    return t(key, lang) if key and lang != "en" else model
+
+
+#: The parts of a siting run's note (``SitingResult.message``, ``allocation.siting``), in the
+#: order they are written: ``(code, pattern)``; ``{note}`` is a :data:`_SITING_TIME` phrase.
+SITING_NOTES: tuple[tuple[str, str], ...] = (
+    (
+        "unreachable_radius",
+        r"(?P<n>\d+) demand point\(s\) cannot be reached within (?P<radius>\S+) m by any "
+        r"candidate and are excluded: (?P<ids>.*?)\. Add candidates near them or raise the "
+        r"radius\. ",
+    ),
+    (
+        "unreachable",
+        r"(?P<n>\d+) demand point\(s\) cannot reach any candidate or facility and are "
+        r"excluded: (?P<ids>.*?)\. Check the network near them or add candidates\. ",
+    ),
+    ("all_covered", r"Existing facilities already cover every reachable demand point\."),
+    ("essential", r"(?P<n>\d+) new post\(s\): proven optimal \(every one essential\)\."),
+    ("posts_capacitated", r"(?P<n>\d+) new post\(s\), capacitated: (?P<note>.*)\.$"),
+    (
+        "posts_distance",
+        r"(?P<n>\d+) new post\(s\), largest distance (?P<metres>\S+) m: (?P<note>.*)\.$",
+    ),
+    (
+        "posts",
+        r"(?P<n>\d+) new post\(s\)(?: \((?P<k>\d+) more post\(s\) would cover nothing "
+        r"more\))?: (?P<note>.*)\.$",
+    ),
+    ("no_gain", r"No new post can add coverage\."),
+    ("p_zero", r"p = 0: existing facilities only\."),
+)
+_SITING_TIME = re.compile(
+    r"time limit of (?P<seconds>\S+) s reached: best solution found, not proven optimal "
+    r"\(gap (?P<gap>\S+)%\); raise the time limit for a proof"
+)
+
+
+def siting_note_codes(message: str) -> list[tuple[str, dict[str, str]]]:
+    """A siting run's note as ``(code, params)`` parts; text no code matches comes back as
+    ``("text", {"text": ...})``, so nothing is lost."""
+    out: list[tuple[str, dict[str, str]]] = []
+    pos = 0
+    while pos < len(message):
+        for code, pattern in SITING_NOTES:
+            m = re.compile(pattern).match(message, pos)
+            if m:
+                out.append((code, {k: v for k, v in m.groupdict().items() if v is not None}))
+                pos = m.end()
+                break
+        else:
+            out.append(("text", {"text": message[pos:]}))
+            break
+    return out
+
+
+def siting_note_text(message: str, lang: str) -> str:
+    """A siting run's note (:data:`SITING_NOTES`) in ``lang``; in English the engine's words."""
+    if lang == "en":
+        return message
+    parts = []
+    for code, params in siting_note_codes(message or ""):
+        if code == "text":
+            parts.append(params["text"])
+            continue
+        params = dict(params)
+        if "ids" in params:
+            params["ids"] = _more_zh(params["ids"])
+        if "note" in params:
+            m = _SITING_TIME.fullmatch(params["note"])
+            params["note"] = (
+                t("sn_time_limit", lang, **m.groupdict())
+                if m
+                else t("sn_proven", lang)
+                if params["note"] == "proven optimal"
+                else params["note"]
+            )
+        if code == "posts":
+            params["extra"] = t("sn_extra", lang, k=params.pop("k")) if "k" in params else ""
+        parts.append(t(f"sn_{code}", lang, **params))
+    return "".join(parts)
+
+
 def problem_text(problem: Any, lang: str) -> tuple[str, str]:
     """A :class:`geo.errors.Problem`'s message and fix in ``lang``.
 
@@ -1987,6 +2265,10 @@ def problem_text(problem: Any, lang: str) -> tuple[str, str]:
                 params[key] = _table_word(params[key])
         if isinstance(params.get("examples"), str):
             params["examples"] = _examples_zh(params["examples"])
+    if isinstance(params.get("model"), str):
+        params["model"] = model_name(params["model"], lang)
+    if lang != "en" and isinstance(params.get("ids"), str):
+        params["ids"] = _more_zh(params["ids"])
     for key in ("column", "target"):  # canonical columns by their Chinese names
         if isinstance(params.get(key), str) and params[key] in _COLUMN_KEYS:
             params[key] = t(_COLUMN_KEYS[params[key]], lang)
@@ -2121,6 +2403,8 @@ def edit_error_text(
         return str(exc)  # the engine's own words, with what it was doing
     if code and f"{prefix}_{code}" in TEXT:
         params = dict(getattr(exc, "params", {}) or {})
+        if isinstance(params.get("model"), str):
+            params["model"] = model_name(params["model"], lang)
         if unit_labels:
             sep = "、" if lang == "zh" else ", "
             for key in ("unit", "units"):

@@ -387,6 +387,7 @@ CODED = [
     "geo/network/walk.py",
     "allocation/tables.py",
     "allocation/staffing.py",
+    "allocation/siting.py",
     "allocation/coverage.py",
 ]
 
@@ -463,3 +464,71 @@ def test_staffing_refusals_are_said_in_chinese():
         staff_grids(grids.drop(columns="households"), full_time=3, part_time=3)
     zh = error_text(v.value, "zh")
     assert not english_words([zh]) - {"grid_id"}, zh
+
+
+def _siting_runs():
+    """Real runs of the four models on small matrices, with unreachable demand, a p larger
+    than useful, capacities and a time limit reached; their notes."""
+    import numpy as np
+
+    from allocation.siting import LSCP, MCLP, PCenter, PMedian, _time_note
+
+    rng = np.random.default_rng(7)
+    pts = rng.uniform(0, 2000, (40, 2))
+    cand = rng.uniform(0, 2000, (25, 2))
+    cost = np.hypot(*(pts[:, None, :] - cand[None, :, :]).transpose(2, 0, 1))
+    cost[0, :] = np.inf  # a demand point no candidate reaches
+    fixed = np.zeros(25, dtype=bool)
+    fixed[0] = True
+    cost[1, 1:] = np.inf
+    cost[1, 0] = 50.0
+    notes = [
+        LSCP.from_cost_matrix(cost, radius=700).solve().message,
+        LSCP.from_cost_matrix(cost, radius=1e9, fixed=fixed).solve().message,
+        LSCP.from_cost_matrix(cost, radius=5000).solve().message,  # essential sites only
+        MCLP.from_cost_matrix(cost, p=3, radius=600).solve().message,
+        MCLP.from_cost_matrix(cost, p=24, radius=3000).solve().message,  # more than useful
+        MCLP.from_cost_matrix(cost, p=0, radius=600, fixed=fixed).solve().message,
+        PMedian.from_cost_matrix(cost, p=3).solve().message,
+        PMedian.from_cost_matrix(cost, p=5, capacities=np.full(25, 20.0)).solve().message,
+        PCenter.from_cost_matrix(cost, p=3).solve().message,
+        PCenter.from_cost_matrix(cost[1:], p=0, fixed=np.ones(25, dtype=bool)).solve().message,
+        MCLP.from_cost_matrix(cost[1:], p=2, radius=1e9, fixed=fixed).solve().message,
+        # a run stopped by its time limit: the engine's own phrase for it
+        f"4 new post(s): {_time_note('time_limit', 0.0123, 10.0)}.",
+    ]
+    return notes
+
+
+def test_siting_notes_are_matched_whole_and_said_in_chinese():
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import siting_note_codes, siting_note_text
+
+    notes = _siting_runs()
+    assert any("excluded" in n for n in notes) and any("p = 0" in n for n in notes)
+    assert any("No new post" in n for n in notes) and any("time limit" in n for n in notes)
+    for note in notes:
+        codes = siting_note_codes(note)
+        assert codes and all(c != "text" for c, _ in codes), note
+        zh = siting_note_text(note, "zh")
+        assert not english_words([zh]) - {"inf"}, (note, zh)
+        assert siting_note_text(note, "en") == note
+
+
+def test_siting_refusals_are_said_in_chinese():
+    import numpy as np
+
+    from allocation.siting import MCLP, PMedian
+    from geo.errors import InfeasibleError, ValidationError
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import error_text
+
+    cost = np.array([[1.0, 2.0], [np.nan, -1.0]])
+    with pytest.raises(ValidationError) as v:
+        MCLP.from_cost_matrix(cost, p=1, radius=5, weights=[1.0, np.nan])
+    with pytest.raises(InfeasibleError) as e:
+        PMedian.from_cost_matrix(np.ones((2, 2)), p=3)
+    said = [error_text(v.value, "zh"), error_text(e.value, "zh")]
+    assert "总步行最短（p-中位）：要求新增 3 个驿站" in said[1], said
+    assert not english_words(said) - {"NaN", "inf", "p"}, said
+    assert error_text(e.value, "en") == str(e.value)
