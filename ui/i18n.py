@@ -1837,6 +1837,43 @@ TEXT: dict[str, tuple[str, str]] = {
         "{model}：新增驿站数为 0，且部分需求点到达不了任何已有设施。修正方法：新增至少 1 个驿站",
         "{model}: p = 0 and some demand points reach no existing facility. Fix: pass p >= 1 (--posts).",
     ),
+    # why a community could not be gridded in the band: cr_<code> (COMMUNITY_REASONS)
+    "cr_no_units": ("没有网格单元", "no planning units"),
+    "cr_zero": (
+        "该社区的计数为 0；由一个网格覆盖（请检查其小区的户数/党员数）",
+        "the community holds 0 of the sized count; one grid covers it (check the households / "
+        "party members of its estates)",
+    ),
+    "cr_below": (
+        "该社区只有 {total}（< {lo}）：一个网格，低于范围（将社区与相邻社区合并，或降低下限）",
+        "the community holds {total} (< {lo}): one grid below the band (merge the community "
+        "with a neighbour or lower the minimum)",
+    ),
+    "cr_few_units": (
+        "{n} 个单元无法组成 {k} 个 {lo}-{hi} 的网格；请按楼栋拆分大型小区",
+        "{n} unit(s) cannot make {k} grids of {lo}-{hi}; split large estates by buildings",
+    ),
+    "cr_no_split": (
+        "{total} 无法分成 {lo}-{hi} 的网格（{kmax} 个网格每格 {a}，{kmin} 个每格 {b}）；"
+        "选用 {k} 个网格（请放宽范围或指定网格数）",
+        "{total} cannot be split into grids of {lo}-{hi} ({kmax} grid(s) would hold {a} each, "
+        "{kmin} would hold {b}); {k} grid(s) chosen (widen the band or fix the number of grids)",
+    ),
+    "cr_requested": (
+        "要求 {n} 个网格，但除 {locked} 个锁定网格外，其余土地分成 {pieces} 块互不相连；"
+        "已划 {want} 个未锁定网格",
+        "{n} grid(s) requested but the free land is in {pieces} separate piece(s) besides "
+        "{locked} locked grid(s); {want} free grid(s) made",
+    ),
+    "cr_too_few": (
+        "只能划出 {n} 个网格：单元太少，不够 {want} 个",
+        "only {n} grid(s) possible: too few units for {want}",
+    ),
+    "cr_no_estates": (
+        "该社区没有小区：请补充其小区，或将其并入相邻社区",
+        "no estates in this community: add its estates or merge it into a neighbour",
+    ),
+    "cr_piece": ("（其中一块，含 {n} 个单元）", " (free piece of {n} units)"),
     # the siting run's note (SitingResult.message), part by part: sn_<code> (SITING_NOTES)
     "sn_unreachable_radius": (
         "{n} 个需求点在 {radius} 米内没有任何候选点，已排除：{ids}。请在其附近增加候选点或扩大半径。",
@@ -2190,13 +2227,77 @@ _SITING_TIME = re.compile(
 )
 
 
+#: Why a community could not be gridded within the band (``Plan.summary()
+#: ["infeasible_communities"][i]["reasons"]``, written by ``geo.grids.gridding``): ``(code,
+#: pattern)``; a reason about one free piece of a community ends with :data:`_PIECE`.
+COMMUNITY_REASONS: tuple[tuple[str, str], ...] = (
+    ("no_units", r"no planning units$"),
+    (
+        "zero",
+        r"the community holds 0 of the sized count; one grid covers it \(check the households "
+        r"/ party members of its estates\)",
+    ),
+    (
+        "below",
+        r"the community holds (?P<total>\d+) \(< (?P<lo>\d+)\): one grid below the band "
+        r"\(merge the community with a neighbour or lower the minimum\)",
+    ),
+    (
+        "few_units",
+        r"(?P<n>\d+) unit\(s\) cannot make (?P<k>\d+) grids of (?P<lo>\d+)-(?P<hi>\d+); "
+        r"split large estates by buildings",
+    ),
+    (
+        "no_split",
+        r"(?P<total>\d+) cannot be split into grids of (?P<lo>\d+)-(?P<hi>\d+) "
+        r"\((?P<kmax>\d+) grid\(s\) would hold (?P<a>\d+) each, (?P<kmin>\d+) would hold "
+        r"(?P<b>\d+)\); (?P<k>\d+) grid\(s\) chosen \(widen the band or fix the number of "
+        r"grids\)",
+    ),
+    (
+        "requested",
+        r"(?P<n>\d+) grid\(s\) requested but the free land is in (?P<pieces>\d+) separate "
+        r"piece\(s\) besides (?P<locked>\d+) locked grid\(s\); (?P<want>\d+) free grid\(s\) "
+        r"made",
+    ),
+    ("too_few", r"only (?P<n>\d+) grid\(s\) possible: too few units for (?P<want>\d+)"),
+    (
+        "no_estates",
+        r"no estates in this community: add its estates or merge it into a neighbour",
+    ),
+)
+_PIECE = re.compile(r" \(free piece of (?P<n>\d+) units\)$")
+
+
+def community_reason_text(reason: str, lang: str) -> str:
+    """Why a community could not be gridded in the band (:data:`COMMUNITY_REASONS`) in
+    ``lang``; in English the engine's words; an unknown reason as it is."""
+    if lang == "en":
+        return reason
+    piece = _PIECE.search(reason)
+    body = reason[: piece.start()] if piece else reason
+    (code, params), *rest = _match_parts(body, COMMUNITY_REASONS) or [("text", {"text": ""})]
+    if code == "text" or rest:
+        return reason
+    text = t(f"cr_{code}", lang, **params)
+    return text + (t("cr_piece", lang, n=piece.group("n")) if piece else "")
+
+
 def siting_note_codes(message: str) -> list[tuple[str, dict[str, str]]]:
     """A siting run's note as ``(code, params)`` parts; text no code matches comes back as
     ``("text", {"text": ...})``, so nothing is lost."""
+    return _match_parts(message, SITING_NOTES)
+
+
+def _match_parts(
+    message: str, table: tuple[tuple[str, str], ...]
+) -> list[tuple[str, dict[str, str]]]:
+    """``message`` as the ``(code, params)`` of the phrases of ``table`` it is made of, from
+    the left; the rest no phrase matches as ``("text", {"text": rest})``."""
     out: list[tuple[str, dict[str, str]]] = []
     pos = 0
     while pos < len(message):
-        for code, pattern in SITING_NOTES:
+        for code, pattern in table:
             m = re.compile(pattern).match(message, pos)
             if m:
                 out.append((code, {k: v for k, v in m.groupdict().items() if v is not None}))

@@ -24,6 +24,7 @@ from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
 from ui import context, editmap, plans
 from ui.context import Context
 from ui.i18n import (
+    community_reason_text,
     edit_error_text,
     error_text,
     issue_text,
@@ -653,7 +654,7 @@ def metrics_details(plan: Any, lang: str, layers: Layers | None = None) -> None:
                     ],
                     t("col_community_code", lang): [r["community_id"] for r in infeasible],
                     t("f_reason", lang): [
-                        "；".join(issue_text(x, lang) for x in r["reasons"])
+                        "；".join(community_reason_text(x, lang) for x in r["reasons"])
                         if lang == "zh"
                         else "; ".join(r["reasons"])
                         for r in infeasible

@@ -532,3 +532,43 @@ def test_siting_refusals_are_said_in_chinese():
     assert "总步行最短（p-中位）：要求新增 3 个驿站" in said[1], said
     assert not english_words(said) - {"NaN", "inf", "p"}, said
     assert error_text(e.value, "en") == str(e.value)
+
+
+def _community_reasons() -> list[str]:
+    """Every reason the gridder gives for a community it cannot grid in the band, from its
+    own functions."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from geo.grids.gridding import _empty_reports, _ks_for_components, choose_k
+
+    out = [choose_k(*args)[1] for args in [(10, 300, 500, 0), (0, 300, 500, 3), (150, 300, 500, 4)]]
+    out += [choose_k(1200, 300, 500, 2)[1], choose_k(520, 300, 500, 5)[1]]
+    task = SimpleNamespace(
+        params=SimpleNamespace(n_grids=None), n_locked=0, size=np.array([520.0, 260.0, 270.0])
+    )
+    out += _ks_for_components([[0], [1, 2]], task, 300, 500)[1]  # a free piece of 2 units
+    task.params.n_grids, task.n_locked = 2, 1
+    out += _ks_for_components([[0], [1, 2]], task, 300, 500)[1]
+    task.params.n_grids = 9
+    out += _ks_for_components([[0], [1, 2]], task, 300, 500)[1]
+    graph = SimpleNamespace(units={"community_id": []}, communities=SimpleNamespace(index=["c1"]))
+    out += _empty_reports(graph)[0]["reasons"]
+    return out
+
+
+def test_community_reasons_are_matched_and_said_in_chinese():
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import COMMUNITY_REASONS, community_reason_text
+
+    reasons = _community_reasons()
+    seen = set()
+    for reason in reasons:
+        zh = community_reason_text(reason, "zh")
+        assert zh != reason and not english_words([zh]), (reason, zh)
+        assert community_reason_text(reason, "en") == reason
+        seen |= {c for c, p in COMMUNITY_REASONS if re.match(p, reason)}
+    assert seen == {c for c, _ in COMMUNITY_REASONS}, seen  # every phrase is the engine's
+    assert any("free piece" in r for r in reasons)
+    assert community_reason_text("something new", "zh") == "something new"
