@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from geo.grids.wording import WORDING
+
 #: Languages offered, in switch order.
 LANGS = ("zh", "en")
 #: Language shown to a first-time visitor.
@@ -216,69 +218,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "reason_unit": ("单个单元超过上限", "one unit above the maximum"),
     "reason_arithmetic": ("户数无法凑成范围内的网格", "arithmetic: the households admit no split"),
     "reason_search": ("相邻单元无法组合进范围", "neighbouring units admit no grouping"),
-    # reasons by code (geo.grids.metrics.REASON_CODES): rs_<code>; {where}, {what} translated
-    "rs_lock": (
-        "规划人员已锁定：保持原样（解锁后可重新划分）",
-        "locked by the planner: kept as it is (unlock it to re-grid)",
-    ),
-    "rs_unit": (
-        "单个单元就有 {max_unit} {what}（> {hi}），无法再拆分（楼栋大于一个网格）："
-        "请接受，或在数据中拆分",
-        "one unit alone holds {max_unit} {what} (> {hi}) and cannot be split further "
-        "(a building larger than a grid): accept it or split it in the data",
-    ),
-    "rs_arithmetic": (
-        "户数算不拢：{where}共 {total} {what}，划成任何个数的 {lo}-{hi} 网格都凑不齐",
-        "arithmetic: {where} holds {total} {what}, which no number of grids of {lo}-{hi} adds up to",
-    ),
-    "rs_proven_unit": (
-        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
-        "单元 {unit}（{unit_size} {what}）放不进任何连片的 {lo}-{hi} 网格，其相邻单元各有 {span}",
-        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
-        "{lo}-{hi} {what} exists: unit {unit} ({unit_size} {what}) fits in no connected grid "
-        "of {lo}-{hi}, its neighbours hold {span} each",
-    ),
-    "rs_proven_lone_unit": (
-        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
-        "单元 {unit}（{unit_size} {what}）放不进任何连片的 {lo}-{hi} 网格，且没有相邻单元",
-        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
-        "{lo}-{hi} {what} exists: unit {unit} ({unit_size} {what}) fits in no connected grid "
-        "of {lo}-{hi}, it has no neighbour",
-    ),
-    "rs_proven_sizes": (
-        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
-        "各单元分别有 {sizes}，相互邻接的方式使任何组合都不在范围内",
-        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
-        "{lo}-{hi} {what} exists: the units hold {sizes} and border each other so that no "
-        "grouping fits",
-    ),
-    "rs_more_units": ("（另有 {n} 个这样的单元）", " ({n} more such units)"),
-    "rs_search": (
-        "{size} {what}：其单元与相邻单元（共用边界）组合不出 {lo}-{hi} 范围内的网格"
-        "（单元最大 {max_unit}）",
-        "{size} {what}: its units and their neighbours (shared edges) gave no grouping in "
-        "{lo}-{hi} (units of up to {max_unit})",
-    ),
-    "rs_parts": (
-        "（社区被其形状、河流、道路或障碍分成 {n} 部分，网格按部分划分）",
-        " (the community is in {n} parts, cut by its shape, a river, a road or a barrier; "
-        "grids follow its parts)",
-    ),
-    "rs_pp_single_unit": (
-        "Polsby-Popper {pp}：只有一个单元，其地块本身就这样狭长（小区用地）",
-        "Polsby-Popper {pp}: a single unit, whose cell is that thin (the estate's land)",
-    ),
-    "rs_pp_thin_part": (
-        "Polsby-Popper {pp}：所在社区（部分）本身就狭长（Polsby-Popper {part_pp}）",
-        "Polsby-Popper {pp}: its community (part) is itself thin (Polsby-Popper {part_pp})",
-    ),
-    "rs_pp_thin_unit": (
-        "Polsby-Popper {pp}：含有一个地块狭长的单元（Polsby-Popper {unit_pp}）",
-        "Polsby-Popper {pp}: it holds a unit whose cell is that thin (Polsby-Popper {unit_pp})",
-    ),
-    "rs_text": ("{text}", "{text}"),
-    "where_the community": ("本社区", "the community"),
-    "where_this part of the community": ("社区的这一部分", "this part of the community"),
     # coverage tab
     "facility_levels": ("计入的设施级别", "Facility levels counted"),
     "thresholds": ("生活圈距离（米）", "Life-circle distances (m)"),
@@ -414,26 +353,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "党员密度（核密度，带宽 {bw} 米）",
         "Party-member density (kernel, bandwidth {bw} m)",
     ),
-    # grid-rule messages by code (geo.errors.ISSUE_CODES); {what} is translated by "what_<...>"
-    "rule_not_contiguous": ("不连片", "not contiguous"),
-    "rule_unit_too_big": (
-        "单个单元即有 {size} {what}（> {limit}），请按楼栋拆分该小区",
-        "one unit alone holds {size} {what} (> {limit}); split that estate by buildings",
-    ),
-    "rule_community_too_small": (
-        "全社区仅 {size} {what}（< {limit}），请与相邻社区合并或接受小网格",
-        "the whole community holds only {size} {what} (< {limit}); merge it "
-        "with a neighbour or accept a small grid",
-    ),
-    "rule_over_band": ("{size} {what} > {limit}", "{size} {what} > {limit}"),
-    "rule_under_band": ("{size} {what} < {limit}", "{size} {what} < {limit}"),
-    "rule_few_party_members": (
-        "党员 {size} 名 < {limit}，不足以建立党小组",
-        "{size} party members < {limit} for a party group",
-    ),
-    "rule_text": ("{text}", "{text}"),
-    "what_households": ("户", "households"),
-    "what_party members": ("名党员", "party members"),
     "rule_violation": ("网格 {grid}：{text}", "grid {grid}: {text}"),
     "siting_done": ("选址完成", "Siting done"),
     "status_optimal": ("已证最优", "proven optimal"),
@@ -2038,6 +1957,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "检查是否有阻隔线，或社区边界是否有缺口",
         "check for a barrier or a gap in the community boundary",
     ),
+    **WORDING,  # grid-rule messages and reasons, shared with the atlas
 }
 
 
@@ -2061,16 +1981,10 @@ def t(key: str, lang: str, /, **fmt: object) -> str:
 
 def issue_text(issue: str, lang: str) -> str:
     """A grid-rule message of the engine (``Plan.grids()["issue"]``) in ``lang``, through its
-    codes (:func:`geo.errors.issue_codes`)."""
-    from geo.errors import issue_codes
+    codes (:func:`geo.errors.issue_codes`, templates in :data:`geo.grids.wording.WORDING`)."""
+    from geo.grids.wording import issue_words
 
-    sep = "；" if lang == "zh" else "; "
-    parts = []
-    for code, params in issue_codes(issue or ""):
-        if "what" in params:
-            params = {**params, "what": t(f"what_{params['what']}", lang)}
-        parts.append(t(f"rule_{code}", lang, **params))
-    return sep.join(parts)
+    return issue_words(issue, lang)
 
 
 def violation_text(violation: str, lang: str, names: dict[str, str] | None = None) -> str:
@@ -2095,20 +2009,12 @@ def violation_text(violation: str, lang: str, names: dict[str, str] | None = Non
 def reason_text(reason: str, lang: str, unit_labels: Mapping[str, str] | None = None) -> str:
     """An out-of-band or shape reason of the engine (``Plan.grids()["band_reason"]``,
     ``Plan.summary()["out_of_band"][i]["reason"]``, ``["low_compactness"]``) in ``lang``,
-    through its codes (:func:`geo.grids.metrics.reason_codes`); ``unit_labels`` names the unit
-    a reason names (e.g. by estate and building, :func:`ui.tabs_grids.unit_labels`)."""
-    from geo.grids.metrics import reason_codes
+    through its codes (:func:`geo.grids.metrics.reason_codes`, templates in
+    :data:`geo.grids.wording.WORDING`); ``unit_labels`` names the unit a reason names (e.g. by
+    estate and building, :func:`ui.tabs_grids.unit_labels`)."""
+    from geo.grids.wording import reason_words
 
-    parts = []
-    for code, params in reason_codes(reason or ""):
-        params = dict(params)
-        for key in ("what", "where"):
-            if key in params:
-                params[key] = t(f"{key}_{params[key]}", lang)
-        if unit_labels and "unit" in params:
-            params["unit"] = unit_labels.get(params["unit"], params["unit"])
-        parts.append(t(f"rs_{code}", lang, **params))
-    return "".join(parts)
+    return reason_words(reason, lang, unit_labels)
 
 
 #: Canonical columns of the layers (geo.data.schema) -> the key of their name here.
