@@ -1103,6 +1103,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "layer_demand_ids": ("需求点编码", "Demand ids"),
     "layer_candidate_ids": ("候选点编码", "Candidate ids"),
     "layer_model_inputs": ("模型输入", "Model inputs"),
+    "layer_fusion": ("多网融合", "Grid fusion"),
+    "layer_atlas": ("图集", "Atlas"),
+    "layer_density points": ("党员密度的点", "Density points"),
+    "layer_plan": ("方案", "Plan"),
+    "layer_staffing": ("人员配置", "Staffing"),
+    "layer_events": ("操作记录", "Events"),
+    "layer_import": ("导入", "Import"),
     # the roster join preview (geo.data.join.JoinReport), in the upload report
     "jn_head": (
         "名册 `{source}` → {layer}：{rows} 行，匹配 {matched} 行（按编码 {by_id}、按名称 {by_name}、"
@@ -1833,6 +1840,173 @@ TEXT: dict[str, tuple[str, str]] = {
         "time limit of {seconds} s reached: best solution found, not proven optimal (gap {gap}%); "
         "raise the time limit for a proof",
     ),
+    # ---- fusion report (geo.grids.fusion): fu_<code>
+    "pr_fu_bad_input": (
+        "需要方案、单元图或网格图层，收到的是 {type}",
+        "expected a Plan, UnitGraph or GeoDataFrame, got {type}",
+    ),
+    "prf_fu_bad_input": (
+        "传入方案的网格单元或网格图层",
+        "pass plan.units or the grids GeoDataFrame",
+    ),
+    "pr_fu_no_households": ("没有户数列", "no `households` column"),
+    "prf_fu_no_households": (
+        "传入带户数的网格单元或网格",
+        "pass planning units or grids with household counts",
+    ),
+    "pr_fu_no_assignment": (
+        "给出了网格单元，但没有单元到网格的对应关系",
+        "planning units given without an assignment",
+    ),
+    "prf_fu_no_assignment": (
+        "传入单元到网格的对应关系，或整个方案",
+        "pass `assignment` (unit_id -> grid_id) or a Plan",
+    ),
+    "pr_fu_unassigned": (
+        "{n} 个单元在对应关系中没有网格，例如 {ids}",
+        "{n} unit(s) have no grid in `assignment`, e.g. {ids}",
+    ),
+    "prf_fu_unassigned": (
+        "传入完整的单元到网格的对应关系",
+        "pass the full unit -> grid assignment",
+    ),
+    "pr_fu_no_ids": (
+        "既没有单元编码列也没有网格编码列",
+        "neither a `unit_id` nor a `grid_id` column",
+    ),
+    "prf_fu_no_ids": (
+        "传入网格单元（及对应关系）或党建网格",
+        "pass planning units (with an assignment) or party grids",
+    ),
+    "pr_fu_other_no_id": (
+        "没有 `{column}` 列（现有列：{have}）",
+        "no `{column}` column (columns: {have})",
+    ),
+    "prf_fu_other_no_id": (
+        "指定编码列，或添加 `{column}` 列",
+        "name the id column with `id_field` or add `{column}`",
+    ),
+    "pr_fu_locate": (
+        "定位方式必须是按点或按面积，收到 {locate}",
+        "`locate` must be 'point' or 'area', got {locate}",
+    ),
+    "prf_fu_locate": ("选择按点或按面积定位", "use locate='point' or locate='area'"),
+    # ---- plan import (geo.grids.import_plan): im_<code>
+    "pr_im_bad_input": (
+        "需要网格多边形图层，收到的是 {type}",
+        "expected a GeoDataFrame of grid polygons, got {type}",
+    ),
+    "prf_im_bad_input": ("用图层读取功能读入文件", "read the file with geo.data.io.read_layer"),
+    "pr_im_not_polygons": (
+        "{n} 个要素不是多边形（{types}），例如编码 {id}",
+        "{n} feature(s) are not polygons ({types}), e.g. id {id}",
+    ),
+    "prf_im_not_polygons": (
+        "导入网格多边形，而不是其边线或中心点",
+        "import the grid polygons, not their lines or centres",
+    ),
+    "pr_im_empty": ("网格图层中没有多边形", "the grid layer holds no polygon"),
+    "prf_im_empty": ("导入非空的网格图层", "import a non-empty grid layer"),
+    "pr_im_by": (
+        "匹配方式必须是按单元或按占地，收到 {by}",
+        "`by` must be 'cell' or 'footprint', got {by}",
+    ),
+    "prf_im_by": ("选择按单元（默认）或按占地", "use by='cell' (default) or by='footprint'"),
+    # ---- plan store (geo.output.store): st_<code>
+    "pr_st_name_empty": ("方案名称为空", "the plan name is empty"),
+    "prf_st_name_empty": ("为方案命名", "give the plan a name"),
+    "pr_st_bad_type": ("类型为 {type}，不是表格", "is a {type}"),
+    "prf_st_bad_type": ("传入图层表格（或不传）", "pass a GeoDataFrame or DataFrame (or None)"),
+    "pr_st_event_json": ("记录的操作无法存为 JSON（{msg}）", "event is not JSON-safe ({msg})"),
+    "prf_st_event_json": (
+        "以普通的文字、数字和列表记录操作",
+        "record events as plain dicts of str/int/float/list",
+    ),
+    "pr_st_no_grid_id": ("缺少网格编码列", "column missing"),
+    "prf_st_no_grid_id": ("比较带网格编码的方案", "compare plans whose grids carry grid_id"),
+    # ---- output paths (geo.output.paths): pa_<code>
+    "pr_pa_is_folder": ("`{path}` 是文件夹，不是文件。", "`{path}` is a folder, not a file."),
+    "prf_pa_is_folder": (
+        "给出其中的文件名，例如 `{example}`",
+        "give a file name inside it, e.g. `{example}`",
+    ),
+    "pr_pa_is_file": (
+        "`{path}` 是文件，但此输出需要文件夹。",
+        "`{path}` is a file, but this output is a folder.",
+    ),
+    "prf_pa_is_file": (
+        "给出文件夹路径（不存在时会创建）",
+        "give a folder path (it is created if missing)",
+    ),
+    "pr_pa_parent_file": (
+        "无法写入 `{path}`：`{parent}` 是文件，不是文件夹。",
+        "cannot write `{path}`: `{parent}` is a file, not a folder.",
+    ),
+    "prf_pa_parent_file": (
+        "在已有文件夹（或新文件夹路径）中输出",
+        "choose an output in an existing folder (or a new folder's path)",
+    ),
+    "pr_pa_not_writable": (
+        "无法写入 `{path}`：文件夹 `{parent}` 不可写。",
+        "cannot write `{path}`: the folder `{parent}` is not writable.",
+    ),
+    "prf_pa_not_writable": (
+        "选择有写权限的文件夹，或申请该文件夹的写权限",
+        "choose a folder you can write to, or ask for write permission on it",
+    ),
+    "pr_pa_store": (
+        "拒绝写入 `{path}`：它是方案库 `{target}`。",
+        "refusing to write `{path}`: it is the plan store `{target}`.",
+    ),
+    "prf_pa_store": (
+        "换一个输出路径；方案库保存着全部已存方案",
+        "choose another output path; the store holds every saved plan",
+    ),
+    "pr_pa_input": (
+        "拒绝写入 `{path}`：它是输入文件 `{target}`。",
+        "refusing to write `{path}`: it is the input `{target}`.",
+    ),
+    "prf_pa_input": (
+        "输出到其他文件；不要覆盖输入文件",
+        "write the output to another file; never overwrite an input",
+    ),
+    "pr_pa_twice": ("`{path}` 也作为 {other} 写入。", "`{path}` is also written as {other}."),
+    "prf_pa_twice": ("每个输出使用各自的路径", "give each output its own path"),
+    # ---- atlas (geo.output.atlas): at_<code>; density (allocation.density): de_<code>
+    "pr_not_metric": ("坐标系 {crs} 不是以米为单位的投影坐标系", "CRS {crs} is not metric"),
+    "prf_not_metric": (
+        "使用数据集的米制坐标系中的图层（按数据集读入）",
+        "pass layers in the dataset's metric CRS (geo.data.io.load_layers)",
+    ),
+    "pr_at_column_missing": ("缺少 `{column}` 列", "column `{column}` missing"),
+    "prf_at_column_missing": (
+        "使用方案的网格和按数据集读入的图层",
+        "pass the plan's grids and the dataset's layers as loaded by gridplan",
+    ),
+    "pr_at_no_grids": ("该方案没有网格", "the plan has no grids"),
+    "prf_at_no_grids": ("先为辖区划分网格", "grid the district first"),
+    "pr_at_lang": ("未知语言 {lang}", "language {lang} unknown"),
+    "prf_at_lang": ("使用 zh 或 en", "use zh or en"),
+    "pr_at_no_font": ("没有 Noto CJK 中文字体（{font}）", "no Noto CJK font ({font})"),
+    "prf_at_no_font": (
+        "安装 Debian 的 fonts-noto-cjk 字体包（make fonts），或指定中文字体文件",
+        "install Debian's fonts-noto-cjk (`make fonts`) or pass a CJK font file",
+    ),
+    "pr_at_layer_missing": ("缺少该图层", "layer missing"),
+    "prf_at_layer_missing": ("读入制定方案时所用的数据集", "load the dataset the plan was made on"),
+    "pr_de_column_missing": ("缺少 `{column}` 列", "column `{column}` missing"),
+    "prf_de_column_missing": (
+        "为每个小区或楼栋填写党员数",
+        "give each estate or building its party members",
+    ),
+    "pr_de_bandwidth": ("带宽 {value} 米", "bandwidth {value} m"),
+    "prf_de_bandwidth": ("带宽须大于 0 米", "give a bandwidth > 0 m"),
+    "pr_de_cell": ("栅格 {value} 米", "cell {value} m"),
+    "prf_de_cell": ("栅格大小须大于 0 米", "give a cell size > 0 m"),
+    "pr_de_count_bad": ("`{column}` 为 {value}", "`{column}` is {value}"),
+    "prf_de_count_bad": ("填写大于等于 0 的数量", "give a count >= 0"),
+    "pr_de_no_members": ("没有任何点有党员", "no point has party members"),
+    "prf_de_no_members": ("检查党员数列", "check the party_members column"),
     # ---- planning units (geo.grids.units): u_<code>
     "pr_u_max_households": (
         "每个网格的最大户数必须大于 0，当前为 {value}。",

@@ -186,6 +186,8 @@ def _check_inputs(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> Non
                 f"column `{c}` missing",
                 "pass the plan's grids and the dataset's layers as loaded by gridplan",
                 field=c,
+                code="at_column_missing",
+                params={"column": c},
             )
             for c in missing
         ]
@@ -195,10 +197,14 @@ def _check_inputs(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> Non
                     layer,
                     f"CRS {gdf.crs} is not metric",
                     "pass layers in the dataset's metric CRS (geo.data.io.load_layers)",
+                    code="not_metric",
+                    params={"crs": str(gdf.crs)},
                 )
             )
     if len(grids) == 0:
-        problems.append(Problem("grids", "the plan has no grids", "grid the district first"))
+        problems.append(
+            Problem("grids", "the plan has no grids", "grid the district first", code="at_no_grids")
+        )
     if problems:
         raise ValidationError(problems, title="cannot draw the atlas")
 
@@ -736,7 +742,16 @@ def write_atlas(
 
     if lang not in TEXT:
         raise ValidationError(
-            [Problem("atlas", f"language {lang!r} unknown", "use zh or en", field="lang")]
+            [
+                Problem(
+                    "atlas",
+                    f"language {lang!r} unknown",
+                    "use zh or en",
+                    field="lang",
+                    code="at_lang",
+                    params={"lang": repr(lang)},
+                )
+            ]
         )
     font_path = Path(font) if font is not None else find_cjk_font()
     if font_path is None or not font_path.is_file():
@@ -747,6 +762,8 @@ def write_atlas(
                     f"no Noto CJK font ({font or ', '.join(CJK_FONT_FILES)})",
                     "install Debian's fonts-noto-cjk (`make fonts`) or pass a CJK font file",
                     field="font",
+                    code="at_no_font",
+                    params={"font": str(font or ", ".join(CJK_FONT_FILES))},
                 )
             ],
             title="cannot draw the atlas",
@@ -754,7 +771,14 @@ def write_atlas(
     communities = layers.get("communities")
     if communities is None:
         raise ValidationError(
-            [Problem("communities", "layer missing", "load the dataset the plan was made on")],
+            [
+                Problem(
+                    "communities",
+                    "layer missing",
+                    "load the dataset the plan was made on",
+                    code="at_layer_missing",
+                )
+            ],
             title="cannot draw the atlas",
         )
     _check_inputs(record.grids, communities)

@@ -299,6 +299,7 @@ def _validate(record: PlanRecord) -> None:
                 field="name",
                 message=f"name {record.name!r} is empty",
                 fix="give the plan a name",
+                code="st_name_empty",
             )
         )
     if not isinstance(record.grids, gpd.GeoDataFrame):
@@ -307,6 +308,8 @@ def _validate(record: PlanRecord) -> None:
                 layer="grids",
                 message=f"is a {type(record.grids).__name__}",
                 fix="pass Plan.grids() (a GeoDataFrame)",
+                code="st_bad_type",
+                params={"type": type(record.grids).__name__},
             )
         )
     if record.posts is not None and not isinstance(record.posts, gpd.GeoDataFrame):
@@ -315,6 +318,8 @@ def _validate(record: PlanRecord) -> None:
                 layer="posts",
                 message=f"is a {type(record.posts).__name__}",
                 fix="pass a GeoDataFrame of points or None",
+                code="st_bad_type",
+                params={"type": type(record.posts).__name__},
             )
         )
     if record.staffing is not None and not isinstance(record.staffing, pd.DataFrame):
@@ -323,6 +328,8 @@ def _validate(record: PlanRecord) -> None:
                 layer="staffing",
                 message=f"is a {type(record.staffing).__name__}",
                 fix="pass a DataFrame or None",
+                code="st_bad_type",
+                params={"type": type(record.staffing).__name__},
             )
         )
     for i, ev in enumerate(record.events):
@@ -335,6 +342,8 @@ def _validate(record: PlanRecord) -> None:
                     feature=str(i),
                     message=f"is not JSON-safe ({exc})",
                     fix="record events as plain dicts of str/int/float/list",
+                    code="st_event_json",
+                    params={"msg": str(exc)},
                 )
             )
     if problems:
@@ -839,6 +848,8 @@ class Store:
                         layer="events",
                         message=f"event is not JSON-safe ({exc})",
                         fix="record events as plain dicts of str/int/float/list",
+                        code="st_event_json",
+                        params={"msg": str(exc)},
                     )
                 ],
                 title=f"cannot append an event to plan `{plan}`",
@@ -1046,6 +1057,7 @@ def _by_grid(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                     field="grid_id",
                     message="column missing",
                     fix="compare plans whose grids carry grid_id",
+                    code="st_no_grid_id",
                 )
             ],
             title="cannot compare plans",

@@ -388,6 +388,12 @@ CODED = [
     "allocation/tables.py",
     "allocation/staffing.py",
     "allocation/siting.py",
+    "allocation/density.py",
+    "geo/grids/fusion.py",
+    "geo/grids/import_plan.py",
+    "geo/output/store.py",
+    "geo/output/paths.py",
+    "geo/output/atlas.py",
     "allocation/coverage.py",
 ]
 
