@@ -204,6 +204,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "grid_table": ("网格指标", "Grid metrics"),
     "plan_summary": ("方案指标", "Plan metrics"),
     "infeasible_report": ("无法满足规则的社区", "Communities where the rule cannot be met"),
+    "unit_notes": ("网格单元提示（{n}）", "Notes on the planning units ({n})"),
     "out_of_band_report": (
         "户数超出范围的网格（{n} 个）及原因",
         "Grids outside the household band ({n}), with reasons",

@@ -645,6 +645,11 @@ def metrics_details(plan: Any, lang: str, layers: Layers | None = None) -> None:
     infeasible = s.get("infeasible_communities") or []
     cnames = _names(layers.communities if layers is not None else None, "community_id")
     ulabels = unit_labels(plan.units.units, layers, lang) if layers is not None else None
+    unit_notes = list(getattr(plan.units, "problems", ()))
+    if unit_notes:  # how the units were made: estates split, parts linked (engine warnings)
+        with st.expander(t("unit_notes", lang, n=len(unit_notes))):
+            for p in unit_notes:
+                st.warning(problem_line(p, lang))
     if infeasible:
         with st.expander(t("infeasible_report", lang)):
             frame = pd.DataFrame(
