@@ -1111,6 +1111,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "layer_staffing": ("人员配置", "Staffing"),
     "layer_events": ("操作记录", "Events"),
     "layer_import": ("导入", "Import"),
+    "layer_export": ("导出", "Export"),
+    "layer_parameters": ("参数", "Parameters"),
     # the roster join preview (geo.data.join.JoinReport), in the upload report
     "jn_head": (
         "名册 `{source}` → {layer}：{rows} 行，匹配 {matched} 行（按编码 {by_id}、按名称 {by_name}、"
@@ -2008,6 +2010,36 @@ TEXT: dict[str, tuple[str, str]] = {
     "prf_de_count_bad": ("填写大于等于 0 的数量", "give a count >= 0"),
     "pr_de_no_members": ("没有任何点有党员", "no point has party members"),
     "prf_de_no_members": ("检查党员数列", "check the party_members column"),
+    # ---- export (geo.output.export): ex_; plan and gridding: pl_, gr_, rp_
+    "pr_ex_not_table": ("类型为 {type}，不是表格", "is a {type}, not a table"),
+    "prf_ex_not_table": ("传入图层表格或数据表", "pass a GeoDataFrame or a DataFrame"),
+    "pr_ex_reserved": ("这是保留的图层名", "is a reserved layer name"),
+    "prf_ex_reserved": ("重命名该图层", "rename the layer"),
+    "pr_ex_format": ("未知格式 {format}", "unknown format {format}"),
+    "prf_ex_format": ("使用以下格式之一：{formats}", "use one of {formats}"),
+    "pr_gr_locked_units_missing": (
+        "锁定网格中有 {n} 个单元不在这些单元中：{ids}。",
+        "locked grids hold {n} unit(s) that are not in these units: {ids}.",
+    ),
+    "prf_gr_locked_units_missing": (
+        "在制定方案时所用的单元上重新优化，或解锁这些网格",
+        "re-optimise on the units the plan was made with, or unlock them",
+    ),
+    "pr_pl_unknown_units": ("{n} 个未知单元：{ids}。", "{n} unknown unit(s): {ids}."),
+    "prf_pl_unknown_units": ("使用本方案的网格单元", "use unit ids of the plan's UnitGraph"),
+    "pr_pl_unassigned": ("{n} 个单元没有网格：{ids}。", "{n} unit(s) have no grid: {ids}."),
+    "prf_pl_unassigned": (
+        "把每个单元分到且只分到一个网格",
+        "assign every unit to exactly one grid",
+    ),
+    "pr_rp_unknown_grids": (
+        "要解锁的网格不在方案中：{ids}",
+        "`unlocked` names grid(s) not in the plan: {ids}",
+    ),
+    "prf_rp_unknown_grids": (
+        "给出已有的网格编码，或解锁全部",
+        "name existing grid ids or pass unlocked='all'",
+    ),
     # ---- planning units (geo.grids.units): u_<code>
     "pr_u_max_households": (
         "每个网格的最大户数必须大于 0，当前为 {value}。",
