@@ -104,11 +104,27 @@ class EditError(GridplanError, ValueError):
 
 
 class ConflictError(GridplanError, RuntimeError):
-    """Another session saved the same plan first; nothing was overwritten."""
+    """Another session saved the same plan first; nothing was overwritten.
+
+    ``code`` and ``params`` (optional) as for :class:`InfeasibleError` (``ce_<code>``).
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class StoreError(GridplanError, LookupError):
-    """A plan store cannot be opened, or a plan or version is not in it."""
+    """A plan store cannot be opened, or a plan or version is not in it.
+
+    ``code`` and ``params`` (optional) as for :class:`InfeasibleError` (``se_<code>``).
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 # --------------------------------------------------------------------------- rule messages

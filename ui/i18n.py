@@ -1609,6 +1609,38 @@ TEXT: dict[str, tuple[str, str]] = {
         "write a count >= 0 in `{column}` for every grid.",
     ),
     # ---- staffing (allocation.staffing): staff_<code>, ie_<code>
+    # ---- plan store conflicts and look-ups (geo.output.store): ce_<code>, se_<code>
+    "ce_exists": (
+        "方案“{plan}”已存在（最新为第 {latest} 版），未写入任何内容；请另存为新名称",
+        "plan `{plan}` already exists (latest version {latest}); nothing was written",
+    ),
+    "ce_no_version": (
+        "方案“{plan}”没有第 {expected} 版（最新为第 {latest} 版），未写入任何内容",
+        "plan `{plan}` has no version {expected} (latest {latest}); nothing was written",
+    ),
+    "ce_newer": (
+        "您打开第 {expected} 版之后，方案“{plan}”已被保存为第 {latest} 版（{who}）；"
+        "未覆盖任何内容，您的方案也没有丢失",
+        "plan `{plan}` was saved as version {latest} ({who}) after you opened version "
+        "{expected}; nothing was overwritten and your plan is not lost",
+    ),
+    "se_foreign": (
+        "{store} 不是 gridplan 方案库：其中有其他类型的表（{tables}，可能是导出文件）；"
+        "请选择其他方案库文件或数据库",
+        "{store} is not a gridplan plan store: it has table(s) {tables} of another kind",
+    ),
+    "se_cannot_open": (
+        "无法打开方案库 {store}：{msg}",
+        "cannot open the plan store {store}: {msg}",
+    ),
+    "se_no_plan": (
+        "方案库中没有方案“{plan}”（现有方案：{plans}）",
+        "no plan `{plan}` in the store (plans: {plans})",
+    ),
+    "se_no_version": (
+        "方案“{plan}”没有第 {version} 版（共 1-{latest} 版）",
+        "plan `{plan}` has no version {version} (versions 1-{latest})",
+    ),
     "ie_staff_too_few": (
         "{total} 名工作人员无法让 {grids} 个网格每格至少 {minimum} 名（需要 {needs} 名）；"
         "请增加总数、降低每格最少人数或合并网格",
@@ -2609,11 +2641,19 @@ def edit_error_text(
     ``unit_labels`` (``{unit_id: label}``, e.g. :func:`ui.tabs_grids.unit_labels`) names the
     units of the ``unit`` and ``units`` parameters (comma-separated ids) for people.
     """
-    from geo.errors import InfeasibleError
+    from geo.errors import ConflictError, InfeasibleError, StoreError
 
     code = getattr(exc, "code", None)
-    prefix = "ie" if isinstance(exc, InfeasibleError) else "ee"
-    if prefix == "ie" and lang == "en":
+    prefix = (
+        "ie"
+        if isinstance(exc, InfeasibleError)
+        else "ce"
+        if isinstance(exc, ConflictError)
+        else "se"
+        if isinstance(exc, StoreError)
+        else "ee"
+    )
+    if prefix != "ee" and lang == "en":
         return str(exc)  # the engine's own words, with what it was doing
     if code and f"{prefix}_{code}" in TEXT:
         params = dict(getattr(exc, "params", {}) or {})

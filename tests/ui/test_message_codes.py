@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Where engine messages are made (shells excluded: they render, they do not emit).
 ENGINE = ["geo", "allocation", "ui/editmap"]
 #: Calls that make a coded message: Problem and its helpers (walk network), EditError.
-MAKERS = ("Problem", "_features_problem", "_problem", "EditError", "InfeasibleError")
+#: Errors with ``code`` and keyword params, and the prefix of their templates.
+ERRORS = {"EditError": "ee", "InfeasibleError": "ie", "ConflictError": "ce", "StoreError": "se"}
+MAKERS = ("Problem", "_features_problem", "_problem", *ERRORS)
 #: Keys every coded Problem may use in its templates besides its own params (set by the shell).
 DERIVED = {"layer_name", "shifted_name"}
 
@@ -54,8 +56,8 @@ def engine_codes() -> dict[tuple[str, str], set[str]]:
             kw = {k.arg: k.value for k in node.keywords if k.arg}
             if "code" not in kw or name not in MAKERS:
                 continue
-            if name in ("EditError", "InfeasibleError"):
-                kind = "ee" if name == "EditError" else "ie"
+            if name in ERRORS:
+                kind = ERRORS[name]
                 params = set(kw) - {"code"}
             else:
                 kind, params = "pr", set()
@@ -407,11 +409,7 @@ def uncoded_messages() -> list[str]:
         files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
         for path in files:
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if not isinstance(node, ast.Call) or _name(node) not in (
-                    "Problem",
-                    "EditError",
-                    "InfeasibleError",
-                ):
+                if not isinstance(node, ast.Call) or _name(node) not in ("Problem", *ERRORS):
                     continue
                 kws = [k.arg for k in node.keywords]
                 if "code" not in kws and None not in kws:
@@ -578,3 +576,33 @@ def test_community_reasons_are_matched_and_said_in_chinese():
     assert seen == {c for c, _ in COMMUNITY_REASONS}, seen  # every phrase is the engine's
     assert any("free piece" in r for r in reasons)
     assert community_reason_text("something new", "zh") == "something new"
+
+
+def test_store_conflicts_and_lookups_are_said_in_chinese(tmp_path):
+    """A taken name, a version saved meanwhile, an unknown plan and version: coded, said in
+    Chinese; in English the store's own words."""
+    from geo.errors import ConflictError, StoreError
+    from geo.output.store import open_store
+    from tests.geo.output.test_store import make_record
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import error_text
+
+    store = open_store(tmp_path / "plans.gpkg")
+    base = store.save(make_record())
+    store.save(make_record().replace(version=base.version, author="alice"), expected_version=1)
+    errors = []
+    for call, kind in (
+        (lambda: store.save(make_record()), ConflictError),
+        (lambda: store.save(make_record(), expected_version=1), ConflictError),
+        (lambda: store.save(make_record(), expected_version=7), ConflictError),
+        (lambda: store.load("nope"), StoreError),
+        (lambda: store.load("demo", 9), StoreError),
+    ):
+        with pytest.raises(kind) as e:
+            call()
+        assert e.value.code, str(e.value)
+        errors.append(e.value)
+    said = [error_text(e, "zh") for e in errors]
+    assert "已被保存为第 2 版（alice）" in said[1] and "没有方案“nope”" in said[3], said
+    assert not english_words(said) - {"demo", "alice"}, said
+    assert [error_text(e, "en") for e in errors] == [str(e) for e in errors]
