@@ -1641,6 +1641,33 @@ TEXT: dict[str, tuple[str, str]] = {
         "方案“{plan}”没有第 {version} 版（共 1-{latest} 版）",
         "plan `{plan}` has no version {version} (versions 1-{latest})",
     ),
+    # ---- gridding parameters (geo.grids.params): gp_<rule>; {param} by its name here
+    "pr_gp_band": (
+        "{param}：须满足 0 < 下限 ≤ 上限，当前为 {value}。",
+        "`{param}` and its maximum must satisfy 0 < min <= max, got {value}.",
+    ),
+    "prf_gp_band": ("例如 300 和 500 户、15 和 40 名党员", "e.g. 300 and 500, or 15 and 40"),
+    "pr_gp_choice": ("{param}：取值 {value} 无效。", "`{param}`: {value} is not an option."),
+    "prf_gp_choice": ("从可选项中选择", "choose one of the options"),
+    "pr_gp_nonneg": (
+        "{param}：须为大于等于 0 的有限数，当前为 {value}。",
+        "`{param}` must be a finite number >= 0, got {value}.",
+    ),
+    "prf_gp_nonneg": ("填写大于等于 0 的数", "give a number >= 0"),
+    "pr_gp_min1": (
+        "{param}：须大于等于 1，当前为 {value}。",
+        "`{param}` must be >= 1, got {value}.",
+    ),
+    "prf_gp_min1": ("填写大于等于 1 的整数", "give an integer >= 1"),
+    "gp_min_households": ("每格户数下限", "min_households"),
+    "gp_min_party_members": ("每格党员数下限", "min_party_members"),
+    "gp_size_by": ("划分依据", "size_by"),
+    "gp_balance": ("均衡依据", "balance"),
+    "gp_compactness_weight": ("紧凑度权重", "compactness_weight"),
+    "gp_n_grids": ("网格数", "n_grids"),
+    "gp_min_party_per_grid": ("每格最少党员数", "min_party_per_grid"),
+    "gp_restarts": ("重启次数", "restarts"),
+    "gp_party_load_weight": ("党员负荷权重", "party_load_weight"),
     "ie_staff_too_few": (
         "{total} 名工作人员无法让 {grids} 个网格每格至少 {minimum} 名（需要 {needs} 名）；"
         "请增加总数、降低每格最少人数或合并网格",
@@ -2513,6 +2540,8 @@ def problem_text(problem: Any, lang: str) -> tuple[str, str]:
             params["examples"] = _examples_zh(params["examples"])
     if isinstance(params.get("model"), str):
         params["model"] = model_name(params["model"], lang)
+    if isinstance(params.get("param"), str) and f"gp_{params['param']}" in TEXT:
+        params["param"] = t(f"gp_{params['param']}", lang)  # a gridding parameter by name
     if lang != "en" and isinstance(params.get("ids"), str):
         params["ids"] = _more_zh(params["ids"])
     for key in ("column", "target"):  # canonical columns by their Chinese names

@@ -397,6 +397,12 @@ CODED = [
     "geo/output/paths.py",
     "geo/output/atlas.py",
     "allocation/coverage.py",
+    "allocation/_layers.py",
+    "geo/output/export.py",
+    "geo/grids/plan.py",
+    "geo/grids/params.py",
+    "geo/grids/repair.py",
+    "geo/grids/gridding.py",
 ]
 
 
@@ -606,3 +612,37 @@ def test_store_conflicts_and_lookups_are_said_in_chinese(tmp_path):
     assert "已被保存为第 2 版（alice）" in said[1] and "没有方案“nope”" in said[3], said
     assert not english_words(said) - {"demo", "alice"}, said
     assert [error_text(e, "en") for e in errors] == [str(e) for e in errors]
+
+
+def test_gridding_parameter_problems_are_said_in_chinese():
+    """Every checked parameter of GridParams, broken: coded by its rule, said in Chinese with
+    the parameter by name (the codes come from a table, so the scan cannot see them)."""
+    import dataclasses
+
+    from geo.errors import ValidationError
+    from geo.grids.params import _PARAM_RULES, GridParams
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import error_text
+
+    broken = {
+        "min_households": 600,
+        "min_party_members": 0,
+        "size_by": "people",
+        "balance": "area",
+        "compactness_weight": -1.0,
+        "n_grids": 0,
+        "min_party_per_grid": -2,
+        "restarts": 0,
+        "party_load_weight": float("nan"),
+    }
+    assert set(broken) == set(_PARAM_RULES)
+    with pytest.raises(ValidationError) as e:
+        GridParams(**broken)
+    problems = e.value.problems
+    assert {p.field for p in problems} == set(broken)
+    for p in problems:
+        assert f"pr_{p.code}" in TEXT and f"prf_{p.code}" in TEXT, p.code
+    said = error_text(e.value, "zh")
+    assert "每格户数下限：须满足 0 < 下限 ≤ 上限" in said, said
+    assert not english_words([said]) - {"people", "area", "nan"}, said
+    assert dataclasses.is_dataclass(GridParams)
