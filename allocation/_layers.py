@@ -126,6 +126,8 @@ def siting_arrays(
                     f"use one of households, residents, party_members; columns are "
                     f"{[c for c in estates.columns if c != 'geometry']}.",
                     field=weight,
+                    code="de_column_missing",
+                    params={"column": weight},
                 )
             ]
         )

@@ -95,6 +95,8 @@ def _check(points: gpd.GeoDataFrame, weight: str, bandwidth_m: float, cell_m: fl
                 "density points",
                 f"CRS {points.crs} is not metric",
                 "pass layers in the dataset's metric CRS (geo.data.io.load_layers)",
+                code="not_metric",
+                params={"crs": str(points.crs)},
             )
         )
     if weight not in points.columns:
@@ -104,6 +106,8 @@ def _check(points: gpd.GeoDataFrame, weight: str, bandwidth_m: float, cell_m: fl
                 f"column `{weight}` missing",
                 "give each estate or building its party members",
                 field=weight,
+                code="de_column_missing",
+                params={"column": weight},
             )
         )
     if not (np.isfinite(bandwidth_m) and bandwidth_m > 0):
@@ -113,11 +117,20 @@ def _check(points: gpd.GeoDataFrame, weight: str, bandwidth_m: float, cell_m: fl
                 f"bandwidth {bandwidth_m} m",
                 "give a bandwidth > 0 m",
                 field="bandwidth_m",
+                code="de_bandwidth",
+                params={"value": str(bandwidth_m)},
             )
         )
     if not (np.isfinite(cell_m) and cell_m > 0):
         problems.append(
-            Problem("density", f"cell {cell_m} m", "give a cell size > 0 m", field="cell_m")
+            Problem(
+                "density",
+                f"cell {cell_m} m",
+                "give a cell size > 0 m",
+                field="cell_m",
+                code="de_cell",
+                params={"value": str(cell_m)},
+            )
         )
     if problems:
         raise ValidationError(problems, title="cannot compute party-member density")
@@ -132,6 +145,8 @@ def _check(points: gpd.GeoDataFrame, weight: str, bandwidth_m: float, cell_m: fl
                     "give a count >= 0",
                     feature=str(points.index[i]),
                     field=weight,
+                    code="de_count_bad",
+                    params={"column": weight, "value": repr(points[weight].iloc[i])},
                 )
                 for i in bad[:20]
             ],
@@ -203,6 +218,7 @@ def density_surface(
                         "density points",
                         "no point has party members",
                         "check the party_members column",
+                        code="de_no_members",
                     )
                 ],
                 title="cannot compute party-member density",

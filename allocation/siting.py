@@ -117,11 +117,21 @@ def _ids(
                 name,
                 f"{len(out)} ids given for {n} rows/columns of the cost matrix.",
                 f"give exactly one id per {'row' if name == 'demand_ids' else 'column'}.",
+                code="s_ids_count",
+                params={"n": len(out), "rows": n},
             )
         )
     elif len(set(out)) != n:
         dup = sorted({i for i in out if out.count(i) > 1})[:5]
-        problems.append(Problem(name, f"duplicate ids {dup}.", "make every id unique."))
+        problems.append(
+            Problem(
+                name,
+                f"duplicate ids {dup}.",
+                "make every id unique.",
+                code="s_ids_duplicate",
+                params={"ids": ", ".join(dup)},
+            )
+        )
     return out
 
 
@@ -167,6 +177,8 @@ def make_inputs(
                     "cost",
                     f"not a numeric matrix ({exc}).",
                     "give distances in metres, one row per demand point.",
+                    code="s_cost_not_numeric",
+                    params={"msg": str(exc)},
                 )
             ]
         ) from exc
@@ -177,6 +189,8 @@ def make_inputs(
                     "cost",
                     f"must be a non-empty 2-D matrix, got shape {c.shape}.",
                     "give one row per demand point and one column per candidate.",
+                    code="s_cost_shape",
+                    params={"shape": str(c.shape)},
                 )
             ]
         )
@@ -191,6 +205,8 @@ def make_inputs(
                 f"NaN distances in the rows of demand {_sample(d_ids, rows)}.",
                 "use inf for an unreachable pair, or fix the distances.",
                 field="cost",
+                code="s_cost_nan",
+                params={"ids": _sample(d_ids, rows)},
             )
         )
     if (c < 0).any():
@@ -200,6 +216,8 @@ def make_inputs(
                 "cost",
                 f"negative distances in the rows of demand {_sample(d_ids, rows)}.",
                 "distances must be >= 0 metres.",
+                code="s_cost_negative",
+                params={"ids": _sample(d_ids, rows)},
             )
         )
     w = np.ones(n) if weights is None else np.array(weights, dtype=np.float64).ravel()
@@ -209,6 +227,8 @@ def make_inputs(
                 "weights",
                 f"{w.size} weights for {n} demand points.",
                 "give one weight per demand point (row of the cost matrix).",
+                code="s_weights_count",
+                params={"n": w.size, "rows": n},
             )
         )
         w = np.ones(n)
@@ -218,6 +238,8 @@ def make_inputs(
                 "weights",
                 f"NaN weight for demand {_sample(d_ids, np.isnan(w))}.",
                 "give every demand point a number (0 if nobody lives there).",
+                code="s_weights_nan",
+                params={"ids": _sample(d_ids, np.isnan(w))},
             )
         )
     elif (w < 0).any() or np.isinf(w).any():
@@ -226,6 +248,8 @@ def make_inputs(
                 "weights",
                 f"negative or infinite weight for demand {_sample(d_ids, (w < 0) | np.isinf(w))}.",
                 "weights must be finite and >= 0.",
+                code="s_weights_bad",
+                params={"ids": _sample(d_ids, (w < 0) | np.isinf(w))},
             )
         )
     mask = _fixed_mask(fixed, c_ids, problems)
@@ -249,6 +273,8 @@ def _fixed_mask(fixed: Any, c_ids: tuple[str, ...], problems: list[Problem]) -> 
                     "fixed",
                     f"boolean mask of length {arr.size} for {m} candidates.",
                     "give one flag per candidate, or a list of candidate ids.",
+                    code="s_fixed_mask",
+                    params={"n": arr.size, "m": m},
                 )
             )
             return np.zeros(m, dtype=bool)
@@ -262,6 +288,8 @@ def _fixed_mask(fixed: Any, c_ids: tuple[str, ...], problems: list[Problem]) -> 
                 "fixed",
                 f"unknown candidate ids {unknown[:5]}.",
                 "list ids that appear among the candidates (cost matrix columns).",
+                code="s_fixed_unknown",
+                params={"ids": ", ".join(unknown[:5])},
             )
         )
     mask = np.zeros(m, dtype=bool)
@@ -277,6 +305,8 @@ def _check_p(p: SupportsFloat | str | None, inputs: SitingInputs, model: str) ->
                     "p",
                     f"{model} needs `p`, the number of NEW posts, as an integer >= 0; got {p!r}.",
                     "pass p=1 or more (--posts).",
+                    code="s_p_bad",
+                    params={"model": model, "p": repr(p)},
                 )
             ]
         )
@@ -285,7 +315,13 @@ def _check_p(p: SupportsFloat | str | None, inputs: SitingInputs, model: str) ->
         raise InfeasibleError(
             f"{model}: p={p_int} new posts requested but only {inputs.n_free} candidate(s) are not "
             f"already open ({int(inputs.fixed.sum())} fixed of {inputs.fixed.size}). "
-            f"Fix: lower `p` (--posts) to at most {inputs.n_free}, or add candidate sites."
+            f"Fix: lower `p` (--posts) to at most {inputs.n_free}, or add candidate sites.",
+            code="s_p_too_many",
+            model=model,
+            p=p_int,
+            free=inputs.n_free,
+            fixed=int(inputs.fixed.sum()),
+            total=inputs.fixed.size,
         )
     return p_int
 
@@ -302,6 +338,8 @@ def _check_radius(radius: object, model: str) -> float:
                     "radius",
                     f"{model} needs a service radius in metres > 0, got {radius!r}.",
                     "pass e.g. radius=500 (--radius 500), a life-circle distance.",
+                    code="s_radius_bad",
+                    params={"model": model, "radius": repr(radius)},
                 )
             ]
         )
@@ -313,7 +351,13 @@ def _unused(model: str, **given: object) -> None:
     if bad:
         raise ValidationError(
             [
-                Problem(k, f"{model} does not use `{k}`.", f"drop `{k}` or choose another model.")
+                Problem(
+                    k,
+                    f"{model} does not use `{k}`.",
+                    f"drop `{k}` or choose another model.",
+                    code="s_unused",
+                    params={"model": model, "arg": k},
+                )
                 for k in bad
             ]
         )
@@ -1224,7 +1268,10 @@ class PMedian(_Model):
         if not np.isfinite(objective):
             raise InfeasibleError(
                 f"PMedian: no choice of {p} new post(s) lets every demand point reach an open site. "
-                "Fix: raise `p` (--posts), add candidates, or check the network for disconnected parts."
+                "Fix: raise `p` (--posts), add candidates, or check the network for disconnected parts.",
+                code="s_unreachable",
+                model="PMedian",
+                p=p,
             )
         # sites outside the reduced model only lead to solutions worse than the warm start
         reduced_bound = out.bound if out is not None else objective
@@ -1333,11 +1380,15 @@ class PMedian(_Model):
             if out.status == "infeasible":
                 raise InfeasibleError(
                     f"PMedian: the capacities cannot hold every demand point with {p} new post(s). "
-                    "Fix: raise `p`, raise capacities, or drop `capacities`."
+                    "Fix: raise `p`, raise capacities, or drop `capacities`.",
+                    code="s_capacity_short",
+                    p=p,
                 )
             raise InfeasibleError(
                 f"PMedian (capacitated): no feasible assignment found within {time_limit:g} s. "
-                "Fix: raise the time limit, or solve without capacities."
+                "Fix: raise the time limit, or solve without capacities.",
+                code="s_capacity_time",
+                seconds=f"{time_limit:g}",
             )
         y = out.x[:m] > 0.5
         sel = np.flatnonzero(y & ~inp.fixed)
@@ -1420,6 +1471,8 @@ def _check_capacities(capacities: Any, inputs: SitingInputs, p: int) -> np.ndarr
                     f"need {m} capacities >= 0 (one per candidate), got "
                     f"{caps.size} values{' with NaN' if np.isnan(caps).any() else ''}.",
                     "give one non-negative capacity per candidate, in weight units.",
+                    code="s_capacities_bad",
+                    params={"m": m, "n": caps.size},
                 )
             ]
         )
@@ -1428,7 +1481,11 @@ def _check_capacities(capacities: Any, inputs: SitingInputs, p: int) -> np.ndarr
     if best < total:
         raise InfeasibleError(
             f"PMedian: existing facilities plus the {p} largest candidates hold at most {best:g}, "
-            f"less than the total demand {total:g}. Fix: raise `p` (--posts) or the capacities."
+            f"less than the total demand {total:g}. Fix: raise `p` (--posts) or the capacities.",
+            code="s_capacity_total",
+            p=p,
+            best=f"{best:g}",
+            total=f"{total:g}",
         )
     caps.setflags(write=False)
     return caps
@@ -1545,7 +1602,10 @@ class PCenter(_Model):
         if not np.isfinite(ub):
             raise InfeasibleError(
                 f"PCenter: no choice of {p} new post(s) lets every demand point reach an open site. "
-                "Fix: raise `p` (--posts), add candidates, or check the network for disconnected parts."
+                "Fix: raise `p` (--posts), add candidates, or check the network for disconnected parts.",
+                code="s_unreachable",
+                model="PCenter",
+                p=p,
             )
         bound = float(values[lo]) if values.size else ub
         status = "time_limit" if timed_out and bound < ub else "optimal"
@@ -1573,12 +1633,16 @@ def _need_open(inp: SitingInputs, model: str) -> None:
     if not inp.fixed.any():
         raise InfeasibleError(
             f"{model}: p = 0 and no existing facility: nothing would be open. "
-            "Fix: pass p >= 1 (--posts) or list existing facilities (--fixed)."
+            "Fix: pass p >= 1 (--posts) or list existing facilities (--fixed).",
+            code="s_nothing_open",
+            model=model,
         )
     if not np.isfinite(inp.d_fix).all():
         raise InfeasibleError(
             f"{model}: p = 0 and some demand points reach no existing facility. "
-            "Fix: pass p >= 1 (--posts)."
+            "Fix: pass p >= 1 (--posts).",
+            code="s_fixed_unreachable",
+            model=model,
         )
 
 
@@ -1658,6 +1722,8 @@ def coverage_curve(
                     "model_inputs",
                     f"must be an MCLP, got {type(model_inputs).__name__}.",
                     "build it with MCLP.from_cost_matrix(...) or MCLP.from_layers(...).",
+                    code="s_not_mclp",
+                    params={"type": type(model_inputs).__name__},
                 )
             ]
         )

@@ -138,7 +138,12 @@ def _check(workload: Any, total: int, minimum: int, method: str) -> np.ndarray:
     if total < len(w) * minimum:
         raise InfeasibleError(
             f"{total} worker(s) cannot give {len(w)} grid(s) at least {minimum} each "
-            f"(needs {len(w) * minimum}); raise the total, lower the minimum, or merge grids"
+            f"(needs {len(w) * minimum}); raise the total, lower the minimum, or merge grids",
+            code="staff_too_few",
+            total=int(total),
+            grids=len(w),
+            minimum=int(minimum),
+            needs=len(w) * int(minimum),
         )
     return w
 
@@ -202,6 +207,7 @@ def grid_workload(
                         "grids",
                         "`workload='load'` needs `weights`",
                         "pass weights such as {'households': 1, 'party_members': 5}",
+                        code="staff_load_weights",
                     )
                 ]
             )
@@ -217,6 +223,8 @@ def grid_workload(
                     f"column(s) {missing} missing; have {list(grids.columns)}",
                     "staff a grid layer from `gridplan grid` or add the column",
                     field=c,
+                    code="staff_column_missing",
+                    params={"column": c, "have": ", ".join(map(str, grids.columns))},
                 )
                 for c in missing
             ]
@@ -236,6 +244,8 @@ def grid_workload(
                     "give a count >= 0",
                     feature=str(ids[i]),
                     field=workload,
+                    code="staff_workload_bad",
+                    params={"value": f"{values[i]}"},
                 )
                 for i in bad[:20]
             ]
@@ -288,7 +298,15 @@ def staff_grids(
 
     if "grid_id" not in grids.columns:
         raise ValidationError(
-            [Problem("grids", "column `grid_id` missing", "add one id per grid", field="grid_id")]
+            [
+                Problem(
+                    "grids",
+                    "column `grid_id` missing",
+                    "add one id per grid",
+                    field="grid_id",
+                    code="staff_no_grid_id",
+                )
+            ]
         )
     w = grid_workload(grids, workload, weights)
     name = METHODS.get(method, method)
@@ -296,7 +314,10 @@ def staff_grids(
         ft = apportion_detail(w, full_time, minimum=min_full_time, method=method)
         pt = apportion_detail(w, part_time, minimum=min_part_time, method=method)
     except InfeasibleError as exc:
-        raise InfeasibleError(f"staffing {len(w)} grid(s): {exc}") from None
+        params = getattr(exc, "params", {})
+        raise InfeasibleError(
+            f"staffing {len(w)} grid(s): {exc}", code=getattr(exc, "code", None), **params
+        ) from None
     workers = ft.seats + pt.seats
     households = grids["households"].astype(float).to_numpy() if "households" in grids else w
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -64,8 +64,14 @@ class CostMatrix(NamedTuple):
 # --------------------------------------------------------------------------- text and rows
 
 
-def _refuse(path: Path, message: str, fix: str, **where: Any) -> ValidationError:
-    return ValidationError([Problem(path.name, message, fix, **where)], title=f"cannot read {path}")
+def _refuse(
+    path: Path, message: str, fix: str, *, code: str, params: dict[str, Any], **where: Any
+) -> ValidationError:
+    """One problem with the file ``path`` (``code`` and ``params`` say it in another language)."""
+    return ValidationError(
+        [Problem(path.name, message, fix, **where, code=code, params=params)],
+        title=f"cannot read {path}",
+    )
 
 
 def read_text(path: Path, *, what: str = "table") -> str:
@@ -79,23 +85,49 @@ def read_text(path: Path, *, what: str = "table") -> str:
     """
     path = Path(path)
     if not path.is_file():
-        raise _refuse(path, f"{what} file not found: {path}", "check the path.")
+        raise _refuse(
+            path,
+            f"{what} file not found: {path}",
+            "check the path.",
+            code="t_not_found",
+            params={"what": what, "path": str(path)},
+        )
     size = path.stat().st_size
     if size > MAX_TABLE_BYTES:
         raise _refuse(
             path,
             f"the file has {size:,} bytes, more than the {MAX_TABLE_BYTES:,} a {what} may have.",
             "split the table or remove unused rows and columns.",
+            code="t_too_big",
+            params={"size": f"{size:,}", "limit": f"{MAX_TABLE_BYTES:,}", "what": what},
         )
     raw = path.read_bytes()
     for magic, kind in _BINARY_MAGIC:
         if raw.startswith(magic):
-            raise _refuse(path, f"the file is {kind}, not a CSV text table.", _SAVE_AS_CSV + ".")
+            raise _refuse(
+                path,
+                f"the file is {kind}, not a CSV text table.",
+                _SAVE_AS_CSV + ".",
+                code="t_binary",
+                params={"kind": kind},
+            )
     text = _decode(raw)
     if text is None:
-        raise _refuse(path, "the file is neither UTF-8 nor GBK/GB18030 text.", _SAVE_AS_CSV + ".")
+        raise _refuse(
+            path,
+            "the file is neither UTF-8 nor GBK/GB18030 text.",
+            _SAVE_AS_CSV + ".",
+            code="t_not_text",
+            params={},
+        )
     if "\x00" in text:
-        raise _refuse(path, "the file holds NUL bytes: it is not a text table.", _SAVE_AS_CSV + ".")
+        raise _refuse(
+            path,
+            "the file holds NUL bytes: it is not a text table.",
+            _SAVE_AS_CSV + ".",
+            code="t_nul",
+            params={},
+        )
     return text
 
 
@@ -118,6 +150,8 @@ def read_rows(path: Path, *, what: str = "table") -> list[Row]:
             path,
             f"line {reader.line_num} is not valid CSV ({exc}).",
             "check the quotes on that line, or " + _SAVE_AS_CSV + ".",
+            code="t_bad_csv",
+            params={"line": reader.line_num, "msg": str(exc)},
         ) from None
     if rows and len(rows[0].cells) == 1 and ("\t" in rows[0].cells[0] or ";" in rows[0].cells[0]):
         sep = "tab" if "\t" in rows[0].cells[0] else "semicolon"
@@ -126,6 +160,8 @@ def read_rows(path: Path, *, what: str = "table") -> list[Row]:
             f"the header is one cell holding {sep}s: the table is not comma-separated.",
             _SAVE_AS_CSV + ".",
             feature="line 1",
+            code="t_one_cell",
+            params={"sep": sep},
         )
     return rows
 
@@ -171,6 +207,8 @@ def _header_problems(
                 f"{len(empty)} column(s) have no {noun} in the header: column {_examples(empty)}.",
                 f"write a {noun} above every column, or delete the empty columns.",
                 feature=f"line {header.line}",
+                code="t_header_empty",
+                params={"n": len(empty), "noun": noun, "examples": _examples(empty)},
             )
         )
     dups = _duplicates(ids, cols)
@@ -182,6 +220,8 @@ def _header_problems(
                 f"{len(dups)} {noun}(s) are repeated in the header: {_examples(listed)}.",
                 f"give every column its own {noun}, or delete the repeated columns.",
                 feature=f"line {header.line}",
+                code="t_header_repeated",
+                params={"n": len(dups), "noun": noun, "examples": _examples(listed)},
             )
         )
     return out
@@ -227,17 +267,36 @@ def read_cost_matrix(path: str | Path) -> CostMatrix:
         "one distance in metres per candidate."
     )
     if not rows:
-        raise _refuse(path, "the file is empty: no header, no rows.", shape_fix)
+        raise _refuse(
+            path,
+            "the file is empty: no header, no rows.",
+            shape_fix,
+            code="t_matrix_empty",
+            params={},
+        )
     header, body = rows[0], rows[1:]
     width = _trimmed_width(header.cells)
     site_ids = header.cells[1:width]
     problems = _header_problems(path, header, site_ids, noun="candidate id", first_col=2)
     if not site_ids:
         problems.append(
-            Problem(path.name, "the header names no candidate.", shape_fix, feature="line 1")
+            Problem(
+                path.name,
+                "the header names no candidate.",
+                shape_fix,
+                feature="line 1",
+                code="t_no_candidates",
+            )
         )
     if not body:
-        problems.append(Problem(path.name, "the file has a header but no demand rows.", shape_fix))
+        problems.append(
+            Problem(
+                path.name,
+                "the file has a header but no demand rows.",
+                shape_fix,
+                code="t_no_demand_rows",
+            )
+        )
     if problems and (not site_ids or not body):
         raise ValidationError(problems, title=f"cannot read {path}")
     good, ragged = _fit_rows(body, width)
@@ -280,6 +339,8 @@ def _ragged_problems(path: Path, ragged: list[Row], width: int) -> list[Problem]
                 path.name,
                 f"{len(long)} row(s) have more cells than the header's {width}: {_examples(long)}.",
                 "delete the extra cells, or add the missing candidate id to the header.",
+                code="t_rows_long",
+                params={"n": len(long), "width": width, "examples": _examples(long)},
             )
         )
     if short:
@@ -290,6 +351,8 @@ def _ragged_problems(path: Path, ragged: list[Row], width: int) -> list[Problem]
                 f"{_examples(short)}.",
                 "give one distance per candidate; leave a cell empty (with its comma) "
                 "where a candidate is unreachable.",
+                code="t_rows_short",
+                params={"n": len(short), "width": width, "examples": _examples(short)},
             )
         )
     return out
@@ -306,6 +369,8 @@ def _demand_id_problems(path: Path, body: list[Row]) -> list[Problem]:
                 path.name,
                 f"{len(empty)} row(s) have no demand id: line {_examples(empty)}.",
                 "write the demand id in the first cell of every row.",
+                code="t_no_demand_id",
+                params={"n": len(empty), "examples": _examples(empty)},
             )
         )
     dups = _duplicates(ids, lines)
@@ -316,6 +381,8 @@ def _demand_id_problems(path: Path, body: list[Row]) -> list[Problem]:
                 path.name,
                 f"{len(dups)} demand id(s) are repeated: {_examples(listed)}.",
                 "give every demand point one row, or merge the repeated rows.",
+                code="t_demand_repeated",
+                params={"n": len(dups), "examples": _examples(listed)},
             )
         )
     return out
@@ -360,7 +427,17 @@ def _parse_cells(
         count = int(mask.sum())
         if count:
             out.append(
-                Problem(path.name, f"{count} cell(s) {what}: {_some(where(mask), count)}.", fix)
+                Problem(
+                    path.name,
+                    f"{count} cell(s) {what}: {_some(where(mask), count)}.",
+                    fix,
+                    code="t_cells_text"
+                    if mask is text
+                    else "t_cells_nan"
+                    if mask is nan
+                    else "t_cells_negative",
+                    params={"n": count, "examples": _some(where(mask), count)},
+                )
             )
     return matrix, out
 
@@ -407,7 +484,16 @@ def read_keyed_numbers(
     if short:
         problems.append(
             Problem(
-                path.name, f"{len(short)} line(s) have no {what}: line {_examples(short)}.", fix
+                path.name,
+                f"{len(short)} line(s) have no {what}: line {_examples(short)}.",
+                fix,
+                code="t_no_number",
+                params={
+                    "n": len(short),
+                    "what": what,
+                    "option": option,
+                    "examples": _examples(short),
+                },
             )
         )
     rows = [r for r in rows if len(r.cells) >= 2 and r.cells[1]]
@@ -423,6 +509,8 @@ def read_keyed_numbers(
                 path.name,
                 f"{len(bad)} {what}(s) are not finite numbers >= 0: {_examples(bad)}.",
                 fix,
+                code="t_numbers_bad",
+                params={"n": len(bad), "what": what, "option": option, "examples": _examples(bad)},
             )
         )
     dups = _duplicates([r.cells[0] for r in rows], [r.line for r in rows])
@@ -433,6 +521,8 @@ def read_keyed_numbers(
                 path.name,
                 f"{len(dups)} id(s) are repeated: {_examples(listed)}.",
                 f"give each id one {what}.",
+                code="t_ids_repeated",
+                params={"n": len(dups), "what": what, "examples": _examples(listed)},
             )
         )
     known = set(ids)
@@ -443,6 +533,8 @@ def read_keyed_numbers(
                 path.name,
                 f"{len(unknown)} id(s) are not in the cost matrix: {_examples(unknown)}.",
                 "correct or delete those lines.",
+                code="t_ids_unknown",
+                params={"n": len(unknown), "examples": _examples(unknown)},
             )
         )
     missing = [repr(i) for i in ids if i not in values]
@@ -452,6 +544,8 @@ def read_keyed_numbers(
                 path.name,
                 f"no {what} for {len(missing)} id(s) of the cost matrix: {_examples(missing)}.",
                 f"give a {what} for every id.",
+                code="t_ids_missing",
+                params={"n": len(missing), "what": what, "examples": _examples(missing)},
             )
         )
     if problems:
@@ -490,6 +584,8 @@ def read_id_list(
                 f"{len(unknown)} id(s) are not candidates of the cost matrix: "
                 f"{_examples(unknown)}.",
                 "use ids from the cost matrix's header row.",
+                code="t_list_unknown",
+                params={"n": len(unknown), "examples": _examples(unknown)},
             )
         )
     dups = _duplicates([r.cells[0] for r in rows], [r.line for r in rows])
@@ -500,6 +596,8 @@ def read_id_list(
                 path.name,
                 f"{len(dups)} id(s) are repeated: {_examples(listed)}.",
                 "list each id once.",
+                code="t_list_repeated",
+                params={"n": len(dups), "examples": _examples(listed)},
             )
         )
     if problems:
@@ -543,6 +641,8 @@ def read_grids_table(
             path,
             "the file is empty.",
             "write a header line with `grid_id` and the workload columns, then one line per grid.",
+            code="t_grids_empty",
+            params={},
         )
     header, body = rows[0], rows[1:]
     width = _trimmed_width(header.cells)
@@ -556,6 +656,8 @@ def read_grids_table(
                 "name the column of grid ids `grid_id`.",
                 feature=f"line {header.line}",
                 field="grid_id",
+                code="t_no_grid_id",
+                params={"names": names},
             )
         )
     if not body:
@@ -564,6 +666,7 @@ def read_grids_table(
                 path.name,
                 "the file has a header but no grid rows.",
                 "write one line per grid below the header.",
+                code="t_no_grid_rows",
             )
         )
     good, ragged = _fit_rows(body, width)
@@ -614,6 +717,8 @@ def check_grids_table(
                 f"{len(empty)} grid(s) have no `grid_id`: {_examples(empty)}.",
                 "give every grid an id.",
                 field="grid_id",
+                code="t_grid_id_empty",
+                params={"n": len(empty), "examples": _examples(empty)},
             )
         )
     dups = _duplicates(ids, list(range(len(ids))))
@@ -626,6 +731,8 @@ def check_grids_table(
                 "be staffed once per row.",
                 "keep one row per grid (merge or renumber the repeated rows).",
                 field="grid_id",
+                code="t_grid_id_repeated",
+                params={"n": len(dups), "examples": _examples(listed)},
             )
         )
     for col in [c for c in numeric if c in grids.columns]:
@@ -642,6 +749,8 @@ def check_grids_table(
                     f"{_examples(bad)}.",
                     f"write a count >= 0 in `{col}` for every grid.",
                     field=col,
+                    code="t_grid_count_bad",
+                    params={"n": len(bad), "column": col, "examples": _examples(bad)},
                 )
             )
     return out

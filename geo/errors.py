@@ -78,7 +78,16 @@ class CRSError(GridplanError, ValueError):
 
 
 class InfeasibleError(GridplanError, ValueError):
-    """A model or rule cannot be satisfied by the input; the message says what to change."""
+    """A model or rule cannot be satisfied by the input; the message says what to change.
+
+    ``code`` and ``params`` (optional) name the case and its values, so that a shell can say
+    it in another language (``ie_<code>`` in ``ui.i18n``); ``str(exc)`` stays the English.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class EditError(GridplanError, ValueError):
@@ -95,11 +104,27 @@ class EditError(GridplanError, ValueError):
 
 
 class ConflictError(GridplanError, RuntimeError):
-    """Another session saved the same plan first; nothing was overwritten."""
+    """Another session saved the same plan first; nothing was overwritten.
+
+    ``code`` and ``params`` (optional) as for :class:`InfeasibleError` (``ce_<code>``).
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class StoreError(GridplanError, LookupError):
-    """A plan store cannot be opened, or a plan or version is not in it."""
+    """A plan store cannot be opened, or a plan or version is not in it.
+
+    ``code`` and ``params`` (optional) as for :class:`InfeasibleError` (``se_<code>``).
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 # --------------------------------------------------------------------------- rule messages

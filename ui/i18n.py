@@ -7,8 +7,11 @@ identifiers; :func:`t` looks one up for a language and fills ``{placeholders}``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+
+from geo.grids.wording import WORDING
 
 #: Languages offered, in switch order.
 LANGS = ("zh", "en")
@@ -16,6 +19,15 @@ LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
 #: key -> (Chinese, English).
+_SAVE_CSV_ZH = "在 Excel 中：文件 > 另存为 > CSV UTF-8（逗号分隔）(*.csv)"
+_SAVE_CSV_EN = "in Excel: File > Save As > CSV UTF-8 (comma delimited) (*.csv)."
+_MATRIX_SHAPE_ZH = "第一行：一个空单元格，然后是各候选点编码；其余每行：一个需求点编码，然后每个候选点一个以米计的距离"
+_MATRIX_SHAPE_EN = (
+    "first row: an empty cell then candidate ids; each further row: a demand id then one "
+    "distance in metres per candidate."
+)
+
+
 TEXT: dict[str, tuple[str, str]] = {
     # page and sidebar
     "app_title": ("党建网格规划", "Party-building grid planner"),
@@ -192,6 +204,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "grid_table": ("网格指标", "Grid metrics"),
     "plan_summary": ("方案指标", "Plan metrics"),
     "infeasible_report": ("无法满足规则的社区", "Communities where the rule cannot be met"),
+    "unit_notes": ("网格单元提示（{n}）", "Notes on the planning units ({n})"),
     "out_of_band_report": (
         "户数超出范围的网格（{n} 个）及原因",
         "Grids outside the household band ({n}), with reasons",
@@ -206,69 +219,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "reason_unit": ("单个单元超过上限", "one unit above the maximum"),
     "reason_arithmetic": ("户数无法凑成范围内的网格", "arithmetic: the households admit no split"),
     "reason_search": ("相邻单元无法组合进范围", "neighbouring units admit no grouping"),
-    # reasons by code (geo.grids.metrics.REASON_CODES): rs_<code>; {where}, {what} translated
-    "rs_lock": (
-        "规划人员已锁定：保持原样（解锁后可重新划分）",
-        "locked by the planner: kept as it is (unlock it to re-grid)",
-    ),
-    "rs_unit": (
-        "单个单元就有 {max_unit} {what}（> {hi}），无法再拆分（楼栋大于一个网格）："
-        "请接受，或在数据中拆分",
-        "one unit alone holds {max_unit} {what} (> {hi}) and cannot be split further "
-        "(a building larger than a grid): accept it or split it in the data",
-    ),
-    "rs_arithmetic": (
-        "户数算不拢：{where}共 {total} {what}，划成任何个数的 {lo}-{hi} 网格都凑不齐",
-        "arithmetic: {where} holds {total} {what}, which no number of grids of {lo}-{hi} adds up to",
-    ),
-    "rs_proven_unit": (
-        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
-        "单元 {unit}（{unit_size} {what}）放不进任何连片的 {lo}-{hi} 网格，其相邻单元各有 {span}",
-        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
-        "{lo}-{hi} {what} exists: unit {unit} ({unit_size} {what}) fits in no connected grid "
-        "of {lo}-{hi}, its neighbours hold {span} each",
-    ),
-    "rs_proven_lone_unit": (
-        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
-        "单元 {unit}（{unit_size} {what}）放不进任何连片的 {lo}-{hi} 网格，且没有相邻单元",
-        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
-        "{lo}-{hi} {what} exists: unit {unit} ({unit_size} {what}) fits in no connected grid "
-        "of {lo}-{hi}, it has no neighbour",
-    ),
-    "rs_proven_sizes": (
-        "户数算不拢：{where}的 {n_units} 个单元无法分成 {lo}-{hi} {what}的连片网格："
-        "各单元分别有 {sizes}，相互邻接的方式使任何组合都不在范围内",
-        "arithmetic: no division of the {n_units} units of {where} into connected grids of "
-        "{lo}-{hi} {what} exists: the units hold {sizes} and border each other so that no "
-        "grouping fits",
-    ),
-    "rs_more_units": ("（另有 {n} 个这样的单元）", " ({n} more such units)"),
-    "rs_search": (
-        "{size} {what}：其单元与相邻单元（共用边界）组合不出 {lo}-{hi} 范围内的网格"
-        "（单元最大 {max_unit}）",
-        "{size} {what}: its units and their neighbours (shared edges) gave no grouping in "
-        "{lo}-{hi} (units of up to {max_unit})",
-    ),
-    "rs_parts": (
-        "（社区被其形状、河流、道路或障碍分成 {n} 部分，网格按部分划分）",
-        " (the community is in {n} parts, cut by its shape, a river, a road or a barrier; "
-        "grids follow its parts)",
-    ),
-    "rs_pp_single_unit": (
-        "Polsby-Popper {pp}：只有一个单元，其地块本身就这样狭长（小区用地）",
-        "Polsby-Popper {pp}: a single unit, whose cell is that thin (the estate's land)",
-    ),
-    "rs_pp_thin_part": (
-        "Polsby-Popper {pp}：所在社区（部分）本身就狭长（Polsby-Popper {part_pp}）",
-        "Polsby-Popper {pp}: its community (part) is itself thin (Polsby-Popper {part_pp})",
-    ),
-    "rs_pp_thin_unit": (
-        "Polsby-Popper {pp}：含有一个地块狭长的单元（Polsby-Popper {unit_pp}）",
-        "Polsby-Popper {pp}: it holds a unit whose cell is that thin (Polsby-Popper {unit_pp})",
-    ),
-    "rs_text": ("{text}", "{text}"),
-    "where_the community": ("本社区", "the community"),
-    "where_this part of the community": ("社区的这一部分", "this part of the community"),
     # coverage tab
     "facility_levels": ("计入的设施级别", "Facility levels counted"),
     "thresholds": ("生活圈距离（米）", "Life-circle distances (m)"),
@@ -404,26 +354,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "党员密度（核密度，带宽 {bw} 米）",
         "Party-member density (kernel, bandwidth {bw} m)",
     ),
-    # grid-rule messages by code (geo.errors.ISSUE_CODES); {what} is translated by "what_<...>"
-    "rule_not_contiguous": ("不连片", "not contiguous"),
-    "rule_unit_too_big": (
-        "单个单元即有 {size} {what}（> {limit}），请按楼栋拆分该小区",
-        "one unit alone holds {size} {what} (> {limit}); split that estate by buildings",
-    ),
-    "rule_community_too_small": (
-        "全社区仅 {size} {what}（< {limit}），请与相邻社区合并或接受小网格",
-        "the whole community holds only {size} {what} (< {limit}); merge it "
-        "with a neighbour or accept a small grid",
-    ),
-    "rule_over_band": ("{size} {what} > {limit}", "{size} {what} > {limit}"),
-    "rule_under_band": ("{size} {what} < {limit}", "{size} {what} < {limit}"),
-    "rule_few_party_members": (
-        "党员 {size} 名 < {limit}，不足以建立党小组",
-        "{size} party members < {limit} for a party group",
-    ),
-    "rule_text": ("{text}", "{text}"),
-    "what_households": ("户", "households"),
-    "what_party members": ("名党员", "party members"),
     "rule_violation": ("网格 {grid}：{text}", "grid {grid}: {text}"),
     "siting_done": ("选址完成", "Siting done"),
     "status_optimal": ("已证最优", "proven optimal"),
@@ -1164,6 +1094,25 @@ TEXT: dict[str, tuple[str, str]] = {
         "choose among the levels present: {present}",
     ),
     "layer_network": ("步行路网", "Walk network"),
+    # the arguments of a siting model, named as layers in its problems (allocation.siting)
+    "layer_cost": ("距离矩阵", "Cost matrix"),
+    "layer_weights": ("需求权重", "Demand weights"),
+    "layer_fixed": ("已有设施", "Existing facilities"),
+    "layer_p": ("新增驿站数", "New posts"),
+    "layer_radius": ("服务半径", "Service radius"),
+    "layer_capacities": ("容量", "Capacities"),
+    "layer_demand_ids": ("需求点编码", "Demand ids"),
+    "layer_candidate_ids": ("候选点编码", "Candidate ids"),
+    "layer_model_inputs": ("模型输入", "Model inputs"),
+    "layer_fusion": ("多网融合", "Grid fusion"),
+    "layer_atlas": ("图集", "Atlas"),
+    "layer_density points": ("党员密度的点", "Density points"),
+    "layer_plan": ("方案", "Plan"),
+    "layer_staffing": ("人员配置", "Staffing"),
+    "layer_events": ("操作记录", "Events"),
+    "layer_import": ("导入", "Import"),
+    "layer_export": ("导出", "Export"),
+    "layer_parameters": ("参数", "Parameters"),
     # the roster join preview (geo.data.join.JoinReport), in the upload report
     "jn_head": (
         "名册 `{source}` → {layer}：{rows} 行，匹配 {matched} 行（按编码 {by_id}、按名称 {by_name}、"
@@ -1463,6 +1412,818 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_candidate_code": ("候选点编码", "Candidate code"),
     "col_floors": ("层数", "Floors"),
     "col_street_code": ("街道编码", "Street code"),
+    # ---- tables (allocation.tables): t_<code>; {what}, {noun}, {kind}, {examples} in words
+    "pr_t_not_found": ("找不到{what}文件：{path}", "{what} file not found: {path}"),
+    "prf_t_not_found": ("检查路径", "check the path."),
+    "pr_t_too_big": (
+        "文件有 {size} 字节，超过{what}允许的 {limit} 字节。",
+        "the file has {size} bytes, more than the {limit} a {what} may have.",
+    ),
+    "prf_t_too_big": (
+        "拆分表格，或删除无用的行和列",
+        "split the table or remove unused rows and columns.",
+    ),
+    "pr_t_binary": (
+        "该文件是{kind}，不是 CSV 文本表格。",
+        "the file is {kind}, not a CSV text table.",
+    ),
+    "prf_t_binary": (_SAVE_CSV_ZH, _SAVE_CSV_EN),
+    "pr_t_not_text": (
+        "该文件既不是 UTF-8 也不是 GBK/GB18030 文本。",
+        "the file is neither UTF-8 nor GBK/GB18030 text.",
+    ),
+    "prf_t_not_text": (_SAVE_CSV_ZH, _SAVE_CSV_EN),
+    "pr_t_nul": (
+        "文件含有 NUL 字节：不是文本表格。",
+        "the file holds NUL bytes: it is not a text table.",
+    ),
+    "prf_t_nul": (_SAVE_CSV_ZH, _SAVE_CSV_EN),
+    "pr_t_bad_csv": (
+        "第 {line} 行不是有效的 CSV（{msg}）。",
+        "line {line} is not valid CSV ({msg}).",
+    ),
+    "prf_t_bad_csv": (
+        "检查该行的引号，或" + _SAVE_CSV_ZH,
+        "check the quotes on that line, or " + _SAVE_CSV_EN,
+    ),
+    "pr_t_one_cell": (
+        "表头只有一个单元格，其中含有{sep}：表格不是以逗号分隔的。",
+        "the header is one cell holding {sep}s: the table is not comma-separated.",
+    ),
+    "prf_t_one_cell": (_SAVE_CSV_ZH, _SAVE_CSV_EN),
+    "pr_t_header_empty": (
+        "表头中有 {n} 列没有{noun}：第 {examples} 列。",
+        "{n} column(s) have no {noun} in the header: column {examples}.",
+    ),
+    "prf_t_header_empty": (
+        "在每一列上方填写{noun}，或删除空列",
+        "write a {noun} above every column, or delete the empty columns.",
+    ),
+    "pr_t_header_repeated": (
+        "表头中有 {n} 个{noun}重复：{examples}。",
+        "{n} {noun}(s) are repeated in the header: {examples}.",
+    ),
+    "prf_t_header_repeated": (
+        "每列使用不同的{noun}，或删除重复的列",
+        "give every column its own {noun}, or delete the repeated columns.",
+    ),
+    "pr_t_matrix_empty": (
+        "文件为空：没有表头，也没有数据行。",
+        "the file is empty: no header, no rows.",
+    ),
+    "prf_t_matrix_empty": (_MATRIX_SHAPE_ZH, _MATRIX_SHAPE_EN),
+    "pr_t_no_candidates": ("表头中没有候选点。", "the header names no candidate."),
+    "prf_t_no_candidates": (_MATRIX_SHAPE_ZH, _MATRIX_SHAPE_EN),
+    "pr_t_no_demand_rows": (
+        "文件只有表头，没有需求点行。",
+        "the file has a header but no demand rows.",
+    ),
+    "prf_t_no_demand_rows": (_MATRIX_SHAPE_ZH, _MATRIX_SHAPE_EN),
+    "pr_t_rows_long": (
+        "有 {n} 行的单元格多于表头的 {width} 个：{examples}。",
+        "{n} row(s) have more cells than the header's {width}: {examples}.",
+    ),
+    "prf_t_rows_long": (
+        "删除多余的单元格，或在表头补上缺少的候选点编码",
+        "delete the extra cells, or add the missing candidate id to the header.",
+    ),
+    "pr_t_rows_short": (
+        "有 {n} 行的单元格少于表头的 {width} 个：{examples}。",
+        "{n} row(s) have fewer cells than the header's {width}: {examples}.",
+    ),
+    "prf_t_rows_short": (
+        "每个候选点填写一个距离；不可达的候选点留空单元格（保留逗号）",
+        "give one distance per candidate; leave a cell empty (with its comma) where a candidate "
+        "is unreachable.",
+    ),
+    "pr_t_no_demand_id": (
+        "有 {n} 行没有需求点编码：第 {examples} 行。",
+        "{n} row(s) have no demand id: line {examples}.",
+    ),
+    "prf_t_no_demand_id": (
+        "在每行第一个单元格填写需求点编码",
+        "write the demand id in the first cell of every row.",
+    ),
+    "pr_t_demand_repeated": (
+        "有 {n} 个需求点编码重复：{examples}。",
+        "{n} demand id(s) are repeated: {examples}.",
+    ),
+    "prf_t_demand_repeated": (
+        "每个需求点只占一行，或合并重复的行",
+        "give every demand point one row, or merge the repeated rows.",
+    ),
+    "pr_t_cells_text": (
+        "有 {n} 个单元格不是数字：{examples}。",
+        "{n} cell(s) are not numbers: {examples}.",
+    ),
+    "prf_t_cells_text": (
+        "以米为单位填写纯数字距离（不带单位）；不可达时留空或填 inf",
+        "write distances in metres as plain numbers (no units); leave a cell empty or write inf "
+        "when unreachable.",
+    ),
+    "pr_t_cells_nan": ("有 {n} 个单元格为 NaN：{examples}。", "{n} cell(s) are NaN: {examples}."),
+    "prf_t_cells_nan": (
+        "填写距离，或留空单元格（表示不可达）",
+        "write the distance, or leave the cell empty (unreachable).",
+    ),
+    "pr_t_cells_negative": (
+        "有 {n} 个单元格为负数：{examples}。",
+        "{n} cell(s) are negative: {examples}.",
+    ),
+    "prf_t_cells_negative": (
+        "距离以米计，不能小于 0；请更正符号",
+        "distances are metres >= 0; correct the sign.",
+    ),
+    "pr_t_no_number": (
+        "有 {n} 行没有{what}：第 {examples} 行。",
+        "{n} line(s) have no {what}: line {examples}.",
+    ),
+    "prf_t_no_number": (
+        "每行填写“编码,{what}”（{option}）",
+        "write `id,{what}` on each line ({option}).",
+    ),
+    "pr_t_numbers_bad": (
+        "有 {n} 个{what}不是大于等于 0 的有限数字：{examples}。",
+        "{n} {what}(s) are not finite numbers >= 0: {examples}.",
+    ),
+    "prf_t_numbers_bad": (
+        "每行填写“编码,{what}”（{option}）",
+        "write `id,{what}` on each line ({option}).",
+    ),
+    "pr_t_ids_repeated": ("有 {n} 个编码重复：{examples}。", "{n} id(s) are repeated: {examples}."),
+    "prf_t_ids_repeated": ("每个编码只给一个{what}", "give each id one {what}."),
+    "pr_t_ids_unknown": (
+        "有 {n} 个编码不在距离矩阵中：{examples}。",
+        "{n} id(s) are not in the cost matrix: {examples}.",
+    ),
+    "prf_t_ids_unknown": ("更正或删除这些行", "correct or delete those lines."),
+    "pr_t_ids_missing": (
+        "距离矩阵中有 {n} 个编码没有{what}：{examples}。",
+        "no {what} for {n} id(s) of the cost matrix: {examples}.",
+    ),
+    "prf_t_ids_missing": ("为每个编码填写{what}", "give a {what} for every id."),
+    "pr_t_list_unknown": (
+        "有 {n} 个编码不是距离矩阵中的候选点：{examples}。",
+        "{n} id(s) are not candidates of the cost matrix: {examples}.",
+    ),
+    "prf_t_list_unknown": (
+        "使用距离矩阵表头中的编码",
+        "use ids from the cost matrix's header row.",
+    ),
+    "pr_t_list_repeated": (
+        "有 {n} 个编码重复：{examples}。",
+        "{n} id(s) are repeated: {examples}.",
+    ),
+    "prf_t_list_repeated": ("每个编码只列一次", "list each id once."),
+    "pr_t_grids_empty": ("文件为空。", "the file is empty."),
+    "prf_t_grids_empty": (
+        "写一行含 `grid_id` 和工作量列的表头，然后每个网格一行",
+        "write a header line with `grid_id` and the workload columns, then one line per grid.",
+    ),
+    "pr_t_no_grid_id": (
+        "没有 `grid_id` 列；表头为 {names}。",
+        "no `grid_id` column; the header is {names}.",
+    ),
+    "prf_t_no_grid_id": ("将网格编码列命名为 `grid_id`", "name the column of grid ids `grid_id`."),
+    "pr_t_no_grid_rows": ("文件只有表头，没有网格行。", "the file has a header but no grid rows."),
+    "prf_t_no_grid_rows": ("在表头下每个网格写一行", "write one line per grid below the header."),
+    "pr_t_grid_id_empty": (
+        "有 {n} 个网格没有 `grid_id`：{examples}。",
+        "{n} grid(s) have no `grid_id`: {examples}.",
+    ),
+    "prf_t_grid_id_empty": ("为每个网格填写编码", "give every grid an id."),
+    "pr_t_grid_id_repeated": (
+        "有 {n} 个网格编码重复：{examples}；每一行都会被分配一次人员。",
+        "{n} grid id(s) are repeated: {examples}; each would be staffed once per row.",
+    ),
+    "prf_t_grid_id_repeated": (
+        "每个网格只保留一行（合并或重新编号重复的行）",
+        "keep one row per grid (merge or renumber the repeated rows).",
+    ),
+    "pr_t_grid_count_bad": (
+        "有 {n} 个网格的 `{column}` 不是大于等于 0 的数字：{examples}。",
+        "{n} grid(s) have a `{column}` that is not a number >= 0: {examples}.",
+    ),
+    "prf_t_grid_count_bad": (
+        "为每个网格的 `{column}` 填写大于等于 0 的数量",
+        "write a count >= 0 in `{column}` for every grid.",
+    ),
+    # ---- staffing (allocation.staffing): staff_<code>, ie_<code>
+    # ---- plan store conflicts and look-ups (geo.output.store): ce_<code>, se_<code>
+    "ce_exists": (
+        "方案“{plan}”已存在（最新为第 {latest} 版），未写入任何内容；请另存为新名称",
+        "plan `{plan}` already exists (latest version {latest}); nothing was written",
+    ),
+    "ce_no_version": (
+        "方案“{plan}”没有第 {expected} 版（最新为第 {latest} 版），未写入任何内容",
+        "plan `{plan}` has no version {expected} (latest {latest}); nothing was written",
+    ),
+    "ce_newer": (
+        "您打开第 {expected} 版之后，方案“{plan}”已被保存为第 {latest} 版（{who}）；"
+        "未覆盖任何内容，您的方案也没有丢失",
+        "plan `{plan}` was saved as version {latest} ({who}) after you opened version "
+        "{expected}; nothing was overwritten and your plan is not lost",
+    ),
+    "se_foreign": (
+        "{store} 不是 gridplan 方案库：其中有其他类型的表（{tables}，可能是导出文件）；"
+        "请选择其他方案库文件或数据库",
+        "{store} is not a gridplan plan store: it has table(s) {tables} of another kind",
+    ),
+    "se_cannot_open": (
+        "无法打开方案库 {store}：{msg}",
+        "cannot open the plan store {store}: {msg}",
+    ),
+    "se_no_plan": (
+        "方案库中没有方案“{plan}”（现有方案：{plans}）",
+        "no plan `{plan}` in the store (plans: {plans})",
+    ),
+    "se_no_version": (
+        "方案“{plan}”没有第 {version} 版（共 1-{latest} 版）",
+        "plan `{plan}` has no version {version} (versions 1-{latest})",
+    ),
+    # ---- gridding parameters (geo.grids.params): gp_<rule>; {param} by its name here
+    "pr_gp_band": (
+        "{param}：须满足 0 < 下限 ≤ 上限，当前为 {value}。",
+        "`{param}` and its maximum must satisfy 0 < min <= max, got {value}.",
+    ),
+    "prf_gp_band": ("例如 300 和 500 户、15 和 40 名党员", "e.g. 300 and 500, or 15 and 40"),
+    "pr_gp_choice": ("{param}：取值 {value} 无效。", "`{param}`: {value} is not an option."),
+    "prf_gp_choice": ("从可选项中选择", "choose one of the options"),
+    "pr_gp_nonneg": (
+        "{param}：须为大于等于 0 的有限数，当前为 {value}。",
+        "`{param}` must be a finite number >= 0, got {value}.",
+    ),
+    "prf_gp_nonneg": ("填写大于等于 0 的数", "give a number >= 0"),
+    "pr_gp_min1": (
+        "{param}：须大于等于 1，当前为 {value}。",
+        "`{param}` must be >= 1, got {value}.",
+    ),
+    "prf_gp_min1": ("填写大于等于 1 的整数", "give an integer >= 1"),
+    "gp_min_households": ("每格户数下限", "min_households"),
+    "gp_min_party_members": ("每格党员数下限", "min_party_members"),
+    "gp_size_by": ("划分依据", "size_by"),
+    "gp_balance": ("均衡依据", "balance"),
+    "gp_compactness_weight": ("紧凑度权重", "compactness_weight"),
+    "gp_n_grids": ("网格数", "n_grids"),
+    "gp_min_party_per_grid": ("每格最少党员数", "min_party_per_grid"),
+    "gp_restarts": ("重启次数", "restarts"),
+    "gp_party_load_weight": ("党员负荷权重", "party_load_weight"),
+    "ie_staff_too_few": (
+        "{total} 名工作人员无法让 {grids} 个网格每格至少 {minimum} 名（需要 {needs} 名）；"
+        "请增加总数、降低每格最少人数或合并网格",
+        "{total} worker(s) cannot give {grids} grid(s) at least {minimum} each (needs {needs}); "
+        "raise the total, lower the minimum, or merge grids",
+    ),
+    "pr_staff_load_weights": (
+        "按综合负荷分配时需要各项权重。",
+        "`workload='load'` needs `weights`",
+    ),
+    "prf_staff_load_weights": (
+        "传入权重，例如户数 1、党员数 5",
+        "pass weights such as {{'households': 1, 'party_members': 5}}",
+    ),
+    "pr_staff_column_missing": (
+        "缺少 `{column}` 列；现有列：{have}",
+        "column `{column}` missing; have {have}",
+    ),
+    "prf_staff_column_missing": (
+        "使用“划分网格”生成的网格图层，或添加该列",
+        "staff a grid layer from `gridplan grid` or add the column",
+    ),
+    "pr_staff_workload_bad": ("工作量为 {value}", "workload is {value}"),
+    "prf_staff_workload_bad": ("填写大于等于 0 的数量", "give a count >= 0"),
+    "pr_staff_no_grid_id": ("缺少 `grid_id` 列", "column `grid_id` missing"),
+    "prf_staff_no_grid_id": ("为每个网格填写一个编码", "add one id per grid"),
+    # ---- siting (allocation.siting): s_<code> (Problem), ie_s_<code> (InfeasibleError)
+    "pr_s_ids_count": (
+        "给出了 {n} 个编码，而距离矩阵有 {rows} 行/列。",
+        "{n} ids given for {rows} rows/columns of the cost matrix.",
+    ),
+    "prf_s_ids_count": ("每行（列）给出一个编码", "give exactly one id per row/column."),
+    "pr_s_ids_duplicate": ("编码重复：{ids}。", "duplicate ids {ids}."),
+    "prf_s_ids_duplicate": ("使每个编码唯一", "make every id unique."),
+    "pr_s_cost_not_numeric": ("距离矩阵不是数值矩阵（{msg}）。", "not a numeric matrix ({msg})."),
+    "prf_s_cost_not_numeric": (
+        "以米为单位给出距离，每个需求点一行",
+        "give distances in metres, one row per demand point.",
+    ),
+    "pr_s_cost_shape": (
+        "距离矩阵必须是非空的二维矩阵，当前形状为 {shape}。",
+        "must be a non-empty 2-D matrix, got shape {shape}.",
+    ),
+    "prf_s_cost_shape": (
+        "每个需求点一行，每个候选点一列",
+        "give one row per demand point and one column per candidate.",
+    ),
+    "pr_s_cost_nan": (
+        "需求点 {ids} 所在行有 NaN 距离。",
+        "NaN distances in the rows of demand {ids}.",
+    ),
+    "prf_s_cost_nan": (
+        "不可达的点对用 inf 表示，或更正距离",
+        "use inf for an unreachable pair, or fix the distances.",
+    ),
+    "pr_s_cost_negative": (
+        "需求点 {ids} 所在行有负距离。",
+        "negative distances in the rows of demand {ids}.",
+    ),
+    "prf_s_cost_negative": ("距离必须大于等于 0 米", "distances must be >= 0 metres."),
+    "pr_s_weights_count": (
+        "{rows} 个需求点给出了 {n} 个权重。",
+        "{n} weights for {rows} demand points.",
+    ),
+    "prf_s_weights_count": (
+        "每个需求点（距离矩阵的每行）一个权重",
+        "give one weight per demand point (row of the cost matrix).",
+    ),
+    "pr_s_weights_nan": ("需求点 {ids} 的权重为 NaN。", "NaN weight for demand {ids}."),
+    "prf_s_weights_nan": (
+        "为每个需求点填写数字（无人居住填 0）",
+        "give every demand point a number (0 if nobody lives there).",
+    ),
+    "pr_s_weights_bad": (
+        "需求点 {ids} 的权重为负数或无穷大。",
+        "negative or infinite weight for demand {ids}.",
+    ),
+    "prf_s_weights_bad": ("权重必须是大于等于 0 的有限数", "weights must be finite and >= 0."),
+    "pr_s_fixed_mask": (
+        "已有设施标记长度为 {n}，而候选点有 {m} 个。",
+        "boolean mask of length {n} for {m} candidates.",
+    ),
+    "prf_s_fixed_mask": (
+        "每个候选点一个标记，或给出候选点编码列表",
+        "give one flag per candidate, or a list of candidate ids.",
+    ),
+    "pr_s_fixed_unknown": ("未知的候选点编码：{ids}。", "unknown candidate ids {ids}."),
+    "prf_s_fixed_unknown": (
+        "列出候选点中存在的编码（距离矩阵的列）",
+        "list ids that appear among the candidates (cost matrix columns).",
+    ),
+    "pr_s_p_bad": (
+        "{model}需要新增驿站数 p（不小于 0 的整数），当前为 {p}。",
+        "{model} needs `p`, the number of NEW posts, as an integer >= 0; got {p}.",
+    ),
+    "prf_s_p_bad": ("新增驿站数填 1 或更多", "pass p=1 or more (--posts)."),
+    "pr_s_radius_bad": (
+        "{model}需要大于 0 的服务半径（米），当前为 {radius}。",
+        "{model} needs a service radius in metres > 0, got {radius}.",
+    ),
+    "prf_s_radius_bad": (
+        "填写例如 500 米的生活圈距离",
+        "pass e.g. radius=500 (--radius 500), a life-circle distance.",
+    ),
+    "pr_s_unused": ("{model}不使用 `{arg}`。", "{model} does not use `{arg}`."),
+    "prf_s_unused": ("去掉 `{arg}`，或选择其他模型", "drop `{arg}` or choose another model."),
+    "pr_s_capacities_bad": (
+        "需要 {m} 个大于等于 0 的容量（每个候选点一个），当前为 {n} 个值。",
+        "need {m} capacities >= 0 (one per candidate), got {n} values.",
+    ),
+    "prf_s_capacities_bad": (
+        "每个候选点给出一个非负容量（与权重同单位）",
+        "give one non-negative capacity per candidate, in weight units.",
+    ),
+    "pr_s_not_mclp": ("需要最大覆盖模型，当前为 {type}。", "must be an MCLP, got {type}."),
+    "prf_s_not_mclp": (
+        "用最大覆盖模型构建",
+        "build it with MCLP.from_cost_matrix(...) or MCLP.from_layers(...).",
+    ),
+    "ie_s_p_too_many": (
+        "{model}：要求新增 {p} 个驿站，但只有 {free} 个候选点尚未设站（已有 {fixed} 个，共 {total} 个）。"
+        "修正方法：将新增驿站数降到 {free} 以内，或增加候选点",
+        "{model}: p={p} new posts requested but only {free} candidate(s) are not already open "
+        "({fixed} fixed of {total}). Fix: lower `p` (--posts) to at most {free}, or add candidate sites.",
+    ),
+    "ie_s_unreachable": (
+        "{model}：任何 {p} 个新增驿站的组合都无法让每个需求点到达一个站点。修正方法：增加新增驿站数、"
+        "增加候选点，或检查路网是否有不连通的部分",
+        "{model}: no choice of {p} new post(s) lets every demand point reach an open site. Fix: "
+        "raise `p` (--posts), add candidates, or check the network for disconnected parts.",
+    ),
+    "ie_s_capacity_short": (
+        "总步行最短（p-中位）：新增 {p} 个驿站时，容量无法容纳全部需求点。修正方法：增加驿站数、"
+        "提高容量或不设容量",
+        "PMedian: the capacities cannot hold every demand point with {p} new post(s). Fix: raise "
+        "`p`, raise capacities, or drop `capacities`.",
+    ),
+    "ie_s_capacity_time": (
+        "总步行最短（p-中位，有容量）：{seconds} 秒内未找到可行分配。修正方法：延长时限，或不设容量",
+        "PMedian (capacitated): no feasible assignment found within {seconds} s. Fix: raise the "
+        "time limit, or solve without capacities.",
+    ),
+    "ie_s_capacity_total": (
+        "总步行最短（p-中位）：已有设施加上容量最大的 {p} 个候选点最多容纳 {best}，少于总需求 {total}。"
+        "修正方法：增加驿站数或提高容量",
+        "PMedian: existing facilities plus the {p} largest candidates hold at most {best}, less "
+        "than the total demand {total}. Fix: raise `p` (--posts) or the capacities.",
+    ),
+    "ie_s_nothing_open": (
+        "{model}：新增驿站数为 0 且没有已有设施，没有任何站点。修正方法：新增至少 1 个驿站，或列出已有设施",
+        "{model}: p = 0 and no existing facility: nothing would be open. Fix: pass p >= 1 "
+        "(--posts) or list existing facilities (--fixed).",
+    ),
+    "ie_s_fixed_unreachable": (
+        "{model}：新增驿站数为 0，且部分需求点到达不了任何已有设施。修正方法：新增至少 1 个驿站",
+        "{model}: p = 0 and some demand points reach no existing facility. Fix: pass p >= 1 (--posts).",
+    ),
+    # why a community could not be gridded in the band: cr_<code> (COMMUNITY_REASONS)
+    "cr_no_units": ("没有网格单元", "no planning units"),
+    "cr_zero": (
+        "该社区的计数为 0；由一个网格覆盖（请检查其小区的户数/党员数）",
+        "the community holds 0 of the sized count; one grid covers it (check the households / "
+        "party members of its estates)",
+    ),
+    "cr_below": (
+        "该社区只有 {total}（< {lo}）：一个网格，低于范围（将社区与相邻社区合并，或降低下限）",
+        "the community holds {total} (< {lo}): one grid below the band (merge the community "
+        "with a neighbour or lower the minimum)",
+    ),
+    "cr_few_units": (
+        "{n} 个单元无法组成 {k} 个 {lo}-{hi} 的网格；请按楼栋拆分大型小区",
+        "{n} unit(s) cannot make {k} grids of {lo}-{hi}; split large estates by buildings",
+    ),
+    "cr_no_split": (
+        "{total} 无法分成 {lo}-{hi} 的网格（{kmax} 个网格每格 {a}，{kmin} 个每格 {b}）；"
+        "选用 {k} 个网格（请放宽范围或指定网格数）",
+        "{total} cannot be split into grids of {lo}-{hi} ({kmax} grid(s) would hold {a} each, "
+        "{kmin} would hold {b}); {k} grid(s) chosen (widen the band or fix the number of grids)",
+    ),
+    "cr_requested": (
+        "要求 {n} 个网格，但除 {locked} 个锁定网格外，其余土地分成 {pieces} 块互不相连；"
+        "已划 {want} 个未锁定网格",
+        "{n} grid(s) requested but the free land is in {pieces} separate piece(s) besides "
+        "{locked} locked grid(s); {want} free grid(s) made",
+    ),
+    "cr_too_few": (
+        "只能划出 {n} 个网格：单元太少，不够 {want} 个",
+        "only {n} grid(s) possible: too few units for {want}",
+    ),
+    "cr_no_estates": (
+        "该社区没有小区：请补充其小区，或将其并入相邻社区",
+        "no estates in this community: add its estates or merge it into a neighbour",
+    ),
+    "cr_piece": ("（其中一块，含 {n} 个单元）", " (free piece of {n} units)"),
+    # the siting run's note (SitingResult.message), part by part: sn_<code> (SITING_NOTES)
+    "sn_unreachable_radius": (
+        "{n} 个需求点在 {radius} 米内没有任何候选点，已排除：{ids}。请在其附近增加候选点或扩大半径。",
+        "{n} demand point(s) cannot be reached within {radius} m by any candidate and are "
+        "excluded: {ids}. Add candidates near them or raise the radius. ",
+    ),
+    "sn_unreachable": (
+        "{n} 个需求点到达不了任何候选点或设施，已排除：{ids}。请检查其附近的路网或增加候选点。",
+        "{n} demand point(s) cannot reach any candidate or facility and are excluded: {ids}. "
+        "Check the network near them or add candidates. ",
+    ),
+    "sn_all_covered": (
+        "已有设施已覆盖全部可达的需求点。",
+        "Existing facilities already cover every reachable demand point.",
+    ),
+    "sn_essential": (
+        "新增 {n} 个驿站：已证最优（每个都不可缺少）。",
+        "{n} new post(s): proven optimal (every one essential).",
+    ),
+    "sn_posts": ("新增 {n} 个驿站{extra}：{note}。", "{n} new post(s){extra}: {note}."),
+    "sn_posts_capacitated": (
+        "新增 {n} 个驿站（有容量）：{note}。",
+        "{n} new post(s), capacitated: {note}.",
+    ),
+    "sn_posts_distance": (
+        "新增 {n} 个驿站，最远步行距离 {metres} 米：{note}。",
+        "{n} new post(s), largest distance {metres} m: {note}.",
+    ),
+    "sn_extra": (
+        "（另外 {k} 个驿站不会再增加覆盖）",
+        " ({k} more post(s) would cover nothing more)",
+    ),
+    "sn_no_gain": ("新增驿站不能再增加覆盖。", "No new post can add coverage."),
+    "sn_p_zero": ("新增驿站数为 0：只有已有设施。", "p = 0: existing facilities only."),
+    "sn_proven": ("已证最优", "proven optimal"),
+    "sn_time_limit": (
+        "达到 {seconds} 秒时限：为找到的最好解，未证明最优（差距 {gap}%）；延长时限可得证明",
+        "time limit of {seconds} s reached: best solution found, not proven optimal (gap {gap}%); "
+        "raise the time limit for a proof",
+    ),
+    # ---- fusion report (geo.grids.fusion): fu_<code>
+    "pr_fu_bad_input": (
+        "需要方案、单元图或网格图层，收到的是 {type}",
+        "expected a Plan, UnitGraph or GeoDataFrame, got {type}",
+    ),
+    "prf_fu_bad_input": (
+        "传入方案的网格单元或网格图层",
+        "pass plan.units or the grids GeoDataFrame",
+    ),
+    "pr_fu_no_households": ("没有户数列", "no `households` column"),
+    "prf_fu_no_households": (
+        "传入带户数的网格单元或网格",
+        "pass planning units or grids with household counts",
+    ),
+    "pr_fu_no_assignment": (
+        "给出了网格单元，但没有单元到网格的对应关系",
+        "planning units given without an assignment",
+    ),
+    "prf_fu_no_assignment": (
+        "传入单元到网格的对应关系，或整个方案",
+        "pass `assignment` (unit_id -> grid_id) or a Plan",
+    ),
+    "pr_fu_unassigned": (
+        "{n} 个单元在对应关系中没有网格，例如 {ids}",
+        "{n} unit(s) have no grid in `assignment`, e.g. {ids}",
+    ),
+    "prf_fu_unassigned": (
+        "传入完整的单元到网格的对应关系",
+        "pass the full unit -> grid assignment",
+    ),
+    "pr_fu_no_ids": (
+        "既没有单元编码列也没有网格编码列",
+        "neither a `unit_id` nor a `grid_id` column",
+    ),
+    "prf_fu_no_ids": (
+        "传入网格单元（及对应关系）或党建网格",
+        "pass planning units (with an assignment) or party grids",
+    ),
+    "pr_fu_other_no_id": (
+        "没有 `{column}` 列（现有列：{have}）",
+        "no `{column}` column (columns: {have})",
+    ),
+    "prf_fu_other_no_id": (
+        "指定编码列，或添加 `{column}` 列",
+        "name the id column with `id_field` or add `{column}`",
+    ),
+    "pr_fu_locate": (
+        "定位方式必须是按点或按面积，收到 {locate}",
+        "`locate` must be 'point' or 'area', got {locate}",
+    ),
+    "prf_fu_locate": ("选择按点或按面积定位", "use locate='point' or locate='area'"),
+    # ---- plan import (geo.grids.import_plan): im_<code>
+    "pr_im_bad_input": (
+        "需要网格多边形图层，收到的是 {type}",
+        "expected a GeoDataFrame of grid polygons, got {type}",
+    ),
+    "prf_im_bad_input": ("用图层读取功能读入文件", "read the file with geo.data.io.read_layer"),
+    "pr_im_not_polygons": (
+        "{n} 个要素不是多边形（{types}），例如编码 {id}",
+        "{n} feature(s) are not polygons ({types}), e.g. id {id}",
+    ),
+    "prf_im_not_polygons": (
+        "导入网格多边形，而不是其边线或中心点",
+        "import the grid polygons, not their lines or centres",
+    ),
+    "pr_im_empty": ("网格图层中没有多边形", "the grid layer holds no polygon"),
+    "prf_im_empty": ("导入非空的网格图层", "import a non-empty grid layer"),
+    "pr_im_by": (
+        "匹配方式必须是按单元或按占地，收到 {by}",
+        "`by` must be 'cell' or 'footprint', got {by}",
+    ),
+    "prf_im_by": ("选择按单元（默认）或按占地", "use by='cell' (default) or by='footprint'"),
+    # ---- plan store (geo.output.store): st_<code>
+    "pr_st_name_empty": ("方案名称为空", "the plan name is empty"),
+    "prf_st_name_empty": ("为方案命名", "give the plan a name"),
+    "pr_st_bad_type": ("类型为 {type}，不是表格", "is a {type}"),
+    "prf_st_bad_type": ("传入图层表格（或不传）", "pass a GeoDataFrame or DataFrame (or None)"),
+    "pr_st_event_json": ("记录的操作无法存为 JSON（{msg}）", "event is not JSON-safe ({msg})"),
+    "prf_st_event_json": (
+        "以普通的文字、数字和列表记录操作",
+        "record events as plain dicts of str/int/float/list",
+    ),
+    "pr_st_no_grid_id": ("缺少网格编码列", "column missing"),
+    "prf_st_no_grid_id": ("比较带网格编码的方案", "compare plans whose grids carry grid_id"),
+    # ---- output paths (geo.output.paths): pa_<code>
+    "pr_pa_is_folder": ("`{path}` 是文件夹，不是文件。", "`{path}` is a folder, not a file."),
+    "prf_pa_is_folder": (
+        "给出其中的文件名，例如 `{example}`",
+        "give a file name inside it, e.g. `{example}`",
+    ),
+    "pr_pa_is_file": (
+        "`{path}` 是文件，但此输出需要文件夹。",
+        "`{path}` is a file, but this output is a folder.",
+    ),
+    "prf_pa_is_file": (
+        "给出文件夹路径（不存在时会创建）",
+        "give a folder path (it is created if missing)",
+    ),
+    "pr_pa_parent_file": (
+        "无法写入 `{path}`：`{parent}` 是文件，不是文件夹。",
+        "cannot write `{path}`: `{parent}` is a file, not a folder.",
+    ),
+    "prf_pa_parent_file": (
+        "在已有文件夹（或新文件夹路径）中输出",
+        "choose an output in an existing folder (or a new folder's path)",
+    ),
+    "pr_pa_not_writable": (
+        "无法写入 `{path}`：文件夹 `{parent}` 不可写。",
+        "cannot write `{path}`: the folder `{parent}` is not writable.",
+    ),
+    "prf_pa_not_writable": (
+        "选择有写权限的文件夹，或申请该文件夹的写权限",
+        "choose a folder you can write to, or ask for write permission on it",
+    ),
+    "pr_pa_store": (
+        "拒绝写入 `{path}`：它是方案库 `{target}`。",
+        "refusing to write `{path}`: it is the plan store `{target}`.",
+    ),
+    "prf_pa_store": (
+        "换一个输出路径；方案库保存着全部已存方案",
+        "choose another output path; the store holds every saved plan",
+    ),
+    "pr_pa_input": (
+        "拒绝写入 `{path}`：它是输入文件 `{target}`。",
+        "refusing to write `{path}`: it is the input `{target}`.",
+    ),
+    "prf_pa_input": (
+        "输出到其他文件；不要覆盖输入文件",
+        "write the output to another file; never overwrite an input",
+    ),
+    "pr_pa_twice": ("`{path}` 也作为 {other} 写入。", "`{path}` is also written as {other}."),
+    "prf_pa_twice": ("每个输出使用各自的路径", "give each output its own path"),
+    # ---- atlas (geo.output.atlas): at_<code>; density (allocation.density): de_<code>
+    "pr_not_metric": ("坐标系 {crs} 不是以米为单位的投影坐标系", "CRS {crs} is not metric"),
+    "prf_not_metric": (
+        "使用数据集的米制坐标系中的图层（按数据集读入）",
+        "pass layers in the dataset's metric CRS (geo.data.io.load_layers)",
+    ),
+    "pr_at_column_missing": ("缺少 `{column}` 列", "column `{column}` missing"),
+    "prf_at_column_missing": (
+        "使用方案的网格和按数据集读入的图层",
+        "pass the plan's grids and the dataset's layers as loaded by gridplan",
+    ),
+    "pr_at_no_grids": ("该方案没有网格", "the plan has no grids"),
+    "prf_at_no_grids": ("先为辖区划分网格", "grid the district first"),
+    "pr_at_lang": ("未知语言 {lang}", "language {lang} unknown"),
+    "prf_at_lang": ("使用 zh 或 en", "use zh or en"),
+    "pr_at_no_font": ("没有 Noto CJK 中文字体（{font}）", "no Noto CJK font ({font})"),
+    "prf_at_no_font": (
+        "安装 Debian 的 fonts-noto-cjk 字体包（make fonts），或指定中文字体文件",
+        "install Debian's fonts-noto-cjk (`make fonts`) or pass a CJK font file",
+    ),
+    "pr_at_layer_missing": ("缺少该图层", "layer missing"),
+    "prf_at_layer_missing": ("读入制定方案时所用的数据集", "load the dataset the plan was made on"),
+    "pr_de_column_missing": ("缺少 `{column}` 列", "column `{column}` missing"),
+    "prf_de_column_missing": (
+        "为每个小区或楼栋填写党员数",
+        "give each estate or building its party members",
+    ),
+    "pr_de_bandwidth": ("带宽 {value} 米", "bandwidth {value} m"),
+    "prf_de_bandwidth": ("带宽须大于 0 米", "give a bandwidth > 0 m"),
+    "pr_de_cell": ("栅格 {value} 米", "cell {value} m"),
+    "prf_de_cell": ("栅格大小须大于 0 米", "give a cell size > 0 m"),
+    "pr_de_count_bad": ("`{column}` 为 {value}", "`{column}` is {value}"),
+    "prf_de_count_bad": ("填写大于等于 0 的数量", "give a count >= 0"),
+    "pr_de_no_members": ("没有任何点有党员", "no point has party members"),
+    "prf_de_no_members": ("检查党员数列", "check the party_members column"),
+    # ---- export (geo.output.export): ex_; plan and gridding: pl_, gr_, rp_
+    "pr_ex_not_table": ("类型为 {type}，不是表格", "is a {type}, not a table"),
+    "prf_ex_not_table": ("传入图层表格或数据表", "pass a GeoDataFrame or a DataFrame"),
+    "pr_ex_reserved": ("这是保留的图层名", "is a reserved layer name"),
+    "prf_ex_reserved": ("重命名该图层", "rename the layer"),
+    "pr_ex_format": ("未知格式 {format}", "unknown format {format}"),
+    "prf_ex_format": ("使用以下格式之一：{formats}", "use one of {formats}"),
+    "pr_gr_locked_units_missing": (
+        "锁定网格中有 {n} 个单元不在这些单元中：{ids}。",
+        "locked grids hold {n} unit(s) that are not in these units: {ids}.",
+    ),
+    "prf_gr_locked_units_missing": (
+        "在制定方案时所用的单元上重新优化，或解锁这些网格",
+        "re-optimise on the units the plan was made with, or unlock them",
+    ),
+    "pr_pl_unknown_units": ("{n} 个未知单元：{ids}。", "{n} unknown unit(s): {ids}."),
+    "prf_pl_unknown_units": ("使用本方案的网格单元", "use unit ids of the plan's UnitGraph"),
+    "pr_pl_unassigned": ("{n} 个单元没有网格：{ids}。", "{n} unit(s) have no grid: {ids}."),
+    "prf_pl_unassigned": (
+        "把每个单元分到且只分到一个网格",
+        "assign every unit to exactly one grid",
+    ),
+    "pr_rp_unknown_grids": (
+        "要解锁的网格不在方案中：{ids}",
+        "`unlocked` names grid(s) not in the plan: {ids}",
+    ),
+    "prf_rp_unknown_grids": (
+        "给出已有的网格编码，或解锁全部",
+        "name existing grid ids or pass unlocked='all'",
+    ),
+    # ---- planning units (geo.grids.units): u_<code>
+    "pr_u_max_households": (
+        "每个网格的最大户数必须大于 0，当前为 {value}。",
+        "`max_households` must be > 0, got {value}.",
+    ),
+    "prf_u_max_households": (
+        "填写正数的每网格户数上限",
+        "pass a positive number of households per grid",
+    ),
+    "pr_u_community_no_estates": (
+        "社区 {community}（{name}）没有小区，因此没有网格单元，不会划分网格。",
+        "community {community} ({name}) has no estates, so it has no planning units and gets no grid.",
+    ),
+    "prf_u_community_no_estates": (
+        "补充该社区的小区（含户数），或将该社区并入相邻社区",
+        "add its estates (with households) or merge the community into a neighbour",
+    ),
+    "pr_u_column_missing": ("缺少 `{column}` 列。", "column `{column}` is missing."),
+    "prf_u_column_missing": ("添加 `{column}` 列", "add a `{column}` column"),
+    "pr_u_id_repeated": ("编码 {id} 出现了不止一次。", "id {id} appears more than once."),
+    "prf_u_id_repeated": (
+        "为每个{layer_name}要素设置唯一编码",
+        "give every feature of {layer_name} its own id",
+    ),
+    "pr_u_community_no_geometry": ("该社区没有几何图形。", "the community has no geometry."),
+    "prf_u_community_no_geometry": ("绘制其边界多边形", "draw its boundary polygon"),
+    "pr_u_count_column_missing": ("缺少 `{column}` 列。", "column `{column}` is missing."),
+    "prf_u_count_column_missing": ("添加数值型 `{column}` 列", "add a numeric `{column}` column"),
+    "pr_u_count_bad": (
+        "`{column}` 为 {value}：数量必须是大于等于 0 的有限数字。",
+        "`{column}` is {value}: counts must be finite numbers >= 0.",
+    ),
+    "prf_u_count_bad": (
+        "填写该{layer_name}要素的 `{column}`（没有则填 0）",
+        "fill in the {column} of this feature of {layer_name} (0 if none)",
+    ),
+    "pr_u_unknown_community": (
+        "社区 {community} 不在社区图层中。",
+        "community {community} is not in the communities layer.",
+    ),
+    "prf_u_unknown_community": (
+        "更正该小区的社区编码，或补充该社区",
+        "fix the estate's community_id or add the community",
+    ),
+    "pr_u_split_too_many": (
+        "该小区有 {households} 户（社区 {community}）：按每格最多 {limit} 户拆分需要超过 {parts} 块。",
+        "the estate holds {households} households in community {community}: split into grids of "
+        "at most {limit} it would need more than {parts} parts.",
+    ),
+    "prf_u_split_too_many": (
+        "更正该小区的户数（是否录入错误？），或将小区拆成多个要素",
+        "correct the estate's households (a typing error?) or split the estate into several "
+        "features",
+    ),
+    "pr_u_estate_outside": (
+        "该小区不在任何社区内，也没有社区编码。",
+        "the estate lies in no community and has no community_id.",
+    ),
+    "prf_u_estate_outside": (
+        "填写其社区编码，或扩大社区边界",
+        "set its community_id or extend the community boundary",
+    ),
+    "pr_u_split_no_buildings": (
+        "该小区有 {households} 户（超过 {limit} 户）但没有楼栋数据；已按面积拆成 {parts} 个紧凑"
+        "的部分，每部分约 {each} 户。",
+        "estate of {households} households (> {limit}) has no buildings; split into {parts} "
+        "compact parts of about {each} households (by area).",
+    ),
+    "prf_u_split_no_buildings": (
+        "补充该小区的楼栋及户数，即可按实际楼栋拆分",
+        "add its buildings with households for a split along real buildings",
+    ),
+    "pr_u_buildings_disagree": (
+        "小区 {estate} 的楼栋合计 {buildings} 户，小区为 {households} 户；已将小区数量按比例"
+        "分配到各楼栋。",
+        "the buildings of estate {estate} hold {buildings} households, the estate {households}; "
+        "the estate's counts were apportioned to its buildings.",
+    ),
+    "prf_u_buildings_disagree": ("使楼栋与小区的数量一致", "make building and estate counts agree"),
+    "pr_u_unit_repeated": (
+        "单元编码 {id} 出现了不止一次。",
+        "unit id {id} appears more than once.",
+    ),
+    "prf_u_unit_repeated": (
+        "为同一小区的每栋楼设置唯一的楼栋编码",
+        "give every building of an estate its own building_id",
+    ),
+    "pr_u_empty_footprint": (
+        "该单元在其社区内的占地为空。",
+        "the unit has an empty footprint inside its community.",
+    ),
+    "prf_u_empty_footprint": (
+        "检查小区图形是否位于其社区内",
+        "check the estate geometry lies inside its community",
+    ),
+    "pr_u_barriers_cut_all": (
+        "社区 {community} 内的阻隔线切断了其 {n} 个单元之间的全部连接，任何网格都无法包含两个单元。",
+        "in community {community} the barrier lines cut every link between its {n} units, so no "
+        "grid can hold two units.",
+    ),
+    "prf_u_barriers_cut_all": (
+        "删除不分隔街坊的阻隔线（或不使用阻隔线）",
+        "remove barrier lines that do not separate neighbourhoods (or pass none)",
+    ),
+    "pr_u_community_parts": (
+        "社区 {community} 分成 {n} 个互不相连的部分（河流、道路或数据所致）；网格随各部分划分，"
+        "不跨部分。",
+        "community {community} is in {n} separate parts (a river, a road or the data); its grids "
+        "follow its parts, none spans two.",
+    ),
+    "prf_u_community_parts": (
+        "如与实际相符则无需处理；否则请连接各部分",
+        "nothing to do if that is the ground truth; otherwise join the parts",
+    ),
+    "pr_u_units_linked": (
+        "社区 {community} 内有 {n} 个单元（{units}）与其余单元没有公共边；已将 {unit} 连到最近的"
+        "单元 {nearest}（{metres} 米）。",
+        "in community {community}, {n} unit(s) ({units}) share no cell edge with the rest; linked "
+        "{unit} to its nearest unit {nearest} ({metres} m).",
+    ),
+    "prf_u_units_linked": (
+        "检查是否有阻隔线，或社区边界是否有缺口",
+        "check for a barrier or a gap in the community boundary",
+    ),
+    **WORDING,  # grid-rule messages and reasons, shared with the atlas
 }
 
 
@@ -1486,16 +2247,10 @@ def t(key: str, lang: str, /, **fmt: object) -> str:
 
 def issue_text(issue: str, lang: str) -> str:
     """A grid-rule message of the engine (``Plan.grids()["issue"]``) in ``lang``, through its
-    codes (:func:`geo.errors.issue_codes`)."""
-    from geo.errors import issue_codes
+    codes (:func:`geo.errors.issue_codes`, templates in :data:`geo.grids.wording.WORDING`)."""
+    from geo.grids.wording import issue_words
 
-    sep = "；" if lang == "zh" else "; "
-    parts = []
-    for code, params in issue_codes(issue or ""):
-        if "what" in params:
-            params = {**params, "what": t(f"what_{params['what']}", lang)}
-        parts.append(t(f"rule_{code}", lang, **params))
-    return sep.join(parts)
+    return issue_words(issue, lang)
 
 
 def violation_text(violation: str, lang: str, names: dict[str, str] | None = None) -> str:
@@ -1520,20 +2275,12 @@ def violation_text(violation: str, lang: str, names: dict[str, str] | None = Non
 def reason_text(reason: str, lang: str, unit_labels: Mapping[str, str] | None = None) -> str:
     """An out-of-band or shape reason of the engine (``Plan.grids()["band_reason"]``,
     ``Plan.summary()["out_of_band"][i]["reason"]``, ``["low_compactness"]``) in ``lang``,
-    through its codes (:func:`geo.grids.metrics.reason_codes`); ``unit_labels`` names the unit
-    a reason names (e.g. by estate and building, :func:`ui.tabs_grids.unit_labels`)."""
-    from geo.grids.metrics import reason_codes
+    through its codes (:func:`geo.grids.metrics.reason_codes`, templates in
+    :data:`geo.grids.wording.WORDING`); ``unit_labels`` names the unit a reason names (e.g. by
+    estate and building, :func:`ui.tabs_grids.unit_labels`)."""
+    from geo.grids.wording import reason_words
 
-    parts = []
-    for code, params in reason_codes(reason or ""):
-        params = dict(params)
-        for key in ("what", "where"):
-            if key in params:
-                params[key] = t(f"{key}_{params[key]}", lang)
-        if unit_labels and "unit" in params:
-            params["unit"] = unit_labels.get(params["unit"], params["unit"])
-        parts.append(t(f"rs_{code}", lang, **params))
-    return "".join(parts)
+    return reason_words(reason, lang, unit_labels)
 
 
 #: Canonical columns of the layers (geo.data.schema) -> the key of their name here.
@@ -1553,6 +2300,212 @@ _COLUMN_KEYS = {
     "street_code": "col_street_code",
     "community_code": "col_community_code",
 }
+
+
+#: Words the table readers (allocation.tables) put in their messages, in Chinese.
+_TABLE_WORDS = {
+    "table": "表格",
+    "cost matrix": "距离矩阵",
+    "grid table": "网格表",
+    "candidate id": "候选点编码",
+    "column name": "列名",
+    "weight": "权重",
+    "capacity": "容量",
+    "tab": "制表符",
+    "semicolon": "分号",
+    "an Excel workbook (.xlsx) or a zip archive": " Excel 工作簿（.xlsx）或 zip 压缩包",
+    "an old Excel workbook (.xls)": "旧版 Excel 工作簿（.xls）",
+}
+
+
+def _table_word(word: str) -> str:
+    """A word of the table readers in Chinese (``--weights table`` -> ``--weights 表格``)."""
+    head, _, last = word.rpartition(" ")
+    if word in _TABLE_WORDS:
+        return _TABLE_WORDS[word]
+    if head.startswith("--") and last in ("table", "list"):
+        return f"{head} " + ("表格" if last == "table" else "列表")
+    return word
+
+
+def _examples_zh(text: str) -> str:
+    """The examples of a table problem (``line 4 column 3 ('d1', 'c2'): 'x'``, ``'a' on lines
+    2 and 5``, ``… and 3 more``) in Chinese; the file's own values as they are."""
+    text = re.sub(r"\bline (\d+) column (\d+)", r"第 \1 行第 \2 列", text)
+    text = re.sub(r"\(line (\d+)\)", r"（第 \1 行）", text)
+    text = re.sub(r"\((\d+) cells?\)", r"（\1 个单元格）", text)
+    text = re.sub(r"\bline (\d+)", r"第 \1 行", text)
+    text = re.sub(r"\bfeature (\d+)", r"第 \1 个要素", text)
+    text = re.sub(r" and (\d+) more$", r" 等，另有 \1 个", text)
+    nums = r"(\d+(?:(?:, | and )\d+)*)"
+    text = re.sub(r" in columns " + nums, lambda m: f" 位于第 {_and_zh(m.group(1))} 列", text)
+    text = re.sub(r" on lines " + nums, lambda m: f" 位于第 {_and_zh(m.group(1))} 行", text)
+    return re.sub(r": missing\b", "：缺失", text)
+
+
+def _and_zh(numbers: str) -> str:
+    return "、".join(n for n in re.split(r", | and ", numbers.strip()) if n)
+
+
+def _more_zh(ids: str) -> str:
+    """``a, b (+3 more)`` (``allocation.siting._sample``) in Chinese."""
+    return re.sub(r" \(\+(\d+) more\)$", r" 等，另有 \1 个", ids)
+
+
+def model_name(model: str, lang: str) -> str:
+    """A siting model as the engine names it (``PMedian``, ``coverage_curve``) in ``lang``."""
+    key = {
+        "lscp": "model_lscp",
+        "mclp": "model_mclp",
+        "pmedian": "model_pmedian",
+        "pcenter": "model_pcenter",
+        "coverage_curve": "model_mclp",
+    }.get(model.lower())
+    return t(key, lang) if key and lang != "en" else model
+
+
+#: The parts of a siting run's note (``SitingResult.message``, ``allocation.siting``), in the
+#: order they are written: ``(code, pattern)``; ``{note}`` is a :data:`_SITING_TIME` phrase.
+SITING_NOTES: tuple[tuple[str, str], ...] = (
+    (
+        "unreachable_radius",
+        r"(?P<n>\d+) demand point\(s\) cannot be reached within (?P<radius>\S+) m by any "
+        r"candidate and are excluded: (?P<ids>.*?)\. Add candidates near them or raise the "
+        r"radius\. ",
+    ),
+    (
+        "unreachable",
+        r"(?P<n>\d+) demand point\(s\) cannot reach any candidate or facility and are "
+        r"excluded: (?P<ids>.*?)\. Check the network near them or add candidates\. ",
+    ),
+    ("all_covered", r"Existing facilities already cover every reachable demand point\."),
+    ("essential", r"(?P<n>\d+) new post\(s\): proven optimal \(every one essential\)\."),
+    ("posts_capacitated", r"(?P<n>\d+) new post\(s\), capacitated: (?P<note>.*)\.$"),
+    (
+        "posts_distance",
+        r"(?P<n>\d+) new post\(s\), largest distance (?P<metres>\S+) m: (?P<note>.*)\.$",
+    ),
+    (
+        "posts",
+        r"(?P<n>\d+) new post\(s\)(?: \((?P<k>\d+) more post\(s\) would cover nothing "
+        r"more\))?: (?P<note>.*)\.$",
+    ),
+    ("no_gain", r"No new post can add coverage\."),
+    ("p_zero", r"p = 0: existing facilities only\."),
+)
+_SITING_TIME = re.compile(
+    r"time limit of (?P<seconds>\S+) s reached: best solution found, not proven optimal "
+    r"\(gap (?P<gap>\S+)%\); raise the time limit for a proof"
+)
+
+
+#: Why a community could not be gridded within the band (``Plan.summary()
+#: ["infeasible_communities"][i]["reasons"]``, written by ``geo.grids.gridding``): ``(code,
+#: pattern)``; a reason about one free piece of a community ends with :data:`_PIECE`.
+COMMUNITY_REASONS: tuple[tuple[str, str], ...] = (
+    ("no_units", r"no planning units$"),
+    (
+        "zero",
+        r"the community holds 0 of the sized count; one grid covers it \(check the households "
+        r"/ party members of its estates\)",
+    ),
+    (
+        "below",
+        r"the community holds (?P<total>\d+) \(< (?P<lo>\d+)\): one grid below the band "
+        r"\(merge the community with a neighbour or lower the minimum\)",
+    ),
+    (
+        "few_units",
+        r"(?P<n>\d+) unit\(s\) cannot make (?P<k>\d+) grids of (?P<lo>\d+)-(?P<hi>\d+); "
+        r"split large estates by buildings",
+    ),
+    (
+        "no_split",
+        r"(?P<total>\d+) cannot be split into grids of (?P<lo>\d+)-(?P<hi>\d+) "
+        r"\((?P<kmax>\d+) grid\(s\) would hold (?P<a>\d+) each, (?P<kmin>\d+) would hold "
+        r"(?P<b>\d+)\); (?P<k>\d+) grid\(s\) chosen \(widen the band or fix the number of "
+        r"grids\)",
+    ),
+    (
+        "requested",
+        r"(?P<n>\d+) grid\(s\) requested but the free land is in (?P<pieces>\d+) separate "
+        r"piece\(s\) besides (?P<locked>\d+) locked grid\(s\); (?P<want>\d+) free grid\(s\) "
+        r"made",
+    ),
+    ("too_few", r"only (?P<n>\d+) grid\(s\) possible: too few units for (?P<want>\d+)"),
+    (
+        "no_estates",
+        r"no estates in this community: add its estates or merge it into a neighbour",
+    ),
+)
+_PIECE = re.compile(r" \(free piece of (?P<n>\d+) units\)$")
+
+
+def community_reason_text(reason: str, lang: str) -> str:
+    """Why a community could not be gridded in the band (:data:`COMMUNITY_REASONS`) in
+    ``lang``; in English the engine's words; an unknown reason as it is."""
+    if lang == "en":
+        return reason
+    piece = _PIECE.search(reason)
+    body = reason[: piece.start()] if piece else reason
+    (code, params), *rest = _match_parts(body, COMMUNITY_REASONS) or [("text", {"text": ""})]
+    if code == "text" or rest:
+        return reason
+    text = t(f"cr_{code}", lang, **params)
+    return text + (t("cr_piece", lang, n=piece.group("n")) if piece else "")
+
+
+def siting_note_codes(message: str) -> list[tuple[str, dict[str, str]]]:
+    """A siting run's note as ``(code, params)`` parts; text no code matches comes back as
+    ``("text", {"text": ...})``, so nothing is lost."""
+    return _match_parts(message, SITING_NOTES)
+
+
+def _match_parts(
+    message: str, table: tuple[tuple[str, str], ...]
+) -> list[tuple[str, dict[str, str]]]:
+    """``message`` as the ``(code, params)`` of the phrases of ``table`` it is made of, from
+    the left; the rest no phrase matches as ``("text", {"text": rest})``."""
+    out: list[tuple[str, dict[str, str]]] = []
+    pos = 0
+    while pos < len(message):
+        for code, pattern in table:
+            m = re.compile(pattern).match(message, pos)
+            if m:
+                out.append((code, {k: v for k, v in m.groupdict().items() if v is not None}))
+                pos = m.end()
+                break
+        else:
+            out.append(("text", {"text": message[pos:]}))
+            break
+    return out
+
+
+def siting_note_text(message: str, lang: str) -> str:
+    """A siting run's note (:data:`SITING_NOTES`) in ``lang``; in English the engine's words."""
+    if lang == "en":
+        return message
+    parts = []
+    for code, params in siting_note_codes(message or ""):
+        if code == "text":
+            parts.append(params["text"])
+            continue
+        params = dict(params)
+        if "ids" in params:
+            params["ids"] = _more_zh(params["ids"])
+        if "note" in params:
+            m = _SITING_TIME.fullmatch(params["note"])
+            params["note"] = (
+                t("sn_time_limit", lang, **m.groupdict())
+                if m
+                else t("sn_proven", lang)
+                if params["note"] == "proven optimal"
+                else params["note"]
+            )
+        if code == "posts":
+            params["extra"] = t("sn_extra", lang, k=params.pop("k")) if "k" in params else ""
+        parts.append(t(f"sn_{code}", lang, **params))
+    return "".join(parts)
 
 
 def problem_text(problem: Any, lang: str) -> tuple[str, str]:
@@ -1579,6 +2532,18 @@ def problem_text(problem: Any, lang: str) -> tuple[str, str]:
                 for v in params[key].split(",")
                 if v.strip()
             )
+    if lang != "en":  # the table readers' words (allocation.tables) and their examples
+        for key in ("what", "noun", "kind", "sep"):
+            if isinstance(params.get(key), str):
+                params[key] = _table_word(params[key])
+        if isinstance(params.get("examples"), str):
+            params["examples"] = _examples_zh(params["examples"])
+    if isinstance(params.get("model"), str):
+        params["model"] = model_name(params["model"], lang)
+    if isinstance(params.get("param"), str) and f"gp_{params['param']}" in TEXT:
+        params["param"] = t(f"gp_{params['param']}", lang)  # a gridding parameter by name
+    if lang != "en" and isinstance(params.get("ids"), str):
+        params["ids"] = _more_zh(params["ids"])
     for key in ("column", "target"):  # canonical columns by their Chinese names
         if isinstance(params.get(key), str) and params[key] in _COLUMN_KEYS:
             params[key] = t(_COLUMN_KEYS[params[key]], lang)
@@ -1705,14 +2670,29 @@ def edit_error_text(
     ``unit_labels`` (``{unit_id: label}``, e.g. :func:`ui.tabs_grids.unit_labels`) names the
     units of the ``unit`` and ``units`` parameters (comma-separated ids) for people.
     """
+    from geo.errors import ConflictError, InfeasibleError, StoreError
+
     code = getattr(exc, "code", None)
-    if code and f"ee_{code}" in TEXT:
+    prefix = (
+        "ie"
+        if isinstance(exc, InfeasibleError)
+        else "ce"
+        if isinstance(exc, ConflictError)
+        else "se"
+        if isinstance(exc, StoreError)
+        else "ee"
+    )
+    if prefix != "ee" and lang == "en":
+        return str(exc)  # the engine's own words, with what it was doing
+    if code and f"{prefix}_{code}" in TEXT:
         params = dict(getattr(exc, "params", {}) or {})
+        if isinstance(params.get("model"), str):
+            params["model"] = model_name(params["model"], lang)
         if unit_labels:
             sep = "、" if lang == "zh" else ", "
             for key in ("unit", "units"):
                 if isinstance(params.get(key), str):
                     ids = [u.strip() for u in params[key].split(",")]
                     params[key] = sep.join(unit_labels.get(u, u) for u in ids)
-        return t(f"ee_{code}", lang, **params)
+        return t(f"{prefix}_{code}", lang, **params)
     return str(exc)

@@ -33,7 +33,7 @@ import streamlit as st
 
 from geo.errors import GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS
-from ui.i18n import t
+from ui.i18n import error_text, t
 from ui.state import Session
 
 if TYPE_CHECKING:
@@ -200,8 +200,8 @@ def save_new_plan(plan: Plan, lang: str, *, name: str | None = None, message: st
             expected_version=store.latest_version(name),
         )
     except GridplanError as exc:
-        st.session_state[CONFLICT_KEY] = str(exc)
-        st.error(t("plan_save_failed", lang, msg=str(exc)))
+        st.session_state[CONFLICT_KEY] = error_text(exc, lang)
+        st.error(t("plan_save_failed", lang, msg=error_text(exc, lang)))
         return
     remember(saved.name, int(saved.version or 1), new_journal())
     st.toast(t("plan_saved", lang, name=saved.name, version=saved.version))
@@ -309,10 +309,13 @@ def _save() -> None:
     try:
         saved = store.save(_record_of_session(), expected_version=op["version"])
     except ConflictError as exc:
-        st.session_state[CONFLICT_KEY] = str(exc)
+        st.session_state[CONFLICT_KEY] = error_text(exc, st.session_state.get("lang", "zh"))
         return
     except GridplanError as exc:
-        st.session_state["plan_message"] = ("error", str(exc))
+        st.session_state["plan_message"] = (
+            "error",
+            error_text(exc, st.session_state.get("lang", "zh")),
+        )
         return
     _clear_saved_journal(store, op)
     st.session_state[NOTE_KEY] = ""  # the note box is empty for the next save
@@ -334,7 +337,7 @@ def _save_as() -> None:
     try:
         saved = store.save_as(rec, name) if op else store.save(rec.replace(name=name))
     except GridplanError as exc:
-        st.session_state[CONFLICT_KEY] = str(exc)
+        st.session_state[CONFLICT_KEY] = error_text(exc, st.session_state.get("lang", "zh"))
         return
     _clear_saved_journal(store, op)
     st.session_state[NOTE_KEY] = ""

@@ -24,6 +24,7 @@ from geo.settings import DEFAULT_MAX_HOUSEHOLDS, DEFAULT_MIN_HOUSEHOLDS
 from ui import context, editmap, plans
 from ui.context import Context
 from ui.i18n import (
+    community_reason_text,
     edit_error_text,
     error_text,
     issue_text,
@@ -644,6 +645,11 @@ def metrics_details(plan: Any, lang: str, layers: Layers | None = None) -> None:
     infeasible = s.get("infeasible_communities") or []
     cnames = _names(layers.communities if layers is not None else None, "community_id")
     ulabels = unit_labels(plan.units.units, layers, lang) if layers is not None else None
+    unit_notes = list(getattr(plan.units, "problems", ()))
+    if unit_notes:  # how the units were made: estates split, parts linked (engine warnings)
+        with st.expander(t("unit_notes", lang, n=len(unit_notes))):
+            for p in unit_notes:
+                st.warning(problem_line(p, lang))
     if infeasible:
         with st.expander(t("infeasible_report", lang)):
             frame = pd.DataFrame(
@@ -653,7 +659,7 @@ def metrics_details(plan: Any, lang: str, layers: Layers | None = None) -> None:
                     ],
                     t("col_community_code", lang): [r["community_id"] for r in infeasible],
                     t("f_reason", lang): [
-                        "；".join(issue_text(x, lang) for x in r["reasons"])
+                        "；".join(community_reason_text(x, lang) for x in r["reasons"])
                         if lang == "zh"
                         else "; ".join(r["reasons"])
                         for r in infeasible

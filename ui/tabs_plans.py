@@ -232,7 +232,7 @@ def _open_clicked(ctx: Context, name: str, version: int, journal: str | None = N
     try:
         plans.open_version(ctx.layers, ctx.key, name, version, journal=journal)
     except (GridplanError, ValueError) as exc:
-        st.session_state["plan_message"] = ("error", str(exc))
+        st.session_state["plan_message"] = ("error", error_text(exc, ctx.lang))
         return
     st.session_state["plan_message"] = ("opened", (name, version))
 

@@ -20,7 +20,7 @@ from geo.errors import GridplanError
 from geo.settings import LIFE_CIRCLES_M
 from ui import context
 from ui.context import Context
-from ui.i18n import TEXT, error_text, t
+from ui.i18n import TEXT, error_text, siting_note_text, t
 from ui.maps import build_map, to_display
 
 MODELS = ("mclp", "lscp", "pmedian", "pcenter")
@@ -223,10 +223,8 @@ def show_result(ctx: Context) -> None:
             seconds=result.seconds,
         )
     )
-    if (
-        result.message and lang == "en"
-    ):  # the engine's note is English; Chinese shows the figures above
-        st.caption(result.message)
+    if result.message:  # the engine's note, part by part in the page language
+        st.caption(siting_note_text(result.message, lang))
     st.caption(
         t(
             "siting_source",

@@ -67,6 +67,8 @@ def _unit_frame(
                     f"expected a Plan, UnitGraph or GeoDataFrame, got "
                     f"{type(units_or_grids).__name__}",
                     "pass plan.units or the grids GeoDataFrame",
+                    code="fu_bad_input",
+                    params={"type": type(units_or_grids).__name__},
                 )
             ]
         )
@@ -80,6 +82,7 @@ def _unit_frame(
                     "no `households` column",
                     "pass planning units or grids with household counts",
                     field="households",
+                    code="fu_no_households",
                 )
             ]
         )
@@ -91,6 +94,7 @@ def _unit_frame(
                         "units",
                         "planning units given without an assignment",
                         "pass `assignment` (unit_id -> grid_id) or a Plan",
+                        code="fu_no_assignment",
                     )
                 ]
             )
@@ -104,6 +108,8 @@ def _unit_frame(
                         f"{len(missing)} unit(s) have no grid in `assignment`, e.g. {missing[:5]}",
                         "pass the full unit -> grid assignment",
                         field="unit_id",
+                        code="fu_unassigned",
+                        params={"n": len(missing), "ids": ", ".join(missing[:5])},
                     )
                 ]
             )
@@ -146,6 +152,7 @@ def _unit_frame(
                 "units",
                 "neither a `unit_id` nor a `grid_id` column",
                 "pass planning units (with an assignment) or party grids",
+                code="fu_no_ids",
             )
         ]
     )
@@ -169,6 +176,8 @@ def _other_frame(
                     f"no `{id_field}` column (columns: {list(other_grids.columns)})",
                     f"name the id column with `id_field` or add `{id_field}`",
                     field=id_field,
+                    code="fu_other_no_id",
+                    params={"column": id_field, "have": ", ".join(map(str, other_grids.columns))},
                 )
             ]
         )
@@ -217,6 +226,8 @@ def _located_households(
                     "fusion",
                     f"`locate` must be 'point' or 'area', got {locate!r}",
                     "use locate='point' or locate='area'",
+                    code="fu_locate",
+                    params={"locate": repr(locate)},
                 )
             ]
         )

@@ -1244,6 +1244,8 @@ def _tasks(
                         f"locked grids hold {len(missing)} unit(s) that are not in "
                         f"these units: {missing[:5]}.",
                         "re-optimise on the units the plan was made with, or unlock them",
+                        code="gr_locked_units_missing",
+                        params={"n": len(missing), "ids": ", ".join(map(str, missing[:5]))},
                     )
                 ]
             )

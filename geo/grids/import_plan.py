@@ -129,6 +129,8 @@ def _grid_frame(
                     "grids",
                     f"expected a GeoDataFrame of grid polygons, got {type(grid_layer).__name__}",
                     "read the file with geo.data.io.read_layer",
+                    code="im_bad_input",
+                    params={"type": type(grid_layer).__name__},
                 )
             ]
         )
@@ -142,6 +144,8 @@ def _grid_frame(
                     f"no `{id_field}` column (columns: {list(grid_layer.columns)})",
                     f"name the id column with `id_field` or add `{id_field}`",
                     field=id_field,
+                    code="fu_other_no_id",
+                    params={"column": id_field, "have": ", ".join(map(str, grid_layer.columns))},
                 )
             ]
         )
@@ -157,12 +161,25 @@ def _grid_frame(
                     f"{layer[id_field][bad].iloc[0]!r}",
                     "import the grid polygons, not their lines or centres",
                     feature=str(layer[id_field][bad].iloc[0]),
+                    code="im_not_polygons",
+                    params={
+                        "n": int(bad.sum()),
+                        "types": ", ".join(sorted(set(layer.geom_type[bad]))),
+                        "id": str(layer[id_field][bad].iloc[0]),
+                    },
                 )
             ]
         )
     if layer.empty:
         raise ValidationError(
-            [Problem("grids", "the grid layer holds no polygon", "import a non-empty grid layer")]
+            [
+                Problem(
+                    "grids",
+                    "the grid layer holds no polygon",
+                    "import a non-empty grid layer",
+                    code="im_empty",
+                )
+            ]
         )
     layer = layer.to_crs(crs) if layer.crs != crs else layer
     ids = layer[id_field].astype(str)
@@ -220,6 +237,8 @@ def unit_grid_shares(
                     "import",
                     f"`by` must be 'cell' or 'footprint', got {by!r}",
                     "use by='cell' (default) or by='footprint'",
+                    code="im_by",
+                    params={"by": repr(by)},
                 )
             ]
         )

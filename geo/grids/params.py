@@ -31,6 +31,22 @@ SizeBy = Literal["households", "party_members"]
 Balance = Literal["party_members", "households", "load"]
 
 
+#: The rule each checked parameter of :class:`GridParams` follows: the code of its message
+#: (``gp_band``: 0 < min <= max; ``gp_choice``: one of a few words; ``gp_nonneg``: a finite
+#: number >= 0; ``gp_min1``: at least 1).
+_PARAM_RULES = {
+    "min_households": "gp_band",
+    "min_party_members": "gp_band",
+    "size_by": "gp_choice",
+    "balance": "gp_choice",
+    "compactness_weight": "gp_nonneg",
+    "n_grids": "gp_min1",
+    "min_party_per_grid": "gp_nonneg",
+    "restarts": "gp_min1",
+    "party_load_weight": "gp_nonneg",
+}
+
+
 @dataclass(frozen=True)
 class GridParams:
     """Parameters of automatic gridding (frozen, hashable, validated).
@@ -84,7 +100,17 @@ class GridParams:
         problems = []
 
         def bad(name: str, msg: str, fix: str) -> None:
-            problems.append(Problem("parameters", f"`{name}` {msg}", fix, field=name))
+            # the code says which rule the parameter breaks (see _PARAM_RULES)
+            problems.append(
+                Problem(
+                    "parameters",
+                    f"`{name}` {msg}",
+                    fix,
+                    field=name,
+                    code=_PARAM_RULES[name],
+                    params={"param": name, "value": str(getattr(self, name))},
+                )
+            )
 
         if not 0 < self.min_households <= self.max_households:
             bad(

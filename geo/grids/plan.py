@@ -207,6 +207,8 @@ class Plan:
                         "plan",
                         f"{len(unknown)} unknown unit(s): {unknown[:5]}.",
                         "flip units of the plan's UnitGraph",
+                        code="pl_unknown_units",
+                        params={"n": len(unknown), "ids": ", ".join(unknown[:5])},
                     )
                 ],
                 title="invalid flip",
@@ -315,6 +317,8 @@ def _check_assignment(units: UnitGraph, assignment: Mapping[str, str]) -> None:
                 "plan",
                 f"{len(missing)} unit(s) have no grid: {sorted(missing)[:5]}.",
                 "assign every unit to exactly one grid",
+                code="pl_unassigned",
+                params={"n": len(missing), "ids": ", ".join(sorted(missing)[:5])},
             )
         )
     if extra:
@@ -323,6 +327,8 @@ def _check_assignment(units: UnitGraph, assignment: Mapping[str, str]) -> None:
                 "plan",
                 f"{len(extra)} unknown unit(s): {sorted(extra)[:5]}.",
                 "use unit ids of the plan's UnitGraph",
+                code="pl_unknown_units",
+                params={"n": len(extra), "ids": ", ".join(sorted(extra)[:5])},
             )
         )
     if problems:

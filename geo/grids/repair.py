@@ -410,6 +410,8 @@ def _opened(
                     "plan",
                     f"`unlocked` names grid(s) not in the plan: {unknown[:5]}",
                     "name existing grid ids or pass unlocked='all'",
+                    code="rp_unknown_grids",
+                    params={"ids": ", ".join(unknown[:5])},
                 )
             ]
         )

@@ -383,6 +383,8 @@ def prepare_frames(
                     "parameters",
                     f"`max_households` must be > 0, got {max_households}.",
                     "pass a positive number of households per grid",
+                    code="u_max_households",
+                    params={"value": max_households},
                 )
             ]
         )
@@ -419,6 +421,8 @@ def community_units(
             "add its estates (with households) or merge the community into a neighbour",
             feature=cid,
             severity="warning",
+            code="u_community_no_estates",
+            params={"community": cid, "name": job.name},
         )
         return CommunityUnits(cid, _empty_units(), _edges_frame([], [], [], []), (warn,), ())
     above = max_households if split_by_buildings_above is None else split_by_buildings_above
@@ -491,6 +495,8 @@ def _prepare_communities(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                     "communities",
                     "column `community_id` is missing.",
                     "add a community_id column (one id per community)",
+                    code="u_column_missing",
+                    params={"column": "community_id"},
                 )
             ]
         )
@@ -507,6 +513,8 @@ def _prepare_communities(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 "give every community its own id",
                 feature=cid,
                 field="community_id",
+                code="u_id_repeated",
+                params={"layer": "communities", "id": cid},
             )
         )
     bad = comms.geometry.isna() | comms.geometry.is_empty
@@ -517,6 +525,7 @@ def _prepare_communities(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 "the community has no geometry.",
                 "draw its boundary polygon",
                 feature=cid,
+                code="u_community_no_geometry",
             )
         )
     if problems:
@@ -550,7 +559,12 @@ def _check_counts(
         if col not in frame.columns:
             problems.append(
                 Problem(
-                    layer, f"column `{col}` is missing.", f"add a numeric `{col}` column", field=col
+                    layer,
+                    f"column `{col}` is missing.",
+                    f"add a numeric `{col}` column",
+                    field=col,
+                    code="u_count_column_missing",
+                    params={"column": col},
                 )
             )
             continue
@@ -565,6 +579,13 @@ def _check_counts(
                     f"fill in the {col} of this {layer[:-1]} (0 if none)",
                     feature=str(frame.at[idx, id_col]),
                     field=col,
+                    code="u_count_bad",
+                    params={
+                        "column": col,
+                        "value": repr(frame.at[idx, col]),
+                        "community": "" if where is None else str(where[idx]),
+                        "layer": layer,
+                    },
                 )
             )
     return problems
@@ -574,7 +595,15 @@ def _prepare_estates(estates: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.
     est = estates.to_crs(comms.crs) if estates.crs != comms.crs else estates.copy()
     if "estate_id" not in est.columns:
         raise ValidationError(
-            [Problem("estates", "column `estate_id` is missing.", "add an estate_id column")]
+            [
+                Problem(
+                    "estates",
+                    "column `estate_id` is missing.",
+                    "add an estate_id column",
+                    code="u_column_missing",
+                    params={"column": "estate_id"},
+                )
+            ]
         )
     est["estate_id"] = est["estate_id"].astype(str)
     if "community_id" not in est.columns or est["community_id"].isna().any():
@@ -592,6 +621,8 @@ def _prepare_estates(estates: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.
                 "fix the estate's community_id or add the community",
                 feature=est.at[idx, "estate_id"],
                 field="community_id",
+                code="u_unknown_community",
+                params={"community": str(est.at[idx, "community_id"])},
             )
         )
     dup = est["estate_id"][est["estate_id"].duplicated()].unique()
@@ -603,6 +634,8 @@ def _prepare_estates(estates: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.
                 "give every estate its own id",
                 feature=eid,
                 field="estate_id",
+                code="u_id_repeated",
+                params={"layer": "estates", "id": eid},
             )
         )
     if problems:
@@ -641,6 +674,13 @@ def _check_split_bound(est: gpd.GeoDataFrame, max_households: int) -> None:
                     "features",
                     feature=str(est.at[i, "estate_id"]),
                     field="households",
+                    code="u_split_too_many",
+                    params={
+                        "households": f"{est.at[i, 'households']:,.0f}",
+                        "community": str(est.at[i, "community_id"]),
+                        "limit": max_households,
+                        "parts": MAX_SPLIT_PARTS,
+                    },
                 )
                 for i in too_big
             ]
@@ -666,6 +706,7 @@ def _join_community(est: gpd.GeoDataFrame, comms: gpd.GeoDataFrame) -> gpd.GeoDa
                     "set its community_id or extend the community boundary",
                     feature=str(eid),
                     field="community_id",
+                    code="u_estate_outside",
                 )
                 for eid in out.loc[missing, "estate_id"]
             ]
@@ -680,7 +721,15 @@ def _prepare_buildings(
     bld = buildings.to_crs(est.crs) if buildings.crs != est.crs else buildings.copy()
     if "building_id" not in bld.columns:
         raise ValidationError(
-            [Problem("buildings", "column `building_id` is missing.", "add a building_id column")]
+            [
+                Problem(
+                    "buildings",
+                    "column `building_id` is missing.",
+                    "add a building_id column",
+                    code="u_column_missing",
+                    params={"column": "building_id"},
+                )
+            ]
         )
     bld["building_id"] = bld["building_id"].astype(str)
     problems = _check_counts(bld, "buildings", "building_id", ("households",))
@@ -1182,6 +1231,13 @@ def _make_units(
                 "add its buildings with households for a split along real buildings",
                 feature=rec.estate_id,
                 severity="warning",
+                code="u_split_no_buildings",
+                params={
+                    "households": f"{counts['households']:.0f}",
+                    "limit": max_households,
+                    "parts": n_parts,
+                    "each": f"{counts['households'] / n_parts:.0f}",
+                },
             )
         )
     raw = pd.DataFrame(
@@ -1235,6 +1291,12 @@ def _building_units(
                 "make building and estate counts agree",
                 feature=rec.estate_id,
                 severity="warning",
+                code="u_buildings_disagree",
+                params={
+                    "estate": str(rec.estate_id),
+                    "buildings": f"{weights.sum():.0f}",
+                    "households": f"{counts['households']:.0f}",
+                },
             )
         )
     geoms = blds["geometry"]
@@ -1275,6 +1337,8 @@ def finish_units(parts: list[pd.DataFrame], crs: Any) -> gpd.GeoDataFrame:
                     f"unit id {u!r} appears more than once.",
                     "give every building of an estate its own building_id",
                     feature=u,
+                    code="u_unit_repeated",
+                    params={"id": u},
                 )
                 for u in dup
             ]
@@ -1348,6 +1412,7 @@ def tessellate(community: BaseGeometry, footprints: list[BaseGeometry]) -> list[
                     "the unit has an empty footprint inside its community.",
                     "check the estate geometry lies inside its community",
                     feature=str(i),
+                    code="u_empty_footprint",
                 )
                 for i in missing
             ]
@@ -1554,6 +1619,8 @@ def _apply_barriers_and_islands(
                     f"its {len(ids)} units, so no grid can hold two units.",
                     "remove barrier lines that do not separate neighbourhoods (or pass none)",
                     feature=cid,
+                    code="u_barriers_cut_all",
+                    params={"community": cid, "n": len(ids)},
                 )
             )
             return edges, problems, fatal
@@ -1572,6 +1639,8 @@ def _apply_barriers_and_islands(
                 "nothing to do if that is the ground truth; otherwise join the parts",
                 feature=cid,
                 severity="warning",
+                code="u_community_parts",
+                params={"community": cid, "n": n_parts},
             )
         )
     links = []
@@ -1600,6 +1669,15 @@ def _apply_barriers_and_islands(
                 "check for a barrier or a gap in the community boundary",
                 feature=u,
                 severity="warning",
+                code="u_units_linked",
+                params={
+                    "community": cid,
+                    "n": len(comp),
+                    "units": ", ".join(comp[:5]) + (" ..." if len(comp) > 5 else ""),
+                    "unit": u,
+                    "nearest": v,
+                    "metres": f"{best[0]:.0f}",
+                },
             )
         )
         mains[part] = main + comp

@@ -25,7 +25,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import Problem, ValidationError, issue_codes
+from geo.errors import Problem, ValidationError
+from geo.grids.wording import issue_words, reason_words
 from geo.output.export import GRID_FILLS, _atomic_write_bytes, grid_colours
 
 #: A4 landscape, inches.
@@ -126,18 +127,6 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-#: Rule messages in Chinese, by code (``geo.errors.ISSUE_CODES``).
-_REASONS_ZH = {
-    "not_contiguous": "不连通",
-    "unit_too_big": "单个单元即有 {size} {what}（> {limit}），请按楼栋拆分该小区",
-    "community_too_small": "全社区仅 {size} {what}（< {limit}），请与相邻社区合并或接受小网格",
-    "over_band": "{size} {what} > {limit}",
-    "under_band": "{size} {what} < {limit}",
-    "few_party_members": "党员 {size} 人 < {limit}，不足以建党小组",
-    "text": "{text}",
-}
-_UNITS_ZH = {"households": "户", "party members": "名党员"}
-
 
 @dataclass(frozen=True)
 class AtlasResult:
@@ -170,14 +159,18 @@ def find_cjk_font(candidates: Sequence[str | os.PathLike[str]] = CJK_FONT_FILES)
     return None
 
 
-def reason_text(issue: str, lang: str = "zh") -> str:
-    """A grid's out-of-rule reason (``Plan.grids()["issue"]``) in ``lang``; unknown parts kept."""
-    if lang != "zh" or not issue:
-        return issue
-    return "；".join(
-        _REASONS_ZH[code].format(**{k: _UNITS_ZH.get(v, v) for k, v in params.items()})
-        for code, params in issue_codes(issue)
-    )
+def reason_text(issue: str, lang: str = "zh", band_reason: str = "") -> str:
+    """A grid's reason column: its rule message (``Plan.grids()["issue"]``) and, for a grid
+    outside the band, why (``Plan.grids()["band_reason"]``), in ``lang``.
+
+    Both are said from the templates the app uses (:data:`geo.grids.wording.WORDING`); in
+    English the engine's own words; parts no code matches are kept as they are.
+    """
+    parts = [
+        issue_words(issue, lang) if lang == "zh" else issue,
+        reason_words(band_reason, lang) if lang == "zh" else band_reason,
+    ]
+    return ("；" if lang == "zh" else "; ").join(p for p in parts if p)
 
 
 def _check_inputs(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> None:
@@ -193,6 +186,8 @@ def _check_inputs(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> Non
                 f"column `{c}` missing",
                 "pass the plan's grids and the dataset's layers as loaded by gridplan",
                 field=c,
+                code="at_column_missing",
+                params={"column": c},
             )
             for c in missing
         ]
@@ -202,10 +197,14 @@ def _check_inputs(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> Non
                     layer,
                     f"CRS {gdf.crs} is not metric",
                     "pass layers in the dataset's metric CRS (geo.data.io.load_layers)",
+                    code="not_metric",
+                    params={"crs": str(gdf.crs)},
                 )
             )
     if len(grids) == 0:
-        problems.append(Problem("grids", "the plan has no grids", "grid the district first"))
+        problems.append(
+            Problem("grids", "the plan has no grids", "grid the district first", code="at_no_grids")
+        )
     if problems:
         raise ValidationError(problems, title="cannot draw the atlas")
 
@@ -489,9 +488,15 @@ def _community_rows(
         if with_density:
             d = getattr(r, "density", None)
             row.append(_fmt(round(float(d))) if d is not None and np.isfinite(d) else "–")
-        row.append(reason_text(str(r.issue), lang))
+        band = getattr(r, "band_reason", "")
+        row.append(reason_text(_text(r.issue), lang, _text(band)))
         rows.append(row)
     return header, rows
+
+
+def _text(value: Any) -> str:
+    """A text cell: "" for a missing value (None, NaN)."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _em(ch: str) -> float:
@@ -737,7 +742,16 @@ def write_atlas(
 
     if lang not in TEXT:
         raise ValidationError(
-            [Problem("atlas", f"language {lang!r} unknown", "use zh or en", field="lang")]
+            [
+                Problem(
+                    "atlas",
+                    f"language {lang!r} unknown",
+                    "use zh or en",
+                    field="lang",
+                    code="at_lang",
+                    params={"lang": repr(lang)},
+                )
+            ]
         )
     font_path = Path(font) if font is not None else find_cjk_font()
     if font_path is None or not font_path.is_file():
@@ -748,6 +762,8 @@ def write_atlas(
                     f"no Noto CJK font ({font or ', '.join(CJK_FONT_FILES)})",
                     "install Debian's fonts-noto-cjk (`make fonts`) or pass a CJK font file",
                     field="font",
+                    code="at_no_font",
+                    params={"font": str(font or ", ".join(CJK_FONT_FILES))},
                 )
             ],
             title="cannot draw the atlas",
@@ -755,7 +771,14 @@ def write_atlas(
     communities = layers.get("communities")
     if communities is None:
         raise ValidationError(
-            [Problem("communities", "layer missing", "load the dataset the plan was made on")],
+            [
+                Problem(
+                    "communities",
+                    "layer missing",
+                    "load the dataset the plan was made on",
+                    code="at_layer_missing",
+                )
+            ],
             title="cannot draw the atlas",
         )
     _check_inputs(record.grids, communities)

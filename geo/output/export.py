@@ -260,6 +260,8 @@ def _check_table(name: str, df: object) -> None:
                     layer=name,
                     message=f"is a {type(df).__name__}, not a table",
                     fix="pass a GeoDataFrame or a DataFrame",
+                    code="ex_not_table",
+                    params={"type": type(df).__name__},
                 )
             ],
             title=f"cannot export layer `{name}`",
@@ -491,7 +493,10 @@ def to_gpkg(
         raise ValidationError(
             [
                 Problem(
-                    layer=METADATA_NAME, message="is a reserved layer name", fix="rename the layer"
+                    layer=METADATA_NAME,
+                    message="is a reserved layer name",
+                    fix="rename the layer",
+                    code="ex_reserved",
                 )
             ],
             title="cannot export",
@@ -911,6 +916,8 @@ def to_html_map(
                     field="lang",
                     message=f"unknown language {lang!r}",
                     fix="use zh or en",
+                    code="at_lang",
+                    params={"lang": repr(lang)},
                 )
             ],
             title="cannot export",
@@ -1040,6 +1047,8 @@ def export_plan(
                     field="format",
                     message=f"unknown format {fmt!r}",
                     fix=f"use one of {', '.join(FORMATS)}",
+                    code="ex_format",
+                    params={"format": repr(fmt), "formats": ", ".join(FORMATS)},
                 )
             ],
             title="cannot export",

@@ -119,12 +119,16 @@ def _writable_problem(option: str, shown: str, out: Path, *, folder: bool) -> Pr
             option,
             f"`{shown}` is a folder, not a file.",
             "give a file name inside it, e.g. `" + str(Path(shown) / "grids.geojson") + "`",
+            code="pa_is_folder",
+            params={"path": shown, "example": str(Path(shown) / "grids.geojson")},
         )
     if out.exists() and not out.is_dir() and folder:
         return Problem(
             option,
             f"`{shown}` is a file, but this output is a folder.",
             "give a folder path (it is created if missing)",
+            code="pa_is_file",
+            params={"path": shown},
         )
     ancestor = out if folder and out.is_dir() else out.parent
     while not ancestor.exists():
@@ -134,12 +138,16 @@ def _writable_problem(option: str, shown: str, out: Path, *, folder: bool) -> Pr
             option,
             f"cannot write `{shown}`: `{ancestor}` is a file, not a folder.",
             "choose an output in an existing folder (or a new folder's path)",
+            code="pa_parent_file",
+            params={"path": shown, "parent": str(ancestor)},
         )
     if not os.access(ancestor, os.W_OK | os.X_OK):
         return Problem(
             option,
             f"cannot write `{shown}`: the folder `{ancestor}` is not writable.",
             "choose a folder you can write to, or ask for write permission on it",
+            code="pa_not_writable",
+            params={"path": shown, "parent": str(ancestor)},
         )
     return None
 
@@ -197,7 +205,15 @@ def check_outputs(
                 if what.startswith("the plan store")
                 else "write the output to another file; never overwrite an input"
             )
-            problems.append(Problem(option, f"refusing to write `{shown}`: it is {what}.", fix))
+            problems.append(
+                Problem(
+                    option,
+                    f"refusing to write `{shown}`: it is {what}.",
+                    fix,
+                    code="pa_store" if what.startswith("the plan store") else "pa_input",
+                    params={"path": shown, "target": what.split("`")[1]},
+                )
+            )
             continue
         if out in seen:
             problems.append(
@@ -205,6 +221,8 @@ def check_outputs(
                     option,
                     f"`{shown}` is also written as {seen[out]}.",
                     "give each output its own path",
+                    code="pa_twice",
+                    params={"path": shown, "other": seen[out]},
                 )
             )
             continue

@@ -299,6 +299,7 @@ def _validate(record: PlanRecord) -> None:
                 field="name",
                 message=f"name {record.name!r} is empty",
                 fix="give the plan a name",
+                code="st_name_empty",
             )
         )
     if not isinstance(record.grids, gpd.GeoDataFrame):
@@ -307,6 +308,8 @@ def _validate(record: PlanRecord) -> None:
                 layer="grids",
                 message=f"is a {type(record.grids).__name__}",
                 fix="pass Plan.grids() (a GeoDataFrame)",
+                code="st_bad_type",
+                params={"type": type(record.grids).__name__},
             )
         )
     if record.posts is not None and not isinstance(record.posts, gpd.GeoDataFrame):
@@ -315,6 +318,8 @@ def _validate(record: PlanRecord) -> None:
                 layer="posts",
                 message=f"is a {type(record.posts).__name__}",
                 fix="pass a GeoDataFrame of points or None",
+                code="st_bad_type",
+                params={"type": type(record.posts).__name__},
             )
         )
     if record.staffing is not None and not isinstance(record.staffing, pd.DataFrame):
@@ -323,6 +328,8 @@ def _validate(record: PlanRecord) -> None:
                 layer="staffing",
                 message=f"is a {type(record.staffing).__name__}",
                 fix="pass a DataFrame or None",
+                code="st_bad_type",
+                params={"type": type(record.staffing).__name__},
             )
         )
     for i, ev in enumerate(record.events):
@@ -335,6 +342,8 @@ def _validate(record: PlanRecord) -> None:
                     feature=str(i),
                     message=f"is not JSON-safe ({exc})",
                     fix="record events as plain dicts of str/int/float/list",
+                    code="st_event_json",
+                    params={"msg": str(exc)},
                 )
             )
     if problems:
@@ -388,14 +397,20 @@ class Store:
                     raise StoreError(
                         f"{self.describe()} is not a gridplan plan store: it has table(s) "
                         f"{', '.join(f'`{t}`' for t in foreign)} of another kind (an export?); "
-                        "choose another --store file or database"
+                        "choose another --store file or database",
+                        code="foreign",
+                        store=self.describe(),
+                        tables=", ".join(foreign),
                     )
                 self.dialect.create_schema(conn)
         except DBAPIError as exc:
             self.engine.dispose()
             raise StoreError(
                 f"cannot open the plan store {self.describe()}: "
-                f"{str(exc.orig).strip().splitlines()[0]}"
+                f"{str(exc.orig).strip().splitlines()[0]}",
+                code="cannot_open",
+                store=self.describe(),
+                msg=str(exc.orig).strip().splitlines()[0],
             ) from exc
         except StoreError:
             self.engine.dispose()
@@ -501,13 +516,16 @@ class Store:
     def _conflict(
         self, conn: Connection, name: str, expected: int | None, latest: int
     ) -> ConflictError:
+        params: dict[str, Any] = {"plan": name, "latest": latest, "expected": expected}
         if expected is None:
+            code = "exists"
             msg = (
                 f"plan `{name}` already exists (latest version {latest}); nothing was written. "
                 f"Pass expected_version={latest} to add a version, or save under a new name "
                 "with save_as(record, 'NEW NAME')."
             )
         elif expected > latest:
+            code = "no_version"
             msg = (
                 f"plan `{name}` has no version {expected} (latest {latest or 'none'}); nothing "
                 f"was written. Pass the version you loaded as expected_version."
@@ -518,12 +536,14 @@ class Store:
                 {"n": name, "v": latest},
             ).first()
             who = f" by {row[0]} at {row[1]}" if row is not None else ""
+            code = "newer"
+            params["who"] = str(row[0]) if row is not None else ""
             msg = (
                 f"plan `{name}` was saved as version {latest}{who} after you opened version "
                 f"{expected}; nothing was overwritten and your plan is not lost. Keep yours with "
                 f"save_as(record, 'NEW NAME'), or load version {latest} and redo your edits."
             )
-        err = ConflictError(msg)
+        err = ConflictError(msg, code=code, **params)
         err.plan, err.expected_version, err.latest_version = name, expected, latest  # type: ignore[attr-defined]
         return err
 
@@ -733,12 +753,19 @@ class Store:
             known = ", ".join(f"`{p}`" for p in plans[:20]) or "none"
             return StoreError(
                 f"no plan `{name}` in the store {self.describe()} (plans: {known}); "
-                "check the name with `gridplan plan list`"
+                "check the name with `gridplan plan list`",
+                code="no_plan",
+                plan=name,
+                plans=known,
             )
         latest = self._latest(conn, name)
         return StoreError(
             f"plan `{name}` has no version {version} (versions 1-{latest}); "
-            f"see `gridplan plan show {name}`"
+            f"see `gridplan plan show {name}`",
+            code="no_version",
+            plan=name,
+            version=version,
+            latest=latest,
         )
 
     # -- listing ------------------------------------------------------------------------
@@ -839,6 +866,8 @@ class Store:
                         layer="events",
                         message=f"event is not JSON-safe ({exc})",
                         fix="record events as plain dicts of str/int/float/list",
+                        code="st_event_json",
+                        params={"msg": str(exc)},
                     )
                 ],
                 title=f"cannot append an event to plan `{plan}`",
@@ -1046,6 +1075,7 @@ def _by_grid(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                     field="grid_id",
                     message="column missing",
                     fix="compare plans whose grids carry grid_id",
+                    code="st_no_grid_id",
                 )
             ],
             title="cannot compare plans",

@@ -219,3 +219,43 @@ def test_upload_warnings_are_chinese(tiny_dir, tmp_path):
     assert list(en.iloc[:, 4]) == [
         p.message for p in sorted(problems, key=lambda p: (p.severity != "error", p.layer))
     ]
+
+
+def test_unit_notes_siting_note_and_staffing_refusal_are_chinese(tiny_dir, tmp_path, monkeypatch):
+    """A data set with an estate of 900 households and no buildings (split by area, with a
+    warning), gridded, sited and staffed with too few workers: the unit notes, the siting
+    run's note and the staffing refusal are said in Chinese (issue 15)."""
+    import geopandas as gpd
+
+    for name in ("communities", "facilities"):
+        (tmp_path / f"{name}.geojson").write_bytes((tiny_dir / f"{name}.geojson").read_bytes())
+    est = gpd.read_file(tiny_dir / "estates.geojson")
+    est.loc[0, "households"] = 900
+    est.to_file(tmp_path / "estates.geojson", driver="GeoJSON")
+    monkeypatch.setenv("GRIDPLAN_DATA", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    assert not at.exception, at.exception
+    tabs = [t.label for t in at.tabs]
+    _tab(at, tabs[1]).button(key="generate").click().run()
+    assert not at.exception, at.exception
+    from ui.tabs_grids import TABLE_KEY
+
+    at.session_state[TABLE_KEY] = True  # the grid table, where the unit notes are
+    _tab(at, tabs[1])
+    notes = [str(w.value) for w in at.warning if "拆成" in str(w.value)]
+    assert notes and "900 户" in notes[0] and "补充该小区的楼栋" in notes[0], notes
+    ids = {str(i) for i in est["estate_id"]}
+    assert not english_words(_texts(at)) - ids, sorted(english_words(_texts(at)) - ids)
+    _tab(at, tabs[3]).selectbox(key="site_model").set_value("mclp").run()
+    at.number_input(key="site_p").set_value(1).run()
+    at.button(key="run_siting").click().run()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if "新增" in c.value]
+    assert said and "驿站" in said[0], [c.value for c in at.caption]
+    assert not english_words(_texts(at)) - ids, sorted(english_words(_texts(at)) - ids)
+    _tab(at, tabs[4]).number_input(key="s_ft").set_value(1).run()
+    at.number_input(key="s_min").set_value(1).run()
+    at.button(key="run_staffing").click().run()
+    errors = " ".join(str(e.value) for e in at.error)
+    assert "名工作人员无法让" in errors, errors
+    assert not english_words(_texts(at)) - ids, sorted(english_words(_texts(at)) - ids)

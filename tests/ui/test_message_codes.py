@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Where engine messages are made (shells excluded: they render, they do not emit).
 ENGINE = ["geo", "allocation", "ui/editmap"]
 #: Calls that make a coded message: Problem and its helpers (walk network), EditError.
-MAKERS = ("Problem", "_features_problem", "_problem", "EditError")
+#: Errors with ``code`` and keyword params, and the prefix of their templates.
+ERRORS = {"EditError": "ee", "InfeasibleError": "ie", "ConflictError": "ce", "StoreError": "se"}
+MAKERS = ("Problem", "_features_problem", "_problem", *ERRORS)
 #: Keys every coded Problem may use in its templates besides its own params (set by the shell).
 DERIVED = {"layer_name", "shifted_name"}
 
@@ -54,8 +56,9 @@ def engine_codes() -> dict[tuple[str, str], set[str]]:
             kw = {k.arg: k.value for k in node.keywords if k.arg}
             if "code" not in kw or name not in MAKERS:
                 continue
-            if name == "EditError":
-                kind, params = "ee", set(kw) - {"code"}
+            if name in ERRORS:
+                kind = ERRORS[name]
+                params = set(kw) - {"code"}
             else:
                 kind, params = "pr", set()
                 p = kw.get("params")
@@ -375,3 +378,271 @@ def test_walk_network_errors_are_coded_and_chinese(tmp_path):
         ours = said.replace(str(p.params.get("msg", "")), "").replace(str(tmp_path), "")
         words = english_words([ours]) - {"graphml", "none", "osmnx", "JOSM", "Overpass", "XML"}
         assert not words, said
+
+
+#: Modules whose every message the app can show must carry a code (issue 15): a ``Problem``
+#: or ``EditError`` made there without ``code=`` fails :func:`test_no_uncoded_message_in_`.
+CODED = [
+    "geo/data",
+    "geo/grids/units.py",
+    "geo/grids/edits.py",
+    "geo/network/walk.py",
+    "allocation/tables.py",
+    "allocation/staffing.py",
+    "allocation/siting.py",
+    "allocation/density.py",
+    "geo/grids/fusion.py",
+    "geo/grids/import_plan.py",
+    "geo/output/store.py",
+    "geo/output/paths.py",
+    "geo/output/atlas.py",
+    "allocation/coverage.py",
+    "allocation/_layers.py",
+    "geo/output/export.py",
+    "geo/grids/plan.py",
+    "geo/grids/params.py",
+    "geo/grids/repair.py",
+    "geo/grids/gridding.py",
+]
+
+
+def uncoded_messages() -> list[str]:
+    """``path:line`` of every ``Problem``/``EditError`` call in :data:`CODED` without a code
+    (``Problem(**fields)`` copies excepted: they keep the code of the problem they copy)."""
+    out = []
+    for entry in CODED:
+        target = ROOT / entry
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for path in files:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call) or _name(node) not in ("Problem", *ERRORS):
+                    continue
+                kws = [k.arg for k in node.keywords]
+                if "code" not in kws and None not in kws:
+                    out.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return out
+
+
+def test_no_uncoded_message_in_the_coded_modules():
+    assert not uncoded_messages(), "messages without a code (add code= and params=)"
+
+
+def test_table_problems_are_said_in_chinese(tmp_path):
+    """A grid table with repeated and empty ids, a bad count and a ragged row; a workbook
+    saved as .csv; each read problem is coded and said without English (the file's values
+    and the column names it writes excepted)."""
+    from allocation.tables import read_grids_table, read_keyed_numbers
+    from geo.errors import ValidationError
+    from tests.ui.test_chinese_ui import english_words
+
+    table = tmp_path / "网格.csv"
+    table.write_text("grid_id,households\ng1,300\ng1,-4\n,20\ng2,1,9\n", encoding="utf-8")
+    book = tmp_path / "weights.csv"
+    book.write_bytes(b"PK\x03\x04rest")
+    said = []
+    for call in (
+        lambda: read_grids_table(table, numeric=("households",)),
+        lambda: read_keyed_numbers(book, ["a"], what="weight", option="--weights"),
+    ):
+        with pytest.raises(ValidationError) as e:
+            call()
+        assert all(p.code for p in e.value.problems), [p.message for p in e.value.problems]
+        said += [problem_line(p, "zh") for p in e.value.problems]
+    text = "\n".join(said)
+    assert "Excel 工作簿" in text and "第 5 行" in text, text
+    words = english_words(said) - {"grid_id", "households", "csv", "xlsx", "xls", "weights", "UTF"}
+    assert not words, said
+
+
+def test_staffing_refusals_are_said_in_chinese():
+    """Too few workers for the minimum, a missing workload column: coded, said in Chinese; the
+    English stays the engine's (the CLI's) words."""
+    import pandas as pd
+
+    from allocation.staffing import staff_grids
+    from geo.errors import InfeasibleError, ValidationError
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import error_text
+
+    grids = pd.DataFrame({"grid_id": ["a", "b", "c"], "households": [300.0, 400.0, 500.0]})
+    with pytest.raises(InfeasibleError) as e:
+        staff_grids(grids, full_time=2, part_time=3, min_full_time=1)
+    zh = error_text(e.value, "zh")
+    assert zh.startswith("2 名工作人员无法让 3 个网格每格至少 1 名（需要 3 名）"), zh
+    assert error_text(e.value, "en") == str(e.value) and str(e.value).startswith("staffing 3")
+    with pytest.raises(ValidationError) as v:
+        staff_grids(grids.drop(columns="households"), full_time=3, part_time=3)
+    zh = error_text(v.value, "zh")
+    assert not english_words([zh]) - {"grid_id"}, zh
+
+
+def _siting_runs():
+    """Real runs of the four models on small matrices, with unreachable demand, a p larger
+    than useful, capacities and a time limit reached; their notes."""
+    import numpy as np
+
+    from allocation.siting import LSCP, MCLP, PCenter, PMedian, _time_note
+
+    rng = np.random.default_rng(7)
+    pts = rng.uniform(0, 2000, (40, 2))
+    cand = rng.uniform(0, 2000, (25, 2))
+    cost = np.hypot(*(pts[:, None, :] - cand[None, :, :]).transpose(2, 0, 1))
+    cost[0, :] = np.inf  # a demand point no candidate reaches
+    fixed = np.zeros(25, dtype=bool)
+    fixed[0] = True
+    cost[1, 1:] = np.inf
+    cost[1, 0] = 50.0
+    notes = [
+        LSCP.from_cost_matrix(cost, radius=700).solve().message,
+        LSCP.from_cost_matrix(cost, radius=1e9, fixed=fixed).solve().message,
+        LSCP.from_cost_matrix(cost, radius=5000).solve().message,  # essential sites only
+        MCLP.from_cost_matrix(cost, p=3, radius=600).solve().message,
+        MCLP.from_cost_matrix(cost, p=24, radius=3000).solve().message,  # more than useful
+        MCLP.from_cost_matrix(cost, p=0, radius=600, fixed=fixed).solve().message,
+        PMedian.from_cost_matrix(cost, p=3).solve().message,
+        PMedian.from_cost_matrix(cost, p=5, capacities=np.full(25, 20.0)).solve().message,
+        PCenter.from_cost_matrix(cost, p=3).solve().message,
+        PCenter.from_cost_matrix(cost[1:], p=0, fixed=np.ones(25, dtype=bool)).solve().message,
+        MCLP.from_cost_matrix(cost[1:], p=2, radius=1e9, fixed=fixed).solve().message,
+        # a run stopped by its time limit: the engine's own phrase for it
+        f"4 new post(s): {_time_note('time_limit', 0.0123, 10.0)}.",
+    ]
+    return notes
+
+
+def test_siting_notes_are_matched_whole_and_said_in_chinese():
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import siting_note_codes, siting_note_text
+
+    notes = _siting_runs()
+    assert any("excluded" in n for n in notes) and any("p = 0" in n for n in notes)
+    assert any("No new post" in n for n in notes) and any("time limit" in n for n in notes)
+    for note in notes:
+        codes = siting_note_codes(note)
+        assert codes and all(c != "text" for c, _ in codes), note
+        zh = siting_note_text(note, "zh")
+        assert not english_words([zh]) - {"inf"}, (note, zh)
+        assert siting_note_text(note, "en") == note
+
+
+def test_siting_refusals_are_said_in_chinese():
+    import numpy as np
+
+    from allocation.siting import MCLP, PMedian
+    from geo.errors import InfeasibleError, ValidationError
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import error_text
+
+    cost = np.array([[1.0, 2.0], [np.nan, -1.0]])
+    with pytest.raises(ValidationError) as v:
+        MCLP.from_cost_matrix(cost, p=1, radius=5, weights=[1.0, np.nan])
+    with pytest.raises(InfeasibleError) as e:
+        PMedian.from_cost_matrix(np.ones((2, 2)), p=3)
+    said = [error_text(v.value, "zh"), error_text(e.value, "zh")]
+    assert "总步行最短（p-中位）：要求新增 3 个驿站" in said[1], said
+    assert not english_words(said) - {"NaN", "inf", "p"}, said
+    assert error_text(e.value, "en") == str(e.value)
+
+
+def _community_reasons() -> list[str]:
+    """Every reason the gridder gives for a community it cannot grid in the band, from its
+    own functions."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from geo.grids.gridding import _empty_reports, _ks_for_components, choose_k
+
+    out = [choose_k(*args)[1] for args in [(10, 300, 500, 0), (0, 300, 500, 3), (150, 300, 500, 4)]]
+    out += [choose_k(1200, 300, 500, 2)[1], choose_k(520, 300, 500, 5)[1]]
+    task = SimpleNamespace(
+        params=SimpleNamespace(n_grids=None), n_locked=0, size=np.array([520.0, 260.0, 270.0])
+    )
+    out += _ks_for_components([[0], [1, 2]], task, 300, 500)[1]  # a free piece of 2 units
+    task.params.n_grids, task.n_locked = 2, 1
+    out += _ks_for_components([[0], [1, 2]], task, 300, 500)[1]
+    task.params.n_grids = 9
+    out += _ks_for_components([[0], [1, 2]], task, 300, 500)[1]
+    graph = SimpleNamespace(units={"community_id": []}, communities=SimpleNamespace(index=["c1"]))
+    out += _empty_reports(graph)[0]["reasons"]
+    return out
+
+
+def test_community_reasons_are_matched_and_said_in_chinese():
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import COMMUNITY_REASONS, community_reason_text
+
+    reasons = _community_reasons()
+    seen = set()
+    for reason in reasons:
+        zh = community_reason_text(reason, "zh")
+        assert zh != reason and not english_words([zh]), (reason, zh)
+        assert community_reason_text(reason, "en") == reason
+        seen |= {c for c, p in COMMUNITY_REASONS if re.match(p, reason)}
+    assert seen == {c for c, _ in COMMUNITY_REASONS}, seen  # every phrase is the engine's
+    assert any("free piece" in r for r in reasons)
+    assert community_reason_text("something new", "zh") == "something new"
+
+
+def test_store_conflicts_and_lookups_are_said_in_chinese(tmp_path):
+    """A taken name, a version saved meanwhile, an unknown plan and version: coded, said in
+    Chinese; in English the store's own words."""
+    from geo.errors import ConflictError, StoreError
+    from geo.output.store import open_store
+    from tests.geo.output.test_store import make_record
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import error_text
+
+    store = open_store(tmp_path / "plans.gpkg")
+    base = store.save(make_record())
+    store.save(make_record().replace(version=base.version, author="alice"), expected_version=1)
+    errors = []
+    for call, kind in (
+        (lambda: store.save(make_record()), ConflictError),
+        (lambda: store.save(make_record(), expected_version=1), ConflictError),
+        (lambda: store.save(make_record(), expected_version=7), ConflictError),
+        (lambda: store.load("nope"), StoreError),
+        (lambda: store.load("demo", 9), StoreError),
+    ):
+        with pytest.raises(kind) as e:
+            call()
+        assert e.value.code, str(e.value)
+        errors.append(e.value)
+    said = [error_text(e, "zh") for e in errors]
+    assert "已被保存为第 2 版（alice）" in said[1] and "没有方案“nope”" in said[3], said
+    assert not english_words(said) - {"demo", "alice"}, said
+    assert [error_text(e, "en") for e in errors] == [str(e) for e in errors]
+
+
+def test_gridding_parameter_problems_are_said_in_chinese():
+    """Every checked parameter of GridParams, broken: coded by its rule, said in Chinese with
+    the parameter by name (the codes come from a table, so the scan cannot see them)."""
+    import dataclasses
+
+    from geo.errors import ValidationError
+    from geo.grids.params import _PARAM_RULES, GridParams
+    from tests.ui.test_chinese_ui import english_words
+    from ui.i18n import error_text
+
+    broken = {
+        "min_households": 600,
+        "min_party_members": 0,
+        "size_by": "people",
+        "balance": "area",
+        "compactness_weight": -1.0,
+        "n_grids": 0,
+        "min_party_per_grid": -2,
+        "restarts": 0,
+        "party_load_weight": float("nan"),
+    }
+    assert set(broken) == set(_PARAM_RULES)
+    with pytest.raises(ValidationError) as e:
+        GridParams(**broken)
+    problems = e.value.problems
+    assert {p.field for p in problems} == set(broken)
+    for p in problems:
+        assert f"pr_{p.code}" in TEXT and f"prf_{p.code}" in TEXT, p.code
+    said = error_text(e.value, "zh")
+    assert "每格户数下限：须满足 0 < 下限 ≤ 上限" in said, said
+    assert not english_words([said]) - {"people", "area", "nan"}, said
+    assert dataclasses.is_dataclass(GridParams)

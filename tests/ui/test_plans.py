@@ -138,7 +138,7 @@ def test_two_sessions_saving_one_version_conflict_and_save_as_keeps_both(env: Pa
     plan_b = dict(b.session_state["plan"].assignment)
     b.button(key="btn_save_plan").click().run()
     assert not b.exception, b.exception
-    assert "version 2" in _texts(b) and "另存为" in _texts(b)
+    assert "已被保存为第 2 版" in _texts(b) and "另存为" in _texts(b)  # said in Chinese
     assert b.session_state["open_plan"]["version"] == 1  # nothing was written
     b.text_input(key="save_as_name").set_value("shared-b").run()
     b.button(key="btn_save_as").click().run()

@@ -138,10 +138,41 @@ def test_atlas_refuses_without_font_and_in_degrees(tmp_path, tiny_layers, tiny_r
 
 def test_reason_text_in_chinese() -> None:
     issue = "736 households > 500; 2 party members < 3 for a party group"
-    assert reason_text(issue, "zh") == "736 户 > 500；党员 2 人 < 3，不足以建党小组"
+    assert reason_text(issue, "zh") == "736 户 > 500；党员 2 名 < 3，不足以建立党小组"
     assert reason_text(issue, "en") == issue
-    assert reason_text("not contiguous", "zh") == "不连通"
+    assert reason_text("not contiguous", "zh") == "不连片"
     assert reason_text("something new", "zh") == "something new"  # unknown: kept, never dropped
+
+
+def test_reason_column_says_why_a_grid_is_out_of_band_as_the_app_does() -> None:
+    """The atlas's reason column holds the out-of-band reason, in the very words of the app's
+    reasons table (one table of templates, geo.grids.wording)."""
+    import geopandas as gpd
+
+    from geo.grids.metrics import band_reason
+    from geo.output.atlas import _community_rows
+    from ui.i18n import issue_text
+    from ui.i18n import reason_text as app_reason_text
+
+    why = band_reason(
+        size=268, locked=False, max_unit=268, piece_total=268, n_pieces=2, lo=300, hi=500
+    )[1]
+    g = gpd.GeoDataFrame(
+        {
+            "grid_id": ["g1", "g2"],
+            "name": ["一格", "二格"],
+            "households": [268.0, 400.0],
+            "party_members": [20.0, 30.0],
+            "issue": ["268 households < 300", ""],
+            "band_reason": [why, ""],
+        }
+    )
+    _, rows = _community_rows(g, "zh", with_density=False)
+    cell = rows[0][-1]
+    assert cell == issue_text("268 households < 300", "zh") + "；" + app_reason_text(why, "zh")
+    assert "户数算不拢" in cell and "2 部分" in cell and rows[1][-1] == ""
+    _, rows = _community_rows(g, "en", with_density=False)
+    assert rows[0][-1] == "268 households < 300; " + why
 
 
 def test_wrap_and_scale_helpers() -> None:
