@@ -1234,7 +1234,7 @@ def _make_units(
                 code="u_split_no_buildings",
                 params={
                     "households": f"{counts['households']:.0f}",
-                    "limit": max_households,
+                    "limit": f"{split_without_buildings_above if small_split else max_households:.0f}",
                     "parts": n_parts,
                     "each": f"{counts['households'] / n_parts:.0f}",
                 },
