@@ -18,8 +18,13 @@ import numpy as np
 
 from allocation._heuristics import SortedCosts, _finite
 
-_COMPILE_AFTER = 0.3
-"""Seconds of branching after which the numba node kernel is imported and used."""
+_COMPILE_AFTER = 1.0
+"""CPU seconds of branching after which the numba node kernel is imported and used.
+
+Importing numba and loading the cached kernel costs about 0.5 s of CPU: trees that numpy
+finishes within this budget (most OR-Library ones) never pay it, and a larger tree pays at
+most this much before switching. CPU rather than wall time, so a loaded machine does not
+trigger the import early."""
 
 
 @dataclass(frozen=True)
@@ -132,14 +137,14 @@ def branch_median(
     iterations : int
         Subgradient iterations per node at most.
     compiled : bool
-        Once the tree has run ``_COMPILE_AFTER`` seconds, run each node's subgradient ascent
+        Once the tree has used ``_COMPILE_AFTER`` CPU seconds, run each node's subgradient ascent
         with the numba kernel of :mod:`allocation._lagrange_jit` when numba is installed (same
         bound, several times less CPU per node on OR-Library pmed36). Small trees finish with
-        numpy before that and never pay the numba import (about 0.5 s); False, or numba
+        numpy before that and never pay the numba import (about 0.5 s of CPU); False, or numba
         missing, uses numpy throughout.
     """
-    t0 = time.perf_counter()
-    ascend = None  # numpy until the tree has run _COMPILE_AFTER seconds (see below)
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    ascend = None  # numpy until the tree has used _COMPILE_AFTER CPU seconds
     best_full = np.sort(np.asarray(best_sites, dtype=np.int64))
     # the tree only ever opens sites not ruled out at the root: work on those columns alone
     keep = ~closed
@@ -191,7 +196,7 @@ def branch_median(
         # sites forced open serve like existing facilities (see node_bound)
         cf_n = np.minimum(cf, c[:, op].min(axis=1)) if op.size else cf
         its = iterations if nodes > 1 else 10 * iterations  # the root's fixing serves every node
-        if compiled and ascend is None and time.perf_counter() - t0 > _COMPILE_AFTER:
+        if compiled and ascend is None and time.process_time() - cpu0 > _COMPILE_AFTER:
             ascend, compiled = _compiled_ascent(), False  # looked up once
         if ascend is not None:
             bound, rho, pick, lam_n = ascend(
