@@ -21,7 +21,7 @@ from allocation._heuristics import SortedCosts, _finite
 _COMPILE_AFTER = 1.0
 """CPU seconds of branching after which the numba node kernel is imported and used.
 
-Importing numba and loading the cached kernel costs about 0.5 s of CPU: trees that numpy
+Importing numba and loading the cached kernel costs about 0.6 s of CPU: trees that numpy
 finishes within this budget (most OR-Library ones) never pay it, and a larger tree pays at
 most this much before switching. CPU rather than wall time, so a loaded machine does not
 trigger the import early."""
@@ -140,7 +140,7 @@ def branch_median(
         Once the tree has used ``_COMPILE_AFTER`` CPU seconds, run each node's subgradient ascent
         with the numba kernel of :mod:`allocation._lagrange_jit` when numba is installed (same
         bound, several times less CPU per node on OR-Library pmed36). Small trees finish with
-        numpy before that and never pay the numba import (about 0.5 s of CPU); False, or numba
+        numpy before that and never pay the numba import (about 0.6 s of CPU); False, or numba
         missing, uses numpy throughout.
     """
     t0, cpu0 = time.perf_counter(), time.process_time()
