@@ -227,3 +227,13 @@ def test_compiled_node_ascent_matches_the_numpy_ascent(seed: int) -> None:
     assert np.allclose(got[3], ref[3], rtol=1e-9, atol=1e-6)
     # and the bound is the node bound of the multipliers returned, below the node's optimum
     assert got[0] == pytest.approx(node_bound(sc, cf, got[3], k, free)[0], rel=1e-9)
+
+
+def test_warm_up_compiles_the_kernel_and_returns_a_valid_bound() -> None:
+    """``make venv`` runs it: a 3 x 2 one-median whose optimum is 6 (site 0: 1 + 3 + 2)."""
+    jit = pytest.importorskip("allocation._lagrange_jit")
+    c = np.array([[1.0, 4.0], [3.0, 1.0], [2.0, 2.0]])
+    ref = _subgradient(
+        c, h.SortedCosts(c), np.full(3, 10.0), c.min(axis=1), 1, np.ones(2, bool), 1e9, 5
+    )
+    assert jit.warm_up() == pytest.approx(ref[0]) and jit.warm_up() <= 6.0
