@@ -13,6 +13,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements.txt
 	$(PIP) install --no-deps -e .
+	$(BIN)/python -c "from allocation._lagrange_jit import warm_up; warm_up()"  # numba, once
 	touch $@
 
 venv-test: $(VENV)/.installed-test

@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python bench/bench_orlib.py [--instances 1-40] [--time-limit 60] [--pcenter]
+        [--kernels compiled,numpy]
 
 Prints one JSON object: per instance n, p, objective, known optimum, status, seconds (model
 build + solve, the matrix read excluded), and with ``--pcenter`` the p-center radius against
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from allocation import _lagrange  # noqa: E402
 from allocation._orlib import read_pmed  # noqa: E402
 from allocation.siting import PCenter, PMedian  # noqa: E402
 
@@ -44,16 +47,25 @@ def main() -> None:
     ap.add_argument("--instances", default="1-40")
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--pcenter", action="store_true", help="also solve the p-center problem")
+    ap.add_argument(
+        "--kernels",
+        default="compiled",
+        help="comma list of branch-node kernels to run side by side: compiled (numba), numpy",
+    )
     args = ap.parse_args()
     pmed, pcen = _optima("pmedian_optima.txt"), _optima("pcenter_optima.txt")
     rows = []
-    for k in _range(args.instances):
+    kernels = args.kernels.split(",")
+    compiled_ascent = _lagrange._compiled_ascent
+    for k, kernel in ((k, kern) for k in _range(args.instances) for kern in kernels):
         name = f"pmed{k}"
         cost, p = read_pmed(ORLIB / f"{name}.txt")
-        t0 = time.perf_counter()
+        _lagrange._compiled_ascent = compiled_ascent if kernel == "compiled" else lambda: None
+        t0, c0 = time.perf_counter(), time.process_time()
         res = PMedian.from_cost_matrix(cost, p=p).solve(time_limit=args.time_limit)
         row = {
             "instance": name,
+            "kernel": kernel,
             "n": int(cost.shape[0]),
             "p": p,
             "objective": res.objective,
@@ -62,6 +74,7 @@ def main() -> None:
             "status": res.status,
             "gap": res.gap,
             "seconds": round(time.perf_counter() - t0, 3),
+            "cpu_seconds": round(time.process_time() - c0, 3),
             "levels": res.stats.get("levels"),
             "levels_unreduced": res.stats.get("levels_unreduced"),
             "warm_objective": res.stats.get("warm_objective"),
@@ -91,7 +104,9 @@ def main() -> None:
         "correct": sum(r["correct"] for r in rows),
         "max_seconds": max(secs),
         "total_seconds": round(sum(secs), 2),
-        "over_30s": [r["instance"] for r in rows if r["seconds"] >= 30],
+        "total_cpu_seconds": round(sum(r["cpu_seconds"] for r in rows), 2),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "over_30s": [f"{r['instance']}/{r['kernel']}" for r in rows if r["seconds"] >= 30],
         "rows": rows,
     }
     if args.pcenter:

@@ -374,3 +374,22 @@ def test_warm_started_solution_is_checked_against_highs_report() -> None:
         assert raw.x.sum() != pytest.approx(raw.objective)
     res = LSCP.from_cost_matrix(cost, fixed=fixed, radius=400.0).solve()
     assert res.objective == cold.objective and len(res.selected) == res.objective
+
+
+@pytest.mark.parametrize("k", [16, 22])
+def test_pmedian_branch_with_compiled_nodes_reaches_orlib_optimum(
+    orlib_dir: Path, k: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small p (5, 10): the tree on sites proves the optimum with the numba node kernel."""
+    from allocation import _lagrange
+
+    monkeypatch.setattr(_lagrange, "_COMPILE_AFTER", -1.0)  # compiled from the first node
+    used = []
+    real = _lagrange._compiled_ascent
+    monkeypatch.setattr(_lagrange, "_compiled_ascent", lambda: used.append(real()) or used[-1])
+    cost, p = read_pmed(orlib_dir / f"pmed{k}.txt")
+    result = PMedian.from_cost_matrix(cost, p=p).solve(time_limit=60)
+    assert used and used[0] is not None
+    assert result.status == "optimal" and result.stats["branch_nodes"] >= 1
+    assert result.objective == pytest.approx(_optima(orlib_dir / "pmedian_optima.txt")[f"pmed{k}"])
+    assert result.bound == pytest.approx(result.objective)

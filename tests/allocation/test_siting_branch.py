@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from allocation import _heuristics as h
-from allocation._lagrange import branch_median, node_bound, penalty_fix
+from allocation import _lagrange
+from allocation._lagrange import _subgradient, branch_median, node_bound, penalty_fix
 from allocation.siting import PMedian
 
 
@@ -31,11 +32,26 @@ def _brute(cost: np.ndarray, w: np.ndarray, d_fix: np.ndarray, p: int) -> float:
 
 
 @pytest.mark.parametrize(
-    ("seed", "p", "fixed"), [(s, p, f) for s in range(6) for p in (2, 3, 4) for f in (False, True)]
+    ("seed", "p", "fixed", "compiled"),
+    [
+        (s, p, f, k)
+        for s in range(6)
+        for p in (2, 3, 4)
+        for f in (False, True)
+        for k in (True, False)
+    ],
 )
 def test_branch_proves_the_brute_force_optimum_from_a_poor_start(
-    seed: int, p: int, fixed: bool
+    seed: int, p: int, fixed: bool, compiled: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # compiled: the numba node kernel from the first node on (normally after _COMPILE_AFTER s)
+    monkeypatch.setattr(_lagrange, "_COMPILE_AFTER", -1.0)
+    kernels = []
+    monkeypatch.setattr(
+        _lagrange,
+        "_compiled_ascent",
+        lambda real=_lagrange._compiled_ascent: kernels.append(real()) or kernels[-1],
+    )
     cost, w, d_fix = _instance(seed, fixed=fixed)
     start = np.arange(p)  # an arbitrary, usually poor, incumbent
     upper = float(w @ np.minimum(d_fix, cost[:, start].min(axis=1)))
@@ -44,8 +60,18 @@ def test_branch_proves_the_brute_force_optimum_from_a_poor_start(
     # better than the poor start: only then is it valid with the start as incumbent
     closed = lr.closed if lr.best_value >= upper else np.zeros(cost.shape[1], dtype=bool)
     out = branch_median(
-        cost, w, d_fix, p, start, closed=closed, lam=lr.lam, integral=True, time_budget=30
+        cost,
+        w,
+        d_fix,
+        p,
+        start,
+        closed=closed,
+        lam=lr.lam,
+        integral=True,
+        time_budget=30,
+        compiled=compiled,
     )
+    assert (len(kernels) == 1 and kernels[0] is not None) if compiled else not kernels
     assert out.proven
     assert out.best_value == pytest.approx(_brute(cost, w, d_fix, p))
     assert out.best_sites.size == p
@@ -174,3 +200,40 @@ def test_an_unfinished_tree_hands_over_to_highs_and_reports_its_nodes(monkeypatc
     # seed 61: the Lagrangian bound alone does not prove it, so the tree runs
     assert res.stats["branch_nodes"] == 7
     assert "radius" in res.stats["formulation"]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_compiled_node_ascent_matches_the_numpy_ascent(seed: int) -> None:
+    """The numba kernel climbs exactly like ``_subgradient`` (numpy): same bound and multipliers."""
+    jit = pytest.importorskip("allocation._lagrange_jit")
+    rng = np.random.default_rng(100 + seed)
+    cost, w, d_fix = _instance(seed, n=40, m=15, fixed=seed % 2 == 1)
+    c_d, dfix = h._finite(cost, d_fix)
+    c = w[:, None] * c_d
+    sc = h.SortedCosts(c)
+    free = rng.random(c.shape[1]) < 0.8
+    opened = np.flatnonzero(~free)[:1]  # one site forced open, the others closed
+    cf = np.minimum(w * dfix, c[:, opened].min(axis=1)) if opened.size else w * dfix
+    lam = c.min(axis=1) * rng.uniform(0.5, 1.5, c.shape[0])
+    k = 2
+    # stop at a feasible node solution's value - 1 (the prune level), or soon (early stop)
+    upper = float(np.minimum(cf, c[:, np.flatnonzero(free)[:k]].min(axis=1)).sum())
+    stop = upper - 1.0 if seed < 4 else float(node_bound(sc, cf, lam, k, free)[0]) + 50.0
+    ref = _subgradient(c, sc, cf, lam.copy(), k, free, stop, 60)
+    got = jit.node_subgradient(c, sc.vals, sc.cols, cf, lam.copy(), k, free, stop, 60)
+    assert got[0] == pytest.approx(ref[0], rel=1e-9)
+    assert np.allclose(got[1], ref[1], rtol=1e-9, atol=1e-6)
+    assert sorted(got[2].tolist()) == sorted(ref[2].tolist())
+    assert np.allclose(got[3], ref[3], rtol=1e-9, atol=1e-6)
+    # and the bound is the node bound of the multipliers returned, below the node's optimum
+    assert got[0] == pytest.approx(node_bound(sc, cf, got[3], k, free)[0], rel=1e-9)
+
+
+def test_warm_up_compiles_the_kernel_and_returns_a_valid_bound() -> None:
+    """``make venv`` runs it: a 3 x 2 one-median whose optimum is 6 (site 0: 1 + 3 + 2)."""
+    jit = pytest.importorskip("allocation._lagrange_jit")
+    c = np.array([[1.0, 4.0], [3.0, 1.0], [2.0, 2.0]])
+    ref = _subgradient(
+        c, h.SortedCosts(c), np.full(3, 10.0), c.min(axis=1), 1, np.ones(2, bool), 1e9, 5
+    )
+    assert jit.warm_up() == pytest.approx(ref[0]) and jit.warm_up() <= 6.0

@@ -13,7 +13,8 @@ _PROBE = """
 import json, sys
 from cli.main import main
 code = main(sys.argv[1:])
-heavy = ("geopandas", "osmnx", "shapely", "pyproj", "matplotlib", "networkx", "fiona", "pyogrio")
+heavy = ("geopandas", "osmnx", "shapely", "pyproj", "matplotlib", "networkx", "fiona", "pyogrio",
+         "numba")
 print(json.dumps({"code": code, "heavy": [m for m in heavy if m in sys.modules]}), file=sys.stderr)
 """
 
