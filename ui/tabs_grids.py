@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 MAP_KEY = "map_grids"
 #: Session keys of the lazy expanders under the editing map (``True`` = open).
 PANEL_KEY, TABLE_KEY = "em_more_open", "em_table_open"
+#: Session key of the map's edits answered but not yet journaled (:func:`flush_journal`).
+JOURNAL_KEY = "_em_journal_queue"
 #: Environment variable choosing the editing map: ``component`` (default) or ``folium`` (former).
 EDITOR_ENV = "GRIDPLAN_EDITOR"
 #: Height of the editing map in CSS pixels (the component's panel sits beside it).
@@ -233,6 +235,7 @@ def apply_edit(op: str, *, unit_labels: Mapping[str, str] | None = None, **kwarg
     editor = st.session_state.get("editor")
     if editor is None:
         return
+    flush_journal(st.session_state)  # the map's edits first, in order
     try:
         result = getattr(editor, op)(**kwargs)
     except (EditError, GridplanError, ValueError) as exc:
@@ -711,6 +714,7 @@ def _on_map_cmd() -> None:
     editor = st.session_state.get("editor")
     if editor is None:
         return
+    flush_journal(st.session_state)  # an earlier edit whose run was cut short by this one
     lang = st.session_state.get("_em_lang", "zh")
     delta = editmap.answer(
         st.session_state,
@@ -720,10 +724,37 @@ def _on_map_cmd() -> None:
         lang,
     )
     if delta is not None and delta["ok"]:
-        journal_error = plans.journal_last_edit(editor)
-        if journal_error:
-            st.session_state["last_edit"]["journal_error"] = journal_error
+        # the delta goes to the browser first; the fragment journals the edit after the map
+        # (flush_journal), so a crash in between loses at most this one edit
+        target = plans.open_plan()
+        if target is not None:
+            st.session_state.setdefault(JOURNAL_KEY, []).append((dict(target), editor.events[-1]))
         st.session_state.pop("staffing", None)
+
+
+def flush_journal(state: StateMapping) -> str | None:
+    """Journal the map's edits answered but not yet written (oldest first); the error text.
+
+    :func:`_on_map_cmd` queues each accepted edit's event under :data:`JOURNAL_KEY` instead of
+    writing it, so that the fragment sends the delta to the browser first and writes the
+    journal after (at the end of :func:`editor_view`, or before the next command if that run
+    was interrupted). A reload resumes from the journal, as before; a crash between the two
+    loses at most the edit in flight. On an error the events stay queued for the next try.
+    """
+    queued = state.get(JOURNAL_KEY)
+    if not queued:
+        return None
+    store = plans.get_store()
+    if store is None:
+        return str(state.get("store_error", "no store"))
+    while queued:
+        target, event = queued[0]
+        try:
+            store.append_event(target["name"], target["version"], event, session=target["journal"])
+        except GridplanError as exc:
+            return str(exc)
+        queued.pop(0)
+    return None
 
 
 def _on_map_need_full() -> None:
@@ -762,12 +793,15 @@ def editmap_data(ctx: Context, plan: Plan) -> dict[str, Any]:
             "attribution": attribution,
             "subdomains": "1234" if basemap == "amap" else "abc",
         }
+    delta = delta if delta and delta.get("rev") == rev else None
+    if delta is not None and "timing" in delta:
+        delta["timing"] |= {"frag": state.get("_em_frag_t0"), "sent": editmap.now_ms()}
     return {
         "epoch": epoch,
         "rev": rev,
         "dataset": ctx.key,
         "full": full,
-        "delta": delta if delta and delta.get("rev") == rev else None,
+        "delta": delta,
         "can_undo": editor.can_undo,
         "can_redo": editor.can_redo,
         "text": editmap.texts(ctx.lang),
@@ -819,10 +853,12 @@ def editor_view(ctx: Context) -> None:
     lang = ctx.lang
     plan = st.session_state["plan"]
     if os.environ.get(EDITOR_ENV, "component") != "folium":
+        st.session_state["_em_frag_t0"] = editmap.now_ms()
         editmap_view(ctx, plan)
         left, right = st.columns([3, 2])
         with left:
             last_edit_message(lang)
+            journal_note = st.empty()
         with right:
             plans.plan_bar(lang)
         figures_row(plan, lang)
@@ -834,6 +870,9 @@ def editor_view(ctx: Context) -> None:
         if table is not None:
             with table:
                 metrics_details(plan, lang)
+        journal_error = flush_journal(st.session_state)  # after the delta has left
+        if journal_error:
+            journal_note.warning(t("journal_failed", lang, msg=journal_error))
         return
     udisp = plan_units(plan, units_display(plan, units_key(ctx, plan)))
     gdisp = grids_display(plan, lang)

@@ -19,18 +19,29 @@ the DOM with ``textContent`` by ``editmap.js``; nothing from the data is parsed 
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import json
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from geo.errors import EditError, GridplanError
 from geo.grids.edits import plan_figures
+from geo.settings import WGS84
 from ui.i18n import t
-from ui.maps import PALETTE, distinct_colours, shift_for_basemap, to_display
+from ui.maps import (
+    DISPLAY_DECIMALS,
+    DISPLAY_TOLERANCE_M,
+    PALETTE,
+    distinct_colours,
+    shift_for_basemap,
+)
 from ui.state import StateMapping
 
 if TYPE_CHECKING:
@@ -84,6 +95,12 @@ TEXT_KEYS = (
 )
 
 
+def now_ms() -> float:
+    """Wall-clock milliseconds (the browser's ``Date.now()`` clock, same machine): the
+    timestamps a delta carries (``timing``: command received, engine done, delta built, sent)."""
+    return round(time.time() * 1000.0, 1)
+
+
 def _geojson(geom: Any) -> Any:
     return json.loads(shapely.to_geojson(geom))
 
@@ -121,6 +138,46 @@ def unit_names(
     return out
 
 
+#: One long-lived thread does the per-edit reprojections: PROJ sets up a context (about 0.2 s)
+#: in every new thread that uses a transformer, and Streamlit runs each rerun in a new thread.
+_PROJ_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-proj")
+
+
+@functools.lru_cache(maxsize=8)
+def _to_wgs84(crs_wkt: str) -> Any:
+    """A cached pyproj transformer from ``crs_wkt`` to WGS84 lon/lat (used in ``_PROJ_THREAD``)."""
+    from pyproj import CRS, Transformer
+
+    return Transformer.from_crs(CRS.from_wkt(crs_wkt), WGS84, always_xy=True)
+
+
+def _project(xy: Any, crs_wkt: str) -> Any:
+    x, y = _to_wgs84(crs_wkt).transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+@functools.lru_cache(maxsize=8)
+def _crs_wkt(crs: Any) -> str:
+    return str(crs.to_wkt())
+
+
+def display_geoms(geoms: Any, crs: Any, basemap: str) -> Any:
+    """Simplified, rounded WGS84 display geometry of a few metric polygons (an array).
+
+    The same as :func:`ui.maps.to_display` followed by :func:`ui.maps.shift_for_basemap`, without
+    building a GeoDataFrame per edit (a delta carries two or three grids).
+    """
+    arr = np.asarray(geoms, dtype=object)
+    if crs is not None and crs.is_projected:
+        arr = shapely.simplify(arr, DISPLAY_TOLERANCE_M, preserve_topology=True)
+        wkt = _crs_wkt(crs)
+        arr = shapely.transform(arr, lambda xy: _PROJ_THREAD.submit(_project, xy, wkt).result())
+    arr = shapely.transform(arr, lambda xy: np.round(xy, DISPLAY_DECIMALS))
+    if basemap == "amap" and len(arr):
+        arr = shift_for_basemap(gpd.GeoDataFrame(geometry=arr, crs=WGS84), basemap).geometry.values
+    return arr
+
+
 def grid_records(
     plan: Plan, grid_ids: Sequence[str], colours: Mapping[str, str], basemap: str
 ) -> dict[str, dict[str, Any]]:
@@ -129,21 +186,32 @@ def grid_records(
     ids = [g for g in grid_ids if g in table.index]
     if not ids:
         return {}
-    sub = table.loc[ids].reset_index()
-    disp = shift_for_basemap(to_display(sub, columns=["grid_id"]), basemap)
+    sub = table.loc[ids]
+    geoms = display_geoms(sub.geometry.values, table.crs, basemap)
+    cols = {
+        c: sub[c].tolist()
+        for c in (
+            "community_id",
+            "households",
+            "party_members",
+            "n_units",
+            "dev_pct",
+            "in_band",
+            "issue",
+        )
+    }
     out = {}
-    for row, geom in zip(sub.itertuples(index=False), disp.geometry.values, strict=True):
-        gid = str(row.grid_id)
+    for i, (gid, geom) in enumerate(zip(ids, geoms, strict=True)):
         out[gid] = {
             "name": str(plan.names.get(gid, gid)),
-            "community": str(row.community_id),
-            "households": float(row.households),
-            "party_members": float(row.party_members),
-            "n_units": int(row.n_units),
-            "dev_pct": round(float(row.dev_pct), 2),
-            "in_band": bool(row.in_band),
+            "community": str(cols["community_id"][i]),
+            "households": float(cols["households"][i]),
+            "party_members": float(cols["party_members"][i]),
+            "n_units": int(cols["n_units"][i]),
+            "dev_pct": round(float(cols["dev_pct"][i]), 2),
+            "in_band": bool(cols["in_band"][i]),
             "locked": gid in plan.locked,
-            "issue": str(row.issue or ""),
+            "issue": str(cols["issue"][i] or ""),
             "colour": colours.get(gid, PALETTE[0]),
             "outline": _geojson(geom),
             "label": _point(geom),
@@ -296,12 +364,14 @@ def answer(
     if not cmd or not isinstance(cmd, Mapping) or cmd.get("id") == state.get(LAST_CMD):
         return None
     state[LAST_CMD] = cmd.get("id")
+    t_recv = now_ms()
     rev = int(state.get(REV, 0)) + 1
     op = str(cmd.get("op"))
     result: EditResult | None
     try:
         result = run_command(editor, cmd)
     except (EditError, GridplanError, ValueError, TypeError) as exc:
+        t_engine = now_ms()
         delta = refusal_payload(
             t("edit_refused", lang, msg=str(exc)),
             rev=rev,
@@ -312,6 +382,7 @@ def answer(
         )
         result = None
     else:
+        t_engine = now_ms()
         delta = delta_payload(
             result,
             state.setdefault(COLOURS, {}),
@@ -321,6 +392,7 @@ def answer(
             can_undo=editor.can_undo,
             can_redo=editor.can_redo,
         )
+    delta["timing"] = {"recv": t_recv, "engine": t_engine, "delta": now_ms()}
     state[REV] = rev
     state[DELTA] = delta
     if result is not None:

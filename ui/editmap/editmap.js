@@ -6,6 +6,9 @@
 const MODELS = (window.__gpEditmapModels = window.__gpEditmapModels || {});
 const SELECTED = "#00e5ff";
 const CURRENT = "#ff6600";
+// Above this many units the map draws on one canvas (a restyle repaints only the unit's box)
+// instead of one SVG path per unit (where a restyle made Chromium repaint the whole layer).
+const CANVAS_ABOVE = 3000;
 
 function loadLeaflet(base) {
   if (window.L) return Promise.resolve(window.L);
@@ -55,7 +58,7 @@ class EditMap {
     this.pending = null;
     this.seq = 0;
     this.asked = null;
-    this.stats = { select_ms: [], visible_ms: [], confirmed_ms: [], applied: 0 };
+    this.stats = { select_ms: [], visible_ms: [], confirmed_ms: [], phases: [], applied: 0 };
     this.onKey = (e) => this.key(e);
     document.addEventListener("keydown", this.onKey);
     this.onUp = () => this.strokeEnd();
@@ -111,7 +114,7 @@ class EditMap {
     this.outlineLayer = L.featureGroup().addTo(this.map);
     this.labelLayer = L.layerGroup().addTo(this.map);
     this.map.on("moveend", () => { this.saveView(); this.updateLabels(); });
-    this.map.on("mousemove", (e) => this.lassoMove(e));
+    this.map.on("mousemove", (e) => { this.lassoMove(e); this.brushMove(e); });
     this.mapEl.addEventListener("mousedown", (e) => this.strokeStart(e), true);
     this.buildPanel();
   }
@@ -147,8 +150,12 @@ class EditMap {
     this.unitPaths = new Map();
     this.outlines = new Map();
     this.labels = new Map();
+    const big = this.model.units.size > CANVAS_ABOVE;
+    if (big && !this.canvas) this.canvas = L.canvas({ padding: 0.3, tolerance: 0 });
+    this.renderer = big ? this.canvas : undefined;
+    this.mapEl.setAttribute("data-renderer", big ? "canvas" : "svg");
     for (const u of this.model.units.values()) {
-      const layer = L.geoJSON(u.geometry, { style: () => this.styleOf(u) }).getLayers()[0];
+      const layer = L.geoJSON(u.geometry, { style: () => this.styleOf(u), renderer: this.renderer }).getLayers()[0];
       layer.gpUnit = u.id;
       layer.on("click", (e) => this.unitClick(u, e));
       layer.on("mousedown", () => this.paint(u));
@@ -171,7 +178,7 @@ class EditMap {
     const oldLabel = this.labels.get(gid);
     if (oldLabel) this.labelLayer.removeLayer(oldLabel);
     const isCur = gid === this.current;
-    const outline = L.geoJSON(g.outline, { interactive: false,
+    const outline = L.geoJSON(g.outline, { interactive: false, renderer: this.renderer,
       style: { color: isCur ? CURRENT : "#222", weight: isCur ? 4 : 1.6, fill: false } });
     outline.addTo(this.outlineLayer);
     this.outlines.set(gid, outline);
@@ -436,6 +443,23 @@ class EditMap {
     this.restyle([u.id]);
   }
 
+  unitAt(latlng) {                      // the unit under a point (bounding boxes, then ray casting)
+    const pt = [latlng.lat, latlng.lng];
+    for (const [id, p] of this.unitPaths) {
+      if (!p.getBounds().contains(latlng)) continue;
+      const rings = p.getLatLngs();
+      const polys = Array.isArray(rings[0]) && Array.isArray(rings[0][0]) ? rings : [rings];
+      for (const poly of polys) if (inside(pt, poly[0].map((q) => [q.lat, q.lng]))) return this.model.units.get(id);
+    }
+    return null;
+  }
+
+  brushMove(e) {                        // canvas layers report hover at most every 32 ms: test the point too
+    if (!this.stroke || this.stroke.kind !== "brush" || this.renderer === undefined) return;
+    const u = this.unitAt(e.latlng);
+    if (u) this.paint(u);
+  }
+
   lassoMove(e) {
     const s = this.stroke;
     if (!s || s.kind !== "lasso") return;
@@ -509,6 +533,7 @@ class EditMap {
 
   send(cmd, snapshot, t0) {
     cmd.id = this.model.epoch + ":" + this.model.rev + ":" + ++this.seq;
+    cmd.sent_at = Date.now();
     this.pending = { cmd, snapshot, t0 };
     this.say("pending", this.text.em_pending || "…");
     this.panelText();
@@ -552,7 +577,16 @@ class EditMap {
     }
     this.panelText();
     this.stats.applied += 1;
-    if (mine) afterPaint(() => this.stats.confirmed_ms.push(performance.now() - mine.t0));
+    if (mine) {
+      const got = Date.now(), tm = d.timing || {};
+      afterPaint(() => {
+        this.stats.confirmed_ms.push(performance.now() - mine.t0);
+        // where the time went (ms): browser -> server, engine, delta, fragment start, map element sent, -> browser, applied and painted
+        if (tm.recv) this.stats.phases.push({ to_server: tm.recv - mine.cmd.sent_at, engine: tm.engine - tm.recv, delta: tm.delta - tm.engine,
+          to_fragment: (tm.frag || tm.delta) - tm.delta, fragment_to_map: (tm.sent || tm.delta) - (tm.frag || tm.delta),
+          to_browser: got - (tm.sent || tm.delta), paint: Date.now() - got, total: Date.now() - mine.cmd.sent_at });
+      });
+    }
   }
 
   // ------------------------------------------------------------------ test and bench helpers
