@@ -58,6 +58,7 @@ class EditMap {
     this.pending = null;
     this.seq = 0;
     this.asked = null;
+    this.marked = new Set();           // units of a grid being split (dimmed until the answer)
     this.stats = { select_ms: [], visible_ms: [], confirmed_ms: [], phases: [], applied: 0 };
     this.onKey = (e) => this.key(e);
     document.addEventListener("keydown", this.onKey);
@@ -82,7 +83,8 @@ class EditMap {
     if (data.full) {
       const units = new Map(data.full.units.map((u) => [u.id, u]));
       this.model = { epoch: data.epoch, rev: data.rev, units, grids: data.full.grids,
-        figures: data.full.figures, bounds: data.full.bounds, canUndo: data.can_undo, canRedo: data.can_redo };
+        figures: data.full.figures, bounds: data.full.bounds, canUndo: data.can_undo, canRedo: data.can_redo,
+        undo: [], redo: [] };
       MODELS[data.epoch] = this.model;
       this.drawAll();
       return;
@@ -136,9 +138,9 @@ class EditMap {
 
   styleOf(u) {
     const g = this.model.grids[u.grid];
-    const sel = this.selection.has(u.id);
-    return { color: sel ? SELECTED : "#555", weight: sel ? 3 : 0.6, opacity: 1,
-      fillColor: g ? g.colour : "#999", fillOpacity: sel ? 0.75 : 0.5 };
+    const sel = this.selection.has(u.id), mark = this.marked.has(u.id);
+    return { color: sel ? SELECTED : "#555", weight: sel ? 3 : 0.6, opacity: 1, dashArray: mark ? "3 3" : null,
+      fillColor: g ? g.colour : "#999", fillOpacity: sel ? 0.75 : mark ? 0.15 : 0.5 };
   }
 
   drawAll() {
@@ -500,7 +502,14 @@ class EditMap {
     if (op === "clear") return this.clearSelection();
     if (op === "undo" || op === "redo") {
       if (!(op === "undo" ? this.model.canUndo : this.model.canRedo)) return;
-      return this.send({ op }, new Map(), t0);
+      // the browser keeps the steps it has seen (before/after of every answered edit): an undo
+      // or redo it knows is shown at once, then confirmed or rolled back like a move
+      const stack = op === "undo" ? this.model.undo : this.model.redo;
+      const step = stack.length ? stack[stack.length - 1] : null;
+      const snap = new Map(), gsnap = new Map();
+      if (step) this.applyStep(step, op === "undo" ? 0 : 1, snap, gsnap);
+      if (snap.size || gsnap.size) afterPaint(() => this.stats.visible_ms.push(performance.now() - t0));
+      return this.send({ op }, snap, t0, gsnap);
     }
     const target = this.targetGrid();
     if (op === "move") {
@@ -527,22 +536,87 @@ class EditMap {
       return this.send({ op: "merge", a: this.current, b: other }, snap, t0);
     }
     if (!target) return;
-    if (op === "split") return this.send({ op: "split", grid: target, k: 2 }, new Map(), t0);
-    if (op === "lock") return this.send({ op: this.model.grids[target].locked ? "unlock" : "lock", grid: target }, new Map(), t0);
+    if (op === "split") {             // the engine draws the new line: mark the grid until it answers
+      const ids = [];
+      for (const u of this.model.units.values()) if (u.grid === target) { ids.push(u.id); this.marked.add(u.id); }
+      this.restyle(ids);
+      afterPaint(() => this.stats.visible_ms.push(performance.now() - t0));
+      return this.send({ op: "split", grid: target, k: 2 }, new Map(), t0);
+    }
+    if (op === "lock") {              // (un)lock at once: the grid's label and list entry show it
+      const g = this.model.grids[target], gsnap = new Map([[target, g]]);
+      this.setGrid(target, { ...g, locked: !g.locked });
+      afterPaint(() => this.stats.visible_ms.push(performance.now() - t0));
+      return this.send({ op: g.locked ? "unlock" : "lock", grid: target }, new Map(), t0, gsnap);
+    }
   }
 
-  send(cmd, snapshot, t0) {
+  // one grid's record replaced (or removed with null), redrawn, its list entry updated
+  setGrid(gid, rec) {
+    if (rec) { this.model.grids[gid] = rec; this.drawGrid(gid, rec); }
+    else {
+      delete this.model.grids[gid];
+      const o = this.outlines.get(gid); if (o) { this.outlineLayer.removeLayer(o); this.outlines.delete(gid); }
+      const l = this.labels.get(gid); if (l) { this.labelLayer.removeLayer(l); this.labels.delete(gid); }
+    }
+    this.refreshList(new Set([gid]));
+    this.updateLabels();
+  }
+
+  // show one side (0 before, 1 after) of a step; what it replaced goes into snap / gsnap
+  applyStep(step, side, snap, gsnap) {
+    const ids = [];
+    for (const [id, pair] of Object.entries(step.units)) {
+      const u = this.model.units.get(id);
+      if (!u) continue;
+      snap.set(id, u.grid);
+      u.grid = pair[side];
+      ids.push(id);
+    }
+    // grids first present on this side before the units are restyled with their colour
+    for (const [gid, pair] of Object.entries(step.grids)) {
+      gsnap.set(gid, this.model.grids[gid] || null);
+      this.setGrid(gid, pair[side]);
+    }
+    this.restyle(ids);
+  }
+
+  send(cmd, snapshot, t0, gsnap) {
     cmd.id = this.model.epoch + ":" + this.model.rev + ":" + ++this.seq;
     cmd.sent_at = Date.now();
-    this.pending = { cmd, snapshot, t0 };
+    this.pending = { cmd, snapshot, t0, gsnap: gsnap || new Map() };
     this.say("pending", this.text.em_pending || "…");
     this.panelText();
     this.setTrigger("cmd", cmd);
   }
 
-  rollback(snapshot) {
-    for (const [id, g] of snapshot) { const u = this.model.units.get(id); if (u) u.grid = g; }
-    this.restyle([...snapshot.keys()]);
+  rollback(mine) {
+    for (const [gid, rec] of mine.gsnap) this.setGrid(gid, rec);
+    for (const [id, g] of mine.snapshot) { const u = this.model.units.get(id); if (u) u.grid = g; }
+    this.restyle([...mine.snapshot.keys()]);
+  }
+
+  unmark() {
+    if (!this.marked.size) return;
+    const ids = [...this.marked];
+    this.marked.clear();
+    this.restyle(ids);
+  }
+
+  // the step an answered edit made (before/after of its units and grids), kept for undo/redo
+  stepOf(d, mine) {
+    const units = {}, grids = {};
+    for (const [id, g] of Object.entries(d.units)) {
+      const u = this.model.units.get(id);
+      if (!u) continue;
+      const before = mine && mine.snapshot.has(id) ? mine.snapshot.get(id) : u.grid;
+      units[id] = [before, g];
+    }
+    for (const gid of [...Object.keys(d.grids), ...d.removed]) {
+      const before = mine && mine.gsnap.has(gid) ? mine.gsnap.get(gid) : this.model.grids[gid] || null;
+      grids[gid] = [before, d.grids[gid] || null];
+    }
+    return { units, grids };
   }
 
   applyDelta(d) {
@@ -551,10 +625,21 @@ class EditMap {
     this.model.canUndo = d.can_undo;
     this.model.canRedo = d.can_redo;
     if (mine) this.pending = null;
+    this.unmark();
     if (!d.ok) {
-      if (mine) this.rollback(mine.snapshot);
+      if (mine) this.rollback(mine);
       this.say("error", d.error);
     } else {
+      const step = this.stepOf(d, mine), M = this.model;
+      if (d.op === "undo") { const s = M.undo.pop(); if (s) M.redo.push(s); }
+      else if (d.op === "redo") { const s = M.redo.pop(); if (s) M.undo.push(s); }
+      else { M.undo.push(step); M.redo = []; }
+      if (!d.can_undo) M.undo = [];
+      if (!d.can_redo) M.redo = [];
+      if (mine) {                      // what was shown at once but the engine did not change goes back
+        for (const [gid, rec] of mine.gsnap) if (!(gid in d.grids) && !d.removed.includes(gid)) this.setGrid(gid, rec);
+        for (const [id, g] of mine.snapshot) if (!(id in d.units)) { const u = this.model.units.get(id); if (u) u.grid = g; }
+      }
       const changed = new Set(Object.keys(d.units));
       for (const [id, g] of Object.entries(d.units)) { const u = this.model.units.get(id); if (u) u.grid = g; }
       if (mine) for (const id of mine.snapshot.keys()) changed.add(id);
@@ -608,7 +693,7 @@ class EditMap {
     for (const [gid, g] of Object.entries(this.model.grids)) grids[gid] = { households: g.households, name: g.name, locked: g.locked };
     const units = {};
     for (const [id, u] of this.model.units) units[id] = u.grid;
-    return { rev: this.model.rev, pending: !!this.pending, selection: [...this.selection], current: this.current,
+    return { rev: this.model.rev, pending: !!this.pending, selection: [...this.selection], current: this.current, marked: [...this.marked],
       figures: this.model.figures, grids, units, view: this.map.getCenter(), zoom: this.map.getZoom() };
   }
 }
