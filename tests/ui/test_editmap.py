@@ -129,3 +129,79 @@ def test_data_text_never_goes_through_innerhtml() -> None:
     js = JS.read_text(encoding="utf-8")
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js
     assert not re.search(r"https?://", js), "the component loads nothing from the internet"
+
+
+def test_delta_outlines_equal_the_display_frames_also_from_a_new_thread(
+    editor: PlanEditor,
+) -> None:
+    """The per-edit outlines (one long-lived projection thread) equal ``to_display`` and the
+    Amap shift of :func:`ui.maps.shift_for_basemap`, also when asked from a fresh thread (as
+    Streamlit runs every rerun)."""
+    import json
+    import threading
+
+    import shapely
+
+    from ui.maps import shift_for_basemap
+
+    plan = editor.plan
+    ids = sorted(plan.members)
+    sub = plan.grids().loc[ids].reset_index()
+    got: dict[str, dict[str, dict[str, object]]] = {}
+
+    def run(basemap: str) -> None:
+        got[basemap] = editmap.grid_records(plan, ids, {}, basemap)
+
+    for basemap in ("none", "amap"):
+        th = threading.Thread(target=run, args=(basemap,))
+        th.start()
+        th.join()
+        ref = shift_for_basemap(to_display(sub, columns=["grid_id"]), basemap)
+        for g, geom in zip(ref["grid_id"], ref.geometry.values, strict=True):
+            assert got[basemap][g]["outline"] == json.loads(shapely.to_geojson(geom))
+
+
+def test_a_delta_carries_its_server_timestamps(editor: PlanEditor) -> None:
+    state: dict[str, object] = {editmap.COLOURS: editmap.initial_colours(editor.plan)}
+    delta = editmap.answer(state, editor, {"id": "1", "op": "split", "grid": gid(1)}, "none", "zh")
+    assert delta is not None and delta["ok"]
+    tm = delta["timing"]
+    assert tm["recv"] <= tm["engine"] <= tm["delta"]
+
+
+def test_map_edits_are_journaled_after_in_order_to_the_version_of_their_time(
+    editor: PlanEditor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """:func:`ui.tabs_grids.flush_journal` writes the queued events oldest first, each to the
+    version open when it was made; on a store error they stay queued; a replay of the journal
+    gives the edited plan (what a reload resumes)."""
+    from geo.errors import StoreError
+    from geo.output.store import open_store, record_from_plan
+    from ui import plans, tabs_grids
+
+    store = open_store(tmp_path / "plans.gpkg")
+    rec = store.save(record_from_plan(editor.plan, "p"))
+    start = editor.plan
+    target = {"name": "p", "version": int(rec.version or 1), "journal": "j1"}
+    state: dict[str, object] = {}
+    queue = state.setdefault(tabs_grids.JOURNAL_KEY, [])
+    editor.split(gid(1))
+    queue.append((target, editor.events[-1]))  # type: ignore[attr-defined]
+    editor.lock(gid(2))
+    queue.append((target, editor.events[-1]))  # type: ignore[attr-defined]
+
+    class Broken:
+        def append_event(self, *a: object, **k: object) -> int:
+            raise StoreError("disk full")
+
+    monkeypatch.setattr(plans, "get_store", lambda: Broken())
+    assert tabs_grids.flush_journal(state) == "disk full"
+    assert len(state[tabs_grids.JOURNAL_KEY]) == 2  # type: ignore[arg-type]
+    monkeypatch.setattr(plans, "get_store", lambda: store)
+    assert tabs_grids.flush_journal(state) is None
+    assert state[tabs_grids.JOURNAL_KEY] == []
+    events = store.events("p", target["version"], session="j1")
+    assert [e["op"] for e in events] == ["split", "lock"]
+    replayed = PlanEditor.replay(start, events).plan
+    assert replayed.assignment == editor.plan.assignment
+    assert replayed.locked == editor.plan.locked
