@@ -12,6 +12,12 @@ ten districts written by ``python -m geo.demo --scale 10``, under ``scale10``).
 * ``select_ms_p50``: a click on a unit until it is highlighted. Component: in the page, from
   the click event's timestamp to the frame after the new style (``window.__gpEditmap.stats``).
   Folium: from Playwright's click until the unit appears in the multiselect.
+* ``confirm_phases_ms_p50`` (component): where a confirmation's time goes, from the timestamps
+  the delta carries (wall clock, same machine): ``to_server`` (the command's trigger until the
+  server's callback), ``engine``, ``delta`` (building the answer), ``to_fragment`` (until the
+  fragment reruns), ``fragment_to_map`` (until the map's data is sent), ``to_browser`` (until
+  the page applies it), ``paint`` (until the frame after), ``total``. The journal is written
+  after the map's data has left, so it is in none of them.
 * ``edit_visible_ms_p50`` / ``edit_confirmed_ms_p50``: one edit until it shows / until the
   engine's answer is on the page. Component: a unit moved into a neighbouring grid picked in
   the list (then moved back, and so on), from the button's click handler to the frame after the
@@ -236,6 +242,10 @@ def component_session(p, data_dir: Path | None, edits: int, root: Path = ROOT) -
             "select_ms_p50": _p50(stats["select_ms"]),
             "edit_visible_ms_p50": _p50(stats["visible_ms"]),
             "edit_confirmed_ms_p50": _p50(stats["confirmed_ms"]),
+            "confirm_phases_ms_p50": {
+                k: _p50([ph[k] for ph in stats.get("phases", [])])
+                for k in (stats.get("phases") or [{}])[0]
+            },
             "map_px": [round(map_box["width"]), round(map_box["height"])],
             "map_width_frac": round(map_box["width"] / VIEWPORT["width"], 3),
         }
