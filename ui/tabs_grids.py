@@ -142,6 +142,14 @@ def units_display(_plan: Plan, units_key: str) -> gpd.GeoDataFrame:
     return to_display(frame, columns=["unit_id", "community_id", "households", "party_members"])
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def unit_layer(_plan: Plan, _ctx: Context, units_key: str, basemap: str) -> dict[str, Any]:
+    """The editing map's unit layer (:func:`ui.editmap.unit_layer`), built once per dataset,
+    split threshold and basemap, and shared (never copied: the payload only reads it)."""
+    names = editmap.unit_names(_plan.units.units, _ctx.layers.estates)
+    return editmap.unit_layer(units_display(_plan, units_key), names, basemap)
+
+
 def grids_display(plan: Plan, lang: str) -> gpd.GeoDataFrame:
     """The plan's grids as a WGS84 display frame with a short label (sequence, lock mark)."""
     g = plan.grids()
@@ -776,9 +784,8 @@ def editmap_data(ctx: Context, plan: Plan) -> dict[str, Any]:
     state["_em_lang"] = ctx.lang
     full = None
     if state.get(editmap.SENT) != epoch or state.get(editmap.NEED_FULL):
-        units = units_display(plan, units_key(ctx, plan))
-        names = editmap.unit_names(plan.units.units, ctx.layers.estates)
-        full = editmap.full_payload(plan, units, names, state[editmap.COLOURS], basemap)
+        layer = unit_layer(plan, ctx, units_key(ctx, plan), basemap)
+        full = editmap.full_payload(plan, layer, state[editmap.COLOURS], basemap)
         state[editmap.SENT] = epoch
         state[editmap.NEED_FULL] = False
     delta = state.get(editmap.DELTA)

@@ -52,17 +52,18 @@ def test_full_payload_carries_units_grids_names_and_figures(editor: PlanEditor) 
         geometry=[None] * 12,
     )
     names = editmap.unit_names(plan.units.units, estates)
-    full = editmap.full_payload(
-        plan, _units_disp(plan), names, editmap.initial_colours(plan), "none"
-    )
-    assert {u["id"]: u["grid"] for u in full["units"]} == dict(plan.assignment)
-    assert all(u["estate"].startswith("小区") for u in full["units"])
+    layer = editmap.unit_layer(_units_disp(plan), names, "none")
+    full = editmap.full_payload(plan, layer, editmap.initial_colours(plan), "none")
+    assert dict(zip(layer["ids"], full["assign"], strict=True)) == dict(plan.assignment)
+    assert all(e.startswith("小区") for e in layer["estate"])
+    n = len(plan.assignment)
+    assert all(len(layer[k]) == n for k in ("hh", "pm", "community", "building", "pt", "shapes"))
     assert set(full["grids"]) == set(plan.members)
     g1 = full["grids"][gid(1)]
     assert g1["name"] == "第1网格" and g1["households"] == float(
         plan.grids().at[gid(1), "households"]
     )
-    assert g1["outline"]["type"] in ("Polygon", "MultiPolygon")
+    assert len(g1["outline"]["shapes"]) >= 1 and g1["label"][0] < 90
     # touching grids get different colours
     assert len({full["grids"][gid(i)]["colour"] for i in (1, 2)}) == 2
     (y0, x0), (y1, x1) = full["bounds"]
@@ -158,7 +159,12 @@ def test_delta_outlines_equal_the_display_frames_also_from_a_new_thread(
         th.join()
         ref = shift_for_basemap(to_display(sub, columns=["grid_id"]), basemap)
         for g, geom in zip(ref["grid_id"], ref.geometry.values, strict=True):
-            assert got[basemap][g]["outline"] == json.loads(shapely.to_geojson(geom))
+            o = got[basemap][g]["outline"]
+            want = json.loads(shapely.to_geojson(geom))
+            coords = (
+                want["coordinates"] if want["type"] == "MultiPolygon" else [want["coordinates"]]
+            )
+            assert _decode(o["shapes"], o["origin"], o["quantum"]) == coords
 
 
 def test_a_delta_carries_its_server_timestamps(editor: PlanEditor) -> None:
@@ -205,3 +211,55 @@ def test_map_edits_are_journaled_after_in_order_to_the_version_of_their_time(
     replayed = PlanEditor.replay(start, events).plan
     assert replayed.assignment == editor.plan.assignment
     assert replayed.locked == editor.plan.locked
+
+
+def _decode(polys: list, origin: list[int], quantum: float) -> list:
+    """Python twin of ``decode`` in editmap.js: rings back to ``[[lon, lat], ...]``."""
+    out = []
+    for rings in polys:
+        poly = []
+        for r in rings:
+            x, y, ring = origin[0] + r[0], origin[1] + r[1], []
+            ring.append([x, y])
+            for i in range(2, len(r), 2):
+                x, y = x + r[i], y + r[i + 1]
+                ring.append([x, y])
+            poly.append([[round(a * quantum, 6), round(b * quantum, 6)] for a, b in ring])
+        out.append(poly)
+    return out
+
+
+def test_the_unit_layer_decodes_to_the_display_geometry() -> None:
+    """Quantised, delta-encoded rings give back the display coordinates (holes and
+    multipolygons included), and are smaller than GeoJSON."""
+    import json
+
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
+
+    sq = Polygon([(120.3, 31.4), (120.301, 31.4), (120.301, 31.401), (120.3, 31.401)])
+    holed = Polygon(
+        [(120.31, 31.41), (120.312, 31.41), (120.312, 31.412), (120.31, 31.412)],
+        [[(120.3105, 31.4105), (120.3106, 31.4105), (120.3106, 31.4106)]],
+    )
+    multi = MultiPolygon([sq, holed])
+    geoms = [sq, holed, multi, Polygon()]
+    origin, shapes = editmap.encode_polygons(geoms)
+    for geom, enc in zip(geoms, shapes, strict=True):
+        ref = json.loads(shapely.to_geojson(geom))
+        coords = ref["coordinates"] if ref["type"] == "MultiPolygon" else [ref["coordinates"]]
+        if geom.is_empty:
+            assert enc == []
+            continue
+        assert _decode(enc, origin, editmap.QUANTUM) == coords
+
+    graph = block_units(12, 10, n_comm=2)
+    frame = graph.units.reset_index(drop=True)
+    disp = to_display(frame, columns=["unit_id", "community_id", "households", "party_members"])
+    layer = editmap.unit_layer(disp, {}, "none")
+    for geom, enc in zip(disp.geometry.values, layer["shapes"], strict=True):
+        ref = json.loads(shapely.to_geojson(geom))
+        coords = ref["coordinates"] if ref["type"] == "MultiPolygon" else [ref["coordinates"]]
+        assert _decode(enc, layer["origin"], layer["quantum"]) == coords
+    geojson = json.dumps([json.loads(shapely.to_geojson(g)) for g in disp.geometry.values])
+    assert len(json.dumps(layer["shapes"])) < 0.5 * len(geojson)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-import json
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -101,15 +100,6 @@ def now_ms() -> float:
     return round(time.time() * 1000.0, 1)
 
 
-def _geojson(geom: Any) -> Any:
-    return json.loads(shapely.to_geojson(geom))
-
-
-def _point(geom: Any) -> list[float]:
-    p = shapely.point_on_surface(geom)
-    return [round(float(p.y), 6), round(float(p.x), 6)]
-
-
 def unit_names(
     units: gpd.GeoDataFrame, estates: gpd.GeoDataFrame | None
 ) -> dict[str, tuple[str, str]]:
@@ -181,13 +171,21 @@ def display_geoms(geoms: Any, crs: Any, basemap: str) -> Any:
 def grid_records(
     plan: Plan, grid_ids: Sequence[str], colours: Mapping[str, str], basemap: str
 ) -> dict[str, dict[str, Any]]:
-    """Outline (simplified WGS84 GeoJSON), label point, name and figures of ``grid_ids``."""
+    """Outline, label point (``[lat, lng]``), name and figures of ``grid_ids``.
+
+    The outline is simplified WGS84, quantised and delta-encoded as the unit layer
+    (:func:`encode_polygons`): ``{"origin", "quantum", "shapes"}``.
+    """
     table = plan.grids()
     ids = [g for g in grid_ids if g in table.index]
     if not ids:
         return {}
     sub = table.loc[ids]
     geoms = display_geoms(sub.geometry.values, table.crs, basemap)
+    origin, shapes = encode_polygons(geoms)
+    pts = shapely.point_on_surface(geoms)
+    lat = np.round(shapely.get_y(pts), 6).tolist()
+    lng = np.round(shapely.get_x(pts), 6).tolist()
     cols = {
         c: sub[c].tolist()
         for c in (
@@ -201,7 +199,7 @@ def grid_records(
         )
     }
     out = {}
-    for i, (gid, geom) in enumerate(zip(ids, geoms, strict=True)):
+    for i, gid in enumerate(ids):
         out[gid] = {
             "name": str(plan.names.get(gid, gid)),
             "community": str(cols["community_id"][i]),
@@ -213,8 +211,8 @@ def grid_records(
             "locked": gid in plan.locked,
             "issue": str(cols["issue"][i] or ""),
             "colour": colours.get(gid, PALETTE[0]),
-            "outline": _geojson(geom),
-            "label": _point(geom),
+            "outline": {"origin": origin, "quantum": QUANTUM, "shapes": shapes[i]},
+            "label": [lat[i], lng[i]],
         }
     return out
 
@@ -233,44 +231,92 @@ def colours_for_new(plan: Plan, colours: dict[str, str], grids: Sequence[str]) -
     return colours
 
 
-def full_payload(
-    plan: Plan,
-    units_disp: gpd.GeoDataFrame,
-    names: Mapping[str, tuple[str, str]],
-    colours: dict[str, str],
-    basemap: str,
-) -> dict[str, Any]:
-    """Everything the browser keeps for one epoch: units, grids, figures and the plan's bounds.
+#: Coordinates of the unit layer are integers of this many degrees (1e-6: about 0.1 m, the
+#: display rounding of :data:`ui.maps.DISPLAY_DECIMALS`), each ring delta-encoded.
+QUANTUM = 10.0**-DISPLAY_DECIMALS
 
-    ``units_disp`` is the simplified WGS84 unit frame (``unit_id``, ``households``,
-    ``party_members``, ``community_id``; the cells never change with edits).
+
+def encode_polygons(geoms: Any) -> tuple[list[int], list[list[list[list[int]]]]]:
+    """Quantised, delta-encoded rings of WGS84 (multi)polygons, for the browser.
+
+    Returns ``(origin, shapes)``: ``origin`` = ``[lon0, lat0]`` in quanta (the minimum over all
+    coordinates); ``shapes[i]`` = the polygons of ``geoms[i]``, each a list of rings (exterior
+    first), each ring ``[x0, y0, dx1, dy1, ...]`` in quanta, the first point relative to
+    ``origin``, every next one relative to the previous point. Closed rings keep their closing
+    point. ``editmap.js`` (``decode``) turns them back into ``[lat, lng]`` arrays.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    polys, poly_of = shapely.get_parts(arr, return_index=True)
+    rings, ring_of = shapely.get_rings(polys, return_index=True)
+    xy, pt_of = shapely.get_coordinates(rings, return_index=True)
+    q = np.rint(xy / QUANTUM).astype(np.int64)
+    origin = q.min(axis=0) if len(q) else np.zeros(2, dtype=np.int64)
+    d = np.diff(q, axis=0, prepend=origin[None, :])
+    starts = np.r_[0, np.flatnonzero(np.diff(pt_of)) + 1] if len(pt_of) else np.array([], int)
+    d[starts] = q[starts] - origin  # each ring starts from the origin
+    flat = d.ravel().tolist()
+    bounds = [*starts.tolist(), len(q)]
+    shapes: list[list[list[list[int]]]] = [[] for _ in range(len(arr))]
+    last_poly = -1
+    for r in range(len(rings)):
+        p = int(ring_of[r])
+        ring = flat[2 * bounds[r] : 2 * bounds[r + 1]]
+        if p != last_poly:
+            shapes[int(poly_of[p])].append([ring])
+            last_poly = p
+        else:
+            shapes[int(poly_of[p])][-1].append(ring)
+    return [int(origin[0]), int(origin[1])], shapes
+
+
+def unit_layer(
+    units_disp: gpd.GeoDataFrame, names: Mapping[str, tuple[str, str]], basemap: str
+) -> dict[str, Any]:
+    """The part of the full payload that depends on the dataset only (cache it per dataset).
+
+    Columns of equal length: ``ids``, ``hh``, ``pm``, ``community``, ``estate``, ``building``,
+    ``pt`` (a point inside, ``[lat, lng]``), ``shapes`` (:func:`encode_polygons`, with
+    ``origin`` and ``quantum``), and ``bounds`` ``[[south, west], [north, east]]``. Nothing
+    else (no geometry properties, no grid: the plan's assignment travels apart).
     """
     shown = shift_for_basemap(units_disp, basemap)
-    units = []
-    for row, geom in zip(shown.itertuples(index=False), shown.geometry.values, strict=True):
-        uid = str(row.unit_id)
-        estate, building = names.get(uid, ("", ""))
-        units.append(
-            {
-                "id": uid,
-                "grid": plan.assignment.get(uid),
-                "hh": float(row.households),
-                "pm": float(row.party_members),
-                "community": str(row.community_id),
-                "estate": estate,
-                "building": building,
-                "pt": _point(geom),
-                "geometry": _geojson(geom),
-            }
-        )
+    geoms = shown.geometry.values
+    ids = [str(u) for u in shown["unit_id"]]
+    origin, shapes = encode_polygons(geoms)
+    pts = shapely.point_on_surface(np.asarray(geoms, dtype=object))
+    lat = np.round(shapely.get_y(pts), 6).tolist()
+    lng = np.round(shapely.get_x(pts), 6).tolist()
+    x0, y0, x1, y1 = (float(v) for v in shown.total_bounds)
+    named = [names.get(u, ("", "")) for u in ids]
+    return {
+        "ids": ids,
+        "hh": [float(v) for v in shown["households"]],
+        "pm": [float(v) for v in shown["party_members"]],
+        "community": [str(c) for c in shown["community_id"]],
+        "estate": [e for e, _b in named],
+        "building": [b for _e, b in named],
+        "pt": [[a, b] for a, b in zip(lat, lng, strict=True)],
+        "origin": origin,
+        "quantum": QUANTUM,
+        "shapes": shapes,
+        "bounds": [[y0, x0], [y1, x1]],
+    }
+
+
+def full_payload(
+    plan: Plan, layer: Mapping[str, Any], colours: dict[str, str], basemap: str
+) -> dict[str, Any]:
+    """Everything the browser keeps for one epoch: the unit layer (:func:`unit_layer`, cached
+    per dataset), each unit's grid (``assign``, in the layer's order), the grids' outlines and
+    figures, the plan-level figures and the bounds."""
     grids = sorted(plan.members)
     colours_for_new(plan, colours, grids)
-    x0, y0, x1, y1 = (float(v) for v in shown.total_bounds)
     return {
-        "units": units,
+        "layer": layer,
+        "assign": [plan.assignment.get(u) for u in layer["ids"]],
         "grids": grid_records(plan, grids, colours, basemap),
         "figures": plan_figures(plan),
-        "bounds": [[y0, x0], [y1, x1]],
+        "bounds": layer["bounds"],
     }
 
 

@@ -44,6 +44,21 @@ function inside(pt, poly) {            // ray casting; pt [lat, lng], poly [[lat
   return c;
 }
 
+// the unit layer's rings: integers of `quantum` degrees, delta-encoded from `origin` (see
+// ui/editmap/__init__.py encode_polygons) -> Leaflet [lat, lng] arrays (polygon or multipolygon)
+function decode(polys, origin, quantum) {
+  const out = polys.map((rings) => rings.map((r) => {
+    const ring = new Array(r.length / 2);
+    let x = origin[0], y = origin[1];
+    for (let i = 0, k = 0; i < r.length; i += 2, k++) {
+      if (k === 0) { x = origin[0] + r[0]; y = origin[1] + r[1]; } else { x += r[i]; y += r[i + 1]; }
+      ring[k] = [Math.round(y) * quantum, Math.round(x) * quantum];
+    }
+    return ring;
+  }));
+  return out.length === 1 ? out[0] : out;
+}
+
 function afterPaint(fn) { requestAnimationFrame(() => setTimeout(fn, 0)); }
 
 class EditMap {
@@ -81,7 +96,11 @@ class EditMap {
     this.text = data.text || {};
     if (!this.map) this.makeMap(data);
     if (data.full) {
-      const units = new Map(data.full.units.map((u) => [u.id, u]));
+      const f = data.full, L0 = f.layer, units = new Map();
+      for (let i = 0; i < L0.ids.length; i++) {
+        units.set(L0.ids[i], { id: L0.ids[i], grid: f.assign[i], hh: L0.hh[i], pm: L0.pm[i], community: L0.community[i],
+          estate: L0.estate[i], building: L0.building[i], pt: L0.pt[i], latlngs: decode(L0.shapes[i], L0.origin, L0.quantum) });
+      }
       this.model = { epoch: data.epoch, rev: data.rev, units, grids: data.full.grids,
         figures: data.full.figures, bounds: data.full.bounds, canUndo: data.can_undo, canRedo: data.can_redo,
         undo: [], redo: [] };
@@ -157,7 +176,7 @@ class EditMap {
     this.renderer = big ? this.canvas : undefined;
     this.mapEl.setAttribute("data-renderer", big ? "canvas" : "svg");
     for (const u of this.model.units.values()) {
-      const layer = L.geoJSON(u.geometry, { style: () => this.styleOf(u), renderer: this.renderer }).getLayers()[0];
+      const layer = L.polygon(u.latlngs, { ...this.styleOf(u), renderer: this.renderer });
       layer.gpUnit = u.id;
       layer.on("click", (e) => this.unitClick(u, e));
       layer.on("mousedown", () => this.paint(u));
@@ -180,8 +199,9 @@ class EditMap {
     const oldLabel = this.labels.get(gid);
     if (oldLabel) this.labelLayer.removeLayer(oldLabel);
     const isCur = gid === this.current;
-    const outline = L.geoJSON(g.outline, { interactive: false, renderer: this.renderer,
-      style: { color: isCur ? CURRENT : "#222", weight: isCur ? 4 : 1.6, fill: false } });
+    const o = g.outline;
+    const outline = L.polygon(decode(o.shapes, o.origin, o.quantum), { interactive: false, renderer: this.renderer,
+      color: isCur ? CURRENT : "#222", weight: isCur ? 4 : 1.6, fill: false });
     outline.addTo(this.outlineLayer);
     this.outlines.set(gid, outline);
     const marker = L.marker(g.label, { interactive: false, keyboard: false,
