@@ -27,6 +27,7 @@ from ui.i18n import edit_error_text, issue_text, t, violation_text
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
 from ui.state import (
     SEL_KEY,
+    JournalQueue,
     StateMapping,
     click_from_map,
     clicks_seen,
@@ -243,7 +244,7 @@ def apply_edit(op: str, *, unit_labels: Mapping[str, str] | None = None, **kwarg
     editor = st.session_state.get("editor")
     if editor is None:
         return
-    flush_journal(st.session_state)  # the map's edits first, in order
+    flush_journal(st.session_state, wait=True)  # the map's edits first, in order
     try:
         result = getattr(editor, op)(**kwargs)
     except (EditError, GridplanError, ValueError) as exc:
@@ -736,33 +737,34 @@ def _on_map_cmd() -> None:
         # (flush_journal), so a crash in between loses at most this one edit
         target = plans.open_plan()
         if target is not None:
-            st.session_state.setdefault(JOURNAL_KEY, []).append((dict(target), editor.events[-1]))
+            journal_queue(st.session_state).put(target, editor.events[-1])
         st.session_state.pop("staffing", None)
 
 
-def flush_journal(state: StateMapping) -> str | None:
-    """Journal the map's edits answered but not yet written (oldest first); the error text.
+def journal_queue(state: StateMapping) -> JournalQueue:
+    """The session's :class:`ui.state.JournalQueue` (made on first use)."""
+    q = state.get(JOURNAL_KEY)
+    if not isinstance(q, JournalQueue):
+        q = state[JOURNAL_KEY] = JournalQueue()
+    return q
 
-    :func:`_on_map_cmd` queues each accepted edit's event under :data:`JOURNAL_KEY` instead of
-    writing it, so that the fragment sends the delta to the browser first and writes the
-    journal after (at the end of :func:`editor_view`, or before the next command if that run
-    was interrupted). A reload resumes from the journal, as before; a crash between the two
-    loses at most the edit in flight. On an error the events stay queued for the next try.
+
+def flush_journal(state: StateMapping, *, wait: bool = False) -> str | None:
+    """Journal the map's edits answered but not yet written, oldest first; the last error text.
+
+    :func:`_on_map_cmd` queues each accepted edit's event (with the version and journal open
+    at the time, so a *Save* in between does not move it) instead of writing it; the fragment
+    sends the delta to the browser first and then hands the queue to the journal's writer
+    thread (:meth:`ui.state.JournalQueue.flush`). ``wait`` (before an edit of the panel, which
+    journals at once) waits for the queue to be written, so the journal keeps the edits' order.
     """
-    queued = state.get(JOURNAL_KEY)
-    if not queued:
-        return None
+    q = journal_queue(state)
+    if not q.pending:
+        return q.error
     store = plans.get_store()
     if store is None:
         return str(state.get("store_error", "no store"))
-    while queued:
-        target, event = queued[0]
-        try:
-            store.append_event(target["name"], target["version"], event, session=target["journal"])
-        except GridplanError as exc:
-            return str(exc)
-        queued.pop(0)
-    return None
+    return q.flush(store, wait=wait)
 
 
 def _on_map_need_full() -> None:
@@ -784,8 +786,10 @@ def editmap_data(ctx: Context, plan: Plan) -> dict[str, Any]:
     state["_em_lang"] = ctx.lang
     full = None
     if state.get(editmap.SENT) != epoch or state.get(editmap.NEED_FULL):
+        t0 = editmap.now_ms()
         layer = unit_layer(plan, ctx, units_key(ctx, plan), basemap)
         full = editmap.full_payload(plan, layer, state[editmap.COLOURS], basemap)
+        full["built_ms"] = round(editmap.now_ms() - t0, 1)
         state[editmap.SENT] = epoch
         state[editmap.NEED_FULL] = False
     delta = state.get(editmap.DELTA)

@@ -178,9 +178,9 @@ def test_a_delta_carries_its_server_timestamps(editor: PlanEditor) -> None:
 def test_map_edits_are_journaled_after_in_order_to_the_version_of_their_time(
     editor: PlanEditor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """:func:`ui.tabs_grids.flush_journal` writes the queued events oldest first, each to the
-    version open when it was made; on a store error they stay queued; a replay of the journal
-    gives the edited plan (what a reload resumes)."""
+    """:func:`ui.tabs_grids.flush_journal` writes the queued events in the writer thread, oldest
+    first, each to the version open when it was made; on a store error they stay queued with
+    the error; a replay of the journal gives the edited plan (what a reload resumes)."""
     from geo.errors import StoreError
     from geo.output.store import open_store, record_from_plan
     from ui import plans, tabs_grids
@@ -190,24 +190,28 @@ def test_map_edits_are_journaled_after_in_order_to_the_version_of_their_time(
     start = editor.plan
     target = {"name": "p", "version": int(rec.version or 1), "journal": "j1"}
     state: dict[str, object] = {}
-    queue = state.setdefault(tabs_grids.JOURNAL_KEY, [])
+    queue = tabs_grids.journal_queue(state)
     editor.split(gid(1))
-    queue.append((target, editor.events[-1]))  # type: ignore[attr-defined]
+    queue.put(target, editor.events[-1])
     editor.lock(gid(2))
-    queue.append((target, editor.events[-1]))  # type: ignore[attr-defined]
+    queue.put(target, editor.events[-1])
 
     class Broken:
         def append_event(self, *a: object, **k: object) -> int:
             raise StoreError("disk full")
 
     monkeypatch.setattr(plans, "get_store", lambda: Broken())
-    assert tabs_grids.flush_journal(state) == "disk full"
-    assert len(state[tabs_grids.JOURNAL_KEY]) == 2  # type: ignore[arg-type]
+    assert tabs_grids.flush_journal(state, wait=True) == "disk full"
+    assert len(queue.pending) == 2 and queue.error == "disk full"
     monkeypatch.setattr(plans, "get_store", lambda: store)
-    assert tabs_grids.flush_journal(state) is None
-    assert state[tabs_grids.JOURNAL_KEY] == []
+    tabs_grids.flush_journal(state)  # in the writer thread; the next flush waits behind it
+    assert tabs_grids.flush_journal(state, wait=True) is None
+    editor.unlock(gid(2))
+    queue.put(target, editor.events[-1])
+    assert tabs_grids.flush_journal(state, wait=True) is None
+    assert queue.pending == [] and queue.error is None
     events = store.events("p", target["version"], session="j1")
-    assert [e["op"] for e in events] == ["split", "lock"]
+    assert [e["op"] for e in events] == ["split", "lock", "unlock"]
     replayed = PlanEditor.replay(start, events).plan
     assert replayed.assignment == editor.plan.assignment
     assert replayed.locked == editor.plan.locked

@@ -74,7 +74,7 @@ class EditMap {
     this.seq = 0;
     this.asked = null;
     this.marked = new Set();           // units of a grid being split (dimmed until the answer)
-    this.stats = { select_ms: [], visible_ms: [], confirmed_ms: [], phases: [], applied: 0 };
+    this.stats = { select_ms: [], visible_ms: [], confirmed_ms: [], phases: [], full: [], applied: 0 };
     this.onKey = (e) => this.key(e);
     document.addEventListener("keydown", this.onKey);
     this.onUp = () => this.strokeEnd();
@@ -96,6 +96,7 @@ class EditMap {
     this.text = data.text || {};
     if (!this.map) this.makeMap(data);
     if (data.full) {
+      const tf = performance.now();
       const f = data.full, L0 = f.layer, units = new Map();
       for (let i = 0; i < L0.ids.length; i++) {
         units.set(L0.ids[i], { id: L0.ids[i], grid: f.assign[i], hh: L0.hh[i], pm: L0.pm[i], community: L0.community[i],
@@ -106,6 +107,8 @@ class EditMap {
         undo: [], redo: [] };
       MODELS[data.epoch] = this.model;
       this.drawAll();
+      const built = performance.now() - tf;
+      afterPaint(() => this.stats.full.push({ server_ms: f.built_ms, decode_draw_ms: built, painted_ms: performance.now() - tf }));
       return;
     }
     if (!this.model || this.model.epoch !== data.epoch) {
