@@ -7,9 +7,10 @@ streamlit import, so AppTest and unit tests call them directly: AppTest only see
 
 from __future__ import annotations
 
+import concurrent.futures
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import geopandas as gpd
 import shapely
@@ -209,7 +210,8 @@ class JournalQueue:
     queued (in practice the last one: a write takes milliseconds).
     """
 
-    _writer = None  # the process's one writer thread (a ThreadPoolExecutor), made on first use
+    #: The process's one writer thread, made on first use.
+    _writer: ClassVar[concurrent.futures.ThreadPoolExecutor | None] = None
 
     def __init__(self) -> None:
         import threading
@@ -246,8 +248,6 @@ class JournalQueue:
 
     def flush(self, store: Any, *, wait: bool = False) -> str | None:
         """Drain in the writer thread (and wait for it with ``wait``); the last error seen."""
-        import concurrent.futures
-
         if not self.pending:
             return self.error
         if JournalQueue._writer is None:
