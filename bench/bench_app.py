@@ -250,7 +250,7 @@ def component_session(p, data_dir: Path | None, edits: int, root: Path = ROOT) -
         # store and its journal), from the reload until the map is drawn
         t_reload = time.perf_counter()
         page.reload()
-        page.get_by_role("tab", name="党建网格").click()
+        page.get_by_role("tab", name="党建网格").click(timeout=900_000)
         _wait(page, "window.__gpEditmap && window.__gpEditmap.drawn", timeout_s=600)
         reload_s = time.perf_counter() - t_reload
         full = page.evaluate("window.__gpEditmap.stats.full")
