@@ -34,7 +34,7 @@ import streamlit as st
 from geo.errors import GridplanError
 from geo.settings import DEFAULT_MAX_HOUSEHOLDS
 from ui.i18n import error_text, t
-from ui.state import Session
+from ui.state import JOURNAL_QUEUE_KEY, JournalQueue, Session
 
 if TYPE_CHECKING:
     from geo.data.schema import Layers
@@ -272,6 +272,15 @@ def save_note() -> str:
     return str(st.session_state.get(NOTE_KEY) or "").strip()
 
 
+def _write_queued_edits(store: Store) -> None:
+    """Before a save: the map's edits still queued for the journal (the grids tab writes them
+    after the map's delta, :class:`ui.state.JournalQueue`) are written first, so none lands on
+    the saved-from version's journal after :func:`_clear_saved_journal` emptied it."""
+    q = st.session_state.get(JOURNAL_QUEUE_KEY)
+    if isinstance(q, JournalQueue) and q.pending:
+        q.flush(store, wait=True)
+
+
 def _clear_saved_journal(store: Store, op: dict[str, Any] | None) -> None:
     """After a save: the journal the saved edits were made on is cleared, since they are the new
     version's history now; so the version they were made on counts no unsaved edits (issue 15).
@@ -306,6 +315,7 @@ def _save() -> None:
         return
     if op is None:
         return
+    _write_queued_edits(store)
     try:
         saved = store.save(_record_of_session(), expected_version=op["version"])
     except ConflictError as exc:
@@ -333,6 +343,7 @@ def _save_as() -> None:
     name = (st.session_state.get("save_as_name") or "").strip()
     if store is None or st.session_state.get("editor") is None or not name:
         return
+    _write_queued_edits(store)
     rec, op = _record_of_session(), open_plan()
     try:
         saved = store.save_as(rec, name) if op else store.save(rec.replace(name=name))

@@ -7,9 +7,10 @@ streamlit import, so AppTest and unit tests call them directly: AppTest only see
 
 from __future__ import annotations
 
+import concurrent.futures
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import geopandas as gpd
 import shapely
@@ -196,3 +197,68 @@ def toggle(selection: Iterable[str], unit_id: str) -> list[str]:
 def reset_derived(state: StateMapping) -> None:
     """:meth:`Session.reset_dataset` on ``state`` (a widget callback's signature)."""
     Session(state).reset_dataset()
+
+
+#: Session key of the map's edits answered but not yet journaled (a :class:`JournalQueue`).
+JOURNAL_QUEUE_KEY = "_em_journal_queue"
+
+
+class JournalQueue:
+    """Edits answered on the map whose journal entries are written after the map's delta.
+
+    The grids tab queues each accepted edit's event with the plan version and journal open
+    when it was made (:meth:`put`), and hands the writing to one long-lived thread
+    (:meth:`flush`), so the next command need not wait for the store's commit. One writer
+    thread for the process keeps every session's events in their order (``drain`` is only ever
+    run there or, in tests, alone); :meth:`drain` stops at
+    the first error and keeps the rest queued (its text in :attr:`error`) for the next flush.
+    A reload resumes from the journal; a crash before the write loses at most the edits still
+    queued (in practice the last one: a write takes milliseconds).
+    """
+
+    #: The process's one writer thread, made on first use.
+    _writer: ClassVar[concurrent.futures.ThreadPoolExecutor | None] = None
+
+    def __init__(self) -> None:
+        import threading
+
+        self.pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self.error: str | None = None
+        self._lock = threading.Lock()
+
+    def put(self, target: Mapping[str, Any], event: Mapping[str, Any]) -> None:
+        """Queue ``event`` for the journal ``target`` (``{"name", "version", "journal"}``)."""
+        with self._lock:
+            self.pending.append((dict(target), dict(event)))
+
+    def drain(self, store: Any) -> str | None:
+        """Write the queued events oldest first with ``store.append_event``; the error text."""
+        from geo.errors import GridplanError
+
+        while True:
+            with self._lock:  # held only to read and pop: :meth:`put` never waits for a write
+                if not self.pending:
+                    break
+                target, event = self.pending[0]
+            try:
+                store.append_event(
+                    target["name"], target["version"], event, session=target["journal"]
+                )
+            except GridplanError as exc:
+                self.error = str(exc)
+                return self.error
+            with self._lock:
+                self.error = None
+                self.pending.pop(0)
+        return None
+
+    def flush(self, store: Any, *, wait: bool = False) -> str | None:
+        """Drain in the writer thread (and wait for it with ``wait``); the last error seen."""
+        if not self.pending:
+            return self.error
+        if JournalQueue._writer is None:
+            JournalQueue._writer = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="gp-journal"
+            )
+        done = JournalQueue._writer.submit(self.drain, store)
+        return done.result() if wait else self.error

@@ -35,7 +35,9 @@ from ui.i18n import (
 )
 from ui.maps import build_map, plan_groups, plan_legend_entries, shift_for_basemap, to_display
 from ui.state import (
+    JOURNAL_QUEUE_KEY,
     SEL_KEY,
+    JournalQueue,
     StateMapping,
     click_from_map,
     clicks_seen,
@@ -53,6 +55,8 @@ if TYPE_CHECKING:
 MAP_KEY = "map_grids"
 #: Session keys of the lazy expanders under the editing map (``True`` = open).
 PANEL_KEY, TABLE_KEY = "em_more_open", "em_table_open"
+#: Session key of the map's edits answered but not yet journaled (:func:`flush_journal`).
+JOURNAL_KEY = JOURNAL_QUEUE_KEY
 #: Environment variable choosing the editing map: ``component`` (default) or ``folium`` (former).
 EDITOR_ENV = "GRIDPLAN_EDITOR"
 #: Height of the editing map in CSS pixels (the component's panel sits beside it).
@@ -149,6 +153,14 @@ def units_display(_plan: Plan, units_key: str) -> gpd.GeoDataFrame:
     return to_display(frame, columns=["unit_id", "community_id", "households", "party_members"])
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def unit_layer(_plan: Plan, _ctx: Context, units_key: str, basemap: str) -> dict[str, Any]:
+    """The editing map's unit layer (:func:`ui.editmap.unit_layer`), built once per dataset,
+    split threshold and basemap, and shared (never copied: the payload only reads it)."""
+    names = editmap.unit_names(_plan.units.units, _ctx.layers.estates)
+    return editmap.unit_layer(units_display(_plan, units_key), names, basemap)
+
+
 def grids_display(plan: Plan, lang: str) -> gpd.GeoDataFrame:
     """The plan's grids as a WGS84 display frame with a short label (sequence, lock mark)."""
     g = plan.grids()
@@ -242,6 +254,7 @@ def apply_edit(op: str, *, unit_labels: Mapping[str, str] | None = None, **kwarg
     editor = st.session_state.get("editor")
     if editor is None:
         return
+    flush_journal(st.session_state, wait=True)  # the map's edits first, in order
     try:
         result = getattr(editor, op)(**kwargs)
     except (EditError, GridplanError, ValueError) as exc:
@@ -803,6 +816,7 @@ def _on_map_cmd() -> None:
     editor = st.session_state.get("editor")
     if editor is None:
         return
+    flush_journal(st.session_state)  # an earlier edit whose run was cut short by this one
     lang = st.session_state.get("_em_lang", "zh")
     delta = editmap.answer(
         st.session_state,
@@ -813,10 +827,38 @@ def _on_map_cmd() -> None:
         st.session_state.get("_em_unit_labels"),
     )
     if delta is not None and delta["ok"]:
-        journal_error = plans.journal_last_edit(editor)
-        if journal_error:
-            st.session_state["last_edit"]["journal_error"] = journal_error
+        # the delta goes to the browser first; the fragment journals the edit after the map
+        # (flush_journal), so a crash in between loses at most this one edit
+        target = plans.open_plan()
+        if target is not None:
+            journal_queue(st.session_state).put(target, editor.events[-1])
         st.session_state.pop("staffing", None)
+
+
+def journal_queue(state: StateMapping) -> JournalQueue:
+    """The session's :class:`ui.state.JournalQueue` (made on first use)."""
+    q = state.get(JOURNAL_KEY)
+    if not isinstance(q, JournalQueue):
+        q = state[JOURNAL_KEY] = JournalQueue()
+    return q
+
+
+def flush_journal(state: StateMapping, *, wait: bool = False) -> str | None:
+    """Journal the map's edits answered but not yet written, oldest first; the last error text.
+
+    :func:`_on_map_cmd` queues each accepted edit's event (with the version and journal open
+    at the time, so a *Save* in between does not move it) instead of writing it; the fragment
+    sends the delta to the browser first and then hands the queue to the journal's writer
+    thread (:meth:`ui.state.JournalQueue.flush`). ``wait`` (before an edit of the panel, which
+    journals at once) waits for the queue to be written, so the journal keeps the edits' order.
+    """
+    q = journal_queue(state)
+    if not q.pending:
+        return q.error
+    store = plans.get_store()
+    if store is None:
+        return str(state.get("store_error", "no store"))
+    return q.flush(store, wait=wait)
 
 
 def _on_map_need_full() -> None:
@@ -841,9 +883,10 @@ def editmap_data(ctx: Context, plan: Plan) -> dict[str, Any]:
     state["_em_lang"] = ctx.lang
     full = None
     if state.get(editmap.SENT) != epoch or state.get(editmap.NEED_FULL):
-        units = units_display(plan, units_key(ctx, plan))
-        names = editmap.unit_names(plan.units.units, ctx.layers.estates)
-        full = editmap.full_payload(plan, units, names, state[editmap.COLOURS], basemap)
+        t0 = editmap.now_ms()
+        layer = unit_layer(plan, ctx, units_key(ctx, plan), basemap)
+        full = editmap.full_payload(plan, layer, state[editmap.COLOURS], basemap)
+        full["built_ms"] = round(editmap.now_ms() - t0, 1)
         state[editmap.SENT] = epoch
         state[editmap.NEED_FULL] = False
     delta = state.get(editmap.DELTA)
@@ -858,12 +901,15 @@ def editmap_data(ctx: Context, plan: Plan) -> dict[str, Any]:
             "attribution": attribution,
             "subdomains": "1234" if basemap == "amap" else "abc",
         }
+    delta = delta if delta and delta.get("rev") == rev else None
+    if delta is not None and "timing" in delta:
+        delta["timing"] |= {"frag": state.get("_em_frag_t0"), "sent": editmap.now_ms()}
     return {
         "epoch": epoch,
         "rev": rev,
         "dataset": ctx.key,
         "full": full,
-        "delta": delta if delta and delta.get("rev") == rev else None,
+        "delta": delta,
         "can_undo": editor.can_undo,
         "can_redo": editor.can_redo,
         "text": editmap.texts(ctx.lang),
@@ -915,10 +961,12 @@ def editor_view(ctx: Context) -> None:
     lang = ctx.lang
     plan = st.session_state["plan"]
     if os.environ.get(EDITOR_ENV, "component") != "folium":
+        st.session_state["_em_frag_t0"] = editmap.now_ms()
         editmap_view(ctx, plan)
         left, right = st.columns([3, 2])
         with left:
             last_edit_message(lang)
+            journal_note = st.empty()
         with right:
             plans.plan_bar(lang)
         figures_row(plan, lang)
@@ -930,6 +978,9 @@ def editor_view(ctx: Context) -> None:
         if table is not None:
             with table:
                 metrics_details(plan, lang, ctx.layers)
+        journal_error = flush_journal(st.session_state)  # after the delta has left
+        if journal_error:
+            journal_note.warning(t("journal_failed", lang, msg=journal_error))
         return
     udisp = plan_units(plan, units_display(plan, units_key(ctx, plan)))
     gdisp = grids_display(plan, lang)

@@ -225,3 +225,95 @@ def test_brush_refusal_undo_reload(tmp_path: Path) -> None:
         browser.close()
     assert not blocked, f"requests left localhost: {blocked[:3]}"
     assert not errors, f"page errors: {errors[:3]}"
+
+
+def act_and_snap(page: Any, js: str) -> dict[str, Any]:
+    """Run ``js`` (an action) and read the browser's plan in the same task, before any answer."""
+    return page.evaluate(f"() => {{ {js}; return window.__gpEditmap.snapshot(); }}")
+
+
+CTRL = "document.dispatchEvent(new KeyboardEvent('keydown', {{key: '{}', ctrlKey: true}}))"
+
+
+def test_lock_split_undo_redo_are_shown_at_once() -> None:
+    """Lock, unlock, split, undo and redo change the map in the click's own task, then the
+    engine's answer confirms them (grids' households equal to the engine's on the same plan)."""
+    if not CHROMIUM.exists():
+        _unavailable(f"Debian chromium not found at {CHROMIUM}: run `make browser` as root")
+    from ui.assets import missing_files
+
+    if missing_files():
+        _unavailable("offline map assets missing: run `make assets`")
+    from playwright.sync_api import expect, sync_playwright
+
+    editor = demo_editor()
+    (unit,), src, dst = brushable(editor, n=1)
+    before = editor.plan.grids()
+    moved = editor.move([unit], dst).plan.grids()
+    split = editor.split(src).plan  # the engine's split of the donor after the move
+    errors: list[str] = []
+    with sync_playwright() as p, serve_app(ARTIFACTS / "streamlit_editmap_ops.log") as url:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.route(
+            "**/*",
+            lambda r: (
+                r.continue_()
+                if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))
+                else r.abort()
+            ),
+        )
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.get_by_role("tab", name="党建网格").click()
+        page.get_by_role("button", name="生成网格").click()
+        open_map(page)
+
+        # 1. Lock, then unlock, the grid picked in the list: shown before the answer.
+        page.get_by_test_id("em-grids").select_option(dst)
+        s = act_and_snap(page, "document.querySelector('.gp-em [data-op=lock]').click()")
+        assert s["pending"] and s["grids"][dst]["locked"], "the lock was not shown at once"
+        s = wait_settled(page, 1)
+        assert s["grids"][dst]["locked"]
+        expect(page.get_by_test_id("em-status")).to_contain_text("已确认")
+        s = act_and_snap(page, "document.querySelector('.gp-em [data-op=lock]').click()")
+        assert s["pending"] and not s["grids"][dst]["locked"], "the unlock was not shown at once"
+        assert not wait_settled(page, 2)["grids"][dst]["locked"]
+
+        # 2. A move (confirmed), then Ctrl+Z and Ctrl+Y: the unit goes back and forth at once.
+        page.keyboard.press("Escape")
+        (pt,) = screen_points(page, [unit])
+        page.mouse.click(pt["x"], pt["y"])
+        page.get_by_test_id("em-root").get_by_role("button", name="移入当前网格").click()
+        s = wait_settled(page, 3)
+        assert s["units"][unit] == dst
+        assert s["grids"][dst]["households"] == float(moved.at[dst, "households"])
+        s = act_and_snap(page, CTRL.format("z"))
+        assert s["pending"] and s["units"][unit] == src, "the undo was not shown at once"
+        assert s["grids"][dst]["households"] == float(before.at[dst, "households"])
+        s = wait_settled(page, 4)
+        assert s["units"][unit] == src
+        assert s["grids"][src]["households"] == float(before.at[src, "households"])
+        s = act_and_snap(page, CTRL.format("y"))
+        assert s["pending"] and s["units"][unit] == dst, "the redo was not shown at once"
+        s = wait_settled(page, 5)
+        assert s["units"][unit] == dst
+        assert s["grids"][dst]["households"] == float(moved.at[dst, "households"])
+
+        # 3. Split the donor: its units are marked at once, the engine's two grids replace it.
+        page.get_by_test_id("em-grids").select_option(src)
+        s = act_and_snap(page, "document.querySelector('.gp-em [data-op=split]').click()")
+        n_src = sum(1 for g in s["units"].values() if g == src)
+        assert s["pending"] and len(s["marked"]) == n_src > 0, "the split was not marked at once"
+        s = wait_settled(page, 6)
+        assert not s["marked"]
+        assert s["units"] == split.assignment, "the split differs from the engine's"
+        # and its undo puts the units back in the donor at once
+        s = act_and_snap(page, CTRL.format("z"))
+        assert s["pending"] and sum(1 for g in s["units"].values() if g == src) == n_src
+        s = wait_settled(page, 7)
+        assert sum(1 for g in s["units"].values() if g == src) == n_src
+        assert s["grids"][src]["households"] == float(moved.at[src, "households"])
+        page.screenshot(path=str(ARTIFACTS / "editmap_ops.png"))
+        browser.close()
+    assert not errors, f"page errors: {errors[:3]}"

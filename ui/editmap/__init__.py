@@ -19,18 +19,28 @@ the DOM with ``textContent`` by ``editmap.js``; nothing from the data is parsed 
 
 from __future__ import annotations
 
-import json
+import concurrent.futures
+import functools
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from geo.errors import EditError, GridplanError
 from geo.grids.edits import plan_figures
+from geo.settings import WGS84
 from ui.i18n import edit_error_text, t, violation_text
-from ui.maps import PALETTE, distinct_colours, shift_for_basemap, to_display
+from ui.maps import (
+    DISPLAY_DECIMALS,
+    DISPLAY_TOLERANCE_M,
+    PALETTE,
+    distinct_colours,
+    shift_for_basemap,
+)
 from ui.state import StateMapping
 
 if TYPE_CHECKING:
@@ -87,13 +97,10 @@ TEXT_KEYS = (
 )
 
 
-def _geojson(geom: Any) -> Any:
-    return json.loads(shapely.to_geojson(geom))
-
-
-def _point(geom: Any) -> list[float]:
-    p = shapely.point_on_surface(geom)
-    return [round(float(p.y), 6), round(float(p.x), 6)]
+def now_ms() -> float:
+    """Wall-clock milliseconds (the browser's ``Date.now()`` clock, same machine): the
+    timestamps a delta carries (``timing``: command received, engine done, delta built, sent)."""
+    return round(time.time() * 1000.0, 1)
 
 
 def unit_names(
@@ -124,32 +131,91 @@ def unit_names(
     return out
 
 
+#: One long-lived thread does the per-edit reprojections: PROJ sets up a context (about 0.2 s)
+#: in every new thread that uses a transformer, and Streamlit runs each rerun in a new thread.
+_PROJ_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-proj")
+
+
+@functools.lru_cache(maxsize=8)
+def _to_wgs84(crs_wkt: str) -> Any:
+    """A cached pyproj transformer from ``crs_wkt`` to WGS84 lon/lat (used in ``_PROJ_THREAD``)."""
+    from pyproj import CRS, Transformer
+
+    return Transformer.from_crs(CRS.from_wkt(crs_wkt), WGS84, always_xy=True)
+
+
+def _project(xy: Any, crs_wkt: str) -> Any:
+    x, y = _to_wgs84(crs_wkt).transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+@functools.lru_cache(maxsize=8)
+def _crs_wkt(crs: Any) -> str:
+    return str(crs.to_wkt())
+
+
+def display_geoms(geoms: Any, crs: Any, basemap: str) -> Any:
+    """Simplified, rounded WGS84 display geometry of a few metric polygons (an array).
+
+    The same as :func:`ui.maps.to_display` followed by :func:`ui.maps.shift_for_basemap`, without
+    building a GeoDataFrame per edit (a delta carries two or three grids).
+    """
+    arr = np.asarray(geoms, dtype=object)
+    if crs is not None and crs.is_projected:
+        arr = shapely.simplify(arr, DISPLAY_TOLERANCE_M, preserve_topology=True)
+        wkt = _crs_wkt(crs)
+        arr = shapely.transform(arr, lambda xy: _PROJ_THREAD.submit(_project, xy, wkt).result())
+    arr = shapely.transform(arr, lambda xy: np.round(xy, DISPLAY_DECIMALS))
+    if basemap == "amap" and len(arr):
+        arr = shift_for_basemap(gpd.GeoDataFrame(geometry=arr, crs=WGS84), basemap).geometry.values
+    return arr
+
+
 def grid_records(
     plan: Plan, grid_ids: Sequence[str], colours: Mapping[str, str], basemap: str
 ) -> dict[str, dict[str, Any]]:
-    """Outline (simplified WGS84 GeoJSON), label point, name and figures of ``grid_ids``."""
+    """Outline, label point (``[lat, lng]``), name and figures of ``grid_ids``.
+
+    The outline is simplified WGS84, quantised and delta-encoded as the unit layer
+    (:func:`encode_polygons`): ``{"origin", "quantum", "shapes"}``.
+    """
     table = plan.grids()
     ids = [g for g in grid_ids if g in table.index]
     if not ids:
         return {}
-    sub = table.loc[ids].reset_index()
-    disp = shift_for_basemap(to_display(sub, columns=["grid_id"]), basemap)
+    sub = table.loc[ids]
+    geoms = display_geoms(sub.geometry.values, table.crs, basemap)
+    origin, shapes = encode_polygons(geoms)
+    pts = shapely.point_on_surface(geoms)
+    lat = np.round(shapely.get_y(pts), 6).tolist()
+    lng = np.round(shapely.get_x(pts), 6).tolist()
+    cols = {
+        c: sub[c].tolist()
+        for c in (
+            "community_id",
+            "households",
+            "party_members",
+            "n_units",
+            "dev_pct",
+            "in_band",
+            "issue",
+        )
+    }
     out = {}
-    for row, geom in zip(sub.itertuples(index=False), disp.geometry.values, strict=True):
-        gid = str(row.grid_id)
+    for i, gid in enumerate(ids):
         out[gid] = {
             "name": str(plan.names.get(gid, gid)),
-            "community": str(row.community_id),
-            "households": float(row.households),
-            "party_members": float(row.party_members),
-            "n_units": int(row.n_units),
-            "dev_pct": round(float(row.dev_pct), 2),
-            "in_band": bool(row.in_band),
+            "community": str(cols["community_id"][i]),
+            "households": float(cols["households"][i]),
+            "party_members": float(cols["party_members"][i]),
+            "n_units": int(cols["n_units"][i]),
+            "dev_pct": round(float(cols["dev_pct"][i]), 2),
+            "in_band": bool(cols["in_band"][i]),
             "locked": gid in plan.locked,
-            "issue": str(row.issue or ""),
+            "issue": str(cols["issue"][i] or ""),
             "colour": colours.get(gid, PALETTE[0]),
-            "outline": _geojson(geom),
-            "label": _point(geom),
+            "outline": {"origin": origin, "quantum": QUANTUM, "shapes": shapes[i]},
+            "label": [lat[i], lng[i]],
         }
     return out
 
@@ -168,44 +234,92 @@ def colours_for_new(plan: Plan, colours: dict[str, str], grids: Sequence[str]) -
     return colours
 
 
-def full_payload(
-    plan: Plan,
-    units_disp: gpd.GeoDataFrame,
-    names: Mapping[str, tuple[str, str]],
-    colours: dict[str, str],
-    basemap: str,
-) -> dict[str, Any]:
-    """Everything the browser keeps for one epoch: units, grids, figures and the plan's bounds.
+#: Coordinates of the unit layer are integers of this many degrees (1e-6: about 0.1 m, the
+#: display rounding of :data:`ui.maps.DISPLAY_DECIMALS`), each ring delta-encoded.
+QUANTUM = 10.0**-DISPLAY_DECIMALS
 
-    ``units_disp`` is the simplified WGS84 unit frame (``unit_id``, ``households``,
-    ``party_members``, ``community_id``; the cells never change with edits).
+
+def encode_polygons(geoms: Any) -> tuple[list[int], list[list[list[list[int]]]]]:
+    """Quantised, delta-encoded rings of WGS84 (multi)polygons, for the browser.
+
+    Returns ``(origin, shapes)``: ``origin`` = ``[lon0, lat0]`` in quanta (the minimum over all
+    coordinates); ``shapes[i]`` = the polygons of ``geoms[i]``, each a list of rings (exterior
+    first), each ring ``[x0, y0, dx1, dy1, ...]`` in quanta, the first point relative to
+    ``origin``, every next one relative to the previous point. Closed rings keep their closing
+    point. ``editmap.js`` (``decode``) turns them back into ``[lat, lng]`` arrays.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    polys, poly_of = shapely.get_parts(arr, return_index=True)
+    rings, ring_of = shapely.get_rings(polys, return_index=True)
+    xy, pt_of = shapely.get_coordinates(rings, return_index=True)
+    q = np.rint(xy / QUANTUM).astype(np.int64)
+    origin = q.min(axis=0) if len(q) else np.zeros(2, dtype=np.int64)
+    d = np.diff(q, axis=0, prepend=origin[None, :])
+    starts = np.r_[0, np.flatnonzero(np.diff(pt_of)) + 1] if len(pt_of) else np.array([], int)
+    d[starts] = q[starts] - origin  # each ring starts from the origin
+    flat = d.ravel().tolist()
+    bounds = [*starts.tolist(), len(q)]
+    shapes: list[list[list[list[int]]]] = [[] for _ in range(len(arr))]
+    last_poly = -1
+    for r in range(len(rings)):
+        p = int(ring_of[r])
+        ring = flat[2 * bounds[r] : 2 * bounds[r + 1]]
+        if p != last_poly:
+            shapes[int(poly_of[p])].append([ring])
+            last_poly = p
+        else:
+            shapes[int(poly_of[p])][-1].append(ring)
+    return [int(origin[0]), int(origin[1])], shapes
+
+
+def unit_layer(
+    units_disp: gpd.GeoDataFrame, names: Mapping[str, tuple[str, str]], basemap: str
+) -> dict[str, Any]:
+    """The part of the full payload that depends on the dataset only (cache it per dataset).
+
+    Columns of equal length: ``ids``, ``hh``, ``pm``, ``community``, ``estate``, ``building``,
+    ``pt`` (a point inside, ``[lat, lng]``), ``shapes`` (:func:`encode_polygons`, with
+    ``origin`` and ``quantum``), and ``bounds`` ``[[south, west], [north, east]]``. Nothing
+    else (no geometry properties, no grid: the plan's assignment travels apart).
     """
     shown = shift_for_basemap(units_disp, basemap)
-    units = []
-    for row, geom in zip(shown.itertuples(index=False), shown.geometry.values, strict=True):
-        uid = str(row.unit_id)
-        estate, building = names.get(uid, ("", ""))
-        units.append(
-            {
-                "id": uid,
-                "grid": plan.assignment.get(uid),
-                "hh": float(row.households),
-                "pm": float(row.party_members),
-                "community": str(row.community_id),
-                "estate": estate,
-                "building": building,
-                "pt": _point(geom),
-                "geometry": _geojson(geom),
-            }
-        )
+    geoms = shown.geometry.values
+    ids = [str(u) for u in shown["unit_id"]]
+    origin, shapes = encode_polygons(geoms)
+    pts = shapely.point_on_surface(np.asarray(geoms, dtype=object))
+    lat = np.round(shapely.get_y(pts), 6).tolist()
+    lng = np.round(shapely.get_x(pts), 6).tolist()
+    x0, y0, x1, y1 = (float(v) for v in shown.total_bounds)
+    named = [names.get(u, ("", "")) for u in ids]
+    return {
+        "ids": ids,
+        "hh": [float(v) for v in shown["households"]],
+        "pm": [float(v) for v in shown["party_members"]],
+        "community": [str(c) for c in shown["community_id"]],
+        "estate": [e for e, _b in named],
+        "building": [b for _e, b in named],
+        "pt": [[a, b] for a, b in zip(lat, lng, strict=True)],
+        "origin": origin,
+        "quantum": QUANTUM,
+        "shapes": shapes,
+        "bounds": [[y0, x0], [y1, x1]],
+    }
+
+
+def full_payload(
+    plan: Plan, layer: Mapping[str, Any], colours: dict[str, str], basemap: str
+) -> dict[str, Any]:
+    """Everything the browser keeps for one epoch: the unit layer (:func:`unit_layer`, cached
+    per dataset), each unit's grid (``assign``, in the layer's order), the grids' outlines and
+    figures, the plan-level figures and the bounds."""
     grids = sorted(plan.members)
     colours_for_new(plan, colours, grids)
-    x0, y0, x1, y1 = (float(v) for v in shown.total_bounds)
     return {
-        "units": units,
+        "layer": layer,
+        "assign": [plan.assignment.get(u) for u in layer["ids"]],
         "grids": grid_records(plan, grids, colours, basemap),
         "figures": plan_figures(plan),
-        "bounds": [[y0, x0], [y1, x1]],
+        "bounds": layer["bounds"],
     }
 
 
@@ -320,6 +434,7 @@ def answer(
     if not cmd or not isinstance(cmd, Mapping) or cmd.get("id") == state.get(LAST_CMD):
         return None
     state[LAST_CMD] = cmd.get("id")
+    t_recv = now_ms()
     rev = int(state.get(REV, 0)) + 1
     op = str(cmd.get("op"))
     result: EditResult | None
@@ -327,6 +442,7 @@ def answer(
         result = run_command(editor, cmd)
     except (EditError, GridplanError, ValueError, TypeError) as exc:
         refusal = edit_error_text(exc, lang, unit_labels)
+        t_engine = now_ms()
         delta = refusal_payload(
             t("edit_refused", lang, msg=refusal),
             rev=rev,
@@ -337,6 +453,7 @@ def answer(
         )
         result = None
     else:
+        t_engine = now_ms()
         delta = delta_payload(
             result,
             state.setdefault(COLOURS, {}),
@@ -347,6 +464,7 @@ def answer(
             can_redo=editor.can_redo,
         )
         say_violations(delta, result.plan, lang)
+    delta["timing"] = {"recv": t_recv, "engine": t_engine, "delta": now_ms()}
     state[REV] = rev
     state[DELTA] = delta
     if result is not None:

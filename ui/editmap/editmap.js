@@ -6,6 +6,9 @@
 const MODELS = (window.__gpEditmapModels = window.__gpEditmapModels || {});
 const SELECTED = "#00e5ff";
 const CURRENT = "#ff6600";
+// Above this many units the map draws on one canvas (a restyle repaints only the unit's box)
+// instead of one SVG path per unit (where a restyle made Chromium repaint the whole layer).
+const CANVAS_ABOVE = 3000;
 
 function loadLeaflet(base) {
   if (window.L) return Promise.resolve(window.L);
@@ -41,6 +44,21 @@ function inside(pt, poly) {            // ray casting; pt [lat, lng], poly [[lat
   return c;
 }
 
+// the unit layer's rings: integers of `quantum` degrees, delta-encoded from `origin` (see
+// ui/editmap/__init__.py encode_polygons) -> Leaflet [lat, lng] arrays (polygon or multipolygon)
+function decode(polys, origin, quantum) {
+  const out = polys.map((rings) => rings.map((r) => {
+    const ring = new Array(r.length / 2);
+    let x = origin[0], y = origin[1];
+    for (let i = 0, k = 0; i < r.length; i += 2, k++) {
+      if (k === 0) { x = origin[0] + r[0]; y = origin[1] + r[1]; } else { x += r[i]; y += r[i + 1]; }
+      ring[k] = [Math.round(y) * quantum, Math.round(x) * quantum];
+    }
+    return ring;
+  }));
+  return out.length === 1 ? out[0] : out;
+}
+
 function afterPaint(fn) { requestAnimationFrame(() => setTimeout(fn, 0)); }
 
 class EditMap {
@@ -55,7 +73,8 @@ class EditMap {
     this.pending = null;
     this.seq = 0;
     this.asked = null;
-    this.stats = { select_ms: [], visible_ms: [], confirmed_ms: [], applied: 0 };
+    this.marked = new Set();           // units of a grid being split (dimmed until the answer)
+    this.stats = { select_ms: [], visible_ms: [], confirmed_ms: [], phases: [], full: [], applied: 0 };
     this.onKey = (e) => this.key(e);
     document.addEventListener("keydown", this.onKey);
     this.onUp = () => this.strokeEnd();
@@ -77,11 +96,19 @@ class EditMap {
     this.text = data.text || {};
     if (!this.map) this.makeMap(data);
     if (data.full) {
-      const units = new Map(data.full.units.map((u) => [u.id, u]));
+      const tf = performance.now();
+      const f = data.full, L0 = f.layer, units = new Map();
+      for (let i = 0; i < L0.ids.length; i++) {
+        units.set(L0.ids[i], { id: L0.ids[i], grid: f.assign[i], hh: L0.hh[i], pm: L0.pm[i], community: L0.community[i],
+          estate: L0.estate[i], building: L0.building[i], pt: L0.pt[i], latlngs: decode(L0.shapes[i], L0.origin, L0.quantum) });
+      }
       this.model = { epoch: data.epoch, rev: data.rev, units, grids: data.full.grids,
-        figures: data.full.figures, bounds: data.full.bounds, canUndo: data.can_undo, canRedo: data.can_redo };
+        figures: data.full.figures, bounds: data.full.bounds, canUndo: data.can_undo, canRedo: data.can_redo,
+        undo: [], redo: [] };
       MODELS[data.epoch] = this.model;
       this.drawAll();
+      const built = performance.now() - tf;
+      afterPaint(() => this.stats.full.push({ server_ms: f.built_ms, decode_draw_ms: built, painted_ms: performance.now() - tf }));
       return;
     }
     if (!this.model || this.model.epoch !== data.epoch) {
@@ -111,7 +138,7 @@ class EditMap {
     this.outlineLayer = L.featureGroup().addTo(this.map);
     this.labelLayer = L.layerGroup().addTo(this.map);
     this.map.on("moveend", () => { this.saveView(); this.updateLabels(); });
-    this.map.on("mousemove", (e) => this.lassoMove(e));
+    this.map.on("mousemove", (e) => { this.lassoMove(e); this.brushMove(e); });
     this.mapEl.addEventListener("mousedown", (e) => this.strokeStart(e), true);
     this.buildPanel();
   }
@@ -133,9 +160,9 @@ class EditMap {
 
   styleOf(u) {
     const g = this.model.grids[u.grid];
-    const sel = this.selection.has(u.id);
-    return { color: sel ? SELECTED : "#555", weight: sel ? 3 : 0.6, opacity: 1,
-      fillColor: g ? g.colour : "#999", fillOpacity: sel ? 0.75 : 0.5 };
+    const sel = this.selection.has(u.id), mark = this.marked.has(u.id);
+    return { color: sel ? SELECTED : "#555", weight: sel ? 3 : 0.6, opacity: 1, dashArray: mark ? "3 3" : null,
+      fillColor: g ? g.colour : "#999", fillOpacity: sel ? 0.75 : mark ? 0.15 : 0.5 };
   }
 
   drawAll() {
@@ -147,8 +174,12 @@ class EditMap {
     this.unitPaths = new Map();
     this.outlines = new Map();
     this.labels = new Map();
+    const big = this.model.units.size > CANVAS_ABOVE;
+    if (big && !this.canvas) this.canvas = L.canvas({ padding: 0.3, tolerance: 0 });
+    this.renderer = big ? this.canvas : undefined;
+    this.mapEl.setAttribute("data-renderer", big ? "canvas" : "svg");
     for (const u of this.model.units.values()) {
-      const layer = L.geoJSON(u.geometry, { style: () => this.styleOf(u) }).getLayers()[0];
+      const layer = L.polygon(u.latlngs, { ...this.styleOf(u), renderer: this.renderer });
       layer.gpUnit = u.id;
       layer.on("click", (e) => this.unitClick(u, e));
       layer.on("mousedown", () => this.paint(u));
@@ -171,8 +202,9 @@ class EditMap {
     const oldLabel = this.labels.get(gid);
     if (oldLabel) this.labelLayer.removeLayer(oldLabel);
     const isCur = gid === this.current;
-    const outline = L.geoJSON(g.outline, { interactive: false,
-      style: { color: isCur ? CURRENT : "#222", weight: isCur ? 4 : 1.6, fill: false } });
+    const o = g.outline;
+    const outline = L.polygon(decode(o.shapes, o.origin, o.quantum), { interactive: false, renderer: this.renderer,
+      color: isCur ? CURRENT : "#222", weight: isCur ? 4 : 1.6, fill: false });
     outline.addTo(this.outlineLayer);
     this.outlines.set(gid, outline);
     const marker = L.marker(g.label, { interactive: false, keyboard: false,
@@ -436,6 +468,23 @@ class EditMap {
     this.restyle([u.id]);
   }
 
+  unitAt(latlng) {                      // the unit under a point (bounding boxes, then ray casting)
+    const pt = [latlng.lat, latlng.lng];
+    for (const [id, p] of this.unitPaths) {
+      if (!p.getBounds().contains(latlng)) continue;
+      const rings = p.getLatLngs();
+      const polys = Array.isArray(rings[0]) && Array.isArray(rings[0][0]) ? rings : [rings];
+      for (const poly of polys) if (inside(pt, poly[0].map((q) => [q.lat, q.lng]))) return this.model.units.get(id);
+    }
+    return null;
+  }
+
+  brushMove(e) {                        // canvas layers report hover at most every 32 ms: test the point too
+    if (!this.stroke || this.stroke.kind !== "brush" || this.renderer === undefined) return;
+    const u = this.unitAt(e.latlng);
+    if (u) this.paint(u);
+  }
+
   lassoMove(e) {
     const s = this.stroke;
     if (!s || s.kind !== "lasso") return;
@@ -476,7 +525,14 @@ class EditMap {
     if (op === "clear") return this.clearSelection();
     if (op === "undo" || op === "redo") {
       if (!(op === "undo" ? this.model.canUndo : this.model.canRedo)) return;
-      return this.send({ op }, new Map(), t0);
+      // the browser keeps the steps it has seen (before/after of every answered edit): an undo
+      // or redo it knows is shown at once, then confirmed or rolled back like a move
+      const stack = op === "undo" ? this.model.undo : this.model.redo;
+      const step = stack.length ? stack[stack.length - 1] : null;
+      const snap = new Map(), gsnap = new Map();
+      if (step) this.applyStep(step, op === "undo" ? 0 : 1, snap, gsnap);
+      if (snap.size || gsnap.size) afterPaint(() => this.stats.visible_ms.push(performance.now() - t0));
+      return this.send({ op }, snap, t0, gsnap);
     }
     const target = this.targetGrid();
     if (op === "move") {
@@ -503,21 +559,87 @@ class EditMap {
       return this.send({ op: "merge", a: this.current, b: other }, snap, t0);
     }
     if (!target) return;
-    if (op === "split") return this.send({ op: "split", grid: target, k: 2 }, new Map(), t0);
-    if (op === "lock") return this.send({ op: this.model.grids[target].locked ? "unlock" : "lock", grid: target }, new Map(), t0);
+    if (op === "split") {             // the engine draws the new line: mark the grid until it answers
+      const ids = [];
+      for (const u of this.model.units.values()) if (u.grid === target) { ids.push(u.id); this.marked.add(u.id); }
+      this.restyle(ids);
+      afterPaint(() => this.stats.visible_ms.push(performance.now() - t0));
+      return this.send({ op: "split", grid: target, k: 2 }, new Map(), t0);
+    }
+    if (op === "lock") {              // (un)lock at once: the grid's label and list entry show it
+      const g = this.model.grids[target], gsnap = new Map([[target, g]]);
+      this.setGrid(target, { ...g, locked: !g.locked });
+      afterPaint(() => this.stats.visible_ms.push(performance.now() - t0));
+      return this.send({ op: g.locked ? "unlock" : "lock", grid: target }, new Map(), t0, gsnap);
+    }
   }
 
-  send(cmd, snapshot, t0) {
+  // one grid's record replaced (or removed with null), redrawn, its list entry updated
+  setGrid(gid, rec) {
+    if (rec) { this.model.grids[gid] = rec; this.drawGrid(gid, rec); }
+    else {
+      delete this.model.grids[gid];
+      const o = this.outlines.get(gid); if (o) { this.outlineLayer.removeLayer(o); this.outlines.delete(gid); }
+      const l = this.labels.get(gid); if (l) { this.labelLayer.removeLayer(l); this.labels.delete(gid); }
+    }
+    this.refreshList(new Set([gid]));
+    this.updateLabels();
+  }
+
+  // show one side (0 before, 1 after) of a step; what it replaced goes into snap / gsnap
+  applyStep(step, side, snap, gsnap) {
+    const ids = [];
+    for (const [id, pair] of Object.entries(step.units)) {
+      const u = this.model.units.get(id);
+      if (!u) continue;
+      snap.set(id, u.grid);
+      u.grid = pair[side];
+      ids.push(id);
+    }
+    // grids first present on this side before the units are restyled with their colour
+    for (const [gid, pair] of Object.entries(step.grids)) {
+      gsnap.set(gid, this.model.grids[gid] || null);
+      this.setGrid(gid, pair[side]);
+    }
+    this.restyle(ids);
+  }
+
+  send(cmd, snapshot, t0, gsnap) {
     cmd.id = this.model.epoch + ":" + this.model.rev + ":" + ++this.seq;
-    this.pending = { cmd, snapshot, t0 };
+    cmd.sent_at = Date.now();
+    this.pending = { cmd, snapshot, t0, gsnap: gsnap || new Map() };
     this.say("pending", this.text.em_pending || "…");
     this.panelText();
     this.setTrigger("cmd", cmd);
   }
 
-  rollback(snapshot) {
-    for (const [id, g] of snapshot) { const u = this.model.units.get(id); if (u) u.grid = g; }
-    this.restyle([...snapshot.keys()]);
+  rollback(mine) {
+    for (const [gid, rec] of mine.gsnap) this.setGrid(gid, rec);
+    for (const [id, g] of mine.snapshot) { const u = this.model.units.get(id); if (u) u.grid = g; }
+    this.restyle([...mine.snapshot.keys()]);
+  }
+
+  unmark() {
+    if (!this.marked.size) return;
+    const ids = [...this.marked];
+    this.marked.clear();
+    this.restyle(ids);
+  }
+
+  // the step an answered edit made (before/after of its units and grids), kept for undo/redo
+  stepOf(d, mine) {
+    const units = {}, grids = {};
+    for (const [id, g] of Object.entries(d.units)) {
+      const u = this.model.units.get(id);
+      if (!u) continue;
+      const before = mine && mine.snapshot.has(id) ? mine.snapshot.get(id) : u.grid;
+      units[id] = [before, g];
+    }
+    for (const gid of [...Object.keys(d.grids), ...d.removed]) {
+      const before = mine && mine.gsnap.has(gid) ? mine.gsnap.get(gid) : this.model.grids[gid] || null;
+      grids[gid] = [before, d.grids[gid] || null];
+    }
+    return { units, grids };
   }
 
   applyDelta(d) {
@@ -526,10 +648,21 @@ class EditMap {
     this.model.canUndo = d.can_undo;
     this.model.canRedo = d.can_redo;
     if (mine) this.pending = null;
+    this.unmark();
     if (!d.ok) {
-      if (mine) this.rollback(mine.snapshot);
+      if (mine) this.rollback(mine);
       this.say("error", d.error);
     } else {
+      const step = this.stepOf(d, mine), M = this.model;
+      if (d.op === "undo") { const s = M.undo.pop(); if (s) M.redo.push(s); }
+      else if (d.op === "redo") { const s = M.redo.pop(); if (s) M.undo.push(s); }
+      else { M.undo.push(step); M.redo = []; }
+      if (!d.can_undo) M.undo = [];
+      if (!d.can_redo) M.redo = [];
+      if (mine) {                      // what was shown at once but the engine did not change goes back
+        for (const [gid, rec] of mine.gsnap) if (!(gid in d.grids) && !d.removed.includes(gid)) this.setGrid(gid, rec);
+        for (const [id, g] of mine.snapshot) if (!(id in d.units)) { const u = this.model.units.get(id); if (u) u.grid = g; }
+      }
       const changed = new Set(Object.keys(d.units));
       for (const [id, g] of Object.entries(d.units)) { const u = this.model.units.get(id); if (u) u.grid = g; }
       if (mine) for (const id of mine.snapshot.keys()) changed.add(id);
@@ -552,7 +685,16 @@ class EditMap {
     }
     this.panelText();
     this.stats.applied += 1;
-    if (mine) afterPaint(() => this.stats.confirmed_ms.push(performance.now() - mine.t0));
+    if (mine) {
+      const got = Date.now(), tm = d.timing || {};
+      afterPaint(() => {
+        this.stats.confirmed_ms.push(performance.now() - mine.t0);
+        // where the time went (ms): browser -> server, engine, delta, fragment start, map element sent, -> browser, applied and painted
+        if (tm.recv) this.stats.phases.push({ to_server: tm.recv - mine.cmd.sent_at, engine: tm.engine - tm.recv, delta: tm.delta - tm.engine,
+          to_fragment: (tm.frag || tm.delta) - tm.delta, fragment_to_map: (tm.sent || tm.delta) - (tm.frag || tm.delta),
+          to_browser: got - (tm.sent || tm.delta), paint: Date.now() - got, total: Date.now() - mine.cmd.sent_at });
+      });
+    }
   }
 
   // ------------------------------------------------------------------ test and bench helpers
@@ -574,7 +716,7 @@ class EditMap {
     for (const [gid, g] of Object.entries(this.model.grids)) grids[gid] = { households: g.households, name: g.name, locked: g.locked };
     const units = {};
     for (const [id, u] of this.model.units) units[id] = u.grid;
-    return { rev: this.model.rev, pending: !!this.pending, selection: [...this.selection], current: this.current,
+    return { rev: this.model.rev, pending: !!this.pending, selection: [...this.selection], current: this.current, marked: [...this.marked],
       figures: this.model.figures, grids, units, view: this.map.getCenter(), zoom: this.map.getZoom() };
   }
 }
