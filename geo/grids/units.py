@@ -74,6 +74,8 @@ UNIT_COLUMNS = (
 EDGE_COLUMNS = ("unit_a", "unit_b", "length_m", "kind")
 _COUNTS = ("households", "party_members", "residents")
 _BUFFER_EPS_M = 0.05
+#: Distance (m) within which a third cell lying along two cells' shared boundary separates them.
+_FACING_EPS_M = 0.001
 #: Power cells are first cut by this many nearest centres only (checked: the cells must tile).
 _POWER_NEIGHBOURS = 8
 
@@ -1438,6 +1440,12 @@ def adjacency(
 ) -> pd.DataFrame:
     """Edges between cells sharing a boundary longer than ``min_edge_m`` metres.
 
+    The shared boundary of ``a`` and ``b`` is the part of ``a``'s boundary within
+    ``_BUFFER_EPS_M`` (5 cm) of ``b`` (the band only bridges rounding gaps), less the stretches
+    a third cell lies along (within ``_FACING_EPS_M``): where a sliver of a third cell lies
+    between two cells, they face the sliver, not each other, and on the map they do not touch.
+    So an edge always stands for a boundary the two cells share on the map.
+
     Returns a DataFrame ``unit_a, unit_b, length_m, kind`` with ``unit_a < unit_b``.
     """
     tree = shapely.STRtree(cells)
@@ -1447,12 +1455,38 @@ def adjacency(
     if len(a) == 0:
         return _edges_frame([], [], [], [])
     buffered = shapely.buffer(cells, _BUFFER_EPS_M, quad_segs=1)
-    length = shapely.length(shapely.intersection(shapely.boundary(cells[a]), buffered[b]))
+    near = shapely.intersection(shapely.boundary(cells[a]), buffered[b])
+    length = shapely.length(near)
+    long = np.flatnonzero(length > min_edge_m)
+    length[long] = _facing_length(near[long], a[long], b[long], cells, tree)
     ok = length > min_edge_m
     ua, ub = unit_ids[a[ok]], unit_ids[b[ok]]
     lo = np.where(ua < ub, ua, ub)
     hi = np.where(ua < ub, ub, ua)
     return _edges_frame(lo, hi, length[ok], ["shared"] * int(ok.sum()))
+
+
+def _facing_length(
+    near: np.ndarray, a: np.ndarray, b: np.ndarray, cells: np.ndarray, tree: shapely.STRtree
+) -> np.ndarray:
+    """Length (m) of each line ``near[k]`` (on cell ``a[k]``'s boundary, by cell ``b[k]``)
+    that no cell other than ``a[k]`` and ``b[k]`` lies along (within ``_FACING_EPS_M``)."""
+    length = shapely.length(near)
+    k, c = tree.query(near, predicate="dwithin", distance=_FACING_EPS_M)
+    third = (c != a[k]) & (c != b[k])
+    k, c = k[third], c[third]
+    if len(k) == 0:
+        return length
+    # a third cell meeting the two at a corner touches a millimetre or so of the line and is
+    # let be; one lying along it (a sliver between the two) takes the stretch it lies along
+    uc, inv = np.unique(c, return_inverse=True)
+    grown = shapely.buffer(cells[uc], _FACING_EPS_M, quad_segs=1)
+    touch = shapely.intersection(near[k], grown[inv])
+    along = shapely.length(touch) > 4 * _FACING_EPS_M
+    k, touch = k[along], touch[along]
+    for j in np.unique(k):
+        length[j] = shapely.length(shapely.difference(near[j], shapely.union_all(touch[k == j])))
+    return length
 
 
 def _edges_frame(a: Any, b: Any, length: Any, kind: Any) -> pd.DataFrame:
