@@ -82,7 +82,6 @@ def _run_mip(
     Returns ``(status, info, x)``; ``x`` is None when no feasible solution was found.
     """
     import highspy
-    import scipy.sparse as sp
 
     h = _highs_model(a_mat, cost, col_hi, row_lo, row_hi, integer, offset)
     h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
@@ -117,6 +116,7 @@ def _highs_model(
     """A silent HiGHS instance holding ``min cost @ x + offset``, ``row_lo <= A x <= row_hi``,
     ``0 <= x <= col_hi`` (``integer`` marks integer columns)."""
     import highspy
+    import scipy.sparse as sp
 
     a_mat = sp.csr_array(a_mat)
     n_rows, n_cols = a_mat.shape
