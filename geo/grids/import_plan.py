@@ -1145,8 +1145,23 @@ def _edges_around(
     )
     fresh = adjacency(ids[around], cells[around])
     comm_of = dict(zip(ids, comm, strict=True))
-    ok = (fresh["unit_a"].isin(moved) & fresh["unit_b"].isin(moved)) & (
-        fresh["unit_a"].map(comm_of) == fresh["unit_b"].map(comm_of)
+    recut = set(ids[rows])
+    had = set(zip(edges["unit_a"], edges["unit_b"], strict=True))
+    ok = (
+        fresh["unit_a"].isin(moved)
+        & fresh["unit_b"].isin(moved)
+        & (fresh["unit_a"].map(comm_of) == fresh["unit_b"].map(comm_of))
+        # two unchanged cells keep no edge a third one now lies along, and gain none (an
+        # edge a barrier cut stays cut)
+        & (
+            fresh["unit_a"].isin(recut)
+            | fresh["unit_b"].isin(recut)
+            | pd.Series(
+                [(x, y) in had for x, y in zip(fresh["unit_a"], fresh["unit_b"], strict=True)],
+                index=fresh.index,
+                dtype=bool,
+            )
+        )
     )
     out = pd.concat([edges[keep], fresh[ok]], ignore_index=True)
     return out.drop_duplicates(["unit_a", "unit_b"], keep="first").reset_index(drop=True)
