@@ -76,6 +76,9 @@ _COUNTS = ("households", "party_members", "residents")
 _BUFFER_EPS_M = 0.05
 #: Distance (m) within which a third cell lying along two cells' shared boundary separates them.
 _FACING_EPS_M = 1e-5
+#: Length (m) by which a pair's 5 cm band may exceed their exactly shared boundary (the band's
+#: reach past the corners) before a third cell is looked for between them.
+_CORNER_SLACK_M = 0.25
 #: Power cells are first cut by this many nearest centres only (checked: the cells must tile).
 _POWER_NEIGHBOURS = 8
 
@@ -1459,6 +1462,11 @@ def adjacency(
     near = shapely.intersection(shapely.boundary(cells[a]), buffered[b])
     length = shapely.length(near)
     long = np.flatnonzero(length > min_edge_m)
+    if len(long):  # where the two share all but the band's corner ends, nothing lies between
+        exact = shapely.length(
+            shapely.intersection(shapely.boundary(cells[a[long]]), shapely.boundary(cells[b[long]]))
+        )
+        long = long[length[long] - exact > _CORNER_SLACK_M]
     if len(long):  # judged from both sides: a third cell may lie along one and not the other
         back = shapely.intersection(shapely.boundary(cells[b[long]]), buffered[a[long]])
         length[long] = np.minimum(

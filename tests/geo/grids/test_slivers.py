@@ -105,14 +105,14 @@ def test_a_sliver_of_a_third_cell_between_two_cells_keeps_them_apart() -> None:
     # without the strip, a and b share 10 m (c lies along a's and b's tops, not between them)
     cells = np.array([a, box(10, 0, 20, 10), box(0, 10, 20, 20)], dtype=object)
     edges = adjacency(ids, cells).set_index(["unit_a", "unit_b"])
-    assert edges.loc[("a", "b"), "length_m"] == pytest.approx(10.0, abs=0.06)
+    assert edges.loc[("a", "b"), "length_m"] == pytest.approx(10.0, abs=0.11)
 
 
 def test_a_third_cell_meeting_two_at_a_corner_leaves_their_edge_whole() -> None:
     a, b, c = box(0, 0, 10, 10), box(10, 0, 20, 10), box(5, 10, 15, 20)
     ids = np.array(["a", "b", "c"], dtype=object)
     edges = adjacency(ids, np.array([a, b, c], dtype=object)).set_index(["unit_a", "unit_b"])
-    assert edges.loc[("a", "b"), "length_m"] == pytest.approx(10.0, abs=0.06)
+    assert edges.loc[("a", "b"), "length_m"] == pytest.approx(10.0, abs=0.11)
     assert set(edges.index) == {("a", "b"), ("a", "c"), ("b", "c")}
 
 
