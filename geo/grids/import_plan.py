@@ -41,7 +41,7 @@ from geo.grids.params import GridParams
 from geo.grids.plan import Plan
 from geo.grids.repair import MOVE_COLUMNS, band_penalty
 from geo.grids.units import UnitGraph, adjacency, build_units_from_frames, prepare_frames
-from geo.settings import FUSION_MIN_OVERLAP_M2, IMPORT_CUT_SHARE
+from geo.settings import FUSION_MIN_OVERLAP_M2, GRID_DEBRIS_M2, GRID_THIN_M, IMPORT_CUT_SHARE
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -875,6 +875,10 @@ def units_for_plan(layers: Layers, unit_ids: Iterable[str], max_households: int)
 _SHARED_EPS_M = 0.05
 #: Half-width (m) below which a strip of land is rounding noise (7 decimals of a degree ~ 1 cm).
 _THIN_M = 0.05
+#: Widest gap (m) across which a sliver is joined to the cell taking it (floating-point noise).
+_FUSE_M = 1e-6
+#: Rounds of giving slivers away (a cell receiving one is looked at again).
+_SLIVER_PASSES = 3
 
 
 def _polygonal(geom: Any) -> Any:
@@ -1007,6 +1011,7 @@ def follow_boundaries(
         if i in received:
             geom = shapely.union_all([geom, *received[i]])
         new_cells[i] = _polygonal(shapely.make_valid(geom)) or geom
+    changed = sorted(set(changed) | _give_slivers(new_cells, changed, homes, comm, ids))
     out = table.copy()
     rows = np.asarray(changed)
     out["geometry"] = new_cells
@@ -1029,27 +1034,153 @@ def follow_boundaries(
     return graph, tuple(str(u) for u in changed_ids)
 
 
-def _edges_around(
-    edges: pd.DataFrame, ids: np.ndarray, cells: np.ndarray, comm: np.ndarray, rows: np.ndarray
-) -> pd.DataFrame:
-    """Adjacency with the shared edges of the changed cells (``rows``) measured anew.
+def _sliver_parts(geom: Any) -> tuple[list[Any], Any]:
+    """A cell's slivers and the rest of it. A sliver is a part thinner than ``2 * GRID_THIN_M``
+    (10 cm) everywhere or smaller than ``GRID_DEBRIS_M2``, as a grid's outline judges debris
+    (:func:`geo.grids.metrics.grid_geometry`); a cell made of slivers only keeps its largest."""
+    import shapely
 
-    Shared edges between unchanged cells and island links are kept; a changed cell gets an
-    edge to every cell of its community it now shares a boundary with.
+    parts = list(shapely.get_parts(geom))
+    if len(parts) < 2:
+        return [], geom
+    thin = [
+        bool(p.area <= GRID_DEBRIS_M2 or shapely.buffer(p, -GRID_THIN_M, quad_segs=1).is_empty)
+        for p in parts
+    ]
+    if all(thin):
+        biggest = max(range(len(parts)), key=lambda k: parts[k].area)
+        thin[biggest] = False
+    keep = [p for p, t in zip(parts, thin, strict=True) if not t]
+    rest = keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep)
+    return [p for p, t in zip(parts, thin, strict=True) if t], rest
+
+
+def _give_slivers(
+    cells: np.ndarray, rows: Iterable[int], homes: np.ndarray, comm: np.ndarray, ids: np.ndarray
+) -> set[int]:
+    """Give every sliver part of the cells ``rows`` (recut) to the neighbouring cell it shares
+    the longest edge with, in place; return the rows whose cell changed.
+
+    A recut along boundaries that run a fraction of a millimetre beside a cell's own leaves
+    slivers: a third cell's strip between two cells, which the map shows as land between them.
+    A sliver goes to the cell sharing the longest edge with it (of the same community first;
+    of the same imported grid on a tie, so no outline moves), joined to it across a gap of
+    ``_FUSE_M`` at most; when that would leave the taker in more parts, the next cell is tried.
+    A sliver no cell takes as one polygon stays where it is. The cells tile the same land; cells receiving slivers are looked at again.
     """
     import shapely
 
-    moved = set(ids[rows])
-    keep = ~(
-        (edges["kind"] == "shared") & (edges["unit_a"].isin(moved) | edges["unit_b"].isin(moved))
+    tree = shapely.STRtree(cells)
+    out: set[int] = set()
+    todo = sorted(set(rows))
+    for _ in range(_SLIVER_PASSES):
+        again: set[int] = set()
+        for i in todo:
+            slivers, rest = _sliver_parts(cells[i])
+            if not slivers:
+                continue
+            kept = []
+            for piece in slivers:
+                for v in _sliver_takers(piece, int(i), cells, tree, homes, comm, ids):
+                    joined = _fused(cells[v], piece)
+                    if joined is not None:
+                        cells[v] = joined
+                        out.add(v)
+                        again.add(v)
+                        break
+                else:
+                    kept.append(piece)
+            cells[i] = shapely.union_all([rest, *kept]) if kept else rest
+            out.add(int(i))
+        todo = sorted(again)
+        if not todo:
+            break
+    return out
+
+
+def _sliver_takers(
+    piece: Any,
+    i: int,
+    cells: np.ndarray,
+    tree: Any,
+    homes: np.ndarray,
+    comm: np.ndarray,
+    ids: np.ndarray,
+) -> list[int]:
+    """The cells (not ``i``) bordering the sliver ``piece`` of cell ``i``, best taker first:
+    of ``i``'s community first, then by the longest edge shared with the piece, then of
+    ``i``'s imported grid."""
+    import shapely
+
+    near = tree.query(piece, predicate="dwithin", distance=_SHARED_EPS_M)
+    near = near[near != i]
+    if len(near) == 0:
+        return []
+    shared = shapely.length(
+        shapely.intersection(
+            shapely.boundary(piece), shapely.buffer(cells[near], _SHARED_EPS_M, quad_segs=1)
+        )
     )
+    other_comm, other_home = comm[near] != comm[i], homes[near] != homes[i]
+    order = np.lexsort((ids[near], other_home, -shared, other_comm))
+    return [int(near[k]) for k in order if shared[k] > 0]
+
+
+def _fused(cell: Any, piece: Any) -> Any:
+    """``cell`` with the sliver ``piece`` joined to it, or None when they do not make as many
+    parts as ``cell`` alone (a gap wider than ``_FUSE_M`` or a touch at a point between)."""
+    import shapely
+
+    n = shapely.get_num_geometries(cell)
+    snapped = shapely.snap(piece, cell, _FUSE_M)
+    grown = shapely.buffer(piece, _FUSE_M, quad_segs=1, join_style="mitre")
+    for extra in (piece, snapped, grown):
+        joined = _polygonal(shapely.make_valid(shapely.union(cell, extra)))
+        if joined is not None and shapely.get_num_geometries(joined) <= n:
+            return joined
+    return None
+
+
+def _edges_around(
+    edges: pd.DataFrame, ids: np.ndarray, cells: np.ndarray, comm: np.ndarray, rows: np.ndarray
+) -> pd.DataFrame:
+    """Adjacency with the shared edges around the changed cells (``rows``) measured anew.
+
+    Shared edges between cells no changed cell touches, and island links, are kept. Every
+    pair of cells of one community touching a changed cell (a changed cell may now lie between
+    two unchanged ones, or no longer) gets its edge, if any, from :func:`adjacency`, measured
+    among those cells and the cells touching them.
+    """
+    import shapely
+
     tree = shapely.STRtree(cells)
     _, near = tree.query(cells[rows], predicate="intersects")
     local = np.unique(np.concatenate([rows, near]))
-    fresh = adjacency(ids[local], cells[local])
+    _, ring = tree.query(cells[local], predicate="intersects")
+    around = np.unique(np.concatenate([local, ring]))
+    moved = set(ids[local])
+    keep = ~(
+        (edges["kind"] == "shared") & edges["unit_a"].isin(moved) & edges["unit_b"].isin(moved)
+    )
+    fresh = adjacency(ids[around], cells[around])
     comm_of = dict(zip(ids, comm, strict=True))
-    ok = (fresh["unit_a"].isin(moved) | fresh["unit_b"].isin(moved)) & (
-        fresh["unit_a"].map(comm_of) == fresh["unit_b"].map(comm_of)
+    recut = set(ids[rows])
+    had = set(zip(edges["unit_a"], edges["unit_b"], strict=True))
+    ok = (
+        fresh["unit_a"].isin(moved)
+        & fresh["unit_b"].isin(moved)
+        & (fresh["unit_a"].map(comm_of) == fresh["unit_b"].map(comm_of))
+        # two unchanged cells keep no edge a third one now lies along, and gain none (an
+        # edge a barrier cut stays cut)
+        & (
+            fresh["unit_a"].isin(recut)
+            | fresh["unit_b"].isin(recut)
+            | pd.Series(
+                [(x, y) in had for x, y in zip(fresh["unit_a"], fresh["unit_b"], strict=True)],
+                index=fresh.index,
+                dtype=bool,
+            )
+        )
     )
     out = pd.concat([edges[keep], fresh[ok]], ignore_index=True)
     return out.drop_duplicates(["unit_a", "unit_b"], keep="first").reset_index(drop=True)

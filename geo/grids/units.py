@@ -74,6 +74,11 @@ UNIT_COLUMNS = (
 EDGE_COLUMNS = ("unit_a", "unit_b", "length_m", "kind")
 _COUNTS = ("households", "party_members", "residents")
 _BUFFER_EPS_M = 0.05
+#: Distance (m) within which a third cell lying along two cells' shared boundary separates them.
+_FACING_EPS_M = 1e-5
+#: Length (m) by which a pair's 5 cm band may exceed their exactly shared boundary (the band's
+#: reach past the corners) before a third cell is looked for between them.
+_CORNER_SLACK_M = 0.25
 #: Power cells are first cut by this many nearest centres only (checked: the cells must tile).
 _POWER_NEIGHBOURS = 8
 
@@ -1536,6 +1541,13 @@ def adjacency(
 ) -> pd.DataFrame:
     """Edges between cells sharing a boundary longer than ``min_edge_m`` metres.
 
+    The shared boundary of ``a`` and ``b`` is the part of ``a``'s boundary within
+    ``_BUFFER_EPS_M`` (5 cm) of ``b`` (the band only bridges rounding gaps), less the stretches
+    a third cell lies along (within ``_FACING_EPS_M``), judged from ``a``'s side and from
+    ``b``'s (the shorter counts): where a sliver of a third cell lies between two cells, they
+    face the sliver, not each other, and on the map they do not touch. So an edge stands for a
+    boundary the two cells share on the map, or face each other across a rounding gap.
+
     Returns a DataFrame ``unit_a, unit_b, length_m, kind`` with ``unit_a < unit_b``.
     """
     tree = shapely.STRtree(cells)
@@ -1545,12 +1557,55 @@ def adjacency(
     if len(a) == 0:
         return _edges_frame([], [], [], [])
     buffered = shapely.buffer(cells, _BUFFER_EPS_M, quad_segs=1)
-    length = shapely.length(shapely.intersection(shapely.boundary(cells[a]), buffered[b]))
+    near = shapely.intersection(shapely.boundary(cells[a]), buffered[b])
+    length = shapely.length(near)
+    long = np.flatnonzero(length > min_edge_m)
+    if len(long):  # where the two share all but the band's corner ends, nothing lies between
+        exact = shapely.length(
+            shapely.intersection(shapely.boundary(cells[a[long]]), shapely.boundary(cells[b[long]]))
+        )
+        long = long[length[long] - exact > _CORNER_SLACK_M]
+    if len(long):  # judged from both sides: a third cell may lie along one and not the other
+        back = shapely.intersection(shapely.boundary(cells[b[long]]), buffered[a[long]])
+        length[long] = np.minimum(
+            _facing_length(near[long], a[long], b[long], cells, tree),
+            _facing_length(back, b[long], a[long], cells, tree),
+        )
     ok = length > min_edge_m
     ua, ub = unit_ids[a[ok]], unit_ids[b[ok]]
     lo = np.where(ua < ub, ua, ub)
     hi = np.where(ua < ub, ub, ua)
     return _edges_frame(lo, hi, length[ok], ["shared"] * int(ok.sum()))
+
+
+def _facing_length(
+    near: np.ndarray, a: np.ndarray, b: np.ndarray, cells: np.ndarray, tree: shapely.STRtree
+) -> np.ndarray:
+    """Length (m) of each line ``near[k]`` (on cell ``a[k]``'s boundary, by cell ``b[k]``)
+    less the stretches where another cell, not ``b[k]``, lies along it (within
+    ``_FACING_EPS_M``): there a third cell lies between the two."""
+    length = np.asarray(shapely.length(near), dtype=float)
+    k, c = tree.query(near, predicate="dwithin", distance=_FACING_EPS_M)
+    third = (c != a[k]) & (c != b[k])
+    k, c = k[third], c[third]
+    if len(k) == 0:
+        return length
+    # a third cell meeting the two at a corner touches a few micrometres of the line and is
+    # let be; one lying along it (a sliver between the two) takes the stretch it lies along
+    uc, inv = np.unique(c, return_inverse=True)
+    grown = shapely.buffer(cells[uc], _FACING_EPS_M, quad_segs=1)
+    touch = shapely.intersection(near[k], grown[inv])
+    along = shapely.length(touch) > 4 * _FACING_EPS_M
+    k, touch = k[along], touch[along]
+    for j in np.unique(k):
+        # where the two cells touch as well (a third one overlapping them by rounding), the
+        # stretch stays theirs
+        between = shapely.difference(
+            shapely.union_all(touch[k == j]),
+            shapely.buffer(cells[b[j]], _FACING_EPS_M, quad_segs=1),
+        )
+        length[j] = shapely.length(shapely.difference(near[j], between))
+    return length
 
 
 def _edges_frame(a: Any, b: Any, length: Any, kind: Any) -> pd.DataFrame:
