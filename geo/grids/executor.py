@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
@@ -21,6 +22,22 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 Progress = Callable[[int, int], None]
+
+
+def _worker_start() -> None:
+    """Run first in every local worker process.
+
+    HiGHS keeps one pool of threads per process once it has solved a MIP. A worker forked
+    after that inherits the pool's state but not its threads, and its first MIP then waits for
+    them forever (highspy 1.16; seen when the app, having gridded the demo, gridded ten districts
+    on two workers). The worker drops the inherited pool, and HiGHS starts a new one at its
+    next solve. The parent's pool is left alone, so a solve running in another thread of the
+    parent (another app session) is not disturbed.
+    """
+    highspy = sys.modules.get("highspy")
+    if highspy is not None:
+        # no thread of the pool exists in this process, so there is nothing to wait for
+        highspy.Highs.resetGlobalScheduler(False)
 
 
 def _run_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
@@ -90,7 +107,7 @@ def _map_processes(
     chunks = [(i, payloads[i : i + size]) for i in range(0, total, size)]
     results: list[Any] = [None] * total
     done = 0
-    with ProcessPoolExecutor(max_workers=n_workers) as pool:
+    with ProcessPoolExecutor(max_workers=n_workers, initializer=_worker_start) as pool:
         futures = {pool.submit(_run_chunk, fn, chunk): start for start, chunk in chunks}
         for fut in as_completed(futures):
             start = futures[fut]
