@@ -46,6 +46,9 @@ class MapSettings:
     basemap: str
     tile_url: str | None
     show_buildings: bool
+    #: the party-member density layer on the overview (computed only when asked for: a kernel
+    #: density costs seconds, which the first map should not wait for)
+    show_density: bool = False
 
 
 #: Environment variable naming a data folder (or GeoPackage) to start on instead of the demo.
@@ -294,9 +297,12 @@ def sidebar() -> tuple[str, MapSettings]:
         if basemap == "amap":
             st.caption(t("amap_note", lang))
         show_buildings = st.checkbox(t("show_buildings", lang), key="show_buildings")
+        show_density = st.checkbox(
+            t("show_density", lang), key="show_density", help=t("show_density_help", lang)
+        )
     if basemap == "intranet" and not (tile_url and "{z}" in tile_url):
         basemap = "none"
-    return lang, MapSettings(basemap, tile_url, show_buildings)
+    return lang, MapSettings(basemap, tile_url, show_buildings, show_density)
 
 
 def upload_report(lang: str) -> None:

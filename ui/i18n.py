@@ -92,6 +92,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "Amap tiles use GCJ-02: overlays are shifted for display only; computing and exports stay WGS84.",
     ),
     "show_buildings": ("显示楼栋", "Show buildings"),
+    "show_density": ("显示党员密度", "Show party-member density"),
+    "show_density_help": (
+        "在总览地图上叠加党员核密度（按小区党员数加权，计算需数秒）",
+        "Overlay the party-member kernel density on the overview map (weighted by each "
+        "estate's party members; takes a few seconds to compute)",
+    ),
     "offline_missing": (
         "离线地图文件缺失（{n} 个），地图将从网络加载 Leaflet。请运行 `make assets`。",
         "Offline map files missing ({n}); maps will load Leaflet from the internet. Run `make assets`.",

@@ -516,7 +516,7 @@ def density_overlay(
     )
     minx, miny, maxx, maxy = shift_for_basemap(frame.to_crs(WGS84), basemap).total_bounds
     group = folium.FeatureGroup(
-        name=escape(t("layer_density", lang, bw=f"{surface.bandwidth_m:.0f}")), show=False
+        name=escape(t("layer_density", lang, bw=f"{surface.bandwidth_m:.0f}")), show=True
     )
     folium.raster_layers.ImageOverlay(
         density_rgba(surface.z), bounds=[[miny, minx], [maxy, maxx]], interactive=False, zindex=1
@@ -566,7 +566,8 @@ def build_map(
         Unit cells (``unit_id``, counts) drawn as thin outlines: they never change with edits,
         so they belong to the base map while the grids travel as feature groups.
     density : allocation.density.DensitySurface, optional
-        Party-member density drawn as a toggleable raster under the grids (off at start).
+        Party-member density drawn as a toggleable raster under the grids (shown: it is passed
+        only when the planner asked for it).
     overlays : sequence of folium.FeatureGroup
         Groups drawn on top (the plans tab's changed areas). They must be added here, before
         the layer switcher: the switcher's script names every group already on the map, and a

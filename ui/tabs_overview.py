@@ -138,7 +138,7 @@ def render(ctx: Context) -> None:
         show_buildings=ctx.maps.show_buildings,
         grids=disp_grids,
         static_base=context.static_base(),
-        density=party_density(ctx.layers, ctx.key),
+        density=party_density(ctx.layers, ctx.key) if ctx.maps.show_density else None,
     )
     context.show_map(m, key="map_overview", returned=())
     cov = None

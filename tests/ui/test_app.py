@@ -327,3 +327,29 @@ def gpd_read(path):
     import geopandas as gpd
 
     return gpd.read_file(path)
+
+
+def test_density_is_computed_only_when_asked_for(monkeypatch: pytest.MonkeyPatch):
+    """The overview's first map does not wait for the party-member density (seconds of
+    kernel density and scikit-learn's import); the sidebar's checkbox adds it."""
+    import streamlit as st
+
+    import allocation.density as density
+
+    calls: list[int] = []
+    real = density.density_surface
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(density, "density_surface", counted)
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=240).run()
+    assert not at.exception, at.exception
+    assert calls == []
+    box = at.sidebar.checkbox(key="show_density")
+    assert box.label == "显示党员密度" and box.value is False
+    box.check().run()
+    assert not at.exception, at.exception
+    assert calls == [1]
