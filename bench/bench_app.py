@@ -31,7 +31,9 @@ ten districts written by ``python -m geo.demo --scale 10``, under ``scale10``).
 
 Medians over ``--edits`` edits (at least 20). ``ratio_before_over_after`` divides the two.
 ``--before-root DIR`` also times the editing map of another checkout (e.g. main before a
-change) in the same run (``before_root_component``, ``ratio_before_root_over_after``);
+change) in the same run (``before_root_component``, ``ratio_before_root_over_after``), and its
+cold starts alternating with this tree's (``before_root_first_map_s``; each cold start's
+``server_ready_s`` and ``page_to_map_s`` are in ``cold_starts``);
 ``map_px`` and ``map_width_frac`` are the editing map's size in the 1400 x 900 viewport.
 """
 
@@ -126,8 +128,10 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-def cold_start(p, env: dict[str, str] | None = None, timeout_s: float = 120) -> dict[str, float]:
-    proc, url, t0 = _start(env)
+def cold_start(
+    p, env: dict[str, str] | None = None, timeout_s: float = 120, root: Path = ROOT
+) -> dict[str, float]:
+    proc, url, t0 = _start(env, root)
     try:
         _wait_healthy(url, proc)
         t_http = time.perf_counter() - t0
@@ -384,7 +388,12 @@ def measure(
     before_root: Path | None = None,
 ) -> dict[str, Any]:
     env = {"GRIDPLAN_DATA": str(data_dir)} if data_dir else {}
-    cold = [cold_start(p, env, timeout_s=600 if data_dir else 120) for _ in range(runs)]
+    limit = 600 if data_dir else 120
+    cold, cold_before = [], []
+    for _ in range(runs):  # with --before-root the two trees alternate, cold start by cold start
+        if before_root is not None:
+            cold_before.append(cold_start(p, env, timeout_s=limit, root=before_root))
+        cold.append(cold_start(p, env, timeout_s=limit))
     out: dict[str, Any] = {}
     if before_root is not None:  # the component as another checkout has it, same run
         before_root_run = component_session(p, data_dir, edits, root=before_root)
@@ -396,6 +405,12 @@ def measure(
             "before_root": str(before_root),
             "before_root_component": before_root_run,
             "ratio_before_root_over_after": _ratios(before_root_run, after),
+            "before_root_first_map_s": round(
+                statistics.median(c["first_map_s"] for c in cold_before), 2
+            )
+            if cold_before
+            else None,
+            "before_root_cold_starts": cold_before,
         }
     before: dict[str, Any] = {"skipped": "--no-folium"}
     if folium:
@@ -409,6 +424,7 @@ def measure(
         if cold
         else None,
         "first_map_s_all": [round(c["first_map_s"], 2) for c in cold],
+        "cold_starts": cold,
         "select_ms_p50": after["select_ms_p50"],
         "edit_visible_ms_p50": after["edit_visible_ms_p50"],
         "edit_confirmed_ms_p50": after["edit_confirmed_ms_p50"],
