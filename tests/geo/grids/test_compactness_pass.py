@@ -8,7 +8,8 @@ brute force with shapely geometry and networkx.
 - A thin grid whose every move or swap leaves the band or splits a grid: the reason appears,
   with the number of candidates brute force counts and the band.
 - Real-shape districts: every grid below the floor has a reason, every grid is in band or has
-  a band reason, and the grids tile their communities.
+  a band reason, and the grids tile their communities; where the reason says no move or swap
+  rounds a grid, brute force on its cells and its neighbours' agrees, candidates counted alike.
 """
 
 from __future__ import annotations
@@ -236,14 +237,31 @@ def test_no_move_or_swap_rounds_it_and_the_reason_says_so() -> None:
     assert n_moved == 0 and labels == THIN_LABELS
 
 
-@pytest.mark.parametrize("seed", [7, 2, 10])
+@pytest.mark.parametrize("seed", [7, 14, 21])
 def test_real_shapes_thin_grids_explained_and_band_kept(seed: int) -> None:
+    """Seeds whose one thin grid no land reason explains (before this pass and reason, seed
+    7's grid 000000001009015, Polsby-Popper 0.18, had none)."""
     plan = grid_communities(district_layers(seed), GridParams(seed=0), workers=1).plan
     grids = plan.grids()
     why = plan.shape_reasons()
     thin = set(grids.index[grids["polsby_popper"] < MIN_POLSBY_POPPER])
     assert set(why) == thin
-    assert all(why.values()), {g: r for g, r in why.items() if not r}
+    assert thin and all(why.values()), {g: r for g, r in why.items() if not r}
+    cells = plan.units.units.geometry
+    for g, reason in why.items():
+        codes = dict(reason_codes(reason))
+        if "pp_no_local_regroup" not in codes:
+            continue
+        # brute force on the grid and the grids around it (shapely contacts, networkx)
+        near = {g} | {plan.assignment[v] for u in plan.members[g] for v in plan.units.neighbors[u]}
+        near = sorted(h for h in near if grids.at[h, "community_id"] == grids.at[g, "community_id"])
+        ids = [u for h in near for u in plan.members[h]]
+        labels = [near.index(plan.assignment[u]) for u in ids]
+        sizes = [float(plan.units.units.at[u, "households"]) for u in ids]
+        n, best = _brute_force(
+            list(cells.loc[ids]), sizes, labels, near.index(g), plan.params.band()
+        )
+        assert best < 0 and codes["pp_no_local_regroup"]["n"] == str(n), (g, n, best)
     assert ((grids["band_reason"] != "") == ~grids["in_band"]).all()
     assert plan.tiling()["ok"].all()
     assert (grids.geometry.geom_type == "Polygon").all()
