@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -19,7 +20,15 @@ import pandas as pd
 import shapely
 
 from geo.grids.graph import is_contiguous
-from geo.settings import GRID_DEBRIS_M2, GRID_SNAP_M, GRID_THIN_M, MIN_POLSBY_POPPER, TILING_REL_TOL
+from geo.grids.regroup import RegroupData, best_regroup
+from geo.settings import (
+    GRID_DEBRIS_M2,
+    GRID_SNAP_M,
+    GRID_THIN_M,
+    MIN_POLSBY_POPPER,
+    THIN_PART_PP_FACTOR,
+    TILING_REL_TOL,
+)
 
 if TYPE_CHECKING:
     from geo.grids.params import GridParams
@@ -423,6 +432,18 @@ REASON_CODES: tuple[tuple[str, str], ...] = (
         rf"Polsby-Popper (?P<pp>{_N}): it holds a unit whose cell is that thin "
         rf"\(Polsby-Popper (?P<unit_pp>{_N})\)",
     ),
+    (
+        "pp_locked",
+        rf"Polsby-Popper (?P<pp>{_N}): locked by the planner, so no unit is moved to make it "
+        r"rounder \(unlock it to let the gridder try\)",
+    ),
+    (
+        "pp_no_local_regroup",
+        rf"Polsby-Popper (?P<pp>{_N}): none of the (?P<n>\d+) moves or swaps of one unit with a "
+        rf"neighbouring unlocked grid keeps both grids in (?P<lo>{_N})-(?P<hi>{_N}) {_WHAT} "
+        r"and connected while raising the lower Polsby-Popper of the two \(a rounder grid "
+        r"needs several units moved: redraw it by hand or accept it\)",
+    ),
 )
 _REASON_RES = tuple((code, re.compile(pattern)) for code, pattern in REASON_CODES)
 
@@ -502,17 +523,28 @@ def shape_reasons(
     communities: gpd.GeoDataFrame,
     *,
     min_pp: float = MIN_POLSBY_POPPER,
+    edges: pd.DataFrame | None = None,
+    band: tuple[float, float] | None = None,
+    size_by: str = "households",
+    locked: Collection[str] = frozenset(),
 ) -> dict[str, str]:
     """Why a grid's Polsby-Popper is below ``min_pp``, for every such grid (``""``: no reason).
 
     The reasons the land forces: the grid is a single unit (its cell is the estate's land
     and its share of the community); the part of the community it lies in is itself that
-    thin (its Polsby-Popper below ``min_pp * 1.5``); or it holds a unit whose own cell is
-    below ``min_pp``.
+    thin (its Polsby-Popper below :data:`~geo.settings.THIN_PART_PP_FACTOR` times
+    ``min_pp``); or it holds a unit whose own cell is below ``min_pp``. Then the planner's:
+    the grid is locked (in ``locked``). Then, given the unit ``edges`` and the ``band`` of
+    ``size_by``, the search's: no move or swap of one unit with a neighbouring unlocked grid
+    of its community keeps both in band and connected and makes the thinner of the two
+    rounder (checked by :func:`geo.grids.regroup.best_regroup`, the moves the gridder's
+    compactness pass tries; the reason says how many it weighed). Where such a move exists
+    the grid has no reason.
     """
     out: dict[str, str] = {}
     low = grids.index[grids["polsby_popper"] < min_pp]
     comm_geom = dict(zip(communities.index, communities.geometry, strict=True))
+    view: RegroupData[str, str] | None = None
     for g in low:
         ids = list(members.get(g, ()))
         pp = float(grids.at[g, "polsby_popper"])
@@ -528,7 +560,7 @@ def shape_reasons(
                 int(np.argmax(shapely.area(shapely.intersection(parts, grids.geometry[g]))))
             ]
             cpp = float(polsby_popper([part])[0])
-            if cpp < 1.5 * min_pp:
+            if cpp < THIN_PART_PP_FACTOR * min_pp:
                 out[g] = (
                     f"Polsby-Popper {pp:.2f}: its community (part) is itself thin (Polsby-Popper {cpp:.2f})"
                 )
@@ -540,8 +572,93 @@ def shape_reasons(
                 f"(Polsby-Popper {float(cell_pp.min()):.2f})"
             )
             continue
+        if g in locked:
+            out[g] = (
+                f"Polsby-Popper {pp:.2f}: locked by the planner, so no unit is moved to make it "
+                "rounder (unlock it to let the gridder try)"
+            )
+            continue
         out[g] = ""
+        if edges is None or band is None:
+            continue
+        view = _regroup_view(g, grids, units, members, edges, band, size_by, locked, view)
+        found, n_tried = best_regroup(view, g)
+        if found is None:
+            what = size_by.replace("_", " ")
+            out[g] = (
+                f"Polsby-Popper {pp:.2f}: none of the {n_tried} moves or swaps of one unit with "
+                f"a neighbouring unlocked grid keeps both grids in {band[0]:.0f}-{band[1]:.0f} "
+                f"{what} and connected while raising the lower Polsby-Popper of the two "
+                "(a rounder grid needs several units moved: redraw it by hand or accept it)"
+            )
     return out
+
+
+def _regroup_view(
+    g: str,
+    grids: gpd.GeoDataFrame,
+    units: pd.DataFrame,
+    members: Mapping[str, Collection[str]],
+    edges: pd.DataFrame,
+    band: tuple[float, float],
+    size_by: str,
+    locked: Collection[str],
+    built: RegroupData[str, str] | None,
+) -> RegroupData[str, str]:
+    """A plan's units and grids as :func:`geo.grids.regroup.best_regroup` reads them for grid
+    ``g`` (cells' areas, perimeters and shared edges, the figures the gridder optimises; grids
+    of ``g``'s community that are not locked may take part). ``built``: the view made for
+    another grid, whose tables are reused."""
+    community = grids["community_id"].to_dict()
+    frozen = set(locked)
+    cid = community.get(g)
+
+    def movable(h: str) -> bool:
+        return h not in frozen and community.get(h) == cid
+
+    if built is not None:
+        return replace(built, movable=movable)
+    labels = {u: gid for gid, ids in members.items() for u in ids}
+    nbrs: dict[str, list[tuple[str, float]]] = {u: [] for u in labels}
+    lab_a = [labels.get(a) for a in edges["unit_a"].tolist()]
+    lab_b = [labels.get(b) for b in edges["unit_b"].tolist()]
+    inner: dict[str, float] = {}
+    for a, b, w, ga, gb in zip(
+        edges["unit_a"].tolist(),
+        edges["unit_b"].tolist(),
+        edges["length_m"].tolist(),
+        lab_a,
+        lab_b,
+        strict=True,
+    ):
+        if ga is None or gb is None:
+            continue
+        nbrs[a].append((b, float(w)))
+        nbrs[b].append((a, float(w)))
+        if ga == gb:
+            inner[ga] = inner.get(ga, 0.0) + float(w)
+    size = units[size_by].astype(float).to_dict()
+    area = units["area_m2"].astype(float).to_dict()
+    per = units["perimeter_m"].astype(float).to_dict()
+    grid_size = {gid: sum(size[u] for u in ids) for gid, ids in members.items()}
+    grid_area = {gid: sum(area[u] for u in ids) for gid, ids in members.items()}
+    grid_per = {
+        gid: sum(per[u] for u in ids) - 2 * inner.get(gid, 0.0) for gid, ids in members.items()
+    }
+    return RegroupData(
+        labels,
+        members,
+        nbrs,
+        size,
+        area,
+        per,
+        grid_size,
+        grid_area,
+        grid_per,
+        band[0],
+        band[1],
+        movable,
+    )
 
 
 # --------------------------------------------------------------------------- tiling

@@ -142,7 +142,16 @@ class Plan:
 
     def shape_reasons(self) -> dict[str, str]:
         """``{grid_id: reason}`` for grids below the Polsby-Popper floor (``""``: none found)."""
-        return shape_reasons(self._grids, self.units.units, self.members, self.units.communities)
+        return shape_reasons(
+            self._grids,
+            self.units.units,
+            self.members,
+            self.units.communities,
+            edges=self.units.edges,
+            band=self.params.band(),
+            size_by=self.params.size_by,
+            locked=self.locked,
+        )
 
     def grids(self) -> gpd.GeoDataFrame:
         """Grid polygons with counts and metrics (cached; metric CRS), index ``grid_id``.

@@ -75,6 +75,20 @@ WORDING: dict[str, tuple[str, str]] = {
         "Polsby-Popper {pp}：含有一个地块狭长的单元（Polsby-Popper {unit_pp}）",
         "Polsby-Popper {pp}: it holds a unit whose cell is that thin (Polsby-Popper {unit_pp})",
     ),
+    "rs_pp_locked": (
+        "Polsby-Popper {pp}：规划人员已锁定，不移动单元使其更规整（解锁后可由自动划分尝试）",
+        "Polsby-Popper {pp}: locked by the planner, so no unit is moved to make it rounder "
+        "(unlock it to let the gridder try)",
+    ),
+    "rs_pp_no_local_regroup": (
+        "Polsby-Popper {pp}：与相邻未锁定网格之间移动或交换一个单元的 {n} 种做法中，"
+        "没有一种能让两个网格都保持在 {lo}-{hi} {what}并保持连片，同时提高两者中较低的 "
+        "Polsby-Popper（要更规整需移动多个单元：请手工调整或接受）",
+        "Polsby-Popper {pp}: none of the {n} moves or swaps of one unit with a neighbouring "
+        "unlocked grid keeps both grids in {lo}-{hi} {what} and connected while raising the "
+        "lower Polsby-Popper of the two (a rounder grid needs several units moved: redraw it "
+        "by hand or accept it)",
+    ),
     "rs_text": ("{text}", "{text}"),
     "where_the community": ("本社区", "the community"),
     "where_this part of the community": ("社区的这一部分", "this part of the community"),

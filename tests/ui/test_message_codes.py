@@ -150,12 +150,18 @@ def _reasons() -> list[str]:
         "Polsby-Popper 0.12: a single unit, whose cell is that thin (the estate's land)",
         "Polsby-Popper 0.12: its community (part) is itself thin (Polsby-Popper 0.15)",
         "Polsby-Popper 0.12: it holds a unit whose cell is that thin (Polsby-Popper 0.08)",
+        "Polsby-Popper 0.12: locked by the planner, so no unit is moved to make it rounder "
+        "(unlock it to let the gridder try)",
+        "Polsby-Popper 0.18: none of the 6 moves or swaps of one unit with a neighbouring "
+        "unlocked grid keeps both grids in 300-500 households and connected while raising the "
+        "lower Polsby-Popper of the two (a rounder grid needs several units moved: redraw it "
+        "by hand or accept it)",
     ]
     return out
 
 
 def test_shape_reasons_are_written_as_the_codes_say(tiny_layers):
-    """The three shape phrases above are the engine's own (independent of the code table)."""
+    """The shape phrases above are the engine's own (independent of the code table)."""
     import inspect
 
     from geo.grids import metrics
@@ -165,6 +171,9 @@ def test_shape_reasons_are_written_as_the_codes_say(tiny_layers):
         "a single unit, whose cell is that thin (the estate's land)",
         "its community (part) is itself thin (Polsby-Popper",
         "it holds a unit whose cell is that thin",
+        "locked by the planner, so no unit is moved to make it",
+        "a neighbouring unlocked grid keeps both grids in",
+        "(a rounder grid needs several units moved: redraw it by hand or accept it)",
     ):
         assert phrase in src
 
