@@ -438,6 +438,11 @@ REASON_CODES: tuple[tuple[str, str], ...] = (
         r"rounder \(unlock it to let the gridder try\)",
     ),
     (
+        "pp_no_neighbour",
+        rf"Polsby-Popper (?P<pp>{_N}): no unlocked grid of its community borders it, so no "
+        r"unit can be traded to make it rounder \(unlock a neighbour or redraw it by hand\)",
+    ),
+    (
         "pp_no_local_regroup",
         rf"Polsby-Popper (?P<pp>{_N}): none of the (?P<n>\d+) moves or swaps of one unit with a "
         rf"neighbouring unlocked grid keeps both grids in (?P<lo>{_N})-(?P<hi>{_N}) {_WHAT} "
@@ -583,7 +588,12 @@ def shape_reasons(
             continue
         view = _regroup_view(g, grids, units, members, edges, band, size_by, locked, view)
         found, n_tried = best_regroup(view, g)
-        if found is None:
+        if found is None and n_tried == 0:
+            out[g] = (
+                f"Polsby-Popper {pp:.2f}: no unlocked grid of its community borders it, so no "
+                "unit can be traded to make it rounder (unlock a neighbour or redraw it by hand)"
+            )
+        elif found is None:
             what = size_by.replace("_", " ")
             out[g] = (
                 f"Polsby-Popper {pp:.2f}: none of the {n_tried} moves or swaps of one unit with "

@@ -80,6 +80,12 @@ WORDING: dict[str, tuple[str, str]] = {
         "Polsby-Popper {pp}: locked by the planner, so no unit is moved to make it rounder "
         "(unlock it to let the gridder try)",
     ),
+    "rs_pp_no_neighbour": (
+        "Polsby-Popper {pp}：本社区内没有与之相邻的未锁定网格，无法交换单元使其更规整"
+        "（请解锁相邻网格或手工调整）",
+        "Polsby-Popper {pp}: no unlocked grid of its community borders it, so no unit can be "
+        "traded to make it rounder (unlock a neighbour or redraw it by hand)",
+    ),
     "rs_pp_no_local_regroup": (
         "Polsby-Popper {pp}：与相邻未锁定网格之间移动或交换一个单元的 {n} 种做法中，"
         "没有一种能让两个网格都保持在 {lo}-{hi} {what}并保持连片，同时提高两者中较低的 "

@@ -156,6 +156,8 @@ def _reasons() -> list[str]:
         "unlocked grid keeps both grids in 300-500 households and connected while raising the "
         "lower Polsby-Popper of the two (a rounder grid needs several units moved: redraw it "
         "by hand or accept it)",
+        "Polsby-Popper 0.18: no unlocked grid of its community borders it, so no unit can be "
+        "traded to make it rounder (unlock a neighbour or redraw it by hand)",
     ]
     return out
 
@@ -174,6 +176,8 @@ def test_shape_reasons_are_written_as_the_codes_say(tiny_layers):
         "locked by the planner, so no unit is moved to make it",
         "a neighbouring unlocked grid keeps both grids in",
         "(a rounder grid needs several units moved: redraw it by hand or accept it)",
+        "no unlocked grid of its community borders it, so no ",
+        "unit can be traded to make it rounder (unlock a neighbour or redraw it by hand)",
     ):
         assert phrase in src
 
