@@ -69,9 +69,13 @@ if os.environ.get("GRIDPLAN_ENGINE_ROOT"):
 from bench._baselines_grid import METHODS  # noqa: E402
 from geo.data.io import load_layers  # noqa: E402
 from geo.grids.gridding import grid_communities  # noqa: E402
-from geo.grids.params import GridParams  # noqa: E402
-from geo.grids.plan import Plan  # noqa: E402
 from geo.grids.units import UnitGraph  # noqa: E402
+
+try:
+    from geo.grids.params import GridParams
+    from geo.grids.plan import Plan
+except ImportError:  # an engine from before issue 11 (--before-tree), the one issue 11 compared
+    from geo.grids.gridding import GridParams, Plan  # type: ignore[attr-defined,no-redef]
 
 try:
     from geo.settings import MIN_POLSBY_POPPER
