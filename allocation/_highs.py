@@ -6,7 +6,9 @@ through ``passModel`` (no Python loop per variable). ``highspy`` is imported laz
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -105,6 +107,8 @@ def solve_mip(
     time_limit: float = 60.0,
     start: np.ndarray | None = None,
     options: dict[str, object] | None = None,
+    stop: threading.Event | None = None,
+    on_solution: Callable[[np.ndarray], None] | None = None,
 ) -> MipOutcome:
     """Solve ``problem`` with HiGHS, exactly, within ``time_limit`` seconds.
 
@@ -117,19 +121,25 @@ def solve_mip(
         A feasible column vector handed to HiGHS as its first incumbent (warm start).
     options : dict or None
         Extra HiGHS options (e.g. ``{"objective_bound": 5.5}``).
+    stop : threading.Event or None
+        Set from another thread to interrupt the solve (polled by HiGHS's MIP interrupt
+        callback, about every 0.1 s): the outcome then has status ``"interrupted"`` and the
+        best solution and bound found so far.
+    on_solution : callable or None
+        Receives each improving solution HiGHS finds (all columns), from the solving thread.
 
     Returns
     -------
     MipOutcome
     """
     t0 = time.perf_counter()
-    out = _run(problem, time_limit=time_limit, start=start, options=options)
+    out = _run(problem, time_limit, start, options, stop, on_solution)
     if start is not None and out.x is not None and not _consistent(problem, out):
         # HiGHS 1.16 can return a warm-started solve whose objective does not match its
         # solution (seen on set covering: reported 155 "optimal", x of 186, true optimum 160):
         # never trust it; solve again without the start.
         left = time_limit - (time.perf_counter() - t0)
-        out = _run(problem, time_limit=max(left, 0.01), start=None, options=options)
+        out = _run(problem, max(left, 0.01), None, options, stop, on_solution)
     return replace(out, seconds=time.perf_counter() - t0)
 
 
@@ -149,10 +159,11 @@ def _consistent(problem: MipProblem, out: MipOutcome) -> bool:
 
 def _run(
     problem: MipProblem,
-    *,
     time_limit: float,
     start: np.ndarray | None,
     options: dict[str, object] | None,
+    stop: threading.Event | None = None,
+    on_solution: Callable[[np.ndarray], None] | None = None,
 ) -> MipOutcome:
     import highspy
 
@@ -187,7 +198,9 @@ def _run(
     if start is not None:
         idx = np.arange(n_cols, dtype=np.int32)
         h.setSolution(n_cols, idx, np.asarray(start, dtype=np.float64))
-    h.run()
+    if stop is not None or on_solution is not None:
+        _listen(h, stop, on_solution)
+    h.run()  # releases the GIL (highspy >= 1.8): another thread may solve meanwhile
     info = h.getInfo()
     status = _STATUS.get(h.getModelStatus().name, h.getModelStatus().name)
     has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
@@ -206,3 +219,37 @@ def _run(
     else:
         gap = float("inf")
     return MipOutcome(x, objective, bound, gap, status, time.perf_counter() - t0, duals)
+
+
+def _listen(
+    h: Any, stop: threading.Event | None, on_solution: Callable[[np.ndarray], None] | None
+) -> None:
+    """Interrupt ``h`` once ``stop`` is set; hand each improving solution to ``on_solution``."""
+    from highspy._core import cb
+
+    kinds = cb.HighsCallbackType
+
+    def callback(kind: Any, _message: str, data_out: Any, data_in: Any, _user: Any) -> None:
+        if kind == kinds.kCallbackMipImprovingSolution:
+            if on_solution is not None:
+                on_solution(np.array(data_out.mip_solution, dtype=np.float64))
+        elif stop is not None and stop.is_set():
+            data_in.user_interrupt = True
+
+    h.setCallback(callback, None)
+    h.startCallback(kinds.kCallbackMipInterrupt)
+    if on_solution is not None:
+        h.startCallback(kinds.kCallbackMipImprovingSolution)
+
+
+def release_thread_scheduler() -> None:
+    """End HiGHS's task scheduler of the calling thread; call it last in a thread that ran HiGHS.
+
+    Each thread that runs HiGHS starts its own scheduler, whose workers would otherwise outlive
+    the thread (HiGHS PR #1886). Non-blocking, as highspy 1.16's own solver thread does it:
+    the workers exit within moments (measured: the process's thread count back to its level
+    before the solve within 0.5 s).
+    """
+    from highspy._core import _Highs
+
+    _Highs.resetThreadScheduler(False)

@@ -23,13 +23,13 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self, SupportsFloat
 
 import numpy as np
 import scipy.sparse as sp
 
-from allocation import _cpsat, _lagrange, _reduce
+from allocation import _cpsat, _lagrange, _race, _reduce
 from allocation import _formulations as _f
 from allocation import _heuristics as _h
 from allocation._highs import MipOutcome, solve_mip
@@ -745,24 +745,35 @@ class LSCP(_Model):
         problem = _f.lscp_problem(ar)
         build = time.perf_counter() - t0
         # the objective counts posts: a gap below 1 proves optimality
-        out, solver, start = _highs_then_cpsat(
+        race = _race.race(
             max(time_limit - build, 0.01),
             start,
-            lambda limit, x0: solve_mip(
-                problem, time_limit=limit, start=x0, options={"mip_abs_gap": _INTEGRAL_GAP}
+            lambda limit, x0, stop, on_solution: solve_mip(
+                problem,
+                time_limit=limit,
+                start=x0,
+                options={"mip_abs_gap": _INTEGRAL_GAP},
+                stop=stop,
+                on_solution=on_solution,
             ),
-            lambda limit, x0: _cpsat.solve_cover(ar, x0, time_limit=limit),
-            valid=lambda x: bool(np.all(ar @ (x > 0.5) >= 1)),
+            lambda limit, x0, on_solver: _cpsat.solve_cover(
+                ar, x0, time_limit=limit, on_solver=on_solver
+            ),
+            clean=lambda x: _clean_cover(ar, x),
             maximise=False,
+            first_seconds=_HIGHS_FIRST_SECONDS,
         )
+        out, start = race.outcome, race.start
         x = start  # never trust a returned x that does not cover every row
         if out.x is not None and bool(np.all(ar @ (out.x > 0.5) >= 1)):
             x = out.x
         sel = np.sort(np.concatenate([red.cols[x > 0.5], red.forced]))
         objective = float(sel.size)
         n_forced = float(red.forced.size)
-        status = _status(out.status, _rel_gap(objective, out.bound + n_forced))
-        bound = objective if status == "optimal" else math.ceil(out.bound + n_forced - 1e-6)
+        # stopped before any bound: the reduced model has a row left, so one post at least
+        lower = max(out.bound, 1.0) if math.isfinite(out.bound) else 1.0
+        status = _status(out.status, _rel_gap(objective, lower + n_forced))
+        bound = objective if status == "optimal" else math.ceil(lower + n_forced - 1e-6)
         return self._result(
             selected_cols=free[sel],
             objective=objective,
@@ -778,7 +789,7 @@ class LSCP(_Model):
                 build,
                 warm_objective=float(warm.size) + n_forced,
                 reduction=red.removed,
-                solver=solver,
+                **_race_stats(race, offset=n_forced),
             ),
         )
 
@@ -786,8 +797,9 @@ class LSCP(_Model):
 #: HiGHS absolute gap for integer objectives (post counts, integer weights): below 1 is a proof.
 _INTEGRAL_GAP = 0.99
 
-#: Seconds HiGHS gets first on a reduced LSCP / MCLP model before CP-SAT (one worker,
-#: ``allocation._cpsat``) takes over, when ``ortools`` is installed. Chosen by measurement
+#: Seconds HiGHS gets alone on a reduced LSCP / MCLP model before CP-SAT (one worker,
+#: ``allocation._cpsat``) starts beside it (``allocation._race``: the first proof wins), when
+#: ``ortools`` is installed. Chosen by measurement
 #: (bench/bench_siting_solvers.py, the same reduced models side by side, docs/benchmarks.md):
 #: most models are proven by HiGHS in well under a second, where CP-SAT is no faster and its
 #: first import cost 2.5-3 s on the shared machine at load 12; the models HiGHS needs seconds
@@ -795,38 +807,33 @@ _INTEGRAL_GAP = 0.99
 _HIGHS_FIRST_SECONDS = 1.0
 
 
-def _highs_then_cpsat(
-    left: float,
-    start: np.ndarray,
-    highs: Callable[[float, np.ndarray], MipOutcome],
-    cpsat: Callable[[float, np.ndarray], MipOutcome] | None,
-    *,
-    valid: Callable[[np.ndarray], bool],
-    maximise: bool,
-) -> tuple[MipOutcome, str, np.ndarray]:
-    """HiGHS for ``_HIGHS_FIRST_SECONDS``, then, unless proven, CP-SAT for the rest.
+def _clean_cover(a: sp.csr_array, x: np.ndarray) -> np.ndarray | None:
+    """``x`` rounded, if it covers every row of ``a`` (a hint for CP-SAT), else None."""
+    y = np.round(x)
+    return y if bool(np.all(a @ y >= 1)) else None
 
-    ``cpsat`` None (or ``ortools`` missing) gives HiGHS the whole time. CP-SAT starts from
-    HiGHS's best solution when ``valid``; the bound kept is the tighter of the two. Returns
-    the outcome, the solver that produced it (``"highs"`` or ``"cp-sat"``) and the start
-    vector in force (the fallback solution).
-    """
-    if cpsat is None or not _cpsat.available():
-        return highs(left, start), "highs", start
-    t0 = time.perf_counter()
-    first: MipOutcome | None = None
-    if _HIGHS_FIRST_SECONDS > 0:
-        first = highs(min(left, _HIGHS_FIRST_SECONDS), start)
-        if first.status == "optimal" or left <= _HIGHS_FIRST_SECONDS:
-            return first, "highs", start
-        if first.x is not None and valid(first.x):
-            start = np.round(first.x)
-    out = cpsat(max(left - (time.perf_counter() - t0), 0.01), start)
-    if first is not None and out.status != "optimal" and math.isfinite(first.bound):
-        pick = min if maximise else max
-        bound = pick(out.bound, first.bound) if math.isfinite(out.bound) else first.bound
-        out = replace(out, bound=bound)
-    return out, "cp-sat", start
+
+def _clean_max_cover(a: sp.csr_array, p: int, x: np.ndarray) -> np.ndarray | None:
+    """``[y, c]`` with ``y`` rounded and ``c`` = covered, if at most ``p`` posts, else None."""
+    y = np.round(x[: a.shape[1]])
+    if y.sum() > p:
+        return None
+    return np.concatenate([y, (a @ y > 0).astype(np.float64)])
+
+
+def _race_stats(race: _race.RaceResult, *, offset: float = 0.0) -> dict[str, Any]:
+    """``solver`` and, when CP-SAT took part, ``race`` (each arm's figures) for ``stats``."""
+    if not race.detail:
+        return {"solver": race.solver}
+    detail = dict(race.detail)
+    for arm in (_race.HIGHS, _race.CPSAT):  # LSCP: the essential posts count in the figures
+        if arm in detail:
+            figures = dict(detail[arm])
+            for key in ("objective", "bound"):
+                if figures[key] is not None:
+                    figures[key] = figures[key] + offset
+            detail[arm] = figures
+    return {"solver": race.solver, "race": detail}
 
 
 def _stats(problem: Any, out: MipOutcome, build: float, **extra: Any) -> dict[str, Any]:
@@ -962,17 +969,30 @@ class MCLP(_Model):
         build = time.perf_counter() - t0
         integral = bool(np.all(w == np.round(w)))  # integer weights: a gap below 1 is a proof
         options = dict(_MCLP_OPTIONS, **({"mip_abs_gap": _INTEGRAL_GAP} if integral else {}))
-        out, solver, start = _highs_then_cpsat(
+        race = _race.race(
             max(time_limit - build, 0.01),
             start,
-            lambda limit, x0: solve_mip(problem, time_limit=limit, start=x0, options=options),
+            lambda limit, x0, stop, on_solution: solve_mip(
+                problem,
+                time_limit=limit,
+                start=x0,
+                options=options,
+                stop=stop,
+                on_solution=on_solution,
+            ),
             # CP-SAT needs integer weights
-            (lambda limit, x0: _cpsat.solve_max_cover(a, w, p, x0, time_limit=limit))
+            (
+                lambda limit, x0, on_solver: _cpsat.solve_max_cover(
+                    a, w, p, x0, time_limit=limit, offset=base, on_solver=on_solver
+                )
+            )
             if integral
             else None,
-            valid=lambda x: bool(x[: a.shape[1]].sum() <= p + 1e-6),
+            clean=lambda x: _clean_max_cover(a, p, x),
             maximise=True,
+            first_seconds=_HIGHS_FIRST_SECONDS,
         )
+        out, start = race.outcome, race.start
         y = out.x[: a.shape[1]] if out.x is not None else start[: a.shape[1]]
         sel = np.flatnonzero(y > 0.5)
         objective = base + _covered(a, w, sel)
@@ -995,7 +1015,7 @@ class MCLP(_Model):
                 build,
                 warm_objective=base + _covered(a, w, greedy),
                 reduction=red.removed,
-                solver=solver,
+                **_race_stats(race),
             ),
         )
 
