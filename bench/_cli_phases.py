@@ -15,6 +15,7 @@ the first line here.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import functools
 import json
 import os
@@ -105,7 +106,10 @@ def _patch() -> None:
     import importlib
 
     for mod_name, attr, phase in TARGETS:
-        mod = importlib.import_module(mod_name)
+        try:
+            mod = importlib.import_module(mod_name)
+        except ModuleNotFoundError:  # an older tree's layout: the phase is skipped
+            continue
         owner: Any = mod
         name = attr
         if "." in attr:
@@ -145,7 +149,8 @@ def main() -> None:
         "geo.output.export",
         "geo.output.paths",
     ):
-        __import__(mod)
+        with contextlib.suppress(ModuleNotFoundError):  # an older tree's layout
+            __import__(mod)
     _leave("imports")
     _patch()
     with open(os.devnull, "w") as devnull:
