@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -549,7 +548,7 @@ def shape_reasons(
     out: dict[str, str] = {}
     low = grids.index[grids["polsby_popper"] < min_pp]
     comm_geom = dict(zip(communities.index, communities.geometry, strict=True))
-    view: RegroupData[str, str] | None = None
+    views: dict[Any, RegroupData[str, str]] = {}  # per community, built when first needed
     for g in low:
         ids = list(members.get(g, ()))
         pp = float(grids.at[g, "polsby_popper"])
@@ -586,8 +585,10 @@ def shape_reasons(
         out[g] = ""
         if edges is None or band is None:
             continue
-        view = _regroup_view(g, grids, units, members, edges, band, size_by, locked, view)
-        found, n_tried = best_regroup(view, g)
+        cid = grids.at[g, "community_id"]
+        if cid not in views:
+            views[cid] = _regroup_view(cid, grids, units, members, edges, band, size_by, locked)
+        found, n_tried = best_regroup(views[cid], g)
         if found is None and n_tried == 0:
             out[g] = (
                 f"Polsby-Popper {pp:.2f}: no unlocked grid of its community borders it, so no "
@@ -605,7 +606,7 @@ def shape_reasons(
 
 
 def _regroup_view(
-    g: str,
+    cid: Any,
     grids: gpd.GeoDataFrame,
     units: pd.DataFrame,
     members: Mapping[str, Collection[str]],
@@ -613,51 +614,36 @@ def _regroup_view(
     band: tuple[float, float],
     size_by: str,
     locked: Collection[str],
-    built: RegroupData[str, str] | None,
 ) -> RegroupData[str, str]:
-    """A plan's units and grids as :func:`geo.grids.regroup.best_regroup` reads them for grid
-    ``g`` (cells' areas, perimeters and shared edges, the figures the gridder optimises; grids
-    of ``g``'s community that are not locked may take part). ``built``: the view made for
-    another grid, whose tables are reused."""
-    community = grids["community_id"].to_dict()
+    """Community ``cid``'s units and grids as :func:`geo.grids.regroup.best_regroup` reads them
+    (cells' areas, perimeters and shared edges, the figures the gridder optimises; its grids
+    that are not locked may take part). Only the community's own units and the edges between
+    them are read: no unit moves to a grid of another community."""
     frozen = set(locked)
-    cid = community.get(g)
-
-    def movable(h: str) -> bool:
-        return h not in frozen and community.get(h) == cid
-
-    if built is not None:
-        return replace(built, movable=movable)
-    labels = {u: gid for gid, ids in members.items() for u in ids}
+    mine = {gid: members[gid] for gid in grids.index[grids["community_id"] == cid]}
+    labels = {u: gid for gid, ids in mine.items() for u in ids}
     nbrs: dict[str, list[tuple[str, float]]] = {u: [] for u in labels}
-    lab_a = [labels.get(a) for a in edges["unit_a"].tolist()]
-    lab_b = [labels.get(b) for b in edges["unit_b"].tolist()]
     inner: dict[str, float] = {}
-    for a, b, w, ga, gb in zip(
-        edges["unit_a"].tolist(),
-        edges["unit_b"].tolist(),
-        edges["length_m"].tolist(),
-        lab_a,
-        lab_b,
-        strict=True,
+    own = edges[edges["unit_a"].isin(labels) & edges["unit_b"].isin(labels)]
+    for a, b, w in zip(
+        own["unit_a"].tolist(), own["unit_b"].tolist(), own["length_m"].tolist(), strict=True
     ):
-        if ga is None or gb is None:
-            continue
         nbrs[a].append((b, float(w)))
         nbrs[b].append((a, float(w)))
-        if ga == gb:
-            inner[ga] = inner.get(ga, 0.0) + float(w)
-    size = units[size_by].astype(float).to_dict()
-    area = units["area_m2"].astype(float).to_dict()
-    per = units["perimeter_m"].astype(float).to_dict()
-    grid_size = {gid: sum(size[u] for u in ids) for gid, ids in members.items()}
-    grid_area = {gid: sum(area[u] for u in ids) for gid, ids in members.items()}
+        if labels[a] == labels[b]:
+            inner[labels[a]] = inner.get(labels[a], 0.0) + float(w)
+    rows = units.loc[list(labels)]
+    size = rows[size_by].astype(float).to_dict()
+    area = rows["area_m2"].astype(float).to_dict()
+    per = rows["perimeter_m"].astype(float).to_dict()
+    grid_size = {gid: sum(size[u] for u in ids) for gid, ids in mine.items()}
+    grid_area = {gid: sum(area[u] for u in ids) for gid, ids in mine.items()}
     grid_per = {
-        gid: sum(per[u] for u in ids) - 2 * inner.get(gid, 0.0) for gid, ids in members.items()
+        gid: sum(per[u] for u in ids) - 2 * inner.get(gid, 0.0) for gid, ids in mine.items()
     }
     return RegroupData(
         labels,
-        members,
+        mine,
         nbrs,
         size,
         area,
@@ -667,7 +653,7 @@ def _regroup_view(
         grid_per,
         band[0],
         band[1],
-        movable,
+        lambda h: h not in frozen,
     )
 
 
