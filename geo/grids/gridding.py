@@ -279,8 +279,7 @@ def _exact_in_band(
 
     p = task.params
     lo, hi = p.band()
-    local = {u: i for i, u in enumerate(comp)}
-    sub_nbrs = [[(local[v], w) for v, w in nbrs[u] if v in local] for u in comp]
+    sub_nbrs = _piece_neighbours(comp, nbrs)
     data = _SearchData(task, comp, sub_nbrs, k)
     total = float(sum(data.size))
     if p.n_grids is not None:
@@ -316,6 +315,15 @@ def _exact_in_band(
     return k2, labels, _State(_SearchData(task, comp, sub_nbrs, k2), labels, k2).objective
 
 
+def _piece_neighbours(
+    comp: list[int], nbrs: list[list[tuple[int, float]]]
+) -> list[list[tuple[int, float]]]:
+    """The neighbour lists of a piece's units in the piece's own numbering (``comp`` order),
+    edges leaving the piece dropped."""
+    local = {u: i for i, u in enumerate(comp)}
+    return [[(local[v], w) for v, w in nbrs[u] if v in local] for u in comp]
+
+
 def _round_thin(
     comp: list[int],
     k: int,
@@ -339,8 +347,7 @@ def _round_thin(
     """
     if k < 2:
         return local, obj, 0
-    pos = {u: i for i, u in enumerate(comp)}
-    sub_nbrs = [[(pos[v], w) for v, w in nbrs[u] if v in pos] for u in comp]
+    sub_nbrs = _piece_neighbours(comp, nbrs)
     data = _SearchData(task, comp, sub_nbrs, k)
     unit_pp = [polsby_popper_of(a, per) for a, per in zip(data.area, data.per, strict=True)]
     floor = COMPACT_PASS_PP_FACTOR * MIN_POLSBY_POPPER
@@ -488,8 +495,7 @@ def _partition(
     """Labels 0..k-1 for the units of one connected piece, and their objective."""
     if k <= 1:
         return [0] * len(comp), 0.0
-    local = {u: i for i, u in enumerate(comp)}
-    sub_nbrs = [[(local[v], w) for v, w in nbrs[u] if v in local] for u in comp]
+    sub_nbrs = _piece_neighbours(comp, nbrs)
     data = _SearchData(task, comp, sub_nbrs, k)
     best: tuple[float, list[int]] | None = None
     for _ in range(task.params.restarts):
