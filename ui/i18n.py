@@ -94,9 +94,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "show_buildings": ("显示楼栋", "Show buildings"),
     "show_density": ("显示党员密度", "Show party-member density"),
     "show_density_help": (
-        "在总览地图上叠加党员核密度（按小区党员数加权，计算需数秒）",
+        "在总览地图上叠加党员核密度（按楼栋党员数加权，无楼栋数据时按小区；计算需数秒）",
         "Overlay the party-member kernel density on the overview map (weighted by each "
-        "estate's party members; takes a few seconds to compute)",
+        "building's party members, or each estate's without buildings; takes a few seconds "
+        "to compute)",
     ),
     "offline_missing": (
         "离线地图文件缺失（{n} 个），地图将从网络加载 Leaflet。请运行 `make assets`。",
