@@ -764,9 +764,9 @@ class LSCP(_Model):
             first_seconds=_HIGHS_FIRST_SECONDS,
         )
         out, start = race.outcome, race.start
-        x = start  # never trust a returned x that does not cover every row
-        if out.x is not None and bool(np.all(ar @ (out.x > 0.5) >= 1)):
-            x = out.x
+        # never trust a returned x that does not cover every row
+        covering = _clean_cover(ar, out.x) if out.x is not None else None
+        x = start if covering is None else covering
         sel = np.sort(np.concatenate([red.cols[x > 0.5], red.forced]))
         objective = float(sel.size)
         n_forced = float(red.forced.size)
