@@ -23,7 +23,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	touch $@
 
 run: venv assets fonts
-	$(BIN)/streamlit run app.py
+	$(BIN)/python -m ui.launch  # streamlit run app.py, the first page's work begun at start (docs/app.md)
 
 test: venv-test assets fonts browser postgres
 	$(BIN)/python -m pytest

@@ -65,6 +65,18 @@ def show_map(m: folium.Map, *, key: str, returned: Sequence[str] = ()) -> dict[s
     )
 
 
+def show_static_map(m: folium.Map, *, height: int = MAP_HEIGHT_PX) -> None:
+    """Draw a read-only ``m`` as folium's own HTML page in an iframe (``st.iframe``).
+
+    For a map that returns nothing to the script: unlike :func:`show_map`, no component (no
+    ``streamlit_folium`` import in the script, no component bundle for the browser to fetch, no
+    handshake before the map's page is written), so the map is drawn as soon as the element
+    arrives. The page is the one ``m.get_root().render()`` writes (its Leaflet from
+    ``static/vendor`` as :func:`ui.assets.localise` set it), as in the exported HTML map.
+    """
+    st.iframe(m.get_root().render(), height=height)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def walk_network(_layers: Layers, dataset_key: str) -> WalkNetwork | None:
     """The dataset's walk network (read-only, shared), or ``None`` for the straight-line fallback."""

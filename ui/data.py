@@ -60,6 +60,11 @@ def default_source() -> str | None:
     return os.environ.get(DATA_ENV) or None
 
 
+def default_key(source: str | None) -> str:
+    """The dataset key of the start dataset ``source`` (:func:`default_source`)."""
+    return DEMO_KEY if source is None else f"data-{source}"
+
+
 @st.cache_data(show_spinner=False)
 def load_default_layers(source: str | None) -> Layers:
     """The start dataset: the bundled demo, or ``source`` (cached; a private copy per call)."""
@@ -83,7 +88,7 @@ def current_layers() -> tuple[Layers, str]:
     if st.session_state.get("source") == "upload" and "upload_layers" in st.session_state:
         return st.session_state["upload_layers"], st.session_state["upload_key"]
     source = default_source()
-    return load_default_layers(source), DEMO_KEY if source is None else f"data-{source}"
+    return load_default_layers(source), default_key(source)
 
 
 def problems_frame(problems: tuple[Problem, ...] | list[Problem], lang: str) -> pd.DataFrame:

@@ -77,6 +77,14 @@ def party_density(_layers: Layers, dataset_key: str) -> DensitySurface:
     return density_surface(density_points(_layers))
 
 
+def overview_coverage(layers: Layers, dataset_key: str) -> CoverageResult | None:
+    """The coverage review the overview shows (every level, the life-circle distances), cached;
+    ``None`` when the dataset has no facilities."""
+    if layers.facilities is None or not len(layers.facilities):
+        return None
+    return context.coverage(layers, dataset_key, None, tuple(LIFE_CIRCLES_M), LIFE_CIRCLES_M[1])
+
+
 def contiguity_summary(grids: pd.DataFrame) -> tuple[int, int, list[str]]:
     """``(contiguous grids, grids, names of the grids in pieces)`` of a plan's grid table."""
     ok = grids["contiguous"].astype(bool)
@@ -140,10 +148,9 @@ def render(ctx: Context) -> None:
         static_base=context.static_base(),
         density=party_density(ctx.layers, ctx.key) if ctx.maps.show_density else None,
     )
-    context.show_map(m, key="map_overview", returned=())
-    cov = None
-    if ctx.layers.facilities is not None and len(ctx.layers.facilities):
-        cov = context.coverage(ctx.layers, ctx.key, None, tuple(LIFE_CIRCLES_M), LIFE_CIRCLES_M[1])
+    context.show_static_map(m)  # read-only: no component round trip before it is drawn
+    cov = overview_coverage(ctx.layers, ctx.key)
+    if cov is not None:
         with cov_box:
             st.caption(
                 t("coverage_shares", lang)

@@ -63,7 +63,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> No
 
 @contextmanager
 def serve_app(log_path: Path, **env: str) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on a free loopback port; yield its URL, stop it after.
+    """Run the app as ``make run`` does (``python -m ui.launch``: ``streamlit run app.py`` with
+    the first page's work begun at start) on a free loopback port; yield its URL, stop it after.
 
     ``env`` adds environment variables (e.g. ``GRIDPLAN_STORE``); the server's output goes to
     ``log_path``.
@@ -75,9 +76,7 @@ def serve_app(log_path: Path, **env: str) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
+            "ui.launch",
             "--server.headless",
             "true",
             "--server.port",
