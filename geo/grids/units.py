@@ -1359,25 +1359,36 @@ def finish_units(parts: list[pd.DataFrame], crs: Any) -> gpd.GeoDataFrame:
 
 
 def _seed_points(footprints: list[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
-    """Points on each footprint's boundary (densified) plus an interior point, with owners."""
-    coords: list[np.ndarray] = []
-    owners: list[np.ndarray] = []
-    for i, fp in enumerate(footprints):
-        if fp is None or fp.is_empty:
-            continue
-        if fp.geom_type in ("Polygon", "MultiPolygon"):
-            spacing = max(fp.length / TESSELLATION_POINTS_PER_UNIT, TESSELLATION_SPACING_MIN_M)
-            ring = shapely.segmentize(fp.boundary, spacing)
-            pts = shapely.get_coordinates(ring)
-            pts = np.vstack([pts, shapely.get_coordinates(fp.representative_point())])
-        else:
-            pts = shapely.get_coordinates(fp)
-        coords.append(pts)
-        owners.append(np.full(len(pts), i))
-    xy = np.vstack(coords)
-    own = np.concatenate(owners)
-    _, first = np.unique(np.round(xy, 3), axis=0, return_index=True)
-    first.sort()
+    """Points on each footprint's boundary (densified) plus an interior point, with owners.
+
+    Vectorised over the footprints: per owner, the boundary's points in order, then its
+    representative point; a point or line footprint its own coordinates.
+    """
+    arr = np.empty(len(footprints), dtype=object)
+    arr[:] = footprints
+    kind = shapely.get_type_id(arr)
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    poly = np.flatnonzero(present & ((kind == 3) | (kind == 6)))  # Polygon, MultiPolygon
+    other = np.flatnonzero(present & (kind != 3) & (kind != 6))
+    spacing = np.maximum(
+        shapely.length(arr[poly]) / TESSELLATION_POINTS_PER_UNIT, TESSELLATION_SPACING_MIN_M
+    )
+    ring_xy, ring_of = shapely.get_coordinates(
+        shapely.segmentize(shapely.boundary(arr[poly]), spacing), return_index=True
+    )
+    rep_xy = shapely.get_coordinates(shapely.point_on_surface(arr[poly]))
+    other_xy, other_of = shapely.get_coordinates(arr[other], return_index=True)
+    xy = np.vstack([ring_xy, rep_xy, other_xy])
+    own = np.concatenate([poly[ring_of], poly, other[other_of]])
+    last = np.concatenate([np.zeros(len(ring_xy)), np.ones(len(rep_xy)), np.zeros(len(other_xy))])
+    order = np.lexsort((last, own))  # stable: each owner's boundary in order, then its point
+    xy, own = xy[order], own[order]
+    # the first of the points equal to the millimetre (``np.unique(axis=0, return_index=True)``'s
+    # choice, by a stable sort of the two columns)
+    mm = np.round(xy, 3)
+    by = np.lexsort((mm[:, 1], mm[:, 0]))
+    mm = mm[by]
+    first = np.sort(by[np.r_[True, (mm[1:] != mm[:-1]).any(axis=1)]])
     return xy[first], own[first]
 
 
@@ -1429,14 +1440,24 @@ def tessellate(community: BaseGeometry, footprints: list[BaseGeometry]) -> list[
     pad = max(maxx - minx, maxy - miny) + 10.0
     extent = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
     regions = _voronoi_regions(xy, extent)
-    order = np.argsort(own, kind="stable")
-    bounds = np.searchsorted(own[order], np.arange(n + 1))
-    merged = [
-        shapely.coverage_union_all(regions[order[bounds[i] : bounds[i + 1]]]) for i in range(n)
-    ]
-    cells = shapely.intersection(np.array(merged, dtype=object), community)
+    cells = shapely.intersection(_union_by_owner(regions, own, n), community)
     cells = _give_footprints(cells, fps)
     return _reattach_pieces(cells, fps)
+
+
+def _union_by_owner(regions: np.ndarray, own: np.ndarray, n: int) -> np.ndarray:
+    """The coverage union of each owner's regions (``own[i]`` owns ``regions[i]``; owners
+    ``0 .. n-1``, each with at least one region), in one call: row ``j`` of a table holds owner
+    ``j``'s regions in their order, padded with None (which the union skips), so each row's
+    union is that of ``shapely.coverage_union_all(regions[own == j])``."""
+    order = np.argsort(own, kind="stable")
+    bounds = np.searchsorted(own[order], np.arange(n + 1))
+    counts = np.diff(bounds)
+    table = np.full((n, int(counts.max())), None, dtype=object)
+    rows = np.repeat(np.arange(n), counts)
+    table[rows, np.arange(len(order)) - bounds[rows]] = regions[order]
+    merged: np.ndarray = shapely.coverage_union_all(table, axis=1)
+    return merged
 
 
 def _voronoi_regions(xy: np.ndarray, extent: BaseGeometry) -> np.ndarray:

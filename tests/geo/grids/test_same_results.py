@@ -12,11 +12,34 @@ import dataclasses
 
 import numpy as np
 import pytest
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from geo.grids import gridding
 from geo.grids.gridding import _kmeans_seeds, _SearchData, _State
+from geo.grids.units import _seed_points, _union_by_owner
+from geo.settings import TESSELLATION_POINTS_PER_UNIT, TESSELLATION_SPACING_MIN_M
 
 # --------------------------------------------------------------------------- references
+
+
+def _seed_points_plain(footprints: list) -> tuple[np.ndarray, np.ndarray]:
+    coords, owners = [], []
+    for i, fp in enumerate(footprints):
+        if fp is None or fp.is_empty:
+            continue
+        if fp.geom_type in ("Polygon", "MultiPolygon"):
+            spacing = max(fp.length / TESSELLATION_POINTS_PER_UNIT, TESSELLATION_SPACING_MIN_M)
+            pts = shapely.get_coordinates(shapely.segmentize(fp.boundary, spacing))
+            pts = np.vstack([pts, shapely.get_coordinates(fp.representative_point())])
+        else:
+            pts = shapely.get_coordinates(fp)
+        coords.append(pts)
+        owners.append(np.full(len(pts), i))
+    xy, own = np.vstack(coords), np.concatenate(owners)
+    _, first = np.unique(np.round(xy, 3), axis=0, return_index=True)
+    first.sort()
+    return xy[first], own[first]
 
 
 def _kmeans_seeds_plain(data: _SearchData, k: int, rng: np.random.Generator) -> list[int]:
@@ -69,6 +92,62 @@ def _perturb_plain(state: _State, rng: np.random.Generator, n_moves: int) -> lis
         touched.update(v for v, _ in nbrs[u])
         done += 1
     return sorted(touched)
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def test_seed_points_are_those_of_the_plain_loop() -> None:
+    """Touching footprints (shared boundary points go to the first owner), a hole, parts, a
+    point, a line, None and an empty polygon, and points a millimetre's rounding apart
+    around zero (-0.0 and 0.0 are one point)."""
+    fps = [
+        box(0, 0, 10, 10),
+        box(10, 0, 20, 10),  # shares an edge with the first
+        None,
+        Polygon(box(30, 0, 60, 30).exterior, [box(40, 10, 50, 20).exterior]),
+        MultiPolygon([box(70, 0, 80, 5), box(85, 0, 90, 40)]),
+        Point(-0.0001, 5),  # rounds to (-0.0, 5.0): the first footprint's (0, 5) if it has one
+        Polygon(),
+        LineString([(0, 20), (25, 20), (25, 45)]),
+        Point(5, 5),
+        box(-0.0004, 10, 10, 10.0004),
+    ]
+    got_xy, got_own = _seed_points(fps)
+    ref_xy, ref_own = _seed_points_plain(fps)
+    assert np.array_equal(got_xy, ref_xy)
+    assert np.array_equal(got_own, ref_own)
+    # the point at (-0.0001, 5) is the first box's (0, 5) to the millimetre (-0.0 is 0.0), and
+    # (5, 5) is the first box's representative point: both go to the first box
+    assert set(got_own.tolist()) == {0, 1, 3, 4, 7, 9}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_seed_points_of_random_footprints(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    corners = rng.uniform(0, 200, (40, 2)).round(1)
+    sizes = rng.uniform(1, 30, (40, 2)).round(1)
+    fps = [box(x, y, x + a, y + b) for (x, y), (a, b) in zip(corners, sizes, strict=True)]
+    fps += [Point(p) for p in rng.uniform(0, 200, (5, 2)).round(2)]
+    fps += [fps[3]]  # a repeated footprint: all its points belong to the first copy
+    got, ref = _seed_points(fps), _seed_points_plain(fps)
+    assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1])
+
+
+def test_union_by_owner_is_each_owners_own_union() -> None:
+    """One call over a padded table unions exactly what a call per owner does (owners with
+    one region and with many, not in owner order)."""
+    pts = shapely.points(np.random.default_rng(5).uniform(0, 100, (90, 2)))
+    regions = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=box(-10, -10, 110, 110))
+    )
+    own = np.random.default_rng(6).integers(0, 12, len(regions))
+    own[own == 7] = 3  # owner 7 gets one region only
+    own[0] = 7
+    got = _union_by_owner(regions, own, 12)
+    for j in range(12):
+        ref = shapely.coverage_union_all(regions[own == j])
+        assert shapely.equals_identical(got[j], ref), j
 
 
 # --------------------------------------------------------------------------- search
