@@ -614,23 +614,34 @@ def _kmeans_seeds(data: _SearchData, k: int, rng: np.random.Generator) -> list[i
     w = np.asarray(data.size) + 1e-3 * (data.mean_s / max(data.n, 1)) + 1e-9
     first = int(rng.choice(data.n, p=w / w.sum()))
     centers = [xy[first]]
+    d2 = ((xy - centers[0]) ** 2).sum(-1)  # squared distance to the nearest centre so far
     for _ in range(1, k):
-        d2 = np.min(((xy[:, None, :] - np.array(centers)[None, :, :]) ** 2).sum(-1), axis=1)
         prob = w * d2
         prob = prob / prob.sum() if prob.sum() > 0 else w / w.sum()
         centers.append(xy[int(rng.choice(data.n, p=prob))])
+        d2 = np.minimum(d2, ((xy - centers[-1]) ** 2).sum(-1))
     c = np.array(centers)
+    xw = xy * w[:, None]
+    prev = None
     for _ in range(8):
         lab = np.argmin(((xy[:, None, :] - c[None, :, :]) ** 2).sum(-1), axis=1)
+        if prev is not None and np.array_equal(lab, prev):
+            break  # the same clusters give the same centres: every further round is this one
+        prev = lab
+        # each cluster's units as one slice, in unit order (the same sums as a mask's)
+        order = np.argsort(lab, kind="stable")
+        cuts = np.searchsorted(lab[order], np.arange(k + 1)).tolist()
+        xw_s, w_s = xw[order], w[order]
         for j in range(k):
-            m = lab == j
-            if m.any():
-                c[j] = (xy[m] * w[m, None]).sum(0) / w[m].sum()
+            a, b = cuts[j], cuts[j + 1]
+            if a < b:
+                c[j] = xw_s[a:b].sum(0) / w_s[a:b].sum()
     d2 = ((xy[:, None, :] - c[None, :, :]) ** 2).sum(-1)
+    nearest = np.argsort(d2, axis=0, kind="stable").T.tolist()  # units by distance, per centre
     seeds: list[int] = []
     taken: set[int] = set()
     for j in range(k):
-        for u in np.argsort(d2[:, j], kind="stable").tolist():
+        for u in nearest[j]:
             if u not in taken:
                 seeds.append(u)
                 taken.add(u)
@@ -832,24 +843,31 @@ class _State:
 
         Returns the units whose move costs changed (members of the grids involved).
         """
-        nbrs = self.data.nbrs
+        nbr_ids = self.data.nbr_ids
+        labels, members = self.labels, self.members
         done = 0
         touched: set[int] = set()
         for u in rng.permutation(self.data.n).tolist():
             if done >= n_moves:
                 break
-            g = self.labels[u]
-            if len(self.members[g]) <= 1:
+            g = labels[u]
+            if len(members[g]) <= 1:
                 continue
+            for v in nbr_ids[u]:
+                if labels[v] != g:
+                    break
+            else:
+                continue  # interior unit: no grid to move to
             shared = self.shared(u)
             others = sorted(h for h in shared if h != g)
-            if not others or not stays_connected(self.members[g], u, self.data.nbr_ids):
+            if not stays_connected(members[g], u, nbr_ids):
                 continue
             h = others[int(rng.integers(len(others)))]
             _, fg, fh = self.move_cost(u, h, shared)
             self.apply(u, h, shared, fg, fh)
-            touched |= self.members[g] | self.members[h]
-            touched.update(v for v, _ in nbrs[u])
+            touched |= members[g]
+            touched |= members[h]
+            touched.update(nbr_ids[u])
             done += 1
         return sorted(touched)
 
@@ -1165,8 +1183,7 @@ def build_and_grid_community(job: CommunityJob) -> CommunityResult:
     if out is None or p.n_grids is not None or out.report["feasible"] is False:
         return first
     lo, hi = p.band()
-    task = _piece_task(first.units, p)
-    best, best_score = first, _score(task, out)
+    best, best_score = first, _score_sizes(first.units.units[p.size_by].to_numpy(float), p, out)
     if best_score[0] == 0:
         return first
     mid = (lo + hi) / 2
@@ -1234,16 +1251,18 @@ def _build_and_grid_first(job: CommunityJob) -> CommunityResult:
     )
     if piece.fatal or piece.units.empty:
         return CommunityResult(piece, None)
+    full_task = _piece_task(piece, p)
     if not p.split_to_fit:
-        return CommunityResult(piece, grid_one_community(_piece_task(piece, p)))
-    # a quick pass (one restart, no iterated search) shows whether whole estates can do
-    quick_task = replace(_piece_task(piece, replace(p, restarts=1)), ils_rounds=0, exact=False)
+        return CommunityResult(piece, grid_one_community(full_task))
+    # a quick pass (one restart, no iterated search) shows whether whole estates can do; its
+    # task is the full one's arrays (restarts change no array)
+    quick_task = replace(full_task, params=replace(p, restarts=1), ils_rounds=0, exact=False)
     quick = grid_one_community(quick_task)
     quick_score = _score(quick_task, quick)
     if quick_score[0] == 0 and quick_score[1] <= REFINE_MEAN_DEV_PCT:
-        return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
+        return CommunityResult(piece, _best(quick_task, quick, full_task))
     if job.frames.buildings is None:  # nothing to refine by: the finer units would be the same
-        return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
+        return CommunityResult(piece, _best(quick_task, quick, full_task))
     finer = community_units(
         job.frames,
         max_households=p.max_households,
@@ -1251,13 +1270,13 @@ def _build_and_grid_first(job: CommunityJob) -> CommunityResult:
         min_households=p.min_households,
     )
     if finer.fatal or len(finer.units) <= len(piece.units):
-        return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
+        return CommunityResult(piece, _best(quick_task, quick, full_task))
     task2 = _piece_task(finer, p)
     out2 = grid_one_community(task2)
     if _score(task2, out2) < quick_score:
         out2.report["refined"] = "estates split by buildings to meet the band"
         return CommunityResult(finer, out2)
-    return CommunityResult(piece, _best(quick_task, quick, _piece_task(piece, p)))
+    return CommunityResult(piece, _best(quick_task, quick, full_task))
 
 
 def _best(
@@ -1302,9 +1321,14 @@ def _piece_task(piece: Any, params: GridParams) -> CommunityTask:
 
 def _score(task: CommunityTask, out: CommunityOutcome) -> tuple[int, float]:
     """(grids out of band, mean |deviation| in %) of one community's outcome."""
-    lo, hi = task.params.band()
+    return _score_sizes(task.size, task.params, out)
+
+
+def _score_sizes(size: np.ndarray, params: GridParams, out: CommunityOutcome) -> tuple[int, float]:
+    """:func:`_score` from the units' sizes (``params.size_by``) alone, without a task."""
+    lo, hi = params.band()
     k = int(out.labels.max()) + 1 if len(out.labels) else 0
-    sums = np.bincount(out.labels, weights=task.size, minlength=k)
+    sums = np.bincount(out.labels, weights=size, minlength=k)
     mean = sums.mean() if k else 0.0
     dev = float(np.abs(sums - mean).mean() / mean * 100) if mean > 0 else 0.0
     return int(((sums < lo - 1e-9) | (sums > hi + 1e-9)).sum()), dev

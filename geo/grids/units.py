@@ -79,6 +79,9 @@ _FACING_EPS_M = 1e-5
 #: Length (m) by which a pair's 5 cm band may exceed their exactly shared boundary (the band's
 #: reach past the corners) before a third cell is looked for between them.
 _CORNER_SLACK_M = 0.25
+#: Margin (m) for floating-point noise between the shared segments' length summed here and the
+#: overlay's (GEOS's), so that a pair decided without the overlay is decided as with it.
+_SHARED_SEGMENT_MARGIN_M = 1e-6
 #: Power cells are first cut by this many nearest centres only (checked: the cells must tile).
 _POWER_NEIGHBOURS = 8
 
@@ -1356,25 +1359,36 @@ def finish_units(parts: list[pd.DataFrame], crs: Any) -> gpd.GeoDataFrame:
 
 
 def _seed_points(footprints: list[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
-    """Points on each footprint's boundary (densified) plus an interior point, with owners."""
-    coords: list[np.ndarray] = []
-    owners: list[np.ndarray] = []
-    for i, fp in enumerate(footprints):
-        if fp is None or fp.is_empty:
-            continue
-        if fp.geom_type in ("Polygon", "MultiPolygon"):
-            spacing = max(fp.length / TESSELLATION_POINTS_PER_UNIT, TESSELLATION_SPACING_MIN_M)
-            ring = shapely.segmentize(fp.boundary, spacing)
-            pts = shapely.get_coordinates(ring)
-            pts = np.vstack([pts, shapely.get_coordinates(fp.representative_point())])
-        else:
-            pts = shapely.get_coordinates(fp)
-        coords.append(pts)
-        owners.append(np.full(len(pts), i))
-    xy = np.vstack(coords)
-    own = np.concatenate(owners)
-    _, first = np.unique(np.round(xy, 3), axis=0, return_index=True)
-    first.sort()
+    """Points on each footprint's boundary (densified) plus an interior point, with owners.
+
+    Vectorised over the footprints: per owner, the boundary's points in order, then its
+    representative point; a point or line footprint its own coordinates.
+    """
+    arr = np.empty(len(footprints), dtype=object)
+    arr[:] = footprints
+    kind = shapely.get_type_id(arr)
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    poly = np.flatnonzero(present & ((kind == 3) | (kind == 6)))  # Polygon, MultiPolygon
+    other = np.flatnonzero(present & (kind != 3) & (kind != 6))
+    spacing = np.maximum(
+        shapely.length(arr[poly]) / TESSELLATION_POINTS_PER_UNIT, TESSELLATION_SPACING_MIN_M
+    )
+    ring_xy, ring_of = shapely.get_coordinates(
+        shapely.segmentize(shapely.boundary(arr[poly]), spacing), return_index=True
+    )
+    rep_xy = shapely.get_coordinates(shapely.point_on_surface(arr[poly]))
+    other_xy, other_of = shapely.get_coordinates(arr[other], return_index=True)
+    xy = np.vstack([ring_xy, rep_xy, other_xy])
+    own = np.concatenate([poly[ring_of], poly, other[other_of]])
+    last = np.concatenate([np.zeros(len(ring_xy)), np.ones(len(rep_xy)), np.zeros(len(other_xy))])
+    order = np.lexsort((last, own))  # stable: each owner's boundary in order, then its point
+    xy, own = xy[order], own[order]
+    # the first of the points equal to the millimetre (``np.unique(axis=0, return_index=True)``'s
+    # choice, by a stable sort of the two columns)
+    mm = np.round(xy, 3)
+    by = np.lexsort((mm[:, 1], mm[:, 0]))
+    mm = mm[by]
+    first = np.sort(by[np.r_[True, (mm[1:] != mm[:-1]).any(axis=1)]])
     return xy[first], own[first]
 
 
@@ -1426,14 +1440,24 @@ def tessellate(community: BaseGeometry, footprints: list[BaseGeometry]) -> list[
     pad = max(maxx - minx, maxy - miny) + 10.0
     extent = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
     regions = _voronoi_regions(xy, extent)
-    order = np.argsort(own, kind="stable")
-    bounds = np.searchsorted(own[order], np.arange(n + 1))
-    merged = [
-        shapely.coverage_union_all(regions[order[bounds[i] : bounds[i + 1]]]) for i in range(n)
-    ]
-    cells = shapely.intersection(np.array(merged, dtype=object), community)
+    cells = shapely.intersection(_union_by_owner(regions, own, n), community)
     cells = _give_footprints(cells, fps)
     return _reattach_pieces(cells, fps)
+
+
+def _union_by_owner(regions: np.ndarray, own: np.ndarray, n: int) -> np.ndarray:
+    """The coverage union of each owner's regions (``own[i]`` owns ``regions[i]``; owners
+    ``0 .. n-1``, each with at least one region), in one call: row ``j`` of a table holds owner
+    ``j``'s regions in their order, padded with None (which the union skips), so each row's
+    union is that of ``shapely.coverage_union_all(regions[own == j])``."""
+    order = np.argsort(own, kind="stable")
+    bounds = np.searchsorted(own[order], np.arange(n + 1))
+    counts = np.diff(bounds)
+    table = np.full((n, int(counts.max())), None, dtype=object)
+    rows = np.repeat(np.arange(n), counts)
+    table[rows, np.arange(len(order)) - bounds[rows]] = regions[order]
+    merged: np.ndarray = shapely.coverage_union_all(table, axis=1)
+    return merged
 
 
 def _voronoi_regions(xy: np.ndarray, extent: BaseGeometry) -> np.ndarray:
@@ -1557,14 +1581,17 @@ def adjacency(
     if len(a) == 0:
         return _edges_frame([], [], [], [])
     buffered = shapely.buffer(cells, _BUFFER_EPS_M, quad_segs=1)
-    near = shapely.intersection(shapely.boundary(cells[a]), buffered[b])
+    bounds = shapely.boundary(cells)
+    near = shapely.intersection(bounds[a], buffered[b])
     length = shapely.length(near)
     long = np.flatnonzero(length > min_edge_m)
     if len(long):  # where the two share all but the band's corner ends, nothing lies between
-        exact = shapely.length(
-            shapely.intersection(shapely.boundary(cells[a[long]]), shapely.boundary(cells[b[long]]))
-        )
-        long = long[length[long] - exact > _CORNER_SLACK_M]
+        # the segments both boundaries have settle almost every pair without an overlay (a
+        # lower bound of the exactly shared length); the overlay only where they do not
+        common = _shared_segment_length(bounds, a[long], b[long], shapely.is_valid(cells))
+        unsure = long[length[long] - common > _CORNER_SLACK_M - _SHARED_SEGMENT_MARGIN_M]
+        exact = shapely.length(shapely.intersection(bounds[a[unsure]], bounds[b[unsure]]))
+        long = unsure[length[unsure] - exact > _CORNER_SLACK_M]
     if len(long):  # judged from both sides: a third cell may lie along one and not the other
         back = shapely.intersection(shapely.boundary(cells[b[long]]), buffered[a[long]])
         length[long] = np.minimum(
@@ -1576,6 +1603,49 @@ def adjacency(
     lo = np.where(ua < ub, ua, ub)
     hi = np.where(ua < ub, ub, ua)
     return _edges_frame(lo, hi, length[ok], ["shared"] * int(ok.sum()))
+
+
+def _shared_segment_length(
+    bounds: np.ndarray, a: np.ndarray, b: np.ndarray, valid: np.ndarray
+) -> np.ndarray:
+    """Length (m) of the segments (the same two end points) that both boundary lines
+    ``bounds[a[k]]`` and ``bounds[b[k]]`` have, found by sorting their coordinates (no overlay).
+
+    A lower bound of the length of the lines' intersection where both cells are valid (the
+    segments of a valid polygon's rings overlap nowhere, so the shared ones add up); 0 where
+    either is not, and for segments three or more cells have.
+    """
+    out = np.zeros(len(a))
+    lines, owner = shapely.get_parts(bounds, return_index=True)
+    xy, line = shapely.get_coordinates(lines, return_index=True)
+    if len(xy) < 2:
+        return out
+    seg = line[1:] == line[:-1]
+    p, q = xy[:-1][seg], xy[1:][seg]
+    own = owner[line[:-1][seg]]
+    flip = (p[:, 0] > q[:, 0]) | ((p[:, 0] == q[:, 0]) & (p[:, 1] > q[:, 1]))
+    p, q = np.where(flip[:, None], q, p), np.where(flip[:, None], p, q)
+    order = np.lexsort((own, q[:, 1], q[:, 0], p[:, 1], p[:, 0]))
+    key = np.column_stack([p, q])[order]
+    own = own[order]
+    new_key = np.r_[True, (key[1:] != key[:-1]).any(axis=1)]
+    keep = new_key | np.r_[True, own[1:] != own[:-1]]  # a cell's repeated segment: once
+    key, own, new_key = key[keep], own[keep], new_key[keep]
+    start = np.flatnonzero(new_key)
+    count = np.diff(np.r_[start, len(key)])
+    two = start[count == 2]  # a segment of exactly two cells (own sorted: own[two] < own[two + 1])
+    if len(two) == 0:
+        return out
+    seg_len = np.hypot(key[two, 2] - key[two, 0], key[two, 3] - key[two, 1])
+    n = len(bounds)
+    code = own[two].astype(np.int64) * n + own[two + 1]
+    codes, inv = np.unique(code, return_inverse=True)
+    total = np.bincount(inv, weights=seg_len)
+    want = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+    at = np.minimum(np.searchsorted(codes, want), len(codes) - 1)
+    hit = (codes[at] == want) & valid[a] & valid[b]
+    out[hit] = total[at[hit]]
+    return out
 
 
 def _facing_length(

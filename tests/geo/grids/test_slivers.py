@@ -19,7 +19,7 @@ from shapely.geometry import MultiPolygon, box
 from geo.grids.gridding import grid_communities
 from geo.grids.import_plan import import_plan_layers
 from geo.grids.params import GridParams
-from geo.grids.units import adjacency, build_units
+from geo.grids.units import _shared_segment_length, adjacency, build_units
 from geo.settings import ADJACENCY_MIN_EDGE_M, GRID_DEBRIS_M2, GRID_THIN_M
 from tests.geo.grids.test_repair import _grid_layer, _new_estates
 
@@ -206,3 +206,72 @@ def test_real_shape_adjacency_matches_the_map(seed: int) -> None:
     from tests.geo.grids._realshape import district_layers
 
     assert _check_units(build_units(district_layers(seed)).units) > 50  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- the overlay's shortcut
+
+
+def _voronoi_cover(n: int, seed: int) -> np.ndarray:
+    """Voronoi cells of ``n`` random points clipped to a 100 m square (they tile it)."""
+    pts = shapely.points(np.random.default_rng(seed).uniform(0, 100, (n, 2)))
+    frame = box(0, 0, 100, 100)
+    regions = shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=frame)
+    return np.asarray(shapely.intersection(shapely.get_parts(regions), frame), dtype=object)
+
+
+def test_shared_segments_bound_the_overlay_from_below() -> None:
+    """The segments two cells' boundaries both have, summed without an overlay, never exceed
+    the overlay of the two boundaries and equal it where the cells tile the land; an invalid
+    cell counts nothing (its rings may overlap themselves)."""
+    cells = _voronoi_cover(80, 3)
+    i, j = shapely.STRtree(cells).query(cells, predicate="intersects")
+    i, j = i[i < j], j[i < j]
+    bounds = shapely.boundary(cells)
+    exact = shapely.length(shapely.intersection(bounds[i], bounds[j]))
+    common = _shared_segment_length(bounds, i, j, shapely.is_valid(cells))
+    assert (common <= exact + 1e-9).all()
+    assert (exact > 1).sum() > 100
+    assert np.allclose(common, exact, rtol=0, atol=1e-9)
+    assert np.array_equal(common, _shared_segment_length(bounds, j, i, shapely.is_valid(cells)))
+    # a bow-tie (invalid) and a square sharing its right edge: counted only for valid cells
+    bow = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])
+    pair = np.array([bow, box(10, 0, 20, 10)], dtype=object)
+    lines = shapely.boundary(pair)
+    one, two = np.array([0]), np.array([1])
+    assert _shared_segment_length(lines, one, two, np.array([True, True]))[0] == 10.0
+    assert _shared_segment_length(lines, one, two, shapely.is_valid(pair))[0] == 0.0
+
+
+def _overlay_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    import geo.grids.units as units_mod
+
+    monkeypatch.setattr(
+        units_mod, "_shared_segment_length", lambda bounds, a, b, valid: np.zeros(len(a))
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_adjacency_is_the_same_with_the_overlay_on_every_pair(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared segments only spare the overlay: edges and lengths are exactly those of the
+    overlay run on every pair (real-shape cells, the sliver case and a Voronoi cover)."""
+    from tests.geo.grids._realshape import district_layers
+
+    t = build_units(district_layers(seed)).units  # type: ignore[arg-type]
+    ids, cells = t.index.to_numpy(), t.geometry.to_numpy()
+    comm = t["community_id"].astype(str).to_numpy()
+    w = 0.00015
+    sliver = np.array(
+        [box(0, 0, 10, 10), box(10 + w, 0, 20, 10), box(0, 10, 20, 20), box(10, 0, 10 + w, 10)],
+        dtype=object,
+    )
+    cover = _voronoi_cover(80, seed)
+    cases = [(ids[comm == c], cells[comm == c]) for c in np.unique(comm)] + [
+        (np.array(list("abcd"), dtype=object), sliver),
+        (np.array([f"v{k:03d}" for k in range(len(cover))], dtype=object), cover),
+    ]
+    fast = [adjacency(u, c) for u, c in cases]
+    _overlay_everywhere(monkeypatch)
+    for (u, c), got in zip(cases, fast, strict=True):
+        pd.testing.assert_frame_equal(got, adjacency(u, c), check_exact=True)
