@@ -143,10 +143,30 @@ def start_warm_up() -> threading.Thread:
     return thread
 
 
+def skip_component_scan() -> None:
+    """Skip Streamlit's scan of installed packages for Components v2 manifests.
+
+    When its runtime is created, Streamlit reads the metadata of every installed distribution
+    (about 150 here) to find packaged v2 components; that is CPU on the server's start, before
+    it answers, in the one process whose interpreter the first script run needs. gridplan's one
+    v2 element (the editing map, ``ui/tabs_grids.py``) is declared inline and is registered when
+    the script declares it, and no installed package ships a manifest
+    (``tests/ui/test_launch.py`` runs the real scan and fails if one appears), so the scan finds
+    nothing to register. Measured in ``docs/benchmarks.md`` (first map from a cold start).
+    """
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    def _no_scan(self: BidiComponentManager, *, start_file_watching: bool = True) -> None:
+        return None
+
+    BidiComponentManager.discover_and_register_components = _no_scan  # type: ignore[method-assign]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``streamlit run app.py [args]`` with :func:`warm_up` running beside the server."""
     from streamlit.web import cli
 
+    skip_component_scan()
     start_warm_up()
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     try:

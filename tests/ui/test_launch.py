@@ -147,3 +147,29 @@ def test_server_options_that_slow_the_first_page_are_off():
     assert cfg["server"]["fileWatcherType"] == "none"
     assert cfg["server"]["runOnSave"] is False
     assert cfg["browser"]["gatherUsageStats"] is False
+
+
+def test_component_scan_the_launcher_skips_would_find_nothing():
+    """The launcher skips Streamlit's scan for packaged v2 components: the real scan over the
+    installed distributions must find none (else skipping it would lose a component)."""
+    from streamlit.components.v2.manifest_scanner import scan_component_manifests
+
+    assert scan_component_manifests() == []
+
+
+def test_skip_component_scan_stops_the_scan(monkeypatch: pytest.MonkeyPatch):
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    from ui import launch
+
+    calls: list[int] = []
+    monkeypatch.setattr(manifest_scanner, "scan_component_manifests", lambda: calls.append(1) or [])
+    original = BidiComponentManager.discover_and_register_components
+    manager = BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)
+    assert calls == [1]  # the patched-in scan is what Streamlit calls (the target still exists)
+    monkeypatch.setattr(BidiComponentManager, "discover_and_register_components", original)
+    launch.skip_component_scan()
+    BidiComponentManager().discover_and_register_components()
+    assert calls == [1]
