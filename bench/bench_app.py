@@ -57,7 +57,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -202,17 +201,7 @@ def _split(page, t0_epoch: float) -> dict[str, float]:
 def _wait_ready(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> None:
     """Until the server answers ``/_stcore/health``, polled every 20 ms (the tests' 0.3 s poll
     would start the browser up to 0.3 s late)."""
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app's server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.02)
-    raise TimeoutError(f"the app's server did not answer at {url} within {timeout_s} s")
+    _wait_healthy(url, proc, timeout_s, poll_s=0.02)
 
 
 def _cpu_s(pid: int) -> float | None:

@@ -47,7 +47,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> None:
+def _wait_healthy(
+    url: str, proc: subprocess.Popen, timeout_s: float = 90, *, poll_s: float = 0.3
+) -> None:
+    """Until the server answers ``/_stcore/health``, polled every ``poll_s`` seconds."""
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         if proc.poll() is not None:
@@ -57,7 +60,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> No
                 if r.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
+            time.sleep(poll_s)
     raise TimeoutError(f"streamlit did not answer at {url} within {timeout_s} s")
 
 
