@@ -368,10 +368,11 @@ def _round_thin(
             data.hi,
             lambda h: True,
         )
+        pp = [polsby_popper_of(state.A[g], state.PER[g]) for g in range(k)]
         thin = sorted(
-            (polsby_popper_of(state.A[g], state.PER[g]), g)
+            (pp[g], g)
             for g in range(k)
-            if polsby_popper_of(state.A[g], state.PER[g]) < floor
+            if pp[g] < floor
             and len(state.members[g]) > 1
             and min(unit_pp[u] for u in state.members[g]) >= MIN_POLSBY_POPPER
         )
