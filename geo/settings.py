@@ -223,7 +223,7 @@ NETWORK_FAR_M = 2000.0
 #: shape, or a single unit that is itself that thin).
 MIN_POLSBY_POPPER = 0.2
 #: A community part whose own Polsby-Popper is below this multiple of the floor forces thin
-#: grids (the ``pp_thin_part`` reason; the gridder's compactness pass leaves their grids alone).
+#: grids (the ``pp_thin_part`` reason of :func:`geo.grids.metrics.shape_reasons`).
 THIN_PART_PP_FACTOR = 1.5
 #: Points sampled per part when an estate without buildings is split into compact parts
 #: (k-means on a dense sample of its footprint, then Voronoi cells clipped to it).
