@@ -15,9 +15,12 @@ start), then the same reduced model goes, one arm right after the other, to:
 * ``cpsat``: Google OR-Tools CP-SAT (``AddBoolOr`` per demand row, the warm start as hint,
   fixed ``random_seed``, ``--cpsat-workers`` workers: ``allocation.siting`` uses 1), only
   when ``ortools`` can be imported (``ortools==9.15.6755`` is pinned in requirements.txt);
-* ``lp``: the LP relaxation (the root bound), and for MCLP how many columns LP reduced-cost
-  fixing could remove given the best objective found (``lp_fixable``: an exact reduction,
-  the optimum being the strongest incumbent it could ever have);
+* ``highs_from_best``: HiGHS again, with the same options, started from the best solution the
+  ``highs`` arm found (its optimum when it proved one): what the proof alone costs when the
+  incumbent is already optimal from the first node;
+* ``lp``: the LP relaxation (the root bound), and how many columns LP reduced-cost fixing
+  could remove given the best objective found (``lp_fixable``: an exact reduction, the
+  optimum being the strongest incumbent it could ever have);
 * ``components``: connected components of the reduced model (columns linked by a shared
   row): the number that could be solved apart, and the largest one's columns.
 
@@ -88,29 +91,38 @@ def _by_reductions() -> dict[str, Any]:
     return {"seconds": 0.0, "status": "optimal", "objective": 0.0, "bound": 0.0, "by": "reductions"}
 
 
-def highs_arm(model: str, red: dict[str, Any], limit: float) -> dict[str, Any]:
-    """The shipped path: HiGHS on the reduced model with ``allocation.siting``'s options."""
+def highs_arm(
+    model: str, red: dict[str, Any], limit: float, start: np.ndarray | None = None
+) -> tuple[dict[str, Any], np.ndarray | None]:
+    """The shipped path: HiGHS on the reduced model with ``allocation.siting``'s options.
+
+    ``start`` replaces the shipped warm start (a full solution vector of the model). Returns
+    the JSON figures and the best solution vector found (None when there is none).
+    """
     a, warm = red["a"], red["warm"]
     if a.shape[0] == 0:  # the reductions decided everything (as LSCP.solve reports it)
-        return _by_reductions()
+        return _by_reductions(), None
     if model == "lscp":
         problem = _f.lscp_problem(a)
-        start = np.zeros(a.shape[1])
-        start[warm] = 1.0
+        x0 = np.zeros(a.shape[1])
+        x0[warm] = 1.0
         options: dict[str, object] = {"mip_abs_gap": _INTEGRAL_GAP}
     else:
         problem = _f.mclp_problem(a, red["w"], red["p"])
-        start = np.zeros(a.shape[1] + a.shape[0])
-        start[warm] = 1.0
-        start[a.shape[1] :] = np.asarray(a[:, warm].sum(axis=1)).ravel() > 0
+        x0 = np.zeros(a.shape[1] + a.shape[0])
+        x0[warm] = 1.0
+        x0[a.shape[1] :] = np.asarray(a[:, warm].sum(axis=1)).ravel() > 0
         options = dict(_MCLP_OPTIONS, mip_abs_gap=_INTEGRAL_GAP)
-    out = solve_mip(problem, time_limit=limit, start=start, options=options)
-    return {
+    out = solve_mip(
+        problem, time_limit=limit, start=x0 if start is None else start, options=options
+    )
+    figures = {
         "seconds": round(out.seconds, 3),
         "status": out.status,
         "objective": out.objective,
         "bound": out.bound,
     }
+    return figures, out.x
 
 
 def cpsat_arm(
@@ -162,17 +174,21 @@ def cpsat_arm(
 
 
 def lp_arm(model: str, red: dict[str, Any], best: float | None) -> dict[str, Any]:
-    """LP bound; for MCLP the columns reduced-cost fixing would remove at incumbent ``best``."""
+    """LP bound and the columns LP reduced-cost fixing would remove at incumbent ``best``."""
     a = red["a"]
     problem = _f.lscp_problem(a) if model == "lscp" else _f.mclp_problem(a, red["w"], red["p"])
     lp = solve_mip(replace(problem, integer=np.zeros_like(problem.integer)), time_limit=60)
     out: dict[str, Any] = {"lp_bound": round(lp.objective, 3)}
-    if model == "mclp" and best is not None and lp.reduced_costs is not None and lp.x is not None:
+    if best is not None and lp.reduced_costs is not None and lp.x is not None:
         d = np.abs(lp.reduced_costs[: a.shape[1]])
         x = lp.x[: a.shape[1]]
         at_bound = (x < 1e-9) | (x > 1 - 1e-9)
-        # a solution better than best (integer weights: >= best + 1) cannot move these
-        out["lp_fixable"] = int((at_bound & (lp.objective - d < best + 1 - 1e-6)).sum())
+        # a solution better than best (integer objective: by 1 at least) cannot move these
+        if model == "mclp":
+            fixable = at_bound & (lp.objective - d < best + 1 - 1e-6)
+        else:
+            fixable = at_bound & (lp.objective + d > best - 1 + 1e-6)
+        out["lp_fixable"] = int(fixable.sum())
     return out
 
 
@@ -214,7 +230,11 @@ def main(argv: list[str] | None = None) -> int:
                             "offset": offset,
                             **components(red["a"]),
                         }
-                        row["highs"] = highs_arm(model, red, args.time_limit)
+                        row["highs"], x_best = highs_arm(model, red, args.time_limit)
+                        if x_best is not None:
+                            row["highs_from_best"], _ = highs_arm(
+                                model, red, args.time_limit, start=x_best
+                            )
                         row["cpsat"] = cpsat_arm(
                             model,
                             red,
@@ -234,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         "cpsat_available": any(r["cpsat"] is not None for r in rows),
         "highs_proven": sum(r["highs"]["status"] == "optimal" for r in rows),
         "cpsat_proven": sum(bool(r["cpsat"]) and r["cpsat"]["status"] == "optimal" for r in rows),
+        "highs_from_best_proven": sum(
+            r.get("highs_from_best", {}).get("status") == "optimal" for r in rows
+        ),
         "rows": rows,
     }
     print(json.dumps(summary))
