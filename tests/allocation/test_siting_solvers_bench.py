@@ -69,14 +69,24 @@ def test_highs_arm_on_the_reduced_models_is_exact(bench, seed: int) -> None:
     keep = (cost <= r).any(axis=1)  # demand no site reaches: excluded, as LSCP reports it
     red = bench.reduced_lscp(cost, r)
     assert (red["a"].shape[0] > 0) == (seed != 4)
-    got = bench.highs_arm("lscp", red, 30)
+    got, x = bench.highs_arm("lscp", red, 30)
     assert got["status"] == "optimal"
     best = _brute_lscp(cost[keep], r)
     assert got["objective"] + red["forced"] == best
+    if x is not None:  # started from its own optimum: the same optimum, still proven
+        again, _ = bench.highs_arm("lscp", red, 30, start=x)
+        assert again["status"] == "optimal" and again["objective"] == got["objective"]
+        lp = bench.lp_arm("lscp", red, got["objective"])
+        assert lp["lp_bound"] <= got["objective"] + 1e-6  # the LP bounds a minimisation below
+        assert 0 <= lp["lp_fixable"] <= red["a"].shape[1]
+    else:
+        assert seed == 4  # only the instance the reductions decide has no MIP to solve
     assert LSCP.from_cost_matrix(cost, radius=r).solve().objective == best
     p = 3
     red = bench.reduced_mclp(cost, w, r, p)
-    got = bench.highs_arm("mclp", red, 30)
+    got, x = bench.highs_arm("mclp", red, 30)
+    again, _ = bench.highs_arm("mclp", red, 30, start=x)
+    assert again["objective"] == pytest.approx(got["objective"])
     best_m = _brute_mclp(cost, w, r, p)
     assert got["status"] == "optimal" and got["objective"] == pytest.approx(best_m)
     assert MCLP.from_cost_matrix(cost, weights=w, p=p, radius=r).solve().objective == (
@@ -95,9 +105,9 @@ def test_cpsat_arm_agrees_when_ortools_is_present(bench) -> None:
     red = bench.reduced_lscp(cost, 250.0)
     assert (
         bench.cpsat_arm("lscp", red, 30, 1, 2)["objective"]
-        == (bench.highs_arm("lscp", red, 30)["objective"])
+        == (bench.highs_arm("lscp", red, 30)[0]["objective"])
     )
     red = bench.reduced_mclp(cost, w, 250.0, 3)
     assert bench.cpsat_arm("mclp", red, 30, 1, 2)["objective"] == pytest.approx(
-        bench.highs_arm("mclp", red, 30)["objective"]
+        bench.highs_arm("mclp", red, 30)[0]["objective"]
     )
